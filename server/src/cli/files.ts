@@ -1,0 +1,75 @@
+// Which files `zdm lint` looks at: paths, folders (every .sql below them) and quoted globs; and, with
+// --since, only those changed since a git ref.
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+
+export class UsageError extends Error {}
+
+const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.zdm']);
+
+export function resolveFiles(inputs: string[], cwd: string): string[] {
+  const out = new Set<string>();
+  for (const input of inputs.length > 0 ? inputs : ['.']) {
+    const absolute = path.resolve(cwd, input);
+    if (picomatch.scan(input).isGlob) {
+      const { base, glob } = picomatch.scan(input);
+      const root = path.resolve(cwd, base || '.');
+      const match = picomatch(glob, { dot: false });
+      const found = walk(root).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
+      if (found.length === 0) throw new UsageError(`No file matches ${input}.`);
+      found.forEach((f) => out.add(f));
+      continue;
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(absolute);
+    } catch {
+      throw new UsageError(`No such file or folder: ${input}`);
+    }
+    if (stat.isDirectory()) walk(absolute).filter((f) => f.toLowerCase().endsWith('.sql')).forEach((f) => out.add(f));
+    else out.add(absolute);
+  }
+  return [...out].sort();
+}
+
+function walk(root: string): string[] {
+  const out: string[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(path.join(dir, e.name));
+      } else if (e.isFile()) out.push(path.join(dir, e.name));
+    }
+  }
+  return out;
+}
+
+/** Absolute paths of files added or modified since `ref` (committed, staged, unstaged or untracked). */
+export function changedSince(ref: string, cwd: string): Set<string> {
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr?.trim();
+      throw new UsageError(`--since ${ref}: git ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`);
+    }
+  };
+  const top = git(['rev-parse', '--show-toplevel']).trim();
+  git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  const names = [
+    ...git(['diff', '--name-only', '--diff-filter=ACMR', ref, '--']).split('\n'),
+    ...git(['ls-files', '--others', '--exclude-standard']).split('\n').map((p) => path.relative(top, path.resolve(cwd, p))),
+  ];
+  return new Set(names.filter((n) => n.trim() !== '').map((n) => path.resolve(top, n)));
+}

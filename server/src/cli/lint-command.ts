@@ -1,0 +1,138 @@
+// `zdm lint [paths|globs...]`: the same findings as the editor, for CI.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
+import { initParser } from '../engine/sql/parser';
+import { changedSince, resolveFiles, UsageError } from './files';
+import { lintJob } from './pool';
+import { OUTPUT_FORMATS, type OutputFormat, render } from './reporters';
+
+export interface CommandIO {
+  cwd: string;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export const LINT_HELP = `Usage: zdm lint [options] [paths|globs...]
+
+Lints PostgreSQL migration files (folders are searched for .sql files; default: the current folder).
+
+Options:
+  --format text|json|sarif|github   Output format (default: text)
+  --config FILE                     Use this .zdm.json instead of the nearest one
+  --pg-version N                    Target PostgreSQL major version (overrides the config)
+  --since REF                       Only migrations added or changed since the git ref REF
+  --ignore-baseline                 Also lint migrations at or before the config's "baseline"
+  --fail-on error|warning|info|hint Lowest severity that makes the exit code 1 (default: the config's "failOn", or error)
+  --fix                             Apply safe fixes in place (every edit of a file applies cleanly, or the file is left untouched)
+  --threads N                       Worker threads (default: one per core)
+  --no-color                        Plain text output
+
+Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad usage or config.
+`;
+
+export async function runLint(argv: string[], io: CommandIO, version: string): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        config: { type: 'string' },
+        'pg-version': { type: 'string' },
+        since: { type: 'string' },
+        'ignore-baseline': { type: 'boolean', default: false },
+        'fail-on': { type: 'string' },
+        fix: { type: 'boolean', default: false },
+        threads: { type: 'string' },
+        'no-color': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`zdm lint: ${(error as Error).message}\n\n${LINT_HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(LINT_HELP);
+    return 0;
+  }
+  const format = values.format as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    io.stderr(`zdm lint: unknown --format "${values.format}"; use one of ${OUTPUT_FORMATS.join(', ')}.\n`);
+    return 2;
+  }
+  if (values['fail-on'] !== undefined && !(SEVERITIES as readonly string[]).includes(values['fail-on'])) {
+    io.stderr(`zdm lint: unknown --fail-on "${values['fail-on']}"; use one of ${SEVERITIES.join(', ')}.\n`);
+    return 2;
+  }
+  let pgVersion: number | undefined;
+  if (values['pg-version'] !== undefined) {
+    pgVersion = Number.parseInt(values['pg-version'], 10);
+    if (!Number.isInteger(pgVersion) || pgVersion < 9 || pgVersion > 30 || String(pgVersion) !== values['pg-version'].trim()) {
+      io.stderr(`zdm lint: --pg-version must be a PostgreSQL major version such as 14 (got "${values['pg-version']}").\n`);
+      return 2;
+    }
+  }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number.parseInt(values.threads, 10);
+    if (!Number.isInteger(threads) || threads < 1) {
+      io.stderr(`zdm lint: --threads must be a positive number (got "${values.threads}").\n`);
+      return 2;
+    }
+  }
+  const configPath = values.config !== undefined ? path.resolve(io.cwd, values.config) : undefined;
+  if (configPath !== undefined && !fs.existsSync(configPath)) {
+    io.stderr(`zdm lint: --config ${values.config}: no such file.\n`);
+    return 2;
+  }
+
+  let files: string[];
+  try {
+    files = resolveFiles(positionals, io.cwd);
+    if (values.since !== undefined) {
+      const changed = changedSince(values.since, io.cwd);
+      files = files.filter((f) => changed.has(f));
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`zdm lint: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  await initParser();
+  const { reports, configs } = await lintJob({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix }, { threads });
+
+  let configBroken = false;
+  for (const c of configs) {
+    for (const p of c.problems) {
+      configBroken = true;
+      io.stderr(`zdm: ${c.path ? path.relative(io.cwd, c.path) || c.path : '.zdm.json'}: ${p.message}\n`);
+    }
+  }
+  for (const r of reports) {
+    if (r.fixReport) io.stderr(r.fixReport + '\n');
+  }
+  const linted = reports.filter((r) => !r.skipped).length;
+  const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
+  io.stdout(render(format, reports, { cwd: io.cwd, color, fileCount: linted, version }));
+
+  const failOn = (values['fail-on'] as Severity | undefined) ?? strictestFailOn(configs.map((c) => c.failOn as Severity));
+  const failing = reports.some((r) => r.findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[failOn]));
+  if (configBroken) return 2;
+  return failing ? 1 : 0;
+}
+
+function strictestFailOn(levels: Severity[]): Severity {
+  if (levels.length === 0) return 'error';
+  return levels.reduce((a, b) => (SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b));
+}

@@ -1,0 +1,68 @@
+// The zdm command line: `zdm lint`, `zdm server --stdio`, and the runner commands.
+
+import { registry } from '../engine/rules/registry';
+import { startServer } from '../lsp/server';
+import { runLint } from './lint-command';
+
+declare const ZDM_VERSION: string | undefined;
+export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-dev';
+
+const HELP = `zdm ${VERSION} — zero-downtime PostgreSQL migrations
+
+Usage:
+  zdm lint [options] [paths|globs...]   Lint migrations (zdm lint --help for options)
+  zdm server --stdio                    Start the language server (for any LSP client)
+  zdm rules                             List the rules with their default levels
+  zdm --version
+
+Docs: README.md and docs/rules/ in the zdm repository.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const io = {
+    cwd: process.cwd(),
+    stdout: (s: string) => void process.stdout.write(s),
+    stderr: (s: string) => void process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+    env: process.env,
+  };
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'lint':
+      return runLint(rest, io, VERSION);
+    case 'server': {
+      startServer();
+      return new Promise<number>(() => undefined); // runs until the client closes the connection
+    }
+    case 'rules': {
+      for (const r of registry) io.stdout(`${r.id.padEnd(48)} ${r.defaultLevel.padEnd(8)} ${r.summary}\n`);
+      return 0;
+    }
+    case '--version':
+    case '-v':
+    case 'version':
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.stdout(HELP);
+      return 0;
+    default:
+      io.stderr(`zdm: unknown command "${command}".\n\n${HELP}`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`zdm: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}

@@ -1,0 +1,187 @@
+// Output formats of `zdm lint`: text (like a compiler), json, sarif and github annotations.
+
+import * as path from 'node:path';
+import { ruleDocsUrl } from '../engine/docs-url';
+import type { Severity } from '../engine/model';
+import type { FileReport, ReportedFinding } from '../engine/report';
+import { registry } from '../engine/rules/registry';
+
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif', 'github'];
+
+export interface RenderOptions {
+  cwd: string;
+  color: boolean;
+  /** Files linted (including clean ones), for the summary. */
+  fileCount: number;
+  version: string;
+}
+
+export function render(format: OutputFormat, reports: FileReport[], options: RenderOptions): string {
+  switch (format) {
+    case 'json':
+      return renderJson(reports, options);
+    case 'sarif':
+      return renderSarif(reports, options);
+    case 'github':
+      return renderGithub(reports, options);
+    default:
+      return renderText(reports, options);
+  }
+}
+
+function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+export function renderJson(reports: FileReport[], options: RenderOptions): string {
+  const out = reports.flatMap((r) =>
+    r.findings.map((f) => {
+      const item: Record<string, unknown> = {
+        file: displayPath(r.file, options.cwd),
+        rule: f.rule,
+        severity: f.severity,
+        message: f.message,
+        line: f.line,
+        column: f.column,
+        endLine: f.endLine,
+        endColumn: f.endColumn,
+      };
+      if (f.help) item.help = f.help;
+      if (f.fixes?.length) item.fix = { title: f.fixes[0].title };
+      return item;
+    }),
+  );
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
+
+export function renderSarif(reports: FileReport[], options: RenderOptions): string {
+  const used = new Set(reports.flatMap((r) => r.findings.map((f) => f.rule)));
+  const rules = registry.filter((r) => used.has(r.id));
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'zdm',
+            version: options.version,
+            informationUri: 'https://github.com/zdm-dev/zdm',
+            rules: rules.map((r) => ({
+              id: r.id,
+              shortDescription: { text: r.summary },
+              helpUri: ruleDocsUrl(r.id),
+              defaultConfiguration: { level: r.defaultLevel === 'off' ? 'none' : SARIF_LEVEL[r.defaultLevel] },
+            })),
+          },
+        },
+        columnKind: 'utf16CodeUnits',
+        results: reports.flatMap((r) =>
+          r.findings.map((f) => ({
+            ruleId: f.rule,
+            ...(ruleIndex.has(f.rule) ? { ruleIndex: ruleIndex.get(f.rule) } : {}),
+            level: SARIF_LEVEL[f.severity],
+            message: { text: f.help ? `${f.message} ${f.help}` : f.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: displayPath(r.file, options.cwd).split(path.sep).join('/') },
+                  region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+                },
+              },
+            ],
+          })),
+        ),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+const GITHUB_COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
+
+export function renderGithub(reports: FileReport[], options: RenderOptions): string {
+  const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+  const lines: string[] = [];
+  for (const r of reports) {
+    for (const f of r.findings) {
+      const props = [
+        `file=${escapeProperty(displayPath(r.file, options.cwd))}`,
+        `line=${f.line}`,
+        `col=${f.column}`,
+        `endLine=${f.endLine}`,
+        `endColumn=${f.endColumn}`,
+        `title=${escapeProperty(`zdm ${f.rule}`)}`,
+      ];
+      lines.push(`::${GITHUB_COMMAND[f.severity]} ${props.join(',')}::${escapeData(f.help ? `${f.message}\n${f.help}` : f.message)}`);
+    }
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+const COLORS = { error: '\x1b[31;1m', warning: '\x1b[33;1m', info: '\x1b[36;1m', hint: '\x1b[36m', blue: '\x1b[34;1m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+export function renderText(reports: FileReport[], options: RenderOptions): string {
+  const c = (name: keyof typeof COLORS, s: string) => (options.color ? COLORS[name] + s + COLORS.reset : s);
+  const out: string[] = [];
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  let filesWithFindings = 0;
+  for (const r of reports) {
+    if (r.findings.length > 0) filesWithFindings++;
+    for (const f of r.findings) {
+      counts[f.severity]++;
+      out.push(renderTextFinding(r.file, f, options, c));
+    }
+    for (const failure of r.ruleFailures) {
+      out.push(`${c('error', 'internal error')}: rule ${failure.rule} failed on ${displayPath(r.file, options.cwd)} (other rules still ran): ${failure.message.split('\n')[0]}\n`);
+    }
+  }
+  const parts = (['error', 'warning', 'info', 'hint'] as Severity[]).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}${counts[s] === 1 ? '' : s === 'info' ? '' : 's'}`);
+  const linted = `${options.fileCount} file${options.fileCount === 1 ? '' : 's'} linted`;
+  out.push(parts.length === 0 ? c('bold', `No findings (${linted}).`) : c('bold', `Found ${parts.join(', ')} in ${filesWithFindings} file${filesWithFindings === 1 ? '' : 's'} (${linted}).`));
+  return out.join('\n') + '\n';
+}
+
+function renderTextFinding(file: string, f: ReportedFinding, options: RenderOptions, c: (name: keyof typeof COLORS, s: string) => string): string {
+  const lines: string[] = [];
+  lines.push(`${c(f.severity, `${f.severity}[${f.rule}]`)}${c('bold', `: ${f.message}`)}`);
+  const gutter = String(f.endLine).length;
+  const pad = ' '.repeat(gutter);
+  lines.push(`${pad}${c('blue', '-->')} ${displayPath(file, options.cwd)}:${f.line}:${f.column}`);
+  lines.push(`${pad} ${c('blue', '|')}`);
+  const first = expandTabs(f.sourceLines[0] ?? '');
+  lines.push(`${c('blue', String(f.line).padStart(gutter) + ' |')} ${first.text}`);
+  const startCol = first.column(f.column - 1);
+  const endCol = f.endLine === f.line ? Math.max(first.column(f.endColumn - 1), startCol + 1) : Math.max(first.text.length, startCol + 1);
+  lines.push(`${pad} ${c('blue', '|')} ${' '.repeat(startCol)}${c(f.severity, '^'.repeat(Math.max(1, endCol - startCol)))}`);
+  if (f.endLine !== f.line && f.sourceLines[1] !== undefined) {
+    if (f.endLine > f.line + 1) lines.push(`${pad} ${c('blue', '|')} ${c('dim', '...')}`);
+    const last = expandTabs(f.sourceLines[1]);
+    lines.push(`${c('blue', String(f.endLine).padStart(gutter) + ' |')} ${last.text}`);
+    lines.push(`${pad} ${c('blue', '|')} ${c(f.severity, '^'.repeat(Math.max(1, last.column(f.endColumn - 1))))}`);
+  }
+  if (f.help) lines.push(`${pad} ${c('blue', '=')} ${c('bold', 'help')}: ${f.help}`);
+  for (const fix of f.fixes ?? []) lines.push(`${pad} ${c('blue', '=')} ${c('bold', 'fix')}: ${fix.title}${fix.safe ? ' (zdm lint --fix)' : ''}`);
+  lines.push(`${pad} ${c('blue', '=')} ${c('bold', 'docs')}: ${ruleDocsUrl(f.rule)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Expands tabs to 4 columns so the underline lines up; maps UTF-16 columns to display columns. */
+function expandTabs(line: string): { text: string; column: (utf16: number) => number } {
+  if (!line.includes('\t')) return { text: line, column: (n) => n };
+  let text = '';
+  const map: number[] = [];
+  for (let i = 0; i < line.length; i++) {
+    map.push(text.length);
+    if (line[i] === '\t') text += ' '.repeat(4 - (text.length % 4));
+    else text += line[i];
+  }
+  map.push(text.length);
+  return { text, column: (n) => map[Math.min(n, map.length - 1)] };
+}

@@ -1,0 +1,53 @@
+// Applying fixes: edits are checked (in range, not overlapping) before anything is written, so a
+// file either takes all of its edits or none.
+
+import type { Finding, Fix, TextEdit } from '../model';
+
+export type EditOutcome = { ok: true; text: string } | { ok: false; reason: string };
+
+/** Applies edits to one text. Fails, changing nothing, when an edit is out of range or two overlap. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): EditOutcome {
+  const sorted = [...edits].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  for (let i = 0; i < sorted.length; i++) {
+    const e = sorted[i];
+    if (e.span.start < 0 || e.span.end > text.length || e.span.start > e.span.end) {
+      return { ok: false, reason: `an edit at ${e.span.start}-${e.span.end} is outside the file (length ${text.length})` };
+    }
+    const next = sorted[i + 1];
+    if (next && next.span.start < e.span.end) return { ok: false, reason: `two edits overlap at offset ${next.span.start}` };
+  }
+  let out = '';
+  let at = 0;
+  for (const e of sorted) {
+    out += text.slice(at, e.span.start) + e.newText;
+    at = e.span.end;
+  }
+  return { ok: true, text: out + text.slice(at) };
+}
+
+/** Whether a fix only edits the linted file (no other file, no file creation). */
+export function editsOnlyThisFile(fix: Fix): boolean {
+  return !fix.creates?.length && fix.edits.every((e) => e.path === undefined);
+}
+
+/**
+ * Picks safe fixes that can be applied together: the first safe fix of each finding, skipping any
+ * whose edits would overlap an already chosen one (a later pass picks those up after re-linting).
+ */
+export function chooseSafeFixes(findings: readonly Finding[]): Fix[] {
+  const chosen: Fix[] = [];
+  const taken: { start: number; end: number }[] = [];
+  const seen = new Set<string>();
+  for (const f of findings) {
+    const fix = f.fixes?.find((x) => x.safe && editsOnlyThisFile(x));
+    if (!fix) continue;
+    const key = JSON.stringify(fix.edits);
+    if (seen.has(key)) continue; // two findings offering the same edit
+    const overlaps = fix.edits.some((e) => taken.some((t) => e.span.start < t.end && t.start < e.span.end || (e.span.start === e.span.end && e.span.start === t.start && t.start === t.end)));
+    if (overlaps) continue;
+    seen.add(key);
+    chosen.push(fix);
+    taken.push(...fix.edits.map((e) => e.span));
+  }
+  return chosen;
+}

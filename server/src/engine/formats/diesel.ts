@@ -1,0 +1,27 @@
+// diesel: one folder per migration, `migrations/{version}_{name}/up.sql` and `down.sql`. Each runs in
+// a transaction unless the folder's `metadata.toml` says `run_in_transaction = false`.
+
+import * as path from 'node:path';
+import type { MigrationDocument } from '../model';
+import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
+
+const FOLDER = /^\d[\d-]*_.+$|^\d{14}$|^0+_diesel_initial_setup$/;
+
+export const diesel: FormatModule = {
+  id: 'diesel',
+  name: 'diesel',
+  supportsDown: true,
+  matchesPath: (filePath) => /^(up|down)\.sql$/i.test(path.basename(filePath)) && FOLDER.test(path.basename(path.dirname(filePath))),
+  describe(filePath, text, host): MigrationDocument {
+    const kind = path.basename(filePath).toLowerCase().startsWith('down') ? 'down' : 'up';
+    const doc = baseDocument(filePath, text, 'diesel', true, kind);
+    const folder = path.dirname(filePath);
+    Object.assign(doc, versionAndDescription(path.basename(folder)));
+    const metadata = host.readFile(path.join(folder, 'metadata.toml'));
+    const noTransaction = metadata !== undefined && /^\s*run_in_transaction\s*=\s*false\s*$/m.test(metadata);
+    doc.sections.push(section(kind, { start: 0, end: text.length }, noTransaction ? 'none' : 'transaction', noTransaction ? '`run_in_transaction = false` in metadata.toml' : 'diesel runs each migration in a transaction', text));
+    doc.companionPath = path.join(folder, kind === 'up' ? 'down.sql' : 'up.sql');
+    doc.companionExists = host.fileExists(doc.companionPath);
+    return doc;
+  },
+};

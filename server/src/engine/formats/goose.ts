@@ -1,0 +1,53 @@
+// goose: `NNNNN_name.sql` or `YYYYMMDDHHMMSS_name.sql` with `-- +goose Up` / `-- +goose Down`
+// annotations. Each direction runs in a transaction unless the file says `-- +goose NO TRANSACTION`.
+// `StatementBegin` / `StatementEnd` group statements for goose's own splitter; our lexer splits
+// correctly inside them anyway.
+
+import * as path from 'node:path';
+import type { MigrationDocument } from '../model';
+import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
+
+const ANNOTATION = /^--\s*\+goose\s+(.*?)\s*$/;
+
+export const goose: FormatModule = {
+  id: 'goose',
+  name: 'goose',
+  supportsDown: true,
+  hasMarkers: (text) => /^--\s*\+goose\s+(up|down)\b/im.test(text),
+  describe(filePath, text): MigrationDocument {
+    const doc = baseDocument(filePath, text, 'goose', true, 'migration');
+    Object.assign(doc, versionAndDescription(path.basename(filePath, '.sql')));
+    const annotations = findMarkerLines(text, ANNOTATION);
+    const noTransaction = annotations.some((a) => /^no\s+transaction$/i.test(a.match[1]));
+    const directions = annotations.filter((a) => /^(up|down)$/i.test(a.match[1]));
+    for (let i = 0; i < directions.length; i++) {
+      const marker = directions[i];
+      const kind = marker.match[1].toLowerCase() as 'up' | 'down';
+      const start = nextLineStart(text, marker.span.end);
+      const end = i + 1 < directions.length ? directions[i + 1].span.start : text.length;
+      doc.sections.push(
+        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span }),
+      );
+    }
+    if (!doc.sections.some((s) => s.kind === 'up')) {
+      doc.problems.push(problem('migration-format', "goose needs a '-- +goose Up' annotation before the migration's statements.", firstLineSpan(text)));
+    }
+    let open: (typeof annotations)[number] | undefined;
+    for (const a of annotations) {
+      if (/^statementbegin$/i.test(a.match[1])) {
+        if (open) doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' inside another StatementBegin block.", a.span));
+        open = a;
+      } else if (/^statementend$/i.test(a.match[1])) {
+        if (!open) doc.problems.push(problem('migration-format', "'-- +goose StatementEnd' without a StatementBegin.", a.span));
+        open = undefined;
+      } else if (/^(up|down)$/i.test(a.match[1]) && open) {
+        doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' is never closed by '-- +goose StatementEnd'.", open.span));
+        open = undefined;
+      } else if (!/^(up|down|no\s+transaction|envsub\s+(on|off))$/i.test(a.match[1])) {
+        doc.problems.push(problem('migration-format', `Unknown goose annotation '${a.match[1]}'.`, a.span, 'goose knows Up, Down, StatementBegin, StatementEnd, NO TRANSACTION and ENVSUB ON/OFF.'));
+      }
+    }
+    if (open) doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' is never closed by '-- +goose StatementEnd'.", open.span));
+    return doc;
+  },
+};

@@ -1,0 +1,86 @@
+// Decides a file's migration format and describes it: sections, transaction mode, version.
+// Rules and the runner both read sections and transaction modes from here, so they cannot disagree.
+
+import * as path from 'node:path';
+import type { ProjectHost } from '../host';
+import type { FormatId, MigrationDocument } from '../model';
+import type { FormatModule, FormatOptions } from './common';
+import { dbmate } from './dbmate';
+import { diesel } from './diesel';
+import { flyway } from './flyway';
+import { golangMigrate } from './golang-migrate';
+import { goose } from './goose';
+import { liquibase } from './liquibase';
+import { plain } from './plain';
+import { prisma } from './prisma';
+import { sqitch } from './sqitch';
+
+export type { FormatModule, FormatOptions } from './common';
+
+export const FORMATS: Record<FormatId, FormatModule> = {
+  dbmate,
+  goose,
+  'golang-migrate': golangMigrate,
+  diesel,
+  flyway,
+  liquibase,
+  sqitch,
+  prisma,
+  plain,
+};
+
+const BY_MARKER: FormatModule[] = [liquibase, dbmate, goose];
+const BY_PATH: FormatModule[] = [prisma, diesel, flyway, golangMigrate, sqitch];
+
+export interface DescribeOptions extends FormatOptions {
+  /** The format set in .zdm.json; detection is skipped when present. */
+  format?: FormatId;
+}
+
+export function describeMigration(filePath: string, text: string, host: ProjectHost, options: DescribeOptions = {}): MigrationDocument {
+  const decided = decideFormat(filePath, text, host, options.format);
+  const doc = decided.module.describe(filePath, text, host, options);
+  doc.formatSource = decided.source;
+  return doc;
+}
+
+export function decideFormat(filePath: string, text: string, host: ProjectHost, configured?: FormatId): { module: FormatModule; source: MigrationDocument['formatSource'] } {
+  if (configured) return { module: FORMATS[configured], source: 'config' };
+  for (const module of BY_MARKER) if (module.hasMarkers!(text)) return { module, source: 'marker' };
+  for (const module of BY_PATH) if (module.matchesPath!(filePath, host)) return { module, source: 'filename' };
+  const sibling = formatOfSiblings(path.dirname(filePath), host);
+  if (sibling) return { module: FORMATS[sibling], source: 'layout' };
+  const dir = path.dirname(path.resolve(filePath)).split(path.sep).slice(-2).join('/');
+  return { module: dir === 'db/migrations' ? dbmate : plain, source: 'default' };
+}
+
+const SIBLINGS_TO_READ = 5;
+const siblingMemo = new WeakMap<ProjectHost, Map<string, FormatId | undefined>>();
+
+/** The marker-based format that other migrations in the same folder use, if any. */
+function formatOfSiblings(dir: string, host: ProjectHost): FormatId | undefined {
+  let memo = siblingMemo.get(host);
+  if (!memo) siblingMemo.set(host, (memo = new Map()));
+  if (memo.has(dir)) return memo.get(dir);
+  let found: FormatId | undefined;
+  const names = (host.readDirectory(dir) ?? []).filter((n) => n.endsWith('.sql')).sort();
+  for (const name of names.slice(-SIBLINGS_TO_READ)) {
+    const text = host.readFile(path.join(dir, name));
+    if (text === undefined) continue;
+    const module = BY_MARKER.find((m) => m.hasMarkers!(text));
+    if (module) {
+      found = module.id;
+      break;
+    }
+  }
+  memo.set(dir, found);
+  return found;
+}
+
+/** True when a path looks like a migration file even before its text is read (editor activation). */
+export function looksLikeMigrationPath(filePath: string, host: ProjectHost): boolean {
+  if (!/\.sql$/i.test(filePath)) return false;
+  if (BY_PATH.some((m) => m.matchesPath!(filePath, host))) return true;
+  const parts = path.resolve(filePath).split(path.sep).map((p) => p.toLowerCase());
+  return parts.some((p) => p === 'migrations' || p === 'migration' || p === 'migrate' || p === 'schema_migrations');
+}

@@ -1,0 +1,44 @@
+// sqitch: a project with `sqitch.plan`, and per change `deploy/<change>.sql`, `revert/<change>.sql`
+// and `verify/<change>.sql`. sqitch runs each script as it is (through psql), so a script's
+// transaction is whatever its own BEGIN/COMMIT say.
+
+import * as path from 'node:path';
+import type { ProjectHost } from '../host';
+import type { MigrationDocument } from '../model';
+import { baseDocument, type FormatModule, section } from './common';
+
+const ROLES = { deploy: 'up', revert: 'down', verify: 'verify' } as const;
+
+/** The sqitch layout of a path: the top folder (holding sqitch.plan) and the change name. */
+export function sqitchLayout(filePath: string, host: ProjectHost): { top: string; role: keyof typeof ROLES; change: string } | undefined {
+  const parts = path.resolve(filePath).split(path.sep);
+  for (let i = parts.length - 2; i >= 1; i--) {
+    const role = parts[i] as keyof typeof ROLES;
+    if (!(role in ROLES)) continue;
+    const top = parts.slice(0, i).join(path.sep) || path.sep;
+    if (host.fileExists(path.join(top, 'sqitch.plan'))) {
+      return { top, role, change: parts.slice(i + 1).join('/').replace(/\.sql$/, '') };
+    }
+  }
+  return undefined;
+}
+
+export const sqitch: FormatModule = {
+  id: 'sqitch',
+  name: 'sqitch',
+  supportsDown: true,
+  matchesPath: (filePath, host) => filePath.endsWith('.sql') && sqitchLayout(filePath, host) !== undefined,
+  describe(filePath, text, host): MigrationDocument {
+    const layout = sqitchLayout(filePath, host);
+    const role = layout ? ROLES[layout.role] : 'up';
+    const doc = baseDocument(filePath, text, 'sqitch', true, role);
+    doc.description = layout?.change ?? path.basename(filePath, '.sql');
+    const kind = role === 'down' ? 'down' : 'up';
+    doc.sections.push(section(kind, { start: 0, end: text.length }, 'none', 'sqitch runs the script as written (its own BEGIN/COMMIT decide)', text));
+    if (layout && layout.role !== 'verify') {
+      doc.companionPath = path.join(layout.top, layout.role === 'deploy' ? 'revert' : 'deploy', ...layout.change.split('/')) + '.sql';
+      doc.companionExists = host.fileExists(doc.companionPath);
+    }
+    return doc;
+  },
+};

@@ -1,0 +1,212 @@
+// Lints one migration file: format -> sections -> statements -> parse -> facts -> rules -> findings.
+// Never throws on user input: bad text gives findings, a failing rule is isolated and reported.
+
+import * as path from 'node:path';
+import { type ZdmConfig } from './config/config';
+import { computeFacts } from './context';
+import { describeMigration } from './formats/index';
+import type { ProjectHost } from './host';
+import type { Finding, Fix, LintResult, MigrationDocument, Statement } from './model';
+import { registry } from './rules/registry';
+import { isSeverity, levelOf, type Report, type Rule, type RuleContext } from './rules/types';
+import { isComment, lex } from './sql/lexer';
+import { nodeKind, parseStatement } from './sql/parser';
+import { splitStatements } from './sql/split';
+import { collectDirectives, suppresses } from './suppress';
+import { isAscii, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
+import { compareVersions } from './versions';
+
+export interface LintOptions {
+  config: ZdmConfig;
+  host: ProjectHost;
+  /** Folder that relative config paths (baseline, ignore) are resolved against. */
+  root?: string;
+  /** Lint migrations at or before the baseline too. */
+  ignoreBaseline?: boolean;
+  /** Rules to run (default: the registry). */
+  rules?: readonly Rule[];
+}
+
+/** Lints `text` as the migration at `filePath`. */
+export function lintText(filePath: string, text: string, options: LintOptions): LintResult {
+  const { config, host } = options;
+  const document = describeMigration(filePath, text, host, { format: config.format, assumeInTransaction: config.assumeInTransaction });
+  const result: LintResult = { document, statements: [], findings: [], ruleFailures: [] };
+
+  if (text.length > config.maxFileSize) {
+    result.skipped = 'too large';
+    result.findings.push({
+      rule: 'syntax-error',
+      severity: 'error',
+      message: `The file is too large to lint (${formatSize(text.length)}, over the ${formatSize(config.maxFileSize)} limit set by "maxFileSize").`,
+      help: 'Raise "maxFileSize" in .zdm.json if this really is one migration.',
+      span: { start: 0, end: Math.min(text.length, firstLineEnd(text)) },
+    });
+    return result;
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) {
+    result.skipped = 'binary';
+    result.findings.push({ rule: 'syntax-error', severity: 'error', message: 'The file contains NUL bytes: it does not look like SQL text, so it was not linted.', span: { start: nul, end: nul + 1 } });
+    return result;
+  }
+  if (document.dialect) {
+    result.skipped = `${document.dialect} dialect`;
+    return result;
+  }
+  if (config.baseline !== undefined && !options.ignoreBaseline && document.version !== undefined && compareVersions(document.version, config.baseline) <= 0) {
+    result.skipped = 'baseline';
+    return result;
+  }
+
+  result.statements = buildStatements(document);
+  const rules = options.rules ?? registry;
+  const facts = computeFacts(result.statements);
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const level = levelOf(rule, config);
+    if (!isSeverity(level)) continue;
+    const context: RuleContext = {
+      document,
+      statements: result.statements,
+      facts,
+      pgVersion: config.pgVersion,
+      config,
+      options: config.rules[rule.id]?.options ?? {},
+      host,
+      factsOf: (s) => facts.statements[s.index],
+      report(report: Report) {
+        const severity = report.severity !== undefined && config.rules[rule.id]?.level === undefined ? report.severity : level;
+        findings.push(toFinding(rule.id, severity, report));
+      },
+    };
+    try {
+      rule.check(context);
+    } catch (error) {
+      result.ruleFailures.push({ rule: rule.id, message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    }
+  }
+  for (const p of document.problems) {
+    const rule = rules.find((r) => r.id === p.rule);
+    const level = rule ? levelOf(rule, config) : 'error';
+    if (isSeverity(level)) findings.push({ rule: p.rule, severity: level, message: p.message, help: p.help, span: p.span });
+  }
+  result.findings = applySuppressions(text, result.statements, findings, rules, config);
+  result.findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.rule.localeCompare(b.rule));
+  return result;
+}
+
+/** Splits every section into statements and parses each (through the per-text cache). */
+export function buildStatements(document: MigrationDocument): Statement[] {
+  const statements: Statement[] = [];
+  for (const section of document.sections) {
+    const { statements: raws } = splitStatements(section.source, section.span.start, section.span.end);
+    for (const raw of raws) {
+      const text = section.source.slice(raw.span.start, raw.span.end);
+      const ascii = isAscii(text);
+      const start = raw.span.start;
+      const statement: Statement = {
+        index: statements.length,
+        section,
+        span: raw.span,
+        text,
+        terminated: raw.terminated,
+        kind: 'Unparsed',
+        leadingComments: raw.leadingComments,
+        offsetOf: (location) => start + utf16FromUtf8(text, location ?? 0, ascii),
+      };
+      if (raw.unterminated) {
+        const t = raw.unterminated;
+        statement.error = { message: unterminatedMessage(section.source, t.kind, t.start), offset: t.start };
+      } else {
+        const outcome = parseStatement(text);
+        if (outcome.error) {
+          statement.error = { message: outcome.error.message, offset: start + utf16FromCodePoint(text, outcome.error.codePoint, ascii) };
+        } else {
+          statement.node = outcome.nodes[0];
+          statement.kind = nodeKind(statement.node);
+        }
+      }
+      statements.push(statement);
+    }
+  }
+  return statements;
+}
+
+function unterminatedMessage(text: string, kind: string, start: number): string {
+  const what: Record<string, string> = {
+    string: 'quoted string',
+    'quoted-ident': 'quoted identifier',
+    'dollar-string': `dollar-quoted string (${/^\$[^$]*\$/.exec(text.slice(start, start + 64))?.[0] ?? '$$'} is never closed)`,
+    'block-comment': 'block comment (/* is never closed by */)',
+  };
+  return `Unterminated ${what[kind] ?? 'token'} starting here; everything after it is part of the same token.`;
+}
+
+function toFinding(rule: string, severity: Finding['severity'], report: Report): Finding {
+  const finding: Finding = { rule, severity, message: report.message, span: report.span };
+  if (report.help !== undefined) finding.help = report.help;
+  if (report.statement !== undefined) finding.statementIndex = report.statement.index;
+  if (report.fixes && report.fixes.length > 0) {
+    finding.fixes = report.fixes.map((f): Fix => ({ title: f.title, edits: f.edits, creates: f.creates, safe: f.safe ?? true }));
+  }
+  return finding;
+}
+
+function applySuppressions(text: string, statements: readonly Statement[], findings: Finding[], rules: readonly Rule[], config: ZdmConfig): Finding[] {
+  if (!/(zdm|squawk)-ignore/.test(text)) return findings;
+  const comments: Span[] = lex(text)
+    .filter(isComment)
+    .map((t) => ({ start: t.start, end: t.end }));
+  const directives = collectDirectives(text, statements, comments);
+  if (directives.length === 0) return findings;
+  // Findings inside a statement's span count as that statement's, even if the rule did not say so.
+  for (const f of findings) {
+    if (f.statementIndex === undefined) {
+      const s = statements.find((st) => st.span.start <= f.span.start && f.span.start < st.span.end);
+      if (s) f.statementIndex = s.index;
+    }
+  }
+  const kept = findings.filter((f) => !directives.some((d) => suppresses(d, f)));
+  const unused = rules.find((r) => r.id === 'unused-ignore');
+  const level = unused ? levelOf(unused, config) : 'off';
+  if (!isSeverity(level)) return kept;
+  const known = new Set(rules.map((r) => r.id));
+  for (const d of directives) {
+    if (d.rules.length === 0) {
+      if (!d.used.has('*')) kept.push({ rule: 'unused-ignore', severity: level, message: `This ${d.tool}-ignore comment suppresses nothing.`, help: 'Remove it.', span: d.span, fixes: [removeFix(text, d.span)] });
+      continue;
+    }
+    for (const r of d.rules) {
+      if (!known.has(r.id)) {
+        if (d.tool === 'squawk') continue; // squawk rules we do not have are not ours to judge
+        kept.push({ rule: 'unused-ignore', severity: level, message: `Unknown rule "${r.id}" in this ignore comment.`, span: r.span });
+      } else if (!d.used.has(r.id)) {
+        kept.push({ rule: 'unused-ignore', severity: level, message: `"${r.id}" is ignored here but reports nothing ${d.scope === 'file' ? 'in this file' : 'on the next statement'}.`, help: 'Remove it from the comment.', span: r.span });
+      }
+    }
+  }
+  return kept;
+}
+
+function removeFix(text: string, span: Span): Fix {
+  let end = span.end;
+  if (text[end] === '\r') end++;
+  if (text[end] === '\n') end++;
+  let start = span.start;
+  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+  return { title: 'Remove the ignore comment', edits: [{ span: { start, end }, newText: '' }], safe: true };
+}
+
+function firstLineEnd(text: string): number {
+  const nl = text.indexOf('\n');
+  return nl === -1 ? text.length : nl;
+}
+
+function formatSize(chars: number): string {
+  return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${(chars / 1024).toFixed(0)} KB`;
+}
+
+export function relativeTo(root: string | undefined, filePath: string): string {
+  return root ? path.relative(root, filePath) : filePath;
+}

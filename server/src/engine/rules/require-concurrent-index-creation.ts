@@ -1,0 +1,54 @@
+import { nonTransactionalEdit } from '../fixes/format-edits';
+import { bodyOf, relationOf } from '../sql/ast';
+import { fineOutsideTransaction } from '../sql/classify';
+import { findWord, headSpan } from '../sql/tokens';
+import type { FixSpec, Rule } from './types';
+
+export const requireConcurrentIndexCreation: Rule = {
+  id: 'require-concurrent-index-creation',
+  family: 'locks',
+  summary: 'CREATE INDEX on an existing table without CONCURRENTLY',
+  defaultLevel: 'error',
+  sameAs: ['squawk: require-concurrent-index-creation', 'pgfence: create-index-not-concurrent', 'strong_migrations: add_index'],
+  fixable: true,
+  docs: {
+    why: 'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE waits until the index is built, which on a large table means minutes of failed writes.',
+    instead: '`CREATE INDEX CONCURRENTLY` builds the index while reads and writes continue (it takes SHARE UPDATE EXCLUSIVE). It cannot run inside a transaction, so the section must be marked non-transactional in the migration format (dbmate `transaction:false`, goose `NO TRANSACTION`). If it fails it leaves an INVALID index behind: drop it and retry, so write `IF NOT EXISTS` with care.',
+    invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX users_email_idx ON users (email);\n\n-- migrate:down\nDROP INDEX users_email_idx;\n" }],
+    valid: [
+      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n" },
+      { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n\n-- migrate:down\nDROP TABLE users;\n', note: 'The table is created in the same migration, so it is empty and nobody else can see it yet.' },
+    ],
+  },
+  check(context) {
+    for (const s of context.statements) {
+      const index = bodyOf(s.node, 'IndexStmt');
+      if (!index || index.concurrent) continue;
+      const table = relationOf(index.relation);
+      if (!table || context.facts.createdEarlier(table, s)) continue;
+      const fixes: FixSpec[] = [];
+      const indexWord = findWord(s, 'index');
+      if (indexWord) {
+        const insert = { span: { start: indexWord.end, end: indexWord.end }, newText: ' CONCURRENTLY' };
+        const facts = context.factsOf(s);
+        const sectionStatements = context.facts.sectionStatements(s.section);
+        if (!facts.inTransaction) {
+          fixes.push({ title: 'Add CONCURRENTLY', edits: [insert] });
+        } else if (!facts.explicitTransaction) {
+          const edit = nonTransactionalEdit(context.document, s.section, context.host);
+          if (edit) {
+            const others = sectionStatements.filter((o) => o !== s && !fineOutsideTransaction(o.kind, o.node));
+            fixes.push({ title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: others.length === 0 });
+          }
+        }
+      }
+      context.report({
+        statement: s,
+        span: headSpan(s, s.offsetOf(index.relation?.location)),
+        message: `CREATE INDEX takes a SHARE lock on ${table.display}: every write to it waits until the whole index is built.`,
+        help: 'Use CREATE INDEX CONCURRENTLY, in a section that runs outside a transaction.',
+        fixes,
+      });
+    }
+  },
+};

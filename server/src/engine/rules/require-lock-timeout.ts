@@ -1,0 +1,63 @@
+import { blocksTraffic, describeBlocking, type LockMode, locksOf, strongest } from '../locks';
+import type { Section, Statement } from '../model';
+import { headSpan } from '../sql/tokens';
+import type { Rule, RuleContext } from './types';
+
+export const requireLockTimeout: Rule = {
+  id: 'require-lock-timeout',
+  family: 'locks',
+  summary: 'A statement that takes a traffic-blocking lock with no lock_timeout set before it',
+  defaultLevel: 'warning',
+  sameAs: ['squawk: require-timeout-settings', 'pgfence: missing-lock-timeout', 'Eugene: E9'],
+  fixable: true,
+  docs: {
+    why: 'A statement waiting for a lock waits in a queue, and every query that arrives after it waits behind it. An ALTER TABLE stuck behind one long-running SELECT blocks all reads and writes on the table for as long as that SELECT runs. `lock_timeout` makes the migration give up (and be retried) instead of taking the application down.',
+    instead: "Start the section with `SET lock_timeout = '5s';` (the value comes from `lockTimeout` in .zdm.json) and retry the migration when it times out.",
+    invalid: [{ sql: '-- migrate:up\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN nickname;\n' }],
+    valid: [
+      { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN nickname;\n" },
+      { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nDROP TABLE users;\n', note: 'Only a new table is touched: nobody else can be holding a lock on it.' },
+    ],
+  },
+  check(context) {
+    const reported = new Set<Section>();
+    for (const s of context.statements) {
+      if (reported.has(s.section)) continue;
+      const lock = blockingLock(context, s);
+      if (!lock) continue;
+      const timeout = context.factsOf(s).lockTimeout;
+      if (timeout && timeout.ms !== 0) continue;
+      reported.add(s.section);
+      const value = context.config.lockTimeout;
+      context.report({
+        statement: s,
+        span: headSpan(s),
+        message: `${lock.label} takes ${lock.mode} on ${lock.object} with no lock_timeout set${timeout ? ' (it is 0: wait forever)' : ''}: while it waits for the lock, ${describeBlocking(lock.mode)} on ${lock.object} queue behind it.`,
+        help: `Set lock_timeout at the top of the section (SET lock_timeout = '${value}';) so the migration fails fast and can be retried.`,
+        fixes: [{ title: `Add SET lock_timeout = '${value}' at the top of the section`, edits: [{ span: { start: insertionPoint(context, s.section), end: insertionPoint(context, s.section) }, newText: `SET lock_timeout = '${value}';\n` }] }],
+      });
+    }
+  },
+};
+
+function blockingLock(context: RuleContext, s: Statement): { label: string; mode: LockMode; object: string } | undefined {
+  const { facts, taken } = locksOf(s);
+  const relevant = taken.filter((t) => blocksTraffic(t.mode) && !(t.object && context.facts.createdEarlier(t.object, s)));
+  const mode = strongest(relevant.map((t) => t.mode));
+  if (!mode) return undefined;
+  const lock = relevant.find((t) => t.mode === mode)!;
+  const fact = facts.find((f) => f.locks.some((l) => l.mode === mode && l.role === lock.role));
+  return { label: fact?.label ?? s.kind, mode, object: lock.object?.display ?? `the ${lock.role}` };
+}
+
+/** The start of the section's first line of content (after its marker). */
+function insertionPoint(context: RuleContext, section: Section): number {
+  const first = context.facts.sectionStatements(section)[0];
+  if (!first) return section.span.start;
+  // Before the first statement's leading comments? Keep comments that describe the migration on top:
+  // insert right before the first statement's line.
+  const text = section.source;
+  let lineStart = first.span.start;
+  while (lineStart > section.span.start && text[lineStart - 1] !== '\n') lineStart--;
+  return lineStart;
+}

@@ -1,0 +1,101 @@
+// Splits a range of SQL text into statements, the way psql does: at semicolons outside parentheses,
+// strings, comments and dollar quotes, and outside SQL-standard function bodies (BEGIN ATOMIC ... END).
+
+import { isComment, lex, type Token } from './lexer';
+import type { Span } from '../text/offsets';
+
+export interface RawStatement {
+  span: Span;
+  /** Tokens of the statement, comments inside it included. */
+  tokens: Token[];
+  terminated: boolean;
+  /** Comments between the previous statement (or the range start) and this one. */
+  leadingComments: Span[];
+  /** The first unterminated token in it, if any (an unclosed quote, dollar quote or comment). */
+  unterminated?: Token;
+}
+
+export interface SplitResult {
+  statements: RawStatement[];
+  /** Comments after the last statement. */
+  trailingComments: Span[];
+}
+
+export function splitStatements(text: string, from = 0, to = text.length): SplitResult {
+  const tokens = lex(text, from, to);
+  const statements: RawStatement[] = [];
+  let pendingComments: Span[] = [];
+  let current: Token[] = [];
+  let depth = 0;
+  let atomicDepth = 0;
+  let routineHeader = false; // statement starts CREATE [OR REPLACE] FUNCTION|PROCEDURE
+  let words = 0;
+  let previousWord = '';
+
+  const finish = (terminated: boolean) => {
+    const body = current;
+    current = [];
+    depth = 0;
+    atomicDepth = 0;
+    routineHeader = false;
+    words = 0;
+    previousWord = '';
+    if (body.length === 0 || body.every((t) => isComment(t) || isSemicolon(text, t))) {
+      // An empty statement (a lone semicolon): its comments stay pending for the next statement.
+      return;
+    }
+    let first = 0;
+    while (isComment(body[first])) pendingComments.push({ start: body[first].start, end: body[first].end }), first++;
+    let last = body.length - 1;
+    const trailing: Span[] = [];
+    if (!terminated) {
+      while (last > first && isComment(body[last])) trailing.unshift({ start: body[last].start, end: body[last].end }), last--;
+    }
+    const own = body.slice(first, last + 1);
+    statements.push({
+      span: { start: own[0].start, end: own[own.length - 1].end },
+      tokens: own,
+      terminated,
+      leadingComments: pendingComments,
+      unterminated: own.find((t) => t.unterminated),
+    });
+    pendingComments = trailing;
+  };
+
+  for (const token of tokens) {
+    if (current.length === 0 && isComment(token)) {
+      pendingComments.push({ start: token.start, end: token.end });
+      continue;
+    }
+    current.push(token);
+    if (token.kind === 'word') {
+      const word = text.slice(token.start, token.end).toLowerCase();
+      words++;
+      if (words <= 4 && (word === 'function' || word === 'procedure') && currentStartsWithCreate(text, current)) routineHeader = true;
+      if (routineHeader) {
+        if (word === 'atomic' && previousWord === 'begin') atomicDepth++;
+        else if (atomicDepth > 0 && word === 'case') atomicDepth++;
+        else if (atomicDepth > 0 && word === 'end') atomicDepth--;
+      }
+      previousWord = word;
+    } else if (token.kind === 'punct') {
+      const c = text.charCodeAt(token.start);
+      if (c === 40) depth++;
+      else if (c === 41) depth = Math.max(0, depth - 1);
+      else if (c === 59 && depth === 0 && atomicDepth === 0) finish(true);
+    } else if (!isComment(token)) {
+      previousWord = '';
+    }
+  }
+  finish(false);
+  return { statements, trailingComments: pendingComments };
+}
+
+function isSemicolon(text: string, token: Token): boolean {
+  return token.kind === 'punct' && text.charCodeAt(token.start) === 59;
+}
+
+function currentStartsWithCreate(text: string, tokens: Token[]): boolean {
+  const first = tokens.find((t) => !isComment(t));
+  return first !== undefined && first.kind === 'word' && text.slice(first.start, first.end).toLowerCase() === 'create';
+}

@@ -1,0 +1,124 @@
+// The one place where offsets change units.
+//
+// The engine works in UTF-16 code-unit offsets into the file text, because that is what a JavaScript
+// string, an editor and LSP count. libpg-query reports node locations in UTF-8 bytes and error cursor
+// positions in code points, relative to the statement text it was given. Everything that crosses that
+// boundary goes through the functions here.
+
+/** A half-open range of UTF-16 offsets into a file's text. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A zero-based line and UTF-16 column, as LSP counts them. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+/** True when every code unit of `text` is ASCII, so bytes, code points and UTF-16 units coincide. */
+export function isAscii(text: string): boolean {
+  // A regular expression test is much faster than a loop in V8 for long strings.
+  return !NON_ASCII.test(text);
+}
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Converts a UTF-8 byte offset within `text` into a UTF-16 offset within `text`. Clamps to the end. */
+export function utf16FromUtf8(text: string, byteOffset: number, ascii = isAscii(text)): number {
+  if (byteOffset <= 0) return 0;
+  if (ascii) return Math.min(byteOffset, text.length);
+  let bytes = 0;
+  let i = 0;
+  while (i < text.length && bytes < byteOffset) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      bytes += 1;
+      i += 1;
+    } else if (c < 0x800) {
+      bytes += 2;
+      i += 1;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i += 2;
+    } else {
+      bytes += 3;
+      i += 1;
+    }
+  }
+  return i;
+}
+
+/** Converts a code-point offset within `text` into a UTF-16 offset within `text`. Clamps to the end. */
+export function utf16FromCodePoint(text: string, codePoint: number, ascii = isAscii(text)): number {
+  if (codePoint <= 0) return 0;
+  if (ascii) return Math.min(codePoint, text.length);
+  let points = 0;
+  let i = 0;
+  while (i < text.length && points < codePoint) {
+    const c = text.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+    points++;
+  }
+  return i;
+}
+
+/** UTF-8 length of a string, in bytes. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Line starts of a text, for offset <-> position conversion. Lines end at \n, \r\n or \r. */
+export class LineIndex {
+  readonly lineStarts: number[];
+
+  constructor(readonly text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) starts.push(i + 1);
+      else if (c === 13) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        starts.push(i + 1);
+      }
+    }
+    this.lineStarts = starts;
+  }
+
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  positionAt(offset: number): Position {
+    const clamped = Math.max(0, Math.min(offset, this.text.length));
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid] <= clamped) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low, character: clamped - this.lineStarts[low] };
+  }
+
+  offsetAt(position: Position): number {
+    if (position.line < 0) return 0;
+    if (position.line >= this.lineStarts.length) return this.text.length;
+    const start = this.lineStarts[position.line];
+    const end = this.lineEnd(position.line);
+    return Math.min(start + Math.max(0, position.character), end);
+  }
+
+  /** Offset of the end of a line, before its line break. */
+  lineEnd(line: number): number {
+    const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length;
+    let end = next;
+    if (end > this.lineStarts[line] && this.text.charCodeAt(end - 1) === 10) end--;
+    if (end > this.lineStarts[line] && this.text.charCodeAt(end - 1) === 13) end--;
+    return end;
+  }
+
+  lineText(line: number): string {
+    return this.text.slice(this.lineStarts[line], this.lineEnd(line));
+  }
+}

@@ -1,0 +1,253 @@
+// The language server: the one thin layer that speaks LSP. It turns document events into engine
+// calls and engine results into LSP messages; every decision about SQL lives in the engine.
+
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  createConnection,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  type Connection,
+  type Diagnostic,
+  DiagnosticSeverity,
+  type InitializeParams,
+  type InitializeResult,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CONFIG_FILE_NAME } from '../engine/config/config';
+import { ruleDocsUrl } from '../engine/docs-url';
+import { looksLikeMigrationPath, FORMATS } from '../engine/formats/index';
+import { createDiskHost, type ProjectHost } from '../engine/host';
+import { lintText } from '../engine/lint';
+import type { Finding, LintResult, Severity } from '../engine/model';
+import { ConfigCache } from '../engine/project';
+import { initParser } from '../engine/sql/parser';
+
+/** Client settings under `zdm.*`, pulled per document. */
+export interface ClientSettings {
+  enable: boolean;
+  /** Overrides .zdm.json's pgVersion when set. */
+  pgVersion: number | null;
+  /** Lint migrations at or before the baseline too. */
+  ignoreBaseline: boolean;
+  /** Lint every .sql file, not only those that look like migrations. */
+  lintAllSqlFiles: boolean;
+}
+
+const DEFAULT_SETTINGS: ClientSettings = { enable: true, pgVersion: null, ignoreBaseline: false, lintAllSqlFiles: false };
+
+export interface ServerOptions {
+  /** Milliseconds to wait after a change before linting (coalesces keystrokes). */
+  debounceMs: number;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
+  const documents = new TextDocuments(TextDocument);
+  const settingsCache = new Map<string, Promise<ClientSettings>>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const options: ServerOptions = { debounceMs: 15 };
+  let configs = new ConfigCache(createDiskHost({ cache: false }));
+  let canPullSettings = false;
+  let canWatchFiles = false;
+  let parserReady: Promise<void> = initParser();
+  const reportedConfigProblems = new Set<string>();
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    canPullSettings = Boolean(params.capabilities.workspace?.configuration);
+    canWatchFiles = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
+    const init = (params.initializationOptions ?? {}) as Partial<ServerOptions>;
+    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) options.debounceMs = init.debounceMs;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
+      },
+      serverInfo: { name: 'zdm', version: typeof ZDM_VERSION === 'string' ? ZDM_VERSION : undefined },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (canPullSettings) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'zdm' });
+    if (canWatchFiles) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.sql' }, { globPattern: '**/{metadata.toml,sqitch.plan,*.sql.conf}' }],
+      });
+    }
+  });
+
+  const host = (): ProjectHost => {
+    const disk = createDiskHost({ cache: true });
+    // Open editors' unsaved text wins over the disk.
+    return {
+      readFile: (p) => documents.get(pathToFileURL(p).toString())?.getText() ?? disk.readFile(p),
+      fileExists: (p) => documents.get(pathToFileURL(p).toString()) !== undefined || disk.fileExists(p),
+      readDirectory: (d) => disk.readDirectory(d),
+    };
+  };
+
+  const settingsFor = (uri: string): Promise<ClientSettings> => {
+    if (!canPullSettings) return Promise.resolve(DEFAULT_SETTINGS);
+    let cached = settingsCache.get(uri);
+    if (!cached) {
+      cached = connection.workspace.getConfiguration({ scopeUri: uri, section: 'zdm' }).then(
+        (raw) => readSettings(raw),
+        () => DEFAULT_SETTINGS,
+      );
+      settingsCache.set(uri, cached);
+    }
+    return cached;
+  };
+
+  const publish = (uri: string, version: number | undefined, diagnostics: Diagnostic[]) => {
+    void connection.sendDiagnostics({ uri, version, diagnostics });
+  };
+
+  const lintDocument = async (document: TextDocument) => {
+    const uri = document.uri;
+    const version = document.version;
+    await parserReady;
+    const settings = await settingsFor(uri);
+    // A newer version arrived while we waited: its own lint is scheduled; never publish stale results.
+    const current = documents.get(uri);
+    if (!current || current.version !== version) return;
+    if (!uri.startsWith('file:')) return;
+    const filePath = fileURLToPath(uri);
+    const text = current.getText();
+    try {
+      const projectHost = host();
+      if (!settings.enable || !isMigration(filePath, text, projectHost, settings)) {
+        publish(uri, version, []);
+        return;
+      }
+      const loaded = configs.forFile(filePath);
+      reportConfigProblems(loaded.path, loaded.problems);
+      const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
+      if (loaded.config.ignore.length > 0 && configs.isIgnored(filePath)) {
+        publish(uri, version, []);
+        return;
+      }
+      const result = lintText(filePath, text, { config, host: projectHost, root: loaded.root, ignoreBaseline: settings.ignoreBaseline });
+      publish(uri, version, toDiagnostics(current, result));
+      for (const failure of result.ruleFailures) connection.console.error(`zdm: rule ${failure.rule} failed on ${filePath} (other rules still ran): ${failure.message}`);
+    } catch (error) {
+      // Invariant: linting never throws; if it does, say so and clear stale results rather than crash.
+      connection.console.error(`zdm: internal error while linting ${filePath}: ${error instanceof Error ? error.stack : String(error)}`);
+      publish(uri, version, []);
+    }
+  };
+
+  const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean => {
+    if (settings.lintAllSqlFiles) return true;
+    if (looksLikeMigrationPath(filePath, projectHost)) return true;
+    if ([FORMATS.dbmate, FORMATS.goose, FORMATS.liquibase].some((f) => f.hasMarkers!(text))) return true;
+    const loaded = configs.forFile(filePath);
+    return loaded.config.migrationsDir.some((dir) => {
+      const relative = path.relative(path.resolve(loaded.root, dir), filePath);
+      return !relative.startsWith('..') && !path.isAbsolute(relative);
+    });
+  };
+
+  const reportConfigProblems = (configPath: string | undefined, problems: { message: string }[]) => {
+    if (!configPath) return;
+    const key = `${configPath}\n${problems.map((p) => p.message).join('\n')}`;
+    if (reportedConfigProblems.has(key)) return;
+    reportedConfigProblems.add(key);
+    const uri = pathToFileURL(configPath).toString();
+    // Problems show on the config file itself, and once as a message.
+    publish(
+      uri,
+      undefined,
+      problems.map((p) => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: DiagnosticSeverity.Warning, source: 'zdm', message: p.message })),
+    );
+    if (problems.length > 0) void connection.window.showWarningMessage(`zdm: ${problems.map((p) => p.message).join(' ')}`);
+  };
+
+  const schedule = (document: TextDocument) => {
+    const uri = document.uri;
+    clearTimeout(timers.get(uri));
+    timers.set(
+      uri,
+      setTimeout(() => {
+        timers.delete(uri);
+        const latest = documents.get(uri);
+        if (latest) void lintDocument(latest);
+      }, options.debounceMs),
+    );
+  };
+
+  const relintAll = () => {
+    for (const d of documents.all()) schedule(d);
+  };
+
+  documents.onDidOpen((e) => schedule(e.document));
+  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    timers.delete(e.document.uri);
+    settingsCache.delete(e.document.uri);
+    publish(e.document.uri, undefined, []);
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    settingsCache.clear();
+    relintAll();
+  });
+
+  connection.onDidChangeWatchedFiles((params) => {
+    if (params.changes.some((c) => c.uri.endsWith(CONFIG_FILE_NAME))) {
+      configs = new ConfigCache(createDiskHost({ cache: false }));
+      reportedConfigProblems.clear();
+    }
+    relintAll();
+  });
+
+  connection.onShutdown(() => {
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+  parserReady = parserReady.catch((error) => {
+    connection.console.error(`zdm: cannot load the SQL parser: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  });
+}
+
+declare const ZDM_VERSION: string | undefined;
+
+export function readSettings(raw: unknown): ClientSettings {
+  const s = (raw ?? {}) as Record<string, unknown>;
+  return {
+    enable: typeof s.enable === 'boolean' ? s.enable : DEFAULT_SETTINGS.enable,
+    pgVersion: typeof s.pgVersion === 'number' && Number.isInteger(s.pgVersion) && s.pgVersion >= 9 ? s.pgVersion : null,
+    ignoreBaseline: typeof s.ignoreBaseline === 'boolean' ? s.ignoreBaseline : DEFAULT_SETTINGS.ignoreBaseline,
+    lintAllSqlFiles: typeof s.lintAllSqlFiles === 'boolean' ? s.lintAllSqlFiles : DEFAULT_SETTINGS.lintAllSqlFiles,
+  };
+}
+
+export function toDiagnostics(document: TextDocument, result: LintResult): Diagnostic[] {
+  return result.findings.map((f) => toDiagnostic(document, f));
+}
+
+export function toDiagnostic(document: TextDocument, f: Finding): Diagnostic {
+  const diagnostic: Diagnostic = {
+    range: { start: document.positionAt(f.span.start), end: document.positionAt(Math.max(f.span.end, f.span.start)) },
+    severity: SEVERITY[f.severity],
+    source: 'zdm',
+    code: f.rule,
+    codeDescription: { href: ruleDocsUrl(f.rule) },
+    message: f.help ? `${f.message}\n${f.help}` : f.message,
+  };
+  if (f.fixes?.length) diagnostic.data = { fixes: f.fixes };
+  return diagnostic;
+}

@@ -1,0 +1,125 @@
+-- SYNTAX TEST "source.sql" "Liquibase formatted SQL: directives after the --liquibase formatted sql header"
+--liquibase formatted sql
+-- <-- source.sql meta.changelog.liquibase.zdm comment.line.double-dash.sql punctuation.definition.comment.sql
+--^^^^^^^^^^^^^^^^^^^^^^^ meta.changelog.liquibase.zdm comment.line.double-dash.sql keyword.control.directive.liquibase.zdm
+
+--changeset alice:create-users runInTransaction:false context:"dev, test" labels:${release}
+-- <-- meta.changelog.liquibase.zdm meta.directive.changeset.liquibase.zdm comment.line.double-dash.sql punctuation.definition.comment.sql
+--^^^^^^^^^ meta.directive.changeset.liquibase.zdm comment.line.double-dash.sql keyword.control.directive.changeset.liquibase.zdm
+--          ^^^^^ comment.line.double-dash.sql entity.name.tag.author.liquibase.zdm
+--               ^ comment.line.double-dash.sql punctuation.separator.key-value.liquibase.zdm
+--                ^^^^^^^^^^^^ comment.line.double-dash.sql constant.other.changeset-id.liquibase.zdm
+--                             ^^^^^^^^^^^^^^^^ comment.line.double-dash.sql variable.parameter.attribute.zdm
+--                                             ^ comment.line.double-dash.sql punctuation.separator.key-value.zdm
+--                                              ^^^^^ comment.line.double-dash.sql constant.language.boolean.zdm
+--                                                    ^^^^^^^ variable.parameter.attribute.zdm
+--                                                            ^^^^^^^^^^^ comment.line.double-dash.sql string.quoted.double.attribute-value.zdm
+--                                                                        ^^^^^^ variable.parameter.attribute.zdm
+--                                                                               ^^ string.unquoted.attribute-value.zdm variable.other.placeholder.zdm punctuation.definition.placeholder.begin.zdm
+--                                                                                 ^^^^^^^ variable.other.placeholder.zdm variable.other.placeholder.name.zdm
+--comment: Creates the users table
+--^^^^^^^ comment.line.double-dash.sql keyword.control.directive.comment.liquibase.zdm
+--       ^ comment.line.double-dash.sql punctuation.separator.key-value.zdm
+--         ^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.comment.liquibase.zdm
+--preconditions onFail:MARK_RAN onError:HALT
+--^^^^^^^^^^^^^ comment.line.double-dash.sql keyword.control.directive.preconditions.liquibase.zdm
+--              ^^^^^^ comment.line.double-dash.sql variable.parameter.attribute.zdm
+--                     ^^^^^^^^ comment.line.double-dash.sql string.unquoted.attribute-value.zdm
+--precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_tables WHERE tablename = 'users'
+--^^^^^^^^^^^^^^^^^^^^^^ meta.directive.precondition.liquibase.zdm comment.line.double-dash.sql keyword.control.directive.precondition.liquibase.zdm
+--                       ^^^^^^^^^^^^^^ comment.line.double-dash.sql variable.parameter.attribute.zdm
+--                                     ^ comment.line.double-dash.sql punctuation.separator.key-value.zdm
+--                                      ^ comment.line.double-dash.sql constant.numeric.zdm
+--                                        ^^^^^^ meta.directive.precondition.liquibase.zdm meta.embedded.line.sql keyword.other.DML.sql - comment.line.double-dash.sql
+--                                               ^^^^^ meta.embedded.line.sql support.function.aggregate.sql
+--                                                                                         ^^^^^^^ meta.embedded.line.sql string.quoted.single.sql - comment.line.double-dash.sql
+--precondition-sql-check 1 SELECT 1
+--                       ^ comment.line.double-dash.sql constant.numeric.zdm
+--                         ^^^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--precondition-table-exists table:users schema:public
+--^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql keyword.control.directive.precondition.liquibase.zdm
+--                          ^^^^^ comment.line.double-dash.sql variable.parameter.attribute.zdm
+--                                ^^^^^ comment.line.double-dash.sql string.unquoted.attribute-value.zdm
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
+-- <------ meta.changelog.liquibase.zdm keyword.other.create.sql - comment.line.double-dash.sql
+--rollback DROP TABLE users;
+--^^^^^^^^ meta.directive.rollback.liquibase.zdm comment.line.double-dash.sql keyword.control.directive.rollback.liquibase.zdm
+--         ^^^^ meta.directive.rollback.liquibase.zdm meta.embedded.line.sql keyword.other.create.sql - comment.line.double-dash.sql
+--              ^^^^^ meta.embedded.line.sql keyword.other.table.sql
+--rollback DELETE FROM ${schema}.audit WHERE note = '${release}';
+--         ^^^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--                     ^^^^^^^^^ meta.embedded.line.sql variable.other.placeholder.zdm
+--                                                  ^ meta.embedded.line.sql string.quoted.single.sql punctuation.definition.string.begin.sql
+--                                                   ^^^^^^^^^^ meta.embedded.line.sql string.quoted.single.sql variable.other.placeholder.zdm
+
+--changeset "Bob Smith":"2024-01-02 add index" runOnChange:true
+--          ^^^^^^^^^^^ entity.name.tag.author.liquibase.zdm
+--                      ^^^^^^^^^^^^^^^^^^^^^^ constant.other.changeset-id.liquibase.zdm
+--                                             ^^^^^^^^^^^ variable.parameter.attribute.zdm
+--                                                         ^^^^ constant.language.boolean.zdm
+CREATE INDEX CONCURRENTLY users_email ON users (email);
+-- rollback DROP INDEX CONCURRENTLY users_email;
+--^ comment.line.double-dash.sql
+-- ^^^^^^^^ keyword.control.directive.rollback.liquibase.zdm
+--          ^^^^ meta.embedded.line.sql keyword.other.sql
+  --rollback SELECT 1;
+-- <-- punctuation.whitespace.comment.leading.sql
+--^^^^^^^^^^ comment.line.double-dash.sql
+--  ^^^^^^^^ keyword.control.directive.rollback.liquibase.zdm
+--           ^^^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--ROLLBACK not required
+--^^^^^^^^ keyword.control.directive.rollback.liquibase.zdm
+--         ^^^^^^^^^^^^ comment.line.double-dash.sql constant.language.rollback.liquibase.zdm
+--rollback empty
+--         ^^^^^ constant.language.rollback.liquibase.zdm
+--rollback changesetId:create-users changesetAuthor:alice
+--         ^^^^^^^^^^^ comment.line.double-dash.sql variable.parameter.attribute.zdm - meta.embedded.line.sql
+--                     ^^^^^^^^^^^^ comment.line.double-dash.sql string.unquoted.attribute-value.zdm
+/* liquibase rollback
+-- <-- meta.directive.rollback-block.liquibase.zdm comment.block.sql punctuation.definition.comment.begin.sql
+-- ^^^^^^^^^^^^^^^^^^ comment.block.sql keyword.control.directive.rollback.liquibase.zdm
+DROP INDEX CONCURRENTLY users_email;
+-- <---- meta.directive.rollback-block.liquibase.zdm meta.embedded.block.sql keyword.other.create.sql - comment.block.sql
+*/
+-- <-- meta.directive.rollback-block.liquibase.zdm comment.block.sql punctuation.definition.comment.end.sql
+SELECT 1;
+-- <------ keyword.other.DML.sql - meta.directive.rollback-block.liquibase.zdm meta.embedded.block.sql
+
+--changeset alice:3 dbms:postgresql endDelimiter:/ splitStatements:false
+--                  ^^^^ variable.parameter.attribute.zdm
+--                       ^^^^^^^^^^ string.unquoted.attribute-value.zdm
+--                                  ^^^^^^^^^^^^ variable.parameter.attribute.zdm
+--                                               ^ string.unquoted.attribute-value.zdm
+--validCheckSum: 9:1f2e3d
+--^^^^^^^^^^^^^ comment.line.double-dash.sql keyword.control.directive.valid-checksum.liquibase.zdm
+--               ^^^^^^^^ comment.line.double-dash.sql constant.other.checksum.liquibase.zdm
+--property name:table.name value:users global:false
+--^^^^^^^^ keyword.control.directive.property.liquibase.zdm
+--         ^^^^ variable.parameter.attribute.zdm
+--                         ^^^^^ variable.parameter.attribute.zdm
+--                                     ^^^^^^ variable.parameter.attribute.zdm
+--                                            ^^^^^ constant.language.boolean.zdm
+--include file:changes/0002.sql relativeToChangelogFile:true
+--^^^^^^^ keyword.control.directive.include.liquibase.zdm
+--        ^^^^ variable.parameter.attribute.zdm
+--ignoreLines:start
+--^^^^^^^^^^^ keyword.control.directive.ignore-lines.liquibase.zdm
+--            ^^^^^ constant.language.ignore-lines.liquibase.zdm
+--ignoreLines:end
+--            ^^^ constant.language.ignore-lines.liquibase.zdm
+--ignoreLines:2
+--            ^ constant.numeric.zdm
+
+-- Not directives, even in a changelog.
+-- comments like this one stay comments
+-- ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.comment.liquibase.zdm
+  --comment: indented (Liquibase wants --comment at column 0)
+--  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.comment.liquibase.zdm
+-- rollbacks are tested weekly
+-- ^^^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.rollback.liquibase.zdm meta.embedded.line.sql
+-- changesets are immutable once applied
+-- ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.changeset.liquibase.zdm
+SELECT 1; --rollback SELECT 2;
+--        ^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.rollback.liquibase.zdm meta.embedded.line.sql
+SELECT '--rollback DROP TABLE users;';
+--      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ string.quoted.single.sql - keyword.control.directive.rollback.liquibase.zdm

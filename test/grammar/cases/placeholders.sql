@@ -1,0 +1,58 @@
+-- SYNTAX TEST "source.sql" "Flyway placeholders ${name}; goose ENVSUB ${VAR:-default}; in code and in strings"
+CREATE TABLE ${schema}.users (id bigint);
+--           ^^ source.sql variable.other.placeholder.zdm punctuation.definition.placeholder.begin.zdm
+--             ^^^^^^ source.sql variable.other.placeholder.zdm variable.other.placeholder.name.zdm
+--                   ^ source.sql variable.other.placeholder.zdm punctuation.definition.placeholder.end.zdm
+--                    ^^^^^^^ - variable.other.placeholder.zdm
+GRANT SELECT ON ${schema}.users TO ${flyway:user};
+--                                 ^^ variable.other.placeholder.zdm punctuation.definition.placeholder.begin.zdm
+--                                   ^^^^^^ variable.other.placeholder.zdm entity.name.namespace.flyway.zdm
+--                                         ^ variable.other.placeholder.zdm punctuation.separator.namespace.zdm
+--                                          ^^^^ variable.other.placeholder.zdm variable.other.placeholder.name.zdm
+--                                              ^ punctuation.definition.placeholder.end.zdm
+SET search_path TO '${schema}', public;
+--                 ^ string.quoted.single.sql punctuation.definition.string.begin.sql
+--                  ^^^^^^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+--                           ^ string.quoted.single.sql punctuation.definition.string.end.sql - variable.other.placeholder.zdm
+--                              ^^^^^^ - string.quoted.single.sql
+COMMENT ON TABLE users IS 'owned by ${team.name} since ${year}';
+--                        ^^^^^^^^^ string.quoted.single.sql - variable.other.placeholder.zdm
+--                                  ^^^^^^^^^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+--                                              ^^^^^^^ string.quoted.single.sql - variable.other.placeholder.zdm
+--                                                     ^^^^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+SELECT N'${x}';
+-- <------ keyword.other.DML.sql
+--      ^ string.quoted.single.sql punctuation.definition.string.begin.sql
+--       ^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+SELECT "${schema}".users.id FROM "${schema}".users;
+--     ^ string.quoted.double.sql punctuation.definition.string.begin.sql
+--      ^^^^^^^^^ string.quoted.double.sql variable.other.placeholder.zdm
+--               ^ string.quoted.double.sql punctuation.definition.string.end.sql
+--                               ^^^^^^^^^^^ string.quoted.double.sql
+--                                ^^^^^^^^^ variable.other.placeholder.zdm
+ALTER ROLE ${APP_ROLE:-app} SET statement_timeout = '${TIMEOUT:-5s}';
+--         ^^^^^^^^^^^^^^^^ variable.other.placeholder.zdm
+--           ^^^^^^^^ variable.other.placeholder.name.zdm
+--                   ^^ keyword.operator.default-value.zdm
+--                     ^^^ string.unquoted.default-value.zdm
+--                                                   ^^^^^^^^^^^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+--                                                            ^^ keyword.operator.default-value.zdm
+SELECT '${flyway-style-name}';
+--        ^^^^^^^^^^^^^^^^^ variable.other.placeholder.name.zdm - keyword.operator.default-value.zdm
+INSERT INTO notes (body) VALUES ('first line
+second line for ${tenant}
+-- <--------------- string.quoted.single.sql - variable.other.placeholder.zdm
+--              ^^^^^^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+');
+
+-- Not placeholders.
+SELECT '$${x}' AS dollar, 'plain ${ text' AS broken, '{x}' AS braces;
+--       ^^^^ string.quoted.single.sql variable.other.placeholder.zdm
+--                               ^^^^^^^ string.quoted.single.sql - variable.other.placeholder.zdm
+--                                                   ^^^^^ string.quoted.single.sql - variable.other.placeholder.zdm
+-- a comment mentioning ${schema} stays a plain comment
+--                      ^^^^^^^^^ comment.line.double-dash.sql - variable.other.placeholder.zdm
+/* ${schema} */
+-- ^^^^^^^^^ comment.block - variable.other.placeholder.zdm
+SELECT $1, $tag$ text $tag$;
+--     ^^^^^^^^^^^^^^^^^^^^ - variable.other.placeholder.zdm

@@ -1,0 +1,41 @@
+-- SYNTAX TEST "source.sql" "zdm:verify <query> -- expect <value>: the query is highlighted as SQL"
+-- zdm:verify SELECT count(*) FROM users WHERE email IS NULL -- expect 0
+-- <-- source.sql meta.directive.verify.zdm comment.line.double-dash.sql punctuation.definition.comment.sql
+-- ^^^^^^^^^^ meta.directive.verify.zdm comment.line.double-dash.sql keyword.control.directive.verify.zdm
+--            ^^^^^^ meta.directive.verify.zdm meta.embedded.line.sql keyword.other.DML.sql - comment.line.double-dash.sql
+--                   ^^^^^ meta.embedded.line.sql support.function.aggregate.sql
+--                            ^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--                                 ^^^^^ meta.embedded.line.sql - keyword
+--                                                           ^^ meta.directive.verify.zdm comment.line.double-dash.sql punctuation.definition.comment.sql - meta.embedded.line.sql
+--                                                              ^^^^^^ comment.line.double-dash.sql keyword.control.directive.expect.zdm
+--                                                                     ^ comment.line.double-dash.sql constant.numeric.zdm
+-- zdm:verify SELECT count(*) FROM orders WHERE total_cents IS NULL
+--            ^^^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--                                                          ^^^^^^^ meta.embedded.line.sql
+--zdm:verify SELECT 'a -- b' = 'c' -- expect false
+--           ^^^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--                  ^^^^^^^^ meta.embedded.line.sql string.quoted.single.sql
+--                                 ^^ punctuation.definition.comment.sql - meta.embedded.line.sql
+--                                    ^^^^^^ keyword.control.directive.expect.zdm
+--                                           ^^^^^ constant.language.zdm
+  -- zdm:verify SELECT 1 -- expect 1
+-- <-- punctuation.whitespace.comment.leading.sql
+--   ^^^^^^^^^^ keyword.control.directive.verify.zdm
+--              ^^^^^^ meta.embedded.line.sql keyword.other.DML.sql
+--                                 ^ constant.numeric.zdm
+-- zdm:verify SELECT count(*) FROM t WHERE note = '${marker}' -- expect 0
+--                                                ^^^^^^^^^^^ meta.embedded.line.sql string.quoted.single.sql
+--                                                 ^^^^^^^^^ variable.other.placeholder.zdm
+--                                                               ^^^^^^ keyword.control.directive.expect.zdm
+-- zdm:verify SELECT 'unterminated
+--                   ^^^^^^^^^^^^^ meta.embedded.line.sql string.quoted.single.sql
+SELECT 1;
+-- <------ keyword.other.DML.sql - string.quoted.single.sql meta.embedded.line.sql
+
+-- Not verify lines.
+SELECT 1; -- zdm:verify SELECT 2 -- expect 2
+--        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.verify.zdm meta.embedded.line.sql
+-- zdm:verifySELECT 1
+-- ^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.verify.zdm
+-- expect 0
+-- ^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.expect.zdm

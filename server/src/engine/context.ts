@@ -30,6 +30,8 @@ export interface FileFacts {
   statements: StatementFacts[];
   /** True when `relation` was created by an earlier statement of the same section. */
   createdEarlier(relation: RelationRef, before: Statement): boolean;
+  /** True when an up section of this file creates `relation` (its down then only removes what the up added). */
+  createdInUp(relation: RelationRef): boolean;
   /** Statements of the same section, in order. */
   sectionStatements(section: Section): Statement[];
 }
@@ -81,6 +83,9 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
     statements: facts,
     createdEarlier(relation, before) {
       return created.some((c) => c.section === before.section && c.index < before.index && sameRelation(c.relation, relation));
+    },
+    createdInUp(relation) {
+      return created.some((c) => c.section.kind === 'up' && sameRelation(c.relation, relation));
     },
     sectionStatements(section) {
       return bySection.get(section) ?? [];

@@ -3,7 +3,7 @@
 // Rules and hover both read it; test/locks checks it against pg_locks on a real server.
 
 import type { Statement } from './model';
-import { bodyOf, relationOf, type RelationRef } from './sql/ast';
+import { bodyOf, droppedObjects, relationOf, type RelationRef } from './sql/ast';
 
 export type LockMode =
   | 'ACCESS SHARE'
@@ -169,8 +169,8 @@ export function locksOf(statement: Statement): StatementLocks {
   const index = bodyOf(node, 'IndexStmt');
   if (index) add(index.concurrent ? 'create-index-concurrently' : 'create-index', { table: relationOf(index.relation) });
   const drop = bodyOf(node, 'DropStmt');
-  if (drop?.removeType === 'OBJECT_INDEX') add(drop.concurrent ? 'drop-index-concurrently' : 'drop-index', {});
-  if (drop?.removeType === 'OBJECT_TABLE') add('drop-table', {});
+  if (drop?.removeType === 'OBJECT_INDEX') for (const index of droppedObjects(drop)) add(drop.concurrent ? 'drop-index-concurrently' : 'drop-index', { index });
+  if (drop?.removeType === 'OBJECT_TABLE') for (const table of droppedObjects(drop)) add('drop-table', { table });
   const alter = bodyOf(node, 'AlterTableStmt');
   if (alter && (alter.objtype === 'OBJECT_TABLE' || alter.objtype === undefined)) {
     const table = relationOf(alter.relation);
@@ -183,6 +183,8 @@ export function locksOf(statement: Statement): StatementLocks {
       else add('alter-table', { table });
     }
   }
+  const rename = bodyOf(node, 'RenameStmt');
+  if (rename && ['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT'].includes(rename.renameType)) add('alter-table', { table: relationOf(rename.relation) });
   const trigger = bodyOf(node, 'CreateTrigStmt');
   if (trigger) add('create-trigger', { table: relationOf(trigger.relation) });
   for (const kind of ['UpdateStmt', 'DeleteStmt', 'InsertStmt']) {

@@ -1,30 +1,39 @@
-// Every rule, in docs order. Adding a rule: its file, one line here, its fixtures; test/rules checks
-// that ids, files and docs agree.
+// Every rule, in docs order. Adding a rule: its file, one import and one line in its family's block
+// here, its fixtures under test/fixtures/rules/<id>/; `npm run docs` regenerates docs/rules/. Tests
+// fail when ids, fixtures and docs disagree.
 
+import type { Rule } from './types';
+
+// ── 1. Locks and rewrites ───────────────────────────────────────────────────────────────────────────
 import { banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction';
 import { constraintMissingNotValid } from './constraint-missing-not-valid';
+import { requireConcurrentIndexCreation } from './require-concurrent-index-creation';
+import { requireLockTimeout } from './require-lock-timeout';
+
+const locks: Rule[] = [requireConcurrentIndexCreation, banConcurrentIndexCreationInTransaction, constraintMissingNotValid, requireLockTimeout];
+
+// ── 2. Breaking the running application ─────────────────────────────────────────────────────────────
+
+const breaking: Rule[] = [];
+
+// ── 3. Data changes and backfills ───────────────────────────────────────────────────────────────────
+
+const data: Rule[] = [];
+
+// ── 4. Migration files ──────────────────────────────────────────────────────────────────────────────
 import { emptyDownSection } from './empty-down-section';
 import { migrationFormat } from './migration-format';
 import { missingDownSection } from './missing-down-section';
-import { requireConcurrentIndexCreation } from './require-concurrent-index-creation';
-import { requireLockTimeout } from './require-lock-timeout';
 import { syntaxError } from './syntax-error';
-import type { Rule } from './types';
 import { unusedIgnore } from './unused-ignore';
 
-export const registry: readonly Rule[] = [
-  // 1. Locks and rewrites
-  requireConcurrentIndexCreation,
-  banConcurrentIndexCreationInTransaction,
-  constraintMissingNotValid,
-  requireLockTimeout,
-  // 4. Migration files
-  missingDownSection,
-  emptyDownSection,
-  migrationFormat,
-  syntaxError,
-  unusedIgnore,
-];
+const files: Rule[] = [missingDownSection, emptyDownSection, migrationFormat, syntaxError, unusedIgnore];
+
+// ── 5. Schema style ─────────────────────────────────────────────────────────────────────────────────
+
+const style: Rule[] = [];
+
+export const registry: readonly Rule[] = [...locks, ...breaking, ...data, ...files, ...style];
 
 export const ruleIds: readonly string[] = registry.map((r) => r.id);
 

@@ -1,5 +1,6 @@
 import { blocksTraffic, describeBlocking, type LockMode, locksOf, strongest } from '../locks';
 import type { Section, Statement } from '../model';
+import type { RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
 import type { Rule, RuleContext } from './types';
 
@@ -13,10 +14,10 @@ export const requireLockTimeout: Rule = {
   docs: {
     why: 'A statement waiting for a lock waits in a queue, and every query that arrives after it waits behind it. An ALTER TABLE stuck behind one long-running SELECT blocks all reads and writes on the table for as long as that SELECT runs. `lock_timeout` makes the migration give up (and be retried) instead of taking the application down.',
     instead: "Start the section with `SET lock_timeout = '5s';` (the value comes from `lockTimeout` in .zdm.json) and retry the migration when it times out.",
-    invalid: [{ sql: '-- migrate:up\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN nickname;\n' }],
+    invalid: [{ sql: "-- migrate:up\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN nickname;\n" }],
     valid: [
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN nickname;\n" },
-      { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nDROP TABLE users;\n', note: 'Only a new table is touched: nobody else can be holding a lock on it.' },
+      { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\nDROP TABLE users;\n', note: 'Only a table this migration creates is touched: in the up nobody else can hold a lock on it yet, and the down only removes what the up added.' },
     ],
   },
   check(context) {
@@ -42,7 +43,8 @@ export const requireLockTimeout: Rule = {
 
 function blockingLock(context: RuleContext, s: Statement): { label: string; mode: LockMode; object: string } | undefined {
   const { facts, taken } = locksOf(s);
-  const relevant = taken.filter((t) => blocksTraffic(t.mode) && !(t.object && context.facts.createdEarlier(t.object, s)));
+  const ours = (object: RelationRef | undefined) => object !== undefined && (context.facts.createdEarlier(object, s) || (s.section.kind === 'down' && context.facts.createdInUp(object)));
+  const relevant = taken.filter((t) => blocksTraffic(t.mode) && !ours(t.object));
   const mode = strongest(relevant.map((t) => t.mode));
   if (!mode) return undefined;
   const lock = relevant.find((t) => t.mode === mode)!;

@@ -20,7 +20,7 @@ export const FAMILY_TITLES: Record<RuleFamily, string> = {
 export interface DocExample {
   /** The file text. */
   sql: string;
-  /** File name to lint it as (default `20240101000000_example.sql` with dbmate markers added when missing). */
+  /** File name to lint it as (default `20240101000000_example.sql`: dbmate when the SQL has its markers, else plain). */
   path?: string;
   format?: FormatId;
   pgVersion?: number;

@@ -21,6 +21,20 @@ export function relationOf(rangeVar: any): RelationRef | undefined {
   return { schema, name, display: schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name), location: rangeVar.location };
 }
 
+/** Reads a qualified name given as a list of String nodes (DROP TABLE a.b): the last part is the name. */
+export function relationFromNames(list: any[] | undefined): RelationRef | undefined {
+  const parts = namesOf(list);
+  if (parts.length === 0) return undefined;
+  const name = parts[parts.length - 1];
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  return { schema, name, display: schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name) };
+}
+
+/** The objects of a DROP statement, as relation references. */
+export function droppedObjects(drop: any): RelationRef[] {
+  return (drop?.objects ?? []).map((o: any) => relationFromNames(o.List?.items)).filter((r: RelationRef | undefined): r is RelationRef => r !== undefined);
+}
+
 /** The same relation? A reference without a schema matches the same name in any schema. */
 export function sameRelation(a: RelationRef, b: RelationRef): boolean {
   if (a.name !== b.name) return false;

@@ -1,0 +1,177 @@
+// Format detection and description for every supported migration tool: from markers, file names and
+// folder layouts, with sections, transaction modes and versions.
+
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { describeMigration } from '../../server/src/engine/formats/index';
+import { createMemoryHost } from '../../server/src/engine/host';
+import type { FormatId } from '../../server/src/engine/model';
+
+interface Expected {
+  format: FormatId;
+  role?: string;
+  version?: string;
+  description?: string;
+  sections: [kind: string, transaction: string, text: string][];
+  companion?: boolean;
+  problems?: string[];
+}
+
+function check(files: Record<string, string>, file: string, expected: Expected, configured?: FormatId) {
+  const host = createMemoryHost(files);
+  const doc = describeMigration(file, files[file], host, { format: configured });
+  assert.equal(doc.format, expected.format, 'format');
+  if (expected.role) assert.equal(doc.role, expected.role, 'role');
+  if (expected.version !== undefined) assert.equal(doc.version, expected.version, 'version');
+  if (expected.description !== undefined) assert.equal(doc.description, expected.description, 'description');
+  assert.deepEqual(
+    doc.sections.map((s) => [s.kind, s.transaction, s.source.slice(s.span.start, s.span.end).trim()]),
+    expected.sections,
+  );
+  if (expected.companion !== undefined) assert.equal(doc.companionExists, expected.companion, 'companion');
+  const problems = doc.problems.map((p) => p.message);
+  const wanted = expected.problems ?? [];
+  assert.equal(problems.length, wanted.length, `problems: ${JSON.stringify(problems)}`);
+  wanted.forEach((w, i) => assert.ok(problems[i].startsWith(w), `problem ${i}: ${problems[i]} should start with ${w}`));
+}
+
+describe('migration formats', () => {
+  it('dbmate: markers, transaction:false, version from the file name', () => {
+    check({ '/p/db/migrations/20240101120000_add_users.sql': '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n-- migrate:down\nDROP INDEX i;\n' }, '/p/db/migrations/20240101120000_add_users.sql', {
+      format: 'dbmate',
+      version: '20240101120000',
+      description: 'add_users',
+      sections: [
+        ['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (a);'],
+        ['down', 'transaction', 'DROP INDEX i;'],
+      ],
+    });
+  });
+
+  it('dbmate: statements before -- migrate:up and a down before the up are problems', () => {
+    check({ '/p/db/migrations/1_x.sql': 'SELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:up\nSELECT 3;\n' }, '/p/db/migrations/1_x.sql', {
+      format: 'dbmate',
+      sections: [
+        ['down', 'transaction', 'SELECT 2;'],
+        ['up', 'transaction', 'SELECT 3;'],
+      ],
+      problems: ["'-- migrate:down' comes before '-- migrate:up'", 'dbmate does not run statements placed before'],
+    });
+  });
+
+  it('dbmate is used for unmarked files in db/migrations when the folder says nothing else', () => {
+    check({ '/p/db/migrations/20240101120000_x.sql': 'SELECT 1;\n' }, '/p/db/migrations/20240101120000_x.sql', {
+      format: 'dbmate',
+      sections: [],
+      problems: ["dbmate requires each migration to define an up block with '-- migrate:up'."],
+    });
+  });
+
+  it('a file without markers takes the format of its marked siblings', () => {
+    check({ '/p/sql/001_a.sql': '-- +goose Up\nSELECT 1;\n', '/p/sql/002_b.sql': 'SELECT 2;\n' }, '/p/sql/002_b.sql', {
+      format: 'goose',
+      sections: [],
+      problems: ["goose needs a '-- +goose Up' annotation"],
+    });
+  });
+
+  it('goose: Up/Down, NO TRANSACTION, StatementBegin/End', () => {
+    const text = '-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd\n-- +goose Down\nDROP FUNCTION f();\n';
+    check({ '/p/migrations/00002_f.sql': text }, '/p/migrations/00002_f.sql', {
+      format: 'goose',
+      version: '00002',
+      sections: [
+        ['up', 'none', '-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd'],
+        ['down', 'none', 'DROP FUNCTION f();'],
+      ],
+    });
+  });
+
+  it('goose: an unclosed StatementBegin and an unknown annotation are problems', () => {
+    check({ '/p/m/1_x.sql': '-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose Dwn\n' }, '/p/m/1_x.sql', {
+      format: 'goose',
+      sections: [['up', 'transaction', '-- +goose StatementBegin\nSELECT 1;\n-- +goose Dwn']],
+      problems: ["Unknown goose annotation 'Dwn'.", "'-- +goose StatementBegin' is never closed"],
+    });
+  });
+
+  it('golang-migrate: .up.sql/.down.sql pairs run as one implicit transaction', () => {
+    const files = { '/p/migrations/000001_init.up.sql': 'CREATE TABLE t (id int);\n', '/p/migrations/000001_init.down.sql': 'DROP TABLE t;\n' };
+    check(files, '/p/migrations/000001_init.up.sql', { format: 'golang-migrate', role: 'up', version: '000001', description: 'init', sections: [['up', 'implicit', 'CREATE TABLE t (id int);']], companion: true });
+    check(files, '/p/migrations/000001_init.down.sql', { format: 'golang-migrate', role: 'down', sections: [['down', 'implicit', 'DROP TABLE t;']], companion: true });
+  });
+
+  it('pop-style dialect infixes: postgres files are linted, other dialects are marked', () => {
+    const host = createMemoryHost({ '/p/m/1_x.mysql.up.sql': 'SELECT 1;', '/p/m/1_x.postgres.up.sql': 'SELECT 1;' });
+    assert.equal(describeMigration('/p/m/1_x.mysql.up.sql', 'SELECT 1;', host).dialect, 'mysql');
+    assert.equal(describeMigration('/p/m/1_x.postgres.up.sql', 'SELECT 1;', host).dialect, undefined);
+  });
+
+  it('diesel: folders with up.sql/down.sql, and run_in_transaction = false in metadata.toml', () => {
+    const files = {
+      '/p/migrations/2024-01-01-000000_add_index/up.sql': 'CREATE INDEX CONCURRENTLY i ON t (a);\n',
+      '/p/migrations/2024-01-01-000000_add_index/down.sql': 'DROP INDEX CONCURRENTLY i;\n',
+      '/p/migrations/2024-01-01-000000_add_index/metadata.toml': 'run_in_transaction = false\n',
+    };
+    check(files, '/p/migrations/2024-01-01-000000_add_index/up.sql', { format: 'diesel', role: 'up', version: '2024-01-01-000000', description: 'add_index', sections: [['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (a);']], companion: true });
+  });
+
+  it('Flyway: V, U and R scripts, and executeInTransaction=false in the script config', () => {
+    const files = { '/p/sql/V1_2__add_index.sql': 'CREATE INDEX CONCURRENTLY i ON t (a);', '/p/sql/V1_2__add_index.sql.conf': 'executeInTransaction=false\n', '/p/sql/R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;' };
+    check(files, '/p/sql/V1_2__add_index.sql', { format: 'flyway', role: 'up', version: '1.2', description: 'add_index', sections: [['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (a);']], companion: false });
+    check(files, '/p/sql/R__views.sql', { format: 'flyway', role: 'repeatable', sections: [['up', 'transaction', 'CREATE OR REPLACE VIEW v AS SELECT 1;']] });
+  });
+
+  it('Liquibase formatted SQL: changesets, runInTransaction:false, --rollback lines and blocks', () => {
+    const text = [
+      '--liquibase formatted sql',
+      '--changeset alice:1',
+      'CREATE TABLE t (id int);',
+      '--rollback DROP TABLE t;',
+      '--changeset bob:2 runInTransaction:false',
+      'CREATE INDEX CONCURRENTLY i ON t (id);',
+      '/* liquibase rollback',
+      'DROP INDEX CONCURRENTLY i;',
+      '*/',
+      '--changeset carol:3 dbms:mysql',
+      'SELECT 1;',
+      '',
+    ].join('\n');
+    check({ '/p/changelog.sql': text }, '/p/changelog.sql', {
+      format: 'liquibase',
+      sections: [
+        ['up', 'transaction', 'CREATE TABLE t (id int);\n--rollback DROP TABLE t;'],
+        ['down', 'transaction', 'DROP TABLE t;'],
+        ['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (id);\n/* liquibase rollback\nDROP INDEX CONCURRENTLY i;\n*/'],
+        ['down', 'transaction', 'DROP INDEX CONCURRENTLY i;'],
+      ],
+    });
+  });
+
+  it('sqitch: deploy/revert/verify under a folder with sqitch.plan', () => {
+    const files = { '/p/sqitch.plan': '%project=x\nusers 2024-01-01T00:00:00Z a <a@b> # users\n', '/p/deploy/users.sql': 'BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n', '/p/revert/users.sql': 'DROP TABLE users;\n' };
+    check(files, '/p/deploy/users.sql', { format: 'sqitch', role: 'up', description: 'users', sections: [['up', 'none', 'BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;']], companion: true });
+    check(files, '/p/revert/users.sql', { format: 'sqitch', role: 'down', sections: [['down', 'none', 'DROP TABLE users;']], companion: true });
+  });
+
+  it('Prisma: migration.sql in a timestamped folder, forward only', () => {
+    check({ '/p/prisma/migrations/20240101000000_init/migration.sql': 'CREATE TABLE t (id int);' }, '/p/prisma/migrations/20240101000000_init/migration.sql', {
+      format: 'prisma',
+      version: '20240101000000',
+      description: 'init',
+      sections: [['up', 'implicit', 'CREATE TABLE t (id int);']],
+    });
+  });
+
+  it('plain timestamped files (Supabase): forward only, one query string', () => {
+    check({ '/p/supabase/migrations/20240101000000_init.sql': 'CREATE TABLE t (id int);' }, '/p/supabase/migrations/20240101000000_init.sql', {
+      format: 'plain',
+      version: '20240101000000',
+      sections: [['up', 'implicit', 'CREATE TABLE t (id int);']],
+    });
+  });
+
+  it('the configured format wins over detection', () => {
+    check({ '/p/x/20240101000000_a.sql': 'SELECT 1;' }, '/p/x/20240101000000_a.sql', { format: 'plain', sections: [['up', 'implicit', 'SELECT 1;']] }, 'plain');
+  });
+});

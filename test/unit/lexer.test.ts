@@ -1,0 +1,86 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lex, type Token } from '../../server/src/engine/sql/lexer';
+import { splitStatements } from '../../server/src/engine/sql/split';
+
+const kinds = (sql: string) => lex(sql).map((t: Token) => `${t.kind}:${sql.slice(t.start, t.end)}${t.unterminated ? '!' : ''}`);
+const statements = (sql: string) => splitStatements(sql).statements.map((s) => sql.slice(s.span.start, s.span.end));
+
+describe('lexer', () => {
+  it('reads strings with doubled quotes, E-strings with backslash escapes, and prefixed strings', () => {
+    assert.deepEqual(kinds("'it''s' E'a\\'b' B'01' X'ff' N'n' U&'d\\0061'"), ["string:'it''s'", "string:E'a\\'b'", "string:B'01'", "string:X'ff'", "string:N'n'", "string:U&'d\\0061'"]);
+  });
+
+  it('does not treat a backslash as an escape in a standard string', () => {
+    assert.deepEqual(kinds("'a\\' b"), ["string:'a\\'", 'word:b']);
+  });
+
+  it('reads dollar quotes with and without tags, and tells them from parameters', () => {
+    assert.deepEqual(kinds('$$a;b$$ $fn$ x $$ y $fn$ $1 a$b'), ['dollar-string:$$a;b$$', 'dollar-string:$fn$ x $$ y $fn$', 'param:$1', 'word:a$b']);
+  });
+
+  it('nests block comments and keeps line comments', () => {
+    assert.deepEqual(kinds('/* a /* b */ c */ x -- tail\ny'), ['block-comment:/* a /* b */ c */', 'word:x', 'line-comment:-- tail', 'word:y']);
+  });
+
+  it('reads quoted identifiers with doubled quotes', () => {
+    assert.deepEqual(kinds('"My ""Table""" U&"x"'), ['quoted-ident:"My ""Table"""', 'quoted-ident:U&"x"']);
+  });
+
+  it('marks an unterminated quote, dollar quote or comment as one token from its opening to the end', () => {
+    assert.deepEqual(kinds("select 'abc; select 1;"), ['word:select', "string:'abc; select 1;!"]);
+    assert.deepEqual(kinds('do $body$ begin; end;'), ['word:do', 'dollar-string:$body$ begin; end;!']);
+    assert.deepEqual(kinds('x /* /* */ y'), ['word:x', 'block-comment:/* /* */ y!']);
+    assert.deepEqual(kinds('"abc'), ['quoted-ident:"abc!']);
+  });
+
+  it('counts offsets in UTF-16 code units', () => {
+    const sql = "select '😀é' as x";
+    const tokens = lex(sql);
+    assert.equal(tokens[1].end - tokens[1].start, 5); // ' + surrogate pair (2) + é + '
+    assert.equal(sql.slice(tokens[3].start, tokens[3].end), 'x');
+  });
+
+  it('stops operators at a comment start', () => {
+    assert.deepEqual(kinds('a +-- c\nb'), ['word:a', 'operator:+', 'line-comment:-- c', 'word:b']);
+  });
+});
+
+describe('statement splitting', () => {
+  it('splits at semicolons outside strings, comments, dollar quotes and parentheses', () => {
+    assert.deepEqual(statements("select ';'; select $$;$$; /* ; */ select 1;\ncreate rule r as on insert to t do also (insert into a values (1); insert into b values (2));"), [
+      "select ';';",
+      'select $$;$$;',
+      'select 1;',
+      'create rule r as on insert to t do also (insert into a values (1); insert into b values (2));',
+    ]);
+  });
+
+  it('keeps SQL-standard function bodies (BEGIN ATOMIC ... END) whole', () => {
+    const sql = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END; SELECT 3;';
+    assert.deepEqual(statements(sql), ['CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;', 'SELECT 3;']);
+  });
+
+  it('does not treat BEGIN; as a function body', () => {
+    assert.deepEqual(statements('BEGIN; select 1; COMMIT;'), ['BEGIN;', 'select 1;', 'COMMIT;']);
+  });
+
+  it('keeps a final statement without a semicolon and attaches leading comments', () => {
+    const result = splitStatements('-- zdm-ignore x\nselect 1;\n\n-- note\nselect 2 -- trailing\n');
+    assert.equal(result.statements.length, 2);
+    assert.equal(result.statements[1].terminated, false);
+    assert.equal(result.statements[0].leadingComments.length, 1);
+    assert.equal(result.statements[1].leadingComments.length, 1);
+    assert.equal(result.trailingComments.length, 1);
+  });
+
+  it('ignores empty statements', () => {
+    assert.deepEqual(statements(';; select 1;;'), ['select 1;']);
+  });
+
+  it('ends a statement at an unterminated quote and reports it', () => {
+    const result = splitStatements("select 1; select 'oops; select 2;");
+    assert.equal(result.statements.length, 2);
+    assert.equal(result.statements[1].unterminated?.kind, 'string');
+  });
+});

@@ -1,0 +1,34 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LineIndex, utf16FromCodePoint, utf16FromUtf8 } from '../../server/src/engine/text/offsets';
+
+describe('offset conversion', () => {
+  it('converts UTF-8 byte offsets to UTF-16 offsets', () => {
+    const text = 'aé😀b';
+    // bytes: a(1) é(2) 😀(4) b(1)
+    assert.equal(utf16FromUtf8(text, 0), 0);
+    assert.equal(utf16FromUtf8(text, 1), 1);
+    assert.equal(utf16FromUtf8(text, 3), 2);
+    assert.equal(utf16FromUtf8(text, 7), 4);
+    assert.equal(utf16FromUtf8(text, 8), 5);
+    assert.equal(utf16FromUtf8(text, 100), 5);
+  });
+
+  it('converts code-point offsets to UTF-16 offsets', () => {
+    const text = 'é😀b';
+    assert.equal(utf16FromCodePoint(text, 1), 1);
+    assert.equal(utf16FromCodePoint(text, 2), 3);
+    assert.equal(utf16FromCodePoint(text, 3), 4);
+  });
+
+  it('maps offsets to lines and UTF-16 columns across \\n, \\r\\n and \\r', () => {
+    const index = new LineIndex('ab\r\ncd\nef\rgh');
+    assert.deepEqual(index.positionAt(0), { line: 0, character: 0 });
+    assert.deepEqual(index.positionAt(4), { line: 1, character: 0 });
+    assert.deepEqual(index.positionAt(8), { line: 2, character: 1 });
+    assert.deepEqual(index.positionAt(10), { line: 3, character: 0 });
+    assert.equal(index.lineText(0), 'ab');
+    assert.equal(index.offsetAt({ line: 1, character: 1 }), 5);
+    assert.equal(index.offsetAt({ line: 0, character: 99 }), 2);
+  });
+});

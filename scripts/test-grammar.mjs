@@ -401,8 +401,10 @@ async function main(argv) {
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
     const declared = pkg.contributes?.grammars;
     if (!declared) return { skip: 'package.json declares no contributes.grammars yet' };
+    const canonical = (value) =>
+      JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
     return contributions
-      .filter((want) => !declared.some((have) => JSON.stringify(have) === JSON.stringify(want)))
+      .filter((want) => !declared.some((have) => canonical(have) === canonical(want)))
       .map((want) => `contributes.grammars lacks ${JSON.stringify(want)}`);
   });
 

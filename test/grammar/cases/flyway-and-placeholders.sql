@@ -1,4 +1,4 @@
--- SYNTAX TEST "source.sql" "Flyway placeholders ${name}; goose ENVSUB ${VAR:-default}; in code and in strings"
+-- SYNTAX TEST "source.sql" "placeholders (Flyway ${name}, goose ENVSUB ${VAR:-default}) in code and strings; Flyway script config"
 CREATE TABLE ${schema}.users (id bigint);
 --           ^^ source.sql variable.other.placeholder.zdm punctuation.definition.placeholder.begin.zdm
 --             ^^^^^^ source.sql variable.other.placeholder.zdm variable.other.placeholder.name.zdm
@@ -56,3 +56,19 @@ SELECT '$${x}' AS dollar, 'plain ${ text' AS broken, '{x}' AS braces;
 -- ^^^^^^^^^ comment.block - variable.other.placeholder.zdm
 SELECT $1, $tag$ text $tag$;
 --     ^^^^^^^^^^^^^^^^^^^^ - variable.other.placeholder.zdm
+
+-- Flyway script configuration in a header comment.
+-- flyway:executeInTransaction=false
+-- <-- meta.directive.flyway.zdm comment.line.double-dash.sql punctuation.definition.comment.sql
+-- ^^^^^^^ meta.directive.flyway.zdm comment.line.double-dash.sql keyword.control.directive.flyway.zdm
+--        ^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql variable.parameter.attribute.zdm
+--                            ^ comment.line.double-dash.sql punctuation.separator.key-value.zdm
+--                             ^^^^^ comment.line.double-dash.sql constant.language.boolean.zdm
+--flyway:encoding=UTF-8
+--^^^^^^^ keyword.control.directive.flyway.zdm
+--       ^^^^^^^^ variable.parameter.attribute.zdm
+--                ^^^^^ string.unquoted.attribute-value.zdm
+-- flyway: see the docs
+-- ^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.flyway.zdm
+SELECT 1; -- flyway:executeInTransaction=false
+--        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ comment.line.double-dash.sql - keyword.control.directive.flyway.zdm

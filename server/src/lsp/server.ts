@@ -25,19 +25,7 @@ import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
 import { initParser } from '../engine/sql/parser';
-
-/** Client settings under `zdm.*`, pulled per document. */
-export interface ClientSettings {
-  enable: boolean;
-  /** Overrides .zdm.json's pgVersion when set. */
-  pgVersion: number | null;
-  /** Lint migrations at or before the baseline too. */
-  ignoreBaseline: boolean;
-  /** Lint every .sql file, not only those that look like migrations. */
-  lintAllSqlFiles: boolean;
-}
-
-const DEFAULT_SETTINGS: ClientSettings = { enable: true, pgVersion: null, ignoreBaseline: false, lintAllSqlFiles: false };
+import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
   /** Milliseconds to wait after a change before linting (coalesces keystrokes). */
@@ -224,16 +212,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 }
 
 declare const ZDM_VERSION: string | undefined;
-
-export function readSettings(raw: unknown): ClientSettings {
-  const s = (raw ?? {}) as Record<string, unknown>;
-  return {
-    enable: typeof s.enable === 'boolean' ? s.enable : DEFAULT_SETTINGS.enable,
-    pgVersion: typeof s.pgVersion === 'number' && Number.isInteger(s.pgVersion) && s.pgVersion >= 9 ? s.pgVersion : null,
-    ignoreBaseline: typeof s.ignoreBaseline === 'boolean' ? s.ignoreBaseline : DEFAULT_SETTINGS.ignoreBaseline,
-    lintAllSqlFiles: typeof s.lintAllSqlFiles === 'boolean' ? s.lintAllSqlFiles : DEFAULT_SETTINGS.lintAllSqlFiles,
-  };
-}
 
 export function toDiagnostics(document: TextDocument, result: LintResult): Diagnostic[] {
   return result.findings.map((f) => toDiagnostic(document, f));

@@ -12,6 +12,8 @@ import {
   DiagnosticSeverity,
   type InitializeParams,
   type InitializeResult,
+  MessageType,
+  ShowMessageNotification,
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
@@ -156,7 +158,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       undefined,
       problems.map((p) => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: DiagnosticSeverity.Warning, source: 'zdm', message: p.message })),
     );
-    if (problems.length > 0) void connection.window.showWarningMessage(`zdm: ${problems.map((p) => p.message).join(' ')}`);
+    if (problems.length > 0) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `zdm: ${problems.map((p) => p.message).join(' ')}` });
   };
 
   const schedule = (document: TextDocument) => {
@@ -203,6 +205,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     timers.clear();
   });
 
+  // A stray rejection must not take the server down (Node exits on unhandled rejections).
+  process.on('unhandledRejection', (reason) => connection.console.error(`zdm: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
   documents.listen(connection);
   connection.listen();
   parserReady = parserReady.catch((error) => {

@@ -1,0 +1,204 @@
+// `zdm lint` end to end: the built CLI in temporary projects.
+
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { zdm } from '../helpers/cli';
+import { REPO_ROOT } from '../helpers/paths';
+
+const temps: string[] = [];
+after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function project(files: Record<string, string | Buffer>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-cli-'));
+  temps.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const UNSAFE_INDEX = "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX orders_user_idx;\n";
+const CLEAN = "-- migrate:up\nCREATE TABLE tags (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE tags;\n";
+const WARNING_ONLY = '-- migrate:up\nALTER TABLE users ADD COLUMN bio text;\n\n-- migrate:down\nSET lock_timeout = \'5s\';\nALTER TABLE users DROP COLUMN bio;\n';
+
+describe('zdm lint', () => {
+  it('prints compiler-style text: the source line, an underline, the message, help and docs', () => {
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': UNSAFE_INDEX });
+    const r = zdm(['lint', 'db/migrations'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /error\[require-concurrent-index-creation\]: CREATE INDEX takes a SHARE lock on orders/);
+    assert.match(r.stdout, / --> db\/migrations\/20240101000000_idx\.sql:3:1\n/);
+    assert.match(r.stdout, /3 \| CREATE INDEX orders_user_idx ON orders \(user_id\);\n  \| \^{10,}/);
+    assert.match(r.stdout, /= help: Use CREATE INDEX CONCURRENTLY/);
+    assert.match(r.stdout, /= docs: .*require-concurrent-index-creation\.md/);
+    assert.match(r.stdout, /Found 1 error.* in 1 file \(1 file linted\)\./);
+  });
+
+  it('prints JSON findings with 1-based lines and UTF-16 columns, and the fix title', () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\nINSERT INTO t VALUES ('😀'); CREATE INDEX i ON t (a);\n\n-- migrate:down\nSELECT 1;\n";
+    const dir = project({ 'db/migrations/20240101000000_json.sql': text });
+    const r = zdm(['lint', '--format', 'json', '.'], dir);
+    const findings = JSON.parse(r.stdout);
+    const f = findings.find((x: { rule: string }) => x.rule === 'require-concurrent-index-creation');
+    assert.deepEqual(Object.keys(f).sort(), ['column', 'endColumn', 'endLine', 'file', 'fix', 'help', 'line', 'message', 'rule', 'severity'].sort());
+    assert.equal(f.file, 'db/migrations/20240101000000_json.sql');
+    assert.equal(f.line, 3);
+    assert.equal(f.column, 30); // after "INSERT INTO t VALUES ('😀'); " with the emoji counted as 2 UTF-16 units
+    assert.equal(f.severity, 'error');
+    assert.match(f.fix.title, /Add CONCURRENTLY/);
+  });
+
+  it('prints SARIF 2.1.0 with rules and results', () => {
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': UNSAFE_INDEX });
+    const sarif = JSON.parse(zdm(['lint', '--format', 'sarif', '.'], dir).stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    assert.equal(run.tool.driver.name, 'zdm');
+    const result = run.results.find((r: { ruleId: string }) => r.ruleId === 'require-concurrent-index-creation');
+    assert.equal(result.level, 'error');
+    assert.equal(run.tool.driver.rules[result.ruleIndex].id, 'require-concurrent-index-creation');
+    assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 3, startColumn: 1, endLine: 3, endColumn: 39 });
+    assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'db/migrations/20240101000000_idx.sql');
+  });
+
+  it('prints GitHub annotations with escaped properties', () => {
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': UNSAFE_INDEX });
+    const out = zdm(['lint', '--format', 'github', '.'], dir).stdout;
+    assert.match(out, /^::error file=db\/migrations\/20240101000000_idx\.sql,line=3,col=1,endLine=3,endColumn=39,title=zdm require-concurrent-index-creation::CREATE INDEX takes a SHARE lock/m);
+    assert.ok(!out.split('\n').some((l) => l.length > 0 && !l.startsWith('::')), 'one line per annotation');
+  });
+
+  it('exits 0 when clean, 0 on warnings below the failing level, 1 with --fail-on warning', () => {
+    assert.equal(zdm(['lint', '.'], project({ 'db/migrations/20240101000000_ok.sql': CLEAN })).code, 0);
+    const warn = project({ 'db/migrations/20240101000000_warn.sql': WARNING_ONLY });
+    const r = zdm(['lint', '.'], warn);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /warning\[require-lock-timeout\]/);
+    assert.equal(zdm(['lint', '--fail-on', 'warning', '.'], warn).code, 1);
+    fs.writeFileSync(path.join(warn, '.zdm.json'), '{ "failOn": "warning" }');
+    assert.equal(zdm(['lint', '.'], warn).code, 1);
+  });
+
+  it('exits 2 with a clear message on bad usage', () => {
+    const dir = project({ 'a.sql': CLEAN });
+    const cases: [string[], RegExp][] = [
+      [['lint', '--format', 'xml'], /unknown --format "xml"/],
+      [['lint', '--pg-version', 'twelve'], /--pg-version must be a PostgreSQL major version/],
+      [['lint', 'missing-folder'], /No such file or folder: missing-folder/],
+      [['lint', '--config', 'nope.json'], /--config nope.json: no such file/],
+      [['lint', '--bogus'], /Unknown option '--bogus'/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = zdm(args, dir);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  it('reports a config typo once on stderr, still lints with the rest of the config, and exits 2', () => {
+    const dir = project({
+      '.zdm.json': '{ "pgVersoin": 12, "rules": { "require-lock-timeout": "off" } }',
+      'db/migrations/20240101000000_a.sql': WARNING_ONLY,
+      'db/migrations/20240102000000_b.sql': UNSAFE_INDEX,
+    });
+    const r = zdm(['lint', '.'], dir);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.match(/Unknown key "pgVersoin"/g)?.length, 1, r.stderr);
+    assert.match(r.stderr, /did you mean "pgVersion"/);
+    assert.match(r.stdout, /require-concurrent-index-creation/);
+    assert.doesNotMatch(r.stdout, /require-lock-timeout/);
+  });
+
+  it('--pg-version overrides the config', () => {
+    const dir = project({ '.zdm.json': '{ "pgVersion": 11 }', 'db/migrations/20240101000000_ok.sql': CLEAN });
+    assert.equal(zdm(['lint', '--pg-version', '16', '.'], dir).code, 0);
+  });
+
+  it('keeps migrations at or before the baseline quiet unless asked', () => {
+    const dir = project({
+      '.zdm.json': '{ "baseline": "20240101000000" }',
+      'db/migrations/20231231000000_old.sql': UNSAFE_INDEX,
+      'db/migrations/20240101000000_at.sql': UNSAFE_INDEX,
+      'db/migrations/20240102000000_new.sql': UNSAFE_INDEX,
+    });
+    const quiet = JSON.parse(zdm(['lint', '--format', 'json', '.'], dir).stdout);
+    assert.deepEqual([...new Set(quiet.map((f: { file: string }) => f.file))], ['db/migrations/20240102000000_new.sql']);
+    const all = JSON.parse(zdm(['lint', '--format', 'json', '--ignore-baseline', '.'], dir).stdout);
+    assert.equal(new Set(all.map((f: { file: string }) => f.file)).size, 3);
+  });
+
+  it('--since REF lints only migrations added or changed since the ref', () => {
+    const dir = project({ 'db/migrations/20240101000000_a.sql': UNSAFE_INDEX, 'db/migrations/20240102000000_b.sql': UNSAFE_INDEX });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+    git('init', '-q');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '.');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'base');
+    fs.appendFileSync(path.join(dir, 'db/migrations/20240102000000_b.sql'), '-- edited\n');
+    fs.writeFileSync(path.join(dir, 'db/migrations/20240103000000_c.sql'), UNSAFE_INDEX);
+    const r = zdm(['lint', '--format', 'json', '--since', 'HEAD', 'db/migrations'], dir);
+    const files = [...new Set(JSON.parse(r.stdout).map((f: { file: string }) => f.file))].sort();
+    assert.deepEqual(files, ['db/migrations/20240102000000_b.sql', 'db/migrations/20240103000000_c.sql']);
+    const bad = zdm(['lint', '--since', 'no-such-ref', '.'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--since no-such-ref/);
+  });
+
+  it('expands quoted globs and skips ignored files', () => {
+    const dir = project({
+      '.zdm.json': '{ "ignore": ["db/migrations/legacy/**"] }',
+      'db/migrations/20240101000000_a.sql': UNSAFE_INDEX,
+      'db/migrations/legacy/20200101000000_old.sql': UNSAFE_INDEX,
+      'other/x.txt': 'not sql',
+    });
+    const files = new Set(JSON.parse(zdm(['lint', '--format', 'json', 'db/**/*.sql'], dir).stdout).map((f: { file: string }) => f.file));
+    assert.deepEqual([...files], ['db/migrations/20240101000000_a.sql']);
+  });
+
+  it('reports a file that is not UTF-8 clearly, with its line', () => {
+    const dir = project({ 'db/migrations/20240101000000_latin1.sql': Buffer.concat([Buffer.from("-- migrate:up\nSELECT 'caf"), Buffer.from([0xe9]), Buffer.from("';\n-- migrate:down\nSELECT 1;\n")]) });
+    const r = zdm(['lint', '--format', 'json', '.'], dir);
+    const findings = JSON.parse(r.stdout);
+    assert.equal(findings.length, 1);
+    assert.match(findings[0].message, /not valid UTF-8 \(byte 0xe9 at line 2\)/);
+    assert.equal(findings[0].line, 2);
+  });
+
+  it('lints the same with worker threads as in one thread', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 120; i++) files[`db/migrations/2024010100${String(i).padStart(4, '0')}_m${i}.sql`] = i % 3 === 0 ? UNSAFE_INDEX : i % 3 === 1 ? WARNING_ONLY : CLEAN;
+    const dir = project(files);
+    const one = zdm(['lint', '--format', 'json', '--threads', '1', '.'], dir).stdout;
+    const two = zdm(['lint', '--format', 'json', '--threads', '2', '.'], dir).stdout;
+    assert.equal(JSON.parse(one).length, 80); // one finding in each of the 40 unsafe-index and 40 warning files
+    assert.equal(two, one);
+  });
+
+  it('--fix rewrites files in place with safe fixes only, and running it twice changes nothing more', () => {
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY orders_user_idx;\n" });
+    const file = path.join(dir, 'db/migrations/20240101000000_idx.sql');
+    const r = zdm(['lint', '--fix', '.'], dir);
+    assert.match(r.stderr, /fixes? applied/);
+    const fixed = fs.readFileSync(file, 'utf8');
+    assert.match(fixed, /^-- migrate:up transaction:false$/m);
+    assert.match(fixed, /CREATE INDEX CONCURRENTLY orders_user_idx/);
+    assert.match(fixed, /^-- migrate:down transaction:false$/m);
+    assert.doesNotMatch(r.stdout, /require-concurrent-index-creation|ban-concurrent-index-creation-in-transaction/);
+    zdm(['lint', '--fix', '.'], dir);
+    assert.equal(fs.readFileSync(file, 'utf8'), fixed);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.tmp')), [], 'no temp file left behind');
+  });
+
+  it('lints the project examples (the README demo)', () => {
+    const r = zdm(['lint', 'examples'], REPO_ROOT);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /require-concurrent-index-creation/);
+    assert.match(r.stdout, /constraint-missing-not-valid/);
+    assert.match(r.stdout, /missing-down-section/);
+  });
+});

@@ -1,0 +1,147 @@
+// Real LSP conversations over stdio with the built server (dist/cli.js).
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { LspClient } from '../helpers/lsp-client';
+
+let dir: string;
+let client: LspClient;
+
+const INDEX_MIGRATION = "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX orders_user_idx;\n";
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-lsp-'));
+  fs.mkdirSync(path.join(dir, 'db', 'migrations'), { recursive: true });
+  client = await LspClient.start({ rootPath: dir, settings: { enable: true } });
+});
+
+after(async () => {
+  await client.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function text(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
+
+function migrationPath(name: string): string {
+  return path.join(dir, 'db', 'migrations', name);
+}
+
+describe('language server over stdio', () => {
+  it('publishes diagnostics on open, with source, code and a link to the rule docs', async () => {
+    const uri = client.open(migrationPath('20240101000000_orders_idx.sql'), INDEX_MIGRATION, 1);
+    const diagnostics = await client.diagnostics(uri, 1);
+    const finding = diagnostics.find((d) => d.code === 'require-concurrent-index-creation');
+    assert.ok(finding, JSON.stringify(diagnostics));
+    assert.equal(finding.source, 'zdm');
+    assert.match(finding.codeDescription!.href, /docs\/rules\/require-concurrent-index-creation\.md$/);
+    assert.deepEqual(finding.range.start, { line: 2, character: 0 });
+    assert.ok(Array.isArray((finding.data as { fixes: unknown[] }).fixes));
+  });
+
+  it('re-lints on incremental changes and the finding goes away when the SQL is fixed', async () => {
+    const uri = client.open(migrationPath('20240102000000_fix_me.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+    // "CREATE INDEX" -> "CREATE INDEX CONCURRENTLY", and the up marker gets transaction:false
+    client.change(uri, 2, [
+      { range: { start: { line: 2, character: 12 }, end: { line: 2, character: 12 } }, text: ' CONCURRENTLY' },
+      { range: { start: { line: 0, character: 13 }, end: { line: 0, character: 13 } }, text: ' transaction:false' },
+    ]);
+    const after = await client.diagnostics(uri, 2);
+    assert.deepEqual(
+      after.filter((d) => d.code === 'require-concurrent-index-creation' || d.code === 'ban-concurrent-index-creation-in-transaction'),
+      [],
+      JSON.stringify(after),
+    );
+  });
+
+  it('marks a syntax error on its own statement and still lints the others', async () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text NOT NUL;\nCREATE INDEX orders_note_idx ON orders (note);\n\n-- migrate:down\nSELECT 1;\n";
+    const uri = client.open(migrationPath('20240103000000_broken.sql'), text, 1);
+    const diagnostics = await client.diagnostics(uri, 1);
+    const syntax = diagnostics.filter((d) => d.code === 'syntax-error');
+    assert.equal(syntax.length, 1);
+    assert.equal(syntax[0].range.start.line, 2);
+    assert.ok(diagnostics.some((d) => d.code === 'require-concurrent-index-creation' && d.range.start.line === 3));
+  });
+
+  it('never publishes results older than the latest change', async () => {
+    const uri = client.open(migrationPath('20240104000000_typing.sql'), '-- migrate:up\n', 1);
+    await client.diagnostics(uri, 1);
+    const start = client.published.length;
+    let text = '-- migrate:up\n';
+    const addition = "CREATE INDEX i ON t (a);\n";
+    for (let v = 2; v <= 30; v++) {
+      const line = text.split('\n').length - 1;
+      client.change(uri, v, [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: addition }]);
+      text += addition;
+    }
+    await client.diagnostics(uri, 30);
+    const versions = client.published.slice(start).filter((p) => p.uri === uri).map((p) => p.version!);
+    assert.deepEqual(versions, [...versions].sort((a, b) => a - b), `published out of order: ${versions}`);
+    assert.equal(versions[versions.length - 1], 30);
+    assert.equal(client.latest(uri)!.diagnostics.filter((d) => d.code === 'require-concurrent-index-creation').length, 29);
+  });
+
+  it('follows settings changes: disabling clears the diagnostics, enabling brings them back', async () => {
+    const uri = client.open(migrationPath('20240105000000_settings.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).length > 0);
+    client.changeSettings({ enable: false });
+    await client.waitFor(() => client.latest(uri)!.diagnostics.length === 0, 'diagnostics cleared');
+    client.changeSettings({ enable: true });
+    await client.waitFor(() => client.latest(uri)!.diagnostics.length > 0, 'diagnostics back');
+  });
+
+  it('reads .zdm.json, reports a typo in it once, and re-lints when it changes', async () => {
+    const uri = client.open(migrationPath('20240106000000_config.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+    const configPath = path.join(dir, '.zdm.json');
+    fs.writeFileSync(configPath, JSON.stringify({ rulez: {}, rules: { 'require-concurrent-index-creation': 'off' } }));
+    const messagesBefore = client.messages.length;
+    client.filesChanged([{ uri: pathToFileURL(configPath).toString(), type: 1 }]);
+    await client.waitFor(() => !client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'rule turned off by .zdm.json');
+    // The typo shows on the config file and once as a message; linting went on.
+    await client.waitFor(() => (client.latest(pathToFileURL(configPath).toString())?.diagnostics.length ?? 0) > 0, 'config diagnostics');
+    assert.match(text(client.latest(pathToFileURL(configPath).toString())!.diagnostics[0]), /Unknown key "rulez".*did you mean "rules"/);
+    await client.waitFor(() => client.messages.length > messagesBefore, 'config message');
+    const count = client.messages.length;
+    client.change(uri, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n' }]);
+    await client.diagnostics(uri, 2);
+    assert.equal(client.messages.length, count, 'the typo is reported once');
+    fs.rmSync(configPath);
+    client.filesChanged([{ uri: pathToFileURL(configPath).toString(), type: 3 }]);
+    await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'rule back on');
+  });
+
+  it('leaves SQL files that are not migrations alone', async () => {
+    const uri = client.open(path.join(dir, 'queries', 'report.sql'), 'CREATE INDEX i ON t (a);\n', 1);
+    assert.deepEqual(await client.diagnostics(uri, 1), []);
+  });
+
+  it('survives bad input: an unterminated dollar quote, a huge file, binary bytes', async () => {
+    const unterminated = client.open(migrationPath('20240107000000_dollar.sql'), '-- migrate:up\nDO $$ BEGIN\n  PERFORM 1;\n', 1);
+    const d1 = await client.diagnostics(unterminated, 1);
+    assert.ok(d1.some((d) => d.code === 'syntax-error' && d.range.start.line === 1 && d.range.start.character === 3), JSON.stringify(d1));
+    const binary = client.open(migrationPath('20240108000000_binary.sql'), '-- migrate:up\nSELECT 1;\u0000\u0001\u0002\n', 1);
+    assert.ok((await client.diagnostics(binary, 1)).some((d) => /NUL bytes/.test(text(d))));
+    const big = client.open(migrationPath('20240109000000_huge.sql'), '-- migrate:up\n' + 'SELECT 1;\n'.repeat(2_200_000), 1);
+    const d3 = await client.diagnostics(big, 1, 60_000);
+    assert.ok(d3.some((d) => /too large to lint/.test(text(d))), JSON.stringify(d3.slice(0, 2)));
+    // Still alive and linting.
+    const after = client.open(migrationPath('20240110000000_after.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(after, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+  });
+
+  it('clears diagnostics when a document closes', async () => {
+    const uri = client.open(migrationPath('20240111000000_close.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).length > 0);
+    client.close(uri);
+    await client.waitFor(() => client.latest(uri)!.diagnostics.length === 0, 'cleared on close');
+  });
+});

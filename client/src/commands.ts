@@ -7,18 +7,33 @@ import type { ServerHandle } from './client';
 export interface CommandContext {
   handle: ServerHandle;
   log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
 }
 
-export const COMMANDS: Record<string, (ctx: CommandContext) => unknown> = {
+export const COMMANDS: Record<string, (ctx: CommandContext, ...args: unknown[]) => unknown> = {
   'zdm.restartServer': async (ctx) => {
     ctx.log.info('zdm: restarting the language server');
     await ctx.handle.restart();
   },
   'zdm.showServerLog': (ctx) => ctx.log.show(),
+  'zdm.showRuleDocs': (ctx, rule?: unknown) => showRuleDocs(ctx, typeof rule === 'string' ? rule : undefined),
 };
+
+/** Opens a rule's documentation (shipped in the extension) in the Markdown preview; asks which rule when none is given. */
+async function showRuleDocs(ctx: CommandContext, rule: string | undefined): Promise<void> {
+  const folder = vscode.Uri.joinPath(ctx.extensionUri, 'docs', 'rules');
+  let id = rule;
+  if (!id) {
+    const entries = await vscode.workspace.fs.readDirectory(folder);
+    const ids = entries.map(([name]) => name).filter((n) => n.endsWith('.md') && n !== 'README.md').map((n) => n.slice(0, -3)).sort();
+    id = await vscode.window.showQuickPick(ids, { placeHolder: 'Which rule?' });
+    if (!id) return;
+  }
+  await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(folder, `${id}.md`));
+}
 
 export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
   for (const [id, run] of Object.entries(COMMANDS)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, () => run(ctx)));
+    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
   }
 }

@@ -13,7 +13,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log);
   const status = createStatusItem(context);
   handle = createLanguageClient(context, log, status);
-  registerCommands(context, { handle, log });
+  registerCommands(context, { handle, log, extensionUri: context.extensionUri });
   await handle.start();
 }
 

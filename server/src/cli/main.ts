@@ -3,6 +3,7 @@
 import { registry } from '../engine/rules/registry';
 import { startServer } from '../lsp/server';
 import { runLint } from './lint-command';
+import { runDbCommand, runRunnerCommand } from './runner-commands';
 
 declare const ZDM_VERSION: string | undefined;
 export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-dev';
@@ -13,6 +14,11 @@ Usage:
   zdm lint [options] [paths|globs...]   Lint migrations (zdm lint --help for options)
   zdm server --stdio                    Start the language server (for any LSP client)
   zdm rules                             List the rules with their default levels
+  zdm up [--to VERSION]                 Apply pending migrations (dev database; zdm up --help)
+  zdm rollback [--to VERSION]           Roll back the last migration (or down to VERSION)
+  zdm redo                              Roll back the last migration and apply it again
+  zdm status [--format text|json]       Applied / pending / edited / missing migrations
+  zdm db start|stop|url|status          The embedded PostgreSQL (used when no URL is configured)
   zdm --version
 
 Docs: README.md and docs/rules/ in the zdm repository.
@@ -34,6 +40,13 @@ export async function main(argv: string[]): Promise<number> {
       startServer();
       return new Promise<number>(() => undefined); // runs until the client closes the connection
     }
+    case 'up':
+    case 'rollback':
+    case 'redo':
+    case 'status':
+      return runRunnerCommand(command, rest, io);
+    case 'db':
+      return runDbCommand(rest, io);
     case 'rules': {
       for (const r of registry) io.stdout(`${r.id.padEnd(48)} ${r.defaultLevel.padEnd(8)} ${r.summary}\n`);
       return 0;

@@ -1,0 +1,278 @@
+// `zdm up|rollback|redo|status` and `zdm db start|stop|url|status`: a thin layer over the runner
+// library (engine/runner/commands.ts). Every statement is printed with its duration as it runs, then
+// a summary. Exit codes: 0 ok, 1 a migration (or the run) failed, 2 bad usage, config or a missing
+// confirmation (--yes).
+
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../engine/config/config';
+import { createDiskHost } from '../engine/host';
+import { redo, rollback, status, up, type RunnerOptions } from '../engine/runner/commands';
+import { EmbeddedError, embeddedServerState, ensureEmbeddedServer, stopEmbeddedServer } from '../engine/runner/embedded';
+import type { RunError, RunEvent, RunResult, StatusEntry, StepResult } from '../engine/runner/events';
+import { createRedactor, maskUrl } from '../engine/runner/url';
+import type { CommandIO } from './lint-command';
+
+const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL, then "database.url" in .zdm.json,
+                            then the embedded PostgreSQL in .zdm/)
+  --dir DIR                 Migrations folder (default: "migrationsDir" in .zdm.json, or db/migrations)
+  --config FILE             Use this .zdm.json
+  --yes                     Confirm: a database that is not on this machine, a rollback that drops data
+  --wait                    Wait for another runner's lock instead of failing at once
+  --format text|json|jsonl  Output: text, one JSON result, or one JSON event per line then the result
+  --no-color                Plain text output`;
+
+export const RUNNER_HELP: Record<string, string> = {
+  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n\nOptions:\n  --to VERSION              Stop after this version\n${COMMON}\n`,
+  rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n${COMMON}\n`,
+  redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${COMMON}\n`,
+  status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed, or\napplied but missing on disk. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
+  db: `Usage: zdm db start|stop|url|status [--show-password]\n\nThe embedded PostgreSQL of this project (data in .zdm/postgres, git-ignored): started on demand by\nthe runner when no database URL is configured, kept running between commands.\n\n  start     Start it (initialising it the first time)\n  stop      Stop it\n  url       Print its URL (password masked unless --show-password)\n  status    Whether it runs, and where\n`,
+};
+
+type RunnerCommand = 'up' | 'rollback' | 'redo' | 'status';
+
+export async function runRunnerCommand(command: RunnerCommand, argv: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        to: { type: 'string' },
+        through: { type: 'string' },
+        url: { type: 'string' },
+        dir: { type: 'string' },
+        config: { type: 'string' },
+        yes: { type: 'boolean', short: 'y', default: false },
+        wait: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        'no-color': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`zdm ${command}: ${createRedactor([])((error as Error).message)}\n\n${RUNNER_HELP[command]}`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.stdout(RUNNER_HELP[command]);
+    return 0;
+  }
+  const format = values.format as string;
+  if (!['text', 'json', 'jsonl'].includes(format)) {
+    io.stderr(`zdm ${command}: unknown --format "${format}"; use text, json or jsonl.\n`);
+    return 2;
+  }
+  if ((values.to !== undefined && command !== 'up' && command !== 'rollback') || (values.through !== undefined && command !== 'rollback')) {
+    io.stderr(`zdm ${command}: ${values.through !== undefined ? '--through' : '--to'} does not apply to ${command}.\n`);
+    return 2;
+  }
+  if (values.to !== undefined && values.through !== undefined) {
+    io.stderr(`zdm rollback: use --to or --through, not both.\n`);
+    return 2;
+  }
+  const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
+  const printer = createPrinter(io, { color, cwd: io.cwd });
+  const options: RunnerOptions = {
+    cwd: io.cwd,
+    configPath: values.config !== undefined ? path.resolve(io.cwd, values.config) : undefined,
+    dir: values.dir,
+    url: values.url,
+    env: io.env,
+    yes: values.yes,
+    wait: values.wait,
+    onEvent: (event) => {
+      if (format === 'jsonl') io.stdout(JSON.stringify({ event: event.type, ...event }) + '\n');
+      else if (format === 'text') printer.event(event, command);
+    },
+  };
+  let result: RunResult;
+  switch (command) {
+    case 'up':
+      result = await up({ ...options, to: values.to });
+      break;
+    case 'rollback':
+      result = await rollback({ ...options, to: values.to, through: values.through });
+      break;
+    case 'redo':
+      result = await redo(options);
+      break;
+    case 'status':
+      result = await status(options);
+      break;
+  }
+  if (format === 'json') io.stdout(JSON.stringify(result, null, 2) + '\n');
+  else if (format === 'jsonl') io.stdout(JSON.stringify({ event: 'result', ...result }) + '\n');
+  else printer.result(result);
+  return exitCode(result);
+}
+
+export function exitCode(result: RunResult): number {
+  if (result.usageError !== undefined || result.needsConfirmation !== undefined) return 2;
+  return result.ok ? 0 : 1;
+}
+
+export async function runDbCommand(argv: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'show-password': { type: 'boolean', default: false }, config: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } } });
+  } catch (error) {
+    io.stderr(`zdm db: ${(error as Error).message}\n\n${RUNNER_HELP.db}`);
+    return 2;
+  }
+  const [action] = parsed.positionals;
+  if (parsed.values.help || action === undefined) {
+    (action === undefined && !parsed.values.help ? io.stderr : io.stdout)(RUNNER_HELP.db);
+    return action === undefined && !parsed.values.help ? 2 : 0;
+  }
+  const loaded = loadConfig(io.cwd, createDiskHost(), parsed.values.config !== undefined ? path.resolve(io.cwd, parsed.values.config) : undefined);
+  const root = loaded.root;
+  const show = (url: string) => (parsed.values['show-password'] ? url : maskUrl(url));
+  try {
+    switch (action) {
+      case 'start': {
+        const server = await ensureEmbeddedServer(root, { log: (line) => io.stderr(`${line}\n`) });
+        io.stdout(`${server.startedNow ? 'Started' : 'Already running:'} the embedded PostgreSQL (pid ${server.pid}) at ${show(server.url)}\ndata: ${path.relative(io.cwd, server.dataDir) || server.dataDir}, log: ${path.relative(io.cwd, server.logFile)}\n`);
+        return 0;
+      }
+      case 'stop': {
+        const stopped = await stopEmbeddedServer(root);
+        io.stdout(stopped.stopped ? `Stopped the embedded PostgreSQL (pid ${stopped.pid}).\n` : 'The embedded PostgreSQL is not running.\n');
+        return 0;
+      }
+      case 'url': {
+        const state = embeddedServerState(root);
+        if (!state.url) {
+          io.stderr('The embedded PostgreSQL is not running (zdm db start starts it).\n');
+          return 1;
+        }
+        io.stdout(`${show(state.url)}\n`);
+        return 0;
+      }
+      case 'status': {
+        const state = embeddedServerState(root);
+        if (state.running && state.url) io.stdout(`running (pid ${state.running.pid}) at ${maskUrl(state.url)}, data: ${state.record!.dataDir}\n`);
+        else io.stdout(state.record ? `stopped (data: ${state.record.dataDir})\n` : 'not created yet (zdm db start, or any runner command, creates it)\n');
+        return 0;
+      }
+      default:
+        io.stderr(`zdm db: unknown action "${action}".\n\n${RUNNER_HELP.db}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof EmbeddedError) {
+      io.stderr(`zdm db ${action}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+// ── Text output ─────────────────────────────────────────────────────────────────────────────────────
+
+interface Printer {
+  event(event: RunEvent, command: RunnerCommand): void;
+  result(result: RunResult): void;
+}
+
+function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }): Printer {
+  const paint = (code: string) => (s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const green = paint('32');
+  const red = paint('31');
+  const yellow = paint('33');
+  const dim = paint('2');
+  const bold = paint('1');
+  const rel = (file: string) => path.relative(options.cwd, file) || file;
+  return {
+    event(event, command) {
+      switch (event.type) {
+        case 'database':
+          io.stdout(`${bold(`zdm ${command}`)} ${event.url} ${dim(`(${event.source}${event.serverVersion ? `, PostgreSQL ${event.serverVersion}` : ''})`)}\n`);
+          break;
+        case 'info':
+          io.stdout(dim(`${event.message}\n`));
+          break;
+        case 'warning':
+          io.stderr(`${yellow('warning')}: ${event.message}\n`);
+          break;
+        case 'plan':
+          if (event.steps.length === 0) io.stdout(command === 'up' ? 'Nothing to apply: the database is up to date.\n' : 'Nothing to roll back.\n');
+          break;
+        case 'migration-start':
+          io.stdout(
+            `${event.direction === 'up' ? '↑' : '↓'} ${bold(rel(event.file))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
+          );
+          break;
+        case 'statement':
+          io.stdout(`  ${dim(formatMs(event.result.durationMs).padStart(9))}  ${dim(`L${event.result.line}`.padEnd(5))} ${event.result.ok ? '' : red('✗ ')}${event.result.text}\n`);
+          break;
+        case 'migration-end':
+          io.stdout(event.step.ok ? `  ${green('✓')} ${event.step.direction === 'up' ? 'applied' : 'rolled back'} in ${formatMs(event.step.durationMs)}\n` : `  ${red('✗')} failed after ${formatMs(event.step.durationMs)}\n`);
+          break;
+      }
+    },
+    result(result) {
+      if (result.usageError !== undefined) {
+        io.stderr(`zdm ${result.command}: ${result.usageError}\n`);
+        return;
+      }
+      if (result.needsConfirmation) {
+        const c = result.needsConfirmation;
+        io.stderr(`zdm ${result.command}: ${c.message}\n${c.details.map((d) => `  - ${d}\n`).join('')}Re-run with --yes to go ahead.\n`);
+        return;
+      }
+      if (result.command === 'status') {
+        printStatus(io, result, { rel, green, red, yellow, dim, bold });
+        return;
+      }
+      if (result.error) printError(io, result.error, rel, red, dim);
+      const done = result.steps.filter((s) => s.ok);
+      const verb = (s: StepResult) => (s.direction === 'up' ? 'applied' : 'rolled back');
+      const counts = new Map<string, number>();
+      for (const s of done) counts.set(verb(s), (counts.get(verb(s)) ?? 0) + 1);
+      const parts = [...counts].map(([v, n]) => `${n} migration${n === 1 ? '' : 's'} ${v}`);
+      const summary = parts.length > 0 ? parts.join(', ') : 'nothing changed';
+      const pending = result.status?.filter((s) => s.state === 'pending').length ?? 0;
+      const line = `${result.ok ? green('Done') : red('Failed')}: ${summary} in ${formatMs(result.durationMs)}${result.command === 'up' && result.ok ? `; ${pending} pending` : ''}.\n`;
+      (result.ok ? io.stdout : io.stderr)(line);
+    },
+  };
+}
+
+function printError(io: CommandIO, error: RunError, rel: (f: string) => string, red: (s: string) => string, dim: (s: string) => string): void {
+  const where = error.file ? `${rel(error.file)}:${error.line}:${error.column}: ` : '';
+  io.stderr(`${red('error')}: ${where}${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}\n`);
+  if (error.statement !== undefined) io.stderr(dim(`  in statement ${error.statement} of the ${error.section} section: ${error.statementText}\n`));
+  if (error.detail) io.stderr(`  detail: ${error.detail}\n`);
+  if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
+  if (error.where) io.stderr(dim(`  context: ${error.where.split('\n')[0]}\n`));
+  if (error.committed !== undefined) {
+    io.stderr(
+      error.committed > 0
+        ? `  ${error.committed} statement${error.committed === 1 ? ' was' : 's were'} committed before it (this section runs statement by statement); zdm status shows the record, and the next zdm up resumes at the failed statement.\n`
+        : '  Nothing of this migration was committed.\n',
+    );
+  } else if (error.file) io.stderr('  The migration was rolled back: schema and bookkeeping are as before it.\n');
+}
+
+function printStatus(io: CommandIO, result: RunResult, c: { rel: (f: string) => string; green: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string; dim: (s: string) => string; bold: (s: string) => string }): void {
+  if (result.error) io.stderr(`${c.red('error')}: ${result.error.message}\n`);
+  const entries = result.status ?? [];
+  const look: Record<StatusEntry['state'], (s: string) => string> = { applied: c.green, edited: c.yellow, pending: (s) => s, missing: c.red, failed: c.red };
+  if (entries.length === 0) io.stdout('No migrations.\n');
+  const width = Math.max(7, ...entries.map((e) => e.version.length));
+  for (const e of entries) {
+    const when = e.appliedAt ? c.dim(e.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '';
+    io.stdout(`${look[e.state](e.state.padEnd(8))} ${e.version.padEnd(width)}  ${e.file ? c.rel(e.file) : c.dim('(not on disk)')}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
+  }
+  const count = (state: StatusEntry['state']) => entries.filter((e) => e.state === state).length;
+  io.stdout(`${count('applied') + count('edited')} applied (${count('edited')} edited after apply), ${count('pending')} pending, ${count('failed')} failed, ${count('missing')} missing on disk.\n`);
+}
+
+function formatMs(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 10_000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,328 @@
+// The runner as a library: up, rollback, redo and status, each one function returning a RunResult
+// (the CLI and the editor are thin layers over these). Every command follows the same path:
+// resolve the URL -> connect -> lock -> ensure tables -> load migrations -> pure plan -> apply each
+// step -> unlock (in finally) -> write the local applied-migration record the linter reads.
+
+import * as path from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/config';
+import { createDiskHost, type ProjectHost } from '../host';
+import { ruleIds } from '../rules/registry';
+import { initParser } from '../sql/parser';
+import { applyStep, type ApplyContext } from './apply';
+import { applySessionTimeouts, ConnectError, LockBusyError, withAdvisoryLock, withClient, type Session } from './db';
+import { EmbeddedError, ensureEmbeddedServer } from './embedded';
+import { lineOf } from './errors';
+import type { RunEvent, RunResult, StatusEntry } from './events';
+import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
+import { computeStatus, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
+import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
+import { ensureStateDir, writeFileAtomic } from './state';
+import { trackerFor, TrackingTableError, zdmTable, type Tracker, type ZdmTable } from './tracking/index';
+import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
+
+export interface RunnerOptions {
+  /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
+  cwd: string;
+  /** An explicit .zdm.json. */
+  configPath?: string;
+  /** The migrations folder, overriding .zdm.json's migrationsDir. */
+  dir?: string;
+  /** --url (or ZDM_DATABASE_URL in env). */
+  url?: string;
+  env: NodeJS.ProcessEnv;
+  /** Confirmed in advance: a database that is not local, a rollback that drops tables or columns. */
+  yes?: boolean;
+  /** Wait for another runner's lock instead of failing at once (true, or a number of ms). */
+  wait?: boolean | number;
+  /** Progress, as it happens. */
+  onEvent?: (event: RunEvent) => void;
+  host?: ProjectHost;
+  /** Start the embedded server when no database URL is configured (default true). */
+  embedded?: boolean;
+}
+
+export interface UpOptions extends RunnerOptions {
+  /** Apply pending migrations up to and including this version. */
+  to?: string;
+}
+
+export interface RollbackOptions extends RunnerOptions {
+  /** Roll back every migration after this version (0: all). */
+  to?: string;
+  /** Roll back down to and including this version. */
+  through?: string;
+}
+
+/** Folders tried, in order, when neither --dir nor "migrationsDir" says where migrations are. */
+export const DEFAULT_MIGRATION_DIRS = ['db/migrations', 'migrations', 'db/migrate', 'database/migrations', 'sql/migrations'];
+
+/** The lock's first key: "zdm" in ASCII. The second is a hash of the tracking table. */
+const LOCK_NAMESPACE = 0x7a646d;
+
+export function up(options: UpOptions): Promise<RunResult> {
+  return run('up', options, (statuses) => planUp(statuses, { to: options.to }));
+}
+
+export function rollback(options: RollbackOptions): Promise<RunResult> {
+  return run('rollback', options, (statuses) => planRollback(statuses, { to: options.to, through: options.through }));
+}
+
+/** Rolls back the last applied migration and applies it again. */
+export function redo(options: RunnerOptions): Promise<RunResult> {
+  return run('redo', options, (statuses) => {
+    const back = planRollback(statuses);
+    if (back.problems.length > 0 || back.steps.length === 0) return back;
+    return { steps: [...back.steps, { direction: 'up', migration: back.steps[0].migration }], problems: [] };
+  });
+}
+
+/** Every migration with its state (applied, edited, pending, missing, failed). Changes nothing in the database. */
+export function status(options: RunnerOptions): Promise<RunResult> {
+  return run('status', options, undefined);
+}
+
+/** The project a command works on: its config, root, migrations folders and migrations. */
+export interface Project {
+  loaded: LoadedConfig;
+  root: string;
+  dirs: string[];
+  loadedMigrations: LoadedMigrations;
+}
+
+export class UsageError extends Error {}
+
+/** Finds the config and the migrations folder, and loads the migrations (no database). */
+export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPath' | 'dir' | 'host'>): Promise<Project> {
+  const host = options.host ?? createDiskHost({ cache: true });
+  const dirOption = options.dir !== undefined ? path.resolve(options.cwd, options.dir) : undefined;
+  const loaded = loadConfig(dirOption ?? options.cwd, host, options.configPath, ruleIds);
+  const root = loaded.root;
+  let dirs: string[];
+  if (dirOption !== undefined) dirs = [dirOption];
+  else if (loaded.config.migrationsDir.length > 0) dirs = loaded.config.migrationsDir.map((d) => path.resolve(root, d));
+  else {
+    const found = DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)).find((d) => host.readDirectory(d) !== undefined);
+    if (!found) throw new UsageError(`No migrations folder: none of ${DEFAULT_MIGRATION_DIRS.join(', ')} exists in ${root}. Pass --dir, or set "migrationsDir" in .zdm.json.`);
+    dirs = [found];
+  }
+  await initParser();
+  const loadedMigrations = loadMigrations({ dirs, config: loaded.config, host, root });
+  return { loaded, root, dirs, loadedMigrations };
+}
+
+type Planner = (statuses: MigrationStatus[]) => Plan;
+
+async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined): Promise<RunResult> {
+  const started = performance.now();
+  const result: RunResult = { command, ok: false, steps: [], warnings: [], durationMs: 0 };
+  const emit = (event: RunEvent) => {
+    if (event.type === 'warning') result.warnings.push(event.message);
+    options.onEvent?.(event);
+  };
+  let redact = createRedactor([]);
+  let seen: MigrationStatus[] | undefined;
+  const finish = () => {
+    result.durationMs = performance.now() - started;
+    return result;
+  };
+
+  let project: Project;
+  try {
+    project = await loadProject(options);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      result.usageError = error.message;
+      return finish();
+    }
+    throw error;
+  }
+  const { loaded, root, loadedMigrations } = project;
+  for (const p of loaded.problems) emit({ type: 'warning', message: `${loaded.path ? path.relative(options.cwd, loaded.path) || loaded.path : '.zdm.json'}: ${p.message}` });
+  for (const p of loadedMigrations.problems) if (p.severity === 'warning') emit({ type: 'warning', message: p.message });
+  const fatal = loadedMigrations.problems.filter((p) => p.severity === 'error');
+  if (fatal.length > 0) {
+    result.usageError = fatal.map((p) => p.message).join('\n');
+    return finish();
+  }
+  const migrations = loadedMigrations.migrations;
+  const format = loaded.config.format ?? loadedMigrations.format ?? 'dbmate';
+
+  // The database: --url, ZDM_DATABASE_URL, DATABASE_URL, .zdm.json, else the embedded server.
+  let resolved: ResolvedUrl;
+  try {
+    const configured = resolveConfiguredUrl({ flag: options.url, env: options.env, config: loaded.config.database.url });
+    if (configured) resolved = configured;
+    else if (options.embedded === false) {
+      result.usageError = 'No database configured: pass --url, set DATABASE_URL, or set "database.url" in .zdm.json.';
+      return finish();
+    } else {
+      const server = await ensureEmbeddedServer(root, { log: (line) => emit({ type: 'info', message: line }) });
+      resolved = { url: server.url, source: 'embedded', origin: `the embedded server (${path.relative(options.cwd, server.dataDir) || server.dataDir})` };
+    }
+  } catch (error) {
+    if (error instanceof UrlError || error instanceof EmbeddedError) {
+      result.usageError = createRedactor([options.url ?? '', options.env.DATABASE_URL ?? '', options.env.ZDM_DATABASE_URL ?? ''])(error.message);
+      return finish();
+    }
+    throw error;
+  }
+  redact = createRedactor([resolved.url]);
+  result.database = maskUrl(resolved.url);
+  result.source = resolved.origin;
+
+  if (command !== 'status' && !options.yes) {
+    const remote = remoteConfirmation(resolved.url);
+    if (remote) {
+      result.needsConfirmation = remote;
+      return finish();
+    }
+  }
+
+  const tableName = loaded.config.database.migrationsTable;
+  const tracker = trackerFor(format, tableName);
+  const zdm = zdmTable(tableName);
+  try {
+    await withClient(
+      resolved.url,
+      async (session) => {
+        emit({ type: 'database', url: result.database!, source: resolved.origin, serverVersion: session.serverVersion });
+        await configureSession(session, loaded);
+        if (!planner) {
+          const statuses = await readStatus(session, tracker, zdm, migrations);
+          seen = statuses;
+          result.ok = true;
+          return;
+        }
+        await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, async () => {
+          await tracker.ensure(session);
+          await zdm.ensure(session);
+          let statuses = await readStatus(session, tracker, zdm, migrations);
+          const plan = planner(statuses);
+          if (plan.problems.length > 0) {
+            result.error = { message: plan.problems.join('\n') };
+            if (plan.problems.every((p) => p.startsWith('No migration has version'))) result.usageError = plan.problems.join('\n');
+            seen = statuses;
+            return;
+          }
+          if (!options.yes) {
+            const drops = destructiveDowns(plan.steps, options.cwd);
+            if (drops.length > 0) {
+              result.needsConfirmation = destructiveConfirmation(drops);
+              seen = statuses;
+              return;
+            }
+          }
+          emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact };
+          const removed = new Set<string>();
+          for (const step of plan.steps) {
+            const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));
+            result.steps.push(stepResult);
+            if (!stepResult.ok) {
+              result.error = stepResult.error;
+              break;
+            }
+            if (step.direction === 'down') removed.add(step.migration.key);
+            else removed.delete(step.migration.key);
+          }
+          statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
+          seen = statuses;
+          result.ok = result.error === undefined;
+        });
+      },
+      { applicationName: `zdm ${command}` },
+    );
+  } catch (error) {
+    if (error instanceof ConnectError) result.usageError = redact(error.message);
+    else if (error instanceof LockBusyError || error instanceof TrackingTableError) result.error = { message: redact(error.message) };
+    else {
+      result.error = { message: redact(error instanceof Error ? error.message : String(error)) };
+      const code = (error as { code?: string }).code;
+      if (typeof code === 'string') result.error.code = code;
+    }
+    result.ok = false;
+  }
+  if (seen) {
+    result.status = statusEntries(seen);
+    writeAppliedRecord(root, result.database ?? '', seen);
+  }
+  return finish();
+}
+
+async function configureSession(session: Session, loaded: LoadedConfig): Promise<void> {
+  await applySessionTimeouts(session, timeoutsOf(loaded));
+  // A killed runner's statement stops within a second instead of running on, holding its locks.
+  if (session.serverVersion >= 14) await session.query("SELECT set_config('client_connection_check_interval', '1s', false)").catch(() => undefined);
+}
+
+function timeoutsOf(loaded: LoadedConfig): { lockTimeout: string; statementTimeout: string } {
+  return { lockTimeout: loaded.config.lockTimeout, statementTimeout: loaded.config.statementTimeout };
+}
+
+async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, migrations: readonly Migration[]): Promise<MigrationStatus[]> {
+  const tool = await tracker.read(session, migrations);
+  const rows = await zdm.read(session);
+  return computeStatus(migrations, tool, rows, tracker.tool);
+}
+
+/** Resume an interrupted non-transactional up after the statements it committed, when they are unchanged. */
+function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: ReadonlySet<string>): { previous?: Migration; resumeAt?: number } {
+  if (step.direction === 'down') return { previous: previousApplied(statuses, step.migration, removed) };
+  const status = statuses.find((s) => s.key === step.migration.key);
+  const failure = status?.failure;
+  if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) return {};
+  const recorded = status.recordedStatements ?? [];
+  const same = step.migration.statementHashes.slice(0, failure.done).every((h, i) => recorded[i] === h);
+  return same ? { resumeAt: failure.done } : {};
+}
+
+function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
+  return statuses.map((s): StatusEntry => {
+    const m = s.migration;
+    const entry: StatusEntry = { version: s.version, state: s.state };
+    if (m) {
+      entry.name = m.name;
+      entry.file = m.upPath;
+      entry.upLine = lineOf(m.up.fileText, m.up.anchor.start);
+      if (m.down) {
+        entry.downFile = m.down.path;
+        entry.downLine = lineOf(m.down.fileText, m.down.anchor.start);
+      }
+    }
+    if (s.appliedAt) entry.appliedAt = s.appliedAt.toISOString();
+    if (s.note) entry.note = s.note;
+    return entry;
+  });
+}
+
+/** Writes `.zdm/applied.json`: what the edited-applied-migration rule compares files against. */
+function writeAppliedRecord(root: string, database: string, statuses: readonly MigrationStatus[]): void {
+  try {
+    const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {} };
+    for (const s of statuses) {
+      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || !s.recordedChecksum) continue;
+      record.migrations[recordKey(root, s.migration.upPath)] = {
+        version: s.version,
+        checksum: s.recordedChecksum,
+        statements: s.recordedStatements,
+        appliedAt: s.appliedAt?.toISOString(),
+      };
+    }
+    const dir = ensureStateDir(root);
+    writeFileAtomic(path.join(dir, RECORD_FILE_NAME), serializeRecord(record));
+  } catch {
+    // The record only helps the linter; a read-only project still migrates.
+  }
+}
+
+/** A positive 31-bit hash (advisory lock keys are int4). */
+export function hash31(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) & 0x7fffffff;
+}
+

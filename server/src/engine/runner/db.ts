@@ -1,0 +1,237 @@
+// The only module that touches a database (ARCHITECTURE.md invariant 4): connections through `pg`,
+// helpers that take a callback so a connection, a transaction or the advisory lock can never be left
+// open, and identifier quoting. Values always travel as query parameters; identifiers that cannot be
+// parameters (table names from .zdm.json) go through `quoteIdent`.
+
+import { Client } from 'pg';
+import { describeUrl, maskUrl } from './url';
+
+/** One database session on one dedicated connection. */
+export interface Session {
+  /** Runs one statement. With `params`, values are sent as parameters (extended protocol). */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Sends a whole query string as is (simple protocol: several statements run as one implicit transaction). */
+  queryText(sql: string): Promise<void>;
+  /** The server process id of this session (pg_backend_pid()). */
+  readonly backendPid: number;
+  /** The server's major version (from server_version_num). */
+  readonly serverVersion: number;
+  /** The URL, password masked. */
+  readonly displayUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  applicationName?: string;
+  connectTimeoutMs?: number;
+}
+
+/** A database error in the shape the runner reports: PostgreSQL's fields, position as a number. */
+export interface DbErrorInfo {
+  message: string;
+  /** SQLSTATE, e.g. 42P01. */
+  code?: string;
+  severity?: string;
+  /** 1-based character (code point) position in the query string that failed. */
+  position?: number;
+  detail?: string;
+  hint?: string;
+  /** PL/pgSQL context lines. */
+  where?: string;
+}
+
+export class ConnectError extends Error {}
+
+/** Opens a session. Connection failures become a ConnectError naming the (masked) URL. */
+export async function openSession(url: string, options: ConnectOptions = {}): Promise<Session> {
+  const client = new Client({
+    connectionString: url,
+    application_name: options.applicationName ?? 'zdm',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
+  // A dropped connection emits 'error' on the client; without a listener Node would crash. The
+  // failing query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new ConnectError(`Cannot connect to ${describeUrl(url)} (${maskUrl(url)}): ${connectReason(error)}`);
+  }
+  const [info] = (await client.query("SELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version")).rows as { pid: number; version: number }[];
+  let closed = false;
+  return {
+    backendPid: info.pid,
+    serverVersion: Math.floor(info.version / 10000),
+    displayUrl: maskUrl(url),
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const result = params === undefined ? await client.query(sql) : await client.query(sql, params as unknown[]);
+      // A multi-statement string returns an array of results; callers of query() send one statement.
+      return (Array.isArray(result) ? result[result.length - 1]?.rows ?? [] : result.rows) as T[];
+    },
+    async queryText(sql: string) {
+      await client.query(sql);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Runs `fn` with a fresh session, closed in `finally`. */
+export async function withClient<T>(url: string, fn: (session: Session) => Promise<T>, options: ConnectOptions = {}): Promise<T> {
+  const session = await openSession(url, options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Runs `fn` inside BEGIN ... COMMIT; any error rolls back and is rethrown. */
+export async function withTransaction<T>(session: Session, fn: () => Promise<T>): Promise<T> {
+  await session.queryText('BEGIN');
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    await session.queryText('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  await session.queryText('COMMIT');
+  return result;
+}
+
+export interface AdvisoryLockOptions {
+  /** false: fail at once when another session holds the lock; true: wait; a number: wait that many ms. */
+  wait: boolean | number;
+}
+
+export class LockBusyError extends Error {}
+
+/**
+ * Holds a session-level advisory lock on `session` while `fn` runs, released in `finally` (and by
+ * the server if the process dies, since the lock belongs to the connection).
+ */
+export async function withAdvisoryLock<T>(session: Session, key: readonly [number, number], options: AdvisoryLockOptions, fn: () => Promise<T>): Promise<T> {
+  const [k1, k2] = key;
+  if (options.wait === false) {
+    const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [k1, k2]);
+    if (!row.locked) throw new LockBusyError(await describeLockHolder(session, key));
+  } else {
+    const waitMs = options.wait === true ? 0 : Math.max(1, Math.round(options.wait));
+    try {
+      await withTransaction(session, async () => {
+        await session.query("SELECT set_config('lock_timeout', $1, true)", [`${waitMs}ms`]);
+        await session.query('SELECT pg_advisory_lock($1::int, $2::int)', [k1, k2]);
+      });
+    } catch (error) {
+      if (dbErrorInfo(error)?.code === '55P03') throw new LockBusyError(`${await describeLockHolder(session, key)} (waited ${waitMs} ms)`);
+      throw error;
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await session.query('SELECT pg_advisory_unlock($1::int, $2::int)', [k1, k2]).catch(() => undefined);
+  }
+}
+
+async function describeLockHolder(session: Session, [k1, k2]: readonly [number, number]): Promise<string> {
+  const rows = await session
+    .query<{ pid: number; application_name: string; backend_start: Date | null; client_addr: string | null }>(
+      `SELECT l.pid, a.application_name, a.backend_start, a.client_addr::text AS client_addr
+         FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2`,
+      [k1, k2],
+    )
+    .catch(() => []);
+  const holder = rows[0];
+  const who = holder
+    ? `process ${holder.pid}${holder.application_name ? ` (${holder.application_name})` : ''}${holder.client_addr ? ` from ${holder.client_addr}` : ''}${holder.backend_start ? `, connected since ${holder.backend_start.toISOString()}` : ''}`
+    : 'another session';
+  return `Another migration runner holds the migration lock on this database: ${who}. Wait for it to finish (or use --wait).`;
+}
+
+/** Sets lock_timeout and statement_timeout for the session (values from .zdm.json). */
+export async function applySessionTimeouts(session: Session, timeouts: { lockTimeout?: string; statementTimeout?: string }): Promise<void> {
+  if (timeouts.lockTimeout !== undefined) await session.query("SELECT set_config('lock_timeout', $1, false)", [postgresDuration(timeouts.lockTimeout)]);
+  if (timeouts.statementTimeout !== undefined) await session.query("SELECT set_config('statement_timeout', $1, false)", [postgresDuration(timeouts.statementTimeout)]);
+}
+
+/** .zdm.json durations ("5s", "500ms", "1min", "0") in the form PostgreSQL accepts. */
+export function postgresDuration(value: string): string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/i.exec(value);
+  if (!m) return value;
+  return `${m[1]}${(m[2] ?? 'ms').toLowerCase()}`;
+}
+
+/** Quotes an identifier for SQL text (for names that cannot be parameters). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a possibly schema-qualified name: `audit.schema_migrations` -> "audit"."schema_migrations". */
+export function quoteQualified(name: string): string {
+  return splitQualified(name).map(quoteIdent).join('.');
+}
+
+/** Splits `schema.table` (with "quoted" parts allowed) into its parts. */
+export function splitQualified(name: string): string[] {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < name.length) {
+    if (name[i] === '"') {
+      let j = i + 1;
+      let part = '';
+      while (j < name.length) {
+        if (name[j] === '"' && name[j + 1] === '"') {
+          part += '"';
+          j += 2;
+        } else if (name[j] === '"') break;
+        else part += name[j++];
+      }
+      parts.push(part);
+      i = j + 1;
+    } else {
+      const dot = name.indexOf('.', i);
+      const end = dot === -1 ? name.length : dot;
+      parts.push(name.slice(i, end).trim());
+      i = end;
+    }
+    if (name[i] === '.') i++;
+  }
+  return parts.filter((p) => p.length > 0);
+}
+
+/** PostgreSQL's fields of an error thrown by a query, or undefined for other errors. */
+export function dbErrorInfo(error: unknown): DbErrorInfo | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { message?: string; code?: string; severity?: string; position?: string; detail?: string; hint?: string; where?: string };
+  if (typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return undefined;
+  const info: DbErrorInfo = { message: e.message ?? String(error), code: e.code };
+  if (e.severity) info.severity = e.severity;
+  if (e.position !== undefined && /^\d+$/.test(String(e.position))) info.position = Number(e.position);
+  if (e.detail) info.detail = e.detail;
+  if (e.hint) info.hint = e.hint;
+  if (e.where) info.where = e.where;
+  return info;
+}
+
+/** True when the error means the connection is gone (the server or the network went away). */
+export function isConnectionLost(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string } | undefined)?.code;
+  return /Connection terminated|ECONNRESET|EPIPE|not queryable/i.test(message) || code === '57P01' || code === '57P02' || code === '57P03';
+}
+
+function connectReason(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e?.code === 'ECONNREFUSED') return 'connection refused (is the server running, and on that port?)';
+  if (e?.code === 'ENOTFOUND') return 'unknown host';
+  if (e?.code === '28P01') return 'password authentication failed';
+  if (e?.code === '3D000') return e.message ?? 'the database does not exist';
+  return e?.message ?? String(error);
+}

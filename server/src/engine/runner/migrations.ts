@@ -1,0 +1,231 @@
+// Loading the migrations of a folder for the runner, through the format layer: each file's sections,
+// transaction mode and version come from formats/index.ts (never decided here), and statements come
+// from the engine's own splitter (lint.ts buildStatements), so the runner sends exactly the statements
+// the linter checked. Split formats (golang-migrate, Flyway V/U, diesel folders) are paired by version.
+
+import * as path from 'node:path';
+import type { ZdmConfig } from '../config/config';
+import { describeMigration } from '../formats/index';
+import type { ProjectHost } from '../host';
+import { buildStatements } from '../lint';
+import type { AstNode, FormatId, MigrationDocument, Section, Span, TransactionMode } from '../model';
+import { compareVersions } from '../versions';
+import { checksumOf, statementHash } from './record';
+
+export interface RunStatement {
+  /** 0-based index within its section. */
+  index: number;
+  text: string;
+  /** File offsets (UTF-16). */
+  span: Span;
+  kind: string;
+  node?: AstNode;
+}
+
+export interface RunSection {
+  kind: 'up' | 'down';
+  path: string;
+  /** The whole file's text (for offset -> line/column). */
+  fileText: string;
+  transaction: TransactionMode;
+  transactionSource: string;
+  statements: RunStatement[];
+  /** Where the section starts in the file (its marker, or the file start). */
+  anchor: Span;
+}
+
+export interface Migration {
+  /** The version as written in the file name (ordering, --to). */
+  version: string;
+  /** What the tool's table stores for it (dbmate: the version; diesel: digits only; Prisma: the folder name). */
+  key: string;
+  /** The up file (or folder), relative to the project root, for messages. */
+  name: string;
+  description?: string;
+  format: FormatId;
+  upPath: string;
+  up: RunSection;
+  /** The down section; undefined when the migration has none (then it cannot be rolled back). */
+  down?: RunSection;
+  downPath?: string;
+  /** Checksum of the up statements (record.ts). */
+  checksum: string;
+  statementHashes: string[];
+}
+
+export interface LoadProblem {
+  path: string;
+  message: string;
+  /** Errors stop the run (exit 2); warnings are shown. */
+  severity: 'error' | 'warning';
+}
+
+export interface LoadedMigrations {
+  dirs: string[];
+  format?: FormatId;
+  migrations: Migration[];
+  problems: LoadProblem[];
+}
+
+/** Formats the runner can run, and the tool whose tracking table it keeps. */
+export const RUNNABLE_FORMATS: readonly FormatId[] = ['dbmate', 'goose', 'golang-migrate', 'diesel', 'flyway', 'prisma', 'plain'];
+
+export interface LoadOptions {
+  dirs: string[];
+  config: ZdmConfig;
+  host: ProjectHost;
+  /** Paths in names are relative to it. */
+  root: string;
+}
+
+/** Reads every migration in the folders. The parser must be loaded (initParser). */
+export function loadMigrations(options: LoadOptions): LoadedMigrations {
+  const { host, config } = options;
+  const problems: LoadProblem[] = [];
+  const documents: MigrationDocument[] = [];
+  for (const dir of options.dirs) {
+    const names = host.readDirectory(dir);
+    if (names === undefined) {
+      problems.push({ path: dir, message: `The migrations folder ${relative(options.root, dir)} does not exist.`, severity: 'error' });
+      continue;
+    }
+    for (const name of [...names].sort()) {
+      const full = path.join(dir, name);
+      for (const file of candidateFiles(full, name, host)) {
+        const text = host.readFile(file);
+        if (text === undefined) continue;
+        documents.push(describeMigration(file, text.replace(/^\uFEFF/, ''), host, { format: config.format, assumeInTransaction: config.assumeInTransaction }));
+      }
+    }
+  }
+
+  const formats = new Set(documents.filter((d) => !d.dialect && d.role !== 'repeatable' && d.role !== 'verify').map((d) => d.format));
+  if (formats.size > 1) {
+    problems.push({ path: options.dirs[0] ?? options.root, message: `The migrations folder mixes formats (${[...formats].join(', ')}); set "format" in .zdm.json.`, severity: 'error' });
+    return { dirs: options.dirs, migrations: [], problems };
+  }
+  const format = [...formats][0];
+  if (format !== undefined && !RUNNABLE_FORMATS.includes(format)) {
+    problems.push({ path: options.dirs[0] ?? options.root, message: `zdm does not run ${format} migrations (it lints them); use ${format}'s own tool to apply them.`, severity: 'error' });
+    return { dirs: options.dirs, format, migrations: [], problems };
+  }
+
+  const byKey = new Map<string, { up?: MigrationDocument; down?: MigrationDocument }>();
+  for (const doc of documents) {
+    if (doc.dialect) continue;
+    if (doc.role === 'repeatable' || doc.role === 'verify' || doc.role === 'unknown') {
+      if (doc.role === 'repeatable') problems.push({ path: doc.path, message: `${relative(options.root, doc.path)}: repeatable migrations are not run by zdm; skipped.`, severity: 'warning' });
+      continue;
+    }
+    if (doc.version === undefined) {
+      problems.push({ path: doc.path, message: `${relative(options.root, doc.path)} has no version in its name (expected ${expectedName(doc.format)}); skipped.`, severity: 'warning' });
+      continue;
+    }
+    const key = trackingKey(doc);
+    const entry = byKey.get(key) ?? {};
+    const slot = doc.role === 'down' ? 'down' : 'up';
+    if (entry[slot]) {
+      problems.push({ path: doc.path, message: `${relative(options.root, doc.path)} has the same version as ${relative(options.root, entry[slot]!.path)}; versions must be unique.`, severity: 'error' });
+      continue;
+    }
+    entry[slot] = doc;
+    byKey.set(key, entry);
+  }
+
+  const migrations: Migration[] = [];
+  for (const [key, pair] of byKey) {
+    if (!pair.up) {
+      problems.push({ path: pair.down!.path, message: `${relative(options.root, pair.down!.path)} is a down migration without its up; skipped.`, severity: 'warning' });
+      continue;
+    }
+    const up = runSection(pair.up, 'up');
+    if (!up) {
+      problems.push({ path: pair.up.path, message: `${relative(options.root, pair.up.path)} has no up section; skipped.`, severity: 'warning' });
+      continue;
+    }
+    const downDoc = pair.down ?? (pair.up.sections.some((s) => s.kind === 'down') ? pair.up : undefined);
+    const down = downDoc ? runSection(downDoc, 'down') : undefined;
+    const texts = up.statements.map((s) => s.text);
+    migrations.push({
+      version: pair.up.version!,
+      key,
+      name: relative(options.root, pair.up.format === 'diesel' || pair.up.format === 'prisma' ? path.dirname(pair.up.path) : pair.up.path),
+      description: pair.up.description,
+      format: pair.up.format,
+      upPath: pair.up.path,
+      up,
+      down,
+      downPath: down?.path,
+      checksum: checksumOf(texts),
+      statementHashes: texts.map(statementHash),
+    });
+  }
+  migrations.sort((a, b) => compareVersions(a.version, b.version) || a.key.localeCompare(b.key));
+  return { dirs: options.dirs, format, migrations, problems };
+}
+
+/** The key the tool's tracking table stores for a migration. */
+export function trackingKey(doc: MigrationDocument): string {
+  const version = doc.version ?? '';
+  switch (doc.format) {
+    case 'diesel':
+      // diesel stores the folder name up to the first '_', without dashes.
+      return path.basename(path.dirname(doc.path)).split('_')[0].replace(/-/g, '');
+    case 'goose':
+    case 'golang-migrate':
+      return /^\d+$/.test(version) ? BigInt(version).toString() : version;
+    case 'prisma':
+      return path.basename(path.dirname(doc.path));
+    default:
+      return version;
+  }
+}
+
+function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | undefined {
+  // dbmate and goose run the first block of each direction; later ones are reported by the linter.
+  const section = doc.sections.find((s) => s.kind === kind);
+  if (!section) return undefined;
+  const single: MigrationDocument = { ...doc, sections: [section] };
+  const statements = buildStatements(single).map(
+    (s, index): RunStatement => ({ index, text: s.text, span: s.span, kind: s.kind, ...(s.node ? { node: s.node } : {}) }),
+  );
+  return {
+    kind,
+    path: doc.path,
+    fileText: doc.text,
+    transaction: section.transaction,
+    transactionSource: section.transactionSource,
+    statements,
+    anchor: anchorOf(section),
+  };
+}
+
+function anchorOf(section: Section): Span {
+  return section.marker ?? { start: section.span.start, end: section.span.start };
+}
+
+/** Files of one folder entry that may be migrations: `*.sql`, and `up.sql`/`down.sql`/`migration.sql` in a subfolder. */
+function candidateFiles(full: string, name: string, host: ProjectHost): string[] {
+  if (/\.sql$/i.test(name)) return [full];
+  if (name.startsWith('.')) return [];
+  const inner = host.readDirectory(full);
+  if (!inner) return [];
+  return ['up.sql', 'down.sql', 'migration.sql'].filter((n) => inner.includes(n)).map((n) => path.join(full, n));
+}
+
+function expectedName(format: FormatId): string {
+  switch (format) {
+    case 'flyway':
+      return 'V1__description.sql';
+    case 'golang-migrate':
+      return '000001_description.up.sql';
+    case 'diesel':
+      return 'a folder named 2024-01-01-000000_description';
+    default:
+      return '20240101000000_description.sql';
+  }
+}
+
+function relative(root: string, p: string): string {
+  return path.relative(root, p) || p;
+}

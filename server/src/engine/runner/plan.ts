@@ -1,0 +1,149 @@
+// The pure part of the runner: from the migrations on disk and what the database says is applied, the
+// status of each migration and the steps of a command. No I/O here, so it is tested without a database.
+
+import { compareVersions } from '../versions';
+import type { Migration } from './migrations';
+import type { ToolState, ZdmRow } from './tracking/index';
+
+export type MigrationState = 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
+
+export interface MigrationStatus {
+  /** The version as in the file name (or as stored, for a migration missing on disk). */
+  version: string;
+  key: string;
+  state: MigrationState;
+  /** The migration on disk (absent when missing). */
+  migration?: Migration;
+  appliedAt?: Date;
+  /** The checksum zdm recorded when it applied the migration, when it did. */
+  recordedChecksum?: string;
+  recordedStatements?: string[];
+  /** Statements that ran before a failure, and which one failed (1-based), for a failed migration. */
+  failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
+  /** What to tell the user beside the state. */
+  note?: string;
+}
+
+export function computeStatus(migrations: readonly Migration[], tool: ToolState, zdmRows: ReadonlyMap<string, ZdmRow>, toolName = 'the tool'): MigrationStatus[] {
+  const out: MigrationStatus[] = [];
+  const onDisk = new Set(migrations.map((m) => m.key));
+  for (const m of migrations) {
+    const row = zdmRows.get(m.key);
+    const applied = tool.applied.get(m.key);
+    const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
+    if (applied) {
+      status.state = 'applied';
+      status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
+      if (row && row.direction === 'up' && row.state === 'applied') {
+        status.recordedChecksum = row.checksum;
+        status.recordedStatements = row.statements;
+        if (row.checksum !== m.checksum) {
+          status.state = 'edited';
+          status.note = 'its up section changed after it was applied';
+        }
+      } else if (!row) {
+        status.note = 'applied without zdm (no checksum recorded)';
+      }
+      if (row && row.state !== 'applied' && row.direction === 'down') {
+        status.failure = failureOf(row);
+        status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
+      }
+    } else if (tool.dirty === m.key || (row && row.state !== 'applied' && row.direction === 'up')) {
+      status.state = 'failed';
+      if (row && row.state !== 'applied') {
+        status.failure = failureOf(row);
+        status.note = `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; statements before it were committed`;
+      } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
+    }
+    out.push(status);
+  }
+  for (const [key, info] of tool.applied) {
+    if (onDisk.has(key)) continue;
+    const row = zdmRows.get(key);
+    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+  }
+  out.sort((a, b) => compareVersions(a.version, b.version) || a.key.localeCompare(b.key));
+  return out;
+}
+
+function failureOf(row: ZdmRow): MigrationStatus['failure'] {
+  return {
+    direction: row.direction,
+    statement: row.failed_statement ?? undefined,
+    done: row.statements_done,
+    total: row.statements_total,
+    error: row.error ?? undefined,
+    interrupted: row.state === 'running',
+  };
+}
+
+export interface Step {
+  direction: 'up' | 'down';
+  migration: Migration;
+}
+
+export interface Plan {
+  steps: Step[];
+  /** Reasons the plan cannot run (a missing down, an unknown --to version). */
+  problems: string[];
+}
+
+/** Every pending (or failed) migration, in version order; with `to`, only those at or before it. */
+export function planUp(statuses: readonly MigrationStatus[], options: { to?: string } = {}): Plan {
+  const problems: string[] = [];
+  if (options.to !== undefined && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
+  const steps = statuses
+    .filter((s) => (s.state === 'pending' || s.state === 'failed') && s.migration)
+    .filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0)
+    .map((s): Step => ({ direction: 'up', migration: s.migration! }));
+  return { steps, problems };
+}
+
+export interface RollbackOptions {
+  /** Roll back every migration after this version (it stays applied); `0` rolls back all. */
+  to?: string;
+  /** Roll back down to and including this version. */
+  through?: string;
+}
+
+/** The last applied migration, or with `to`/`through`, every applied migration after that point, newest first. */
+export function planRollback(statuses: readonly MigrationStatus[], options: RollbackOptions = {}): Plan {
+  const problems: string[] = [];
+  const applied = statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').reverse();
+  let chosen: MigrationStatus[];
+  if (options.through !== undefined) {
+    if (!statuses.some((s) => matchesVersion(s, options.through!))) problems.push(`No migration has version ${options.through}.`);
+    chosen = applied.filter((s) => compareVersions(s.version, options.through!) >= 0);
+  } else if (options.to !== undefined) {
+    if (!/^0+$/.test(options.to) && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
+    chosen = applied.filter((s) => compareVersions(s.version, options.to!) > 0);
+  } else chosen = applied.slice(0, 1);
+  const steps: Step[] = [];
+  for (const s of chosen) {
+    if (!s.migration) {
+      problems.push(`Cannot roll back ${s.version}: it is applied but its file is not on disk.`);
+      break;
+    }
+    if (!s.migration.down) {
+      problems.push(`Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`);
+      break;
+    }
+    steps.push({ direction: 'down', migration: s.migration });
+  }
+  return { steps, problems };
+}
+
+/** True when the status's version is `version` (numeric comparison: 0001 = 1), or its key is. */
+export function matchesVersion(status: Pick<MigrationStatus, 'version' | 'key'>, version: string): boolean {
+  return status.key === version || status.version === version || (/\d/.test(version) && compareVersions(status.version, version) === 0 && status.version.replace(/\D/g, '').length > 0);
+}
+
+/** The migration that becomes the latest applied once `migration` is rolled back (golang-migrate stores it). */
+export function previousApplied(statuses: readonly MigrationStatus[], migration: Migration, alsoRemoved: ReadonlySet<string>): Migration | undefined {
+  let previous: Migration | undefined;
+  for (const s of statuses) {
+    if (s.key === migration.key) break;
+    if ((s.state === 'applied' || s.state === 'edited') && s.migration && !alsoRemoved.has(s.key)) previous = s.migration;
+  }
+  return previous;
+}

@@ -1,0 +1,94 @@
+// The applied-migration record: `.zdm/applied.json`, written by the runner after every command that
+// read the database (up, rollback, redo, status), read by the `edited-applied-migration` rule through
+// the ProjectHost. Linting never touches a database; it compares the file with what the runner last saw.
+//
+// Checksums cover what the runner sends: the text of each statement of the up section(s), with line
+// endings normalized. Comments and blank lines between statements do not count, so fixing a comment
+// does not make an applied migration "edited".
+
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { ProjectHost } from '../host';
+import { STATE_DIR_NAME } from './state';
+
+export const RECORD_FILE_NAME = 'applied.json';
+export const RECORD_VERSION = 1;
+
+export interface AppliedRecord {
+  version: typeof RECORD_VERSION;
+  /** The database it describes, password masked. */
+  database: string;
+  /** When the runner last read the database (ISO time). */
+  updatedAt: string;
+  /** Applied migrations by up-file path, relative to the folder holding `.zdm/`, with / separators. */
+  migrations: Record<string, AppliedEntry>;
+}
+
+export interface AppliedEntry {
+  version: string;
+  checksum: string;
+  /** Short hashes of each up statement, in order, to point at the statement that changed. */
+  statements?: string[];
+  appliedAt?: string;
+}
+
+/** The hash of one statement's text (line endings normalized), shortened for the record. */
+export function statementHash(text: string): string {
+  return createHash('sha256').update(normalize(text)).digest('hex').slice(0, 16);
+}
+
+/** The checksum of a migration's up statements. */
+export function checksumOf(statementTexts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const t of statementTexts) hash.update(normalize(t)).update('\u0000');
+  return hash.digest('hex');
+}
+
+function normalize(text: string): string {
+  return text.replace(/\r\n?/g, '\n').trim();
+}
+
+export interface FoundRecord {
+  /** The folder holding `.zdm/` (paths in the record are relative to it). */
+  root: string;
+  record: AppliedRecord;
+  /** The entry for the file asked about, if it is recorded as applied. */
+  entry?: AppliedEntry;
+}
+
+/** Finds the record for `filePath` by walking up from its folder (through the host). */
+export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): FoundRecord | undefined {
+  let dir = path.dirname(path.resolve(filePath));
+  for (let i = 0; i < maxLevels; i++) {
+    const candidate = path.join(dir, STATE_DIR_NAME, RECORD_FILE_NAME);
+    const text = host.readFile(candidate);
+    if (text !== undefined) {
+      const record = parseRecord(text);
+      if (!record) return undefined;
+      const key = recordKey(dir, filePath);
+      return { root: dir, record, entry: Object.prototype.hasOwnProperty.call(record.migrations, key) ? record.migrations[key] : undefined };
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+  return undefined;
+}
+
+export function recordKey(root: string, filePath: string): string {
+  return path.relative(root, path.resolve(filePath)).split(path.sep).join('/');
+}
+
+export function parseRecord(text: string): AppliedRecord | undefined {
+  try {
+    const raw = JSON.parse(text) as AppliedRecord;
+    if (raw && raw.version === RECORD_VERSION && typeof raw.migrations === 'object' && raw.migrations !== null) return raw;
+  } catch {
+    // A broken record is ignored: the next runner command rewrites it.
+  }
+  return undefined;
+}
+
+export function serializeRecord(record: AppliedRecord): string {
+  return JSON.stringify(record, null, 1) + '\n';
+}

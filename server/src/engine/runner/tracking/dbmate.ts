@@ -1,0 +1,28 @@
+// dbmate: `schema_migrations (version varchar(128) primary key)`; a row per applied migration,
+// inserted after up, deleted after down (dbmate's own statements).
+
+import { quoteQualified, type Session } from '../db';
+import { checkShape, tableColumns, type Tracker } from './types';
+
+export function dbmateTracker(tableName = 'schema_migrations'): Tracker {
+  const table = quoteQualified(tableName);
+  return {
+    tool: 'dbmate',
+    table,
+    async ensure(session) {
+      checkShape(table, 'dbmate', await tableColumns(session, table), ['version']);
+      await session.query(`CREATE TABLE IF NOT EXISTS ${table} (version varchar(128) PRIMARY KEY)`);
+    },
+    async read(session) {
+      if ((await tableColumns(session, table)).length === 0) return { applied: new Map(), exists: false };
+      const rows = await session.query<{ version: string }>(`SELECT version FROM ${table}`);
+      return { applied: new Map(rows.map((r) => [r.version, {}])), exists: true };
+    },
+    async recordUp(session: Session, migration) {
+      await session.query(`INSERT INTO ${table} (version) VALUES ($1)`, [migration.key]);
+    },
+    async recordDown(session, migration) {
+      await session.query(`DELETE FROM ${table} WHERE version = $1`, [migration.key]);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// What a migration tool's tracking table looks like to the runner. One module per tool keeps the
+// table exactly as the tool itself keeps it, so a developer can switch between the tool and zdm on one
+// dev database: what one applied, the other sees as applied.
+
+import type { Session } from '../db';
+import type { Migration } from '../migrations';
+
+export interface ToolState {
+  /** Applied migration keys (as the tool stores them), with the applied time when the table has one. */
+  applied: Map<string, { appliedAt?: Date }>;
+  /** A migration the tool marked as half-applied (golang-migrate's dirty flag, a failed Flyway row). */
+  dirty?: string;
+  /** False when the table does not exist yet (nothing applied). */
+  exists: boolean;
+}
+
+export interface Tracker {
+  /** The tool whose table this is, for messages. */
+  tool: string;
+  /** The table, as written in SQL (quoted). */
+  table: string;
+  /** Creates the table if missing; fails with a clear message when a table of that name has another shape. */
+  ensure(session: Session): Promise<void>;
+  /** Reads what is applied. `migrations` are those on disk (golang-migrate keeps only the current version). */
+  read(session: Session, migrations: readonly Migration[]): Promise<ToolState>;
+  /** Records `migration` as applied (called inside the migration's transaction when it has one). */
+  recordUp(session: Session, migration: Migration, durationMs: number): Promise<void>;
+  /** Records `migration` as rolled back. `previous` is the migration that becomes the latest applied. */
+  recordDown(session: Session, migration: Migration, previous: Migration | undefined): Promise<void>;
+  /** Marks a migration as running before statements that cannot share its bookkeeping transaction. */
+  markStarted?(session: Session, migration: Migration): Promise<void>;
+}
+
+export class TrackingTableError extends Error {}
+
+/** The columns of a table (empty when it does not exist). `name` is already quoted. */
+export async function tableColumns(session: Session, quotedName: string): Promise<string[]> {
+  const rows = await session.query<{ attname: string }>(
+    'SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum',
+    [quotedName],
+  );
+  return rows.map((r) => r.attname);
+}
+
+/** Fails when an existing table lacks the columns the tool needs (another tool made it). */
+export function checkShape(table: string, tool: string, columns: readonly string[], required: readonly string[]): void {
+  if (columns.length === 0) return;
+  const missing = required.filter((c) => !columns.includes(c));
+  if (missing.length === 0) return;
+  const guess = columns.includes('dirty') ? ' (it looks like golang-migrate\'s)' : columns.length === 1 && columns[0] === 'version' ? " (it looks like dbmate's)" : '';
+  throw new TrackingTableError(
+    `The table ${table} exists with columns (${columns.join(', ')})${guess}, but ${tool} needs (${required.join(', ')}). Set "format" in .zdm.json to the tool that created it, or "database.migrationsTable" to another table.`,
+  );
+}

@@ -1,0 +1,125 @@
+// zdm's own table, `zdm_migrations`, beside the tool's: the checksum of each applied migration (and of
+// each of its statements), when it was applied, how long it took, its format and file, and for a
+// migration that could not run in one transaction, how far it got and which statement failed.
+// For plain SQL migrations (no tool of their own) it is the tracking table itself.
+
+import { quoteIdent, quoteQualified, splitQualified, type Session } from '../db';
+import type { Migration } from '../migrations';
+import { tableColumns, type Tracker } from './types';
+
+export interface ZdmRow {
+  version: string;
+  file: string;
+  format: string;
+  checksum: string;
+  statements: string[];
+  /** 'applied', 'running' (statements being sent one at a time) or 'failed'. */
+  state: 'applied' | 'running' | 'failed';
+  direction: 'up' | 'down';
+  applied_at: Date;
+  duration_ms: number | null;
+  statements_total: number;
+  statements_done: number;
+  failed_statement: number | null;
+  error: string | null;
+}
+
+export const ZDM_TABLE_NAME = 'zdm_migrations';
+
+export interface ZdmTable {
+  table: string;
+  ensure(session: Session): Promise<void>;
+  read(session: Session): Promise<Map<string, ZdmRow>>;
+  /** Applied: written in the migration's own transaction when it has one. */
+  recordApplied(session: Session, migration: Migration, durationMs: number): Promise<void>;
+  recordRemoved(session: Session, migration: Migration): Promise<void>;
+  /** Before statements sent one at a time: the record of how far a migration got. */
+  recordRunning(session: Session, migration: Migration, direction: 'up' | 'down', total: number): Promise<void>;
+  recordProgress(session: Session, migration: Migration, done: number): Promise<void>;
+  recordFailed(session: Session, migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): Promise<void>;
+}
+
+/** zdm_migrations in the schema of the tool's table (`audit.schema_migrations` -> `audit.zdm_migrations`). */
+export function zdmTable(toolTableName: string | undefined): ZdmTable {
+  const parts = toolTableName ? splitQualified(toolTableName) : [];
+  const table = parts.length > 1 ? `${quoteIdent(parts[0])}.${quoteIdent(ZDM_TABLE_NAME)}` : quoteQualified(ZDM_TABLE_NAME);
+  return {
+    table,
+    async ensure(session) {
+      await session.query(
+        `CREATE TABLE IF NOT EXISTS ${table} (
+           version text PRIMARY KEY,
+           file text NOT NULL,
+           format text NOT NULL,
+           checksum text NOT NULL,
+           statements text[] NOT NULL DEFAULT '{}',
+           state text NOT NULL DEFAULT 'applied',
+           direction text NOT NULL DEFAULT 'up',
+           applied_at timestamptz NOT NULL DEFAULT now(),
+           duration_ms integer,
+           statements_total integer NOT NULL DEFAULT 0,
+           statements_done integer NOT NULL DEFAULT 0,
+           failed_statement integer,
+           error text)`,
+      );
+    },
+    async read(session) {
+      if ((await tableColumns(session, table)).length === 0) return new Map();
+      const rows = await session.query<ZdmRow>(`SELECT * FROM ${table}`);
+      return new Map(rows.map((r) => [r.version, r]));
+    },
+    async recordApplied(session, m, durationMs) {
+      await session.query(
+        `INSERT INTO ${table} (version, file, format, checksum, statements, state, direction, applied_at, duration_ms, statements_total, statements_done, failed_statement, error)
+         VALUES ($1, $2, $3, $4, $5, 'applied', 'up', now(), $6, $7, $7, NULL, NULL)
+         ON CONFLICT (version) DO UPDATE SET file = EXCLUDED.file, format = EXCLUDED.format, checksum = EXCLUDED.checksum, statements = EXCLUDED.statements,
+           state = 'applied', direction = 'up', applied_at = now(), duration_ms = EXCLUDED.duration_ms, statements_total = EXCLUDED.statements_total,
+           statements_done = EXCLUDED.statements_done, failed_statement = NULL, error = NULL`,
+        [m.key, m.name, m.format, m.checksum, m.statementHashes, Math.round(durationMs), m.up.statements.length],
+      );
+    },
+    async recordRemoved(session, m) {
+      await session.query(`DELETE FROM ${table} WHERE version = $1`, [m.key]);
+    },
+    async recordRunning(session, m, direction, total) {
+      await session.query(
+        `INSERT INTO ${table} (version, file, format, checksum, statements, state, direction, statements_total, statements_done)
+         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, 0)
+         ON CONFLICT (version) DO UPDATE SET state = 'running', direction = EXCLUDED.direction, statements_total = EXCLUDED.statements_total,
+           statements_done = 0, failed_statement = NULL, error = NULL,
+           checksum = CASE WHEN EXCLUDED.direction = 'up' THEN EXCLUDED.checksum ELSE ${table}.checksum END,
+           statements = CASE WHEN EXCLUDED.direction = 'up' THEN EXCLUDED.statements ELSE ${table}.statements END`,
+        [m.key, m.name, m.format, m.checksum, m.statementHashes, direction, total],
+      );
+    },
+    async recordProgress(session, m, done) {
+      await session.query(`UPDATE ${table} SET statements_done = $2 WHERE version = $1`, [m.key, done]);
+    },
+    async recordFailed(session, m, direction, statementNumber, error) {
+      await session.query(`UPDATE ${table} SET state = 'failed', direction = $2, failed_statement = $3, error = $4 WHERE version = $1`, [m.key, direction, statementNumber, error]);
+    },
+  };
+}
+
+/** For plain SQL migrations: zdm_migrations is the tracking table (rows in state 'applied'). */
+export function zdmOnlyTracker(zdm: ZdmTable): Tracker {
+  return {
+    tool: 'zdm',
+    table: zdm.table,
+    async ensure() {
+      // zdm.ensure() creates it.
+    },
+    async read(session) {
+      const rows = await zdm.read(session);
+      const applied = new Map<string, { appliedAt?: Date }>();
+      for (const r of rows.values()) if (r.state === 'applied' || r.direction === 'down') applied.set(r.version, { appliedAt: r.applied_at });
+      return { applied, exists: rows.size > 0 };
+    },
+    async recordUp() {
+      // The zdm row written beside it is the record.
+    },
+    async recordDown() {
+      // Removing the zdm row is the record.
+    },
+  };
+}

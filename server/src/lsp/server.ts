@@ -54,6 +54,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let canWatchFiles = false;
   let parserReady: Promise<void> = initParser();
   const reportedConfigProblems = new Set<string>();
+  // Opt-in timing for the benchmark (ZDM_TIMING=1): from receiving a change to publishing its diagnostics.
+  const timing = process.env.ZDM_TIMING === '1' ? new Map<string, number>() : undefined;
+  let lastLintMs = 0;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canPullSettings = Boolean(params.capabilities.workspace?.configuration);
@@ -103,6 +106,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const publish = (uri: string, version: number | undefined, diagnostics: Diagnostic[]) => {
     void connection.sendDiagnostics({ uri, version, diagnostics });
+    const received = timing?.get(uri);
+    if (received !== undefined && version !== undefined) {
+      timing!.delete(uri);
+      void connection.sendNotification('zdm/timing', { uri, version, ms: performance.now() - received, lintMs: lastLintMs });
+    }
   };
 
   /** Lints the document's current text with its settings and config; undefined when it is not ours to lint. */
@@ -127,7 +135,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!current || current.version !== version) return;
     try {
       const projectHost = host();
+      const lintStart = timing ? performance.now() : 0;
       const result = lintNow(current, settings, projectHost);
+      if (timing) lastLintMs = performance.now() - lintStart;
       publish(uri, version, result ? result.findings.map((f) => toDiagnostic(current, f, result, projectHost)) : []);
       for (const failure of result?.ruleFailures ?? []) connection.console.error(`zdm: rule ${failure.rule} failed on ${uri} (other rules still ran): ${failure.message}`);
     } catch (error) {
@@ -199,7 +209,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   documents.onDidOpen((e) => schedule(e.document));
-  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidChangeContent((e) => {
+    timing?.set(e.document.uri, performance.now());
+    schedule(e.document);
+  });
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);

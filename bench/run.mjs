@@ -1,0 +1,109 @@
+// `npm run bench`: prints zdm's speed and memory figures against the targets of the project's
+// "Speed" section (see bench/README.md). A benchmark, not a test: it never fails on a slow machine,
+// it prints what it measured, how noisy it was, and whether each target was met.
+//
+//   node bench/run.mjs [--runs N] [--only corpus,typing,memory] [--dist DIR] [--corpus DIR]
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measureInterleaved, sqlFiles, squawkBinary, summarize } from './corpus.mjs';
+import { measureMemory } from './memory.mjs';
+import { median, min } from './stats.mjs';
+import { describeLatencies, measureTyping } from './typing.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: process.env.BENCH_RUNS ?? '7' },
+    only: { type: 'string', default: 'corpus,typing,memory' },
+    dist: { type: 'string', default: join(root, 'dist') },
+    corpus: { type: 'string', default: join(root, '..', 'shared', 'corpus') },
+    edits: { type: 'string', default: '200' },
+  },
+});
+const runs = Math.max(1, Number(values.runs));
+const only = new Set(values.only.split(','));
+const cli = join(resolve(values.dist), 'cli.js');
+const corpus = existsSync(values.corpus) ? resolve(values.corpus) : undefined;
+const verdict = (ok) => (ok ? 'MET' : 'MISSED');
+
+if (!existsSync(cli)) {
+  console.error(`No ${cli}: run npm run build first (npm run bench does).`);
+  process.exit(2);
+}
+
+console.log(`zdm benchmark — ${new Date().toISOString()}`);
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`build: ${cli}`);
+console.log('');
+
+if (only.has('corpus')) await corpusBench();
+if (only.has('typing')) await typingBench();
+if (only.has('memory')) await memoryBench();
+
+async function corpusBench() {
+  console.log('## Whole-corpus lint (wall time, one process, stdout piped; target: zdm ≤ squawk)');
+  if (!corpus) {
+    console.log(`skipped: no corpus at ${values.corpus} (pass --corpus DIR).`);
+    console.log('');
+    return;
+  }
+  const files = sqlFiles(corpus);
+  const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
+  console.log(`corpus: ${files.length} .sql files, ${(bytes / 1024 / 1024).toFixed(2)} MB, ${corpus}`);
+  let squawk;
+  try {
+    const { ensurePeers } = await import('../scripts/peers.mjs');
+    squawk = squawkBinary(ensurePeers(['squawk-cli']));
+  } catch (error) {
+    console.log(`squawk unavailable (${error.message.split('\n')[0]}); timing zdm alone.`);
+  }
+  const commands = [{ name: 'zdm lint', command: process.execPath, args: [cli, 'lint', corpus] }];
+  if (squawk) {
+    const version = JSON.parse(readFileSync(join(dirname(squawk), '..', 'package.json'), 'utf8')).version;
+    commands.push({ name: `squawk ${version}`, command: squawk, args: files });
+  }
+  commands.push({ name: 'zdm lint --threads 1', command: process.execPath, args: [cli, 'lint', '--threads', '1', corpus] });
+  const results = await measureInterleaved(commands, runs);
+  console.log(`${runs} runs each, interleaved, after one warm-up round:`);
+  for (const c of commands) console.log('  ' + summarize(c.name, results[c.name]));
+  if (squawk) {
+    const z = results['zdm lint'].wall;
+    const s = results[commands[1].name].wall;
+    const paired = z.map((t, i) => t / s[i]);
+    const ratio = median(z) / median(s);
+    console.log(`  ratio zdm / squawk: ${ratio.toFixed(2)} (medians), ${(min(z) / min(s)).toFixed(2)} (minimums), ${median(paired).toFixed(2)} (median of paired runs) — target ≤ 1.00: ${verdict(ratio <= 1)}`);
+    const spread = (a) => ((Math.max(...a) - min(a)) / median(a)) * 100;
+    console.log(`  noise: max−min spread ${spread(z).toFixed(0)}% of the median for zdm, ${spread(s).toFixed(0)}% for squawk`);
+  }
+  console.log('');
+}
+
+async function typingBench() {
+  console.log('## As-you-type (didChange → publishDiagnostics, debounce 0; targets: server p50 < 5 ms at 200 lines, < 50 ms at 5,000)');
+  const edits = Math.max(10, Number(values.edits));
+  for (const { lines, target } of [
+    { lines: 200, target: 5 },
+    { lines: 5000, target: 50 },
+  ]) {
+    const r = await measureTyping({ cli, lines, edits, warmup: 20 });
+    console.log(`${r.lines} lines (${(r.bytes / 1024).toFixed(0)} KB, ${r.diagnosticsOnOpen} diagnostics):`);
+    console.log('  ' + describeLatencies('server', r.server));
+    console.log('  ' + describeLatencies('client', r.client));
+    console.log('  ' + describeLatencies('lintText alone', r.lint));
+    console.log(`  target server p50 < ${target} ms: ${verdict(median(r.server) < target)}`);
+  }
+  console.log('');
+}
+
+async function memoryBench() {
+  console.log('## Memory (server RSS with 200 migration files open; target < 150 MB)');
+  const r = await measureMemory({ cli, corpus, count: 200 });
+  console.log(`${r.count} ${r.source} files open (${(r.bytes / 1024).toFixed(0)} KB), all diagnostics in ${(r.allLintedMs / 1000).toFixed(2)} s`);
+  console.log(`  RSS idle (initialized, nothing open): ${r.idle?.rssMb.toFixed(1)} MB`);
+  console.log(`  RSS with ${r.count} files open: ${r.open?.rssMb.toFixed(1)} MB (peak ${r.open?.peakMb.toFixed(1)} MB) — target < 150 MB: ${verdict(r.open !== undefined && r.open.rssMb < 150)}`);
+  console.log('');
+}

@@ -21,13 +21,14 @@ const breaking: Rule[] = [];
 const data: Rule[] = [];
 
 // ── 4. Migration files ──────────────────────────────────────────────────────────────────────────────
+import { editedAppliedMigration } from './edited-applied-migration';
 import { emptyDownSection } from './empty-down-section';
 import { migrationFormat } from './migration-format';
 import { missingDownSection } from './missing-down-section';
 import { syntaxError } from './syntax-error';
 import { unusedIgnore } from './unused-ignore';
 
-const files: Rule[] = [missingDownSection, emptyDownSection, migrationFormat, syntaxError, unusedIgnore];
+const files: Rule[] = [missingDownSection, emptyDownSection, editedAppliedMigration, migrationFormat, syntaxError, unusedIgnore];
 
 // ── 5. Schema style ─────────────────────────────────────────────────────────────────────────────────
 

@@ -1,9 +1,12 @@
 // The zdm command line: `zdm lint`, `zdm server --stdio`, and the runner commands.
 
 import { registry } from '../engine/rules/registry';
-import { startServer } from '../lsp/server';
 import { runLint } from './lint-command';
-import { runDbCommand, runRunnerCommand } from './runner-commands';
+
+// The language server and the runner are loaded on demand: `zdm lint` does not pay for the LSP
+// libraries and the PostgreSQL client at startup (about 90 ms).
+const server = () => require('../lsp/server') as typeof import('../lsp/server');
+const runner = () => require('./runner-commands') as typeof import('./runner-commands');
 
 declare const ZDM_VERSION: string | undefined;
 export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-dev';
@@ -37,16 +40,16 @@ export async function main(argv: string[]): Promise<number> {
     case 'lint':
       return runLint(rest, io, VERSION);
     case 'server': {
-      startServer();
+      server().startServer();
       return new Promise<number>(() => undefined); // runs until the client closes the connection
     }
     case 'up':
     case 'rollback':
     case 'redo':
     case 'status':
-      return runRunnerCommand(command, rest, io);
+      return runner().runRunnerCommand(command, rest, io);
     case 'db':
-      return runDbCommand(rest, io);
+      return runner().runDbCommand(rest, io);
     case 'rules': {
       for (const r of registry) io.stdout(`${r.id.padEnd(48)} ${r.defaultLevel.padEnd(8)} ${r.summary}\n`);
       return 0;

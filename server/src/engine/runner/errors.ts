@@ -25,9 +25,19 @@ export function locateError(section: RunSection, index: number, info: Positioned
     return { start, end: tokenEnd(section.fileText, start, statement.span.end), exact: true };
   }
   if (info?.internalPosition !== undefined && info.internalQuery) {
-    const at = text.indexOf(info.internalQuery);
+    // The query inside a function body, found in the statement's text. PL/pgSQL runs `PERFORM x` as
+    // `SELECT x`, so that prefix may be missing from the text.
+    let query = info.internalQuery;
+    let position = utf16FromCodePoint(query, info.internalPosition - 1);
+    let at = text.indexOf(query);
+    if (at === -1 && /^SELECT /.test(query) && position >= 7) {
+      query = query.slice(7);
+      position -= 7;
+      at = text.search(new RegExp(`PERFORM\\s+${escapeRegExp(query)}`, 'i'));
+      if (at !== -1) at = text.indexOf(query, at);
+    }
     if (at !== -1) {
-      const start = statement.span.start + at + utf16FromCodePoint(info.internalQuery, info.internalPosition - 1);
+      const start = statement.span.start + at + position;
       return { start, end: tokenEnd(section.fileText, start, statement.span.end), exact: true };
     }
   }
@@ -73,6 +83,10 @@ export function firstLine(text: string, max = 72): string {
 /** The 1-based line of a file offset. */
 export function lineOf(text: string, offset: number, index?: LineIndex): number {
   return (index ?? new LineIndex(text)).positionAt(offset).line + 1;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function tokenEnd(text: string, start: number, limit: number): number {

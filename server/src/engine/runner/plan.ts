@@ -52,6 +52,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       status.state = 'failed';
       if (row && row.state !== 'applied') {
         status.failure = failureOf(row);
+        status.recordedStatements = row.statements;
         status.note = `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; statements before it were committed`;
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
     }

@@ -107,16 +107,35 @@ export function createRedactor(urls: readonly string[]): (text: string) => strin
  * path as host, or no host at all, which means the default socket).
  */
 export function isLocalUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  const hostParam = parsed.searchParams.get('host');
-  const host = decodeURIComponent(hostParam ?? parsed.hostname).replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === '' || host.startsWith('/') || host.startsWith('%2f')) return true;
+  const host = hostOf(url);
+  if (host === undefined) return false;
+  if (host === '' || host.startsWith('/')) return true;
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The host a URL connects to (a `host=` parameter wins, as in libpq), lower case; '' for the default socket. */
+function hostOf(url: string): string | undefined {
+  let host: string | undefined;
+  let hostParam: string | null = null;
+  try {
+    const parsed = new URL(url);
+    host = parsed.hostname;
+    hostParam = parsed.searchParams.get('host');
+  } catch {
+    // `postgres://user@/db?host=/tmp` is valid for libpq but not for WHATWG URLs.
+    const m = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/:?]*)/i.exec(url);
+    if (!m) return undefined;
+    host = m[1];
+    hostParam = /[?&]host=([^&]*)/.exec(url)?.[1] ?? null;
+  }
+  const chosen = hostParam ?? host ?? '';
+  let decoded = chosen;
+  try {
+    decoded = decodeURIComponent(chosen);
+  } catch {
+    // keep it as written
+  }
+  return decoded.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
 /** host:port/database of a URL, for short messages. */

@@ -10,11 +10,14 @@ export function dbmateTracker(tableName = 'schema_migrations'): Tracker {
     tool: 'dbmate',
     table,
     async ensure(session) {
-      checkShape(table, 'dbmate', await tableColumns(session, table), ['version']);
+      // golang-migrate's table has the same name; its `dirty` column gives it away.
+      checkShape(table, 'dbmate', await tableColumns(session, table), ['version'], ['dirty']);
       await session.query(`CREATE TABLE IF NOT EXISTS ${table} (version varchar(128) PRIMARY KEY)`);
     },
     async read(session) {
-      if ((await tableColumns(session, table)).length === 0) return { applied: new Map(), exists: false };
+      const columns = await tableColumns(session, table);
+      if (columns.length === 0) return { applied: new Map(), exists: false };
+      checkShape(table, 'dbmate', columns, ['version'], ['dirty']);
       const rows = await session.query<{ version: string }>(`SELECT version FROM ${table}`);
       return { applied: new Map(rows.map((r) => [r.version, {}])), exists: true };
     },

@@ -43,12 +43,12 @@ export async function tableColumns(session: Session, quotedName: string): Promis
 }
 
 /** Fails when an existing table lacks the columns the tool needs (another tool made it). */
-export function checkShape(table: string, tool: string, columns: readonly string[], required: readonly string[]): void {
+export function checkShape(table: string, tool: string, columns: readonly string[], required: readonly string[], foreign: readonly string[] = []): void {
   if (columns.length === 0) return;
   const missing = required.filter((c) => !columns.includes(c));
-  if (missing.length === 0) return;
+  if (missing.length === 0 && !foreign.some((c) => columns.includes(c))) return;
   const guess = columns.includes('dirty') ? ' (it looks like golang-migrate\'s)' : columns.length === 1 && columns[0] === 'version' ? " (it looks like dbmate's)" : '';
   throw new TrackingTableError(
-    `The table ${table} exists with columns (${columns.join(', ')})${guess}, but ${tool} needs (${required.join(', ')}). Set "format" in .zdm.json to the tool that created it, or "database.migrationsTable" to another table.`,
+    `The table ${table} exists with columns (${columns.join(', ')})${guess}, but ${tool} keeps (${required.join(', ')}). Set "format" in .zdm.json to the tool that created it, or "database.migrationsTable" to another table.`,
   );
 }

@@ -1,0 +1,130 @@
+// Two runners at once (the advisory lock), and a runner process killed in the middle of a migration:
+// afterwards status tells the truth and a new `up` finishes the job.
+
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { status, up } from '../../server/src/engine/runner/commands';
+import { CLI } from '../helpers/paths';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, rowsOf } from './helpers';
+
+let pg: TestPostgres;
+before(async () => {
+  pg = await testPostgres();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+/** Polls until `check` returns a value (never a fixed sleep). */
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The migration sleeps as long as test_control says (set to 0 to let it through). */
+const SLEEP = 'SELECT pg_sleep(coalesce((SELECT seconds FROM test_control), 0));';
+
+async function sleeping(database: string): Promise<number | undefined> {
+  const rows = await pg.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep%' AND state = 'active'", [database]);
+  return rows[0]?.pid;
+}
+
+describe('two runners at once', () => {
+  it('the second fails fast with a clear message, or waits with --wait; the migration runs once', async () => {
+    const db = await pg.createDatabase('two_runners');
+    await pg.query('CREATE TABLE test_control (seconds float)', [], db);
+    await pg.query('INSERT INTO test_control VALUES (60)', [], db);
+    const project = createProject({
+      'db/migrations/20240101000000_slow.sql': dbmateFile(`CREATE TABLE slow (id int);\n${SLEEP}`, 'DROP TABLE slow;'),
+    });
+    const first = up(optionsFor(project, pg.url(db)));
+    await until('the first runner to be inside its migration', () => sleeping(db));
+
+    const second = await up(optionsFor(project, pg.url(db)));
+    assert.equal(second.ok, false);
+    assert.deepEqual(second.steps, []);
+    assert.match(second.error!.message, /Another migration runner holds the migration lock on this database: process \d+ \(zdm up\)/);
+
+    const waiting = up(optionsFor(project, pg.url(db), { wait: true }));
+    await until('the waiting runner to queue for the lock', async () => {
+      const rows = await pg.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", [], db);
+      return rows.length > 0 ? true : undefined;
+    });
+    await pg.query('UPDATE test_control SET seconds = 0', [], db);
+    await pg.query('SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2', [db, 'SELECT pg_sleep%'], db);
+
+    const firstResult = await first;
+    // The sleep was cancelled: the first runner's migration failed and rolled back as one transaction.
+    assert.equal(firstResult.ok, false);
+    assert.equal(firstResult.error!.code, '57014');
+    const waited = await waiting;
+    assert.ok(waited.ok, explain(waited));
+    assert.deepEqual(waited.steps.map((s) => [s.version, s.ok]), [['20240101000000', true]]);
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+    const locks = await pg.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'", [], db);
+    assert.equal(locks.length, 0, 'every runner released the lock');
+  });
+});
+
+describe('a runner killed in the middle of a migration', () => {
+  for (const kind of ['transactional', 'non-transactional'] as const) {
+    it(`${kind}: status is still right, and a new up finishes the job`, async () => {
+      assert.ok(fs.existsSync(CLI), `${CLI} is missing: run npm run build`);
+      const db = await pg.createDatabase(`killed_${kind === 'transactional' ? 'tx' : 'notx'}`);
+      await pg.query('CREATE TABLE test_control (seconds float)', [], db);
+      await pg.query('INSERT INTO test_control VALUES (600)', [], db);
+      const project = createProject({
+        'db/migrations/20240101000000_first.sql': dbmateFile('CREATE TABLE first (id int);', 'DROP TABLE first;'),
+        'db/migrations/20240102000000_slow.sql': dbmateFile(`CREATE TABLE before_sleep (id int);\n${SLEEP}\nCREATE TABLE after_sleep (id int);`, 'DROP TABLE after_sleep;\nDROP TABLE before_sleep;', {
+          upTransaction: kind === 'transactional',
+        }),
+      });
+      const child = spawn(process.execPath, [CLI, 'up', '--format', 'jsonl'], { cwd: project.root, env: { ...process.env, DATABASE_URL: pg.url(db) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      try {
+        await until('the CLI to be inside the slow migration', () => sleeping(db));
+      } catch (error) {
+        child.kill('SIGKILL');
+        throw new Error(`${(error as Error).message}\n${output}`);
+      }
+      child.kill('SIGKILL');
+      await exited;
+      // The server notices the dead client (client_connection_check_interval) and ends its session.
+      await until('the killed session to end', async () => ((await sleeping(db)) === undefined ? true : undefined));
+
+      const options = optionsFor(project, pg.url(db));
+      const st = await status(options);
+      assert.ok(st.ok, explain(st));
+      if (kind === 'transactional') {
+        assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'pending']);
+        assert.equal((await pg.query("SELECT to_regclass('before_sleep') AS t", [], db))[0].t, null, 'the interrupted transaction was rolled back');
+      } else {
+        assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'failed']);
+        assert.match(st.status![1].note ?? '', /interrupted at statement 2 of 3/);
+        assert.notEqual((await pg.query("SELECT to_regclass('before_sleep') AS t", [], db))[0].t, null, 'statement 1 was committed');
+      }
+      assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+
+      await pg.query('UPDATE test_control SET seconds = 0', [], db);
+      const again = await up(options);
+      assert.ok(again.ok, explain(again));
+      assert.deepEqual(again.steps.map((s) => s.version), ['20240102000000']);
+      if (kind === 'non-transactional') assert.equal(again.steps[0].resumedAt, 2);
+      const final = await status(options);
+      assert.deepEqual(final.status!.map((s) => s.state), ['applied', 'applied']);
+      assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' }), JSON.stringify({ version: '20240102000000' })]);
+    });
+  }
+});

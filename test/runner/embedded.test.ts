@@ -1,0 +1,95 @@
+// The embedded PostgreSQL: with no database configured, `zdm up` starts a real server on 127.0.0.1
+// (data in the project's git-ignored .zdm/ folder), it keeps running between CLI calls, survives a
+// stop/start with its data, and `zdm db stop` stops it.
+
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { embeddedServerState, stopEmbeddedServer } from '../../server/src/engine/runner/embedded';
+import { CLI } from '../helpers/paths';
+import { cleanupProjects, createProject, dbmateFile, type TestProject } from './helpers';
+
+const started: TestProject[] = [];
+after(async () => {
+  for (const p of started) await stopEmbeddedServer(p.root).catch(() => undefined);
+  for (const p of started) {
+    const dataDir = embeddedServerState(p.root).record?.dataDir;
+    if (dataDir && !dataDir.startsWith(p.root)) fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+  }
+  cleanupProjects();
+});
+
+function zdm(project: TestProject, ...args: string[]) {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  delete env.ZDM_DATABASE_URL;
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: project.root, env, encoding: 'utf8' });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+describe('the embedded PostgreSQL', () => {
+  it('starts on demand, persists between runs and across a restart, and stops', () => {
+    const project = createProject({
+      'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id int);', 'DROP TABLE users;'),
+      'db/migrations/20240102000000_posts.sql': dbmateFile('CREATE TABLE posts (id int);', 'DROP TABLE posts;'),
+    });
+    fs.chmodSync(project.root, 0o755); // the postgres user (as root) must reach .zdm/
+    started.push(project);
+
+    let run = zdm(project, 'up');
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /Starting the embedded PostgreSQL on 127\.0\.0\.1:\d+/);
+    assert.match(run.out, /postgres:\/\/zdm:\*\*\*\*@127\.0\.0\.1:\d+\/zdm_dev/);
+    const state = embeddedServerState(project.root);
+    assert.ok(state.running, 'still running after the CLI exited');
+    assert.equal(state.record!.dataDir, path.join(project.root, '.zdm', 'postgres'));
+    assert.equal(fs.readFileSync(path.join(project.root, '.zdm', '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+    assert.equal(fs.statSync(path.join(project.root, '.zdm', 'postgres.json')).mode & 0o077, 0, 'the record with the password is private');
+
+    run = zdm(project, 'status', '--format', 'json');
+    assert.equal(run.code, 0, run.err);
+    const status = JSON.parse(run.out);
+    assert.equal(status.source.startsWith('the embedded server'), true);
+    assert.deepEqual(status.status.map((s: { state: string }) => s.state), ['applied', 'applied']);
+    assert.equal(embeddedServerState(project.root).running!.pid, state.running!.pid, 'the same server was reused');
+
+    run = zdm(project, 'db', 'url');
+    assert.equal(run.code, 0);
+    assert.match(run.out, /^postgres:\/\/zdm:\*\*\*\*@127\.0\.0\.1:\d+\/zdm_dev\n$/);
+    run = zdm(project, 'db', 'url', '--show-password');
+    assert.doesNotMatch(run.out, /\*\*\*\*/);
+
+    run = zdm(project, 'db', 'stop');
+    assert.equal(run.code, 0);
+    assert.match(run.out, /Stopped the embedded PostgreSQL/);
+    assert.equal(embeddedServerState(project.root).running, undefined);
+    assert.match(zdm(project, 'db', 'status').out, /^stopped/);
+
+    // Started again on demand, with the same data.
+    run = zdm(project, 'rollback', '--yes');
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /Starting the embedded PostgreSQL/);
+    assert.doesNotMatch(run.out, /Initialising/);
+    assert.match(run.out, /rolled back/);
+    run = zdm(project, 'status');
+    assert.match(run.out, /1 applied .*1 pending/);
+
+    run = zdm(project, 'db', 'start');
+    assert.match(run.out, /Already running/);
+    assert.equal(zdm(project, 'db', 'stop').code, 0);
+  });
+
+  it('keeps its data outside the project when the postgres user cannot reach it (running as root)', (t) => {
+    if (process.getuid?.() !== 0) return t.skip('only root runs the server as another user');
+    const project = createProject({ 'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id int);', 'DROP TABLE users;') });
+    fs.chmodSync(project.root, 0o700);
+    started.push(project);
+    const run = zdm(project, 'up');
+    assert.equal(run.code, 0, run.out + run.err);
+    const dataDir = embeddedServerState(project.root).record!.dataDir;
+    assert.ok(!dataDir.startsWith(project.root), dataDir);
+    assert.equal(zdm(project, 'db', 'stop').code, 0);
+  });
+});

@@ -1,0 +1,206 @@
+// Failures: a migration failing in the middle leaves the schema and the bookkeeping exactly as before
+// it; database errors are placed at the file's line and column; sections that cannot run in a
+// transaction (CREATE INDEX CONCURRENTLY) are sent statement by statement and leave a clear record.
+
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, rowsOf, schemaOf } from './helpers';
+
+let pg: TestPostgres;
+before(async () => {
+  pg = await testPostgres();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+async function bookkeeping(db: string, tables: string[]): Promise<string[][]> {
+  return Promise.all(tables.map((t) => rowsOf(pg, db, t)));
+}
+
+describe('a migration failing in the middle', () => {
+  it('dbmate: leaves schema and bookkeeping exactly as before it, and maps the error to the file', async () => {
+    const db = await pg.createDatabase('fail_mid');
+    const project = createProject({
+      'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id bigint PRIMARY KEY);', 'DROP TABLE users;'),
+      'db/migrations/20240102000000_broken.sql': dbmateFile(
+        'CREATE TABLE profiles (id bigint PRIMARY KEY);\nCREATE INDEX profiles_id_idx ON profiles (id);\nINSERT INTO  no_such_table (id) VALUES (1);\nCREATE TABLE never (id int);',
+        'DROP TABLE profiles;',
+      ),
+      'db/migrations/20240103000000_later.sql': dbmateFile('CREATE TABLE later (id int);', 'DROP TABLE later;'),
+    });
+    const options = optionsFor(project, pg.url(db));
+    await up({ ...options, to: '20240101000000' });
+    const schemaBefore = await schemaOf(pg, db);
+    const rowsBefore = await bookkeeping(db, ['schema_migrations', 'zdm_migrations']);
+
+    const result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.version, s.ok]), [['20240102000000', false]], 'the later migration never runs');
+    const error = result.error!;
+    assert.equal(error.code, '42P01');
+    assert.match(error.message, /no_such_table/);
+    assert.equal(error.file, project.file('db/migrations/20240102000000_broken.sql'));
+    assert.deepEqual([error.line, error.column, error.endLine, error.endColumn], [4, 14, 4, 27], 'the position of no_such_table on line 4');
+    assert.equal(error.statement, 3);
+    assert.equal(error.section, 'up');
+    assert.equal(error.exact, true);
+    assert.equal(error.committed, undefined, 'one transaction: nothing was committed');
+    assert.deepEqual(result.steps[0].statements.map((s) => [s.line, s.ok]), [[2, true], [3, true], [4, false]]);
+
+    assert.deepEqual(await schemaOf(pg, db), schemaBefore, 'schema as before the failing migration');
+    assert.deepEqual(await bookkeeping(db, ['schema_migrations', 'zdm_migrations']), rowsBefore, 'bookkeeping as before');
+    const after = await status(options);
+    assert.deepEqual(after.status!.map((s) => s.state), ['applied', 'pending', 'pending']);
+  });
+
+  it('golang-migrate: the version stays where it was and is not dirty', async () => {
+    const db = await pg.createDatabase('fail_golang');
+    const project = createProject(
+      {
+        'migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+        'migrations/000001_users.down.sql': 'DROP TABLE users;\n',
+        'migrations/000002_broken.up.sql': 'CREATE TABLE profiles (id bigint);\nINSERT INTO profiles VALUES (1), (1);\nCREATE UNIQUE INDEX profiles_id ON profiles (id);\n',
+        'migrations/000002_broken.down.sql': 'DROP TABLE profiles;\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    await up({ ...options, to: '1' });
+    const schemaBefore = await schemaOf(pg, db);
+    const result = await up(options);
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.code, '23505');
+    assert.equal(result.error!.line, 3);
+    assert.deepEqual(await schemaOf(pg, db), schemaBefore);
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '1', dirty: false })]);
+  });
+
+  it('maps positions past multi-byte characters to UTF-16 columns, and errors inside function bodies', async () => {
+    const db = await pg.createDatabase('fail_positions');
+    const project = createProject({
+      'db/migrations/20240101000000_emoji.sql': dbmateFile("CREATE VIEW greeting AS\n  SELECT 'héllo 😀' || no_such_column AS text;", 'DROP VIEW greeting;'),
+      'db/migrations/20240102000000_block.sql': dbmateFile('DO $$\nBEGIN\n  PERFORM   missing_column;\nEND\n$$;', 'SELECT 1;'),
+    });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    // 'héllo 😀' holds a surrogate pair: PostgreSQL counts it as one character, an editor as two.
+    const line = "  SELECT 'héllo 😀' || no_such_column AS text;";
+    assert.deepEqual([result.error!.line, result.error!.column], [3, line.indexOf('no_such_column') + 1]);
+    assert.equal(result.error!.endColumn, line.indexOf('no_such_column') + 1 + 'no_such_column'.length);
+
+    project.remove('db/migrations/20240101000000_emoji.sql');
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /missing_column/);
+    assert.deepEqual([result.error!.line, result.error!.column], [4, 13], 'the PERFORM inside the DO block');
+    assert.match(result.error!.where ?? '', /PL\/pgSQL/);
+  });
+
+  it('points at the statement when PostgreSQL gives no position', async () => {
+    const db = await pg.createDatabase('fail_noposition');
+    const project = createProject({ 'db/migrations/20240101000000_div.sql': dbmateFile('CREATE TABLE t (n int);\n\nINSERT INTO t\n  SELECT 1 / 0;', 'DROP TABLE t;') });
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.equal(result.error!.code, '22012');
+    assert.deepEqual([result.error!.line, result.error!.column, result.error!.endLine, result.error!.exact], [4, 1, 5, false]);
+  });
+});
+
+describe('sections that cannot run in a transaction', () => {
+  const concurrently = dbmateFile(
+    'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\nCREATE INDEX CONCURRENTLY events_kind_id_idx ON events (kind, id);',
+    'DROP INDEX CONCURRENTLY events_kind_id_idx;\nDROP INDEX CONCURRENTLY events_kind_idx;\nDROP TABLE events;',
+    { upTransaction: false, downTransaction: false },
+  );
+
+  it('sends CREATE INDEX CONCURRENTLY alone (dbmate transaction:false, goose NO TRANSACTION, a golang-migrate single statement)', async () => {
+    const db = await pg.createDatabase('concurrently');
+    const project = createProject({ 'db/migrations/20240101000000_events.sql': concurrently });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].mode, 'statements');
+    assert.match(result.steps[0].modeReason, /transaction:false/);
+    const indexes = await pg.query<{ indexname: string; valid: boolean }>(
+      "SELECT indexname, i.indisvalid AS valid FROM pg_indexes JOIN pg_index i ON i.indexrelid = (schemaname || '.' || indexname)::regclass WHERE tablename = 'events' ORDER BY 1",
+      [],
+      db,
+    );
+    assert.deepEqual(indexes.map((i) => [i.indexname, i.valid]), [['events_kind_id_idx', true], ['events_kind_idx', true], ['events_pkey', true]]);
+    result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+
+    const gooseDb = await pg.createDatabase('concurrently_goose');
+    const goose = createProject(
+      { 'migrations/00001_events.sql': '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE events (id bigint, kind text);\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\n\n-- +goose Down\nDROP TABLE events;\n' },
+      { migrationsDir: 'migrations' },
+    );
+    result = await up(optionsFor(goose, pg.url(gooseDb)));
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].mode, 'statements');
+
+    const golangDb = await pg.createDatabase('concurrently_golang');
+    const golang = createProject(
+      {
+        'migrations/000001_events.up.sql': 'CREATE TABLE events (id bigint, kind text);\n',
+        'migrations/000001_events.down.sql': 'DROP TABLE events;\n',
+        'migrations/000002_events_kind.up.sql': 'CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\n',
+        'migrations/000002_events_kind.down.sql': 'DROP INDEX CONCURRENTLY events_kind_idx;\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    result = await up(optionsFor(golang, pg.url(golangDb)));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.mode), ['transaction', 'statements']);
+    assert.deepEqual(await rowsOf(pg, golangDb, 'schema_migrations'), [JSON.stringify({ version: '2', dirty: false })]);
+  });
+
+  it('CONCURRENTLY inside a transactional section fails as PostgreSQL says, with a hint and nothing applied', async () => {
+    const db = await pg.createDatabase('concurrently_in_tx');
+    const project = createProject({ 'db/migrations/20240101000000_events.sql': dbmateFile('CREATE TABLE events (id bigint);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);', 'DROP TABLE events;') });
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.equal(result.error!.code, '25001');
+    assert.equal(result.error!.line, 3);
+    assert.match(result.error!.hint ?? '', /transaction:false/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+  });
+
+  it('records which statement failed, keeps what was committed, and resumes there once fixed', async () => {
+    const db = await pg.createDatabase('nontx_fail');
+    const broken = dbmateFile(
+      'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\nCREATE INDEX CONCURRENTLY events_bad_idx ON events (no_such_column);\nCREATE INDEX CONCURRENTLY events_id_kind_idx ON events (id, kind);',
+      'DROP TABLE events;',
+      { upTransaction: false },
+    );
+    const project = createProject({ 'db/migrations/20240101000000_events.sql': broken });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.statement, 3);
+    assert.equal(result.error!.committed, 2);
+    assert.equal(result.error!.line, 4);
+    // Statements before the failure were committed: the table and its first index exist.
+    assert.ok((await schemaOf(pg, db)).some((s) => s.startsWith('index events_kind_idx')));
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [], 'dbmate records the version only when the migration completes');
+    const [row] = await pg.query<{ state: string; failed_statement: number; statements_done: number; statements_total: number; error: string }>('SELECT * FROM zdm_migrations', [], db);
+    assert.deepEqual([row.state, row.failed_statement, row.statements_done, row.statements_total], ['failed', 3, 2, 4]);
+    assert.match(row.error, /no_such_column/);
+
+    let st = await status(options);
+    assert.equal(st.status![0].state, 'failed');
+    assert.match(st.status![0].note ?? '', /failed at statement 3 of 4/);
+
+    project.write('db/migrations/20240101000000_events.sql', broken.replace('events_bad_idx ON events (no_such_column)', 'events_kind_desc_idx ON events (kind DESC)'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 3);
+    assert.deepEqual(result.steps[0].statements.map((s) => s.number), [3, 4]);
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+    st = await status(options);
+    assert.equal(st.status![0].state, 'applied');
+  });
+});

@@ -7,6 +7,7 @@ import { runLint } from './lint-command';
 // libraries and the PostgreSQL client at startup (about 90 ms).
 const server = () => require('../lsp/server') as typeof import('../lsp/server');
 const runner = () => require('./runner-commands') as typeof import('./runner-commands');
+const scaffold = () => require('./scaffold-commands') as typeof import('./scaffold-commands');
 
 declare const ZDM_VERSION: string | undefined;
 export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-dev';
@@ -22,6 +23,8 @@ Usage:
   zdm redo                              Roll back the last migration and apply it again
   zdm status [--format text|json]       Applied / pending / edited / missing migrations
   zdm db start|stop|url|status          The embedded PostgreSQL (used when no URL is configured)
+  zdm new <description>                 Create the next migration in the project's format (zdm new --help)
+  zdm trio <change> <target>            Create an expand / backfill / contract trio (zdm trio --help)
   zdm --version
 
 Docs: README.md and docs/rules/ in the zdm repository.
@@ -50,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
       return runner().runRunnerCommand(command, rest, io);
     case 'db':
       return runner().runDbCommand(rest, io);
+    case 'new':
+      return scaffold().runNew(rest, io);
+    case 'trio':
+      return scaffold().runTrio(rest, io);
     case 'rules': {
       for (const r of registry) io.stdout(`${r.id.padEnd(48)} ${r.defaultLevel.padEnd(8)} ${r.summary}\n`);
       return 0;

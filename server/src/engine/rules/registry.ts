@@ -26,9 +26,10 @@ import { emptyDownSection } from './empty-down-section';
 import { migrationFormat } from './migration-format';
 import { missingDownSection } from './missing-down-section';
 import { syntaxError } from './syntax-error';
+import { trioIncomplete } from './trio-incomplete';
 import { unusedIgnore } from './unused-ignore';
 
-const files: Rule[] = [missingDownSection, emptyDownSection, editedAppliedMigration, migrationFormat, syntaxError, unusedIgnore];
+const files: Rule[] = [missingDownSection, emptyDownSection, editedAppliedMigration, migrationFormat, syntaxError, unusedIgnore, trioIncomplete];
 
 // ── 5. Schema style ─────────────────────────────────────────────────────────────────────────────────
 

@@ -1,0 +1,247 @@
+// `zdm new <description>` and `zdm trio <change> <table>[.<column>] ...`: create migrations in the
+// project's folder and format (engine/scaffold), print the paths created. Never overwrites a file.
+
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDiskHost } from '../engine/host';
+import { FORMAT_IDS } from '../engine/model';
+import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
+import { parseColumnRef, parseIdentifier, parseTableName } from '../engine/scaffold/sql-names';
+import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/target';
+import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
+import { writeScaffold } from '../engine/scaffold/write';
+import { initParser } from '../engine/sql/parser';
+import type { CommandIO } from './lint-command';
+
+const COMMON_OPTIONS = `  --dir DIR              The migrations folder (default: "migrationsDir" of .zdm.json, else the first of
+                         db/migrations, migrations, ... that exists)
+  --format F             ${FORMAT_IDS.join(', ')} (default: "format" of .zdm.json, else what the folder's
+                         migrations use, else dbmate)
+  --config FILE          Use this .zdm.json instead of the nearest one`;
+
+export const NEW_HELP = `Usage: zdm new <description> [options]
+
+Creates the next migration in the project's folder and format: dbmate YYYYMMDDHHMMSS_description.sql
+with -- migrate:up / -- migrate:down, goose, golang-migrate .up.sql/.down.sql, a diesel folder, Flyway
+V<n>__description.sql, a Liquibase changeset, a sqitch change (deploy/revert/verify and sqitch.plan),
+a Prisma folder or a plain timestamped file. The version follows the folder's scheme (timestamps or
+sequence numbers), after the newest one there. The description must say what changes
+("add users display_name", not "update" or "migration 47"). Prints the paths created.
+
+Options:
+${COMMON_OPTIONS}
+  --no-transaction       Mark it to run outside a transaction (for CREATE INDEX CONCURRENTLY, backfills)
+`;
+
+export const TRIO_HELP = `Usage: zdm trio <change> <target> [options]
+
+Creates three migrations for a breaking change, each shipped in its own deployment: 1_expand (the new
+structure, kept in step by a trigger), 2_backfill (batched, resumable, outside a transaction, with
+-- zdm:verify queries) and 3_contract (removes the old structure). Prints the paths created.
+
+Changes:
+${TRIO_KINDS.map((k) => `  ${k.padEnd(22)} ${TRIO_KIND_SUMMARIES[k]}`).join('\n')}
+
+  zdm trio rename-column  users.name   --to full_name --type text [--not-null]
+  zdm trio change-type    users.score  --type bigint --from-type integer [--using EXPR] [--to NAME] [--not-null]
+  zdm trio add-not-null-column users.status --type text [--default EXPR] [--backfill EXPR]
+  zdm trio set-not-null   users.email  [--default EXPR] [--backfill EXPR]
+  zdm trio rename-table   users        --to accounts
+  zdm trio split-table    users        --to user_profiles --columns bio:text,avatar_url:text
+  zdm trio drop-column    users.legacy --type text [--not-null]
+
+The target is table.column (schema.table.column) or, for rename-table and split-table, a table.
+
+Options:
+  --to NAME              The new column or table name
+  --type TYPE            The column's type (rename-column, drop-column, add-not-null-column: to create or
+                         re-create it; change-type: the new type)
+  --from-type TYPE       change-type: the column's current type (its down converts back)
+  --using EXPR           change-type: how to compute the new value (default: CAST(column AS type))
+  --default EXPR         The column default for rows written by the application version still running
+  --backfill EXPR        The value for existing rows, may use the row's columns (default: the default)
+  --not-null             The column is NOT NULL today (rename-column, change-type, drop-column)
+  --columns LIST         split-table: name:type,... of the columns that move
+  --key COLUMN           The unique, indexed column the backfill walks in order (default: id)
+  --batch-size N         Rows per committed batch (default: 1000)
+  --pause MS             Pause between batches in milliseconds (default: 100)
+  --max-lag SECONDS      Wait while a replica's replay lag exceeds this (default: 10)
+${COMMON_OPTIONS}
+`;
+
+export async function runNew(argv: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dir: { type: 'string' },
+        format: { type: 'string' },
+        config: { type: 'string' },
+        'no-transaction': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`zdm new: ${(error as Error).message}\n\n${NEW_HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(NEW_HELP);
+    return 0;
+  }
+  return scaffold('new', io, () => {
+    const description = positionals.join(' ');
+    const target = resolveTarget(io, values);
+    const output = newMigrationFiles(project(target), { description, up: '', down: '', transaction: !values['no-transaction'] });
+    return [output];
+  });
+}
+
+export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        to: { type: 'string' },
+        type: { type: 'string' },
+        'from-type': { type: 'string' },
+        using: { type: 'string' },
+        default: { type: 'string' },
+        backfill: { type: 'string' },
+        'not-null': { type: 'boolean', default: false },
+        columns: { type: 'string' },
+        key: { type: 'string' },
+        'batch-size': { type: 'string' },
+        pause: { type: 'string' },
+        'max-lag': { type: 'string' },
+        dir: { type: 'string' },
+        format: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`zdm trio: ${(error as Error).message}\n\n${TRIO_HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(TRIO_HELP);
+    return 0;
+  }
+  const [kind, targetText, ...extra] = positionals;
+  if (kind === undefined || targetText === undefined || extra.length > 0) {
+    io.stderr(`zdm trio: expected a change and a target, e.g. zdm trio rename-column users.name --to full_name --type text.\n\n${TRIO_HELP}`);
+    return 2;
+  }
+  if (!(TRIO_KINDS as readonly string[]).includes(kind)) {
+    io.stderr(`zdm trio: unknown change "${kind}"; use one of ${TRIO_KINDS.join(', ')}.\n`);
+    return 2;
+  }
+  return scaffold('trio', io, async () => {
+    const request = trioRequest(kind as TrioKind, targetText, values);
+    const numbers = {
+      batchSize: positiveInteger(values['batch-size'], '--batch-size'),
+      pauseMs: positiveInteger(values.pause, '--pause', { zero: true }),
+      maxLagSeconds: positiveInteger(values['max-lag'], '--max-lag', { zero: true }),
+    };
+    const target = resolveTarget(io, values);
+    await initParser();
+    const { outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
+    return outputs;
+  });
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function trioRequest(kind: TrioKind, targetText: string, values: Values): TrioRequest {
+  const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
+  const tableOnly = kind === 'rename-table' || kind === 'split-table';
+  const request: TrioRequest = tableOnly ? { kind, table: parseTableName(targetText) } : { kind, ...parseColumnRef(targetText) };
+  const to = str('to');
+  if (to !== undefined) request.to = parseIdentifier(to, '--to');
+  for (const [key, field] of [
+    ['type', 'type'],
+    ['from-type', 'fromType'],
+    ['using', 'using'],
+    ['default', 'default'],
+    ['backfill', 'backfill'],
+  ] as const) {
+    const v = str(key);
+    if (v !== undefined) request[field] = v;
+  }
+  if (values['not-null'] === true) request.notNull = true;
+  const key = str('key');
+  if (key !== undefined) request.key = parseIdentifier(key, '--key');
+  const columns = str('columns');
+  if (columns !== undefined) request.columns = parseColumnList(columns);
+  return request;
+}
+
+/** `bio:text,price:numeric(10,2)`: commas inside parentheses belong to the type. */
+export function parseColumnList(text: string): { name: string; type: string }[] {
+  const items: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      items.push(current);
+      current = '';
+    } else current += ch;
+  }
+  items.push(current);
+  return items
+    .filter((i) => i.trim() !== '')
+    .map((item) => {
+      const colon = item.indexOf(':');
+      if (colon === -1) throw new ScaffoldError(`--columns: "${item.trim()}" needs a type (name:type), so the contract's down can re-create the column.`);
+      return { name: parseIdentifier(item.slice(0, colon), '--columns'), type: item.slice(colon + 1).trim() };
+    });
+}
+
+function positiveInteger(value: string | undefined, flag: string, options: { zero?: boolean } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (options.zero ? 0 : 1)) throw new ScaffoldError(`${flag} must be a ${options.zero ? 'non-negative' : 'positive'} whole number (got "${value}").`);
+  return n;
+}
+
+function resolveTarget(io: CommandIO, values: Values): ScaffoldTarget {
+  const target = resolveScaffoldTarget({
+    cwd: io.cwd,
+    dir: typeof values.dir === 'string' ? values.dir : undefined,
+    format: typeof values.format === 'string' ? values.format : undefined,
+    configPath: typeof values.config === 'string' ? path.resolve(io.cwd, values.config) : undefined,
+    host: createDiskHost({ cache: false }),
+  });
+  for (const p of target.loaded.problems) io.stderr(`zdm: ${target.loaded.path ? path.relative(io.cwd, target.loaded.path) || target.loaded.path : '.zdm.json'}: ${p.message}\n`);
+  return target;
+}
+
+function project(target: ScaffoldTarget) {
+  return { dir: target.dir, format: target.format, host: createDiskHost({ cache: false }) };
+}
+
+async function scaffold(command: string, io: CommandIO, make: () => ScaffoldOutput[] | Promise<ScaffoldOutput[]>): Promise<number> {
+  try {
+    const outputs = await make();
+    const written = writeScaffold(outputs);
+    for (const file of written) io.stdout(`${path.relative(io.cwd, file) || file}\n`);
+    const edited = [...new Set(outputs.flatMap((o) => o.edits.map((e) => e.path)).filter((p): p is string => p !== undefined))];
+    for (const file of edited) io.stderr(`zdm ${command}: updated ${path.relative(io.cwd, file) || file}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ScaffoldError) {
+      io.stderr(`zdm ${command}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,858 @@
+// Expand / backfill / contract trios for the common breaking changes. Each kind becomes three
+// migrations at consecutive versions sharing a slug (`..._rename_users_name_to_full_name_1_expand`,
+// `_2_backfill`, `_3_contract`), each its own deployment with its own way back:
+//
+//   expand    the new structure only (a nullable column, a new table, a view), plus a trigger that
+//             keeps old and new in step while two application versions run side by side;
+//   backfill  a batched, resumable, idempotent copy (backfill.ts), outside a transaction, followed by
+//             `-- zdm:verify` queries; its down copies the data back the other way (so rolling back
+//             the contract, then the backfill, restores the old structure with its rows);
+//   contract  the removal of the old structure, in its own deployment once every reader moved.
+//
+// The SQL follows the project's lock rules: `SET lock_timeout` first, NOT NULL through a NOT VALID
+// CHECK validated later, nothing that rewrites a table. Statements that break the previous
+// application version on purpose (the contract's drops) carry a `-- zdm-ignore` with the reason.
+
+import type { ZdmConfig } from '../config/config';
+import { createMemoryHost, type ProjectHost } from '../host';
+import { lintText } from '../lint';
+import { ruleIds } from '../rules/registry';
+import { parserReady } from '../sql/parser';
+import { backfillBlock, DEFAULT_BACKFILL, type BackfillSettings } from './backfill';
+import type { MigrationContent } from './layout';
+import { newMigrationSeries, ScaffoldError, slugify, type ScaffoldOutput, type ScaffoldProject } from './naming';
+import { generatedName, inSchemaOf, quoteIdent as q, sqlFragment, tableLiteral, tableSql, type TableName } from './sql-names';
+import { trioDescription } from './trio-names';
+import { verifyDirective } from './verify-directives';
+
+export const TRIO_KINDS = ['rename-column', 'change-type', 'add-not-null-column', 'set-not-null', 'rename-table', 'split-table', 'drop-column'] as const;
+export type TrioKind = (typeof TRIO_KINDS)[number];
+
+/** One line per kind, for help texts and quick picks. */
+export const TRIO_KIND_SUMMARIES: Record<TrioKind, string> = {
+  'rename-column': 'Rename a column (new column kept in step by a trigger, backfill, drop the old one)',
+  'change-type': "Change a column's type (new column of the new type, backfill, swap)",
+  'add-not-null-column': 'Add a NOT NULL column (nullable first, backfill, then NOT NULL)',
+  'set-not-null': 'Make an existing column NOT NULL (fill the NULLs, then the constraint)',
+  'rename-table': 'Rename a table (rename plus a compatibility view, then drop the view)',
+  'split-table': 'Move columns into a new table (new table kept in step, backfill, drop the columns)',
+  'drop-column': 'Drop a column (archive its values, stop using it, then drop it)',
+};
+
+export interface TrioRequest {
+  kind: TrioKind;
+  table: TableName;
+  /** The column changed (every kind but rename-table and split-table). */
+  column?: string;
+  /** rename-column: the new column name; rename-table: the new table name; split-table: the new table; change-type: a new name for the converted column (default: keep the name). */
+  to?: string;
+  /** rename-column, drop-column: the column's type (to re-create it); add-not-null-column: the new column's type; change-type: the new type. */
+  type?: string;
+  /** change-type: the column's current type (its down converts back to it). */
+  fromType?: string;
+  /** change-type: an expression computing the new value from the row (default `CAST(column AS type)`). */
+  using?: string;
+  /** add-not-null-column, set-not-null: the column default for rows the previous version inserts. */
+  default?: string;
+  /** add-not-null-column, set-not-null: the value for existing rows (default: the default). */
+  backfill?: string;
+  /** rename-column, change-type, drop-column: the column is NOT NULL today. */
+  notNull?: boolean;
+  /** split-table: the columns moved to the new table, with their types. */
+  columns?: { name: string; type: string }[];
+  /** The table's key: a unique, indexed column, walked in order by the backfill (default `id`). */
+  key?: string;
+}
+
+export interface TrioSettings extends Partial<Omit<BackfillSettings, 'lockTimeout'>> {
+  /** lock_timeout written at the top of every section ('5s', from .zdm.json). */
+  lockTimeout: string;
+  /** Target PostgreSQL major version (default 14). */
+  pgVersion?: number;
+  /** Rule ids that exist: ignore comments only name these. */
+  knownRules?: readonly string[];
+  /** The project's config: the generated files are linted with it (see newTrioFiles). */
+  config?: ZdmConfig;
+}
+
+export interface TrioPlan {
+  kind: TrioKind;
+  /** The shared slug ("rename_users_name_to_full_name"). */
+  slug: string;
+  expand: MigrationContent;
+  backfill: MigrationContent;
+  contract: MigrationContent;
+}
+
+export interface TrioFiles {
+  plan: TrioPlan;
+  /** expand, backfill, contract. */
+  outputs: [ScaffoldOutput, ScaffoldOutput, ScaffoldOutput];
+}
+
+/**
+ * The three migrations of a trio, as files of the project's format at its next three versions. With
+ * `settings.config` (and the parser loaded), the files are linted with the project's rules and the
+ * generated `-- zdm-ignore` lines that suppress nothing are left out.
+ */
+export function newTrioFiles(project: ScaffoldProject, request: TrioRequest, settings: TrioSettings): TrioFiles {
+  const plan = planTrio(request, settings);
+  const outputs = newMigrationSeries(project, [plan.expand, plan.backfill, plan.contract]) as TrioFiles['outputs'];
+  if (settings.config && parserReady()) pruneUnusedIgnores(outputs, unusedIgnoreLines(outputs, settings.config, project.host));
+  return { plan, outputs };
+}
+
+/** Settings from .zdm.json (lock_timeout, target version, the rules that exist), with command-line overrides. */
+export function trioSettingsFrom(config: ZdmConfig, overrides: Partial<Omit<BackfillSettings, 'lockTimeout'>> = {}): TrioSettings {
+  return { lockTimeout: config.lockTimeout, pgVersion: config.pgVersion, knownRules: ruleIds, config, ...stripUndefined(overrides) };
+}
+
+/** The three migrations' content (no file names yet). Throws a ScaffoldError naming what is missing. */
+export function planTrio(request: TrioRequest, settings: TrioSettings): TrioPlan {
+  const r = checkRequest(request);
+  const ctx: Ctx = {
+    r,
+    table: tableSql(r.table),
+    key: q(r.key ?? 'id'),
+    keyName: r.key ?? 'id',
+    settings: { ...DEFAULT_BACKFILL, ...stripUndefined(settings), lockTimeout: settings.lockTimeout },
+    pgVersion: settings.pgVersion ?? 14,
+    ignore: (rule, reason) => (!settings.knownRules || settings.knownRules.includes(rule) ? `-- zdm-ignore ${rule} -- ${reason}\n` : ''),
+  };
+  const parts = BUILDERS[r.kind](ctx);
+  const slug = parts.slug;
+  const steps = ['expand', 'backfill', 'contract'] as const;
+  const make = (i: 0 | 1 | 2, step: StepParts): MigrationContent => ({
+    description: trioDescription(slug, steps[i]),
+    header: headerOf(ctx, i, step.header),
+    up: step.up,
+    down: step.down,
+    transaction: i !== 1,
+  });
+  return { kind: r.kind, slug, expand: make(0, parts.expand), backfill: make(1, parts.backfill), contract: make(2, parts.contract) };
+}
+
+// ── Building blocks ─────────────────────────────────────────────────────────────────────────────────
+
+interface Ctx {
+  r: TrioRequest;
+  /** The table as SQL. */
+  table: string;
+  /** The key column as SQL, and as a name. */
+  key: string;
+  keyName: string;
+  settings: BackfillSettings;
+  pgVersion: number;
+  ignore(rule: string, reason: string): string;
+}
+
+interface StepParts {
+  /** What the step does, for the header. */
+  header: string;
+  up: string;
+  down: string;
+}
+
+interface TrioParts {
+  slug: string;
+  expand: StepParts;
+  backfill: StepParts;
+  contract: StepParts;
+}
+
+const STEP_TITLES = ['Step 1 of 3, EXPAND', 'Step 2 of 3, BACKFILL', 'Step 3 of 3, CONTRACT'];
+
+function headerOf(ctx: Ctx, index: number, text: string): string {
+  const common = [
+    `${STEP_TITLES[index]} (zdm trio ${ctx.r.kind} ${describeTarget(ctx.r)}).`,
+    'Each step ships in its own deployment, in order; each has its own down.',
+  ];
+  return wrap([...common, '', text].join('\n'), 100);
+}
+
+/** Wraps each line of plain text at `width` columns (comment headers). */
+function wrap(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(' ')) {
+        if (current !== '' && current.length + 1 + word.length > width) {
+          out.push(current);
+          current = word;
+        } else current = current === '' ? word : `${current} ${word}`;
+      }
+      out.push(current);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+function describeTarget(r: TrioRequest): string {
+  const t = tableSql(r.table);
+  return r.column !== undefined ? `${t}.${q(r.column)}` : t;
+}
+
+function lockTimeout(ctx: Ctx): string {
+  return `SET lock_timeout = '${ctx.settings.lockTimeout.replace(/'/g, "''")}';\n`;
+}
+
+function executeFunction(ctx: Ctx, fn: string): string {
+  return `${ctx.pgVersion >= 11 ? 'EXECUTE FUNCTION' : 'EXECUTE PROCEDURE'} ${fn}()`;
+}
+
+/** A trigger function body in PL/pgSQL. */
+function triggerFunction(fn: string, comment: string, body: string): string {
+  return `-- ${comment}
+CREATE FUNCTION ${fn}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+${body.replace(/\s+$/, '')}
+END;
+$$;
+`;
+}
+
+function createTrigger(ctx: Ctx, name: string, timing: string, table: string, fn: string): string {
+  return `CREATE TRIGGER ${q(name)} ${timing} ON ${table}\nFOR EACH ROW ${executeFunction(ctx, fn)};\n`;
+}
+
+function dropTrigger(name: string, table: string): string {
+  return `DROP TRIGGER ${q(name)} ON ${table};\n`;
+}
+
+/** `value` computed from the row being written, assigned to NEW.column (the expression may name the row's columns). */
+function assignFromRow(ctx: Ctx, column: string, value: string): string {
+  return `SELECT ${value} INTO NEW.${q(column)} FROM (SELECT NEW.*) AS ${q(ctx.r.table.name)};`;
+}
+
+function notNullCheckName(ctx: Ctx, column: string): string {
+  return generatedName(ctx.r.table.name, column, 'not_null_check');
+}
+
+function addNotNullCheck(ctx: Ctx, column: string): string {
+  return `ALTER TABLE ${ctx.table} ADD CONSTRAINT ${q(notNullCheckName(ctx, column))} CHECK (${q(column)} IS NOT NULL) NOT VALID;\n`;
+}
+
+/** VALIDATE the NOT VALID check (no lock that blocks traffic), SET NOT NULL (PostgreSQL 12+ proves it from the check, no scan), drop the check. */
+function notNullFromCheck(ctx: Ctx, column: string): string {
+  const check = q(notNullCheckName(ctx, column));
+  const scanNote = ctx.pgVersion >= 12 ? 'uses the validated check: no table scan' : 'scans the table under ACCESS EXCLUSIVE before PostgreSQL 12';
+  return `ALTER TABLE ${ctx.table} VALIDATE CONSTRAINT ${check};
+-- SET NOT NULL ${scanNote}.
+ALTER TABLE ${ctx.table} ALTER COLUMN ${q(column)} SET NOT NULL;
+ALTER TABLE ${ctx.table} DROP CONSTRAINT ${check};
+`;
+}
+
+/** Back to the state before notNullFromCheck: the column nullable again, guarded by the NOT VALID check. */
+function checkFromNotNull(ctx: Ctx, column: string): string {
+  return `ALTER TABLE ${ctx.table} ALTER COLUMN ${q(column)} DROP NOT NULL;\n${addNotNullCheck(ctx, column)}`;
+}
+
+/**
+ * For a down that re-created a NOT NULL column empty (PL/pgSQL, run after the copy loop): once the
+ * data is back, validate the NOT VALID check the down added and turn it into NOT NULL again (dynamic
+ * SQL, so it is skipped when the check is not there: the contract was never applied).
+ */
+function restoreNotNullAfterCopy(ctx: Ctx, column: string): string {
+  const check = notNullCheckName(ctx, column);
+  const table = tableSql(ctx.r.table);
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return `-- The contract's down re-created ${q(column)} with a NOT VALID check instead of NOT NULL; now that
+-- the rows are back, make it NOT NULL again (skipped when the contract was never rolled back).
+IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(ctx.r.table)}) AND conname = ${lit(check)}) THEN
+  EXECUTE ${lit(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${q(check)}`)};
+  COMMIT;
+  EXECUTE ${lit(`ALTER TABLE ${table} ALTER COLUMN ${q(column)} SET NOT NULL`)};
+  EXECUTE ${lit(`ALTER TABLE ${table} DROP CONSTRAINT ${q(check)}`)};
+END IF;
+`;
+}
+
+function verifyLines(lines: [string, string][]): string {
+  return lines.map(([comment, sql]) => `-- ${comment}\n${verifyDirective(sql)}`).join('\n') + '\n';
+}
+
+function noDown(what: string): string {
+  return `-- ${what}\n-- zdm-ignore-file empty-down-section -- nothing to undo: ${what.replace(/\.$/, '').toLowerCase()}\n`;
+}
+
+// ── The kinds ───────────────────────────────────────────────────────────────────────────────────────
+
+type Builder = (ctx: Ctx) => TrioParts;
+
+const BUILDERS: Record<TrioKind, Builder> = {
+  'rename-column': (ctx) => {
+    const old = ctx.r.column!;
+    const neu = ctx.r.to!;
+    const type = ctx.r.type!;
+    return columnReplacement(ctx, {
+      slug: `rename_${ctx.r.table.name}_${old}_to_${neu}`,
+      old,
+      neu,
+      newType: type,
+      oldType: type,
+      toNew: `NEW.${q(neu)} := NEW.${q(old)};`,
+      toOld: `NEW.${q(old)} := NEW.${q(neu)};`,
+      toNewSql: q(old),
+      toOldSql: q(neu),
+      swap: false,
+      what: `${q(old)} is renamed to ${q(neu)}`,
+    });
+  },
+  'change-type': (ctx) => {
+    const old = ctx.r.column!;
+    const swap = ctx.r.to === undefined;
+    const neu = ctx.r.to ?? generatedName(old, 'new');
+    const newType = ctx.r.type!;
+    const oldType = ctx.r.fromType!;
+    const toNewSql = ctx.r.using ?? `CAST(${q(old)} AS ${newType})`;
+    return columnReplacement(ctx, {
+      slug: `change_${ctx.r.table.name}_${old}_to_${slugify(newType) || 'new_type'}`,
+      old,
+      neu,
+      newType,
+      oldType,
+      toNew: ctx.r.using ? assignFromRow(ctx, neu, ctx.r.using) : `NEW.${q(neu)} := CAST(NEW.${q(old)} AS ${newType});`,
+      toOld: `NEW.${q(old)} := CAST(NEW.${q(neu)} AS ${oldType});`,
+      toNewSql,
+      toOldSql: `CAST(${q(neu)} AS ${oldType})`,
+      swap,
+      what: swap ? `${q(old)} becomes ${newType} (a new column ${q(neu)} takes its place and its name)` : `${q(old)} (${oldType}) is replaced by ${q(neu)} (${newType})`,
+    });
+  },
+  'add-not-null-column': (ctx) => fillThenNotNull(ctx, { added: true }),
+  'set-not-null': (ctx) => fillThenNotNull(ctx, { added: false }),
+  'rename-table': renameTable,
+  'split-table': splitTable,
+  'drop-column': dropColumn,
+};
+
+interface Replacement {
+  slug: string;
+  old: string;
+  neu: string;
+  newType: string;
+  oldType: string;
+  /** PL/pgSQL assignments keeping the columns in step (from NEW). */
+  toNew: string;
+  toOld: string;
+  /** SQL expressions computing one column from the other (in UPDATE ... SET). */
+  toNewSql: string;
+  toOldSql: string;
+  /** The contract renames the new column to the old name (change-type without a new name). */
+  swap: boolean;
+  what: string;
+}
+
+/** rename-column and change-type: a new column kept in step with the old one, backfilled, then the old one dropped. */
+function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
+  const { table, key } = ctx;
+  const notNull = ctx.r.notNull === true;
+  const fn = inSchemaOf(ctx.r.table, generatedName('zdm_sync', ctx.r.table.name, x.old, x.neu));
+  const trigger = generatedName('zdm_sync', x.old, x.neu);
+  const syncBody = `  IF TG_OP = 'UPDATE' AND NEW.${q(x.neu)} IS DISTINCT FROM OLD.${q(x.neu)} AND NEW.${q(x.old)} IS NOT DISTINCT FROM OLD.${q(x.old)} THEN
+    ${x.toOld}  -- a writer of ${q(x.neu)}
+  ELSIF TG_OP = 'UPDATE' AND NEW.${q(x.old)} IS DISTINCT FROM OLD.${q(x.old)} THEN
+    ${x.toNew}  -- a writer of ${q(x.old)}
+  ELSIF NEW.${q(x.neu)} IS NULL THEN
+    ${x.toNew}
+  ELSIF NEW.${q(x.old)} IS NULL THEN
+    ${x.toOld}
+  END IF;
+  RETURN NEW;`;
+  const syncFunction = triggerFunction(fn, `Keeps ${q(x.old)} and ${q(x.neu)} in step while application versions that use either run side by side.`, syncBody);
+  const syncTrigger = createTrigger(ctx, trigger, 'BEFORE INSERT OR UPDATE', table, fn);
+  const finalName = x.swap ? x.old : x.neu;
+  const reason = `contract step: every deployed version uses ${q(finalName)} now`;
+
+  const expandUp = [
+    lockTimeout(ctx),
+    `ALTER TABLE ${table} ADD COLUMN ${q(x.neu)} ${x.newType};\n`,
+    notNull ? `-- NOT NULL for rows written from now on (the trigger fills ${q(x.neu)}); existing rows are checked in the contract.\n${addNotNullCheck(ctx, x.neu)}` : '',
+    '\n' + syncFunction,
+    '\n' + syncTrigger,
+  ].join('');
+  const expandDown = [
+    lockTimeout(ctx),
+    dropTrigger(trigger, table),
+    `DROP FUNCTION ${fn}();\n`,
+    notNull ? `ALTER TABLE ${table} DROP CONSTRAINT ${q(notNullCheckName(ctx, x.neu))};\n` : '',
+    `ALTER TABLE ${table} DROP COLUMN ${q(x.neu)};\n`,
+  ].join('');
+
+  const copy = backfillBlock(
+    {
+      table: ctx.r.table,
+      key: ctx.keyName,
+      label: `${ctx.r.table.name}.${x.neu}`,
+      pending: `t.${q(x.neu)} IS NULL AND t.${q(x.old)} IS NOT NULL`,
+      batch: `UPDATE ${table} SET ${q(x.neu)} = ${x.toNewSql}\nWHERE ${key} BETWEEN zdm_from AND zdm_to AND ${q(x.neu)} IS NULL AND ${q(x.old)} IS NOT NULL;`,
+    },
+    ctx.settings,
+  );
+  const copyBack = backfillBlock(
+    {
+      table: ctx.r.table,
+      key: ctx.keyName,
+      label: `${ctx.r.table.name}.${x.old}`,
+      pending: `t.${q(x.old)} IS NULL AND t.${q(x.neu)} IS NOT NULL`,
+      batch: `UPDATE ${table} SET ${q(x.old)} = ${x.toOldSql}\nWHERE ${key} BETWEEN zdm_from AND zdm_to AND ${q(x.old)} IS NULL AND ${q(x.neu)} IS NOT NULL;`,
+      epilogue: notNull ? restoreNotNullAfterCopy(ctx, x.old) : undefined,
+    },
+    ctx.settings,
+  );
+  const backfillUp = `${copy}\n\n${verifyLines([
+    [`every row has ${q(x.neu)} equal to its ${q(x.old)}`, `SELECT count(*) FROM ${table} WHERE ${q(x.neu)} IS DISTINCT FROM ${x.toNewSql}`],
+  ])}`;
+  const backfillDown = `-- Copies ${q(x.neu)} back into ${q(x.old)} where ${q(x.old)} is empty: a no-op unless the contract was rolled back.\n${copyBack}\n`;
+
+  const contractUp = [
+    lockTimeout(ctx),
+    notNull ? notNullFromCheck(ctx, x.neu) : '',
+    ctx.ignore('ban-drop-trigger', reason),
+    dropTrigger(trigger, table),
+    ctx.ignore('ban-drop-function', reason),
+    `DROP FUNCTION ${fn}();\n`,
+    ctx.ignore('ban-drop-column', reason),
+    x.swap ? ctx.ignore('expand-and-contract-in-one-migration', `${q(x.neu)} was added and filled by the expand and backfill migrations`) : '',
+    `ALTER TABLE ${table} DROP COLUMN ${q(x.old)};\n`,
+    x.swap ? `${ctx.ignore('renaming-column', `${q(x.neu)} takes the name of the column dropped just before`)}ALTER TABLE ${table} RENAME COLUMN ${q(x.neu)} TO ${q(x.old)};\n` : '',
+  ].join('');
+  const contractDown = [
+    lockTimeout(ctx),
+    x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
+    `ALTER TABLE ${table} ADD COLUMN ${q(x.old)} ${x.oldType};\n`,
+    notNull ? `-- ${q(x.old)} comes back empty: NOT NULL only for new writes until the backfill's down refills it.\n${addNotNullCheck(ctx, x.old)}${checkFromNotNull(ctx, x.neu)}` : '',
+    '\n' + syncFunction,
+    '\n' + syncTrigger,
+  ].join('');
+
+  return {
+    slug: x.slug,
+    expand: {
+      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.`,
+      up: expandUp,
+      down: expandDown,
+    },
+    backfill: {
+      header: backfillHeader(ctx, `copies ${q(x.old)} into ${q(x.neu)} for the existing rows`),
+      up: backfillUp,
+      down: backfillDown,
+    },
+    contract: {
+      header: contractHeader(
+        `Removes ${q(x.old)} and the trigger${x.swap ? `, and gives ${q(x.neu)} the name ${q(x.old)}` : ''}${notNull ? `, and makes ${q(x.neu)} NOT NULL` : ''}: ${x.what}.`,
+        `Ship it only after every running version of the application uses ${q(finalName)} ${x.swap ? `as ${x.newType}` : `instead of ${q(x.old)}`}, and after the backfill's verification passed (zdm verify).`,
+        `dropping ${q(x.old)} deletes its values. This migration's down re-creates it empty; rolling back the backfill then copies the values back from ${q(x.neu)}, which holds them only until it is changed further.`,
+      ),
+      up: contractUp,
+      down: contractDown,
+    },
+  };
+}
+
+/** add-not-null-column and set-not-null: fill NULLs (a default plus a trigger for writes), backfill, then NOT NULL through a check. */
+function fillThenNotNull(ctx: Ctx, options: { added: boolean }): TrioParts {
+  const { table } = ctx;
+  const column = ctx.r.column!;
+  const c = q(column);
+  const value = ctx.r.backfill ?? ctx.r.default!;
+  const fn = inSchemaOf(ctx.r.table, generatedName('zdm_fill', ctx.r.table.name, column));
+  const trigger = generatedName('zdm_fill', column);
+  const fillFunction = triggerFunction(
+    fn,
+    `Fills ${c} on every write that leaves it NULL (the application version still running does not know it yet).`,
+    `  IF NEW.${c} IS NULL THEN\n    ${assignFromRow(ctx, column, value)}\n  END IF;\n  RETURN NEW;`,
+  );
+  const fillTrigger = createTrigger(ctx, trigger, 'BEFORE INSERT OR UPDATE', table, fn);
+  const reason = 'contract step: every deployed version writes the column now';
+
+  const expandUp = [
+    lockTimeout(ctx),
+    options.added ? `ALTER TABLE ${table} ADD COLUMN ${c} ${ctx.r.type};\n` : '',
+    ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${c} SET DEFAULT ${ctx.r.default};\n` : '',
+    '\n' + fillFunction,
+    '\n' + fillTrigger,
+    `\n-- NOT NULL for every row written from now on (the trigger fills the column); existing rows are checked in the contract.\n${addNotNullCheck(ctx, column)}`,
+  ].join('');
+  const expandDown = [
+    lockTimeout(ctx),
+    dropTrigger(trigger, table),
+    `DROP FUNCTION ${fn}();\n`,
+    `ALTER TABLE ${table} DROP CONSTRAINT ${q(notNullCheckName(ctx, column))};\n`,
+    options.added ? `ALTER TABLE ${table} DROP COLUMN ${c};\n` : ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${c} DROP DEFAULT;\n` : '',
+  ].join('');
+
+  const fill = backfillBlock(
+    {
+      table: ctx.r.table,
+      key: ctx.keyName,
+      label: `${ctx.r.table.name}.${column}`,
+      pending: `t.${c} IS NULL`,
+      batch: `UPDATE ${table} SET ${c} = ${value}\nWHERE ${ctx.key} BETWEEN zdm_from AND zdm_to AND ${c} IS NULL;`,
+    },
+    ctx.settings,
+  );
+  const backfillUp = `${fill}\n\n${verifyLines([[`no row has ${c} NULL`, `SELECT count(*) FROM ${table} WHERE ${c} IS NULL`]])}`;
+  const backfillDown = options.added
+    ? noDown(`The filled values stay until the expand's down drops ${c}.`)
+    : noDown(`Which rows were NULL before is not recorded: the filled values stay.`);
+  const contractUp = [
+    lockTimeout(ctx),
+    notNullFromCheck(ctx, column),
+    ctx.ignore('ban-drop-trigger', reason),
+    dropTrigger(trigger, table),
+    ctx.ignore('ban-drop-function', reason),
+    `DROP FUNCTION ${fn}();\n`,
+  ].join('');
+  const contractDown = [lockTimeout(ctx), checkFromNotNull(ctx, column), '\n' + fillFunction, '\n' + fillTrigger].join('');
+  const instant =
+    options.added && ctx.r.backfill === undefined
+      ? `\nNote: with a constant default and no per-row value, PostgreSQL 11+ can add the column as NOT NULL DEFAULT ... in one migration without a rewrite; this trio is for per-row values (--backfill) and volatile defaults.`
+      : '';
+  return {
+    slug: options.added ? `add_${ctx.r.table.name}_${column}` : `set_${ctx.r.table.name}_${column}_not_null`,
+    expand: {
+      header: `${options.added ? `Adds ${c} (${ctx.r.type}, nullable)` : `Prepares ${c} for NOT NULL`}${ctx.r.default !== undefined ? ` with the default ${ctx.r.default}` : ''}, a trigger that fills it on every write that leaves it NULL, and a NOT VALID check (new writes only).${instant}`,
+      up: expandUp,
+      down: expandDown,
+    },
+    backfill: {
+      header: backfillHeader(ctx, `sets ${c} = ${value} where it is NULL`),
+      up: backfillUp,
+      down: backfillDown,
+    },
+    contract: {
+      header: contractHeader(
+        `Validates the check and makes ${c} NOT NULL (no table rewrite), then removes the fill trigger.`,
+        `Ship it after every running version of the application writes ${c} itself, and after the backfill's verification passed (zdm verify).`,
+        `none for the data: this migration removes no values. Once it runs, writers that leave ${c} NULL fail; its down relaxes the constraint again.`,
+      ),
+      up: contractUp,
+      down: contractDown,
+    },
+  };
+}
+
+function renameTable(ctx: Ctx): TrioParts {
+  const oldT = ctx.r.table;
+  const newT: TableName = { schema: oldT.schema, name: ctx.r.to! };
+  const oldSql = tableSql(oldT);
+  const newSql = tableSql(newT);
+  const view = `CREATE VIEW ${oldSql} AS SELECT * FROM ${newSql};\n`;
+  return {
+    slug: `rename_${oldT.name}_to_${newT.name}`,
+    expand: {
+      header: `Renames the table and puts a view with the old name in its place (a simple view is updatable: reads and writes of the running version go through it to ${newSql}).`,
+      up: `${lockTimeout(ctx)}ALTER TABLE ${oldSql} RENAME TO ${q(newT.name)};\n-- Keeps the old name working for the application version still running.\n${view}`,
+      down: `${lockTimeout(ctx)}DROP VIEW ${oldSql};\nALTER TABLE ${newSql} RENAME TO ${q(oldT.name)};\n`,
+    },
+    backfill: {
+      header: `Nothing to copy: the view reads and writes ${newSql} itself. This step only checks that the old name still reaches the renamed table, before the contract removes it.`,
+      up: `-- Nothing to copy.\n${verifyLines([
+        [`the compatibility view shows every row of ${newSql}`, `SELECT (SELECT count(*) FROM ${oldSql}) - (SELECT count(*) FROM ${newSql})`],
+      ])}`,
+      down: noDown('Nothing was copied.'),
+    },
+    contract: {
+      header: contractHeader(
+        `Drops the compatibility view ${oldSql}.`,
+        `Ship it after every running version of the application (and every report, job and tool) uses ${newSql}.`,
+        `none for the data (the view holds none). Once it runs, queries naming ${oldSql} fail; its down re-creates the view.`,
+      ),
+      up: `${lockTimeout(ctx)}${ctx.ignore('ban-drop-view', `contract step: every deployed version uses ${newSql} now`)}DROP VIEW ${oldSql};\n`,
+      down: `${lockTimeout(ctx)}${view}`,
+    },
+  };
+}
+
+function splitTable(ctx: Ctx): TrioParts {
+  const { table, key } = ctx;
+  const src = ctx.r.table;
+  const dst: TableName = { schema: src.schema, name: ctx.r.to! };
+  const dstSql = tableSql(dst);
+  const cols = ctx.r.columns!;
+  const names = cols.map((c) => q(c.name));
+  const list = names.join(', ');
+  const row = (prefix: string) => `ROW(${names.map((n) => `${prefix}${n}`).join(', ')})`;
+  const toDst = inSchemaOf(src, generatedName('zdm_sync', src.name, 'to', dst.name));
+  const toSrc = inSchemaOf(src, generatedName('zdm_sync', dst.name, 'to', src.name));
+  const trigSrc = generatedName('zdm_sync_to', dst.name);
+  const trigDst = generatedName('zdm_sync_to', src.name);
+  const pk = generatedName(dst.name, 'pkey');
+  const fk = generatedName(dst.name, ctx.keyName, 'fkey');
+  const functions = [
+    triggerFunction(
+      toDst,
+      `Copies writes of ${list} on ${table} to ${dstSql} (the application version still running writes ${table}).`,
+      `  IF pg_trigger_depth() > 1 THEN\n    RETURN NULL;  -- a write made by the other sync trigger\n  END IF;\n  INSERT INTO ${dstSql} (${key}, ${list}) VALUES (NEW.${key}, ${names.map((n) => `NEW.${n}`).join(', ')})\n  ON CONFLICT (${key}) DO UPDATE SET ${names.map((n) => `${n} = EXCLUDED.${n}`).join(', ')};\n  RETURN NULL;`,
+    ),
+    createTrigger(ctx, trigSrc, `AFTER INSERT OR UPDATE OF ${list}`, table, toDst),
+    triggerFunction(
+      toSrc,
+      `Copies writes of ${dstSql} back to ${table} (the new application version writes ${dstSql}).`,
+      `  IF pg_trigger_depth() > 1 THEN\n    RETURN NULL;\n  END IF;\n  UPDATE ${table} SET ${names.map((n) => `${n} = NEW.${n}`).join(', ')}\n  WHERE ${key} = NEW.${key} AND ${row('')} IS DISTINCT FROM ${row('NEW.')};\n  RETURN NULL;`,
+    ),
+    createTrigger(ctx, trigDst, 'AFTER INSERT OR UPDATE', dstSql, toSrc),
+  ].join('\n');
+  const reason = `contract step: every deployed version uses ${dstSql} now`;
+
+  const expandUp = [
+    lockTimeout(ctx),
+    `-- The new table, with the moved columns' types, one row per row of ${table} (same key).\n`,
+    `CREATE TABLE ${dstSql} AS SELECT ${key}, ${list} FROM ${table} WITH NO DATA;\n`,
+    `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${key});\n`,
+    `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(fk)} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
+    '\n' + functions,
+  ].join('');
+  const expandDown = [
+    lockTimeout(ctx),
+    dropTrigger(trigSrc, table),
+    dropTrigger(trigDst, dstSql),
+    `DROP FUNCTION ${toDst}();\n`,
+    `DROP FUNCTION ${toSrc}();\n`,
+    `DROP TABLE ${dstSql};\n`,
+  ].join('');
+  const copy = backfillBlock(
+    {
+      table: src,
+      key: ctx.keyName,
+      label: `${dst.name}`,
+      pending: `NOT EXISTS (SELECT FROM ${dstSql} AS d WHERE d.${key} = t.${key})`,
+      batch: `INSERT INTO ${dstSql} (${key}, ${list})\nSELECT ${key}, ${list} FROM ${table} WHERE ${key} BETWEEN zdm_from AND zdm_to\nON CONFLICT (${key}) DO NOTHING;`,
+    },
+    ctx.settings,
+  );
+  const copyBack = backfillBlock(
+    {
+      table: src,
+      key: ctx.keyName,
+      label: `${src.name} from ${dst.name}`,
+      pending: `EXISTS (SELECT FROM ${dstSql} AS d WHERE d.${key} = t.${key} AND ${row('d.')} IS DISTINCT FROM ${row('t.')})`,
+      batch: `UPDATE ${table} AS t SET ${names.map((n) => `${n} = d.${n}`).join(', ')}\nFROM ${dstSql} AS d\nWHERE d.${key} = t.${key} AND t.${key} BETWEEN zdm_from AND zdm_to AND ${row('d.')} IS DISTINCT FROM ${row('t.')};`,
+    },
+    ctx.settings,
+  );
+  const backfillUp = `${copy}\n\n${verifyLines([
+    [`every row of ${table} has its row in ${dstSql}`, `SELECT count(*) FROM ${table} AS t WHERE NOT EXISTS (SELECT FROM ${dstSql} AS d WHERE d.${key} = t.${key})`],
+    [`with the same values`, `SELECT count(*) FROM ${table} AS t JOIN ${dstSql} AS d ON d.${key} = t.${key} WHERE ${row('t.')} IS DISTINCT FROM ${row('d.')}`],
+  ])}`;
+  const contractUp = [
+    lockTimeout(ctx),
+    ctx.ignore('ban-drop-trigger', reason),
+    dropTrigger(trigSrc, table),
+    ctx.ignore('ban-drop-trigger', reason),
+    dropTrigger(trigDst, dstSql),
+    ctx.ignore('ban-drop-function', reason),
+    `DROP FUNCTION ${toDst}();\n`,
+    ctx.ignore('ban-drop-function', reason),
+    `DROP FUNCTION ${toSrc}();\n`,
+    ctx.ignore('ban-drop-column', reason),
+    `ALTER TABLE ${table} ${names.map((n) => `DROP COLUMN ${n}`).join(', ')};\n`,
+  ].join('');
+  const contractDown = [lockTimeout(ctx), `ALTER TABLE ${table} ${cols.map((c) => `ADD COLUMN ${q(c.name)} ${c.type}`).join(', ')};\n`, '\n' + functions].join('');
+  return {
+    slug: `split_${src.name}_into_${dst.name}`,
+    expand: {
+      header: `Creates ${dstSql} for ${list} of ${table}, and triggers that copy writes both ways while both application versions run.`,
+      up: expandUp,
+      down: expandDown,
+    },
+    backfill: {
+      header: backfillHeader(ctx, `copies ${list} of the existing rows into ${dstSql}`),
+      up: backfillUp,
+      down: `-- Copies ${dstSql} back into ${table}: a no-op unless the contract was rolled back.\n${copyBack}\n`,
+    },
+    contract: {
+      header: contractHeader(
+        `Removes the sync triggers and drops ${list} from ${table}.`,
+        `Ship it only after every running version of the application reads and writes ${list} in ${dstSql}, and after the backfill's verification passed (zdm verify).`,
+        `the columns' values in ${table} are deleted; they live on in ${dstSql}. This migration's down re-creates the columns empty; rolling back the backfill then copies the values back.`,
+      ),
+      up: contractUp,
+      down: contractDown,
+    },
+  };
+}
+
+function dropColumn(ctx: Ctx): TrioParts {
+  const { table, key } = ctx;
+  const column = ctx.r.column!;
+  const c = q(column);
+  const notNull = ctx.r.notNull === true;
+  const archive: TableName = { schema: ctx.r.table.schema, name: generatedName(ctx.r.table.name, column, 'archive') };
+  const archiveSql = tableSql(archive);
+  const fn = inSchemaOf(ctx.r.table, generatedName('zdm_archive', ctx.r.table.name, column));
+  const trigger = generatedName('zdm_archive', column);
+  const archiveFunction = triggerFunction(
+    fn,
+    `Keeps ${archiveSql} up to date with every write of ${c} until the column is dropped.`,
+    `  INSERT INTO ${archiveSql} (${key}, ${c}) VALUES (NEW.${key}, NEW.${c})\n  ON CONFLICT (${key}) DO UPDATE SET ${c} = EXCLUDED.${c};\n  RETURN NULL;`,
+  );
+  const archiveTrigger = createTrigger(ctx, trigger, `AFTER INSERT OR UPDATE OF ${c}`, table, fn);
+  const reason = `contract step: no deployed version uses ${c} any more`;
+  const expandUp = [
+    lockTimeout(ctx),
+    `-- Where ${c}'s values are kept, so that the drop can be rolled back.\n`,
+    `CREATE TABLE ${archiveSql} AS SELECT ${key}, ${c} FROM ${table} WITH NO DATA;\n`,
+    `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, 'pkey'))} PRIMARY KEY (${key});\n`,
+    `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, ctx.keyName, 'fkey'))} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
+    notNull ? `-- The new application version no longer writes ${c}: it must accept NULL.\n${ctx.ignore('ban-drop-not-null', `the next application version stops writing ${c}, which is dropped in the contract`)}ALTER TABLE ${table} ALTER COLUMN ${c} DROP NOT NULL;\n` : '',
+    '\n' + archiveFunction,
+    '\n' + archiveTrigger,
+  ].join('');
+  const expandDown = [
+    lockTimeout(ctx),
+    dropTrigger(trigger, table),
+    `DROP FUNCTION ${fn}();\n`,
+    `DROP TABLE ${archiveSql};\n`,
+    notNull ? `-- NOT NULL again: fails while rows written by the new version have no ${c} (fill them first).\n${addNotNullCheck(ctx, column)}${notNullFromCheck(ctx, column)}` : '',
+  ].join('');
+  const copy = backfillBlock(
+    {
+      table: ctx.r.table,
+      key: ctx.keyName,
+      label: archive.name,
+      pending: `NOT EXISTS (SELECT FROM ${archiveSql} AS a WHERE a.${key} = t.${key})`,
+      batch: `INSERT INTO ${archiveSql} (${key}, ${c})\nSELECT ${key}, ${c} FROM ${table} WHERE ${key} BETWEEN zdm_from AND zdm_to\nON CONFLICT (${key}) DO NOTHING;`,
+    },
+    ctx.settings,
+  );
+  const copyBack = backfillBlock(
+    {
+      table: ctx.r.table,
+      key: ctx.keyName,
+      label: `${ctx.r.table.name}.${column} from ${archive.name}`,
+      pending: `EXISTS (SELECT FROM ${archiveSql} AS a WHERE a.${key} = t.${key} AND a.${c} IS DISTINCT FROM t.${c})`,
+      batch: `UPDATE ${table} AS t SET ${c} = a.${c}\nFROM ${archiveSql} AS a\nWHERE a.${key} = t.${key} AND t.${key} BETWEEN zdm_from AND zdm_to AND a.${c} IS DISTINCT FROM t.${c};`,
+    },
+    ctx.settings,
+  );
+  const backfillUp = `${copy}\n\n${verifyLines([
+    [`every row of ${table} is archived`, `SELECT count(*) FROM ${table} AS t WHERE NOT EXISTS (SELECT FROM ${archiveSql} AS a WHERE a.${key} = t.${key})`],
+    [`with its current value`, `SELECT count(*) FROM ${table} AS t JOIN ${archiveSql} AS a ON a.${key} = t.${key} WHERE t.${c} IS DISTINCT FROM a.${c}`],
+  ])}`;
+  return {
+    slug: `drop_${ctx.r.table.name}_${column}`,
+    expand: {
+      header: `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${notNull ? `, and lets ${c} be NULL so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
+      up: expandUp,
+      down: expandDown,
+    },
+    backfill: {
+      header: backfillHeader(ctx, `archives ${c} of the existing rows into ${archiveSql}`),
+      up: backfillUp,
+      down: `-- Copies the archived values back into ${c}: a no-op unless the contract was rolled back.\n${copyBack}\n`,
+    },
+    contract: {
+      header: contractHeader(
+        `Drops ${c} (and the trigger that archives it).`,
+        `Ship it only after no running version of the application reads or writes ${c}, and after the backfill's verification passed (zdm verify).`,
+        `${c} is deleted from ${table}; its values survive in ${archiveSql}, which this migration's down and the backfill's down use to restore them. Dropping ${archiveSql} later (in a migration of its own, once you are sure) is the real point of no return.`,
+      ),
+      up: [
+        lockTimeout(ctx),
+        ctx.ignore('ban-drop-trigger', reason),
+        dropTrigger(trigger, table),
+        ctx.ignore('ban-drop-function', reason),
+        `DROP FUNCTION ${fn}();\n`,
+        ctx.ignore('ban-drop-column', reason),
+        `ALTER TABLE ${table} DROP COLUMN ${c};\n`,
+      ].join(''),
+      down: [lockTimeout(ctx), `ALTER TABLE ${table} ADD COLUMN ${c} ${ctx.r.type};\n`, '\n' + archiveFunction, '\n' + archiveTrigger].join(''),
+    },
+  };
+}
+
+function backfillHeader(ctx: Ctx, what: string): string {
+  const s = ctx.settings;
+  return [
+    `This backfill ${what}, in batches of ${s.batchSize} rows in ${ctx.key} order, each committed on its own (it runs outside a transaction), pausing ${s.pauseMs} ms between batches and while a replica's replay lag exceeds ${s.maxLagSeconds} s.`,
+    'It is idempotent and resumable: re-running it continues with the rows still to do. statement_timeout covers the whole block: run it in a session without one (SET statement_timeout = 0), or re-run it after a timeout.',
+    'The zdm:verify queries at the end must pass before the contract ships (zdm verify runs them).',
+  ].join('\n');
+}
+
+function contractHeader(what: string, when: string, noReturn: string): string {
+  return [what, '', `SHIP THIS IN ITS OWN DEPLOYMENT. ${when}`, '', `Point of no return: ${noReturn}`].join('\n');
+}
+
+// ── Checking a request ──────────────────────────────────────────────────────────────────────────────
+
+const NEEDS: Record<TrioKind, { column: boolean; to?: string; type?: string; fromType?: string; value?: boolean; columns?: boolean }> = {
+  'rename-column': { column: true, to: 'the new column name (--to)', type: "the column's current type (--type), to create the new column" },
+  'change-type': { column: true, type: 'the new type (--type)', fromType: "the column's current type (--from-type), for the way back" },
+  'add-not-null-column': { column: true, type: "the new column's type (--type)", value: true },
+  'set-not-null': { column: true, value: true },
+  'rename-table': { column: false, to: 'the new table name (--to)' },
+  'split-table': { column: false, to: 'the new table (--to)', columns: true },
+  'drop-column': { column: true, type: "the column's type (--type), to re-create it in the contract's down" },
+};
+
+function checkRequest(request: TrioRequest): TrioRequest {
+  const r = { ...request };
+  const needs = NEEDS[r.kind];
+  if (!needs) throw new ScaffoldError(`Unknown trio kind "${r.kind}"; use one of ${TRIO_KINDS.join(', ')}.`);
+  const missing: string[] = [];
+  if (needs.column && !r.column) missing.push('the column (table.column)');
+  if (!needs.column && r.column) throw new ScaffoldError(`${r.kind} takes a table, not a column.`);
+  if (needs.to && !r.to) missing.push(needs.to);
+  if (needs.type && !r.type) missing.push(needs.type);
+  if (needs.fromType && !r.fromType) missing.push(needs.fromType);
+  if (needs.value && r.default === undefined && r.backfill === undefined) missing.push('the value for existing rows (--backfill EXPR, or --default EXPR for new and existing rows)');
+  if (needs.columns && (!r.columns || r.columns.length === 0)) missing.push('the columns to move (--columns name:type,...)');
+  if (missing.length > 0) throw new ScaffoldError(`zdm trio ${r.kind} needs ${missing.join(', ')}.`);
+  if (r.type !== undefined) r.type = sqlFragment(r.type, 'The type');
+  if (r.fromType !== undefined) r.fromType = sqlFragment(r.fromType, 'The current type');
+  if (r.using !== undefined) r.using = sqlFragment(r.using, 'The conversion (--using)');
+  if (r.default !== undefined) r.default = sqlFragment(r.default, 'The default');
+  if (r.backfill !== undefined) r.backfill = sqlFragment(r.backfill, 'The backfill value');
+  r.columns = r.columns?.map((c) => ({ name: c.name, type: sqlFragment(c.type, `The type of ${c.name}`) }));
+  if (r.kind === 'rename-column' && r.to === r.column) throw new ScaffoldError('The new name is the same as the old one.');
+  if (r.kind === 'rename-table' && r.to === r.table.name) throw new ScaffoldError('The new table name is the same as the old one.');
+  if (r.columns?.some((c) => c.name === (r.key ?? 'id'))) throw new ScaffoldError(`The key ${r.key ?? 'id'} stays in both tables; list only the columns that move.`);
+  if (r.kind !== 'rename-table' && r.column === (r.key ?? 'id') && r.kind !== 'set-not-null') throw new ScaffoldError(`${r.column} is the key the backfill walks (--key); pick another key for this change.`);
+  return r;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+// ── Ignore comments that the rules do not need ─────────────────────────────────────────────────────
+
+/** "path:offset" of the start of each line holding an ignore comment the linter reports as unused. */
+function unusedIgnoreLines(outputs: readonly ScaffoldOutput[], config: ZdmConfig, host: ProjectHost): Set<string> {
+  const files: Record<string, string> = {};
+  for (const o of outputs) for (const c of o.creates) files[c.path] = c.text;
+  const layered = createMemoryHost(files, host);
+  const unused = new Set<string>();
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.endsWith('.sql')) continue;
+    for (const f of lintText(file, text, { config, host: layered }).findings) {
+      if (f.rule === 'unused-ignore') unused.add(`${file}:${text.lastIndexOf('\n', f.span.start - 1) + 1}`);
+    }
+  }
+  return unused;
+}
+
+/** Removes generated `-- zdm-ignore` lines that the linter reports as unused (`lines`: "path:offset" of each unused directive). */
+function pruneUnusedIgnores(outputs: ScaffoldOutput[], unused: Set<string>): void {
+  for (const output of outputs) {
+    for (const file of output.creates) {
+      const lines = file.text.split('\n');
+      let offset = 0;
+      const kept: string[] = [];
+      for (const line of lines) {
+        const key = `${file.path}:${offset}`;
+        offset += line.length + 1;
+        if (/^-- zdm-ignore(-file)? [a-z0-9-]+ -- /.test(line) && unused.has(key)) continue;
+        kept.push(line);
+      }
+      file.text = kept.join('\n');
+    }
+  }
+}

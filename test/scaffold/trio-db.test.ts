@@ -1,0 +1,242 @@
+// Trios on a real PostgreSQL, through zdm's runner (server/src/engine/runner): a sample table with
+// rows; expand up (then writes of both application versions, kept in step by the trigger), backfill up
+// (its batches really run and commit one by one), the zdm:verify queries pass, contract up; then the
+// contract, the backfill and the expand rolled back in turn: every row comes back with its values, and
+// the table with its columns, types, NOT NULLs and nothing left behind.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { defaultConfig } from '../../server/src/engine/config/config';
+import { createDiskHost } from '../../server/src/engine/host';
+import type { FormatId } from '../../server/src/engine/model';
+import { rollback, up, type RunnerOptions } from '../../server/src/engine/runner/commands';
+import type { RunResult } from '../../server/src/engine/runner/events';
+import type { ScaffoldOutput } from '../../server/src/engine/scaffold/naming';
+import { newTrioFiles, TRIO_KINDS, trioSettingsFrom, type TrioKind } from '../../server/src/engine/scaffold/trio';
+import { matchesExpectation, parseVerifyDirectives } from '../../server/src/engine/scaffold/verify-directives';
+import { writeScaffold } from '../../server/src/engine/scaffold/write';
+import { initParser } from '../helpers/lint';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { SAMPLE_REQUESTS } from './sample';
+
+let pg: TestPostgres;
+const roots: string[] = [];
+before(async () => {
+  await initParser();
+  pg = await testPostgres();
+});
+after(async () => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+  await stopTestPostgres();
+});
+
+const ROWS = 2500;
+const BATCH = 700; // 4 batches
+const SCHEMA = `CREATE TABLE users (
+  id bigint PRIMARY KEY,
+  name text NOT NULL,
+  score integer NOT NULL,
+  email text,
+  bio text,
+  avatar_url varchar(300),
+  legacy_login text NOT NULL
+);
+INSERT INTO users
+SELECT g, 'user ' || g, g * 10, CASE WHEN g % 3 = 0 THEN NULL ELSE 'u' || g || '@example.org' END,
+       CASE WHEN g % 2 = 0 THEN 'bio of ' || g END, 'https://img.example.org/' || g, 'login' || g
+FROM generate_series(1, ${ROWS}) AS g;`;
+const COLUMNS = ['id', 'name', 'score', 'email', 'bio', 'avatar_url', 'legacy_login'];
+
+/** What each kind's expand lets both application versions do: the writes, then what must hold. */
+const APP_WRITES: Record<TrioKind, { sql: string; check: string; expect: string }[]> = {
+  'rename-column': [
+    { sql: "INSERT INTO users (id, name, score, legacy_login) VALUES (10001, 'written by the old version', 1, 'x')", check: 'SELECT full_name FROM users WHERE id = 10001', expect: "'written by the old version'" },
+    { sql: "INSERT INTO users (id, full_name, score, legacy_login) VALUES (10002, 'written by the new version', 1, 'x')", check: 'SELECT name FROM users WHERE id = 10002', expect: "'written by the new version'" },
+    { sql: "UPDATE users SET name = 'old renamed' WHERE id = 1", check: 'SELECT full_name FROM users WHERE id = 1', expect: "'old renamed'" },
+    { sql: "UPDATE users SET full_name = 'new renamed' WHERE id = 2", check: 'SELECT name FROM users WHERE id = 2', expect: "'new renamed'" },
+    { sql: "UPDATE users SET score = score + 1 WHERE id = 3", check: 'SELECT full_name FROM users WHERE id = 3', expect: "'user 3'" },
+  ],
+  'change-type': [
+    { sql: "INSERT INTO users (id, name, score, legacy_login) VALUES (10001, 'a', 77, 'x')", check: 'SELECT score_new FROM users WHERE id = 10001', expect: '77' },
+    { sql: 'UPDATE users SET score_new = 5000000 WHERE id = 1', check: 'SELECT score FROM users WHERE id = 1', expect: '5000000' },
+  ],
+  'add-not-null-column': [
+    { sql: "INSERT INTO users (id, name, score, legacy_login) VALUES (10001, 'a', 1, 'x')", check: 'SELECT status FROM users WHERE id = 10001', expect: "'active'" },
+    { sql: "INSERT INTO users (id, name, score, legacy_login, bio, status) VALUES (10002, 'a', 1, 'x', NULL, NULL)", check: 'SELECT status FROM users WHERE id = 10002', expect: "'new'" },
+  ],
+  'set-not-null': [
+    { sql: "INSERT INTO users (id, name, score, legacy_login) VALUES (10001, 'a', 1, 'x')", check: 'SELECT email FROM users WHERE id = 10001', expect: "'user10001@example.invalid'" },
+  ],
+  'rename-table': [
+    { sql: "INSERT INTO users (id, name, score, legacy_login) VALUES (10001, 'through the view', 1, 'x')", check: 'SELECT name FROM accounts WHERE id = 10001', expect: "'through the view'" },
+    { sql: "UPDATE accounts SET name = 'renamed table' WHERE id = 1", check: 'SELECT name FROM users WHERE id = 1', expect: "'renamed table'" },
+  ],
+  'split-table': [
+    { sql: "INSERT INTO users (id, name, score, legacy_login, bio) VALUES (10001, 'a', 1, 'x', 'old version bio')", check: 'SELECT bio FROM user_profiles WHERE id = 10001', expect: "'old version bio'" },
+    { sql: "UPDATE user_profiles SET bio = 'new version bio' WHERE id = 10001", check: 'SELECT bio FROM users WHERE id = 10001', expect: "'new version bio'" },
+    { sql: "UPDATE users SET avatar_url = 'https://new/2' WHERE id = 2", check: 'SELECT avatar_url FROM user_profiles WHERE id = 2', expect: "'https://new/2'" },
+  ],
+  'drop-column': [
+    { sql: "INSERT INTO users (id, name, score) VALUES (10001, 'the new version does not write legacy_login', 1)", check: 'SELECT count(*) FROM users_legacy_login_archive WHERE id = 10001 AND legacy_login IS NULL', expect: '1' },
+    { sql: "UPDATE users SET legacy_login = 'changed' WHERE id = 5", check: 'SELECT legacy_login FROM users_legacy_login_archive WHERE id = 5', expect: "'changed'" },
+    // Rolling the expand back restores NOT NULL, which needs a value in every row again.
+    { sql: "UPDATE users SET legacy_login = 'filled again' WHERE id = 10001", check: 'SELECT legacy_login FROM users_legacy_login_archive WHERE id = 10001', expect: "'filled again'" },
+  ],
+};
+
+/** The table filled by the backfill's batches, for the commit check. */
+const FILLED: Partial<Record<TrioKind, string>> = {
+  'rename-column': 'users',
+  'change-type': 'users',
+  'add-not-null-column': 'users',
+  'set-not-null': 'users',
+  'split-table': 'user_profiles',
+  'drop-column': 'users_legacy_login_archive',
+};
+
+const DIRS: Partial<Record<FormatId, string>> = { dbmate: 'db/migrations', goose: 'migrations', 'golang-migrate': 'migrations' };
+
+async function value(database: string, sql: string): Promise<unknown> {
+  const rows = await pg.query<Record<string, unknown>>(sql, [], database);
+  return rows[0] ? Object.values(rows[0])[0] : undefined;
+}
+
+function ok(result: RunResult, what: string): void {
+  assert.ok(result.ok, `${what} failed: ${JSON.stringify({ error: result.error, usageError: result.usageError, steps: result.steps.map((s) => [s.name, s.direction, s.ok, s.error?.message]) }, null, 1)}`);
+}
+
+/** The table's columns (name type NOT NULL), constraints, triggers, and the objects trios create: order-independent. */
+async function shape(database: string): Promise<string[]> {
+  const rows = await pg.query<{ item: string }>(
+    `SELECT 'column ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END AS item
+       FROM pg_attribute a WHERE a.attrelid = 'public.users'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+     UNION ALL SELECT 'relation ' || c.relname || ' ' || c.relkind::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v')
+       AND c.relname NOT IN ('schema_migrations', 'zdm_migrations', 'goose_db_version')
+     UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'public.users'::regclass
+     UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE tgrelid = 'public.users'::regclass AND NOT tgisinternal
+     UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+     ORDER BY 1`,
+    [],
+    database,
+  );
+  return rows.map((r) => r.item);
+}
+
+async function rows(database: string): Promise<string[]> {
+  const list = await pg.query<Record<string, unknown>>(`SELECT ${COLUMNS.join(', ')} FROM users ORDER BY id`, [], database);
+  return list.map((r) => JSON.stringify(COLUMNS.map((c) => r[c])));
+}
+
+async function runTrio(format: FormatId, kind: TrioKind): Promise<void> {
+  const database = await pg.createDatabase(`trio_${kind.replace(/-/g, '_')}`);
+  await pg.query(SCHEMA, [], database);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-db-'));
+  roots.push(root);
+  fs.writeFileSync(path.join(root, '.zdm.json'), JSON.stringify({ format }));
+  const dir = path.join(root, DIRS[format]!);
+  fs.mkdirSync(dir, { recursive: true });
+  const config = { ...defaultConfig(), format };
+  const trio = newTrioFiles({ dir, format, host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS[kind], trioSettingsFrom(config, { batchSize: BATCH, pauseMs: 0 }));
+  writeScaffold(trio.outputs);
+  const [expand, backfill, contract] = trio.outputs;
+  const drive = driver(format, { cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true }, database, trio.outputs);
+  const shapeBefore = await shape(database);
+
+  await drive.up(expand.version, 'expand up');
+  for (const write of APP_WRITES[kind]) {
+    await pg.query(write.sql, [], database);
+    const got = await value(database, write.check);
+    assert.ok(matchesExpectation(got, write.expect), `${kind}: after "${write.sql}", ${write.check} returned ${String(got)}, expected ${write.expect}`);
+  }
+  const rowsBefore = await rows(database);
+
+  await drive.up(backfill.version, 'backfill up');
+  const filled = FILLED[kind];
+  if (filled) {
+    // Each batch committed on its own: the rows it wrote carry its transaction id.
+    const transactions = Number(await value(database, `SELECT count(DISTINCT xmin::text) FROM ${filled} WHERE id <= ${ROWS}`));
+    assert.ok(transactions >= Math.ceil(ROWS / BATCH), `${kind}: the backfill wrote ${filled} in ${transactions} transaction(s), expected one per batch`);
+  }
+  const directives = parseVerifyDirectives(fs.readFileSync(backfill.primary, 'utf8'));
+  assert.ok(directives.length > 0);
+  for (const d of directives) {
+    const got = await value(database, d.sql);
+    assert.ok(matchesExpectation(got, d.expect), `${kind}: verification ${d.sql} returned ${String(got)}, expected ${d.expect}`);
+  }
+  // Re-running the backfill changes nothing (idempotent): roll it back and apply it again.
+  await drive.down('backfill down');
+  await drive.up(backfill.version, 'backfill up again');
+
+  await drive.up(contract.version, 'contract up');
+  await drive.down('contract down');
+  await drive.down('backfill down');
+  await drive.down('expand down');
+
+  const rowsAfter = await rows(database);
+  if (kind === 'set-not-null') {
+    // The NULLs it filled stay filled (which rows were NULL is not recorded); everything else is back.
+    const expected = rowsBefore.map((r) => {
+      const row = JSON.parse(r);
+      if (row[3] === null) row[3] = `user${row[0]}@example.invalid`;
+      return JSON.stringify(row);
+    });
+    assert.deepEqual(rowsAfter, expected);
+  } else {
+    assert.equal(rowsAfter.length, rowsBefore.length, `${kind}: row count`);
+    assert.deepEqual(rowsAfter, rowsBefore, `${kind}: values after the round trip`);
+  }
+  assert.deepEqual(await shape(database), shapeBefore, `${kind}: the table's shape after the round trip`);
+}
+
+interface Driver {
+  up(version: string, what: string): Promise<void>;
+  down(what: string): Promise<void>;
+}
+
+/**
+ * zdm's runner, or (golang-migrate) each file sent as one query string the way golang-migrate sends
+ * it: zdm's runner wraps a single-statement golang-migrate file in a transaction with its bookkeeping,
+ * where the backfill's COMMIT cannot run.
+ */
+function driver(format: FormatId, options: RunnerOptions, database: string, outputs: readonly ScaffoldOutput[]): Driver {
+  if (format !== 'golang-migrate') {
+    return {
+      up: async (version, what) => ok(await up({ ...options, to: version }), what),
+      down: async (what) => ok(await rollback(options), what),
+    };
+  }
+  const applied: ScaffoldOutput[] = [];
+  const send = async (file: string, what: string) => {
+    try {
+      await pg.query(fs.readFileSync(file, 'utf8'), [], database);
+    } catch (error) {
+      assert.fail(`${what} failed: ${(error as Error).message}`);
+    }
+  };
+  return {
+    async up(version, what) {
+      for (const o of outputs) {
+        if (applied.includes(o) || o.version > version) continue;
+        await send(o.creates.find((c) => c.path.endsWith('.up.sql'))!.path, what);
+        applied.push(o);
+      }
+    },
+    async down(what) {
+      const last = applied.pop()!;
+      await send(last.creates.find((c) => c.path.endsWith('.down.sql'))!.path, what);
+    },
+  };
+}
+
+describe('trios on PostgreSQL', () => {
+  for (const format of ['dbmate', 'golang-migrate', 'goose'] as const) {
+    describe(format, () => {
+      for (const kind of TRIO_KINDS) {
+        it(`${kind}: expand, both versions write, backfill in committed batches, verify, contract, then all the way back`, () => runTrio(format, kind));
+      }
+    });
+  }
+});

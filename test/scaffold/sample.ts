@@ -9,5 +9,5 @@ export const SAMPLE_REQUESTS: Record<TrioKind, TrioRequest> = {
   'set-not-null': { kind: 'set-not-null', table: { name: 'users' }, column: 'email', backfill: "'user' || id || '@example.invalid'" },
   'rename-table': { kind: 'rename-table', table: { name: 'users' }, to: 'accounts' },
   'split-table': { kind: 'split-table', table: { name: 'users' }, to: 'user_profiles', columns: [{ name: 'bio', type: 'text' }, { name: 'avatar_url', type: 'varchar(300)' }] },
-  'drop-column': { kind: 'drop-column', table: { name: 'users' }, column: 'legacy_login', type: 'text', notNull: true },
+  'drop-column': { kind: 'drop-column', table: { name: 'users' }, column: 'legacy_login', type: 'text', notNull: true, default: "''" },
 };

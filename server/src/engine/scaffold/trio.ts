@@ -67,6 +67,8 @@ export interface TrioRequest {
 export interface TrioSettings extends Partial<Omit<BackfillSettings, 'lockTimeout'>> {
   /** lock_timeout written at the top of every section ('5s', from .zdm.json). */
   lockTimeout: string;
+  /** statement_timeout (SET LOCAL) of the expand and contract sections ('60s', from .zdm.json). */
+  statementTimeout?: string;
   /** Target PostgreSQL major version (default 14). */
   pgVersion?: number;
   /** Rule ids that exist: ignore comments only name these. */
@@ -104,7 +106,7 @@ export function newTrioFiles(project: ScaffoldProject, request: TrioRequest, set
 
 /** Settings from .zdm.json (lock_timeout, target version, the rules that exist), with command-line overrides. */
 export function trioSettingsFrom(config: ZdmConfig, overrides: Partial<Omit<BackfillSettings, 'lockTimeout'>> = {}): TrioSettings {
-  return { lockTimeout: config.lockTimeout, pgVersion: config.pgVersion, knownRules: ruleIds, config, ...stripUndefined(overrides) };
+  return { lockTimeout: config.lockTimeout, statementTimeout: config.statementTimeout, pgVersion: config.pgVersion, knownRules: ruleIds, config, ...stripUndefined(overrides) };
 }
 
 /** The three migrations' content (no file names yet). Throws a ScaffoldError naming what is missing. */
@@ -115,7 +117,7 @@ export function planTrio(request: TrioRequest, settings: TrioSettings): TrioPlan
     table: tableSql(r.table),
     key: q(r.key ?? 'id'),
     keyName: r.key ?? 'id',
-    settings: { ...DEFAULT_BACKFILL, ...stripUndefined(settings), lockTimeout: settings.lockTimeout },
+    settings: { ...DEFAULT_BACKFILL, ...stripUndefined(settings), lockTimeout: settings.lockTimeout, statementTimeout: settings.statementTimeout ?? '60s' },
     pgVersion: settings.pgVersion ?? 14,
     ignore: (rule, reason) => (!settings.knownRules || settings.knownRules.includes(rule) ? `-- zdm-ignore ${rule} -- ${reason}\n` : ''),
   };
@@ -141,7 +143,7 @@ interface Ctx {
   /** The key column as SQL, and as a name. */
   key: string;
   keyName: string;
-  settings: BackfillSettings;
+  settings: BackfillSettings & { statementTimeout: string };
   pgVersion: number;
   ignore(rule: string, reason: string): string;
 }
@@ -198,6 +200,17 @@ function lockTimeout(ctx: Ctx): string {
   return `SET lock_timeout = '${ctx.settings.lockTimeout.replace(/'/g, "''")}';\n`;
 }
 
+/** SET LOCAL: bounds this migration's statements without leaking into the next migration of the same session (a backfill must not inherit it). */
+function statementTimeout(ctx: Ctx): string {
+  return `SET LOCAL statement_timeout = '${ctx.settings.statementTimeout.replace(/'/g, "''")}';\n`;
+}
+
+/** One ALTER TABLE with several actions (one lock, at most one pass); nothing when there is no action. */
+function alter(ctx: Ctx, actions: (string | false | undefined)[]): string {
+  const list = actions.filter((a): a is string => typeof a === 'string' && a !== '');
+  return list.length === 0 ? '' : `ALTER TABLE ${ctx.table} ${list.join(', ')};\n`;
+}
+
 function executeFunction(ctx: Ctx, fn: string): string {
   return `${ctx.pgVersion >= 11 ? 'EXECUTE FUNCTION' : 'EXECUTE PROCEDURE'} ${fn}()`;
 }
@@ -231,24 +244,30 @@ function notNullCheckName(ctx: Ctx, column: string): string {
   return generatedName(ctx.r.table.name, column, 'not_null_check');
 }
 
-function addNotNullCheck(ctx: Ctx, column: string): string {
-  return `ALTER TABLE ${ctx.table} ADD CONSTRAINT ${q(notNullCheckName(ctx, column))} CHECK (${q(column)} IS NOT NULL) NOT VALID;\n`;
+/** The ALTER TABLE action adding the NOT VALID check that stands for NOT NULL until it is validated. */
+function notNullCheck(ctx: Ctx, column: string): string {
+  return `ADD CONSTRAINT ${q(notNullCheckName(ctx, column))} CHECK (${q(column)} IS NOT NULL) NOT VALID`;
 }
 
-/** VALIDATE the NOT VALID check (no lock that blocks traffic), SET NOT NULL (PostgreSQL 12+ proves it from the check, no scan), drop the check. */
+/**
+ * VALIDATE the NOT VALID check (SHARE UPDATE EXCLUSIVE: traffic goes on during the scan), then SET NOT
+ * NULL (PostgreSQL 12+ proves it from the validated check: no scan), then drop the check. The two
+ * ALTERs stay apart: in one statement the check would be dropped before SET NOT NULL could use it.
+ * Starts the section's statement_timeout after the VALIDATE, which may run long without blocking.
+ */
 function notNullFromCheck(ctx: Ctx, column: string): string {
   const check = q(notNullCheckName(ctx, column));
-  const scanNote = ctx.pgVersion >= 12 ? 'uses the validated check: no table scan' : 'scans the table under ACCESS EXCLUSIVE before PostgreSQL 12';
+  const proven = ctx.pgVersion >= 12;
   return `ALTER TABLE ${ctx.table} VALIDATE CONSTRAINT ${check};
--- SET NOT NULL ${scanNote}.
-ALTER TABLE ${ctx.table} ALTER COLUMN ${q(column)} SET NOT NULL;
+${statementTimeout(ctx)}-- SET NOT NULL ${proven ? 'uses the validated check: no table scan' : 'scans the table under ACCESS EXCLUSIVE before PostgreSQL 12'}.
+${proven ? ctx.ignore('adding-not-nullable-field', 'proven by the VALIDATE CONSTRAINT above: PostgreSQL 12+ skips the scan') : ''}ALTER TABLE ${ctx.table} ALTER COLUMN ${q(column)} SET NOT NULL;
 ALTER TABLE ${ctx.table} DROP CONSTRAINT ${check};
 `;
 }
 
-/** Back to the state before notNullFromCheck: the column nullable again, guarded by the NOT VALID check. */
-function checkFromNotNull(ctx: Ctx, column: string): string {
-  return `ALTER TABLE ${ctx.table} ALTER COLUMN ${q(column)} DROP NOT NULL;\n${addNotNullCheck(ctx, column)}`;
+/** The actions back to the state before notNullFromCheck: the column nullable again, guarded by the NOT VALID check. */
+function checkFromNotNull(ctx: Ctx, column: string): string[] {
+  return [`ALTER COLUMN ${q(column)} DROP NOT NULL`, notNullCheck(ctx, column)];
 }
 
 /**
@@ -370,17 +389,18 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
 
   const expandUp = [
     lockTimeout(ctx),
-    `ALTER TABLE ${table} ADD COLUMN ${q(x.neu)} ${x.newType};\n`,
-    notNull ? `-- NOT NULL for rows written from now on (the trigger fills ${q(x.neu)}); existing rows are checked in the contract.\n${addNotNullCheck(ctx, x.neu)}` : '',
+    statementTimeout(ctx),
+    notNull ? `-- The check makes ${q(x.neu)} NOT NULL for rows written from now on (the trigger fills it); the contract validates it.\n` : '',
+    alter(ctx, [`ADD COLUMN ${q(x.neu)} ${x.newType}`, notNull && notNullCheck(ctx, x.neu)]),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     dropTrigger(trigger, table),
     `DROP FUNCTION ${fn}();\n`,
-    notNull ? `ALTER TABLE ${table} DROP CONSTRAINT ${q(notNullCheckName(ctx, x.neu))};\n` : '',
-    `ALTER TABLE ${table} DROP COLUMN ${q(x.neu)};\n`,
+    alter(ctx, [notNull && `DROP CONSTRAINT ${q(notNullCheckName(ctx, x.neu))}`, `DROP COLUMN ${q(x.neu)}`]),
   ].join('');
 
   const copy = backfillBlock(
@@ -411,7 +431,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
 
   const contractUp = [
     lockTimeout(ctx),
-    notNull ? notNullFromCheck(ctx, x.neu) : '',
+    notNull ? notNullFromCheck(ctx, x.neu) : statementTimeout(ctx),
     ctx.ignore('ban-drop-trigger', reason),
     dropTrigger(trigger, table),
     ctx.ignore('ban-drop-function', reason),
@@ -423,9 +443,10 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   ].join('');
   const contractDown = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
-    `ALTER TABLE ${table} ADD COLUMN ${q(x.old)} ${x.oldType};\n`,
-    notNull ? `-- ${q(x.old)} comes back empty: NOT NULL only for new writes until the backfill's down refills it.\n${addNotNullCheck(ctx, x.old)}${checkFromNotNull(ctx, x.neu)}` : '',
+    notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
+    alter(ctx, [`ADD COLUMN ${q(x.old)} ${x.oldType}`, ...(notNull ? [notNullCheck(ctx, x.old), ...checkFromNotNull(ctx, x.neu)] : [])]),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
@@ -472,18 +493,21 @@ function fillThenNotNull(ctx: Ctx, options: { added: boolean }): TrioParts {
 
   const expandUp = [
     lockTimeout(ctx),
-    options.added ? `ALTER TABLE ${table} ADD COLUMN ${c} ${ctx.r.type};\n` : '',
-    ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${c} SET DEFAULT ${ctx.r.default};\n` : '',
+    statementTimeout(ctx),
+    `-- The check makes ${c} NOT NULL for every row written from now on (the trigger fills it); the contract validates it.\n`,
+    alter(ctx, [options.added && `ADD COLUMN ${c} ${ctx.r.type}`, ctx.r.default !== undefined && `ALTER COLUMN ${c} SET DEFAULT ${ctx.r.default}`, notNullCheck(ctx, column)]),
     '\n' + fillFunction,
     '\n' + fillTrigger,
-    `\n-- NOT NULL for every row written from now on (the trigger fills the column); existing rows are checked in the contract.\n${addNotNullCheck(ctx, column)}`,
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     dropTrigger(trigger, table),
     `DROP FUNCTION ${fn}();\n`,
-    `ALTER TABLE ${table} DROP CONSTRAINT ${q(notNullCheckName(ctx, column))};\n`,
-    options.added ? `ALTER TABLE ${table} DROP COLUMN ${c};\n` : ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${c} DROP DEFAULT;\n` : '',
+    alter(ctx, [
+      `DROP CONSTRAINT ${q(notNullCheckName(ctx, column))}`,
+      options.added ? `DROP COLUMN ${c}` : ctx.r.default !== undefined && `ALTER COLUMN ${c} DROP DEFAULT`,
+    ]),
   ].join('');
 
   const fill = backfillBlock(
@@ -508,7 +532,7 @@ function fillThenNotNull(ctx: Ctx, options: { added: boolean }): TrioParts {
     ctx.ignore('ban-drop-function', reason),
     `DROP FUNCTION ${fn}();\n`,
   ].join('');
-  const contractDown = [lockTimeout(ctx), checkFromNotNull(ctx, column), '\n' + fillFunction, '\n' + fillTrigger].join('');
+  const contractDown = [lockTimeout(ctx), statementTimeout(ctx), alter(ctx, checkFromNotNull(ctx, column)), '\n' + fillFunction, '\n' + fillTrigger].join('');
   const instant =
     options.added && ctx.r.backfill === undefined
       ? `\nNote: with a constant default and no per-row value, PostgreSQL 11+ can add the column as NOT NULL DEFAULT ... in one migration without a rewrite; this trio is for per-row values (--backfill) and volatile defaults.`
@@ -547,8 +571,8 @@ function renameTable(ctx: Ctx): TrioParts {
     slug: `rename_${oldT.name}_to_${newT.name}`,
     expand: {
       header: `Renames the table and puts a view with the old name in its place (a simple view is updatable: reads and writes of the running version go through it to ${newSql}).`,
-      up: `${lockTimeout(ctx)}ALTER TABLE ${oldSql} RENAME TO ${q(newT.name)};\n-- Keeps the old name working for the application version still running.\n${view}`,
-      down: `${lockTimeout(ctx)}DROP VIEW ${oldSql};\nALTER TABLE ${newSql} RENAME TO ${q(oldT.name)};\n`,
+      up: `${lockTimeout(ctx)}${statementTimeout(ctx)}ALTER TABLE ${oldSql} RENAME TO ${q(newT.name)};\n-- Keeps the old name working for the application version still running.\n${view}`,
+      down: `${lockTimeout(ctx)}${statementTimeout(ctx)}DROP VIEW ${oldSql};\n${ctx.ignore('wide-lock-window', 'the view and the table change together, so the old name is never missing')}ALTER TABLE ${newSql} RENAME TO ${q(oldT.name)};\n`,
     },
     backfill: {
       header: `Nothing to copy: the view reads and writes ${newSql} itself. This step only checks that the old name still reaches the renamed table, before the contract removes it.`,
@@ -563,8 +587,8 @@ function renameTable(ctx: Ctx): TrioParts {
         `Ship it after every running version of the application (and every report, job and tool) uses ${newSql}.`,
         `none for the data (the view holds none). Once it runs, queries naming ${oldSql} fail; its down re-creates the view.`,
       ),
-      up: `${lockTimeout(ctx)}${ctx.ignore('ban-drop-view', `contract step: every deployed version uses ${newSql} now`)}DROP VIEW ${oldSql};\n`,
-      down: `${lockTimeout(ctx)}${view}`,
+      up: `${lockTimeout(ctx)}${statementTimeout(ctx)}${ctx.ignore('ban-drop-view', `contract step: every deployed version uses ${newSql} now`)}DROP VIEW ${oldSql};\n`,
+      down: `${lockTimeout(ctx)}${statementTimeout(ctx)}${view}`,
     },
   };
 }
@@ -602,15 +626,17 @@ function splitTable(ctx: Ctx): TrioParts {
 
   const expandUp = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     `-- The new table, with the moved columns' types, one row per row of ${table} (same key).\n`,
     `CREATE TABLE ${dstSql} AS SELECT ${key}, ${list} FROM ${table} WITH NO DATA;\n`,
-    `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${key});\n`,
-    `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(fk)} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
+    `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${key}), ADD CONSTRAINT ${q(fk)} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
     '\n' + functions,
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     dropTrigger(trigSrc, table),
+    ctx.ignore('wide-lock-window', `${dstSql} is the table this migration's up created`),
     dropTrigger(trigDst, dstSql),
     `DROP FUNCTION ${toDst}();\n`,
     `DROP FUNCTION ${toSrc}();\n`,
@@ -642,9 +668,11 @@ function splitTable(ctx: Ctx): TrioParts {
   ])}`;
   const contractUp = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     ctx.ignore('ban-drop-trigger', reason),
     dropTrigger(trigSrc, table),
     ctx.ignore('ban-drop-trigger', reason),
+    ctx.ignore('wide-lock-window', `the sync triggers of ${table} and ${dstSql} are removed together`),
     dropTrigger(trigDst, dstSql),
     ctx.ignore('ban-drop-function', reason),
     `DROP FUNCTION ${toDst}();\n`,
@@ -653,7 +681,7 @@ function splitTable(ctx: Ctx): TrioParts {
     ctx.ignore('ban-drop-column', reason),
     `ALTER TABLE ${table} ${names.map((n) => `DROP COLUMN ${n}`).join(', ')};\n`,
   ].join('');
-  const contractDown = [lockTimeout(ctx), `ALTER TABLE ${table} ${cols.map((c) => `ADD COLUMN ${q(c.name)} ${c.type}`).join(', ')};\n`, '\n' + functions].join('');
+  const contractDown = [lockTimeout(ctx), statementTimeout(ctx), alter(ctx, cols.map((c) => `ADD COLUMN ${q(c.name)} ${c.type}`)), '\n' + functions].join('');
   return {
     slug: `split_${src.name}_into_${dst.name}`,
     expand: {
@@ -694,22 +722,25 @@ function dropColumn(ctx: Ctx): TrioParts {
   );
   const archiveTrigger = createTrigger(ctx, trigger, `AFTER INSERT OR UPDATE OF ${c}`, table, fn);
   const reason = `contract step: no deployed version uses ${c} any more`;
+  const fallback = ctx.r.default;
   const expandUp = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     `-- Where ${c}'s values are kept, so that the drop can be rolled back.\n`,
     `CREATE TABLE ${archiveSql} AS SELECT ${key}, ${c} FROM ${table} WITH NO DATA;\n`,
-    `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, 'pkey'))} PRIMARY KEY (${key});\n`,
-    `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, ctx.keyName, 'fkey'))} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
-    notNull ? `-- The new application version no longer writes ${c}: it must accept NULL.\n${ctx.ignore('ban-drop-not-null', `the next application version stops writing ${c}, which is dropped in the contract`)}ALTER TABLE ${table} ALTER COLUMN ${c} DROP NOT NULL;\n` : '',
+    `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, 'pkey'))} PRIMARY KEY (${key}), ADD CONSTRAINT ${q(generatedName(archive.name, ctx.keyName, 'fkey'))} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
+    fallback !== undefined ? `-- What inserts that leave ${c} out store while it still exists (the next application version no longer writes it).\n${alter(ctx, [`ALTER COLUMN ${c} SET DEFAULT ${fallback}`])}` : '',
     '\n' + archiveFunction,
     '\n' + archiveTrigger,
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    statementTimeout(ctx),
     dropTrigger(trigger, table),
     `DROP FUNCTION ${fn}();\n`,
+    ctx.ignore('wide-lock-window', `${archiveSql} is the table this migration's up created`),
     `DROP TABLE ${archiveSql};\n`,
-    notNull ? `-- NOT NULL again: fails while rows written by the new version have no ${c} (fill them first).\n${addNotNullCheck(ctx, column)}${notNullFromCheck(ctx, column)}` : '',
+    fallback !== undefined ? alter(ctx, [`ALTER COLUMN ${c} DROP DEFAULT`]) : '',
   ].join('');
   const copy = backfillBlock(
     {
@@ -738,7 +769,7 @@ function dropColumn(ctx: Ctx): TrioParts {
   return {
     slug: `drop_${ctx.r.table.name}_${column}`,
     expand: {
-      header: `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${notNull ? `, and lets ${c} be NULL so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
+      header: `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${fallback !== undefined ? `, and gives ${c} the default ${fallback} so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
       up: expandUp,
       down: expandDown,
     },
@@ -755,6 +786,7 @@ function dropColumn(ctx: Ctx): TrioParts {
       ),
       up: [
         lockTimeout(ctx),
+        statementTimeout(ctx),
         ctx.ignore('ban-drop-trigger', reason),
         dropTrigger(trigger, table),
         ctx.ignore('ban-drop-function', reason),
@@ -762,7 +794,14 @@ function dropColumn(ctx: Ctx): TrioParts {
         ctx.ignore('ban-drop-column', reason),
         `ALTER TABLE ${table} DROP COLUMN ${c};\n`,
       ].join(''),
-      down: [lockTimeout(ctx), `ALTER TABLE ${table} ADD COLUMN ${c} ${ctx.r.type};\n`, '\n' + archiveFunction, '\n' + archiveTrigger].join(''),
+      down: [
+        lockTimeout(ctx),
+        statementTimeout(ctx),
+        notNull ? `-- Back with its default in every row (no rewrite for a constant default); the backfill's down restores the archived values.\n` : '',
+        alter(ctx, [`ADD COLUMN ${c} ${ctx.r.type}${notNull ? ' NOT NULL' : ''}${fallback !== undefined ? ` DEFAULT ${fallback}` : ''}`]),
+        '\n' + archiveFunction,
+        '\n' + archiveTrigger,
+      ].join(''),
     },
   };
 }
@@ -813,6 +852,9 @@ function checkRequest(request: TrioRequest): TrioRequest {
   r.columns = r.columns?.map((c) => ({ name: c.name, type: sqlFragment(c.type, `The type of ${c.name}`) }));
   if (r.kind === 'rename-column' && r.to === r.column) throw new ScaffoldError('The new name is the same as the old one.');
   if (r.kind === 'rename-table' && r.to === r.table.name) throw new ScaffoldError('The new table name is the same as the old one.');
+  if (r.kind === 'drop-column' && r.notNull && r.default === undefined) {
+    throw new ScaffoldError('drop-column of a NOT NULL column needs --default EXPR: what inserts of the next application version, which no longer write the column, store while it still exists.');
+  }
   if (r.columns?.some((c) => c.name === (r.key ?? 'id'))) throw new ScaffoldError(`The key ${r.key ?? 'id'} stays in both tables; list only the columns that move.`);
   if (r.kind !== 'rename-table' && r.column === (r.key ?? 'id') && r.kind !== 'set-not-null') throw new ScaffoldError(`${r.column} is the key the backfill walks (--key); pick another key for this change.`);
   return r;
@@ -849,7 +891,7 @@ function pruneUnusedIgnores(outputs: ScaffoldOutput[], unused: Set<string>): voi
       for (const line of lines) {
         const key = `${file.path}:${offset}`;
         offset += line.length + 1;
-        if (/^-- zdm-ignore(-file)? [a-z0-9-]+ -- /.test(line) && unused.has(key)) continue;
+        if (/^(--rollback )?-- zdm-ignore(-file)? [a-z0-9-]+ -- /.test(line) && unused.has(key)) continue;
         kept.push(line);
       }
       file.text = kept.join('\n');

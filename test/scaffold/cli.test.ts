@@ -1,0 +1,114 @@
+// `zdm new` and `zdm trio` end to end: the built CLI in temporary projects.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { zdm } from '../helpers/cli';
+
+const temps: string[] = [];
+after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function project(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-scaffold-cli-'));
+  temps.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+describe('zdm new', () => {
+  it('creates the next dbmate migration in db/migrations and prints its path', () => {
+    const dir = project({ 'db/migrations/20200101000000_init.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n' });
+    const r = zdm(['new', 'add users display_name'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const [file] = lines(r.stdout);
+    assert.match(file, /^db\/migrations\/\d{14}_add_users_display_name\.sql$/);
+    assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), '-- migrate:up\n\n\n-- migrate:down\n\n');
+  });
+
+  it('follows the folder: goose sequence numbers, --no-transaction', () => {
+    const dir = project({ 'migrations/00007_init.sql': '-- +goose Up\nSELECT 1;\n' });
+    const r = zdm(['new', 'index', 'orders', 'on', 'user_id', '--no-transaction'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), ['migrations/00008_index_orders_on_user_id.sql']);
+    assert.match(fs.readFileSync(path.join(dir, 'migrations/00008_index_orders_on_user_id.sql'), 'utf8'), /^-- \+goose NO TRANSACTION\n-- \+goose Up\n/);
+  });
+
+  it('--dir and --format choose the folder and the layout', () => {
+    const dir = project({});
+    const r = zdm(['new', 'create orders', '--dir', 'sql', '--format', 'golang-migrate'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(lines(r.stdout).length, 2);
+    assert.match(r.stdout, /^sql\/\d{14}_create_orders\.up\.sql\nsql\/\d{14}_create_orders\.down\.sql\n$/);
+  });
+
+  it('refuses a name that does not describe the change (exit 2)', () => {
+    const dir = project({});
+    for (const name of ['update', 'migration_47', '']) {
+      const r = zdm(['new', ...(name ? [name] : [])], dir);
+      assert.equal(r.code, 2, name);
+      assert.match(r.stderr, /^zdm new: .*name it after the change/);
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'db')), false, 'nothing was created');
+  });
+
+  it('never overwrites: a sqitch change that exists is refused', () => {
+    const dir = project({ 'sqitch.plan': '%project=shop\n' });
+    assert.equal(zdm(['new', 'create orders'], dir).code, 0);
+    const plan = fs.readFileSync(path.join(dir, 'sqitch.plan'), 'utf8');
+    assert.match(plan, /^%project=shop\ncreate_orders \S+Z zdm <zdm@localhost> # create orders\n$/);
+    const again = zdm(['new', 'create orders'], dir);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /already has a change named "create_orders"/);
+    assert.equal(fs.readFileSync(path.join(dir, 'sqitch.plan'), 'utf8'), plan);
+  });
+});
+
+describe('zdm trio', () => {
+  it('creates the three migrations, which lint without errors', () => {
+    const dir = project({ '.zdm.json': '{ "lockTimeout": "3s" }', 'db/migrations/20200101000000_init.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n' });
+    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text', '--not-null', '--batch-size', '250'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const files = lines(r.stdout);
+    assert.equal(files.length, 3);
+    files.forEach((f, i) => assert.match(f, new RegExp(`^db/migrations/\\d{14}_rename_users_name_to_full_name_${i + 1}_(expand|backfill|contract)\\.sql$`)));
+    assert.match(fs.readFileSync(path.join(dir, files[0]), 'utf8'), /SET lock_timeout = '3s';/);
+    assert.match(fs.readFileSync(path.join(dir, files[1]), 'utf8'), /zdm_batch_size constant integer := 250;/);
+    const lint = zdm(['lint', '--format', 'json', 'db/migrations'], dir);
+    assert.equal(lint.code, 0, lint.stdout);
+    assert.deepEqual(JSON.parse(lint.stdout).filter((f: { severity: string }) => f.severity === 'error'), []);
+  });
+
+  it('split-table reads name:type lists (commas inside types included)', () => {
+    const dir = project({});
+    const r = zdm(['trio', 'split-table', 'shop.orders', '--to', 'order_totals', '--columns', 'total:numeric(12,2),currency:char(3)', '--format', 'goose', '--dir', 'migrations'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const contract = fs.readFileSync(path.join(dir, lines(r.stdout)[2]), 'utf8');
+    assert.match(contract, /ALTER TABLE shop\.orders ADD COLUMN total numeric\(12,2\), ADD COLUMN currency char\(3\);/);
+  });
+
+  it('says what a change needs (exit 2), and lists the changes in --help', () => {
+    const dir = project({});
+    const missing = zdm(['trio', 'rename-column', 'users.name'], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /zdm trio: zdm trio rename-column needs the new column name \(--to\)/);
+    const unknown = zdm(['trio', 'rename-everything', 'users.name'], dir);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown change "rename-everything"; use one of rename-column, change-type/);
+    const noColumn = zdm(['trio', 'drop-column', 'users', '--type', 'text'], dir);
+    assert.equal(noColumn.code, 2);
+    assert.match(noColumn.stderr, /needs a table and a column/);
+    const help = zdm(['trio', '--help'], dir);
+    assert.equal(help.code, 0);
+    for (const kind of ['rename-column', 'change-type', 'add-not-null-column', 'set-not-null', 'rename-table', 'split-table', 'drop-column']) assert.match(help.stdout, new RegExp(`\\n  ${kind} `));
+    assert.equal(fs.readdirSync(dir).length, 0, 'nothing was created');
+  });
+});

@@ -8,7 +8,7 @@ import { lintExample, renderFindings } from './lint';
 export function renderAllRuleDocs(): Map<string, string> {
   const out = new Map<string, string>();
   for (const rule of registry) {
-    const invalid = rule.docs.invalid.map((example) => ({ example, output: renderFindings(lintExample(example), rule.id) }));
+    const invalid = rule.docs.invalid.map((example) => ({ example, output: renderFindings(lintExample(example, rule), rule.id) }));
     const valid = rule.docs.valid.map((example) => ({ example, output: '' }));
     out.set(`${rule.id}.md`, renderRuleDoc(rule, invalid, valid));
   }

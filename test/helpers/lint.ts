@@ -6,7 +6,7 @@ import { createMemoryHost } from '../../server/src/engine/host';
 import { lintText } from '../../server/src/engine/lint';
 import type { FormatId, LintResult } from '../../server/src/engine/model';
 import { toFileReport } from '../../server/src/engine/report';
-import type { DocExample } from '../../server/src/engine/rules/types';
+import type { DocExample, Rule } from '../../server/src/engine/rules/types';
 import { renderText } from '../../server/src/cli/reporters';
 
 export { initParser } from '../../server/src/engine/sql/parser';
@@ -50,10 +50,14 @@ function defaultName(format: FormatId | undefined): string {
   }
 }
 
-/** Lints a rule's docs example: without a format, a path or markers, the SQL is one plain migration. */
-export function lintExample(example: DocExample): LintResult {
+/**
+ * Lints a rule's docs example: without a format, a path or markers, the SQL is one plain migration.
+ * An opt-in rule (default level `off`) is switched on for its own examples.
+ */
+export function lintExample(example: DocExample, rule?: Rule): LintResult {
   const format = example.format ?? (example.path === undefined && !/^--\s*migrate:/m.test(example.sql) ? 'plain' : undefined);
-  return lintSql(example.sql, { path: example.path, format, pgVersion: example.pgVersion, files: example.files });
+  const config: Partial<ZdmConfig> | undefined = rule?.defaultLevel === 'off' ? { rules: { [rule.id]: { level: 'info', options: {} } } } : undefined;
+  return lintSql(example.sql, { path: example.path, format, pgVersion: example.pgVersion, files: example.files, config });
 }
 
 /** The findings as the CLI's text output shows them (no colour, paths relative to the virtual root). */

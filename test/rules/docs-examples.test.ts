@@ -17,7 +17,7 @@ describe('rule documentation examples', () => {
       });
       rule.docs.invalid.forEach((example, i) => {
         it(`invalid example ${i + 1} yields exactly one ${rule.id}`, () => {
-          const result = lintExample(example);
+          const result = lintExample(example, rule);
           assert.deepEqual(result.ruleFailures, []);
           const own = result.findings.filter((f) => f.rule === rule.id);
           assert.equal(own.length, 1, `expected one ${rule.id}, got:\n${renderFindings(result)}`);
@@ -25,7 +25,7 @@ describe('rule documentation examples', () => {
       });
       rule.docs.valid.forEach((example, i) => {
         it(`valid example ${i + 1} yields no ${rule.id}`, () => {
-          const result = lintExample(example);
+          const result = lintExample(example, rule);
           assert.deepEqual(result.ruleFailures, []);
           const own = result.findings.filter((f) => f.rule === rule.id);
           assert.equal(own.length, 0, `expected no ${rule.id}, got:\n${renderFindings(result, rule.id)}`);

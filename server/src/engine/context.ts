@@ -2,9 +2,15 @@
 // transaction (and why), the lock_timeout / statement_timeout in force, and the relations created
 // earlier in the same section (a table created in this migration is empty: no CONCURRENTLY needed).
 
+import * as path from 'node:path';
 import { parseDuration } from './config/config';
-import type { Section, Statement } from './model';
+import { describeMigration } from './formats/index';
+import type { ProjectHost } from './host';
+import type { AstNode, MigrationDocument, Section, SectionKind, Statement } from './model';
 import { bodyOf, constantOf, namesOf, relationOf, sameRelation, type RelationRef } from './sql/ast';
+import { contains, sameObject, schemaChanges, type ObjectKey, type SchemaChange } from './sql/classify';
+import { parseStatement } from './sql/parser';
+import { splitStatements } from './sql/split';
 
 export interface TimeoutSetting {
   /** As written ('5s', '5000'). */
@@ -139,4 +145,181 @@ export function createdRelations(s: Statement): RelationRef[] {
     if (r) out.push(r);
   }
   return out;
+}
+
+// ── The other half of a migration, and objects across statements ──────────────────────────────────
+// Rules about breaking changes and about down migrations need to know what the migration's other
+// half does: a DROP in a down section that removes what the up created is the down's job. For
+// single-file formats the other half is the file's other section(s); for split formats (.down.sql,
+// diesel down.sql, Flyway U scripts, sqitch revert/) it is the companion file, read through the host
+// and parsed with the engine's own splitter and parser.
+
+/** A schema change of the other half, in statement order. */
+export interface CounterpartChange {
+  change: SchemaChange;
+  /** Position of its statement in the other half. */
+  order: number;
+}
+
+export interface Counterpart {
+  kind: SectionKind;
+  /** The sections of this file that form the other half (single-file formats). */
+  sections: Section[];
+  /** The companion file, for split formats. */
+  path?: string;
+  /** The companion's text, for fixes that edit it. */
+  text?: string;
+  /** Number of statements in the other half. */
+  statementCount: number;
+  /** The parsed statements of the other half, in order (undefined where a statement did not parse). */
+  nodes: (AstNode | undefined)[];
+  changes: CounterpartChange[];
+  /** The other half says on purpose that it does nothing (Liquibase `--rollback not required`). */
+  declaredEmpty: boolean;
+}
+
+const counterpartMemo = new WeakMap<MigrationDocument, Map<Section, Counterpart | undefined>>();
+
+/**
+ * The other half of the migration that `section` belongs to: for an up section its down, for a down
+ * section its up. Undefined when the other half does not exist (or cannot be read).
+ */
+export function counterpartOf(document: MigrationDocument, statements: readonly Statement[], host: ProjectHost, section: Section): Counterpart | undefined {
+  let memo = counterpartMemo.get(document);
+  if (!memo) counterpartMemo.set(document, (memo = new Map()));
+  if (memo.has(section)) return memo.get(section);
+  const result = computeCounterpart(document, statements, host, section);
+  memo.set(section, result);
+  return result;
+}
+
+function computeCounterpart(document: MigrationDocument, statements: readonly Statement[], host: ProjectHost, section: Section): Counterpart | undefined {
+  const wanted: SectionKind = section.kind === 'up' ? 'down' : 'up';
+  const own = document.sections.filter((s) => s.kind === wanted && s.label === section.label);
+  if (own.length > 0) {
+    const list = statements.filter((s) => own.includes(s.section));
+    const changes: CounterpartChange[] = [];
+    list.forEach((s, order) => {
+      for (const change of schemaChanges(s.node)) changes.push({ change, order });
+    });
+    return { kind: wanted, sections: own, statementCount: list.length, nodes: list.map((s) => s.node), changes, declaredEmpty: own.some((s) => s.declaredEmpty === true) };
+  }
+  if (!document.companionPath || !document.companionExists || document.role !== section.kind) return undefined;
+  const text = host.readFile(document.companionPath);
+  if (text === undefined) return undefined;
+  const nodes = parseFile(document.companionPath, text, host, document, wanted);
+  // Ory's pop migrations split one change into numbered parts (a 14-digit timestamp, then a 6-digit
+  // part number) whose downs are shifted against their ups: judge a part's down against all the ups
+  // of its group.
+  for (const part of popGroupParts(document, host, wanted)) {
+    const partText = host.readFile(part);
+    if (partText !== undefined) nodes.push(...parseFile(part, partText, host, document, wanted));
+  }
+  const changes: CounterpartChange[] = [];
+  nodes.forEach((node, order) => {
+    for (const change of schemaChanges(node)) changes.push({ change, order });
+  });
+  return { kind: wanted, sections: [], path: document.companionPath, text, statementCount: nodes.length, nodes, changes, declaredEmpty: false };
+}
+
+/** Parses another migration file of the same format, returning the nodes of its `kind` sections. */
+function parseFile(filePath: string, text: string, host: ProjectHost, like: MigrationDocument, kind: SectionKind): (AstNode | undefined)[] {
+  const other = describeMigration(filePath, text, host, { format: like.format });
+  const nodes: (AstNode | undefined)[] = [];
+  for (const s of other.sections) {
+    if (s.kind !== kind) continue;
+    for (const raw of splitStatements(s.source, s.span.start, s.span.end).statements) {
+      nodes.push(raw.unterminated ? undefined : parseStatement(s.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+    }
+  }
+  return nodes;
+}
+
+const POP_PART = /^(\d{14})(\d{6})_(.+?)(\.[a-z0-9]+)?\.(up|down)\.sql$/i;
+
+/** The other parts of an Ory pop multi-part migration (same timestamp, description and dialect), of the given direction, excluding the companion. */
+function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
+  if (document.format !== 'golang-migrate') return [];
+  const own = POP_PART.exec(path.basename(document.path));
+  if (!own) return [];
+  const dir = path.dirname(document.path);
+  const out: string[] = [];
+  for (const name of (host.readDirectory(dir) ?? []).sort()) {
+    const m = POP_PART.exec(name);
+    if (!m || m[1] !== own[1] || m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== kind) continue;
+    const file = path.join(dir, name);
+    if (file !== document.companionPath) out.push(file);
+  }
+  return out;
+}
+
+/** True when the other half creates `key` (or something that holds it: its table, its schema), replaces it, or renames something to it. */
+export function counterpartCreates(counterpart: Counterpart | undefined, key: ObjectKey): boolean {
+  if (!counterpart) return false;
+  return counterpart.changes.some(({ change }) => (change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') && (sameObject(change, key) || contains(change, key)));
+}
+
+/** True when the other half removes `key`: drops it or what holds it, or renames it away. A CASCADE drop may remove anything that depends on what it drops. */
+export function counterpartRemoves(counterpart: Counterpart | undefined, key: ObjectKey): boolean {
+  if (!counterpart) return false;
+  return counterpart.changes.some(({ change }) => (change.action === 'drop' || change.action === 'rename-from') && (sameObject(change, key) || contains(change, key)));
+}
+
+/**
+ * True when a statement before `before` in its section creates `key` (or its table or schema),
+ * replaces it (CREATE OR REPLACE: a helper defined for this migration), or renames something to it.
+ */
+export function createdEarlierInSection(statements: readonly Statement[], before: Statement, key: ObjectKey): boolean {
+  for (const s of statements) {
+    if (s.section !== before.section || s.index >= before.index) continue;
+    for (const change of schemaChanges(s.node)) {
+      if ((change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') && (sameObject(change, key) || contains(change, key))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * True when a statement after `after` in its section brings `key` back: creates, replaces or renames
+ * something to it. With `renameOnly`, only a rename counts (a table or column re-created empty has
+ * lost its data; one renamed into place kept it).
+ */
+export function recreatedLaterInSection(statements: readonly Statement[], after: Statement, key: ObjectKey, options: { renameOnly?: boolean } = {}): boolean {
+  for (const s of statements) {
+    if (s.section !== after.section || s.index <= after.index) continue;
+    for (const change of schemaChanges(s.node)) {
+      const brings = options.renameOnly ? change.action === 'rename-to' : change.action === 'create' || change.action === 'replace' || change.action === 'rename-to';
+      if (brings && (sameObject(change, key) || contains(change, key))) return true;
+    }
+  }
+  return false;
+}
+
+export interface RemovalContext {
+  document: MigrationDocument;
+  statements: readonly Statement[];
+  host: ProjectHost;
+}
+
+/**
+ * Whether a removal (drop, rename) of `key` by `statement` is part of the migration's own bookkeeping
+ * rather than a change to something the running application uses: the object was created earlier in
+ * the same section, it is brought back later in the same section (for data-bearing objects only by a
+ * rename: the swap pattern), or the statement sits in a down section and undoes what the up created.
+ */
+export function removalIsOwnBusiness(context: RemovalContext, statement: Statement, key: ObjectKey, options: { dataBearing?: boolean } = {}): boolean {
+  const { document, statements, host } = context;
+  if (createdEarlierInSection(statements, statement, key)) return true;
+  if (recreatedLaterInSection(statements, statement, key, { renameOnly: options.dataBearing })) return true;
+  if (recreatedLaterInStatement(statement, key, { renameOnly: options.dataBearing })) return true;
+  if (statement.section.kind === 'down' && counterpartCreates(counterpartOf(document, statements, host, statement.section), key)) return true;
+  return false;
+}
+
+/** True when a statement that removes `key` brings it back itself, in a later clause (`DROP DEFAULT, TYPE ..., SET DEFAULT ...`). */
+export function recreatedLaterInStatement(statement: Statement, key: ObjectKey, options: { renameOnly?: boolean } = {}): boolean {
+  const changes = schemaChanges(statement.node);
+  const removal = changes.findIndex((c) => (c.action === 'drop' || c.action === 'rename-from') && sameObject(c, key));
+  if (removal === -1) return false;
+  return changes.slice(removal + 1).some((c) => (options.renameOnly ? c.action === 'rename-to' : c.action === 'create' || c.action === 'replace' || c.action === 'rename-to') && sameObject(c, key));
 }

@@ -114,3 +114,139 @@ export function walk(node: unknown, visit: (kind: string, body: any) => void | f
     }
   }
 }
+
+/** A named database object as a statement names it (a function, a type, a schema, a trigger on a table). */
+export interface ObjectRef {
+  schema?: string;
+  name: string;
+  /** The table, for objects that live on one (triggers, policies, rules). */
+  table?: RelationRef;
+  display: string;
+}
+
+/** Reads a qualified name list (`[schema, name]`) as an object reference. */
+export function objectFromNames(parts: string[]): ObjectRef | undefined {
+  if (parts.length === 0) return undefined;
+  const name = parts[parts.length - 1];
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  return { schema, name, display: schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name) };
+}
+
+/**
+ * The objects a DROP statement names, whatever their shape in the tree: relation names (tables,
+ * views, indexes), per-table objects (`DROP TRIGGER t ON tbl`: the table comes first), plain names
+ * (schemas, extensions), type names (types, domains) and functions with their arguments.
+ */
+export function dropTargets(drop: any): ObjectRef[] {
+  const perTable = drop?.removeType === 'OBJECT_TRIGGER' || drop?.removeType === 'OBJECT_POLICY' || drop?.removeType === 'OBJECT_RULE';
+  const out: ObjectRef[] = [];
+  for (const o of drop?.objects ?? []) {
+    let ref: ObjectRef | undefined;
+    if (o.List) {
+      const parts = namesOf(o.List.items);
+      if (perTable && parts.length >= 2) {
+        const table = relationFromNames(o.List.items.slice(0, -1));
+        const name = parts[parts.length - 1];
+        ref = { name, table, display: `${quoteIdent(name)} on ${table?.display ?? '?'}` };
+      } else ref = objectFromNames(parts);
+    } else if (o.String) ref = objectFromNames([o.String.sval ?? '']);
+    else if (o.TypeName) ref = objectFromNames(namesOf(o.TypeName.names));
+    else if (o.ObjectWithArgs) ref = objectFromNames(namesOf(o.ObjectWithArgs.objname));
+    if (ref && ref.name !== '') out.push(ref);
+  }
+  return out;
+}
+
+/** Column definitions a statement adds: CREATE TABLE columns and ALTER TABLE ... ADD COLUMN. */
+export function addedColumns(node: AstNode | undefined): { table?: RelationRef; column: any; newTable: boolean }[] {
+  const out: { table?: RelationRef; column: any; newTable: boolean }[] = [];
+  const create = bodyOf(node, 'CreateStmt');
+  if (create) {
+    const table = relationOf(create.relation);
+    for (const e of create.tableElts ?? []) if (e.ColumnDef) out.push({ table, column: e.ColumnDef, newTable: true });
+  }
+  const alter = bodyOf(node, 'AlterTableStmt');
+  if (alter && (alter.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE') {
+    const table = relationOf(alter.relation);
+    for (const c of alter.cmds ?? []) {
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) out.push({ table, column: cmd.def.ColumnDef, newTable: false });
+    }
+  }
+  return out;
+}
+
+/** Column types a statement writes: added columns and ALTER COLUMN ... TYPE targets, with the type node. */
+export function columnTypes(node: AstNode | undefined): { table?: RelationRef; column: string; typeName: any; constraints: any[]; newTable: boolean; altered: boolean }[] {
+  const out: { table?: RelationRef; column: string; typeName: any; constraints: any[]; newTable: boolean; altered: boolean }[] = [];
+  for (const a of addedColumns(node)) {
+    if (a.column.typeName) out.push({ table: a.table, column: a.column.colname ?? '', typeName: a.column.typeName, constraints: (a.column.constraints ?? []).map((c: any) => c.Constraint).filter(Boolean), newTable: a.newTable, altered: false });
+  }
+  const alter = bodyOf(node, 'AlterTableStmt');
+  if (alter && (alter.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE') {
+    const table = relationOf(alter.relation);
+    for (const c of alter.cmds ?? []) {
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AlterColumnType' && cmd.def?.ColumnDef?.typeName) out.push({ table, column: cmd.name ?? '', typeName: cmd.def.ColumnDef.typeName, constraints: [], newTable: false, altered: true });
+    }
+  }
+  return out;
+}
+
+/**
+ * A WHERE clause that holds for every row: absent, `true`, `1 = 1`, `'a' = 'a'`, `NOT false`, or an
+ * AND/OR of such. Anything that reads a column is not provably true.
+ */
+export function alwaysTrue(where: any): boolean {
+  if (where === undefined || where === null) return true;
+  return truthOf(where) === true;
+}
+
+function truthOf(expr: any): boolean | undefined {
+  if (!expr || typeof expr !== 'object') return undefined;
+  if (expr.A_Const) {
+    if (expr.A_Const.boolval !== undefined) return expr.A_Const.boolval.boolval === true;
+    return undefined;
+  }
+  if (expr.TypeCast) return truthOf(expr.TypeCast.arg);
+  if (expr.BoolExpr) {
+    const values = (expr.BoolExpr.args ?? []).map(truthOf);
+    if (expr.BoolExpr.boolop === 'NOT_EXPR') return values[0] === undefined ? undefined : !values[0];
+    if (expr.BoolExpr.boolop === 'AND_EXPR') return values.includes(false) ? false : values.every((v: boolean | undefined) => v === true) ? true : undefined;
+    if (expr.BoolExpr.boolop === 'OR_EXPR') return values.includes(true) ? true : values.every((v: boolean | undefined) => v === false) ? false : undefined;
+  }
+  if (expr.A_Expr && expr.A_Expr.kind === 'AEXPR_OP') {
+    const op = stringOf(expr.A_Expr.name?.[0]);
+    const l = constantOf(expr.A_Expr.lexpr);
+    const r = constantOf(expr.A_Expr.rexpr);
+    if (l === undefined || r === undefined) return undefined;
+    if (op === '=') return l === r;
+    if (op === '<>' || op === '!=') return l !== r;
+  }
+  return undefined;
+}
+
+/** Column names an expression reads (`a`, `t.a` -> `a`). */
+export function columnsReadBy(expr: unknown): string[] {
+  const out = new Set<string>();
+  walk(expr, (kind, body) => {
+    if (kind === 'ColumnRef') {
+      const fields = namesOf(body.fields);
+      if (fields.length > 0) out.add(fields[fields.length - 1]);
+    }
+  });
+  return [...out];
+}
+
+/** Function names an expression calls, lower-cased, without schema. */
+export function functionsCalledBy(expr: unknown): string[] {
+  const out = new Set<string>();
+  walk(expr, (kind, body) => {
+    if (kind === 'FuncCall') {
+      const parts = namesOf(body.funcname);
+      if (parts.length > 0) out.add(parts[parts.length - 1].toLowerCase());
+    }
+    if (kind === 'SQLValueFunction') out.add(String(body.op ?? '').toLowerCase());
+  });
+  return [...out];
+}

@@ -2,7 +2,7 @@
 // its nodes, so keywords (INDEX, CONCURRENTLY, NOT VALID) are found in the token stream.
 
 import type { Span, Statement } from '../model';
-import { isComment, lex, type Token } from './lexer';
+import { identifierOf, isComment, lex, wordOf, type Token } from './lexer';
 
 const cache = new WeakMap<Statement, Token[]>();
 
@@ -91,4 +91,98 @@ export function clauseEnd(statement: Statement, offset: number): number {
     end = t.end;
   }
   return end;
+}
+
+/**
+ * Span of a clause written `<lead words> [filler words...] <name>`, e.g. `DROP COLUMN IF EXISTS email`
+ * with lead `['drop']`, fillers `['column', 'if', 'exists']` and name `email`. The name is compared
+ * as PostgreSQL folds it (unquoted words lower-cased, quoted identifiers as written). Without a name
+ * the span covers the lead words only.
+ */
+export function findClause(statement: Statement, lead: string[], name?: string, fillers: string[] = [], from = statement.span.start): Span | undefined {
+  const tokens = statementTokens(statement);
+  const source = statement.section.source;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i].start < from) continue;
+    let j = i;
+    let ok = true;
+    for (const word of lead) {
+      const t = tokens[j];
+      if (!t || t.kind !== 'word' || wordOf(source, t) !== word) {
+        ok = false;
+        break;
+      }
+      j++;
+    }
+    if (!ok) continue;
+    if (name === undefined) return { start: tokens[i].start, end: tokens[j - 1].end };
+    while (j < tokens.length && tokens[j].kind === 'word' && fillers.includes(wordOf(source, tokens[j])) && identifierOf(source, tokens[j]) !== name) j++;
+    // A qualified name: skip `schema .` parts.
+    while (j + 2 < tokens.length && source.slice(tokens[j + 1].start, tokens[j + 1].end) === '.' && identifierOf(source, tokens[j]) !== name) j += 2;
+    const t = tokens[j];
+    if (t && identifierOf(source, t) === name) return { start: tokens[i].start, end: t.end };
+  }
+  return undefined;
+}
+
+/** Span of the first identifier token naming `name` (as PostgreSQL folds it), at or after `from`. */
+export function findIdentifier(statement: Statement, name: string, from = statement.span.start): Span | undefined {
+  const source = statement.section.source;
+  for (const t of statementTokens(statement)) {
+    if (t.start < from) continue;
+    if ((t.kind === 'word' || t.kind === 'quoted-ident') && identifierOf(source, t) === name) return { start: t.start, end: t.end };
+  }
+  return undefined;
+}
+
+/** Index of the token ending at or before `offset` (the last token that starts before it). */
+export function tokenIndexBefore(statement: Statement, offset: number): number {
+  const tokens = statementTokens(statement);
+  let found = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i].start < offset) found = i;
+    else break;
+  }
+  return found;
+}
+
+/**
+ * The span of a type name written at file offset `start` (where the tree's TypeName location points):
+ * multi-word names (`character varying`, `double precision`, `timestamp with time zone`), a schema
+ * prefix, and a modifier list `(n[, m])`. Array brackets are not included.
+ */
+export function typeSpan(statement: Statement, start: number): Span {
+  const tokens = statementTokens(statement);
+  const source = statement.section.source;
+  let i = tokenIndexAt(statement, start);
+  if (i < 0 || i >= tokens.length) return { start, end: start };
+  const text = (k: number) => (tokens[k] ? source.slice(tokens[k].start, tokens[k].end) : '');
+  const word = (k: number) => (tokens[k] && tokens[k].kind === 'word' ? wordOf(source, tokens[k]) : '');
+  const first = i;
+  // schema-qualified: pg_catalog.int4
+  while (text(i + 1) === '.' && tokens[i + 2]) i += 2;
+  const head = word(i);
+  const continuations: Record<string, string[]> = {
+    character: ['varying'],
+    char: ['varying'],
+    national: ['character', 'char', 'varying'],
+    double: ['precision'],
+    bit: ['varying'],
+  };
+  while (continuations[word(i)]?.includes(word(i + 1))) i++;
+  let end = tokens[i].end;
+  let k = i + 1;
+  if (text(k) === '(') {
+    let depth = 0;
+    for (; k < tokens.length; k++) {
+      if (text(k) === '(') depth++;
+      else if (text(k) === ')' && --depth === 0) break;
+    }
+    if (k < tokens.length) {
+      end = tokens[k].end;
+      k++;
+    }
+  }
+  if ((head === 'timestamp' || head === 'time') && (word(k) === 'with' || word(k) === 'without') && word(k + 1) === 'time' && word(k + 2) === 'zone') end = tokens[k + 2].end;
+  return { start: tokens[first].start, end };
 }

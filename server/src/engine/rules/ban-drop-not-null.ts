@@ -1,0 +1,39 @@
+import { removalIsOwnBusiness } from '../context';
+import { bodyOf, relationOf } from '../sql/ast';
+import { clauseEnd, findClause, headSpan } from '../sql/tokens';
+import type { Rule } from './types';
+
+export const banDropNotNull: Rule = {
+  id: 'ban-drop-not-null',
+  family: 'breaking',
+  summary: 'ALTER COLUMN ... DROP NOT NULL on an existing column',
+  defaultLevel: 'warning',
+  sameAs: ['squawk: ban-drop-not-null', 'postgres-language-server: ban-drop-not-null', 'pgfence: drop-not-null'],
+  docs: {
+    why: "Code of the running application version may rely on the column never being NULL (non-optional fields in its models, arithmetic, joins); once new writers store NULLs there, that code fails on the rows they write. Relaxing NOT NULL is also a step of removing a column, in which case make sure readers already treat it as optional.\n\nNot flagged: a column added or made NOT NULL earlier in the same migration, and a down that drops the NOT NULL its up set.",
+    instead: 'Deploy readers that handle NULL first, then drop the constraint.',
+    invalid: [{ sql: '-- migrate:up\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n' }],
+    valid: [{ sql: '-- migrate:up\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n', note: 'The down drops the NOT NULL its up set.' }],
+  },
+  check(context) {
+    for (const s of context.statements) {
+      const alter = bodyOf(s.node, 'AlterTableStmt');
+      if (!alter) continue;
+      const table = relationOf(alter.relation);
+      if (!table) continue;
+      for (const c of alter.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        if (cmd?.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
+        if (removalIsOwnBusiness(context, s, { kind: 'not-null', name: cmd.name, table })) continue;
+        if (removalIsOwnBusiness(context, s, { kind: 'column', name: cmd.name, table }, { dataBearing: true })) continue;
+        const clause = findClause(s, ['alter'], cmd.name, ['column']);
+        context.report({
+          statement: s,
+          span: clause ? { start: clause.start, end: clauseEnd(s, clause.start) } : headSpan(s),
+          message: `Dropping NOT NULL on ${table.display}.${cmd.name} lets NULLs in where the running application's code may assume there are none.`,
+          help: 'Deploy readers that handle NULL in this column first, then relax the constraint.',
+        });
+      }
+    }
+  },
+};

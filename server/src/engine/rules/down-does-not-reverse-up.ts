@@ -1,0 +1,232 @@
+import { counterpartOf, type Counterpart } from '../context';
+import type { Section, Statement, TextEdit } from '../model';
+import { quoteIdent } from '../sql/ast';
+import { contains, netEffects, sameObject, schemaChanges, type ObjectKind, type SchemaChange } from '../sql/classify';
+import { headSpan } from '../sql/tokens';
+import type { FixSpec, Rule, RuleContext } from './types';
+
+/** Kinds whose creation a down must undo. Extensions are shared infrastructure (usually CREATE EXTENSION IF NOT EXISTS) and are left alone. */
+const TRACKED: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['table', 'view', 'matview', 'index', 'sequence', 'column', 'function', 'type', 'trigger', 'schema', 'constraint', 'policy', 'not-null']);
+/** Kinds reported by irreversible-down when a down removes them without the up having created them. */
+const DATA_BEARING: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['table', 'column', 'schema']);
+/** Kinds a CASCADE drop may take with it without naming them. */
+const DEPENDENTS: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['view', 'matview', 'function', 'trigger', 'index', 'constraint', 'policy']);
+
+const KIND_LABEL: Record<ObjectKind, string> = {
+  table: 'table',
+  view: 'view',
+  matview: 'materialized view',
+  index: 'index',
+  sequence: 'sequence',
+  column: 'column',
+  function: 'function',
+  type: 'type',
+  trigger: 'trigger',
+  schema: 'schema',
+  constraint: 'constraint',
+  policy: 'policy',
+  extension: 'extension',
+  default: 'default of',
+  'not-null': 'NOT NULL on',
+};
+
+export const downDoesNotReverseUp: Rule = {
+  id: 'down-does-not-reverse-up',
+  family: 'files',
+  summary: 'The down does not undo what the up did: objects the up creates survive the down, or objects it drops are not restored',
+  defaultLevel: 'warning',
+  fixable: true,
+  docs: {
+    why: "A rollback is only a rollback if it puts the schema back: a table or index the up created and the down leaves behind makes the next `up` fail (`already exists`), and an object the up dropped that the down does not re-create leaves the previous application version, the one you are rolling back to, without it. The same goes for a down that drops something the up never created: it removes what the previous version needs.\n\nThe rule compares what the up and the down do to each object, all told (an object dropped and re-created is replaced, not removed), including for split formats where the down is another file (golang-migrate `.down.sql`, diesel `down.sql`, Flyway `U` scripts, sqitch `revert/`). Objects inside a dropped table or schema, and objects a CASCADE drop may take along, count as removed.",
+    instead: 'Make the down the exact inverse of the up, statement by statement in reverse order. The fix adds the missing DROP statements to the down.',
+    invalid: [
+      { sql: '-- migrate:up\nCREATE TABLE tag (id bigint PRIMARY KEY, name text);\nCREATE INDEX tag_name_idx ON tag (name);\nALTER TABLE post ADD COLUMN tag_id bigint;\n\n-- migrate:down\nDROP TABLE tag;\n', note: 'The column added to `post` survives the down.' },
+      { sql: 'DROP INDEX post_title_idx;\n', path: '000007_drop_title_index.up.sql', files: { '000007_drop_title_index.down.sql': 'SELECT 1;\n' }, note: 'golang-migrate: the index the up drops is not re-created by the .down.sql.' },
+    ],
+    valid: [
+      { sql: '-- migrate:up\nCREATE TABLE tag (id bigint PRIMARY KEY, name text);\nCREATE INDEX tag_name_idx ON tag (name);\nALTER TABLE post ADD COLUMN tag_id bigint;\n\n-- migrate:down\nALTER TABLE post DROP COLUMN tag_id;\nDROP TABLE tag;\n', note: 'The index goes with its table.' },
+      { sql: '-- migrate:up\nDROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id, title FROM post;\n\n-- migrate:down\nDROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id FROM post;\n', note: 'A view replaced in both directions.' },
+    ],
+  },
+  check(context) {
+    for (const section of context.document.sections) {
+      if (section.kind !== 'up') continue;
+      const down = counterpartOf(context.document, context.statements, context.host, section);
+      if (!down || down.statementCount === 0 || down.declaredEmpty) continue;
+      checkUp(context, section, down);
+    }
+    for (const section of context.document.sections) {
+      if (section.kind !== 'down') continue;
+      const up = counterpartOf(context.document, context.statements, context.host, section);
+      if (!up || up.statementCount === 0) continue;
+      checkDown(context, section, up);
+    }
+  },
+};
+
+function ownChanges(context: RuleContext, section: Section): { change: SchemaChange; ref: Statement }[] {
+  const items: { change: SchemaChange; ref: Statement }[] = [];
+  for (const s of context.facts.sectionStatements(section)) for (const change of schemaChanges(s.node)) items.push({ change, ref: s });
+  return items;
+}
+
+/**
+ * Tables known under two names in this migration (one side renames `a` to `b`, the other back): objects
+ * on either name are the same objects. Returns a function mapping a table name to one representative.
+ */
+function tableAliases(changes: readonly SchemaChange[]): (name: string) => string {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    return root;
+  };
+  for (const c of changes) {
+    if (c.action !== 'rename-from' || c.kind !== 'table' || !c.otherName || c.otherName.includes('.')) continue;
+    const a = find(c.name);
+    const b = find(c.otherName);
+    if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+  }
+  return find;
+}
+
+function canonical(change: SchemaChange, alias: (name: string) => string): SchemaChange {
+  if (!change.table) return change;
+  const name = alias(change.table.name);
+  return name === change.table.name ? change : { ...change, table: { ...change.table, name } };
+}
+
+/** Some change of `others` of one of `actions` on the object, on what holds it, or (for removals) a CASCADE drop that may take it along. */
+function touches(others: readonly SchemaChange[], key: SchemaChange, actions: ReadonlySet<string>): boolean {
+  return others.some((o) => actions.has(o.action) && (sameObject(o, key) || contains(o, key) || (o.action === 'drop' && o.cascade === true && DEPENDENTS.has(key.kind))));
+}
+
+const REMOVALS = new Set(['drop', 'rename-from']);
+const ANY = new Set(['create', 'replace', 'drop', 'rename-from', 'rename-to']);
+/** Objects that live on a table, so a rename of them says nothing about whether the down must drop them. */
+const TABLE_BOUND: ReadonlySet<ObjectKind> = new Set<ObjectKind>(['index', 'sequence', 'constraint', 'trigger', 'policy']);
+
+/** A constraint named the way PostgreSQL names them (`{table}_{column}_...`) after a column the up renames or drops. */
+function namedAfterTouchedColumn(constraint: SchemaChange, up: readonly SchemaChange[]): boolean {
+  if (!constraint.table) return false;
+  return up.some((c) => c.kind === 'column' && (c.action === 'rename-from' || c.action === 'drop') && constraint.name.startsWith(`${constraint.table!.name}_${c.name}_`));
+}
+const CREATIONS = new Set(['create', 'replace', 'rename-to']);
+
+function describe(change: SchemaChange): string {
+  return `${KIND_LABEL[change.kind]} ${change.display}`;
+}
+
+function checkUp(context: RuleContext, section: Section, down: Counterpart): void {
+  const own = ownChanges(context, section);
+  const alias = tableAliases([...own.map((o) => o.change), ...down.changes.map((c) => c.change)]);
+  const up = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
+  const other = down.changes.map((c) => canonical(c.change, alias));
+  const missing = new Map<Statement, { survive: SchemaChange[]; lost: SchemaChange[] }>();
+  const entry = (s: Statement) => {
+    let e = missing.get(s);
+    if (!e) missing.set(s, (e = { survive: [], lost: [] }));
+    return e;
+  };
+  for (const e of up) {
+    // IF [NOT] EXISTS says the object may or may not have been there: the down cannot be held to it.
+    if (!TRACKED.has(e.change.kind) || e.change.conditional) continue;
+    // A renamed index, sequence or constraint lives on a table this file may not show: its fate follows the table.
+    if ((e.change.action === 'rename-to' || e.change.action === 'rename-from') && TABLE_BOUND.has(e.change.kind)) continue;
+    if (e.state === 'created') {
+      // Objects inside something else the up created go with it.
+      if (up.some((c) => c !== e && c.state === 'created' && contains(c.change, e.change))) continue;
+      // The down asserting the same thing (SET NOT NULL again) says it was there before.
+      if (touches(other, e.change, CREATIONS)) continue;
+      // The index of a UNIQUE or PRIMARY KEY constraint that the up only replaced.
+      if (e.change.kind === 'index' && up.some((c) => c.change.kind === 'constraint' && c.state !== 'created' && contains(c.change, e.change))) continue;
+      if (!touches(other, e.change, REMOVALS)) entry(e.ref).survive.push(e.change);
+    } else if (e.state === 'dropped' && e.change.kind !== 'not-null') {
+      if (up.some((c) => c !== e && c.state === 'dropped' && contains(c.change, e.change))) continue;
+      if (!touches(other, e.change, CREATIONS)) entry(e.ref).lost.push(e.change);
+    }
+  }
+  const where = down.path ? down.path.split(/[\\/]/).pop() : 'the down section';
+  for (const [s, { survive, lost }] of missing) {
+    const parts: string[] = [];
+    if (survive.length > 0) parts.push(`${survive.map(describe).join(', ')} ${survive.length > 1 ? 'survive' : 'survives'} the down (${where} never removes ${survive.length > 1 ? 'them' : 'it'})`);
+    if (lost.length > 0) parts.push(`${lost.map(describe).join(', ')} ${lost.length > 1 ? 'are' : 'is'} not re-created by ${where}`);
+    context.report({
+      statement: s,
+      span: headSpan(s),
+      message: `The down does not undo this statement: ${parts.join('; ')}.`,
+      help: survive.length > 0 ? 'Add the inverse statements to the down, in reverse order.' : 'Re-create what this statement drops in the down, as it was before the up.',
+      fixes: survive.length > 0 ? addDropsFix(context, section, down, survive) : [],
+    });
+  }
+}
+
+function checkDown(context: RuleContext, section: Section, up: Counterpart): void {
+  const own = ownChanges(context, section);
+  const alias = tableAliases([...own.map((o) => o.change), ...up.changes.map((c) => c.change)]);
+  const down = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
+  const other = up.changes.map((c) => canonical(c.change, alias));
+  for (const e of down) {
+    if (e.state !== 'dropped' || e.change.action !== 'drop' || e.change.conditional) continue;
+    if (!TRACKED.has(e.change.kind) || DATA_BEARING.has(e.change.kind)) continue;
+    if (down.some((c) => c !== e && c.state === 'dropped' && contains(c.change, e.change))) continue;
+    // The up did something to it or to what holds it (created, replaced, renamed, or dropped it too).
+    if (touches(other, e.change, ANY)) continue;
+    if (e.change.kind === 'constraint' && namedAfterTouchedColumn(e.change, other)) continue;
+    context.report({
+      statement: e.ref,
+      span: headSpan(e.ref),
+      message: `The down removes ${describe(e.change)}, which the up does not create: after a rollback the previous application version finds it gone.`,
+      help: 'Remove only what the up created; restore what it changed to its previous state.',
+    });
+  }
+}
+
+/** Adds DROP statements for what survives, at the start of the down (the reverse of creation order). */
+function addDropsFix(context: RuleContext, section: Section, down: Counterpart, survive: SchemaChange[]): FixSpec[] {
+  const lines = [...survive].reverse().map(dropStatement).filter((x): x is string => x !== undefined);
+  if (lines.length === 0) return [];
+  const text = lines.join('\n') + '\n';
+  let edit: TextEdit;
+  if (down.path && down.text !== undefined) edit = { path: down.path, span: { start: 0, end: 0 }, newText: text };
+  else {
+    const target = down.sections[0];
+    if (!target || target.source !== context.document.text) return [];
+    edit = { span: { start: target.span.start, end: target.span.start }, newText: text };
+  }
+  return [{ title: `Add ${lines.length > 1 ? `${lines.length} statements` : lines[0].replace(/;$/, '')} to the down`, edits: [edit], safe: false }];
+}
+
+function dropStatement(c: SchemaChange): string | undefined {
+  const table = c.table?.display;
+  switch (c.kind) {
+    case 'table':
+      return `DROP TABLE IF EXISTS ${c.display};`;
+    case 'view':
+      return `DROP VIEW IF EXISTS ${c.display};`;
+    case 'matview':
+      return `DROP MATERIALIZED VIEW IF EXISTS ${c.display};`;
+    case 'index':
+      return `DROP INDEX IF EXISTS ${c.schema ? `${quoteIdent(c.schema)}.` : ''}${quoteIdent(c.name)};`;
+    case 'sequence':
+      return `DROP SEQUENCE IF EXISTS ${c.display};`;
+    case 'function':
+      return `DROP FUNCTION IF EXISTS ${c.display};`;
+    case 'type':
+      return `DROP TYPE IF EXISTS ${c.display};`;
+    case 'schema':
+      return `DROP SCHEMA IF EXISTS ${c.display};`;
+    case 'column':
+      return table ? `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${quoteIdent(c.name)};` : undefined;
+    case 'trigger':
+      return table ? `DROP TRIGGER IF EXISTS ${quoteIdent(c.name)} ON ${table};` : undefined;
+    case 'constraint':
+      return table ? `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)};` : undefined;
+    case 'policy':
+      return table ? `DROP POLICY IF EXISTS ${quoteIdent(c.name)} ON ${table};` : undefined;
+    case 'not-null':
+      return table ? `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(c.name)} DROP NOT NULL;` : undefined;
+    default:
+      return undefined;
+  }
+}

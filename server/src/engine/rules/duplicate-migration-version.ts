@@ -1,0 +1,101 @@
+import * as path from 'node:path';
+import { firstLineSpan } from '../formats/common';
+import type { ProjectHost } from '../host';
+import type { MigrationDocument } from '../model';
+import { compareVersions } from '../versions';
+import type { Rule } from './types';
+
+export const duplicateMigrationVersion: Rule = {
+  id: 'duplicate-migration-version',
+  family: 'files',
+  summary: 'Another migration in the same folder has the same version',
+  defaultLevel: 'error',
+  docs: {
+    why: "Migration tools identify a migration by its version. Two files with one version (two branches that each added `0042_...`, or two timestamps generated in the same second) make the tool refuse to run (golang-migrate, goose, Flyway), or record one and silently skip the other (dbmate stores applied versions, so the second file is taken as already applied).",
+    instead: 'Give one of them a new, later version, and check that its changes still make sense after the other one.',
+    invalid: [{ sql: 'ALTER TABLE users ADD COLUMN nickname text;\n', path: '000042_add_nickname.up.sql', files: { '000042_add_avatar.up.sql': 'ALTER TABLE users ADD COLUMN avatar text;\n' } }],
+    valid: [{ sql: 'ALTER TABLE users ADD COLUMN nickname text;\n', path: '000043_add_nickname.up.sql', files: { '000042_add_avatar.up.sql': 'ALTER TABLE users ADD COLUMN avatar text;\n', '000042_add_avatar.down.sql': 'ALTER TABLE users DROP COLUMN avatar;\n' } }],
+  },
+  check(context) {
+    const doc = context.document;
+    if (doc.version === undefined || doc.role === 'verify' || doc.role === 'repeatable') return;
+    if (doc.role === 'down' && doc.companionExists) return; // reported on the up half
+    const others = sameVersion(doc, context.host);
+    if (others.length === 0) return;
+    context.report({
+      span: firstLineSpan(doc.text),
+      message: `Version ${doc.version} is also used by ${others.join(', ')}: ${consequence(doc.format)}.`,
+      help: 'Give one of the migrations a new, later version.',
+    });
+  },
+};
+
+function consequence(format: MigrationDocument['format']): string {
+  switch (format) {
+    case 'dbmate':
+      return 'dbmate records applied versions, so once one of them has run the other is taken as applied and never runs';
+    case 'goose':
+      return 'goose refuses to run with duplicate versions';
+    case 'golang-migrate':
+      return 'golang-migrate refuses to run with duplicate versions';
+    case 'flyway':
+      return 'Flyway refuses to migrate ("Found more than one migration with version")';
+    case 'diesel':
+      return 'diesel identifies migrations by version, so only one of them can be recorded as run';
+    default:
+      return 'the tool can record only one of them as applied';
+  }
+}
+
+const SPLIT = /^(\d+)_(.*?)(?:\.([a-z0-9]+))?\.(up|down)\.sql$/i;
+const POSTGRES = new Set(['', 'postgres', 'postgresql', 'pg']);
+
+/** File names (or diesel folder names) beside `doc` that carry the same version. */
+function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
+  const dir = path.dirname(doc.path);
+  const own = path.basename(doc.path);
+  const version = doc.version!;
+  switch (doc.format) {
+    case 'dbmate':
+    case 'goose':
+    case 'plain': {
+      const names = (host.readDirectory(dir) ?? []).filter((n) => n !== own && /\.sql$/i.test(n) && !/\.(up|down)\.sql$/i.test(n));
+      return names.filter((n) => {
+        const m = /^(\d+)_/.exec(n);
+        if (!m) return false;
+        return doc.format === 'dbmate' ? m[1] === version : compareVersions(m[1], version) === 0;
+      });
+    }
+    case 'golang-migrate': {
+      const mine = SPLIT.exec(own);
+      if (!mine) return [];
+      const direction = mine[4].toLowerCase();
+      const dialect = (mine[3] ?? '').toLowerCase();
+      return (host.readDirectory(dir) ?? []).filter((n) => {
+        if (n === own) return false;
+        const m = SPLIT.exec(n);
+        if (!m || m[4].toLowerCase() !== direction || compareVersions(m[1], mine[1]) !== 0) return false;
+        const other = (m[3] ?? '').toLowerCase();
+        // pop keeps one file per dialect for a version, and a dialect's own file overrides the generic one:
+        // only two files of the same dialect clash.
+        return other === dialect || (other !== '' && dialect !== '' && POSTGRES.has(other) && POSTGRES.has(dialect));
+      });
+    }
+    case 'flyway': {
+      const prefix = own.charAt(0);
+      return (host.readDirectory(dir) ?? []).filter((n) => {
+        if (n === own || n.charAt(0) !== prefix) return false;
+        const m = /^[VU]([0-9][0-9._]*)__.+\.sql$/.exec(n);
+        return m !== null && compareVersions(m[1].replace(/_/g, '.'), version) === 0;
+      });
+    }
+    case 'diesel': {
+      const folder = path.basename(dir);
+      const parent = path.dirname(dir);
+      const mine = folder.split('_')[0].replace(/\D/g, '');
+      return (host.readDirectory(parent) ?? []).filter((n) => n !== folder && /^\d/.test(n) && n.split('_')[0].replace(/\D/g, '') === mine && host.fileExists(path.join(parent, n, 'up.sql')));
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,201 @@
+import { createdEarlierInSection } from '../context';
+import { nonTransactionalEdit } from '../fixes/format-edits';
+import type { Statement } from '../model';
+import { alwaysTrue, bodyOf, columnsReadBy, relationOf, type RelationRef } from '../sql/ast';
+import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
+import type { FixSpec, Rule, RuleContext } from './types';
+
+const BATCH_SIZE = 5000;
+
+export const unbatchedBackfill: Rule = {
+  id: 'unbatched-backfill',
+  family: 'data',
+  summary: 'An UPDATE or DELETE of every row of an existing table in one statement',
+  defaultLevel: 'warning',
+  sameAs: ['postgres-language-server: ban-update-without-where / ban-delete-without-where', 'pgfence: delete-without-where', 'strong_migrations: change_column_null with a default (a single UPDATE)'],
+  fixable: true,
+  docs: {
+    why: "One statement that updates or deletes every row locks all of them until it commits (any concurrent write of any row waits), writes a new version of each row at once (bloat, a burst of WAL, replicas falling behind), and starts over from zero if it fails or is cancelled. Inside the migration's transaction it also holds the transaction's other locks the whole time (see `backfill-in-transaction`).\n\nFlagged: UPDATE or DELETE with no WHERE (or one that is always true), one that only tests a column added in the same migration (`WHERE new_col IS NULL` matches every row), and an UPDATE ... FROM whose WHERE only joins. Not flagged: tables created in the same migration, and tables listed in the rule's `smallTables` option (single-row settings tables and the like: `\"unbatched-backfill\": { \"level\": \"warning\", \"options\": { \"smallTables\": [\"site_settings\"] } }`).",
+    instead: 'Backfill in batches, each committed on its own, in a migration (or a step) that runs outside a transaction, so progress is kept and locks are short. The fix rewrites a simple UPDATE or DELETE as such a loop (PostgreSQL 11+: COMMIT inside DO), when its section runs, or can be made to run, outside a transaction.',
+    invalid: [
+      { sql: 'UPDATE users SET email_normalized = lower(email);', note: 'A single statement runs outside a transaction here, so the fix can batch it in place.' },
+      { sql: 'DELETE FROM sessions;' },
+    ],
+    valid: [
+      { sql: "UPDATE users SET email = lower(email) WHERE id = 42;" },
+      { sql: "CREATE TABLE plan (id bigint PRIMARY KEY, name text);\nINSERT INTO plan VALUES (1, 'free');\nUPDATE plan SET name = upper(name);", note: 'A table created in the same migration.' },
+    ],
+  },
+  check(context) {
+    for (const s of context.statements) {
+      const update = bodyOf(s.node, 'UpdateStmt');
+      const del = bodyOf(s.node, 'DeleteStmt');
+      const body = update ?? del;
+      if (!body) continue;
+      const table = relationOf(body.relation);
+      if (!table || createdEarlierInSection(context.statements, s, { kind: 'table', name: table.name, schema: table.schema })) continue;
+      if (body.withClause || (del && del.usingClause)) continue;
+      if (table.schema === 'pg_catalog' || (table.schema === undefined && table.name.startsWith('pg_'))) continue;
+      if (smallTables(context).some((name) => name === table.name || name === `${table.schema}.${table.name}`)) continue;
+      const whole = wholeTable(context, s, table, body, update !== undefined);
+      if (!whole) continue;
+      const verb = update ? 'UPDATE' : 'DELETE';
+      const fixes = batchedFix(context, s, table, body, update !== undefined);
+      context.report({
+        statement: s,
+        span: headSpan(s, s.offsetOf(table.location)),
+        message: `This ${verb} ${whole.what.replace('{table}', table.display)}${whole.why ? ` (${whole.why})` : ''} in one statement: it locks them all until it commits, writes them all at once, and restarts from zero if interrupted.`,
+        help: 'Backfill in committed batches, outside a transaction (a loop over LIMITed batches), ideally in a migration of its own.',
+        fixes,
+      });
+    }
+  },
+};
+
+/** Describes why the statement touches the whole table, or undefined when it does not. */
+function wholeTable(context: RuleContext, s: Statement, table: RelationRef, body: any, isUpdate: boolean): { what: string; why?: string } | undefined {
+  const where = body.whereClause;
+  if (alwaysTrue(where)) return { what: isUpdate ? 'rewrites every row of {table}' : 'deletes every row of {table}' };
+  const read = columnsReadBy(where);
+  // WHERE new_col IS NULL (or = default) where new_col was added in this migration: every row matches.
+  if (isUpdate && read.length > 0 && read.every((c) => createdEarlierInSection(context.statements, s, { kind: 'column', name: c, table })) && onlyNullTests(where)) {
+    return { what: 'rewrites every row of {table}', why: `${read.join(', ')} ${read.length > 1 ? 'were' : 'was'} added in this migration, so the WHERE matches them all` };
+  }
+  // UPDATE ... FROM other WHERE only joins the tables.
+  if (isUpdate && (body.fromClause ?? []).length > 0 && onlyJoins(where)) return { what: 'rewrites every row of {table} that has a match', why: 'the WHERE only joins it to the FROM list' };
+  return undefined;
+}
+
+function onlyNullTests(where: any): boolean {
+  if (where?.NullTest) return where.NullTest.nulltesttype === 'IS_NULL';
+  if (where?.BoolExpr?.boolop === 'AND_EXPR' || where?.BoolExpr?.boolop === 'OR_EXPR') return (where.BoolExpr.args ?? []).every(onlyNullTests);
+  return false;
+}
+
+function onlyJoins(where: any): boolean {
+  if (where?.A_Expr?.kind === 'AEXPR_OP') {
+    const op = where.A_Expr.name?.[0]?.String?.sval;
+    return op === '=' && where.A_Expr.lexpr?.ColumnRef !== undefined && where.A_Expr.rexpr?.ColumnRef !== undefined;
+  }
+  if (where?.BoolExpr?.boolop === 'AND_EXPR') return (where.BoolExpr.args ?? []).every(onlyJoins);
+  return false;
+}
+
+/** The rewrite into a loop of committed batches, when it is mechanical and the section allows COMMIT. */
+function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body: any, isUpdate: boolean): FixSpec[] {
+  if (context.pgVersion < 11 || (body.fromClause ?? []).length > 0 || body.returningList || !s.terminated) return [];
+  const facts = context.factsOf(s);
+  if (facts.explicitTransaction) return [];
+  const source = s.section.source;
+  const alias = body.relation?.alias?.aliasname as string | undefined;
+  const relationText = source.slice(s.offsetOf(table.location), endOfRelation(s, table));
+  const from = alias ? `${relationText} AS ${alias}` : relationText;
+  const whereText = body.whereClause ? clauseText(s, 'where') : undefined;
+  let loopBody: string;
+  if (isUpdate) {
+    const sets: { column: string; value: string }[] = [];
+    for (const t of body.targetList ?? []) {
+      const target = t.ResTarget;
+      if (!target?.name || target.indirection || target.val?.MultiAssignRef) return [];
+      if (!simpleExpression(target.val)) return [];
+      if (columnsReadBy(target.val).some((c) => (body.targetList ?? []).some((o: any) => o.ResTarget?.name === c))) return [];
+      const value = valueText(s, target.location);
+      if (value === undefined) return [];
+      sets.push({ column: target.name, value });
+    }
+    if (sets.length === 0) return [];
+    const pending = sets.map((x) => `${x.column} IS DISTINCT FROM (${x.value})`).join(' OR ');
+    const condition = whereText ? `(${whereText}) AND (${pending})` : pending;
+    loopBody = `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE}));`;
+  } else {
+    loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}));`;
+  }
+  const replacement = `DO $$\nDECLARE\n  batch_rows bigint;\nBEGIN\n  LOOP\n    ${loopBody}\n    GET DIAGNOSTICS batch_rows = ROW_COUNT;\n    EXIT WHEN batch_rows = 0;\n    COMMIT;\n  END LOOP;\nEND $$;`;
+  const edit = { span: s.span, newText: replacement };
+  if (!facts.inTransaction) return [{ title: `Rewrite as batches of ${BATCH_SIZE} rows, each committed`, edits: [edit], safe: false }];
+  const others = context.facts.sectionStatements(s.section).filter((o) => o !== s && o.kind !== 'VariableSetStmt');
+  if (others.length > 0) return [];
+  const format = nonTransactionalEdit(context.document, s.section, context.host);
+  if (!format || format.edits.length + (format.creates?.length ?? 0) === 0) return [];
+  return [{ title: `Rewrite as batches of ${BATCH_SIZE} rows, each committed, and ${format.description}`, edits: [edit, ...format.edits], creates: format.creates, safe: false }];
+}
+
+/** Constants, column references, operators, casts: values whose result does not change between batches. */
+function simpleExpression(expr: any): boolean {
+  let ok = true;
+  const visit = (node: any): void => {
+    if (!ok || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    for (const key of Object.keys(node)) {
+      if (/^[A-Z]/.test(key)) {
+        if (!['A_Const', 'ColumnRef', 'A_Expr', 'TypeCast', 'TypeName', 'String', 'Integer', 'Float', 'Boolean', 'BoolExpr', 'NullTest', 'CoalesceExpr', 'CaseExpr', 'CaseWhen', 'A_ArrayExpr', 'List'].includes(key)) {
+          ok = false;
+          return;
+        }
+      }
+      visit(node[key]);
+    }
+  };
+  visit(expr);
+  return ok;
+}
+
+const CLAUSE_WORDS = new Set(['where', 'from', 'returning']);
+
+/** The text of the value assigned by the SET item whose column name is at parser location `location`. */
+function valueText(s: Statement, location: number | undefined): string | undefined {
+  if (location === undefined) return undefined;
+  const tokens = statementTokens(s);
+  let i = tokenIndexAt(s, s.offsetOf(location));
+  while (i < tokens.length && tokenText(s, tokens[i]) !== '=') i++;
+  i++;
+  if (i >= tokens.length) return undefined;
+  const start = tokens[i].start;
+  let end = start;
+  let depth = 0;
+  for (; i < tokens.length; i++) {
+    const t = tokenText(s, tokens[i]);
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') depth--;
+    else if (depth === 0 && (t === ',' || t === ';' || (tokens[i].kind === 'word' && CLAUSE_WORDS.has(t.toLowerCase())))) break;
+    end = tokens[i].end;
+  }
+  return s.section.source.slice(start, end);
+}
+
+/** The text after a top-level keyword (`where`) up to the next clause or the end. */
+function clauseText(s: Statement, word: string): string | undefined {
+  const tokens = statementTokens(s);
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokenText(s, tokens[i]);
+    if (t === '(') depth++;
+    else if (t === ')') depth--;
+    else if (depth === 0 && tokens[i].kind === 'word' && t.toLowerCase() === word && tokens[i + 1]) {
+      let end = tokens[i + 1].start;
+      let d = 0;
+      for (let k = i + 1; k < tokens.length; k++) {
+        const x = tokenText(s, tokens[k]);
+        if (x === '(') d++;
+        else if (x === ')') d--;
+        else if (d === 0 && (x === ';' || (tokens[k].kind === 'word' && x.toLowerCase() === 'returning'))) break;
+        end = tokens[k].end;
+      }
+      return s.section.source.slice(tokens[i + 1].start, end);
+    }
+  }
+  return undefined;
+}
+
+function endOfRelation(s: Statement, table: RelationRef): number {
+  const tokens = statementTokens(s);
+  let i = tokenIndexAt(s, s.offsetOf(table.location));
+  while (i + 2 < tokens.length && tokenText(s, tokens[i + 1]) === '.') i += 2;
+  return tokens[i].end;
+}
+
+/** Table names the project declares small (the `smallTables` option): whole-table changes of them are fine. */
+function smallTables(context: RuleContext): string[] {
+  const value = context.options.smallTables;
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').map((v) => v.toLowerCase()) : [];
+}

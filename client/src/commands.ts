@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { ServerHandle } from './client';
+import { SCAFFOLD_COMMANDS } from './scaffold/commands';
 
 export interface CommandContext {
   handle: ServerHandle;
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, (ctx: CommandContext, ...args: unknown[]) 
   },
   'zdm.showServerLog': (ctx) => ctx.log.show(),
   'zdm.showRuleDocs': (ctx, rule?: unknown) => showRuleDocs(ctx, typeof rule === 'string' ? rule : undefined),
+  ...SCAFFOLD_COMMANDS,
 };
 
 /** Opens a rule's documentation (shipped in the extension) in the Markdown preview; asks which rule when none is given. */

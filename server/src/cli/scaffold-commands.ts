@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { createDiskHost } from '../engine/host';
 import { FORMAT_IDS } from '../engine/model';
 import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
-import { parseColumnRef, parseIdentifier, parseTableName } from '../engine/scaffold/sql-names';
+import { parseColumnList, parseColumnRef, parseIdentifier, parseTableName } from '../engine/scaffold/sql-names';
 import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/target';
 import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
 import { writeScaffold } from '../engine/scaffold/write';
@@ -181,29 +181,6 @@ function trioRequest(kind: TrioKind, targetText: string, values: Values): TrioRe
   const columns = str('columns');
   if (columns !== undefined) request.columns = parseColumnList(columns);
   return request;
-}
-
-/** `bio:text,price:numeric(10,2)`: commas inside parentheses belong to the type. */
-export function parseColumnList(text: string): { name: string; type: string }[] {
-  const items: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      items.push(current);
-      current = '';
-    } else current += ch;
-  }
-  items.push(current);
-  return items
-    .filter((i) => i.trim() !== '')
-    .map((item) => {
-      const colon = item.indexOf(':');
-      if (colon === -1) throw new ScaffoldError(`--columns: "${item.trim()}" needs a type (name:type), so the contract's down can re-create the column.`);
-      return { name: parseIdentifier(item.slice(0, colon), '--columns'), type: item.slice(colon + 1).trim() };
-    });
 }
 
 function positiveInteger(value: string | undefined, flag: string, options: { zero?: boolean } = {}): number | undefined {

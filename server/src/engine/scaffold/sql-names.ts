@@ -77,6 +77,29 @@ export function parseIdentifier(text: string, what: string): string {
   return parts[0];
 }
 
+/** `bio:text,price:numeric(10,2)`: commas inside parentheses belong to the type. */
+export function parseColumnList(text: string): { name: string; type: string }[] {
+  const items: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      items.push(current);
+      current = '';
+    } else current += ch;
+  }
+  items.push(current);
+  return items
+    .filter((i) => i.trim() !== '')
+    .map((item) => {
+      const colon = item.indexOf(':');
+      if (colon === -1) throw new ScaffoldError(`--columns: "${item.trim()}" needs a type (name:type), so the contract's down can re-create the column.`);
+      return { name: parseIdentifier(item.slice(0, colon), '--columns'), type: item.slice(colon + 1).trim() };
+    });
+}
+
 /** The table as SQL: `users`, `public.users`, `"Users"`. */
 export function tableSql(table: TableName): string {
   return table.schema !== undefined ? `${quoteIdent(table.schema)}.${quoteIdent(table.name)}` : quoteIdent(table.name);

@@ -1,0 +1,233 @@
+// "zdm: New Migration" and "zdm: New Expand/Backfill/Contract Trio": short prompts, then the engine
+// (server/src/engine/scaffold) decides the folder, the format, the names and the SQL, writes the files
+// (never over an existing one) and the editor opens them. Nothing here knows SQL or migration formats.
+//
+// Table and column names are typed: the runner's database module has no catalog listing yet, so they
+// are not completed from the dev database (see docs/scaffolding.md).
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ScaffoldOutput } from '../../../server/src/engine/scaffold/naming';
+import type { ScaffoldTarget } from '../../../server/src/engine/scaffold/target';
+import type { TrioKind, TrioRequest } from '../../../server/src/engine/scaffold/trio';
+import type * as Engine from './engine';
+
+/** The engine, loaded on first use. */
+const engine = (): typeof Engine => require('./engine') as typeof Engine;
+
+export interface ScaffoldContext {
+  log: vscode.LogOutputChannel;
+}
+
+export const SCAFFOLD_COMMANDS: Record<string, (ctx: ScaffoldContext, ...args: unknown[]) => unknown> = {
+  'zdm.newMigration': (ctx, target?: unknown) => guarded(ctx, () => newMigration(ctx, folderArgument(target))),
+  'zdm.newTrio': (ctx, target?: unknown) => guarded(ctx, () => newTrio(ctx, folderArgument(target))),
+};
+
+async function newMigration(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Promise<void> {
+  const target = await pickTarget(folder);
+  if (!target) return;
+  const description = await vscode.window.showInputBox({
+    title: `zdm: New Migration (${target.format} in ${displayPath(target.dir)})`,
+    prompt: 'What does the migration change?',
+    placeHolder: 'add users display_name',
+    validateInput: (value) => (value.trim() === '' ? undefined : messageOf(() => engine().descriptiveSlug(value))),
+  });
+  if (description === undefined) return;
+  const output = engine().newMigrationFiles(project(target), { description, up: '', down: '' });
+  await writeAndOpen(ctx, [output], 'migration');
+}
+
+async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Promise<void> {
+  const target = await pickTarget(folder);
+  if (!target) return;
+  const kindPick = await vscode.window.showQuickPick(
+    engine().TRIO_KINDS.map((kind) => ({ label: kind, detail: engine().TRIO_KIND_SUMMARIES[kind] })),
+    { title: 'zdm: New Expand/Backfill/Contract Trio', placeHolder: 'Which breaking change?' },
+  );
+  if (!kindPick) return;
+  const kind = kindPick.label as TrioKind;
+  const request = await askRequest(kind);
+  if (!request) return;
+  engine().planTrio(request, engine().trioSettingsFrom(target.loaded.config)); // a ScaffoldError names what is wrong before anything is written
+  await engine().initParser();
+  const { outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));
+  await writeAndOpen(ctx, outputs, 'trio');
+}
+
+type Asked = TrioRequest & { batchSize?: number };
+
+/** The prompts of one kind, in order; undefined when the user cancels. */
+async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
+  const title = `zdm trio ${kind}`;
+  const tableOnly = kind === 'rename-table' || kind === 'split-table';
+  const ask = (prompt: string, options: { placeHolder?: string; value?: string; optional?: boolean; validate?: (v: string) => string | undefined } = {}) =>
+    vscode.window.showInputBox({
+      title,
+      prompt: options.optional ? `${prompt} (optional: leave empty to skip)` : prompt,
+      placeHolder: options.placeHolder,
+      value: options.value,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() === '' ? (options.optional ? undefined : 'Required.') : options.validate?.(v)),
+    });
+  const targetText = await ask(tableOnly ? 'Table (table or schema.table)' : 'Column (table.column or schema.table.column)', {
+    placeHolder: tableOnly ? 'users' : 'users.name',
+    validate: (v) => messageOf(() => (tableOnly ? engine().parseTableName(v) : engine().parseColumnRef(v))),
+  });
+  if (targetText === undefined) return undefined;
+  const request: Asked = tableOnly ? { kind, table: engine().parseTableName(targetText) } : { kind, ...engine().parseColumnRef(targetText) };
+  const name = (what: string) => (v: string) => messageOf(() => engine().parseIdentifier(v, what));
+  const yesNo = async (question: string): Promise<boolean | undefined> => {
+    const pick = await vscode.window.showQuickPick(['No', 'Yes'], { title, placeHolder: question, ignoreFocusOut: true });
+    return pick === undefined ? undefined : pick === 'Yes';
+  };
+
+  const steps: (() => Promise<boolean>)[] = [];
+  const field = (key: 'to' | 'type' | 'fromType' | 'using' | 'default' | 'backfill', prompt: string, options: Parameters<typeof ask>[1] = {}) =>
+    steps.push(async () => {
+      const value = await ask(prompt, options);
+      if (value === undefined) return false;
+      if (value.trim() !== '') request[key] = key === 'to' ? engine().parseIdentifier(value, 'The new name') : value.trim();
+      return true;
+    });
+  const notNull = (question: string) =>
+    steps.push(async () => {
+      const answer = await yesNo(question);
+      if (answer === undefined) return false;
+      request.notNull = answer;
+      return true;
+    });
+  switch (kind) {
+    case 'rename-column':
+      field('to', 'New column name', { placeHolder: 'full_name', validate: name('The new name') });
+      field('type', "The column's type (to create the new column)", { placeHolder: 'text' });
+      notNull('Is the column NOT NULL today?');
+      break;
+    case 'change-type':
+      field('type', 'New type', { placeHolder: 'bigint' });
+      field('fromType', "The column's current type (its down converts back)", { placeHolder: 'integer' });
+      field('using', 'Conversion from the old value (default: CAST(column AS type))', { optional: true, placeHolder: 'round(price * 100)::bigint' });
+      field('to', 'A new name for the converted column (default: keep the name)', { optional: true, validate: name('The new name') });
+      notNull('Is the column NOT NULL today?');
+      break;
+    case 'add-not-null-column':
+      field('type', 'Type of the new column', { placeHolder: 'text' });
+      field('default', 'Default for rows the running version inserts', { optional: true, placeHolder: "'active'" });
+      field('backfill', 'Value for existing rows, may use their columns (default: the default)', { optional: true, placeHolder: "CASE WHEN banned THEN 'blocked' ELSE 'active' END" });
+      break;
+    case 'set-not-null':
+      field('default', 'Default for rows the running version inserts', { optional: true, placeHolder: "''" });
+      field('backfill', 'Value for the rows that are NULL now (default: the default)', { optional: true, placeHolder: "'unknown'" });
+      break;
+    case 'rename-table':
+      field('to', 'New table name', { placeHolder: 'accounts', validate: name('The new name') });
+      break;
+    case 'split-table':
+      field('to', 'New table', { placeHolder: 'user_profiles', validate: name('The new table') });
+      steps.push(async () => {
+        const value = await ask('Columns that move, with their types', { placeHolder: 'bio:text, avatar_url:varchar(300)', validate: (v) => messageOf(() => engine().parseColumnList(v)) });
+        if (value === undefined) return false;
+        request.columns = engine().parseColumnList(value);
+        return true;
+      });
+      break;
+    case 'drop-column':
+      field('type', "The column's type (to re-create it in the contract's down)", { placeHolder: 'text' });
+      notNull('Is the column NOT NULL today?');
+      steps.push(async () => {
+        if (!request.notNull) return true;
+        const value = await ask('Default for inserts that stop writing it while it still exists', { placeHolder: "''" });
+        if (value === undefined) return false;
+        request.default = value.trim();
+        return true;
+      });
+      break;
+  }
+  steps.push(async () => {
+    const key = await ask('Key the backfill walks in order (unique, indexed)', { value: 'id', validate: name('The key') });
+    if (key === undefined) return false;
+    if (key.trim() !== 'id') request.key = engine().parseIdentifier(key, 'The key');
+    return true;
+  });
+  if (kind !== 'rename-table') {
+    steps.push(async () => {
+      const size = await ask('Rows per committed batch', { value: '1000', validate: (v) => (/^[1-9]\d*$/.test(v.trim()) ? undefined : 'A positive whole number.') });
+      if (size === undefined) return false;
+      request.batchSize = Number(size.trim());
+      return true;
+    });
+  }
+  for (const step of steps) if (!(await step())) return undefined;
+  return request;
+}
+
+/** The migrations folder and format of the workspace folder of `folder` (or the active file, or a picked workspace folder). */
+async function pickTarget(folder: vscode.Uri | undefined): Promise<ScaffoldTarget | undefined> {
+  const workspace = folder ? vscode.workspace.getWorkspaceFolder(folder) : await pickWorkspaceFolder();
+  if (!workspace && !folder) return undefined;
+  const cwd = (workspace?.uri ?? folder!).fsPath;
+  const host = engine().createDiskHost({ cache: false });
+  return engine().resolveScaffoldTarget({ cwd, dir: folder && folder.fsPath !== cwd ? folder.fsPath : undefined, host });
+}
+
+async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const fromActive = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
+  if (fromActive) return fromActive;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    void vscode.window.showErrorMessage('zdm: open a folder first: new migrations go in its migrations folder.');
+    return undefined;
+  }
+  if (folders.length === 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which project?' });
+}
+
+/** The explorer context menu passes the folder's URI; the palette passes nothing. */
+function folderArgument(target: unknown): vscode.Uri | undefined {
+  return target instanceof vscode.Uri && target.scheme === 'file' ? target : undefined;
+}
+
+function project(target: ScaffoldTarget) {
+  return { dir: target.dir, format: target.format, host: engine().createDiskHost({ cache: false }) };
+}
+
+async function writeAndOpen(ctx: ScaffoldContext, outputs: ScaffoldOutput[], what: string): Promise<void> {
+  const written = engine().writeScaffold(outputs);
+  for (const file of written) ctx.log.info(`zdm: created ${file}`);
+  const toOpen = outputs.map((o) => o.primary);
+  for (const [i, file] of toOpen.entries()) {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(document, { preview: false, preserveFocus: i < toOpen.length - 1 });
+  }
+  if (what === 'trio') {
+    void vscode.window.showInformationMessage(`zdm: created the trio ${outputs.map((o) => path.basename(o.primary)).join(', ')}. Ship each in its own deployment, in order.`);
+  }
+}
+
+async function guarded(ctx: ScaffoldContext, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof engine().ScaffoldError) {
+      void vscode.window.showErrorMessage(`zdm: ${error.message}`);
+      return;
+    }
+    ctx.log.error(`zdm: ${error instanceof Error ? error.stack : String(error)}`);
+    void vscode.window.showErrorMessage(`zdm: could not create the migration: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function messageOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return error instanceof engine().ScaffoldError ? error.message : String(error);
+  }
+}
+
+function displayPath(dir: string): string {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
+  return folder ? path.relative(folder.uri.fsPath, dir) || '.' : dir;
+}

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { createLanguageClient, type ServerHandle } from './client';
 import { registerCommands } from './commands';
+import { registerProveCommands } from './prove/commands';
 import { createStatusItem } from './status';
 
 let handle: ServerHandle | undefined;
@@ -14,6 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = createStatusItem(context);
   handle = createLanguageClient(context, log, status);
   registerCommands(context, { handle, log, extensionUri: context.extensionUri });
+  registerProveCommands(context, log);
   await handle.start();
 }
 

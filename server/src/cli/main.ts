@@ -7,6 +7,7 @@ import { runLint } from './lint-command';
 // libraries and the PostgreSQL client at startup (about 90 ms).
 const server = () => require('../lsp/server') as typeof import('../lsp/server');
 const runner = () => require('./runner-commands') as typeof import('./runner-commands');
+const prove = () => require('./prove-commands') as typeof import('./prove-commands');
 const scaffold = () => require('./scaffold-commands') as typeof import('./scaffold-commands');
 
 declare const ZDM_VERSION: string | undefined;
@@ -23,6 +24,9 @@ Usage:
   zdm redo                              Roll back the last migration and apply it again
   zdm status [--format text|json]       Applied / pending / edited / missing migrations
   zdm db start|stop|url|status          The embedded PostgreSQL (used when no URL is configured)
+  zdm roundtrip [--seed FILE]           Check that each pending migration's down undoes its up (throwaway copy)
+  zdm trace FILE [--format json]        Run FILE's up on a throwaway copy and show the locks each statement takes
+  zdm verify [FILE...]                  Run the -- zdm:verify queries of backfill migrations on the dev database
   zdm new <description>                 Create the next migration in the project's format (zdm new --help)
   zdm trio <change> <target>            Create an expand / backfill / contract trio (zdm trio --help)
   zdm --version
@@ -47,12 +51,19 @@ export async function main(argv: string[]): Promise<number> {
       return new Promise<number>(() => undefined); // runs until the client closes the connection
     }
     case 'up':
+      return prove().runUpWithContractCheck(rest, io, (args) => runner().runRunnerCommand('up', args, io));
     case 'rollback':
     case 'redo':
     case 'status':
       return runner().runRunnerCommand(command, rest, io);
     case 'db':
       return runner().runDbCommand(rest, io);
+    case 'roundtrip':
+      return prove().runRoundTrip(rest, io);
+    case 'trace':
+      return prove().runTrace(rest, io);
+    case 'verify':
+      return prove().runVerify(rest, io);
     case 'new':
       return scaffold().runNew(rest, io);
     case 'trio':

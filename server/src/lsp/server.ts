@@ -28,6 +28,7 @@ import { createDiskHost, type ProjectHost } from '../engine/host';
 import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
+import { proveLenses } from '../engine/prove/lenses';
 import { initParser } from '../engine/sql/parser';
 import { diagnosticData, FIX_ALL_KIND, fixAllEdit, quickFixes } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
@@ -67,6 +68,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'zdm', version: typeof ZDM_VERSION === 'string' ? ZDM_VERSION : undefined },
     };
@@ -76,7 +78,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (canPullSettings) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'zdm' });
     if (canWatchFiles) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.sql' }, { globPattern: '**/{metadata.toml,sqitch.plan,*.sql.conf}' }],
+        // .zdm/*.json: the runner's and `zdm verify`'s records, which rules read (edited-applied-migration, trio-incomplete).
+        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: '**/*.sql' }, { globPattern: '**/{metadata.toml,sqitch.plan,*.sql.conf}' }, { globPattern: '**/.zdm/*.json' }],
       });
     }
   });
@@ -163,6 +166,24 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (edit) actions.push({ title: 'Fix all safe zdm problems', kind: FIX_ALL_KIND, edit });
     }
     return actions;
+  });
+
+  // CodeLenses of the proving commands (Trace Locks, Verify Round Trip, Verify Backfill), from the format layer's sections.
+  connection.onCodeLens(async (params) => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) return [];
+    try {
+      await parserReady;
+      const result = lintNow(document, await settingsFor(document.uri), host());
+      if (!result) return [];
+      return proveLenses(result).map((lens) => ({
+        range: { start: document.positionAt(lens.span.start), end: document.positionAt(lens.span.end) },
+        command: { title: lens.title, command: lens.command, arguments: [pathToFileURL(lens.file).toString()] },
+      }));
+    } catch (error) {
+      connection.console.error(`zdm: code lenses failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
+      return [];
+    }
   });
 
   const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean => {

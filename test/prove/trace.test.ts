@@ -1,0 +1,249 @@
+// The lock trace on a real PostgreSQL, end to end (migration file -> throwaway copy -> per-statement
+// pg_locks / relfilenode / constraints / probes -> comparison with the lock table):
+//   - CREATE INDEX takes SHARE on its table (INSERT and UPDATE wait, SELECT does not);
+//   - ADD COLUMN ... DEFAULT random() rewrites the table under ACCESS EXCLUSIVE;
+//   - NOT VALID constraints are added invalid, and VALIDATE makes them valid;
+//   - CREATE INDEX CONCURRENTLY, outside a transaction, is read while it waits;
+//   - lock_timeout in force, locks held until COMMIT, a failing statement, an applied migration;
+//   - the lock table agrees with the trace on every statement kind it lists (every LOCK_FACTS example).
+// test/locks/lock-table.test.ts checks the lock table itself against pg_locks, probes and scan counters;
+// the last test here checks that the trace pipeline (names, roles, classification) reaches the same
+// verdict from a migration file, so a mismatch the trace reports is the table's, not the trace's.
+
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { LOCK_FACTS } from '../../server/src/engine/locks';
+import { traceLocks, type TraceResult } from '../../server/src/engine/prove/trace';
+import { up } from '../../server/src/engine/runner/commands';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { cleanupProjects, createProject, dbmateFile, optionsFor } from '../runner/helpers';
+import { proveOptions, throwawaysOn } from './helpers';
+
+let pg: TestPostgres;
+before(async () => {
+  pg = await testPostgres();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+const USERS = dbmateFile(
+  "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text);\nINSERT INTO users (email, name) SELECT 'u' || g || '@example.com', 'user ' || g FROM generate_series(1, 50) g;",
+  'DROP TABLE users;',
+);
+
+async function traceOf(files: Record<string, string>, file: string, applyFirst?: string, extra: { section?: 'up' | 'down' } = {}): Promise<TraceResult> {
+  const db = await pg.createDatabase('trace');
+  const project = createProject(files);
+  if (applyFirst) assert.equal((await up({ ...optionsFor(project, pg.url(db)), to: applyFirst })).ok, true);
+  const result = await traceLocks({ ...proveOptions(project, pg.url(db)), file, ...extra });
+  assert.equal(result.usageError, undefined);
+  assert.equal(result.throwaway?.dropped, true);
+  return result;
+}
+
+function lockOn(result: TraceResult, statement: number, name: string) {
+  return result.statements[statement - 1].locks.find((l) => l.name === name);
+}
+
+describe('zdm trace', () => {
+  it('CREATE INDEX: SHARE on the table, confirmed by the lock table; INSERT and UPDATE wait, SELECT does not', async () => {
+    const result = await traceOf(
+      { 'db/migrations/20240101000000_users.sql': USERS, 'db/migrations/20240102000000_index.sql': dbmateFile('CREATE INDEX users_email_idx ON users (email);', 'DROP INDEX users_email_idx;') },
+      'db/migrations/20240102000000_index.sql',
+      '20240101000000',
+    );
+    assert.equal(result.ok, true);
+    const s = result.statements[0];
+    assert.equal(s.line, 2);
+    assert.equal(s.ran, 'transaction');
+    assert.deepEqual(s.facts, ['create-index']);
+    const lock = lockOn(result, 1, 'users');
+    assert.equal(lock?.mode, 'SHARE');
+    assert.equal(lock?.classification, 'confirmed');
+    assert.deepEqual(s.static.map((x) => [x.role, x.mode, x.classification]), [['table', 'SHARE', 'confirmed']]);
+    assert.deepEqual(s.blocked, [{ table: 'public.users', select: false, insert: true, update: true }]);
+    assert.deepEqual(s.created, [{ name: 'public.users_email_idx', kind: 'index' }]);
+    assert.deepEqual(s.rewritten, []);
+    assert.deepEqual(result.mismatches, []);
+    assert.deepEqual(await throwawaysOn(pg), []);
+  });
+
+  it('ADD COLUMN ... DEFAULT random(): a rewrite (new relfilenode) under ACCESS EXCLUSIVE, as the lock table says', async () => {
+    const result = await traceOf(
+      {
+        'db/migrations/20240101000000_users.sql': USERS,
+        'db/migrations/20240102000000_score.sql': dbmateFile("SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN score float8 DEFAULT random();\nALTER TABLE users ADD COLUMN note text DEFAULT 'x';", 'ALTER TABLE users DROP COLUMN note, DROP COLUMN score;'),
+      },
+      'db/migrations/20240102000000_score.sql',
+      '20240101000000',
+    );
+    const [set, volatile, stable] = result.statements;
+    assert.equal(set.lockTimeout?.value, '5s', 'before the SET: the runner sets .zdm.json lockTimeout (default 5s)');
+    assert.equal(volatile.lockTimeout?.value, '2s');
+    assert.equal(volatile.lockTimeout?.source, 'set at line 2');
+    assert.deepEqual(volatile.facts, ['add-column-volatile-default']);
+    assert.equal(volatile.claims.rewrite, true);
+    assert.ok(volatile.rewritten.some((r) => r.name === 'public.users' && r.kind === 'table'), JSON.stringify(volatile.rewritten));
+    assert.ok(volatile.rewritten.some((r) => r.name === 'public.users_pkey' && r.kind === 'index'), 'its indexes are rebuilt too');
+    assert.equal(lockOn(result, 2, 'users')?.mode, 'ACCESS EXCLUSIVE');
+    assert.equal(lockOn(result, 2, 'users')?.classification, 'confirmed');
+    assert.deepEqual(volatile.blocked, [{ table: 'public.users', select: true, insert: true, update: true }]);
+    // A constant default is stored in the catalog: no rewrite (PostgreSQL 11+).
+    assert.deepEqual(stable.facts, ['add-column-default']);
+    assert.deepEqual(stable.rewritten, []);
+    assert.deepEqual(result.mismatches, []);
+    // One transaction in a real run: ACCESS EXCLUSIVE on users until COMMIT.
+    assert.equal(result.realRun?.atomic, true);
+    assert.deepEqual(result.heldUntilCommit, [{ object: 'public.users', kind: 'r', mode: 'ACCESS EXCLUSIVE', from: [2, 3] }]);
+  });
+
+  it('NOT VALID constraints are added invalid; VALIDATE CONSTRAINT validates under SHARE UPDATE EXCLUSIVE', async () => {
+    const result = await traceOf(
+      {
+        'db/migrations/20240101000000_users.sql': USERS,
+        'db/migrations/20240102000000_check.sql': dbmateFile(
+          "ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%') NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_at;",
+          'ALTER TABLE users DROP CONSTRAINT users_email_at;',
+          { upTransaction: false },
+        ),
+      },
+      'db/migrations/20240102000000_check.sql',
+      '20240101000000',
+    );
+    const [add, validate] = result.statements;
+    assert.deepEqual(add.constraints, [{ table: 'public.users', name: 'users_email_at', type: 'check', valid: false, change: 'added' }]);
+    assert.deepEqual(validate.constraints, [{ table: 'public.users', name: 'users_email_at', type: 'check', valid: true, change: 'validated' }]);
+    assert.equal(lockOn(result, 2, 'users')?.mode, 'SHARE UPDATE EXCLUSIVE');
+    assert.deepEqual(validate.blocked, [{ table: 'public.users', select: false, insert: false, update: false }]);
+    assert.equal(result.realRun?.atomic, false);
+    assert.equal(result.heldUntilCommit, undefined);
+    assert.deepEqual(result.mismatches, []);
+  });
+
+  it('CREATE INDEX CONCURRENTLY runs outside a transaction; its locks are read while it waits for a blocker', async () => {
+    const result = await traceOf(
+      {
+        'db/migrations/20240101000000_users.sql': USERS,
+        'db/migrations/20240102000000_concurrently.sql': dbmateFile('CREATE INDEX CONCURRENTLY users_name_idx ON users (name);', 'DROP INDEX CONCURRENTLY users_name_idx;', { upTransaction: false, downTransaction: false }),
+      },
+      'db/migrations/20240102000000_concurrently.sql',
+      '20240101000000',
+    );
+    const s = result.statements[0];
+    assert.equal(s.ran, 'autocommit');
+    assert.equal(s.observed, 'while waiting');
+    assert.match(s.how ?? '', /cannot run inside a transaction block/);
+    assert.equal(lockOn(result, 1, 'users')?.mode, 'SHARE UPDATE EXCLUSIVE');
+    assert.equal(lockOn(result, 1, 'users')?.classification, 'confirmed');
+    assert.deepEqual(s.created, [{ name: 'public.users_name_idx', kind: 'index' }]);
+    assert.deepEqual(result.mismatches, []);
+  });
+
+  it('traces the down section, and an applied migration (rolled back on the copy first, never on the dev database)', async () => {
+    const db = await pg.createDatabase('trace_applied');
+    const project = createProject({
+      'db/migrations/20240101000000_users.sql': USERS,
+      'db/migrations/20240102000000_drop_name.sql': dbmateFile('ALTER TABLE users DROP COLUMN name;', 'ALTER TABLE users ADD COLUMN name text;'),
+    });
+    await up(optionsFor(project, pg.url(db)));
+    const upTrace = await traceLocks({ ...proveOptions(project, pg.url(db)), file: 'db/migrations/20240102000000_drop_name.sql' });
+    assert.deepEqual(upTrace.prepared, { applied: [], rolledBack: ['20240102000000'] });
+    assert.deepEqual(upTrace.statements[0].facts, ['drop-column']);
+    assert.equal(lockOn(upTrace, 1, 'users')?.classification, 'confirmed');
+    const downTrace = await traceLocks({ ...proveOptions(project, pg.url(db)), file: 'db/migrations/20240102000000_drop_name.sql', section: 'down' });
+    assert.equal(downTrace.section, 'down');
+    assert.deepEqual(downTrace.prepared, { applied: ['20240102000000'], rolledBack: ['20240102000000'] });
+    assert.deepEqual(downTrace.statements[0].facts, ['add-column']);
+    const columns = await pg.query<{ attname: string }>("SELECT attname FROM pg_attribute WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [], db);
+    assert.deepEqual(columns.map((c) => c.attname), ['id', 'email'], 'the dev database is as it was');
+    assert.deepEqual(await throwawaysOn(pg), []);
+  });
+
+  it('a failing statement is a finding on its line; the statements after it are not run', async () => {
+    const result = await traceOf(
+      { 'db/migrations/20240101000000_users.sql': USERS, 'db/migrations/20240102000000_bad.sql': dbmateFile('CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ALTER COLUMN nope SET NOT NULL;\nCREATE INDEX users_name_idx ON users (name);', 'SELECT 1;') },
+      'db/migrations/20240102000000_bad.sql',
+      '20240101000000',
+    );
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.statements.map((s) => [s.ran, s.ok]), [['transaction', true], ['transaction', false], ['not run', false]]);
+    assert.deepEqual(result.findings.map((f) => [f.rule, f.line]), [['trace-statement-failed', 3]]);
+    assert.match(result.findings[0].message, /column "nope" of relation "users" does not exist/);
+    assert.deepEqual(await throwawaysOn(pg), []);
+  });
+});
+
+// The fixture of the lock table's examples (the objects test/locks/lock-table.test.ts describes in
+// LockFact.example: t with index t_b_idx, r referenced, u with a NOT VALID foreign key, partitioned p,
+// view v, materialized view mv, enum mood).
+const FIXTURE = `
+CREATE TABLE r (id int PRIMARY KEY);
+INSERT INTO r VALUES (1), (2);
+CREATE TABLE t (id int PRIMARY KEY, a int, b text, c varchar(10), n numeric(10,2), ip cidr, ts timestamp, r_id int, z int NOT NULL DEFAULT 0);
+CREATE INDEX t_b_idx ON t (b);
+INSERT INTO t VALUES (1, 1, 'x', 'x', 1, '10.0.0.0/8', now(), 1), (2, 2, 'y', 'y', 2, '10.1.0.0/16', now(), 2);
+ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;
+CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();
+CREATE TABLE u (id int PRIMARY KEY, r_id int);
+INSERT INTO u VALUES (1, 1);
+ALTER TABLE u ADD CONSTRAINT u_r_fkey FOREIGN KEY (r_id) REFERENCES r (id) NOT VALID;
+CREATE TABLE e (id int, a int);
+CREATE TABLE w (id int, v int);
+INSERT INTO w VALUES (1, 1), (2, 2);
+CREATE TABLE p (id int, k int) PARTITION BY RANGE (k);
+CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (10);
+INSERT INTO p VALUES (1, 1);
+CREATE TABLE p_new (id int, k int);
+INSERT INTO p_new VALUES (1, 15);
+CREATE VIEW v AS SELECT id FROM r;
+CREATE MATERIALIZED VIEW mv AS SELECT id FROM r;
+CREATE UNIQUE INDEX mv_id ON mv (id);
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+`;
+
+/** Statements some examples need first (they are traced too; only the example's own statement is checked). */
+const SETUP: Record<string, string> = {
+  'add-unique-using-index': 'CREATE UNIQUE INDEX t_b_key ON t (b);',
+  'add-primary-key-using-index': 'CREATE UNIQUE INDEX w_id_key ON w (id);\nALTER TABLE w ALTER COLUMN id SET NOT NULL;',
+};
+/** Examples the trace does not run, and why. */
+const SKIP: Record<string, string> = {
+  'set-tablespace': 'needs a tablespace, which needs a folder the server owns (test/locks does it)',
+};
+
+describe('the lock table agrees with the trace on every statement kind it lists', () => {
+  let template: string;
+  before(async () => {
+    template = await pg.createDatabase('trace_fixture');
+    await pg.query(FIXTURE, [], template);
+  });
+
+  const examples = Object.values(LOCK_FACTS).filter((f) => f.example && !SKIP[f.id]);
+  it(`traces ${examples.length} examples with no mismatch`, async () => {
+    const problems: string[] = [];
+    for (const fact of examples) {
+      const db = `${template}_${fact.id.replace(/-/g, '_')}`.slice(0, 63);
+      await pg.query(`CREATE DATABASE "${db}" TEMPLATE "${template}"`);
+      const file = 'db/migrations/20240101000000_example.sql';
+      const project = createProject({ [file]: dbmateFile(`${SETUP[fact.id] ? SETUP[fact.id] + '\n' : ''}${fact.example};`, 'SELECT 1;', { upTransaction: fact.nonTransactional ? false : undefined }) });
+      const result = await traceLocks({ ...proveOptions(project, pg.url(db)), file });
+      const s = result.statements[result.statements.length - 1];
+      if (!result.ok || !s) {
+        problems.push(`${fact.id}: the trace failed: ${result.usageError ?? result.error?.message ?? s?.error?.message}`);
+        continue;
+      }
+      if (!s.facts.includes(fact.id)) problems.push(`${fact.id}: the trace's statement was classified as [${s.facts.join(', ')}]`);
+      for (const m of s.mismatches) problems.push(`${fact.id}: ${m.kind}: ${m.message}`);
+      if (s.observed === 'in transaction' || s.observed === 'while waiting') {
+        const unconfirmed = s.static.filter((x) => x.classification !== 'confirmed');
+        for (const x of unconfirmed) problems.push(`${fact.id}: ${x.mode} on the ${x.role} ${x.object ?? ''} not confirmed`);
+      }
+      await pg.query(`DROP DATABASE "${db}"`);
+    }
+    assert.deepEqual(problems, []);
+    assert.deepEqual(await throwawaysOn(pg), []);
+  });
+});

@@ -1,0 +1,159 @@
+// Backfill verification on a real PostgreSQL: `-- zdm:verify` queries pass or fail on the dev database,
+// the result is recorded where the trio-incomplete rule reads it, and `zdm up` refuses a trio's
+// contract while its backfill is not applied or its verification fails — unless --force.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { runUpWithContractCheck } from '../../server/src/cli/prove-commands';
+import { runRunnerCommand } from '../../server/src/cli/runner-commands';
+import { createDiskHost } from '../../server/src/engine/host';
+import { ConfigCache, lintFileFromDisk } from '../../server/src/engine/project';
+import { verifyBackfills } from '../../server/src/engine/prove/verify';
+import { up } from '../../server/src/engine/runner/commands';
+import { initParser } from '../../server/src/engine/sql/parser';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { cleanupProjects, createProject, dbmateFile, optionsFor, type TestProject } from '../runner/helpers';
+import { proveOptions } from './helpers';
+
+let pg: TestPostgres;
+before(async () => {
+  await initParser();
+  pg = await testPostgres();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+const EXPAND = 'db/migrations/20240101000001_rename_users_name_to_full_name_1_expand.sql';
+const BACKFILL = 'db/migrations/20240101000002_rename_users_name_to_full_name_2_backfill.sql';
+const CONTRACT = 'db/migrations/20240101000003_rename_users_name_to_full_name_3_contract.sql';
+
+function trioProject(): TestProject {
+  return createProject({
+    'db/migrations/20240101000000_users.sql': dbmateFile("CREATE TABLE users (id bigint PRIMARY KEY, name text);\nINSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 40) g;", 'DROP TABLE users;'),
+    [EXPAND]: dbmateFile('ALTER TABLE users ADD COLUMN full_name text;', 'ALTER TABLE users DROP COLUMN full_name;'),
+    // A backfill that stops half way (as one interrupted at row 20 would).
+    [BACKFILL]: dbmateFile(
+      'UPDATE users SET full_name = name WHERE id <= 20;\n-- zdm:verify SELECT count(*) FROM users WHERE full_name IS DISTINCT FROM name -- expect 0\n-- zdm:verify SELECT bool_and(full_name IS NOT NULL) FROM users -- expect true',
+      'SELECT 1;',
+      { upTransaction: false, downTransaction: false },
+    ),
+    [CONTRACT]: dbmateFile('ALTER TABLE users DROP COLUMN name;', 'ALTER TABLE users ADD COLUMN name text;'),
+  });
+}
+
+function capture(project: TestProject, url: string) {
+  let stdout = '';
+  let stderr = '';
+  const io = { cwd: project.root, stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s), isTTY: false, env: { DATABASE_URL: url } };
+  return { io, out: () => stdout, err: () => stderr };
+}
+
+async function zdmUp(project: TestProject, url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const c = capture(project, url);
+  const code = await runUpWithContractCheck(args, c.io, (rest) => runRunnerCommand('up', rest, c.io));
+  return { code, stdout: c.out(), stderr: c.err() };
+}
+
+async function hasColumn(db: string, column: string): Promise<boolean> {
+  return (await pg.query("SELECT 1 FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = $1 AND NOT attisdropped", [column], db)).length > 0;
+}
+
+describe('zdm verify and the contract check', () => {
+  it('reports each zdm:verify query, records the result for trio-incomplete, and blocks the contract until it passes (--force overrides)', async () => {
+    const db = await pg.createDatabase('verify');
+    const project = trioProject();
+
+    // All three pending at once: the contract's backfill is not applied yet.
+    const premature = await zdmUp(project, pg.url(db), []);
+    assert.equal(premature.code, 1, premature.stderr);
+    assert.match(premature.stderr, /Refusing to apply the contract db\/migrations\/20240101000003_rename_users_name_to_full_name_3_contract\.sql: its backfill .*_2_backfill\.sql is not applied yet/);
+    assert.match(premature.stderr, /zdm up --to 20240101000002/);
+    assert.equal((await pg.query("SELECT to_regclass('users') AS t", [], db))[0].t, null, 'nothing was applied');
+
+    assert.equal((await up({ ...optionsFor(project, pg.url(db)), to: '20240101000002' })).ok, true);
+    const result = await verifyBackfills(proveOptions(project, pg.url(db)));
+    assert.equal(result.ok, false);
+    assert.equal(result.files.length, 1);
+    const [file] = result.files;
+    assert.equal(file.file, project.file(BACKFILL));
+    assert.equal(file.state, 'applied');
+    assert.deepEqual(file.directives.map((d) => [d.line, d.expect, d.actual, d.passed]), [
+      [3, '0', '20', false],
+      [4, 'true', 'false', false],
+    ]);
+    assert.deepEqual(result.findings.map((f) => [f.rule, f.line, f.column]), [
+      ['verify-failed', 3, 15],
+      ['verify-failed', 4, 15],
+    ]);
+    assert.match(result.findings[0].message, /^zdm:verify expected 0, got 20: SELECT count\(\*\) FROM users WHERE full_name IS DISTINCT FROM name$/);
+    const record = JSON.parse(fs.readFileSync(project.file('.zdm/verify.json'), 'utf8'));
+    assert.equal(record[BACKFILL].passed, false);
+    assert.deepEqual(record[BACKFILL].failures[0], { sql: 'SELECT count(*) FROM users WHERE full_name IS DISTINCT FROM name', expect: '0', actual: '20' });
+
+    // The linter reads the record: the contract gets its finding.
+    const lint = lintFileFromDisk(project.file(CONTRACT), createDiskHost({ cache: false }), new ConfigCache(createDiskHost({ cache: false })));
+    const trio = lint.findings.find((f) => f.rule === 'trio-incomplete');
+    assert.ok(trio, JSON.stringify(lint.findings.map((f) => f.rule)));
+    assert.match(trio.message, /failed its verification on the dev database/);
+
+    // zdm up refuses the contract, in JSON too (the editor reads it).
+    const refused = await zdmUp(project, pg.url(db), ['--format', 'json']);
+    assert.equal(refused.code, 1);
+    const json = JSON.parse(refused.stdout);
+    assert.equal(json.command, 'up');
+    assert.equal(json.ok, false);
+    assert.equal(json.error.file, project.file(CONTRACT));
+    assert.equal(json.error.line, 1);
+    assert.match(json.error.message, /the verification of its backfill .* fails on the dev database: SELECT count\(\*\) .* returned 20, expected 0; SELECT bool_and.* returned false, expected true\./);
+    assert.equal(await hasColumn(db, 'name'), true, 'the contract did not run');
+
+    // The backfill finishes: verification passes, and zdm up applies the contract.
+    await pg.query('UPDATE users SET full_name = name WHERE full_name IS NULL', [], db);
+    const passed = await verifyBackfills({ ...proveOptions(project, pg.url(db)), files: [BACKFILL] });
+    assert.equal(passed.ok, true);
+    assert.equal(JSON.parse(fs.readFileSync(project.file('.zdm/verify.json'), 'utf8'))[BACKFILL].passed, true);
+    const applied = await zdmUp(project, pg.url(db), []);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(await hasColumn(db, 'name'), false);
+  });
+
+  it('--force applies a contract whose verification fails', async () => {
+    const db = await pg.createDatabase('verify_force');
+    const project = trioProject();
+    assert.equal((await up({ ...optionsFor(project, pg.url(db)), to: '20240101000002' })).ok, true);
+    const forced = await zdmUp(project, pg.url(db), ['--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /--force: trio contracts are applied without checking their backfill/);
+    assert.equal(await hasColumn(db, 'name'), false);
+  });
+
+  it('a pending backfill is not verified unless named; a named one runs and says it is not applied', async () => {
+    const db = await pg.createDatabase('verify_pending');
+    const project = trioProject();
+    await up({ ...optionsFor(project, pg.url(db)), to: '20240101000001' });
+    const all = await verifyBackfills(proveOptions(project, pg.url(db)));
+    assert.equal(all.ok, true);
+    assert.deepEqual(all.files.map((f) => [f.ran, f.note]), [[false, 'not applied on the dev database (pending): its directives were not run']]);
+    const named = await verifyBackfills({ ...proveOptions(project, pg.url(db)), files: [BACKFILL] });
+    assert.equal(named.ok, false);
+    assert.match(named.files[0].note ?? '', /ran anyway/);
+    const none = await verifyBackfills({ ...proveOptions(project, pg.url(db)), files: [EXPAND] });
+    assert.match(none.usageError ?? '', /has no "-- zdm:verify <query> -- expect <value>" directive/);
+  });
+
+  it('a query that errors is a failure with the error, and runs read-only', async () => {
+    const db = await pg.createDatabase('verify_error');
+    const project = createProject({
+      'db/migrations/20240101000000_t.sql': dbmateFile('CREATE TABLE t (id int);\n-- zdm:verify SELECT count(*) FROM nope\n-- zdm:verify DELETE FROM t RETURNING 1 -- expect null', 'DROP TABLE t;'),
+    });
+    await up(optionsFor(project, pg.url(db)));
+    const result = await verifyBackfills(proveOptions(project, pg.url(db)));
+    const [missing, write] = result.files[0].directives;
+    assert.equal(missing.error?.code, '42P01');
+    assert.equal(write.error?.code, '25006', 'cannot execute DELETE in a read-only transaction');
+    assert.equal(result.ok, false);
+  });
+});

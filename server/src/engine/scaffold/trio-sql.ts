@@ -1,0 +1,183 @@
+// The building blocks of trio SQL: the per-trio context, section headers, timeouts, ALTER TABLE with
+// several actions, trigger functions, the NOT NULL-through-a-CHECK steps, verification lines.
+
+import type { BackfillSettings } from './backfill';
+import { generatedName, quoteIdent as q, tableLiteral, tableSql } from './sql-names';
+import type { TrioRequest } from './trio';
+import { verifyDirective } from './verify-directives';
+
+export interface Ctx {
+  r: TrioRequest;
+  /** The table as SQL. */
+  table: string;
+  /** The key column as SQL, and as a name. */
+  key: string;
+  keyName: string;
+  settings: BackfillSettings & { statementTimeout: string };
+  pgVersion: number;
+  ignore(rule: string, reason: string): string;
+}
+
+export interface StepParts {
+  /** What the step does, for the header. */
+  header: string;
+  up: string;
+  down: string;
+}
+
+export interface TrioParts {
+  slug: string;
+  expand: StepParts;
+  backfill: StepParts;
+  contract: StepParts;
+}
+
+export const STEP_TITLES = ['Step 1 of 3, EXPAND', 'Step 2 of 3, BACKFILL', 'Step 3 of 3, CONTRACT'];
+
+export function headerOf(ctx: Ctx, index: number, text: string): string {
+  const common = [
+    `${STEP_TITLES[index]} (zdm trio ${ctx.r.kind} ${describeTarget(ctx.r)}).`,
+    'Each step ships in its own deployment, in order; each has its own down.',
+  ];
+  return wrap([...common, '', text].join('\n'), 100);
+}
+
+/** Wraps each line of plain text at `width` columns (comment headers). */
+export function wrap(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(' ')) {
+        if (current !== '' && current.length + 1 + word.length > width) {
+          out.push(current);
+          current = word;
+        } else current = current === '' ? word : `${current} ${word}`;
+      }
+      out.push(current);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+export function describeTarget(r: TrioRequest): string {
+  const t = tableSql(r.table);
+  return r.column !== undefined ? `${t}.${q(r.column)}` : t;
+}
+
+export function lockTimeout(ctx: Ctx): string {
+  return `SET lock_timeout = '${ctx.settings.lockTimeout.replace(/'/g, "''")}';\n`;
+}
+
+/** SET LOCAL: bounds this migration's statements without leaking into the next migration of the same session (a backfill must not inherit it). */
+export function statementTimeout(ctx: Ctx): string {
+  return `SET LOCAL statement_timeout = '${ctx.settings.statementTimeout.replace(/'/g, "''")}';\n`;
+}
+
+/** One ALTER TABLE with several actions (one lock, at most one pass); nothing when there is no action. */
+export function alter(ctx: Ctx, actions: (string | false | undefined)[]): string {
+  const list = actions.filter((a): a is string => typeof a === 'string' && a !== '');
+  return list.length === 0 ? '' : `ALTER TABLE ${ctx.table} ${list.join(', ')};\n`;
+}
+
+export function executeFunction(ctx: Ctx, fn: string): string {
+  return `${ctx.pgVersion >= 11 ? 'EXECUTE FUNCTION' : 'EXECUTE PROCEDURE'} ${fn}()`;
+}
+
+/** A trigger function body in PL/pgSQL. */
+export function triggerFunction(fn: string, comment: string, body: string): string {
+  return `-- ${comment}
+CREATE FUNCTION ${fn}() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+${body.replace(/\s+$/, '')}
+END;
+$$;
+`;
+}
+
+export function createTrigger(ctx: Ctx, name: string, timing: string, table: string, fn: string): string {
+  return `CREATE TRIGGER ${q(name)} ${timing} ON ${table}\nFOR EACH ROW ${executeFunction(ctx, fn)};\n`;
+}
+
+export function dropTrigger(name: string, table: string): string {
+  return `DROP TRIGGER ${q(name)} ON ${table};\n`;
+}
+
+/** `value` computed from the row being written, assigned to NEW.column (the expression may name the row's columns). */
+export function assignFromRow(ctx: Ctx, column: string, value: string): string {
+  return `SELECT ${value} INTO NEW.${q(column)} FROM (SELECT NEW.*) AS ${q(ctx.r.table.name)};`;
+}
+
+export function notNullCheckName(ctx: Ctx, column: string): string {
+  return generatedName(ctx.r.table.name, column, 'not_null_check');
+}
+
+/** The ALTER TABLE action adding the NOT VALID check that stands for NOT NULL until it is validated. */
+export function notNullCheck(ctx: Ctx, column: string): string {
+  return `ADD CONSTRAINT ${q(notNullCheckName(ctx, column))} CHECK (${q(column)} IS NOT NULL) NOT VALID`;
+}
+
+/**
+ * VALIDATE the NOT VALID check (SHARE UPDATE EXCLUSIVE: traffic goes on during the scan), then SET NOT
+ * NULL (PostgreSQL 12+ proves it from the validated check: no scan), then drop the check. The two
+ * ALTERs stay apart: in one statement the check would be dropped before SET NOT NULL could use it.
+ * Starts the section's statement_timeout after the VALIDATE, which may run long without blocking.
+ */
+export function notNullFromCheck(ctx: Ctx, column: string): string {
+  const check = q(notNullCheckName(ctx, column));
+  const proven = ctx.pgVersion >= 12;
+  return `ALTER TABLE ${ctx.table} VALIDATE CONSTRAINT ${check};
+${statementTimeout(ctx)}-- SET NOT NULL ${proven ? 'uses the validated check: no table scan' : 'scans the table under ACCESS EXCLUSIVE before PostgreSQL 12'}.
+${proven ? ctx.ignore('adding-not-nullable-field', 'proven by the VALIDATE CONSTRAINT above: PostgreSQL 12+ skips the scan') : ''}ALTER TABLE ${ctx.table} ALTER COLUMN ${q(column)} SET NOT NULL;
+ALTER TABLE ${ctx.table} DROP CONSTRAINT ${check};
+`;
+}
+
+/** The actions back to the state before notNullFromCheck: the column nullable again, guarded by the NOT VALID check. */
+export function checkFromNotNull(ctx: Ctx, column: string): string[] {
+  return [`ALTER COLUMN ${q(column)} DROP NOT NULL`, notNullCheck(ctx, column)];
+}
+
+/**
+ * For a down that re-created a NOT NULL column empty (PL/pgSQL, run after the copy loop): once the
+ * data is back, validate the NOT VALID check the down added and turn it into NOT NULL again (dynamic
+ * SQL, so it is skipped when the check is not there: the contract was never applied).
+ */
+export function restoreNotNullAfterCopy(ctx: Ctx, column: string): string {
+  const check = notNullCheckName(ctx, column);
+  const table = tableSql(ctx.r.table);
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return `-- The contract's down re-created ${q(column)} with a NOT VALID check instead of NOT NULL; now that
+-- the rows are back, make it NOT NULL again (skipped when the contract was never rolled back).
+IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(ctx.r.table)}) AND conname = ${lit(check)}) THEN
+  EXECUTE ${lit(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${q(check)}`)};
+  COMMIT;
+  EXECUTE ${lit(`ALTER TABLE ${table} ALTER COLUMN ${q(column)} SET NOT NULL`)};
+  EXECUTE ${lit(`ALTER TABLE ${table} DROP CONSTRAINT ${q(check)}`)};
+END IF;
+`;
+}
+
+export function verifyLines(lines: [string, string][]): string {
+  return lines.map(([comment, sql]) => `-- ${comment}\n${verifyDirective(sql)}`).join('\n') + '\n';
+}
+
+export function noDown(what: string): string {
+  return `-- ${what}\n-- zdm-ignore-file empty-down-section -- nothing to undo: ${what.replace(/\.$/, '').toLowerCase()}\n`;
+}
+
+export function backfillHeader(ctx: Ctx, what: string): string {
+  const s = ctx.settings;
+  return [
+    `This backfill ${what}, in batches of ${s.batchSize} rows in ${ctx.key} order, each committed on its own (it runs outside a transaction), pausing ${s.pauseMs} ms between batches and while a replica's replay lag exceeds ${s.maxLagSeconds} s.`,
+    'It is idempotent and resumable: re-running it continues with the rows still to do. statement_timeout covers the whole block: run it in a session without one (SET statement_timeout = 0), or re-run it after a timeout.',
+    'The zdm:verify queries at the end must pass before the contract ships (zdm verify runs them).',
+  ].join('\n');
+}
+
+export function contractHeader(what: string, when: string, noReturn: string): string {
+  return [what, '', `SHIP THIS IN ITS OWN DEPLOYMENT. ${when}`, '', `Point of no return: ${noReturn}`].join('\n');
+}
+

@@ -8,8 +8,10 @@
 // on the dev database, now. Otherwise `zdm up` refuses (exit 1), unless `--force`.
 
 import * as path from 'node:path';
+import { loadConfig } from '../config/config';
 import { describeMigration } from '../formats/index';
 import { createDiskHost } from '../host';
+import { DEFAULT_MIGRATION_DIRS } from '../runner/commands';
 import { dbErrorInfo, withClient, type Session } from '../runner/db';
 import type { RunResult } from '../runner/events';
 import type { Migration } from '../runner/migrations';
@@ -214,6 +216,8 @@ export interface GateOutcome {
  */
 export async function checkContractGate(options: GateOptions): Promise<GateOutcome> {
   const outcome: GateOutcome = { passed: [] };
+  // Most projects have no trio: a look at the file names spares `zdm up` a second connection.
+  if (!mayHoldContract(options)) return outcome;
   let target: ProveTarget;
   try {
     target = await resolveTarget({ ...options, yes: true }, 'zdm up');
@@ -295,4 +299,17 @@ export async function checkContractGate(options: GateOptions): Promise<GateOutco
     throw error;
   }
   return outcome;
+}
+
+/** True when a migrations folder has an entry named like a trio's contract (`..._3_contract...`). */
+function mayHoldContract(options: GateOptions): boolean {
+  const host = options.host ?? createDiskHost();
+  const loaded = loadConfig(options.dir !== undefined ? path.resolve(options.cwd, options.dir) : options.cwd, host, options.configPath);
+  const dirs =
+    options.dir !== undefined
+      ? [path.resolve(options.cwd, options.dir)]
+      : loaded.config.migrationsDir.length > 0
+        ? loaded.config.migrationsDir.map((d) => path.resolve(loaded.root, d))
+        : DEFAULT_MIGRATION_DIRS.map((d) => path.join(loaded.root, d));
+  return dirs.some((dir) => (host.readDirectory(dir) ?? []).some((name) => /_3_contract(\.|$)/.test(name)));
 }

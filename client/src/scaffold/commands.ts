@@ -2,13 +2,15 @@
 // (server/src/engine/scaffold) decides the folder, the format, the names and the SQL, writes the files
 // (never over an existing one) and the editor opens them. Nothing here knows SQL or migration formats.
 //
-// Table and column names are typed: the runner's database module has no catalog listing yet, so they
-// are not completed from the dev database (see docs/scaffolding.md).
+// Tables and columns are picked from the dev database when one is configured or the embedded server
+// runs (and the workspace is trusted): engine/scaffold/catalog.ts reads them through the runner's
+// database module; their types, NOT NULL and primary key then need no prompt. Otherwise they are typed.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ScaffoldOutput } from '../../../server/src/engine/scaffold/naming';
 import type { ScaffoldTarget } from '../../../server/src/engine/scaffold/target';
+import type { CatalogColumn, CatalogTable } from '../../../server/src/engine/scaffold/catalog';
 import type { TrioKind, TrioRequest } from '../../../server/src/engine/scaffold/trio';
 import type * as Engine from './engine';
 
@@ -47,7 +49,8 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
   );
   if (!kindPick) return;
   const kind = kindPick.label as TrioKind;
-  const request = await askRequest(kind);
+  const catalog = await loadCatalog(ctx, target);
+  const request = await askRequest(kind, catalog);
   if (!request) return;
   engine().planTrio(request, engine().trioSettingsFrom(target.loaded.config)); // a ScaffoldError names what is wrong before anything is written
   await engine().initParser();
@@ -55,10 +58,26 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
   await writeAndOpen(ctx, outputs, 'trio');
 }
 
+/**
+ * The dev database's tables, when one is configured (or the embedded server runs) and the workspace is
+ * trusted; undefined otherwise, or when it cannot be read in a few seconds: names are typed then.
+ */
+async function loadCatalog(ctx: ScaffoldContext, target: ScaffoldTarget): Promise<CatalogTable[] | undefined> {
+  if (!vscode.workspace.isTrusted) return undefined;
+  const url = engine().devDatabaseUrl(target.loaded.root, target.loaded.config, process.env);
+  if (!url) return undefined;
+  try {
+    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'zdm: reading tables from the dev database' }, () => engine().readCatalog(url));
+  } catch (error) {
+    ctx.log.warn(`zdm: could not read the dev database's tables (names are typed instead): ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
 type Asked = TrioRequest & { batchSize?: number };
 
-/** The prompts of one kind, in order; undefined when the user cancels. */
-async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
+/** The prompts of one kind, in order; undefined when the user cancels. With the dev database's tables, names, types and NOT NULL come from there. */
+async function askRequest(kind: TrioKind, catalog: CatalogTable[] | undefined): Promise<Asked | undefined> {
   const title = `zdm trio ${kind}`;
   const tableOnly = kind === 'rename-table' || kind === 'split-table';
   const ask = (prompt: string, options: { placeHolder?: string; value?: string; optional?: boolean; validate?: (v: string) => string | undefined } = {}) =>
@@ -70,12 +89,32 @@ async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() === '' ? (options.optional ? undefined : 'Required.') : options.validate?.(v)),
     });
-  const targetText = await ask(tableOnly ? 'Table (table or schema.table)' : 'Column (table.column or schema.table.column)', {
-    placeHolder: tableOnly ? 'users' : 'users.name',
-    validate: (v) => messageOf(() => (tableOnly ? engine().parseTableName(v) : engine().parseColumnRef(v))),
-  });
-  if (targetText === undefined) return undefined;
-  const request: Asked = tableOnly ? { kind, table: engine().parseTableName(targetText) } : { kind, ...engine().parseColumnRef(targetText) };
+
+  // The table (and column): picked from the dev database, or typed.
+  let request: Asked;
+  let table: CatalogTable | undefined;
+  let column: CatalogColumn | undefined;
+  if (catalog && catalog.length > 0) {
+    const pickedTable = await pickOrType(title, 'Table', catalog.map((t) => ({ label: tableLabel(t), description: `${t.columns.length} columns`, item: t })), (v) => engine().parseTableName(v));
+    if (pickedTable === undefined) return undefined;
+    table = pickedTable.item;
+    const tableName = table ? { schema: table.schema === 'public' ? undefined : table.schema, name: table.name } : engine().parseTableName(pickedTable.typed!);
+    if (tableOnly) request = { kind, table: tableName };
+    else {
+      const columns = table?.columns ?? [];
+      const pickedColumn = await pickOrType(title, 'Column', columns.map((c) => ({ label: c.name, description: `${c.type}${c.notNull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`, item: c })), (v) => engine().parseIdentifier(v, 'The column'));
+      if (pickedColumn === undefined) return undefined;
+      column = pickedColumn.item;
+      request = { kind, table: tableName, column: column ? column.name : engine().parseIdentifier(pickedColumn.typed!, 'The column') };
+    }
+  } else {
+    const targetText = await ask(tableOnly ? 'Table (table or schema.table)' : 'Column (table.column or schema.table.column)', {
+      placeHolder: tableOnly ? 'users' : 'users.name',
+      validate: (v) => messageOf(() => (tableOnly ? engine().parseTableName(v) : engine().parseColumnRef(v))),
+    });
+    if (targetText === undefined) return undefined;
+    request = tableOnly ? { kind, table: engine().parseTableName(targetText) } : { kind, ...engine().parseColumnRef(targetText) };
+  }
   const name = (what: string) => (v: string) => messageOf(() => engine().parseIdentifier(v, what));
   const yesNo = async (question: string): Promise<boolean | undefined> => {
     const pick = await vscode.window.showQuickPick(['No', 'Yes'], { title, placeHolder: question, ignoreFocusOut: true });
@@ -90,22 +129,32 @@ async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
       if (value.trim() !== '') request[key] = key === 'to' ? engine().parseIdentifier(value, 'The new name') : value.trim();
       return true;
     });
-  const notNull = (question: string) =>
+  /** A value the dev database already knows, or a prompt for it. */
+  const known = (key: 'type' | 'fromType', value: string | undefined, prompt: string, placeHolder: string) => {
+    if (value !== undefined) request[key] = value;
+    else field(key, prompt, { placeHolder });
+  };
+  const notNull = (question: string) => {
+    if (column) {
+      request.notNull = column.notNull;
+      return;
+    }
     steps.push(async () => {
       const answer = await yesNo(question);
       if (answer === undefined) return false;
       request.notNull = answer;
       return true;
     });
+  };
   switch (kind) {
     case 'rename-column':
       field('to', 'New column name', { placeHolder: 'full_name', validate: name('The new name') });
-      field('type', "The column's type (to create the new column)", { placeHolder: 'text' });
+      known('type', column?.type, "The column's type (to create the new column)", 'text');
       notNull('Is the column NOT NULL today?');
       break;
     case 'change-type':
       field('type', 'New type', { placeHolder: 'bigint' });
-      field('fromType', "The column's current type (its down converts back)", { placeHolder: 'integer' });
+      known('fromType', column?.type, "The column's current type (its down converts back)", 'integer');
       field('using', 'Conversion from the old value (default: CAST(column AS type))', { optional: true, placeHolder: 'round(price * 100)::bigint' });
       field('to', 'A new name for the converted column (default: keep the name)', { optional: true, validate: name('The new name') });
       notNull('Is the column NOT NULL today?');
@@ -116,7 +165,7 @@ async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
       field('backfill', 'Value for existing rows, may use their columns (default: the default)', { optional: true, placeHolder: "CASE WHEN banned THEN 'blocked' ELSE 'active' END" });
       break;
     case 'set-not-null':
-      field('default', 'Default for rows the running version inserts', { optional: true, placeHolder: "''" });
+      field('default', 'Default for rows the running version inserts', { optional: true, placeHolder: "''", value: column?.default });
       field('backfill', 'Value for the rows that are NULL now (default: the default)', { optional: true, placeHolder: "'unknown'" });
       break;
     case 'rename-table':
@@ -125,6 +174,16 @@ async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
     case 'split-table':
       field('to', 'New table', { placeHolder: 'user_profiles', validate: name('The new table') });
       steps.push(async () => {
+        if (table) {
+          const key = table.primaryKey?.length === 1 ? table.primaryKey[0] : undefined;
+          const picks = await vscode.window.showQuickPick(
+            table.columns.filter((c) => c.name !== key).map((c) => ({ label: c.name, description: c.type, column: c })),
+            { title, placeHolder: 'Columns that move to the new table', canPickMany: true, ignoreFocusOut: true },
+          );
+          if (!picks || picks.length === 0) return false;
+          request.columns = picks.map((p) => ({ name: p.column.name, type: p.column.type }));
+          return true;
+        }
         const value = await ask('Columns that move, with their types', { placeHolder: 'bio:text, avatar_url:varchar(300)', validate: (v) => messageOf(() => engine().parseColumnList(v)) });
         if (value === undefined) return false;
         request.columns = engine().parseColumnList(value);
@@ -132,21 +191,22 @@ async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
       });
       break;
     case 'drop-column':
-      field('type', "The column's type (to re-create it in the contract's down)", { placeHolder: 'text' });
+      known('type', column?.type, "The column's type (to re-create it in the contract's down)", 'text');
       notNull('Is the column NOT NULL today?');
       steps.push(async () => {
         if (!request.notNull) return true;
-        const value = await ask('Default for inserts that stop writing it while it still exists', { placeHolder: "''" });
+        const value = await ask('Default for inserts that stop writing it while it still exists', { placeHolder: "''", value: column?.default });
         if (value === undefined) return false;
         request.default = value.trim();
         return true;
       });
       break;
   }
+  const primaryKey = table?.primaryKey?.length === 1 ? table.primaryKey[0] : undefined;
   steps.push(async () => {
-    const key = await ask('Key the backfill walks in order (unique, indexed)', { value: 'id', validate: name('The key') });
+    const key = await ask('Key the backfill walks in order (unique, indexed)', { value: primaryKey ?? 'id', validate: name('The key') });
     if (key === undefined) return false;
-    if (key.trim() !== 'id') request.key = engine().parseIdentifier(key, 'The key');
+    if (key.trim() !== 'id') request.key = engine().parseIdentifier(primaryKey === key.trim() ? `"${key.trim().replace(/"/g, '""')}"` : key, 'The key');
     return true;
   });
   if (kind !== 'rename-table') {
@@ -159,6 +219,38 @@ async function askRequest(kind: TrioKind): Promise<Asked | undefined> {
   }
   for (const step of steps) if (!(await step())) return undefined;
   return request;
+}
+
+/** A quick pick of known items that also accepts a typed name (a table a pending migration creates): the item, or the name typed. */
+async function pickOrType<T>(title: string, what: string, items: (vscode.QuickPickItem & { item: T })[], check: (typed: string) => unknown): Promise<{ item?: T; typed?: string } | undefined> {
+  const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { item?: T }>();
+  quickPick.title = title;
+  quickPick.placeholder = items.length > 0 ? `${what} (from the dev database, or type a name)` : `${what} (type its name)`;
+  quickPick.items = items;
+  quickPick.ignoreFocusOut = true;
+  quickPick.onDidChangeValue((value) => {
+    const exact = items.some((i) => i.label === value);
+    const problem = value.trim() === '' || exact ? undefined : messageOf(() => check(value));
+    quickPick.items = value.trim() === '' || exact ? items : [...items, { label: value, description: problem ?? 'not in the dev database' }];
+  });
+  return new Promise((resolve) => {
+    quickPick.onDidAccept(() => {
+      const chosen = quickPick.selectedItems[0];
+      if (!chosen) return;
+      if (chosen.item === undefined && messageOf(() => check(chosen.label)) !== undefined) return; // the description says what is wrong
+      resolve(chosen.item !== undefined ? { item: chosen.item } : { typed: chosen.label }); // before hide(), whose onDidHide resolves with undefined
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      quickPick.dispose();
+      resolve(undefined);
+    });
+    quickPick.show();
+  });
+}
+
+function tableLabel(t: CatalogTable): string {
+  return t.schema === 'public' ? t.name : `${t.schema}.${t.name}`;
 }
 
 /** The migrations folder and format of the workspace folder of `folder` (or the active file, or a picked workspace folder). */

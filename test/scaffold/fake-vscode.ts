@@ -1,0 +1,102 @@
+// A scripted stand-in for the `vscode` module, enough for the scaffolding commands: input boxes and
+// quick picks answer from a queue (checking validateInput like the real one), opened documents are
+// recorded. Installed before client code is loaded; the real editor tests live in test/e2e.
+
+import Module from 'node:module';
+
+export interface FakeVscode {
+  answers: unknown[];
+  /** What the commands showed and did, in order: [kind, prompt or path, answer]. */
+  log: unknown[][];
+  /** The workspace folder's path. */
+  root: string;
+  trusted: boolean;
+}
+
+export function installFakeVscode(root: string): FakeVscode {
+  const state: FakeVscode = { answers: [], log: [], root, trusted: true };
+  class Uri {
+    readonly scheme = 'file';
+    constructor(readonly fsPath: string) {}
+    static file(p: string) {
+      return new Uri(p);
+    }
+  }
+  const next = (kind: string, prompt: string | undefined) => {
+    if (state.answers.length === 0) throw new Error(`no scripted answer for ${kind} "${prompt}"`);
+    const answer = state.answers.shift();
+    state.log.push([kind, prompt, answer]);
+    return answer;
+  };
+  const fake = {
+    Uri,
+    ProgressLocation: { Window: 10, Notification: 15 },
+    workspace: {
+      get isTrusted() {
+        return state.trusted;
+      },
+      get workspaceFolders() {
+        return [{ uri: Uri.file(state.root), name: 'project', index: 0 }];
+      },
+      getWorkspaceFolder: () => ({ uri: Uri.file(state.root), name: 'project', index: 0 }),
+      openTextDocument: async (uri: Uri) => ({ uri }),
+    },
+    window: {
+      activeTextEditor: undefined,
+      async showInputBox(options: { prompt?: string; validateInput?: (v: string) => string | undefined }) {
+        const answer = next('input', options.prompt) as string | undefined;
+        const problem = answer !== undefined ? options.validateInput?.(answer) : undefined;
+        if (problem) {
+          state.log.push(['invalid', options.prompt, problem]);
+          return undefined; // the user gives up
+        }
+        return answer;
+      },
+      async showQuickPick(items: unknown, options: { placeHolder?: string; canPickMany?: boolean }) {
+        const list = (await items) as (string | { label: string })[];
+        const answer = next('pick', options.placeHolder);
+        const label = (i: string | { label: string }) => (typeof i === 'string' ? i : i.label);
+        if (options.canPickMany) return list.filter((i) => (answer as string[]).includes(label(i)));
+        return list.find((i) => label(i) === answer);
+      },
+      createQuickPick() {
+        const handlers: Record<string, (value?: unknown) => void> = {};
+        const pick = {
+          title: '',
+          placeholder: '',
+          ignoreFocusOut: false,
+          value: '',
+          items: [] as { label: string }[],
+          selectedItems: [] as { label: string }[],
+          onDidChangeValue: (f: (v: unknown) => void) => (handlers.change = f),
+          onDidAccept: (f: () => void) => (handlers.accept = f),
+          onDidHide: (f: () => void) => (handlers.hide = f),
+          hide: () => handlers.hide?.(),
+          dispose: () => undefined,
+          show() {
+            const answer = next('quickpick', pick.placeholder) as string;
+            state.log.push(['offered', pick.placeholder, pick.items.map((i) => i.label)]);
+            pick.value = answer;
+            handlers.change?.(answer);
+            const chosen = pick.items.find((i) => i.label === answer);
+            pick.selectedItems = chosen ? [chosen] : [];
+            handlers.accept?.();
+          },
+        };
+        return pick;
+      },
+      withProgress: async (_options: unknown, task: () => Promise<unknown>) => task(),
+      showTextDocument: async (document: { uri: Uri }) => state.log.push(['open', document.uri.fsPath]),
+      showInformationMessage: async (message: string) => state.log.push(['info', message]),
+      showErrorMessage: async (message: string) => state.log.push(['error', message]),
+      showWorkspaceFolderPick: async () => undefined,
+    },
+  };
+  const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+  const original = mod._resolveFilename;
+  mod._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? 'vscode' : original.call(this, request, ...rest);
+  };
+  require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fake } as unknown as NodeJS.Module;
+  return state;
+}

@@ -166,9 +166,11 @@ describe('files in each format', () => {
     const [doc] = describeCreated(out.creates, p.host);
     const down = doc.sections.find((s) => s.kind === 'down')!;
     assert.equal(down.source.slice(down.span.start, down.span.end).replace(/\s+/g, ' '), 'ALTER TABLE users DROP COLUMN display_name;');
-    const noTx = newMigrationFiles(p, { description: 'backfill users', up: 'DO $$ BEGIN PERFORM 1; END $$;', down: '', transaction: false });
+    const noTx = newMigrationFiles(p, { description: 'backfill users', up: 'DO $$ BEGIN PERFORM 1; END $$;', down: '-- nothing to undo', transaction: false });
     assert.match(noTx.creates[0].text, /--changeset alice:\S+ runInTransaction:false splitStatements:false\n/);
-    assert.match(noTx.creates[0].text, /--rollback not required\n$/);
+    assert.match(noTx.creates[0].text, /-- nothing to undo\n--rollback not required\n$/);
+    const blank = newMigrationFiles(p, { description: 'add orders', up: '', down: '' });
+    assert.match(blank.creates[0].text, /--changeset alice:\S+_add_orders\n\n$/);
   });
 
   it('sqitch: deploy, revert and verify scripts, and a line appended to sqitch.plan', () => {

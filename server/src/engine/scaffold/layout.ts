@@ -95,7 +95,8 @@ export function renderMigration(project: RenderProject, version: string, slug: s
       const author = project.author ?? liquibaseAuthor(project) ?? 'zdm';
       const attributes = [transaction ? '' : ' runInTransaction:false', !transaction && singleStatement(up) ? ' splitStatements:false' : ''].join('');
       // A down with no statement (only comments): say so the Liquibase way.
-      const rollback = splitStatements(down).statements.length === 0 ? `${down.trim() === '' ? '' : down}--rollback not required\n` : rollbackLines(down);
+      // A blank down is left for the user to write; one that says why it has no statement is declared empty.
+      const rollback = down.trim() === '' ? '' : splitStatements(down).statements.length === 0 ? `${down}--rollback not required\n` : rollbackLines(down);
       return { primary: file, creates: [{ path: file, text: `--liquibase formatted sql\n\n${header}--changeset ${author}:${version}_${slug}${attributes}\n${up}${rollback}` }] };
     }
     case 'sqitch': {

@@ -210,6 +210,31 @@ describe('zdm roundtrip', () => {
     assert.deepEqual(await throwawaysOn(pg), []);
   });
 
+  it('split formats: a golang-migrate .down.sql that forgets a column gets the finding on its first line', async () => {
+    const db = await pg.createDatabase('rt_golang');
+    const project = createProject(
+      {
+        'migrations/000001_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+        'migrations/000001_users.down.sql': 'DROP TABLE users;\n',
+        'migrations/000002_email.up.sql': 'ALTER TABLE users ADD COLUMN email text;\nALTER TABLE users ADD COLUMN name text;\n',
+        'migrations/000002_email.down.sql': 'ALTER TABLE users DROP COLUMN email;\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    await up({ ...optionsFor(project, pg.url(db)), to: '1' });
+    const result = await roundTrip(proveOptions(project, pg.url(db)));
+    assert.deepEqual(
+      result.findings.map((f) => [f.rule, f.file, f.line]),
+      [
+        ['roundtrip-schema', project.file('migrations/000002_email.down.sql'), 1],
+        ['roundtrip-reapply-failed', project.file('migrations/000002_email.down.sql'), 1],
+      ],
+      describeFindings(result.findings),
+    );
+    assert.match(result.findings[0].message, /^Column users\.name exists after down but not before up/);
+    assert.deepEqual(await throwawaysOn(pg), []);
+  });
+
   it('with nothing pending, says so', async () => {
     const db = await pg.createDatabase('rt_none');
     const project = createProject({ 'db/migrations/20240101000000_users.sql': USERS });

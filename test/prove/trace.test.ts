@@ -139,17 +139,19 @@ describe('zdm trace', () => {
     const result = await traceOf(
       {
         'db/migrations/20240101000000_users.sql': USERS,
-        'db/migrations/20240102000000_concurrently.sql': dbmateFile('CREATE INDEX CONCURRENTLY users_name_idx ON users (name);', 'DROP INDEX CONCURRENTLY users_name_idx;', { upTransaction: false, downTransaction: false }),
+        // A lock_timeout too short for the wait zdm causes on purpose: the trace lifts it for that wait.
+        'db/migrations/20240102000000_concurrently.sql': dbmateFile("SET lock_timeout = '1ms';\nCREATE INDEX CONCURRENTLY users_name_idx ON users (name);", 'DROP INDEX CONCURRENTLY users_name_idx;', { upTransaction: false, downTransaction: false }),
       },
       'db/migrations/20240102000000_concurrently.sql',
       '20240101000000',
     );
-    const s = result.statements[0];
+    const s = result.statements[1];
+    assert.equal(s.lockTimeout?.value, '1ms');
     assert.equal(s.ran, 'autocommit');
     assert.equal(s.observed, 'while waiting');
     assert.match(s.how ?? '', /cannot run inside a transaction block/);
-    assert.equal(lockOn(result, 1, 'users')?.mode, 'SHARE UPDATE EXCLUSIVE');
-    assert.equal(lockOn(result, 1, 'users')?.classification, 'confirmed');
+    assert.equal(lockOn(result, 2, 'users')?.mode, 'SHARE UPDATE EXCLUSIVE');
+    assert.equal(lockOn(result, 2, 'users')?.classification, 'confirmed');
     assert.deepEqual(s.created, [{ name: 'public.users_name_idx', kind: 'index' }]);
     assert.deepEqual(result.mismatches, []);
   });

@@ -88,10 +88,11 @@ export function databaseOf(url: string): string {
   return name || user || 'postgres';
 }
 
-/** Opens a session on the server's maintenance database (`postgres`, else `template1`). */
+/** Opens a session on the server's maintenance database (`postgres`, else `template1`; never the database being copied). */
 export async function openMaintenanceSession(url: string): Promise<{ session: Session; url: string }> {
   let firstError: unknown;
-  for (const name of ['postgres', 'template1']) {
+  const source = databaseOf(url);
+  for (const name of ['postgres', 'template1'].filter((n) => n !== source)) {
     const maintenanceUrl = databaseUrl(url, name);
     try {
       return { session: await openSession(maintenanceUrl, { applicationName: 'zdm prove' }), url: maintenanceUrl };

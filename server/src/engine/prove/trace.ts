@@ -532,6 +532,9 @@ async function runObserved(
     blocking = false;
     await helpers.blocker.queryText('COMMIT').catch(() => undefined);
   };
+  // The wait zdm causes on purpose must not trip the section's lock_timeout (nothing else runs on the copy).
+  const [{ lock_timeout: lockTimeout }] = await tracer.query<{ lock_timeout: string }>("SELECT current_setting('lock_timeout') AS lock_timeout");
+  if (blocking) await tracer.query("SELECT set_config('lock_timeout', '0', false)");
   const started = performance.now();
   let done = false;
   let failure: unknown;
@@ -569,6 +572,7 @@ async function runObserved(
   }
   await running;
   const durationMs = performance.now() - started;
+  await tracer.query("SELECT set_config('lock_timeout', $1, false)", [lockTimeout]);
   const held = tables.map((t) => `${t.mode} on ${t.sql.replace(/"/g, '').replace(/^public\./, '')}`).join(', ');
   const how = `in autocommit (${why})${
     waiting ? `, its locks read while it waited for zdm's blocker session (${held}); the duration includes that wait` : tables.length > 0 ? `; zdm's blocker session held ${held}, which it did not wait for` : ''

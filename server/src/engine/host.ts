@@ -12,25 +12,43 @@ export interface ProjectHost {
   readDirectory(dirPath: string): string[] | undefined;
 }
 
-/** A host that reads the disk and remembers what it read (for one CLI run). */
+/**
+ * A host that reads the disk and remembers what it read (for one CLI run). With the cache on, a
+ * directory is listed once and answers every existence question about its entries (a Set lookup),
+ * and a file its directory listing does not hold is known to be missing without trying to read it
+ * (formats probe for optional files such as diesel's metadata.toml or a Flyway script's .conf).
+ */
 export function createDiskHost(options: { cache: boolean } = { cache: true }): ProjectHost {
   const files = new Map<string, string | undefined>();
   const dirs = new Map<string, string[] | undefined>();
-  return {
+  const entrySets = new Map<string, Set<string> | undefined>();
+  const entriesOf = (dirPath: string): Set<string> | undefined => {
+    if (entrySets.has(dirPath)) return entrySets.get(dirPath);
+    const names = host.readDirectory(dirPath);
+    const set = names === undefined ? undefined : new Set(names);
+    if (options.cache) entrySets.set(dirPath, set);
+    return set;
+  };
+  const host: ProjectHost = {
     readFile(filePath) {
       if (options.cache && files.has(filePath)) return files.get(filePath);
       let text: string | undefined;
-      try {
-        text = fs.readFileSync(filePath, 'utf8');
-      } catch {
+      // A listed directory without the entry: the file does not exist (no failed open to pay for).
+      // An unlisted directory may still be readable file by file, so that case tries the read.
+      if (options.cache && entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) === false) {
         text = undefined;
+      } else {
+        try {
+          text = fs.readFileSync(filePath, 'utf8');
+        } catch {
+          text = undefined;
+        }
       }
       if (options.cache) files.set(filePath, text);
       return text;
     },
     fileExists(filePath) {
-      const dir = this.readDirectory(path.dirname(filePath));
-      return dir !== undefined && dir.includes(path.basename(filePath));
+      return entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) ?? false;
     },
     readDirectory(dirPath) {
       if (options.cache && dirs.has(dirPath)) return dirs.get(dirPath);
@@ -44,6 +62,7 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): P
       return names;
     },
   };
+  return host;
 }
 
 /** A host over an in-memory map of path -> text (tests, and open documents layered on another host). */

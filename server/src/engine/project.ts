@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import picomatch from 'picomatch';
-import { loadConfig, type LoadedConfig, type ZdmConfig } from './config/config';
+import { CONFIG_FILE_NAME, loadConfig, type LoadedConfig, type ZdmConfig } from './config/config';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import { lintText } from './lint';
@@ -14,6 +14,10 @@ import { ruleIds } from './rules/registry';
 
 export class ConfigCache {
   private readonly byDir = new Map<string, LoadedConfig>();
+  /** Configs by file path: one object per config file, so its problems are reported once. */
+  private readonly byFile = new Map<string, LoadedConfig>();
+  /** The config file that applies to each folder seen (undefined: none), shared along the chain up. */
+  private readonly found = new Map<string, string | undefined>();
   private readonly matchers = new Map<LoadedConfig, (relative: string) => boolean>();
 
   constructor(
@@ -27,18 +31,27 @@ export class ConfigCache {
     const dir = path.dirname(path.resolve(filePath));
     let loaded = this.byDir.get(dir);
     if (!loaded) {
-      loaded = loadConfig(dir, this.host, this.explicitPath, ruleIds);
-      if (this.overrides) Object.assign(loaded.config, this.overrides);
-      // Share one object per config file, so its problems are reported once.
-      for (const other of this.byDir.values()) {
-        if (other.path !== undefined && other.path === loaded.path) {
-          loaded = other;
-          break;
-        }
+      const file = this.explicitPath ? path.resolve(this.explicitPath) : this.configFileFor(dir);
+      loaded = file !== undefined ? this.byFile.get(file) : undefined;
+      if (!loaded) {
+        // With the file already found, loadConfig reads it without walking up again.
+        loaded = loadConfig(dir, this.host, file, ruleIds);
+        if (this.overrides) Object.assign(loaded.config, this.overrides);
+        if (loaded.path !== undefined) this.byFile.set(loaded.path, loaded);
       }
       this.byDir.set(dir, loaded);
     }
     return loaded;
+  }
+
+  /** findConfigFile, memoized per folder: sibling folders share the walk up from their parent. */
+  private configFileFor(dir: string): string | undefined {
+    if (this.found.has(dir)) return this.found.get(dir);
+    const candidate = path.join(dir, CONFIG_FILE_NAME);
+    const parent = path.dirname(dir);
+    const file = this.host.fileExists(candidate) ? candidate : parent === dir ? undefined : this.configFileFor(parent);
+    this.found.set(dir, file);
+    return file;
   }
 
   /** True when the file matches an `ignore` glob of its config. */
@@ -59,6 +72,8 @@ export class ConfigCache {
 
   clear(): void {
     this.byDir.clear();
+    this.byFile.clear();
+    this.found.clear();
     this.matchers.clear();
   }
 }

@@ -28,8 +28,11 @@ export interface FileReport {
   fixReport?: string;
 }
 
-export function toFileReport(file: string, result: LintResult, lineIndex = new LineIndex(result.document.text)): FileReport {
+export function toFileReport(file: string, result: LintResult, given?: LineIndex): FileReport {
+  // Most files have no findings: their lines are indexed only when there is something to place.
+  let lineIndex = given;
   const findings = result.findings.map((f): ReportedFinding => {
+    lineIndex ??= new LineIndex(result.document.text);
     const start = lineIndex.positionAt(f.span.start);
     const end = lineIndex.positionAt(Math.max(f.span.end, f.span.start));
     const sourceLines = [lineIndex.lineText(start.line)];

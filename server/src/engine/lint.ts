@@ -112,6 +112,7 @@ export function buildStatements(document: MigrationDocument): Statement[] {
         terminated: raw.terminated,
         kind: 'Unparsed',
         leadingComments: raw.leadingComments,
+        tokens: raw.tokens,
         offsetOf: (location) => start + utf16FromUtf8(text, location ?? 0, ascii),
       };
       if (raw.unterminated) {

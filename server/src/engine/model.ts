@@ -1,6 +1,7 @@
 // The engine's shared vocabulary: migration documents, sections, statements, findings and fixes.
 // Nothing here knows about VS Code or LSP. Offsets are UTF-16 code units into the file text.
 
+import type { Token } from './sql/lexer';
 import type { Span } from './text/offsets';
 
 export type { Span } from './text/offsets';
@@ -115,6 +116,8 @@ export interface Statement {
   error?: SyntaxError;
   /** Comments between the previous statement and this one (ignore comments live there). */
   leadingComments: Span[];
+  /** The statement's tokens as the splitter lexed them (comments inside it included), when known. */
+  tokens?: Token[];
   /** Converts a parser byte location within this statement into a file offset. */
   offsetOf(location: number | undefined): number;
 }

@@ -51,7 +51,7 @@ export function splitStatements(text: string, from = 0, to = text.length): Split
     if (!terminated) {
       while (last > first && isComment(body[last])) trailing.unshift({ start: body[last].start, end: body[last].end }), last--;
     }
-    const own = body.slice(first, last + 1);
+    const own = first === 0 && last === body.length - 1 ? body : body.slice(first, last + 1);
     statements.push({
       span: { start: own[0].start, end: own[own.length - 1].end },
       tokens: own,
@@ -69,15 +69,19 @@ export function splitStatements(text: string, from = 0, to = text.length): Split
     }
     current.push(token);
     if (token.kind === 'word') {
-      const word = text.slice(token.start, token.end).toLowerCase();
       words++;
-      if (words <= 4 && (word === 'function' || word === 'procedure') && currentStartsWithCreate(text, current)) routineHeader = true;
-      if (routineHeader) {
-        if (word === 'atomic' && previousWord === 'begin') atomicDepth++;
-        else if (atomicDepth > 0 && word === 'case') atomicDepth++;
-        else if (atomicDepth > 0 && word === 'end') atomicDepth--;
+      // Words matter only among the first four (CREATE [OR REPLACE] FUNCTION|PROCEDURE) and inside a
+      // routine (BEGIN ATOMIC ... END), where previousWord is read; elsewhere they are not looked at.
+      if (words <= 4 || routineHeader) {
+        const word = text.slice(token.start, token.end).toLowerCase();
+        if (words <= 4 && (word === 'function' || word === 'procedure') && currentStartsWithCreate(text, current)) routineHeader = true;
+        if (routineHeader) {
+          if (word === 'atomic' && previousWord === 'begin') atomicDepth++;
+          else if (atomicDepth > 0 && word === 'case') atomicDepth++;
+          else if (atomicDepth > 0 && word === 'end') atomicDepth--;
+        }
+        previousWord = word;
       }
-      previousWord = word;
     } else if (token.kind === 'punct') {
       const c = text.charCodeAt(token.start);
       if (c === 40) depth++;

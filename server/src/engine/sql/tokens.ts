@@ -10,7 +10,8 @@ const cache = new WeakMap<Statement, Token[]>();
 export function statementTokens(statement: Statement): Token[] {
   let tokens = cache.get(statement);
   if (!tokens) {
-    tokens = lex(statement.section.source, statement.span.start, statement.span.end).filter((t) => !isComment(t));
+    // The splitter's tokens when the statement came from it (lexing the span again gives the same).
+    tokens = (statement.tokens ?? lex(statement.section.source, statement.span.start, statement.span.end)).filter((t) => !isComment(t));
     cache.set(statement, tokens);
   }
   return tokens;

@@ -4,9 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
-import { initParser } from '../engine/sql/parser';
 import { changedSince, resolveFiles, UsageError } from './files';
-import { lintJob } from './pool';
+import { expectManyFiles, prepareLintPool } from './pool';
 import { OUTPUT_FORMATS, type OutputFormat, render } from './reporters';
 
 export interface CommandIO {
@@ -94,6 +93,8 @@ export async function runLint(argv: string[], io: CommandIO, version: string): P
     return 2;
   }
 
+  // Worker threads and the parser's compilation start now, overlapping with resolving the files.
+  const pool = prepareLintPool({ threads, expectMany: expectManyFiles(positionals, io.cwd) });
   let files: string[];
   try {
     files = resolveFiles(positionals, io.cwd);
@@ -102,6 +103,7 @@ export async function runLint(argv: string[], io: CommandIO, version: string): P
       files = files.filter((f) => changed.has(f));
     }
   } catch (error) {
+    pool.close();
     if (error instanceof UsageError) {
       io.stderr(`zdm lint: ${error.message}\n`);
       return 2;
@@ -109,8 +111,7 @@ export async function runLint(argv: string[], io: CommandIO, version: string): P
     throw error;
   }
 
-  await initParser();
-  const { reports, configs } = await lintJob({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix }, { threads });
+  const { reports, configs } = await pool.run({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix });
 
   let configBroken = false;
   for (const c of configs) {

@@ -1,9 +1,13 @@
-// Entry of a lint worker thread (see pool.ts): lints its share of files and posts the reports back.
+// Entry of a lint worker thread (see pool.ts): waits for its task, instantiates the parser from the
+// module the main thread compiled, lints the files it claims and posts the reports back.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { initParser } from '../engine/sql/parser';
-import { lintJobHere, type LintJob } from './pool';
+import { parentPort } from 'node:worker_threads';
+import { configureParseCache, initParser } from '../engine/sql/parser';
+import { BATCH_PARSE_CACHE, claimer, lintJobHere, type WorkerTask } from './pool';
 
-void initParser().then(() => {
-  parentPort!.postMessage(lintJobHere(workerData as LintJob));
+parentPort!.once('message', (task: WorkerTask) => {
+  void initParser({ module: task.module }).then(() => {
+    configureParseCache(BATCH_PARSE_CACHE);
+    parentPort!.postMessage(lintJobHere(task.job, claimer(new Int32Array(task.claims), task.job.files.length, task.slot, task.threads)));
+  });
 });

@@ -108,8 +108,16 @@ export function parserReady(): boolean {
 
 const DEFAULT_CACHE = { maxEntries: 50_000, maxChars: 32 * 1024 * 1024 };
 let limits = { ...DEFAULT_CACHE };
-const cache = new Map<string, ParseOutcome>();
-let cachedChars = 0;
+
+/**
+ * The parse cache, by statement text: two generations, `young` and `old`. New entries and hits go
+ * to `young`; when it holds half the limit, it becomes `old` and the previous `old` is dropped. So
+ * the most recently used half to all of the limit is kept, and eviction is O(1) (a Map used as an
+ * LRU has to skip the holes its deletions leave at its front on every eviction).
+ */
+let young = new Map<string, ParseOutcome>();
+let old = new Map<string, ParseOutcome>();
+let youngChars = 0;
 
 /**
  * Bounds the parse cache. The language server keeps a large one (typing re-parses only the statement
@@ -119,36 +127,40 @@ let cachedChars = 0;
  */
 export function configureParseCache(options: { maxEntries?: number; maxChars?: number } = {}): void {
   limits = { maxEntries: options.maxEntries ?? DEFAULT_CACHE.maxEntries, maxChars: options.maxChars ?? DEFAULT_CACHE.maxChars };
-  evict();
+  clearParseCache();
 }
 
 /** Parses one statement's text. Never throws on user input. */
 export function parseStatement(text: string): ParseOutcome {
-  const hit = cache.get(text);
-  if (hit !== undefined) {
-    // Refresh its place in the insertion order, so eviction drops the least recently used.
-    cache.delete(text);
-    cache.set(text, hit);
-    return hit;
+  let outcome = young.get(text);
+  if (outcome !== undefined) return outcome;
+  outcome = old.get(text);
+  if (outcome !== undefined) {
+    old.delete(text);
+    remember(text, outcome);
+    return outcome;
   }
-  const outcome = parseUncached(text);
-  cache.set(text, outcome);
-  cachedChars += text.length;
-  evict();
+  outcome = parseUncached(text);
+  // A statement's text is a slice of its file's text, and a slice keeps the whole file alive: cache
+  // a copy, or every keystroke's version of an open file would stay in memory with it.
+  remember((' ' + text).slice(1), outcome);
   return outcome;
 }
 
-function evict(): void {
-  while (cache.size > limits.maxEntries || cachedChars > limits.maxChars) {
-    const oldest = cache.keys().next().value as string;
-    cache.delete(oldest);
-    cachedChars -= oldest.length;
+function remember(text: string, outcome: ParseOutcome): void {
+  young.set(text, outcome);
+  youngChars += text.length;
+  if (young.size * 2 >= limits.maxEntries || youngChars * 2 >= limits.maxChars) {
+    old = young;
+    young = new Map();
+    youngChars = 0;
   }
 }
 
 export function clearParseCache(): void {
-  cache.clear();
-  cachedChars = 0;
+  young = new Map();
+  old = new Map();
+  youngChars = 0;
 }
 
 function parseUncached(text: string): ParseOutcome {

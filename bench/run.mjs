@@ -94,9 +94,14 @@ async function typingBench() {
     console.log('  ' + describeLatencies('server', r.server));
     console.log('  ' + describeLatencies('client', r.client));
     console.log('  ' + describeLatencies('lintText alone', r.lint));
+    console.log(`  server RSS after ${warmupAndEdits(edits)} keystrokes: ${r.rssAfter?.rssMb.toFixed(1)} MB`);
     console.log(`  target server p50 < ${target} ms: ${verdict(median(r.server) < target)}`);
   }
   console.log('');
+}
+
+function warmupAndEdits(edits) {
+  return 20 + edits;
 }
 
 async function memoryBench() {

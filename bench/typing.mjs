@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dbmateMigration, positionAt } from './fixtures.mjs';
 import { BenchLspClient } from './lsp-client.mjs';
-import { median, percentile } from './stats.mjs';
+import { median, percentile, rssOf } from './stats.mjs';
 
 const TYPED = 'abcdefghijklmnopqrstuvwxyz';
 const CHARS_PER_SITE = 24;
@@ -65,7 +65,7 @@ export async function measureTyping({ cli, lines, edits, warmup }) {
         lint.push(t.lintMs);
       }
     }
-    return { lines: fixture.lineCount, bytes: Buffer.byteLength(fixture.text), diagnosticsOnOpen, client: client_, server, lint };
+    return { lines: fixture.lineCount, bytes: Buffer.byteLength(fixture.text), diagnosticsOnOpen, client: client_, server, lint, rssAfter: rssOf(client.pid) };
   } finally {
     await client.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -34,7 +34,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined> | T | 
 const SLEEP = 'SELECT pg_sleep(coalesce((SELECT seconds FROM test_control), 0));';
 
 async function sleeping(database: string): Promise<number | undefined> {
-  const rows = await pg.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep%' AND state = 'active'", [database]);
+  // A transactional migration is sent as one query string: its text holds the pg_sleep call.
+  const rows = await pg.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'zdm%' AND query LIKE '%pg_sleep%' AND state = 'active'", [database]);
   return rows[0]?.pid;
 }
 
@@ -60,7 +61,7 @@ describe('two runners at once', () => {
       return rows.length > 0 ? true : undefined;
     });
     await pg.query('UPDATE test_control SET seconds = 0', [], db);
-    await pg.query('SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2', [db, 'SELECT pg_sleep%'], db);
+    await pg.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'zdm%' AND query LIKE $2 AND state = 'active'", [db, '%pg_sleep%'], db);
 
     const firstResult = await first;
     // The sleep was cancelled: the first runner's migration failed and rolled back as one transaction.

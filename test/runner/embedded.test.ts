@@ -38,10 +38,15 @@ describe('the embedded PostgreSQL', () => {
     fs.chmodSync(project.root, 0o755); // the postgres user (as root) must reach .zdm/
     started.push(project);
 
-    let run = zdm(project, 'up');
+    let run = zdm(project, 'status');
     assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /Initialising the embedded PostgreSQL/);
     assert.match(run.out, /Starting the embedded PostgreSQL on 127\.0\.0\.1:\d+/);
     assert.match(run.out, /postgres:\/\/zdm:\*\*\*\*@127\.0\.0\.1:\d+\/zdm_dev/);
+    assert.match(run.out, /0 applied .*2 pending/);
+    run = zdm(project, 'up');
+    assert.equal(run.code, 0, run.out + run.err);
+    assert.match(run.out, /2 migrations applied/);
     const state = embeddedServerState(project.root);
     assert.ok(state.running, 'still running after the CLI exited');
     assert.equal(state.record!.dataDir, path.join(project.root, '.zdm', 'postgres'));

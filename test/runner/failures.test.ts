@@ -4,7 +4,10 @@
 
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { applyStep } from '../../server/src/engine/runner/apply';
+import { loadProject, rollback, status, up } from '../../server/src/engine/runner/commands';
+import { withClient } from '../../server/src/engine/runner/db';
+import { trackerFor, zdmTable } from '../../server/src/engine/runner/tracking/index';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, rowsOf, schemaOf } from './helpers';
 
@@ -107,6 +110,45 @@ describe('a migration failing in the middle', () => {
     const result = await up(optionsFor(project, pg.url(db)));
     assert.equal(result.error!.code, '22012');
     assert.deepEqual([result.error!.line, result.error!.column, result.error!.endLine, result.error!.exact], [4, 1, 5, false]);
+  });
+});
+
+describe('one round trip per transactional section', () => {
+  it('a syntax error in a later statement: nothing ran, and the error is at its position', async () => {
+    const db = await pg.createDatabase('fail_syntax');
+    const project = createProject({ 'db/migrations/20240101000000_a.sql': dbmateFile('CREATE TABLE a (id int);\nCREATE TABLE b (id int;\nCREATE TABLE c (id int);', 'SELECT 1;') });
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.equal(result.error!.code, '42601');
+    assert.deepEqual([result.error!.line, result.error!.column, result.error!.statement], [3, 23, 2]);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+  });
+
+  it('sent together or one statement at a time, a failure is reported the same way', async () => {
+    const db = await pg.createDatabase('fail_modes');
+    const project = createProject({
+      'db/migrations/20240101000000_a.sql': dbmateFile("CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES ('x');\nCREATE TABLE never (id int);", 'DROP TABLE a;'),
+    });
+    const { loadedMigrations } = await loadProject({ cwd: project.root });
+    const migration = loadedMigrations.migrations[0];
+    const outcomes = await withClient(pg.url(db), async (session) => {
+      const tracker = trackerFor('dbmate', undefined);
+      const zdm = zdmTable(undefined);
+      await tracker.ensure(session);
+      await zdm.ensure(session);
+      const results = [];
+      for (const batch of [true, false]) {
+        const ctx = { session, tracker, zdm, timeouts: {}, emit: () => undefined, redact: (t: string) => t, batch };
+        results.push(await applyStep(ctx, { direction: 'up', migration }));
+      }
+      return results;
+    });
+    const [together, oneByOne] = outcomes;
+    assert.equal(together.ok, false);
+    assert.deepEqual(together.error, oneByOne.error);
+    assert.deepEqual([together.error!.line, together.error!.column, together.error!.statement], [4, 23, 3]);
+    assert.deepEqual(together.statements.map((s) => [s.number, s.ok]), oneByOne.statements.map((s) => [s.number, s.ok]));
+    assert.ok(oneByOne.statements.every((s) => s.durationMs >= 0));
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
   });
 });
 

@@ -74,7 +74,9 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     return 2;
   }
   const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
-  const printer = createPrinter(io, { color, cwd: io.cwd });
+  // Hundreds of migrations print thousands of lines: write them in chunks (at most 50 ms late).
+  const out = bufferedWriter(io.stdout);
+  const printer = createPrinter({ ...io, stdout: out.write, stderr: (s) => (out.flush(), io.stderr(s)) }, { color, cwd: io.cwd });
   const options: RunnerOptions = {
     cwd: io.cwd,
     configPath: values.config !== undefined ? path.resolve(io.cwd, values.config) : undefined,
@@ -84,7 +86,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     yes: values.yes,
     wait: values.wait,
     onEvent: (event) => {
-      if (format === 'jsonl') io.stdout(JSON.stringify({ event: event.type, ...event }) + '\n');
+      if (format === 'jsonl') out.write(JSON.stringify({ event: event.type, ...event }) + '\n');
       else if (format === 'text') printer.event(event, command);
     },
   };
@@ -103,10 +105,36 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       result = await status(options);
       break;
   }
-  if (format === 'json') io.stdout(JSON.stringify(result, null, 2) + '\n');
-  else if (format === 'jsonl') io.stdout(JSON.stringify({ event: 'result', ...result }) + '\n');
+  if (format === 'json') out.write(JSON.stringify(result, null, 2) + '\n');
+  else if (format === 'jsonl') out.write(JSON.stringify({ event: 'result', ...result }) + '\n');
   else printer.result(result);
+  out.flush();
   return exitCode(result);
+}
+
+/** Collects output and writes it when 32 KB have gathered or 50 ms have passed. */
+function bufferedWriter(write: (s: string) => void): { write: (s: string) => void; flush: () => void } {
+  let pending: string[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    size = 0;
+    write(text);
+  };
+  return {
+    write(s) {
+      pending.push(s);
+      size += s.length;
+      if (size >= 32 * 1024) flush();
+      else timer ??= setTimeout(flush, 50);
+    },
+    flush,
+  };
 }
 
 export function exitCode(result: RunResult): number {
@@ -206,7 +234,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
           );
           break;
         case 'statement':
-          io.stdout(`  ${dim(formatMs(event.result.durationMs).padStart(9))}  ${dim(`L${event.result.line}`.padEnd(5))} ${event.result.ok ? '' : red('✗ ')}${event.result.text}\n`);
+          io.stdout(`  ${dim((event.result.durationMs < 0 ? '—' : formatMs(event.result.durationMs)).padStart(9))}  ${dim(`L${event.result.line}`.padEnd(5))} ${event.result.ok ? '' : red('✗ ')}${event.result.text}\n`);
           break;
         case 'migration-end':
           io.stdout(event.step.ok ? `  ${green('✓')} ${event.step.direction === 'up' ? 'applied' : 'rolled back'} in ${formatMs(event.step.durationMs)}\n` : `  ${red('✗')} failed after ${formatMs(event.step.durationMs)}\n`);

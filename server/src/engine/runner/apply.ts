@@ -5,8 +5,8 @@
 // process leaves a clear record of which statement failed and how many were committed.
 
 import { concurrentOperation } from '../sql/classify';
-import { applySessionTimeouts, dbErrorInfo, isConnectionLost, withTransaction, type Session } from './db';
-import { firstLine, lineOf, statementError, type PositionedError } from './errors';
+import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
+import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import type { Migration, RunSection, RunStatement } from './migrations';
 import type { Step } from './plan';
@@ -19,6 +19,11 @@ export interface ApplyContext {
   timeouts: { lockTimeout?: string; statementTimeout?: string };
   emit(event: RunEvent): void;
   redact(text: string): string;
+  /**
+   * Send a transactional section's statements in one round trip with server-side markers (default);
+   * false sends them one at a time (for servers without PL/pgSQL).
+   */
+  batch?: boolean;
 }
 
 export interface StepOptions {
@@ -35,7 +40,7 @@ export interface ExecutionMode {
 
 /** How a section runs, from its transaction mode (decided by the format layer) and PostgreSQL's rules. */
 export function executionMode(section: RunSection): ExecutionMode {
-  const controls = section.statements.some((s) => s.kind === 'TransactionStmt');
+  const controls = section.statements.some(isTransactionControl);
   switch (section.transaction) {
     case 'transaction':
       if (controls) return { atomic: false, reason: 'the section holds its own BEGIN/COMMIT, so statements are sent one at a time' };
@@ -51,8 +56,16 @@ export function executionMode(section: RunSection): ExecutionMode {
   }
 }
 
+const TRANSACTION_WORDS = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort']);
+
+/** BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT: the file controls its own transaction. */
+export function isTransactionControl(statement: RunStatement): boolean {
+  return TRANSACTION_WORDS.has(statement.firstWord) && !/^rollback\s+(?:work\s+|transaction\s+)?to\b/i.test(statement.text);
+}
+
 /** Statements PostgreSQL refuses inside a transaction block. */
 export function cannotRunInTransaction(statement: RunStatement): boolean {
+  if (!['create', 'drop', 'reindex', 'alter', 'vacuum'].includes(statement.firstWord)) return false;
   if (concurrentOperation(statement.node)) return true;
   return ['VacuumStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt', 'CreateSubscriptionStmt', 'DropSubscriptionStmt'].includes(statement.kind);
 }
@@ -85,7 +98,8 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
     result.error ??= plainError(error, ctx.redact);
   }
   result.durationMs = performance.now() - started;
-  if (section.statements.some((s) => s.kind === 'VariableSetStmt' || s.kind === 'DiscardStmt') && !isConnectionLost(result.error)) {
+  if (section.statements.some((s) => s.firstWord === 'discard' || s.firstWord === 'deallocate')) ctx.session.forgetPrepared();
+  if (section.statements.some((s) => s.firstWord === 'set' || s.firstWord === 'reset' || s.firstWord === 'discard') && !isConnectionLost(result.error)) {
     // A SET in a migration outlives it on this session: start the next one from the configured state.
     await ctx.session.queryText('RESET ALL').catch(() => undefined);
     await applySessionTimeouts(ctx.session, ctx.timeouts).catch(() => undefined);
@@ -102,12 +116,22 @@ class StatementFailed extends Error {
 
 async function runAtomic(ctx: ApplyContext, step: Step, section: RunSection, result: StepResult, options: StepOptions): Promise<void> {
   const started = performance.now();
+  const { session } = ctx;
   try {
-    await withTransaction(ctx.session, async () => {
-      for (const statement of section.statements) await runStatement(ctx, step, section, statement, result);
-      await bookkeeping(ctx, step, performance.now() - started, options);
-    });
+    if (ctx.batch === false || section.statements.length === 0) {
+      // One statement per round trip; BEGIN travels with the first.
+      let begin = 'BEGIN;\n';
+      for (const statement of section.statements) {
+        await runStatement(ctx, step, section, statement, result, begin);
+        begin = '';
+      }
+      if (begin) await session.queryText('BEGIN');
+    } else await runBatch(ctx, step, section, result);
+    // The bookkeeping rows of every table in one statement, then COMMIT: three round trips in all.
+    await runCommands(session, bookkeeping(ctx, step, performance.now() - started, options));
+    await session.queryText('COMMIT');
   } catch (error) {
+    await session.queryText('ROLLBACK').catch(() => undefined);
     if (error instanceof StatementFailed) {
       result.error = error.runError;
       return;
@@ -116,15 +140,98 @@ async function runAtomic(ctx: ApplyContext, step: Step, section: RunSection, res
   }
 }
 
+/**
+ * Sends BEGIN and all statements of a transactional section as one query string (one round trip),
+ * with `SELECT clock_timestamp()` before and after each statement, so each statement's duration is
+ * measured by the server. When one fails, PostgreSQL's error position says which; for an error without
+ * a position, the statements are run again one at a time in a transaction that is always rolled back,
+ * to find the one that fails.
+ */
+async function runBatch(ctx: ApplyContext, step: Step, section: RunSection, result: StepResult): Promise<void> {
+  const parts: string[] = ['BEGIN;\n'];
+  /** Code points before each statement in the query string (PostgreSQL's error positions count them). */
+  const starts: number[] = [];
+  let length = parts[0].length;
+  for (const statement of section.statements) {
+    parts.push(MARKER);
+    length += MARKER.length;
+    starts.push(length);
+    const text = /;\s*$/.test(statement.text) ? `${statement.text}\n` : `${statement.text}\n;\n`;
+    parts.push(text);
+    length += codePoints(text);
+  }
+  parts.push(MARKER);
+  let results: { fields?: { name: string }[]; rows?: Record<string, unknown>[] }[];
+  try {
+    results = (await ctx.session.queryResults(parts.join(''))) as typeof results;
+  } catch (error) {
+    await ctx.session.queryText('ROLLBACK').catch(() => undefined);
+    const position = dbErrorInfo(error)?.position;
+    let index = position !== undefined ? starts.findLastIndex((start) => start < position) : -1;
+    if (index === -1) index = await findFailingStatement(ctx, section);
+    if (index === -1) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new StatementFailed({ ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false });
+    }
+    // A syntax error stops PostgreSQL before it runs anything; otherwise the statements before ran (and were rolled back).
+    const ranBefore = dbErrorInfo(error)?.code !== '42601';
+    for (let i = ranBefore ? 0 : index; i <= index; i++) report(ctx, step, section, result, i, Number.NaN, i < index);
+    throw statementFailure(ctx, section, section.statements[index], error, position !== undefined ? starts[index] : 0);
+  }
+  const times = results.filter((r) => r.fields?.length === 1 && r.fields[0].name === 'zdm_marker').map((r) => Number(r.rows?.[0]?.zdm_marker));
+  section.statements.forEach((_, i) => report(ctx, step, section, result, i, times[i + 1] - times[i], true));
+}
+
+/** Server time in milliseconds (epoch), as one column named zdm_marker. */
+const MARKER = 'SELECT extract(epoch FROM clock_timestamp()) * 1000 AS zdm_marker;\n';
+
+function report(ctx: ApplyContext, step: Step, section: RunSection, result: StepResult, index: number, durationMs: number, ok: boolean): void {
+  const statement = section.statements[index];
+  const entry: StatementResult = { number: index + 1, line: statement.line, text: ctx.redact(firstLine(statement.text)), durationMs: Number.isFinite(durationMs) ? durationMs : -1, ok };
+  result.statements.push(entry);
+  ctx.emit({ type: 'statement', version: step.migration.version, file: section.path, direction: step.direction, result: entry });
+}
+
+/** Runs the statements again, one at a time, in a transaction that is rolled back: the index of the one that fails, or -1. */
+async function findFailingStatement(ctx: ApplyContext, section: RunSection): Promise<number> {
+  let failing = -1;
+  await ctx.session.queryText('BEGIN');
+  try {
+    for (const statement of section.statements) {
+      try {
+        await ctx.session.queryText(statement.text);
+      } catch {
+        failing = statement.index;
+        break;
+      }
+    }
+  } finally {
+    await ctx.session.queryText('ROLLBACK').catch(() => undefined);
+  }
+  return failing;
+}
+
+function lineOfAnchor(section: RunSection): number {
+  return section.fileText.slice(0, section.anchor.start).split('\n').length;
+}
+
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--;
+  }
+  return n;
+}
+
 async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, result: StepResult, options: StepOptions, from: number): Promise<void> {
   const { migration, direction } = step;
   const started = performance.now();
   const total = section.statements.length;
-  await withTransaction(ctx.session, async () => {
-    if (from === 0) await ctx.zdm.recordRunning(ctx.session, migration, direction, total);
-    else await ctx.zdm.recordProgress(ctx.session, migration, from);
-    if (direction === 'up') await ctx.tracker.markStarted?.(ctx.session, migration);
-  });
+  await runAtomically(ctx.session, [
+    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordProgress(migration, from),
+    ...(direction === 'up' ? ctx.tracker.markStarted?.(migration) ?? [] : []),
+  ]);
   let inUserTransaction = false;
   for (let i = from; i < total; i++) {
     const statement = section.statements[i];
@@ -135,58 +242,77 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       result.error = { ...error.runError, committed: i };
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
-      await ctx.zdm.recordFailed(ctx.session, migration, direction, i + 1, ctx.redact(error.runError.message)).catch(() => undefined);
+      await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message))]).catch(() => undefined);
       return;
     }
-    const transaction = statement.node?.TransactionStmt?.kind as string | undefined;
-    if (transaction === 'TRANS_STMT_BEGIN' || transaction === 'TRANS_STMT_START') inUserTransaction = true;
-    else if (transaction !== undefined) inUserTransaction = false;
-    if (!inUserTransaction && i + 1 < total) await ctx.zdm.recordProgress(ctx.session, migration, i + 1);
+    if (isTransactionControl(statement)) inUserTransaction = statement.firstWord === 'begin' || statement.firstWord === 'start';
+    if (!inUserTransaction && i + 1 < total) await runAtomically(ctx.session, [ctx.zdm.recordProgress(migration, i + 1)]);
   }
-  await withTransaction(ctx.session, () => bookkeeping(ctx, step, performance.now() - started, options));
+  await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
 }
 
-async function bookkeeping(ctx: ApplyContext, step: Step, durationMs: number, options: StepOptions): Promise<void> {
+/** Runs commands as one unit: one statement alone, or several inside BEGIN ... COMMIT. */
+async function runAtomically(session: Session, commands: SqlCommand[]): Promise<void> {
+  const batches = batchCommands(commands);
+  if (batches.length === 1) {
+    await session.queryPrepared(preparedName(batches[0].text), batches[0].text, batches[0].values);
+    return;
+  }
+  await session.queryText('BEGIN');
+  try {
+    for (const batch of batches) await session.queryPrepared(preparedName(batch.text), batch.text, batch.values);
+  } catch (error) {
+    await session.queryText('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  await session.queryText('COMMIT');
+}
+
+function bookkeeping(ctx: ApplyContext, step: Step, durationMs: number, options: StepOptions): SqlCommand[] {
   const { migration, direction } = step;
-  if (direction === 'up') {
-    await ctx.tracker.recordUp(ctx.session, migration, durationMs);
-    await ctx.zdm.recordApplied(ctx.session, migration, durationMs);
-  } else {
-    await ctx.tracker.recordDown(ctx.session, migration, options.previous);
-    await ctx.zdm.recordRemoved(ctx.session, migration);
-  }
+  if (direction === 'up') return [...ctx.tracker.recordUp(migration, durationMs), ctx.zdm.recordApplied(migration, durationMs)];
+  return [...ctx.tracker.recordDown(migration, options.previous), ctx.zdm.recordRemoved(migration)];
 }
 
-async function runStatement(ctx: ApplyContext, step: Step, section: RunSection, statement: RunStatement, result: StepResult): Promise<void> {
+/** Sends one statement (after `prefix`, when one travels with it) and records its duration. */
+async function runStatement(ctx: ApplyContext, step: Step, section: RunSection, statement: RunStatement, result: StepResult, prefix = ''): Promise<void> {
   const started = performance.now();
   let failure: unknown;
   try {
-    await ctx.session.queryText(statement.text);
+    await ctx.session.queryText(prefix + statement.text);
   } catch (error) {
     failure = error;
   }
   const entry: StatementResult = {
     number: statement.index + 1,
-    line: lineOf(section.fileText, statement.span.start),
+    line: statement.line,
     text: ctx.redact(firstLine(statement.text)),
     durationMs: performance.now() - started,
     ok: failure === undefined,
   };
   result.statements.push(entry);
   ctx.emit({ type: 'statement', version: step.migration.version, file: section.path, direction: step.direction, result: entry });
-  if (failure !== undefined) {
-    const info = dbErrorInfo(failure) as PositionedError | undefined;
-    if (info) {
-      const raw = failure as { internalPosition?: string; internalQuery?: string };
-      if (raw.internalPosition && /^\d+$/.test(raw.internalPosition)) info.internalPosition = Number(raw.internalPosition);
-      if (raw.internalQuery) info.internalQuery = raw.internalQuery;
-    }
-    const runError = statementError(section, statement.index, info, failure instanceof Error ? failure.message : String(failure), ctx.redact);
-    if (!info) runError.message = ctx.redact(`${failure instanceof Error ? failure.message : String(failure)}`);
-    const hint = extraHint(info, statement);
-    if (hint && !runError.hint) runError.hint = hint;
-    throw new StatementFailed(runError);
+  if (failure !== undefined) throw statementFailure(ctx, section, statement, failure, prefix.length);
+}
+
+/**
+ * The error of a failed statement placed in the file. `before` is how many characters (code points)
+ * preceded the statement in the query string, since PostgreSQL's positions count from its start.
+ */
+function statementFailure(ctx: ApplyContext, section: RunSection, statement: RunStatement, failure: unknown, before: number): StatementFailed {
+  const info = dbErrorInfo(failure) as PositionedError | undefined;
+  if (info) {
+    const raw = failure as { internalPosition?: string; internalQuery?: string };
+    if (raw.internalPosition && /^\d+$/.test(raw.internalPosition)) info.internalPosition = Number(raw.internalPosition);
+    if (raw.internalQuery) info.internalQuery = raw.internalQuery;
+    if (info.position !== undefined) info.position = info.position > before ? info.position - before : undefined;
   }
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const runError = statementError(section, statement.index, info, message, ctx.redact);
+  if (!info) runError.message = ctx.redact(message);
+  const hint = extraHint(info, statement);
+  if (hint && !runError.hint) runError.hint = hint;
+  return new StatementFailed(runError);
 }
 
 function extraHint(info: PositionedError | undefined, statement: RunStatement): string | undefined {

@@ -3,13 +3,13 @@
 // resolve the URL -> connect -> lock -> ensure tables -> load migrations -> pure plan -> apply each
 // step -> unlock (in finally) -> write the local applied-migration record the linter reads.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
-import { ruleIds } from '../rules/registry';
 import { initParser } from '../sql/parser';
 import { applyStep, type ApplyContext } from './apply';
-import { applySessionTimeouts, ConnectError, LockBusyError, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, LockBusyError, postgresDuration, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
@@ -40,6 +40,8 @@ export interface RunnerOptions {
   host?: ProjectHost;
   /** Start the embedded server when no database URL is configured (default true). */
   embedded?: boolean;
+  /** Send each transactional section in one round trip (default true); false: one statement at a time. */
+  batchStatements?: boolean;
 }
 
 export interface UpOptions extends RunnerOptions {
@@ -92,11 +94,24 @@ export interface Project {
 
 export class UsageError extends Error {}
 
-/** Finds the config and the migrations folder, and loads the migrations (no database). */
+/**
+ * Finds the config and the migrations folder, and loads the migrations (no database). A project loaded
+ * before in this process is reused while none of the files and folders it read have changed (a
+ * wrapper that checks something first, then runs `up`, does not pay for loading twice).
+ */
 export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPath' | 'dir' | 'host'>): Promise<Project> {
-  const host = options.host ?? createDiskHost({ cache: true });
+  const key = JSON.stringify([path.resolve(options.cwd), options.configPath, options.dir]);
+  const cached = options.host ? undefined : projectCache.get(key);
+  if (cached && cached.stamps.every(([p, stamp]) => stampOf(p) === stamp)) return cached.project;
+  const read = new Set<string>();
+  const disk = createDiskHost({ cache: true });
+  const host: ProjectHost = options.host ?? {
+    readFile: (p) => (read.add(p), disk.readFile(p)),
+    fileExists: (p) => (read.add(path.dirname(p)), disk.fileExists(p)),
+    readDirectory: (d) => (read.add(d), disk.readDirectory(d)),
+  };
   const dirOption = options.dir !== undefined ? path.resolve(options.cwd, options.dir) : undefined;
-  const loaded = loadConfig(dirOption ?? options.cwd, host, options.configPath, ruleIds);
+  const loaded = loadConfig(dirOption ?? options.cwd, host, options.configPath);
   const root = loaded.root;
   let dirs: string[];
   if (dirOption !== undefined) dirs = [dirOption];
@@ -108,7 +123,21 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   }
   await initParser();
   const loadedMigrations = loadMigrations({ dirs, config: loaded.config, host, root });
-  return { loaded, root, dirs, loadedMigrations };
+  const project = { loaded, root, dirs, loadedMigrations };
+  if (!options.host) projectCache.set(key, { project, stamps: [...read].map((p) => [p, stampOf(p)]) });
+  return project;
+}
+
+const projectCache = new Map<string, { project: Project; stamps: [string, string][] }>();
+
+/** What changes when a file or folder changes: a folder's entries, a file's time and size. */
+function stampOf(p: string): string {
+  try {
+    const stat = fs.statSync(p);
+    return stat.isDirectory() ? `d:${fs.readdirSync(p).join('/')}` : `f:${stat.mtimeMs}:${stat.size}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 type Planner = (statuses: MigrationStatus[]) => Plan;
@@ -187,7 +216,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       resolved.url,
       async (session) => {
         emit({ type: 'database', url: result.database!, source: resolved.origin, serverVersion: session.serverVersion });
-        await configureSession(session, loaded);
+        const { plpgsql } = await configureSession(session, loaded);
         if (!planner) {
           const statuses = await readStatus(session, tracker, zdm, migrations);
           seen = statuses;
@@ -214,7 +243,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             }
           }
           emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact };
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact, batch: plpgsql && options.batchStatements !== false };
           const removed = new Set<string>();
           for (const step of plan.steps) {
             const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));
@@ -250,10 +279,16 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
   return finish();
 }
 
-async function configureSession(session: Session, loaded: LoadedConfig): Promise<void> {
-  await applySessionTimeouts(session, timeoutsOf(loaded));
+/** Timeouts from .zdm.json, and whether PL/pgSQL is there for the statement markers: one round trip. */
+async function configureSession(session: Session, loaded: LoadedConfig): Promise<{ plpgsql: boolean }> {
+  const { lockTimeout, statementTimeout } = timeoutsOf(loaded);
   // A killed runner's statement stops within a second instead of running on, holding its locks.
-  if (session.serverVersion >= 14) await session.query("SELECT set_config('client_connection_check_interval', '1s', false)").catch(() => undefined);
+  const check = session.serverVersion >= 14 ? "set_config('client_connection_check_interval', '1s', false), " : '';
+  const [row] = await session.query<{ plpgsql: boolean }>(
+    `SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false), ${check}EXISTS (SELECT 1 FROM pg_language WHERE lanname = 'plpgsql') AS plpgsql`,
+    [postgresDuration(lockTimeout), postgresDuration(statementTimeout)],
+  );
+  return { plpgsql: row.plpgsql };
 }
 
 function timeoutsOf(loaded: LoadedConfig): { lockTimeout: string; statementTimeout: string } {

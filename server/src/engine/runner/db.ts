@@ -3,8 +3,28 @@
 // open, and identifier quoting. Values always travel as query parameters; identifiers that cannot be
 // parameters (table names from .zdm.json) go through `quoteIdent`.
 
-import { Client } from 'pg';
+import type { Client as PgClient } from 'pg';
 import { describeUrl, maskUrl } from './url';
+
+let pgModule: typeof import('pg') | undefined;
+
+/**
+ * Loads `pg` on first use. While it loads, it probes for Cloudflare Workers by constructing a fetch
+ * `Response`, which makes Node load its whole fetch implementation (undici, 70 ms and more per CLI
+ * call); a `navigator` global answers the probe at once, and is removed again right after.
+ */
+function loadPg(): typeof import('pg') {
+  if (pgModule) return pgModule;
+  const g = globalThis as { navigator?: unknown };
+  const patched = typeof g.navigator === 'undefined';
+  if (patched) g.navigator = { userAgent: `Node.js/${process.versions.node}` };
+  try {
+    pgModule = require('pg') as typeof import('pg');
+  } finally {
+    if (patched) delete g.navigator;
+  }
+  return pgModule;
+}
 
 /** One database session on one dedicated connection. */
 export interface Session {
@@ -12,12 +32,20 @@ export interface Session {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Sends a whole query string as is (simple protocol: several statements run as one implicit transaction). */
   queryText(sql: string): Promise<void>;
+  /** Like queryText, returning each statement's rows and field names. */
+  queryResults(sql: string): Promise<{ fields: { name: string }[]; rows: Record<string, unknown>[] }[]>;
+  /** A statement prepared once per session under `name` (bookkeeping repeated for every migration). */
+  queryPrepared(name: string, sql: string, params: readonly unknown[]): Promise<void>;
+  /** Forgets prepared statements (after a migration ran DISCARD ALL or DEALLOCATE). */
+  forgetPrepared(): void;
   /** The server process id of this session (pg_backend_pid()). */
   readonly backendPid: number;
   /** The server's major version (from server_version_num). */
   readonly serverVersion: number;
   /** The URL, password masked. */
   readonly displayUrl: string;
+  /** Listens to the server's notices (NOTICE, INFO, WARNING) as they arrive; returns the unsubscribe. */
+  onNotice(listener: (notice: { severity?: string; message: string }) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -42,9 +70,56 @@ export interface DbErrorInfo {
 
 export class ConnectError extends Error {}
 
+/** One parameterized statement of the runner's own (bookkeeping), and the table it writes. */
+export interface SqlCommand {
+  table: string;
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * Runs bookkeeping statements in as few round trips as possible: statements writing different tables
+ * are sent as one statement (data-modifying WITH clauses), values still as parameters. Statements on
+ * the same table keep their order (sibling WITH clauses run in no defined order).
+ */
+export async function runCommands(session: Session, commands: readonly SqlCommand[]): Promise<void> {
+  for (const batch of batchCommands(commands)) await session.queryPrepared(preparedName(batch.text), batch.text, batch.values);
+}
+
+/** A name for a prepared statement, from its text (the same bookkeeping text is parsed once per session). */
+export function preparedName(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `zdm_${(h >>> 0).toString(36)}_${text.length}`;
+}
+
+export function batchCommands(commands: readonly SqlCommand[]): { text: string; values: unknown[] }[] {
+  const batches: SqlCommand[][] = [];
+  let current: SqlCommand[] = [];
+  for (const c of commands) {
+    if (current.some((x) => x.table === c.table)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(c);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches.map((batch) => {
+    if (batch.length === 1) return { text: batch[0].text, values: batch[0].values };
+    const values: unknown[] = [];
+    const parts = batch.map((c, i) => {
+      const offset = values.length;
+      values.push(...c.values);
+      return `q${i} AS (${c.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+    });
+    return { text: `WITH ${parts.join(', ')} SELECT 1`, values };
+  });
+}
+
 /** Opens a session. Connection failures become a ConnectError naming the (masked) URL. */
 export async function openSession(url: string, options: ConnectOptions = {}): Promise<Session> {
-  const client = new Client({
+  const { Client } = loadPg();
+  const client: PgClient = new Client({
     connectionString: url,
     application_name: options.applicationName ?? 'zdm',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
@@ -71,6 +146,23 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
     },
     async queryText(sql: string) {
       await client.query(sql);
+    },
+    async queryResults(sql: string) {
+      const result = (await client.query(sql)) as unknown;
+      return (Array.isArray(result) ? result : [result]) as { fields: { name: string }[]; rows: Record<string, unknown>[] }[];
+    },
+    async queryPrepared(name: string, sql: string, params: readonly unknown[]) {
+      await client.query({ name, text: sql, values: params as unknown[] });
+    },
+    forgetPrepared() {
+      // pg remembers which names it prepared on this connection; the server just dropped them.
+      const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection;
+      if (connection?.parsedStatements) connection.parsedStatements = {};
+    },
+    onNotice(listener) {
+      const handler = (n: { severity?: string; message?: string }) => listener({ severity: n.severity, message: n.message ?? '' });
+      client.on('notice', handler);
+      return () => void client.off('notice', handler);
     },
     async close() {
       if (closed) return;

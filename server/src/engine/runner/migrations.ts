@@ -1,25 +1,35 @@
 // Loading the migrations of a folder for the runner, through the format layer: each file's sections,
 // transaction mode and version come from formats/index.ts (never decided here), and statements come
-// from the engine's own splitter (lint.ts buildStatements), so the runner sends exactly the statements
-// the linter checked. Split formats (golang-migrate, Flyway V/U, diesel folders) are paired by version.
+// from the engine's own splitter (sql/split.ts, exactly as lint.ts buildStatements cuts them), so the
+// runner sends exactly the statements the linter checked. A statement is parsed only when the runner
+// needs its tree (safety checks, hints): loading 500 migrations must not cost 1,000 parses.
+// Split formats (golang-migrate, Flyway V/U, diesel folders) are paired by version.
 
 import * as path from 'node:path';
 import type { ZdmConfig } from '../config/config';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
-import { buildStatements } from '../lint';
 import type { AstNode, FormatId, MigrationDocument, Section, Span, TransactionMode } from '../model';
+import { nodeKind, parseStatement } from '../sql/parser';
+import { splitStatements } from '../sql/split';
+import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
 
 export interface RunStatement {
   /** 0-based index within its section. */
-  index: number;
-  text: string;
+  readonly index: number;
+  readonly text: string;
   /** File offsets (UTF-16). */
-  span: Span;
-  kind: string;
-  node?: AstNode;
+  readonly span: Span;
+  /** 1-based line of its first token. */
+  readonly line: number;
+  /** Its first keyword, lower case ("create", "begin", "set"). */
+  readonly firstWord: string;
+  /** The parse tree's kind ('IndexStmt'; 'Unparsed' on a syntax error); parsed on first use. */
+  readonly kind: string;
+  /** The parse tree; parsed on first use. */
+  readonly node?: AstNode;
 }
 
 export interface RunSection {
@@ -48,9 +58,9 @@ export interface Migration {
   /** The down section; undefined when the migration has none (then it cannot be rolled back). */
   down?: RunSection;
   downPath?: string;
-  /** Checksum of the up statements (record.ts). */
-  checksum: string;
-  statementHashes: string[];
+  /** Checksum of the up statements (record.ts); computed on first use. */
+  readonly checksum: string;
+  readonly statementHashes: string[];
 }
 
 export interface LoadProblem {
@@ -145,7 +155,8 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
     }
     const downDoc = pair.down ?? (pair.up.sections.some((s) => s.kind === 'down') ? pair.up : undefined);
     const down = downDoc ? runSection(downDoc, 'down') : undefined;
-    const texts = up.statements.map((s) => s.text);
+    let hashes: { checksum: string; statements: string[] } | undefined;
+    const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
     migrations.push({
       version: pair.up.version!,
       key,
@@ -156,8 +167,12 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
       up,
       down,
       downPath: down?.path,
-      checksum: checksumOf(texts),
-      statementHashes: texts.map(statementHash),
+      get checksum() {
+        return hashesOf().checksum;
+      },
+      get statementHashes() {
+        return hashesOf().statements;
+      },
     });
   }
   migrations.sort((a, b) => compareVersions(a.version, b.version) || a.key.localeCompare(b.key));
@@ -185,10 +200,12 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | u
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;
-  const single: MigrationDocument = { ...doc, sections: [section] };
-  const statements = buildStatements(single).map(
-    (s, index): RunStatement => ({ index, text: s.text, span: s.span, kind: s.kind, ...(s.node ? { node: s.node } : {}) }),
-  );
+  let lines: LineIndex | undefined;
+  const lineOf = (offset: number) => (lines ??= new LineIndex(doc.text)).positionAt(offset).line + 1;
+  const statements = splitStatements(section.source, section.span.start, section.span.end).statements.map((raw, index) => {
+    const first = raw.tokens[0];
+    return lazyStatement(index, section.source.slice(raw.span.start, raw.span.end), raw.span, lineOf, first ? section.source.slice(first.start, first.end).toLowerCase() : '');
+  });
   return {
     kind,
     path: doc.path,
@@ -197,6 +214,26 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | u
     transactionSource: section.transactionSource,
     statements,
     anchor: anchorOf(section),
+  };
+}
+
+function lazyStatement(index: number, text: string, span: Span, lineOf: (offset: number) => number, firstWord: string): RunStatement {
+  let nodes: AstNode[] | undefined;
+  const parse = () => (nodes ??= parseStatement(text).nodes);
+  return {
+    index,
+    text,
+    span,
+    get line() {
+      return lineOf(span.start);
+    },
+    firstWord,
+    get node() {
+      return parse()[0];
+    },
+    get kind() {
+      return nodeKind(parse()[0]);
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // dbmate: `schema_migrations (version varchar(128) primary key)`; a row per applied migration,
 // inserted after up, deleted after down (dbmate's own statements).
 
-import { quoteQualified, type Session } from '../db';
+import { quoteQualified } from '../db';
 import { checkShape, tableColumns, type Tracker } from './types';
 
 export function dbmateTracker(tableName = 'schema_migrations'): Tracker {
@@ -21,11 +21,11 @@ export function dbmateTracker(tableName = 'schema_migrations'): Tracker {
       const rows = await session.query<{ version: string }>(`SELECT version FROM ${table}`);
       return { applied: new Map(rows.map((r) => [r.version, {}])), exists: true };
     },
-    async recordUp(session: Session, migration) {
-      await session.query(`INSERT INTO ${table} (version) VALUES ($1)`, [migration.key]);
+    recordUp(migration) {
+      return [{ table, text: `INSERT INTO ${table} (version) VALUES ($1)`, values: [migration.key] }];
     },
-    async recordDown(session, migration) {
-      await session.query(`DELETE FROM ${table} WHERE version = $1`, [migration.key]);
+    recordDown(migration) {
+      return [{ table, text: `DELETE FROM ${table} WHERE version = $1`, values: [migration.key] }];
     },
   };
 }

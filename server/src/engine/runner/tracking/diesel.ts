@@ -18,11 +18,11 @@ export function dieselTracker(tableName = '__diesel_schema_migrations'): Tracker
       const rows = await session.query<{ version: string; run_on: Date }>(`SELECT version, run_on FROM ${table}`);
       return { applied: new Map(rows.map((r) => [r.version, { appliedAt: r.run_on }])), exists: true };
     },
-    async recordUp(session, migration) {
-      await session.query(`INSERT INTO ${table} (version) VALUES ($1)`, [migration.key]);
+    recordUp(migration) {
+      return [{ table, text: `INSERT INTO ${table} (version) VALUES ($1)`, values: [migration.key] }];
     },
-    async recordDown(session, migration) {
-      await session.query(`DELETE FROM ${table} WHERE version = $1`, [migration.key]);
+    recordDown(migration) {
+      return [{ table, text: `DELETE FROM ${table} WHERE version = $1`, values: [migration.key] }];
     },
   };
 }

@@ -5,7 +5,7 @@
 
 import * as zlib from 'node:zlib';
 import * as path from 'node:path';
-import { quoteIdent, quoteQualified, splitQualified } from '../db';
+import { quoteIdent, quoteQualified, splitQualified, type SqlCommand } from '../db';
 import { compareVersions } from '../../versions';
 import { checkShape, tableColumns, type Tracker } from './types';
 
@@ -18,13 +18,14 @@ export function flywayChecksum(text: string): number {
 
 export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const table = quoteQualified(tableName);
-  const insert = async (session: Parameters<Tracker['ensure']>[0], values: { version: string; description: string; type: string; script: string; checksum: number; ms: number }) => {
-    await session.query(
-      `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+  const insert = (values: { version: string; description: string; type: string; script: string; checksum: number; ms: number }): SqlCommand[] => [
+    {
+      table,
+      text: `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
        SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, $6, true FROM ${table}`,
-      [values.version, values.description, values.type, values.script, values.checksum, Math.round(values.ms)],
-    );
-  };
+      values: [values.version, values.description, values.type, values.script, values.checksum, Math.round(values.ms)],
+    },
+  ];
   return {
     tool: 'Flyway',
     table,
@@ -55,12 +56,12 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       }
       return { applied, exists: true, dirty };
     },
-    async recordUp(session, migration, durationMs) {
-      await insert(session, { version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs });
+    recordUp(migration, durationMs) {
+      return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs });
     },
-    async recordDown(session, migration) {
+    recordDown(migration) {
       const down = migration.down!;
-      await insert(session, { version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
+      return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
     },
   };
 }

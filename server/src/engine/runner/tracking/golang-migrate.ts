@@ -2,17 +2,18 @@
 // current version. Every migration at or below it counts as applied. golang-migrate sets dirty=true
 // before running a migration and false after; a dirty database makes it refuse to run until fixed.
 
-import { quoteQualified } from '../db';
+import { quoteQualified, type SqlCommand } from '../db';
 import type { Migration } from '../migrations';
 import { compareVersions } from '../../versions';
 import { checkShape, tableColumns, type Tracker } from './types';
 
 export function golangMigrateTracker(tableName = 'schema_migrations'): Tracker {
   const table = quoteQualified(tableName);
-  const setVersion = async (session: Parameters<Tracker['ensure']>[0], version: string | undefined, dirty: boolean) => {
-    await session.query(`DELETE FROM ${table}`);
-    if (version !== undefined) await session.query(`INSERT INTO ${table} (version, dirty) VALUES ($1::bigint, $2)`, [version, dirty]);
-  };
+  // golang-migrate's SetVersion: empty the table, then insert the version (none: the table stays empty).
+  const setVersion = (version: string | undefined, dirty: boolean): SqlCommand[] => [
+    { table, text: `DELETE FROM ${table}`, values: [] },
+    ...(version !== undefined ? [{ table, text: `INSERT INTO ${table} (version, dirty) VALUES ($1::bigint, $2)`, values: [version, dirty] }] : []),
+  ];
   return {
     tool: 'golang-migrate',
     table,
@@ -33,14 +34,14 @@ export function golangMigrateTracker(tableName = 'schema_migrations'): Tracker {
       if (!current.dirty) applied.set(current.version, {});
       return { applied, exists: true, dirty: current.dirty ? current.version : undefined };
     },
-    async recordUp(session, migration) {
-      await setVersion(session, migration.key, false);
+    recordUp(migration) {
+      return setVersion(migration.key, false);
     },
-    async recordDown(session, _migration, previous) {
-      await setVersion(session, previous?.key, false);
+    recordDown(_migration, previous) {
+      return setVersion(previous?.key, false);
     },
-    async markStarted(session, migration) {
-      await setVersion(session, migration.key, true);
+    markStarted(migration) {
+      return setVersion(migration.key, true);
     },
   };
 }

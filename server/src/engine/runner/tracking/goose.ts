@@ -31,11 +31,11 @@ export function gooseTracker(tableName = 'goose_db_version'): Tracker {
       }
       return { applied, exists: true };
     },
-    async recordUp(session, migration) {
-      await session.query(`INSERT INTO ${table} (version_id, is_applied) VALUES ($1::bigint, true)`, [migration.key]);
+    recordUp(migration) {
+      return [{ table, text: `INSERT INTO ${table} (version_id, is_applied) VALUES ($1::bigint, true)`, values: [migration.key] }];
     },
-    async recordDown(session, migration) {
-      await session.query(`DELETE FROM ${table} WHERE version_id = $1::bigint`, [migration.key]);
+    recordDown(migration) {
+      return [{ table, text: `DELETE FROM ${table} WHERE version_id = $1::bigint`, values: [migration.key] }];
     },
   };
 }

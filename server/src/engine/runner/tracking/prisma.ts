@@ -32,15 +32,17 @@ export function prismaTracker(tableName = '_prisma_migrations'): Tracker {
       }
       return { applied, exists: true, dirty: dirty !== undefined && !applied.has(dirty) ? dirty : undefined };
     },
-    async recordUp(session, migration) {
-      await session.query(`INSERT INTO ${table} (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`, [
-        randomUUID(),
-        createHash('sha256').update(migration.up.fileText).digest('hex'),
-        migration.key,
-      ]);
+    recordUp(migration) {
+      return [
+        {
+          table,
+          text: `INSERT INTO ${table} (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
+          values: [randomUUID(), createHash('sha256').update(migration.up.fileText).digest('hex'), migration.key],
+        },
+      ];
     },
-    async recordDown(session, migration) {
-      await session.query(`UPDATE ${table} SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL`, [migration.key]);
+    recordDown(migration) {
+      return [{ table, text: `UPDATE ${table} SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL`, values: [migration.key] }];
     },
   };
 }

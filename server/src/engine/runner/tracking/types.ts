@@ -2,7 +2,7 @@
 // table exactly as the tool itself keeps it, so a developer can switch between the tool and zdm on one
 // dev database: what one applied, the other sees as applied.
 
-import type { Session } from '../db';
+import type { Session, SqlCommand } from '../db';
 import type { Migration } from '../migrations';
 
 export interface ToolState {
@@ -23,12 +23,12 @@ export interface Tracker {
   ensure(session: Session): Promise<void>;
   /** Reads what is applied. `migrations` are those on disk (golang-migrate keeps only the current version). */
   read(session: Session, migrations: readonly Migration[]): Promise<ToolState>;
-  /** Records `migration` as applied (called inside the migration's transaction when it has one). */
-  recordUp(session: Session, migration: Migration, durationMs: number): Promise<void>;
-  /** Records `migration` as rolled back. `previous` is the migration that becomes the latest applied. */
-  recordDown(session: Session, migration: Migration, previous: Migration | undefined): Promise<void>;
+  /** The statements recording `migration` as applied (run inside the migration's transaction when it has one). */
+  recordUp(migration: Migration, durationMs: number): SqlCommand[];
+  /** The statements recording `migration` as rolled back. `previous` becomes the latest applied. */
+  recordDown(migration: Migration, previous: Migration | undefined): SqlCommand[];
   /** Marks a migration as running before statements that cannot share its bookkeeping transaction. */
-  markStarted?(session: Session, migration: Migration): Promise<void>;
+  markStarted?(migration: Migration): SqlCommand[];
 }
 
 export class TrackingTableError extends Error {}

@@ -3,7 +3,7 @@
 // migration that could not run in one transaction, how far it got and which statement failed.
 // For plain SQL migrations (no tool of their own) it is the tracking table itself.
 
-import { quoteIdent, quoteQualified, splitQualified, type Session } from '../db';
+import { quoteIdent, quoteQualified, splitQualified, type Session, type SqlCommand } from '../db';
 import type { Migration } from '../migrations';
 import { tableColumns, type Tracker } from './types';
 
@@ -31,18 +31,19 @@ export interface ZdmTable {
   ensure(session: Session): Promise<void>;
   read(session: Session): Promise<Map<string, ZdmRow>>;
   /** Applied: written in the migration's own transaction when it has one. */
-  recordApplied(session: Session, migration: Migration, durationMs: number): Promise<void>;
-  recordRemoved(session: Session, migration: Migration): Promise<void>;
+  recordApplied(migration: Migration, durationMs: number): SqlCommand;
+  recordRemoved(migration: Migration): SqlCommand;
   /** Before statements sent one at a time: the record of how far a migration got. */
-  recordRunning(session: Session, migration: Migration, direction: 'up' | 'down', total: number): Promise<void>;
-  recordProgress(session: Session, migration: Migration, done: number): Promise<void>;
-  recordFailed(session: Session, migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): Promise<void>;
+  recordRunning(migration: Migration, direction: 'up' | 'down', total: number): SqlCommand;
+  recordProgress(migration: Migration, done: number): SqlCommand;
+  recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): SqlCommand;
 }
 
 /** zdm_migrations in the schema of the tool's table (`audit.schema_migrations` -> `audit.zdm_migrations`). */
 export function zdmTable(toolTableName: string | undefined): ZdmTable {
   const parts = toolTableName ? splitQualified(toolTableName) : [];
   const table = parts.length > 1 ? `${quoteIdent(parts[0])}.${quoteIdent(ZDM_TABLE_NAME)}` : quoteQualified(ZDM_TABLE_NAME);
+  const command = (text: string, values: unknown[]): SqlCommand => ({ table, text, values });
   return {
     table,
     async ensure(session) {
@@ -68,8 +69,8 @@ export function zdmTable(toolTableName: string | undefined): ZdmTable {
       const rows = await session.query<ZdmRow>(`SELECT * FROM ${table}`);
       return new Map(rows.map((r) => [r.version, r]));
     },
-    async recordApplied(session, m, durationMs) {
-      await session.query(
+    recordApplied(m, durationMs) {
+      return command(
         `INSERT INTO ${table} (version, file, format, checksum, statements, state, direction, applied_at, duration_ms, statements_total, statements_done, failed_statement, error)
          VALUES ($1, $2, $3, $4, $5, 'applied', 'up', now(), $6, $7, $7, NULL, NULL)
          ON CONFLICT (version) DO UPDATE SET file = EXCLUDED.file, format = EXCLUDED.format, checksum = EXCLUDED.checksum, statements = EXCLUDED.statements,
@@ -78,11 +79,11 @@ export function zdmTable(toolTableName: string | undefined): ZdmTable {
         [m.key, m.name, m.format, m.checksum, m.statementHashes, Math.round(durationMs), m.up.statements.length],
       );
     },
-    async recordRemoved(session, m) {
-      await session.query(`DELETE FROM ${table} WHERE version = $1`, [m.key]);
+    recordRemoved(m) {
+      return command(`DELETE FROM ${table} WHERE version = $1`, [m.key]);
     },
-    async recordRunning(session, m, direction, total) {
-      await session.query(
+    recordRunning(m, direction, total) {
+      return command(
         `INSERT INTO ${table} (version, file, format, checksum, statements, state, direction, statements_total, statements_done)
          VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, 0)
          ON CONFLICT (version) DO UPDATE SET state = 'running', direction = EXCLUDED.direction, statements_total = EXCLUDED.statements_total,
@@ -92,11 +93,11 @@ export function zdmTable(toolTableName: string | undefined): ZdmTable {
         [m.key, m.name, m.format, m.checksum, m.statementHashes, direction, total],
       );
     },
-    async recordProgress(session, m, done) {
-      await session.query(`UPDATE ${table} SET statements_done = $2 WHERE version = $1`, [m.key, done]);
+    recordProgress(m, done) {
+      return command(`UPDATE ${table} SET statements_done = $2 WHERE version = $1`, [m.key, done]);
     },
-    async recordFailed(session, m, direction, statementNumber, error) {
-      await session.query(`UPDATE ${table} SET state = 'failed', direction = $2, failed_statement = $3, error = $4 WHERE version = $1`, [m.key, direction, statementNumber, error]);
+    recordFailed(m, direction, statementNumber, error) {
+      return command(`UPDATE ${table} SET state = 'failed', direction = $2, failed_statement = $3, error = $4 WHERE version = $1`, [m.key, direction, statementNumber, error]);
     },
   };
 }
@@ -115,11 +116,11 @@ export function zdmOnlyTracker(zdm: ZdmTable): Tracker {
       for (const r of rows.values()) if (r.state === 'applied' || r.direction === 'down') applied.set(r.version, { appliedAt: r.applied_at });
       return { applied, exists: rows.size > 0 };
     },
-    async recordUp() {
-      // The zdm row written beside it is the record.
+    recordUp() {
+      return []; // the zdm row written beside it is the record
     },
-    async recordDown() {
-      // Removing the zdm row is the record.
+    recordDown() {
+      return []; // removing the zdm row is the record
     },
   };
 }

@@ -301,6 +301,7 @@ class PrepareError extends Error {}
 interface Helpers {
   observer: Session;
   blocker: Session;
+  reader: Session;
   probe?: Session;
   close(): Promise<void>;
 }
@@ -315,11 +316,13 @@ async function openHelpers(box: Throwaway, probe: boolean): Promise<Helpers> {
   };
   const observer = await open('observer');
   const blocker = await open('blocker');
+  const reader = await open('reader');
   const probeSession = probe ? await open('probe') : undefined;
   if (probeSession) await probeSession.query("SELECT set_config('lock_timeout', '50ms', false)");
   return {
     observer,
     blocker,
+    reader,
     probe: probeSession,
     async close() {
       await Promise.all(sessions.map((s) => s.close()));
@@ -500,8 +503,12 @@ async function runInTransaction(tracer: Session, helpers: Helpers, statement: Ru
 }
 
 /**
- * Autocommit, watched from the observer session while a blocker holds ROW EXCLUSIVE (and a snapshot) on
- * the tables the statement names, so that CONCURRENTLY operations wait where their locks can be read.
+ * Autocommit, watched from the observer session while zdm's sessions hold locks the statement has to
+ * wait for, so its locks can be read where it waits. First the blocker: ROW EXCLUSIVE and a snapshot on
+ * the tables it names (SHARE UPDATE EXCLUSIVE on a partition being detached). Each time the statement
+ * waits for one of zdm's sessions, its locks are read, the other session takes ACCESS SHARE and a
+ * snapshot on the same tables (a later, stronger request — the ACCESS EXCLUSIVE that ends DETACH
+ * PARTITION CONCURRENTLY — then waits too), and the first one lets go. At most four waits.
  */
 async function runObserved(
   tracer: Session,
@@ -513,28 +520,13 @@ async function runObserved(
   why: string,
 ): Promise<RunOutcome> {
   const tables = blockerTables(claimed, before);
-  let blocking = false;
-  if (tables.length > 0) {
-    await helpers.blocker.queryText('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    blocking = true;
-    try {
-      for (const t of tables) {
-        await helpers.blocker.queryText(`LOCK TABLE ${t.sql} IN ${t.mode} MODE`);
-        if (t.mode === 'ROW EXCLUSIVE') await helpers.blocker.queryText(`SELECT 1 FROM ${t.sql} LIMIT 1`);
-      }
-    } catch {
-      await helpers.blocker.queryText('ROLLBACK').catch(() => undefined);
-      blocking = false;
-    }
-  }
-  const release = async () => {
-    if (!blocking) return;
-    blocking = false;
-    await helpers.blocker.queryText('COMMIT').catch(() => undefined);
+  let holder: Session | undefined = tables.length > 0 && (await holdTables(helpers.blocker, tables, 'blocker')) ? helpers.blocker : undefined;
+  const release = async (session: Session | undefined) => {
+    if (session) await session.queryText('COMMIT').catch(() => undefined);
   };
   // The wait zdm causes on purpose must not trip the section's lock_timeout (nothing else runs on the copy).
   const [{ lock_timeout: lockTimeout }] = await tracer.query<{ lock_timeout: string }>("SELECT current_setting('lock_timeout') AS lock_timeout");
-  if (blocking) await tracer.query("SELECT set_config('lock_timeout', '0', false)");
+  if (holder) await tracer.query("SELECT set_config('lock_timeout', '0', false)");
   const started = performance.now();
   let done = false;
   let failure: unknown;
@@ -549,40 +541,83 @@ async function runObserved(
   );
   const seen = new Map<string, LockRow>();
   const extraRelations = new Map<string, CatalogRelation>();
-  let waiting = false;
-  const deadline = Date.now() + 5000;
+  const record = (rows: LockRow[]) => {
+    for (const r of rows) {
+      const key = `${r.locktype}:${r.relation ?? r.objid}:${r.mode}`;
+      if (!seen.has(key) || (!seen.get(key)!.granted && r.granted)) seen.set(key, r);
+    }
+  };
+  let waits = 0;
+  const deadline = Date.now() + 10_000;
   try {
     while (!done && Date.now() < deadline) {
-      const rows = await readLocks(helpers.observer, tracer.backendPid, databaseOid);
-      for (const r of rows) {
-        const key = `${r.locktype}:${r.relation ?? r.objid}:${r.mode}`;
-        if (!seen.has(key) || (!seen.get(key)!.granted && r.granted)) seen.set(key, r);
-      }
-      if (rows.some((r) => !r.granted) || (await isWaiting(helpers.observer, tracer.backendPid))) {
-        // Read again now that it waits (it holds everything it took so far), with the names of objects it created.
-        for (const r of await readLocks(helpers.observer, tracer.backendPid, databaseOid)) seen.set(`${r.locktype}:${r.relation ?? r.objid}:${r.mode}`, r);
+      record(await readLocks(helpers.observer, tracer.backendPid, databaseOid));
+      if (holder && (await blockingPids(helpers.observer, tracer.backendPid)).includes(holder.backendPid)) {
+        // It waits for zdm's session, holding everything it took so far: read it all, with the names of what it created.
+        record(await readLocks(helpers.observer, tracer.backendPid, databaseOid));
         for (const [oid, r] of await readRelations(helpers.observer)) if (!before.has(oid)) extraRelations.set(oid, r);
-        waiting = true;
-        break;
+        waits++;
+        const next = waits < 4 ? (holder === helpers.blocker ? helpers.reader : helpers.blocker) : undefined;
+        const nextHeld = next ? await holdTables(next, tables, next === helpers.blocker ? 'blocker' : 'reader') : false;
+        await release(holder);
+        holder = nextHeld ? next : undefined;
+        continue;
       }
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   } finally {
-    await release();
+    await release(holder);
   }
   await running;
   const durationMs = performance.now() - started;
   await tracer.query("SELECT set_config('lock_timeout', $1, false)", [lockTimeout]);
   const held = tables.map((t) => `${t.mode} on ${t.sql.replace(/"/g, '').replace(/^public\./, '')}`).join(', ');
   const how = `in autocommit (${why})${
-    waiting ? `, its locks read while it waited for zdm's blocker session (${held}); the duration includes that wait` : tables.length > 0 ? `; zdm's blocker session held ${held}, which it did not wait for` : ''
+    waits > 0
+      ? `, its locks read each time it waited for zdm's sessions (${waits} wait${waits === 1 ? '' : 's'}; first ${held}, then ACCESS SHARE); the duration includes those waits`
+      : tables.length > 0
+        ? `; zdm's blocker session held ${held}, which it did not wait for`
+        : ''
   }`;
   if (failure !== undefined) {
     const info = dbErrorInfo(failure);
     return { ran: 'autocommit', how, observed: 'not observed', durationMs, error: { message: info?.message ?? (failure instanceof Error ? failure.message : String(failure)), code: info?.code }, locks: [], extraRelations };
   }
   const locks = [...seen.values()];
-  return { ran: 'autocommit', how, observed: waiting ? 'while waiting' : locks.length > 0 ? 'sampled' : 'not observed', durationMs, locks, extraRelations };
+  return { ran: 'autocommit', how, observed: waits > 0 ? 'while waiting' : locks.length > 0 ? 'sampled' : 'not observed', durationMs, locks, extraRelations };
+}
+
+/**
+ * Opens a REPEATABLE READ transaction on `session` holding, on each table: the blocker's mode (and a
+ * snapshot), or for a reader ACCESS SHARE on the table and its indexes (a SELECT plans with them) and a
+ * snapshot. A table it cannot lock within 20 ms (the statement holds it) is skipped.
+ */
+async function holdTables(session: Session, tables: readonly { sql: string; mode: string }[], as: 'blocker' | 'reader'): Promise<boolean> {
+  let held = 0;
+  try {
+    await session.queryText('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await session.query("SELECT set_config('lock_timeout', '20ms', true)");
+    for (const t of tables) {
+      await session.queryText('SAVEPOINT zdm_hold');
+      try {
+        if (as === 'blocker') await session.queryText(`LOCK TABLE ${t.sql} IN ${t.mode} MODE`);
+        await session.queryText(`SELECT 1 FROM ${t.sql} LIMIT 1`);
+        await session.queryText('RELEASE SAVEPOINT zdm_hold');
+        held++;
+      } catch {
+        await session.queryText('ROLLBACK TO SAVEPOINT zdm_hold');
+      }
+    }
+  } catch {
+    held = 0;
+  }
+  if (held === 0) await session.queryText('ROLLBACK').catch(() => undefined);
+  return held > 0;
+}
+
+async function blockingPids(observer: Session, pid: number): Promise<number[]> {
+  const [row] = await observer.query<{ pids: number[] }>('SELECT pg_blocking_pids($1) AS pids', [pid]);
+  return row?.pids ?? [];
 }
 
 /**
@@ -613,10 +648,6 @@ function blockerTables(claimed: StatementLocks, before: Map<string, CatalogRelat
   return [...out].map(([sql, mode]) => ({ sql, mode }));
 }
 
-async function isWaiting(observer: Session, pid: number): Promise<boolean> {
-  const [row] = await observer.query<{ waiting: boolean }>("SELECT coalesce(wait_event_type = 'Lock', false) AS waiting FROM pg_stat_activity WHERE pid = $1", [pid]);
-  return row?.waiting ?? false;
-}
 
 /** SELECT, INSERT and UPDATE on each table the statement locked, from the probe session (lock_timeout 50 ms; EXPLAIN: planned, never run). */
 async function probeTraffic(probe: Session, locks: LockRow[], before: Map<string, CatalogRelation>): Promise<TracedStatement['blocked']> {

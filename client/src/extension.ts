@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { createLanguageClient, type ServerHandle } from './client';
 import { registerCommands } from './commands';
 import { registerProveCommands } from './prove/commands';
+import { registerRunner, stopEmbeddedServers } from './runner/index';
 import { createStatusItem } from './status';
 
 let handle: ServerHandle | undefined;
@@ -16,9 +17,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   handle = createLanguageClient(context, log, status);
   registerCommands(context, { handle, log, extensionUri: context.extensionUri });
   registerProveCommands(context, log);
+  registerRunner(context, handle);
   await handle.start();
 }
 
 export async function deactivate(): Promise<void> {
+  stopEmbeddedServers(); // the embedded PostgreSQL this editor used stops with it
   await handle?.stop();
 }

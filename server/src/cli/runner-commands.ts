@@ -19,6 +19,7 @@ const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL
   --config FILE             Use this .zdm.json
   --yes                     Confirm: a database that is not on this machine, a rollback that drops data
   --wait                    Wait for another runner's lock instead of failing at once
+  --no-start                Do not start the embedded PostgreSQL (fail when it is not running)
   --format text|json|jsonl  Output: text, one JSON result, or one JSON event per line then the result
   --no-color                Plain text output`;
 
@@ -46,6 +47,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
         config: { type: 'string' },
         yes: { type: 'boolean', short: 'y', default: false },
         wait: { type: 'boolean', default: false },
+        'no-start': { type: 'boolean', default: false },
         format: { type: 'string', default: 'text' },
         'no-color': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -85,6 +87,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     env: io.env,
     yes: values.yes,
     wait: values.wait,
+    startEmbedded: !values['no-start'],
     onEvent: (event) => {
       if (format === 'jsonl') out.write(JSON.stringify({ event: event.type, ...event }) + '\n');
       else if (format === 'text') printer.event(event, command);

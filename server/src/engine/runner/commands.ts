@@ -10,7 +10,7 @@ import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, type ApplyContext } from './apply';
 import { ConnectError, LockBusyError, postgresDuration, withAdvisoryLock, withClient, type Session } from './db';
-import { EmbeddedError, ensureEmbeddedServer } from './embedded';
+import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
@@ -38,8 +38,10 @@ export interface RunnerOptions {
   /** Progress, as it happens. */
   onEvent?: (event: RunEvent) => void;
   host?: ProjectHost;
-  /** Start the embedded server when no database URL is configured (default true). */
+  /** Use the embedded server when no database URL is configured (default true). */
   embedded?: boolean;
+  /** Start the embedded server when it is not running (default true); false reports `noDatabase`. */
+  startEmbedded?: boolean;
   /** Send each transactional section in one round trip (default true); false: one statement at a time. */
   batchStatements?: boolean;
 }
@@ -167,6 +169,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     throw error;
   }
   const { loaded, root, loadedMigrations } = project;
+  result.root = root;
   for (const p of loaded.problems) emit({ type: 'warning', message: `${loaded.path ? path.relative(options.cwd, loaded.path) || loaded.path : '.zdm.json'}: ${p.message}` });
   for (const p of loadedMigrations.problems) if (p.severity === 'warning') emit({ type: 'warning', message: p.message });
   const fatal = loadedMigrations.problems.filter((p) => p.severity === 'error');
@@ -184,6 +187,10 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     if (configured) resolved = configured;
     else if (options.embedded === false) {
       result.usageError = 'No database configured: pass --url, set DATABASE_URL, or set "database.url" in .zdm.json.';
+      return finish();
+    } else if (options.startEmbedded === false && !embeddedServerState(root).running) {
+      result.noDatabase = true;
+      result.usageError = 'No database: no URL is configured and the embedded PostgreSQL is not running (zdm db start starts it).';
       return finish();
     } else {
       const server = await ensureEmbeddedServer(root, { log: (line) => emit({ type: 'info', message: line }) });

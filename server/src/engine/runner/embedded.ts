@@ -15,19 +15,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { quoteIdent, withClient } from './db';
 import { ensureStateDir, writeFileAtomic } from './state';
+import { EMBEDDED_RECORD_FILE, embeddedServerState, embeddedUrl, isAlive, readEmbeddedRecord, readPostmasterPid, runningServer, type EmbeddedRecord } from './embedded-state';
 
-export const EMBEDDED_RECORD_FILE = 'postgres.json';
+export { EMBEDDED_RECORD_FILE, embeddedServerState, embeddedUrl, readEmbeddedRecord, readPostmasterPid, stopEmbeddedServerSync, type EmbeddedRecord } from './embedded-state';
+
 export const EMBEDDED_DATABASE = 'zdm_dev';
 const EMBEDDED_USER = 'zdm';
-
-export interface EmbeddedRecord {
-  version: 1;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  dataDir: string;
-}
 
 export interface EmbeddedServer {
   url: string;
@@ -79,49 +72,12 @@ export async function ensureEmbeddedServer(projectRoot: string, options: Embedde
   });
 }
 
-/** The running embedded server of a project, if any (no side effects). */
-export function embeddedServerState(projectRoot: string): { record?: EmbeddedRecord; running?: { pid: number; port: number }; url?: string } {
-  const stateDir = path.join(path.resolve(projectRoot), '.zdm');
-  const record = readEmbeddedRecord(stateDir);
-  if (!record) return {};
-  const running = runningServer(record.dataDir);
-  return { record, running, url: running ? embeddedUrl(record, running.port) : undefined };
-}
-
 /** Stops the project's embedded server (fast shutdown) and waits until it is gone. */
 export async function stopEmbeddedServer(projectRoot: string, options: { timeoutMs?: number } = {}): Promise<{ stopped: boolean; pid?: number }> {
   const state = embeddedServerState(projectRoot);
   if (!state.record || !state.running) return { stopped: false };
   await stopPostgresByPid(state.running.pid, state.record.dataDir, options.timeoutMs ?? 20_000);
   return { stopped: true, pid: state.running.pid };
-}
-
-/**
- * Asks the project's embedded server to stop without waiting (SIGINT: fast shutdown, which finishes in
- * milliseconds). For an editor closing, where nothing asynchronous may run any more.
- */
-export function stopEmbeddedServerSync(projectRoot: string): number | undefined {
-  const state = embeddedServerState(projectRoot);
-  if (!state.running) return undefined;
-  try {
-    process.kill(state.running.pid, 'SIGINT');
-    return state.running.pid;
-  } catch {
-    return undefined;
-  }
-}
-
-export function embeddedUrl(record: EmbeddedRecord, port: number, database = record.database): string {
-  return `postgres://${encodeURIComponent(record.user)}:${encodeURIComponent(record.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-}
-
-export function readEmbeddedRecord(stateDir: string): EmbeddedRecord | undefined {
-  try {
-    const record = JSON.parse(fs.readFileSync(path.join(stateDir, EMBEDDED_RECORD_FILE), 'utf8')) as EmbeddedRecord;
-    return record.version === 1 && typeof record.dataDir === 'string' ? record : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function logFileOf(stateDir: string): string {
@@ -246,37 +202,6 @@ export async function stopPostgresByPid(pid: number, dataDir: string, timeoutMs:
     return;
   }
   await waitGone(dataDir, pid, 5_000);
-}
-
-/** PostgreSQL's postmaster.pid: line 1 pid, line 4 port, line 8 status ("ready", "starting", "stopping"). */
-export function readPostmasterPid(dataDir: string): { pid: number; port: number; status: string } | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const lines = text.split('\n');
-  const pid = Number.parseInt(lines[0], 10);
-  const port = Number.parseInt(lines[3], 10);
-  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
-  return { pid, port, status: (lines[7] ?? '').trim() };
-}
-
-/** The server running on a data folder, when its postmaster.pid names a live, ready process. */
-function runningServer(dataDir: string): { pid: number; port: number } | undefined {
-  const status = readPostmasterPid(dataDir);
-  if (!status || status.status !== 'ready' || !isAlive(status.pid)) return undefined;
-  return { pid: status.pid, port: status.port };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function waitGone(dataDir: string, pid: number, timeoutMs: number): Promise<boolean> {

@@ -96,6 +96,10 @@ export interface RunResult {
   needsConfirmation?: Confirmation;
   /** Bad usage or configuration (exit 2). */
   usageError?: string;
+  /** No database to talk to (none configured, the embedded one not running, and --no-start). */
+  noDatabase?: boolean;
+  /** The project folder (holding .zdm.json, and the .zdm/ state folder). */
+  root?: string;
   warnings: string[];
   durationMs: number;
 }

@@ -15,6 +15,7 @@ import { splitStatements } from '../sql/split';
 import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
+import { RUNNABLE_FORMATS } from './runnable';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -77,8 +78,7 @@ export interface LoadedMigrations {
   problems: LoadProblem[];
 }
 
-/** Formats the runner can run, and the tool whose tracking table it keeps. */
-export const RUNNABLE_FORMATS: readonly FormatId[] = ['dbmate', 'goose', 'golang-migrate', 'diesel', 'flyway', 'prisma', 'plain'];
+export { RUNNABLE_FORMATS } from './runnable';
 
 export interface LoadOptions {
   dirs: string[];

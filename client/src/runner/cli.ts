@@ -1,0 +1,90 @@
+// Runs the bundled CLI (dist/cli.js) for the runner commands. The editor is a thin layer over
+// `zdm up|rollback|redo|status --format jsonl` (and `zdm db start|stop`): one JSON event per line (statements with their
+// durations, as they run) and the result last, so the terminal and the editor run the same code.
+// The password travels in the child's environment (ZDM_DATABASE_URL), never on its command line.
+// Cancelling stops the CLI: each migration is one transaction (or records how far it got), so stopping
+// between statements is safe.
+
+import { fork } from 'node:child_process';
+import type { RunEvent, RunResult } from '../../../server/src/engine/runner/events';
+
+export interface ZdmRun {
+  code: number | null;
+  result?: RunResult;
+  stderr: string;
+  cancelled: boolean;
+}
+
+export interface ZdmRunOptions {
+  cli: string;
+  cwd: string;
+  /** Extra environment (ZDM_DATABASE_URL). */
+  env?: Record<string, string>;
+  onEvent?: (event: RunEvent) => void;
+  onStderr?: (line: string) => void;
+  /** Lines of stdout that are not JSON (`zdm db start` prints text). */
+  onText?: (line: string) => void;
+  /** Resolves when the user cancels. */
+  cancelled?: Promise<unknown>;
+}
+
+export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> {
+  return new Promise((resolve) => {
+    const child = fork(options.cli, args, {
+      cwd: options.cwd,
+      // The extension host is Electron: run the CLI as plain Node.
+      env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    let result: RunResult | undefined;
+    let stderr = '';
+    let cancelled = false;
+    let pendingOut = '';
+    let pendingErr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pendingOut += chunk.toString('utf8');
+      const lines = pendingOut.split('\n');
+      pendingOut = lines.pop() ?? '';
+      for (const line of lines) {
+        const parsed = parseLine(line);
+        if (!parsed) {
+          if (line.trim()) options.onText?.(line);
+          continue;
+        }
+        if (parsed.event === 'result') result = parsed as unknown as RunResult;
+        else options.onEvent?.({ ...parsed, type: parsed.event } as unknown as RunEvent);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      stderr += text;
+      pendingErr += text;
+      const lines = pendingErr.split('\n');
+      pendingErr = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) options.onStderr?.(line);
+    });
+    void options.cancelled?.then(() => {
+      cancelled = true;
+      child.kill('SIGINT');
+    });
+    child.on('error', (error) => {
+      stderr += `\n${error.message}`;
+    });
+    child.on('exit', (code) => {
+      const last = parseLine(pendingOut);
+      if (last?.event === 'result') result = last as unknown as RunResult;
+      if (pendingErr.trim()) options.onStderr?.(pendingErr);
+      resolve({ code, result, stderr, cancelled });
+    });
+  });
+}
+
+function parseLine(line: string): ({ event: string } & Record<string, unknown>) | undefined {
+  if (!line.trim().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as { event: string } & Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,295 @@
+// The runner in VS Code: palette commands (Migrate Up, Roll Back, Redo, Migration Status, Set Database
+// URL, Start/Stop Embedded Database), CodeLenses above each up/down section, the Migrations view, an
+// output channel with every statement and its duration, and database errors as diagnostics at the exact
+// line and column. The work is done by the bundled CLI (cli.ts), in its own process: a cancelled or
+// crashed run never takes the extension host with it, and the editor runs exactly what `zdm up` runs.
+// Nothing here runs in an untrusted workspace. The embedded PostgreSQL the editor used is stopped when
+// the editor closes (deactivate).
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DidChangeWatchedFilesNotification, FileChangeType } from 'vscode-languageclient/node';
+import { stopEmbeddedServerSync } from '../../../server/src/engine/runner/embedded-state';
+import type { RunResult } from '../../../server/src/engine/runner/events';
+import type { ServerHandle } from '../client';
+import { runZdm, type ZdmRun } from './cli';
+import { RunnerCodeLenses } from './codelens';
+import { databaseUrlFor, setDatabaseUrl } from './database';
+import { errorLines, eventLines, resultLines, summary } from './output';
+import { MigrationTree, type MigrationNode } from './tree';
+
+interface RunnerContext {
+  extension: vscode.ExtensionContext;
+  handle: ServerHandle;
+  output: vscode.OutputChannel;
+  diagnostics: vscode.DiagnosticCollection;
+  tree: MigrationTree;
+  lenses: RunnerCodeLenses;
+  busy: boolean;
+}
+
+/** Project folders whose embedded PostgreSQL this editor started or used: stopped on deactivate. */
+const embeddedRoots = new Set<string>();
+
+type Command = 'up' | 'rollback' | 'redo';
+
+export const RUNNER_COMMANDS: Record<string, (ctx: RunnerContext, ...args: unknown[]) => unknown> = {
+  'zdm.migrateUp': (ctx, target?: unknown) => migrate(ctx, 'up', target),
+  'zdm.rollback': (ctx, target?: unknown) => migrate(ctx, 'rollback', target),
+  'zdm.redo': (ctx, target?: unknown) => migrate(ctx, 'redo', target),
+  'zdm.migrationStatus': async (ctx) => {
+    if (!trusted()) return;
+    ctx.tree.refresh();
+    await vscode.commands.executeCommand('zdm.migrations.focus');
+  },
+  'zdm.refreshMigrations': (ctx) => ctx.tree.refresh(),
+  'zdm.setDatabaseUrl': async (ctx, target?: unknown) => {
+    if (!trusted()) return;
+    await setDatabaseUrl(ctx.extension.secrets, await folderOf(target));
+    ctx.tree.refresh();
+  },
+  'zdm.startEmbeddedDatabase': (ctx, target?: unknown) => embedded(ctx, 'start', target),
+  'zdm.stopEmbeddedDatabase': (ctx, target?: unknown) => embedded(ctx, 'stop', target),
+};
+
+export function registerRunner(extension: vscode.ExtensionContext, handle: ServerHandle): void {
+  const output = vscode.window.createOutputChannel('zdm Migrations');
+  const diagnostics = vscode.languages.createDiagnosticCollection('zdm-runner');
+  const lenses = new RunnerCodeLenses();
+  const ctx: RunnerContext = { extension, handle, output, diagnostics, lenses, busy: false, tree: undefined as unknown as MigrationTree };
+  ctx.tree = new MigrationTree((folder) => loadStatus(ctx, folder));
+  extension.subscriptions.push(
+    output,
+    diagnostics,
+    vscode.window.registerTreeDataProvider('zdm.migrations', ctx.tree),
+    vscode.languages.registerCodeLensProvider(['sql', 'postgres', 'pgsql', 'postgresql'].map((language) => ({ scheme: 'file', language })), lenses),
+    // A database error marks the text that failed; once that text is edited, the mark is stale.
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && diagnostics.has(e.document.uri)) diagnostics.delete(e.document.uri);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      ctx.tree.refresh();
+      lenses.refresh();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('zdm.database.url')) ctx.tree.refresh();
+      if (e.affectsConfiguration('zdm.runner.codeLens')) lenses.refresh();
+    }),
+  );
+  for (const [id, run] of Object.entries(RUNNER_COMMANDS)) {
+    extension.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
+  }
+}
+
+/** Stops the embedded PostgreSQL servers this editor used (the editor is closing: no waiting). */
+export function stopEmbeddedServers(): void {
+  for (const root of embeddedRoots) stopEmbeddedServerSync(root);
+  embeddedRoots.clear();
+}
+
+function trusted(): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showErrorMessage('zdm: this workspace is not trusted, so zdm does not run migrations or connect to a database from it. Trust the workspace to use the runner.');
+  return false;
+}
+
+function cliPath(ctx: RunnerContext): string {
+  return vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'cli.js').fsPath;
+}
+
+/** The file a command is about: a CodeLens target, a Migrations view node, a URI, or the active editor. */
+function fileOf(target: unknown): { file?: string; version?: string; folder?: vscode.WorkspaceFolder } {
+  if (target && typeof target === 'object') {
+    const t = target as Partial<MigrationNode> & { file?: string; version?: string };
+    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: t.entry.version, folder: t.folder };
+    if (typeof t.file === 'string') return { file: t.file, version: t.version };
+    if (target instanceof vscode.Uri) return { file: target.fsPath };
+  }
+  return {};
+}
+
+async function folderOf(target: unknown): Promise<vscode.WorkspaceFolder | undefined> {
+  const { file, folder } = fileOf(target);
+  if (folder) return folder;
+  const uri = file ? vscode.Uri.file(file) : vscode.window.activeTextEditor?.document.uri;
+  const fromFile = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+  if (fromFile) return fromFile;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length <= 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which project?' });
+}
+
+/** The CLI's working folder: the migration file's folder tree finds its .zdm.json by walking up. */
+function cwdOf(folder: vscode.WorkspaceFolder | undefined, file: string | undefined): string | undefined {
+  if (file && folder && !path.relative(folder.uri.fsPath, file).startsWith('..')) return folder.uri.fsPath;
+  return folder?.uri.fsPath ?? (file ? path.dirname(file) : undefined);
+}
+
+async function envFor(ctx: RunnerContext, folder: vscode.WorkspaceFolder | undefined): Promise<Record<string, string>> {
+  const url = await databaseUrlFor(ctx.extension.secrets, folder?.uri);
+  return url ? { ZDM_DATABASE_URL: url } : {};
+}
+
+const TITLES: Record<Command, string> = { up: 'Migrate Up', rollback: 'Roll Back', redo: 'Redo' };
+
+async function migrate(ctx: RunnerContext, command: Command, target: unknown, confirmed = false): Promise<void> {
+  if (!trusted()) return;
+  if (ctx.busy) {
+    void vscode.window.showWarningMessage('zdm: a migration run is already in progress.');
+    return;
+  }
+  const { file, version } = fileOf(target);
+  const folder = await folderOf(target);
+  const cwd = cwdOf(folder, file);
+  if (!cwd) {
+    void vscode.window.showErrorMessage('zdm: open a folder with migrations first.');
+    return;
+  }
+  const args: string[] = [command];
+  if (version !== undefined && command === 'up') args.push('--to', version);
+  if (version !== undefined && command === 'rollback') args.push('--through', version);
+  if (confirmed) args.push('--yes');
+  args.push('--format', 'jsonl');
+
+  ctx.busy = true;
+  ctx.diagnostics.clear();
+  ctx.output.appendLine('');
+  ctx.output.appendLine(`[${new Date().toLocaleTimeString()}] zdm ${args.filter((a) => a !== '--format' && a !== 'jsonl').join(' ')}`);
+  let run: ZdmRun;
+  try {
+    run = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `zdm: ${TITLES[command]}`, cancellable: true },
+      async (progress, token) => {
+        let total = 0;
+        let done = 0;
+        return runZdm(args, {
+          cli: cliPath(ctx),
+          cwd,
+          env: await envFor(ctx, folder),
+          cancelled: new Promise((resolve) => token.onCancellationRequested(resolve)),
+          onStderr: (line) => ctx.output.appendLine(line),
+          onEvent: (event) => {
+            for (const line of eventLines(event, cwd)) ctx.output.appendLine(line);
+            if (event.type === 'plan') total = event.steps.length;
+            if (event.type === 'migration-start') {
+              progress.report({ message: `${++done}/${total || '?'} ${path.basename(event.name)}`, increment: total ? 100 / total : undefined });
+            }
+            if (event.type === 'info') progress.report({ message: event.message });
+          },
+        });
+      },
+    );
+  } finally {
+    ctx.busy = false;
+  }
+  await finishRun(ctx, command, target, folder, cwd, run);
+}
+
+async function finishRun(ctx: RunnerContext, command: Command, target: unknown, folder: vscode.WorkspaceFolder | undefined, cwd: string, run: ZdmRun): Promise<void> {
+  const result = run.result;
+  if (!result) {
+    ctx.output.appendLine(run.cancelled ? 'Cancelled.' : `The zdm CLI ended without a result (exit code ${run.code}).`);
+    if (!run.cancelled) showError(ctx, `zdm: ${TITLES[command]} failed: ${run.stderr.trim().split('\n').pop() || `exit code ${run.code}`}`);
+    ctx.tree.refresh();
+    return;
+  }
+  for (const line of resultLines(result, cwd)) ctx.output.appendLine(line);
+  if (result.source?.startsWith('the embedded server') && result.root) embeddedRoots.add(result.root);
+  if (folder && result.status) ctx.tree.show(folder, result);
+  else ctx.tree.refresh();
+  notifyLanguageServer(ctx, result);
+
+  if (result.needsConfirmation) {
+    const c = result.needsConfirmation;
+    const go = c.reason === 'destructive-down' ? 'Roll Back Anyway' : 'Run Anyway';
+    const pick = await vscode.window.showWarningMessage(`zdm: ${c.message}`, { modal: true, detail: c.details.join('\n') }, go);
+    if (pick === go) await migrate(ctx, command, target, true);
+    return;
+  }
+  if (result.usageError !== undefined) {
+    showError(ctx, `zdm: ${result.usageError.split('\n')[0]}`);
+    return;
+  }
+  const error = result.error;
+  if (error) {
+    if (error.file && error.line !== undefined) {
+      const range = new vscode.Range(error.line - 1, (error.column ?? 1) - 1, (error.endLine ?? error.line) - 1, (error.endColumn ?? error.column ?? 1) - 1);
+      const diagnostic = new vscode.Diagnostic(range, errorLines({ ...error, file: undefined }, cwd).join('\n').replace(/^error: /, ''), vscode.DiagnosticSeverity.Error);
+      diagnostic.source = 'zdm runner';
+      if (error.code) diagnostic.code = error.code;
+      ctx.diagnostics.set(vscode.Uri.file(error.file), [diagnostic]);
+    }
+    const where = error.file ? ` (${path.basename(error.file)}:${error.line})` : '';
+    const buttons = error.file ? ['Show Output', 'Go to Error'] : ['Show Output'];
+    void vscode.window.showErrorMessage(`zdm: ${TITLES[command]} failed${where}: ${error.message}`, ...buttons).then(async (pick) => {
+      if (pick === 'Show Output') ctx.output.show(true);
+      if (pick === 'Go to Error' && error.file && error.line !== undefined) {
+        const position = new vscode.Position(error.line - 1, (error.column ?? 1) - 1);
+        await vscode.window.showTextDocument(vscode.Uri.file(error.file), { selection: new vscode.Range(position, position) });
+      }
+    });
+    return;
+  }
+  void vscode.window.showInformationMessage(`zdm: ${summary(result)}.`, 'Show Output').then((pick) => {
+    if (pick) ctx.output.show(true);
+  });
+}
+
+function showError(ctx: RunnerContext, message: string): void {
+  void vscode.window.showErrorMessage(message, 'Show Output').then((pick) => {
+    if (pick) ctx.output.show(true);
+  });
+}
+
+/** The runner rewrote .zdm/applied.json: the language server re-lints open files (edited-applied-migration). */
+function notifyLanguageServer(ctx: RunnerContext, result: RunResult): void {
+  const client = ctx.handle.client();
+  if (!result.root || !client?.isRunning()) return;
+  const uri = vscode.Uri.file(path.join(result.root, '.zdm', 'applied.json')).toString();
+  void client.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri, type: FileChangeType.Changed }] });
+}
+
+/** The Migrations view's status: never starts the embedded server by itself (--no-start). */
+async function loadStatus(ctx: RunnerContext, folder: vscode.WorkspaceFolder): Promise<RunResult | { message: string }> {
+  const run = await runZdm(['status', '--no-start', '--format', 'jsonl'], { cli: cliPath(ctx), cwd: folder.uri.fsPath, env: await envFor(ctx, folder) });
+  if (run.result) {
+    if (run.result.source?.startsWith('the embedded server') && run.result.root) embeddedRoots.add(run.result.root);
+    return run.result;
+  }
+  return { message: run.stderr.trim().split('\n').pop() || 'zdm status failed.' };
+}
+
+async function embedded(ctx: RunnerContext, action: 'start' | 'stop', target: unknown): Promise<void> {
+  if (!trusted()) return;
+  const folder = await folderOf(target);
+  if (!folder) return;
+  const cwd = folder.uri.fsPath;
+  ctx.output.appendLine(`[${new Date().toLocaleTimeString()}] zdm db ${action}`);
+  const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `zdm: ${action === 'start' ? 'starting' : 'stopping'} the embedded PostgreSQL` }, () =>
+    runZdm(['db', action], { cli: cliPath(ctx), cwd, onStderr: (line) => ctx.output.appendLine(line), onText: (line) => ctx.output.appendLine(line) }),
+  );
+  if (run.code !== 0) {
+    showError(ctx, `zdm: could not ${action} the embedded PostgreSQL: ${run.stderr.trim().split('\n').pop() ?? `exit code ${run.code}`}`);
+    return;
+  }
+  // `zdm db` prints text; the project folder is where its .zdm.json is (or the workspace folder).
+  const root = await projectRoot(cwd);
+  if (action === 'start') embeddedRoots.add(root);
+  else embeddedRoots.delete(root);
+  ctx.output.appendLine(action === 'start' ? 'The embedded PostgreSQL is running; it stops when the editor closes.' : 'The embedded PostgreSQL is stopped.');
+  ctx.tree.refresh();
+}
+
+async function projectRoot(cwd: string): Promise<string> {
+  let dir = cwd;
+  for (;;) {
+    try {
+      await vscode.workspace.fs.stat(vscode.Uri.file(path.join(dir, '.zdm.json')));
+      return dir;
+    } catch {
+      const parent = path.dirname(dir);
+      if (parent === dir) return cwd;
+      dir = parent;
+    }
+  }
+}

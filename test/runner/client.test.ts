@@ -1,0 +1,51 @@
+// The VS Code side's pure parts: settings declared once and present in package.json, the URL/password
+// split (the password goes to the secret storage), and the output channel's lines.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { errorLines, eventLines } from '../../client/src/runner/output';
+import { runnerConfigurationProperties, secretKey, splitPassword, withPassword } from '../../client/src/runner/settings';
+import { REPO_ROOT } from '../helpers/paths';
+
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+
+describe('runner in the editor', () => {
+  it('package.json declares the runner settings exactly as client/src/runner/settings.ts does', () => {
+    const declared = manifest.contributes.configuration.properties as Record<string, unknown>;
+    for (const [key, value] of Object.entries(runnerConfigurationProperties())) assert.deepEqual(declared[key], value, key);
+  });
+
+  it('contributes the runner commands (trusted workspaces only), the Migrations view, and restricts the URL setting in untrusted workspaces', () => {
+    const commands = new Map((manifest.contributes.commands as { command: string; title: string; enablement?: string }[]).map((c) => [c.command, c]));
+    const titles = ['Migrate Up', 'Roll Back', 'Redo', 'Migration Status', 'Set Database URL', 'Start Embedded Database', 'Stop Embedded Database'];
+    for (const title of titles) {
+      const command = [...commands.values()].find((c) => c.title === title);
+      assert.ok(command, title);
+      assert.equal(command.enablement, 'isWorkspaceTrusted', title);
+    }
+    assert.ok(manifest.contributes.views.explorer.some((v: { id: string }) => v.id === 'zdm.migrations'));
+    assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('zdm.database.url'));
+  });
+
+  it('keeps the password out of the URL setting and puts it back for the CLI', () => {
+    assert.deepEqual(splitPassword('postgres://app:s3cr%40t@db.local:5432/app'), { url: 'postgres://app@db.local:5432/app', password: 's3cr@t' });
+    assert.deepEqual(splitPassword('postgres://app@db.local/app'), { url: 'postgres://app@db.local/app' });
+    assert.equal(withPassword('postgres://app@db.local:5432/app', 's3cr@t'), 'postgres://app:s3cr%40t@db.local:5432/app');
+    assert.equal(withPassword('postgres://db.local/app', 'x'), 'postgres://db.local/app', 'no user: nothing to attach a password to');
+    assert.equal(secretKey('postgres://app@db.local:5432/app'), 'zdm.database.password:postgres://app@db.local:5432/app');
+  });
+
+  it('prints every statement with its duration, and errors with their place', () => {
+    const cwd = '/p';
+    assert.deepEqual(eventLines({ type: 'statement', version: '1', file: '/p/db/migrations/1_a.sql', direction: 'up', result: { number: 1, line: 2, text: 'CREATE TABLE a (id int);', durationMs: 1.25, ok: true } }, cwd), [
+      '     1.3 ms  L2    CREATE TABLE a (id int);',
+    ]);
+    assert.deepEqual(errorLines({ message: 'relation "x" does not exist', code: '42P01', file: '/p/db/migrations/1_a.sql', line: 3, column: 13, statement: 2, statementText: 'INSERT INTO x …', section: 'up' }, cwd), [
+      'error: db/migrations/1_a.sql:3:13: relation "x" does not exist (SQLSTATE 42P01)',
+      '  in statement 2 of the up section: INSERT INTO x …',
+      '  The migration was rolled back: schema and bookkeeping are as before it.',
+    ]);
+  });
+});

@@ -112,6 +112,17 @@ describe('zdm trace', () => {
     assert.equal(result.statements[1].lockTimeout?.source, 'set at line 2');
   });
 
+  it('a table created earlier in a transactional section blocks nobody: no other session sees it before COMMIT', async () => {
+    const result = await traceOf(
+      { 'db/migrations/20240101000000_new.sql': dbmateFile('CREATE TABLE events (id int, at timestamptz);\nCREATE INDEX events_at_idx ON events (at);', 'DROP TABLE events;') },
+      'db/migrations/20240101000000_new.sql',
+    );
+    const index = result.statements[1];
+    assert.equal(lockOn(result, 2, 'events')?.mode, 'SHARE');
+    assert.deepEqual(index.blocked, []);
+    assert.deepEqual(result.heldUntilCommit, []);
+  });
+
   it('NOT VALID constraints are added invalid; VALIDATE CONSTRAINT validates under SHARE UPDATE EXCLUSIVE', async () => {
     const result = await traceOf(
       {

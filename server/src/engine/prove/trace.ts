@@ -347,6 +347,8 @@ async function traceSection(
   const byStart = new Map(lintStatements.map((s) => [s.span.start, s]));
   const [{ oid: databaseOid }] = await tracer.query<{ oid: string }>('SELECT oid::int8::text AS oid FROM pg_database WHERE datname = current_database()');
   let failed = false;
+  // In a section that runs as one transaction, what it created stays invisible to other sessions until COMMIT.
+  const createdInSection = new Set<string>();
   for (const statement of runSection.statements) {
     const lint = byStart.get(statement.span.start);
     const location = locationOf(runSection.path, runSection.fileText, statement.span);
@@ -394,7 +396,7 @@ async function traceSection(
 
     const outcome = cannotRunInTransaction(statement)
       ? await runObserved(tracer, helpers, statement, claimed, before, databaseOid, 'it cannot run inside a transaction block')
-      : await runInTransaction(tracer, helpers, statement, before, databaseOid);
+      : await runInTransaction(tracer, helpers, statement, before, databaseOid, result.realRun?.atomic ? createdInSection : new Set());
     let final = outcome;
     if (outcome.error && (outcome.error.code === '25001' || outcome.error.code === '2D000')) {
       final = await runObserved(tracer, helpers, statement, claimed, before, databaseOid, `PostgreSQL refused it in a transaction block (${outcome.error.message})`);
@@ -426,6 +428,7 @@ async function traceSection(
     }
     for (const [oid, r] of after) {
       if (r.schema === 'pg_toast') continue;
+      if (!before.has(oid)) createdInSection.add(oid);
       const old = before.get(oid);
       if (!old) traced.created.push({ name: `${r.schema}.${r.name}`, kind: kindName(r.kind) });
       else if (old.filenode !== r.filenode && r.filenode !== '0' && r.kind !== 't') traced.rewritten.push({ name: `${r.schema}.${r.name}`, kind: kindName(r.kind) });
@@ -472,7 +475,7 @@ interface LockRow {
 }
 
 /** BEGIN; statement; read its locks and probe from the second session; COMMIT. */
-async function runInTransaction(tracer: Session, helpers: Helpers, statement: RunStatement, before: Map<string, CatalogRelation>, databaseOid: string): Promise<RunOutcome> {
+async function runInTransaction(tracer: Session, helpers: Helpers, statement: RunStatement, before: Map<string, CatalogRelation>, databaseOid: string, invisible: ReadonlySet<string>): Promise<RunOutcome> {
   await tracer.queryText('BEGIN');
   const started = performance.now();
   let failure: unknown;
@@ -489,7 +492,7 @@ async function runInTransaction(tracer: Session, helpers: Helpers, statement: Ru
   }
   try {
     const locks = await readLocks(tracer, tracer.backendPid, databaseOid);
-    const blocked = helpers.probe ? await probeTraffic(helpers.probe, locks, before) : undefined;
+    const blocked = helpers.probe ? await probeTraffic(helpers.probe, locks, before, invisible) : undefined;
     // SET LOCAL lasts until the end of the migration's transaction in a real run: carry it over.
     const local = statement.node?.VariableSetStmt?.is_local ? (statement.node.VariableSetStmt.name as string | undefined) : undefined;
     const localValue = local ? (await tracer.query<{ v: string }>('SELECT current_setting($1) AS v', [local]))[0]?.v : undefined;
@@ -650,9 +653,9 @@ function blockerTables(claimed: StatementLocks, before: Map<string, CatalogRelat
 
 
 /** SELECT, INSERT and UPDATE on each table the statement locked, from the probe session (lock_timeout 50 ms; EXPLAIN: planned, never run). */
-async function probeTraffic(probe: Session, locks: LockRow[], before: Map<string, CatalogRelation>): Promise<TracedStatement['blocked']> {
+async function probeTraffic(probe: Session, locks: LockRow[], before: Map<string, CatalogRelation>, invisible: ReadonlySet<string>): Promise<TracedStatement['blocked']> {
   const out: NonNullable<TracedStatement['blocked']> = [];
-  const oids = new Set(locks.filter((l) => l.locktype === 'relation' && l.relation).map((l) => l.relation!));
+  const oids = new Set(locks.filter((l) => l.locktype === 'relation' && l.relation && !invisible.has(l.relation)).map((l) => l.relation!));
   for (const oid of oids) {
     const r = before.get(oid);
     if (!r || !['r', 'p', 'v', 'm'].includes(r.kind)) continue;

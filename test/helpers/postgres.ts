@@ -59,7 +59,8 @@ async function start(): Promise<TestPostgres> {
   } catch (error) {
     throw new Error(`Cannot start the test PostgreSQL: ${error instanceof Error ? error.message : String(error)}`);
   }
-  // If the test process ends without stopping it, do not leave the server behind.
+  // If the test process ends without stopping it (an exception, or a signal from a test runner that
+  // gives up), do not leave the server behind.
   const onExit = () => {
     try {
       process.kill(server.pid, 'SIGINT');
@@ -67,7 +68,15 @@ async function start(): Promise<TestPostgres> {
       // already gone
     }
   };
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, signal); // then end as the signal would have
+  };
   process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const query = async <T>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<T[]> => {
     const client = new Client({ connectionString: url(database) });
@@ -89,6 +98,8 @@ async function start(): Promise<TestPostgres> {
     },
     async stop() {
       process.removeListener('exit', onExit);
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
       await server.stop();
       fs.rmSync(parent, { recursive: true, force: true });
     },

@@ -34,7 +34,7 @@ export const banDropColumn: Rule = {
           statement: s,
           span: clause ? { start: clause.start, end: clauseEnd(s, clause.start) } : headSpan(s),
           message: `Dropping column ${cmd.name} of ${table.display} breaks the application version still running: its queries that name the column fail, and the data is gone for a rollback.`,
-          help: 'Deploy code that no longer uses the column first, then drop it in its own contract migration.',
+          help: `Deploy code that no longer uses the column first, then drop it in its own contract migration (zdm trio drop-column ${table.display}.${cmd.name} --type <its type> writes the steps).`,
         });
       }
     }

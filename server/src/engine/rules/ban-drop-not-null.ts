@@ -10,7 +10,7 @@ export const banDropNotNull: Rule = {
   defaultLevel: 'warning',
   sameAs: ['squawk: ban-drop-not-null', 'postgres-language-server: ban-drop-not-null', 'pgfence: drop-not-null'],
   docs: {
-    why: "Code of the running application version may rely on the column never being NULL (non-optional fields in its models, arithmetic, joins); once new writers store NULLs there, that code fails on the rows they write. Relaxing NOT NULL is also a step of removing a column, in which case make sure readers already treat it as optional.\n\nNot flagged: a column added or made NOT NULL earlier in the same migration, and a down that drops the NOT NULL its up set.",
+    why: "Code of the running application version may rely on the column never being NULL (non-optional fields in its models, arithmetic, joins); once new writers store NULLs there, that code fails on the rows they write. Relaxing NOT NULL is also a step of removing a column, in which case make sure readers already treat it as optional.\n\nNot flagged: a column added or made NOT NULL earlier in the same migration, a down that drops the NOT NULL its up set, and `ALTER COLUMN c TYPE ..., ALTER COLUMN c DROP NOT NULL` in one statement (a restated column definition, as ORMs generate for change_column, where the column was usually nullable already).",
     instead: 'Deploy readers that handle NULL first, then drop the constraint.',
     invalid: [{ sql: '-- migrate:up\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n' }],
     valid: [{ sql: '-- migrate:up\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n', note: 'The down drops the NOT NULL its up set.' }],
@@ -24,6 +24,9 @@ export const banDropNotNull: Rule = {
       for (const c of alter.cmds ?? []) {
         const cmd = c.AlterTableCmd;
         if (cmd?.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
+        // `TYPE x, DROP NOT NULL` on one column restates a whole column definition (ORM change_column output, fizz):
+        // the nullability is usually unchanged, so only a DROP NOT NULL of its own is taken as a relaxation.
+        if ((alter.cmds ?? []).some((o: any) => o.AlterTableCmd?.subtype === 'AT_AlterColumnType' && o.AlterTableCmd.name === cmd.name)) continue;
         if (removalIsOwnBusiness(context, s, { kind: 'not-null', name: cmd.name, table })) continue;
         if (removalIsOwnBusiness(context, s, { kind: 'column', name: cmd.name, table }, { dataBearing: true })) continue;
         const clause = findClause(s, ['alter'], cmd.name, ['column']);

@@ -46,7 +46,7 @@ export const expandAndContractInOneMigration: Rule = {
             message: swap
               ? `This migration rebuilds ${table.display}.${replaced.map((r) => r.old).join(', ')} by copying into a new column and renaming it into place: the ADD COLUMN's ACCESS EXCLUSIVE lock on ${table.display} is held through the whole copy, the same outage as ALTER COLUMN TYPE, and the running application gets the new type at commit.`
               : `This migration adds the new column, copies the data and drops the old one: ${table.display}.${list}. The application version still running uses the old column, which is gone when the migration commits.`,
-            help: 'Split it into expand (add the column, write both), backfill, and contract (drop the old column) migrations, each deployed with its code.',
+            help: swap ? `Split it into expand, backfill and contract migrations: zdm trio change-type ${table.display}.${replaced[0].old} --type <new type> --from-type <old type> writes them.` : `Split it into expand (add the column, write both), backfill, and contract (drop the old column) migrations, each deployed with its code: zdm trio rename-column ${table.display}.${replaced[0].old} --to ${replaced[0].by} --type <its type> writes them.`,
           });
         }
       }

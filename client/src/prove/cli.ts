@@ -19,6 +19,8 @@ export interface CliOptions {
   token?: vscode.CancellationToken;
   /** Progress lines (the CLI's stderr), as they come. */
   onLine?: (line: string) => void;
+  /** Extra environment: ZDM_DATABASE_URL (the password never goes on the command line). */
+  env?: Record<string, string>;
 }
 
 export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
@@ -28,7 +30,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
     const child = fork(cli, args, {
       cwd: options.cwd,
       // The extension host is Electron: run the CLI as plain Node.
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
+      env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: [],
     });

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { RoundTripResult } from '../../../server/src/engine/prove/roundtrip';
 import type { TraceResult } from '../../../server/src/engine/prove/trace';
 import type { VerifyResult } from '../../../server/src/engine/prove/verify';
+import { databaseUrlFor } from '../runner/database';
 import { parseResult, runCli, type CliRun } from './cli';
 import { createProveView, type ProveView } from './view';
 
@@ -58,10 +59,15 @@ async function reportUri(ctx: ProveContext, name: string): Promise<vscode.Uri> {
   return vscode.Uri.joinPath(dir, name);
 }
 
-/** Runs the CLI under a cancellable progress notification. */
-function withProgress(ctx: ProveContext, title: string, args: string[], cwd: string): Thenable<CliRun> {
+/**
+ * Runs the CLI under a cancellable progress notification, with the dev database the runner commands use
+ * (the `zdm.database.url` setting with its password from the secret storage; else the CLI's own order).
+ */
+async function withProgress(ctx: ProveContext, title: string, args: string[], cwd: string): Promise<CliRun> {
+  const url = await databaseUrlFor(ctx.extension.secrets, vscode.Uri.file(cwd));
+  const env: Record<string, string> = url ? { ZDM_DATABASE_URL: url } : {};
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-    runCli(args, { cwd, extensionUri: ctx.extension.extensionUri, log: ctx.log, token, onLine: (line) => progress.report({ message: line.slice(0, 120) }) }),
+    runCli(args, { cwd, env, extensionUri: ctx.extension.extensionUri, log: ctx.log, token, onLine: (line) => progress.report({ message: line.slice(0, 120) }) }),
   );
 }
 

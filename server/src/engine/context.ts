@@ -204,13 +204,15 @@ function computeCounterpart(document: MigrationDocument, statements: readonly St
     });
     return { kind: wanted, sections: own, statementCount: list.length, nodes: list.map((s) => s.node), changes, declaredEmpty: own.some((s) => s.declaredEmpty === true) };
   }
-  if (!document.companionPath || !document.companionExists || document.role !== section.kind) return undefined;
-  const text = host.readFile(document.companionPath);
+  if (document.role !== section.kind) return undefined;
+  const companion = companionOf(document, host);
+  if (companion === undefined) return undefined;
+  const text = host.readFile(companion);
   if (text === undefined) return undefined;
-  const nodes = parseFile(document.companionPath, text, host, document, wanted);
+  const nodes = parseFile(companion, text, host, document, wanted);
   // Ory's pop migrations split one change into numbered parts (a 14-digit timestamp, then a 6-digit
   // part number) whose downs are shifted against their ups: judge a part's down against all the ups
-  // of its group.
+  // of its group (same timestamp and dialect).
   for (const part of popGroupParts(document, host, wanted)) {
     const partText = host.readFile(part);
     if (partText !== undefined) nodes.push(...parseFile(part, partText, host, document, wanted));
@@ -219,7 +221,23 @@ function computeCounterpart(document: MigrationDocument, statements: readonly St
   nodes.forEach((node, order) => {
     for (const change of schemaChanges(node)) changes.push({ change, order });
   });
-  return { kind: wanted, sections: [], path: document.companionPath, text, statementCount: nodes.length, nodes, changes, declaredEmpty: false };
+  return { kind: wanted, sections: [], path: companion, text, statementCount: nodes.length, nodes, changes, declaredEmpty: false };
+}
+
+/**
+ * The other half of a split migration: the format's companion, or for pop files with a dialect infix
+ * the generic file of the other direction (and the other way round), which pop runs when the
+ * PostgreSQL-specific one does not exist.
+ */
+export function companionOf(document: MigrationDocument, host: ProjectHost): string | undefined {
+  if (!document.companionPath) return undefined;
+  if (document.companionExists) return document.companionPath;
+  if (document.format !== 'golang-migrate') return undefined;
+  const dir = path.dirname(document.companionPath);
+  const name = path.basename(document.companionPath);
+  const alternative = /\.(postgres|postgresql|pg)\.(up|down)\.sql$/i.test(name) ? name.replace(/\.(postgres|postgresql|pg)\.(up|down)\.sql$/i, '.$2.sql') : name.replace(/\.(up|down)\.sql$/i, '.postgres.$1.sql');
+  const candidate = path.join(dir, alternative);
+  return host.fileExists(candidate) ? candidate : undefined;
 }
 
 /** Parses another migration file of the same format, returning the nodes of its `kind` sections. */
@@ -237,7 +255,7 @@ function parseFile(filePath: string, text: string, host: ProjectHost, like: Migr
 
 const POP_PART = /^(\d{14})(\d{6})_(.+?)(\.[a-z0-9]+)?\.(up|down)\.sql$/i;
 
-/** The other parts of an Ory pop multi-part migration (same timestamp, description and dialect), of the given direction, excluding the companion. */
+/** The other parts of an Ory pop multi-part migration (same timestamp and dialect), of the given direction, excluding the companion. */
 function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
   if (document.format !== 'golang-migrate') return [];
   const own = POP_PART.exec(path.basename(document.path));
@@ -246,9 +264,27 @@ function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: Sec
   const out: string[] = [];
   for (const name of (host.readDirectory(dir) ?? []).sort()) {
     const m = POP_PART.exec(name);
-    if (!m || m[1] !== own[1] || m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== kind) continue;
+    // The parts share the timestamp and the dialect; their descriptions may differ.
+    if (!m || m[1] !== own[1] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== kind) continue;
     const file = path.join(dir, name);
     if (file !== document.companionPath) out.push(file);
+  }
+  return out;
+}
+
+/**
+ * The schema changes of the other parts of an Ory pop multi-part migration (same 14-digit timestamp
+ * and dialect), in the given direction; undefined when the file is not such a part or
+ * its group has no file of that direction.
+ */
+export function popGroupChanges(document: MigrationDocument, host: ProjectHost, kind: SectionKind): SchemaChange[] | undefined {
+  const parts = popGroupParts(document, host, kind);
+  if (parts.length === 0) return undefined;
+  const out: SchemaChange[] = [];
+  for (const part of parts) {
+    const text = host.readFile(part);
+    if (text === undefined) continue;
+    for (const node of parseFile(part, text, host, document, kind)) out.push(...schemaChanges(node));
   }
   return out;
 }

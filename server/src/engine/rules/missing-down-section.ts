@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { firstLineSpan } from '../formats/common';
+import { companionOf, popGroupChanges } from '../context';
+import type { Statement } from '../model';
+import { contains, netEffects, sameObject, schemaChanges, type SchemaChange } from '../sql/classify';
 import type { Rule } from './types';
 
 export const missingDownSection: Rule = {
@@ -29,7 +32,16 @@ export const missingDownSection: Rule = {
     if (doc.sections.length === 0) return;
     if (doc.companionPath !== undefined) {
       if (doc.companionExists) return;
+      // pop runs the generic down when there is no PostgreSQL-specific one (and the other way round).
+      if (companionOf(doc, context.host) !== undefined) return;
       if (!context.config.requireDown && !projectKeepsDowns(doc, context.host)) return;
+      // Ory's pop splits one change into numbered parts whose downs are shifted: a part without its own
+      // down is fine when the other parts' downs undo what it does (or it only changes data).
+      const groupDowns = popGroupChanges(doc, context.host, 'down');
+      if (groupDowns !== undefined && undoneBy(context.statements, groupDowns)) return;
+      // golang-migrate (and pop) treat a missing down file as a down that does nothing: right for a
+      // migration that only changes data, since there is no schema to put back.
+      if (doc.format === 'golang-migrate' && undoneBy(context.statements, [])) return;
       context.report({
         span: firstLineSpan(doc.text),
         message: `No down migration: ${path.basename(doc.companionPath)} does not exist, so this migration cannot be rolled back.`,
@@ -75,4 +87,14 @@ function projectKeepsDowns(doc: MigrationDocument, host: ProjectHost): boolean {
     default:
       return true;
   }
+}
+
+/** Every object the statements create is removed by `others`, and every object they drop is re-created there. */
+function undoneBy(statements: readonly Statement[], others: readonly SchemaChange[]): boolean {
+  const effects = netEffects(statements.flatMap((s) => schemaChanges(s.node).map((change) => ({ change, ref: s }))));
+  const removes = (key: SchemaChange) => others.some((o) => (o.action === 'drop' || o.action === 'rename-from') && (sameObject(o, key) || contains(o, key)));
+  const creates = (key: SchemaChange) => others.some((o) => (o.action === 'create' || o.action === 'replace' || o.action === 'rename-to') && (sameObject(o, key) || contains(o, key)));
+  // NOT NULL and defaults relaxed by the up are not required back: restoring them in a down can fail on the rows written since.
+  const relevant = effects.filter((e) => e.change.kind !== 'not-null' && e.change.kind !== 'default');
+  return relevant.every((e) => (e.state === 'created' ? removes(e.change) : e.state === 'dropped' ? creates(e.change) : true));
 }

@@ -27,7 +27,7 @@ export const renamingColumn: Rule = {
         statement: s,
         span: clause ? { start: clause.start, end: s.span.end } : headSpan(s),
         message: `Renaming ${table.display}.${rename.subname} to ${rename.newname} breaks the running application: its queries still use the old name and fail until every instance runs the new code.`,
-        help: 'Rename in three steps (add the new column, backfill and dual-write, drop the old one after the code moved).',
+        help: `Rename in three deployments (add the new column kept in step by a trigger, backfill, drop the old one): zdm trio rename-column ${table.display}.${rename.subname} --to ${rename.newname} --type <its type> writes them.`,
       });
     }
   },

@@ -36,7 +36,7 @@ export const renamingTable: Rule = {
         statement: s,
         span: headSpan(s, s.offsetOf(relation.location)),
         message: `Renaming ${kind.label} ${relation.display} to ${rename.newname} breaks the running application: its queries still use the old name and fail until every instance runs the new code.`,
-        help: `Keep the old name working: create a view named ${relation.display} over the renamed ${kind.label} in the same migration, and drop it once the code moved.`,
+        help: kind.kind === 'table' ? `Keep the old name working with a view named ${relation.display} over the renamed table in the same migration, or split it into three deployments: zdm trio rename-table ${relation.display} --to ${rename.newname}.` : `Keep the old name working: create a view named ${relation.display} over the renamed ${kind.label} in the same migration, and drop it once the code moved.`,
       });
     }
   },

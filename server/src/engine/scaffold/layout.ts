@@ -58,7 +58,7 @@ export function renderMigration(project: RenderProject, version: string, slug: s
     }
     case 'golang-migrate': {
       const base = path.join(dir, `${version}_${slug}`);
-      const note = transaction ? '' : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below alone in its file so it runs outside a transaction.') + '\n';
+      const note = transaction ? '' : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
       return {
         primary: `${base}.up.sql`,
         creates: [

@@ -9,6 +9,8 @@ export interface CommandContext {
   handle: ServerHandle;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
+  /** Where the dev database's password is kept (the runner's zdm.database.url setting). */
+  secrets?: vscode.SecretStorage;
 }
 
 export const COMMANDS: Record<string, (ctx: CommandContext, ...args: unknown[]) => unknown> = {

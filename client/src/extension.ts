@@ -15,7 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log);
   const status = createStatusItem(context);
   handle = createLanguageClient(context, log, status);
-  registerCommands(context, { handle, log, extensionUri: context.extensionUri });
+  registerCommands(context, { handle, log, extensionUri: context.extensionUri, secrets: context.secrets });
   registerProveCommands(context, log);
   registerRunner(context, handle);
   await handle.start();

@@ -11,10 +11,14 @@ export interface FakeVscode {
   /** The workspace folder's path. */
   root: string;
   trusted: boolean;
+  /** The zdm.database.url setting (without password). */
+  settingsUrl?: string;
+  /** The secret storage's contents. */
+  secrets: Map<string, string>;
 }
 
 export function installFakeVscode(root: string): FakeVscode {
-  const state: FakeVscode = { answers: [], log: [], root, trusted: true };
+  const state: FakeVscode = { answers: [], log: [], root, trusted: true, secrets: new Map() };
   class Uri {
     readonly scheme = 'file';
     constructor(readonly fsPath: string) {}
@@ -39,6 +43,7 @@ export function installFakeVscode(root: string): FakeVscode {
         return [{ uri: Uri.file(state.root), name: 'project', index: 0 }];
       },
       getWorkspaceFolder: () => ({ uri: Uri.file(state.root), name: 'project', index: 0 }),
+      getConfiguration: () => ({ get: <T>(key: string, fallback: T) => (key === 'database.url' && state.settingsUrl !== undefined ? state.settingsUrl : fallback) }),
       openTextDocument: async (uri: Uri) => ({ uri }),
     },
     window: {

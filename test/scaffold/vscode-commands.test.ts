@@ -16,7 +16,11 @@ const editor: FakeVscode = installFakeVscode(root);
 const { SCAFFOLD_COMMANDS } = require('../../client/src/scaffold/commands') as typeof import('../../client/src/scaffold/commands');
 
 let pg: TestPostgres;
-const ctx = { log: { info: () => undefined, warn: () => undefined, error: () => undefined } } as unknown as Parameters<(typeof SCAFFOLD_COMMANDS)[string]>[0];
+const { secretKey, splitPassword } = require('../../client/src/runner/settings') as typeof import('../../client/src/runner/settings');
+const ctx = {
+  log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  secrets: { get: async (key: string) => editor.secrets.get(key) },
+} as unknown as Parameters<(typeof SCAFFOLD_COMMANDS)[string]>[0];
 const migrations = path.join(root, 'db', 'migrations');
 
 before(async () => {
@@ -32,6 +36,8 @@ beforeEach(() => {
   fs.mkdirSync(migrations, { recursive: true });
   editor.log.length = 0;
   editor.answers.length = 0;
+  editor.settingsUrl = undefined;
+  editor.secrets.clear();
   delete process.env.DATABASE_URL;
 });
 
@@ -90,6 +96,19 @@ describe('VS Code scaffolding commands', () => {
     const [expand, backfill] = opened().map((f) => fs.readFileSync(path.join(migrations, f), 'utf8'));
     assert.match(expand, /ALTER TABLE accounts ADD COLUMN full_name text, ADD CONSTRAINT accounts_full_name_not_null_check CHECK \(full_name IS NOT NULL\) NOT VALID;/);
     assert.match(backfill, /zdm_from accounts\.account_id%TYPE;/);
+  });
+
+  it("the dev database can be the editor's zdm.database.url, with its password in the secret storage", async () => {
+    const database = await pg.createDatabase('vscode_settings');
+    await pg.query('CREATE TABLE orders (id bigint PRIMARY KEY, total integer NOT NULL)', [], database);
+    const { url, password } = splitPassword(pg.url(database));
+    editor.settingsUrl = url;
+    editor.secrets.set(secretKey(url), password!);
+    editor.answers.push('change-type', 'orders', 'total', 'bigint', '', '', 'id', '1000');
+    await SCAFFOLD_COMMANDS['zdm.newTrio'](ctx);
+    assert.deepEqual(editor.log.find((l) => l[0] === 'offered' && String(l[1]).startsWith('Column'))?.[2], ['id', 'total']);
+    const contractDown = fs.readFileSync(path.join(migrations, opened()[2]), 'utf8').split('-- migrate:down')[1];
+    assert.match(contractDown, /ADD COLUMN total integer, ADD CONSTRAINT orders_total_not_null_check CHECK \(total IS NOT NULL\) NOT VALID/);
   });
 
   it('split-table picks the moving columns from the dev database', async () => {

@@ -12,6 +12,7 @@ import type { ScaffoldOutput } from '../../../server/src/engine/scaffold/naming'
 import type { ScaffoldTarget } from '../../../server/src/engine/scaffold/target';
 import type { CatalogColumn, CatalogTable } from '../../../server/src/engine/scaffold/catalog';
 import type { TrioKind, TrioRequest } from '../../../server/src/engine/scaffold/trio';
+import { databaseUrlFor } from '../runner/database';
 import type * as Engine from './engine';
 
 /** The engine, loaded on first use. */
@@ -19,6 +20,8 @@ const engine = (): typeof Engine => require('./engine') as typeof Engine;
 
 export interface ScaffoldContext {
   log: vscode.LogOutputChannel;
+  /** The secret storage holding the password of the zdm.database.url setting. */
+  secrets?: vscode.SecretStorage;
 }
 
 export const SCAFFOLD_COMMANDS: Record<string, (ctx: ScaffoldContext, ...args: unknown[]) => unknown> = {
@@ -59,12 +62,14 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
 }
 
 /**
- * The dev database's tables, when one is configured (or the embedded server runs) and the workspace is
- * trusted; undefined otherwise, or when it cannot be read in a few seconds: names are typed then.
+ * The dev database's tables, when one is configured (the zdm.database.url setting, ZDM_DATABASE_URL,
+ * DATABASE_URL, .zdm.json) or the embedded server runs, and the workspace is trusted; undefined
+ * otherwise, or when it cannot be read in a few seconds: names are typed then.
  */
 async function loadCatalog(ctx: ScaffoldContext, target: ScaffoldTarget): Promise<CatalogTable[] | undefined> {
   if (!vscode.workspace.isTrusted) return undefined;
-  const url = engine().devDatabaseUrl(target.loaded.root, target.loaded.config, process.env);
+  const fromSettings = ctx.secrets ? await databaseUrlFor(ctx.secrets, vscode.Uri.file(target.loaded.root)) : undefined;
+  const url = fromSettings ?? engine().devDatabaseUrl(target.loaded.root, target.loaded.config, process.env);
   if (!url) return undefined;
   try {
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'zdm: reading tables from the dev database' }, () => engine().readCatalog(url));

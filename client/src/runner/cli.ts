@@ -5,7 +5,7 @@
 // Cancelling stops the CLI: each migration is one transaction (or records how far it got), so stopping
 // between statements is safe.
 
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { RunEvent, RunResult } from '../../../server/src/engine/runner/events';
 
 export interface ZdmRun {
@@ -30,12 +30,12 @@ export interface ZdmRunOptions {
 
 export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> {
   return new Promise((resolve) => {
-    const child = fork(options.cli, args, {
+    // The extension host's executable is Electron (or Node, in code-server): run the CLI as plain Node,
+    // without an IPC channel (nothing to say to it but its arguments).
+    const child = spawn(process.execPath, [options.cli, ...args], {
       cwd: options.cwd,
-      // The extension host is Electron: run the CLI as plain Node.
       env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let result: RunResult | undefined;
     let stderr = '';

@@ -242,6 +242,22 @@ export function companionOf(document: MigrationDocument, host: ProjectHost): str
 
 /** Parses another migration file of the same format, returning the nodes of its `kind` sections. */
 function parseFile(filePath: string, text: string, host: ProjectHost, like: MigrationDocument, kind: SectionKind): (AstNode | undefined)[] {
+  let memo = parsedFiles.get(host);
+  if (!memo) parsedFiles.set(host, (memo = new Map()));
+  const key = `${kind}\u0000${like.format}\u0000${filePath}`;
+  const hit = memo.get(key);
+  if (hit && hit.text === text) return [...hit.nodes];
+  const nodes = parseFileUncached(filePath, text, host, like, kind);
+  if (memo.size >= MAX_PARSED_FILES) memo.delete(memo.keys().next().value as string);
+  memo.set(key, { text, nodes });
+  return [...nodes];
+}
+
+/** Other files' statements, by host: a pop group's files are read by each of its parts. Entries are checked against the text, so they never go stale. */
+const parsedFiles = new WeakMap<ProjectHost, Map<string, { text: string; nodes: (AstNode | undefined)[] }>>();
+const MAX_PARSED_FILES = 4096;
+
+function parseFileUncached(filePath: string, text: string, host: ProjectHost, like: MigrationDocument, kind: SectionKind): (AstNode | undefined)[] {
   const other = describeMigration(filePath, text, host, { format: like.format });
   const nodes: (AstNode | undefined)[] = [];
   for (const s of other.sections) {
@@ -255,6 +271,25 @@ function parseFile(filePath: string, text: string, host: ProjectHost, like: Migr
 
 const POP_PART = /^(\d{14})(\d{6})_(.+?)(\.[a-z0-9]+)?\.(up|down)\.sql$/i;
 
+const popPartsMemo = new WeakMap<string[], Map<string, string[]>>();
+
+/** A directory listing's pop part files by timestamp, sorted (indexed once per listing). */
+function popPartsByTimestamp(names: string[]): Map<string, string[]> {
+  let index = popPartsMemo.get(names);
+  if (!index) {
+    index = new Map();
+    for (const name of [...names].sort()) {
+      const m = POP_PART.exec(name);
+      if (!m) continue;
+      const list = index.get(m[1]) ?? [];
+      list.push(name);
+      index.set(m[1], list);
+    }
+    popPartsMemo.set(names, index);
+  }
+  return index;
+}
+
 /** The other parts of an Ory pop multi-part migration (same timestamp and dialect), of the given direction, excluding the companion. */
 function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
   if (document.format !== 'golang-migrate') return [];
@@ -262,7 +297,7 @@ function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: Sec
   if (!own) return [];
   const dir = path.dirname(document.path);
   const out: string[] = [];
-  for (const name of (host.readDirectory(dir) ?? []).sort()) {
+  for (const name of popPartsByTimestamp(host.readDirectory(dir) ?? []).get(own[1]) ?? []) {
     const m = POP_PART.exec(name);
     // The parts share the timestamp and the dialect; their descriptions may differ.
     if (!m || m[1] !== own[1] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== kind) continue;

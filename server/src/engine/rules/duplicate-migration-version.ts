@@ -71,10 +71,10 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
       if (!mine) return [];
       const direction = mine[4].toLowerCase();
       const dialect = (mine[3] ?? '').toLowerCase();
-      return (host.readDirectory(dir) ?? []).filter((n) => {
+      return splitNamesByVersion(host.readDirectory(dir) ?? [], mine[1]).filter((n) => {
         if (n === own) return false;
         const m = SPLIT.exec(n);
-        if (!m || m[4].toLowerCase() !== direction || compareVersions(m[1], mine[1]) !== 0) return false;
+        if (!m || m[4].toLowerCase() !== direction) return false;
         const other = (m[3] ?? '').toLowerCase();
         // pop keeps one file per dialect for a version, and a dialect's own file overrides the generic one:
         // only two files of the same dialect clash.
@@ -98,4 +98,24 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
     default:
       return [];
   }
+}
+
+const byVersionMemo = new WeakMap<string[], Map<string, string[]>>();
+
+/** Split-format file names of a directory listing whose numeric version equals `version` (the listing is indexed once). */
+function splitNamesByVersion(names: string[], version: string): string[] {
+  let index = byVersionMemo.get(names);
+  if (!index) {
+    index = new Map();
+    for (const n of names) {
+      const m = SPLIT.exec(n);
+      if (!m) continue;
+      const key = m[1].replace(/^0+(?=\d)/, '');
+      const list = index.get(key) ?? [];
+      list.push(n);
+      index.set(key, list);
+    }
+    byVersionMemo.set(names, index);
+  }
+  return index.get(version.replace(/^0+(?=\d)/, '')) ?? [];
 }

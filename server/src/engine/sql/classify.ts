@@ -475,13 +475,17 @@ export interface NetEffect<T> {
 /** Folds the changes of a run of statements, in order, into one net effect per object. */
 export function netEffects<T>(items: readonly { change: SchemaChange; ref: T }[]): NetEffect<T>[] {
   const effects: NetEffect<T>[] = [];
+  const byName = new Map<string, NetEffect<T>[]>();
   for (const { change, ref } of items) {
-    const existing = effects.find((e) => sameObject(e.change, change));
+    const bucket = byName.get(change.name) ?? [];
+    const existing = bucket.find((e) => sameObject(e.change, change));
     const creates = change.action === 'create' || change.action === 'rename-to';
     const removes = change.action === 'drop' || change.action === 'rename-from';
     if (!existing) {
-      // An object first seen inside a container removed earlier in the run belongs to that removal.
-      effects.push({ change, state: creates ? 'created' : removes ? 'dropped' : 'replaced', ref });
+      const effect: NetEffect<T> = { change, state: creates ? 'created' : removes ? 'dropped' : 'replaced', ref };
+      effects.push(effect);
+      bucket.push(effect);
+      byName.set(change.name, bucket);
       continue;
     }
     existing.change = change;
@@ -500,9 +504,10 @@ export function netEffects<T>(items: readonly { change: SchemaChange; ref: T }[]
     }
   }
   // Removing a container removes what it holds: objects created inside a table the run drops later are transient.
+  const removed = effects.filter((c) => c.state === 'dropped' || c.state === 'transient');
   for (const e of effects) {
     if (e.state !== 'created') continue;
-    if (effects.some((c) => c !== e && (c.state === 'dropped' || c.state === 'transient') && contains(c.change, e.change))) e.state = 'transient';
+    if (removed.some((c) => c !== e && contains(c.change, e.change))) e.state = 'transient';
   }
   return effects;
 }

@@ -394,3 +394,351 @@ export function recreatedLaterInStatement(statement: Statement, key: ObjectKey, 
   if (removal === -1) return false;
   return changes.slice(removal + 1).some((c) => (options.renameOnly ? c.action === 'rename-to' : c.action === 'create' || c.action === 'replace' || c.action === 'rename-to') && sameObject(c, key));
 }
+
+// ── Schema facts: column types, constraints and indexes the file shows ───────────────────────────
+// The lock rules and the hover need to know what earlier statements did to a table: the column's type
+// before ALTER COLUMN ... TYPE (earlier in the section, or what the migration's other half restores),
+// which CHECK constraints are already validated (PostgreSQL 12+ then skips the SET NOT NULL scan), which
+// constraint a VALIDATE names (a foreign key also locks the referenced table), which indexes were
+// created here. Computed once per file (cached by its statement list).
+
+import * as schemaAst from './sql/ast';
+import * as schemaColumns from './sql/columns';
+import type * as schemaHost from './host';
+import type * as schemaLocks from './locks';
+import type * as schemaModel from './model';
+import * as schemaHistory from './history';
+import * as schemaLockTable from './locks';
+
+export type ConstraintKind = 'check' | 'foreign key' | 'unique' | 'primary key' | 'exclusion' | 'not null';
+
+export interface ConstraintSeen {
+  table: schemaAst.RelationRef;
+  name?: string;
+  kind: ConstraintKind;
+  /** The CHECK expression. */
+  expr?: any;
+  notValid: boolean;
+  referenced?: schemaAst.RelationRef;
+  /** The statement that added it. */
+  statement: Statement;
+}
+
+export interface SchemaFacts {
+  /**
+   * The type of `table.column` just before `before`: set earlier in the section, left by the earlier
+   * migrations of the folder (and, for a down, by its up), or else restored by the other half.
+   */
+  columnTypeBefore(table: schemaAst.RelationRef, column: string, before: Statement): schemaColumns.TypeInfo | undefined;
+  /** Whether `table.column` is NOT NULL just before `before`, from the same sources; undefined when unknown. */
+  columnNotNullBefore(table: schemaAst.RelationRef, column: string, before: Statement): boolean | undefined;
+  /** True when the other half of the migration creates `relation` (a table, or an index by name). */
+  otherHalfCreates(relation: schemaAst.RelationRef, section: schemaModel.Section): boolean;
+  /**
+   * True when this migration made `relation`: an earlier statement of the section (or an earlier part of
+   * the same pop multi-part migration) created it, or the statement is in a down and its up creates it.
+   * Nobody else uses such an object yet (or, in the down, it is going away with the rollback): its locks
+   * block no application traffic.
+   */
+  ownedByMigration(relation: schemaAst.RelationRef, statement: Statement): boolean;
+  /**
+   * True when an earlier statement of the same transaction already holds a lock on `relation` that
+   * covers `mode` (one at least as strong): asking for `mode` again waits for nobody.
+   */
+  lockHeldBefore(relation: schemaAst.RelationRef, mode: schemaLockTable.LockMode, statement: Statement, pgVersion: number): boolean;
+  /** True when an earlier statement of the section set the session TimeZone to UTC (SET timezone = 'UTC'). */
+  sessionTimeZoneUtcBefore(before: Statement): boolean;
+  /** The table of an index the other half creates (CREATE INDEX name ON table). */
+  otherHalfIndexTable(index: schemaAst.RelationRef, section: schemaModel.Section): schemaAst.RelationRef | undefined;
+  /** A constraint added by an earlier statement of the section, by table and name. */
+  constraintBefore(table: schemaAst.RelationRef, name: string, before: Statement): ConstraintSeen | undefined;
+  /**
+   * CHECK constraints on `table` validated before `before` in the same section: added without NOT
+   * VALID, or added NOT VALID and then VALIDATEd. A VALIDATE CONSTRAINT of a constraint the file does
+   * not define counts too, with an unknown expression (it was added by an earlier migration).
+   */
+  validatedChecksBefore(table: schemaAst.RelationRef, before: Statement): { name?: string; expr?: any; statement: Statement }[];
+  /** The table of an index created earlier in the section (CREATE INDEX name ON table), or undefined. */
+  indexCreatedBefore(index: schemaAst.RelationRef, before: Statement): schemaAst.RelationRef | undefined;
+  /** What locksOf needs to know about `statement` (column types, constraint kinds). */
+  lockKnowledge(statement: Statement): schemaLocks.LockKnowledge;
+}
+
+export interface SchemaFactsInput {
+  statements: readonly Statement[];
+  /** With the document and the host, the companion file of a split format is read for the other half. */
+  document?: schemaModel.MigrationDocument;
+  host?: schemaHost.ProjectHost;
+}
+
+const schemaFactsMemo = new WeakMap<readonly Statement[], SchemaFacts>();
+
+/** The schema facts of a file, computed once per statement list. */
+export function schemaFactsOf(input: SchemaFactsInput): SchemaFacts {
+  let facts = schemaFactsMemo.get(input.statements);
+  if (!facts) {
+    facts = computeSchemaFacts(input);
+    schemaFactsMemo.set(input.statements, facts);
+  }
+  return facts;
+}
+
+/** A statement's effect on one column's type. */
+interface TypeSetting {
+  table: schemaAst.RelationRef;
+  column: string;
+  type: schemaColumns.TypeInfo;
+}
+
+function typeSettings(node: schemaModel.AstNode | undefined): TypeSetting[] {
+  const out: TypeSetting[] = [];
+  const create = schemaAst.bodyOf(node, 'CreateStmt');
+  if (create) {
+    const table = schemaAst.relationOf(create.relation);
+    for (const e of create.tableElts ?? []) {
+      const type = schemaAst.typeNameOf(e.ColumnDef?.typeName);
+      if (table && type && e.ColumnDef.colname) out.push({ table, column: e.ColumnDef.colname, type });
+    }
+  }
+  const alter = schemaAst.bodyOf(node, 'AlterTableStmt');
+  if (alter && (alter.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE') {
+    const table = schemaAst.relationOf(alter.relation);
+    for (const c of alter.cmds ?? []) {
+      const cmd = c.AlterTableCmd;
+      const type = schemaAst.typeNameOf(cmd?.def?.ColumnDef?.typeName);
+      if (!table || !type) continue;
+      if (cmd.subtype === 'AT_AddColumn' && cmd.def.ColumnDef.colname) out.push({ table, column: cmd.def.ColumnDef.colname, type });
+      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name) out.push({ table, column: cmd.name, type });
+    }
+  }
+  return out;
+}
+
+/** The parse trees of the other half of a migration, in order (counterpartOf: its other sections, its companion file, pop group parts). */
+function otherHalfNodes(input: SchemaFactsInput, section: schemaModel.Section): (schemaModel.AstNode | undefined)[] {
+  if (input.document && input.host) return counterpartOf(input.document, input.statements, input.host, section)?.nodes ?? [];
+  const wanted = section.kind === 'up' ? 'down' : 'up';
+  return input.statements.filter((s) => s.section.kind === wanted && s.section.label === section.label).map((s) => s.node);
+}
+
+function constraintsAddedBy(s: Statement): ConstraintSeen[] {
+  const out: ConstraintSeen[] = [];
+  const kindOf: Record<string, ConstraintKind> = {
+    CONSTR_CHECK: 'check',
+    CONSTR_FOREIGN: 'foreign key',
+    CONSTR_UNIQUE: 'unique',
+    CONSTR_PRIMARY: 'primary key',
+    CONSTR_EXCLUSION: 'exclusion',
+    CONSTR_NOTNULL: 'not null',
+  };
+  const push = (table: schemaAst.RelationRef | undefined, con: any) => {
+    const kind = kindOf[con?.contype];
+    if (!table || !kind || (kind === 'not null' && !con.conname)) return;
+    out.push({ table, name: con.conname, kind, expr: con.raw_expr, notValid: Boolean(con.skip_validation), referenced: schemaAst.relationOf(con.pktable), statement: s });
+  };
+  const create = schemaAst.bodyOf(s.node, 'CreateStmt');
+  if (create) {
+    const table = schemaAst.relationOf(create.relation);
+    for (const e of create.tableElts ?? []) {
+      if (e.Constraint) push(table, e.Constraint);
+      for (const c of e.ColumnDef?.constraints ?? []) push(table, c.Constraint);
+    }
+  }
+  const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
+  if (alter) {
+    const table = schemaAst.relationOf(alter.relation);
+    for (const c of alter.cmds ?? []) {
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AddConstraint') push(table, cmd.def?.Constraint);
+      if (cmd?.subtype === 'AT_AddColumn') for (const k of cmd.def?.ColumnDef?.constraints ?? []) push(table, k.Constraint);
+    }
+  }
+  return out;
+}
+
+function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
+  const { statements } = input;
+  const otherHalf = new Map<schemaModel.Section, TypeSetting[][]>();
+  const otherHalfSettings = (section: schemaModel.Section) => {
+    let list = otherHalf.get(section);
+    if (!list) otherHalf.set(section, (list = otherHalfNodes(input, section).map(typeSettings)));
+    return list;
+  };
+  // Statements by section, in order, and each statement's position: queries look at "the statements
+  // before this one in its section" without scanning the whole file each time.
+  const bySection = new Map<schemaModel.Section, Statement[]>();
+  const position = new Map<Statement, number>();
+  for (const s of statements) {
+    let list = bySection.get(s.section);
+    if (!list) bySection.set(s.section, (list = []));
+    position.set(s, list.length);
+    list.push(s);
+  }
+  const earlier = (before: Statement) => (bySection.get(before.section) ?? []).slice(0, position.get(before) ?? 0);
+  const created = new Map<schemaModel.Section, { relation: schemaAst.RelationRef; at: number }[]>();
+  const createdIn = (section: schemaModel.Section) => {
+    let list = created.get(section);
+    if (!list) {
+      list = [];
+      for (const s of bySection.get(section) ?? []) for (const relation of createdRelations(s)) list.push({ relation, at: position.get(s)! });
+      created.set(section, list);
+    }
+    return list;
+  };
+  const matches = (setting: TypeSetting, table: schemaAst.RelationRef, column: string) => setting.column === column && schemaAst.sameRelation(setting.table, table);
+  let history: schemaHistory.ColumnStates | undefined;
+  const historyStates = () => (history ??= input.document && input.host ? schemaHistory.historyBefore(input.document, input.host) : new Map());
+  const otherNodes = new Map<schemaModel.Section, (schemaModel.AstNode | undefined)[]>();
+  const otherHalfOf = (section: schemaModel.Section) => {
+    let nodes = otherNodes.get(section);
+    if (!nodes) otherNodes.set(section, (nodes = otherHalfNodes(input, section)));
+    return nodes;
+  };
+  let groupCreated: schemaAst.RelationRef[] | undefined;
+  let transactions: FileFacts | undefined;
+  // The column states walk forward through each section (rules ask in statement order); asking about
+  // an earlier statement starts the walk again.
+  const cursors = new Map<schemaModel.Section, { state: schemaHistory.ColumnStates; next: number }>();
+  /** The columns just before `before`: history, then (for a down) its up, then the section so far. */
+  const stateBefore = (before: Statement) => {
+    const target = position.get(before) ?? 0;
+    let cursor = cursors.get(before.section);
+    if (!cursor || cursor.next > target) {
+      const state = schemaHistory.copyStates(historyStates());
+      if (before.section.kind === 'down') {
+        for (const node of otherHalfOf(before.section)) schemaHistory.replay(state, node);
+        if (input.document && input.host) for (const node of schemaHistory.downPartsRunBefore(input.document, input.host)) schemaHistory.replay(state, node);
+      }
+      cursors.set(before.section, (cursor = { state, next: 0 }));
+    }
+    const list = bySection.get(before.section) ?? [];
+    while (cursor.next < target) schemaHistory.replay(cursor.state, list[cursor.next++].node);
+    return cursor.state;
+  };
+
+  const facts: SchemaFacts = {
+    columnTypeBefore(table, column, before) {
+      const known = stateBefore(before).get(table.name)?.get(column)?.type;
+      if (known) return known;
+      if (before.section.kind === 'up') {
+        // The down undoes the up: its last type change of the column restores the type the up started from.
+        return otherHalfSettings(before.section).flat().filter((t) => matches(t, table, column)).pop()?.type;
+      }
+      return undefined;
+    },
+    columnNotNullBefore(table, column, before) {
+      return stateBefore(before).get(table.name)?.get(column)?.notNull;
+    },
+    otherHalfCreates(relation, section) {
+      return otherHalfOf(section).some((node) => {
+        const created = schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateStmt')?.relation) ?? schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
+        if (created && schemaAst.sameRelation(created, relation)) return true;
+        const index = schemaAst.bodyOf(node, 'IndexStmt');
+        return index?.idxname === relation.name;
+      });
+    },
+    ownedByMigration(relation, statement) {
+      const at = position.get(statement) ?? 0;
+      if (createdIn(statement.section).some((c) => c.at < at && schemaAst.sameRelation(c.relation, relation))) return true;
+      if (statement.section.kind === 'down') return facts.otherHalfCreates(relation, statement.section);
+      groupCreated ??= input.document && input.host ? schemaHistory.createdByEarlierParts(input.document, input.host) : [];
+      return groupCreated.some((r) => schemaAst.sameRelation(r, relation));
+    },
+    lockHeldBefore(relation, mode, statement, pgVersion) {
+      transactions ??= computeFacts(statements);
+      const id = transactions.statements[statement.index]?.transactionId ?? -1;
+      if (id < 0) return false;
+      for (const s of earlier(statement)) {
+        if (transactions.statements[s.index]?.transactionId !== id) continue;
+        for (const t of schemaLockTable.locksOf(s, pgVersion, facts.lockKnowledge(s)).taken) {
+          if (t.object && schemaAst.sameRelation(t.object, relation) && schemaLockTable.LOCK_MODES.every((m) => !schemaLockTable.conflicts(mode, m) || schemaLockTable.conflicts(t.mode, m))) return true;
+        }
+      }
+      return false;
+    },
+    sessionTimeZoneUtcBefore(before) {
+      let utc = false;
+      let local = false;
+      for (const s of earlier(before)) {
+        const set = schemaAst.bodyOf(s.node, 'VariableSetStmt');
+        if (set?.name === 'timezone') {
+          const value = schemaAst.constantOf(set.args?.[0]);
+          utc = set.kind === 'VAR_SET_VALUE' && value !== undefined && schemaColumns.isUtcZone(value);
+          local = Boolean(set.is_local);
+        }
+        const tx = schemaAst.bodyOf(s.node, 'TransactionStmt');
+        if (local && (tx?.kind === 'TRANS_STMT_COMMIT' || tx?.kind === 'TRANS_STMT_ROLLBACK')) utc = local = false;
+      }
+      return utc;
+    },
+    otherHalfIndexTable(index, section) {
+      for (const node of otherHalfOf(section)) {
+        const create = schemaAst.bodyOf(node, 'IndexStmt');
+        if (create?.idxname === index.name) return schemaAst.relationOf(create.relation);
+      }
+      return undefined;
+    },
+    constraintBefore(table, name, before) {
+      let found: ConstraintSeen | undefined;
+      for (const s of earlier(before)) {
+        for (const c of constraintsAddedBy(s)) if (c.name === name && schemaAst.sameRelation(c.table, table)) found = c;
+        for (const dropped of droppedConstraints(s)) if (dropped.name === name && schemaAst.sameRelation(dropped.table, table)) found = undefined;
+      }
+      return found;
+    },
+    validatedChecksBefore(table, before) {
+      const known = new Map<string, { name?: string; expr?: any; valid: boolean; statement: Statement }>();
+      let unnamed = 0;
+      for (const s of earlier(before)) {
+        for (const c of constraintsAddedBy(s)) {
+          if (c.kind !== 'check' || !schemaAst.sameRelation(c.table, table)) continue;
+          known.set(c.name ?? `\u0000${unnamed++}`, { name: c.name, expr: c.expr, valid: !c.notValid, statement: s });
+        }
+        const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
+        if (alter && schemaAst.sameRelation(schemaAst.relationOf(alter.relation) ?? { name: '', display: '' }, table)) {
+          for (const c of alter.cmds ?? []) {
+            const cmd = c.AlterTableCmd;
+            if (cmd?.subtype !== 'AT_ValidateConstraint' || !cmd.name) continue;
+            const existing = known.get(cmd.name);
+            if (existing) existing.valid = true;
+            else if (!constraintsAddedAnywhere(statements, table, cmd.name)) known.set(cmd.name, { name: cmd.name, valid: true, statement: s });
+          }
+        }
+        for (const dropped of droppedConstraints(s)) if (schemaAst.sameRelation(dropped.table, table)) known.delete(dropped.name);
+      }
+      return [...known.values()].filter((c) => c.valid).map(({ name, expr, statement }) => ({ name, expr, statement }));
+    },
+    indexCreatedBefore(index, before) {
+      for (const s of earlier(before)) {
+        const create = schemaAst.bodyOf(s.node, 'IndexStmt');
+        if (create?.idxname && create.idxname === index.name && (index.schema === undefined || create.relation?.schemaname === undefined || create.relation.schemaname === index.schema)) {
+          return schemaAst.relationOf(create.relation);
+        }
+      }
+      return undefined;
+    },
+    lockKnowledge(statement) {
+      return {
+        columnTypeBefore: (table, column) => facts.columnTypeBefore(table, column, statement),
+        constraint: (table, name) => {
+          const c = facts.constraintBefore(table, name, statement);
+          return c ? { kind: c.kind, referenced: c.referenced } : undefined;
+        },
+        sessionTimeZoneUtc: () => facts.sessionTimeZoneUtcBefore(statement),
+      };
+    },
+  };
+  return facts;
+}
+
+function constraintsAddedAnywhere(statements: readonly Statement[], table: schemaAst.RelationRef, name: string): boolean {
+  return statements.some((s) => constraintsAddedBy(s).some((c) => c.name === name && schemaAst.sameRelation(c.table, table)));
+}
+
+function droppedConstraints(s: Statement): { table: schemaAst.RelationRef; name: string }[] {
+  const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
+  const table = schemaAst.relationOf(alter?.relation);
+  if (!table) return [];
+  return (alter.cmds ?? []).filter((c: any) => c.AlterTableCmd?.subtype === 'AT_DropConstraint' && c.AlterTableCmd.name).map((c: any) => ({ table, name: c.AlterTableCmd.name as string }));
+}
+// ── end of schema facts ──────────────────────────────────────────────────────────────────────────

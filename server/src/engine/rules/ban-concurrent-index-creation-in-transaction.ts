@@ -9,7 +9,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
   family: 'locks',
   summary: 'A CONCURRENTLY operation inside a transaction',
   defaultLevel: 'error',
-  sameAs: ['squawk: ban-concurrent-index-creation-in-transaction'],
+  sameAs: ['squawk: ban-concurrent-index-creation-in-transaction', 'postgres-language-server: banConcurrentIndexCreationInTransaction', 'pgfence: concurrent-in-transaction'],
   fixable: true,
   docs: {
     why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction.',

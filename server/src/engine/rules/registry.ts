@@ -5,12 +5,65 @@
 import type { Rule } from './types';
 
 // ── 1. Locks and rewrites ───────────────────────────────────────────────────────────────────────────
+import { addingExclusionConstraint } from './adding-exclusion-constraint';
+import { addingFieldWithDefault } from './adding-field-with-default';
+import { addingForeignKeyConstraint } from './adding-foreign-key-constraint';
+import { addingNotNullableField } from './adding-not-nullable-field';
+import { addingPrimaryKeyConstraint } from './adding-primary-key-constraint';
+import { addingRequiredField } from './adding-required-field';
+import { addingSerialColumn } from './adding-serial-column';
+import { alterEnumAddValueInTransaction } from './alter-enum-add-value-in-transaction';
+import { attachingPartitionWithoutCheck } from './attaching-partition-without-check';
+import { avoidCreateTrigger } from './avoid-create-trigger';
+import { avoidEnableDisableTrigger } from './avoid-enable-disable-trigger';
 import { banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction';
+import { banVacuumFull } from './ban-vacuum-full';
+import { changingColumnType } from './changing-column-type';
 import { constraintMissingNotValid } from './constraint-missing-not-valid';
+import { disallowedUniqueConstraint } from './disallowed-unique-constraint';
+import { lockTimeoutTooLong } from './lock-timeout-too-long';
+import { multipleAlterTable } from './multiple-alter-table';
 import { requireConcurrentIndexCreation } from './require-concurrent-index-creation';
+import { requireConcurrentIndexDeletion } from './require-concurrent-index-deletion';
+import { requireConcurrentPartitionDetach } from './require-concurrent-partition-detach';
+import { requireConcurrentRefreshMatview } from './require-concurrent-refresh-matview';
+import { requireConcurrentReindex } from './require-concurrent-reindex';
 import { requireLockTimeout } from './require-lock-timeout';
+import { requireStatementTimeout } from './require-statement-timeout';
+import { statementsAfterAccessExclusive } from './statements-after-access-exclusive';
+import { validateConstraintInSameTransaction } from './validate-constraint-in-same-transaction';
+import { wideLockWindow } from './wide-lock-window';
 
-const locks: Rule[] = [requireConcurrentIndexCreation, banConcurrentIndexCreationInTransaction, constraintMissingNotValid, requireLockTimeout];
+const locks: Rule[] = [
+  requireConcurrentIndexCreation,
+  requireConcurrentIndexDeletion,
+  requireConcurrentReindex,
+  requireConcurrentRefreshMatview,
+  requireConcurrentPartitionDetach,
+  banConcurrentIndexCreationInTransaction,
+  constraintMissingNotValid,
+  addingForeignKeyConstraint,
+  validateConstraintInSameTransaction,
+  addingNotNullableField,
+  addingRequiredField,
+  addingFieldWithDefault,
+  addingSerialColumn,
+  changingColumnType,
+  disallowedUniqueConstraint,
+  addingPrimaryKeyConstraint,
+  addingExclusionConstraint,
+  banVacuumFull,
+  attachingPartitionWithoutCheck,
+  avoidCreateTrigger,
+  avoidEnableDisableTrigger,
+  alterEnumAddValueInTransaction,
+  statementsAfterAccessExclusive,
+  wideLockWindow,
+  multipleAlterTable,
+  requireLockTimeout,
+  requireStatementTimeout,
+  lockTimeoutTooLong,
+];
 
 // ── 2. Breaking the running application ─────────────────────────────────────────────────────────────
 import { banDropColumn } from './ban-drop-column';

@@ -1,3 +1,4 @@
+import { schemaFactsOf } from '../context';
 import { nonTransactionalEdit } from '../fixes/format-edits';
 import { bodyOf, relationOf } from '../sql/ast';
 import { fineOutsideTransaction } from '../sql/classify';
@@ -9,7 +10,7 @@ export const requireConcurrentIndexCreation: Rule = {
   family: 'locks',
   summary: 'CREATE INDEX on an existing table without CONCURRENTLY',
   defaultLevel: 'error',
-  sameAs: ['squawk: require-concurrent-index-creation', 'pgfence: create-index-not-concurrent', 'strong_migrations: add_index'],
+  sameAs: ['squawk: require-concurrent-index-creation', 'postgres-language-server: requireConcurrentIndexCreation', 'pgfence: create-index-not-concurrent', 'strong_migrations: add_index', 'Eugene: E6'],
   fixable: true,
   docs: {
     why: 'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE waits until the index is built, which on a large table means minutes of failed writes.',
@@ -25,7 +26,7 @@ export const requireConcurrentIndexCreation: Rule = {
       const index = bodyOf(s.node, 'IndexStmt');
       if (!index || index.concurrent) continue;
       const table = relationOf(index.relation);
-      if (!table || context.facts.createdEarlier(table, s)) continue;
+      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
       const fixes: FixSpec[] = [];
       const indexWord = findWord(s, 'index');
       if (indexWord) {

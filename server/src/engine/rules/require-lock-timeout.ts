@@ -1,4 +1,5 @@
-import { blocksTraffic, describeBlocking, type LockMode, locksOf, strongest } from '../locks';
+import { schemaFactsOf } from '../context';
+import { describeBlocking, type LockMode, locksOf, strongest, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
 import type { RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -9,7 +10,7 @@ export const requireLockTimeout: Rule = {
   family: 'locks',
   summary: 'A statement that takes a traffic-blocking lock with no lock_timeout set before it',
   defaultLevel: 'warning',
-  sameAs: ['squawk: require-timeout-settings', 'pgfence: missing-lock-timeout', 'Eugene: E9'],
+  sameAs: ['squawk: require-lock-timeout (was require-timeout-settings)', 'postgres-language-server: lockTimeoutWarning', 'pgfence: missing-lock-timeout / lock-timeout-zero', 'Eugene: E9'],
   fixable: true,
   docs: {
     why: 'A statement waiting for a lock waits in a queue, and every query that arrives after it waits behind it. An ALTER TABLE stuck behind one long-running SELECT blocks all reads and writes on the table for as long as that SELECT runs. `lock_timeout` makes the migration give up (and be retried) instead of taking the application down.',
@@ -42,9 +43,9 @@ export const requireLockTimeout: Rule = {
 };
 
 function blockingLock(context: RuleContext, s: Statement): { label: string; mode: LockMode; object: string } | undefined {
-  const { facts, taken } = locksOf(s);
-  const ours = (object: RelationRef | undefined) => object !== undefined && (context.facts.createdEarlier(object, s) || (s.section.kind === 'down' && context.facts.createdInUp(object)));
-  const relevant = taken.filter((t) => blocksTraffic(t.mode) && !ours(t.object));
+  const { facts, taken } = locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s));
+  const ours = (object: RelationRef | undefined) => object !== undefined && schemaFactsOf(context).ownedByMigration(object, s);
+  const relevant = taken.filter((t) => takenBlocksTraffic(t) && !ours(t.object));
   const mode = strongest(relevant.map((t) => t.mode));
   if (!mode) return undefined;
   const lock = relevant.find((t) => t.mode === mode)!;

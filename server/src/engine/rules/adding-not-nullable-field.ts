@@ -1,0 +1,75 @@
+import { schemaFactsOf } from '../context';
+import { bodyOf, relationOf } from '../sql/ast';
+import { checkProvesNotNull } from '../sql/columns';
+import { clauseEnd, findWord, headSpan } from '../sql/tokens';
+import type { Rule } from './types';
+
+export const addingNotNullableField: Rule = {
+  id: 'adding-not-nullable-field',
+  family: 'locks',
+  summary: 'ALTER COLUMN ... SET NOT NULL on an existing table without a validated CHECK that proves it (PostgreSQL 12+)',
+  defaultLevel: 'error',
+  sameAs: ['squawk: adding-not-nullable-field', 'postgres-language-server: addingNotNullField', 'pgfence: alter-column-set-not-null', 'strong_migrations: change_column_null', 'Eugene: E2'],
+  docs: {
+    why: '`SET NOT NULL` reads every row of the table to check for NULLs while holding ACCESS EXCLUSIVE: no reads, no writes until the scan ends.',
+    instead:
+      'On PostgreSQL 12+, prove it first with a constraint that can be validated without that lock: `ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID`, then `VALIDATE CONSTRAINT c` in a later transaction (SHARE UPDATE EXCLUSIVE: traffic continues), then `SET NOT NULL`, which sees the validated CHECK and skips the scan, then `DROP CONSTRAINT c`. Before PostgreSQL 12 the scan always happens: keep the validated CHECK instead of NOT NULL, or run it while the table is small.',
+    invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n" }],
+    valid: [
+      {
+        sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n",
+        note: 'The CHECK (email IS NOT NULL) NOT VALID was added by an earlier migration and is validated here first: PostgreSQL 12+ skips the scan.',
+      },
+      { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\n-- migrate:down\nDROP TABLE users;\n', note: 'The table is new and empty.' },
+    ],
+  },
+  check(context) {
+    const schema = schemaFactsOf(context);
+    for (const s of context.statements) {
+      const alter = bodyOf(s.node, 'AlterTableStmt');
+      const table = relationOf(alter?.relation);
+      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+      // One scan checks every column the statement sets NOT NULL: one finding per statement.
+      const columns: string[] = [];
+      let span: { start: number; end: number } | undefined;
+      for (const c of alter.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        let column: string | undefined;
+        let start: number | undefined;
+        if (cmd?.subtype === 'AT_SetNotNull') {
+          column = cmd.name;
+        } else if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_NOTNULL' && !cmd.def.Constraint.skip_validation) {
+          // PostgreSQL 18: ALTER TABLE t ADD CONSTRAINT c NOT NULL col
+          column = (cmd.def.Constraint.keys ?? []).map((k: any) => k.String?.sval).find(Boolean);
+          start = s.offsetOf(cmd.def.Constraint.location);
+        }
+        if (!column) continue;
+        // Already NOT NULL (earlier in this migration or in the migrations before it): a no-op, no scan.
+        if (schema.columnNotNullBefore(table, column, s) === true) continue;
+        if (context.pgVersion >= 12 && provenByValidatedCheck(context, table, column, s)) continue;
+        columns.push(column);
+        span ??= start !== undefined ? { start, end: clauseEnd(s, start) } : headSpan(s, findWord(s, 'null')?.start);
+      }
+      if (columns.length === 0 || !span) continue;
+      const list = columns.map((c) => `${table.display}.${c}`).join(', ');
+      const first = columns[0];
+      context.report({
+        statement: s,
+        span,
+        message: `SET NOT NULL on ${list} reads every row under ACCESS EXCLUSIVE: reads and writes on ${table.display} wait for the whole scan.`,
+        help:
+          context.pgVersion >= 12
+            ? `Add CHECK (${first} IS NOT NULL) NOT VALID${columns.length > 1 ? ' (one per column)' : ''}, VALIDATE CONSTRAINT it in a later transaction, then SET NOT NULL (PostgreSQL 12+ uses the validated CHECK and skips the scan) and drop the CHECK.`
+            : `Before PostgreSQL 12 SET NOT NULL always scans: keep a validated CHECK (${first} IS NOT NULL) instead (NOT VALID, then VALIDATE CONSTRAINT later), or run it while the table is small.`,
+      });
+    }
+  },
+};
+
+function provenByValidatedCheck(context: Parameters<Rule['check']>[0], table: NonNullable<ReturnType<typeof relationOf>>, column: string, s: Parameters<Rule['check']>[0]['statements'][number]): boolean {
+  // A VALIDATE of a constraint this file does not define has an unknown expression: the pattern
+  // "add the CHECK in one migration, validate it and SET NOT NULL in the next" is the documented one.
+  return schemaFactsOf(context)
+    .validatedChecksBefore(table, s)
+    .some((c) => c.expr === undefined || checkProvesNotNull(c.expr, column));
+}

@@ -1,0 +1,44 @@
+import { schemaFactsOf } from '../context';
+import { bodyOf, relationOf } from '../sql/ast';
+import { columnShape } from '../sql/columns';
+import { clauseEnd } from '../sql/tokens';
+import type { Rule } from './types';
+
+export const addingRequiredField: Rule = {
+  id: 'adding-required-field',
+  family: 'locks',
+  summary: 'ADD COLUMN ... NOT NULL without a DEFAULT on an existing table',
+  defaultLevel: 'error',
+  sameAs: ['squawk: adding-required-field', 'postgres-language-server: addingRequiredField', 'pgfence: add-column-not-null-no-default'],
+  docs: {
+    why: 'Every existing row would get NULL in the new column, which NOT NULL forbids: the statement fails as soon as the table has one row. In development the table is often empty, so this passes locally and breaks the deployment.',
+    instead:
+      'Give the column a non-volatile DEFAULT (on PostgreSQL 11+ it is stored in the catalog, no rewrite), or add it nullable, backfill it in batches, and add the NOT NULL afterwards (CHECK ... NOT VALID, VALIDATE, SET NOT NULL).',
+    invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN plan text NOT NULL;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN plan;\n" }],
+    valid: [
+      { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';\n\n-- migrate:down\nALTER TABLE users DROP COLUMN plan;\n" },
+      { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN plan text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN plan;\n" },
+      { sql: '-- migrate:up\nCREATE TABLE plans (id bigint PRIMARY KEY);\nALTER TABLE plans ADD COLUMN name text NOT NULL;\n\n-- migrate:down\nDROP TABLE plans;\n', note: 'The table is new and empty.' },
+    ],
+  },
+  check(context) {
+    for (const s of context.statements) {
+      const alter = bodyOf(s.node, 'AlterTableStmt');
+      const table = relationOf(alter?.relation);
+      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+      for (const c of alter.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
+        const shape = columnShape(cmd.def.ColumnDef);
+        if (!shape.notNull || shape.defaultExpr !== undefined || shape.serial || shape.identity || shape.generatedStored || shape.generatedVirtual) continue;
+        const start = s.offsetOf(cmd.def.ColumnDef.location);
+        context.report({
+          statement: s,
+          span: { start, end: clauseEnd(s, start) },
+          message: `ADD COLUMN ${shape.name} ... NOT NULL has no DEFAULT: it fails as soon as ${table.display} has a row, because existing rows would be NULL.`,
+          help: 'Add a non-volatile DEFAULT (PostgreSQL 11+ stores it without rewriting the table), or add the column nullable, backfill it, then add the NOT NULL.',
+        });
+      }
+    }
+  },
+};

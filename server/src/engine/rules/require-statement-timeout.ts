@@ -1,0 +1,74 @@
+import { schemaFactsOf } from '../context';
+import { alternativeOn, locksOf, takenBlocksTraffic } from '../locks';
+import type { Section, Statement } from '../model';
+import { headSpan } from '../sql/tokens';
+import type { Rule, RuleContext } from './types';
+
+export const requireStatementTimeout: Rule = {
+  id: 'require-statement-timeout',
+  family: 'locks',
+  summary: 'A statement that scans or rewrites a table under a traffic-blocking lock, with no online alternative, and no statement_timeout set before it',
+  defaultLevel: 'warning',
+  sameAs: ['squawk: require-statement-timeout (was part of require-timeout-settings)', 'postgres-language-server: requireStatementTimeout', 'pgfence: missing-statement-timeout'],
+  fixable: true,
+  docs: {
+    why: 'Some statements read or rewrite a whole table while holding a lock that blocks traffic, and have no online form: an exclusion constraint, SET TABLESPACE, SET LOGGED / UNLOGGED, SET NOT NULL before PostgreSQL 12. They block the table for as long as they run, and nothing stops them: on a table much larger than in testing, a migration expected to take seconds holds the lock for an hour. `statement_timeout` bounds that: the statement is cancelled and the migration rolled back instead.',
+    instead:
+      "Start the section with `SET statement_timeout = '60s';` (the value comes from `statementTimeout` in .zdm.json), sized to what the table can afford to be blocked. Statements that have an online form (CREATE INDEX, CHECK and FOREIGN KEY without NOT VALID, type changes, ...) are reported by the rule for that form instead: the fix there is the online form, not a time limit. Statements that do not block traffic (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT) are not flagged: cancelling them helps no one.",
+    invalid: [
+      {
+        sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&);\n\n-- migrate:down\nALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;\n",
+      },
+    ],
+    valid: [
+      {
+        sql: "-- migrate:up\nSET lock_timeout = '5s';\nSET statement_timeout = '60s';\nALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&);\n\n-- migrate:down\nALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;\n",
+      },
+      { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;\n\n-- migrate:down\n", note: 'VALIDATE CONSTRAINT scans without blocking reads or writes.' },
+      { sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_status_idx ON orders (status);\n\n-- migrate:down\n", note: 'CREATE INDEX has an online form: require-concurrent-index-creation reports it.' },
+    ],
+  },
+  check(context) {
+    const reported = new Set<Section>();
+    for (const s of context.statements) {
+      if (reported.has(s.section)) continue;
+      const work = slowBlockingWork(context, s);
+      if (!work) continue;
+      const timeout = context.factsOf(s).statementTimeout;
+      if (timeout && timeout.ms !== 0) continue;
+      reported.add(s.section);
+      const value = context.config.statementTimeout;
+      const at = insertionPoint(context, s.section);
+      context.report({
+        statement: s,
+        span: headSpan(s),
+        message: `${work} with no statement_timeout set${timeout ? ' (it is 0: no limit)' : ''}: nothing stops it if the table is larger than expected, and traffic stays blocked for as long as it runs.`,
+        help: `Set statement_timeout at the top of the section (SET statement_timeout = '${value}';), sized to how long the table can be blocked.`,
+        fixes: [{ title: `Add SET statement_timeout = '${value}' at the top of the section`, edits: [{ span: { start: at, end: at }, newText: `SET statement_timeout = '${value}';\n` }] }],
+      });
+    }
+  },
+};
+
+function slowBlockingWork(context: RuleContext, s: Statement): string | undefined {
+  const { facts, taken } = locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s));
+  for (const fact of facts) {
+    if (!fact.scan && !fact.rewrite && !fact.rebuildsIndexes) continue;
+    if (alternativeOn(fact, context.pgVersion)) continue; // the rule for that alternative reports it
+    const locks = taken.filter((t) => t.fact === fact.id && takenBlocksTraffic(t));
+    const live = locks.find((t) => t.object === undefined || !schemaFactsOf(context).ownedByMigration(t.object, s));
+    if (!live) continue;
+    const object = live.object?.display ?? `the ${live.role}`;
+    return `${fact.label} ${fact.rewrite ? 'rewrites' : fact.rebuildsIndexes ? 'rebuilds indexes of' : 'reads all of'} ${object} under ${live.mode}`;
+  }
+  return undefined;
+}
+
+/** The start of the line of the section's first statement. */
+function insertionPoint(context: RuleContext, section: Section): number {
+  const first = context.facts.sectionStatements(section)[0];
+  if (!first) return section.span.start;
+  let lineStart = first.span.start;
+  while (lineStart > section.span.start && section.source[lineStart - 1] !== '\n') lineStart--;
+  return lineStart;
+}

@@ -1,0 +1,64 @@
+import { schemaFactsOf } from '../context';
+import { locksOf } from '../locks';
+import type { Statement } from '../model';
+import { sameRelation, type RelationRef } from '../sql/ast';
+import { headSpan } from '../sql/tokens';
+import type { Rule, RuleContext } from './types';
+
+export const wideLockWindow: Rule = {
+  id: 'wide-lock-window',
+  family: 'locks',
+  summary: 'ACCESS EXCLUSIVE taken on more than one existing table in one transaction',
+  defaultLevel: 'warning',
+  sameAs: ['postgres-language-server: warnWideLockWindow (was avoidWideLockWindow)', 'pgfence: wide-lock-window'],
+  docs: {
+    why: 'Locks are held until the transaction ends. With ACCESS EXCLUSIVE on one table already held, the transaction then queues for the next table: while it waits behind a long-running query there, every query on the first table waits too, and both stay blocked until COMMIT. Two sessions locking the same tables in a different order deadlock. Tables and views the migration drops, and objects it creates, do not count.',
+    instead: 'Change one table per migration (or per transaction), and keep a short `lock_timeout` so a wait for the second lock gives up quickly instead of holding the first one.',
+    invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE accounts ADD COLUMN locale text;\n\n-- migrate:down transaction:false\nSET lock_timeout = '5s';\nALTER TABLE accounts DROP COLUMN locale;\nALTER TABLE users DROP COLUMN locale;\n" }],
+    valid: [
+      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE accounts ADD COLUMN locale text;\n\n-- migrate:down transaction:false\nALTER TABLE accounts DROP COLUMN locale;\nALTER TABLE users DROP COLUMN locale;\n", note: 'Each statement commits on its own.' },
+      { sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;\nALTER TABLE accounts ADD COLUMN locale text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN account_id;\nDROP TABLE accounts;\n", note: 'accounts is created by this migration: nobody else waits for it.' },
+    ],
+  },
+  check(context) {
+    const locked = new Map<number, { table: RelationRef; statement: Statement }[]>();
+    const reported = new Set<number>();
+    for (const s of context.statements) {
+      const transaction = context.factsOf(s).transactionId;
+      if (transaction < 0 || reported.has(transaction)) continue;
+      const list = locked.get(transaction) ?? [];
+      for (const table of accessExclusiveTables(context, s)) {
+        if (list.some((l) => sameRelation(l.table, table))) continue;
+        list.push({ table, statement: s });
+        if (list.length === 2) {
+          reported.add(transaction);
+          const first = list[0];
+          const line = context.document.text.slice(0, first.statement.span.start).split('\n').length;
+          context.report({
+            statement: s,
+            span: headSpan(s),
+            message: `This takes ACCESS EXCLUSIVE on ${table.display} while the transaction already holds it on ${first.table.display} (line ${line}): both stay locked until COMMIT, and while this waits for ${table.display}, every query on ${first.table.display} waits too.`,
+            help: 'Change one table per migration (or transaction), and keep a short lock_timeout so a wait for the second lock gives up quickly.',
+          });
+          break;
+        }
+      }
+      locked.set(transaction, list);
+    }
+  },
+};
+
+/** Dropped objects are gone at COMMIT: holding their lock blocks nothing the application still uses. */
+const DROPS = new Set(['drop-table', 'drop-view', 'drop-materialized-view']);
+
+function accessExclusiveTables(context: RuleContext, s: Statement): RelationRef[] {
+  const schema = schemaFactsOf(context);
+  const { taken } = locksOf(s, context.pgVersion, schema.lockKnowledge(s));
+  const out: RelationRef[] = [];
+  for (const t of taken) {
+    if (t.mode !== 'ACCESS EXCLUSIVE' || !t.object || t.role === 'index' || t.role === 'type' || DROPS.has(t.fact)) continue;
+    if (schema.ownedByMigration(t.object, s)) continue;
+    if (!out.some((o) => sameRelation(o, t.object!))) out.push(t.object);
+  }
+  return out;
+}

@@ -107,6 +107,25 @@ describe('migration formats', () => {
     assert.equal(describeMigration('/p/m/1_x.postgres.up.sql', 'SELECT 1;', host).dialect, undefined);
   });
 
+  it("pop: the .autocommit infix runs outside a transaction, other files of a pop folder in one, and a .postgres file overrides the generic one", () => {
+    const files = {
+      '/p/m/20240101000000000001_idx.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY i ON t (a);',
+      '/p/m/20240101000000000002_col.up.sql': 'ALTER TABLE t ADD COLUMN b int;',
+      '/p/m/20240101000000000003_gen.up.sql': 'SELECT 1;',
+      '/p/m/20240101000000000003_gen.postgres.up.sql': 'SELECT 2;',
+      '/p/m/20240101000000000004_x.v2.up.sql': 'SELECT 3;',
+    };
+    check(files, '/p/m/20240101000000000001_idx.autocommit.up.sql', { format: 'golang-migrate', role: 'up', version: '20240101000000000001', description: 'idx', sections: [['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (a);']], companion: false });
+    check(files, '/p/m/20240101000000000002_col.up.sql', { format: 'golang-migrate', sections: [['up', 'transaction', 'ALTER TABLE t ADD COLUMN b int;']] });
+    const host = createMemoryHost(files);
+    assert.equal(describeMigration('/p/m/20240101000000000003_gen.up.sql', 'SELECT 1;', host).overriddenBy, '/p/m/20240101000000000003_gen.postgres.up.sql');
+    assert.equal(describeMigration('/p/m/20240101000000000003_gen.postgres.up.sql', 'SELECT 2;', host).overriddenBy, undefined);
+    // An unknown infix is part of the name, not a dialect.
+    const v2 = describeMigration('/p/m/20240101000000000004_x.v2.up.sql', 'SELECT 3;', host);
+    assert.equal(v2.dialect, undefined);
+    assert.equal(v2.description, 'x.v2');
+  });
+
   it('diesel: folders with up.sql/down.sql, and run_in_transaction = false in metadata.toml', () => {
     const files = {
       '/p/migrations/2024-01-01-000000_add_index/up.sql': 'CREATE INDEX CONCURRENTLY i ON t (a);\n',

@@ -1,6 +1,7 @@
 // Lints one migration file: format -> sections -> statements -> parse -> facts -> rules -> findings.
 // Never throws on user input: bad text gives findings, a failing rule is isolated and reported.
 
+import * as path from 'node:path';
 import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
 import { describeMigration } from './formats/index';
@@ -51,6 +52,10 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
   }
   if (document.dialect) {
     result.skipped = `${document.dialect} dialect`;
+    return result;
+  }
+  if (document.overriddenBy) {
+    result.skipped = `overridden by ${path.basename(document.overriddenBy)}`;
     return result;
   }
   if (config.baseline !== undefined && !options.ignoreBaseline && document.version !== undefined && compareVersions(document.version, config.baseline) <= 0) {

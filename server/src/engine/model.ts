@@ -90,6 +90,8 @@ export interface MigrationDocument {
   problems: FormatProblem[];
   /** A non-PostgreSQL dialect named by the file (pop's `.mysql.up.sql`): such files are not linted. */
   dialect?: string;
+  /** The file the tool runs instead of this one (pop's `.postgres.up.sql` beside a generic `.up.sql`): not linted. */
+  overriddenBy?: string;
 }
 
 /** A parse error of one statement, with its position already in file offsets. */

@@ -4,6 +4,7 @@ import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { compareVersions } from '../versions';
 import type { Rule } from './types';
+import { parseSplitName } from '../formats/golang-migrate';
 
 export const duplicateMigrationVersion: Rule = {
   id: 'duplicate-migration-version',
@@ -47,7 +48,13 @@ function consequence(format: MigrationDocument['format']): string {
   }
 }
 
-const SPLIT = /^(\d+)_(.*?)(?:\.([a-z0-9]+))?\.(up|down)\.sql$/i;
+/** A split-format name's version (leading digits) and pop infixes. */
+function splitParts(name: string): { version: string; dialect: string; autocommit: boolean; direction: string } | undefined {
+  const parts = parseSplitName(name);
+  const version = parts ? /^(\d+)_/.exec(parts.base)?.[1] : undefined;
+  return parts && version ? { version, dialect: parts.dialect, autocommit: parts.autocommit, direction: parts.direction } : undefined;
+}
+
 const POSTGRES = new Set(['', 'postgres', 'postgresql', 'pg']);
 
 /** File names (or diesel folder names) beside `doc` that carry the same version. */
@@ -67,15 +74,15 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
       });
     }
     case 'golang-migrate': {
-      const mine = SPLIT.exec(own);
+      const mine = splitParts(own);
       if (!mine) return [];
-      const direction = mine[4].toLowerCase();
-      const dialect = (mine[3] ?? '').toLowerCase();
-      return splitNamesByVersion(host.readDirectory(dir) ?? [], mine[1]).filter((n) => {
+      const direction = mine.direction;
+      const dialect = mine.dialect;
+      return splitNamesByVersion(host.readDirectory(dir) ?? [], mine.version).filter((n) => {
         if (n === own) return false;
-        const m = SPLIT.exec(n);
-        if (!m || m[4].toLowerCase() !== direction) return false;
-        const other = (m[3] ?? '').toLowerCase();
+        const m = splitParts(n);
+        if (!m || m.direction !== direction) return false;
+        const other = m.dialect;
         // pop keeps one file per dialect for a version, and a dialect's own file overrides the generic one:
         // only two files of the same dialect clash.
         return other === dialect || (other !== '' && dialect !== '' && POSTGRES.has(other) && POSTGRES.has(dialect));
@@ -108,9 +115,9 @@ function splitNamesByVersion(names: string[], version: string): string[] {
   if (!index) {
     index = new Map();
     for (const n of names) {
-      const m = SPLIT.exec(n);
+      const m = splitParts(n);
       if (!m) continue;
-      const key = m[1].replace(/^0+(?=\d)/, '');
+      const key = m.version.replace(/^0+(?=\d)/, '');
       const list = index.get(key) ?? [];
       list.push(n);
       index.set(key, list);

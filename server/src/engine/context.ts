@@ -11,6 +11,7 @@ import { bodyOf, constantOf, namesOf, relationOf, sameRelation, type RelationRef
 import { contains, sameObject, schemaChanges, type ObjectKey, type SchemaChange } from './sql/classify';
 import { parseStatement } from './sql/parser';
 import { splitStatements } from './sql/split';
+import { isPostgresDialect, parseSplitName, splitFileName } from './formats/golang-migrate';
 
 export interface TimeoutSetting {
   /** As written ('5s', '5000'). */
@@ -235,7 +236,9 @@ export function companionOf(document: MigrationDocument, host: ProjectHost): str
   if (document.format !== 'golang-migrate') return undefined;
   const dir = path.dirname(document.companionPath);
   const name = path.basename(document.companionPath);
-  const alternative = /\.(postgres|postgresql|pg)\.(up|down)\.sql$/i.test(name) ? name.replace(/\.(postgres|postgresql|pg)\.(up|down)\.sql$/i, '.$2.sql') : name.replace(/\.(up|down)\.sql$/i, '.postgres.$1.sql');
+  const parts = parseSplitName(name);
+  if (!parts) return undefined;
+  const alternative = splitFileName({ ...parts, dialect: isPostgresDialect(parts.dialect) ? '' : 'postgres' });
   const candidate = path.join(dir, alternative);
   return host.fileExists(candidate) ? candidate : undefined;
 }
@@ -269,7 +272,12 @@ function parseFileUncached(filePath: string, text: string, host: ProjectHost, li
   return nodes;
 }
 
-const POP_PART = /^(\d{14})(\d{6})_(.+?)(\.[a-z0-9]+)?\.(up|down)\.sql$/i;
+/** An Ory pop multi-part file: a 14-digit timestamp, a 6-digit part number; [timestamp, part, dialect+autocommit variant, direction]. */
+function popPart(name: string): [timestamp: string, part: string, variant: string, direction: string] | undefined {
+  const parts = parseSplitName(name);
+  const m = parts ? /^(\d{14})(\d{6})_/.exec(parts.base) : null;
+  return parts && m ? [m[1], m[2], `${parts.dialect}${parts.autocommit ? '.autocommit' : ''}`, parts.direction] : undefined;
+}
 
 const popPartsMemo = new WeakMap<string[], Map<string, string[]>>();
 
@@ -279,11 +287,11 @@ function popPartsByTimestamp(names: string[]): Map<string, string[]> {
   if (!index) {
     index = new Map();
     for (const name of [...names].sort()) {
-      const m = POP_PART.exec(name);
+      const m = popPart(name);
       if (!m) continue;
-      const list = index.get(m[1]) ?? [];
+      const list = index.get(m[0]) ?? [];
       list.push(name);
-      index.set(m[1], list);
+      index.set(m[0], list);
     }
     popPartsMemo.set(names, index);
   }
@@ -293,14 +301,14 @@ function popPartsByTimestamp(names: string[]): Map<string, string[]> {
 /** The other parts of an Ory pop multi-part migration (same timestamp and dialect), of the given direction, excluding the companion. */
 function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
   if (document.format !== 'golang-migrate') return [];
-  const own = POP_PART.exec(path.basename(document.path));
+  const own = popPart(path.basename(document.path));
   if (!own) return [];
   const dir = path.dirname(document.path);
   const out: string[] = [];
-  for (const name of popPartsByTimestamp(host.readDirectory(dir) ?? []).get(own[1]) ?? []) {
-    const m = POP_PART.exec(name);
+  for (const name of popPartsByTimestamp(host.readDirectory(dir) ?? []).get(own[0]) ?? []) {
+    const m = popPart(name);
     // The parts share the timestamp and the dialect; their descriptions may differ.
-    if (!m || m[1] !== own[1] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== kind) continue;
+    if (!m || m[0] !== own[0] || m[2] !== own[2] || m[3] !== kind) continue;
     const file = path.join(dir, name);
     if (file !== document.companionPath) out.push(file);
   }

@@ -27,6 +27,7 @@ import {
   type TextDocumentContentChangeEvent,
   ConfigurationRequest,
   CodeActionRequest,
+  HoverRequest,
   type CodeAction,
   type Range,
   type TextEdit,
@@ -144,6 +145,13 @@ export class LspClient {
 
   filesChanged(changes: FileEvent[]): void {
     void this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
+  }
+
+  async hover(uri: string, line: number, character: number): Promise<string | undefined> {
+    const result = await this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character } });
+    if (!result) return undefined;
+    const contents = result.contents as { value?: string } | string;
+    return typeof contents === 'string' ? contents : contents.value;
   }
 
   async codeActions(uri: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {

@@ -138,6 +138,22 @@ describe('language server over stdio', () => {
     assert.ok((await client.diagnostics(after, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
   });
 
+  it('hovers a statement with the lock it takes and what that blocks, and a rule id in an ignore comment with its summary', async () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\n-- zdm-ignore require-concurrent-index-creation -- tiny table\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSELECT 1;\n";
+    const uri = client.open(migrationPath('20240112000000_hover.sql'), text, 1);
+    await client.diagnostics(uri, 1);
+    const statement = await client.hover(uri, 3, 5);
+    assert.ok(statement, 'no hover on the statement');
+    assert.match(statement, /SHARE/);
+    assert.match(statement, /orders/);
+    assert.match(statement, /writes/i);
+    const rule = await client.hover(uri, 2, 20);
+    assert.ok(rule, 'no hover on the rule id');
+    assert.match(rule, /CREATE INDEX on an existing table without CONCURRENTLY/);
+    assert.match(rule, /docs\/rules\/require-concurrent-index-creation\.md/);
+    assert.equal(await client.hover(uri, 4, 0), undefined, 'blank line: no hover');
+  });
+
   it('clears diagnostics when a document closes', async () => {
     const uri = client.open(migrationPath('20240111000000_close.sql'), INDEX_MIGRATION, 1);
     assert.ok((await client.diagnostics(uri, 1)).length > 0);

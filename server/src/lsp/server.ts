@@ -14,6 +14,7 @@ import {
   DiagnosticSeverity,
   type InitializeParams,
   type InitializeResult,
+  MarkupKind,
   MessageType,
   ShowMessageNotification,
   ProposedFeatures,
@@ -25,6 +26,7 @@ import { CONFIG_FILE_NAME } from '../engine/config/config';
 import { ruleDocsUrl } from '../engine/docs-url';
 import { looksLikeMigrationPath, FORMATS } from '../engine/formats/index';
 import { createDiskHost, type ProjectHost } from '../engine/host';
+import { hoverAt } from '../engine/hover';
 import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
@@ -69,6 +71,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
       },
       serverInfo: { name: 'zdm', version: typeof ZDM_VERSION === 'string' ? ZDM_VERSION : undefined },
     };
@@ -183,6 +186,26 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     } catch (error) {
       connection.console.error(`zdm: code lenses failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
       return [];
+    }
+  });
+
+  // Hover: the locks a statement takes, what they block, its findings; or a rule in an ignore comment.
+  connection.onHover(async (params) => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) return null;
+    try {
+      await parserReady;
+      const settings = await settingsFor(document.uri);
+      const projectHost = host();
+      const result = lintNow(document, settings, projectHost);
+      if (!result) return null;
+      const loaded = configs.forFile(fileURLToPath(document.uri));
+      const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
+      const value = hoverAt(result, document.offsetAt(params.position), config, { host: projectHost });
+      return value ? { contents: { kind: MarkupKind.Markdown, value } } : null;
+    } catch (error) {
+      connection.console.error(`zdm: hover failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
+      return null;
     }
   });
 

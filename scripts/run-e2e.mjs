@@ -10,8 +10,8 @@
 //    killed and the run fails;
 // 4. a summary (times, figures from test-results/e2e/metrics.json). Exit code 0 only if all passed.
 //
-// Env: ZDM_E2E_SKIP_SETUP=1, ZDM_E2E_SUITE_TIMEOUT_S (default 420), ZDM_E2E_TOTAL_TIMEOUT_S (default
-// 570), ZDM_E2E_KEEP=1 (keep temp dirs), ZDM_E2E_TIMEOUT_SCALE (multiplies the harness's waits).
+// Env: ZDM_E2E_SKIP_SETUP=1, ZDM_E2E_SUITE_TIMEOUT_S (default 900), ZDM_E2E_TOTAL_TIMEOUT_S (default
+// 1800), ZDM_E2E_KEEP=1 (keep temp dirs), ZDM_E2E_TIMEOUT_SCALE (multiplies the harness's waits).
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,8 +22,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC_DIR = path.join(ROOT, 'test', 'e2e');
 const OUT_DIR = path.join(ROOT, 'out', 'test', 'e2e');
 const RESULTS_DIR = process.env.ZDM_E2E_RESULTS ?? path.join(ROOT, 'test-results', 'e2e');
-const SUITE_TIMEOUT_MS = Number(process.env.ZDM_E2E_SUITE_TIMEOUT_S ?? 420) * 1000;
-const TOTAL_TIMEOUT_MS = Number(process.env.ZDM_E2E_TOTAL_TIMEOUT_S ?? 570) * 1000;
+const SUITE_TIMEOUT_MS = Number(process.env.ZDM_E2E_SUITE_TIMEOUT_S ?? 900) * 1000;
+const TOTAL_TIMEOUT_MS = Number(process.env.ZDM_E2E_TOTAL_TIMEOUT_S ?? 1800) * 1000;
 const KEEP = process.env.ZDM_E2E_KEEP === '1';
 
 const args = process.argv.slice(2);

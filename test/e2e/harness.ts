@@ -88,6 +88,8 @@ export class E2ETimeoutError extends Error {
 export interface PollOptions {
   timeoutMs?: number;
   intervalMs?: number;
+  /** Errors from the probe that end the wait at once (rethrown) instead of counting as "not yet". */
+  fatal?: (err: unknown) => boolean;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -137,6 +139,7 @@ export async function poll<T>(
       if (v) return v as T;
       if (!noted) last = v;
     } catch (err) {
+      if (opts.fatal?.(err)) throw err;
       last = err;
     }
     if (DEBUG && Date.now() - lastDebug >= 1000) {
@@ -836,6 +839,40 @@ export interface Problem {
   ariaLabel: string;
 }
 
+/** The open quick input (Workbench.quickInputState). */
+export interface QuickInputState {
+  visible: boolean;
+  title: string;
+  placeholder: string;
+  /** An input box's prompt or validation message. */
+  message: string;
+  value: string;
+  rows: Array<{ label: string; description: string; ariaLabel: string; focused: boolean }>;
+}
+
+/**
+ * An answer to a prompt (Workbench.answerPrompts): `when` is tested against "title | placeholder |
+ * message". `pick` a row by label, `type` a value, or `accept` what is offered.
+ */
+export type PromptAnswer = { when: RegExp } & ({ pick: string } | { type: string } | { accept: true });
+
+/** A row of a tree view. */
+export interface ViewItem {
+  label: string;
+  description: string;
+  ariaLabel: string;
+}
+
+export class UnexpectedPromptError extends Error {
+  constructor(
+    readonly prompt: string,
+    readonly rows: string[],
+  ) {
+    super(`unexpected prompt "${prompt}"${rows.length ? ` (rows: ${rows.slice(0, 10).join(', ')})` : ''}`);
+    this.name = 'UnexpectedPromptError';
+  }
+}
+
 /** Hooks a Workbench uses to report a failed wait (screenshots, logs). */
 export interface FailureReporter {
   (what: string, err: unknown): Promise<void>;
@@ -1337,6 +1374,142 @@ export class Workbench {
       await this.page.keyboard.press('Control+S');
       await poll('the editor to be saved', async () => !(await this.exists(`${SEL.activeTab}.dirty`)));
     });
+  }
+
+  // ----------------------------------------------------------------- quick input driven by a command
+
+  /**
+   * What the open quick input asks: title, placeholder, the message under the box (an input box's
+   * `prompt`, or its validation message), the typed value and the rows. `visible` false when closed.
+   */
+  async quickInputState(): Promise<QuickInputState> {
+    return this.page.evaluate(`(() => {
+      const w = document.querySelector('.quick-input-widget');
+      const visible = !!w && w.style.display !== 'none' && w.offsetParent !== null;
+      const input = w && w.querySelector('.quick-input-box input');
+      const text = (sel) => ((w && w.querySelector(sel)?.textContent) ?? '').trim();
+      const rows = w ? Array.from(w.querySelectorAll('.quick-input-list .monaco-list-row')).map((r) => ({
+        label: (r.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (r.querySelector('.label-description')?.textContent ?? '').trim(),
+        ariaLabel: r.getAttribute('aria-label') ?? '',
+        focused: r.classList.contains('focused'),
+      })) : [];
+      return { visible, title: text('.quick-input-title'), placeholder: input?.getAttribute('placeholder') ?? '',
+        message: text('.quick-input-message'), value: input?.value ?? '', rows };
+    })()`);
+  }
+
+  /**
+   * Answers the prompts a command shows (quick picks and input boxes), one after the other, until
+   * `done()` holds. Each prompt is matched (title, placeholder and message together) against `answers`
+   * in order: `pick` selects the row with that label (typing it first to filter), `type` replaces the
+   * value and accepts it, `accept` takes the value or row as offered. A prompt no answer matches fails
+   * at once (the command asks something the test does not expect). Returns what was asked, in order.
+   */
+  async answerPrompts(
+    answers: PromptAnswer[],
+    done: () => Promise<boolean> | boolean,
+    opts: { what?: string; timeoutMs?: number } = {},
+  ): Promise<string[]> {
+    const what = opts.what ?? 'the prompts';
+    return this.guard(what, async () => {
+      const asked: string[] = [];
+      let last = '';
+      await poll(what, async (note) => {
+        if (await done()) return true;
+        const q = await this.quickInputState();
+        const key = `${q.title} | ${q.placeholder} | ${q.message}`;
+        note({ asked, open: q.visible ? key : '(no prompt open)', rows: q.rows.map((r) => r.label).slice(0, 10) });
+        if (!q.visible || key === last) return false; // wait for the next prompt (or for done)
+        const answer = answers.find((a) => a.when.test(key));
+        if (!answer) throw new UnexpectedPromptError(key, q.rows.map((r) => r.label));
+        asked.push(key);
+        debug(`prompt "${key}" -> ${JSON.stringify(answer)}`);
+        const box = this.page.locator(SEL.quickInputBox);
+        if ('pick' in answer) {
+          await box.fill(answer.pick, { timeout: 3000 });
+          const rows = await poll(`a row "${answer.pick}" for "${key}"`, async () => {
+            const r = (await this.quickInputState()).rows;
+            return r.some((x) => x.label === answer.pick) ? r : undefined;
+          }, { timeoutMs: 5000 });
+          await this.acceptQuickInputRow(rows.findIndex((x) => x.label === answer.pick));
+        } else {
+          if ('type' in answer) await box.fill(answer.type, { timeout: 3000 });
+          await this.page.keyboard.press('Enter');
+        }
+        last = key;
+        // The same widget shows the next prompt: wait until it changed or closed before reading it again.
+        await poll(`the prompt "${key}" to be answered`, async () => {
+          const n = await this.quickInputState();
+          return !n.visible || `${n.title} | ${n.placeholder} | ${n.message}` !== key;
+        }, { timeoutMs: 10_000 }).catch(() => {
+          last = ''; // still the same prompt (e.g. a validation message): look again
+        });
+        return false;
+      }, { timeoutMs: opts.timeoutMs ?? Math.round(60_000 * TIMEOUT_SCALE), intervalMs: 200, fatal: (e) => e instanceof UnexpectedPromptError });
+      return asked;
+    });
+  }
+
+  // ------------------------------------------------------------------------ explorer and tree views
+
+  /** Names of the rows the Explorer's file tree shows (expanded folders' children included). */
+  async explorerItems(): Promise<string[]> {
+    return this.page.evaluate(`(() => Array.from(document.querySelectorAll(${JSON.stringify(SEL.explorerRow)})).map((r) =>
+      (r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label') ?? '').trim()))()`);
+  }
+
+  /** Waits until the Explorer's file tree shows rows satisfying `predicate`; returns the row names. */
+  async waitForExplorerItems(predicate: (names: string[]) => boolean, opts: { what?: string; timeoutMs?: number } = {}): Promise<string[]> {
+    const what = opts.what ?? 'Explorer rows';
+    return this.guard(what, () =>
+      poll(what, async (note) => {
+        const names = await this.explorerItems();
+        note({ explorer: names });
+        return predicate(names) ? names : undefined;
+      }, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
+    );
+  }
+
+  /**
+   * Rows of a view pane (e.g. an extension's tree view in the Explorer), found by its header title:
+   * label, description and the accessible label. Expands the pane when it is collapsed. `undefined`
+   * when no pane has that title.
+   */
+  async viewItems(title: string): Promise<ViewItem[] | undefined> {
+    return this.page.evaluate(`(() => {
+      const title = ${JSON.stringify(title)};
+      const pane = Array.from(document.querySelectorAll('.monaco-workbench .pane')).find((p) => {
+        const h = p.querySelector('.pane-header');
+        const t = h && (h.querySelector('h3.title')?.textContent ?? h.getAttribute('aria-label') ?? '');
+        return t && t.trim().toLowerCase() === title.toLowerCase();
+      });
+      if (!pane) return undefined;
+      const header = pane.querySelector('.pane-header');
+      if (header && header.getAttribute('aria-expanded') === 'false') header.click();
+      return Array.from(pane.querySelectorAll('.pane-body .monaco-list-row')).map((r) => ({
+        label: (r.querySelector('.label-name')?.textContent ?? r.querySelector('.monaco-highlighted-label')?.textContent ?? '').trim(),
+        description: (r.querySelector('.label-description')?.textContent ?? '').trim(),
+        ariaLabel: r.getAttribute('aria-label') ?? '',
+      }));
+    })()`);
+  }
+
+  /** Waits until the view titled `title` shows rows satisfying `predicate`; returns them. */
+  async waitForViewItems(title: string, predicate: (items: ViewItem[]) => boolean, opts: { what?: string; timeoutMs?: number } = {}): Promise<ViewItem[]> {
+    const what = opts.what ?? `the ${title} view`;
+    return this.guard(what, () =>
+      poll(what, async (note) => {
+        const items = await this.viewItems(title);
+        note({ [title]: items?.map((i) => `${i.label} — ${i.description}`) ?? '(no such view)' });
+        return items && predicate(items) ? items : undefined;
+      }, { timeoutMs: opts.timeoutMs ?? Math.round(60_000 * TIMEOUT_SCALE), intervalMs: 250 }),
+    );
+  }
+
+  /** Texts of the status bar entries. */
+  async statusBarItems(): Promise<string[]> {
+    return this.page.evaluate(`(() => Array.from(document.querySelectorAll('.monaco-workbench .part.statusbar .statusbar-item')).map((e) => (e.getAttribute('aria-label') || e.textContent || '').trim()).filter(Boolean))()`);
   }
 
   /** Screenshot of the whole page to test-results/e2e/<step>.png; returns the path. */

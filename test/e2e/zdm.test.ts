@@ -1,0 +1,296 @@
+/**
+ * The real zdm extension, packaged (`npm run package` → zdm.vsix, as users install it), in a real VS Code
+ * (code-server) driven through Chromium, used as a user would: a dbmate project with a .zdm.json, the
+ * squiggle and the Problems entry for a CREATE INDEX without CONCURRENTLY, the hover with its lock, the
+ * quick-fix from the lightbulb menu (Ctrl+.), Migrate Up and Roll Back against the embedded PostgreSQL
+ * (no database configured: it starts by itself) with the Migrations view following, and a scaffolded
+ * expand/backfill/contract trio appearing in the Explorer. A screenshot of every step goes to
+ * test-results/e2e/zdm-<step>.png.
+ *
+ * The tests run in order and share one session: each starts from the state the previous one left.
+ */
+import { describe, it, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { E2ESession, REPO_ROOT, TIMEOUT_SCALE, log, mib, poll, recordMetrics } from './harness';
+
+const VSIX = process.env.ZDM_E2E_VSIX ?? path.join(REPO_ROOT, 'zdm.vsix');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+const USERS = 'db/migrations/20240101090000_create_users.sql';
+const INDEX = 'db/migrations/20240102090000_index_users_email.sql';
+
+const FIXTURE: Record<string, string> = {
+  '.zdm.json': JSON.stringify({ format: 'dbmate', migrationsDir: 'db/migrations', pgVersion: 16 }, null, 2) + '\n',
+  [USERS]: [
+    '-- migrate:up',
+    'CREATE TABLE users (',
+    '  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,',
+    '  email text NOT NULL,',
+    '  name text',
+    ');',
+    '',
+    '-- migrate:down',
+    'DROP TABLE users;',
+    '',
+  ].join('\n'),
+  [INDEX]: [
+    '-- migrate:up',
+    "SET lock_timeout = '5s';",
+    'CREATE INDEX users_email_idx ON users (email);',
+    '',
+    '-- migrate:down',
+    "SET lock_timeout = '5s';",
+    'DROP INDEX users_email_idx;',
+    '',
+  ].join('\n'),
+  'README.md': '# zdm e2e workspace\n',
+};
+
+const FIX_CONCURRENTLY = 'Add CONCURRENTLY and mark the up block `transaction:false`';
+const FIX_ROBUST = 'Add DROP INDEX CONCURRENTLY IF EXISTS users_email_idx before it';
+const FIXED_INDEX = [
+  '-- migrate:up transaction:false',
+  "SET lock_timeout = '5s';",
+  'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;',
+  'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+  '',
+  '-- migrate:down',
+  "SET lock_timeout = '5s';",
+  'DROP INDEX users_email_idx;',
+  '',
+].join('\n');
+
+/** The embedded server can take a while to initialise on a loaded 2-core machine. */
+const RUN_TIMEOUT_MS = Math.round(180_000 * TIMEOUT_SCALE);
+
+const TRIO = /^\d{14}_rename_users_name_to_full_name_([123])_(expand|backfill|contract)\.sql$/;
+
+describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeout: 900_000 }, () => {
+  let session: E2ESession | undefined;
+  let migrated = false;
+  const figures: Record<string, number> = {};
+  let peakRss = 0;
+  const sampleRss = () => {
+    try {
+      peakRss = Math.max(peakRss, session!.rss().total);
+    } catch {
+      /* gone */
+    }
+  };
+  const s = () => {
+    assert.ok(session, 'no session (startup failed)');
+    return session;
+  };
+
+  before(async () => {
+    assert.ok(fs.existsSync(VSIX), `${VSIX} not found: run \`npm run package\` first (npm run test:e2e does)`);
+    if (fs.existsSync(CLI) && fs.statSync(VSIX).mtimeMs < fs.statSync(CLI).mtimeMs - 60_000) log(`note: ${VSIX} is older than dist/cli.js (npm run package rebuilds both)`);
+    figures.vsixMiB = Math.round((fs.statSync(VSIX).size / 1048576) * 10) / 10;
+    const t = Date.now();
+    session = await E2ESession.start({ name: 'zdm', fixture: FIXTURE, extensions: [VSIX] });
+    figures.sessionStartMs = Date.now() - t;
+    figures.workbenchReadyMs = session.metrics.workbenchReadyMs ?? 0;
+  });
+
+  after(async () => {
+    sampleRss();
+    if (session) {
+      stopEmbeddedServer(session.workspace, session.root);
+      await session.dispose();
+    }
+    figures.rssPeakMiB = mib(peakRss);
+    await recordMetrics('zdm', figures);
+    log(`zdm figures: ${JSON.stringify(figures)}`);
+  });
+
+  it('shows the CREATE INDEX without CONCURRENTLY as a squiggle and in the Problems panel', async () => {
+    const ses = s();
+    await ses.step('open-migration', () => ses.wb.openFile(INDEX));
+    const opened = Date.now();
+    const squiggles = await ses.step('squiggle', () => ses.wb.waitForSquiggle('error'));
+    figures.firstSquiggleAfterOpenMs = Date.now() - opened;
+    assert.ok(squiggles.error >= 1, JSON.stringify(squiggles));
+
+    const problems = await ses.step('problems', () =>
+      ses.wb.waitForProblems((p) => p.some((x) => x.code === 'require-concurrent-index-creation'), { what: 'the require-concurrent-index-creation problem' }),
+    );
+    const mine = problems.filter((p) => p.source === 'zdm');
+    assert.deepEqual(mine.map((p) => p.code), ['require-concurrent-index-creation'], JSON.stringify(problems));
+    const [p] = mine;
+    assert.equal(p.severity, 'error');
+    assert.deepEqual([p.line, p.column], [3, 1]);
+    assert.match(p.message, /CREATE INDEX takes a SHARE lock on users/);
+    assert.ok(p.file.endsWith('20240102090000_index_users_email.sql'), p.file);
+    sampleRss();
+  });
+
+  it('hovers the statement and reads the lock it takes', async () => {
+    const ses = s();
+    const text = await ses.step('hover', () => ses.wb.hoverAt(3, 8, { expect: /SHARE on table users/ }));
+    assert.match(text, /CREATE INDEX/);
+    assert.match(text, /SHARE on table users: blocks writes \(INSERT, UPDATE, DELETE\); reads continue/);
+    assert.match(text, /Reads every row of users while the lock is held/);
+    assert.match(text, /require-concurrent-index-creation/); // the finding, with its fix
+  });
+
+  it('applies the quick-fix from the lightbulb menu: the file changes and the problem goes', async () => {
+    const ses = s();
+    const titles = await ses.step('quick-fix-menu', () => ses.wb.codeActions(3, 1));
+    assert.ok(titles.includes(FIX_CONCURRENTLY), JSON.stringify(titles));
+    await ses.step('quick-fix', () => ses.wb.quickFix(FIX_CONCURRENTLY, { line: 3, column: 1 }));
+    const text = await ses.wb.waitForEditorText((t) => t.includes('CREATE INDEX CONCURRENTLY'), { what: 'the fixed SQL' });
+    assert.match(text, /^-- migrate:up transaction:false\n/);
+    assert.match(text, /\nCREATE INDEX CONCURRENTLY users_email_idx ON users \(email\);\n/);
+    await ses.step('problem-gone', async () => {
+      await ses.wb.waitForProblems((p) => !p.some((x) => x.code === 'require-concurrent-index-creation'), { what: 'the problem to go' });
+      await ses.wb.waitForNoSquiggles('error');
+    });
+
+    // The safe form has one more step (a failed CONCURRENTLY leaves an invalid index): its own quick-fix.
+    await ses.wb.waitForProblems((p) => p.some((x) => x.code === 'prefer-robust-stmts'), { what: 'the follow-up prefer-robust-stmts warning' });
+    await ses.step('quick-fix-robust', () => ses.wb.quickFix(FIX_ROBUST, { line: 3, column: 1 }));
+    await ses.wb.waitForEditorText((t) => t === FIXED_INDEX, { what: 'the file with both fixes' });
+    await ses.step('clean', async () => {
+      await ses.wb.waitForNoSquiggles();
+      await ses.wb.waitForProblems((p) => !p.some((x) => x.source === 'zdm'), { what: 'no zdm problems' });
+    });
+    await ses.wb.save();
+    assert.equal(fs.readFileSync(path.join(ses.workspace, INDEX), 'utf8'), FIXED_INDEX);
+  });
+
+  it('runs Migrate Up against the embedded PostgreSQL, which starts by itself; the Migrations view shows them applied', async () => {
+    const ses = s();
+    await ses.step('status-no-database', async () => {
+      await ses.wb.runCommand('zdm: Migration Status');
+      const items = await ses.wb.waitForViewItems('Migrations', (i) => i.some((x) => /Start the embedded PostgreSQL/.test(x.label)), {
+        what: 'the Migrations view to offer the embedded PostgreSQL',
+      });
+      assert.ok(items.some((x) => /Set a database URL/.test(x.label)), JSON.stringify(items));
+    });
+    const t = Date.now();
+    await ses.step('migrate-up', async () => {
+      await ses.wb.runCommand('zdm: Migrate Up');
+      const done = await ses.wb.waitForNotification(/zdm: (2 migrations applied|Migrate Up failed|could not)/, { timeoutMs: RUN_TIMEOUT_MS });
+      assert.match(done, /zdm: 2 migrations applied/);
+    });
+    figures.migrateUpMs = Date.now() - t;
+    migrated = true;
+    const items = await ses.step('status-applied', () =>
+      ses.wb.waitForViewItems('Migrations', (i) => isState(i, USERS, 'applied') && isState(i, INDEX, 'applied'), { what: 'both migrations applied in the view' }),
+    );
+    assert.equal(items.filter((x) => x.label.endsWith('.sql')).length, 2, JSON.stringify(items));
+    sampleRss();
+  });
+
+  it('runs Roll Back; the Migrations view shows the last migration pending again', async () => {
+    const ses = s();
+    assert.ok(migrated, 'not run: Migrate Up failed');
+    const t = Date.now();
+    await ses.step('roll-back', async () => {
+      await ses.wb.runCommand('zdm: Roll Back');
+      const done = await ses.wb.waitForNotification(/zdm: (1 rolled back|Roll Back failed|could not)/, { timeoutMs: RUN_TIMEOUT_MS });
+      assert.match(done, /zdm: 1 rolled back/);
+    });
+    figures.rollBackMs = Date.now() - t;
+    await ses.step('status-pending', () =>
+      ses.wb.waitForViewItems('Migrations', (i) => isState(i, USERS, 'applied') && isState(i, INDEX, 'pending'), { what: 'the index migration pending in the view' }),
+    );
+  });
+
+  it('scaffolds an expand/backfill/contract trio through its prompts; three files appear in the Explorer', async () => {
+    const ses = s();
+    const dir = path.join(ses.workspace, 'db', 'migrations');
+    const trioFiles = () => fs.readdirSync(dir).filter((f) => TRIO.test(f)).sort();
+    await ses.wb.runCommand('zdm: New Expand/Backfill/Contract Trio');
+    // With the embedded server running, tables and columns are picked from the dev database and their
+    // type and NOT NULL need no prompt; without it they are typed. Both paths are answered.
+    const asked = await ses.step('trio-prompts', () =>
+      ses.wb.answerPrompts(
+        [
+          { when: /Which breaking change\?/, pick: 'rename-column' },
+          { when: /\| Table \(from the dev database/, pick: 'users' },
+          { when: /\| Column \(from the dev database/, pick: 'name' },
+          { when: /Column \(table\.column/, type: 'users.name' },
+          { when: /New column name/, type: 'full_name' },
+          { when: /The column's type/, type: 'text' },
+          { when: /Is the column NOT NULL today\?/, pick: 'No' },
+          { when: /Key the backfill walks/, accept: true },
+          { when: /Rows per committed batch/, accept: true },
+        ],
+        () => trioFiles().length === 3,
+        { what: 'the trio prompts until three files exist' },
+      ),
+    );
+    log(`trio prompts: ${asked.join(' / ')}`);
+    const files = trioFiles();
+    assert.deepEqual(files.map((f) => TRIO.exec(f)![2]), ['expand', 'backfill', 'contract']);
+    await ses.step('trio-explorer', async () => {
+      await ses.wb.waitForNotification(/zdm: created the trio/);
+      await ses.wb.waitForExplorerItems((names) => files.every((f) => names.includes(f)), { what: 'the three trio files in the Explorer' });
+    });
+    assert.match(fs.readFileSync(path.join(dir, files[0]), 'utf8'), /ADD COLUMN (IF NOT EXISTS )?full_name text/);
+    sampleRss();
+  });
+
+  it('stops the embedded PostgreSQL', async () => {
+    const ses = s();
+    const record = embeddedRecord(ses.workspace);
+    assert.ok(record, 'the embedded server left no record in .zdm/postgres.json');
+    await ses.step('stop-database', async () => {
+      await ses.wb.runCommand('zdm: Stop Embedded Database');
+      await poll('the embedded server to stop', () => !fs.existsSync(path.join(record.dataDir, 'postmaster.pid')), { timeoutMs: 60_000 });
+    });
+  });
+});
+
+/** True when the view lists the migration `file` with a description starting with `state`. */
+function isState(items: Array<{ label: string; description: string }>, file: string, state: string): boolean {
+  const item = items.find((x) => x.label === path.posix.basename(file));
+  return item !== undefined && item.description.startsWith(state);
+}
+
+function embeddedRecord(workspace: string): { dataDir: string } | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(workspace, '.zdm', 'postgres.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whatever happened, the embedded server the extension started must not outlive the test: stop it
+ * with the CLI, and remove what it left in the system's temp dirs: its data when the postgres user
+ * could not reach the workspace, and the copy of the PostgreSQL programs made because it could not
+ * reach the installed extension (both happen as root: the session lives in a private temp dir).
+ */
+function stopEmbeddedServer(workspace: string, sessionRoot: string): void {
+  const record = embeddedRecord(workspace);
+  if (record && fs.existsSync(path.join(record.dataDir, 'postmaster.pid'))) {
+    const r = spawnSync(process.execPath, [CLI, 'db', 'stop'], { cwd: workspace, encoding: 'utf8', timeout: 60_000 });
+    log(`zdm db stop: ${(r.stdout + r.stderr).trim()}`);
+  }
+  const parent = record && path.dirname(record.dataDir);
+  if (parent && !record.dataDir.startsWith(workspace + path.sep) && /^zdm-postgres-/.test(path.basename(parent))) {
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
+  for (const base of ['/tmp', '/var/tmp']) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(base).filter((n) => n.startsWith('zdm-postgres-bin-'));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      let source = '';
+      try {
+        source = fs.readFileSync(path.join(base, n, 'source'), 'utf8');
+      } catch {
+        continue;
+      }
+      if (source.startsWith(sessionRoot + path.sep)) fs.rmSync(path.join(base, n), { recursive: true, force: true });
+    }
+  }
+}

@@ -12,15 +12,23 @@ export interface ProjectHost {
   readDirectory(dirPath: string): string[] | undefined;
 }
 
+/** A disk host; with `cachesFiles`, every reader of a file in this run shares one read of it. */
+export interface DiskHost extends ProjectHost {
+  readonly cachesFiles: boolean;
+}
+
 /**
  * A host that reads the disk and remembers what it read (for one CLI run). With the cache on, a
  * directory is listed once and answers every existence question about its entries (a Set lookup),
- * and a file its directory listing does not hold is known to be missing without trying to read it
- * (formats probe for optional files such as diesel's metadata.toml or a Flyway script's .conf).
+ * and a file its directory listing does not hold (or whose directory does not exist) is known to be
+ * missing without trying to read it: formats and rules probe for optional files (diesel's
+ * metadata.toml, a Flyway script's .conf, `.zdm/` records up the tree).
  */
-export function createDiskHost(options: { cache: boolean } = { cache: true }): ProjectHost {
+export function createDiskHost(options: { cache: boolean } = { cache: true }): DiskHost {
   const files = new Map<string, string | undefined>();
   const dirs = new Map<string, string[] | undefined>();
+  /** Folders whose listing failed because they do not exist (not for lack of permission). */
+  const missingDirs = new Set<string>();
   const entrySets = new Map<string, Set<string> | undefined>();
   const entriesOf = (dirPath: string): Set<string> | undefined => {
     if (entrySets.has(dirPath)) return entrySets.get(dirPath);
@@ -29,13 +37,19 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): P
     if (options.cache) entrySets.set(dirPath, set);
     return set;
   };
-  const host: ProjectHost = {
+  const knownMissing = (filePath: string): boolean => {
+    const dir = path.dirname(filePath);
+    const entries = entriesOf(dir);
+    return entries !== undefined ? !entries.has(path.basename(filePath)) : missingDirs.has(dir);
+  };
+  const host: DiskHost = {
+    cachesFiles: options.cache,
     readFile(filePath) {
       if (options.cache && files.has(filePath)) return files.get(filePath);
       let text: string | undefined;
-      // A listed directory without the entry: the file does not exist (no failed open to pay for).
-      // An unlisted directory may still be readable file by file, so that case tries the read.
-      if (options.cache && entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) === false) {
+      // A folder listed without the entry, or a folder that does not exist: no failed open to pay
+      // for. A folder that cannot be listed may still be readable file by file, so that case reads.
+      if (options.cache && knownMissing(filePath)) {
         text = undefined;
       } else {
         try {
@@ -55,8 +69,10 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): P
       let names: string[] | undefined;
       try {
         names = fs.readdirSync(dirPath);
-      } catch {
+      } catch (error) {
         names = undefined;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (options.cache && (code === 'ENOENT' || code === 'ENOTDIR')) missingDirs.add(dirPath);
       }
       if (options.cache) dirs.set(dirPath, names);
       return names;

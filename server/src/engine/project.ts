@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import picomatch from 'picomatch';
-import { CONFIG_FILE_NAME, loadConfig, type LoadedConfig, type ZdmConfig } from './config/config';
+import { CONFIG_FILE_NAME, defaultConfig, loadConfig, type LoadedConfig, type ZdmConfig } from './config/config';
 import { describeMigration } from './formats/index';
-import type { ProjectHost } from './host';
+import type { DiskHost, ProjectHost } from './host';
 import { lintText } from './lint';
 import type { LintResult } from './model';
 import { ruleIds } from './rules/registry';
@@ -34,8 +34,9 @@ export class ConfigCache {
       const file = this.explicitPath ? path.resolve(this.explicitPath) : this.configFileFor(dir);
       loaded = file !== undefined ? this.byFile.get(file) : undefined;
       if (!loaded) {
-        // With the file already found, loadConfig reads it without walking up again.
-        loaded = loadConfig(dir, this.host, file, ruleIds);
+        // With the file already found, loadConfig reads it without walking up again; with none, the
+        // defaults apply, rooted at the folder (as loadConfig would return them after its own walk).
+        loaded = file !== undefined ? loadConfig(dir, this.host, file, ruleIds) : { config: defaultConfig(), root: dir, problems: [] };
         if (this.overrides) Object.assign(loaded.config, this.overrides);
         if (loaded.path !== undefined) this.byFile.set(loaded.path, loaded);
       }
@@ -85,6 +86,15 @@ export interface LintFileOptions {
 /** Reads a file from disk and lints it with the config that applies to it. */
 export function lintFileFromDisk(filePath: string, host: ProjectHost, configs: ConfigCache, options: LintFileOptions = {}): LintResult {
   const loaded = configs.forFile(filePath);
+  if ((host as Partial<DiskHost>).cachesFiles === true) {
+    // One read per file in a run: rules also read a file as another one's other half (its down, its
+    // pop group), through the host. Text without U+FFFD decoded from valid UTF-8, exactly as below;
+    // anything else takes the byte-level path, which says where the bad byte is.
+    const text = host.readFile(filePath);
+    if (text !== undefined && !text.includes('\uFFFD')) {
+      return lintText(filePath, text.replace(/^\uFEFF/, ''), { config: loaded.config, host, root: loaded.root, ignoreBaseline: options.ignoreBaseline });
+    }
+  }
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(filePath);

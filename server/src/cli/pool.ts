@@ -24,6 +24,7 @@ import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
 import { ConfigCache, lintFileFromDisk } from '../engine/project';
 import { toFileReport, type FileReport } from '../engine/report';
+import { rememberSplits } from '../engine/sql/split';
 import type { LoadedConfig } from '../engine/config/config';
 import { compileParser, type CompiledParser, configureParseCache, initParser, useBaselineWasmCompiler } from '../engine/sql/parser';
 
@@ -67,6 +68,9 @@ export interface WorkerTask {
  * 1,000 statements keeps 94% of the corpus's cache hits), small enough not to retain every tree.
  */
 export const BATCH_PARSE_CACHE = { maxEntries: 1000, maxChars: 4 * 1024 * 1024 };
+
+/** Texts whose splits a batch run keeps (a file, its other half, its pop group's parts). */
+export const BATCH_SPLIT_MEMO = 32;
 
 /** Files per chunk when more than two threads claim files. */
 const CHUNK = 8;
@@ -158,6 +162,7 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
     async run(job) {
       await initParser();
       configureParseCache(BATCH_PARSE_CACHE);
+      rememberSplits(BATCH_SPLIT_MEMO);
       // A worker that failed to start is left out: it has not claimed any file yet.
       const live = workers.filter((w) => w.failed === undefined);
       const threads = Math.max(1, Math.min(live.length + 1, Math.floor(job.files.length / MIN_FILES_PER_THREAD)));

@@ -21,7 +21,35 @@ export interface SplitResult {
   trailingComments: Span[];
 }
 
+/**
+ * Recent results, by text (batch runs only; see `rememberSplits`). A file is split again when rules
+ * read it as another file's other half (its down, its pop group parts), and then when it is linted
+ * itself, all within a few files of each other. Results are shared: callers must not mutate them.
+ */
+const recent = new Map<string, { from: number; to: number; result: SplitResult }[]>();
+let recentLimit = 0;
+
+/** Keeps the splits of the last `texts` texts (0, the default, keeps none). */
+export function rememberSplits(texts: number): void {
+  recentLimit = texts;
+  recent.clear();
+}
+
 export function splitStatements(text: string, from = 0, to = text.length): SplitResult {
+  if (recentLimit === 0) return split(text, from, to);
+  let entries = recent.get(text);
+  const hit = entries?.find((e) => e.from === from && e.to === to);
+  if (hit) return hit.result;
+  const result = split(text, from, to);
+  if (!entries) {
+    if (recent.size >= recentLimit) recent.delete(recent.keys().next().value as string);
+    recent.set(text, (entries = []));
+  }
+  entries.push({ from, to, result });
+  return result;
+}
+
+function split(text: string, from: number, to: number): SplitResult {
   const tokens = lex(text, from, to);
   const statements: RawStatement[] = [];
   let pendingComments: Span[] = [];

@@ -17,12 +17,17 @@ const CHARS_PER_SITE = 24;
 
 /**
  * Opens a generated dbmate migration of `lines` lines and types `edits` characters (after `warmup`
- * unmeasured ones). Returns client and server latencies in ms.
+ * unmeasured ones). With `siblings`, the migrations folder also holds that many earlier migrations
+ * (as a real project does; rules read them). Returns client and server latencies in ms.
  */
-export async function measureTyping({ cli, lines, edits, warmup }) {
+export async function measureTyping({ cli, lines, edits, warmup, siblings = 0 }) {
   const dir = mkdtempSync(join(tmpdir(), 'zdm-bench-'));
   const folder = join(dir, 'db', 'migrations');
   mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < siblings; i++) {
+    const day = new Date(Date.UTC(2023, 0, 1) + i * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+    writeFileSync(join(folder, `${day}090000_earlier_${i}.sql`), dbmateMigration(40 + (i % 5) * 20, i + 1).text);
+  }
   const file = join(folder, `20240101000000_bench_${lines}_lines.sql`);
   const fixture = dbmateMigration(lines);
   let text = fixture.text;

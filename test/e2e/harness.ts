@@ -657,9 +657,24 @@ export class CodeServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** The workbench URL that opens `folder` (default: the workspace). */
-  workbenchUrl(folder = this.workspace): string {
-    return `${this.url}/?folder=${encodeURIComponent(folder)}`;
+  /** The workbench URL that opens `folder` (default: the workspace), with extra query parameters. */
+  workbenchUrl(folder = this.workspace, query: Record<string, string> = {}): string {
+    const extra = Object.entries(query).map(([k, v]) => `&${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('');
+    return `${this.url}/?folder=${encodeURIComponent(folder)}${extra}`;
+  }
+
+  /** A server-side path as the workbench addresses it (vscode-remote://127.0.0.1:<port>/path). */
+  remoteUri(file: string): string {
+    return `vscode-remote://127.0.0.1:${this.port}${file.split(path.sep).map(encodeURIComponent).join('/')}`;
+  }
+
+  /**
+   * The `payload` query parameter that runs extension-host tests in the workbench: the extension
+   * folder is loaded as the extension under development, and the module's `run()` is called in the
+   * extension host once it started (what @vscode/test-electron does for a desktop VS Code).
+   */
+  testPayload(extensionDevelopmentPath: string, extensionTestsPath: string): Record<string, string> {
+    return { payload: JSON.stringify([['extensionDevelopmentPath', this.remoteUri(extensionDevelopmentPath)], ['extensionTestsPath', this.remoteUri(extensionTestsPath)]]) };
   }
 
   static async start(opts: CodeServerOptions): Promise<CodeServer> {
@@ -1533,6 +1548,10 @@ export interface SessionOptions {
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
   viewport?: { width: number; height: number };
+  /** Extra query parameters of the workbench URL, once the server runs (e.g. CodeServer.testPayload). */
+  query?: (cs: CodeServer) => Record<string, string>;
+  /** Skip waiting for the Explorer to list the workspace (a test run may close the window early). */
+  noWaitForReady?: boolean;
 }
 
 export interface SessionMetrics {
@@ -1595,8 +1614,8 @@ export class E2ESession {
       page.on('pageerror', (e: any) => session.consoleLines.push(`[pageerror] ${e?.message ?? e}`));
       session.navigatedAt = Date.now();
       try {
-        await page.goto(cs.workbenchUrl(), { waitUntil: 'domcontentloaded', timeout: Math.round(60_000 * TIMEOUT_SCALE) });
-        await session.wb.waitForReady();
+        await page.goto(cs.workbenchUrl(workspace, opts.query?.(cs)), { waitUntil: 'domcontentloaded', timeout: Math.round(60_000 * TIMEOUT_SCALE) });
+        if (!opts.noWaitForReady) await session.wb.waitForReady();
       } catch (err) {
         await session.captureFailure('startup', err);
         await session.dispose();

@@ -14,54 +14,11 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FIXED_INDEX, FIX_CONCURRENTLY, FIX_ROBUST, FIXTURE, INDEX, USERS } from './fixture';
 import { E2ESession, REPO_ROOT, TIMEOUT_SCALE, log, mib, poll, recordMetrics } from './harness';
 
 const VSIX = process.env.ZDM_E2E_VSIX ?? path.join(REPO_ROOT, 'zdm.vsix');
 const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
-
-const USERS = 'db/migrations/20240101090000_create_users.sql';
-const INDEX = 'db/migrations/20240102090000_index_users_email.sql';
-
-const FIXTURE: Record<string, string> = {
-  '.zdm.json': JSON.stringify({ format: 'dbmate', migrationsDir: 'db/migrations', pgVersion: 16 }, null, 2) + '\n',
-  [USERS]: [
-    '-- migrate:up',
-    'CREATE TABLE users (',
-    '  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,',
-    '  email text NOT NULL,',
-    '  name text',
-    ');',
-    '',
-    '-- migrate:down',
-    'DROP TABLE users;',
-    '',
-  ].join('\n'),
-  [INDEX]: [
-    '-- migrate:up',
-    "SET lock_timeout = '5s';",
-    'CREATE INDEX users_email_idx ON users (email);',
-    '',
-    '-- migrate:down',
-    "SET lock_timeout = '5s';",
-    'DROP INDEX users_email_idx;',
-    '',
-  ].join('\n'),
-  'README.md': '# zdm e2e workspace\n',
-};
-
-const FIX_CONCURRENTLY = 'Add CONCURRENTLY and mark the up block `transaction:false`';
-const FIX_ROBUST = 'Add DROP INDEX CONCURRENTLY IF EXISTS users_email_idx before it';
-const FIXED_INDEX = [
-  '-- migrate:up transaction:false',
-  "SET lock_timeout = '5s';",
-  'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;',
-  'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
-  '',
-  '-- migrate:down',
-  "SET lock_timeout = '5s';",
-  'DROP INDEX users_email_idx;',
-  '',
-].join('\n');
 
 /** The embedded server can take a while to initialise on a loaded 2-core machine. */
 const RUN_TIMEOUT_MS = Math.round(180_000 * TIMEOUT_SCALE);

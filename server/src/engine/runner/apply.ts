@@ -19,10 +19,7 @@ export interface ApplyContext {
   timeouts: { lockTimeout?: string; statementTimeout?: string };
   emit(event: RunEvent): void;
   redact(text: string): string;
-  /**
-   * Send a transactional section's statements in one round trip with server-side markers (default);
-   * false sends them one at a time (for servers without PL/pgSQL).
-   */
+  /** Send a transactional section's statements in one round trip (default); false: one at a time. */
   batch?: boolean;
 }
 

@@ -223,7 +223,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       resolved.url,
       async (session) => {
         emit({ type: 'database', url: result.database!, source: resolved.origin, serverVersion: session.serverVersion });
-        const { plpgsql } = await configureSession(session, loaded);
+        await configureSession(session, loaded);
         if (!planner) {
           const statuses = await readStatus(session, tracker, zdm, migrations);
           seen = statuses;
@@ -250,7 +250,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             }
           }
           emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact, batch: plpgsql && options.batchStatements !== false };
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact, batch: options.batchStatements !== false };
           const removed = new Set<string>();
           for (const step of plan.steps) {
             const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));
@@ -286,16 +286,12 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
   return finish();
 }
 
-/** Timeouts from .zdm.json, and whether PL/pgSQL is there for the statement markers: one round trip. */
-async function configureSession(session: Session, loaded: LoadedConfig): Promise<{ plpgsql: boolean }> {
+/** Timeouts from .zdm.json for the session, in one round trip. */
+async function configureSession(session: Session, loaded: LoadedConfig): Promise<void> {
   const { lockTimeout, statementTimeout } = timeoutsOf(loaded);
   // A killed runner's statement stops within a second instead of running on, holding its locks.
-  const check = session.serverVersion >= 14 ? "set_config('client_connection_check_interval', '1s', false), " : '';
-  const [row] = await session.query<{ plpgsql: boolean }>(
-    `SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false), ${check}EXISTS (SELECT 1 FROM pg_language WHERE lanname = 'plpgsql') AS plpgsql`,
-    [postgresDuration(lockTimeout), postgresDuration(statementTimeout)],
-  );
-  return { plpgsql: row.plpgsql };
+  const check = session.serverVersion >= 14 ? ", set_config('client_connection_check_interval', '1s', false)" : '';
+  await session.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)${check}`, [postgresDuration(lockTimeout), postgresDuration(statementTimeout)]);
 }
 
 function timeoutsOf(loaded: LoadedConfig): { lockTimeout: string; statementTimeout: string } {

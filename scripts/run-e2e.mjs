@@ -176,6 +176,26 @@ function withoutTag(env) {
   return rest;
 }
 
+/**
+ * Removes earlier results: all of them for a full run; for a filtered run only those of the selected
+ * suites (screenshots `<suite>-*.png`/.html, logs/<suite>/, their metrics), so other suites' stay.
+ */
+function clearResults(suites) {
+  if (filters.length === 0) {
+    fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
+    return;
+  }
+  if (!fs.existsSync(RESULTS_DIR)) return;
+  const names = suites.map((s) => path.basename(s.name));
+  for (const f of fs.readdirSync(RESULTS_DIR)) {
+    if (names.some((n) => f.startsWith(`${n}-`))) fs.rmSync(path.join(RESULTS_DIR, f), { force: true });
+  }
+  for (const n of names) fs.rmSync(path.join(RESULTS_DIR, 'logs', n), { recursive: true, force: true });
+  const metrics = readMetrics();
+  for (const n of names) delete metrics[n];
+  fs.writeFileSync(path.join(RESULTS_DIR, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+}
+
 function readMetrics() {
   try {
     return JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, 'metrics.json'), 'utf8'));
@@ -207,7 +227,7 @@ async function main() {
     console.error(`[run-e2e] no e2e suites found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
     process.exit(2);
   }
-  fs.rmSync(RESULTS_DIR, { recursive: true, force: true });
+  clearResults(suites);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-e2e-'));
 

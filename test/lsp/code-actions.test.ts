@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { CodeAction, Diagnostic, TextDocumentEdit } from 'vscode-languageserver-protocol';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { CodeAction, CreateFile, Diagnostic, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { applyTextEdits, LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -33,6 +33,35 @@ async function openWith(name: string, text: string): Promise<{ uri: string; diag
 
 function editsFor(action: CodeAction, uri: string) {
   return action.edit?.changes?.[uri] ?? [];
+}
+
+/**
+ * Applies a WorkspaceEdit the way an editor does: files are created (never over an existing one),
+ * then each text edit applies to the open text (`open`) or the file on disk. Returns the new text of
+ * every file it touched, by path; created and edited files that are not open are written to disk.
+ */
+function applyWorkspaceEdit(edit: WorkspaceEdit, open: Record<string, string>): Map<string, string> {
+  const texts = new Map<string, string>();
+  const created = new Set<string>();
+  const current = (file: string) => texts.get(file) ?? open[file] ?? fs.readFileSync(file, 'utf8');
+  for (const change of edit.documentChanges ?? []) {
+    if ('kind' in change) {
+      assert.equal(change.kind, 'create');
+      const file = fileURLToPath((change as CreateFile).uri);
+      assert.ok(!fs.existsSync(file), `${file} exists: the create must not overwrite it`);
+      texts.set(file, '');
+      created.add(file);
+      continue;
+    }
+    const file = fileURLToPath(change.textDocument.uri);
+    texts.set(file, applyTextEdits(current(file), change.edits as { range: any; newText: string }[]));
+  }
+  for (const [uri, edits] of Object.entries(edit.changes ?? {})) {
+    const file = fileURLToPath(uri);
+    texts.set(file, applyTextEdits(current(file), edits));
+  }
+  for (const [file, text] of texts) if (!(file in open)) fs.writeFileSync(file, text);
+  return texts;
 }
 
 describe('code actions over stdio', () => {
@@ -80,6 +109,72 @@ describe('code actions over stdio', () => {
     assert.ok(!after.some((d) => ['require-concurrent-index-creation', 'ban-concurrent-index-creation-in-transaction', 'require-lock-timeout'].includes(String(d.code))), JSON.stringify(after));
     // Nothing left to fix: applying fix-all again returns no action.
     assert.deepEqual(await client.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ['source.fixAll.zdm']), []);
+  });
+
+  it('a fix that creates a new migration names it right after this one; applied, the diagnostic is gone and the new file lints clean', async () => {
+    const file = path.join(dir, 'db', 'migrations', '20240104000000_orders_total_check.sql');
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CHECK (total >= 0);\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE orders DROP CONSTRAINT orders_total_check;\n";
+    const uri = client.open(file, text, 1);
+    const diagnostic = (await client.diagnostics(uri, 1)).find((d) => d.code === 'constraint-missing-not-valid')!;
+    assert.ok(diagnostic);
+    const actions = await client.codeActions(uri, diagnostic.range, [diagnostic]);
+    const action = actions.find((a) => a.title.startsWith('Add NOT VALID, and VALIDATE CONSTRAINT in a new migration'))!;
+    assert.ok(action, actions.map((a) => a.title).join('\n'));
+    assert.equal(action.isPreferred, false);
+    const next = path.join(dir, 'db', 'migrations', '20240104000001_validate_orders_total_check.sql');
+    const creates = action.edit!.documentChanges!.filter((c) => 'kind' in c) as CreateFile[];
+    assert.deepEqual(creates.map((c) => fileURLToPath(c.uri)), [next]);
+    assert.match(action.title, /20240104000001_validate_orders_total_check\.sql$/);
+
+    const texts = applyWorkspaceEdit(action.edit!, { [file]: text });
+    const fixed = texts.get(file)!;
+    assert.match(fixed, /ADD CONSTRAINT orders_total_check CHECK \(total >= 0\) NOT VALID;/);
+    assert.match(texts.get(next)!, /^ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;$/m);
+    client.change(uri, 2, [{ text: fixed }]);
+    const after = await client.diagnostics(uri, 2);
+    assert.ok(!after.some((d) => d.code === 'constraint-missing-not-valid'), JSON.stringify(after));
+    const nextUri = client.open(next, texts.get(next)!, 1);
+    const nextDiagnostics = await client.diagnostics(nextUri, 1);
+    assert.deepEqual(nextDiagnostics.filter((d) => d.severity === 1 || d.code === 'empty-down-section' || d.code === 'validate-constraint-in-same-transaction').map((d) => d.message), []);
+  });
+
+  it('moving CREATE INDEX out of a transaction: the statement leaves this file and its down, CONCURRENTLY in the new one', async () => {
+    const file = path.join(dir, 'db', 'migrations', '20240105000000_orders_shipped.sql');
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN shipped_at timestamptz;\nCREATE INDEX orders_shipped_at_idx ON orders (shipped_at);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX IF EXISTS orders_shipped_at_idx;\nALTER TABLE orders DROP COLUMN shipped_at;\n";
+    const uri = client.open(file, text, 1);
+    const diagnostic = (await client.diagnostics(uri, 1)).find((d) => d.code === 'require-concurrent-index-creation')!;
+    const actions = await client.codeActions(uri, diagnostic.range, [diagnostic]);
+    const action = actions.find((a) => a.title.startsWith('Move to a new migration'))!;
+    assert.ok(action, actions.map((a) => a.title).join('\n'));
+    const next = path.join(dir, 'db', 'migrations', '20240105000001_create_index_orders_shipped_at_idx_concurrently.sql');
+    const texts = applyWorkspaceEdit(action.edit!, { [file]: text });
+    assert.doesNotMatch(texts.get(file)!, /orders_shipped_at_idx/);
+    assert.match(texts.get(next)!, /^-- migrate:up transaction:false\n(?:.*\n)*CREATE INDEX CONCURRENTLY orders_shipped_at_idx ON orders \(shipped_at\);\n(?:.*\n)*-- migrate:down transaction:false\n(?:.*\n)*DROP INDEX IF EXISTS orders_shipped_at_idx;\n/m);
+    client.change(uri, 2, [{ text: texts.get(file)! }]);
+    const after = await client.diagnostics(uri, 2);
+    assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation'), JSON.stringify(after));
+    const nextUri = client.open(next, texts.get(next)!, 1);
+    assert.deepEqual((await client.diagnostics(nextUri, 1)).filter((d) => d.severity === 1).map((d) => d.message), []);
+  });
+
+  it('a generated down file: created beside the up, and the up has no missing-down-section once it exists', async () => {
+    const folder = path.join(dir, 'golang');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '000001_init.up.sql'), 'CREATE TABLE users (id bigint PRIMARY KEY);\n');
+    fs.writeFileSync(path.join(folder, '000001_init.down.sql'), 'DROP TABLE users;\n');
+    const file = path.join(folder, '000002_users_locale.up.sql');
+    const text = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\n";
+    fs.writeFileSync(file, text);
+    const uri = client.open(file, text, 1);
+    const diagnostic = (await client.diagnostics(uri, 1)).find((d) => d.code === 'missing-down-section')!;
+    assert.ok(diagnostic);
+    const action = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title.startsWith('Create 000002_users_locale.down.sql'))!;
+    assert.equal(action.isPreferred, true);
+    const texts = applyWorkspaceEdit(action.edit!, { [file]: text });
+    const down = path.join(folder, '000002_users_locale.down.sql');
+    assert.equal(texts.get(down), "SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN locale;\n");
+    client.filesChanged([{ uri: pathToFileURL(down).toString(), type: 1 }]);
+    await client.waitFor(() => client.latest(uri)?.diagnostics.every((d) => d.code !== 'missing-down-section') === true, 'missing-down-section to go away');
   });
 
   it('a fix that needs a new file carries a create operation with the right path', async () => {

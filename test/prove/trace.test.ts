@@ -239,11 +239,7 @@ const SETUP: Record<string, string> = {
  * Mismatches the trace finds, reported against the lock table (its owner decides the fix): each is
  * allowed here so the suite stays green, and listed as a test diagnostic once it is gone.
  */
-const KNOWN_MISMATCHES: Record<string, string> = {
-  // Its second transaction takes ACCESS EXCLUSIVE on the partition (briefly, after waiting for every
-  // transaction that uses the parent): seen when a reader holds the partition at that moment.
-  'detach-partition-concurrently': 'the server took ACCESS EXCLUSIVE on the partition p_1 after the lock table\'s SHARE UPDATE EXCLUSIVE',
-};
+const KNOWN_MISMATCHES: Record<string, string> = {};
 /** Examples the trace does not run, and why. */
 const SKIP: Record<string, string> = {
   'set-tablespace': 'needs a tablespace, which needs a folder the server owns (test/locks does it)',

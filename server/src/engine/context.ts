@@ -529,7 +529,8 @@ function otherHalfNodes(input: SchemaFactsInput, section: schemaModel.Section): 
   return input.statements.filter((s) => s.section.kind === wanted && s.section.label === section.label).map((s) => s.node);
 }
 
-function constraintsAddedBy(s: Statement): ConstraintSeen[] {
+/** The constraints a statement adds (or, with `only`, one ALTER TABLE subcommand of it adds). */
+function constraintsAddedBy(s: Statement, only?: any): ConstraintSeen[] {
   const out: ConstraintSeen[] = [];
   const kindOf: Record<string, ConstraintKind> = {
     CONSTR_CHECK: 'check',
@@ -557,6 +558,7 @@ function constraintsAddedBy(s: Statement): ConstraintSeen[] {
     const table = schemaAst.relationOf(alter.relation);
     for (const c of alter.cmds ?? []) {
       const cmd = c.AlterTableCmd;
+      if (only !== undefined && cmd !== only) continue;
       if (cmd?.subtype === 'AT_AddConstraint') push(table, cmd.def?.Constraint);
       if (cmd?.subtype === 'AT_AddColumn') for (const k of cmd.def?.ColumnDef?.constraints ?? []) push(table, k.Constraint);
     }
@@ -583,15 +585,18 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     list.push(s);
   }
   const earlier = (before: Statement) => (bySection.get(before.section) ?? []).slice(0, position.get(before) ?? 0);
-  const created = new Map<schemaModel.Section, { relation: schemaAst.RelationRef; at: number }[]>();
-  const createdIn = (section: schemaModel.Section) => {
-    let list = created.get(section);
-    if (!list) {
-      list = [];
-      for (const s of bySection.get(section) ?? []) for (const relation of createdRelations(s)) list.push({ relation, at: position.get(s)! });
-      created.set(section, list);
+  // Relations each section creates, by name, with the position of the statement that creates them.
+  const created = new Map<schemaModel.Section, Map<string, { relation: schemaAst.RelationRef; at: number }[]>>();
+  const createdIn = (section: schemaModel.Section, name: string) => {
+    let byName = created.get(section);
+    if (!byName) {
+      byName = new Map();
+      for (const s of bySection.get(section) ?? []) {
+        for (const relation of createdRelations(s)) byName.set(relation.name, [...(byName.get(relation.name) ?? []), { relation, at: position.get(s)! }]);
+      }
+      created.set(section, byName);
     }
-    return list;
+    return byName.get(name) ?? [];
   };
   const matches = (setting: TypeSetting, table: schemaAst.RelationRef, column: string) => setting.column === column && schemaAst.sameRelation(setting.table, table);
   let history: schemaHistory.ColumnStates | undefined;
@@ -604,6 +609,15 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
   };
   let groupCreated: schemaAst.RelationRef[] | undefined;
   let transactions: FileFacts | undefined;
+  const constraintLists = new Map<schemaModel.Section, { s: Statement; position: number }[]>();
+  const constraintStatements = (section: schemaModel.Section) => {
+    let list = constraintLists.get(section);
+    if (!list) {
+      list = (bySection.get(section) ?? []).map((s, i) => ({ s, position: i })).filter(({ s }) => (s.kind === 'AlterTableStmt' || s.kind === 'CreateStmt') && constraintEvents(s).length > 0);
+      constraintLists.set(section, list);
+    }
+    return list;
+  };
   // The column states walk forward through each section (rules ask in statement order); asking about
   // an earlier statement starts the walk again.
   const cursors = new Map<schemaModel.Section, { state: schemaHistory.ColumnStates; next: number }>();
@@ -647,7 +661,7 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     },
     ownedByMigration(relation, statement) {
       const at = position.get(statement) ?? 0;
-      if (createdIn(statement.section).some((c) => c.at < at && schemaAst.sameRelation(c.relation, relation))) return true;
+      if (createdIn(statement.section, relation.name).some((c) => c.at < at && schemaAst.sameRelation(c.relation, relation))) return true;
       if (statement.section.kind === 'down') return facts.otherHalfCreates(relation, statement.section);
       groupCreated ??= input.document && input.host ? schemaHistory.createdByEarlierParts(input.document, input.host) : [];
       return groupCreated.some((r) => schemaAst.sameRelation(r, relation));
@@ -688,33 +702,49 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     },
     constraintBefore(table, name, before) {
       let found: ConstraintSeen | undefined;
-      for (const s of earlier(before)) {
-        for (const c of constraintsAddedBy(s)) if (c.name === name && schemaAst.sameRelation(c.table, table)) found = c;
-        for (const dropped of droppedConstraints(s)) if (dropped.name === name && schemaAst.sameRelation(dropped.table, table)) found = undefined;
+      // Only the statements that add or drop constraints (found once per section), not every earlier one.
+      const at = position.get(before) ?? 0;
+      for (const { s, position: p } of constraintStatements(before.section)) {
+        if (p >= at) break;
+        for (const event of constraintEvents(s)) {
+          if (!schemaAst.sameRelation(event.table, table)) continue;
+          if (event.added?.name === name) found = event.added;
+          if (event.dropped === name) found = undefined;
+        }
       }
       return found;
     },
     validatedChecksBefore(table, before) {
-      const known = new Map<string, { name?: string; expr?: any; valid: boolean; statement: Statement }>();
+      // Every constraint of the table the section adds, validates or drops, in statement and clause
+      // order (`DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c ...` drops first, then adds). Only the
+      // statements before `before` in its own section count: a down that re-adds the same name says
+      // nothing about the up.
+      const known = new Map<string, { name?: string; kind?: ConstraintKind; expr?: any; valid: boolean; statement: Statement }>();
       let unnamed = 0;
+      const remember = (c: ConstraintSeen) => known.set(c.name ?? `\u0000${unnamed++}`, { name: c.name, kind: c.kind, expr: c.expr, valid: !c.notValid, statement: c.statement });
       for (const s of earlier(before)) {
-        for (const c of constraintsAddedBy(s)) {
-          if (c.kind !== 'check' || !schemaAst.sameRelation(c.table, table)) continue;
-          known.set(c.name ?? `\u0000${unnamed++}`, { name: c.name, expr: c.expr, valid: !c.notValid, statement: s });
-        }
         const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
-        if (alter && schemaAst.sameRelation(schemaAst.relationOf(alter.relation) ?? { name: '', display: '' }, table)) {
-          for (const c of alter.cmds ?? []) {
-            const cmd = c.AlterTableCmd;
-            if (cmd?.subtype !== 'AT_ValidateConstraint' || !cmd.name) continue;
+        if (!alter) {
+          for (const c of constraintsAddedBy(s)) if (schemaAst.sameRelation(c.table, table)) remember(c);
+          continue;
+        }
+        const alterTable = schemaAst.relationOf(alter.relation);
+        if (!alterTable || !schemaAst.sameRelation(alterTable, table)) continue;
+        for (const c of alter.cmds ?? []) {
+          const cmd = c.AlterTableCmd;
+          if (cmd?.subtype === 'AT_AddConstraint' || cmd?.subtype === 'AT_AddColumn') {
+            for (const added of constraintsAddedBy(s, cmd)) remember(added);
+          } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
             const existing = known.get(cmd.name);
+            // A constraint this section did not add was added by an earlier migration: its expression is unknown.
             if (existing) existing.valid = true;
-            else if (!constraintsAddedAnywhere(statements, table, cmd.name)) known.set(cmd.name, { name: cmd.name, valid: true, statement: s });
+            else known.set(cmd.name, { name: cmd.name, valid: true, statement: s });
+          } else if (cmd?.subtype === 'AT_DropConstraint' && cmd.name) {
+            known.delete(cmd.name);
           }
         }
-        for (const dropped of droppedConstraints(s)) if (schemaAst.sameRelation(dropped.table, table)) known.delete(dropped.name);
       }
-      return [...known.values()].filter((c) => c.valid).map(({ name, expr, statement }) => ({ name, expr, statement }));
+      return [...known.values()].filter((c) => c.valid && (c.kind === undefined || c.kind === 'check')).map(({ name, expr, statement }) => ({ name, expr, statement }));
     },
     indexCreatedBefore(index, before) {
       for (const s of earlier(before)) {
@@ -733,20 +763,32 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
           return c ? { kind: c.kind, referenced: c.referenced } : undefined;
         },
         sessionTimeZoneUtc: () => facts.sessionTimeZoneUtcBefore(statement),
+        notNullProvenByCheck: (table, column) => facts.validatedChecksBefore(table, statement).some((c) => c.expr === undefined || schemaColumns.checkProvesNotNull(c.expr, column)),
       };
     },
   };
   return facts;
 }
 
-function constraintsAddedAnywhere(statements: readonly Statement[], table: schemaAst.RelationRef, name: string): boolean {
-  return statements.some((s) => constraintsAddedBy(s).some((c) => c.name === name && schemaAst.sameRelation(c.table, table)));
+/** Constraints a statement adds and drops, in clause order (`DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c ...` drops, then adds). */
+const constraintEventMemo = new WeakMap<Statement, { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[]>();
+
+function constraintEvents(s: Statement): { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[] {
+  let events = constraintEventMemo.get(s);
+  if (!events) constraintEventMemo.set(s, (events = computeConstraintEvents(s)));
+  return events;
 }
 
-function droppedConstraints(s: Statement): { table: schemaAst.RelationRef; name: string }[] {
+function computeConstraintEvents(s: Statement): { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[] {
   const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
   const table = schemaAst.relationOf(alter?.relation);
-  if (!table) return [];
-  return (alter.cmds ?? []).filter((c: any) => c.AlterTableCmd?.subtype === 'AT_DropConstraint' && c.AlterTableCmd.name).map((c: any) => ({ table, name: c.AlterTableCmd.name as string }));
+  if (!alter || !table) return constraintsAddedBy(s).map((added) => ({ table: added.table, added }));
+  const out: { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[] = [];
+  for (const c of alter.cmds ?? []) {
+    const cmd = c.AlterTableCmd;
+    if (cmd?.subtype === 'AT_DropConstraint' && cmd.name) out.push({ table, dropped: cmd.name });
+    else if (cmd) for (const added of constraintsAddedBy(s, cmd)) out.push({ table, added });
+  }
+  return out;
 }
 // ── end of schema facts ──────────────────────────────────────────────────────────────────────────

@@ -51,3 +51,24 @@ export function chooseSafeFixes(findings: readonly Finding[]): Fix[] {
   }
   return chosen;
 }
+
+/**
+ * Safe fixes that create new files and otherwise edit only the linted file (a generated `.down.sql`,
+ * a diesel `metadata.toml`): the first such fix of each finding, skipping any whose edits overlap a
+ * chosen one or that would create a file another chosen fix creates.
+ */
+export function chooseSafeCreatingFixes(findings: readonly Finding[]): { finding: Finding; fix: Fix }[] {
+  const chosen: { finding: Finding; fix: Fix }[] = [];
+  const taken: { start: number; end: number }[] = [];
+  const paths = new Set<string>();
+  for (const finding of findings) {
+    const fix = finding.fixes?.find((x) => x.safe && (x.creates?.length ?? 0) > 0 && x.edits.every((e) => e.path === undefined));
+    if (!fix) continue;
+    if (fix.creates!.some((c) => paths.has(c.path))) continue;
+    if (fix.edits.some((e) => taken.some((t) => e.span.start < t.end && t.start < e.span.end))) continue;
+    chosen.push({ finding, fix });
+    taken.push(...fix.edits.map((e) => e.span));
+    for (const c of fix.creates!) paths.add(c.path);
+  }
+  return chosen;
+}

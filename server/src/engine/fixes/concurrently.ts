@@ -1,35 +1,63 @@
-// The "add CONCURRENTLY" fix shared by the lock rules (CREATE/DROP INDEX, REINDEX, DETACH PARTITION):
+// The "add CONCURRENTLY" fixes shared by the lock rules (CREATE/DROP INDEX, REINDEX, DETACH PARTITION):
 // insert the keyword, and when the statement runs in a transaction the format wraps it in, make the
-// section non-transactional in the file's own format. Inside an explicit BEGIN ... COMMIT there is no
-// mechanical fix: the statement has to move out of the block.
+// section non-transactional in the file's own format, in the same edit. When the section also holds
+// statements that need the transaction (or the transaction is an explicit BEGIN ... COMMIT, or the
+// format cannot run a section outside one), offer instead to move the statement, with CONCURRENTLY,
+// into a new migration right after this one that runs outside a transaction.
 
-import type { StatementFacts } from '../context';
-import type { ProjectHost } from '../host';
-import type { MigrationDocument, Statement, TextEdit } from '../model';
-import type { FixSpec } from '../rules/types';
+import type { Statement, TextEdit } from '../model';
+import type { FixSpec, RuleContext } from '../rules/types';
 import { fineOutsideTransaction } from '../sql/classify';
+import { followUpMigration } from './follow-up';
 import { nonTransactionalEdit } from './format-edits';
 
-export interface ConcurrentlyFixInput {
-  document: MigrationDocument;
-  host: ProjectHost;
-  statement: Statement;
-  facts: StatementFacts;
-  /** The other statements of the section (a section that also does other work is not safe to run outside a transaction without review). */
-  sectionStatements: readonly Statement[];
+export interface ConcurrentlyFixOptions {
   /** Where CONCURRENTLY goes: after INDEX, after the partition name, ... */
   insertAt: number;
   /** ' CONCURRENTLY' by default. */
   text?: string;
+  /** What the new migration does, for its name ("create index users_email_idx concurrently"). */
+  description: string;
+  /** False when the concurrent form can fail where the plain one succeeds (DETACH with a default partition): never applied without review. */
+  safe?: boolean;
 }
 
-/** The fix, or undefined when there is none (explicit BEGIN, or a format that cannot say "no transaction"). */
-export function addConcurrentlyFix(input: ConcurrentlyFixInput): FixSpec | undefined {
-  const insert: TextEdit = { span: { start: input.insertAt, end: input.insertAt }, newText: input.text ?? ' CONCURRENTLY' };
-  if (!input.facts.inTransaction) return { title: 'Add CONCURRENTLY', edits: [insert] };
-  if (input.facts.explicitTransaction) return undefined;
-  const edit = nonTransactionalEdit(input.document, input.statement.section, input.host);
-  if (!edit) return undefined;
-  const others = input.sectionStatements.filter((o) => o !== input.statement && !fineOutsideTransaction(o.kind, o.node));
-  return { title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: others.length === 0 };
+/** The fixes for a statement that should run CONCURRENTLY; none when the statement sits in a down section inside an explicit transaction. */
+export function concurrentlyFixes(context: RuleContext, s: Statement, options: ConcurrentlyFixOptions): FixSpec[] {
+  const insert: TextEdit = { span: { start: options.insertAt, end: options.insertAt }, newText: options.text ?? ' CONCURRENTLY' };
+  const safe = options.safe ?? true;
+  const facts = context.factsOf(s);
+  if (!facts.inTransaction) return [{ title: 'Add CONCURRENTLY', edits: [insert], safe }];
+  const fixes: FixSpec[] = [];
+  const others = othersNeedingTransaction(context, s);
+  if (!facts.explicitTransaction) {
+    const edit = nonTransactionalEdit(context.document, s.section, context.host);
+    if (edit) fixes.push({ title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: safe && others.length === 0 });
+    if (edit && others.length === 0) return fixes;
+  }
+  const move = moveOutOfTransaction(context, s, { description: options.description, rewrite: [insert] });
+  if (move) fixes.push({ ...move, title: `${move.title}, with CONCURRENTLY` });
+  return fixes;
+}
+
+/** Statements of the section, other than `s`, that lose something when the section runs outside a transaction. */
+export function othersNeedingTransaction(context: RuleContext, s: Statement): Statement[] {
+  return context.facts.sectionStatements(s.section).filter((o) => o !== s && !fineOutsideTransaction(o.kind, o.node));
+}
+
+/** Moves `s` into a new migration, right after this one, that runs outside a transaction. */
+export function moveOutOfTransaction(context: RuleContext, s: Statement, options: { description: string; rewrite?: TextEdit[] }): FixSpec | undefined {
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: options.description,
+    move: [s],
+    rewrite: options.rewrite,
+    transaction: false,
+    why: 'this statement cannot run inside a transaction block, and the rest of that migration needs its transaction.',
+  });
+  if (!followUp) return undefined;
+  return { title: `Move to a new migration ${followUp.name}`, edits: followUp.edits, creates: followUp.creates, safe: false };
 }

@@ -2,7 +2,13 @@
 // format keeps its down (a `-- migrate:down` block, a `-- +goose Down` section, `--rollback` lines,
 // or a new `.down.sql` / `down.sql` / `U…` / `revert/` file).
 
+import { companionOf } from '../context';
+import { describeMigration } from '../formats/index';
+import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
+import { nodeKind, parseStatement } from '../sql/parser';
+import { splitStatements } from '../sql/split';
+import { isAscii, utf16FromUtf8 } from '../text/offsets';
 import { inverseOf } from './inverse';
 
 export interface DownFix {
@@ -13,10 +19,15 @@ export interface DownFix {
   complete: boolean;
 }
 
-/** The fix that writes a down for `document`, or undefined when its format has no down. */
-export function generateDownFix(document: MigrationDocument, statements: readonly Statement[]): DownFix | undefined {
+/**
+ * The fix that writes a down for `document`, or undefined when its format has no down. For the down
+ * file of a split format (an empty `.down.sql`, `down.sql`, `U…`, `revert/`), the host gives the up
+ * file to invert.
+ */
+export function generateDownFix(document: MigrationDocument, statements: readonly Statement[], host?: ProjectHost): DownFix | undefined {
   if (!document.supportsDown) return undefined;
   const text = document.text;
+  if (document.role === 'down') return host ? fillDownFile(document, statements, host) : undefined;
   const upStatements = (section?: Section) => statements.filter((s) => s.section.kind === 'up' && (section === undefined || s.section === section));
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const body = (lines: string[]) => lines.join(eol) + eol;
@@ -55,7 +66,7 @@ export function generateDownFix(document: MigrationDocument, statements: readonl
     default: {
       if (!document.companionPath || document.companionExists || document.role !== 'up') return undefined;
       const inverse = inverseOf(upStatements());
-      const lines = inverse.lines.length > 0 ? inverse.lines : ['-- TODO nothing to undo?'];
+      const lines = inverse.lines.length > 0 ? oneQueryString(document, inverse.lines) : ['-- TODO nothing to undo?'];
       const name = document.companionPath.split(/[\\/]/).pop();
       return { title: `Create ${name} with the inverse of the up statements`, edits: [], creates: [{ path: document.companionPath, text: body(lines) }], complete: !inverse.incomplete };
     }
@@ -68,4 +79,62 @@ function endOfContent(text: string, end: number): number {
   while (at > 0 && /\s/.test(text[at - 1])) at--;
   const nl = text.indexOf('\n', at);
   return nl === -1 || nl >= end ? end : nl + 1;
+}
+
+/** An empty down file of a split format, filled with the inverse of its up file. */
+function fillDownFile(document: MigrationDocument, statements: readonly Statement[], host: ProjectHost): DownFix | undefined {
+  if (statements.length > 0) return undefined;
+  const upPath = companionOf(document, host);
+  const upText = upPath === undefined ? undefined : host.readFile(upPath);
+  if (upPath === undefined || upText === undefined) return undefined;
+  const inverse = inverseOf(statementsOf(upPath, upText, host, document).filter((s) => s.section.kind === 'up'));
+  if (inverse.lines.length === 0) return undefined;
+  const section = document.sections.find((s) => s.kind === 'down' && s.source === document.text);
+  if (!section) return undefined;
+  const eol = document.text.includes('\r\n') ? '\r\n' : '\n';
+  const name = upPath.split(/[\\/]/).pop();
+  // Keep what the file says before its end (a header comment), and add the statements after it.
+  const at = section.span.end;
+  const before = document.text.slice(0, at);
+  const lead = before.length === 0 || before.endsWith('\n') ? '' : eol;
+  return { title: `Fill the down with the inverse of ${name}`, edits: [{ span: { start: at, end: at }, newText: lead + oneQueryString(document, inverse.lines).join(eol) + eol }], complete: !inverse.incomplete };
+}
+
+/**
+ * golang-migrate and Prisma send a file as one query string, which runs as one transaction when it
+ * holds more than one statement: there a down drops its indexes without CONCURRENTLY (a rollback drops
+ * what its up built; DROP INDEX CONCURRENTLY would fail in the transaction).
+ */
+function oneQueryString(document: MigrationDocument, lines: string[]): string[] {
+  if (document.format !== 'golang-migrate' && document.format !== 'prisma') return lines;
+  if (lines.filter((l) => !l.startsWith('--')).length <= 1) return lines;
+  return lines.map((l) => l.replace(/^DROP INDEX CONCURRENTLY /, 'DROP INDEX '));
+}
+
+/** The statements of another migration file, parsed the way lint.ts parses the linted one. */
+function statementsOf(filePath: string, text: string, host: ProjectHost, like: MigrationDocument): Statement[] {
+  const other = describeMigration(filePath, text, host, { format: like.format });
+  const out: Statement[] = [];
+  for (const section of other.sections) {
+    for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
+      const statementText = section.source.slice(raw.span.start, raw.span.end);
+      const ascii = isAscii(statementText);
+      const start = raw.span.start;
+      const parsed = raw.unterminated ? undefined : parseStatement(statementText);
+      const node = parsed && !parsed.error ? parsed.nodes[0] : undefined;
+      out.push({
+        index: out.length,
+        section,
+        span: raw.span,
+        text: statementText,
+        terminated: raw.terminated,
+        node,
+        kind: node ? nodeKind(node) : 'Unparsed',
+        leadingComments: raw.leadingComments,
+        tokens: raw.tokens,
+        offsetOf: (location) => start + utf16FromUtf8(statementText, location ?? 0, ascii),
+      });
+    }
+  }
+  return out;
 }

@@ -1,10 +1,21 @@
 // `zdm lint --fix`: applies safe fixes to a file, re-linting between passes, and writes the result
-// atomically (a temp file renamed over the original) only when every chosen edit applied cleanly.
+// only when every chosen edit applied cleanly: never a partial write.
+//
+// What it applies: safe fixes only (a person reviews the others in the editor). Fixes that edit only
+// the linted file come first, pass after pass (a fix is computed on the text it applies to). Then, in
+// one last step, safe fixes that also create new files (a generated `.down.sql`, a diesel
+// `metadata.toml`, a Flyway `.conf`), as long as every file they create does not exist yet: a create
+// never overwrites anything. Fixes that edit another existing file, or create a file that exists, are
+// left for the editor.
+//
+// How it writes: each new file under a temporary name in its folder, linked into place (the link fails
+// when the name was taken meanwhile); then the linted file through a temporary file renamed over it.
+// Any failure removes the files it created and leaves the linted file as it was, with the reason.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LintResult } from '../model';
-import { applyEdits, chooseSafeFixes } from './apply';
+import type { FileCreate, Finding, LintResult } from '../model';
+import { applyEdits, chooseSafeCreatingFixes, chooseSafeFixes } from './apply';
 
 const MAX_PASSES = 10;
 
@@ -12,21 +23,53 @@ export function fixFileInPlace(file: string, initial: LintResult, relint: (text:
   let result = initial;
   let text = initial.document.text;
   const applied: string[] = [];
+  const untouched = (reason: string) => ({ result: initial, message: `zdm lint --fix: left ${file} untouched: ${reason}.` });
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const fixes = chooseSafeFixes(result.findings);
     if (fixes.length === 0) break;
     const outcome = applyEdits(text, fixes.flatMap((f) => f.edits));
-    if (!outcome.ok) return { result: initial, message: `zdm lint --fix: left ${file} untouched: ${outcome.reason}.` };
+    if (!outcome.ok) return untouched(outcome.reason);
     const next = relint(outcome.text);
-    const newErrors = next.statements.filter((s) => s.error).length > result.statements.filter((s) => s.error).length;
-    if (newErrors) return { result: initial, message: `zdm lint --fix: left ${file} untouched: the fixed text would not parse (${fixes.map((f) => f.title).join('; ')}).` };
+    if (parseErrors(next) > parseErrors(result)) return untouched(`the fixed text would not parse (${fixes.map((f) => f.title).join('; ')})`);
     applied.push(...fixes.map((f) => f.title));
     text = outcome.text;
     result = next;
   }
+
+  // Fixes that create files: one step, on the final text; the files must not exist.
+  const creating = chooseSafeCreatingFixes(result.findings).filter(({ fix }) => (fix.creates ?? []).every((c) => !fs.existsSync(c.path)));
+  const creates: FileCreate[] = [];
+  if (creating.length > 0) {
+    const outcome = applyEdits(text, creating.flatMap(({ fix }) => fix.edits));
+    if (!outcome.ok) return untouched(outcome.reason);
+    const next = outcome.text === text ? result : relint(outcome.text);
+    if (parseErrors(next) > parseErrors(result)) return untouched(`the fixed text would not parse (${creating.map(({ fix }) => fix.title).join('; ')})`);
+    creates.push(...creating.flatMap(({ fix }) => fix.creates ?? []));
+    applied.push(...creating.map(({ fix }) => fix.title));
+    text = outcome.text;
+    // The new files are not on the host this file was linted with: the findings they fix are dropped here.
+    const fixed = (f: Finding) => creating.some(({ finding }) => finding.rule === f.rule && finding.message === f.message);
+    result = { ...next, findings: next.findings.filter((f) => !fixed(f)) };
+  }
+
   if (applied.length === 0) return { result };
-  writeFileAtomic(file, text);
-  return { result, message: `zdm lint --fix: ${file}: ${applied.length} fix${applied.length === 1 ? '' : 'es'} applied (${[...new Set(applied)].join('; ')}).` };
+  const written: string[] = [];
+  try {
+    for (const c of creates) {
+      writeNewFile(c.path, c.text);
+      written.push(c.path);
+    }
+    if (text !== initial.document.text) writeFileAtomic(file, text);
+  } catch (error) {
+    for (const w of written) fs.rmSync(w, { force: true });
+    return untouched((error as NodeJS.ErrnoException).code === 'EEXIST' ? `${(error as { path?: string }).path ?? 'a file it would create'} already exists` : `cannot write: ${(error as Error).message}`);
+  }
+  const createdNote = written.length > 0 ? `; created ${written.map((w) => path.relative(path.dirname(file), w) || w).join(', ')}` : '';
+  return { result, message: `zdm lint --fix: ${file}: ${applied.length} fix${applied.length === 1 ? '' : 'es'} applied (${[...new Set(applied)].join('; ')})${createdNote}.` };
+}
+
+function parseErrors(result: LintResult): number {
+  return result.statements.filter((s) => s.error).length;
 }
 
 /** Writes through a temp file in the same folder and renames it over the target: never a half-written file. */
@@ -47,3 +90,19 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
+/** Creates `file` whole, or not at all; fails with EEXIST when it exists (never overwrites). */
+function writeNewFile(file: string, text: string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.zdm-${process.pid}-${Date.now()}.tmp`);
+  fs.writeFileSync(temp, text, { flag: 'wx' });
+  try {
+    fs.linkSync(temp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw Object.assign(new Error(`${file} already exists`), { code, path: file });
+    // A file system without hard links: an exclusive create still never overwrites.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') fs.writeFileSync(file, text, { flag: 'wx' });
+    else throw error;
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+}

@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { notValidFixes } from '../fixes/constraints';
 import { bodyOf, relationOf } from '../sql/ast';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -57,7 +58,7 @@ export const addingForeignKeyConstraint: Rule = {
             span: { start, end },
             message: `Adding FOREIGN KEY${constraint.conname ? ' ' + constraint.conname : ''} reads every row of ${table.display} under SHARE ROW EXCLUSIVE on ${table.display} and ${referenced}: writes to both wait until every row is checked.`,
             help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction (validation lets reads and writes through).',
-            fixes: [{ title: 'Add NOT VALID (validate in a later migration)', edits: [{ span: { start: end, end }, newText: ' NOT VALID' }], safe: false }],
+            fixes: notValidFixes(context, s, constraint, table),
           });
         }
         if (cmd?.subtype === 'AT_AddColumn') {

@@ -1,8 +1,12 @@
 import { schemaFactsOf } from '../context';
-import { bodyOf, relationOf } from '../sql/ast';
+import { followUpMigration } from '../fixes/follow-up';
+import { addToDownEdit, eolOf, indentOf, insertAfter, replaceStatement } from '../fixes/statements';
+import type { Statement, TextEdit } from '../model';
+import { bodyOf, quoteIdent, relationOf, type RelationRef } from '../sql/ast';
+import { makeObjectName } from '../sql/classify';
 import { checkProvesNotNull } from '../sql/columns';
 import { clauseEnd, findWord, headSpan } from '../sql/tokens';
-import type { Rule } from './types';
+import type { FixSpec, Rule, RuleContext } from './types';
 
 export const addingNotNullableField: Rule = {
   id: 'adding-not-nullable-field',
@@ -10,6 +14,7 @@ export const addingNotNullableField: Rule = {
   summary: 'ALTER COLUMN ... SET NOT NULL on an existing table without a validated CHECK that proves it (PostgreSQL 12+)',
   defaultLevel: 'error',
   sameAs: ['squawk: adding-not-nullable-field', 'postgres-language-server: addingNotNullField', 'pgfence: alter-column-set-not-null', 'strong_migrations: change_column_null', 'Eugene: E2'],
+  fixable: true,
   docs: {
     why: '`SET NOT NULL` reads every row of the table to check for NULLs while holding ACCESS EXCLUSIVE: no reads, no writes until the scan ends.',
     instead:
@@ -61,6 +66,7 @@ export const addingNotNullableField: Rule = {
           context.pgVersion >= 12
             ? `Add CHECK (${first} IS NOT NULL) NOT VALID${columns.length > 1 ? ' (one per column)' : ''}, VALIDATE CONSTRAINT it in a later transaction, then SET NOT NULL (PostgreSQL 12+ uses the validated CHECK and skips the scan) and drop the CHECK.`
             : `Before PostgreSQL 12 SET NOT NULL always scans: keep a validated CHECK (${first} IS NOT NULL) instead (NOT VALID, then VALIDATE CONSTRAINT later), or run it while the table is small.`,
+        fixes: context.pgVersion >= 12 ? checkFirstFixes(context, s, table, columns) : [],
       });
     }
   },
@@ -72,4 +78,46 @@ function provenByValidatedCheck(context: Parameters<Rule['check']>[0], table: No
   return schemaFactsOf(context)
     .validatedChecksBefore(table, s)
     .some((c) => c.expr === undefined || checkProvesNotNull(c.expr, column));
+}
+
+/**
+ * The PostgreSQL 12+ path, for a statement whose only actions are SET NOT NULL: `ADD CONSTRAINT c CHECK
+ * (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT c`, the SET NOT NULL itself (the validated CHECK
+ * spares it the scan), `DROP CONSTRAINT c`. Outside a transaction all four go in place, written to be
+ * re-runnable; inside one, VALIDATE and what follows move to a new migration right after this one.
+ */
+function checkFirstFixes(context: RuleContext, s: Statement, table: RelationRef, columns: string[]): FixSpec[] {
+  const alter = bodyOf(s.node, 'AlterTableStmt');
+  if (!(alter.cmds ?? []).every((c: any) => c.AlterTableCmd?.subtype === 'AT_SetNotNull') || !s.terminated) return [];
+  const checks = columns.map((column) => ({ column, name: makeObjectName(table.name, column, 'not_null_check') }));
+  const check = (c: { column: string; name: string }) => `ADD CONSTRAINT ${quoteIdent(c.name)} CHECK (${quoteIdent(c.column)} IS NOT NULL) NOT VALID`;
+  const validates = checks.map((c) => `ALTER TABLE ${table.display} VALIDATE CONSTRAINT ${quoteIdent(c.name)};`);
+  const title = `Add CHECK (${columns.join(', ')} IS NOT NULL) NOT VALID and VALIDATE it before SET NOT NULL, then drop the CHECK`;
+  if (!context.factsOf(s).inTransaction) {
+    const eol = eolOf(s.section.source);
+    const indent = indentOf(s);
+    const add = `ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}, ${check(c)}`).join(', ')};`;
+    const before: TextEdit = { span: { start: s.span.start, end: s.span.start }, newText: [add, ...validates].join(eol + indent) + eol + indent };
+    const drop = `ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`;
+    return [{ title, edits: [before, insertAfter(s, [drop])], safe: true }];
+  }
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: `set ${table.name} ${columns.join(' ')} not null`,
+    move: [],
+    after: s,
+    up: [...validates, s.text.trim(), `ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT ${quoteIdent(c.name)}`).join(', ')};`].join('\n'),
+    down: `ALTER TABLE ${table.display} ${columns.map((c) => `ALTER COLUMN ${quoteIdent(c)} DROP NOT NULL`).join(', ')};`,
+    undo: columns.map((name) => ({ kind: 'not-null' as const, name, table })),
+    transaction: true,
+    why: 'VALIDATE CONSTRAINT runs after the NOT VALID CHECK has committed, so it reads the table without blocking reads or writes; SET NOT NULL then uses the validated CHECK instead of scanning (PostgreSQL 12+).',
+  });
+  if (!followUp) return [];
+  const edits = [replaceStatement(s, [`ALTER TABLE ${table.display} ${checks.map(check).join(', ')};`]), ...followUp.edits];
+  const down = addToDownEdit(context.document, context.statements, context.host, s.section, [`ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`]);
+  if (down) edits.push(down);
+  return [{ title: `Add CHECK (${columns.join(', ')} IS NOT NULL) NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, edits, creates: followUp.creates, safe: false }];
 }

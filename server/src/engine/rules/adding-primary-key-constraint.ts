@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { uniqueIndexFixes } from '../fixes/constraints';
 import { bodyOf, relationOf } from '../sql/ast';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -9,6 +10,7 @@ export const addingPrimaryKeyConstraint: Rule = {
   family: 'locks',
   summary: 'ADD PRIMARY KEY (or an added column declared PRIMARY KEY) without USING INDEX on an existing table',
   defaultLevel: 'error',
+  fixable: true,
   sameAs: ['squawk: adding-serial-primary-key-field', 'postgres-language-server: addingPrimaryKeyConstraint', 'pgfence: add-pk-without-using-index'],
   docs: {
     why: 'Adding a primary key builds its unique index under ACCESS EXCLUSIVE on the table, and checks the key columns for NULLs when they are not already NOT NULL: no reads, no writes until both are done.',
@@ -35,6 +37,7 @@ export const addingPrimaryKeyConstraint: Rule = {
             span: { start, end: clauseEnd(s, start) },
             message: `ADD PRIMARY KEY builds its index (and checks its columns for NULLs) under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
             help: 'CREATE UNIQUE INDEX CONCURRENTLY on NOT NULL columns first, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
+            fixes: uniqueIndexFixes(context, s, constraint, table),
           });
         }
         if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {

@@ -1,13 +1,16 @@
+import { splitHereFix } from '../fixes/follow-up';
+import { nonTransactionalEdit } from '../fixes/format-edits';
 import type { Statement } from '../model';
 import { bodyOf, namesOf, stringOf, walk } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
-import type { Rule, RuleContext } from './types';
+import type { FixSpec, Rule, RuleContext } from './types';
 
 export const alterEnumAddValueInTransaction: Rule = {
   id: 'alter-enum-add-value-in-transaction',
   family: 'locks',
   summary: 'ALTER TYPE ... ADD VALUE whose new value is used in the same transaction (or inside a transaction at all before PostgreSQL 12)',
   defaultLevel: 'error',
+  fixable: true,
   sameAs: ['postgres-language-server: banAlterEnumAddValue', 'pgfence: alter-enum-add-value'],
   docs: {
     why: 'Before PostgreSQL 12, `ALTER TYPE ... ADD VALUE` cannot run inside a transaction block at all. Since 12 it can, but the new value cannot be used until that transaction commits: a later statement of the same transaction that uses it fails with "unsafe use of new value", and the whole migration rolls back.',
@@ -38,6 +41,7 @@ export const alterEnumAddValueInTransaction: Rule = {
           span: headSpan(s),
           message: `Before PostgreSQL 12, ALTER TYPE ${typeName} ADD VALUE cannot run inside a transaction block, and this statement runs in one (${facts.transactionReason}): the migration fails.`,
           help: 'Run it in a section outside a transaction, or in a migration of its own that is not wrapped in one.',
+          fixes: outsideTransactionFix(context, s),
         });
         continue;
       }
@@ -49,6 +53,7 @@ export const alterEnumAddValueInTransaction: Rule = {
         span: headSpan(s),
         message: `'${alter.newVal}' is added to ${typeName} and used on line ${line} in the same transaction: PostgreSQL refuses it ("unsafe use of new value") until the ADD VALUE has committed, so the migration fails.`,
         help: 'Move ALTER TYPE ... ADD VALUE to a migration of its own (or a non-transactional section), and use the value in the next one.',
+        fixes: optional(splitHereFix(context, use, `'${alter.newVal}' can be used only once the ALTER TYPE ${typeName} ADD VALUE before it has committed.`)),
       });
     }
   },
@@ -73,4 +78,16 @@ function usesValue(s: Statement, value: string): boolean {
     }
   });
   return found;
+}
+
+/** Before PostgreSQL 12: the section run outside a transaction, in the file's format (reviewed: its other statements lose their transaction). */
+function outsideTransactionFix(context: RuleContext, s: Statement): FixSpec[] {
+  if (context.factsOf(s).explicitTransaction) return [];
+  const edit = nonTransactionalEdit(context.document, s.section, context.host);
+  if (!edit || edit.edits.length + (edit.creates?.length ?? 0) === 0) return [];
+  return [{ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: false }];
+}
+
+function optional<T>(fix: T | undefined): T[] {
+  return fix ? [fix] : [];
 }

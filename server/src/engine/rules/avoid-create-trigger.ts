@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { shortLockTimeoutFix } from '../fixes/timeouts';
 import { parseDuration } from '../config/config';
 import { bodyOf, relationOf } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -9,6 +10,7 @@ export const avoidCreateTrigger: Rule = {
   family: 'locks',
   summary: 'CREATE TRIGGER on an existing table with no short lock_timeout in force',
   defaultLevel: 'warning',
+  fixable: true,
   sameAs: ['postgres-language-server: banCreateTrigger (was avoidCreateTrigger)', 'pgfence: create-trigger'],
   docs: {
     why: '`CREATE TRIGGER` takes SHARE ROW EXCLUSIVE on the table: writes wait while it holds the lock, and while it waits for the lock behind a long-running transaction every write that arrives queues behind it. From then on the trigger runs on every write, so it also changes the cost of the application\'s writes.',
@@ -34,6 +36,7 @@ export const avoidCreateTrigger: Rule = {
         span: headSpan(s, s.offsetOf(table.location)),
         message: `CREATE TRIGGER takes SHARE ROW EXCLUSIVE on ${table.display}${timeout ? ` with lock_timeout ${timeout.ms === 0 ? '0 (wait forever)' : `at ${timeout.text}`}` : ' with no lock_timeout'}: writes to ${table.display} wait for it, and queue behind it while it waits for running transactions.`,
         help: `Set a short lock_timeout before it (SET lock_timeout = '${context.config.lockTimeout}';) and retry the migration on timeout.`,
+        fixes: [shortLockTimeoutFix(context, s)],
       });
     }
   },

@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { shortLockTimeoutFix } from '../fixes/timeouts';
 import { parseDuration } from '../config/config';
 import { bodyOf, relationOf } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -11,6 +12,7 @@ export const avoidEnableDisableTrigger: Rule = {
   family: 'locks',
   summary: 'ALTER TABLE ... ENABLE / DISABLE TRIGGER on an existing table with no short lock_timeout in force',
   defaultLevel: 'warning',
+  fixable: true,
   sameAs: ['postgres-language-server: banEnableDisableTrigger (was avoidEnableDisableTrigger)', 'pgfence: enable-disable-trigger'],
   docs: {
     why: 'Enabling or disabling a trigger takes SHARE ROW EXCLUSIVE on the table: writes wait while it holds the lock, and queue behind it while it waits for running transactions. `DISABLE TRIGGER ALL` also switches off the triggers that enforce foreign keys.',
@@ -37,6 +39,7 @@ export const avoidEnableDisableTrigger: Rule = {
         span: headSpan(s),
         message: `${verb} TRIGGER takes SHARE ROW EXCLUSIVE on ${table.display}${timeout ? ` with lock_timeout ${timeout.ms === 0 ? '0 (wait forever)' : `at ${timeout.text}`}` : ' with no lock_timeout'}: writes wait for it, and queue behind it while it waits for running transactions.${all && verb === 'DISABLE' ? ' DISABLE TRIGGER ALL also stops foreign-key checks.' : ''}`,
         help: `Set a short lock_timeout before it (SET lock_timeout = '${context.config.lockTimeout}';) and retry the migration on timeout.`,
+        fixes: [shortLockTimeoutFix(context, s)],
       });
     }
   },

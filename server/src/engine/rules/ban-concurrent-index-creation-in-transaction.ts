@@ -1,6 +1,8 @@
+import { moveOutOfTransaction, othersNeedingTransaction } from '../fixes/concurrently';
 import { nonTransactionalEdit } from '../fixes/format-edits';
 import type { Statement } from '../model';
-import { concurrentOperation, fineOutsideTransaction } from '../sql/classify';
+import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
+import { concurrentOperation } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -30,12 +32,12 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       const facts = context.factsOf(s);
       if (!facts.inTransaction) continue;
       const fixes: FixSpec[] = [];
-      if (!facts.explicitTransaction) {
-        const edit = nonTransactionalEdit(context.document, s.section, context.host);
-        if (edit) {
-          const others = context.facts.sectionStatements(s.section).filter((o) => o !== s && !fineOutsideTransaction(o.kind, o.node));
-          fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: others.length === 0 });
-        }
+      const others = othersNeedingTransaction(context, s);
+      const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
+      if (edit) fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: others.length === 0 });
+      if (!edit || others.length > 0) {
+        const move = moveOutOfTransaction(context, s, { description: `${operation.toLowerCase()} ${objectName(s) ?? ''}`.trim() });
+        if (move) fixes.push(move);
       }
       const where = facts.explicitTransaction ? 'the explicit BEGIN before it' : facts.transactionReason;
       context.report({
@@ -48,6 +50,19 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     }
   },
 };
+
+/** The index, table or partition the concurrent operation works on, for the new migration's name. */
+function objectName(s: Statement): string | undefined {
+  const index = bodyOf(s.node, 'IndexStmt');
+  if (index) return index.idxname ?? relationOf(index.relation)?.name;
+  const drop = bodyOf(s.node, 'DropStmt');
+  if (drop) return droppedObjects(drop)[0]?.name;
+  const reindex = bodyOf(s.node, 'ReindexStmt');
+  if (reindex) return relationOf(reindex.relation)?.name ?? reindex.name;
+  const alter = bodyOf(s.node, 'AlterTableStmt');
+  const detach = (alter?.cmds ?? []).find((c: any) => c.AlterTableCmd?.subtype === 'AT_DetachPartition');
+  return relationOf(detach?.AlterTableCmd?.def?.PartitionCmd?.name)?.name;
+}
 
 function concurrentlySpan(s: Statement) {
   return findWord(s, 'concurrently');

@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { notValidFixes } from '../fixes/constraints';
 import { bodyOf, relationOf } from '../sql/ast';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -44,7 +45,7 @@ export const constraintMissingNotValid: Rule = {
           span: { start, end },
           message: `Adding CHECK constraint${name} scans all of ${table.display} under an ACCESS EXCLUSIVE lock: reads and writes wait until every row is checked.`,
           help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction (validation does not block reads or writes).',
-          fixes: [{ title: 'Add NOT VALID (validate in a later migration)', edits: [{ span: { start: end, end }, newText: ' NOT VALID' }], safe: false }],
+          fixes: notValidFixes(context, s, constraint, table),
         });
       }
     }

@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { uniqueIndexFixes } from '../fixes/constraints';
 import { bodyOf, relationOf } from '../sql/ast';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -9,6 +10,7 @@ export const disallowedUniqueConstraint: Rule = {
   family: 'locks',
   summary: 'ADD CONSTRAINT ... UNIQUE (or an inline UNIQUE on an added column) that builds its index under the table lock',
   defaultLevel: 'error',
+  fixable: true,
   sameAs: ['squawk: disallowed-unique-constraint', 'postgres-language-server: disallowUniqueConstraint', 'pgfence: add-constraint-unique', 'strong_migrations: add_unique_constraint', 'Eugene: E7'],
   docs: {
     why: 'Adding a UNIQUE constraint builds its unique index while holding ACCESS EXCLUSIVE on the table: no reads, no writes for the whole build.',
@@ -34,6 +36,7 @@ export const disallowedUniqueConstraint: Rule = {
             span: { start, end: clauseEnd(s, start) },
             message: `Adding UNIQUE constraint${constraint.conname ? ' ' + constraint.conname : ''} builds its index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait for the whole build.`,
             help: 'CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT ... UNIQUE USING INDEX.',
+            fixes: uniqueIndexFixes(context, s, constraint, table),
           });
         }
         if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {

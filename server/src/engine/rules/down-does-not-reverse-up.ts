@@ -1,5 +1,6 @@
 import { counterpartOf, type Counterpart } from '../context';
-import type { Section, Statement, TextEdit } from '../model';
+import { addToDownEdit } from '../fixes/statements';
+import type { Section, Statement } from '../model';
 import { quoteIdent } from '../sql/ast';
 import { contains, netEffects, sameObject, schemaChanges, type ObjectKind, type SchemaChange } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
@@ -156,7 +157,7 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
       span: headSpan(s),
       message: `The down does not undo this statement: ${parts.join('; ')}.`,
       help: survive.length > 0 ? 'Add the inverse statements to the down, in reverse order.' : 'Re-create what this statement drops in the down, as it was before the up.',
-      fixes: survive.length > 0 ? addDropsFix(context, section, down, survive) : [],
+      fixes: survive.length > 0 ? addDropsFix(context, section, survive) : [],
     });
   }
 }
@@ -182,18 +183,12 @@ function checkDown(context: RuleContext, section: Section, up: Counterpart): voi
   }
 }
 
-/** Adds DROP statements for what survives, at the start of the down (the reverse of creation order). */
-function addDropsFix(context: RuleContext, section: Section, down: Counterpart, survive: SchemaChange[]): FixSpec[] {
+/** Adds DROP statements for what survives, at the start of the down (after its SET statements), in the reverse of creation order. */
+function addDropsFix(context: RuleContext, section: Section, survive: SchemaChange[]): FixSpec[] {
   const lines = [...survive].reverse().map(dropStatement).filter((x): x is string => x !== undefined);
   if (lines.length === 0) return [];
-  const text = lines.join('\n') + '\n';
-  let edit: TextEdit;
-  if (down.path && down.text !== undefined) edit = { path: down.path, span: { start: 0, end: 0 }, newText: text };
-  else {
-    const target = down.sections[0];
-    if (!target || target.source !== context.document.text) return [];
-    edit = { span: { start: target.span.start, end: target.span.start }, newText: text };
-  }
+  const edit = addToDownEdit(context.document, context.statements, context.host, section, lines);
+  if (!edit) return [];
   return [{ title: `Add ${lines.length > 1 ? `${lines.length} statements` : lines[0].replace(/;$/, '')} to the down`, edits: [edit], safe: false }];
 }
 

@@ -3,15 +3,17 @@ import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { firstLineSpan } from '../formats/common';
 import { companionOf, popGroupChanges } from '../context';
+import { generateDownFix } from '../fixes/down-section';
 import type { Statement } from '../model';
 import { contains, netEffects, sameObject, schemaChanges, type SchemaChange } from '../sql/classify';
-import type { Rule } from './types';
+import type { FixSpec, Rule, RuleContext } from './types';
 
 export const missingDownSection: Rule = {
   id: 'missing-down-section',
   family: 'files',
   summary: 'No down migration where the format has one',
   defaultLevel: 'warning',
+  fixable: true,
   docs: {
     why: "Without a down migration the change cannot be rolled back when a deployment goes wrong: the tool refuses (dbmate rejects a file without `-- migrate:down`), or rolls back nothing. For formats that keep the down in a separate file (golang-migrate `.down.sql`, diesel `down.sql`, Flyway `U` scripts, sqitch `revert/`), the rule fires when the project keeps downs for other migrations, or when `requireDown` is set in .zdm.json, so forward-only projects are not nagged.",
     instead: 'Add the down section with the inverse of each up statement, in reverse order. Where no inverse exists (data changes, drops), say so in a comment.',
@@ -46,13 +48,14 @@ export const missingDownSection: Rule = {
         span: firstLineSpan(doc.text),
         message: `No down migration: ${path.basename(doc.companionPath)} does not exist, so this migration cannot be rolled back.`,
         help: `Create ${path.basename(doc.companionPath)} with the inverse of each statement here.`,
+        fixes: downFixes(context),
       });
       return;
     }
     if (doc.format === 'liquibase') {
       for (const up of doc.sections.filter((s) => s.kind === 'up')) {
         if (doc.sections.some((s) => s.kind === 'down' && s.label === up.label)) continue;
-        context.report({ span: up.marker ?? firstLineSpan(doc.text), message: `Changeset ${up.label} has no rollback, so \`liquibase rollback\` cannot undo it.`, help: 'Add `--rollback <statement>` lines (or `--rollback not required`).' });
+        context.report({ span: up.marker ?? firstLineSpan(doc.text), message: `Changeset ${up.label} has no rollback, so \`liquibase rollback\` cannot undo it.`, help: 'Add `--rollback <statement>` lines (or `--rollback not required`).', fixes: downFixes(context) });
       }
       return;
     }
@@ -64,7 +67,7 @@ export const missingDownSection: Rule = {
         : doc.format === 'goose'
           ? 'No `-- +goose Down` section, so `goose down` cannot roll this migration back.'
           : 'No down section, so this migration cannot be rolled back.';
-    context.report({ span: up?.marker ?? firstLineSpan(doc.text), message, help: 'Add the down section with the inverse of each up statement.', severity: doc.format === 'dbmate' ? 'error' : undefined });
+    context.report({ span: up?.marker ?? firstLineSpan(doc.text), message, help: 'Add the down section with the inverse of each up statement.', severity: doc.format === 'dbmate' ? 'error' : undefined, fixes: downFixes(context) });
   },
 };
 
@@ -97,4 +100,10 @@ function undoneBy(statements: readonly Statement[], others: readonly SchemaChang
   // NOT NULL and defaults relaxed by the up are not required back: restoring them in a down can fail on the rows written since.
   const relevant = effects.filter((e) => e.change.kind !== 'not-null' && e.change.kind !== 'default');
   return relevant.every((e) => (e.state === 'created' ? removes(e.change) : e.state === 'dropped' ? creates(e.change) : true));
+}
+
+/** The generated down (inverse statements, TODOs where there is none): applied without review only when it has no TODO. */
+function downFixes(context: RuleContext): FixSpec[] {
+  const fix = generateDownFix(context.document, context.statements, context.host);
+  return fix ? [{ title: fix.title, edits: fix.edits, creates: fix.creates, safe: fix.complete }] : [];
 }

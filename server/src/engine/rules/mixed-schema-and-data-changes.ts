@@ -1,15 +1,17 @@
 import { createdEarlierInSection } from '../context';
+import { splitHereFix } from '../fixes/follow-up';
 import type { Statement } from '../model';
 import { sameRelation, type RelationRef } from '../sql/ast';
 import { alteredRelation, dataChangeTarget } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
-import type { Rule } from './types';
+import type { FixSpec, Rule, RuleContext } from './types';
 
 export const mixedSchemaAndDataChanges: Rule = {
   id: 'mixed-schema-and-data-changes',
   family: 'data',
   summary: 'One migration changes the schema of existing tables and the data of existing tables',
   defaultLevel: 'warning',
+  fixable: true,
   sameAs: ['strong_migrations: backfilling data (its guide: backfill in a separate migration with disable_ddl_transaction!)'],
   docs: {
     why: "When a schema change and a data change share a transaction, each holds its locks for the other's whole duration: the ACCESS EXCLUSIVE lock of an ALTER TABLE stays held while the UPDATE rewrites rows (reads and writes of the table wait), and the row locks of the UPDATE stay held while later DDL queues for its lock. Outside a transaction the two still fail and get retried together, although a data change usually needs batching, progress and verification that a schema change does not.\n\nNot flagged: data written into tables created in the same migration (seeding a new lookup table), and schema changes that only create new objects.",
@@ -51,6 +53,7 @@ export const mixedSchemaAndDataChanges: Rule = {
             : `This ${target.verb} of ${target.relation.display} shares a transaction with the schema change of ${altered.display} on line ${ddlLine}: the locks each takes are held while the other runs, so traffic on both tables waits for the whole data change.`
           : `This migration changes data (${target.verb} of ${target.relation.display}) and the schema (line ${ddlLine}) together: a failure of either leaves the other half applied and re-run.`,
         help: 'Move the data change into its own migration, and batch it.',
+        fixes: moveTrailingDataFix(context, list, first),
       });
     }
   },
@@ -69,4 +72,12 @@ function lineOf(text: string, offset: number): number {
 /** System catalogs (`UPDATE pg_index SET indisready = ...`) are not application data. */
 function isCatalog(relation: RelationRef): boolean {
   return relation.schema === 'pg_catalog' || relation.schema === 'information_schema' || (relation.schema === undefined && relation.name.startsWith('pg_'));
+}
+
+/** When the data changes close the section (only data changes and settings from the first one on), they move to a migration of their own. */
+function moveTrailingDataFix(context: RuleContext, list: readonly Statement[], first: Statement): FixSpec[] {
+  const rest = list.filter((s) => s.index >= first.index);
+  if (!rest.every((s) => dataChangeTarget(s.node) !== undefined || s.kind === 'VariableSetStmt')) return [];
+  const fix = splitHereFix(context, first, 'the data change runs apart from the schema change, after it has committed.');
+  return fix ? [{ ...fix, title: fix.title.replace(/^Split the migration here: move this statement( and the \d+ after it)?/, (_, more) => `Move the data change${more ? 's' : ''}`) }] : [];
 }

@@ -103,8 +103,11 @@ function problems(context: RuleContext, s: Statement): Problem[] {
     out.push({ message: 'This DROP fails with "does not exist" when the section is re-run after a later failure.', help: 'Write DROP ... IF EXISTS.', fix: at !== undefined ? insertFix('Add IF EXISTS', at, ' IF EXISTS') : undefined });
   }
   const alter = bodyOf(s.node, 'AlterTableStmt');
+  const droppedFirst = new Set<string>();
   for (const c of alter?.cmds ?? []) {
     const cmd = c.AlterTableCmd;
+    // `DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c ...`: the re-runnable way to add a constraint.
+    if (cmd?.subtype === 'AT_DropConstraint' && cmd.missing_ok && cmd.name) droppedFirst.add(cmd.name);
     if (!cmd || cmd.missing_ok) continue;
     if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname) {
       const name = cmd.def.ColumnDef.colname as string;
@@ -118,7 +121,7 @@ function problems(context: RuleContext, s: Statement): Problem[] {
       const at = clause ? findIdentifier(s, cmd.name, clause.start)?.start : undefined;
       out.push({ span: clause, message: `DROP ${what} ${cmd.name} fails with "does not exist" when the section is re-run after a later failure.`, help: `Write DROP ${what} IF EXISTS.`, fix: at !== undefined ? insertFix('Add IF EXISTS', at, 'IF EXISTS ') : undefined });
     }
-    if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname) {
+    if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.conname && !droppedFirst.has(cmd.def.Constraint.conname)) {
       const name = cmd.def.Constraint.conname as string;
       const clause = findClause(s, ['add', 'constraint'], name);
       const id = clause ? findIdentifier(s, name, clause.start) : undefined;

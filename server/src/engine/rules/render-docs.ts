@@ -15,7 +15,7 @@ export function renderRuleDoc(rule: Rule, invalid: RenderedExample[], valid: Ren
   lines.push(`${rule.summary}.`, '');
   lines.push(`- Family: ${FAMILY_TITLES[rule.family]}`);
   lines.push(`- Default level: \`${rule.defaultLevel}\``);
-  if (rule.fixable) lines.push('- Has a quick-fix');
+  if (rule.fixable) lines.push(`- Has a quick-fix: [what it writes, and whether \`zdm lint --fix\` applies it](../fixes.md#${rule.family === 'locks' ? 'locks-and-rewrites' : rule.family === 'data' ? 'data-changes' : rule.family === 'files' ? 'migration-files' : 'schema-style'})`);
   if (rule.sameAs?.length) lines.push(`- Same check elsewhere: ${rule.sameAs.join('; ')}`);
   lines.push('', '## Why', '', rule.docs.why.trim(), '');
   if (rule.docs.instead) lines.push('## Instead', '', rule.docs.instead.trim(), '');

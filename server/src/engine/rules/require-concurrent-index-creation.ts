@@ -1,7 +1,6 @@
 import { schemaFactsOf } from '../context';
-import { nonTransactionalEdit } from '../fixes/format-edits';
+import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, relationOf } from '../sql/ast';
-import { fineOutsideTransaction } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -27,22 +26,8 @@ export const requireConcurrentIndexCreation: Rule = {
       if (!index || index.concurrent) continue;
       const table = relationOf(index.relation);
       if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
-      const fixes: FixSpec[] = [];
       const indexWord = findWord(s, 'index');
-      if (indexWord) {
-        const insert = { span: { start: indexWord.end, end: indexWord.end }, newText: ' CONCURRENTLY' };
-        const facts = context.factsOf(s);
-        const sectionStatements = context.facts.sectionStatements(s.section);
-        if (!facts.inTransaction) {
-          fixes.push({ title: 'Add CONCURRENTLY', edits: [insert] });
-        } else if (!facts.explicitTransaction) {
-          const edit = nonTransactionalEdit(context.document, s.section, context.host);
-          if (edit) {
-            const others = sectionStatements.filter((o) => o !== s && !fineOutsideTransaction(o.kind, o.node));
-            fixes.push({ title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: others.length === 0 });
-          }
-        }
-      }
+      const fixes: FixSpec[] = indexWord ? concurrentlyFixes(context, s, { insertAt: indexWord.end, description: `create index ${index.idxname ?? `on ${table.name}`} concurrently` }) : [];
       context.report({
         statement: s,
         span: headSpan(s, s.offsetOf(index.relation?.location)),

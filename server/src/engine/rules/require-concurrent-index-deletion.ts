@@ -1,5 +1,5 @@
 import { schemaFactsOf } from '../context';
-import { addConcurrentlyFix } from '../fixes/concurrently';
+import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, droppedObjects } from '../sql/ast';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
@@ -47,8 +47,7 @@ export const requireConcurrentIndexDeletion: Rule = {
       const fixes: FixSpec[] = [];
       const indexWord = findWord(s, 'index');
       if (indexWord && droppedObjects(drop).length === 1 && drop.behavior !== 'DROP_CASCADE') {
-        const fix = addConcurrentlyFix({ document: context.document, host: context.host, statement: s, facts: context.factsOf(s), sectionStatements: context.facts.sectionStatements(s.section), insertAt: indexWord.end });
-        if (fix) fixes.push(fix);
+        fixes.push(...concurrentlyFixes(context, s, { insertAt: indexWord.end, description: `drop index ${indexes[0].name} concurrently` }));
       }
       const names = indexes.map((i) => i.display).join(', ');
       context.report({

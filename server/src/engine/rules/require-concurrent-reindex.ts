@@ -1,5 +1,5 @@
 import { schemaFactsOf } from '../context';
-import { addConcurrentlyFix } from '../fixes/concurrently';
+import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, relationOf } from '../sql/ast';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
@@ -40,8 +40,7 @@ export const requireConcurrentReindex: Rule = {
       const kindToken = findWord(s, word);
       const fixes: FixSpec[] = [];
       if (kindToken) {
-        const fix = addConcurrentlyFix({ document: context.document, host: context.host, statement: s, facts: context.factsOf(s), sectionStatements: context.facts.sectionStatements(s.section), insertAt: kindToken.end });
-        if (fix) fixes.push(fix);
+        fixes.push(...concurrentlyFixes(context, s, { insertAt: kindToken.end, description: `reindex ${target?.name ?? reindex.name ?? word} concurrently` }));
       }
       const what = target?.display ?? reindex.name ?? '';
       const message =

@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { timeoutAtTopFix } from '../fixes/timeouts';
 import { describeBlocking, type LockMode, locksOf, strongest, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
 import type { RelationRef } from '../sql/ast';
@@ -36,7 +37,7 @@ export const requireLockTimeout: Rule = {
         span: headSpan(s),
         message: `${lock.label} takes ${lock.mode} on ${lock.object} with no lock_timeout set${timeout ? ' (it is 0: wait forever)' : ''}: while it waits for the lock, ${describeBlocking(lock.mode)} on ${lock.object} queue behind it.`,
         help: `Set lock_timeout at the top of the section (SET lock_timeout = '${value}';) so the migration fails fast and can be retried.`,
-        fixes: [{ title: `Add SET lock_timeout = '${value}' at the top of the section`, edits: [{ span: { start: insertionPoint(context, s.section), end: insertionPoint(context, s.section) }, newText: `SET lock_timeout = '${value}';\n` }] }],
+        fixes: [timeoutAtTopFix(context, s.section, 'lock_timeout', value)],
       });
     }
   },
@@ -51,16 +52,4 @@ function blockingLock(context: RuleContext, s: Statement): { label: string; mode
   const lock = relevant.find((t) => t.mode === mode)!;
   const fact = facts.find((f) => f.locks.some((l) => l.mode === mode && l.role === lock.role));
   return { label: fact?.label ?? s.kind, mode, object: lock.object?.display ?? `the ${lock.role}` };
-}
-
-/** The start of the section's first line of content (after its marker). */
-function insertionPoint(context: RuleContext, section: Section): number {
-  const first = context.facts.sectionStatements(section)[0];
-  if (!first) return section.span.start;
-  // Before the first statement's leading comments? Keep comments that describe the migration on top:
-  // insert right before the first statement's line.
-  const text = section.source;
-  let lineStart = first.span.start;
-  while (lineStart > section.span.start && text[lineStart - 1] !== '\n') lineStart--;
-  return lineStart;
 }

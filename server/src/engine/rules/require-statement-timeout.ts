@@ -1,6 +1,8 @@
 import { schemaFactsOf } from '../context';
+import { timeoutAtTopFix } from '../fixes/timeouts';
 import { alternativeOn, locksOf, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
+import type { RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
 import type { Rule, RuleContext } from './types';
 
@@ -38,13 +40,12 @@ export const requireStatementTimeout: Rule = {
       if (timeout && timeout.ms !== 0) continue;
       reported.add(s.section);
       const value = context.config.statementTimeout;
-      const at = insertionPoint(context, s.section);
       context.report({
         statement: s,
         span: headSpan(s),
         message: `${work} with no statement_timeout set${timeout ? ' (it is 0: no limit)' : ''}: nothing stops it if the table is larger than expected, and traffic stays blocked for as long as it runs.`,
         help: `Set statement_timeout at the top of the section (SET statement_timeout = '${value}';), sized to how long the table can be blocked.`,
-        fixes: [{ title: `Add SET statement_timeout = '${value}' at the top of the section`, edits: [{ span: { start: at, end: at }, newText: `SET statement_timeout = '${value}';\n` }] }],
+        fixes: [timeoutAtTopFix(context, s.section, 'statement_timeout', value)],
       });
     }
   },
@@ -55,20 +56,17 @@ function slowBlockingWork(context: RuleContext, s: Statement): string | undefine
   for (const fact of facts) {
     if (!fact.scan && !fact.rewrite && !fact.rebuildsIndexes) continue;
     if (alternativeOn(fact, context.pgVersion)) continue; // the rule for that alternative reports it
-    const locks = taken.filter((t) => t.fact === fact.id && takenBlocksTraffic(t));
-    const live = locks.find((t) => t.object === undefined || !schemaFactsOf(context).ownedByMigration(t.object, s));
+    const own = (object: RelationRef | undefined) => object !== undefined && schemaFactsOf(context).ownedByMigration(object, s);
+    const locks = taken.filter((t) => t.fact === fact.id);
+    // What is read or rewritten is the statement's own table (a foreign key's check reads the new rows
+    // and looks each one up in the referenced table): a table this migration created is empty.
+    const worked = locks.find((t) => t.role !== 'referenced table') ?? locks[0];
+    if (own(worked?.object)) continue;
+    const live = locks.find((t) => takenBlocksTraffic(t) && !own(t.object));
     if (!live) continue;
-    const object = live.object?.display ?? `the ${live.role}`;
-    return `${fact.label} ${fact.rewrite ? 'rewrites' : fact.rebuildsIndexes ? 'rebuilds indexes of' : 'reads all of'} ${object} under ${live.mode}`;
+    const object = worked?.object?.display ?? `the ${worked?.role ?? live.role}`;
+    const lock = live !== worked && live.object ? `${live.mode} on ${live.object.display}` : live.mode;
+    return `${fact.label} ${fact.rewrite ? 'rewrites' : fact.rebuildsIndexes ? 'rebuilds indexes of' : 'reads all of'} ${object} under ${lock}`;
   }
   return undefined;
-}
-
-/** The start of the line of the section's first statement. */
-function insertionPoint(context: RuleContext, section: Section): number {
-  const first = context.facts.sectionStatements(section)[0];
-  if (!first) return section.span.start;
-  let lineStart = first.span.start;
-  while (lineStart > section.span.start && section.source[lineStart - 1] !== '\n') lineStart--;
-  return lineStart;
 }

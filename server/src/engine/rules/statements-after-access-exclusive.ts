@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { splitHereFix } from '../fixes/follow-up';
 import { locksOf } from '../locks';
 import type { Statement } from '../model';
 import { bodyOf, relationOf, type RelationRef } from '../sql/ast';
@@ -10,6 +11,7 @@ export const statementsAfterAccessExclusive: Rule = {
   family: 'locks',
   summary: 'A slow statement (scan, rewrite, backfill) in the same transaction after one that took ACCESS EXCLUSIVE on an existing table',
   defaultLevel: 'error',
+  fixable: true,
   sameAs: ['postgres-language-server: runningStatementWhileHoldingAccessExclusive', 'pgfence: statement-after-access-exclusive', 'Eugene: E4'],
   docs: {
     why: 'Locks are held until the transaction ends. Once a statement has taken ACCESS EXCLUSIVE on a table, every query on that table waits until COMMIT, so everything the transaction does afterwards runs while the table is blocked. A quick catalog change is harmless; a backfill, an index build, a validation or a rewrite that follows turns a brief lock into an outage as long as that statement.',
@@ -48,6 +50,7 @@ export const statementsAfterAccessExclusive: Rule = {
             span: headSpan(s),
             message: `${slow} while the ACCESS EXCLUSIVE lock on ${holder.table.display} taken on line ${line} is held until COMMIT: every query on ${holder.table.display} waits for this statement too.`,
             help: `Commit before it: move it to its own migration (or a non-transactional section), or take the ACCESS EXCLUSIVE lock on ${holder.table.display} last.`,
+            fixes: optional(splitHereFix(context, s, `that migration commits, releasing its ACCESS EXCLUSIVE lock on ${holder.table.display}, before this slow work starts.`)),
           });
           continue;
         }
@@ -95,4 +98,8 @@ function slowWork(context: RuleContext, s: Statement): string | undefined {
   const refresh = bodyOf(s.node, 'RefreshMatViewStmt');
   if (refresh && existing(context, s, relationOf(refresh.relation))) return `REFRESH MATERIALIZED VIEW ${relationOf(refresh.relation)?.display} runs`;
   return undefined;
+}
+
+function optional<T>(fix: T | undefined): T[] {
+  return fix ? [fix] : [];
 }

@@ -1,13 +1,16 @@
 import { schemaFactsOf } from '../context';
+import { followUpMigration } from '../fixes/follow-up';
 import { bodyOf, relationOf } from '../sql/ast';
 import { findWord, headSpan } from '../sql/tokens';
-import type { Rule } from './types';
+import type { FixSpec, Rule, RuleContext } from './types';
+import type { Statement } from '../model';
 
 export const validateConstraintInSameTransaction: Rule = {
   id: 'validate-constraint-in-same-transaction',
   family: 'locks',
   summary: 'VALIDATE CONSTRAINT in the same transaction that added the constraint NOT VALID',
   defaultLevel: 'error',
+  fixable: true,
   sameAs: [
     'postgres-language-server: banNotValidValidateSameTransaction (was requireSeparateConstraintValidation)',
     'pgfence: not-valid-validate-same-tx',
@@ -50,8 +53,27 @@ export const validateConstraintInSameTransaction: Rule = {
           span: headSpan(s, findWord(s, 'constraint')?.end),
           message: `${cmd.name} was added NOT VALID in this same transaction (line ${line}): its ${lock} is still held while VALIDATE checks every row, so NOT VALID saves nothing.`,
           help: 'Commit in between: move VALIDATE CONSTRAINT to the next migration, or run this section outside a transaction.',
+          fixes: moveValidateFix(context, s, cmd.name),
         });
       }
     }
   },
 };
+
+/** Moves the VALIDATE CONSTRAINT statement (when it does nothing else) to a new migration right after this one. */
+function moveValidateFix(context: RuleContext, s: Statement, name: string): FixSpec[] {
+  const alter = bodyOf(s.node, 'AlterTableStmt');
+  if (!(alter.cmds ?? []).every((c: any) => c.AlterTableCmd?.subtype === 'AT_ValidateConstraint')) return [];
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: `validate ${name}`,
+    move: [s],
+    down: '-- Nothing to undo: VALIDATE CONSTRAINT only checks the existing rows.',
+    transaction: true,
+    why: `VALIDATE CONSTRAINT ${name} runs after the NOT VALID constraint has committed, so it checks the existing rows without blocking reads or writes.`,
+  });
+  return followUp ? [{ title: `Move VALIDATE CONSTRAINT to a new migration ${followUp.name}`, edits: followUp.edits, creates: followUp.creates, safe: false }] : [];
+}

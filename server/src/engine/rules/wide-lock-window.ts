@@ -1,4 +1,5 @@
 import { schemaFactsOf } from '../context';
+import { splitHereFix } from '../fixes/follow-up';
 import { locksOf } from '../locks';
 import type { Statement } from '../model';
 import { sameRelation, type RelationRef } from '../sql/ast';
@@ -10,6 +11,7 @@ export const wideLockWindow: Rule = {
   family: 'locks',
   summary: 'ACCESS EXCLUSIVE taken on more than one existing table in one transaction',
   defaultLevel: 'warning',
+  fixable: true,
   sameAs: ['postgres-language-server: warnWideLockWindow (was avoidWideLockWindow)', 'pgfence: wide-lock-window'],
   docs: {
     why: 'Locks are held until the transaction ends. With ACCESS EXCLUSIVE on one table already held, the transaction then queues for the next table: while it waits behind a long-running query there, every query on the first table waits too, and both stay blocked until COMMIT. Two sessions locking the same tables in a different order deadlock. Tables and views the migration drops, and objects it creates, do not count.',
@@ -39,6 +41,7 @@ export const wideLockWindow: Rule = {
             span: headSpan(s),
             message: `This takes ACCESS EXCLUSIVE on ${table.display} while the transaction already holds it on ${first.table.display} (line ${line}): both stay locked until COMMIT, and while this waits for ${table.display}, every query on ${first.table.display} waits too.`,
             help: 'Change one table per migration (or transaction), and keep a short lock_timeout so a wait for the second lock gives up quickly.',
+            fixes: optional(splitHereFix(context, s, `each migration holds ACCESS EXCLUSIVE on one table at a time (${first.table.display} there, ${table.display} here).`)),
           });
           break;
         }
@@ -61,4 +64,8 @@ function accessExclusiveTables(context: RuleContext, s: Statement): RelationRef[
     if (!out.some((o) => sameRelation(o, t.object!))) out.push(t.object);
   }
   return out;
+}
+
+function optional<T>(fix: T | undefined): T[] {
+  return fix ? [fix] : [];
 }

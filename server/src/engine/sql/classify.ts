@@ -200,16 +200,61 @@ function constraintChanges(con: any, table: RelationRef, inlineColumns: string[]
   let generatedName = false;
   if (!name) {
     if (con.contype === 'CONSTR_NOTNULL' && inlineColumns.length === 0 && keys.length === 0) return [];
-    // CHECK and EXCLUDE name the column only when the expression reads exactly one.
-    const middle = con.contype === 'CONSTR_PRIMARY' ? [] : con.contype === 'CONSTR_CHECK' || con.contype === 'CONSTR_EXCLUSION' ? (columns.length === 1 ? columns : []) : keys;
-    const candidate = [table.name, ...middle, suffix].join('_');
-    if (Buffer.byteLength(candidate) > 63) return []; // PostgreSQL truncates the parts: too uncertain to match
-    name = candidate;
+    name = generatedConstraintName(con, table, inlineColumns);
+    if (name === undefined) return [];
     generatedName = true;
   }
   const out = [change('create', 'constraint', { name, table }, { location: con.location, columns, generatedName })];
   if ((con.contype === 'CONSTR_PRIMARY' || con.contype === 'CONSTR_UNIQUE') && !con.indexname) out.push(change('create', 'index', { name, schema: table.schema, table }, { columns, generatedName }));
   return out;
+}
+
+/** PostgreSQL's longest identifier, in bytes (NAMEDATALEN - 1). */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * PostgreSQL's `makeObjectName`: `name1_name2_label`, with the longer of the two names shortened
+ * (byte by byte, never inside a character) until the whole fits in 63 bytes.
+ */
+export function makeObjectName(name1: string, name2: string | undefined, label: string): string {
+  const bytes1 = Buffer.from(name1);
+  const bytes2 = Buffer.from(name2 ?? '');
+  const overhead = (name2 !== undefined ? 1 : 0) + Buffer.byteLength(label) + 1;
+  const available = MAX_IDENTIFIER_BYTES - overhead;
+  let n1 = bytes1.length;
+  let n2 = bytes2.length;
+  while (n1 + n2 > available) {
+    if (n1 > n2) n1--;
+    else n2--;
+  }
+  const clip = (bytes: Buffer, n: number) => {
+    // Back off to a character boundary (UTF-8 continuation bytes are 10xxxxxx).
+    while (n > 0 && n < bytes.length && (bytes[n] & 0xc0) === 0x80) n--;
+    return bytes.subarray(0, n).toString();
+  };
+  return [clip(bytes1, n1), ...(name2 !== undefined ? [clip(bytes2, n2)] : []), label].join('_');
+}
+
+/**
+ * The name PostgreSQL gives a constraint clause written without one, on `table`: `{table}_pkey`,
+ * `{table}_{columns}_key`, `{table}_{columns}_fkey`, `{table}_{column}_check` (or `{table}_check` when
+ * the expression reads several columns), `{table}_{columns}_excl`, `{table}_{column}_not_null` (18+).
+ * PostgreSQL appends a number when the name is taken; that cannot be known here.
+ */
+export function generatedConstraintName(con: any, table: RelationRef, inlineColumns: readonly string[] = []): string | undefined {
+  const suffix = CONSTRAINT_SUFFIX[con?.contype];
+  if (!suffix) return undefined;
+  const keys = namesOf(con.keys).length > 0 ? namesOf(con.keys) : namesOf(con.fk_attrs).length > 0 ? namesOf(con.fk_attrs) : [...inlineColumns];
+  let middle: string[];
+  if (con.contype === 'CONSTR_PRIMARY') middle = [];
+  else if (con.contype === 'CONSTR_CHECK') {
+    const read = [...new Set(columnsIn(con.raw_expr))];
+    middle = read.length === 1 ? read : [];
+  } else if (con.contype === 'CONSTR_EXCLUSION') {
+    middle = (con.exclusions ?? []).flatMap((e: any) => (e.List?.items?.[0]?.IndexElem?.name ? [e.List.items[0].IndexElem.name] : []));
+  } else middle = keys;
+  if (middle.length === 0 && con.contype !== 'CONSTR_PRIMARY' && con.contype !== 'CONSTR_CHECK') return undefined;
+  return makeObjectName(table.name, middle.length > 0 ? middle.join('_') : undefined, suffix);
 }
 
 function computeSchemaChanges(node: AstNode): SchemaChange[] {

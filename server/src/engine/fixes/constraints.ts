@@ -1,0 +1,74 @@
+// Fixes for constraints that scan the table under a lock: ADD CONSTRAINT ... NOT VALID, then VALIDATE
+// CONSTRAINT once the NOT VALID constraint has committed (right after it outside a transaction, in a
+// new follow-up migration inside one), and the unique index built CONCURRENTLY behind UNIQUE / PRIMARY
+// KEY, attached with ADD CONSTRAINT ... USING INDEX.
+
+import type { Statement } from '../model';
+import type { FixSpec, RuleContext } from '../rules/types';
+import type { RelationRef } from '../sql/ast';
+import { othersNeedingTransaction } from './concurrently';
+import { followUpMigration } from './follow-up';
+import { nonTransactionalEdit } from './format-edits';
+import { insertAfter, notValidEdits, replaceStatement, uniqueIndexSql, validateSql } from './statements';
+
+/** Split `ADD CONSTRAINT` (CHECK, FOREIGN KEY) of `s` into `... NOT VALID` and `VALIDATE CONSTRAINT`. */
+export function notValidFixes(context: RuleContext, s: Statement, constraint: any, table: RelationRef): FixSpec[] {
+  const marked = notValidEdits(s, constraint, table);
+  if (!marked) return [];
+  const validate = validateSql(table, marked.name);
+  if (!context.factsOf(s).inTransaction) {
+    // Each statement commits on its own: VALIDATE right after the ADD runs without its lock.
+    return [{ title: `Add NOT VALID, then VALIDATE CONSTRAINT ${marked.name}`, edits: [...marked.edits, insertAfter(s, [validate])], safe: true }];
+  }
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: `validate ${marked.name}`,
+    move: [],
+    after: s,
+    up: validate,
+    down: '-- Nothing to undo: VALIDATE CONSTRAINT only checks the existing rows.',
+    transaction: true,
+    why: `VALIDATE CONSTRAINT ${marked.name} runs after the NOT VALID constraint has committed, so it checks the existing rows without blocking reads or writes.`,
+  });
+  if (followUp) return [{ title: `Add NOT VALID, and VALIDATE CONSTRAINT in a new migration ${followUp.name}`, edits: [...marked.edits, ...followUp.edits], creates: followUp.creates, safe: false }];
+  return [{ title: 'Add NOT VALID (VALIDATE CONSTRAINT in a later migration)', edits: marked.edits, safe: false }];
+}
+
+/**
+ * Replace `ADD CONSTRAINT ... UNIQUE | PRIMARY KEY` (the only action of `s`) with CREATE UNIQUE INDEX
+ * CONCURRENTLY and ADD CONSTRAINT ... USING INDEX: in place outside a transaction, in place with the
+ * section made non-transactional when nothing else in it needs the transaction, else both moved to a
+ * new migration right after this one.
+ */
+export function uniqueIndexFixes(context: RuleContext, s: Statement, constraint: any, table: RelationRef): FixSpec[] {
+  const alter = s.node?.AlterTableStmt;
+  if ((alter?.cmds ?? []).length !== 1) return [];
+  const sql = uniqueIndexSql(constraint, table);
+  if (!sql) return [];
+  const what = constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
+  const title = `Build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ${sql.name} ${what} USING INDEX`;
+  const replace = replaceStatement(s, [sql.index, sql.constraint]);
+  const facts = context.factsOf(s);
+  // Never applied without review: a unique build that finds duplicates leaves an INVALID index behind.
+  if (!facts.inTransaction) return [{ title, edits: [replace], safe: false }];
+  const fixes: FixSpec[] = [];
+  const others = othersNeedingTransaction(context, s);
+  const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
+  if (edit && others.length === 0) return [{ title: `${title}, and ${edit.description}`, edits: [replace, ...edit.edits], creates: edit.creates, safe: false }];
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: `add ${sql.name} using a concurrent index`,
+    move: [s],
+    up: `${sql.index}\n${sql.constraint}`,
+    transaction: false,
+    why: 'CREATE UNIQUE INDEX CONCURRENTLY cannot run inside a transaction block, and the rest of that migration needs its transaction.',
+  });
+  if (followUp) fixes.push({ title: `Move to a new migration ${followUp.name}, as CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX`, edits: followUp.edits, creates: followUp.creates, safe: false });
+  return fixes;
+}

@@ -1,0 +1,270 @@
+// Fixes that move work into a new migration right after this one: a statement that must commit on its
+// own (CREATE INDEX CONCURRENTLY beside statements that need a transaction, VALIDATE CONSTRAINT after
+// the NOT VALID constraint has committed, the part of a migration after an ACCESS EXCLUSIVE lock). The
+// new files come from scaffold/naming.ts `newMigrationFiles`, in the project's own format and naming
+// scheme, at the version right after the newest one in the folder; the moved statements leave this
+// file (with their comments), and what undid them in this migration's down moves to the new down.
+
+import * as path from 'node:path';
+import type { FileFacts } from '../context';
+import { counterpartOf } from '../context';
+import { describeMigration } from '../formats/index';
+import type { ProjectHost } from '../host';
+import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
+import { folderVersions, newMigrationFiles, ScaffoldError, type ScaffoldProject } from '../scaffold/naming';
+import type { FixSpec, RuleContext } from '../rules/types';
+import { bodyOf, relationOf } from '../sql/ast';
+import { alteredRelation, dataChangeTarget, sameObject, schemaChanges, type ObjectKey } from '../sql/classify';
+import { parseStatement } from '../sql/parser';
+import { splitStatements } from '../sql/split';
+import { inverseOf } from './inverse';
+
+export interface FollowUpInput {
+  document: MigrationDocument;
+  /** Every statement of the file. */
+  statements: readonly Statement[];
+  facts: FileFacts;
+  host: ProjectHost;
+  /** What the new migration does, for its name ("validate users_age_check"). */
+  description: string;
+  /** Statements of an up section that leave this file (with their leading comments), in file order; may be empty when `up` is given. */
+  move: readonly Statement[];
+  /** The statement the new migration follows up on (default: the first moved one): its section must be an up, its timeouts are copied. */
+  after?: Statement;
+  /** The new migration's up SQL; default: the moved statements as written (with `rewrite` applied). */
+  up?: string;
+  /** Edits of the moved statements' text (file offsets), for the copy in the new migration (add CONCURRENTLY). */
+  rewrite?: TextEdit[];
+  /** Its down SQL when this migration's down has nothing that undoes the moved statements (those statements move instead); default: their generated inverse. */
+  down?: string;
+  /** Objects whose removal in this migration's down moves to the new down (default: what the moved statements create). */
+  undo?: ObjectKey[];
+  /** false: the new migration runs outside a transaction. */
+  transaction: boolean;
+  /** Why the statements moved, as a comment at the top of the new migration. */
+  why: string;
+}
+
+export interface FollowUp {
+  /** Edits of this file (the moved statements removed) and of this migration's down file. */
+  edits: TextEdit[];
+  creates: FileCreate[];
+  /** The new migration's main file name, for fix titles. */
+  name: string;
+}
+
+/** The moved statements' new home, or undefined when no new migration can be made here (a down section, a name that exists, text that is not the file's). */
+export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
+  const { document, move } = input;
+  const after = input.after ?? move[0];
+  if (!after || (move.length === 0 && input.up === undefined)) return undefined;
+  if ([after, ...move].some((s) => s.section.kind !== 'up' || s.section.source !== document.text)) return undefined;
+  const project = scaffoldProjectOf(document, input.host);
+  const removals = move.map((s) => removalSpan(document.text, s));
+  const up = input.up ?? move.map((s, i) => movedText(document.text, removals[i].textStart, s.span.end, input.rewrite ?? [])).join('\n');
+  const undo = downStatementsUndoing(input, move, after);
+  const down = undo && undo.texts.length > 0 ? undo.texts.join('\n') : input.down ?? inverseOf(move).lines.join('\n');
+  const settings = settingsInForce(input, after);
+  // Tools that send a file as one query string run two statements as one transaction: a statement that
+  // must run outside a transaction stays alone in its file there.
+  const alone = !input.transaction && (document.format === 'golang-migrate' || document.format === 'prisma');
+  let output;
+  try {
+    output = newMigrationFiles(project, {
+      description: input.description,
+      up: alone || settings.length === 0 ? up : `${settings.join('\n')}\n${up}`,
+      down: alone || settings.length === 0 || splitStatements(down).statements.length === 0 ? down : `${settings.filter((l) => /lock_timeout/i.test(l)).join('\n')}${settings.some((l) => /lock_timeout/i.test(l)) ? '\n' : ''}${down}`,
+      transaction: input.transaction,
+      header: `Follow-up of ${path.basename(document.path)}: ${input.why}`,
+    });
+  } catch (error) {
+    if (error instanceof ScaffoldError) return undefined;
+    throw error;
+  }
+  const edits: TextEdit[] = removals.map((r) => ({ span: { start: r.start, end: r.end }, newText: '' }));
+  if (undo) edits.push(...undo.edits);
+  const name = document.format === 'sqitch' ? `deploy/${path.basename(output.primary)}` : path.relative(project.dir, output.primary).split(path.sep).join('/');
+  return { edits: [...edits, ...output.edits], creates: output.creates, name };
+}
+
+/** The text between `start` and `end` with the edits inside it applied. */
+function movedText(text: string, start: number, end: number, edits: readonly TextEdit[]): string {
+  let out = '';
+  let at = start;
+  for (const e of [...edits].filter((e) => e.path === undefined && e.span.start >= start && e.span.end <= end).sort((a, b) => a.span.start - b.span.start)) {
+    out += text.slice(at, e.span.start) + e.newText;
+    at = e.span.end;
+  }
+  return out + text.slice(at, end);
+}
+
+/** The folder new migrations of this document's project go to (diesel and Prisma keep one folder per migration). */
+export function migrationsDirOf(document: MigrationDocument): string {
+  const dir = path.dirname(document.path);
+  return document.format === 'diesel' || document.format === 'prisma' ? path.dirname(dir) : dir;
+}
+
+/**
+ * The project to scaffold into. The clock is set before the newest version in the folder, so the new
+ * migration gets the version right after it (this migration, when it is the newest): fix titles and
+ * file names stay the same from one lint to the next.
+ */
+export function scaffoldProjectOf(document: MigrationDocument, host: ProjectHost): ScaffoldProject {
+  const dir = migrationsDirOf(document);
+  const project: ScaffoldProject = { dir, format: document.format, host: withOwnEntry(host, dir, document) };
+  // sqitch names changes, not versions; its plan line records when the change was planned.
+  if (document.format !== 'sqitch' && folderVersions(project).newest !== undefined) project.now = new Date(0);
+  return project;
+}
+
+/** The host, with this migration listed in its folder even before it is saved (an editor's new file). */
+function withOwnEntry(host: ProjectHost, dir: string, document: MigrationDocument): ProjectHost {
+  const entry = path.relative(dir, document.path).split(path.sep)[0];
+  return {
+    readFile: (file) => host.readFile(file),
+    fileExists: (file) => host.fileExists(file),
+    readDirectory: (folder) => {
+      const names = host.readDirectory(folder);
+      if (path.resolve(folder) !== path.resolve(dir)) return names;
+      return names?.includes(entry) ? names : [...(names ?? []), entry];
+    },
+  };
+}
+
+/** What to delete for a statement: its leading comments' lines, the statement, and the rest of its line when nothing else is on it. */
+function removalSpan(text: string, s: Statement): { start: number; end: number; textStart: number } {
+  // Comments directly above the statement (no blank line in between) belong to it.
+  let textStart = s.span.start;
+  for (let i = s.leadingComments.length - 1; i >= 0; i--) {
+    const c = s.leadingComments[i];
+    if (/\n[ \t]*\r?\n/.test(text.slice(c.end, textStart))) break;
+    textStart = c.start;
+  }
+  let start = textStart;
+  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+  const lineStart = start === 0 || text[start - 1] === '\n';
+  let end = s.span.end;
+  while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+  if (text[end] === '\r') end++;
+  if (text[end] === '\n' && lineStart) end++;
+  else end = s.span.end;
+  return { start: lineStart ? start : textStart, end, textStart };
+}
+
+/** `SET lock_timeout` / `SET statement_timeout` in force before `s`, as written. */
+function settingsInForce(input: FollowUpInput, s: Statement): string[] {
+  const facts = input.facts.statements[s.index];
+  const out: string[] = [];
+  for (const setting of [facts?.lockTimeout, facts?.statementTimeout]) {
+    if (!setting || setting.text.startsWith('LOCAL ')) continue;
+    const source = input.statements[setting.statementIndex];
+    if (source) out.push(source.text.trim().endsWith(';') ? source.text.trim() : `${source.text.trim()};`);
+  }
+  return out;
+}
+
+interface DownStatement {
+  node: Statement['node'];
+  text: string;
+  span: { start: number; end: number };
+  path?: string;
+  source: string;
+}
+
+/**
+ * The statements of this migration's down that undo the moved ones (they drop what the moved
+ * statements create, re-create what they drop, attach the partition they detach), removed from that
+ * down so each migration's down undoes its own up.
+ */
+function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[], after: Statement): { texts: string[]; edits: TextEdit[] } | undefined {
+  const made: ObjectKey[] = [...(input.undo ?? []), ...move.flatMap((s) => schemaChanges(s.node)).filter((c) => CREATES.has(c.action))];
+  const removed: ObjectKey[] = move.flatMap((s) => schemaChanges(s.node)).filter((c) => REMOVES.has(c.action));
+  const detached = move.flatMap((s) => partitionsOf(s, 'AT_DetachPartition'));
+  if (made.length + removed.length + detached.length === 0) return undefined;
+  const undoes = (d: DownStatement) => {
+    const changes = schemaChanges(d.node);
+    if (changes.length > 0) return changes.every((c) => (REMOVES.has(c.action) && made.some((k) => sameObject(k, c))) || (CREATES.has(c.action) && removed.some((k) => sameObject(k, c))));
+    const attached = partitionsOf(d, 'AT_AttachPartition');
+    return attached.length > 0 && attached.every((a) => detached.some((x) => x.partition === a.partition && x.parent === a.parent));
+  };
+  const undoing = downStatementsOf(input, after.section).filter(undoes);
+  if (undoing.length === 0) return undefined;
+  return {
+    texts: undoing.map((d) => d.text.trim()),
+    edits: undoing.map((d) => {
+      let end = d.span.end;
+      while (end < d.source.length && (d.source[end] === ' ' || d.source[end] === '\t')) end++;
+      if (d.source[end] === '\r') end++;
+      if (d.source[end] === '\n') end++;
+      else end = d.span.end;
+      return { path: d.path, span: { start: d.span.start, end }, newText: '' };
+    }),
+  };
+}
+
+const CREATES = new Set(['create', 'replace', 'rename-to']);
+const REMOVES = new Set(['drop', 'rename-from']);
+
+/** The partitions an ALTER TABLE attaches or detaches, with their parent. */
+function partitionsOf(s: { node?: Statement['node'] }, subtype: string): { parent: string; partition: string }[] {
+  const alter = bodyOf(s.node, 'AlterTableStmt');
+  const parent = relationOf(alter?.relation)?.display;
+  if (!parent) return [];
+  return (alter.cmds ?? []).flatMap((c: any) => {
+    const partition = c.AlterTableCmd?.subtype === subtype ? relationOf(c.AlterTableCmd.def?.PartitionCmd?.name)?.display : undefined;
+    return partition ? [{ parent, partition }] : [];
+  });
+}
+
+function downStatementsOf(input: FollowUpInput, up: Section): DownStatement[] {
+  const own = input.statements.filter((s) => s.section.kind === 'down' && s.section.label === up.label);
+  if (own.length > 0) return own.filter((s) => s.section.source === input.document.text).map((s) => ({ node: s.node, text: s.text, span: s.span, source: s.section.source }));
+  const counterpart = counterpartOf(input.document, input.statements, input.host, up);
+  if (!counterpart?.path || counterpart.text === undefined) return [];
+  const other = describeMigration(counterpart.path, counterpart.text, input.host, { format: input.document.format });
+  const out: DownStatement[] = [];
+  for (const section of other.sections) {
+    if (section.kind !== 'down' || section.source !== counterpart.text) continue;
+    for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
+      if (raw.unterminated) continue;
+      const text = section.source.slice(raw.span.start, raw.span.end);
+      out.push({ node: parseStatement(text).nodes[0], text, span: raw.span, path: counterpart.path, source: counterpart.text });
+    }
+  }
+  return out;
+}
+
+/** What statements do, for a new migration's name: "update users", "alter orders and 2 more". */
+export function describeStatements(list: readonly Statement[]): string {
+  const first = list[0];
+  const data = dataChangeTarget(first?.node);
+  const altered = alteredRelation(first?.node);
+  const kindWords = (kind: string) => (kind === 'DoStmt' ? 'do block' : kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase());
+  const head = data ? `${data.verb.toLowerCase()} ${data.relation.name}` : altered ? `${first.kind === 'IndexStmt' ? 'index' : 'alter'} ${altered.name}` : first ? kindWords(first.kind) : 'follow up';
+  return list.length > 1 ? `${head} and ${list.length - 1} more` : head;
+}
+
+/**
+ * Splits the migration before `from`: it and every later statement of its section move to a new
+ * migration right after this one, run the way the section runs. Undefined where the section has its
+ * own BEGIN / COMMIT, or `from` is its first statement (nothing would be left).
+ */
+export function splitHereFix(context: RuleContext, from: Statement, why: string): FixSpec | undefined {
+  const section = context.facts.sectionStatements(from.section);
+  if (section.some((s) => s.kind === 'TransactionStmt')) return undefined;
+  const move = section.filter((s) => s.index >= from.index);
+  if (!section.some((s) => s.index < from.index && s.kind !== 'VariableSetStmt')) return undefined;
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: describeStatements(move),
+    move,
+    transaction: from.section.transaction !== 'none',
+    why,
+  });
+  if (!followUp) return undefined;
+  const count = move.length === 1 ? 'this statement' : `this statement and the ${move.length - 1} after it`;
+  return { title: `Split the migration here: move ${count} to a new migration ${followUp.name}`, edits: followUp.edits, creates: followUp.creates, safe: false };
+}

@@ -1,0 +1,40 @@
+// `SET lock_timeout` / `SET statement_timeout` fixes, with the values from .zdm.json: at the top of the
+// section (the start of its first statement's line, below the comments that describe the migration),
+// or right before one statement when a setting earlier in the section is 0 or too long. Every rule
+// that asks for a timeout at the top makes the same edit, so applying all safe fixes adds it once.
+
+import { parseDuration } from '../config/config';
+import type { Section, Statement } from '../model';
+import type { FixSpec, RuleContext } from '../rules/types';
+import { eolOf, indentOf } from './statements';
+
+/** The start of the line of the section's first statement. */
+export function sectionTop(context: RuleContext, section: Section): number {
+  const first = context.facts.sectionStatements(section)[0];
+  if (!first) return section.span.start;
+  let lineStart = first.span.start;
+  while (lineStart > section.span.start && section.source[lineStart - 1] !== '\n') lineStart--;
+  return lineStart;
+}
+
+/** `SET <name> = '<value>';` at the top of the section. */
+export function timeoutAtTopFix(context: RuleContext, section: Section, name: 'lock_timeout' | 'statement_timeout', value: string): FixSpec {
+  const at = sectionTop(context, section);
+  return { title: `Add SET ${name} = '${value}' at the top of the section`, edits: [{ span: { start: at, end: at }, newText: `SET ${name} = '${value}';${eolOf(section.source)}` }] };
+}
+
+/**
+ * A short lock_timeout for `s`: at the top of the section when none is set before it, else (the one in
+ * force is 0 or above maxLockTimeout) right before it.
+ */
+export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec {
+  const value = context.config.lockTimeout;
+  const inForce = context.factsOf(s).lockTimeout;
+  if (!inForce) return timeoutAtTopFix(context, s.section, 'lock_timeout', value);
+  const max = parseDuration(context.config.maxLockTimeout);
+  const preferred = parseDuration(value);
+  const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;
+  let lineStart = s.span.start;
+  while (lineStart > s.section.span.start && s.section.source[lineStart - 1] !== '\n') lineStart--;
+  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: lineStart, end: lineStart }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}` }] };
+}

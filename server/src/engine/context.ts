@@ -609,6 +609,8 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
   };
   let groupCreated: schemaAst.RelationRef[] | undefined;
   let transactions: FileFacts | undefined;
+  const otherHalfMade = new Map<schemaModel.Section, { relations: Map<string, schemaAst.RelationRef[]>; indexes: Set<string> }>();
+  const constraintAnswers = new Map<string, ConstraintSeen | undefined>();
   const constraintLists = new Map<schemaModel.Section, { s: Statement; position: number }[]>();
   const constraintStatements = (section: schemaModel.Section) => {
     let list = constraintLists.get(section);
@@ -652,12 +654,19 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       return stateBefore(before).get(table.name)?.get(column)?.notNull;
     },
     otherHalfCreates(relation, section) {
-      return otherHalfOf(section).some((node) => {
-        const created = schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateStmt')?.relation) ?? schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
-        if (created && schemaAst.sameRelation(created, relation)) return true;
-        const index = schemaAst.bodyOf(node, 'IndexStmt');
-        return index?.idxname === relation.name;
-      });
+      let made = otherHalfMade.get(section);
+      if (!made) {
+        // What the other half creates, by name, found once per section.
+        made = { relations: new Map(), indexes: new Set() };
+        for (const node of otherHalfOf(section)) {
+          const created = schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateStmt')?.relation) ?? schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
+          if (created) made.relations.set(created.name, [...(made.relations.get(created.name) ?? []), created]);
+          const index = schemaAst.bodyOf(node, 'IndexStmt');
+          if (index?.idxname) made.indexes.add(index.idxname);
+        }
+        otherHalfMade.set(section, made);
+      }
+      return (made.relations.get(relation.name) ?? []).some((created) => schemaAst.sameRelation(created, relation)) || made.indexes.has(relation.name);
     },
     ownedByMigration(relation, statement) {
       const at = position.get(statement) ?? 0;
@@ -701,6 +710,9 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       return undefined;
     },
     constraintBefore(table, name, before) {
+      // Several rules ask the same question about the same statement (through locksOf): answer once.
+      const key = `${before.index}\u0000${table.schema ?? ''}\u0000${table.name}\u0000${name}`;
+      if (constraintAnswers.has(key)) return constraintAnswers.get(key);
       let found: ConstraintSeen | undefined;
       // Only the statements that add or drop constraints (found once per section), not every earlier one.
       const at = position.get(before) ?? 0;
@@ -712,6 +724,7 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
           if (event.dropped === name) found = undefined;
         }
       }
+      constraintAnswers.set(key, found);
       return found;
     },
     validatedChecksBefore(table, before) {

@@ -42,8 +42,14 @@ export function concurrentlyFixes(context: RuleContext, s: Statement, options: C
 
 /** Statements of the section, other than `s`, that lose something when the section runs outside a transaction. */
 export function othersNeedingTransaction(context: RuleContext, s: Statement): Statement[] {
-  return context.facts.sectionStatements(s.section).filter((o) => o !== s && !fineOutsideTransaction(o.kind, o.node));
+  const section = context.facts.sectionStatements(s.section);
+  let needing = needingTransaction.get(section);
+  if (!needing) needingTransaction.set(section, (needing = section.filter((o) => !fineOutsideTransaction(o.kind, o.node))));
+  return needing.filter((o) => o !== s);
 }
+
+/** Per section (its statement list, computed once per file): the statements that need its transaction. */
+const needingTransaction = new WeakMap<readonly Statement[], Statement[]>();
 
 /** Moves `s` into a new migration, right after this one, that runs outside a transaction. */
 export function moveOutOfTransaction(context: RuleContext, s: Statement, options: { description: string; rewrite?: TextEdit[] }): FixSpec | undefined {

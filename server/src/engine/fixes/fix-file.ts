@@ -37,27 +37,33 @@ export function fixFileInPlace(file: string, initial: LintResult, relint: (text:
   }
 
   // Fixes that create files: one step, on the final text; the files must not exist.
-  const creating = chooseSafeCreatingFixes(result.findings).filter(({ fix }) => (fix.creates ?? []).every((c) => !fs.existsSync(c.path)));
+  // A file another fix of this run already created with the same text (diesel's metadata.toml, asked
+  // for by both up.sql and down.sql) counts as created.
+  const creating = chooseSafeCreatingFixes(result.findings).filter(({ fix }) => (fix.creates ?? []).every((c) => !fs.existsSync(c.path) || sameText(c.path, c.text)));
   const creates: FileCreate[] = [];
   if (creating.length > 0) {
     const outcome = applyEdits(text, creating.flatMap(({ fix }) => fix.edits));
     if (!outcome.ok) return untouched(outcome.reason);
     const next = outcome.text === text ? result : relint(outcome.text);
     if (parseErrors(next) > parseErrors(result)) return untouched(`the fixed text would not parse (${creating.map(({ fix }) => fix.title).join('; ')})`);
-    creates.push(...creating.flatMap(({ fix }) => fix.creates ?? []));
+    creates.push(...creating.flatMap(({ fix }) => fix.creates ?? []).filter((c) => !fs.existsSync(c.path)));
     applied.push(...creating.map(({ fix }) => fix.title));
     text = outcome.text;
-    // The new files are not on the host this file was linted with: the findings they fix are dropped here.
-    const fixed = (f: Finding) => creating.some(({ finding }) => finding.rule === f.rule && finding.message === f.message);
-    result = { ...next, findings: next.findings.filter((f) => !fixed(f)) };
+    result = next;
+  }
+  if (creates.length > 0 || creating.length > 0) {
+    // The linter's host listed the folder before the new files existed: a finding whose fix only
+    // creates files that now exist with that very text is fixed, and not reported.
+    const done = (f: Finding) => (f.fixes ?? []).some((x) => x.edits.length === 0 && (x.creates?.length ?? 0) > 0 && x.creates!.every((c) => creates.some((n) => n.path === c.path && n.text === c.text) || sameText(c.path, c.text)));
+    const fixed = (f: Finding) => creating.some(({ finding }) => finding.rule === f.rule && finding.message === f.message) || done(f);
+    result = { ...result, findings: result.findings.filter((f) => !fixed(f)) };
   }
 
   if (applied.length === 0) return { result };
   const written: string[] = [];
   try {
     for (const c of creates) {
-      writeNewFile(c.path, c.text);
-      written.push(c.path);
+      if (writeNewFile(c.path, c.text)) written.push(c.path);
     }
     if (text !== initial.document.text) writeFileAtomic(file, text);
   } catch (error) {
@@ -66,6 +72,14 @@ export function fixFileInPlace(file: string, initial: LintResult, relint: (text:
   }
   const createdNote = written.length > 0 ? `; created ${written.map((w) => path.relative(path.dirname(file), w) || w).join(', ')}` : '';
   return { result, message: `zdm lint --fix: ${file}: ${applied.length} fix${applied.length === 1 ? '' : 'es'} applied (${[...new Set(applied)].join('; ')})${createdNote}.` };
+}
+
+function sameText(file: string, text: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8') === text;
+  } catch {
+    return false;
+  }
 }
 
 function parseErrors(result: LintResult): number {
@@ -90,18 +104,28 @@ export function writeFileAtomic(file: string, text: string): void {
   }
 }
 
-/** Creates `file` whole, or not at all; fails with EEXIST when it exists (never overwrites). */
-function writeNewFile(file: string, text: string): void {
+/**
+ * Creates `file` whole, or not at all, and never over an existing file: true when it created it, false
+ * when the same text was there already (written meanwhile by another fix of this run); throws EEXIST
+ * when other text is there.
+ */
+function writeNewFile(file: string, text: string): boolean {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.zdm-${process.pid}-${Date.now()}.tmp`);
   fs.writeFileSync(temp, text, { flag: 'wx' });
   try {
-    fs.linkSync(temp, file);
+    try {
+      fs.linkSync(temp, file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A file system without hard links: an exclusive create still never overwrites.
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') fs.writeFileSync(file, text, { flag: 'wx' });
+      else throw error;
+    }
+    return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw Object.assign(new Error(`${file} already exists`), { code, path: file });
-    // A file system without hard links: an exclusive create still never overwrites.
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV') fs.writeFileSync(file, text, { flag: 'wx' });
-    else throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (sameText(file, text)) return false;
+    throw Object.assign(new Error(`${file} already exists`), { code: 'EEXIST', path: file });
   } finally {
     fs.rmSync(temp, { force: true });
   }

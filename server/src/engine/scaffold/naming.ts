@@ -92,6 +92,22 @@ export interface FolderVersions {
 
 /** The versions already in the folder and the scheme they follow (the format's default for an empty folder). */
 export function folderVersions(project: ScaffoldProject): FolderVersions {
+  // Fixes ask this for every finding that creates a file: remember the answer per directory listing
+  // (hosts hand out the same listing while a folder is unchanged; sqitch reads its plan instead).
+  const listing = project.format === 'sqitch' ? undefined : project.host.readDirectory(project.dir);
+  if (listing) {
+    let byFormat = folderVersionsMemo.get(listing);
+    if (!byFormat) folderVersionsMemo.set(listing, (byFormat = new Map()));
+    let hit = byFormat.get(project.format);
+    if (!hit) byFormat.set(project.format, (hit = computeFolderVersions(project)));
+    return hit;
+  }
+  return computeFolderVersions(project);
+}
+
+const folderVersionsMemo = new WeakMap<string[], Map<FormatId, FolderVersions>>();
+
+function computeFolderVersions(project: ScaffoldProject): FolderVersions {
   const versions = existingVersions(project);
   const used = new Set(versions);
   const numbered = versions.filter((v) => /\d/.test(v));

@@ -11,7 +11,7 @@ import { counterpartOf } from '../context';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
-import { folderVersions, newMigrationFiles, ScaffoldError, type ScaffoldProject } from '../scaffold/naming';
+import { folderVersions, newMigrationFiles, type ScaffoldProject } from '../scaffold/naming';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { bodyOf, relationOf } from '../sql/ast';
 import { alteredRelation, dataChangeTarget, sameObject, schemaChanges, type ObjectKey } from '../sql/classify';
@@ -77,9 +77,10 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
       transaction: input.transaction,
       header: `Follow-up of ${path.basename(document.path)}: ${input.why}`,
     });
-  } catch (error) {
-    if (error instanceof ScaffoldError) return undefined;
-    throw error;
+  } catch {
+    // A name that is taken or too vague (ScaffoldError), or a folder the scaffolder cannot read: no fix,
+    // and never a lost finding (a throw here would fail the whole rule).
+    return undefined;
   }
   const edits: TextEdit[] = removals.map((r) => ({ span: { start: r.start, end: r.end }, newText: '' }));
   if (undo) edits.push(...undo.edits);

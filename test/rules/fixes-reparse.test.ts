@@ -151,6 +151,11 @@ describe('fix fixtures', () => {
           const fix = options.fix === undefined ? offered[0] : offered.find((f) => f.title.startsWith(options.fix!));
           assert.ok(fix, `no fix${options.fix ? ` titled "${options.fix}..."` : ''} among: ${offered.map((f) => f.title).join(' | ')}`);
 
+          // An editor takes the edits of one document only when they neither overlap nor touch at an insertion.
+          for (const file of new Set(fix.edits.map((e) => e.path))) {
+            const spans = fix.edits.filter((e) => e.path === file).map((e) => e.span).sort((a, b) => a.start - b.start || a.end - b.end);
+            for (let i = 1; i < spans.length; i++) assert.ok(spans[i].start >= spans[i - 1].end && !(spans[i].start === spans[i - 1].start && spans[i - 1].start === spans[i - 1].end && spans[i].end > spans[i].start), `"${fix.title}": edits of ${file ?? 'the file'} touch at ${spans[i].start}`);
+          }
           const applied = applyFix(sql, fix, options, dir);
           matchSnapshot(fixture.replace(/\.sql$/, '.fixed.sql'), render(applied, dir));
 

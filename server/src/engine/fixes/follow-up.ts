@@ -75,7 +75,7 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
       up: alone || settings.length === 0 ? up : `${settings.join('\n')}\n${up}`,
       down: alone || settings.length === 0 || splitStatements(down).statements.length === 0 ? down : `${settings.filter((l) => /lock_timeout/i.test(l)).join('\n')}${settings.some((l) => /lock_timeout/i.test(l)) ? '\n' : ''}${down}`,
       transaction: input.transaction,
-      header: `Follow-up of ${path.basename(document.path)}: ${input.why}`,
+      header: `Follow-up of ${path.relative(project.dir, document.path).split(path.sep).join('/')}: ${input.why}`,
     });
   } catch {
     // A name that is taken or too vague (ScaffoldError), or a folder the scaffolder cannot read: no fix,

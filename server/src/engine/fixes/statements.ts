@@ -120,3 +120,22 @@ function lineStart(text: string, offset: number, floor: number): number {
   while (at > floor && text[at - 1] !== '\n') at--;
   return at;
 }
+
+/**
+ * Joins an insertion with an edit that starts at the same offset of the same file into one edit: LSP
+ * clients reject a WorkspaceEdit whose edits of one document touch that way.
+ */
+export function joinTouchingEdits(edits: readonly TextEdit[]): TextEdit[] {
+  const out: TextEdit[] = [];
+  for (const e of edits) {
+    const i = out.findIndex((o) => o.path === e.path && o.span.start === e.span.start && (o.span.start === o.span.end || e.span.start === e.span.end));
+    if (i === -1) {
+      out.push(e);
+      continue;
+    }
+    const o = out[i];
+    const insertionFirst = o.span.start === o.span.end;
+    out[i] = { path: e.path, span: { start: o.span.start, end: Math.max(o.span.end, e.span.end) }, newText: insertionFirst ? o.newText + e.newText : e.newText + o.newText };
+  }
+  return out;
+}

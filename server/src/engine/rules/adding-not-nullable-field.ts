@@ -1,6 +1,6 @@
 import { schemaFactsOf } from '../context';
 import { followUpMigration } from '../fixes/follow-up';
-import { addToDownEdit, eolOf, indentOf, insertAfter, replaceStatement } from '../fixes/statements';
+import { addToDownEdit, eolOf, indentOf, insertAfter, joinTouchingEdits, replaceStatement } from '../fixes/statements';
 import type { Statement, TextEdit } from '../model';
 import { bodyOf, quoteIdent, relationOf, type RelationRef } from '../sql/ast';
 import { makeObjectName } from '../sql/classify';
@@ -118,6 +118,7 @@ function checkFirstFixes(context: RuleContext, s: Statement, table: RelationRef,
   if (!followUp) return [];
   const edits = [replaceStatement(s, [`ALTER TABLE ${table.display} ${checks.map(check).join(', ')};`]), ...followUp.edits];
   const down = addToDownEdit(context.document, context.statements, context.host, s.section, [`ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`]);
-  if (down) edits.push(down);
-  return [{ title: `Add CHECK (${columns.join(', ')} IS NOT NULL) NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, edits, creates: followUp.creates, safe: false }];
+  // The DROP CONSTRAINT goes where the moved DROP NOT NULL was: one edit there.
+  if (down) edits.unshift(down);
+  return [{ title: `Add CHECK (${columns.join(', ')} IS NOT NULL) NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, edits: joinTouchingEdits(edits), creates: followUp.creates, safe: false }];
 }

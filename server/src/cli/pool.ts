@@ -26,7 +26,7 @@ import { ConfigCache, lintFileFromDisk } from '../engine/project';
 import { toFileReport, type FileReport } from '../engine/report';
 import { rememberSplits } from '../engine/sql/split';
 import type { LoadedConfig } from '../engine/config/config';
-import { compileParser, type CompiledParser, configureParseCache, initParser, useBaselineWasmCompiler } from '../engine/sql/parser';
+import { compileParser, type CompiledParser, configureParseCache, initParser } from '../engine/sql/parser';
 
 export interface LintJob {
   files: string[];
@@ -151,7 +151,6 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
   const cores = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const workerFile = path.join(__dirname, 'lint-worker.js');
   const useWorkers = cores > 1 && options.expectMany !== false && fs.existsSync(workerFile);
-  useBaselineWasmCompiler();
   void compileParser().catch(() => undefined); // a failure surfaces from initParser in run()
   const workers = useWorkers ? Array.from({ length: cores - 1 }, () => startWorker(workerFile)) : [];
   const close = () => {

@@ -63,21 +63,21 @@ function wasmPath(): string {
   return fs.existsSync(beside) ? beside : createRequire(__filename).resolve('libpg-query/wasm/libpg-query.wasm');
 }
 
-/** Compiles the parser's WASM once per thread (in the background); the module can be posted to workers. */
+/**
+ * Compiles the parser's WASM once per thread (in the background); the module can be posted to workers.
+ *
+ * With V8's baseline WASM compiler (Liftoff) only. By default V8 also recompiles the parser's hot
+ * functions with its optimizing compiler (TurboFan) in the background. For `zdm lint` that costs more
+ * CPU (~0.4 s) than the faster code saves over a corpus of about a megabyte, and on a 2-core machine
+ * it competes with the lint threads; in the language server, where typing re-parses one statement at
+ * a time, it saves nothing noticeable but leaves 15-30 MB of compiler memory in the process (RSS with
+ * 200 files open: 148-161 MB with it, 131-135 MB without). The flag is process-wide and must be set
+ * before the compile.
+ */
 export function compileParser(): Promise<CompiledParser> {
+  if (compiled === undefined) v8.setFlagsFromString('--liftoff-only');
   compiled ??= fs.promises.readFile(wasmPath()).then((bytes) => WebAssembly.compile(bytes));
   return compiled;
-}
-
-/**
- * For one-shot batch runs (`zdm lint`): compile the parser with V8's baseline WASM compiler only.
- * By default V8 also recompiles the parser's hot functions with its optimizing compiler in the
- * background; over a corpus of about a megabyte that costs more CPU (~0.4 s) than the faster code
- * saves, and on a 2-core machine it competes with the lint threads. The language server keeps the
- * default: it lives long enough for the optimized code to pay off. Call before `compileParser`.
- */
-export function useBaselineWasmCompiler(): void {
-  if (compiled === undefined) v8.setFlagsFromString('--liftoff-only');
 }
 
 /** Loads the parser once. Must resolve before `parseStatement` is called. */

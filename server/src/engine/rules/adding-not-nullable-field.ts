@@ -92,7 +92,8 @@ function checkFirstFixes(context: RuleContext, s: Statement, table: RelationRef,
   const checks = columns.map((column) => ({ column, name: makeObjectName(table.name, column, 'not_null_check') }));
   const check = (c: { column: string; name: string }) => `ADD CONSTRAINT ${quoteIdent(c.name)} CHECK (${quoteIdent(c.column)} IS NOT NULL) NOT VALID`;
   const validates = checks.map((c) => `ALTER TABLE ${table.display} VALIDATE CONSTRAINT ${quoteIdent(c.name)};`);
-  const title = `Add CHECK (${columns.join(', ')} IS NOT NULL) NOT VALID and VALIDATE it before SET NOT NULL, then drop the CHECK`;
+  const what = columns.length === 1 ? `CHECK (${columns[0]} IS NOT NULL)` : `a CHECK (col IS NOT NULL) for each of ${columns.join(', ')}`;
+  const title = `Add ${what} NOT VALID and VALIDATE it before SET NOT NULL, then drop the CHECK`;
   if (!context.factsOf(s).inTransaction) {
     const eol = eolOf(s.section.source);
     const indent = indentOf(s);
@@ -120,5 +121,5 @@ function checkFirstFixes(context: RuleContext, s: Statement, table: RelationRef,
   const down = addToDownEdit(context.document, context.statements, context.host, s.section, [`ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`]);
   // The DROP CONSTRAINT goes where the moved DROP NOT NULL was: one edit there.
   if (down) edits.unshift(down);
-  return [{ title: `Add CHECK (${columns.join(', ')} IS NOT NULL) NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, edits: joinTouchingEdits(edits), creates: followUp.creates, safe: false }];
+  return [{ title: `Add ${what} NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, edits: joinTouchingEdits(edits), creates: followUp.creates, safe: false }];
 }

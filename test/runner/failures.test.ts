@@ -246,3 +246,73 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 });
+
+describe('procedures and DO blocks that COMMIT', () => {
+  // A batched backfill: each batch commits, which PostgreSQL allows only outside a transaction block.
+  const backfill = "DO $$\nDECLARE n bigint;\nBEGIN\n  LOOP\n    UPDATE items SET label = 'x' || id WHERE id IN (SELECT id FROM items WHERE label IS NULL LIMIT 2);\n    GET DIAGNOSTICS n = ROW_COUNT;\n    EXIT WHEN n = 0;\n    COMMIT;\n  END LOOP;\nEND $$;\n";
+  const procedure =
+    "CREATE TABLE items (id int PRIMARY KEY, label text);\nINSERT INTO items SELECT g, NULL FROM generate_series(1, 5) g;\nCREATE PROCEDURE label_items() LANGUAGE plpgsql AS $$\nBEGIN\n  UPDATE items SET label = 'p' || id WHERE id <= 2;\n  COMMIT;\n  UPDATE items SET label = 'p' || id WHERE label IS NULL;\n  COMMIT;\nEND $$;\n";
+
+  it('golang-migrate: a file whose only statement is such a DO block or CALL is sent alone, as golang-migrate sends it', async () => {
+    const db = await pg.createDatabase('commit_golang');
+    const project = createProject(
+      {
+        'migrations/000001_items.up.sql': procedure,
+        'migrations/000001_items.down.sql': 'DROP PROCEDURE label_items;\nDROP TABLE items;\n',
+        'migrations/000002_backfill.up.sql': backfill,
+        'migrations/000002_backfill.down.sql': 'UPDATE items SET label = NULL;\n',
+        'migrations/000003_reset.up.sql': 'UPDATE items SET label = NULL;\n',
+        'migrations/000003_reset.down.sql': 'SELECT 1;\n',
+        'migrations/000004_call.up.sql': 'CALL label_items();\n',
+        'migrations/000004_call.down.sql': 'UPDATE items SET label = NULL;\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.mode), ['transaction', 'statements', 'transaction', 'statements']);
+    assert.match(result.steps[1].modeReason, /DO block that COMMITs/);
+    assert.match(result.steps[3].modeReason, /CALL/);
+    assert.deepEqual(await rowsOf(pg, db, 'items', 'label'), ['p1', 'p2', 'p3', 'p4', 'p5'].map((label) => JSON.stringify({ label })));
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '4', dirty: false })]);
+    const rows = await pg.query<{ version: string; state: string }>('SELECT version, state FROM zdm_migrations ORDER BY version', [], db);
+    assert.deepEqual(rows.map((r) => [r.version, r.state]), [['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied']]);
+  });
+
+  it('with other statements in the file, or in a section the tool wraps in a transaction, it fails as it does with the tool, and nothing is applied', async () => {
+    // golang-migrate sends two statements as one query string: one implicit transaction block.
+    const golangDb = await pg.createDatabase('commit_golang_two');
+    const golang = createProject(
+      {
+        'migrations/000001_items.up.sql': procedure,
+        'migrations/000001_items.down.sql': 'DROP PROCEDURE label_items;\nDROP TABLE items;\n',
+        'migrations/000002_backfill.up.sql': `SET lock_timeout = '5s';\n${backfill}`,
+        'migrations/000002_backfill.down.sql': 'UPDATE items SET label = NULL;\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    let result = await up(optionsFor(golang, pg.url(golangDb)));
+    assert.equal(result.ok, false);
+    assert.equal(result.steps[1].mode, 'transaction');
+    assert.equal(result.error!.code, '2D000');
+    assert.match(result.error!.hint ?? '', /outside a transaction block/);
+    assert.deepEqual(await rowsOf(pg, golangDb, 'items', 'label'), Array(5).fill(JSON.stringify({ label: null })));
+    assert.deepEqual(await rowsOf(pg, golangDb, 'schema_migrations'), [JSON.stringify({ version: '1', dirty: false })]);
+
+    // dbmate wraps the block in a transaction; `transaction:false` is the way out.
+    const dbmateDb = await pg.createDatabase('commit_dbmate');
+    const dbmate = createProject({
+      'db/migrations/20240101000000_items.sql': dbmateFile(procedure, 'DROP PROCEDURE label_items;\nDROP TABLE items;'),
+      'db/migrations/20240102000000_call.sql': dbmateFile('CALL label_items();', 'UPDATE items SET label = NULL;'),
+    });
+    result = await up(optionsFor(dbmate, pg.url(dbmateDb)));
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.code, '2D000');
+    assert.match(result.error!.hint ?? '', /transaction:false/);
+    assert.deepEqual(await rowsOf(pg, dbmateDb, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+    dbmate.write('db/migrations/20240102000000_call.sql', dbmateFile('CALL label_items();', 'UPDATE items SET label = NULL;', { upTransaction: false }));
+    result = await up(optionsFor(dbmate, pg.url(dbmateDb)));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, dbmateDb, 'items', 'label'), ['p1', 'p2', 'p3', 'p4', 'p5'].map((label) => JSON.stringify({ label })));
+  });
+});

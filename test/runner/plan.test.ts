@@ -59,6 +59,15 @@ describe('how a section runs (from the format layer’s transaction mode)', () =
     assert.equal(modeOf({ '1_a.up.sql': 'CREATE TABLE t (id int);\nCREATE INDEX t_idx ON t (id);' }).atomic, true);
     assert.equal(modeOf({ '1_a.up.sql': 'CREATE INDEX CONCURRENTLY t_idx ON t (id);' }).atomic, false);
     assert.equal(modeOf({ '1_a.up.sql': 'BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;' }).atomic, false);
+    // A lone CALL, or a DO block that commits, runs outside a transaction block under golang-migrate.
+    assert.equal(modeOf({ '1_a.up.sql': 'CALL backfill();' }).atomic, false);
+    assert.equal(modeOf({ '1_a.up.sql': 'DO $$ BEGIN LOOP UPDATE t SET a = 1 WHERE a IS NULL; EXIT WHEN NOT FOUND; COMMIT; END LOOP; END $$;' }).atomic, false);
+    assert.equal(modeOf({ '1_a.up.sql': 'DO $$ BEGIN IF true THEN ROLLBACK; END IF; END $$;' }).atomic, false);
+    // A DO block that does not (COMMIT only in a comment or a string) keeps the one transaction, and so do two statements.
+    assert.equal(modeOf({ '1_a.up.sql': "DO $$ BEGIN -- no COMMIT; here\n RAISE NOTICE 'commit;'; UPDATE t SET a = 1; END $$;" }).atomic, true);
+    assert.equal(modeOf({ '1_a.up.sql': "SET lock_timeout = '5s';\nCALL backfill();" }).atomic, true);
+    // dbmate wraps the section in a transaction: still one transaction (it fails there, as with dbmate).
+    assert.equal(modeOf({ '20240101000000_a.sql': '-- migrate:up\nCALL backfill();\n-- migrate:down\nSELECT 2;\n' }).atomic, true);
   });
 });
 

@@ -49,6 +49,11 @@ export function executionMode(section: RunSection): ExecutionMode {
       if (section.statements.length === 1 && cannotRunInTransaction(section.statements[0])) {
         return { atomic: false, reason: `${section.transactionSource}; its only statement cannot run in a transaction block, so it is sent alone` };
       }
+      if (section.statements.length === 1 && mayEndTransaction(section.statements[0])) {
+        // The tool sends a lone statement outside any transaction block, where a procedure or DO block may COMMIT.
+        const what = section.statements[0].firstWord === 'call' ? 'a CALL (the procedure may COMMIT)' : 'a DO block that COMMITs or ROLLs BACK';
+        return { atomic: false, reason: `${section.transactionSource}; its only statement is ${what}, which fails inside a transaction block, so it is sent alone` };
+      }
       return { atomic: true, reason: `${section.transactionSource}: one transaction` };
   }
 }
@@ -65,6 +70,24 @@ export function cannotRunInTransaction(statement: RunStatement): boolean {
   if (!['create', 'drop', 'reindex', 'alter', 'vacuum'].includes(statement.firstWord)) return false;
   if (concurrentOperation(statement.node)) return true;
   return ['VacuumStmt', 'CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt', 'CreateSubscriptionStmt', 'DropSubscriptionStmt'].includes(statement.kind);
+}
+
+/**
+ * A statement that may end the transaction it runs in: CALL (a procedure may COMMIT or ROLLBACK) or a
+ * DO block whose body does. PostgreSQL allows that only outside a transaction block ("invalid
+ * transaction termination" inside one).
+ */
+export function mayEndTransaction(statement: RunStatement): boolean {
+  if (statement.firstWord === 'call') return statement.kind === 'CallStmt';
+  if (statement.firstWord !== 'do' || statement.kind !== 'DoStmt') return false;
+  const args = (statement.node?.DoStmt?.args ?? []) as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[];
+  const body = args.map((a) => (a.DefElem?.defname === 'as' ? a.DefElem.arg?.String?.sval ?? '' : '')).join('\n');
+  const code = body
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""');
+  return /(?:^|;|\b(?:begin|then|else|loop)\b)\s*(?:commit|rollback)\b/i.test(code);
 }
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
@@ -319,6 +342,9 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement): 
   }
   if (info.code === '42P07' && concurrentOperation(statement.node)) {
     return 'An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it (DROP INDEX CONCURRENTLY) and run again.';
+  }
+  if (info.code === '2D000' && (statement.firstWord === 'call' || statement.firstWord === 'do')) {
+    return 'A procedure or DO block that COMMITs must run outside a transaction block: mark the section as non-transactional for your tool (dbmate: "-- migrate:up transaction:false"), or make it the only statement of a golang-migrate file.';
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';

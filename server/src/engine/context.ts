@@ -349,13 +349,7 @@ export function counterpartRemoves(counterpart: Counterpart | undefined, key: Ob
  * replaces it (CREATE OR REPLACE: a helper defined for this migration), or renames something to it.
  */
 export function createdEarlierInSection(statements: readonly Statement[], before: Statement, key: ObjectKey): boolean {
-  for (const s of statements) {
-    if (s.section !== before.section || s.index >= before.index) continue;
-    for (const change of schemaChanges(s.node)) {
-      if ((change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') && (sameObject(change, key) || contains(change, key))) return true;
-    }
-  }
-  return false;
+  return bringsBack(statements, before, key, 'earlier', false);
 }
 
 /**
@@ -364,11 +358,53 @@ export function createdEarlierInSection(statements: readonly Statement[], before
  * lost its data; one renamed into place kept it).
  */
 export function recreatedLaterInSection(statements: readonly Statement[], after: Statement, key: ObjectKey, options: { renameOnly?: boolean } = {}): boolean {
+  return bringsBack(statements, after, key, 'later', options.renameOnly === true);
+}
+
+// Rules ask "created earlier / re-created later in this section?" for most statements; scanning the
+// section each time made a lint O(n²) in statements. Instead, the create/replace/rename-to changes of
+// a statement list are indexed once by name, under every name a key can be matched through (its own
+// name, its table's, its schema's, its columns'), and each question looks only at those buckets.
+
+interface Bringing {
+  index: number;
+  section: Section;
+  change: SchemaChange;
+}
+
+const bringingIndexes = new WeakMap<readonly Statement[], Map<string, Bringing[]>>();
+
+function bringingIndex(statements: readonly Statement[]): Map<string, Bringing[]> {
+  let index = bringingIndexes.get(statements);
+  if (index) return index;
+  index = new Map();
   for (const s of statements) {
-    if (s.section !== after.section || s.index <= after.index) continue;
     for (const change of schemaChanges(s.node)) {
-      const brings = options.renameOnly ? change.action === 'rename-to' : change.action === 'create' || change.action === 'replace' || change.action === 'rename-to';
-      if (brings && (sameObject(change, key) || contains(change, key))) return true;
+      if (change.action !== 'create' && change.action !== 'replace' && change.action !== 'rename-to') continue;
+      let bucket = index.get(change.name);
+      if (!bucket) index.set(change.name, (bucket = []));
+      bucket.push({ index: s.index, section: s.section, change });
+    }
+  }
+  bringingIndexes.set(statements, index);
+  return index;
+}
+
+function bringsBack(statements: readonly Statement[], at: Statement, key: ObjectKey, when: 'earlier' | 'later', renameOnly: boolean): boolean {
+  const index = bringingIndex(statements);
+  // A change matches `key` when it is the same object (same name) or contains it: its schema, its
+  // table, a column it covers (see `contains`); so only the buckets of those names can match.
+  const names = new Set<string>([key.name]);
+  const schema = key.schema ?? key.table?.schema;
+  if (schema !== undefined) names.add(schema);
+  if (key.table) names.add(key.table.name);
+  for (const column of (key as SchemaChange).columns ?? []) names.add(column);
+  for (const name of names) {
+    for (const b of index.get(name) ?? []) {
+      if (b.section !== at.section) continue;
+      if (when === 'earlier' ? b.index >= at.index : b.index <= at.index) continue;
+      if (renameOnly && b.change.action !== 'rename-to') continue;
+      if (sameObject(b.change, key) || contains(b.change, key)) return true;
     }
   }
   return false;

@@ -40,10 +40,30 @@ interface Problem {
 
 /** Whether a failure later in the section leaves this statement applied, so that re-running the section runs it again. */
 function mayBeRerun(context: RuleContext, s: Statement): boolean {
-  const own = context.factsOf(s);
-  const later = context.facts.sectionStatements(s.section).filter((t) => t.index > s.index && t.kind !== 'TransactionStmt');
   if (bodyOf(s.node, 'IndexStmt')?.concurrent) return true; // a failed build leaves an INVALID index behind, even alone
-  return later.some((t) => own.transactionId === -1 || context.factsOf(t).transactionId !== own.transactionId);
+  const own = context.factsOf(s).transactionId;
+  const later = laterTransactions(context, s.section).get(s);
+  // Re-run when a later statement runs in another transaction (or this one runs in none).
+  return later !== undefined && (own === -1 || later === 'several' || later !== own);
+}
+
+/** Per statement of a section: the transaction of every later statement when they share one, 'several', or absent when none follows. */
+const laterMemo = new WeakMap<readonly Statement[], Map<Statement, number | 'several'>>();
+
+function laterTransactions(context: RuleContext, section: Statement['section']): Map<Statement, number | 'several'> {
+  const list = context.facts.sectionStatements(section);
+  let memo = laterMemo.get(list);
+  if (memo) return memo;
+  memo = new Map();
+  let after: number | 'several' | undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (after !== undefined) memo.set(list[i], after);
+    if (list[i].kind === 'TransactionStmt') continue;
+    const id = context.factsOf(list[i]).transactionId;
+    after = after === undefined || after === id ? id : 'several';
+  }
+  laterMemo.set(list, memo);
+  return memo;
 }
 
 function insertFix(title: string, at: number, text: string): FixSpec {
@@ -138,11 +158,29 @@ function problems(context: RuleContext, s: Statement): Problem[] {
 
 /** An earlier statement of the section drops the index with IF EXISTS (the re-run-safe way to rebuild it). */
 function droppedBefore(context: RuleContext, s: Statement, name: string): boolean {
-  return context.facts.sectionStatements(s.section).some((o) => {
-    if (o.index >= s.index) return false;
+  const first = firstDrops(context.facts.sectionStatements(s.section)).get(name);
+  return first !== undefined && first < s.index;
+}
+
+/** Per section: the index of the first statement that drops each index name with IF EXISTS. */
+const dropsMemo = new WeakMap<readonly Statement[], Map<string, number>>();
+
+function firstDrops(list: readonly Statement[]): Map<string, number> {
+  let memo = dropsMemo.get(list);
+  if (memo) return memo;
+  memo = new Map();
+  for (const o of list) {
     const drop = bodyOf(o.node, 'DropStmt');
-    return drop?.removeType === 'OBJECT_INDEX' && drop.missing_ok && (drop.objects ?? []).some((x: any) => (x.List?.items ?? []).some((i: any) => i.String?.sval === name));
-  });
+    if (drop?.removeType !== 'OBJECT_INDEX' || !drop.missing_ok) continue;
+    for (const x of drop.objects ?? []) {
+      for (const i of x.List?.items ?? []) {
+        const name = i.String?.sval;
+        if (typeof name === 'string' && !memo.has(name)) memo.set(name, o.index);
+      }
+    }
+  }
+  dropsMemo.set(list, memo);
+  return memo;
 }
 
 /** The offset after DROP's object-type words (`DROP MATERIALIZED VIEW`, `DROP INDEX CONCURRENTLY`). */

@@ -162,7 +162,7 @@ describe('migration formats', () => {
         ['up', 'transaction', 'CREATE TABLE t (id int);\n--rollback DROP TABLE t;'],
         ['down', 'transaction', 'DROP TABLE t;'],
         ['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (id);\n/* liquibase rollback\nDROP INDEX CONCURRENTLY i;\n*/'],
-        ['down', 'transaction', 'DROP INDEX CONCURRENTLY i;'],
+        ['down', 'none', 'DROP INDEX CONCURRENTLY i;'],
       ],
     });
   });

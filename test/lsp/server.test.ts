@@ -154,6 +154,34 @@ describe('language server over stdio', () => {
     assert.equal(await client.hover(uri, 4, 0), undefined, 'blank line: no hover');
   });
 
+  it('sees files that change on disk: at once when the client reports them, within seconds when it does not', async () => {
+    // A golang-migrate up file whose .down.sql does not exist yet: the rule reads the folder.
+    const folder = path.join(dir, 'gm');
+    fs.mkdirSync(folder, { recursive: true });
+    // An earlier migration with its down: this project keeps downs.
+    fs.writeFileSync(path.join(folder, '000000_init.up.sql'), 'CREATE TABLE orders (id bigint);\n');
+    fs.writeFileSync(path.join(folder, '000000_init.down.sql'), 'DROP TABLE orders;\n');
+    const up = path.join(folder, '000001_add_note.up.sql');
+    const down = path.join(folder, '000001_add_note.down.sql');
+    const uri = client.open(up, 'ALTER TABLE orders ADD COLUMN note text;\n', 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'missing-down-section'));
+    // Typing re-uses what the server read from the disk...
+    client.change(uri, 2, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' }]);
+    assert.ok((await client.diagnostics(uri, 2)).some((d) => d.code === 'missing-down-section'));
+    // ...until a watched file changes.
+    fs.writeFileSync(down, 'ALTER TABLE orders DROP COLUMN note;\n');
+    client.filesChanged([{ uri: pathToFileURL(down).toString(), type: 1 }]);
+    await client.waitFor(() => !client.latest(uri)!.diagnostics.some((d) => d.code === 'missing-down-section'), 'the new down file is seen');
+    // A change the client does not report (no notification) is seen once the disk cache expires: keep typing until it shows.
+    fs.rmSync(down);
+    let version = client.latest(uri)!.version!;
+    await client.waitFor(() => {
+      if (client.latest(uri)!.diagnostics.some((d) => d.code === 'missing-down-section')) return true;
+      if (client.latest(uri)!.version === version) client.change(uri, ++version, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' }]);
+      return false;
+    }, 'the removed down file is seen without a notification');
+  });
+
   it('clears diagnostics when a document closes', async () => {
     const uri = client.open(migrationPath('20240111000000_close.sql'), INDEX_MIGRATION, 1);
     assert.ok((await client.diagnostics(uri, 1)).length > 0);

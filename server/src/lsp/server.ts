@@ -87,13 +87,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   });
 
+  // Lints read other files (a migration's other half, earlier migrations of its folder, records in
+  // .zdm/): one disk host, which remembers what it read, serves a burst of keystrokes. It is replaced
+  // when a watched file changes and, for changes the client does not report (no file watching, files
+  // outside the watched patterns), after DISK_HOST_TTL_MS.
+  let disk: { host: ReturnType<typeof createDiskHost>; created: number } | undefined;
+  const forgetDisk = () => {
+    disk = undefined;
+  };
   const host = (): ProjectHost => {
-    const disk = createDiskHost({ cache: true });
+    const now = performance.now();
+    if (!disk || now - disk.created > DISK_HOST_TTL_MS) disk = { host: createDiskHost({ cache: true }), created: now };
+    const current = disk.host;
     // Open editors' unsaved text wins over the disk.
     return {
-      readFile: (p) => documents.get(pathToFileURL(p).toString())?.getText() ?? disk.readFile(p),
-      fileExists: (p) => documents.get(pathToFileURL(p).toString()) !== undefined || disk.fileExists(p),
-      readDirectory: (d) => disk.readDirectory(d),
+      readFile: (p) => documents.get(pathToFileURL(p).toString())?.getText() ?? current.readFile(p),
+      fileExists: (p) => documents.get(pathToFileURL(p).toString()) !== undefined || current.fileExists(p),
+      readDirectory: (d) => current.readDirectory(d),
     };
   };
 
@@ -252,12 +262,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     for (const d of documents.all()) schedule(d);
   };
 
-  documents.onDidOpen((e) => schedule(e.document));
+  documents.onDidOpen((e) => {
+    forgetDisk();
+    schedule(e.document);
+  });
   documents.onDidChangeContent((e) => {
     timing?.set(e.document.uri, performance.now());
     schedule(e.document);
   });
   documents.onDidClose((e) => {
+    forgetDisk();
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
     settingsCache.delete(e.document.uri);
@@ -270,6 +284,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onDidChangeWatchedFiles((params) => {
+    forgetDisk();
     if (params.changes.some((c) => c.uri.endsWith(CONFIG_FILE_NAME))) {
       configs = new ConfigCache(createDiskHost({ cache: false }));
       reportedConfigProblems.clear();
@@ -293,6 +308,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 }
 
 declare const ZDM_VERSION: string | undefined;
+
+/** How long the language server trusts what it read from the disk (see `host` in startServer). */
+const DISK_HOST_TTL_MS = 2000;
 
 export function toDiagnostic(document: TextDocument, f: Finding, result: LintResult, host: ProjectHost): Diagnostic {
   return {

@@ -157,7 +157,7 @@ describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeou
     );
   });
 
-  it('scaffolds an expand/backfill/contract trio through its prompts; three files appear in the Explorer', async () => {
+  it('scaffolds an expand/backfill/contract trio through its prompts; three files appear in the Explorer and the Migrations view', async () => {
     const ses = s();
     const dir = path.join(ses.workspace, 'db', 'migrations');
     const trioFiles = () => fs.readdirSync(dir).filter((f) => TRIO.test(f)).sort();
@@ -188,6 +188,15 @@ describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeou
       await ses.wb.waitForNotification(/zdm: created the trio/);
       await ses.wb.waitForExplorerItems((names) => files.every((f) => names.includes(f)), { what: 'the three trio files in the Explorer' });
     });
+    // The Migrations view follows the files (a file-system watcher): the trio, then a file another tool writes and removes.
+    await ses.step('trio-migrations-view', () =>
+      ses.wb.waitForViewItems('Migrations', (i) => files.every((f) => isState(i, f, 'pending')), { what: 'the trio pending in the Migrations view' }),
+    );
+    const outside = '20300101000000_written_outside.sql';
+    fs.writeFileSync(path.join(dir, outside), '-- migrate:up\nSELECT 1;\n\n-- migrate:down\nSELECT 1;\n');
+    await ses.step('outside-file-in-view', () => ses.wb.waitForViewItems('Migrations', (i) => isState(i, outside, 'pending'), { what: 'a file written outside the editor in the Migrations view' }));
+    fs.rmSync(path.join(dir, outside));
+    await ses.step('outside-file-gone', () => ses.wb.waitForViewItems('Migrations', (i) => !i.some((x) => x.label === outside) && files.every((f) => isState(i, f, 'pending')), { what: 'the removed file gone from the Migrations view' }));
     assert.match(fs.readFileSync(path.join(dir, files[0]), 'utf8'), /ADD COLUMN (IF NOT EXISTS )?full_name text/);
     sampleRss();
   });

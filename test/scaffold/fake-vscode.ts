@@ -1,8 +1,12 @@
-// A scripted stand-in for the `vscode` module, enough for the scaffolding commands: input boxes and
-// quick picks answer from a queue (checking validateInput like the real one), opened documents are
-// recorded. Installed before client code is loaded; the real editor tests live in test/e2e.
+// A scripted stand-in for the `vscode` module, enough for the scaffolding commands and the Migrations
+// view's refresh: input boxes and quick picks answer from a queue (checking validateInput like the real
+// one), opened documents are recorded, file-system watchers see the real file system. Installed before
+// client code is loaded; the real editor tests live in test/e2e.
 
+import * as fs from 'node:fs';
 import Module from 'node:module';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
 
 export interface FakeVscode {
   answers: unknown[];
@@ -32,8 +36,39 @@ export function installFakeVscode(root: string): FakeVscode {
     state.log.push([kind, prompt, answer]);
     return answer;
   };
+  class EventEmitter<T> {
+    private listeners: ((e: T) => void)[] = [];
+    readonly event = (listener: (e: T) => void) => {
+      this.listeners.push(listener);
+      return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
+    };
+    fire(e: T) {
+      for (const l of [...this.listeners]) l(e);
+    }
+    dispose() {
+      this.listeners = [];
+    }
+  }
+  /** A file-system watcher on the workspace folder, backed by the real file system (fs.watch). */
+  const createFileSystemWatcher = (glob: string) => {
+    const [created, changed, deleted] = [new EventEmitter<Uri>(), new EventEmitter<Uri>(), new EventEmitter<Uri>()];
+    const matches = picomatch(glob, { dot: true });
+    const watcher = fs.watch(state.root, { recursive: true }, (type, name) => {
+      if (!name || !matches(String(name))) return;
+      const full = path.join(state.root, String(name));
+      state.log.push(['watched', type, full]);
+      (type === 'change' ? changed : fs.existsSync(full) ? created : deleted).fire(Uri.file(full));
+    });
+    return {
+      onDidCreate: created.event,
+      onDidChange: changed.event,
+      onDidDelete: deleted.event,
+      dispose: () => watcher.close(),
+    };
+  };
   const fake = {
     Uri,
+    EventEmitter,
     ProgressLocation: { Window: 10, Notification: 15 },
     workspace: {
       get isTrusted() {
@@ -45,6 +80,7 @@ export function installFakeVscode(root: string): FakeVscode {
       getWorkspaceFolder: () => ({ uri: Uri.file(state.root), name: 'project', index: 0 }),
       getConfiguration: () => ({ get: <T>(key: string, fallback: T) => (key === 'database.url' && state.settingsUrl !== undefined ? state.settingsUrl : fallback) }),
       openTextDocument: async (uri: Uri) => ({ uri }),
+      createFileSystemWatcher,
     },
     window: {
       activeTextEditor: undefined,

@@ -17,6 +17,7 @@ import { RunnerCodeLenses } from './codelens';
 import { databaseUrlFor, setDatabaseUrl } from './database';
 import { errorLines, eventLines, resultLines, summary } from './output';
 import { MigrationTree, type MigrationNode } from './tree';
+import { watchMigrationFiles } from './watch';
 
 interface RunnerContext {
   extension: vscode.ExtensionContext;
@@ -62,6 +63,8 @@ export function registerRunner(extension: vscode.ExtensionContext, handle: Serve
     output,
     diagnostics,
     vscode.window.registerTreeDataProvider('zdm.migrations', ctx.tree),
+    // Migrations created (by the scaffold commands too), edited or deleted: the view follows.
+    watchMigrationFiles(() => ctx.tree.refresh()),
     vscode.languages.registerCodeLensProvider(['sql', 'postgres', 'pgsql', 'postgresql'].map((language) => ({ scheme: 'file', language })), lenses),
     // A database error marks the text that failed; once that text is edited, the mark is stale.
     vscode.workspace.onDidChangeTextDocument((e) => {

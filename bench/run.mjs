@@ -2,8 +2,9 @@
 // "Speed" section (see bench/README.md). A benchmark, not a test: it never fails on a slow machine,
 // it prints what it measured, how noisy it was, and whether each target was met.
 //
-//   node bench/run.mjs [--runs N] [--only corpus,typing,memory] [--dist DIR] [--corpus DIR]
+//   node bench/run.mjs [--runs N] [--only corpus,typing,memory,runner] [--dist DIR] [--corpus DIR]
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: process.env.BENCH_RUNS ?? '7' },
-    only: { type: 'string', default: 'corpus,typing,memory' },
+    only: { type: 'string', default: 'corpus,typing,memory,runner' },
     dist: { type: 'string', default: join(root, 'dist') },
     corpus: { type: 'string', default: join(root, '..', 'shared', 'corpus') },
     edits: { type: 'string', default: '200' },
@@ -43,6 +44,7 @@ console.log('');
 if (only.has('corpus')) await corpusBench();
 if (only.has('typing')) await typingBench();
 if (only.has('memory')) await memoryBench();
+if (only.has('runner')) runnerBench();
 
 async function corpusBench() {
   console.log('## Whole-corpus lint (wall time, one process, stdout piped; target: zdm ≤ squawk)');
@@ -113,5 +115,13 @@ async function memoryBench() {
   console.log(`${r.count} ${r.source} files open (${(r.bytes / 1024).toFixed(0)} KB), all diagnostics in ${(r.allLintedMs / 1000).toFixed(2)} s`);
   console.log(`  RSS idle (initialized, nothing open): ${r.idle?.rssMb.toFixed(1)} MB`);
   console.log(`  RSS with ${r.count} files open: ${r.open?.rssMb.toFixed(1)} MB (peak ${r.open?.peakMb.toFixed(1)} MB) — target < 150 MB: ${verdict(r.open !== undefined && r.open.rssMb < 150)}`);
+  console.log('');
+}
+
+/** Applying 500 migrations, zdm against dbmate (bench/runner.mjs, its own script: it starts a PostgreSQL). */
+function runnerBench() {
+  console.log('## Runner (500 small migrations applied, zdm up against dbmate up; target: zdm ≤ 1.2× dbmate)');
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'runner.mjs'), '--runs', String(Math.min(runs, 5)), '--dist', resolve(values.dist)], { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`runner benchmark failed (exit ${r.status ?? r.signal}); see above.`);
   console.log('');
 }

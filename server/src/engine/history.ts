@@ -25,6 +25,12 @@ export type ColumnStates = Map<string, Map<string, ColumnState>>;
 
 /** The columns as the earlier migrations of the folder left them, before `document` runs. */
 export function historyBefore(document: MigrationDocument, host: ProjectHost): ColumnStates {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return new Map();
+  return folderHistory(document, host).before(document) ?? replayedHistoryBefore(document, host);
+}
+
+/** The same states, by replaying every earlier migration of the folder (the incremental history's reference and fallback). */
+export function replayedHistoryBefore(document: MigrationDocument, host: ProjectHost): ColumnStates {
   const tables: ColumnStates = new Map();
   if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return tables;
   for (const m of earlierMigrations(document, host)) for (const node of m.upNodes) replay(tables, node);
@@ -228,6 +234,157 @@ function siblingFiles(document: MigrationDocument, host: ProjectHost): string[] 
     const root = path.dirname(dir);
     const leaf = document.format === 'diesel' ? 'up.sql' : path.basename(document.path);
     return (host.readDirectory(root) ?? []).map((name) => path.join(root, name, leaf)).filter((f) => path.dirname(f) !== dir && host.fileExists(f));
+  }
+  return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => path.join(dir, name));
+}
+
+// ── A folder's history, built once per host, incrementally ────────────────────────────────────────
+// Every file asks what its earlier migrations left; replaying all of them for each file made a batch
+// run O(n²) in the folder (the corpus's kratos folder has ~600 migrations). Instead the folder's
+// migrations are listed, read and described once per host, sorted by version, and replayed once: the
+// states before every CHECKPOINT-th migration are kept, so the history before a file is a copy of the
+// checkpoint at or before it plus fewer than CHECKPOINT replays. A new host (the language server makes
+// one per lint) lists and reads the folder again and keeps the checkpoints before the first migration
+// that changed (another file, or another text: descriptions are memoized by text), so a keystroke in
+// one file replays none of the migrations before it.
+// The results are those of `replayedHistoryBefore`: when they could differ (versions written in both
+// date forms, where compareVersions is no total order; the file itself or its companion among the
+// earlier ones), `before` answers undefined and the caller replays the old way.
+
+const CHECKPOINT = 8;
+const MAX_FOLDERS = 64;
+const DATED = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * When compareVersions orders a folder's versions totally: all written as dates with separators
+ * ('dated'), none is ('plain'): numeric parts compared in turn, missing parts as 0, a lexicographic
+ * order; or both, when every plain version sorts before every dated one ('plain-then-dated': diesel's
+ * `00000000000000_diesel_initial_setup` among `2019-12-29-164820_...` and `2025-09-19-132648-0000_...`),
+ * each group being ordered totally on its own. Otherwise undefined (a dated and a plain version of
+ * different lengths compare by their digits alone, which need not agree with the parts).
+ */
+interface VersionForm {
+  kind: 'dated' | 'plain' | 'plain-then-dated';
+  plain: string[];
+  dated: string[];
+}
+
+const MAX_FORM_CHECKS = 100_000;
+
+function versionForm(versions: string[]): VersionForm | undefined {
+  const dated = versions.filter((v) => DATED.test(v));
+  const plain = versions.filter((v) => !DATED.test(v));
+  if (plain.length === 0 || dated.length === 0) return { kind: plain.length === 0 ? 'dated' : 'plain', plain, dated };
+  if (plain.length * dated.length > MAX_FORM_CHECKS) return undefined;
+  return plain.every((p) => dated.every((d) => compareVersions(p, d) < 0)) ? { kind: 'plain-then-dated', plain, dated } : undefined;
+}
+
+/** True when the folder's versions and `version` together keep `form`. */
+function fitsForm(form: VersionForm, version: string): boolean {
+  const dated = DATED.test(version);
+  if (form.kind !== 'plain-then-dated') return dated === (form.kind === 'dated');
+  return dated ? form.plain.every((p) => compareVersions(p, version) < 0) : form.dated.every((d) => compareVersions(version, d) < 0);
+}
+
+interface FolderEntry {
+  file: string;
+  migration: EarlierMigration;
+}
+
+class FolderHistory {
+  /** By version, ties in listing order (a stable sort, as `earlierMigrations` sorts). */
+  readonly entries: FolderEntry[];
+  /** checkpoints[c]: the states after the first c * CHECKPOINT entries. */
+  readonly checkpoints: ColumnStates[];
+  /** How compareVersions orders the folder's versions (see `versionForm`); undefined when it is not known to be a total order. */
+  private readonly form: VersionForm | undefined;
+  private positions: Map<string, number> | undefined;
+
+  constructor(entries: FolderEntry[], checkpoints: ColumnStates[]) {
+    this.entries = entries;
+    this.checkpoints = checkpoints.length > 0 ? checkpoints : [new Map()];
+    this.form = versionForm(entries.map((e) => e.migration.version));
+  }
+
+  /** The states before `document`, or undefined when only a full replay is sure to give the same answer. */
+  before(document: MigrationDocument): ColumnStates | undefined {
+    const version = document.version!;
+    if (this.entries.length > 0 && (this.form === undefined || !fitsForm(this.form, version))) return undefined;
+    // compareVersions orders the folder's versions and the file's totally, so "earlier than the file" is a prefix.
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareVersions(this.entries[mid].migration.version, version) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const end = lo;
+    if (end === 0) return new Map();
+    // The file itself, its companion and (diesel, Prisma) its own folder's file are never its history.
+    this.positions ??= new Map(this.entries.map((e, i) => [path.resolve(e.file), i]));
+    const excluded = [document.path, document.companionPath];
+    if (document.format === 'diesel' || document.format === 'prisma') {
+      const dir = path.dirname(document.path);
+      excluded.push(path.join(path.dirname(dir), path.basename(dir), document.format === 'diesel' ? 'up.sql' : path.basename(document.path)));
+    }
+    for (const file of excluded) {
+      const at = file === undefined ? undefined : this.positions.get(path.resolve(file));
+      if (at !== undefined && at < end) return undefined;
+    }
+    const c = Math.floor(end / CHECKPOINT);
+    while (this.checkpoints.length <= c) {
+      const k = this.checkpoints.length - 1;
+      const next = copyStates(this.checkpoints[k]);
+      for (let i = k * CHECKPOINT; i < (k + 1) * CHECKPOINT; i++) for (const node of this.entries[i].migration.upNodes) replay(next, node);
+      this.checkpoints.push(next);
+    }
+    const states = copyStates(this.checkpoints[c]);
+    for (let i = c * CHECKPOINT; i < end; i++) for (const node of this.entries[i].migration.upNodes) replay(states, node);
+    return states;
+  }
+}
+
+/** Per host, the folders already listed and read through it. */
+const hostFolders = new WeakMap<ProjectHost, Map<string, FolderHistory>>();
+/** Per folder, the last history built (any host): its checkpoints serve the next host while its migrations are unchanged. */
+const lastFolders = new Map<string, FolderHistory>();
+
+function folderHistory(document: MigrationDocument, host: ProjectHost): FolderHistory {
+  const dir = path.dirname(document.path);
+  const key =
+    document.format === 'diesel' || document.format === 'prisma'
+      ? `${document.format}\u0000${path.dirname(dir)}\u0000${document.format === 'diesel' ? 'up.sql' : path.basename(document.path)}`
+      : `${document.format}\u0000${dir}`;
+  let folders = hostFolders.get(host);
+  if (!folders) hostFolders.set(host, (folders = new Map()));
+  const known = folders.get(key);
+  if (known) return known;
+  const entries: FolderEntry[] = [];
+  for (const file of folderFiles(document, host)) {
+    const text = host.readFile(file);
+    if (text === undefined) continue;
+    const migration = describeOnce(file, text, host, document);
+    if (migration) entries.push({ file, migration });
+  }
+  entries.sort((a, b) => compareVersions(a.migration.version, b.migration.version));
+  const last = lastFolders.get(key);
+  let same = 0;
+  if (last) while (same < entries.length && same < last.entries.length && entries[same].file === last.entries[same].file && entries[same].migration === last.entries[same].migration) same++;
+  const history = new FolderHistory(entries, last ? last.checkpoints.slice(0, Math.floor(same / CHECKPOINT) + 1) : []);
+  folders.set(key, history);
+  lastFolders.delete(key);
+  if (lastFolders.size >= MAX_FOLDERS) lastFolders.delete(lastFolders.keys().next().value as string);
+  lastFolders.set(key, history);
+  return history;
+}
+
+/** Every migration file of the folder, by the layout of the format (`siblingFiles` with the file's own). */
+function folderFiles(document: MigrationDocument, host: ProjectHost): string[] {
+  const dir = path.dirname(document.path);
+  if (document.format === 'diesel' || document.format === 'prisma') {
+    const root = path.dirname(dir);
+    const leaf = document.format === 'diesel' ? 'up.sql' : path.basename(document.path);
+    return (host.readDirectory(root) ?? []).map((name) => path.join(root, name, leaf)).filter((f) => host.fileExists(f));
   }
   return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => path.join(dir, name));
 }

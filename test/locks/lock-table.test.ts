@@ -21,33 +21,8 @@ import { Client } from 'pg';
 import { blockingOn, LOCK_FACTS, lockFact, locksOf, modeFromPgLocks, strongest, type LockFact, type LockMode, type ObjectRole } from '../../server/src/engine/locks';
 import { schemaFactsOf } from '../../server/src/engine/context';
 import { initParser, lintSql } from '../helpers/lint';
+import { LOCK_EXAMPLE_SETUP, LOCK_FIXTURE } from '../helpers/lock-fixture';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
-
-const FIXTURE = `
-CREATE TABLE r (id int PRIMARY KEY);
-INSERT INTO r VALUES (1), (2);
-CREATE TABLE t (id int PRIMARY KEY, a int, b text, c varchar(10), n numeric(10,2), ip cidr, ts timestamp, r_id int, z int NOT NULL DEFAULT 0);
-CREATE INDEX t_b_idx ON t (b);
-INSERT INTO t VALUES (1, 1, 'x', 'x', 1, '10.0.0.0/8', now(), 1), (2, 2, 'y', 'y', 2, '10.1.0.0/16', now(), 2);
-ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;
-CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();
-CREATE TABLE u (id int PRIMARY KEY, r_id int);
-INSERT INTO u VALUES (1, 1);
-ALTER TABLE u ADD CONSTRAINT u_r_fkey FOREIGN KEY (r_id) REFERENCES r (id) NOT VALID;
-CREATE TABLE e (id int, a int);
-CREATE TABLE w (id int, v int);
-INSERT INTO w VALUES (1, 1), (2, 2);
-CREATE TABLE p (id int, k int) PARTITION BY RANGE (k);
-CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (10);
-INSERT INTO p VALUES (1, 1);
-CREATE TABLE p_new (id int, k int);
-INSERT INTO p_new VALUES (1, 15);
-CREATE VIEW v AS SELECT id FROM r;
-CREATE MATERIALIZED VIEW mv AS SELECT id FROM r;
-CREATE UNIQUE INDEX mv_id ON mv (id);
-CREATE TYPE mood AS ENUM ('sad', 'ok');
-`;
 
 /** The fixture object each role stands for in the examples. */
 const ROLE_OBJECTS: Record<ObjectRole, string[]> = {
@@ -75,9 +50,9 @@ interface Verify {
 
 const VERIFY: Record<string, Verify> = {
   'add-column-not-null': { objects: { table: ['e'] } },
-  'add-unique-using-index': { setup: 'CREATE UNIQUE INDEX t_b_key ON t (b)' },
+  'add-unique-using-index': { setup: LOCK_EXAMPLE_SETUP['add-unique-using-index'] },
   'add-primary-key': { objects: { table: ['w'] } },
-  'add-primary-key-using-index': { setup: 'CREATE UNIQUE INDEX w_id_key ON w (id); ALTER TABLE w ALTER COLUMN id SET NOT NULL', objects: { table: ['w'] } },
+  'add-primary-key-using-index': { setup: LOCK_EXAMPLE_SETUP['add-primary-key-using-index'], objects: { table: ['w'] } },
   'validate-foreign-key': { objects: { table: ['u'] } },
   'drop-foreign-key': { objects: { table: ['u'] } },
   'detach-partition': { objects: { partition: ['p_1'] } },
@@ -119,7 +94,7 @@ before(async () => {
   const [{ version }] = await pg.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
   serverMajor = Math.floor(Number(version) / 10000);
   template = await pg.createDatabase('lock_fixture');
-  await pg.query(FIXTURE, [], template);
+  await pg.query(LOCK_FIXTURE, [], template);
   tablespaceDir = makeTablespaceDir();
   await pg.query(`CREATE TABLESPACE zdm_lock_test LOCATION '${tablespaceDir}'`);
 });
@@ -386,7 +361,7 @@ describe('lock table against a real PostgreSQL', () => {
       const fact = lockFact(raw.id, serverMajor)!;
       // The example is what locksOf calls this entry: the table and the classifier agree.
       // The fixture and the example as one file: what the fixture created is known to the classifier.
-      const file = lintSql(`${FIXTURE}\n${raw.example};\n`, { format: 'plain' });
+      const file = lintSql(`${LOCK_FIXTURE}\n${raw.example};\n`, { format: 'plain' });
       const statement = file.statements[file.statements.length - 1];
       const knowledge = schemaFactsOf({ statements: file.statements }).lockKnowledge(statement);
       const classified = locksOf(statement, serverMajor, knowledge).facts.map((f) => f.id);

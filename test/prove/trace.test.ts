@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { LOCK_FACTS } from '../../server/src/engine/locks';
 import { traceLocks, type TraceResult } from '../../server/src/engine/prove/trace';
 import { up } from '../../server/src/engine/runner/commands';
+import { LOCK_EXAMPLE_SETUP, LOCK_FIXTURE } from '../helpers/lock-fixture';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, optionsFor } from '../runner/helpers';
 import { proveOptions, throwawaysOn } from './helpers';
@@ -201,40 +202,6 @@ describe('zdm trace', () => {
   });
 });
 
-// The fixture of the lock table's examples (the objects test/locks/lock-table.test.ts describes in
-// LockFact.example: t with index t_b_idx, r referenced, u with a NOT VALID foreign key, partitioned p,
-// view v, materialized view mv, enum mood).
-const FIXTURE = `
-CREATE TABLE r (id int PRIMARY KEY);
-INSERT INTO r VALUES (1), (2);
-CREATE TABLE t (id int PRIMARY KEY, a int, b text, c varchar(10), n numeric(10,2), ip cidr, ts timestamp, r_id int, z int NOT NULL DEFAULT 0);
-CREATE INDEX t_b_idx ON t (b);
-INSERT INTO t VALUES (1, 1, 'x', 'x', 1, '10.0.0.0/8', now(), 1), (2, 2, 'y', 'y', 2, '10.1.0.0/16', now(), 2);
-ALTER TABLE t ADD CONSTRAINT t_a_check CHECK (a > 0) NOT VALID;
-CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-CREATE TRIGGER t_trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION trg();
-CREATE TABLE u (id int PRIMARY KEY, r_id int);
-INSERT INTO u VALUES (1, 1);
-ALTER TABLE u ADD CONSTRAINT u_r_fkey FOREIGN KEY (r_id) REFERENCES r (id) NOT VALID;
-CREATE TABLE e (id int, a int);
-CREATE TABLE w (id int, v int);
-INSERT INTO w VALUES (1, 1), (2, 2);
-CREATE TABLE p (id int, k int) PARTITION BY RANGE (k);
-CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (10);
-INSERT INTO p VALUES (1, 1);
-CREATE TABLE p_new (id int, k int);
-INSERT INTO p_new VALUES (1, 15);
-CREATE VIEW v AS SELECT id FROM r;
-CREATE MATERIALIZED VIEW mv AS SELECT id FROM r;
-CREATE UNIQUE INDEX mv_id ON mv (id);
-CREATE TYPE mood AS ENUM ('sad', 'ok');
-`;
-
-/** Statements some examples need first (they are traced too; only the example's own statement is checked). */
-const SETUP: Record<string, string> = {
-  'add-unique-using-index': 'CREATE UNIQUE INDEX t_b_key ON t (b);',
-  'add-primary-key-using-index': 'CREATE UNIQUE INDEX w_id_key ON w (id);\nALTER TABLE w ALTER COLUMN id SET NOT NULL;',
-};
 /**
  * Mismatches the trace finds, reported against the lock table (its owner decides the fix): each is
  * allowed here so the suite stays green, and listed as a test diagnostic once it is gone.
@@ -249,7 +216,7 @@ describe('the lock table agrees with the trace on every statement kind it lists'
   let template: string;
   before(async () => {
     template = await pg.createDatabase('trace_fixture');
-    await pg.query(FIXTURE, [], template);
+    await pg.query(LOCK_FIXTURE, [], template);
   });
 
   const examples = Object.values(LOCK_FACTS).filter((f) => f.example && !SKIP[f.id]);
@@ -263,7 +230,7 @@ describe('the lock table agrees with the trace on every statement kind it lists'
     };
     const check = async (fact: (typeof examples)[number]) => {
       const file = 'db/migrations/20240101000000_example.sql';
-      const project = createProject({ [file]: dbmateFile(`${SETUP[fact.id] ? SETUP[fact.id] + '\n' : ''}${fact.example};`, 'SELECT 1;', { upTransaction: fact.nonTransactional ? false : undefined }) });
+      const project = createProject({ [file]: dbmateFile(`${LOCK_EXAMPLE_SETUP[fact.id] ? LOCK_EXAMPLE_SETUP[fact.id] + '\n' : ''}${fact.example};`, 'SELECT 1;', { upTransaction: fact.nonTransactional ? false : undefined }) });
       const result = await traceLocks({ ...proveOptions(project, pg.url(template)), file });
       const s = result.statements[result.statements.length - 1];
       if (!result.ok || !s) {

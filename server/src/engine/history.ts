@@ -141,9 +141,8 @@ export function createdByEarlierParts(document: MigrationDocument, host: Project
   if (!own) return [];
   const dir = path.dirname(document.path);
   const out: RelationRef[] = [];
-  for (const name of (host.readDirectory(dir) ?? []).sort()) {
-    const m = POP_PART.exec(name);
-    if (!m || m[1] !== own[1] || m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up') continue;
+  for (const { name, m } of popPartsOf(host.readDirectory(dir), own[1])) {
+    if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up') continue;
     if (m[2] >= own[2]) continue;
     const file = path.join(dir, name);
     const text = host.readFile(file);
@@ -166,9 +165,8 @@ export function downPartsRunBefore(document: MigrationDocument, host: ProjectHos
   if (!own) return [];
   const dir = path.dirname(document.path);
   const out: (AstNode | undefined)[] = [];
-  for (const name of (host.readDirectory(dir) ?? []).sort().reverse()) {
-    const m = POP_PART.exec(name);
-    if (!m || m[1] !== own[1] || m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'down' || m[2] <= own[2]) continue;
+  for (const { name, m } of [...popPartsOf(host.readDirectory(dir), own[1])].reverse()) {
+    if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'down' || m[2] <= own[2]) continue;
     const text = host.readFile(path.join(dir, name));
     if (text === undefined) continue;
     const doc = describeMigration(path.join(dir, name), text, host, { format: document.format });
@@ -179,6 +177,26 @@ export function downPartsRunBefore(document: MigrationDocument, host: ProjectHos
     }
   }
   return out;
+}
+
+const popPartIndexes = new WeakMap<string[], Map<string, { name: string; m: RegExpExecArray }[]>>();
+
+/** The pop part files of a directory listing with the given timestamp, sorted by name (the listing is indexed once). */
+function popPartsOf(names: string[] | undefined, timestamp: string): readonly { name: string; m: RegExpExecArray }[] {
+  if (!names) return [];
+  let index = popPartIndexes.get(names);
+  if (!index) {
+    index = new Map();
+    for (const name of [...names].sort()) {
+      const m = POP_PART.exec(name);
+      if (!m) continue;
+      let list = index.get(m[1]);
+      if (!list) index.set(m[1], (list = []));
+      list.push({ name, m });
+    }
+    popPartIndexes.set(names, index);
+  }
+  return index.get(timestamp) ?? [];
 }
 
 // ── Earlier migrations, read once per process ─────────────────────────────────────────────────────

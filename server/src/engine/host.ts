@@ -67,6 +67,14 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
     readDirectory(dirPath) {
       if (options.cache && dirs.has(dirPath)) return dirs.get(dirPath);
       let names: string[] | undefined;
+      // A folder whose parent was listed without it (or whose parent does not exist) does not exist
+      // either: scaffolding asks whether each file a fix would create is a folder, per finding.
+      const parent = path.dirname(dirPath);
+      if (options.cache && parent !== dirPath && dirs.has(parent) && (missingDirs.has(parent) || entriesOf(parent)?.has(path.basename(dirPath)) === false)) {
+        missingDirs.add(dirPath);
+        dirs.set(dirPath, undefined);
+        return undefined;
+      }
       try {
         names = fs.readdirSync(dirPath);
       } catch (error) {

@@ -126,11 +126,19 @@ function withOwnEntry(host: ProjectHost, dir: string, document: MigrationDocumen
     fileExists: (file) => host.fileExists(file),
     readDirectory: (folder) => {
       const names = host.readDirectory(folder);
-      if (path.resolve(folder) !== path.resolve(dir)) return names;
-      return names?.includes(entry) ? names : [...(names ?? []), entry];
+      if (folder !== dir && path.resolve(folder) !== path.resolve(dir)) return names;
+      if (!names) return [entry];
+      // The same array for the same listing, so what is remembered per listing (folderVersions) is found again.
+      let byEntry = listedWithEntry.get(names);
+      if (!byEntry) listedWithEntry.set(names, (byEntry = new Map()));
+      let listed = byEntry.get(entry);
+      if (!listed) byEntry.set(entry, (listed = names.includes(entry) ? names : [...names, entry]));
+      return listed;
     },
   };
 }
+
+const listedWithEntry = new WeakMap<string[], Map<string, string[]>>();
 
 /** What to delete for a statement: its leading comments' lines, the statement, and the rest of its line when nothing else is on it. */
 function removalSpan(text: string, s: Statement): { start: number; end: number; textStart: number } {
@@ -222,6 +230,18 @@ function downStatementsOf(input: FollowUpInput, up: Section): DownStatement[] {
   if (own.length > 0) return own.filter((s) => s.section.source === input.document.text).map((s) => ({ node: s.node, text: s.text, span: s.span, source: s.section.source }));
   const counterpart = counterpartOf(input.document, input.statements, input.host, up);
   if (!counterpart?.path || counterpart.text === undefined) return [];
+  // Each finding with a follow-up fix asks: the companion's down statements are found once per counterpart.
+  let byFormat = companionDowns.get(counterpart);
+  if (!byFormat) companionDowns.set(counterpart, (byFormat = new Map()));
+  let downs = byFormat.get(input.document.format);
+  if (!downs) byFormat.set(input.document.format, (downs = companionDownStatements(counterpart.path, counterpart.text, input)));
+  return downs;
+}
+
+const companionDowns = new WeakMap<object, Map<string, DownStatement[]>>();
+
+function companionDownStatements(companion: string, text: string, input: FollowUpInput): DownStatement[] {
+  const counterpart = { path: companion, text };
   const other = describeMigration(counterpart.path, counterpart.text, input.host, { format: input.document.format });
   const out: DownStatement[] = [];
   for (const section of other.sections) {

@@ -66,7 +66,7 @@ export function dbmateMigration(lines, seed = 0) {
   while (up.length + down.length < lines) {
     const f = feature(n++);
     up.push(...f.up);
-    down.unshift(...f.down);
+    down.splice(1, 0, ...f.down); // after the marker, newest feature first
   }
   const text = [...up, '', ...down, ''].join('\n');
   // The middle feature's `kind text NOT NULL` column: typing appends to the column name.

@@ -8,7 +8,7 @@ import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument, Section, SectionKind, Statement } from './model';
 import { bodyOf, constantOf, namesOf, relationOf, sameRelation, type RelationRef } from './sql/ast';
-import { contains, sameObject, schemaChanges, type ObjectKey, type SchemaChange } from './sql/classify';
+import { ChangesByName, contains, sameObject, schemaChanges, type ObjectKey, type SchemaChange } from './sql/classify';
 import { parseStatement } from './sql/parser';
 import { splitStatements } from './sql/split';
 import { isPostgresDialect, parseSplitName, splitFileName } from './formats/golang-migrate';
@@ -335,13 +335,22 @@ export function popGroupChanges(document: MigrationDocument, host: ProjectHost, 
 /** True when the other half creates `key` (or something that holds it: its table, its schema), replaces it, or renames something to it. */
 export function counterpartCreates(counterpart: Counterpart | undefined, key: ObjectKey): boolean {
   if (!counterpart) return false;
-  return counterpart.changes.some(({ change }) => (change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') && (sameObject(change, key) || contains(change, key)));
+  return counterpartChanges(counterpart).some(key, ({ change }) => (change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') && (sameObject(change, key) || contains(change, key)));
 }
 
 /** True when the other half removes `key`: drops it or what holds it, or renames it away. A CASCADE drop may remove anything that depends on what it drops. */
 export function counterpartRemoves(counterpart: Counterpart | undefined, key: ObjectKey): boolean {
   if (!counterpart) return false;
-  return counterpart.changes.some(({ change }) => (change.action === 'drop' || change.action === 'rename-from') && (sameObject(change, key) || contains(change, key)));
+  return counterpartChanges(counterpart).some(key, ({ change }) => (change.action === 'drop' || change.action === 'rename-from') && (sameObject(change, key) || contains(change, key)));
+}
+
+/** A counterpart's changes indexed by name (rules ask about it once per statement). */
+const counterpartIndexes = new WeakMap<Counterpart, ChangesByName<CounterpartChange>>();
+
+function counterpartChanges(counterpart: Counterpart): ChangesByName<CounterpartChange> {
+  let index = counterpartIndexes.get(counterpart);
+  if (!index) counterpartIndexes.set(counterpart, (index = new ChangesByName(counterpart.changes, (c) => c.change)));
+  return index;
 }
 
 /**
@@ -372,42 +381,29 @@ interface Bringing {
   change: SchemaChange;
 }
 
-const bringingIndexes = new WeakMap<readonly Statement[], Map<string, Bringing[]>>();
+const bringingIndexes = new WeakMap<readonly Statement[], ChangesByName<Bringing>>();
 
-function bringingIndex(statements: readonly Statement[]): Map<string, Bringing[]> {
+function bringingIndex(statements: readonly Statement[]): ChangesByName<Bringing> {
   let index = bringingIndexes.get(statements);
   if (index) return index;
-  index = new Map();
+  const bringing: Bringing[] = [];
   for (const s of statements) {
     for (const change of schemaChanges(s.node)) {
-      if (change.action !== 'create' && change.action !== 'replace' && change.action !== 'rename-to') continue;
-      let bucket = index.get(change.name);
-      if (!bucket) index.set(change.name, (bucket = []));
-      bucket.push({ index: s.index, section: s.section, change });
+      if (change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') bringing.push({ index: s.index, section: s.section, change });
     }
   }
+  index = new ChangesByName(bringing, (b) => b.change);
   bringingIndexes.set(statements, index);
   return index;
 }
 
 function bringsBack(statements: readonly Statement[], at: Statement, key: ObjectKey, when: 'earlier' | 'later', renameOnly: boolean): boolean {
-  const index = bringingIndex(statements);
-  // A change matches `key` when it is the same object (same name) or contains it: its schema, its
-  // table, a column it covers (see `contains`); so only the buckets of those names can match.
-  const names = new Set<string>([key.name]);
-  const schema = key.schema ?? key.table?.schema;
-  if (schema !== undefined) names.add(schema);
-  if (key.table) names.add(key.table.name);
-  for (const column of (key as SchemaChange).columns ?? []) names.add(column);
-  for (const name of names) {
-    for (const b of index.get(name) ?? []) {
-      if (b.section !== at.section) continue;
-      if (when === 'earlier' ? b.index >= at.index : b.index <= at.index) continue;
-      if (renameOnly && b.change.action !== 'rename-to') continue;
-      if (sameObject(b.change, key) || contains(b.change, key)) return true;
-    }
-  }
-  return false;
+  return bringingIndex(statements).some(key, (b) => {
+    if (b.section !== at.section) return false;
+    if (when === 'earlier' ? b.index >= at.index : b.index <= at.index) return false;
+    if (renameOnly && b.change.action !== 'rename-to') return false;
+    return sameObject(b.change, key) || contains(b.change, key);
+  });
 }
 
 export interface RemovalContext {

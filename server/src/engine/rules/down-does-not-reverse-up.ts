@@ -2,7 +2,7 @@ import { counterpartOf, type Counterpart } from '../context';
 import { addToDownEdit } from '../fixes/statements';
 import type { Section, Statement } from '../model';
 import { quoteIdent } from '../sql/ast';
-import { contains, netEffects, sameObject, schemaChanges, type ObjectKind, type SchemaChange } from '../sql/classify';
+import { ChangesByName, contains, netEffects, sameObject, schemaChanges, type NetEffect, type ObjectKind, type SchemaChange } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 
@@ -98,8 +98,25 @@ function canonical(change: SchemaChange, alias: (name: string) => string): Schem
 }
 
 /** Some change of `others` of one of `actions` on the object, on what holds it, or (for removals) a CASCADE drop that may take it along. */
-function touches(others: readonly SchemaChange[], key: SchemaChange, actions: ReadonlySet<string>): boolean {
-  return others.some((o) => actions.has(o.action) && (sameObject(o, key) || contains(o, key) || (o.action === 'drop' && o.cascade === true && DEPENDENTS.has(key.kind))));
+/** The other half's changes, indexed for `touches` (it is asked once per change of this half). */
+interface Others {
+  byName: ChangesByName<SchemaChange>;
+  /** CASCADE drops, which may remove an object of any name. */
+  cascades: SchemaChange[];
+}
+
+function others(changes: readonly SchemaChange[]): Others {
+  return { byName: new ChangesByName(changes, (c) => c), cascades: changes.filter((o) => o.action === 'drop' && o.cascade === true) };
+}
+
+function touches(others: Others, key: SchemaChange, actions: ReadonlySet<string>): boolean {
+  if (others.byName.some(key, (o) => actions.has(o.action) && (sameObject(o, key) || contains(o, key)))) return true;
+  return DEPENDENTS.has(key.kind) && others.cascades.some((o) => actions.has(o.action));
+}
+
+/** Another effect of the same half, in the given state, that holds `e`'s object. */
+function heldBy(effects: ChangesByName<NetEffect<Statement>>, e: NetEffect<Statement>, state: (c: NetEffect<Statement>) => boolean): boolean {
+  return effects.some(e.change, (c) => c !== e && state(c) && contains(c.change, e.change));
 }
 
 const REMOVALS = new Set(['drop', 'rename-from']);
@@ -122,7 +139,8 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
   const own = ownChanges(context, section);
   const alias = tableAliases([...own.map((o) => o.change), ...down.changes.map((c) => c.change)]);
   const up = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
-  const other = down.changes.map((c) => canonical(c.change, alias));
+  const upByName = new ChangesByName(up, (e) => e.change);
+  const other = others(down.changes.map((c) => canonical(c.change, alias)));
   const missing = new Map<Statement, { survive: SchemaChange[]; lost: SchemaChange[] }>();
   const entry = (s: Statement) => {
     let e = missing.get(s);
@@ -136,14 +154,14 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
     if ((e.change.action === 'rename-to' || e.change.action === 'rename-from') && TABLE_BOUND.has(e.change.kind)) continue;
     if (e.state === 'created') {
       // Objects inside something else the up created go with it.
-      if (up.some((c) => c !== e && c.state === 'created' && contains(c.change, e.change))) continue;
+      if (heldBy(upByName, e, (c) => c.state === 'created')) continue;
       // The down asserting the same thing (SET NOT NULL again) says it was there before.
       if (touches(other, e.change, CREATIONS)) continue;
       // The index of a UNIQUE or PRIMARY KEY constraint that the up only replaced.
-      if (e.change.kind === 'index' && up.some((c) => c.change.kind === 'constraint' && c.state !== 'created' && contains(c.change, e.change))) continue;
+      if (e.change.kind === 'index' && heldBy(upByName, e, (c) => c.change.kind === 'constraint' && c.state !== 'created')) continue;
       if (!touches(other, e.change, REMOVALS)) entry(e.ref).survive.push(e.change);
     } else if (e.state === 'dropped' && e.change.kind !== 'not-null') {
-      if (up.some((c) => c !== e && c.state === 'dropped' && contains(c.change, e.change))) continue;
+      if (heldBy(upByName, e, (c) => c.state === 'dropped')) continue;
       if (!touches(other, e.change, CREATIONS)) entry(e.ref).lost.push(e.change);
     }
   }
@@ -166,14 +184,16 @@ function checkDown(context: RuleContext, section: Section, up: Counterpart): voi
   const own = ownChanges(context, section);
   const alias = tableAliases([...own.map((o) => o.change), ...up.changes.map((c) => c.change)]);
   const down = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
-  const other = up.changes.map((c) => canonical(c.change, alias));
+  const downByName = new ChangesByName(down, (e) => e.change);
+  const upChanges = up.changes.map((c) => canonical(c.change, alias));
+  const other = others(upChanges);
   for (const e of down) {
     if (e.state !== 'dropped' || e.change.action !== 'drop' || e.change.conditional) continue;
     if (!TRACKED.has(e.change.kind) || DATA_BEARING.has(e.change.kind)) continue;
-    if (down.some((c) => c !== e && c.state === 'dropped' && contains(c.change, e.change))) continue;
+    if (heldBy(downByName, e, (c) => c.state === 'dropped')) continue;
     // The up did something to it or to what holds it (created, replaced, renamed, or dropped it too).
     if (touches(other, e.change, ANY)) continue;
-    if (e.change.kind === 'constraint' && namedAfterTouchedColumn(e.change, other)) continue;
+    if (e.change.kind === 'constraint' && namedAfterTouchedColumn(e.change, upChanges)) continue;
     context.report({
       statement: e.ref,
       span: headSpan(e.ref),

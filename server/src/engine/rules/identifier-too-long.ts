@@ -28,6 +28,8 @@ export const identifierTooLong: Rule = {
       const seen = new Set<string>();
       for (const t of statementTokens(s)) {
         if (t.kind !== 'word' && t.kind !== 'quoted-ident') continue;
+        // Each UTF-16 unit of the token is at most 3 bytes of the name, case-folded or unquoted.
+        if (t.end - t.start <= MAX_BYTES / 3) continue;
         const name = identifierOf(source, t);
         if (name === undefined || Buffer.byteLength(name) <= MAX_BYTES) continue;
         const cut = truncate(name);

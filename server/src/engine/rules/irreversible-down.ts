@@ -1,7 +1,7 @@
 import { counterpartOf, recreatedLaterInSection, recreatedLaterInStatement } from '../context';
 import type { Statement } from '../model';
 import { alwaysTrue, bodyOf, relationOf, sameRelation, type RelationRef } from '../sql/ast';
-import { contains, dataChangeTarget, loopedDataChange, netEffects, sameObject, schemaChanges, type SchemaChange } from '../sql/classify';
+import { ChangesByName, contains, dataChangeTarget, loopedDataChange, netEffects, sameObject, schemaChanges, type SchemaChange } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -25,7 +25,8 @@ export const irreversibleDown: Rule = {
       const up = counterpartOf(context.document, context.statements, context.host, section);
       if (!up) continue;
       const upEffects = netEffects(up.changes.map((c) => ({ change: c.change, ref: c.order })));
-      const createdByUp = (key: SchemaChange) => upEffects.some((e) => (e.state === 'created' || e.state === 'replaced' || e.state === 'transient') && (sameObject(e.change, key) || contains(e.change, key)));
+      const upByName = new ChangesByName(upEffects, (e) => e.change);
+      const createdByUp = (key: SchemaChange) => upByName.some(key, (e) => (e.state === 'created' || e.state === 'replaced' || e.state === 'transient') && (sameObject(e.change, key) || contains(e.change, key)));
       const list = context.facts.sectionStatements(section);
       // Every drop counts, even when the down creates the object again afterwards: the data is gone.
       const createdHere: SchemaChange[] = [];

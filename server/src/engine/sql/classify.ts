@@ -126,6 +126,48 @@ export function contains(container: ObjectKey, object: ObjectKey): boolean {
   return false;
 }
 
+/**
+ * The names an object that is `key` (`sameObject`) or holds it (`contains`) can have: its own name,
+ * its schema's, its table's, and the names of the columns it covers. Lists of changes indexed by
+ * name (`ChangesByName`) answer "does any of them match `key`?" by looking only at these.
+ */
+export function matchingNames(key: ObjectKey): string[] {
+  const names = [key.name];
+  const schema = key.schema ?? key.table?.schema;
+  if (schema !== undefined) names.push(schema);
+  if (key.table) names.push(key.table.name);
+  for (const column of (key as SchemaChange).columns ?? []) names.push(column);
+  return names;
+}
+
+/** Items indexed by the name of the object they change; `candidates` yields each item once. */
+export class ChangesByName<T> {
+  private readonly byName = new Map<string, T[]>();
+
+  constructor(items: Iterable<T>, changeOf: (item: T) => ObjectKey) {
+    for (const item of items) {
+      const name = changeOf(item).name;
+      const bucket = this.byName.get(name);
+      if (bucket) bucket.push(item);
+      else this.byName.set(name, [item]);
+    }
+  }
+
+  /** The items whose object may be `key` or hold it (a superset: callers still test `sameObject` / `contains`). */
+  *candidates(key: ObjectKey): Generator<T> {
+    const names = matchingNames(key);
+    for (let i = 0; i < names.length; i++) {
+      if (names.indexOf(names[i]) !== i) continue; // the same name twice: its bucket once
+      yield* this.byName.get(names[i]) ?? [];
+    }
+  }
+
+  some(key: ObjectKey, test: (item: T) => boolean): boolean {
+    for (const item of this.candidates(key)) if (test(item)) return true;
+    return false;
+  }
+}
+
 const changeCache = new WeakMap<object, SchemaChange[]>();
 
 /** The schema changes of one statement node (cached per node: trees are shared and read-only). */

@@ -66,11 +66,17 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
     case 'dbmate':
     case 'goose':
     case 'plain': {
-      const names = (host.readDirectory(dir) ?? []).filter((n) => n !== own && /\.sql$/i.test(n) && !/\.(up|down)\.sql$/i.test(n));
+      const listing = host.readDirectory(dir) ?? [];
+      // Versions of one numeric part compare equal when their digits do, leading zeros aside.
+      if (doc.format === 'dbmate' || /^\d+$/.test(version)) {
+        const key = doc.format === 'dbmate' ? `=${version}` : withoutLeadingZeros(version);
+        return (listingIndex(listing, 'plain').get(key) ?? []).filter((n) => n !== own);
+      }
+      const names = listing.filter((n) => n !== own && /\.sql$/i.test(n) && !/\.(up|down)\.sql$/i.test(n));
       return names.filter((n) => {
         const m = /^(\d+)_/.exec(n);
         if (!m) return false;
-        return doc.format === 'dbmate' ? m[1] === version : compareVersions(m[1], version) === 0;
+        return compareVersions(m[1], version) === 0;
       });
     }
     case 'golang-migrate': {
@@ -90,6 +96,7 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
     }
     case 'flyway': {
       const prefix = own.charAt(0);
+      if (!DATED.test(version)) return (listingIndex(host.readDirectory(dir) ?? [], 'flyway').get(`${prefix}${flywayKey(version)}`) ?? []).filter((n) => n !== own);
       return (host.readDirectory(dir) ?? []).filter((n) => {
         if (n === own || n.charAt(0) !== prefix) return false;
         const m = /^[VU]([0-9][0-9._]*)__.+\.sql$/.exec(n);
@@ -100,7 +107,7 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
       const folder = path.basename(dir);
       const parent = path.dirname(dir);
       const mine = folder.split('_')[0].replace(/\D/g, '');
-      return (host.readDirectory(parent) ?? []).filter((n) => n !== folder && /^\d/.test(n) && n.split('_')[0].replace(/\D/g, '') === mine && host.fileExists(path.join(parent, n, 'up.sql')));
+      return (listingIndex(host.readDirectory(parent) ?? [], 'diesel').get(mine) ?? []).filter((n) => n !== folder && host.fileExists(path.join(parent, n, 'up.sql')));
     }
     default:
       return [];
@@ -125,4 +132,52 @@ function splitNamesByVersion(names: string[], version: string): string[] {
     byVersionMemo.set(names, index);
   }
   return index.get(version.replace(/^0+(?=\d)/, '')) ?? [];
+}
+
+// Every file of a folder asks which names share its version: each directory listing is indexed once
+// per kind of name (the names of a bucket in listing order), instead of matching every name per file.
+
+const DATED = /^\d{4}-\d{2}-\d{2}/;
+
+function withoutLeadingZeros(digits: string): string {
+  return digits.replace(/^0+(?=\d)/, '');
+}
+
+/** A Flyway version as compareVersions sees it: its numeric parts without leading zeros, trailing zero parts dropped. */
+function flywayKey(version: string): string {
+  const parts = (version.match(/\d+/g) ?? []).map(withoutLeadingZeros);
+  while (parts.length > 0 && parts[parts.length - 1] === '0') parts.pop();
+  return parts.join('.');
+}
+
+const listingIndexes = new WeakMap<string[], Map<string, Map<string, string[]>>>();
+
+function listingIndex(names: string[], kind: 'plain' | 'flyway' | 'diesel'): Map<string, string[]> {
+  let byKind = listingIndexes.get(names);
+  if (!byKind) listingIndexes.set(names, (byKind = new Map()));
+  let index = byKind.get(kind);
+  if (index) return index;
+  index = new Map();
+  const add = (key: string, name: string) => {
+    const list = index!.get(key);
+    if (list) list.push(name);
+    else index!.set(key, [name]);
+  };
+  for (const n of names) {
+    if (kind === 'plain') {
+      if (!/\.sql$/i.test(n) || /\.(up|down)\.sql$/i.test(n)) continue;
+      const m = /^(\d+)_/.exec(n);
+      if (!m) continue;
+      // dbmate compares versions as written; the others by value.
+      add(`=${m[1]}`, n);
+      add(withoutLeadingZeros(m[1]), n);
+    } else if (kind === 'flyway') {
+      const m = /^[VU]([0-9][0-9._]*)__.+\.sql$/.exec(n);
+      if (m) add(`${n.charAt(0)}${flywayKey(m[1].replace(/_/g, '.'))}`, n);
+    } else if (/^\d/.test(n)) {
+      add(n.split('_')[0].replace(/\D/g, ''), n);
+    }
+  }
+  byKind.set(kind, index);
+  return index;
 }

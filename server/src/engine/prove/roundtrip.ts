@@ -13,15 +13,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyStep, type ApplyContext } from '../runner/apply';
-import { applySessionTimeouts, dbErrorInfo, withClient, type Session } from '../runner/db';
+import { dbErrorInfo, withClient, type Session } from '../runner/db';
 import type { RunError, RunEvent } from '../runner/events';
 import { lineOf } from '../runner/errors';
 import type { Migration } from '../runner/migrations';
 import type { MigrationStatus } from '../runner/plan';
 import { finding, locationOf, locationOfError, reachesLevel, type Location, type ProveFinding } from './findings';
 import { compareSnapshots, countRows, describeFields, displayName, resetSequences, takeSnapshot, type SchemaSnapshot, type SnapshotDifference } from './snapshot';
-import { connectProblem, ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
-import { createThrowaway, SourceBusyError, ThrowawayError, trackSession, type Throwaway } from './throwaway';
+import { ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
+import { onThrowaway } from './throwaway-run';
 
 export interface RoundTripOptions extends ProveOptions {
   /** SQL run once on the throwaway database before the round trips (sample data). */
@@ -110,67 +110,26 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
   result.source = target.origin;
   const failOn = target.project.loaded.config.failOn;
 
-  let throwaway: Throwaway | undefined;
-  try {
-    let base: 'copy' | 'empty' = options.all || options.fresh ? 'empty' : 'copy';
-    if (base === 'copy') {
-      emit({ type: 'progress', message: `Copying the dev database (${target.display}) to a throwaway database ...` });
-      try {
-        throwaway = await createThrowaway({ purpose: 'roundtrip', devUrl: target.url, base: 'copy', log: (message) => emit({ type: 'info', message }) });
-      } catch (error) {
-        if (!(error instanceof SourceBusyError)) throw error;
-        emit({ type: 'warning', message: `${error.message} Using an empty database instead, with the migrations applied on the dev database replayed first (the dev data is not in it). Close those sessions, or pass --fresh to skip the copy.` });
-        base = 'empty';
-      }
-    }
-    let devStatuses: MigrationStatus[] | undefined;
-    if (base === 'empty' && !options.all) devStatuses = await withClient(target.url, (session) => readStatuses(session, target), { applicationName: 'zdm roundtrip' });
-    if (!throwaway) {
-      emit({ type: 'progress', message: 'Creating an empty throwaway database ...' });
-      throwaway = await createThrowaway({ purpose: 'roundtrip', devUrl: target.url, base: 'empty', log: (message) => emit({ type: 'info', message }) });
-    }
-    result.throwaway = { name: throwaway.name, base: throwaway.base, source: throwaway.source, dropped: false };
-    const box = throwaway;
-    await withClient(
-      box.url,
-      async (session) => {
-        trackSession(box, session);
-        result.serverVersion = session.serverVersion;
-        await configureSession(session, target);
-        await target.tracker.ensure(session);
-        await target.zdm.ensure(session);
-        await runRoundTrips(session, target, { base, all: options.all === true, devStatuses, seedText, seedFile: options.seedFile }, result, emit);
+  let devStatuses: MigrationStatus[] | undefined;
+  await onThrowaway(
+    {
+      purpose: 'roundtrip',
+      target,
+      base: options.all || options.fresh ? 'empty' : 'copy',
+      busyFallback: 'Using an empty database instead, with the migrations applied on the dev database replayed first (the dev data is not in it). Close those sessions, or pass --fresh to skip the copy.',
+      emit,
+      beforeEmpty: async () => {
+        if (!options.all) devStatuses = await withClient(target.url, (session) => readStatuses(session, target), { applicationName: 'zdm roundtrip' });
+        emit({ type: 'progress', message: 'Creating an empty throwaway database ...' });
       },
-      { applicationName: 'zdm roundtrip' },
-    );
-  } catch (error) {
-    const usage = connectProblem(error, target.redact);
-    if (usage) result.usageError = usage.message;
-    else if (error instanceof ThrowawayError) result.error = { message: target.redact(error.message) };
-    else {
-      result.error = { message: target.redact(error instanceof Error ? error.message : String(error)) };
-      const code = dbErrorInfo(error)?.code;
-      if (code) result.error.code = code;
-    }
-  } finally {
-    if (throwaway) {
-      try {
-        await throwaway.drop();
-        if (result.throwaway) result.throwaway.dropped = true;
-      } catch (error) {
-        emit({ type: 'warning', message: `Could not drop the throwaway database ${throwaway.name}: ${target.redact(error instanceof Error ? error.message : String(error))}. The next zdm roundtrip or zdm trace drops it.` });
-      }
-    }
-  }
+      applicationName: 'zdm roundtrip',
+    },
+    result,
+    (session, base) => runRoundTrips(session, target, { base, all: options.all === true, devStatuses, seedText, seedFile: options.seedFile }, result, emit),
+  );
   result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   result.ok = result.error === undefined && result.usageError === undefined && !reachesLevel(result.findings, failOn);
   return finish();
-}
-
-async function configureSession(session: Session, target: ProveTarget): Promise<void> {
-  await applySessionTimeouts(session, target.timeouts);
-  // If this process is killed, its statement stops within a second and the next run can drop the database.
-  if (session.serverVersion >= 14) await session.query("SELECT set_config('client_connection_check_interval', '1s', false)").catch(() => undefined);
 }
 
 interface Plan {

@@ -27,7 +27,7 @@ import { buildStatements } from '../lint';
 import { locksOf, modeFromPgLocks, strongest, type LockKnowledge, type LockMode, type StatementLocks } from '../locks';
 import type { Statement } from '../model';
 import { cannotRunInTransaction, executionMode, applyStep, type ApplyContext } from '../runner/apply';
-import { applySessionTimeouts, dbErrorInfo, openSession, quoteIdent, withClient, type Session } from '../runner/db';
+import { dbErrorInfo, openSession, quoteIdent, type Session } from '../runner/db';
 import { firstLine } from '../runner/errors';
 import type { RunEvent } from '../runner/events';
 import type { Migration, RunSection, RunStatement } from '../runner/migrations';
@@ -35,9 +35,10 @@ import { previousApplied } from '../runner/plan';
 import { relationFromNames, typeNameOf, type RelationRef } from '../sql/ast';
 import { parseStatement } from '../sql/parser';
 import { finding, locationOf, type ProveFinding } from './findings';
-import { connectProblem, migrationOfFile, ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
+import { migrationOfFile, ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
 import { compareLocks, heldUntilCommit, kindName, type ClassifiedObserved, type ClassifiedStatic, type LockMismatch, type ObservedLock } from './trace-compare';
-import { createThrowaway, SourceBusyError, ThrowawayError, trackSession, type Throwaway } from './throwaway';
+import { trackSession, type Throwaway } from './throwaway';
+import { onThrowaway } from './throwaway-run';
 
 export interface TraceOptions extends ProveOptions {
   /** The migration file (its up file, or for split formats either half). */
@@ -185,63 +186,28 @@ export async function traceLocks(options: TraceOptions): Promise<TraceResult> {
   const mode = executionMode(runSection);
   result.realRun = { transaction: runSection.transaction, atomic: mode.atomic, reason: mode.reason };
 
-  let throwaway: Throwaway | undefined;
-  try {
-    let base: 'copy' | 'empty' = options.fresh ? 'empty' : 'copy';
-    if (base === 'copy') {
-      emit({ type: 'progress', message: `Copying the dev database (${target.display}) to a throwaway database ...` });
+  await onThrowaway(
+    {
+      purpose: 'trace',
+      target,
+      base: options.fresh ? 'empty' : 'copy',
+      busyFallback: 'Tracing on an empty database instead, with the earlier migrations applied (no dev data: durations and rewrites of big tables do not show). Close those sessions, or pass --fresh to skip the copy.',
+      emit,
+      applicationName: 'zdm trace',
+    },
+    result,
+    async (tracer, base, box) => {
+      const prepared = await prepare(tracer, target, migration, section, base, emit);
+      if (!prepared) return;
+      result.prepared = prepared.done;
+      const helpers = await openHelpers(box, options.probe !== false);
       try {
-        throwaway = await createThrowaway({ purpose: 'trace', devUrl: target.url, base: 'copy', log: (message) => emit({ type: 'info', message }) });
-      } catch (error) {
-        if (!(error instanceof SourceBusyError)) throw error;
-        emit({ type: 'warning', message: `${error.message} Tracing on an empty database instead, with the earlier migrations applied (no dev data: durations and rewrites of big tables do not show). Close those sessions, or pass --fresh to skip the copy.` });
-        base = 'empty';
+        await traceSection(tracer, helpers, target, migration, runSection, result, emit);
+      } finally {
+        await helpers.close();
       }
-    }
-    if (!throwaway) throwaway = await createThrowaway({ purpose: 'trace', devUrl: target.url, base: 'empty', log: (message) => emit({ type: 'info', message }) });
-    result.throwaway = { name: throwaway.name, base: throwaway.base, source: throwaway.source, dropped: false };
-    const box = throwaway;
-    await withClient(
-      box.url,
-      async (tracer) => {
-        trackSession(box, tracer);
-        result.serverVersion = tracer.serverVersion;
-        await applySessionTimeouts(tracer, target.timeouts);
-        if (tracer.serverVersion >= 14) await tracer.query("SELECT set_config('client_connection_check_interval', '1s', false)").catch(() => undefined);
-        await target.tracker.ensure(tracer);
-        await target.zdm.ensure(tracer);
-        const prepared = await prepare(tracer, target, migration, section, base, emit);
-        if (!prepared) return;
-        result.prepared = prepared.done;
-        const helpers = await openHelpers(box, options.probe !== false);
-        try {
-          await traceSection(tracer, helpers, target, migration, runSection, result, emit);
-        } finally {
-          await helpers.close();
-        }
-      },
-      { applicationName: 'zdm trace' },
-    );
-  } catch (error) {
-    const usage = connectProblem(error, target.redact);
-    if (usage) result.usageError = usage.message;
-    else if (error instanceof ProveUsageError) result.usageError = error.message;
-    else if (error instanceof ThrowawayError) result.error = { message: target.redact(error.message) };
-    else {
-      result.error = { message: target.redact(error instanceof Error ? error.message : String(error)) };
-      const code = dbErrorInfo(error)?.code;
-      if (code) result.error.code = code;
-    }
-  } finally {
-    if (throwaway) {
-      try {
-        await throwaway.drop();
-        if (result.throwaway) result.throwaway.dropped = true;
-      } catch (error) {
-        emit({ type: 'warning', message: `Could not drop the throwaway database ${throwaway.name}: ${target.redact(error instanceof Error ? error.message : String(error))}. The next zdm roundtrip or zdm trace drops it.` });
-      }
-    }
-  }
+    },
+  );
   result.ok = result.error === undefined && result.usageError === undefined && result.statements.every((s) => s.ok || s.ran === 'skipped');
   return finish();
 }

@@ -2,8 +2,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
+import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
 import { expectManyFiles, prepareLintPool } from './pool';
 import { OUTPUT_FORMATS, type OutputFormat, render } from './reporters';
@@ -35,33 +35,24 @@ Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad
 `;
 
 export async function runLint(argv: string[], io: CommandIO, version: string): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        config: { type: 'string' },
-        'pg-version': { type: 'string' },
-        since: { type: 'string' },
-        'ignore-baseline': { type: 'boolean', default: false },
-        'fail-on': { type: 'string' },
-        fix: { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        'no-color': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`zdm lint: ${(error as Error).message}\n\n${LINT_HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('lint', LINT_HELP, io, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      config: { type: 'string' },
+      'pg-version': { type: 'string' },
+      since: { type: 'string' },
+      'ignore-baseline': { type: 'boolean', default: false },
+      'fail-on': { type: 'string' },
+      fix: { type: 'boolean', default: false },
+      threads: { type: 'string' },
+      'no-color': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(LINT_HELP);
-    return 0;
-  }
   const format = values.format as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) {
     io.stderr(`zdm lint: unknown --format "${values.format}"; use one of ${OUTPUT_FORMATS.join(', ')}.\n`);

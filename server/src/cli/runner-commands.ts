@@ -11,6 +11,7 @@ import { redo, rollback, status, up, type RunnerOptions } from '../engine/runner
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer, stopEmbeddedServer } from '../engine/runner/embedded';
 import type { RunError, RunEvent, RunResult, StatusEntry, StepResult } from '../engine/runner/events';
 import { createRedactor, maskUrl } from '../engine/runner/url';
+import { parseCommandArgs } from './args';
 import type { CommandIO } from './lint-command';
 
 const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL, then "database.url" in .zdm.json,
@@ -34,9 +35,11 @@ export const RUNNER_HELP: Record<string, string> = {
 type RunnerCommand = 'up' | 'rollback' | 'redo' | 'status';
 
 export async function runRunnerCommand(command: RunnerCommand, argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    command,
+    RUNNER_HELP[command],
+    io,
+    {
       args: argv,
       allowPositionals: false,
       options: {
@@ -52,16 +55,11 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
         'no-color': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    });
-  } catch (error) {
-    io.stderr(`zdm ${command}: ${createRedactor([])((error as Error).message)}\n\n${RUNNER_HELP[command]}`);
-    return 2;
-  }
+    },
+    createRedactor([]),
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout(RUNNER_HELP[command]);
-    return 0;
-  }
   const format = values.format as string;
   if (!['text', 'json', 'jsonl'].includes(format)) {
     io.stderr(`zdm ${command}: unknown --format "${format}"; use text, json or jsonl.\n`);

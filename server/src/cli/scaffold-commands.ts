@@ -2,7 +2,6 @@
 // project's folder and format (engine/scaffold), print the paths created. Never overwrites a file.
 
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createDiskHost } from '../engine/host';
 import { FORMAT_IDS } from '../engine/model';
 import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
@@ -11,6 +10,7 @@ import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/t
 import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
 import { writeScaffold } from '../engine/scaffold/write';
 import { initParser } from '../engine/sql/parser';
+import { parseCommandArgs } from './args';
 import type { CommandIO } from './lint-command';
 
 const COMMON_OPTIONS = `  --dir DIR              The migrations folder (default: "migrationsDir" of .zdm.json, else the first of
@@ -70,28 +70,19 @@ ${COMMON_OPTIONS}
 `;
 
 export async function runNew(argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dir: { type: 'string' },
-        format: { type: 'string' },
-        config: { type: 'string' },
-        'no-transaction': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`zdm new: ${(error as Error).message}\n\n${NEW_HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('new', NEW_HELP, io, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string' },
+      format: { type: 'string' },
+      config: { type: 'string' },
+      'no-transaction': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(NEW_HELP);
-    return 0;
-  }
   return scaffold('new', io, () => {
     const description = positionals.join(' ');
     const target = resolveTarget(io, values);
@@ -101,39 +92,30 @@ export async function runNew(argv: string[], io: CommandIO): Promise<number> {
 }
 
 export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        to: { type: 'string' },
-        type: { type: 'string' },
-        'from-type': { type: 'string' },
-        using: { type: 'string' },
-        default: { type: 'string' },
-        backfill: { type: 'string' },
-        'not-null': { type: 'boolean', default: false },
-        columns: { type: 'string' },
-        key: { type: 'string' },
-        'batch-size': { type: 'string' },
-        pause: { type: 'string' },
-        'max-lag': { type: 'string' },
-        dir: { type: 'string' },
-        format: { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`zdm trio: ${(error as Error).message}\n\n${TRIO_HELP}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('trio', TRIO_HELP, io, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      to: { type: 'string' },
+      type: { type: 'string' },
+      'from-type': { type: 'string' },
+      using: { type: 'string' },
+      default: { type: 'string' },
+      backfill: { type: 'string' },
+      'not-null': { type: 'boolean', default: false },
+      columns: { type: 'string' },
+      key: { type: 'string' },
+      'batch-size': { type: 'string' },
+      pause: { type: 'string' },
+      'max-lag': { type: 'string' },
+      dir: { type: 'string' },
+      format: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(TRIO_HELP);
-    return 0;
-  }
   const [kind, targetText, ...extra] = positionals;
   if (kind === undefined || targetText === undefined || extra.length > 0) {
     io.stderr(`zdm trio: expected a change and a target, e.g. zdm trio rename-column users.name --to full_name --type text.\n\n${TRIO_HELP}`);

@@ -3,6 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { ServerHandle } from './client';
+import { registerCommandTable, type CommandTable } from './command-table';
 import { SCAFFOLD_COMMANDS } from './scaffold/commands';
 
 export interface CommandContext {
@@ -13,7 +14,7 @@ export interface CommandContext {
   secrets?: vscode.SecretStorage;
 }
 
-export const COMMANDS: Record<string, (ctx: CommandContext, ...args: unknown[]) => unknown> = {
+export const COMMANDS: CommandTable<CommandContext> = {
   'zdm.restartServer': async (ctx) => {
     ctx.log.info('zdm: restarting the language server');
     await ctx.handle.restart();
@@ -37,7 +38,5 @@ async function showRuleDocs(ctx: CommandContext, rule: string | undefined): Prom
 }
 
 export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
-  for (const [id, run] of Object.entries(COMMANDS)) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
-  }
+  registerCommandTable(context, COMMANDS, ctx);
 }

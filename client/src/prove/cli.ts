@@ -4,6 +4,7 @@
 
 import { fork } from 'node:child_process';
 import * as vscode from 'vscode';
+import { LineBuffer } from '../lines';
 
 export interface CliRun {
   code: number | null;
@@ -36,16 +37,13 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
     });
     let stdout = '';
     let stderr = '';
-    let pending = '';
+    const errLines = new LineBuffer();
     let cancelled = false;
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       stderr += text;
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
+      for (const line of errLines.push(text)) {
         if (!line.trim()) continue;
         options.log.info(line);
         options.onLine?.(line);
@@ -60,7 +58,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
     });
     child.on('exit', (code) => {
       subscription?.dispose();
-      if (pending.trim()) options.log.info(pending);
+      if (errLines.rest.trim()) options.log.info(errLines.rest);
       resolve({ code, stdout, stderr, cancelled });
     });
   });

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { RoundTripResult } from '../../../server/src/engine/prove/roundtrip';
 import type { TraceResult } from '../../../server/src/engine/prove/trace';
 import type { VerifyResult } from '../../../server/src/engine/prove/verify';
+import { registerCommandTable, trustedWorkspace, type CommandTable } from '../command-table';
 import { databaseUrlFor } from '../runner/database';
 import { parseResult, runCli, type CliRun } from './cli';
 import { createProveView, type ProveView } from './view';
@@ -21,17 +22,14 @@ interface ProveContext {
 
 const SEED_KEY = 'zdm.roundtrip.seed';
 
-export const PROVE_COMMANDS: Record<string, (ctx: ProveContext, ...args: unknown[]) => unknown> = {
+export const PROVE_COMMANDS: CommandTable<ProveContext> = {
   'zdm.verifyRoundTrip': (ctx, target?: unknown) => verifyRoundTrip(ctx, fileArgument(target)),
   'zdm.traceLocks': (ctx, target?: unknown) => traceLocks(ctx, fileArgument(target)),
   'zdm.verifyBackfill': (ctx, target?: unknown) => verifyBackfill(ctx, fileArgument(target)),
 };
 
 export function registerProveCommands(extension: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
-  const ctx: ProveContext = { extension, log, view: createProveView(extension) };
-  for (const [id, run] of Object.entries(PROVE_COMMANDS)) {
-    extension.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
-  }
+  registerCommandTable(extension, PROVE_COMMANDS, { extension, log, view: createProveView(extension) });
 }
 
 /** A CodeLens passes the file's URI as a string; the palette passes nothing (the active editor's file). */
@@ -48,9 +46,7 @@ function folderOf(file: vscode.Uri | undefined): string | undefined {
 }
 
 function trusted(): boolean {
-  if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showErrorMessage('zdm: this workspace is not trusted, so zdm does not connect to a database from it. Trust the workspace to run this command.');
-  return false;
+  return trustedWorkspace('does not connect to a database', 'run this command');
 }
 
 async function reportUri(ctx: ProveContext, name: string): Promise<vscode.Uri> {

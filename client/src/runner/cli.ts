@@ -7,6 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import type { RunEvent, RunResult } from '../../../server/src/engine/runner/events';
+import { LineBuffer } from '../lines';
 
 export interface ZdmRun {
   code: number | null;
@@ -40,13 +41,10 @@ export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> 
     let result: RunResult | undefined;
     let stderr = '';
     let cancelled = false;
-    let pendingOut = '';
-    let pendingErr = '';
+    const outLines = new LineBuffer();
+    const errLines = new LineBuffer();
     child.stdout?.on('data', (chunk: Buffer) => {
-      pendingOut += chunk.toString('utf8');
-      const lines = pendingOut.split('\n');
-      pendingOut = lines.pop() ?? '';
-      for (const line of lines) {
+      for (const line of outLines.push(chunk.toString('utf8'))) {
         const parsed = parseLine(line);
         if (!parsed) {
           if (line.trim()) options.onText?.(line);
@@ -59,10 +57,7 @@ export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> 
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       stderr += text;
-      pendingErr += text;
-      const lines = pendingErr.split('\n');
-      pendingErr = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) options.onStderr?.(line);
+      for (const line of errLines.push(text)) if (line.trim()) options.onStderr?.(line);
     });
     void options.cancelled?.then(() => {
       cancelled = true;
@@ -72,9 +67,9 @@ export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> 
       stderr += `\n${error.message}`;
     });
     child.on('exit', (code) => {
-      const last = parseLine(pendingOut);
+      const last = parseLine(outLines.rest);
       if (last?.event === 'result') result = last as unknown as RunResult;
-      if (pendingErr.trim()) options.onStderr?.(pendingErr);
+      if (errLines.rest.trim()) options.onStderr?.(errLines.rest);
       resolve({ code, result, stderr, cancelled });
     });
   });

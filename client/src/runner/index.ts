@@ -12,6 +12,7 @@ import { DidChangeWatchedFilesNotification, FileChangeType } from 'vscode-langua
 import { stopEmbeddedServerSync } from '../../../server/src/engine/runner/embedded-state';
 import type { RunResult } from '../../../server/src/engine/runner/events';
 import type { ServerHandle } from '../client';
+import { chooseWorkspaceFolder, registerCommandTable, trustedWorkspace, type CommandTable } from '../command-table';
 import { errorLine, runZdm, type ZdmRun } from './cli';
 import { RunnerCodeLenses } from './codelens';
 import { databaseUrlFor, setDatabaseUrl } from './database';
@@ -34,7 +35,7 @@ const embeddedRoots = new Set<string>();
 
 type Command = 'up' | 'rollback' | 'redo';
 
-export const RUNNER_COMMANDS: Record<string, (ctx: RunnerContext, ...args: unknown[]) => unknown> = {
+export const RUNNER_COMMANDS: CommandTable<RunnerContext> = {
   'zdm.migrateUp': (ctx, target?: unknown) => migrate(ctx, 'up', target),
   'zdm.rollback': (ctx, target?: unknown) => migrate(ctx, 'rollback', target),
   'zdm.redo': (ctx, target?: unknown) => migrate(ctx, 'redo', target),
@@ -79,9 +80,7 @@ export function registerRunner(extension: vscode.ExtensionContext, handle: Serve
       if (e.affectsConfiguration('zdm.runner.codeLens')) lenses.refresh();
     }),
   );
-  for (const [id, run] of Object.entries(RUNNER_COMMANDS)) {
-    extension.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(ctx, ...args)));
-  }
+  registerCommandTable(extension, RUNNER_COMMANDS, ctx);
 }
 
 /** Stops the embedded PostgreSQL servers this editor used (the editor is closing: no waiting). */
@@ -91,9 +90,7 @@ export function stopEmbeddedServers(): void {
 }
 
 function trusted(): boolean {
-  if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showErrorMessage('zdm: this workspace is not trusted, so zdm does not run migrations or connect to a database from it. Trust the workspace to use the runner.');
-  return false;
+  return trustedWorkspace('does not run migrations or connect to a database', 'use the runner');
 }
 
 function cliPath(ctx: RunnerContext): string {
@@ -117,9 +114,7 @@ async function folderOf(target: unknown): Promise<vscode.WorkspaceFolder | undef
   const uri = file ? vscode.Uri.file(file) : vscode.window.activeTextEditor?.document.uri;
   const fromFile = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
   if (fromFile) return fromFile;
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length <= 1) return folders[0];
-  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which project?' });
+  return chooseWorkspaceFolder();
 }
 
 /** The CLI's working folder: the migration file's folder tree finds its .zdm.json by walking up. */

@@ -12,6 +12,7 @@ import type { ScaffoldOutput } from '../../../server/src/engine/scaffold/naming'
 import type { ScaffoldTarget } from '../../../server/src/engine/scaffold/target';
 import type { CatalogColumn, CatalogTable } from '../../../server/src/engine/scaffold/catalog';
 import type { TrioKind, TrioRequest } from '../../../server/src/engine/scaffold/trio';
+import { chooseWorkspaceFolder, type CommandTable } from '../command-table';
 import { databaseUrlFor } from '../runner/database';
 import type * as Engine from './engine';
 
@@ -24,7 +25,7 @@ export interface ScaffoldContext {
   secrets?: vscode.SecretStorage;
 }
 
-export const SCAFFOLD_COMMANDS: Record<string, (ctx: ScaffoldContext, ...args: unknown[]) => unknown> = {
+export const SCAFFOLD_COMMANDS: CommandTable<ScaffoldContext> = {
   'zdm.newMigration': (ctx, target?: unknown) => guarded(ctx, () => newMigration(ctx, folderArgument(target))),
   'zdm.newTrio': (ctx, target?: unknown) => guarded(ctx, () => newTrio(ctx, folderArgument(target))),
 };
@@ -271,13 +272,11 @@ async function pickWorkspaceFolder(): Promise<vscode.WorkspaceFolder | undefined
   const active = vscode.window.activeTextEditor?.document.uri;
   const fromActive = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
   if (fromActive) return fromActive;
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 0) {
+  if ((vscode.workspace.workspaceFolders ?? []).length === 0) {
     void vscode.window.showErrorMessage('zdm: open a folder first: new migrations go in its migrations folder.');
     return undefined;
   }
-  if (folders.length === 1) return folders[0];
-  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which project?' });
+  return chooseWorkspaceFolder();
 }
 
 /** The explorer context menu passes the folder's URI; the palette passes nothing. */

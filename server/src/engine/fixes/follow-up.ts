@@ -111,6 +111,17 @@ export function migrationsDirOf(document: MigrationDocument): string {
  * file names stay the same from one lint to the next.
  */
 export function scaffoldProjectOf(document: MigrationDocument, host: ProjectHost): ScaffoldProject {
+  // Asked per finding that offers a follow-up migration: made once per document and host.
+  let byHost = scaffoldProjects.get(document);
+  if (!byHost) scaffoldProjects.set(document, (byHost = new WeakMap()));
+  let project = byHost.get(host);
+  if (!project) byHost.set(host, (project = makeScaffoldProject(document, host)));
+  return project;
+}
+
+const scaffoldProjects = new WeakMap<MigrationDocument, WeakMap<ProjectHost, ScaffoldProject>>();
+
+function makeScaffoldProject(document: MigrationDocument, host: ProjectHost): ScaffoldProject {
   const dir = migrationsDirOf(document);
   const project: ScaffoldProject = { dir, format: document.format, host: withOwnEntry(host, dir, document) };
   // sqitch names changes, not versions; its plan line records when the change was planned.

@@ -140,15 +140,16 @@ function sqitchTop(dir: string, host: ProjectHost): string {
 
 /** `-- ` before each line. */
 export function commentBlock(text: string): string {
+  // trimEnd: the same characters as /\s+$/, without the regex's retries at every blank inside the text.
   return text
-    .replace(/\s+$/, '')
+    .trimEnd()
     .split('\n')
     .map((l) => (l.trim() === '' ? '--' : `-- ${l}`))
     .join('\n');
 }
 
 function body(sql: string): string {
-  const trimmed = sql.replace(/^\s*\n/, '').replace(/\s+$/, '');
+  const trimmed = sql.replace(/^\s*\n/, '').trimEnd();
   return trimmed === '' ? '\n' : trimmed + '\n';
 }
 

@@ -62,6 +62,19 @@ const VAGUE_WORDS = new Set([
  * empty, only digits, or only vague words ("migration_47", "update", "fix", "new_migration").
  */
 export function descriptiveSlug(description: string): string {
+  // Fixes name a follow-up migration per finding, often with the same description.
+  const known = slugMemo.get(description);
+  if (known !== undefined) return known;
+  const slug = checkedSlug(description);
+  if (slugMemo.size >= MAX_SLUGS) slugMemo.clear();
+  slugMemo.set(description, slug);
+  return slug;
+}
+
+const slugMemo = new Map<string, string>();
+const MAX_SLUGS = 1000;
+
+function checkedSlug(description: string): string {
   const slug = slugify(description);
   const example = 'name it after the change, e.g. "add_users_display_name" or "index_orders_on_user_id"';
   if (slug === '') throw new ScaffoldError(`The migration needs a description: ${example}.`);

@@ -41,6 +41,20 @@ describe('trace vs lock table', () => {
     assert.match(c.mismatches[0].message, /the server took ACCESS EXCLUSIVE \(it blocks different traffic\)/);
   });
 
+  it("REINDEX CONCURRENTLY's ACCESS EXCLUSIVE on the old, dead index at its end is no mismatch, caught or not; DROP INDEX CONCURRENTLY has no such lock", () => {
+    const reindex = statement('REINDEX INDEX CONCURRENTLY t_b_idx');
+    const table = lock('t', 'r', 'SHARE UPDATE EXCLUSIVE');
+    const index = (modes: ObservedLock['mode'][]) => lock('t_b_idx', 'i', modes[modes.length - 1], { modes, table: { schema: 'public', name: 't' } });
+    for (const modes of [['SHARE UPDATE EXCLUSIVE'], ['SHARE UPDATE EXCLUSIVE', 'ACCESS EXCLUSIVE']] as ObservedLock['mode'][][]) {
+      const c = compareLocks(reindex.kind, locksOf(reindex, 18), [table, index(modes)]);
+      assert.deepEqual(c.mismatches, [], modes.join(' + '));
+      assert.ok(c.static.every((x) => x.classification === 'confirmed'), JSON.stringify(c.static));
+    }
+    const drop = statement('DROP INDEX CONCURRENTLY t_b_idx');
+    const c = compareLocks(drop.kind, locksOf(drop, 18), [table, index(['SHARE UPDATE EXCLUSIVE', 'ACCESS EXCLUSIVE'])]);
+    assert.deepEqual(c.mismatches.map((m) => [m.kind, m.observedMode]), [['differs', 'ACCESS EXCLUSIVE']]);
+  });
+
   it('trace-only locks: an index of a locked table and ACCESS SHARE reads are explained; a stronger unlisted lock is a mismatch', () => {
     const s = statement('ALTER TABLE t ALTER COLUMN a TYPE bigint');
     const c = compareLocks(s.kind, locksOf(s, 18), [

@@ -132,6 +132,12 @@ export interface LockFact {
    * in its first transaction; the lock trace (test/prove) watches it through both.
    */
   laterLocks?: { role: ObjectRole; mode: LockMode }[];
+  /**
+   * Locks taken at the very end on the old object once no other session can use it any more
+   * (REINDEX CONCURRENTLY drops the old, dead index under ACCESS EXCLUSIVE). They block nothing, so
+   * rules and the hover do not count them; a lock trace may catch them for an instant or not at all.
+   */
+  deadObjectLocks?: { role: ObjectRole; mode: LockMode }[];
   /** The first major version that has the operation. */
   since?: number;
   /** How the fact reads on older versions (PostgreSQL 11 rewrote on ADD COLUMN ... DEFAULT, ...). */
@@ -188,7 +194,11 @@ export const LOCK_FACTS: Record<string, LockFact> = Object.fromEntries(
       rebuildsIndexes: true,
       nonTransactional: true,
       since: 12,
-      notes: ['PostgreSQL 12+. Builds a new copy of each index beside the old one and swaps them; reads and writes continue.'],
+      deadObjectLocks: [index(AE)],
+      notes: [
+        'PostgreSQL 12+. Builds a new copy of each index beside the old one and swaps them; reads and writes continue.',
+        'At the end it drops each old index under ACCESS EXCLUSIVE, after marking it dead and waiting until no transaction can use it: that lock blocks nothing.',
+      ],
       example: 'REINDEX INDEX CONCURRENTLY t_b_idx',
     }),
     entry('reindex-schema', 'REINDEX SCHEMA / DATABASE / SYSTEM', [table('SHARE'), index(AE)], {

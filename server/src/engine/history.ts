@@ -228,14 +228,15 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
   try {
     const doc = describeMigration(file, text, host, { format: like.format });
     if (doc.version !== undefined && !doc.dialect && doc.role !== 'down' && doc.role !== 'repeatable' && doc.role !== 'verify') {
-      const upNodes: (AstNode | undefined)[] = [];
-      for (const section of doc.sections) {
-        if (section.kind !== 'up') continue;
-        for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
-          upNodes.push(raw.unterminated ? undefined : parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
-        }
-      }
-      migration = { version: doc.version, upNodes };
+      // The version is needed to order the folder; the statements only when a history reaches this
+      // migration (a file early in a big folder needs few of them), so they are parsed on first use.
+      let upNodes: (AstNode | undefined)[] | undefined;
+      migration = {
+        version: doc.version,
+        get upNodes() {
+          return (upNodes ??= upStatements(doc));
+        },
+      };
     }
   } catch {
     migration = undefined;
@@ -243,6 +244,22 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
   if (memo.size >= MAX_MEMO) memo.delete(memo.keys().next().value as string);
   memo.set(file, { text, migration });
   return migration;
+}
+
+function upStatements(doc: MigrationDocument): (AstNode | undefined)[] {
+  const upNodes: (AstNode | undefined)[] = [];
+  try {
+    for (const section of doc.sections) {
+      if (section.kind !== 'up') continue;
+      for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
+        upNodes.push(raw.unterminated ? undefined : parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+      }
+    }
+  } catch {
+    // Neither throws on user input; a migration that could not be read replays nothing.
+    return [];
+  }
+  return upNodes;
 }
 
 /** The other migration files of the folder, by the layout of the format. */

@@ -31,9 +31,15 @@ export function render(format: OutputFormat, reports: FileReport[], options: Ren
 }
 
 function displayPath(file: string, cwd: string): string {
+  // Asked per finding, and a file's findings come together: path.relative once per file.
+  if (file === lastDisplayed.file && cwd === lastDisplayed.cwd) return lastDisplayed.shown;
   const relative = path.relative(cwd, file);
-  return relative.startsWith('..') ? file : relative;
+  const shown = relative.startsWith('..') ? file : relative;
+  lastDisplayed = { file, cwd, shown };
+  return shown;
 }
+
+let lastDisplayed = { file: '', cwd: '', shown: '' };
 
 export function renderJson(reports: FileReport[], options: RenderOptions): string {
   const out = reports.flatMap((r) =>

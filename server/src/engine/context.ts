@@ -502,6 +502,8 @@ export interface SchemaFacts {
   indexCreatedBefore(index: schemaAst.RelationRef, before: Statement): schemaAst.RelationRef | undefined;
   /** What locksOf needs to know about `statement` (column types, constraint kinds). */
   lockKnowledge(statement: Statement): schemaLocks.LockKnowledge;
+  /** `locksOf(statement, pgVersion, lockKnowledge(statement))`, computed once per statement and version (callers must not change it). */
+  locksOf(statement: Statement, pgVersion: number): schemaLocks.StatementLocks;
 }
 
 export interface SchemaFactsInput {
@@ -713,7 +715,7 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       if (id < 0) return false;
       for (const s of earlier(statement)) {
         if (transactions.statements[s.index]?.transactionId !== id) continue;
-        for (const t of schemaLockTable.locksOf(s, pgVersion, facts.lockKnowledge(s)).taken) {
+        for (const t of facts.locksOf(s, pgVersion).taken) {
           if (t.object && schemaAst.sameRelation(t.object, relation) && schemaLockTable.LOCK_MODES.every((m) => !schemaLockTable.conflicts(mode, m) || schemaLockTable.conflicts(t.mode, m))) return true;
         }
       }
@@ -811,7 +813,17 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
         notNullProvenByCheck: (table, column) => facts.validatedChecksBefore(table, statement).some((c) => c.expr === undefined || schemaColumns.checkProvesNotNull(c.expr, column)),
       };
     },
+    locksOf(statement, pgVersion) {
+      // Several rules ask for the locks of every statement.
+      const key = `${pgVersion}`;
+      let byVersion = locksMemo.get(statement);
+      if (!byVersion) locksMemo.set(statement, (byVersion = new Map()));
+      let locks = byVersion.get(key);
+      if (!locks) byVersion.set(key, (locks = schemaLockTable.locksOf(statement, pgVersion, facts.lockKnowledge(statement))));
+      return locks;
+    },
   };
+  const locksMemo = new Map<Statement, Map<string, schemaLocks.StatementLocks>>();
   return facts;
 }
 

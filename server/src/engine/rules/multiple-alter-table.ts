@@ -1,5 +1,4 @@
 import { schemaFactsOf } from '../context';
-import { locksOf } from '../locks';
 import type { Statement } from '../model';
 import { bodyOf, relationOf, sameRelation, type RelationRef } from '../sql/ast';
 import { relationsMentioned } from '../sql/columns';
@@ -73,7 +72,7 @@ export const multipleAlterTable: Rule = {
         }
         const between = list.slice(i, j).filter((s) => !run.includes(s));
         const inTransaction = context.factsOf(first).inTransaction;
-        const passes = run.filter((s) => locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s)).facts.some((f) => f.scan || f.rewrite)).length;
+        const passes = run.filter((s) => schemaFactsOf(context).locksOf(s, context.pgVersion).facts.some((f) => f.scan || f.rewrite)).length;
         if (run.length > 1 && (!inTransaction || passes > 1) && !between.some((s) => relationsMentioned(s.node).some((r) => sameRelation(r, table)))) {
           const lines = run.map((s) => context.document.text.slice(0, s.span.start).split('\n').length);
           context.report({

@@ -1,6 +1,6 @@
 import { schemaFactsOf } from '../context';
 import { timeoutAtTopFix } from '../fixes/timeouts';
-import { describeBlocking, type LockMode, locksOf, strongest, takenBlocksTraffic } from '../locks';
+import { describeBlocking, type LockMode, strongest, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
 import type { RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -44,7 +44,7 @@ export const requireLockTimeout: Rule = {
 };
 
 function blockingLock(context: RuleContext, s: Statement): { label: string; mode: LockMode; object: string } | undefined {
-  const { facts, taken } = locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s));
+  const { facts, taken } = schemaFactsOf(context).locksOf(s, context.pgVersion);
   const ours = (object: RelationRef | undefined) => object !== undefined && schemaFactsOf(context).ownedByMigration(object, s);
   const relevant = taken.filter((t) => takenBlocksTraffic(t) && !ours(t.object));
   const mode = strongest(relevant.map((t) => t.mode));

@@ -1,6 +1,6 @@
 import { schemaFactsOf } from '../context';
 import { timeoutAtTopFix } from '../fixes/timeouts';
-import { alternativeOn, locksOf, takenBlocksTraffic } from '../locks';
+import { alternativeOn, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
 import type { RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -52,7 +52,7 @@ export const requireStatementTimeout: Rule = {
 };
 
 function slowBlockingWork(context: RuleContext, s: Statement): string | undefined {
-  const { facts, taken } = locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s));
+  const { facts, taken } = schemaFactsOf(context).locksOf(s, context.pgVersion);
   for (const fact of facts) {
     if (!fact.scan && !fact.rewrite && !fact.rebuildsIndexes) continue;
     if (alternativeOn(fact, context.pgVersion)) continue; // the rule for that alternative reports it

@@ -1,6 +1,5 @@
 import { schemaFactsOf } from '../context';
 import { splitHereFix } from '../fixes/follow-up';
-import { locksOf } from '../locks';
 import type { Statement } from '../model';
 import { bodyOf, relationOf, type RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -74,13 +73,13 @@ const DROPS = new Set(['drop-table', 'drop-view', 'drop-materialized-view']);
 
 /** The existing table the statement locks ACCESS EXCLUSIVE, if any. */
 function accessExclusiveOnExisting(context: RuleContext, s: Statement): RelationRef | undefined {
-  const { taken } = locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s));
+  const { taken } = schemaFactsOf(context).locksOf(s, context.pgVersion);
   return taken.find((t) => t.mode === 'ACCESS EXCLUSIVE' && t.role !== 'type' && t.role !== 'index' && !DROPS.has(t.fact) && existing(context, s, t.object))?.object;
 }
 
 /** What makes the statement slow on an existing table, for the message; undefined when it is quick. */
 function slowWork(context: RuleContext, s: Statement): string | undefined {
-  const { facts, taken } = locksOf(s, context.pgVersion, schemaFactsOf(context).lockKnowledge(s));
+  const { facts, taken } = schemaFactsOf(context).locksOf(s, context.pgVersion);
   for (const fact of facts) {
     if (!fact.scan && !fact.rewrite && !fact.rebuildsIndexes) continue;
     if (fact.id === 'update' || fact.id === 'delete' || fact.id === 'insert') continue;

@@ -1,6 +1,5 @@
 import { schemaFactsOf } from '../context';
 import { splitHereFix } from '../fixes/follow-up';
-import { locksOf } from '../locks';
 import type { Statement } from '../model';
 import { sameRelation, type RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
@@ -56,7 +55,7 @@ const DROPS = new Set(['drop-table', 'drop-view', 'drop-materialized-view']);
 
 function accessExclusiveTables(context: RuleContext, s: Statement): RelationRef[] {
   const schema = schemaFactsOf(context);
-  const { taken } = locksOf(s, context.pgVersion, schema.lockKnowledge(s));
+  const { taken } = schema.locksOf(s, context.pgVersion);
   const out: RelationRef[] = [];
   for (const t of taken) {
     if (t.mode !== 'ACCESS EXCLUSIVE' || !t.object || t.role === 'index' || t.role === 'type' || DROPS.has(t.fact)) continue;

@@ -281,17 +281,22 @@ function popPart(name: string): [timestamp: string, part: string, variant: strin
 
 const popPartsMemo = new WeakMap<string[], Map<string, string[]>>();
 
-/** A directory listing's pop part files by timestamp, sorted (indexed once per listing). */
-function popPartsByTimestamp(names: string[]): Map<string, string[]> {
+/**
+ * A directory listing's pop part files by group (timestamp, dialect variant, direction), sorted
+ * (indexed once per listing: a group of a big multi-part migration has dozens of files, and each of
+ * them asks for the others).
+ */
+function popPartsByGroup(names: string[]): Map<string, string[]> {
   let index = popPartsMemo.get(names);
   if (!index) {
     index = new Map();
     for (const name of [...names].sort()) {
       const m = popPart(name);
       if (!m) continue;
-      const list = index.get(m[0]) ?? [];
-      list.push(name);
-      index.set(m[0], list);
+      const key = `${m[0]}\u0000${m[2]}\u0000${m[3]}`;
+      const list = index.get(key);
+      if (list) list.push(name);
+      else index.set(key, [name]);
     }
     popPartsMemo.set(names, index);
   }
@@ -305,10 +310,8 @@ function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: Sec
   if (!own) return [];
   const dir = path.dirname(document.path);
   const out: string[] = [];
-  for (const name of popPartsByTimestamp(host.readDirectory(dir) ?? []).get(own[0]) ?? []) {
-    const m = popPart(name);
-    // The parts share the timestamp and the dialect; their descriptions may differ.
-    if (!m || m[0] !== own[0] || m[2] !== own[2] || m[3] !== kind) continue;
+  // The parts share the timestamp and the dialect; their descriptions may differ.
+  for (const name of popPartsByGroup(host.readDirectory(dir) ?? []).get(`${own[0]}\u0000${own[2]}\u0000${kind}`) ?? []) {
     const file = path.join(dir, name);
     if (file !== document.companionPath) out.push(file);
   }

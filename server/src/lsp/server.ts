@@ -50,7 +50,8 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
   const documents = new TextDocuments(TextDocument);
   const settingsCache = new Map<string, Promise<ClientSettings>>();
-  const timers = new Map<string, NodeJS.Timeout>();
+  /** Pending lints by document: a cancel function each. */
+  const timers = new Map<string, () => void>();
   const options: ServerOptions = { debounceMs: 15 };
   let configs = new ConfigCache(createDiskHost({ cache: false }));
   let canPullSettings = false;
@@ -247,15 +248,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const schedule = (document: TextDocument) => {
     const uri = document.uri;
-    clearTimeout(timers.get(uri));
-    timers.set(
-      uri,
-      setTimeout(() => {
-        timers.delete(uri);
-        const latest = documents.get(uri);
-        if (latest) void lintDocument(latest);
-      }, options.debounceMs),
-    );
+    timers.get(uri)?.();
+    const run = () => {
+      timers.delete(uri);
+      const latest = documents.get(uri);
+      if (latest) void lintDocument(latest);
+    };
+    // No debounce: right after the pending messages (a 0 ms timer would still wait a millisecond).
+    if (options.debounceMs === 0) {
+      const immediate = setImmediate(run);
+      timers.set(uri, () => clearImmediate(immediate));
+    } else {
+      const timer = setTimeout(run, options.debounceMs);
+      timers.set(uri, () => clearTimeout(timer));
+    }
   };
 
   const relintAll = () => {
@@ -272,7 +278,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
   documents.onDidClose((e) => {
     forgetDisk();
-    clearTimeout(timers.get(e.document.uri));
+    timers.get(e.document.uri)?.();
     timers.delete(e.document.uri);
     settingsCache.delete(e.document.uri);
     publish(e.document.uri, undefined, []);
@@ -293,7 +299,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   connection.onShutdown(() => {
-    for (const t of timers.values()) clearTimeout(t);
+    for (const cancel of timers.values()) cancel();
     timers.clear();
   });
 

@@ -207,7 +207,13 @@ function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[],
     const attached = partitionsOf(d, 'AT_AttachPartition');
     return attached.length > 0 && attached.every((a) => detached.some((x) => x.partition === a.partition && x.parent === a.parent));
   };
-  const undoing = downStatementsOf(input, after.section).filter(undoes);
+  const downs = downStatementsOf(input, after.section);
+  // Only a down statement whose first change names one of these objects (sameObject needs the same
+  // name), or one without schema changes (ATTACH PARTITION), can undo them: look only at those.
+  const index = downIndexOf(downs);
+  const candidates = new Set<number>(index.withoutChanges);
+  for (const key of [...made, ...removed]) for (const i of index.byFirstName.get(key.name) ?? []) candidates.add(i);
+  const undoing = [...candidates].sort((a, b) => a - b).map((i) => downs[i]).filter(undoes);
   if (undoing.length === 0) return undefined;
   return {
     texts: undoing.map((d) => d.text.trim()),
@@ -236,9 +242,44 @@ function partitionsOf(s: { node?: Statement['node'] }, subtype: string): { paren
   });
 }
 
+/** A list of down statements indexed by the name of each one's first schema change. */
+interface DownIndex {
+  byFirstName: Map<string, number[]>;
+  withoutChanges: number[];
+}
+
+const downIndexes = new WeakMap<readonly DownStatement[], DownIndex>();
+
+function downIndexOf(downs: readonly DownStatement[]): DownIndex {
+  let index = downIndexes.get(downs);
+  if (index) return index;
+  index = { byFirstName: new Map(), withoutChanges: [] };
+  downs.forEach((d, i) => {
+    const first = schemaChanges(d.node)[0];
+    if (!first) index!.withoutChanges.push(i);
+    else {
+      const bucket = index!.byFirstName.get(first.name);
+      if (bucket) bucket.push(i);
+      else index!.byFirstName.set(first.name, [i]);
+    }
+  });
+  downIndexes.set(downs, index);
+  return index;
+}
+
+/** The file's own down statements per section label, found once per statement list (each follow-up fix asks). */
+const ownDowns = new WeakMap<readonly Statement[], Map<string | undefined, { any: boolean; here: DownStatement[] }>>();
+
 function downStatementsOf(input: FollowUpInput, up: Section): DownStatement[] {
-  const own = input.statements.filter((s) => s.section.kind === 'down' && s.section.label === up.label);
-  if (own.length > 0) return own.filter((s) => s.section.source === input.document.text).map((s) => ({ node: s.node, text: s.text, span: s.span, source: s.section.source }));
+  let byLabel = ownDowns.get(input.statements);
+  if (!byLabel) ownDowns.set(input.statements, (byLabel = new Map()));
+  let own = byLabel.get(up.label);
+  if (!own) {
+    const all = input.statements.filter((s) => s.section.kind === 'down' && s.section.label === up.label);
+    own = { any: all.length > 0, here: all.filter((s) => s.section.source === input.document.text).map((s) => ({ node: s.node, text: s.text, span: s.span, source: s.section.source })) };
+    byLabel.set(up.label, own);
+  }
+  if (own.any) return own.here;
   const counterpart = counterpartOf(input.document, input.statements, input.host, up);
   if (!counterpart?.path || counterpart.text === undefined) return [];
   // Each finding with a follow-up fix asks: the companion's down statements are found once per counterpart.

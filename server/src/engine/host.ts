@@ -30,6 +30,7 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
   /** Folders whose listing failed because they do not exist (not for lack of permission). */
   const missingDirs = new Set<string>();
   const entrySets = new Map<string, Set<string> | undefined>();
+  const existence = new Map<string, boolean>();
   const entriesOf = (dirPath: string): Set<string> | undefined => {
     if (entrySets.has(dirPath)) return entrySets.get(dirPath);
     const names = host.readDirectory(dirPath);
@@ -62,7 +63,11 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
       return text;
     },
     fileExists(filePath) {
-      return entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) ?? false;
+      if (!options.cache) return entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) ?? false;
+      // Formats and rules ask about the same files again and again (companions, pop parts, diesel's up.sql).
+      let exists = existence.get(filePath);
+      if (exists === undefined) existence.set(filePath, (exists = entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) ?? false));
+      return exists;
     },
     readDirectory(dirPath) {
       if (options.cache && dirs.has(dirPath)) return dirs.get(dirPath);

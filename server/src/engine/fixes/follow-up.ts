@@ -14,7 +14,7 @@ import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from
 import { folderVersions, newMigrationFiles, type ScaffoldProject } from '../scaffold/naming';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { bodyOf, relationOf } from '../sql/ast';
-import { alteredRelation, dataChangeTarget, sameObject, schemaChanges, type ObjectKey } from '../sql/classify';
+import { alteredRelation, ChangesByName, dataChangeTarget, sameObject, schemaChanges, type ObjectKey } from '../sql/classify';
 import { parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
 import { inverseOf } from './inverse';
@@ -201,9 +201,12 @@ function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[],
   const removed: ObjectKey[] = move.flatMap((s) => schemaChanges(s.node)).filter((c) => REMOVES.has(c.action));
   const detached = move.flatMap((s) => partitionsOf(s, 'AT_DetachPartition'));
   if (made.length + removed.length + detached.length === 0) return undefined;
+  // By name: a split can move thousands of statements.
+  const madeByName = new ChangesByName(made, (k) => k);
+  const removedByName = new ChangesByName(removed, (k) => k);
   const undoes = (d: DownStatement) => {
     const changes = schemaChanges(d.node);
-    if (changes.length > 0) return changes.every((c) => (REMOVES.has(c.action) && made.some((k) => sameObject(k, c))) || (CREATES.has(c.action) && removed.some((k) => sameObject(k, c))));
+    if (changes.length > 0) return changes.every((c) => (REMOVES.has(c.action) && madeByName.some(c, (k) => sameObject(k, c))) || (CREATES.has(c.action) && removedByName.some(c, (k) => sameObject(k, c))));
     const attached = partitionsOf(d, 'AT_AttachPartition');
     return attached.length > 0 && attached.every((a) => detached.some((x) => x.partition === a.partition && x.parent === a.parent));
   };

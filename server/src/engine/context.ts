@@ -309,14 +309,17 @@ function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: Sec
   const own = popPart(path.basename(document.path));
   if (!own) return [];
   const dir = path.dirname(document.path);
-  const out: string[] = [];
   // The parts share the timestamp and the dialect; their descriptions may differ.
-  for (const name of popPartsByGroup(host.readDirectory(dir) ?? []).get(`${own[0]}\u0000${own[2]}\u0000${kind}`) ?? []) {
-    const file = path.join(dir, name);
-    if (file !== document.companionPath) out.push(file);
-  }
-  return out;
+  const names = popPartsByGroup(host.readDirectory(dir) ?? []).get(`${own[0]}\u0000${own[2]}\u0000${kind}`);
+  if (!names) return [];
+  // Every part of a group asks for the same paths: joined once per group.
+  let files = popGroupPaths.get(names);
+  if (!files) popGroupPaths.set(names, (files = names.map((name) => path.join(dir, name))));
+  return files.filter((file) => file !== document.companionPath);
 }
+
+/** The paths of a pop group's parts, by the group's list of names (a listing's index is per folder). */
+const popGroupPaths = new WeakMap<string[], string[]>();
 
 /**
  * The schema changes of the other parts of an Ory pop multi-part migration (same 14-digit timestamp

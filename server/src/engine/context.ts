@@ -3,6 +3,7 @@
 // earlier in the same section (a table created in this migration is empty: no CONCURRENTLY needed).
 
 import * as path from 'node:path';
+import { childPath } from './paths';
 import { parseDuration } from './config/config';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
@@ -314,7 +315,7 @@ function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: Sec
   if (!names) return [];
   // Every part of a group asks for the same paths: joined once per group.
   let files = popGroupPaths.get(names);
-  if (!files) popGroupPaths.set(names, (files = names.map((name) => path.join(dir, name))));
+  if (!files) popGroupPaths.set(names, (files = names.map((name) => childPath(dir, name))));
   return files.filter((file) => file !== document.companionPath);
 }
 

@@ -6,6 +6,7 @@
 // Read through the host, only when a rule asks; each earlier file is read and parsed once per process.
 
 import * as path from 'node:path';
+import { childPath } from './paths';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument } from './model';
@@ -144,7 +145,7 @@ export function createdByEarlierParts(document: MigrationDocument, host: Project
   for (const { name, m } of popPartsOf(host.readDirectory(dir), own[1])) {
     if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up') continue;
     if (m[2] >= own[2]) continue;
-    const file = path.join(dir, name);
+    const file = childPath(dir, name);
     const text = host.readFile(file);
     if (text === undefined) continue;
     for (const node of describeOnce(file, text, host, document)?.upNodes ?? []) {
@@ -167,9 +168,10 @@ export function downPartsRunBefore(document: MigrationDocument, host: ProjectHos
   const out: (AstNode | undefined)[] = [];
   for (const { name, m } of [...popPartsOf(host.readDirectory(dir), own[1])].reverse()) {
     if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'down' || m[2] <= own[2]) continue;
-    const text = host.readFile(path.join(dir, name));
+    const file = childPath(dir, name);
+    const text = host.readFile(file);
     if (text === undefined) continue;
-    const doc = describeMigration(path.join(dir, name), text, host, { format: document.format });
+    const doc = describeMigration(file, text, host, { format: document.format });
     for (const section of doc.sections) {
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         out.push(raw.unterminated ? undefined : parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
@@ -268,9 +270,9 @@ function siblingFiles(document: MigrationDocument, host: ProjectHost): string[] 
   if (document.format === 'diesel' || document.format === 'prisma') {
     const root = path.dirname(dir);
     const leaf = document.format === 'diesel' ? 'up.sql' : path.basename(document.path);
-    return (host.readDirectory(root) ?? []).map((name) => path.join(root, name, leaf)).filter((f) => path.dirname(f) !== dir && host.fileExists(f));
+    return (host.readDirectory(root) ?? []).map((name) => childPath(root, name, leaf)).filter((f) => path.dirname(f) !== dir && host.fileExists(f));
   }
-  return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => path.join(dir, name));
+  return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => childPath(dir, name));
 }
 
 // ── A folder's history, built once per host, incrementally ────────────────────────────────────────
@@ -419,7 +421,7 @@ function folderFiles(document: MigrationDocument, host: ProjectHost): string[] {
   if (document.format === 'diesel' || document.format === 'prisma') {
     const root = path.dirname(dir);
     const leaf = document.format === 'diesel' ? 'up.sql' : path.basename(document.path);
-    return (host.readDirectory(root) ?? []).map((name) => path.join(root, name, leaf)).filter((f) => host.fileExists(f));
+    return (host.readDirectory(root) ?? []).map((name) => childPath(root, name, leaf)).filter((f) => host.fileExists(f));
   }
-  return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => path.join(dir, name));
+  return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => childPath(dir, name));
 }

@@ -2,6 +2,7 @@
 // a transaction unless the folder's `metadata.toml` says `run_in_transaction = false`.
 
 import * as path from 'node:path';
+import { childPath } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
 
@@ -17,10 +18,10 @@ export const diesel: FormatModule = {
     const doc = baseDocument(filePath, text, 'diesel', true, kind);
     const folder = path.dirname(filePath);
     Object.assign(doc, versionAndDescription(path.basename(folder)));
-    const metadata = host.readFile(path.join(folder, 'metadata.toml'));
+    const metadata = host.readFile(childPath(folder, 'metadata.toml'));
     const noTransaction = metadata !== undefined && /^\s*run_in_transaction\s*=\s*false\s*$/m.test(metadata);
     doc.sections.push(section(kind, { start: 0, end: text.length }, noTransaction ? 'none' : 'transaction', noTransaction ? '`run_in_transaction = false` in metadata.toml' : 'diesel runs each migration in a transaction', text));
-    doc.companionPath = path.join(folder, kind === 'up' ? 'down.sql' : 'up.sql');
+    doc.companionPath = childPath(folder, kind === 'up' ? 'down.sql' : 'up.sql');
     doc.companionExists = host.fileExists(doc.companionPath);
     return doc;
   },

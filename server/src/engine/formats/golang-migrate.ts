@@ -5,6 +5,7 @@
 // transaction when it holds several statements; pop runs each migration in a transaction.
 
 import * as path from 'node:path';
+import { childPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument, Section } from '../model';
 import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
@@ -62,7 +63,7 @@ export const golangMigrate: FormatModule = {
     if (parts && parts.dialect === '') {
       // pop runs a dialect's own file instead of the generic one.
       for (const dialect of POSTGRES_DIALECTS) {
-        const specific = path.join(dir, splitFileName({ ...parts, dialect }));
+        const specific = childPath(dir, splitFileName({ ...parts, dialect }));
         if (host.fileExists(specific)) doc.overriddenBy = specific;
       }
     }
@@ -77,7 +78,7 @@ export const golangMigrate: FormatModule = {
     }
     doc.sections.push(section(kind, { start: 0, end: text.length }, mode, why, text));
     if (parts) {
-      doc.companionPath = path.join(dir, splitFileName({ ...parts, direction: kind === 'up' ? 'down' : 'up' }));
+      doc.companionPath = childPath(dir, splitFileName({ ...parts, direction: kind === 'up' ? 'down' : 'up' }));
       doc.companionExists = host.fileExists(doc.companionPath);
     }
     return doc;

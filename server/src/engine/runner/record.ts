@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import { childPath } from '../paths';
 import type { ProjectHost } from '../host';
 import { STATE_DIR_NAME } from './state';
 
@@ -60,7 +61,7 @@ export interface FoundRecord {
 export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): FoundRecord | undefined {
   let dir = path.dirname(path.resolve(filePath));
   for (let i = 0; i < maxLevels; i++) {
-    const candidate = path.join(dir, STATE_DIR_NAME, RECORD_FILE_NAME);
+    const candidate = childPath(dir, STATE_DIR_NAME, RECORD_FILE_NAME);
     const text = host.readFile(candidate);
     if (text !== undefined) {
       const record = parseRecord(text);

@@ -264,15 +264,12 @@ function upStatements(doc: MigrationDocument): (AstNode | undefined)[] {
   return upNodes;
 }
 
-/** The other migration files of the folder, by the layout of the format. */
+/** The other migration files of the folder, by the layout of the format (a diesel or Prisma migration's own folder left out). */
 function siblingFiles(document: MigrationDocument, host: ProjectHost): string[] {
+  const files = folderFiles(document, host);
+  if (document.format !== 'diesel' && document.format !== 'prisma') return files;
   const dir = path.dirname(document.path);
-  if (document.format === 'diesel' || document.format === 'prisma') {
-    const root = path.dirname(dir);
-    const leaf = document.format === 'diesel' ? 'up.sql' : path.basename(document.path);
-    return (host.readDirectory(root) ?? []).map((name) => childPath(root, name, leaf)).filter((f) => path.dirname(f) !== dir && host.fileExists(f));
-  }
-  return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => childPath(dir, name));
+  return files.filter((f) => path.dirname(f) !== dir);
 }
 
 // ── A folder's history, built once per host, incrementally ────────────────────────────────────────
@@ -415,7 +412,7 @@ function folderHistory(document: MigrationDocument, host: ProjectHost): FolderHi
   return history;
 }
 
-/** Every migration file of the folder, by the layout of the format (`siblingFiles` with the file's own). */
+/** Every migration file of the folder, by the layout of the format (the file's own included). */
 function folderFiles(document: MigrationDocument, host: ProjectHost): string[] {
   const dir = path.dirname(document.path);
   if (document.format === 'diesel' || document.format === 'prisma') {

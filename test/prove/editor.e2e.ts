@@ -24,7 +24,7 @@ const BACKFILL = 'db/migrations/20240103000000_fill_2_backfill.sql';
 /** The extension as the .vsix ships it (see .vscodeignore), unpacked. */
 function unpackedExtension(root: string): string {
   const dir = path.join(root, 'zdm');
-  for (const rel of ['package.json', 'README.md', 'dist/cli.js', 'dist/extension.js', 'dist/lint-worker.js', 'dist/libpg-query.wasm']) {
+  for (const rel of ['package.json', 'README.md', 'dist/cli.js', 'dist/cli-main.js', 'dist/lint-cli.js', 'dist/extension.js', 'dist/lint-worker.js', 'dist/libpg-query.wasm']) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.copyFileSync(path.join(REPO_ROOT, rel), path.join(dir, rel));
   }

@@ -6,7 +6,8 @@ import * as v8 from 'node:v8';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
 import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
-import { expectManyFiles, prepareLintPool } from './pool';
+import { expectManyFiles, LINT_OPTIONS, type PoolWorker } from './lint-workers';
+import { prepareLintPool } from './pool';
 import { OUTPUT_FORMATS, type OutputFormat, render } from './reporters';
 
 export interface CommandIO {
@@ -38,23 +39,20 @@ Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad
 /** From this many files on, V8 optimizes hot code as usual: the optimized code pays for its compilation. */
 const OPTIMIZE_FROM_FILES = 5000;
 
-export async function runLint(argv: string[], io: CommandIO, version: string): Promise<number> {
-  const parsed = parseCommandArgs('lint', LINT_HELP, io, {
-    args: argv,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string', default: 'text' },
-      config: { type: 'string' },
-      'pg-version': { type: 'string' },
-      since: { type: 'string' },
-      'ignore-baseline': { type: 'boolean', default: false },
-      'fail-on': { type: 'string' },
-      fix: { type: 'boolean', default: false },
-      threads: { type: 'string' },
-      'no-color': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+/**
+ * `zdm lint ARGV`. `early`: workers the CLI's entry already started for these arguments (see
+ * lint-workers.ts): the pool takes them over; those it did not take are stopped here.
+ */
+export async function runLint(argv: string[], io: CommandIO, version: string, early: PoolWorker[] = []): Promise<number> {
+  try {
+    return await lint(argv, io, version, early);
+  } finally {
+    for (const w of early) void w.worker.terminate();
+  }
+}
+
+async function lint(argv: string[], io: CommandIO, version: string, early: PoolWorker[]): Promise<number> {
+  const parsed = parseCommandArgs('lint', LINT_HELP, io, { args: argv, allowPositionals: true, options: LINT_OPTIONS });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const format = values.format as OutputFormat;
@@ -89,7 +87,7 @@ export async function runLint(argv: string[], io: CommandIO, version: string): P
   }
 
   // Worker threads and the parser's compilation start now, overlapping with resolving the files.
-  const pool = prepareLintPool({ threads, expectMany: expectManyFiles(positionals, io.cwd) });
+  const pool = prepareLintPool({ threads, expectMany: expectManyFiles(positionals, io.cwd), early });
   let files: string[];
   try {
     files = resolveFiles(positionals, io.cwd);

@@ -2,6 +2,7 @@
 
 import { registry } from '../engine/rules/registry';
 import { runLint } from './lint-command';
+import { exitWith, processIO, VERSION } from './run';
 
 // The language server and the runner are loaded on demand: `zdm lint` does not pay for the LSP
 // libraries and the PostgreSQL client at startup (about 90 ms).
@@ -10,8 +11,7 @@ const runner = () => require('./runner-commands') as typeof import('./runner-com
 const prove = () => require('./prove-commands') as typeof import('./prove-commands');
 const scaffold = () => require('./scaffold-commands') as typeof import('./scaffold-commands');
 
-declare const ZDM_VERSION: string | undefined;
-export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-dev';
+export { VERSION };
 
 const HELP = `zdm ${VERSION} — zero-downtime PostgreSQL migrations
 
@@ -35,13 +35,7 @@ Docs: README.md and docs/rules/ in the zdm repository.
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  const io = {
-    cwd: process.cwd(),
-    stdout: (s: string) => void process.stdout.write(s),
-    stderr: (s: string) => void process.stderr.write(s),
-    isTTY: Boolean(process.stdout.isTTY),
-    env: process.env,
-  };
+  const io = processIO();
   const [command, ...rest] = argv;
   switch (command) {
     case 'lint':
@@ -89,14 +83,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error) => {
-      process.stderr.write(`zdm: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
-      process.exitCode = 3;
-    },
-  );
+/** Runs the command line and sets the exit code (the entry, entry.ts, calls this for every command but `lint`). */
+export function runCli(argv: string[]): void {
+  exitWith(main(argv));
 }
+
+if (require.main === module) runCli(process.argv.slice(2));

@@ -15,10 +15,6 @@
 // The result never depends on which thread linted a file: reports are sorted by file and configs are
 // listed in the order a single thread would have met them.
 
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { createDiskHost } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
@@ -26,6 +22,7 @@ import { ConfigCache, lintFileFromDisk } from '../engine/project';
 import { toFileReport, type FileReport } from '../engine/report';
 import { rememberSplits } from '../engine/sql/split';
 import type { LoadedConfig } from '../engine/config/config';
+import { MIN_FILES_PER_THREAD, plannedWorkers, startLintWorker, type PoolWorker } from './lint-workers';
 import { compileParser, type CompiledParser, configureParseCache, initParser } from '../engine/sql/parser';
 
 export interface LintJob {
@@ -78,8 +75,6 @@ export const BATCH_SPLIT_MEMO = 4096;
 
 /** Files per chunk when more than two threads claim files. */
 const CHUNK = 8;
-/** Below this many files per thread, a worker costs more than it brings. */
-const MIN_FILES_PER_THREAD = 48;
 
 /** A claim function: the index of the next file this thread lints, or undefined when none is left. */
 export type Claim = () => number | undefined;
@@ -145,6 +140,11 @@ export interface PoolOptions {
   threads?: number;
   /** False when the job is known to be small (a few files named one by one): no worker is started. */
   expectMany?: boolean;
+  /**
+   * Workers already started for this job (by the CLI's entry, see lint-workers.ts). The pool takes
+   * them out of this array when they are the ones it would start; those left are the caller's to stop.
+   */
+  early?: PoolWorker[];
 }
 
 /**
@@ -152,11 +152,10 @@ export interface PoolOptions {
  * both overlap with resolving the files. Workers wait, unreferenced, until `run` gives them a job.
  */
 export function prepareLintPool(options: PoolOptions = {}): LintPool {
-  const cores = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-  const workerFile = path.join(__dirname, 'lint-worker.js');
-  const useWorkers = cores > 1 && options.expectMany !== false && fs.existsSync(workerFile);
+  const wanted = plannedWorkers(options.threads, options.expectMany);
   void compileParser().catch(() => undefined); // a failure surfaces from initParser in run()
-  const workers = useWorkers ? Array.from({ length: cores - 1 }, () => startWorker(workerFile)) : [];
+  const early = options.early?.length === wanted ? options.early.splice(0) : [];
+  const workers = early.length > 0 || wanted === 0 ? early : Array.from({ length: wanted }, () => startLintWorker());
   const close = () => {
     for (const w of workers) void w.worker.terminate();
   };
@@ -183,38 +182,6 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
       return mergeResults([here, ...(await Promise.all(helpers.map((w) => w.result)))]);
     },
   };
-}
-
-interface PoolWorker {
-  worker: Worker;
-  result: Promise<JobResult>;
-  failed?: unknown;
-}
-
-function startWorker(file: string): PoolWorker {
-  const worker = new Worker(file);
-  worker.unref();
-  const entry = { worker } as PoolWorker;
-  entry.result = new Promise<JobResult>((resolve, reject) => {
-    worker.once('message', (result: JobResult) => resolve(result));
-    worker.once('error', (error) => {
-      entry.failed = error;
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (code === 0) return;
-      entry.failed ??= code;
-      reject(new Error(`A lint worker exited with code ${code}.`));
-    });
-  });
-  entry.result.catch(() => undefined); // awaited by run(); a worker never used may fail unobserved
-  return entry;
-}
-
-/** False when the inputs are a few files named one by one (no worker is worth starting for them). */
-export function expectManyFiles(inputs: string[], cwd: string): boolean {
-  if (inputs.length === 0 || inputs.length >= 2 * MIN_FILES_PER_THREAD) return true;
-  return inputs.some((input) => !fs.statSync(path.resolve(cwd, input), { throwIfNoEntry: false })?.isFile());
 }
 
 /** Lints a job using worker threads when there is enough work to pay for them. */

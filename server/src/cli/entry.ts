@@ -1,0 +1,17 @@
+// The `zdm` command's entry (dist/cli.js), small on purpose. For `zdm lint` it starts the lint pool's
+// worker threads (lint-workers.ts) before anything else, so that each worker's start-up (a Node
+// isolate, then its own bundle) overlaps the main thread's instead of following it, and then loads
+// `zdm lint` alone (lint-main.ts, dist/lint-cli.js: the engine without the language server, the runner
+// or the embedded PostgreSQL's JavaScript). Every other command loads the whole CLI (main.ts,
+// dist/cli-main.js). `zdm lint` with no worker to start (--threads 1, a few files, one core) still
+// loads dist/lint-cli.js, and starts nothing early.
+
+import { startEarlyLintWorkers } from './lint-workers';
+
+const argv = process.argv.slice(2);
+if (argv[0] === 'lint') {
+  const early = startEarlyLintWorkers(argv.slice(1), process.cwd());
+  (require('./lint-main') as typeof import('./lint-main')).runLintCli(argv.slice(1), early);
+} else {
+  (require('./main') as typeof import('./main')).runCli(argv);
+}

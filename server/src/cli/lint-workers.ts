@@ -1,0 +1,89 @@
+// Starting the lint pool's worker threads (see pool.ts), kept apart from the engine so that the CLI's
+// entry (entry.ts, dist/cli.js) can start them before it loads the rest of the CLI: a worker's own
+// start-up (a Node isolate, then its bundle) then overlaps the main thread's. Only Node's modules here.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import type { JobResult } from './pool'; // a type only: this module loads none of the engine
+
+/** `zdm lint`'s options (lint-command.ts parses them; the entry reads them the same way to plan workers). */
+export const LINT_OPTIONS = {
+  format: { type: 'string', default: 'text' },
+  config: { type: 'string' },
+  'pg-version': { type: 'string' },
+  since: { type: 'string' },
+  'ignore-baseline': { type: 'boolean', default: false },
+  'fail-on': { type: 'string' },
+  fix: { type: 'boolean', default: false },
+  threads: { type: 'string' },
+  'no-color': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Below this many files per thread, a worker costs more than it brings. */
+export const MIN_FILES_PER_THREAD = 48;
+
+/** False when the inputs are a few files named one by one (no worker is worth starting for them). */
+export function expectManyFiles(inputs: string[], cwd: string): boolean {
+  if (inputs.length === 0 || inputs.length >= 2 * MIN_FILES_PER_THREAD) return true;
+  return inputs.some((input) => !fs.statSync(path.resolve(cwd, input), { throwIfNoEntry: false })?.isFile());
+}
+
+/** The worker's bundle, beside this one (dist/), or the compiled lint-worker.js (out/). */
+export function lintWorkerFile(): string {
+  return path.join(__dirname, 'lint-worker.js');
+}
+
+/** How many worker threads a lint pool starts: one per core but the main thread's, none for a small job. */
+export function plannedWorkers(threads: number | undefined, expectMany: boolean | undefined): number {
+  const cores = threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  return cores > 1 && expectMany !== false && fs.existsSync(lintWorkerFile()) ? cores - 1 : 0;
+}
+
+export interface PoolWorker {
+  worker: Worker;
+  /** The reports it posts back, once it has been given a task. */
+  result: Promise<JobResult>;
+  failed?: unknown;
+}
+
+/** Starts a worker, unreferenced: it waits for its task (see lint-worker.ts) without keeping the process alive. */
+export function startLintWorker(file: string = lintWorkerFile()): PoolWorker {
+  const worker = new Worker(file);
+  worker.unref();
+  const entry = { worker } as PoolWorker;
+  entry.result = new Promise<JobResult>((resolve, reject) => {
+    worker.once('message', (result: JobResult) => resolve(result));
+    worker.once('error', (error) => {
+      entry.failed = error;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (code === 0) return;
+      entry.failed ??= code;
+      reject(new Error(`A lint worker exited with code ${code}.`));
+    });
+  });
+  entry.result.catch(() => undefined); // awaited by the pool's run(); a worker never used may fail unobserved
+  return entry;
+}
+
+/**
+ * For `zdm lint ARGS`: starts the workers its pool will use, as lint-command.ts will decide them
+ * (--threads, the core count, a few files named one by one). None when the arguments are bad or ask
+ * for help: lint-command.ts reports those, and workers started for nothing are stopped.
+ */
+export function startEarlyLintWorkers(args: string[], cwd: string): PoolWorker[] {
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: LINT_OPTIONS });
+    if (values.help) return [];
+    const threads = values.threads === undefined ? undefined : Number.parseInt(values.threads, 10);
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) return [];
+    return Array.from({ length: plannedWorkers(threads, expectManyFiles(positionals, cwd)) }, () => startLintWorker());
+  } catch {
+    return [];
+  }
+}

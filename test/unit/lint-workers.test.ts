@@ -1,0 +1,34 @@
+// The workers the CLI's entry starts for `zdm lint` before it loads the rest of the CLI
+// (server/src/cli/lint-workers.ts): the ones the pool would start for the same arguments, none when the
+// arguments are bad or ask for help, or when the job is one thread's (--threads 1, a few files).
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { plannedWorkers, startEarlyLintWorkers } from '../../server/src/cli/lint-workers';
+
+describe('early lint workers', () => {
+  it('plans one worker per core but the main thread, none for a small job', () => {
+    assert.equal(plannedWorkers(1, true), 0);
+    assert.equal(plannedWorkers(2, true), 1);
+    assert.equal(plannedWorkers(4, undefined), 3);
+    assert.equal(plannedWorkers(4, false), 0);
+  });
+
+  it('starts none for bad arguments, --help, --threads 1 or a few files named one by one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-early-'));
+    fs.writeFileSync(path.join(dir, 'a.sql'), 'SELECT 1;\n');
+    for (const args of [['--help'], ['-h'], ['--bogus'], ['--threads', '1'], ['--threads', '0'], ['--threads', 'x'], ['--threads', '2', 'a.sql']]) {
+      assert.deepEqual(startEarlyLintWorkers(args, dir), [], args.join(' '));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts the pool’s workers for a folder', async () => {
+    const workers = startEarlyLintWorkers(['--threads', '3', '--format', 'json', '.'], os.tmpdir());
+    assert.equal(workers.length, 2);
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  });
+});

@@ -15,6 +15,7 @@
 // The result never depends on which thread linted a file: reports are sorted by file and configs are
 // listed in the order a single thread would have met them.
 
+import * as v8 from 'node:v8';
 import { createDiskHost } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
@@ -170,6 +171,10 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
       const threads = Math.max(1, Math.min(live.length + 1, Math.floor(job.files.length / MIN_FILES_PER_THREAD)));
       for (const w of live.slice(threads - 1)) void w.worker.terminate();
       if (threads <= 1) return lintJobHere(job);
+      // Young-generation GCs normally share their work with V8's helper threads. With a lint thread on
+      // every core the helpers only compete with them (corpus: ~30 ms of wall time); with one thread
+      // they use an idle core, so they stay (see docs/performance.md).
+      v8.setFlagsFromString('--no-parallel-scavenge');
       const module = await compileParser();
       const claims = new SharedArrayBuffer(4);
       const helpers = live.slice(0, threads - 1);

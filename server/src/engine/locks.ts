@@ -133,8 +133,8 @@ export interface LockFact {
    */
   laterLocks?: { role: ObjectRole; mode: LockMode }[];
   /**
-   * Locks taken at the very end on the old object once no other session can use it any more
-   * (REINDEX CONCURRENTLY drops the old, dead index under ACCESS EXCLUSIVE). They block nothing, so
+   * Locks taken at the very end on an object once no other session can use it any more (DROP INDEX
+   * CONCURRENTLY and REINDEX CONCURRENTLY drop the dead index under ACCESS EXCLUSIVE). They block nothing, so
    * rules and the hover do not count them; a lock trace may catch them for an instant or not at all.
    */
   deadObjectLocks?: { role: ObjectRole; mode: LockMode }[];
@@ -184,7 +184,8 @@ export const LOCK_FACTS: Record<string, LockFact> = Object.fromEntries(
     entry('drop-index', 'DROP INDEX', [table(AE), index(AE)], { alternative: 'DROP INDEX CONCURRENTLY',  notes: ['The drop itself is instant, but the lock on the table queues behind every running query and blocks everything that arrives after it.'], example: 'DROP INDEX t_b_idx' }),
     entry('drop-index-concurrently', 'DROP INDEX CONCURRENTLY', [table(SUE), index(SUE)], {
       nonTransactional: true,
-      notes: ['Waits until no transaction uses the index, then takes ACCESS EXCLUSIVE on the index alone to remove it.'],
+      deadObjectLocks: [index(AE)],
+      notes: ['Marks the index invalid, then dead, waiting each time until no transaction uses it; only then takes ACCESS EXCLUSIVE on the index alone to remove it, which blocks nothing.'],
       example: 'DROP INDEX CONCURRENTLY t_b_idx',
     }),
     entry('reindex-index', 'REINDEX INDEX', [table('SHARE'), index(AE)], { alternative: 'REINDEX INDEX CONCURRENTLY (PostgreSQL 12+)', alternativeSince: 12,  scan: true, rebuildsIndexes: true, notes: ['Queries that would use the index wait; writes to the table wait.'], example: 'REINDEX INDEX t_b_idx' }),

@@ -140,9 +140,9 @@ export function compareLocks(statementKind: string, claimed: StatementLocks, obs
     }
     for (const o of candidates) {
       const entry: ClassifiedStatic = { role: s.role, object: s.object?.display ?? qualified(o), mode: s.mode, facts: s.facts, classification: 'confirmed', matched: qualified(o), mismatch: false };
-      // A lock the table knows is taken on a dead object at the very end (REINDEX CONCURRENTLY's drop of the old index): seen or not, no mismatch.
+      // A lock the table knows is taken on a dead object at the very end (the drop of the old index by REINDEX or DROP INDEX CONCURRENTLY): seen or not, no mismatch.
       const deadObjectModes = claimed.facts.filter((f) => s.facts.includes(f.id)).flatMap((f) => f.deadObjectLocks ?? []).filter((l) => l.role === s.role).map((l) => l.mode);
-      if (o.mode !== s.mode && !(deadObjectModes.includes(o.mode) && o.modes.includes(s.mode))) {
+      if (o.mode !== s.mode && !deadObjectModes.includes(o.mode)) {
         entry.classification = 'static only';
         entry.observedMode = o.mode;
         entry.mismatch = true;

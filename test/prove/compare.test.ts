@@ -41,6 +41,15 @@ describe('trace vs lock table', () => {
     assert.match(c.mismatches[0].message, /the server took ACCESS EXCLUSIVE \(it blocks different traffic\)/);
   });
 
+  it("an index's ROW EXCLUSIVE the table does not list (VACUUM cleaning the indexes, caught while the table lock was not sampled) is explained, not a mismatch; a table's is", () => {
+    const vacuum = statement('VACUUM t');
+    const c = compareLocks(vacuum.kind, locksOf(vacuum, 18), [lock('t_b_idx', 'i', 'ROW EXCLUSIVE', { table: { schema: 'public', name: 't' } })]);
+    assert.deepEqual(c.observed.map((o) => [o.name, o.classification, o.mismatch, o.note]), [['t_b_idx', 'trace only', false, 'ROW EXCLUSIVE on an index (what writes take on it): blocks no reads or writes, only DDL on the index']]);
+    assert.deepEqual(c.mismatches.filter((m) => m.kind === 'trace only'), []);
+    const other = compareLocks(vacuum.kind, locksOf(vacuum, 18), [lock('t', 'r', 'SHARE UPDATE EXCLUSIVE'), lock('u', 'r', 'ROW EXCLUSIVE')]);
+    assert.deepEqual(other.mismatches.map((m) => [m.kind, m.object]), [['trace only', 'public.u']]);
+  });
+
   it('the ACCESS EXCLUSIVE that REINDEX / DROP INDEX CONCURRENTLY take on the dead index at their end is no mismatch, caught or not; on a live object it is', () => {
     const table = lock('t', 'r', 'SHARE UPDATE EXCLUSIVE');
     const index = (modes: ObservedLock['mode'][]) => lock('t_b_idx', 'i', modes[modes.length - 1], { modes, table: { schema: 'public', name: 't' } });

@@ -172,6 +172,9 @@ export function compareLocks(statementKind: string, claimed: StatementLocks, obs
       }
     }
     if (o.mode === 'ACCESS SHARE') return { ...base, note: 'ACCESS SHARE (read): conflicts only with ACCESS EXCLUSIVE' };
+    // What every INSERT, UPDATE and DELETE takes on a table's indexes (VACUUM too, while it cleans them):
+    // it waits only for DDL on the index itself, and makes no read or write of the table wait.
+    if (o.kind === 'i' && (o.mode === 'ROW EXCLUSIVE' || o.mode === 'ROW SHARE')) return { ...base, note: `${o.mode} on an index (what writes take on it): blocks no reads or writes, only DDL on the index` };
     if (!covered) return { ...base, note: `the lock table does not describe ${statementKind} statements` };
     return { ...base, mismatch: true };
   });

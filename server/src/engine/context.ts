@@ -520,6 +520,19 @@ export interface SchemaFactsInput {
   host?: schemaHost.ProjectHost;
 }
 
+/**
+ * Every ALTER TABLE of the file on a table that is not the migration's own (created by it, or going
+ * away with it): the statements the lock rules about existing tables look at.
+ */
+export function* alterationsOfExistingTables(input: SchemaFactsInput): Generator<{ statement: Statement; alter: any; table: RelationRef }> {
+  for (const statement of input.statements) {
+    const alter = bodyOf(statement.node, 'AlterTableStmt');
+    const table = relationOf(alter?.relation);
+    if (!table || schemaFactsOf(input).ownedByMigration(table, statement)) continue;
+    yield { statement, alter, table };
+  }
+}
+
 const schemaFactsMemo = new WeakMap<readonly Statement[], SchemaFacts>();
 
 /** The schema facts of a file, computed once per statement list. */

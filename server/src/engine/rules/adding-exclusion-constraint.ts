@@ -1,5 +1,4 @@
-import { schemaFactsOf } from '../context';
-import { bodyOf, relationOf } from '../sql/ast';
+import { alterationsOfExistingTables } from '../context';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -18,10 +17,7 @@ export const addingExclusionConstraint: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      const table = relationOf(alter?.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       for (const c of alter.cmds ?? []) {
         const constraint = c.AlterTableCmd?.subtype === 'AT_AddConstraint' ? c.AlterTableCmd.def?.Constraint : undefined;
         if (constraint?.contype !== 'CONSTR_EXCLUSION') continue;

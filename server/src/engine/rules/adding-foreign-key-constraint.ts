@@ -1,6 +1,6 @@
-import { schemaFactsOf } from '../context';
+import { alterationsOfExistingTables } from '../context';
 import { notValidFixes } from '../fixes/constraints';
-import { bodyOf, relationOf } from '../sql/ast';
+import { relationOf } from '../sql/ast';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -41,11 +41,7 @@ export const addingForeignKeyConstraint: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      if (!alter) continue;
-      const table = relationOf(alter.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       for (const c of alter.cmds ?? []) {
         const cmd = c.AlterTableCmd;
         if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN' && !cmd.def.Constraint.skip_validation) {

@@ -1,4 +1,4 @@
-import { schemaFactsOf } from '../context';
+import { alterationsOfExistingTables, schemaFactsOf } from '../context';
 import { followUpMigration } from '../fixes/follow-up';
 import { addToDownEdit, eolOf, indentOf, insertAfter, joinTouchingEdits, replaceStatement } from '../fixes/statements';
 import type { Statement, TextEdit } from '../model';
@@ -30,10 +30,7 @@ export const addingNotNullableField: Rule = {
   },
   check(context) {
     const schema = schemaFactsOf(context);
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      const table = relationOf(alter?.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       // One scan checks every column the statement sets NOT NULL: one finding per statement.
       const columns: string[] = [];
       let span: { start: number; end: number } | undefined;

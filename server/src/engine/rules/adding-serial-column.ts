@@ -1,5 +1,4 @@
-import { schemaFactsOf } from '../context';
-import { bodyOf, relationOf } from '../sql/ast';
+import { alterationsOfExistingTables } from '../context';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -27,10 +26,7 @@ export const addingSerialColumn: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      const table = relationOf(alter?.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       for (const c of alter.cmds ?? []) {
         const cmd = c.AlterTableCmd;
         if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;

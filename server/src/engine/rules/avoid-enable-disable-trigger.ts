@@ -1,7 +1,6 @@
-import { schemaFactsOf } from '../context';
+import { alterationsOfExistingTables, schemaFactsOf } from '../context';
 import { shortLockTimeoutFix } from '../fixes/timeouts';
 import { parseDuration } from '../config/config';
-import { bodyOf, relationOf } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -22,10 +21,7 @@ export const avoidEnableDisableTrigger: Rule = {
   },
   check(context) {
     const max = parseDuration(context.config.maxLockTimeout);
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      const table = relationOf(alter?.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       const cmd = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd).find((c: any) => TRIGGER_SUBTYPES.has(c?.subtype));
       if (!cmd) continue;
       // The transaction already holds the lock (DISABLE TRIGGER ALL ... ENABLE TRIGGER ALL): no new wait.

@@ -1,5 +1,5 @@
-import { schemaFactsOf } from '../context';
-import { bodyOf, relationOf, typeNameOf } from '../sql/ast';
+import { alterationsOfExistingTables, schemaFactsOf } from '../context';
+import { typeNameOf } from '../sql/ast';
 import { typeChange, typeText } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -44,10 +44,7 @@ export const changingColumnType: Rule = {
   },
   check(context) {
     const schema = schemaFactsOf(context);
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      const table = relationOf(alter?.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       for (const c of alter.cmds ?? []) {
         const cmd = c.AlterTableCmd;
         if (cmd?.subtype !== 'AT_AlterColumnType' || !cmd.name) continue;

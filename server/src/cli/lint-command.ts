@@ -107,8 +107,9 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
   // V8's optimizing compiler (TurboFan) recompiles the engine's hot functions on background threads:
   // on the 1,324-file corpus that was ~2 s of CPU (as much as the lint itself) that a one-pass run
   // does not earn back, and on a 2-core machine those threads compete with the lint threads. Below
-  // OPTIMIZE_FROM_FILES files, the code stays in V8's baseline tiers (see docs/performance.md).
-  if (files.length < OPTIMIZE_FROM_FILES) v8.setFlagsFromString('--no-opt');
+  // OPTIMIZE_FROM_FILES files, the code stays in V8's baseline tiers (see docs/performance.md). The
+  // CLI's entry has already turned it off, before compiling anything (code-cache.ts LINT_V8_FLAGS).
+  v8.setFlagsFromString(files.length < OPTIMIZE_FROM_FILES ? '--no-opt' : '--opt');
   const { reports, configs } = await pool.run({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix });
 
   let configBroken = false;

@@ -1,15 +1,7 @@
-// Entry of a lint worker thread (see pool.ts): waits for its task, instantiates the parser from the
-// module the main thread compiled, lints the files it claims and posts the reports back.
+// Entry of a lint worker thread (dist/lint-worker.js, see pool.ts). The engine is the main thread's
+// bundle, dist/lint-cli.js, loaded through the same code cache (code-cache.ts); lint-main.ts
+// `runLintWorker` waits for the task and lints.
 
-import { parentPort } from 'node:worker_threads';
-import { configureParseCache, initParser } from '../engine/sql/parser';
-import { rememberSplits } from '../engine/sql/split';
-import { BATCH_PARSE_CACHE, BATCH_SPLIT_MEMO, claimer, lintJobHere, type WorkerTask } from './pool';
+import { loadLintMain } from './code-cache';
 
-parentPort!.once('message', (task: WorkerTask) => {
-  void initParser({ module: task.module }).then(() => {
-    configureParseCache(BATCH_PARSE_CACHE);
-    rememberSplits(BATCH_SPLIT_MEMO);
-    parentPort!.postMessage(lintJobHere(task.job, claimer(new Int32Array(task.claims), task.job.files.length, task.slot, task.threads)));
-  });
-});
+loadLintMain().exports.runLintWorker();

@@ -67,7 +67,7 @@ export interface WorkerTask {
  * (read once per folder, see history.ts). With an LRU of 1,000 statements the folder's statements
  * parsed for the history were evicted before their own files were linted (7,816 parses of 5,143
  * distinct statements on the corpus); 20,000 keeps them (the trees of the whole corpus are ~10 MB,
- * and the history keeps the up sections' trees anyway: peak RSS did not change).
+ * and the history keeps the trees of the up statements it reads anyway: peak RSS did not change).
  */
 export const BATCH_PARSE_CACHE = { maxEntries: 20_000, maxChars: 64 * 1024 * 1024 };
 

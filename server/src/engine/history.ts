@@ -12,6 +12,7 @@ import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument } from './model';
 import { bodyOf, relationOf, typeNameOf, type RelationRef } from './sql/ast';
 import type { TypeInfo } from './sql/columns';
+import { isComment, wordOf, type Token } from './sql/lexer';
 import { parseStatement } from './sql/parser';
 import { splitStatements } from './sql/split';
 import { compareVersions } from './versions';
@@ -205,6 +206,7 @@ function popPartsOf(names: string[] | undefined, timestamp: string): readonly { 
 
 interface EarlierMigration {
   version: string;
+  /** The up statements, in order: the tree of each one the history reads (see `readByHistory`), undefined for the others. */
   upNodes: (AstNode | undefined)[];
 }
 
@@ -254,7 +256,8 @@ function upStatements(doc: MigrationDocument): (AstNode | undefined)[] {
     for (const section of doc.sections) {
       if (section.kind !== 'up') continue;
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
-        upNodes.push(raw.unterminated ? undefined : parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+        const read = !raw.unterminated && readByHistory(section.source, raw.tokens);
+        upNodes.push(read ? parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
       }
     }
   } catch {
@@ -262,6 +265,39 @@ function upStatements(doc: MigrationDocument): (AstNode | undefined)[] {
     return [];
   }
   return upNodes;
+}
+
+const CREATE_MODIFIERS = new Set(['global', 'local', 'temp', 'temporary', 'unlogged']);
+const ALTERED = new Set(['table', 'view', 'materialized', 'foreign']);
+
+/**
+ * Whether a statement can parse to a node the history reads, judged by its leading keywords (comments
+ * skipped; a quoted word is an identifier, never a keyword): CREATE [GLOBAL | LOCAL] [TEMP | TEMPORARY |
+ * UNLOGGED] TABLE (CreateStmt, or CreateTableAsStmt for `CREATE TABLE ... AS`) and CREATE [UNLOGGED]
+ * MATERIALIZED VIEW (CreateTableAsStmt), read by `replay` and `createdByEarlierParts`; ALTER TABLE, VIEW,
+ * MATERIALIZED VIEW or FOREIGN TABLE (AlterTableStmt and RenameStmt: `replay` renames a column whatever
+ * the relation's kind); DROP TABLE. The rest (views, functions, indexes, data: most of a big folder's
+ * up text) is never parsed for the history, so a thread that reads a folder it lints only part of
+ * does not parse the other part.
+ */
+export function readByHistory(text: string, tokens: readonly Token[]): boolean {
+  let first: string | undefined;
+  for (const token of tokens) {
+    if (isComment(token)) continue;
+    if (token.kind !== 'word') return false;
+    const word = wordOf(text, token);
+    if (first === undefined) {
+      if (word !== 'create' && word !== 'alter' && word !== 'drop') return false;
+      first = word;
+    } else if (first === 'create' && CREATE_MODIFIERS.has(word)) {
+      continue;
+    } else if (first === 'create') {
+      return word === 'table' || word === 'materialized';
+    } else {
+      return first === 'alter' ? ALTERED.has(word) : word === 'table';
+    }
+  }
+  return false;
 }
 
 /** The other migration files of the folder, by the layout of the format (a diesel or Prisma migration's own folder left out). */

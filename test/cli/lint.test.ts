@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { zdm } from '../helpers/cli';
-import { REPO_ROOT } from '../helpers/paths';
+import { CLI, REPO_ROOT } from '../helpers/paths';
 
 const temps: string[] = [];
 after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -179,6 +179,23 @@ describe('zdm lint', () => {
     assert.equal(two, one);
   });
 
+
+  it('a report many times a pipe buffer reaches the pipe whole, though zdm lint exits without tearing down its heap', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) files[`db/migrations/2024010100${String(i).padStart(4, '0')}_m${i}.sql`] = UNSAFE_INDEX.replaceAll('orders_user_idx', `orders_user_idx_${i}`);
+    const dir = project(files);
+    for (const format of ['json', 'text']) {
+      // Through a shell pipe into `wc -c` and a file, as CI captures it: nothing is cut off when the process exits.
+      const out = path.join(dir, `out.${format}`);
+      const shell = execFileSync('sh', ['-c', `node "$1" lint --format ${format} . | tee "$2" | wc -c`, 'sh', CLI, out], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const direct = zdm(['lint', '--format', format, '.'], dir);
+      assert.equal(direct.code, 1);
+      assert.ok(Buffer.byteLength(direct.stdout) > 2 * 65536, 'larger than a pipe buffer');
+      assert.equal(Number(shell.trim()), Buffer.byteLength(direct.stdout));
+      assert.equal(fs.readFileSync(out, 'utf8'), direct.stdout);
+      if (format === 'json') assert.equal(JSON.parse(direct.stdout).filter((f: { rule: string }) => f.rule === 'require-concurrent-index-creation').length, 400);
+    }
+  });
   it('--fix rewrites files in place with safe fixes only, and running it twice changes nothing more', () => {
     const dir = project({ 'db/migrations/20240101000000_idx.sql': "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY orders_user_idx;\n" });
     const file = path.join(dir, 'db/migrations/20240101000000_idx.sql');

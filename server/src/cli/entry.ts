@@ -17,7 +17,7 @@ if (argv[0] === 'lint') {
   const lint = loadLintMain();
   lint.exports.runLintCli(argv.slice(1), early);
   // `npm run build` lints the project's examples this way once, to save the code of what that compiled.
-  if (process.env.ZDM_CODE_CACHE === 'write') process.once('beforeExit', () => lint.writeCache());
+  if (process.env.ZDM_CODE_CACHE === 'write') process.once('exit', () => lint.writeCache());
 } else {
   (require('./main') as typeof import('./main')).runCli(argv);
 }

@@ -13,7 +13,7 @@ import { exitWith, processIO, VERSION } from './run';
 
 /** `zdm lint ARGS`, with the workers the entry already started for them. */
 export function runLintCli(args: string[], early: PoolWorker[]): void {
-  exitWith(runLint(args, processIO(), VERSION, early));
+  exitWith(runLint(args, processIO(), VERSION, early), { promptly: true });
 }
 
 /** In a lint worker thread: waits for its task, instantiates the parser from the module the main thread compiled, lints the files it claims and posts the reports back. */

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
+import { lazyFix } from './fixes/lazy';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import type { Finding, Fix, LintResult, MigrationDocument, Statement } from './model';
@@ -153,7 +154,8 @@ function toFinding(rule: string, severity: Finding['severity'], report: Report):
   if (report.help !== undefined) finding.help = report.help;
   if (report.statement !== undefined) finding.statementIndex = report.statement.index;
   if (report.fixes && report.fixes.length > 0) {
-    finding.fixes = report.fixes.map((f): Fix => ({ title: f.title, edits: f.edits, creates: f.creates, safe: f.safe ?? true }));
+    // Read through, not copied: a follow-up migration's edits are built only if something reads them.
+    finding.fixes = report.fixes.map((f): Fix => lazyFix(f.title, f.safe ?? true, () => f));
   }
   return finding;
 }

@@ -10,6 +10,7 @@ import type { FixSpec, RuleContext } from '../rules/types';
 import { fineOutsideTransaction } from '../sql/classify';
 import { followUpMigration } from './follow-up';
 import { nonTransactionalEdit } from './format-edits';
+import { lazyFix, retitled } from './lazy';
 
 export interface ConcurrentlyFixOptions {
   /** Where CONCURRENTLY goes: after INDEX, after the partition name, ... */
@@ -36,7 +37,7 @@ export function concurrentlyFixes(context: RuleContext, s: Statement, options: C
     if (edit && others.length === 0) return fixes;
   }
   const move = moveOutOfTransaction(context, s, { description: options.description, rewrite: [insert] });
-  if (move) fixes.push({ ...move, title: `${move.title}, with CONCURRENTLY` });
+  if (move) fixes.push(retitled(move, `${move.title}, with CONCURRENTLY`));
   return fixes;
 }
 
@@ -65,5 +66,5 @@ export function moveOutOfTransaction(context: RuleContext, s: Statement, options
     why: 'this statement cannot run inside a transaction block, and the rest of that migration needs its transaction.',
   });
   if (!followUp) return undefined;
-  return { title: `Move to a new migration ${followUp.name}`, edits: followUp.edits, creates: followUp.creates, safe: false };
+  return lazyFix(`Move to a new migration ${followUp.name}`, false, () => followUp);
 }

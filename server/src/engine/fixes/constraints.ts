@@ -9,6 +9,7 @@ import type { RelationRef } from '../sql/ast';
 import { othersNeedingTransaction } from './concurrently';
 import { followUpMigration } from './follow-up';
 import { nonTransactionalEdit } from './format-edits';
+import { lazyFix } from './lazy';
 import { insertAfter, notValidEdits, replaceStatement, uniqueIndexSql, validateSql } from './statements';
 
 /** Split `ADD CONSTRAINT` (CHECK, FOREIGN KEY) of `s` into `... NOT VALID` and `VALIDATE CONSTRAINT`. */
@@ -33,7 +34,7 @@ export function notValidFixes(context: RuleContext, s: Statement, constraint: an
     transaction: true,
     why: `VALIDATE CONSTRAINT ${marked.name} runs after the NOT VALID constraint has committed, so it checks the existing rows without blocking reads or writes.`,
   });
-  if (followUp) return [{ title: `Add NOT VALID, and VALIDATE CONSTRAINT in a new migration ${followUp.name}`, edits: [...marked.edits, ...followUp.edits], creates: followUp.creates, safe: false }];
+  if (followUp) return [lazyFix(`Add NOT VALID, and VALIDATE CONSTRAINT in a new migration ${followUp.name}`, false, () => ({ edits: [...marked.edits, ...followUp.edits], creates: followUp.creates }))];
   return [{ title: 'Add NOT VALID (VALIDATE CONSTRAINT in a later migration)', edits: marked.edits, safe: false }];
 }
 
@@ -69,6 +70,6 @@ export function uniqueIndexFixes(context: RuleContext, s: Statement, constraint:
     transaction: false,
     why: 'CREATE UNIQUE INDEX CONCURRENTLY cannot run inside a transaction block, and the rest of that migration needs its transaction.',
   });
-  if (followUp) fixes.push({ title: `Move to a new migration ${followUp.name}, as CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX`, edits: followUp.edits, creates: followUp.creates, safe: false });
+  if (followUp) fixes.push(lazyFix(`Move to a new migration ${followUp.name}, as CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX`, false, () => followUp));
   return fixes;
 }

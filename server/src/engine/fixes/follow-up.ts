@@ -1,9 +1,10 @@
 // Fixes that move work into a new migration right after this one: a statement that must commit on its
 // own (CREATE INDEX CONCURRENTLY beside statements that need a transaction, VALIDATE CONSTRAINT after
 // the NOT VALID constraint has committed, the part of a migration after an ACCESS EXCLUSIVE lock). The
-// new files come from scaffold/naming.ts `newMigrationFiles`, in the project's own format and naming
-// scheme, at the version right after the newest one in the folder; the moved statements leave this
-// file (with their comments), and what undid them in this migration's down moves to the new down.
+// new files come from scaffold/naming.ts (`planMigrationSeries`, then `renderMigrationSeries`), in the
+// project's own format and naming scheme, at the version right after the newest one in the folder; the
+// moved statements leave this file (with their comments), and what undid them in this migration's down
+// moves to the new down. The name is decided per finding; the edits only when read (fixes/lazy.ts).
 
 import * as path from 'node:path';
 import type { FileFacts } from '../context';
@@ -11,13 +12,14 @@ import { counterpartOf } from '../context';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
-import { folderVersions, newMigrationFiles, type ScaffoldProject } from '../scaffold/naming';
+import { folderVersions, planMigrationSeries, renderMigrationSeries, type PlannedMigration, type ScaffoldProject } from '../scaffold/naming';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { bodyOf, relationOf } from '../sql/ast';
 import { alteredRelation, ChangesByName, dataChangeTarget, sameObject, schemaChanges, type ObjectKey } from '../sql/classify';
 import { parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
 import { inverseOf } from './inverse';
+import { lazyFix } from './lazy';
 
 export interface FollowUpInput {
   document: MigrationDocument;
@@ -46,20 +48,50 @@ export interface FollowUpInput {
 }
 
 export interface FollowUp {
-  /** Edits of this file (the moved statements removed) and of this migration's down file. */
-  edits: TextEdit[];
-  creates: FileCreate[];
   /** The new migration's main file name, for fix titles. */
   name: string;
+  /** Edits of this file (the moved statements removed) and of this migration's down file: built on first read, with `creates`. */
+  readonly edits: TextEdit[];
+  readonly creates: FileCreate[];
 }
 
-/** The moved statements' new home, or undefined when no new migration can be made here (a down section, a name that exists, text that is not the file's). */
+/**
+ * The moved statements' new home, or undefined when no new migration can be made here (a down
+ * section, a name that exists, text that is not the file's). Whether it exists and its name are
+ * decided here; the edits and the new files' text are built when first read (fixes/lazy.ts).
+ */
 export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
   const { document, move } = input;
   const after = input.after ?? move[0];
   if (!after || (move.length === 0 && input.up === undefined)) return undefined;
   if ([after, ...move].some((s) => s.section.kind !== 'up' || s.section.source !== document.text)) return undefined;
   const project = scaffoldProjectOf(document, input.host);
+  let planned: PlannedMigration[];
+  try {
+    planned = planMigrationSeries(project, [{ description: input.description, transaction: input.transaction }]);
+  } catch {
+    // A name that is taken or too vague (ScaffoldError), or a folder the scaffolder cannot read: no fix,
+    // and never a lost finding (a throw here would fail the whole rule).
+    return undefined;
+  }
+  const primary = planned[0].files.primary;
+  const name = document.format === 'sqitch' ? `deploy/${path.basename(primary)}` : path.relative(project.dir, primary).split(path.sep).join('/');
+  let built: { edits: TextEdit[]; creates: FileCreate[] } | undefined;
+  const build = () => (built ??= followUpFiles(input, after, project, planned));
+  return {
+    name,
+    get edits() {
+      return build().edits;
+    },
+    get creates() {
+      return build().creates;
+    },
+  };
+}
+
+/** The edits and new files of a follow-up migration whose name and files `planned` holds. */
+function followUpFiles(input: FollowUpInput, after: Statement, project: ScaffoldProject, planned: PlannedMigration[]): { edits: TextEdit[]; creates: FileCreate[] } {
+  const { document, move } = input;
   const removals = move.map((s) => removalSpan(document.text, s));
   const up = input.up ?? move.map((s, i) => movedText(document.text, removals[i].textStart, s.span.end, input.rewrite ?? [])).join('\n');
   const undo = downStatementsUndoing(input, move, after);
@@ -68,24 +100,18 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
   // Tools that send a file as one query string run two statements as one transaction: a statement that
   // must run outside a transaction stays alone in its file there.
   const alone = !input.transaction && (document.format === 'golang-migrate' || document.format === 'prisma');
-  let output;
-  try {
-    output = newMigrationFiles(project, {
+  const [output] = renderMigrationSeries(project, planned, [
+    {
       description: input.description,
       up: alone || settings.length === 0 ? up : `${settings.join('\n')}\n${up}`,
       down: alone || settings.length === 0 || splitStatements(down).statements.length === 0 ? down : `${settings.filter((l) => /lock_timeout/i.test(l)).join('\n')}${settings.some((l) => /lock_timeout/i.test(l)) ? '\n' : ''}${down}`,
       transaction: input.transaction,
       header: `Follow-up of ${path.relative(project.dir, document.path).split(path.sep).join('/')}: ${input.why}`,
-    });
-  } catch {
-    // A name that is taken or too vague (ScaffoldError), or a folder the scaffolder cannot read: no fix,
-    // and never a lost finding (a throw here would fail the whole rule).
-    return undefined;
-  }
+    },
+  ]);
   const edits: TextEdit[] = removals.map((r) => ({ span: { start: r.start, end: r.end }, newText: '' }));
   if (undo) edits.push(...undo.edits);
-  const name = document.format === 'sqitch' ? `deploy/${path.basename(output.primary)}` : path.relative(project.dir, output.primary).split(path.sep).join('/');
-  return { edits: [...edits, ...output.edits], creates: output.creates, name };
+  return { edits: [...edits, ...output.edits], creates: output.creates };
 }
 
 /** The text between `start` and `end` with the edits inside it applied. */
@@ -342,5 +368,5 @@ export function splitHereFix(context: RuleContext, from: Statement, why: string)
   });
   if (!followUp) return undefined;
   const count = move.length === 1 ? 'this statement' : `this statement and the ${move.length - 1} after it`;
-  return { title: `Split the migration here: move ${count} to a new migration ${followUp.name}`, edits: followUp.edits, creates: followUp.creates, safe: false };
+  return lazyFix(`Split the migration here: move ${count} to a new migration ${followUp.name}`, false, () => followUp);
 }

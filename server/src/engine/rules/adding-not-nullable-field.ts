@@ -1,5 +1,6 @@
 import { alterationsOfExistingTables, schemaFactsOf } from '../context';
 import { followUpMigration } from '../fixes/follow-up';
+import { lazyFix } from '../fixes/lazy';
 import { addToDownEdit, eolOf, indentOf, insertAfter, joinTouchingEdits, replaceStatement } from '../fixes/statements';
 import type { Statement, TextEdit } from '../model';
 import { bodyOf, quoteIdent, relationOf, type RelationRef } from '../sql/ast';
@@ -114,9 +115,13 @@ function checkFirstFixes(context: RuleContext, s: Statement, table: RelationRef,
     why: 'VALIDATE CONSTRAINT runs after the NOT VALID CHECK has committed, so it reads the table without blocking reads or writes; SET NOT NULL then uses the validated CHECK instead of scanning (PostgreSQL 12+).',
   });
   if (!followUp) return [];
-  const edits = [replaceStatement(s, [`ALTER TABLE ${table.display} ${checks.map(check).join(', ')};`]), ...followUp.edits];
-  const down = addToDownEdit(context.document, context.statements, context.host, s.section, [`ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`]);
-  // The DROP CONSTRAINT goes where the moved DROP NOT NULL was: one edit there.
-  if (down) edits.unshift(down);
-  return [{ title: `Add ${what} NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, edits: joinTouchingEdits(edits), creates: followUp.creates, safe: false }];
+  return [
+    lazyFix(`Add ${what} NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, false, () => {
+      const edits = [replaceStatement(s, [`ALTER TABLE ${table.display} ${checks.map(check).join(', ')};`]), ...followUp.edits];
+      const down = addToDownEdit(context.document, context.statements, context.host, s.section, [`ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`]);
+      // The DROP CONSTRAINT goes where the moved DROP NOT NULL was: one edit there.
+      if (down) edits.unshift(down);
+      return { edits: joinTouchingEdits(edits), creates: followUp.creates };
+    }),
+  ];
 }

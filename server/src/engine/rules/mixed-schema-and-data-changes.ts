@@ -1,5 +1,6 @@
 import { createdEarlierInSection } from '../context';
 import { splitHereFix } from '../fixes/follow-up';
+import { retitled } from '../fixes/lazy';
 import type { Statement } from '../model';
 import { sameRelation, type RelationRef } from '../sql/ast';
 import { alteredRelation, dataChangeTarget } from '../sql/classify';
@@ -79,5 +80,5 @@ function moveTrailingDataFix(context: RuleContext, list: readonly Statement[], f
   const rest = list.filter((s) => s.index >= first.index);
   if (!rest.every((s) => dataChangeTarget(s.node) !== undefined || s.kind === 'VariableSetStmt')) return [];
   const fix = splitHereFix(context, first, 'the data change runs apart from the schema change, after it has committed.');
-  return fix ? [{ ...fix, title: fix.title.replace(/^Split the migration here: move this statement( and the \d+ after it)?/, (_, more) => `Move the data change${more ? 's' : ''}`) }] : [];
+  return fix ? [retitled(fix, fix.title.replace(/^Split the migration here: move this statement( and the \d+ after it)?/, (_, more) => `Move the data change${more ? 's' : ''}`))] : [];
 }

@@ -1,5 +1,6 @@
 import { schemaFactsOf } from '../context';
 import { followUpMigration } from '../fixes/follow-up';
+import { lazyFix } from '../fixes/lazy';
 import { bodyOf, relationOf } from '../sql/ast';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
@@ -75,5 +76,5 @@ function moveValidateFix(context: RuleContext, s: Statement, name: string): FixS
     transaction: true,
     why: `VALIDATE CONSTRAINT ${name} runs after the NOT VALID constraint has committed, so it checks the existing rows without blocking reads or writes.`,
   });
-  return followUp ? [{ title: `Move VALIDATE CONSTRAINT to a new migration ${followUp.name}`, edits: followUp.edits, creates: followUp.creates, safe: false }] : [];
+  return followUp ? [lazyFix(`Move VALIDATE CONSTRAINT to a new migration ${followUp.name}`, false, () => followUp)] : [];
 }

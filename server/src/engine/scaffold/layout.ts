@@ -38,92 +38,120 @@ interface RenderProject {
   author?: string;
 }
 
-/** Renders one migration at `version` with `slug`. `previous` is the version created just before it (sqitch dependencies). */
-export function renderMigration(project: RenderProject, version: string, slug: string, content: MigrationContent, options: { previous?: string } = {}): RenderedMigration {
+/**
+ * The files a migration at `version` with `slug` creates, without their text: what its name and
+ * whether it can be created depend on (a fix titles a follow-up migration by these before, if ever,
+ * its SQL is written). `paths` is in the order `renderMigration` lists the files.
+ */
+export function migrationFiles(project: RenderProject, version: string, slug: string, transaction: boolean): MigrationFiles {
   const { dir } = project;
-  const transaction = content.transaction !== false;
-  const header = content.header ? commentBlock(content.header) + '\n\n' : '';
-  const up = body(content.up);
-  const down = content.down === undefined ? '' : body(content.down);
   switch (project.format) {
-    case 'dbmate': {
-      const flag = transaction ? '' : ' transaction:false';
+    case 'dbmate':
+    case 'goose':
+    case 'liquibase':
+    case 'plain': {
       const file = path.join(dir, `${version}_${slug}.sql`);
-      return { primary: file, creates: [{ path: file, text: `${header}-- migrate:up${flag}\n${up}\n-- migrate:down${flag}\n${down}` }] };
-    }
-    case 'goose': {
-      const file = path.join(dir, `${version}_${slug}.sql`);
-      const noTx = transaction ? '' : '-- +goose NO TRANSACTION\n';
-      return { primary: file, creates: [{ path: file, text: `${noTx}${header}-- +goose Up\n${gooseBlocks(up)}\n-- +goose Down\n${gooseBlocks(down)}` }] };
+      return { primary: file, paths: [file] };
     }
     case 'golang-migrate': {
       const base = path.join(dir, `${version}_${slug}`);
-      const note = transaction ? '' : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
-      return {
-        primary: `${base}.up.sql`,
-        creates: [
-          { path: `${base}.up.sql`, text: `${header}${note}${up}` },
-          { path: `${base}.down.sql`, text: `${note}${down || '\n'}` },
-        ],
-      };
+      return { primary: `${base}.up.sql`, paths: [`${base}.up.sql`, `${base}.down.sql`] };
     }
     case 'diesel': {
       const folder = path.join(dir, `${version}_${slug}`);
-      const creates: FileCreate[] = [
-        { path: path.join(folder, 'up.sql'), text: `${header}${up}` },
-        { path: path.join(folder, 'down.sql'), text: down || '\n' },
-      ];
-      if (!transaction) creates.push({ path: path.join(folder, 'metadata.toml'), text: 'run_in_transaction = false\n' });
-      return { primary: creates[0].path, creates };
+      const paths = [path.join(folder, 'up.sql'), path.join(folder, 'down.sql')];
+      if (!transaction) paths.push(path.join(folder, 'metadata.toml'));
+      return { primary: paths[0], paths };
     }
     case 'flyway': {
       const upFile = path.join(dir, `V${version}__${slug}.sql`);
-      const creates: FileCreate[] = [];
-      const usesUndo = (project.host.readDirectory(dir) ?? []).some((n) => /^U\d[\d._]*__.+\.sql$/.test(n));
-      if (usesUndo) {
-        const undoFile = path.join(dir, `U${version}__${slug}.sql`);
-        creates.push({ path: upFile, text: `${header}${up}` }, { path: undoFile, text: down || '\n' });
-        if (!transaction) creates.push({ path: upFile + '.conf', text: 'executeInTransaction=false\n' }, { path: undoFile + '.conf', text: 'executeInTransaction=false\n' });
-      } else {
-        creates.push({ path: upFile, text: `${header}${up}${commentedDown(down, 'Flyway runs no undo script in this project')}` });
-        if (!transaction) creates.push({ path: upFile + '.conf', text: 'executeInTransaction=false\n' });
-      }
-      return { primary: upFile, creates };
+      if (!flywayUsesUndo(project)) return { primary: upFile, paths: transaction ? [upFile] : [upFile, upFile + '.conf'] };
+      const undoFile = path.join(dir, `U${version}__${slug}.sql`);
+      return { primary: upFile, paths: transaction ? [upFile, undoFile] : [upFile, undoFile, upFile + '.conf', undoFile + '.conf'], undo: true };
+    }
+    case 'sqitch': {
+      const top = sqitchTop(dir, project.host);
+      const deploy = path.join(top, 'deploy', `${slug}.sql`);
+      return { primary: deploy, paths: [deploy, path.join(top, 'revert', `${slug}.sql`), path.join(top, 'verify', `${slug}.sql`)] };
+    }
+    case 'prisma': {
+      const file = path.join(dir, `${version}_${slug}`, 'migration.sql');
+      return { primary: file, paths: [file] };
+    }
+  }
+}
+
+export interface MigrationFiles {
+  /** The file to open in an editor (the up file). */
+  primary: string;
+  /** Every file created, the primary first. */
+  paths: string[];
+  /** Flyway: the project keeps undo scripts, so the down gets a U file of its own. */
+  undo?: boolean;
+}
+
+/** Renders one migration at `version` with `slug` (its files: `files`, from `migrationFiles`). `previous` is the version created just before it (sqitch dependencies). */
+export function renderMigration(project: RenderProject, version: string, slug: string, content: MigrationContent, options: { previous?: string; files?: MigrationFiles } = {}): RenderedMigration {
+  const { dir } = project;
+  const transaction = content.transaction !== false;
+  const files = options.files ?? migrationFiles(project, version, slug, transaction);
+  const header = content.header ? commentBlock(content.header) + '\n\n' : '';
+  const up = body(content.up);
+  const down = content.down === undefined ? '' : body(content.down);
+  const created = (...texts: string[]): FileCreate[] => files.paths.map((p, i) => ({ path: p, text: texts[i] }));
+  switch (project.format) {
+    case 'dbmate': {
+      const flag = transaction ? '' : ' transaction:false';
+      return { primary: files.primary, creates: created(`${header}-- migrate:up${flag}\n${up}\n-- migrate:down${flag}\n${down}`) };
+    }
+    case 'goose': {
+      const noTx = transaction ? '' : '-- +goose NO TRANSACTION\n';
+      return { primary: files.primary, creates: created(`${noTx}${header}-- +goose Up\n${gooseBlocks(up)}\n-- +goose Down\n${gooseBlocks(down)}`) };
+    }
+    case 'golang-migrate': {
+      const note = transaction ? '' : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
+      return { primary: files.primary, creates: created(`${header}${note}${up}`, `${note}${down || '\n'}`) };
+    }
+    case 'diesel':
+      return { primary: files.primary, creates: created(`${header}${up}`, down || '\n', 'run_in_transaction = false\n') };
+    case 'flyway': {
+      const conf = 'executeInTransaction=false\n';
+      if (files.undo) return { primary: files.primary, creates: created(`${header}${up}`, down || '\n', conf, conf) };
+      return { primary: files.primary, creates: created(`${header}${up}${commentedDown(down, 'Flyway runs no undo script in this project')}`, conf) };
     }
     case 'liquibase': {
-      const file = path.join(dir, `${version}_${slug}.sql`);
       const author = project.author ?? liquibaseAuthor(project) ?? 'zdm';
       const attributes = [transaction ? '' : ' runInTransaction:false', !transaction && singleStatement(up) ? ' splitStatements:false' : ''].join('');
       // A down with no statement (only comments): say so the Liquibase way.
       // A blank down is left for the user to write; one that says why it has no statement is declared empty.
       const rollback = down.trim() === '' ? '' : splitStatements(down).statements.length === 0 ? `${down}--rollback not required\n` : rollbackLines(down);
-      return { primary: file, creates: [{ path: file, text: `--liquibase formatted sql\n\n${header}--changeset ${author}:${version}_${slug}${attributes}\n${up}${rollback}` }] };
+      return { primary: files.primary, creates: created(`--liquibase formatted sql\n\n${header}--changeset ${author}:${version}_${slug}${attributes}\n${up}${rollback}`) };
     }
     case 'sqitch': {
       const top = sqitchTop(dir, project.host);
       const projectName = /^%project=(\S+)/m.exec(project.host.readFile(path.join(top, 'sqitch.plan')) ?? '')?.[1] ?? path.basename(top);
       const wrap = (text: string) => (transaction ? `BEGIN;\n\n${text}\nCOMMIT;\n` : text);
       const requires = options.previous ? `-- requires: ${options.previous}\n` : '';
-      const deploy = path.join(top, 'deploy', `${slug}.sql`);
-      const creates: FileCreate[] = [
-        { path: deploy, text: `-- Deploy ${projectName}:${slug} to pg\n${requires}${header}\n${wrap(up)}` },
-        { path: path.join(top, 'revert', `${slug}.sql`), text: `-- Revert ${projectName}:${slug} from pg\n\n${wrap(down || '\n')}` },
-        { path: path.join(top, 'verify', `${slug}.sql`), text: `-- Verify ${projectName}:${slug} on pg\n\nBEGIN;\n\n-- Add queries that fail when the change is not deployed.\n\nROLLBACK;\n` },
-      ];
+      const creates = created(
+        `-- Deploy ${projectName}:${slug} to pg\n${requires}${header}\n${wrap(up)}`,
+        `-- Revert ${projectName}:${slug} from pg\n\n${wrap(down || '\n')}`,
+        `-- Verify ${projectName}:${slug} on pg\n\nBEGIN;\n\n-- Add queries that fail when the change is not deployed.\n\nROLLBACK;\n`,
+      );
       const planner = project.author ?? sqitchPlanner(project.host.readFile(path.join(top, 'sqitch.plan'))) ?? 'zdm <zdm@localhost>';
       const note = content.description.replace(/\s+/g, ' ').trim();
       const planLine = `${slug} ${options.previous ? `[${options.previous}] ` : ''}${isoSeconds(project.now ?? new Date())} ${planner} # ${note}`;
-      return { primary: deploy, creates, planLine };
+      return { primary: files.primary, creates, planLine };
     }
-    case 'prisma': {
-      const file = path.join(dir, `${version}_${slug}`, 'migration.sql');
-      return { primary: file, creates: [{ path: file, text: `${header}${up}${commentedDown(down, 'Prisma Migrate runs migrations forward only')}` }] };
-    }
-    case 'plain': {
-      const file = path.join(dir, `${version}_${slug}.sql`);
-      return { primary: file, creates: [{ path: file, text: `${header}${up}${commentedDown(down, 'this project runs migrations forward only')}` }] };
-    }
+    case 'prisma':
+      return { primary: files.primary, creates: created(`${header}${up}${commentedDown(down, 'Prisma Migrate runs migrations forward only')}`) };
+    case 'plain':
+      return { primary: files.primary, creates: created(`${header}${up}${commentedDown(down, 'this project runs migrations forward only')}`) };
   }
+}
+
+/** Whether a Flyway project keeps undo scripts (U files) beside its migrations. */
+function flywayUsesUndo(project: RenderProject): boolean {
+  return (project.host.readDirectory(project.dir) ?? []).some((n) => /^U\d[\d._]*__.+\.sql$/.test(n));
 }
 
 /** The sqitch.plan of a sqitch project folder (the folder itself, or the parent of its deploy/). */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId, TextEdit } from '../model';
 import { compareVersions } from '../versions';
-import { renderMigration, sqitchPlanPath, type MigrationContent } from './layout';
+import { migrationFiles, renderMigration, sqitchPlanPath, type MigrationContent, type MigrationFiles } from './layout';
 
 export type { MigrationContent } from './layout';
 
@@ -264,26 +264,57 @@ export function newMigrationFiles(project: ScaffoldProject, content: MigrationCo
  * merged into the last output's edit so the outputs can be applied together.
  */
 export function newMigrationSeries(project: ScaffoldProject, contents: readonly MigrationContent[]): ScaffoldOutput[] {
-  const slugs = contents.map((c) => descriptiveSlug(c.description));
-  const versions = project.format === 'sqitch' ? slugs : nextVersions(project, contents.length);
+  return renderMigrationSeries(project, planMigrationSeries(project, contents), contents);
+}
+
+/** A new migration's name and files, checked by `planMigrationSeries`, before its text is written. */
+export interface PlannedMigration {
+  version: string;
+  slug: string;
+  files: MigrationFiles;
+}
+
+/**
+ * The versions, slugs and files of new migrations at consecutive versions, without their text: all
+ * that `newMigrationSeries` may refuse. Throws a ScaffoldError for a vague description, a sqitch
+ * change name in use, a file that exists, or a sqitch project without a plan.
+ */
+export function planMigrationSeries(project: ScaffoldProject, migrations: readonly { description: string; transaction?: boolean }[]): PlannedMigration[] {
+  const slugs = migrations.map((c) => descriptiveSlug(c.description));
+  const versions = project.format === 'sqitch' ? slugs : nextVersions(project, migrations.length);
   const used = folderVersions(project).used;
-  const outputs: ScaffoldOutput[] = [];
-  const planLines: string[] = [];
-  for (let i = 0; i < contents.length; i++) {
+  const planned: PlannedMigration[] = [];
+  for (let i = 0; i < migrations.length; i++) {
     if (project.format === 'sqitch' && used.has(slugs[i])) throw new ScaffoldError(`sqitch.plan already has a change named "${slugs[i]}"; choose another description.`);
-    const rendered = renderMigration(project, versions[i], slugs[i], contents[i], { previous: i > 0 ? versions[i - 1] : undefined });
-    for (const file of rendered.creates) {
-      if (project.host.fileExists(file.path) || project.host.readDirectory(file.path) !== undefined) {
-        throw new ScaffoldError(`${file.path} already exists; zdm never overwrites a migration.`);
+    const files = migrationFiles(project, versions[i], slugs[i], migrations[i].transaction !== false);
+    for (const file of files.paths) {
+      if (project.host.fileExists(file) || project.host.readDirectory(file) !== undefined) {
+        throw new ScaffoldError(`${file} already exists; zdm never overwrites a migration.`);
       }
     }
+    planned.push({ version: versions[i], slug: slugs[i], files });
+  }
+  // sqitch records each change in its plan.
+  if (project.format === 'sqitch' && migrations.length > 0) {
+    const planPath = sqitchPlanPath(project.dir, project.host);
+    if (project.host.readFile(planPath) === undefined) throw new ScaffoldError(`No sqitch.plan in ${path.dirname(planPath)}; run \`sqitch init\` first.`);
+  }
+  return planned;
+}
+
+/** The files of migrations planned by `planMigrationSeries` (with the same descriptions and transaction modes), with `contents` written in them. */
+export function renderMigrationSeries(project: ScaffoldProject, planned: readonly PlannedMigration[], contents: readonly MigrationContent[]): ScaffoldOutput[] {
+  const outputs: ScaffoldOutput[] = [];
+  const planLines: string[] = [];
+  for (let i = 0; i < planned.length; i++) {
+    const { version, slug, files } = planned[i];
+    const rendered = renderMigration(project, version, slug, contents[i], { previous: i > 0 ? planned[i - 1].version : undefined, files });
     if (rendered.planLine) planLines.push(rendered.planLine);
-    outputs.push({ creates: rendered.creates, edits: [], version: versions[i], primary: rendered.primary });
+    outputs.push({ creates: rendered.creates, edits: [], version, primary: rendered.primary });
   }
   if (planLines.length > 0) {
     const planPath = sqitchPlanPath(project.dir, project.host);
-    const plan = project.host.readFile(planPath);
-    if (plan === undefined) throw new ScaffoldError(`No sqitch.plan in ${path.dirname(planPath)}; run \`sqitch init\` first.`);
+    const plan = project.host.readFile(planPath) ?? '';
     const separator = plan === '' || plan.endsWith('\n') ? '' : '\n';
     outputs[outputs.length - 1].edits.push({ path: planPath, span: { start: plan.length, end: plan.length }, newText: separator + planLines.map((l) => l + '\n').join('') });
   }

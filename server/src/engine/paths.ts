@@ -10,7 +10,21 @@ import * as path from 'node:path';
  * is the concatenation; anything else goes through `path.join`.
  */
 export function childPath(dir: string, ...names: string[]): string {
-  if (path.sep !== '/' || dir.charCodeAt(0) !== 47 || dir.includes('//') || dir.includes('/.') || (dir.length > 1 && dir.charCodeAt(dir.length - 1) === 47)) return path.join(dir, ...names);
+  if (!isNormalizedAbsolute(dir)) return path.join(dir, ...names);
   for (const name of names) if (name === '' || name === '.' || name === '..' || name.includes('/')) return path.join(dir, ...names);
   return (dir === '/' ? '' : dir) + '/' + names.join('/');
+}
+
+/** Whether `p` is an absolute POSIX path that `path.resolve` and `path.normalize` leave as it is (conservatively: no `/.` at all). */
+export function isNormalizedAbsolute(p: string): boolean {
+  return path.sep === '/' && p.charCodeAt(0) === 47 && !p.includes('//') && !p.includes('/.') && (p.length === 1 || p.charCodeAt(p.length - 1) !== 47);
+}
+
+/**
+ * `path.relative(dir, file)`. When both are normalized absolute POSIX paths and `file` is inside
+ * `dir`, that is the rest of `file` after `dir/`; anything else goes through `path.relative`.
+ */
+export function relativePath(dir: string, file: string): string {
+  if (dir.length > 1 && file.length > dir.length + 1 && file.charCodeAt(dir.length) === 47 && file.startsWith(dir) && isNormalizedAbsolute(dir) && isNormalizedAbsolute(file)) return file.slice(dir.length + 1);
+  return path.relative(dir, file);
 }

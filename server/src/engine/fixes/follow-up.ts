@@ -12,6 +12,7 @@ import { counterpartOf } from '../context';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
+import { isNormalizedAbsolute, relativePath } from '../paths';
 import { folderVersions, planMigrationSeries, renderMigrationSeries, type PlannedMigration, type ScaffoldProject } from '../scaffold/naming';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { bodyOf, relationOf } from '../sql/ast';
@@ -75,7 +76,7 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
     return undefined;
   }
   const primary = planned[0].files.primary;
-  const name = document.format === 'sqitch' ? `deploy/${path.basename(primary)}` : path.relative(project.dir, primary).split(path.sep).join('/');
+  const name = document.format === 'sqitch' ? `deploy/${path.basename(primary)}` : relativePath(project.dir, primary).split(path.sep).join('/');
   let built: { edits: TextEdit[]; creates: FileCreate[] } | undefined;
   const build = () => (built ??= followUpFiles(input, after, project, planned));
   return {
@@ -163,7 +164,9 @@ function withOwnEntry(host: ProjectHost, dir: string, document: MigrationDocumen
     fileExists: (file) => host.fileExists(file),
     readDirectory: (folder) => {
       const names = host.readDirectory(folder);
-      if (folder !== dir && path.resolve(folder) !== path.resolve(dir)) return names;
+      // Scaffolding asks, per file a fix would create, whether it is a folder: two normalized absolute
+      // paths are the same folder only when they are the same string, without resolving them.
+      if (folder !== dir && ((isNormalizedAbsolute(folder) && isNormalizedAbsolute(dir)) || path.resolve(folder) !== path.resolve(dir))) return names;
       if (!names) return [entry];
       // The same array for the same listing, so what is remembered per listing (folderVersions) is found again.
       let byEntry = listedWithEntry.get(names);

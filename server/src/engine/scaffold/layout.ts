@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId } from '../model';
+import { childPath } from '../paths';
 import { splitStatements } from '../sql/split';
 
 export interface MigrationContent {
@@ -41,7 +42,8 @@ interface RenderProject {
 /**
  * The files a migration at `version` with `slug` creates, without their text: what its name and
  * whether it can be created depend on (a fix titles a follow-up migration by these before, if ever,
- * its SQL is written). `paths` is in the order `renderMigration` lists the files.
+ * its SQL is written). `paths` is in the order `renderMigration` lists the files. Paths are built with
+ * `childPath` (fixes ask per finding): versions and slugs are plain entry names.
  */
 export function migrationFiles(project: RenderProject, version: string, slug: string, transaction: boolean): MigrationFiles {
   const { dir } = project;
@@ -50,23 +52,23 @@ export function migrationFiles(project: RenderProject, version: string, slug: st
     case 'goose':
     case 'liquibase':
     case 'plain': {
-      const file = path.join(dir, `${version}_${slug}.sql`);
+      const file = childPath(dir, `${version}_${slug}.sql`);
       return { primary: file, paths: [file] };
     }
     case 'golang-migrate': {
-      const base = path.join(dir, `${version}_${slug}`);
+      const base = childPath(dir, `${version}_${slug}`);
       return { primary: `${base}.up.sql`, paths: [`${base}.up.sql`, `${base}.down.sql`] };
     }
     case 'diesel': {
-      const folder = path.join(dir, `${version}_${slug}`);
-      const paths = [path.join(folder, 'up.sql'), path.join(folder, 'down.sql')];
-      if (!transaction) paths.push(path.join(folder, 'metadata.toml'));
+      const folder = childPath(dir, `${version}_${slug}`);
+      const paths = [childPath(folder, 'up.sql'), childPath(folder, 'down.sql')];
+      if (!transaction) paths.push(childPath(folder, 'metadata.toml'));
       return { primary: paths[0], paths };
     }
     case 'flyway': {
-      const upFile = path.join(dir, `V${version}__${slug}.sql`);
+      const upFile = childPath(dir, `V${version}__${slug}.sql`);
       if (!flywayUsesUndo(project)) return { primary: upFile, paths: transaction ? [upFile] : [upFile, upFile + '.conf'] };
-      const undoFile = path.join(dir, `U${version}__${slug}.sql`);
+      const undoFile = childPath(dir, `U${version}__${slug}.sql`);
       return { primary: upFile, paths: transaction ? [upFile, undoFile] : [upFile, undoFile, upFile + '.conf', undoFile + '.conf'], undo: true };
     }
     case 'sqitch': {
@@ -75,7 +77,7 @@ export function migrationFiles(project: RenderProject, version: string, slug: st
       return { primary: deploy, paths: [deploy, path.join(top, 'revert', `${slug}.sql`), path.join(top, 'verify', `${slug}.sql`)] };
     }
     case 'prisma': {
-      const file = path.join(dir, `${version}_${slug}`, 'migration.sql');
+      const file = childPath(dir, `${version}_${slug}`, 'migration.sql');
       return { primary: file, paths: [file] };
     }
   }

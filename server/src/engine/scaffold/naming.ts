@@ -130,8 +130,21 @@ function computeFolderVersions(project: ScaffoldProject): FolderVersions {
 
 /** `count` consecutive versions after the newest in the folder (and after now, for time-based schemes). */
 export function nextVersions(project: ScaffoldProject, count: number): string[] {
-  const { scheme, newest } = folderVersions(project);
-  const now = project.now ?? new Date();
+  const versions = folderVersions(project);
+  if (!project.now) return computeNextVersions(versions, new Date(), count);
+  // A fixed clock (follow-up fixes set one, and ask per finding): the same versions for the same
+  // folder versions, remembered with them.
+  let byKey = nextVersionsMemo.get(versions);
+  if (!byKey) nextVersionsMemo.set(versions, (byKey = new Map()));
+  const key = `${project.now.getTime()} ${count}`;
+  let hit = byKey.get(key);
+  if (!hit) byKey.set(key, (hit = computeNextVersions(versions, project.now, count)));
+  return [...hit];
+}
+
+const nextVersionsMemo = new WeakMap<FolderVersions, Map<string, readonly string[]>>();
+
+function computeNextVersions({ scheme, newest }: FolderVersions, now: Date, count: number): string[] {
   const out: string[] = [];
   let after = newest;
   for (let i = 0; i < count; i++) {

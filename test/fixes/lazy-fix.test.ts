@@ -5,7 +5,7 @@
 
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { lazyFix, retitled } from '../../server/src/engine/fixes/lazy';
+import { isLazyFix, lazyFix, retitled } from '../../server/src/engine/fixes/lazy';
 import type { Fix } from '../../server/src/engine/model';
 import { initParser, lintSql } from '../helpers/lint';
 
@@ -32,18 +32,21 @@ describe('lazy fixes', () => {
       return { edits: [{ span: { start: 0, end: 1 }, newText: '' }], creates: [{ path: '/m/x.sql', text: 'SELECT 1;\n' }] };
     });
     const renamed = retitled(fix, 'Move it');
-    assert.equal(builds, 0);
+    assert.ok(isLazyFix(fix) && isLazyFix(renamed));
     assert.equal(renamed.title, 'Move it');
     assert.equal(renamed.safe, false);
+    assert.equal(builds, 0);
     assert.equal(renamed.creates?.[0].path, '/m/x.sql');
     assert.equal(fix.edits, renamed.edits);
     assert.equal(builds, 1);
+    assert.ok(!isLazyFix(plain(fix)));
   });
 
   it('a follow-up migration fix of a lint result reads, serializes and clones as plain data', () => {
     const finding = lintSql(SQL).findings.find((f) => f.fixes?.some((x) => x.title.startsWith('Move to a new migration')));
     assert.ok(finding, 'a finding with a follow-up migration fix');
     const fix = finding.fixes!.find((x) => x.title.startsWith('Move to a new migration'))!;
+    assert.ok(isLazyFix(fix), "the finding keeps the rule's lazy fix, not a copy that built its edits");
     const expected = plain(fix);
     assert.ok(expected.edits.length > 0 && (expected.creates?.length ?? 0) > 0);
     assert.equal(fix.edits, fix.edits);

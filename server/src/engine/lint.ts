@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
-import { lazyFix } from './fixes/lazy';
+import { isLazyFix } from './fixes/lazy';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import type { Finding, Fix, LintResult, MigrationDocument, Statement } from './model';
@@ -154,8 +154,8 @@ function toFinding(rule: string, severity: Finding['severity'], report: Report):
   if (report.help !== undefined) finding.help = report.help;
   if (report.statement !== undefined) finding.statementIndex = report.statement.index;
   if (report.fixes && report.fixes.length > 0) {
-    // Read through, not copied: a follow-up migration's edits are built only if something reads them.
-    finding.fixes = report.fixes.map((f): Fix => lazyFix(f.title, f.safe ?? true, () => f));
+    // A lazy fix is taken as it is: a copy would build its edits (only --fix and the editor read them).
+    finding.fixes = report.fixes.map((f): Fix => (isLazyFix(f) ? f : { title: f.title, edits: f.edits, creates: f.creates, safe: f.safe ?? true }));
   }
   return finding;
 }

@@ -66,5 +66,5 @@ export function moveOutOfTransaction(context: RuleContext, s: Statement, options
     why: 'this statement cannot run inside a transaction block, and the rest of that migration needs its transaction.',
   });
   if (!followUp) return undefined;
-  return lazyFix(`Move to a new migration ${followUp.name}`, false, () => followUp);
+  return lazyFix(`Move to a new migration ${followUp.name}`, false, followUp.files);
 }

@@ -34,7 +34,14 @@ export function notValidFixes(context: RuleContext, s: Statement, constraint: an
     transaction: true,
     why: `VALIDATE CONSTRAINT ${marked.name} runs after the NOT VALID constraint has committed, so it checks the existing rows without blocking reads or writes.`,
   });
-  if (followUp) return [lazyFix(`Add NOT VALID, and VALIDATE CONSTRAINT in a new migration ${followUp.name}`, false, () => ({ edits: [...marked.edits, ...followUp.edits], creates: followUp.creates }))];
+  if (followUp) {
+    return [
+      lazyFix(`Add NOT VALID, and VALIDATE CONSTRAINT in a new migration ${followUp.name}`, false, () => {
+        const files = followUp.files();
+        return { edits: [...marked.edits, ...files.edits], creates: files.creates };
+      }),
+    ];
+  }
   return [{ title: 'Add NOT VALID (VALIDATE CONSTRAINT in a later migration)', edits: marked.edits, safe: false }];
 }
 
@@ -70,6 +77,6 @@ export function uniqueIndexFixes(context: RuleContext, s: Statement, constraint:
     transaction: false,
     why: 'CREATE UNIQUE INDEX CONCURRENTLY cannot run inside a transaction block, and the rest of that migration needs its transaction.',
   });
-  if (followUp) fixes.push(lazyFix(`Move to a new migration ${followUp.name}, as CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX`, false, () => followUp));
+  if (followUp) fixes.push(lazyFix(`Move to a new migration ${followUp.name}, as CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX`, false, followUp.files));
   return fixes;
 }

@@ -51,9 +51,8 @@ export interface FollowUpInput {
 export interface FollowUp {
   /** The new migration's main file name, for fix titles. */
   name: string;
-  /** Edits of this file (the moved statements removed) and of this migration's down file: built on first read, with `creates`. */
-  readonly edits: TextEdit[];
-  readonly creates: FileCreate[];
+  /** Builds the edits of this file (the moved statements removed) and of this migration's down file, and the new files: for a lazy fix (fixes/lazy.ts), which keeps them. */
+  files(): { edits: TextEdit[]; creates: FileCreate[] };
 }
 
 /**
@@ -77,17 +76,7 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
   }
   const primary = planned[0].files.primary;
   const name = document.format === 'sqitch' ? `deploy/${path.basename(primary)}` : relativePath(project.dir, primary).split(path.sep).join('/');
-  let built: { edits: TextEdit[]; creates: FileCreate[] } | undefined;
-  const build = () => (built ??= followUpFiles(input, after, project, planned));
-  return {
-    name,
-    get edits() {
-      return build().edits;
-    },
-    get creates() {
-      return build().creates;
-    },
-  };
+  return { name, files: () => followUpFiles(input, after, project, planned) };
 }
 
 /** The edits and new files of a follow-up migration whose name and files `planned` holds. */
@@ -371,5 +360,5 @@ export function splitHereFix(context: RuleContext, from: Statement, why: string)
   });
   if (!followUp) return undefined;
   const count = move.length === 1 ? 'this statement' : `this statement and the ${move.length - 1} after it`;
-  return lazyFix(`Split the migration here: move ${count} to a new migration ${followUp.name}`, false, () => followUp);
+  return lazyFix(`Split the migration here: move ${count} to a new migration ${followUp.name}`, false, followUp.files);
 }

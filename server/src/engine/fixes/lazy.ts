@@ -4,7 +4,7 @@
 // read edits. `edits` and `creates` are enumerable getters on a plain object, so spreading, JSON
 // (diagnostic data) and structured clone see the same values a plain fix would hold.
 
-import type { FileCreate, TextEdit } from '../model';
+import type { FileCreate, Fix, TextEdit } from '../model';
 import type { FixSpec } from '../rules/types';
 
 export interface FixEdits {
@@ -13,22 +13,30 @@ export interface FixEdits {
 }
 
 /** A fix titled `title` whose edits and created files come from `build`, called on first read and kept. */
-export function lazyFix<S extends boolean | undefined>(title: string, safe: S, build: () => FixEdits): { title: string; edits: TextEdit[]; creates?: FileCreate[]; safe: S } {
+export function lazyFix(title: string, safe: boolean, build: () => FixEdits): Fix {
   let built: FixEdits | undefined;
-  const get = () => (built ??= build());
-  return {
+  const fix: Fix = {
     title,
     get edits() {
-      return get().edits;
+      return (built ??= build()).edits;
     },
     get creates() {
-      return get().creates;
+      return (built ??= build()).creates;
     },
     safe,
   };
+  lazyFixes.add(fix);
+  return fix;
+}
+
+const lazyFixes = new WeakSet<object>();
+
+/** Whether `fix` came from `lazyFix`: a finding takes it as it is, instead of a copy that would read its edits. */
+export function isLazyFix(fix: object): fix is Fix {
+  return lazyFixes.has(fix);
 }
 
 /** `fix` under another title; its edits are read from `fix` when read, so a lazy fix stays lazy. */
-export function retitled(fix: FixSpec, title: string): FixSpec {
-  return lazyFix(title, fix.safe, () => fix);
+export function retitled(fix: FixSpec, title: string): Fix {
+  return lazyFix(title, fix.safe ?? true, () => fix);
 }

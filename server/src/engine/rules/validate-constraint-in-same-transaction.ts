@@ -76,5 +76,5 @@ function moveValidateFix(context: RuleContext, s: Statement, name: string): FixS
     transaction: true,
     why: `VALIDATE CONSTRAINT ${name} runs after the NOT VALID constraint has committed, so it checks the existing rows without blocking reads or writes.`,
   });
-  return followUp ? [lazyFix(`Move VALIDATE CONSTRAINT to a new migration ${followUp.name}`, false, () => followUp)] : [];
+  return followUp ? [lazyFix(`Move VALIDATE CONSTRAINT to a new migration ${followUp.name}`, false, followUp.files)] : [];
 }

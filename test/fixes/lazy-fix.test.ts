@@ -42,6 +42,15 @@ describe('lazy fixes', () => {
     assert.ok(!isLazyFix(plain(fix)));
   });
 
+  it('a build that throws leaves a fix that changes nothing, and JSON of it still works', () => {
+    const fix = lazyFix('Move', false, () => {
+      throw new Error('a bug in a fix builder');
+    });
+    assert.deepEqual(fix.edits, []);
+    assert.deepEqual(fix.creates, []);
+    assert.deepEqual(JSON.parse(JSON.stringify(fix)), { title: 'Move', edits: [], creates: [], safe: false });
+  });
+
   it('a follow-up migration fix of a lint result reads, serializes and clones as plain data', () => {
     const finding = lintSql(SQL).findings.find((f) => f.fixes?.some((x) => x.title.startsWith('Move to a new migration')));
     assert.ok(finding, 'a finding with a follow-up migration fix');

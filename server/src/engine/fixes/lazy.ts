@@ -15,13 +15,26 @@ export interface FixEdits {
 /** A fix titled `title` whose edits and created files come from `build`, called on first read and kept. */
 export function lazyFix(title: string, safe: boolean, build: () => FixEdits): Fix {
   let built: FixEdits | undefined;
+  // Read outside the rule's try/catch (lint.ts), by the language server as it sends diagnostics or by
+  // --fix: a build that throws (a bug; user input never makes one throw) leaves a fix that changes
+  // nothing rather than a failed publish or a crashed run.
+  const edits = (): FixEdits => {
+    if (built === undefined) {
+      try {
+        built = build();
+      } catch {
+        built = { edits: [], creates: [] };
+      }
+    }
+    return built;
+  };
   const fix: Fix = {
     title,
     get edits() {
-      return (built ??= build()).edits;
+      return edits().edits;
     },
     get creates() {
-      return (built ??= build()).creates;
+      return edits().creates;
     },
     safe,
   };

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { childPath } from '../engine/paths';
 import picomatch from 'picomatch';
 
 export class UsageError extends Error {}
@@ -48,8 +49,8 @@ function walk(root: string): string[] {
     }
     for (const e of entries) {
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(path.join(dir, e.name));
-      } else if (e.isFile()) out.push(path.join(dir, e.name));
+        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(childPath(dir, e.name));
+      } else if (e.isFile()) out.push(childPath(dir, e.name));
     }
   }
   return out;

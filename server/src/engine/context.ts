@@ -2,8 +2,7 @@
 // transaction (and why), the lock_timeout / statement_timeout in force, and the relations created
 // earlier in the same section (a table created in this migration is empty: no CONCURRENTLY needed).
 
-import * as path from 'node:path';
-import { childPath } from './paths';
+import { basenameOf, childPath, dirnameOf } from './paths';
 import { parseDuration } from './config/config';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
@@ -235,12 +234,12 @@ export function companionOf(document: MigrationDocument, host: ProjectHost): str
   if (!document.companionPath) return undefined;
   if (document.companionExists) return document.companionPath;
   if (document.format !== 'golang-migrate') return undefined;
-  const dir = path.dirname(document.companionPath);
-  const name = path.basename(document.companionPath);
+  const dir = dirnameOf(document.companionPath);
+  const name = basenameOf(document.companionPath);
   const parts = parseSplitName(name);
   if (!parts) return undefined;
   const alternative = splitFileName({ ...parts, dialect: isPostgresDialect(parts.dialect) ? '' : 'postgres' });
-  const candidate = path.join(dir, alternative);
+  const candidate = childPath(dir, alternative);
   return host.fileExists(candidate) ? candidate : undefined;
 }
 
@@ -307,9 +306,9 @@ function popPartsByGroup(names: string[]): Map<string, string[]> {
 /** The other parts of an Ory pop multi-part migration (same timestamp and dialect), of the given direction, excluding the companion. */
 function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
   if (document.format !== 'golang-migrate') return [];
-  const own = popPart(path.basename(document.path));
+  const own = popPart(basenameOf(document.path));
   if (!own) return [];
-  const dir = path.dirname(document.path);
+  const dir = dirnameOf(document.path);
   // The parts share the timestamp and the dialect; their descriptions may differ.
   const names = popPartsByGroup(host.readDirectory(dir) ?? []).get(`${own[0]}\u0000${own[2]}\u0000${kind}`);
   if (!names) return [];

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { basenameOf, dirnameOf, resolvedPath } from './paths';
 
 export interface ProjectHost {
   /** The text of a file, or undefined when it does not exist or cannot be read. */
@@ -39,9 +40,9 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
     return set;
   };
   const knownMissing = (filePath: string): boolean => {
-    const dir = path.dirname(filePath);
+    const dir = dirnameOf(filePath);
     const entries = entriesOf(dir);
-    return entries !== undefined ? !entries.has(path.basename(filePath)) : missingDirs.has(dir);
+    return entries !== undefined ? !entries.has(basenameOf(filePath)) : missingDirs.has(dir);
   };
   const host: DiskHost = {
     cachesFiles: options.cache,
@@ -63,10 +64,10 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
       return text;
     },
     fileExists(filePath) {
-      if (!options.cache) return entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) ?? false;
+      if (!options.cache) return entriesOf(dirnameOf(filePath))?.has(basenameOf(filePath)) ?? false;
       // Formats and rules ask about the same files again and again (companions, pop parts, diesel's up.sql).
       let exists = existence.get(filePath);
-      if (exists === undefined) existence.set(filePath, (exists = entriesOf(path.dirname(filePath))?.has(path.basename(filePath)) ?? false));
+      if (exists === undefined) existence.set(filePath, (exists = entriesOf(dirnameOf(filePath))?.has(basenameOf(filePath)) ?? false));
       return exists;
     },
     readDirectory(dirPath) {
@@ -74,8 +75,8 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
       let names: string[] | undefined;
       // A folder whose parent was listed without it (or whose parent does not exist) does not exist
       // either: scaffolding asks whether each file a fix would create is a folder, per finding.
-      const parent = path.dirname(dirPath);
-      if (options.cache && parent !== dirPath && dirs.has(parent) && (missingDirs.has(parent) || entriesOf(parent)?.has(path.basename(dirPath)) === false)) {
+      const parent = dirnameOf(dirPath);
+      if (options.cache && parent !== dirPath && dirs.has(parent) && (missingDirs.has(parent) || entriesOf(parent)?.has(basenameOf(dirPath)) === false)) {
         missingDirs.add(dirPath);
         dirs.set(dirPath, undefined);
         return undefined;
@@ -96,20 +97,20 @@ export function createDiskHost(options: { cache: boolean } = { cache: true }): D
 
 /** A host over an in-memory map of path -> text (tests, and open documents layered on another host). */
 export function createMemoryHost(files: Record<string, string>, fallback?: ProjectHost): ProjectHost {
-  const normalized = new Map(Object.entries(files).map(([p, t]) => [path.resolve(p), t]));
+  const normalized = new Map(Object.entries(files).map(([p, t]) => [resolvedPath(p), t]));
   return {
     readFile(filePath) {
-      const hit = normalized.get(path.resolve(filePath));
+      const hit = normalized.get(resolvedPath(filePath));
       return hit !== undefined ? hit : fallback?.readFile(filePath);
     },
     fileExists(filePath) {
-      return normalized.has(path.resolve(filePath)) || (fallback?.fileExists(filePath) ?? false);
+      return normalized.has(resolvedPath(filePath)) || (fallback?.fileExists(filePath) ?? false);
     },
     readDirectory(dirPath) {
-      const dir = path.resolve(dirPath);
+      const dir = resolvedPath(dirPath);
       const names = new Set<string>(fallback?.readDirectory(dirPath) ?? []);
       for (const p of normalized.keys()) {
-        if (path.dirname(p) === dir) names.add(path.basename(p));
+        if (dirnameOf(p) === dir) names.add(basenameOf(p));
         else if (p.startsWith(dir + path.sep)) names.add(p.slice(dir.length + 1).split(path.sep)[0]);
       }
       return names.size > 0 || fallback?.readDirectory(dirPath) ? [...names] : undefined;

@@ -1,7 +1,7 @@
 // Lints one migration file: format -> sections -> statements -> parse -> facts -> rules -> findings.
 // Never throws on user input: bad text gives findings, a failing rule is isolated and reported.
 
-import * as path from 'node:path';
+import { basenameOf } from './paths';
 import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
 import { isLazyFix } from './fixes/lazy';
@@ -56,7 +56,7 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     return result;
   }
   if (document.overriddenBy) {
-    result.skipped = `overridden by ${path.basename(document.overriddenBy)}`;
+    result.skipped = `overridden by ${basenameOf(document.overriddenBy)}`;
     return result;
   }
   if (config.baseline !== undefined && !options.ignoreBaseline && document.version !== undefined && compareVersions(document.version, config.baseline) <= 0) {

@@ -10,6 +10,7 @@ import { describeMigration } from './formats/index';
 import type { DiskHost, ProjectHost } from './host';
 import { lintText } from './lint';
 import type { LintResult } from './model';
+import { childPath, dirnameOf, resolvedPath } from './paths';
 import { ruleIds } from './rules/registry';
 
 export class ConfigCache {
@@ -28,7 +29,7 @@ export class ConfigCache {
   ) {}
 
   forFile(filePath: string): LoadedConfig {
-    const dir = path.dirname(path.resolve(filePath));
+    const dir = dirnameOf(resolvedPath(filePath));
     let loaded = this.byDir.get(dir);
     if (!loaded) {
       const file = this.explicitPath ? path.resolve(this.explicitPath) : this.configFileFor(dir);
@@ -48,8 +49,8 @@ export class ConfigCache {
   /** findConfigFile, memoized per folder: sibling folders share the walk up from their parent. */
   private configFileFor(dir: string): string | undefined {
     if (this.found.has(dir)) return this.found.get(dir);
-    const candidate = path.join(dir, CONFIG_FILE_NAME);
-    const parent = path.dirname(dir);
+    const candidate = childPath(dir, CONFIG_FILE_NAME);
+    const parent = dirnameOf(dir);
     const file = this.host.fileExists(candidate) ? candidate : parent === dir ? undefined : this.configFileFor(parent);
     this.found.set(dir, file);
     return file;

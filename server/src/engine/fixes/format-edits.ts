@@ -2,7 +2,7 @@
 // run outside a transaction (dbmate `transaction:false`, goose `NO TRANSACTION`, diesel
 // `metadata.toml`, Flyway `.conf`, Liquibase `runInTransaction:false`).
 
-import * as path from 'node:path';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, TextEdit } from '../model';
 
@@ -33,7 +33,7 @@ export function nonTransactionalEdit(document: MigrationDocument, section: Secti
       return { description: 'add `runInTransaction:false` to the changeset', edits: [{ span: section.marker, newText: edited }] };
     }
     case 'diesel': {
-      const file = path.join(path.dirname(document.path), 'metadata.toml');
+      const file = childPath(dirnameOf(document.path), 'metadata.toml');
       const existing = host.readFile(file);
       if (existing === undefined) return { description: 'add `run_in_transaction = false` in metadata.toml', edits: [], creates: [{ path: file, text: 'run_in_transaction = false\n' }] };
       const edited = /^\s*run_in_transaction\s*=.*$/m.test(existing) ? existing.replace(/^\s*run_in_transaction\s*=.*$/m, 'run_in_transaction = false') : `${existing.replace(/\s*$/, '\n')}run_in_transaction = false\n`;
@@ -42,9 +42,9 @@ export function nonTransactionalEdit(document: MigrationDocument, section: Secti
     case 'flyway': {
       const file = document.path + '.conf';
       const existing = host.readFile(file);
-      if (existing === undefined) return { description: `add ${path.basename(file)} with \`executeInTransaction=false\``, edits: [], creates: [{ path: file, text: 'executeInTransaction=false\n' }] };
+      if (existing === undefined) return { description: `add ${basenameOf(file)} with \`executeInTransaction=false\``, edits: [], creates: [{ path: file, text: 'executeInTransaction=false\n' }] };
       const edited = /^\s*executeInTransaction\s*=.*$/m.test(existing) ? existing.replace(/^\s*executeInTransaction\s*=.*$/m, 'executeInTransaction=false') : `${existing.replace(/\s*$/, '\n')}executeInTransaction=false\n`;
-      return { description: `set \`executeInTransaction=false\` in ${path.basename(file)}`, edits: [{ path: file, span: { start: 0, end: existing.length }, newText: edited }] };
+      return { description: `set \`executeInTransaction=false\` in ${basenameOf(file)}`, edits: [{ path: file, span: { start: 0, end: existing.length }, newText: edited }] };
     }
     default:
       return undefined;

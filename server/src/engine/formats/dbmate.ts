@@ -2,7 +2,7 @@
 // `-- migrate:down` blocks. Each block runs in a transaction unless its marker says `transaction:false`.
 // dbmate finds markers with the pattern `^--\s*migrate:(up|down)` on each line, and so do we.
 
-import * as path from 'node:path';
+import { basenameOf } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
 
@@ -15,7 +15,7 @@ export const dbmate: FormatModule = {
   hasMarkers: (text) => /^--\s*migrate:(up|down)/m.test(text),
   describe(filePath, text): MigrationDocument {
     const doc = baseDocument(filePath, text, 'dbmate', true, 'migration');
-    Object.assign(doc, versionAndDescription(path.basename(filePath, '.sql')));
+    Object.assign(doc, versionAndDescription(basenameOf(filePath, '.sql')));
     const markers = findMarkerLines(text, DBMATE_MARKER);
     for (let i = 0; i < markers.length; i++) {
       const marker = markers[i];

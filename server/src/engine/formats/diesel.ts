@@ -1,8 +1,7 @@
 // diesel: one folder per migration, `migrations/{version}_{name}/up.sql` and `down.sql`. Each runs in
 // a transaction unless the folder's `metadata.toml` says `run_in_transaction = false`.
 
-import * as path from 'node:path';
-import { childPath } from '../paths';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
 
@@ -12,12 +11,12 @@ export const diesel: FormatModule = {
   id: 'diesel',
   name: 'diesel',
   supportsDown: true,
-  matchesPath: (filePath) => /^(up|down)\.sql$/i.test(path.basename(filePath)) && FOLDER.test(path.basename(path.dirname(filePath))),
+  matchesPath: (filePath) => /^(up|down)\.sql$/i.test(basenameOf(filePath)) && FOLDER.test(basenameOf(dirnameOf(filePath))),
   describe(filePath, text, host): MigrationDocument {
-    const kind = path.basename(filePath).toLowerCase().startsWith('down') ? 'down' : 'up';
+    const kind = basenameOf(filePath).toLowerCase().startsWith('down') ? 'down' : 'up';
     const doc = baseDocument(filePath, text, 'diesel', true, kind);
-    const folder = path.dirname(filePath);
-    Object.assign(doc, versionAndDescription(path.basename(folder)));
+    const folder = dirnameOf(filePath);
+    Object.assign(doc, versionAndDescription(basenameOf(folder)));
     const metadata = host.readFile(childPath(folder, 'metadata.toml'));
     const noTransaction = metadata !== undefined && /^\s*run_in_transaction\s*=\s*false\s*$/m.test(metadata);
     doc.sections.push(section(kind, { start: 0, end: text.length }, noTransaction ? 'none' : 'transaction', noTransaction ? '`run_in_transaction = false` in metadata.toml' : 'diesel runs each migration in a transaction', text));

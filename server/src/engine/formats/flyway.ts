@@ -2,7 +2,7 @@
 // (repeatable). Each script runs in a transaction unless its `{script}.conf` file says
 // `executeInTransaction=false`.
 
-import * as path from 'node:path';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, type FormatModule, section } from './common';
 
@@ -12,9 +12,9 @@ export const flyway: FormatModule = {
   id: 'flyway',
   name: 'Flyway',
   supportsDown: true,
-  matchesPath: (filePath) => FLYWAY_NAME.test(path.basename(filePath)),
+  matchesPath: (filePath) => FLYWAY_NAME.test(basenameOf(filePath)),
   describe(filePath, text, host): MigrationDocument {
-    const m = FLYWAY_NAME.exec(path.basename(filePath));
+    const m = FLYWAY_NAME.exec(basenameOf(filePath));
     const prefix = m?.[1] ?? 'V';
     const kind = prefix === 'U' ? 'down' : 'up';
     const doc = baseDocument(filePath, text, 'flyway', true, prefix === 'R' ? 'repeatable' : kind);
@@ -24,7 +24,7 @@ export const flyway: FormatModule = {
     const noTransaction = conf !== undefined && /^\s*executeInTransaction\s*=\s*false\s*$/m.test(conf);
     doc.sections.push(section(kind, { start: 0, end: text.length }, noTransaction ? 'none' : 'transaction', noTransaction ? '`executeInTransaction=false` in the script configuration file' : 'Flyway runs each script in a transaction', text));
     if (prefix !== 'R' && m) {
-      doc.companionPath = path.join(path.dirname(filePath), `${prefix === 'V' ? 'U' : 'V'}${m[2] ?? ''}__${m[3]}.sql`);
+      doc.companionPath = childPath(dirnameOf(filePath), `${prefix === 'V' ? 'U' : 'V'}${m[2] ?? ''}__${m[3]}.sql`);
       doc.companionExists = host.fileExists(doc.companionPath);
     }
     return doc;

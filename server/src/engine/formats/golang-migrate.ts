@@ -4,8 +4,7 @@
 // golang-migrate sends the whole file as one query string, which PostgreSQL runs as one implicit
 // transaction when it holds several statements; pop runs each migration in a transaction.
 
-import * as path from 'node:path';
-import { childPath } from '../paths';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument, Section } from '../model';
 import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
@@ -52,10 +51,10 @@ export const golangMigrate: FormatModule = {
   id: 'golang-migrate',
   name: 'golang-migrate',
   supportsDown: true,
-  matchesPath: (filePath) => SPLIT.test(path.basename(filePath)),
+  matchesPath: (filePath) => SPLIT.test(basenameOf(filePath)),
   describe(filePath, text, host): MigrationDocument {
-    const dir = path.dirname(filePath);
-    const parts = parseSplitName(path.basename(filePath));
+    const dir = dirnameOf(filePath);
+    const parts = parseSplitName(basenameOf(filePath));
     const kind = parts?.direction ?? 'up';
     const doc = baseDocument(filePath, text, 'golang-migrate', true, kind);
     if (parts) Object.assign(doc, versionAndDescription(parts.base));

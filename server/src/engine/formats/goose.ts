@@ -3,7 +3,7 @@
 // `StatementBegin` / `StatementEnd` group statements for goose's own splitter; our lexer splits
 // correctly inside them anyway.
 
-import * as path from 'node:path';
+import { basenameOf } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
 
@@ -16,7 +16,7 @@ export const goose: FormatModule = {
   hasMarkers: (text) => /^--\s*\+goose\s+(up|down)\b/im.test(text),
   describe(filePath, text): MigrationDocument {
     const doc = baseDocument(filePath, text, 'goose', true, 'migration');
-    Object.assign(doc, versionAndDescription(path.basename(filePath, '.sql')));
+    Object.assign(doc, versionAndDescription(basenameOf(filePath, '.sql')));
     const annotations = findMarkerLines(text, ANNOTATION);
     const noTransaction = annotations.some((a) => /^no\s+transaction$/i.test(a.match[1]));
     const directions = annotations.filter((a) => /^(up|down)$/i.test(a.match[1]));

@@ -2,6 +2,7 @@
 // Rules and the runner both read sections and transaction modes from here, so they cannot disagree.
 
 import * as path from 'node:path';
+import { childPath, dirnameOf, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { FormatId, MigrationDocument } from '../model';
 import type { FormatModule, FormatOptions } from './common';
@@ -48,9 +49,9 @@ export function decideFormat(filePath: string, text: string, host: ProjectHost, 
   if (configured) return { module: FORMATS[configured], source: 'config' };
   for (const module of BY_MARKER) if (module.hasMarkers!(text)) return { module, source: 'marker' };
   for (const module of BY_PATH) if (module.matchesPath!(filePath, host)) return { module, source: 'filename' };
-  const sibling = formatOfSiblings(path.dirname(filePath), host);
+  const sibling = formatOfSiblings(dirnameOf(filePath), host);
   if (sibling) return { module: FORMATS[sibling], source: 'layout' };
-  const dir = path.dirname(path.resolve(filePath)).split(path.sep).slice(-2).join('/');
+  const dir = dirnameOf(resolvedPath(filePath)).split(path.sep).slice(-2).join('/');
   return { module: dir === 'db/migrations' ? dbmate : plain, source: 'default' };
 }
 
@@ -65,7 +66,7 @@ function formatOfSiblings(dir: string, host: ProjectHost): FormatId | undefined 
   let found: FormatId | undefined;
   const names = (host.readDirectory(dir) ?? []).filter((n) => n.endsWith('.sql')).sort();
   for (const name of names.slice(-SIBLINGS_TO_READ)) {
-    const text = host.readFile(path.join(dir, name));
+    const text = host.readFile(childPath(dir, name));
     if (text === undefined) continue;
     const module = BY_MARKER.find((m) => m.hasMarkers!(text));
     if (module) {
@@ -81,6 +82,6 @@ function formatOfSiblings(dir: string, host: ProjectHost): FormatId | undefined 
 export function looksLikeMigrationPath(filePath: string, host: ProjectHost): boolean {
   if (!/\.sql$/i.test(filePath)) return false;
   if (BY_PATH.some((m) => m.matchesPath!(filePath, host))) return true;
-  const parts = path.resolve(filePath).split(path.sep).map((p) => p.toLowerCase());
+  const parts = resolvedPath(filePath).split(path.sep).map((p) => p.toLowerCase());
   return parts.some((p) => p === 'migrations' || p === 'migration' || p === 'migrate' || p === 'schema_migrations');
 }

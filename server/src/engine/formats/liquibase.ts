@@ -7,7 +7,7 @@
 // The rollback SQL lives inside comments, so its section gets its own `source`: a copy of the file
 // text of the same length where everything but the rollback SQL is blanked, which keeps offsets true.
 
-import * as path from 'node:path';
+import { basenameOf } from '../paths';
 import type { MigrationDocument, Section } from '../model';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section } from './common';
 
@@ -23,7 +23,7 @@ export const liquibase: FormatModule = {
   hasMarkers: (text) => HEADER.test(text.trimStart()),
   describe(filePath, text): MigrationDocument {
     const doc = baseDocument(filePath, text, 'liquibase', true, 'migration');
-    doc.description = path.basename(filePath, '.sql');
+    doc.description = basenameOf(filePath, '.sql');
     const changesets = findMarkerLines(text, CHANGESET);
     if (changesets.length === 0) {
       doc.problems.push(problem('migration-format', "A Liquibase formatted SQL file needs at least one '--changeset author:id' line.", firstLineSpan(text)));

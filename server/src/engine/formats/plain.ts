@@ -2,7 +2,7 @@
 // named `{version}_{description}.sql`. Without configuration we assume the runner sends the file as one
 // query string, as Supabase's CLI does; `assumeInTransaction` in .zdm.json says otherwise.
 
-import * as path from 'node:path';
+import { basenameOf } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
 
@@ -12,7 +12,7 @@ export const plain: FormatModule = {
   supportsDown: false,
   describe(filePath, text, _host, options): MigrationDocument {
     const doc = baseDocument(filePath, text, 'plain', false, 'up');
-    Object.assign(doc, versionAndDescription(path.basename(filePath, '.sql')));
+    Object.assign(doc, versionAndDescription(basenameOf(filePath, '.sql')));
     if (options.assumeInTransaction === true) doc.sections.push(section('up', { start: 0, end: text.length }, 'transaction', '`assumeInTransaction: true` in .zdm.json', text));
     else if (options.assumeInTransaction === false) doc.sections.push(section('up', { start: 0, end: text.length }, 'none', '`assumeInTransaction: false` in .zdm.json', text));
     else doc.sections.push(section('up', { start: 0, end: text.length }, 'implicit', 'the file is assumed to run as one query string', text));

@@ -3,6 +3,7 @@
 // transaction is whatever its own BEGIN/COMMIT say.
 
 import * as path from 'node:path';
+import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { baseDocument, type FormatModule, section } from './common';
@@ -11,12 +12,12 @@ const ROLES = { deploy: 'up', revert: 'down', verify: 'verify' } as const;
 
 /** The sqitch layout of a path: the top folder (holding sqitch.plan) and the change name. */
 export function sqitchLayout(filePath: string, host: ProjectHost): { top: string; role: keyof typeof ROLES; change: string } | undefined {
-  const parts = path.resolve(filePath).split(path.sep);
+  const parts = resolvedPath(filePath).split(path.sep);
   for (let i = parts.length - 2; i >= 1; i--) {
     const role = parts[i] as keyof typeof ROLES;
     if (!(role in ROLES)) continue;
     const top = parts.slice(0, i).join(path.sep) || path.sep;
-    if (host.fileExists(path.join(top, 'sqitch.plan'))) {
+    if (host.fileExists(childPath(top, 'sqitch.plan'))) {
       return { top, role, change: parts.slice(i + 1).join('/').replace(/\.sql$/, '') };
     }
   }
@@ -32,11 +33,11 @@ export const sqitch: FormatModule = {
     const layout = sqitchLayout(filePath, host);
     const role = layout ? ROLES[layout.role] : 'up';
     const doc = baseDocument(filePath, text, 'sqitch', true, role);
-    doc.description = layout?.change ?? path.basename(filePath, '.sql');
+    doc.description = layout?.change ?? basenameOf(filePath, '.sql');
     const kind = role === 'down' ? 'down' : 'up';
     doc.sections.push(section(kind, { start: 0, end: text.length }, 'none', 'sqitch runs the script as written (its own BEGIN/COMMIT decide)', text));
     if (layout && layout.role !== 'verify') {
-      doc.companionPath = path.join(layout.top, layout.role === 'deploy' ? 'revert' : 'deploy', ...layout.change.split('/')) + '.sql';
+      doc.companionPath = childPath(layout.top, layout.role === 'deploy' ? 'revert' : 'deploy', ...layout.change.split('/')) + '.sql';
       doc.companionExists = host.fileExists(doc.companionPath);
     }
     return doc;

@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import { firstLineSpan } from '../formats/common';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
@@ -59,8 +59,8 @@ const POSTGRES = new Set(['', 'postgres', 'postgresql', 'pg']);
 
 /** File names (or diesel folder names) beside `doc` that carry the same version. */
 function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
-  const dir = path.dirname(doc.path);
-  const own = path.basename(doc.path);
+  const dir = dirnameOf(doc.path);
+  const own = basenameOf(doc.path);
   const version = doc.version!;
   switch (doc.format) {
     case 'dbmate':
@@ -104,10 +104,10 @@ function sameVersion(doc: MigrationDocument, host: ProjectHost): string[] {
       });
     }
     case 'diesel': {
-      const folder = path.basename(dir);
-      const parent = path.dirname(dir);
+      const folder = basenameOf(dir);
+      const parent = dirnameOf(dir);
       const mine = folder.split('_')[0].replace(/\D/g, '');
-      return (listingIndex(host.readDirectory(parent) ?? [], 'diesel').get(mine) ?? []).filter((n) => n !== folder && host.fileExists(path.join(parent, n, 'up.sql')));
+      return (listingIndex(host.readDirectory(parent) ?? [], 'diesel').get(mine) ?? []).filter((n) => n !== folder && host.fileExists(childPath(parent, n, 'up.sql')));
     }
     default:
       return [];

@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { basenameOf, dirnameOf } from '../paths';
 import { firstLineSpan } from '../formats/common';
 import type { MigrationDocument } from '../model';
 import type { Rule } from './types';
@@ -41,7 +41,7 @@ export const migrationFilename: Rule = {
     if (doc.role === 'down' && doc.companionExists) return;
     if (doc.role === 'verify' || doc.role === 'repeatable') return;
     const span = firstLineSpan(doc.text);
-    const name = path.basename(doc.path);
+    const name = basenameOf(doc.path);
     const convention = CONVENTIONS[doc.format];
     if (convention && !convention.pattern.test(name)) {
       context.report({ span, severity: 'error', message: `${name} does not follow the ${doc.format} naming pattern ${convention.expected}: ${convention.consequence}.`, help: `Rename it to ${convention.expected}.` });
@@ -54,7 +54,7 @@ export const migrationFilename: Rule = {
       .split(/[^a-z0-9]+/)
       .filter((w) => w !== '' && !/^\d+$/.test(w) && !/^v\d+$/.test(w));
     if (words.length === 0 || words.every((w) => GENERIC.has(w))) {
-      const named = doc.format === 'diesel' || doc.format === 'prisma' ? `The migration folder ${path.basename(path.dirname(doc.path))}` : name;
+      const named = doc.format === 'diesel' || doc.format === 'prisma' ? `The migration folder ${basenameOf(dirnameOf(doc.path))}` : name;
       context.report({
         span,
         severity: 'info',
@@ -68,6 +68,6 @@ export const migrationFilename: Rule = {
 /** The descriptive part of the name, as the format splits it. */
 function descriptionOf(doc: MigrationDocument): string | undefined {
   if (doc.format === 'liquibase' || doc.format === 'sqitch') return undefined;
-  if (doc.format === 'diesel' && /^0+_diesel_initial_setup$/.test(path.basename(path.dirname(doc.path)))) return undefined;
+  if (doc.format === 'diesel' && /^0+_diesel_initial_setup$/.test(basenameOf(dirnameOf(doc.path)))) return undefined;
   return doc.description ?? '';
 }

@@ -1,4 +1,4 @@
-import * as path from 'node:path';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { firstLineSpan } from '../formats/common';
@@ -46,8 +46,8 @@ export const missingDownSection: Rule = {
       if (doc.format === 'golang-migrate' && undoneBy(context.statements, [])) return;
       context.report({
         span: firstLineSpan(doc.text),
-        message: `No down migration: ${path.basename(doc.companionPath)} does not exist, so this migration cannot be rolled back.`,
-        help: `Create ${path.basename(doc.companionPath)} with the inverse of each statement here.`,
+        message: `No down migration: ${basenameOf(doc.companionPath)} does not exist, so this migration cannot be rolled back.`,
+        help: `Create ${basenameOf(doc.companionPath)} with the inverse of each statement here.`,
         fixes: downFixes(context),
       });
       return;
@@ -73,18 +73,18 @@ export const missingDownSection: Rule = {
 
 /** Whether other migrations beside this one have their down companion (the project keeps downs). */
 function projectKeepsDowns(doc: MigrationDocument, host: ProjectHost): boolean {
-  const dir = path.dirname(doc.path);
+  const dir = dirnameOf(doc.path);
   switch (doc.format) {
     case 'golang-migrate':
       return (host.readDirectory(dir) ?? []).some((n) => /\.down\.sql$/i.test(n));
     case 'flyway':
       return (host.readDirectory(dir) ?? []).some((n) => /^U\d/.test(n));
     case 'diesel': {
-      const parent = path.dirname(dir);
-      return (host.readDirectory(parent) ?? []).some((n) => n !== path.basename(dir) && host.fileExists(path.join(parent, n, 'down.sql')));
+      const parent = dirnameOf(dir);
+      return (host.readDirectory(parent) ?? []).some((n) => n !== basenameOf(dir) && host.fileExists(childPath(parent, n, 'down.sql')));
     }
     case 'sqitch': {
-      const revertDir = path.dirname(doc.companionPath!);
+      const revertDir = dirnameOf(doc.companionPath!);
       return (host.readDirectory(revertDir) ?? []).some((n) => n.endsWith('.sql'));
     }
     default:

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { basenameOf, dirnameOf } from '../paths';
 import { firstLineSpan } from '../formats/common';
 import { findTrioSibling, trioDescription, trioStepOf, type TrioStep } from '../scaffold/trio-names';
 import { parseVerifyDirectives } from '../scaffold/verify-directives';
@@ -77,7 +78,7 @@ export const trioIncomplete: Rule = {
     if (directives.length === 0) return;
     const entry = state.record?.[verifyRecordKey(state.root, backfill)];
     if (entry?.passed) return;
-    const name = path.basename(backfill.endsWith(`${path.sep}up.sql`) || backfill.endsWith(`${path.sep}migration.sql`) ? path.dirname(backfill) : backfill);
+    const name = basenameOf(backfill.endsWith(`${path.sep}up.sql`) || backfill.endsWith(`${path.sep}migration.sql`) ? dirnameOf(backfill) : backfill);
     context.report({
       span,
       message: entry

@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { childPath } from '../paths';
+import { childPath, dirnameOf, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import { STATE_DIR_NAME } from './state';
 
@@ -59,7 +59,7 @@ export interface FoundRecord {
 
 /** Finds the record for `filePath` by walking up from its folder (through the host). */
 export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): FoundRecord | undefined {
-  let dir = path.dirname(path.resolve(filePath));
+  let dir = dirnameOf(resolvedPath(filePath));
   for (let i = 0; i < maxLevels; i++) {
     const candidate = childPath(dir, STATE_DIR_NAME, RECORD_FILE_NAME);
     const text = host.readFile(candidate);
@@ -69,7 +69,7 @@ export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): 
       const key = recordKey(dir, filePath);
       return { root: dir, record, entry: Object.prototype.hasOwnProperty.call(record.migrations, key) ? record.migrations[key] : undefined };
     }
-    const parent = path.dirname(dir);
+    const parent = dirnameOf(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
@@ -77,7 +77,7 @@ export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): 
 }
 
 export function recordKey(root: string, filePath: string): string {
-  return path.relative(root, path.resolve(filePath)).split(path.sep).join('/');
+  return path.relative(root, resolvedPath(filePath)).split(path.sep).join('/');
 }
 
 export function parseRecord(text: string): AppliedRecord | undefined {

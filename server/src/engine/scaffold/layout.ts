@@ -5,10 +5,9 @@
 // `runInTransaction:false`). Formats without down migrations (Prisma, plain SQL) keep the down as a
 // comment, so the way back is written down next to the way forward.
 
-import * as path from 'node:path';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId } from '../model';
-import { childPath } from '../paths';
 import { splitStatements } from '../sql/split';
 
 export interface MigrationContent {
@@ -73,8 +72,8 @@ export function migrationFiles(project: RenderProject, version: string, slug: st
     }
     case 'sqitch': {
       const top = sqitchTop(dir, project.host);
-      const deploy = path.join(top, 'deploy', `${slug}.sql`);
-      return { primary: deploy, paths: [deploy, path.join(top, 'revert', `${slug}.sql`), path.join(top, 'verify', `${slug}.sql`)] };
+      const deploy = childPath(top, 'deploy', `${slug}.sql`);
+      return { primary: deploy, paths: [deploy, childPath(top, 'revert', `${slug}.sql`), childPath(top, 'verify', `${slug}.sql`)] };
     }
     case 'prisma': {
       const file = childPath(dir, `${version}_${slug}`, 'migration.sql');
@@ -131,7 +130,7 @@ export function renderMigration(project: RenderProject, version: string, slug: s
     }
     case 'sqitch': {
       const top = sqitchTop(dir, project.host);
-      const projectName = /^%project=(\S+)/m.exec(project.host.readFile(path.join(top, 'sqitch.plan')) ?? '')?.[1] ?? path.basename(top);
+      const projectName = /^%project=(\S+)/m.exec(project.host.readFile(childPath(top, 'sqitch.plan')) ?? '')?.[1] ?? basenameOf(top);
       const wrap = (text: string) => (transaction ? `BEGIN;\n\n${text}\nCOMMIT;\n` : text);
       const requires = options.previous ? `-- requires: ${options.previous}\n` : '';
       const creates = created(
@@ -139,7 +138,7 @@ export function renderMigration(project: RenderProject, version: string, slug: s
         `-- Revert ${projectName}:${slug} from pg\n\n${wrap(down || '\n')}`,
         `-- Verify ${projectName}:${slug} on pg\n\nBEGIN;\n\n-- Add queries that fail when the change is not deployed.\n\nROLLBACK;\n`,
       );
-      const planner = project.author ?? sqitchPlanner(project.host.readFile(path.join(top, 'sqitch.plan'))) ?? 'zdm <zdm@localhost>';
+      const planner = project.author ?? sqitchPlanner(project.host.readFile(childPath(top, 'sqitch.plan'))) ?? 'zdm <zdm@localhost>';
       const note = content.description.replace(/\s+/g, ' ').trim();
       const planLine = `${slug} ${options.previous ? `[${options.previous}] ` : ''}${isoSeconds(project.now ?? new Date())} ${planner} # ${note}`;
       return { primary: files.primary, creates, planLine };
@@ -158,13 +157,13 @@ function flywayUsesUndo(project: RenderProject): boolean {
 
 /** The sqitch.plan of a sqitch project folder (the folder itself, or the parent of its deploy/). */
 export function sqitchPlanPath(dir: string, host: ProjectHost): string {
-  return path.join(sqitchTop(dir, host), 'sqitch.plan');
+  return childPath(sqitchTop(dir, host), 'sqitch.plan');
 }
 
 function sqitchTop(dir: string, host: ProjectHost): string {
-  if (host.fileExists(path.join(dir, 'sqitch.plan'))) return dir;
-  const parent = path.dirname(dir);
-  if (['deploy', 'revert', 'verify'].includes(path.basename(dir)) && host.fileExists(path.join(parent, 'sqitch.plan'))) return parent;
+  if (host.fileExists(childPath(dir, 'sqitch.plan'))) return dir;
+  const parent = dirnameOf(dir);
+  if (['deploy', 'revert', 'verify'].includes(basenameOf(dir)) && host.fileExists(childPath(parent, 'sqitch.plan'))) return parent;
   return dir;
 }
 
@@ -218,7 +217,7 @@ function singleStatement(sql: string): boolean {
 function liquibaseAuthor(project: RenderProject): string | undefined {
   const names = (project.host.readDirectory(project.dir) ?? []).filter((n) => n.endsWith('.sql')).sort().reverse();
   for (const name of names.slice(0, 5)) {
-    const text = project.host.readFile(path.join(project.dir, name)) ?? '';
+    const text = project.host.readFile(childPath(project.dir, name)) ?? '';
     const all = [...text.matchAll(/^--\s*changeset\s+([^:\s]+):/gim)];
     if (all.length > 0) return all[all.length - 1][1];
   }

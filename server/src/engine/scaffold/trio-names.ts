@@ -3,7 +3,7 @@
 // format's own naming: `20240101120000_rename_users_name_to_full_name_3_contract.sql`,
 // `..._3_contract.up.sql`, `V7__..._3_contract.sql`, a diesel or Prisma folder, a sqitch change.
 
-import * as path from 'node:path';
+import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 
@@ -33,16 +33,16 @@ export function trioStepOf(doc: MigrationDocument): { slug: string; step: TrioSt
 export function findTrioSibling(doc: MigrationDocument, slug: string, step: TrioStep, host: ProjectHost): string | undefined {
   const wanted = trioDescription(slug, step);
   const folderFormat = doc.format === 'diesel' || doc.format === 'prisma';
-  const dir = folderFormat ? path.dirname(path.dirname(doc.path)) : path.dirname(doc.path);
+  const dir = folderFormat ? dirnameOf(dirnameOf(doc.path)) : dirnameOf(doc.path);
   for (const entry of host.readDirectory(dir) ?? []) {
     if (folderFormat) {
       if (stripVersion(entry) !== wanted) continue;
-      const file = path.join(dir, entry, doc.format === 'diesel' ? 'up.sql' : 'migration.sql');
+      const file = childPath(dir, entry, doc.format === 'diesel' ? 'up.sql' : 'migration.sql');
       if (host.fileExists(file)) return file;
       continue;
     }
     if ((doc.format === 'flyway' && !entry.startsWith('V')) || /\.down\.sql$/i.test(entry)) continue;
-    const full = path.join(dir, entry);
+    const full = childPath(dir, entry);
     if (migrationName(doc.format, full, undefined) === wanted) return full;
   }
   return undefined;
@@ -50,7 +50,7 @@ export function findTrioSibling(doc: MigrationDocument, slug: string, step: Trio
 
 /** A migration's name without its version and extension, as the trio naming uses it. */
 function migrationName(format: MigrationDocument['format'], filePath: string, description: string | undefined): string | undefined {
-  const base = path.basename(filePath);
+  const base = basenameOf(filePath);
   switch (format) {
     case 'flyway':
       return /^[VU][^_]*(?:_\d[^_]*)*__(.+)\.sql$/.exec(base)?.[1] ?? description;
@@ -58,7 +58,7 @@ function migrationName(format: MigrationDocument['format'], filePath: string, de
       return base.replace(/\.sql$/i, '');
     case 'diesel':
     case 'prisma':
-      return stripVersion(path.basename(path.dirname(filePath)));
+      return stripVersion(basenameOf(dirnameOf(filePath)));
     case 'golang-migrate':
       return /\.up\.sql$/i.test(base) ? stripVersion(base.replace(/(\.[a-z0-9]+)?\.up\.sql$/i, '')) : undefined;
     default:

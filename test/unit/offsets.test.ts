@@ -31,4 +31,24 @@ describe('offset conversion', () => {
     assert.equal(index.offsetAt({ line: 1, character: 1 }), 5);
     assert.equal(index.offsetAt({ line: 0, character: 99 }), 2);
   });
+
+  it('finds the same line starts as a loop over each character, for every text of up to 7 of \\r \\n a', () => {
+    const reference = (text: string): number[] => {
+      const starts = [0];
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10) starts.push(i + 1);
+        else if (c === 13) {
+          if (text.charCodeAt(i + 1) === 10) i++;
+          starts.push(i + 1);
+        }
+      }
+      return starts;
+    };
+    let texts = [''];
+    for (let n = 1; n <= 7; n++) {
+      for (const t of texts.filter((x) => x.length === n - 1)) texts = texts.concat(['\r', '\n', 'a'].map((c) => t + c));
+    }
+    for (const text of texts) assert.deepEqual(new LineIndex(text).lineStarts, reference(text), JSON.stringify(text));
+  });
 });

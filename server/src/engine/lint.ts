@@ -7,7 +7,7 @@ import { computeFacts } from './context';
 import { isLazyFix } from './fixes/lazy';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
-import type { Finding, Fix, LintResult, MigrationDocument, Statement } from './model';
+import type { Finding, Fix, LintResult, MigrationDocument, Severity, Statement } from './model';
 import { registry } from './rules/registry';
 import { isSeverity, levelOf, type Report, type Rule, type RuleContext } from './rules/types';
 import { isComment, lex } from './sql/lexer';
@@ -68,23 +68,31 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
   const rules = options.rules ?? registry;
   const facts = computeFacts(result.statements);
   const findings: Finding[] = [];
+  // One context for the file's rules (an object and two closures per rule and file were ~2% of a
+  // corpus run): the rules run one after another and each reports during its own check, so the parts
+  // that differ per rule, its options and the rule a report is for, are set before each check.
+  let running: Rule = rules[0];
+  let runningLevel: Severity = 'error';
+  const context: Mutable<RuleContext> = {
+    document,
+    statements: result.statements,
+    facts,
+    pgVersion: config.pgVersion,
+    config,
+    options: {},
+    host,
+    factsOf: (s) => facts.statements[s.index],
+    report(report: Report) {
+      const severity = report.severity !== undefined && config.rules[running.id]?.level === undefined ? report.severity : runningLevel;
+      findings.push(toFinding(running.id, severity, report));
+    },
+  };
   for (const rule of rules) {
     const level = levelOf(rule, config);
     if (!isSeverity(level)) continue;
-    const context: RuleContext = {
-      document,
-      statements: result.statements,
-      facts,
-      pgVersion: config.pgVersion,
-      config,
-      options: config.rules[rule.id]?.options ?? {},
-      host,
-      factsOf: (s) => facts.statements[s.index],
-      report(report: Report) {
-        const severity = report.severity !== undefined && config.rules[rule.id]?.level === undefined ? report.severity : level;
-        findings.push(toFinding(rule.id, severity, report));
-      },
-    };
+    running = rule;
+    runningLevel = level;
+    context.options = config.rules[rule.id]?.options ?? {};
     try {
       rule.check(context);
     } catch (error) {
@@ -138,6 +146,8 @@ export function buildStatements(document: MigrationDocument): Statement[] {
   }
   return statements;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function unterminatedMessage(text: string, kind: string, start: number): string {
   const what: Record<string, string> = {

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { ruleDocsUrl } from '../engine/docs-url';
 import type { Severity } from '../engine/model';
+import { relativePath } from '../engine/paths';
 import type { FileReport, ReportedFinding } from '../engine/report';
 import { registry } from '../engine/rules/registry';
 
@@ -33,7 +34,7 @@ export function render(format: OutputFormat, reports: FileReport[], options: Ren
 function displayPath(file: string, cwd: string): string {
   // Asked per finding, and a file's findings come together: path.relative once per file.
   if (file === lastDisplayed.file && cwd === lastDisplayed.cwd) return lastDisplayed.shown;
-  const relative = path.relative(cwd, file);
+  const relative = relativePath(cwd, file);
   const shown = relative.startsWith('..') ? file : relative;
   lastDisplayed = { file, cwd, shown };
   return shown;

@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { childPath, dirnameOf, resolvedPath } from '../paths';
+import { childPath, dirnameOf, relativePath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import { STATE_DIR_NAME } from './state';
 
@@ -77,7 +77,7 @@ export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): 
 }
 
 export function recordKey(root: string, filePath: string): string {
-  return path.relative(root, resolvedPath(filePath)).split(path.sep).join('/');
+  return relativePath(root, resolvedPath(filePath)).split(path.sep).join('/');
 }
 
 export function parseRecord(text: string): AppliedRecord | undefined {

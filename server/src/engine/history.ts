@@ -5,8 +5,7 @@
 // those), and a SET NOT NULL on a column that already is NOT NULL (a no-op) from one that scans.
 // Read through the host, only when a rule asks; each earlier file is read and parsed once per process.
 
-import * as path from 'node:path';
-import { childPath } from './paths';
+import { basenameOf, childPath, dirnameOf, resolvedPath } from './paths';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument } from './model';
@@ -139,9 +138,9 @@ const POP_PART = /^(\d{14})(\d{6})_(.+?)(\.[a-z0-9]+)?\.(up|down)\.sql$/i;
  */
 export function createdByEarlierParts(document: MigrationDocument, host: ProjectHost): RelationRef[] {
   if (document.format !== 'golang-migrate') return [];
-  const own = POP_PART.exec(path.basename(document.path));
+  const own = POP_PART.exec(basenameOf(document.path));
   if (!own) return [];
-  const dir = path.dirname(document.path);
+  const dir = dirnameOf(document.path);
   const out: RelationRef[] = [];
   for (const { name, m } of popPartsOf(host.readDirectory(dir), own[1])) {
     if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up') continue;
@@ -163,9 +162,9 @@ export function createdByEarlierParts(document: MigrationDocument, host: Project
  */
 export function downPartsRunBefore(document: MigrationDocument, host: ProjectHost): (AstNode | undefined)[] {
   if (document.format !== 'golang-migrate' || document.role !== 'down') return [];
-  const own = POP_PART.exec(path.basename(document.path));
+  const own = POP_PART.exec(basenameOf(document.path));
   if (!own) return [];
-  const dir = path.dirname(document.path);
+  const dir = dirnameOf(document.path);
   const out: (AstNode | undefined)[] = [];
   for (const { name, m } of [...popPartsOf(host.readDirectory(dir), own[1])].reverse()) {
     if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'down' || m[2] <= own[2]) continue;
@@ -216,7 +215,7 @@ const memo = new Map<string, { text: string; migration: EarlierMigration | undef
 function earlierMigrations(document: MigrationDocument, host: ProjectHost): EarlierMigration[] {
   const out: EarlierMigration[] = [];
   for (const file of siblingFiles(document, host)) {
-    if (path.resolve(file) === path.resolve(document.path) || file === document.companionPath) continue;
+    if (resolvedPath(file) === resolvedPath(document.path) || file === document.companionPath) continue;
     const text = host.readFile(file);
     if (text === undefined) continue;
     const migration = describeOnce(file, text, host, document);
@@ -304,8 +303,8 @@ export function readByHistory(text: string, tokens: readonly Token[]): boolean {
 function siblingFiles(document: MigrationDocument, host: ProjectHost): string[] {
   const files = folderFiles(document, host);
   if (document.format !== 'diesel' && document.format !== 'prisma') return files;
-  const dir = path.dirname(document.path);
-  return files.filter((f) => path.dirname(f) !== dir);
+  const dir = dirnameOf(document.path);
+  return files.filter((f) => dirnameOf(f) !== dir);
 }
 
 // ── A folder's history, built once per host, incrementally ────────────────────────────────────────
@@ -391,14 +390,14 @@ class FolderHistory {
     const end = lo;
     if (end === 0) return new Map();
     // The file itself, its companion and (diesel, Prisma) its own folder's file are never its history.
-    this.positions ??= new Map(this.entries.map((e, i) => [path.resolve(e.file), i]));
+    this.positions ??= new Map(this.entries.map((e, i) => [resolvedPath(e.file), i]));
     const excluded = [document.path, document.companionPath];
     if (document.format === 'diesel' || document.format === 'prisma') {
-      const dir = path.dirname(document.path);
-      excluded.push(path.join(path.dirname(dir), path.basename(dir), document.format === 'diesel' ? 'up.sql' : path.basename(document.path)));
+      const dir = dirnameOf(document.path);
+      excluded.push(childPath(dirnameOf(dir), basenameOf(dir), document.format === 'diesel' ? 'up.sql' : basenameOf(document.path)));
     }
     for (const file of excluded) {
-      const at = file === undefined ? undefined : this.positions.get(path.resolve(file));
+      const at = file === undefined ? undefined : this.positions.get(resolvedPath(file));
       if (at !== undefined && at < end) return undefined;
     }
     const c = Math.floor(end / CHECKPOINT);
@@ -420,10 +419,10 @@ const hostFolders = new WeakMap<ProjectHost, Map<string, FolderHistory>>();
 const lastFolders = new Map<string, FolderHistory>();
 
 function folderHistory(document: MigrationDocument, host: ProjectHost): FolderHistory {
-  const dir = path.dirname(document.path);
+  const dir = dirnameOf(document.path);
   const key =
     document.format === 'diesel' || document.format === 'prisma'
-      ? `${document.format}\u0000${path.dirname(dir)}\u0000${document.format === 'diesel' ? 'up.sql' : path.basename(document.path)}`
+      ? `${document.format}\u0000${dirnameOf(dir)}\u0000${document.format === 'diesel' ? 'up.sql' : basenameOf(document.path)}`
       : `${document.format}\u0000${dir}`;
   let folders = hostFolders.get(host);
   if (!folders) hostFolders.set(host, (folders = new Map()));
@@ -450,10 +449,10 @@ function folderHistory(document: MigrationDocument, host: ProjectHost): FolderHi
 
 /** Every migration file of the folder, by the layout of the format (the file's own included). */
 function folderFiles(document: MigrationDocument, host: ProjectHost): string[] {
-  const dir = path.dirname(document.path);
+  const dir = dirnameOf(document.path);
   if (document.format === 'diesel' || document.format === 'prisma') {
-    const root = path.dirname(dir);
-    const leaf = document.format === 'diesel' ? 'up.sql' : path.basename(document.path);
+    const root = dirnameOf(dir);
+    const leaf = document.format === 'diesel' ? 'up.sql' : basenameOf(document.path);
     return (host.readDirectory(root) ?? []).map((name) => childPath(root, name, leaf)).filter((f) => host.fileExists(f));
   }
   return (host.readDirectory(dir) ?? []).filter((name) => name.endsWith('.sql')).map((name) => childPath(dir, name));

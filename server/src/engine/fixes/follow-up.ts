@@ -12,7 +12,7 @@ import { counterpartOf } from '../context';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
-import { isNormalizedAbsolute, relativePath } from '../paths';
+import { basenameOf, dirnameOf, isNormalizedAbsolute, relativePath, resolvedPath } from '../paths';
 import { folderVersions, planMigrationSeries, renderMigrationSeries, type PlannedMigration, type ScaffoldProject } from '../scaffold/naming';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { bodyOf, relationOf } from '../sql/ast';
@@ -75,7 +75,7 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
     return undefined;
   }
   const primary = planned[0].files.primary;
-  const name = document.format === 'sqitch' ? `deploy/${path.basename(primary)}` : relativePath(project.dir, primary).split(path.sep).join('/');
+  const name = document.format === 'sqitch' ? `deploy/${basenameOf(primary)}` : relativePath(project.dir, primary).split(path.sep).join('/');
   return { name, files: () => followUpFiles(input, after, project, planned) };
 }
 
@@ -96,7 +96,7 @@ function followUpFiles(input: FollowUpInput, after: Statement, project: Scaffold
       up: alone || settings.length === 0 ? up : `${settings.join('\n')}\n${up}`,
       down: alone || settings.length === 0 || splitStatements(down).statements.length === 0 ? down : `${settings.filter((l) => /lock_timeout/i.test(l)).join('\n')}${settings.some((l) => /lock_timeout/i.test(l)) ? '\n' : ''}${down}`,
       transaction: input.transaction,
-      header: `Follow-up of ${path.relative(project.dir, document.path).split(path.sep).join('/')}: ${input.why}`,
+      header: `Follow-up of ${relativePath(project.dir, document.path).split(path.sep).join('/')}: ${input.why}`,
     },
   ]);
   const edits: TextEdit[] = removals.map((r) => ({ span: { start: r.start, end: r.end }, newText: '' }));
@@ -117,8 +117,8 @@ function movedText(text: string, start: number, end: number, edits: readonly Tex
 
 /** The folder new migrations of this document's project go to (diesel and Prisma keep one folder per migration). */
 export function migrationsDirOf(document: MigrationDocument): string {
-  const dir = path.dirname(document.path);
-  return document.format === 'diesel' || document.format === 'prisma' ? path.dirname(dir) : dir;
+  const dir = dirnameOf(document.path);
+  return document.format === 'diesel' || document.format === 'prisma' ? dirnameOf(dir) : dir;
 }
 
 /**
@@ -147,7 +147,7 @@ function makeScaffoldProject(document: MigrationDocument, host: ProjectHost): Sc
 
 /** The host, with this migration listed in its folder even before it is saved (an editor's new file). */
 function withOwnEntry(host: ProjectHost, dir: string, document: MigrationDocument): ProjectHost {
-  const entry = path.relative(dir, document.path).split(path.sep)[0];
+  const entry = relativePath(dir, document.path).split(path.sep)[0];
   return {
     readFile: (file) => host.readFile(file),
     fileExists: (file) => host.fileExists(file),
@@ -155,7 +155,7 @@ function withOwnEntry(host: ProjectHost, dir: string, document: MigrationDocumen
       const names = host.readDirectory(folder);
       // Scaffolding asks, per file a fix would create, whether it is a folder: two normalized absolute
       // paths are the same folder only when they are the same string, without resolving them.
-      if (folder !== dir && ((isNormalizedAbsolute(folder) && isNormalizedAbsolute(dir)) || path.resolve(folder) !== path.resolve(dir))) return names;
+      if (folder !== dir && ((isNormalizedAbsolute(folder) && isNormalizedAbsolute(dir)) || resolvedPath(folder) !== resolvedPath(dir))) return names;
       if (!names) return [entry];
       // The same array for the same listing, so what is remembered per listing (folderVersions) is found again.
       let byEntry = listedWithEntry.get(names);

@@ -83,13 +83,23 @@ export function constantOf(node: any): string | undefined {
 
 /** The type name of a TypeName node, without pg_catalog: `int4`, `varchar`, `timestamptz`. */
 export function typeNameOf(typeName: any): { name: string; schema?: string; mods: number[]; array: boolean } | undefined {
-  if (!typeName) return undefined;
+  if (!typeName || typeof typeName !== 'object') return undefined;
+  // Asked by many rules about the same column definitions: read once per type node (trees are shared
+  // and never mutated, invariant 8; the answer is frozen, so no caller can change it for the others).
+  let known = typeNames.get(typeName);
+  if (known === undefined) typeNames.set(typeName, (known = readTypeName(typeName) ?? null));
+  return known ?? undefined;
+}
+
+const typeNames = new WeakMap<object, Readonly<{ name: string; schema?: string; mods: number[]; array: boolean }> | null>();
+
+function readTypeName(typeName: any): { name: string; schema?: string; mods: number[]; array: boolean } | undefined {
   const parts = namesOf(typeName.names);
   if (parts.length === 0) return undefined;
   const name = parts[parts.length - 1];
   const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
   const mods = (typeName.typmods ?? []).map((m: any) => Number(constantOf(m))).filter((n: number) => !Number.isNaN(n));
-  return { name, schema: schema === 'pg_catalog' ? undefined : schema, mods, array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 };
+  return Object.freeze({ name, schema: schema === 'pg_catalog' ? undefined : schema, mods: Object.freeze(mods) as number[], array: Array.isArray(typeName.arrayBounds) && typeName.arrayBounds.length > 0 });
 }
 
 /** Walks every object in a tree, depth first, calling `visit(kind, body)` for each `{ Kind: body }` node. */
@@ -177,7 +187,26 @@ export function addedColumns(node: AstNode | undefined): { table?: RelationRef; 
 }
 
 /** Column types a statement writes: added columns and ALTER COLUMN ... TYPE targets, with the type node. */
-export function columnTypes(node: AstNode | undefined): { table?: RelationRef; column: string; typeName: any; constraints: any[]; newTable: boolean; altered: boolean }[] {
+export function columnTypes(node: AstNode | undefined): readonly ColumnType[] {
+  if (!node) return [];
+  // Seven type rules ask for every statement: read once per statement node (frozen: shared by all).
+  let known = columnTypesOf.get(node);
+  if (!known) columnTypesOf.set(node, (known = Object.freeze(readColumnTypes(node))));
+  return known;
+}
+
+export interface ColumnType {
+  table?: RelationRef;
+  column: string;
+  typeName: any;
+  constraints: any[];
+  newTable: boolean;
+  altered: boolean;
+}
+
+const columnTypesOf = new WeakMap<AstNode, readonly ColumnType[]>();
+
+function readColumnTypes(node: AstNode): ColumnType[] {
   const out: { table?: RelationRef; column: string; typeName: any; constraints: any[]; newTable: boolean; altered: boolean }[] = [];
   for (const a of addedColumns(node)) {
     if (a.column.typeName) out.push({ table: a.table, column: a.column.colname ?? '', typeName: a.column.typeName, constraints: (a.column.constraints ?? []).map((c: any) => c.Constraint).filter(Boolean), newTable: a.newTable, altered: false });

@@ -28,221 +28,298 @@ export interface Token {
 }
 
 const enum Ch {
-  Tab = 9,
   LF = 10,
   CR = 13,
-  Space = 32,
   Quote = 39, // '
   DoubleQuote = 34, // "
   Dollar = 36,
   Ampersand = 38,
-  LParen = 40,
-  RParen = 41,
   Star = 42,
   Plus = 43,
-  Comma = 44,
   Minus = 45,
   Dot = 46,
   Slash = 47,
   Colon = 58,
-  Semicolon = 59,
-  LBracket = 91,
   Backslash = 92,
-  RBracket = 93,
   Underscore = 95,
 }
 
-function isSpace(c: number): boolean {
-  return c === Ch.Space || c === Ch.Tab || c === Ch.LF || c === Ch.CR || c === 12 || c === 11;
+// What an ASCII character can start; anything from 128 up starts a word.
+const enum Start {
+  Other = 0, // an 'unknown' token of one character
+  Space,
+  Word,
+  Prefix, // E B X N U (either case): a word, or the prefix of a string or quoted identifier
+  Digit,
+  Quote,
+  DoubleQuote,
+  Dollar,
+  Punct, // ( ) [ ] , ;
+  Dot,
+  Colon,
+  Minus,
+  Slash,
+  Operator,
+  Backslash,
+}
+
+const START = new Uint8Array(128);
+for (const c of ' \t\n\r\f\v') START[c.charCodeAt(0)] = Start.Space;
+for (let c = 65; c <= 90; c++) START[c] = START[c + 32] = Start.Word;
+START[Ch.Underscore] = Start.Word;
+for (const c of 'EBXNUebxnu') START[c.charCodeAt(0)] = Start.Prefix;
+for (let c = 48; c <= 57; c++) START[c] = Start.Digit;
+START[Ch.Quote] = Start.Quote;
+START[Ch.DoubleQuote] = Start.DoubleQuote;
+START[Ch.Dollar] = Start.Dollar;
+for (const c of '()[],;') START[c.charCodeAt(0)] = Start.Punct;
+START[Ch.Dot] = Start.Dot;
+START[Ch.Colon] = Start.Colon;
+for (const c of '+*<>=~!@#%^&|`?') START[c.charCodeAt(0)] = Start.Operator;
+START[Ch.Minus] = Start.Minus;
+START[Ch.Slash] = Start.Slash;
+START[Ch.Backslash] = Start.Backslash;
+
+// Runs are matched with sticky regular expressions and indexOf rather than loops over charCodeAt:
+// the lint CLI runs JavaScript in V8's baseline tiers (--no-opt), where such a loop makes several
+// calls per character, while regular expressions are compiled to native code all the same. A run is
+// matched over the whole text and its end then cut back to `to`, which is where a loop bounded by
+// `to` stops (numbers, whose parts are checked past `to`, are scanned again when they cross it).
+// The tests keep the character loop this replaced as a reference (test/unit/lexer-reference.test.ts).
+/** Whitespace: space, tab, LF, CR, form feed, vertical tab. */
+const SPACES = /[ \t\n\r\f\v]*/y;
+/** The rest of an unquoted identifier: letters, digits, underscore, `$`, and anything non-ASCII. */
+const WORD_REST = /[0-9A-Za-z_$\u0080-\uffff]*/y;
+/** A dollar-quote tag (without its `$`s; maybe empty): no `$`, and no digit first. */
+const TAG = /(?:[A-Za-z_\u0080-\uffff][0-9A-Za-z_\u0080-\uffff]*)?/y;
+const DIGITS = /[0-9]*/y;
+/** The rest of a line, for line comments and psql meta-commands. */
+const LINE_REST = /[^\n\r]*/y;
+/** The rest of an operator; a comment start (`--`, `/*`) ends it. */
+const OPERATOR_REST = /(?:[+*<>=~!@#%^&|`?]|-(?!-)|\/(?!\*))*/y;
+/** A number: 0x.., 0o.., 0b.. (and whatever word characters follow), or 1_000.5e-3, .5, 1. (not 1..2). */
+const NUMBER = /0[xXoObB][0-9A-Za-z_\u0080-\uffff]*|[0-9_]*(?:\.(?!\.)[0-9_]*)?(?:[eE][+-]?[0-9]+)?/y;
+/** The body of an E'' string up to its next quote or backslash. */
+const ESCAPED_RUN = /[^'\\]*/y;
+/** The next block-comment opening or closing. */
+const COMMENT_MARK = /\/\*|\*\//g;
+
+/** Where the sticky `re` matching at `i` (at most the text's length) ends; each above can match empty. */
+function runEnd(re: RegExp, text: string, i: number): number {
+  re.lastIndex = i;
+  re.test(text);
+  return re.lastIndex;
+}
+
+/**
+ * Lexes `text` from `from` to `to` (default: all of it; the range is cut to the text). Whitespace is
+ * skipped; comments are kept.
+ */
+export function lex(text: string, from = 0, to = text.length): Token[] {
+  const tokens: Token[] = [];
+  if (to > text.length) to = text.length;
+  let i = from > 0 ? from : 0;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    const start = i;
+    switch (c < 128 ? START[c] : Start.Word) {
+      case Start.Space: {
+        // Most whitespace is one space between two tokens.
+        const d = text.charCodeAt(i + 1);
+        if (d < 128 && START[d] === Start.Space) {
+          SPACES.lastIndex = i + 2;
+          SPACES.test(text);
+          i = SPACES.lastIndex;
+        } else i++;
+        continue;
+      }
+      case Start.Prefix: {
+        const next = text.charCodeAt(i + 1);
+        if (next === Ch.Quote) {
+          // E'..' (backslash escapes), B'..', X'..', N'..'
+          if ((c | 0x20) === 101) i = scanEscaped(text, i + 2, to);
+          else if ((c | 0x20) !== 117) i = scanQuoted(text, i + 2, to, "'");
+          else break; // U' is a word and a string
+          tokens.push(i > to ? { kind: 'string', start, end: to, unterminated: true } : { kind: 'string', start, end: i });
+          continue;
+        }
+        if (next === Ch.Ampersand && (c | 0x20) === 117) {
+          // U&'..', U&".."
+          const q = text.charCodeAt(i + 2);
+          if (q === Ch.Quote || q === Ch.DoubleQuote) {
+            const kind = q === Ch.Quote ? 'string' : 'quoted-ident';
+            i = scanQuoted(text, i + 3, to, q === Ch.Quote ? "'" : '"');
+            tokens.push(i > to ? { kind, start, end: to, unterminated: true } : { kind, start, end: i });
+            continue;
+          }
+        }
+        break;
+      }
+      case Start.Word:
+        break;
+      case Start.Punct:
+        i++;
+        tokens.push({ kind: 'punct', start, end: i });
+        continue;
+      case Start.Quote:
+        i = scanQuoted(text, i + 1, to, "'");
+        tokens.push(i > to ? { kind: 'string', start, end: to, unterminated: true } : { kind: 'string', start, end: i });
+        continue;
+      case Start.DoubleQuote:
+        i = scanQuoted(text, i + 1, to, '"');
+        tokens.push(i > to ? { kind: 'quoted-ident', start, end: to, unterminated: true } : { kind: 'quoted-ident', start, end: i });
+        continue;
+      case Start.Minus:
+        if (text.charCodeAt(i + 1) === Ch.Minus) {
+          i += 2;
+          if (i < to) {
+            i = runEnd(LINE_REST, text, i);
+            if (i > to) i = to;
+          }
+          tokens.push({ kind: 'line-comment', start, end: i });
+          continue;
+        }
+        i = operatorEnd(text, i, to);
+        tokens.push({ kind: 'operator', start, end: i });
+        continue;
+      case Start.Slash:
+        if (text.charCodeAt(i + 1) === Ch.Star) {
+          // Block comments nest.
+          let depth = 1;
+          i += 2;
+          COMMENT_MARK.lastIndex = i;
+          while (depth > 0) {
+            const mark = COMMENT_MARK.exec(text);
+            if (mark === null || mark.index >= to) break;
+            depth += text.charCodeAt(mark.index) === Ch.Slash ? 1 : -1;
+            i = COMMENT_MARK.lastIndex;
+          }
+          if (depth > 0) {
+            tokens.push({ kind: 'block-comment', start, end: to, unterminated: true });
+            i = to;
+          } else tokens.push({ kind: 'block-comment', start, end: Math.min(i, to) });
+          continue;
+        }
+        i = operatorEnd(text, i, to);
+        tokens.push({ kind: 'operator', start, end: i });
+        continue;
+      case Start.Operator:
+        i = operatorEnd(text, i, to);
+        tokens.push({ kind: 'operator', start, end: i });
+        continue;
+      case Start.Digit:
+        i = numberEnd(text, i, to);
+        tokens.push({ kind: 'number', start, end: i });
+        continue;
+      case Start.Dot:
+        if (isDigit(text.charCodeAt(i + 1))) {
+          i = numberEnd(text, i, to);
+          tokens.push({ kind: 'number', start, end: i });
+        } else {
+          i++;
+          tokens.push({ kind: 'punct', start, end: i });
+        }
+        continue;
+      case Start.Colon:
+        i += text.charCodeAt(i + 1) === Ch.Colon ? 2 : 1;
+        tokens.push({ kind: 'punct', start, end: i });
+        continue;
+      case Start.Dollar: {
+        if (isDigit(text.charCodeAt(i + 1))) {
+          // $1
+          i += 2;
+          if (i < to) {
+            i = runEnd(DIGITS, text, i);
+            if (i > to) i = to;
+          }
+          tokens.push({ kind: 'param', start, end: i });
+          continue;
+        }
+        // $tag$ or $$
+        let j = i + 1;
+        if (j < to) {
+          j = runEnd(TAG, text, j);
+          if (j > to) j = to;
+        }
+        if (text.charCodeAt(j) === Ch.Dollar) {
+          const tag = text.slice(i, j + 1);
+          const close = text.indexOf(tag, j + 1);
+          if (close === -1 || close + tag.length > to) {
+            tokens.push({ kind: 'dollar-string', start, end: to, unterminated: true });
+            i = to;
+          } else {
+            i = close + tag.length;
+            tokens.push({ kind: 'dollar-string', start, end: i });
+          }
+          continue;
+        }
+        i++;
+        tokens.push({ kind: 'unknown', start, end: i });
+        continue;
+      }
+      case Start.Backslash:
+        // psql meta-command (\i, \set, \connect ...): runs to the end of the line.
+        i = runEnd(LINE_REST, text, i);
+        if (i > to) i = to;
+        tokens.push({ kind: 'backslash', start, end: i });
+        continue;
+      default:
+        i++;
+        tokens.push({ kind: 'unknown', start, end: i });
+        continue;
+    }
+    // A word (the cases that break out of the switch).
+    WORD_REST.lastIndex = i + 1;
+    WORD_REST.test(text);
+    i = WORD_REST.lastIndex;
+    if (i > to) i = to;
+    tokens.push({ kind: 'word', start, end: i });
+  }
+  return tokens;
 }
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** First character of an unquoted identifier: letters, underscore, and anything non-ASCII. */
-function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === Ch.Underscore || c >= 128;
-}
-
-function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || isDigit(c) || c === Ch.Dollar;
-}
-
-/** Dollar-quote tags may not contain `$` and may not start with a digit. */
-function isTagPart(c: number): boolean {
-  return isIdentStart(c) || isDigit(c);
-}
-
-const OPERATOR_CHARS = new Set('+-*/<>=~!@#%^&|`?'.split('').map((c) => c.charCodeAt(0)));
-
-/** Lexes `text` from `from` to `to` (default: all of it). Whitespace is skipped; comments are kept. */
-export function lex(text: string, from = 0, to = text.length): Token[] {
-  const tokens: Token[] = [];
-  let i = from;
-  while (i < to) {
-    const c = text.charCodeAt(i);
-    if (isSpace(c)) {
-      i++;
-      continue;
-    }
-    const start = i;
-    // Comments
-    if (c === Ch.Minus && text.charCodeAt(i + 1) === Ch.Minus) {
-      i += 2;
-      while (i < to && text.charCodeAt(i) !== Ch.LF && text.charCodeAt(i) !== Ch.CR) i++;
-      tokens.push({ kind: 'line-comment', start, end: i });
-      continue;
-    }
-    if (c === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star) {
-      let depth = 1;
-      i += 2;
-      while (i < to && depth > 0) {
-        const d = text.charCodeAt(i);
-        if (d === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star) {
-          depth++;
-          i += 2;
-        } else if (d === Ch.Star && text.charCodeAt(i + 1) === Ch.Slash) {
-          depth--;
-          i += 2;
-        } else i++;
-      }
-      const token: Token = { kind: 'block-comment', start, end: Math.min(i, to) };
-      if (depth > 0) token.unterminated = true;
-      tokens.push(token);
-      continue;
-    }
-    // Prefixed strings: E'..', B'..', X'..', N'..', U&'..', U&".."
-    if ((c === 69 || c === 101) && text.charCodeAt(i + 1) === Ch.Quote) {
-      i = scanQuoted(text, i + 1, to, Ch.Quote, true);
-      tokens.push(quotedToken('string', text, start, i, to, Ch.Quote));
-      continue;
-    }
-    if ((c === 66 || c === 98 || c === 88 || c === 120 || c === 78 || c === 110) && text.charCodeAt(i + 1) === Ch.Quote) {
-      i = scanQuoted(text, i + 1, to, Ch.Quote, false);
-      tokens.push(quotedToken('string', text, start, i, to, Ch.Quote));
-      continue;
-    }
-    if ((c === 85 || c === 117) && text.charCodeAt(i + 1) === Ch.Ampersand) {
-      const q = text.charCodeAt(i + 2);
-      if (q === Ch.Quote || q === Ch.DoubleQuote) {
-        i = scanQuoted(text, i + 2, to, q, false);
-        tokens.push(quotedToken(q === Ch.Quote ? 'string' : 'quoted-ident', text, start, i, to, q));
-        continue;
-      }
-    }
-    if (isIdentStart(c)) {
-      i++;
-      while (i < to && isIdentPart(text.charCodeAt(i))) i++;
-      tokens.push({ kind: 'word', start, end: i });
-      continue;
-    }
-    if (c === Ch.Quote) {
-      i = scanQuoted(text, i, to, Ch.Quote, false);
-      tokens.push(quotedToken('string', text, start, i, to, Ch.Quote));
-      continue;
-    }
-    if (c === Ch.DoubleQuote) {
-      i = scanQuoted(text, i, to, Ch.DoubleQuote, false);
-      tokens.push(quotedToken('quoted-ident', text, start, i, to, Ch.DoubleQuote));
-      continue;
-    }
-    if (c === Ch.Dollar) {
-      const next = text.charCodeAt(i + 1);
-      if (isDigit(next)) {
-        i += 2;
-        while (i < to && isDigit(text.charCodeAt(i))) i++;
-        tokens.push({ kind: 'param', start, end: i });
-        continue;
-      }
-      // $tag$ or $$
-      let j = i + 1;
-      if (j < to && isTagPart(text.charCodeAt(j)) && !isDigit(text.charCodeAt(j))) {
-        while (j < to && isTagPart(text.charCodeAt(j))) j++;
-      }
-      if (text.charCodeAt(j) === Ch.Dollar) {
-        const tag = text.slice(i, j + 1);
-        const close = text.indexOf(tag, j + 1);
-        if (close === -1 || close + tag.length > to) {
-          tokens.push({ kind: 'dollar-string', start, end: to, unterminated: true });
-          i = to;
-        } else {
-          i = close + tag.length;
-          tokens.push({ kind: 'dollar-string', start, end: i });
-        }
-        continue;
-      }
-      i++;
-      tokens.push({ kind: 'unknown', start, end: i });
-      continue;
-    }
-    if (isDigit(c) || (c === Ch.Dot && isDigit(text.charCodeAt(i + 1)))) {
-      i = scanNumber(text, i, to);
-      tokens.push({ kind: 'number', start, end: i });
-      continue;
-    }
-    if (c === Ch.Colon) {
-      i += text.charCodeAt(i + 1) === Ch.Colon ? 2 : 1;
-      tokens.push({ kind: 'punct', start, end: i });
-      continue;
-    }
-    if (c === Ch.LParen || c === Ch.RParen || c === Ch.Comma || c === Ch.Semicolon || c === Ch.Dot || c === Ch.LBracket || c === Ch.RBracket) {
-      i++;
-      tokens.push({ kind: 'punct', start, end: i });
-      continue;
-    }
-    if (c === Ch.Backslash) {
-      // psql meta-command (\i, \set, \connect ...): runs to the end of the line.
-      while (i < to && text.charCodeAt(i) !== Ch.LF && text.charCodeAt(i) !== Ch.CR) i++;
-      tokens.push({ kind: 'backslash', start, end: i });
-      continue;
-    }
-    if (OPERATOR_CHARS.has(c)) {
-      i++;
-      while (i < to) {
-        const d = text.charCodeAt(i);
-        if (!OPERATOR_CHARS.has(d)) break;
-        // A comment start ends the operator.
-        if ((d === Ch.Minus && text.charCodeAt(i + 1) === Ch.Minus) || (d === Ch.Slash && text.charCodeAt(i + 1) === Ch.Star)) break;
-        i++;
-      }
-      tokens.push({ kind: 'operator', start, end: i });
-      continue;
-    }
-    i++;
-    tokens.push({ kind: 'unknown', start, end: i });
-  }
-  return tokens;
+function operatorEnd(text: string, i: number, to: number): number {
+  const next = text.charCodeAt(i + 1);
+  // Most operators are one character.
+  if (!(next < 128) || START[next] < Start.Minus || START[next] > Start.Operator) return i + 1;
+  const end = runEnd(OPERATOR_REST, text, i + 1);
+  return end > to ? to : end;
 }
 
 /**
- * Scans a quoted run starting at the opening quote `open`; a doubled quote is an escaped quote.
- * With `backslashEscapes` (E'' strings), a backslash escapes the next character. Returns the offset
- * after the closing quote, or `to` when it never closes.
+ * Scans a quoted run from `i`, just after its opening quote; a doubled quote is an escaped quote.
+ * Returns the offset after the closing quote, or `to + 1` ("unterminated") when it does not close
+ * before `to`.
  */
-function scanQuoted(text: string, open: number, to: number, quote: number, backslashEscapes: boolean): number {
-  let i = open + 1;
-  while (i < to) {
-    const d = text.charCodeAt(i);
-    if (backslashEscapes && d === Ch.Backslash) {
-      i += 2;
-      continue;
-    }
-    if (d === quote) {
-      if (text.charCodeAt(i + 1) === quote) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    i++;
+function scanQuoted(text: string, i: number, to: number, quote: string): number {
+  for (;;) {
+    const close = text.indexOf(quote, i);
+    if (close === -1 || close >= to) return to + 1;
+    if (text.charCodeAt(close + 1) !== quote.charCodeAt(0)) return close + 1;
+    i = close + 2;
   }
-  return to + 1; // marks "unterminated" for quotedToken
 }
 
-function quotedToken(kind: TokenKind, text: string, start: number, end: number, to: number, _quote: number): Token {
-  if (end > to) return { kind, start, end: to, unterminated: true };
-  return { kind, start, end };
+/** `scanQuoted` for E'' strings, where a backslash also escapes the next character. */
+function scanEscaped(text: string, i: number, to: number): number {
+  while (i < to) {
+    i = runEnd(ESCAPED_RUN, text, i);
+    if (i >= to) break;
+    if (text.charCodeAt(i) === Ch.Backslash) i += 2;
+    else if (text.charCodeAt(i + 1) === Ch.Quote) i += 2;
+    else return i + 1;
+  }
+  return to + 1;
+}
+
+function numberEnd(text: string, i: number, to: number): number {
+  const end = runEnd(NUMBER, text, i);
+  // Past `to`, the number is cut by the range: scan it again stopping there.
+  return end <= to ? end : scanNumber(text, i, to);
 }
 
 function scanNumber(text: string, i: number, to: number): number {
@@ -271,6 +348,11 @@ function scanNumber(text: string, i: number, to: number): number {
     }
   }
   return i;
+}
+
+/** Dollar-quote tag characters, which are also those of 0x.. numbers. */
+function isTagPart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === Ch.Underscore || c >= 128 || isDigit(c);
 }
 
 /** Lower-cased text of a word token, for keyword comparisons. */

@@ -53,73 +53,80 @@ function split(text: string, from: number, to: number): SplitResult {
   const tokens = lex(text, from, to);
   const statements: RawStatement[] = [];
   let pendingComments: Span[] = [];
-  let current: Token[] = [];
+  let first = -1; // index of the current statement's first token; -1 before it starts
   let depth = 0;
   let atomicDepth = 0;
   let routineHeader = false; // statement starts CREATE [OR REPLACE] FUNCTION|PROCEDURE
   let words = 0;
   let previousWord = '';
 
-  const finish = (terminated: boolean) => {
-    const body = current;
-    current = [];
+  /** Ends the current statement before the token at `end`. */
+  const finish = (end: number, terminated: boolean) => {
+    const start = first;
+    first = -1;
     depth = 0;
     atomicDepth = 0;
     routineHeader = false;
     words = 0;
     previousWord = '';
-    if (body.length === 0 || body.every((t) => isComment(t) || isSemicolon(text, t))) {
-      // An empty statement (a lone semicolon): its comments stay pending for the next statement.
-      return;
-    }
-    let first = 0;
-    while (isComment(body[first])) pendingComments.push({ start: body[first].start, end: body[first].end }), first++;
-    let last = body.length - 1;
+    // The statement's first token is not a comment (comments before it are leading comments): it
+    // is empty when it has no tokens or is a lone semicolon, and then its comments stay pending for
+    // the next statement.
+    if (start === -1 || (end - start === 1 && isSemicolon(text, tokens[start]))) return;
+    let last = end - 1;
     const trailing: Span[] = [];
     if (!terminated) {
-      while (last > first && isComment(body[last])) trailing.unshift({ start: body[last].start, end: body[last].end }), last--;
+      while (last > start && isComment(tokens[last])) trailing.unshift({ start: tokens[last].start, end: tokens[last].end }), last--;
     }
-    const own = first === 0 && last === body.length - 1 ? body : body.slice(first, last + 1);
+    const own = tokens.slice(start, last + 1);
+    // An unterminated token runs to the end of the range, so only the last token can be one.
+    const lastToken = own[own.length - 1];
     statements.push({
-      span: { start: own[0].start, end: own[own.length - 1].end },
+      span: { start: own[0].start, end: lastToken.end },
       tokens: own,
       terminated,
       leadingComments: pendingComments,
-      unterminated: own.find((t) => t.unterminated),
+      unterminated: lastToken.unterminated ? lastToken : undefined,
     });
     pendingComments = trailing;
   };
 
-  for (const token of tokens) {
-    if (current.length === 0 && isComment(token)) {
-      pendingComments.push({ start: token.start, end: token.end });
-      continue;
-    }
-    current.push(token);
-    if (token.kind === 'word') {
+  for (let k = 0; k < tokens.length; k++) {
+    const token = tokens[k];
+    const kind = token.kind;
+    if (kind === 'word') {
+      if (first === -1) first = k;
       words++;
-      // Words matter only among the first four (CREATE [OR REPLACE] FUNCTION|PROCEDURE) and inside a
-      // routine (BEGIN ATOMIC ... END), where previousWord is read; elsewhere they are not looked at.
-      if (words <= 4 || routineHeader) {
-        const word = text.slice(token.start, token.end).toLowerCase();
-        if (words <= 4 && (word === 'function' || word === 'procedure') && currentStartsWithCreate(text, current)) routineHeader = true;
-        if (routineHeader) {
-          if (word === 'atomic' && previousWord === 'begin') atomicDepth++;
-          else if (atomicDepth > 0 && word === 'case') atomicDepth++;
-          else if (atomicDepth > 0 && word === 'end') atomicDepth--;
+      // Words matter only in the header of a routine (CREATE [OR REPLACE] FUNCTION|PROCEDURE among
+      // the first four) and inside it (BEGIN ATOMIC ... END), where previousWord is read; elsewhere
+      // they are not looked at.
+      if (!routineHeader && words <= 4) {
+        const length = token.end - token.start;
+        if (length === 8 || length === 9) {
+          const word = text.slice(token.start, token.end).toLowerCase();
+          if ((word === 'function' || word === 'procedure') && isWord(text, tokens[first], 'create')) routineHeader = true;
         }
+      }
+      if (routineHeader) {
+        const word = text.slice(token.start, token.end).toLowerCase();
+        if (word === 'atomic' && previousWord === 'begin') atomicDepth++;
+        else if (atomicDepth > 0 && word === 'case') atomicDepth++;
+        else if (atomicDepth > 0 && word === 'end') atomicDepth--;
         previousWord = word;
       }
-    } else if (token.kind === 'punct') {
-      const c = text.charCodeAt(token.start);
-      if (c === 40) depth++;
-      else if (c === 41) depth = Math.max(0, depth - 1);
-      else if (c === 59 && depth === 0 && atomicDepth === 0) finish(true);
-    } else if (!isComment(token)) {
-      previousWord = '';
+    } else if (kind === 'line-comment' || kind === 'block-comment') {
+      if (first === -1) pendingComments.push({ start: token.start, end: token.end });
+    } else {
+      if (first === -1) first = k;
+      if (kind === 'punct') {
+        const c = text.charCodeAt(token.start);
+        if (c === 40) depth++;
+        else if (c === 41) depth = Math.max(0, depth - 1);
+        else if (c === 59 && depth === 0 && atomicDepth === 0) finish(k + 1, true);
+      } else previousWord = '';
     }
   }
-  finish(false);
+  finish(tokens.length, false);
   return { statements, trailingComments: pendingComments };
 }
 
@@ -127,7 +134,6 @@ function isSemicolon(text: string, token: Token): boolean {
   return token.kind === 'punct' && text.charCodeAt(token.start) === 59;
 }
 
-function currentStartsWithCreate(text: string, tokens: Token[]): boolean {
-  const first = tokens.find((t) => !isComment(t));
-  return first !== undefined && first.kind === 'word' && text.slice(first.start, first.end).toLowerCase() === 'create';
+function isWord(text: string, token: Token, word: string): boolean {
+  return token.kind === 'word' && text.slice(token.start, token.end).toLowerCase() === word;
 }

@@ -6,7 +6,6 @@
 // endings normalized. Comments and blank lines between statements do not count, so fixing a comment
 // does not make an applied migration "edited".
 
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { childPath, dirnameOf, relativePath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
@@ -31,6 +30,14 @@ export interface AppliedEntry {
   /** Short hashes of each up statement, in order, to point at the statement that changed. */
   statements?: string[];
   appliedAt?: string;
+}
+
+/**
+ * node:crypto's createHash, loaded on first use: `zdm lint` reads applied records only in projects that
+ * have them, and loading the module costs every lint thread ~7 ms at start-up.
+ */
+function createHash(algorithm: string): import('node:crypto').Hash {
+  return (require('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 }
 
 /** The hash of one statement's text (line endings normalized), shortened for the record. */

@@ -2,7 +2,6 @@
 // `lower(email)`): read the way PostgreSQL reads them (unquoted names fold to lower case, "quoted"
 // ones keep their case), written back quoted where needed.
 
-import { createHash } from 'node:crypto';
 import { quoteIdent } from '../sql/ast';
 import { lex } from '../sql/lexer';
 import { ScaffoldError } from './naming';
@@ -119,7 +118,8 @@ export function tableLiteral(table: TableName): string {
 export function generatedName(...parts: string[]): string {
   const name = parts.join('_');
   if (Buffer.byteLength(name, 'utf8') <= 63) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  // node:crypto is loaded only here, for the rare name that needs cutting (see runner/record.ts).
+  const hash = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(name).digest('hex').slice(0, 8);
   let cut = name;
   while (Buffer.byteLength(cut, 'utf8') > 54) cut = cut.slice(0, -1);
   return `${cut.replace(/_+$/, '')}_${hash}`;

@@ -2,34 +2,20 @@
 //
 // Every `zdm lint` compiles the bundle in its main thread and again in each worker thread (separate
 // isolates). V8 compiles lazily, function by function as they are first called, so the engine's
-// functions are compiled while the first files are linted; that was ~50 ms of CPU per thread on the
-// corpus, and a third of the time of a one-file lint. `scripts/build.mjs` lints the project's examples
-// once with ZDM_CODE_CACHE=write, which saves V8's code for every function that run compiled beside
-// the bundle (dist/lint-cli.js.cache); later runs hand it to V8 and skip those compilations.
+// functions are compiled while the first files are linted: about a third of the time of a one-file
+// lint. `scripts/build.mjs` lints the project's examples once with ZDM_CODE_CACHE=write, which saves
+// V8's code for every function that run compiled beside the bundle (dist/lint-cli.js.cache); later
+// runs hand it to V8 and skip those compilations.
 //
 // V8 checks the cache and ignores it (`cachedDataRejected`) when the bundle, the V8 version or the V8
 // flags differ from when it was made: a Node other than the one that built dist/, a missing or
-// damaged file all just mean compiling as usual. The flags are why the CLI's entry sets `zdm lint`'s
-// flags (LINT_V8_FLAGS) before it loads the bundle or starts a worker, and the run that writes the
-// cache does the same.
+// damaged file all just mean compiling as usual. The cache is made and used under V8's default flags:
+// the CLI changes its flags only once every thread has loaded the bundle (engine/v8-flags.ts).
 
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-
-/**
- * V8 flags for `zdm lint`, set before anything is compiled (the code cache is valid only under the
- * flags it was made with). `--liftoff-only`: the parser's WASM stays in V8's baseline compiler (see
- * sql/parser.ts `compileParser`). `--no-opt`: JavaScript stays in V8's baseline tiers; lint-command.ts
- * turns the optimizing compiler back on for runs of OPTIMIZE_FROM_FILES files or more.
- */
-export const LINT_V8_FLAGS = ['--liftoff-only', '--no-opt'];
-
-export function setLintV8Flags(): void {
-  for (const flag of LINT_V8_FLAGS) v8.setFlagsFromString(flag);
-}
 
 export interface LoadedBundle<T> {
   exports: T;

@@ -2,7 +2,6 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
 import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
@@ -36,8 +35,6 @@ Options:
 Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad usage or config.
 `;
 
-/** From this many files on, V8 optimizes hot code as usual: the optimized code pays for its compilation. */
-const OPTIMIZE_FROM_FILES = 5000;
 
 /**
  * `zdm lint ARGV`. `early`: workers the CLI's entry already started for these arguments (see
@@ -104,12 +101,6 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     throw error;
   }
 
-  // V8's optimizing compiler (TurboFan) recompiles the engine's hot functions on background threads:
-  // on the 1,324-file corpus that was ~2 s of CPU (as much as the lint itself) that a one-pass run
-  // does not earn back, and on a 2-core machine those threads compete with the lint threads. Below
-  // OPTIMIZE_FROM_FILES files, the code stays in V8's baseline tiers (see docs/performance.md). The
-  // CLI's entry has already turned it off, before compiling anything (code-cache.ts LINT_V8_FLAGS).
-  v8.setFlagsFromString(files.length < OPTIMIZE_FROM_FILES ? '--no-opt' : '--opt');
   const { reports, configs } = await pool.run({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix });
 
   let configBroken = false;

@@ -7,17 +7,25 @@ import { parentPort } from 'node:worker_threads';
 import { configureParseCache, initParser } from '../engine/sql/parser';
 import { rememberSplits } from '../engine/sql/split';
 import { runLint } from './lint-command';
-import type { PoolWorker } from './lint-workers';
+import type { PoolWorker, WorkerReady } from './lint-workers';
 import { BATCH_PARSE_CACHE, BATCH_SPLIT_MEMO, claimer, lintJobHere, type WorkerTask } from './pool';
 import { exitWith, processIO, VERSION } from './run';
+
+export { keepDefaultV8Flags } from '../engine/v8-flags';
 
 /** `zdm lint ARGS`, with the workers the entry already started for them. */
 export function runLintCli(args: string[], early: PoolWorker[]): void {
   exitWith(runLint(args, processIO(), VERSION, early), { promptly: true });
 }
 
-/** In a lint worker thread: waits for its task, instantiates the parser from the module the main thread compiled, lints the files it claims and posts the reports back. */
-export function runLintWorker(): void {
+/**
+ * In a lint worker thread: says it is ready (its code is loaded: the main thread may now change V8's
+ * flags, see engine/v8-flags.ts), waits for its task, instantiates the parser from the module the
+ * main thread compiled, lints the files it claims and posts the reports back.
+ */
+export function runLintWorker(codeCache: string): void {
+  const ready: WorkerReady = { ready: true, codeCache };
+  parentPort!.postMessage(ready);
   parentPort!.once('message', (task: WorkerTask) => {
     void initParser({ module: task.module }).then(() => {
       configureParseCache(BATCH_PARSE_CACHE);

@@ -4,4 +4,5 @@
 
 import { loadLintMain } from './code-cache';
 
-loadLintMain().exports.runLintWorker();
+const lint = loadLintMain();
+lint.exports.runLintWorker(lint.cache);

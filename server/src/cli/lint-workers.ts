@@ -45,9 +45,19 @@ export function plannedWorkers(threads: number | undefined, expectMany: boolean 
 
 export interface PoolWorker {
   worker: Worker;
+  /** Settles once the worker has loaded its code and waits for a task (or has failed). */
+  ready: Promise<void>;
+  /** How V8 took the bundle's code cache in the worker (cli/code-cache.ts), once ready. */
+  codeCache?: string;
   /** The reports it posts back, once it has been given a task. */
   result: Promise<JobResult>;
   failed?: unknown;
+}
+
+/** What a worker posts once it has loaded its code (lint-main.ts `runLintWorker`). */
+export interface WorkerReady {
+  ready: true;
+  codeCache: string;
 }
 
 /** Starts a worker, unreferenced: it waits for its task (see lint-worker.ts) without keeping the process alive. */
@@ -55,13 +65,22 @@ export function startLintWorker(file: string = lintWorkerFile()): PoolWorker {
   const worker = new Worker(file);
   worker.unref();
   const entry = { worker } as PoolWorker;
+  let isReady: () => void = () => undefined;
+  entry.ready = new Promise<void>((resolve) => (isReady = resolve));
   entry.result = new Promise<JobResult>((resolve, reject) => {
-    worker.once('message', (result: JobResult) => resolve(result));
+    worker.on('message', (message: JobResult | WorkerReady) => {
+      if ('ready' in message) {
+        entry.codeCache = message.codeCache;
+        isReady();
+      } else resolve(message);
+    });
     worker.once('error', (error) => {
       entry.failed = error;
+      isReady();
       reject(error);
     });
     worker.once('exit', (code) => {
+      isReady();
       if (code === 0) return;
       entry.failed ??= code;
       reject(new Error(`A lint worker exited with code ${code}.`));

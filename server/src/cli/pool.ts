@@ -15,7 +15,6 @@
 // The result never depends on which thread linted a file: reports are sorted by file and configs are
 // listed in the order a single thread would have met them.
 
-import * as v8 from 'node:v8';
 import { createDiskHost } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
@@ -23,6 +22,7 @@ import { ConfigCache, lintFileFromDisk } from '../engine/project';
 import { toFileReport, type FileReport } from '../engine/report';
 import { rememberSplits } from '../engine/sql/split';
 import type { LoadedConfig } from '../engine/config/config';
+import { setV8Flag } from '../engine/v8-flags';
 import { MIN_FILES_PER_THREAD, plannedWorkers, startLintWorker, type PoolWorker } from './lint-workers';
 import { compileParser, type CompiledParser, configureParseCache, initParser } from '../engine/sql/parser';
 
@@ -148,13 +148,15 @@ export interface PoolOptions {
   early?: PoolWorker[];
 }
 
+/** From this many files on, V8 optimizes hot code as usual: the optimized code pays for its compilation. */
+export const OPTIMIZE_FROM_FILES = 5000;
+
 /**
- * Starts the pool's workers and the parser's compilation now, before the files are known, so that
- * both overlap with resolving the files. Workers wait, unreferenced, until `run` gives them a job.
+ * Starts the pool's workers now, before the files are known, so that their start-up overlaps with
+ * resolving the files. Workers wait, unreferenced, until `run` gives them a job.
  */
 export function prepareLintPool(options: PoolOptions = {}): LintPool {
   const wanted = plannedWorkers(options.threads, options.expectMany);
-  void compileParser().catch(() => undefined); // a failure surfaces from initParser in run()
   const early = options.early?.length === wanted ? options.early.splice(0) : [];
   const workers = early.length > 0 || wanted === 0 ? early : Array.from({ length: wanted }, () => startLintWorker());
   const close = () => {
@@ -163,21 +165,31 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
   return {
     close,
     async run(job) {
+      // The workers this job uses; a worker that failed to start is left out (it has claimed no file).
+      const wanted = Math.max(1, Math.min(workers.length + 1, Math.floor(job.files.length / MIN_FILES_PER_THREAD)));
+      const started = workers.filter((w) => w.failed === undefined);
+      for (const w of started.slice(wanted - 1)) void w.worker.terminate();
+      // The V8 flags below are set once those workers have loaded their code: a flag changed earlier makes
+      // a starting worker compile Node's built-in modules and the bundle again (v8-flags.ts). They start
+      // with the process and the main thread has resolved the files meanwhile: there is little or no wait.
+      await Promise.all(started.slice(0, wanted - 1).map((w) => w.ready));
+      const helpers = started.slice(0, wanted - 1).filter((w) => w.failed === undefined);
+      // V8's optimizing compiler (TurboFan) recompiles the engine's hot functions on background threads:
+      // on the 1,324-file corpus that was ~2 s of CPU (as much as the lint itself) that a one-pass run
+      // does not earn back, and on a 2-core machine those threads compete with the lint threads. Below
+      // OPTIMIZE_FROM_FILES files, the code stays in V8's baseline tiers (see docs/performance.md).
+      setV8Flag(job.files.length < OPTIMIZE_FROM_FILES ? '--no-opt' : '--opt');
       await initParser();
       configureParseCache(BATCH_PARSE_CACHE);
       rememberSplits(BATCH_SPLIT_MEMO);
-      // A worker that failed to start is left out: it has not claimed any file yet.
-      const live = workers.filter((w) => w.failed === undefined);
-      const threads = Math.max(1, Math.min(live.length + 1, Math.floor(job.files.length / MIN_FILES_PER_THREAD)));
-      for (const w of live.slice(threads - 1)) void w.worker.terminate();
+      const threads = helpers.length + 1;
       if (threads <= 1) return lintJobHere(job);
       // Young-generation GCs normally share their work with V8's helper threads. With a lint thread on
       // every core the helpers only compete with them (corpus: ~30 ms of wall time); with one thread
       // they use an idle core, so they stay (see docs/performance.md).
-      v8.setFlagsFromString('--no-parallel-scavenge');
+      setV8Flag('--no-parallel-scavenge');
       const module = await compileParser();
       const claims = new SharedArrayBuffer(4);
-      const helpers = live.slice(0, threads - 1);
       helpers.forEach((w, i) => {
         w.worker.ref();
         const task: WorkerTask = { job, module, claims, slot: i + 1, threads };

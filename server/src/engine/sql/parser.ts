@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
+import { setV8Flag } from '../v8-flags';
 import type { AstNode } from '../model';
 
 /** A compiled WebAssembly module (opaque: the es2023 library we compile against has no WebAssembly types). */
@@ -72,10 +72,10 @@ function wasmPath(): string {
  * it competes with the lint threads; in the language server, where typing re-parses one statement at
  * a time, it saves nothing noticeable but leaves 15-30 MB of compiler memory in the process (RSS with
  * 200 files open: 148-161 MB with it, 131-135 MB without). The flag is process-wide and must be set
- * before the compile.
+ * before the compile (see v8-flags.ts for when the CLI sets it).
  */
 export function compileParser(): Promise<CompiledParser> {
-  if (compiled === undefined) v8.setFlagsFromString('--liftoff-only');
+  if (compiled === undefined) setV8Flag('--liftoff-only');
   compiled ??= fs.promises.readFile(wasmPath()).then((bytes) => WebAssembly.compile(bytes));
   return compiled;
 }

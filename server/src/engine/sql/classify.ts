@@ -162,8 +162,15 @@ export class ChangesByName<T> {
     }
   }
 
+  /** Whether one of the `candidates` passes `test` (the same walk, without a generator: rules ask this once per change). */
   some(key: ObjectKey, test: (item: T) => boolean): boolean {
-    for (const item of this.candidates(key)) if (test(item)) return true;
+    const names = matchingNames(key);
+    for (let i = 0; i < names.length; i++) {
+      if (names.indexOf(names[i]) !== i) continue;
+      const bucket = this.byName.get(names[i]);
+      if (bucket === undefined) continue;
+      for (let j = 0; j < bucket.length; j++) if (test(bucket[j])) return true;
+    }
     return false;
   }
 }
@@ -564,15 +571,16 @@ export function netEffects<T>(items: readonly { change: SchemaChange; ref: T }[]
   const effects: NetEffect<T>[] = [];
   const byName = new Map<string, NetEffect<T>[]>();
   for (const { change, ref } of items) {
-    const bucket = byName.get(change.name) ?? [];
-    const existing = bucket.find((e) => sameObject(e.change, change));
+    const bucket = byName.get(change.name);
+    let existing: NetEffect<T> | undefined;
+    if (bucket) for (let i = 0; i < bucket.length && !existing; i++) if (sameObject(bucket[i].change, change)) existing = bucket[i];
     const creates = change.action === 'create' || change.action === 'rename-to';
     const removes = change.action === 'drop' || change.action === 'rename-from';
     if (!existing) {
       const effect: NetEffect<T> = { change, state: creates ? 'created' : removes ? 'dropped' : 'replaced', ref };
       effects.push(effect);
-      bucket.push(effect);
-      byName.set(change.name, bucket);
+      if (bucket) bucket.push(effect);
+      else byName.set(change.name, [effect]);
       continue;
     }
     existing.change = change;
@@ -590,11 +598,15 @@ export function netEffects<T>(items: readonly { change: SchemaChange; ref: T }[]
       }
     }
   }
-  // Removing a container removes what it holds: objects created inside a table the run drops later are transient.
+  // Removing a container removes what it holds: objects created inside a table the run drops later are
+  // transient. The removed effects are indexed by name: a run that creates and drops hundreds of objects
+  // (a down dropping what its up made) would otherwise compare every pair.
   const removed = effects.filter((c) => c.state === 'dropped' || c.state === 'transient');
+  if (removed.length === 0) return effects;
+  const removedByName = new ChangesByName(removed, (c) => c.change);
   for (const e of effects) {
     if (e.state !== 'created') continue;
-    if (removed.some((c) => c !== e && contains(c.change, e.change))) e.state = 'transient';
+    if (removedByName.some(e.change, (c) => c !== e && contains(c.change, e.change))) e.state = 'transient';
   }
   return effects;
 }

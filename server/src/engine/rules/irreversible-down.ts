@@ -1,7 +1,7 @@
 import { counterpartOf, recreatedLaterInSection, recreatedLaterInStatement } from '../context';
 import type { Statement } from '../model';
 import { alwaysTrue, bodyOf, relationOf, sameRelation, type RelationRef } from '../sql/ast';
-import { ChangesByName, contains, dataChangeTarget, loopedDataChange, netEffects, sameObject, schemaChanges, type SchemaChange } from '../sql/classify';
+import { ChangesByName, contains, dataChangeTarget, loopedDataChange, netEffects, sameObject, schemaChanges, type NetEffect, type SchemaChange } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -24,9 +24,12 @@ export const irreversibleDown: Rule = {
       if (section.kind !== 'down') continue;
       const up = counterpartOf(context.document, context.statements, context.host, section);
       if (!up) continue;
-      const upEffects = netEffects(up.changes.map((c) => ({ change: c.change, ref: c.order })));
-      const upByName = new ChangesByName(upEffects, (e) => e.change);
-      const createdByUp = (key: SchemaChange) => upByName.some(key, (e) => (e.state === 'created' || e.state === 'replaced' || e.state === 'transient') && (sameObject(e.change, key) || contains(e.change, key)));
+      // What the up does, all told: folded only when a drop or an emptied table needs it.
+      let upByName: ChangesByName<NetEffect<number>> | undefined;
+      const createdByUp = (key: SchemaChange) => {
+        upByName ??= new ChangesByName(netEffects(up.changes.map((c) => ({ change: c.change, ref: c.order }))), (e) => e.change);
+        return upByName.some(key, (e) => (e.state === 'created' || e.state === 'replaced' || e.state === 'transient') && (sameObject(e.change, key) || contains(e.change, key)));
+      };
       const list = context.facts.sectionStatements(section);
       // Every drop counts, even when the down creates the object again afterwards: the data is gone.
       const createdHere: SchemaChange[] = [];

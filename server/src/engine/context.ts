@@ -519,17 +519,32 @@ export interface SchemaFactsInput {
   host?: schemaHost.ProjectHost;
 }
 
+export interface ExistingTableAlteration {
+  statement: Statement;
+  alter: any;
+  table: RelationRef;
+}
+
+const alterationsMemo = new WeakMap<readonly Statement[], readonly ExistingTableAlteration[]>();
+
 /**
  * Every ALTER TABLE of the file on a table that is not the migration's own (created by it, or going
- * away with it): the statements the lock rules about existing tables look at.
+ * away with it): the statements the lock rules about existing tables look at. Found once per
+ * statement list (a dozen rules ask); callers must not change the list.
  */
-export function* alterationsOfExistingTables(input: SchemaFactsInput): Generator<{ statement: Statement; alter: any; table: RelationRef }> {
-  for (const statement of input.statements) {
-    const alter = bodyOf(statement.node, 'AlterTableStmt');
-    const table = relationOf(alter?.relation);
-    if (!table || schemaFactsOf(input).ownedByMigration(table, statement)) continue;
-    yield { statement, alter, table };
+export function alterationsOfExistingTables(input: SchemaFactsInput): readonly ExistingTableAlteration[] {
+  let list = alterationsMemo.get(input.statements);
+  if (!list) {
+    const found: ExistingTableAlteration[] = [];
+    for (const statement of input.statements) {
+      const alter = bodyOf(statement.node, 'AlterTableStmt');
+      const table = relationOf(alter?.relation);
+      if (!table || schemaFactsOf(input).ownedByMigration(table, statement)) continue;
+      found.push({ statement, alter, table });
+    }
+    alterationsMemo.set(input.statements, (list = found));
   }
+  return list;
 }
 
 const schemaFactsMemo = new WeakMap<readonly Statement[], SchemaFacts>();

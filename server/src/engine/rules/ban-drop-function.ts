@@ -21,8 +21,7 @@ export const banDropFunction: Rule = {
   check(context) {
     for (const s of context.statements) {
       if (!bodyOf(s.node, 'DropStmt')) continue;
-      const counterpart = counterpartOf(context.document, context.statements, context.host, s.section);
-      const dropped = schemaChanges(s.node).filter((c) => c.action === 'drop' && c.kind === 'function' && !removalIsOwnBusiness(context, s, c) && !isTriggerFunction(counterpart, c.name));
+      const dropped = schemaChanges(s.node).filter((c) => c.action === 'drop' && c.kind === 'function' && !removalIsOwnBusiness(context, s, c) && !isTriggerFunction(counterpartOf(context.document, context.statements, context.host, s.section), c.name));
       if (dropped.length === 0) continue;
       context.report({
         statement: s,

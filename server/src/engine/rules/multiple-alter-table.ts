@@ -70,10 +70,14 @@ export const multipleAlterTable: Rule = {
           }
           break;
         }
+        if (run.length === 1) {
+          i = j;
+          continue;
+        }
         const between = list.slice(i, j).filter((s) => !run.includes(s));
         const inTransaction = context.factsOf(first).inTransaction;
         const passes = run.filter((s) => schemaFactsOf(context).locksOf(s, context.pgVersion).facts.some((f) => f.scan || f.rewrite)).length;
-        if (run.length > 1 && (!inTransaction || passes > 1) && !between.some((s) => relationsMentioned(s.node).some((r) => sameRelation(r, table)))) {
+        if ((!inTransaction || passes > 1) && !between.some((s) => relationsMentioned(s.node).some((r) => sameRelation(r, table)))) {
           const lines = run.map((s) => context.document.text.slice(0, s.span.start).split('\n').length);
           context.report({
             statement: run[1],

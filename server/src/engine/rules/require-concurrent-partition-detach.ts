@@ -26,9 +26,11 @@ export const requireConcurrentPartitionDetach: Rule = {
     for (const s of context.statements) {
       const alter = bodyOf(s.node, 'AlterTableStmt');
       if (!alter) continue;
+      const cmds = alter.cmds ?? [];
+      // Whether it detaches anything first: that is cheap, whether the migration owns the table is not.
+      if (!cmds.some((c: any) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && !c.AlterTableCmd.def?.PartitionCmd?.concurrent)) continue;
       const parent = relationOf(alter.relation);
       if (!parent || schemaFactsOf(context).ownedByMigration(parent, s)) continue;
-      const cmds = alter.cmds ?? [];
       for (const c of cmds) {
         const cmd = c.AlterTableCmd;
         if (cmd?.subtype !== 'AT_DetachPartition' || cmd.def?.PartitionCmd?.concurrent) continue;

@@ -26,10 +26,10 @@ export const requireLockTimeout: Rule = {
     const reported = new Set<Section>();
     for (const s of context.statements) {
       if (reported.has(s.section)) continue;
-      const lock = blockingLock(context, s);
-      if (!lock) continue;
       const timeout = context.factsOf(s).lockTimeout;
       if (timeout && timeout.ms !== 0) continue;
+      const lock = blockingLock(context, s);
+      if (!lock) continue;
       reported.add(s.section);
       const value = context.config.lockTimeout;
       context.report({

@@ -34,10 +34,10 @@ export const requireStatementTimeout: Rule = {
     const reported = new Set<Section>();
     for (const s of context.statements) {
       if (reported.has(s.section)) continue;
-      const work = slowBlockingWork(context, s);
-      if (!work) continue;
       const timeout = context.factsOf(s).statementTimeout;
       if (timeout && timeout.ms !== 0) continue;
+      const work = slowBlockingWork(context, s);
+      if (!work) continue;
       reported.add(s.section);
       const value = context.config.statementTimeout;
       context.report({

@@ -71,8 +71,7 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
   // One context for the file's rules (an object and two closures per rule and file were ~2% of a
   // corpus run): the rules run one after another and each reports during its own check, so the parts
   // that differ per rule, its options and the rule a report is for, are set before each check.
-  let running: Rule = rules[0];
-  let runningLevel: Severity = 'error';
+  let running: RuleRun = { rule: rules[0], level: 'error', options: {}, levelSet: false };
   const context: Mutable<RuleContext> = {
     document,
     statements: result.statements,
@@ -83,20 +82,17 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     host,
     factsOf: (s) => facts.statements[s.index],
     report(report: Report) {
-      const severity = report.severity !== undefined && config.rules[running.id]?.level === undefined ? report.severity : runningLevel;
-      findings.push(toFinding(running.id, severity, report));
+      const severity = report.severity !== undefined && !running.levelSet ? report.severity : running.level;
+      findings.push(toFinding(running.rule.id, severity, report));
     },
   };
-  for (const rule of rules) {
-    const level = levelOf(rule, config);
-    if (!isSeverity(level)) continue;
-    running = rule;
-    runningLevel = level;
-    context.options = config.rules[rule.id]?.options ?? {};
+  for (const run of ruleRuns(config, rules)) {
+    running = run;
+    context.options = run.options;
     try {
-      rule.check(context);
+      run.rule.check(context);
     } catch (error) {
-      result.ruleFailures.push({ rule: rule.id, message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      result.ruleFailures.push({ rule: run.rule.id, message: error instanceof Error ? error.stack ?? error.message : String(error) });
     }
   }
   for (const p of document.problems) {
@@ -107,6 +103,32 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
   result.findings = applySuppressions(text, result.statements, findings, rules, config);
   result.findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.rule.localeCompare(b.rule));
   return result;
+}
+
+/** A rule that runs under a config: its level, its options, and whether the config set its level (a report's own severity then yields to it). */
+interface RuleRun {
+  rule: Rule;
+  level: Severity;
+  options: Record<string, unknown>;
+  levelSet: boolean;
+}
+
+const ruleRunsByConfig = new WeakMap<ZdmConfig, WeakMap<readonly Rule[], RuleRun[]>>();
+
+/** The rules a config turns on, with their levels and options: worked out once per config (configs are built whole, then only read). */
+function ruleRuns(config: ZdmConfig, rules: readonly Rule[]): RuleRun[] {
+  let byRules = ruleRunsByConfig.get(config);
+  if (!byRules) ruleRunsByConfig.set(config, (byRules = new WeakMap()));
+  let runs = byRules.get(rules);
+  if (!runs) {
+    runs = [];
+    for (const rule of rules) {
+      const level = levelOf(rule, config);
+      if (isSeverity(level)) runs.push({ rule, level, options: config.rules[rule.id]?.options ?? {}, levelSet: config.rules[rule.id]?.level !== undefined });
+    }
+    byRules.set(rules, runs);
+  }
+  return runs;
 }
 
 /** Splits every section into statements and parses each (through the per-text cache). */

@@ -16,10 +16,19 @@ export interface RelationRef {
 /** Reads a RangeVar (`{ relname, schemaname, location }`). */
 export function relationOf(rangeVar: any): RelationRef | undefined {
   if (!rangeVar || typeof rangeVar.relname !== 'string') return undefined;
-  const schema = typeof rangeVar.schemaname === 'string' ? rangeVar.schemaname : undefined;
-  const name = rangeVar.relname as string;
-  return { schema, name, display: schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name), location: rangeVar.location };
+  // Most rules and the lock table read the same statement's RangeVar: read it once per node (trees are
+  // shared and never mutated, invariant 8; the answer is frozen, so no caller can change it for the others).
+  let known = relations.get(rangeVar);
+  if (known === undefined) {
+    const schema = typeof rangeVar.schemaname === 'string' ? rangeVar.schemaname : undefined;
+    const name = rangeVar.relname as string;
+    known = Object.freeze({ schema, name, display: schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name), location: rangeVar.location });
+    relations.set(rangeVar, known);
+  }
+  return known;
 }
+
+const relations = new WeakMap<object, Readonly<RelationRef>>();
 
 /** Reads a qualified name given as a list of String nodes (DROP TABLE a.b): the last part is the name. */
 export function relationFromNames(list: any[] | undefined): RelationRef | undefined {

@@ -2,6 +2,7 @@ import { splitHereFix } from '../fixes/follow-up';
 import { nonTransactionalEdit } from '../fixes/format-edits';
 import type { Statement } from '../model';
 import { bodyOf, namesOf, stringOf, walk } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 
@@ -28,7 +29,7 @@ export const alterEnumAddValueInTransaction: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterEnumStmt')) {
       const alter = bodyOf(s.node, 'AlterEnumStmt');
       if (!alter || alter.newVal === undefined || alter.oldVal !== undefined) continue;
       const facts = context.factsOf(s);

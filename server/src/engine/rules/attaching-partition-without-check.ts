@@ -1,5 +1,6 @@
 import { schemaFactsOf } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -25,7 +26,7 @@ export const attachingPartitionWithoutCheck: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterTableStmt')) {
       const alter = bodyOf(s.node, 'AlterTableStmt');
       const parent = relationOf(alter?.relation);
       if (!parent) continue;

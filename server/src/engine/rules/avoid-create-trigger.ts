@@ -2,6 +2,7 @@ import { schemaFactsOf } from '../context';
 import { shortLockTimeoutFix } from '../fixes/timeouts';
 import { parseDuration } from '../config/config';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -23,7 +24,7 @@ export const avoidCreateTrigger: Rule = {
   },
   check(context) {
     const max = parseDuration(context.config.maxLockTimeout);
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'CreateTrigStmt')) {
       const trigger = bodyOf(s.node, 'CreateTrigStmt');
       const table = relationOf(trigger?.relation);
       if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;

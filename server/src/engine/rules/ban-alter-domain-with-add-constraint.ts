@@ -1,4 +1,5 @@
 import { bodyOf, namesOf, objectFromNames } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { clauseEnd, findWord, headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -16,7 +17,7 @@ export const banAlterDomainWithAddConstraint: Rule = {
     valid: [{ sql: "ALTER DOMAIN email ADD CONSTRAINT email_has_at CHECK (VALUE ~ '@') NOT VALID;" }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterDomainStmt')) {
       const d = bodyOf(s.node, 'AlterDomainStmt');
       if (!d || d.subtype !== 'C' || d.def?.Constraint?.skip_validation) continue;
       if (d.def?.Constraint?.contype !== 'CONSTR_CHECK') continue;

@@ -1,4 +1,5 @@
 import { bodyOf, namesOf, objectFromNames } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -15,7 +16,7 @@ export const banCreateDomainWithConstraint: Rule = {
     valid: [{ sql: "CREATE DOMAIN email AS text;\nCREATE TABLE person (id bigint PRIMARY KEY, address email CHECK (address ~ '@'));" }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'CreateDomainStmt')) {
       const d = bodyOf(s.node, 'CreateDomainStmt');
       if (!d) continue;
       const checks = (d.constraints ?? []).filter((c: any) => c.Constraint?.contype === 'CONSTR_CHECK');

@@ -1,5 +1,6 @@
 import { removalIsOwnBusiness } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { clauseEnd, findClause, headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -19,7 +20,7 @@ export const banDropColumn: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterTableStmt')) {
       if (s.section.kind === 'down') continue;
       const alter = bodyOf(s.node, 'AlterTableStmt');
       if (!alter) continue;

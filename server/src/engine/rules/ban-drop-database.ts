@@ -1,4 +1,5 @@
 import { bodyOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -15,7 +16,7 @@ export const banDropDatabase: Rule = {
     valid: [{ sql: 'CREATE TABLE events (id bigint PRIMARY KEY);' }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'DropdbStmt')) {
       const drop = bodyOf(s.node, 'DropdbStmt');
       if (!drop) continue;
       context.report({

@@ -1,6 +1,7 @@
 import { removalIsOwnBusiness } from '../context';
 import type { Statement } from '../model';
 import { bodyOf, relationOf, sameRelation, type RelationRef } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { clauseEnd, findClause, headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -20,7 +21,7 @@ export const banDropDefault: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterTableStmt')) {
       const alter = bodyOf(s.node, 'AlterTableStmt');
       if (!alter) continue;
       const table = relationOf(alter.relation);

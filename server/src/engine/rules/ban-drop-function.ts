@@ -1,6 +1,6 @@
 import { counterpartOf, removalIsOwnBusiness, type Counterpart } from '../context';
 import { bodyOf, namesOf, objectFromNames } from '../sql/ast';
-import { schemaChanges } from '../sql/classify';
+import { schemaChanges, statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -19,8 +19,7 @@ export const banDropFunction: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
-      if (!bodyOf(s.node, 'DropStmt')) continue;
+    for (const s of statementsOfKind(context.statements, 'DropStmt')) {
       const dropped = schemaChanges(s.node).filter((c) => c.action === 'drop' && c.kind === 'function' && !removalIsOwnBusiness(context, s, c) && !isTriggerFunction(counterpartOf(context.document, context.statements, context.host, s.section), c.name));
       if (dropped.length === 0) continue;
       context.report({

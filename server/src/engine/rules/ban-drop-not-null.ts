@@ -1,5 +1,6 @@
 import { removalIsOwnBusiness } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { clauseEnd, findClause, headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -16,7 +17,7 @@ export const banDropNotNull: Rule = {
     valid: [{ sql: '-- migrate:up\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n', note: 'The down drops the NOT NULL its up set.' }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterTableStmt')) {
       const alter = bodyOf(s.node, 'AlterTableStmt');
       if (!alter) continue;
       const table = relationOf(alter.relation);

@@ -1,6 +1,5 @@
 import { removalIsOwnBusiness } from '../context';
-import { bodyOf } from '../sql/ast';
-import { schemaChanges } from '../sql/classify';
+import { schemaChanges, statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -17,8 +16,7 @@ export const banDropSchema: Rule = {
     valid: [{ sql: '-- migrate:up\nCREATE SCHEMA reporting;\n\n-- migrate:down\nDROP SCHEMA reporting CASCADE;\n', note: 'The down drops the schema its up created.' }],
   },
   check(context) {
-    for (const s of context.statements) {
-      if (!bodyOf(s.node, 'DropStmt')) continue;
+    for (const s of statementsOfKind(context.statements, 'DropStmt')) {
       const dropped = schemaChanges(s.node).filter((c) => c.action === 'drop' && c.kind === 'schema' && !removalIsOwnBusiness(context, s, c, { dataBearing: true }));
       if (dropped.length === 0) continue;
       const cascade = dropped.some((c) => c.cascade);

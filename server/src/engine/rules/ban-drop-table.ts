@@ -1,6 +1,6 @@
 import { removalIsOwnBusiness } from '../context';
 import { bodyOf } from '../sql/ast';
-import { schemaChanges } from '../sql/classify';
+import { schemaChanges, statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -20,7 +20,7 @@ export const banDropTable: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'DropStmt')) {
       if (s.section.kind === 'down') continue;
       const drop = bodyOf(s.node, 'DropStmt');
       if (!drop) continue;

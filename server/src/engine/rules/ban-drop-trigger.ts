@@ -1,6 +1,5 @@
 import { removalIsOwnBusiness } from '../context';
-import { bodyOf } from '../sql/ast';
-import { schemaChanges } from '../sql/classify';
+import { schemaChanges, statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -22,8 +21,7 @@ export const banDropTrigger: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
-      if (!bodyOf(s.node, 'DropStmt')) continue;
+    for (const s of statementsOfKind(context.statements, 'DropStmt')) {
       const dropped = schemaChanges(s.node).filter((c) => c.action === 'drop' && c.kind === 'trigger' && !removalIsOwnBusiness(context, s, c));
       if (dropped.length === 0) continue;
       context.report({

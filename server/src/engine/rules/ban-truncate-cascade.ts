@@ -1,5 +1,6 @@
 import { createdEarlierInSection } from '../context';
 import { bodyOf, relationOf, type RelationRef } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -16,7 +17,7 @@ export const banTruncateCascade: Rule = {
     valid: [{ sql: 'CREATE TABLE staging (id bigint);\nCREATE TABLE staging_items (staging_id bigint REFERENCES staging (id));\nTRUNCATE staging, staging_items;' }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'TruncateStmt')) {
       const truncate = bodyOf(s.node, 'TruncateStmt');
       if (!truncate || truncate.behavior !== 'DROP_CASCADE') continue;
       const relations: RelationRef[] = (truncate.relations ?? []).map((r: any) => relationOf(r.RangeVar)).filter((r: RelationRef | undefined) => r !== undefined);

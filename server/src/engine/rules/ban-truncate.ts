@@ -1,5 +1,6 @@
 import { createdEarlierInSection, counterpartCreates, counterpartOf } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -16,7 +17,7 @@ export const banTruncate: Rule = {
     valid: [{ sql: 'CREATE TABLE staging_import (id bigint, payload text);\nTRUNCATE staging_import;', note: 'A table created in the same migration.' }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'TruncateStmt')) {
       const truncate = bodyOf(s.node, 'TruncateStmt');
       if (!truncate || truncate.behavior === 'DROP_CASCADE') continue;
       const tables = (truncate.relations ?? []).map((r: any) => relationOf(r.RangeVar)).filter((r: any) => r !== undefined);

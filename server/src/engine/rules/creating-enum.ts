@@ -1,4 +1,5 @@
 import { bodyOf, namesOf, objectFromNames } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -15,7 +16,7 @@ export const creatingEnum: Rule = {
     valid: [{ sql: "CREATE TABLE post_status (name text PRIMARY KEY);\nINSERT INTO post_status VALUES ('draft'), ('published');" }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'CreateEnumStmt')) {
       if (s.section.kind === 'down') continue; // a down restores the old schema as it was
       const e = bodyOf(s.node, 'CreateEnumStmt');
       if (!e) continue;

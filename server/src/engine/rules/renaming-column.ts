@@ -1,5 +1,6 @@
 import { removalIsOwnBusiness } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findClause, headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -16,7 +17,7 @@ export const renamingColumn: Rule = {
     valid: [{ sql: '-- migrate:up\nALTER TABLE users ADD COLUMN nick text;\nALTER TABLE users RENAME COLUMN nick TO nickname;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN nickname;\n', note: 'A column added in the same migration: no deployed code uses it yet.' }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'RenameStmt')) {
       const rename = bodyOf(s.node, 'RenameStmt');
       if (!rename || rename.renameType !== 'OBJECT_COLUMN' || !rename.subname) continue;
       const table = relationOf(rename.relation);

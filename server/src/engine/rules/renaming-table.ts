@@ -1,5 +1,6 @@
 import { removalIsOwnBusiness } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -25,7 +26,7 @@ export const renamingTable: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'RenameStmt')) {
       const rename = bodyOf(s.node, 'RenameStmt');
       const kind = rename ? KINDS[rename.renameType] : undefined;
       if (!rename || !kind) continue;

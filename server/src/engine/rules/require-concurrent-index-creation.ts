@@ -1,6 +1,7 @@
 import { schemaFactsOf } from '../context';
 import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -21,7 +22,7 @@ export const requireConcurrentIndexCreation: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'IndexStmt')) {
       const index = bodyOf(s.node, 'IndexStmt');
       if (!index || index.concurrent) continue;
       const table = relationOf(index.relation);

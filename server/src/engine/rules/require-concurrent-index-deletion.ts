@@ -1,6 +1,7 @@
 import { schemaFactsOf } from '../context';
 import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, droppedObjects } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -33,7 +34,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'DropStmt')) {
       const drop = bodyOf(s.node, 'DropStmt');
       if (drop?.removeType !== 'OBJECT_INDEX' || drop.concurrent) continue;
       const schema = schemaFactsOf(context);

@@ -1,6 +1,7 @@
 import { schemaFactsOf } from '../context';
 import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -23,7 +24,7 @@ export const requireConcurrentPartitionDetach: Rule = {
   },
   check(context) {
     if (context.pgVersion < 14) return;
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterTableStmt')) {
       const alter = bodyOf(s.node, 'AlterTableStmt');
       if (!alter) continue;
       const cmds = alter.cmds ?? [];

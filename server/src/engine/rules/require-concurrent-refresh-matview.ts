@@ -1,5 +1,6 @@
 import { schemaFactsOf } from '../context';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -24,7 +25,7 @@ export const requireConcurrentRefreshMatview: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'RefreshMatViewStmt')) {
       const refresh = bodyOf(s.node, 'RefreshMatViewStmt');
       if (!refresh || refresh.concurrent) continue;
       const view = relationOf(refresh.relation);

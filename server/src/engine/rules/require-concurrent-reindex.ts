@@ -1,6 +1,7 @@
 import { schemaFactsOf } from '../context';
 import { concurrentlyFixes } from '../fixes/concurrently';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
 
@@ -29,7 +30,7 @@ export const requireConcurrentReindex: Rule = {
   },
   check(context) {
     if (context.pgVersion < 12) return;
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'ReindexStmt')) {
       const reindex = bodyOf(s.node, 'ReindexStmt');
       if (!reindex || !KIND_WORD[reindex.kind]) continue;
       if ((reindex.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently')) continue;

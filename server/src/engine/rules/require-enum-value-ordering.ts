@@ -1,4 +1,5 @@
 import { bodyOf, namesOf, objectFromNames } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -15,7 +16,7 @@ export const requireEnumValueOrdering: Rule = {
     valid: [{ sql: "ALTER TYPE order_status ADD VALUE 'packed' BEFORE 'shipped';" }],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterEnumStmt')) {
       const e = bodyOf(s.node, 'AlterEnumStmt');
       if (!e || e.oldVal !== undefined || e.newVal === undefined || e.newValNeighbor !== undefined) continue;
       const name = objectFromNames(namesOf(e.typeName))?.display ?? 'the enum';

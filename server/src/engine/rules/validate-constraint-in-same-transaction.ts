@@ -2,6 +2,7 @@ import { schemaFactsOf } from '../context';
 import { followUpMigration } from '../fixes/follow-up';
 import { lazyFix } from '../fixes/lazy';
 import { bodyOf, relationOf } from '../sql/ast';
+import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 import type { Statement } from '../model';
@@ -34,7 +35,7 @@ export const validateConstraintInSameTransaction: Rule = {
     ],
   },
   check(context) {
-    for (const s of context.statements) {
+    for (const s of statementsOfKind(context.statements, 'AlterTableStmt')) {
       const alter = bodyOf(s.node, 'AlterTableStmt');
       const table = relationOf(alter?.relation);
       if (!table) continue;

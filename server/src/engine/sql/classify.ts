@@ -1,6 +1,6 @@
 // Statement classifications shared by several rules (rules never import each other).
 
-import type { AstNode } from '../model';
+import type { AstNode, Statement } from '../model';
 import { bodyOf, dropTargets, namesOf, objectFromNames, quoteIdent, relationOf, sameRelation, walk, type RelationRef } from './ast';
 
 /** The name of the CONCURRENTLY operation a statement performs that cannot run in a transaction block. */
@@ -14,6 +14,29 @@ export function concurrentOperation(node: AstNode | undefined): string | undefin
   if (alter?.cmds?.some((c: any) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent)) return 'DETACH PARTITION CONCURRENTLY';
   return undefined;
 }
+
+/**
+ * The statements of a list whose tree is of one kind (`IndexStmt`), in order. Most rules look at one
+ * kind of statement: the list is indexed by kind once (statement lists are built whole, then only
+ * read), instead of each rule reading every statement's tree for its kind.
+ */
+export function statementsOfKind(statements: readonly Statement[], kind: string): readonly Statement[] {
+  let byKind = statementsByKind.get(statements);
+  if (!byKind) {
+    byKind = new Map();
+    for (const s of statements) {
+      if (s.node === undefined) continue;
+      const list = byKind.get(s.kind);
+      if (list) list.push(s);
+      else byKind.set(s.kind, [s]);
+    }
+    statementsByKind.set(statements, byKind);
+  }
+  return byKind.get(kind) ?? NONE;
+}
+
+const statementsByKind = new WeakMap<readonly Statement[], Map<string, Statement[]>>();
+const NONE: readonly Statement[] = Object.freeze([]);
 
 /** Statements that can sit in a non-transactional section beside a concurrent operation without losing atomicity that matters. */
 export function fineOutsideTransaction(kind: string, node: AstNode | undefined): boolean {

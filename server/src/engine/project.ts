@@ -20,6 +20,7 @@ export class ConfigCache {
   /** The config file that applies to each folder seen (undefined: none), shared along the chain up. */
   private readonly found = new Map<string, string | undefined>();
   private readonly matchers = new Map<LoadedConfig, (relative: string) => boolean>();
+  private defaultConfig?: ZdmConfig;
 
   constructor(
     private readonly host: ProjectHost,
@@ -37,13 +38,30 @@ export class ConfigCache {
       if (!loaded) {
         // With the file already found, loadConfig reads it without walking up again; with none, the
         // defaults apply, rooted at the folder (as loadConfig would return them after its own walk).
-        loaded = file !== undefined ? loadConfig(dir, this.host, file, ruleIds) : { config: defaultConfig(), root: dir, problems: [] };
-        if (this.overrides) Object.assign(loaded.config, this.overrides);
+        if (file !== undefined) {
+          loaded = loadConfig(dir, this.host, file, ruleIds);
+          if (this.overrides) Object.assign(loaded.config, this.overrides);
+        } else {
+          loaded = { config: this.defaults(), root: dir, problems: [] };
+        }
         if (loaded.path !== undefined) this.byFile.set(loaded.path, loaded);
       }
       this.byDir.set(dir, loaded);
     }
     return loaded;
+  }
+
+  /**
+   * The config of every folder that has no config file: one object (configs are only read once built),
+   * so what the engine works out per config (the rules it turns on, their levels and options) is
+   * worked out once, not once per folder (a corpus of 355 such folders did it 355 times).
+   */
+  private defaults(): ZdmConfig {
+    if (!this.defaultConfig) {
+      this.defaultConfig = defaultConfig();
+      if (this.overrides) Object.assign(this.defaultConfig, this.overrides);
+    }
+    return this.defaultConfig;
   }
 
   /** findConfigFile, memoized per folder: sibling folders share the walk up from their parent. */
@@ -77,6 +95,7 @@ export class ConfigCache {
     this.byFile.clear();
     this.found.clear();
     this.matchers.clear();
+    this.defaultConfig = undefined;
   }
 }
 

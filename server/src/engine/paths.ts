@@ -32,10 +32,24 @@ export function isNormalizedAbsolute(p: string): boolean {
  * is the concatenation; anything else goes through `path.join`.
  */
 export function childPath(dir: string, ...names: string[]): string {
-  if (!isNormalizedAbsolute(dir)) return path.join(dir, ...names);
-  for (const name of names) if (name === '' || name === '.' || name === '..' || name.includes('/')) return path.join(dir, ...names);
-  return (dir === '/' ? '' : dir) + '/' + names.join('/');
+  if (dir !== lastNormalizedDir) {
+    if (!isNormalizedAbsolute(dir)) return path.join(dir, ...names);
+    lastNormalizedDir = dir;
+  }
+  // An indexed loop: without the optimizing compiler, `for ... of` allocates a result per name.
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) return path.join(dir, ...names);
+  }
+  return (dir === '/' ? '' : dir) + '/' + (names.length === 1 ? names[0] : names.join('/'));
 }
+
+/**
+ * The folder `childPath` last found normalized: callers ask for many entries of one folder in a row
+ * (a format's companions, a history's migrations, the `.zdm/` lookup up the tree), and comparing two
+ * strings is native where `isNormalizedAbsolute` is several calls.
+ */
+let lastNormalizedDir = '/';
 
 /** `path.resolve(p)`: `p` itself when it is a normalized absolute path. */
 export function resolvedPath(p: string): string {

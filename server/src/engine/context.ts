@@ -210,14 +210,10 @@ function computeCounterpart(document: MigrationDocument, statements: readonly St
   if (companion === undefined) return undefined;
   const text = host.readFile(companion);
   if (text === undefined) return undefined;
-  const nodes = parseFile(companion, text, host, document, wanted);
   // Ory's pop migrations split one change into numbered parts (a 14-digit timestamp, then a 6-digit
   // part number) whose downs are shifted against their ups: judge a part's down against all the ups
   // of its group (same timestamp and dialect).
-  for (const part of popGroupParts(document, host, wanted)) {
-    const partText = host.readFile(part);
-    if (partText !== undefined) nodes.push(...parseFile(part, partText, host, document, wanted));
-  }
+  const nodes = parseFile(companion, text, host, document, wanted).concat(otherPartsStatements(document, host, wanted));
   const changes: CounterpartChange[] = [];
   nodes.forEach((node, order) => {
     for (const change of schemaChanges(node)) changes.push({ change, order });
@@ -243,17 +239,17 @@ export function companionOf(document: MigrationDocument, host: ProjectHost): str
   return host.fileExists(candidate) ? candidate : undefined;
 }
 
-/** Parses another migration file of the same format, returning the nodes of its `kind` sections. */
-function parseFile(filePath: string, text: string, host: ProjectHost, like: MigrationDocument, kind: SectionKind): (AstNode | undefined)[] {
+/** Parses another migration file of the same format, returning the nodes of its `kind` sections (shared: callers must not change the list). */
+function parseFile(filePath: string, text: string, host: ProjectHost, like: MigrationDocument, kind: SectionKind): readonly (AstNode | undefined)[] {
   let memo = parsedFiles.get(host);
   if (!memo) parsedFiles.set(host, (memo = new Map()));
   const key = `${kind}\u0000${like.format}\u0000${filePath}`;
   const hit = memo.get(key);
-  if (hit && hit.text === text) return [...hit.nodes];
+  if (hit && hit.text === text) return hit.nodes;
   const nodes = parseFileUncached(filePath, text, host, like, kind);
   if (memo.size >= MAX_PARSED_FILES) memo.delete(memo.keys().next().value as string);
   memo.set(key, { text, nodes });
-  return [...nodes];
+  return nodes;
 }
 
 /** Other files' statements, by host: a pop group's files are read by each of its parts. Entries are checked against the text, so they never go stale. */
@@ -303,8 +299,8 @@ function popPartsByGroup(names: string[]): Map<string, string[]> {
   return index;
 }
 
-/** The other parts of an Ory pop multi-part migration (same timestamp and dialect), of the given direction, excluding the companion. */
-function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
+/** Every part of an Ory pop multi-part migration's group (same timestamp and dialect) of the given direction, sorted; the companion included. */
+function popGroupFiles(document: MigrationDocument, host: ProjectHost, kind: SectionKind): readonly string[] {
   if (document.format !== 'golang-migrate') return [];
   const own = popPart(basenameOf(document.path));
   if (!own) return [];
@@ -315,11 +311,47 @@ function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: Sec
   // Every part of a group asks for the same paths: joined once per group.
   let files = popGroupPaths.get(names);
   if (!files) popGroupPaths.set(names, (files = names.map((name) => childPath(dir, name))));
-  return files.filter((file) => file !== document.companionPath);
+  return files;
+}
+
+/** The other parts of an Ory pop multi-part migration (same timestamp and dialect), of the given direction, excluding the companion. */
+function popGroupParts(document: MigrationDocument, host: ProjectHost, kind: SectionKind): string[] {
+  return popGroupFiles(document, host, kind).filter((file) => file !== document.companionPath);
 }
 
 /** The paths of a pop group's parts, by the group's list of names (a listing's index is per folder). */
 const popGroupPaths = new WeakMap<string[], string[]>();
+
+/** A pop group's statements of one direction: every readable part's in turn, and where each part's begin and end. */
+interface GroupStatements {
+  nodes: (AstNode | undefined)[];
+  spans: Map<string, { start: number; end: number }>;
+}
+
+/** By host, then by the group's list of paths: each part of a group asks for all the others (kratos has a group of 132 files). */
+const groupStatementsMemo = new WeakMap<ProjectHost, WeakMap<readonly string[], GroupStatements>>();
+
+/** The statements of the other parts of the file's pop group in the given direction (the companion left out), in order. */
+function otherPartsStatements(document: MigrationDocument, host: ProjectHost, kind: SectionKind): (AstNode | undefined)[] {
+  const files = popGroupFiles(document, host, kind);
+  if (files.length === 0) return [];
+  let byFiles = groupStatementsMemo.get(host);
+  if (!byFiles) groupStatementsMemo.set(host, (byFiles = new WeakMap()));
+  let group = byFiles.get(files);
+  if (!group) {
+    group = { nodes: [], spans: new Map() };
+    for (const part of files) {
+      const text = host.readFile(part);
+      if (text === undefined) continue;
+      const start = group.nodes.length;
+      for (const node of parseFile(part, text, host, document, kind)) group.nodes.push(node);
+      group.spans.set(part, { start, end: group.nodes.length });
+    }
+    byFiles.set(files, group);
+  }
+  const companion = document.companionPath === undefined ? undefined : group.spans.get(document.companionPath);
+  return companion ? group.nodes.slice(0, companion.start).concat(group.nodes.slice(companion.end)) : group.nodes;
+}
 
 /**
  * The schema changes of the other parts of an Ory pop multi-part migration (same 14-digit timestamp

@@ -141,20 +141,36 @@ export function createdByEarlierParts(document: MigrationDocument, host: Project
   const own = POP_PART.exec(basenameOf(document.path));
   if (!own) return [];
   const dir = dirnameOf(document.path);
-  const out: RelationRef[] = [];
-  for (const { name, m } of popPartsOf(host.readDirectory(dir), own[1])) {
-    if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up') continue;
-    if (m[2] >= own[2]) continue;
-    const file = childPath(dir, name);
-    const text = host.readFile(file);
-    if (text === undefined) continue;
-    for (const node of describeOnce(file, text, host, document)?.upNodes ?? []) {
-      const created = relationOf(bodyOf(node, 'CreateStmt')?.relation) ?? relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
-      if (created) out.push(created);
+  const parts = popPartsOf(host.readDirectory(dir), own[1]);
+  let byParts = upPartsMemo.get(host);
+  if (!byParts) upPartsMemo.set(host, (byParts = new WeakMap()));
+  let groups = byParts.get(parts);
+  if (!groups) byParts.set(parts, (groups = new Map()));
+  // Every up part of a group asks about the parts before it: each part is read once per host.
+  const key = `${own[3]}\u0000${(own[4] ?? '').toLowerCase()}`;
+  let ups = groups.get(key);
+  if (!ups) {
+    ups = [];
+    for (const { name, m } of parts) {
+      if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up') continue;
+      const created: RelationRef[] = [];
+      const file = childPath(dir, name);
+      const text = host.readFile(file);
+      for (const node of (text === undefined ? undefined : describeOnce(file, text, host, document)?.upNodes) ?? []) {
+        const relation = relationOf(bodyOf(node, 'CreateStmt')?.relation) ?? relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
+        if (relation) created.push(relation);
+      }
+      ups.push({ part: m[2], created });
     }
+    groups.set(key, ups);
   }
+  const out: RelationRef[] = [];
+  for (const { part, created } of ups) if (part < own[2]) out.push(...created);
   return out;
 }
+
+/** By host, then by a listing's parts of one timestamp, then by description and dialect: the group's up parts in order, with the relations each creates. */
+const upPartsMemo = new WeakMap<ProjectHost, WeakMap<readonly { name: string; m: RegExpExecArray }[], Map<string, { part: string; created: RelationRef[] }[]>>>();
 
 /**
  * For a down part of a pop multi-part migration: the statements of the down parts that run before it

@@ -38,17 +38,37 @@ export function replayedHistoryBefore(document: MigrationDocument, host: Project
   return tables;
 }
 
-/** A copy that replaying more statements does not change the original. */
+/**
+ * The maps of columns a states map made itself since it was last copied: those it may change in
+ * place. The others it shares with its copies, and changes in a copy (see `copyStates`).
+ */
+const ownColumns = new WeakMap<ColumnStates, Set<Map<string, ColumnState>>>();
+
+/**
+ * A copy that replaying more statements does not change the original (nor the original the copy).
+ * Only the map of tables is copied: the two share each table's columns until one of them changes the
+ * table, which `replay` then does in a copy of its columns. Every file asks for the history before
+ * it, most of them about a column or two: copying every column of the folder each time cost more
+ * than answering.
+ */
 export function copyStates(states: ColumnStates): ColumnStates {
-  return new Map([...states].map(([table, columns]) => [table, new Map(columns)]));
+  ownColumns.delete(states);
+  return new Map(states);
 }
 
 /** Applies one statement to the column states, keyed by table name (schemas are rarely mixed in one folder). */
 export function replay(tables: ColumnStates, node: AstNode | undefined): void {
   const columnsOf = (table: RelationRef | undefined) => {
     if (!table) return undefined;
+    let own = ownColumns.get(tables);
+    if (!own) ownColumns.set(tables, (own = new Set()));
     let columns = tables.get(table.name);
-    if (!columns) tables.set(table.name, (columns = new Map()));
+    if (!columns || !own.has(columns)) {
+      // Missing, or shared with a copy of the states: a new map of its own.
+      columns = new Map(columns);
+      own.add(columns);
+      tables.set(table.name, columns);
+    }
     return columns;
   };
   const create = bodyOf(node, 'CreateStmt');

@@ -7,7 +7,7 @@ import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
 import { expectManyFiles, LINT_OPTIONS, type PoolWorker } from './lint-workers';
 import { prepareLintPool } from './pool';
-import { OUTPUT_FORMATS, type OutputFormat, render } from './reporters';
+import { OUTPUT_FORMATS, type OutputFormat, render as renderOutput, rendersPerFile, severitiesOf } from './reporters';
 
 export interface CommandIO {
   cwd: string;
@@ -101,7 +101,9 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     throw error;
   }
 
-  const { reports, configs } = await pool.run({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix });
+  const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
+  const render = rendersPerFile(format) ? { format, cwd: io.cwd, color } : undefined;
+  const { reports, configs } = await pool.run({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render });
 
   let configBroken = false;
   for (const c of configs) {
@@ -114,11 +116,10 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     if (r.fixReport) io.stderr(r.fixReport + '\n');
   }
   const linted = reports.filter((r) => !r.skipped).length;
-  const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
-  io.stdout(render(format, reports, { cwd: io.cwd, color, fileCount: linted, version }));
+  io.stdout(renderOutput(format, reports, { cwd: io.cwd, color, fileCount: linted, version }));
 
   const failOn = (values['fail-on'] as Severity | undefined) ?? strictestFailOn(configs.map((c) => c.failOn as Severity));
-  const failing = reports.some((r) => r.findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[failOn]));
+  const failing = reports.some((r) => severitiesOf(r).some((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[failOn]));
   if (configBroken) return 2;
   return failing ? 1 : 0;
 }

@@ -23,6 +23,7 @@ import { toFileReport, type FileReport } from '../engine/report';
 import { rememberSplits } from '../engine/sql/split';
 import type { LoadedConfig } from '../engine/config/config';
 import { setV8Flag } from '../engine/v8-flags';
+import { type FilePartOptions, withRenderedPart } from './reporters';
 import { MIN_FILES_PER_THREAD, plannedWorkers, startLintWorker, type PoolWorker } from './lint-workers';
 import { compileParser, type CompiledParser, configureParseCache, initParser } from '../engine/sql/parser';
 
@@ -34,6 +35,8 @@ export interface LintJob {
   pgVersion?: number;
   /** Apply safe fixes in place (--fix). */
   fix?: boolean;
+  /** Render each file's part of the output as it is linted (cli/reporters.ts `renderFilePart`): the lint threads share the rendering, and a worker sends text instead of findings. */
+  render?: FilePartOptions;
 }
 
 export interface ConfigReport {
@@ -124,7 +127,7 @@ export function lintJobHere(job: LintJob, claim?: Claim): JobResult {
     }
     const report = toFileReport(file, result);
     if (fixReport) report.fixReport = fixReport;
-    reports.push(report);
+    reports.push(job.render ? withRenderedPart(report, job.render) : report);
   }
   return { reports, configs: configs.all().map((c) => ({ path: c.path, problems: c.problems, failOn: c.config.failOn, firstUse: firstUse.get(c) })) };
 }

@@ -18,6 +18,60 @@ export interface RenderOptions {
   version: string;
 }
 
+/**
+ * The formats whose output is each file's part in file order (and, for text, a summary): the thread
+ * that lints a file can render its part as it goes (`renderFilePart`), so that rendering is shared by
+ * the lint threads and a worker sends the main thread strings instead of every finding. SARIF lists
+ * the rules used across all files first: it is rendered whole, at the end.
+ */
+export type PerFileFormat = 'text' | 'json' | 'github';
+
+export function rendersPerFile(format: OutputFormat): format is PerFileFormat {
+  return format !== 'sarif';
+}
+
+/** What a lint thread needs to render a file's part. */
+export interface FilePartOptions {
+  format: PerFileFormat;
+  cwd: string;
+  color: boolean;
+}
+
+/** A file's part of the output ('' when it has nothing to show), as `render` would write it. */
+export function renderFilePart(report: FileReport, options: FilePartOptions): string {
+  switch (options.format) {
+    case 'json':
+      return jsonItems(report, options.cwd)
+        .map((item) => '  ' + JSON.stringify(item, null, 2).replace(/\n/g, '\n  '))
+        .join(',\n');
+    case 'github':
+      return githubLines(report, options.cwd).join('\n');
+    default:
+      return textEntries(report, { cwd: options.cwd, color: options.color }).join('\n');
+  }
+}
+
+/** The severities of a report's findings (all of them are kept when the report carries its rendered part). */
+export function severitiesOf(report: FileReport): readonly Severity[] {
+  return report.rendered !== undefined ? report.rendered.severities : report.findings.map((f) => f.severity);
+}
+
+function partOf(report: FileReport, options: FilePartOptions): string {
+  const rendered = report.rendered;
+  if (rendered === undefined) return renderFilePart(report, options);
+  // Its findings are gone: the part can only be what the lint thread rendered, for these options.
+  if (rendered.format !== options.format || rendered.cwd !== options.cwd || rendered.color !== options.color) {
+    throw new Error(`internal: ${report.file} was rendered for ${rendered.format} output, not ${options.format}`);
+  }
+  return rendered.text;
+}
+
+/** Renders a report's part now (in the thread that linted it) and drops its findings, keeping their severities. */
+export function withRenderedPart(report: FileReport, options: FilePartOptions): FileReport {
+  const text = renderFilePart(report, options);
+  return { ...report, findings: [], rendered: { format: options.format, cwd: options.cwd, color: options.color, text, severities: report.findings.map((f) => f.severity) } };
+}
+
 export function render(format: OutputFormat, reports: FileReport[], options: RenderOptions): string {
   switch (format) {
     case 'json':
@@ -43,10 +97,15 @@ function displayPath(file: string, cwd: string): string {
 let lastDisplayed = { file: '', cwd: '', shown: '' };
 
 export function renderJson(reports: FileReport[], options: RenderOptions): string {
-  const out = reports.flatMap((r) =>
-    r.findings.map((f) => {
+  // JSON.stringify(items, null, 2) of every file's findings in one array, from the files' parts.
+  const parts = reports.map((r) => partOf(r, { format: 'json', cwd: options.cwd, color: false })).filter((p) => p !== '');
+  return parts.length === 0 ? '[]\n' : `[\n${parts.join(',\n')}\n]\n`;
+}
+
+function jsonItems(r: FileReport, cwd: string): Record<string, unknown>[] {
+  return r.findings.map((f) => {
       const item: Record<string, unknown> = {
-        file: displayPath(r.file, options.cwd),
+        file: displayPath(r.file, cwd),
         rule: f.rule,
         severity: f.severity,
         message: f.message,
@@ -58,9 +117,7 @@ export function renderJson(reports: FileReport[], options: RenderOptions): strin
       if (f.help) item.help = f.help;
       if (f.fixes?.length) item.fix = { title: f.fixes[0].title };
       return item;
-    }),
-  );
-  return JSON.stringify(out, null, 2) + '\n';
+  });
 }
 
 const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
@@ -113,13 +170,18 @@ export function renderSarif(reports: FileReport[], options: RenderOptions): stri
 const GITHUB_COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
 
 export function renderGithub(reports: FileReport[], options: RenderOptions): string {
+  const parts = reports.map((r) => partOf(r, { format: 'github', cwd: options.cwd, color: false })).filter((p) => p !== '');
+  return parts.length ? parts.join('\n') + '\n' : '';
+}
+
+function githubLines(r: FileReport, cwd: string): string[] {
   const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   const lines: string[] = [];
-  for (const r of reports) {
+  {
     for (const f of r.findings) {
       const props = [
-        `file=${escapeProperty(displayPath(r.file, options.cwd))}`,
+        `file=${escapeProperty(displayPath(r.file, cwd))}`,
         `line=${f.line}`,
         `col=${f.column}`,
         `endLine=${f.endLine}`,
@@ -129,25 +191,22 @@ export function renderGithub(reports: FileReport[], options: RenderOptions): str
       lines.push(`::${GITHUB_COMMAND[f.severity]} ${props.join(',')}::${escapeData(f.help ? `${f.message}\n${f.help}` : f.message)}`);
     }
   }
-  return lines.length ? lines.join('\n') + '\n' : '';
+  return lines;
 }
 
 const COLORS = { error: '\x1b[31;1m', warning: '\x1b[33;1m', info: '\x1b[36;1m', hint: '\x1b[36m', blue: '\x1b[34;1m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 export function renderText(reports: FileReport[], options: RenderOptions): string {
-  const c = (name: keyof typeof COLORS, s: string) => (options.color ? COLORS[name] + s + COLORS.reset : s);
+  const c = colorizer(options.color);
   const out: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   let filesWithFindings = 0;
   for (const r of reports) {
-    if (r.findings.length > 0) filesWithFindings++;
-    for (const f of r.findings) {
-      counts[f.severity]++;
-      out.push(renderTextFinding(r.file, f, options, c));
-    }
-    for (const failure of r.ruleFailures) {
-      out.push(`${c('error', 'internal error')}: rule ${failure.rule} failed on ${displayPath(r.file, options.cwd)} (other rules still ran): ${failure.message.split('\n')[0]}\n`);
-    }
+    const severities = severitiesOf(r);
+    if (severities.length > 0) filesWithFindings++;
+    for (const s of severities) counts[s]++;
+    const part = partOf(r, { format: 'text', cwd: options.cwd, color: options.color });
+    if (part !== '') out.push(part);
   }
   const parts = (['error', 'warning', 'info', 'hint'] as Severity[]).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}${counts[s] === 1 ? '' : s === 'info' ? '' : 's'}`);
   const linted = `${options.fileCount} file${options.fileCount === 1 ? '' : 's'} linted`;
@@ -155,7 +214,22 @@ export function renderText(reports: FileReport[], options: RenderOptions): strin
   return out.join('\n') + '\n';
 }
 
-function renderTextFinding(file: string, f: ReportedFinding, options: RenderOptions, c: (name: keyof typeof COLORS, s: string) => string): string {
+function colorizer(color: boolean): (name: keyof typeof COLORS, s: string) => string {
+  return (name, s) => (color ? COLORS[name] + s + COLORS.reset : s);
+}
+
+/** A file's findings and rule failures in text, one entry each. */
+function textEntries(r: FileReport, options: { cwd: string; color: boolean }): string[] {
+  const c = colorizer(options.color);
+  const out: string[] = [];
+  for (const f of r.findings) out.push(renderTextFinding(r.file, f, options, c));
+  for (const failure of r.ruleFailures) {
+    out.push(`${c('error', 'internal error')}: rule ${failure.rule} failed on ${displayPath(r.file, options.cwd)} (other rules still ran): ${failure.message.split('\n')[0]}\n`);
+  }
+  return out;
+}
+
+function renderTextFinding(file: string, f: ReportedFinding, options: { cwd: string }, c: (name: keyof typeof COLORS, s: string) => string): string {
   const lines: string[] = [];
   lines.push(`${c(f.severity, `${f.severity}[${f.rule}]`)}${c('bold', `: ${f.message}`)}`);
   const gutter = String(f.endLine).length;

@@ -26,6 +26,12 @@ export interface FileReport {
   format?: string;
   /** What `--fix` did to the file, or why it left it untouched. */
   fixReport?: string;
+  /**
+   * The file's part of the CLI's output, rendered by the thread that linted it (cli/reporters.ts
+   * `renderFilePart`). A report that carries it has no `findings` left (a worker sends the main thread
+   * this text, not every finding); their severities stay, for the summary and the exit code.
+   */
+  rendered?: { format: string; cwd: string; color: boolean; text: string; severities: Severity[] };
 }
 
 export function toFileReport(file: string, result: LintResult, given?: LineIndex): FileReport {

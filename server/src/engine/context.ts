@@ -47,7 +47,9 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
   const facts: StatementFacts[] = [];
   const created: { relation: RelationRef; index: number; section: Section }[] = [];
   const bySection = new Map<Section, Statement[]>();
-  for (const s of statements) {
+  // Indexed loops in this file: without the optimizing compiler `for ... of` allocates per element.
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i];
     let list = bySection.get(s.section);
     if (!list) bySection.set(s.section, (list = []));
     list.push(s);
@@ -61,7 +63,8 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
     let transactionId = inTransaction ? nextTransaction++ : -1;
     let lockTimeout: TimeoutSetting | undefined;
     let statementTimeout: TimeoutSetting | undefined;
-    for (const s of list) {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
       const tx = bodyOf(s.node, 'TransactionStmt');
       if (tx && (tx.kind === 'TRANS_STMT_BEGIN' || tx.kind === 'TRANS_STMT_START')) {
         inTransaction = true;
@@ -83,7 +86,8 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
       const setting = timeoutSetting(s);
       if (setting?.name === 'lock_timeout') lockTimeout = setting.value;
       if (setting?.name === 'statement_timeout') statementTimeout = setting.value;
-      for (const relation of createdRelations(s)) created.push({ relation, index: s.index, section });
+      const relations = createdRelations(s);
+      for (let j = 0; j < relations.length; j++) created.push({ relation: relations[j], index: s.index, section });
     }
   }
   return {
@@ -201,7 +205,8 @@ function computeCounterpart(document: MigrationDocument, statements: readonly St
     const list = statements.filter((s) => own.includes(s.section));
     const changes: CounterpartChange[] = [];
     list.forEach((s, order) => {
-      for (const change of schemaChanges(s.node)) changes.push({ change, order });
+      const nodeChanges = schemaChanges(s.node);
+      for (let i = 0; i < nodeChanges.length; i++) changes.push({ change: nodeChanges[i], order });
     });
     return { kind: wanted, sections: own, statementCount: list.length, nodes: list.map((s) => s.node), changes, declaredEmpty: own.some((s) => s.declaredEmpty === true) };
   }
@@ -216,7 +221,8 @@ function computeCounterpart(document: MigrationDocument, statements: readonly St
   const nodes = parseFile(companion, text, host, document, wanted).concat(otherPartsStatements(document, host, wanted));
   const changes: CounterpartChange[] = [];
   nodes.forEach((node, order) => {
-    for (const change of schemaChanges(node)) changes.push({ change, order });
+    const nodeChanges = schemaChanges(node);
+    for (let i = 0; i < nodeChanges.length; i++) changes.push({ change: nodeChanges[i], order });
   });
   return { kind: wanted, sections: [], path: companion, text, statementCount: nodes.length, nodes, changes, declaredEmpty: false };
 }
@@ -425,8 +431,11 @@ function bringingIndex(statements: readonly Statement[]): ChangesByName<Bringing
   let index = bringingIndexes.get(statements);
   if (index) return index;
   const bringing: Bringing[] = [];
-  for (const s of statements) {
-    for (const change of schemaChanges(s.node)) {
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i];
+    const changes = schemaChanges(s.node);
+    for (let j = 0; j < changes.length; j++) {
+      const change = changes[j];
       if (change.action === 'create' || change.action === 'replace' || change.action === 'rename-to') bringing.push({ index: s.index, section: s.section, change });
     }
   }
@@ -568,7 +577,8 @@ export function alterationsOfExistingTables(input: SchemaFactsInput): readonly E
   let list = alterationsMemo.get(input.statements);
   if (!list) {
     const found: ExistingTableAlteration[] = [];
-    for (const statement of input.statements) {
+    for (let i = 0; i < input.statements.length; i++) {
+      const statement = input.statements[i];
       const alter = bodyOf(statement.node, 'AlterTableStmt');
       const table = relationOf(alter?.relation);
       if (!table || schemaFactsOf(input).ownedByMigration(table, statement)) continue;
@@ -629,38 +639,44 @@ function otherHalfNodes(input: SchemaFactsInput, section: schemaModel.Section): 
   return input.statements.filter((s) => s.section.kind === wanted && s.section.label === section.label).map((s) => s.node);
 }
 
+const constraintKinds: Record<string, ConstraintKind> = {
+  CONSTR_CHECK: 'check',
+  CONSTR_FOREIGN: 'foreign key',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_PRIMARY: 'primary key',
+  CONSTR_EXCLUSION: 'exclusion',
+  CONSTR_NOTNULL: 'not null',
+};
+
 /** The constraints a statement adds (or, with `only`, one ALTER TABLE subcommand of it adds). */
 function constraintsAddedBy(s: Statement, only?: any): ConstraintSeen[] {
   const out: ConstraintSeen[] = [];
-  const kindOf: Record<string, ConstraintKind> = {
-    CONSTR_CHECK: 'check',
-    CONSTR_FOREIGN: 'foreign key',
-    CONSTR_UNIQUE: 'unique',
-    CONSTR_PRIMARY: 'primary key',
-    CONSTR_EXCLUSION: 'exclusion',
-    CONSTR_NOTNULL: 'not null',
-  };
   const push = (table: schemaAst.RelationRef | undefined, con: any) => {
-    const kind = kindOf[con?.contype];
+    const kind = constraintKinds[con?.contype];
     if (!table || !kind || (kind === 'not null' && !con.conname)) return;
     out.push({ table, name: con.conname, kind, expr: con.raw_expr, notValid: Boolean(con.skip_validation), referenced: schemaAst.relationOf(con.pktable), statement: s });
   };
   const create = schemaAst.bodyOf(s.node, 'CreateStmt');
   if (create) {
     const table = schemaAst.relationOf(create.relation);
-    for (const e of create.tableElts ?? []) {
+    const elts = create.tableElts ?? [];
+    for (let i = 0; i < elts.length; i++) {
+      const e = elts[i];
       if (e.Constraint) push(table, e.Constraint);
-      for (const c of e.ColumnDef?.constraints ?? []) push(table, c.Constraint);
+      const constraints = e.ColumnDef?.constraints;
+      if (constraints) for (let j = 0; j < constraints.length; j++) push(table, constraints[j].Constraint);
     }
   }
   const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
   if (alter) {
     const table = schemaAst.relationOf(alter.relation);
-    for (const c of alter.cmds ?? []) {
-      const cmd = c.AlterTableCmd;
+    const cmds = alter.cmds ?? [];
+    for (let i = 0; i < cmds.length; i++) {
+      const cmd = cmds[i].AlterTableCmd;
       if (only !== undefined && cmd !== only) continue;
       if (cmd?.subtype === 'AT_AddConstraint') push(table, cmd.def?.Constraint);
-      if (cmd?.subtype === 'AT_AddColumn') for (const k of cmd.def?.ColumnDef?.constraints ?? []) push(table, k.Constraint);
+      const constraints = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints : undefined;
+      if (constraints) for (let j = 0; j < constraints.length; j++) push(table, constraints[j].Constraint);
     }
   }
   return out;
@@ -678,21 +694,30 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
   // before this one in its section" without scanning the whole file each time.
   const bySection = new Map<schemaModel.Section, Statement[]>();
   const position = new Map<Statement, number>();
-  for (const s of statements) {
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i];
     let list = bySection.get(s.section);
     if (!list) bySection.set(s.section, (list = []));
     position.set(s, list.length);
     list.push(s);
   }
-  const earlier = (before: Statement) => (bySection.get(before.section) ?? []).slice(0, position.get(before) ?? 0);
+  // The statements before `before` in its section are the first `position.get(before)` of its list.
+  const sectionList = (before: Statement) => bySection.get(before.section) ?? [];
   // Relations each section creates, by name, with the position of the statement that creates them.
   const created = new Map<schemaModel.Section, Map<string, { relation: schemaAst.RelationRef; at: number }[]>>();
   const createdIn = (section: schemaModel.Section, name: string) => {
     let byName = created.get(section);
     if (!byName) {
       byName = new Map();
-      for (const s of bySection.get(section) ?? []) {
-        for (const relation of createdRelations(s)) byName.set(relation.name, [...(byName.get(relation.name) ?? []), { relation, at: position.get(s)! }]);
+      const list = bySection.get(section) ?? [];
+      for (let i = 0; i < list.length; i++) {
+        const relations = createdRelations(list[i]);
+        for (let j = 0; j < relations.length; j++) {
+          const relation = relations[j];
+          const seen = byName.get(relation.name);
+          if (seen) seen.push({ relation, at: i });
+          else byName.set(relation.name, [{ relation, at: i }]);
+        }
       }
       created.set(section, byName);
     }
@@ -779,9 +804,14 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       transactions ??= computeFacts(statements);
       const id = transactions.statements[statement.index]?.transactionId ?? -1;
       if (id < 0) return false;
-      for (const s of earlier(statement)) {
+      const list = sectionList(statement);
+      const end = position.get(statement) ?? 0;
+      for (let i = 0; i < end; i++) {
+        const s = list[i];
         if (transactions.statements[s.index]?.transactionId !== id) continue;
-        for (const t of facts.locksOf(s, pgVersion).taken) {
+        const taken = facts.locksOf(s, pgVersion).taken;
+        for (let j = 0; j < taken.length; j++) {
+          const t = taken[j];
           if (t.object && schemaAst.sameRelation(t.object, relation) && schemaLockTable.LOCK_MODES.every((m) => !schemaLockTable.conflicts(mode, m) || schemaLockTable.conflicts(t.mode, m))) return true;
         }
       }
@@ -790,7 +820,10 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     sessionTimeZoneUtcBefore(before) {
       let utc = false;
       let local = false;
-      for (const s of earlier(before)) {
+      const list = sectionList(before);
+      const end = position.get(before) ?? 0;
+      for (let i = 0; i < end; i++) {
+        const s = list[i];
         const set = schemaAst.bodyOf(s.node, 'VariableSetStmt');
         if (set?.name === 'timezone') {
           const value = schemaAst.constantOf(set.args?.[0]);
@@ -835,18 +868,24 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       const known = new Map<string, { name?: string; kind?: ConstraintKind; expr?: any; valid: boolean; statement: Statement }>();
       let unnamed = 0;
       const remember = (c: ConstraintSeen) => known.set(c.name ?? `\u0000${unnamed++}`, { name: c.name, kind: c.kind, expr: c.expr, valid: !c.notValid, statement: c.statement });
-      for (const s of earlier(before)) {
+      const list = sectionList(before);
+      const end = position.get(before) ?? 0;
+      for (let i = 0; i < end; i++) {
+        const s = list[i];
         const alter = schemaAst.bodyOf(s.node, 'AlterTableStmt');
         if (!alter) {
-          for (const c of constraintsAddedBy(s)) if (schemaAst.sameRelation(c.table, table)) remember(c);
+          const added = constraintsAddedBy(s);
+          for (let j = 0; j < added.length; j++) if (schemaAst.sameRelation(added[j].table, table)) remember(added[j]);
           continue;
         }
         const alterTable = schemaAst.relationOf(alter.relation);
         if (!alterTable || !schemaAst.sameRelation(alterTable, table)) continue;
-        for (const c of alter.cmds ?? []) {
-          const cmd = c.AlterTableCmd;
+        const cmds = alter.cmds ?? [];
+        for (let j = 0; j < cmds.length; j++) {
+          const cmd = cmds[j].AlterTableCmd;
           if (cmd?.subtype === 'AT_AddConstraint' || cmd?.subtype === 'AT_AddColumn') {
-            for (const added of constraintsAddedBy(s, cmd)) remember(added);
+            const added = constraintsAddedBy(s, cmd);
+            for (let k = 0; k < added.length; k++) remember(added[k]);
           } else if (cmd?.subtype === 'AT_ValidateConstraint' && cmd.name) {
             const existing = known.get(cmd.name);
             // A constraint this section did not add was added by an earlier migration: its expression is unknown.
@@ -860,8 +899,10 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       return [...known.values()].filter((c) => c.valid && (c.kind === undefined || c.kind === 'check')).map(({ name, expr, statement }) => ({ name, expr, statement }));
     },
     indexCreatedBefore(index, before) {
-      for (const s of earlier(before)) {
-        const create = schemaAst.bodyOf(s.node, 'IndexStmt');
+      const list = sectionList(before);
+      const end = position.get(before) ?? 0;
+      for (let i = 0; i < end; i++) {
+        const create = schemaAst.bodyOf(list[i].node, 'IndexStmt');
         if (create?.idxname && create.idxname === index.name && (index.schema === undefined || create.relation?.schemaname === undefined || create.relation.schemaname === index.schema)) {
           return schemaAst.relationOf(create.relation);
         }
@@ -907,10 +948,14 @@ function computeConstraintEvents(s: Statement): { table: schemaAst.RelationRef; 
   const table = schemaAst.relationOf(alter?.relation);
   if (!alter || !table) return constraintsAddedBy(s).map((added) => ({ table: added.table, added }));
   const out: { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[] = [];
-  for (const c of alter.cmds ?? []) {
-    const cmd = c.AlterTableCmd;
+  const cmds = alter.cmds ?? [];
+  for (let i = 0; i < cmds.length; i++) {
+    const cmd = cmds[i].AlterTableCmd;
     if (cmd?.subtype === 'AT_DropConstraint' && cmd.name) out.push({ table, dropped: cmd.name });
-    else if (cmd) for (const added of constraintsAddedBy(s, cmd)) out.push({ table, added });
+    else if (cmd) {
+      const added = constraintsAddedBy(s, cmd);
+      for (let j = 0; j < added.length; j++) out.push({ table, added: added[j] });
+    }
   }
   return out;
 }

@@ -22,8 +22,13 @@ export const addingPrimaryKeyConstraint: Rule = {
     ],
   },
   check(context) {
-    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
-      for (const c of alter.cmds ?? []) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    const alterations = alterationsOfExistingTables(context);
+    for (let i = 0; i < alterations.length; i++) {
+      const { statement: s, alter, table } = alterations[i];
+      const cmds = alter.cmds ?? [];
+      for (let k = 0; k < cmds.length; k++) {
+        const c = cmds[k];
         const cmd = c.AlterTableCmd;
         const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
         if (constraint?.contype === 'CONSTR_PRIMARY' && !constraint.indexname) {

@@ -21,7 +21,10 @@ export const avoidEnableDisableTrigger: Rule = {
   },
   check(context) {
     const max = parseDuration(context.config.maxLockTimeout);
-    for (const { statement: s, alter, table } of alterationsOfExistingTables(context)) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    const alterations = alterationsOfExistingTables(context);
+    for (let i = 0; i < alterations.length; i++) {
+      const { statement: s, alter, table } = alterations[i];
       const cmd = (alter.cmds ?? []).map((c: any) => c.AlterTableCmd).find((c: any) => TRIGGER_SUBTYPES.has(c?.subtype));
       if (!cmd) continue;
       // The transaction already holds the lock (DISABLE TRIGGER ALL ... ENABLE TRIGGER ALL): no new wait.

@@ -16,9 +16,13 @@ export const banCharField: Rule = {
     valid: [{ sql: "CREATE TABLE country (code text PRIMARY KEY CHECK (char_length(code) = 2), name text);" }],
   },
   check(context) {
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       if (s.section.kind === 'down') continue; // a down restores the old schema as it was
-      for (const col of columnTypes(s.node)) {
+      const columns = columnTypes(s.node);
+      for (let j = 0; j < columns.length; j++) {
+        const col = columns[j];
         const t = typeNameOf(col.typeName);
         if (!t || t.schema !== undefined || !(t.name === 'bpchar')) continue;
         const span = typeSpan(s, s.offsetOf(col.typeName.location));

@@ -17,7 +17,9 @@ export const banDuplicateColumnAssignments: Rule = {
     valid: [{ sql: "UPDATE post SET title = 'c', body = 'b' WHERE id = 1;" }],
   },
   check(context) {
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       const update = bodyOf(s.node, 'UpdateStmt');
       if (update) report(context, s, (update.targetList ?? []).map((t: any) => t.ResTarget), 'assigned', true);
       const insert = bodyOf(s.node, 'InsertStmt');

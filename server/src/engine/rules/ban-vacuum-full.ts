@@ -20,7 +20,9 @@ export const banVacuumFull: Rule = {
   },
   check(context) {
     const repack = context.pgVersion >= 19 ? 'Use REPACK (CONCURRENTLY) (PostgreSQL 19+) or pg_repack' : 'Use pg_repack or pg_squeeze';
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       const vacuum = bodyOf(s.node, 'VacuumStmt');
       if (vacuum?.is_vacuumcmd && (vacuum.options ?? []).some((o: any) => o.DefElem?.defname === 'full' && isOn(o.DefElem.arg))) {
         const tables: RelationRef[] = (vacuum.rels ?? []).map((r: any) => relationOf(r.VacuumRelation?.relation)).filter(Boolean);

@@ -22,7 +22,9 @@ export const lockTimeoutTooLong: Rule = {
     if (max === undefined) return;
     const preferred = parseDuration(context.config.lockTimeout);
     const replacement = preferred !== undefined && preferred > 0 && preferred <= max ? context.config.lockTimeout : context.config.maxLockTimeout;
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       const setting = lockTimeoutValue(s);
       if (!setting) continue;
       const ms = parseDuration(setting.text);

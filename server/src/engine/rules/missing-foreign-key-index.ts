@@ -82,7 +82,10 @@ function foreignKeys(context: RuleContext, list: readonly Statement[]): ForeignK
     const altered = relationOf(alter?.relation);
     if (alter && altered) {
       const newTable = createdEarlierInSection(context.statements, s, { kind: 'table', name: altered.name, schema: altered.schema });
-      for (const c of alter.cmds ?? []) {
+      // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+      const cmds = alter.cmds ?? [];
+      for (let k = 0; k < cmds.length; k++) {
+        const c = cmds[k];
         const cmd = c.AlterTableCmd;
         if (cmd?.subtype === 'AT_AddColumn') {
           for (const x of cmd.def?.ColumnDef?.constraints ?? []) {

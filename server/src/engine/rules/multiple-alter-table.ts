@@ -43,7 +43,9 @@ export const multipleAlterTable: Rule = {
   },
   check(context) {
     const bySection = new Map<unknown, Statement[]>();
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       const list = bySection.get(s.section) ?? [];
       list.push(s);
       bySection.set(s.section, list);

@@ -26,7 +26,10 @@ export const renamingTable: Rule = {
     ],
   },
   check(context) {
-    for (const s of statementsOfKind(context.statements, 'RenameStmt')) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    const matching = statementsOfKind(context.statements, 'RenameStmt');
+    for (let i = 0; i < matching.length; i++) {
+      const s = matching[i];
       const rename = bodyOf(s.node, 'RenameStmt');
       const kind = rename ? KINDS[rename.renameType] : undefined;
       if (!rename || !kind) continue;

@@ -24,7 +24,9 @@ export const requireLockTimeout: Rule = {
   },
   check(context) {
     const reported = new Set<Section>();
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       if (reported.has(s.section)) continue;
       const timeout = context.factsOf(s).lockTimeout;
       if (timeout && timeout.ms !== 0) continue;

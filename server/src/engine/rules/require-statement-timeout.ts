@@ -32,7 +32,9 @@ export const requireStatementTimeout: Rule = {
   },
   check(context) {
     const reported = new Set<Section>();
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       if (reported.has(s.section)) continue;
       const timeout = context.factsOf(s).statementTimeout;
       if (timeout && timeout.ms !== 0) continue;

@@ -35,7 +35,9 @@ export const statementsAfterAccessExclusive: Rule = {
   check(context) {
     const held = new Map<number, { statement: Statement; table: RelationRef }>();
     const reported = new Set<number>();
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       const transaction = context.factsOf(s).transactionId;
       if (transaction < 0 || reported.has(transaction)) continue;
       const holder = held.get(transaction);

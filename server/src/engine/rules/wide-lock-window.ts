@@ -24,7 +24,9 @@ export const wideLockWindow: Rule = {
   check(context) {
     const locked = new Map<number, { table: RelationRef; statement: Statement }[]>();
     const reported = new Set<number>();
-    for (const s of context.statements) {
+    // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
+    for (let i = 0; i < context.statements.length; i++) {
+      const s = context.statements[i];
       const transaction = context.factsOf(s).transactionId;
       if (transaction < 0 || reported.has(transaction)) continue;
       const list = locked.get(transaction) ?? [];

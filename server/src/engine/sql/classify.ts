@@ -159,7 +159,9 @@ export function matchingNames(key: ObjectKey): string[] {
   const schema = key.schema ?? key.table?.schema;
   if (schema !== undefined) names.push(schema);
   if (key.table) names.push(key.table.name);
-  for (const column of (key as SchemaChange).columns ?? []) names.push(column);
+  // Indexed loops here: without the optimizing compiler `for ... of` allocates per element.
+  const columns = (key as SchemaChange).columns;
+  if (columns !== undefined) for (let i = 0; i < columns.length; i++) names.push(columns[i]);
   return names;
 }
 
@@ -167,8 +169,9 @@ export function matchingNames(key: ObjectKey): string[] {
 export class ChangesByName<T> {
   private readonly byName = new Map<string, T[]>();
 
-  constructor(items: Iterable<T>, changeOf: (item: T) => ObjectKey) {
-    for (const item of items) {
+  constructor(items: readonly T[], changeOf: (item: T) => ObjectKey) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       const name = changeOf(item).name;
       const bucket = this.byName.get(name);
       if (bucket) bucket.push(item);
@@ -593,7 +596,8 @@ export interface NetEffect<T> {
 export function netEffects<T>(items: readonly { change: SchemaChange; ref: T }[]): NetEffect<T>[] {
   const effects: NetEffect<T>[] = [];
   const byName = new Map<string, NetEffect<T>[]>();
-  for (const { change, ref } of items) {
+  for (let n = 0; n < items.length; n++) {
+    const { change, ref } = items[n];
     const bucket = byName.get(change.name);
     let existing: NetEffect<T> | undefined;
     if (bucket) for (let i = 0; i < bucket.length && !existing; i++) if (sameObject(bucket[i].change, change)) existing = bucket[i];
@@ -627,7 +631,8 @@ export function netEffects<T>(items: readonly { change: SchemaChange; ref: T }[]
   const removed = effects.filter((c) => c.state === 'dropped' || c.state === 'transient');
   if (removed.length === 0) return effects;
   const removedByName = new ChangesByName(removed, (c) => c.change);
-  for (const e of effects) {
+  for (let i = 0; i < effects.length; i++) {
+    const e = effects[i];
     if (e.state !== 'created') continue;
     if (removedByName.some(e.change, (c) => c !== e && contains(c.change, e.change))) e.state = 'transient';
   }

@@ -589,6 +589,34 @@ export function alterationsOfExistingTables(input: SchemaFactsInput): readonly E
   return list;
 }
 
+/** One command of an ALTER TABLE of a table the migration does not own (see `alterationsOfExistingTables`). */
+export interface ExistingTableCommand extends ExistingTableAlteration {
+  /** The statement's commands (`alter.cmds`), and this one: `{ AlterTableCmd: ... }`. */
+  cmds: readonly any[];
+  c: any;
+}
+
+/**
+ * The commands of those ALTER TABLEs, in order, flattened: most lock rules look at one command at a
+ * time. Found once per statement list; callers must not change the list.
+ */
+export function commandsOfExistingTables(input: SchemaFactsInput): readonly ExistingTableCommand[] {
+  let list = commandsMemo.get(input.statements);
+  if (!list) {
+    const found: ExistingTableCommand[] = [];
+    const alterations = alterationsOfExistingTables(input);
+    for (let i = 0; i < alterations.length; i++) {
+      const { statement, alter, table } = alterations[i];
+      const cmds = alter.cmds ?? [];
+      for (let k = 0; k < cmds.length; k++) found.push({ statement, alter, table, cmds, c: cmds[k] });
+    }
+    commandsMemo.set(input.statements, (list = found));
+  }
+  return list;
+}
+
+const commandsMemo = new WeakMap<readonly Statement[], readonly ExistingTableCommand[]>();
+
 const schemaFactsMemo = new WeakMap<readonly Statement[], SchemaFacts>();
 
 /** The schema facts of a file, computed once per statement list. */

@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -18,22 +18,18 @@ export const addingExclusionConstraint: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const constraint = c.AlterTableCmd?.subtype === 'AT_AddConstraint' ? c.AlterTableCmd.def?.Constraint : undefined;
-        if (constraint?.contype !== 'CONSTR_EXCLUSION') continue;
-        const start = s.offsetOf(constraint.location);
-        context.report({
-          statement: s,
-          span: { start, end: clauseEnd(s, start) },
-          message: `Adding EXCLUDE constraint${constraint.conname ? ' ' + constraint.conname : ''} builds its index and checks every row under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done, and there is no NOT VALID form.`,
-          help: 'No online alternative exists: add it while the table is small or in a maintenance window, with a short lock_timeout.',
-        });
-      }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const constraint = c.AlterTableCmd?.subtype === 'AT_AddConstraint' ? c.AlterTableCmd.def?.Constraint : undefined;
+      if (constraint?.contype !== 'CONSTR_EXCLUSION') continue;
+      const start = s.offsetOf(constraint.location);
+      context.report({
+        statement: s,
+        span: { start, end: clauseEnd(s, start) },
+        message: `Adding EXCLUDE constraint${constraint.conname ? ' ' + constraint.conname : ''} builds its index and checks every row under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done, and there is no NOT VALID form.`,
+        help: 'No online alternative exists: add it while the table is small or in a maintenance window, with a short lock_timeout.',
+      });
     }
   },
 };

@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { namesOf, walk } from '../sql/ast';
 import { columnShape, volatilityOf } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -32,45 +32,41 @@ export const addingFieldWithDefault: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-        const shape = columnShape(cmd.def.ColumnDef);
-        if (shape.serial || shape.identity) continue; // adding-serial-column
-        const start = s.offsetOf(cmd.def.ColumnDef.location);
-        const span = { start, end: clauseEnd(s, start) };
-        const rewrite = `${table.display} and its indexes are rewritten under ACCESS EXCLUSIVE, blocking reads and writes until every row is copied`;
-        if (shape.generatedStored) {
-          context.report({
-            statement: s,
-            span,
-            message: `ADD COLUMN ${shape.name} GENERATED ... STORED computes and stores the value for every existing row: ${rewrite}.`,
-            help: context.pgVersion >= 18 ? 'Use a VIRTUAL generated column (PostgreSQL 18: computed on read, no rewrite), or add a plain column filled by a trigger and a batched backfill.' : 'Add a plain column filled by a trigger for new rows and a batched backfill for existing ones.',
-          });
-          continue;
-        }
-        if (shape.defaultExpr === undefined) continue;
-        const help = 'Add the column without a default, then SET DEFAULT (it applies to new rows only), and backfill existing rows in batches.';
-        if (context.pgVersion < 11) {
-          context.report({ statement: s, span, message: `Before PostgreSQL 11, ADD COLUMN ${shape.name} with a DEFAULT writes the default into every existing row: ${rewrite}.`, help });
-          continue;
-        }
-        const volatility = volatilityOf(shape.defaultExpr);
-        if (volatility === 'volatile') {
-          context.report({ statement: s, span, message: `The DEFAULT of ${shape.name} is volatile (${calls(shape.defaultExpr)}), so it is computed for every existing row: ${rewrite}.`, help });
-        } else if (volatility === 'unknown') {
-          context.report({
-            statement: s,
-            span,
-            message: `The DEFAULT of ${shape.name} calls ${calls(shape.defaultExpr) || 'an expression'}, which zdm does not know to be STABLE or IMMUTABLE; functions are VOLATILE unless declared otherwise, and a volatile default is computed for every existing row: ${rewrite}.`,
-            help: `${help} If the function is STABLE or IMMUTABLE, declare it so and silence this finding.`,
-          });
-        }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
+      const shape = columnShape(cmd.def.ColumnDef);
+      if (shape.serial || shape.identity) continue; // adding-serial-column
+      const start = s.offsetOf(cmd.def.ColumnDef.location);
+      const span = { start, end: clauseEnd(s, start) };
+      const rewrite = `${table.display} and its indexes are rewritten under ACCESS EXCLUSIVE, blocking reads and writes until every row is copied`;
+      if (shape.generatedStored) {
+        context.report({
+          statement: s,
+          span,
+          message: `ADD COLUMN ${shape.name} GENERATED ... STORED computes and stores the value for every existing row: ${rewrite}.`,
+          help: context.pgVersion >= 18 ? 'Use a VIRTUAL generated column (PostgreSQL 18: computed on read, no rewrite), or add a plain column filled by a trigger and a batched backfill.' : 'Add a plain column filled by a trigger for new rows and a batched backfill for existing ones.',
+        });
+        continue;
+      }
+      if (shape.defaultExpr === undefined) continue;
+      const help = 'Add the column without a default, then SET DEFAULT (it applies to new rows only), and backfill existing rows in batches.';
+      if (context.pgVersion < 11) {
+        context.report({ statement: s, span, message: `Before PostgreSQL 11, ADD COLUMN ${shape.name} with a DEFAULT writes the default into every existing row: ${rewrite}.`, help });
+        continue;
+      }
+      const volatility = volatilityOf(shape.defaultExpr);
+      if (volatility === 'volatile') {
+        context.report({ statement: s, span, message: `The DEFAULT of ${shape.name} is volatile (${calls(shape.defaultExpr)}), so it is computed for every existing row: ${rewrite}.`, help });
+      } else if (volatility === 'unknown') {
+        context.report({
+          statement: s,
+          span,
+          message: `The DEFAULT of ${shape.name} calls ${calls(shape.defaultExpr) || 'an expression'}, which zdm does not know to be STABLE or IMMUTABLE; functions are VOLATILE unless declared otherwise, and a volatile default is computed for every existing row: ${rewrite}.`,
+          help: `${help} If the function is STABLE or IMMUTABLE, declare it so and silence this finding.`,
+        });
       }
     }
   },

@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { notValidFixes } from '../fixes/constraints';
 import { relationOf } from '../sql/ast';
 import { columnShape } from '../sql/columns';
@@ -42,38 +42,34 @@ export const addingForeignKeyConstraint: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN' && !cmd.def.Constraint.skip_validation) {
-          const constraint = cmd.def.Constraint;
-          const start = s.offsetOf(constraint.location);
-          const end = clauseEnd(s, start);
-          const referenced = relationOf(constraint.pktable)?.display ?? 'the referenced table';
-          context.report({
-            statement: s,
-            span: { start, end },
-            message: `Adding FOREIGN KEY${constraint.conname ? ' ' + constraint.conname : ''} reads every row of ${table.display} under SHARE ROW EXCLUSIVE on ${table.display} and ${referenced}: writes to both wait until every row is checked.`,
-            help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction (validation lets reads and writes through).',
-            fixes: notValidFixes(context, s, constraint, table),
-          });
-        }
-        if (cmd?.subtype === 'AT_AddColumn') {
-          const shape = columnShape(cmd.def?.ColumnDef);
-          if (shape.references.length === 0 || (shape.defaultExpr === undefined && !shape.serial && !shape.identity && !shape.generatedStored)) continue;
-          const reference = shape.references[0];
-          const start = s.offsetOf(cmd.def.ColumnDef.location);
-          context.report({
-            statement: s,
-            span: { start, end: clauseEnd(s, start) },
-            message: `ADD COLUMN ${shape.name} ... REFERENCES ${relationOf(reference.pktable)?.display ?? ''} gives every existing row a value and checks each one against the referenced table, holding ACCESS EXCLUSIVE on ${table.display} and SHARE ROW EXCLUSIVE on ${relationOf(reference.pktable)?.display ?? 'the referenced table'}.`,
-            help: 'Add the column without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, and VALIDATE CONSTRAINT in a later transaction.',
-          });
-        }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN' && !cmd.def.Constraint.skip_validation) {
+        const constraint = cmd.def.Constraint;
+        const start = s.offsetOf(constraint.location);
+        const end = clauseEnd(s, start);
+        const referenced = relationOf(constraint.pktable)?.display ?? 'the referenced table';
+        context.report({
+          statement: s,
+          span: { start, end },
+          message: `Adding FOREIGN KEY${constraint.conname ? ' ' + constraint.conname : ''} reads every row of ${table.display} under SHARE ROW EXCLUSIVE on ${table.display} and ${referenced}: writes to both wait until every row is checked.`,
+          help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction (validation lets reads and writes through).',
+          fixes: notValidFixes(context, s, constraint, table),
+        });
+      }
+      if (cmd?.subtype === 'AT_AddColumn') {
+        const shape = columnShape(cmd.def?.ColumnDef);
+        if (shape.references.length === 0 || (shape.defaultExpr === undefined && !shape.serial && !shape.identity && !shape.generatedStored)) continue;
+        const reference = shape.references[0];
+        const start = s.offsetOf(cmd.def.ColumnDef.location);
+        context.report({
+          statement: s,
+          span: { start, end: clauseEnd(s, start) },
+          message: `ADD COLUMN ${shape.name} ... REFERENCES ${relationOf(reference.pktable)?.display ?? ''} gives every existing row a value and checks each one against the referenced table, holding ACCESS EXCLUSIVE on ${table.display} and SHARE ROW EXCLUSIVE on ${relationOf(reference.pktable)?.display ?? 'the referenced table'}.`,
+          help: 'Add the column without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, and VALIDATE CONSTRAINT in a later transaction.',
+        });
       }
     }
   },

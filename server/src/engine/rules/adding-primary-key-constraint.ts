@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { uniqueIndexFixes } from '../fixes/constraints';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -23,35 +23,31 @@ export const addingPrimaryKeyConstraint: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-        if (constraint?.contype === 'CONSTR_PRIMARY' && !constraint.indexname) {
-          const start = s.offsetOf(constraint.location);
-          context.report({
-            statement: s,
-            span: { start, end: clauseEnd(s, start) },
-            message: `ADD PRIMARY KEY builds its index (and checks its columns for NULLs) under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
-            help: 'CREATE UNIQUE INDEX CONCURRENTLY on NOT NULL columns first, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
-            fixes: uniqueIndexFixes(context, s, constraint, table),
-          });
-        }
-        if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
-          const shape = columnShape(cmd.def.ColumnDef);
-          if (shape.primaryKey.length === 0) continue;
-          const start = s.offsetOf(shape.primaryKey[0].location);
-          context.report({
-            statement: s,
-            span: { start, end: clauseEnd(s, start) },
-            message: `ADD COLUMN ${shape.name} ... PRIMARY KEY fills the column for every row and builds the primary key index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
-            help: 'Add the column, fill it in batches, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
-          });
-        }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      if (constraint?.contype === 'CONSTR_PRIMARY' && !constraint.indexname) {
+        const start = s.offsetOf(constraint.location);
+        context.report({
+          statement: s,
+          span: { start, end: clauseEnd(s, start) },
+          message: `ADD PRIMARY KEY builds its index (and checks its columns for NULLs) under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
+          help: 'CREATE UNIQUE INDEX CONCURRENTLY on NOT NULL columns first, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
+          fixes: uniqueIndexFixes(context, s, constraint, table),
+        });
+      }
+      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
+        const shape = columnShape(cmd.def.ColumnDef);
+        if (shape.primaryKey.length === 0) continue;
+        const start = s.offsetOf(shape.primaryKey[0].location);
+        context.report({
+          statement: s,
+          span: { start, end: clauseEnd(s, start) },
+          message: `ADD COLUMN ${shape.name} ... PRIMARY KEY fills the column for every row and builds the primary key index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
+          help: 'Add the column, fill it in batches, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
+        });
       }
     }
   },

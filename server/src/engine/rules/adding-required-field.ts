@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -22,24 +22,20 @@ export const addingRequiredField: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-        const shape = columnShape(cmd.def.ColumnDef);
-        if (!shape.notNull || shape.defaultExpr !== undefined || shape.serial || shape.identity || shape.generatedStored || shape.generatedVirtual) continue;
-        const start = s.offsetOf(cmd.def.ColumnDef.location);
-        context.report({
-          statement: s,
-          span: { start, end: clauseEnd(s, start) },
-          message: `ADD COLUMN ${shape.name} ... NOT NULL has no DEFAULT: it fails as soon as ${table.display} has a row, because existing rows would be NULL.`,
-          help: 'Add a non-volatile DEFAULT (PostgreSQL 11+ stores it without rewriting the table), or add the column nullable, backfill it, then add the NOT NULL.',
-        });
-      }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
+      const shape = columnShape(cmd.def.ColumnDef);
+      if (!shape.notNull || shape.defaultExpr !== undefined || shape.serial || shape.identity || shape.generatedStored || shape.generatedVirtual) continue;
+      const start = s.offsetOf(cmd.def.ColumnDef.location);
+      context.report({
+        statement: s,
+        span: { start, end: clauseEnd(s, start) },
+        message: `ADD COLUMN ${shape.name} ... NOT NULL has no DEFAULT: it fails as soon as ${table.display} has a row, because existing rows would be NULL.`,
+        help: 'Add a non-volatile DEFAULT (PostgreSQL 11+ stores it without rewriting the table), or add the column nullable, backfill it, then add the NOT NULL.',
+      });
     }
   },
 };

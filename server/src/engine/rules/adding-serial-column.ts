@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -27,25 +27,21 @@ export const addingSerialColumn: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-        const shape = columnShape(cmd.def.ColumnDef);
-        if (!shape.serial && !shape.identity) continue;
-        const start = s.offsetOf(cmd.def.ColumnDef.location);
-        const what = shape.serial ? shape.type?.name ?? 'serial' : 'an identity column';
-        context.report({
-          statement: s,
-          span: { start, end: clauseEnd(s, start) },
-          message: `ADD COLUMN ${shape.name} as ${what} fills every existing row from a sequence: ${table.display} and its indexes are rewritten under ACCESS EXCLUSIVE, blocking reads and writes until it is done.`,
-          help: 'Add a plain nullable column with the sequence as its DEFAULT for new rows and backfill existing rows in batches, or build a new table and copy the rows over.',
-        });
-      }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
+      const shape = columnShape(cmd.def.ColumnDef);
+      if (!shape.serial && !shape.identity) continue;
+      const start = s.offsetOf(cmd.def.ColumnDef.location);
+      const what = shape.serial ? shape.type?.name ?? 'serial' : 'an identity column';
+      context.report({
+        statement: s,
+        span: { start, end: clauseEnd(s, start) },
+        message: `ADD COLUMN ${shape.name} as ${what} fills every existing row from a sequence: ${table.display} and its indexes are rewritten under ACCESS EXCLUSIVE, blocking reads and writes until it is done.`,
+        help: 'Add a plain nullable column with the sequence as its DEFAULT for new rows and backfill existing rows in batches, or build a new table and copy the rows over.',
+      });
     }
   },
 };

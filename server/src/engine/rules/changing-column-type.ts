@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables, schemaFactsOf } from '../context';
+import { commandsOfExistingTables, schemaFactsOf } from '../context';
 import { typeNameOf } from '../sql/ast';
 import { typeChange, typeText } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -45,42 +45,38 @@ export const changingColumnType: Rule = {
   check(context) {
     const schema = schemaFactsOf(context);
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        if (cmd?.subtype !== 'AT_AlterColumnType' || !cmd.name) continue;
-        const to = typeNameOf(cmd.def?.ColumnDef?.typeName);
-        if (!to) continue;
-        const from = schema.columnTypeBefore(table, cmd.name, s);
-        const change = typeChange(from, to, { using: cmd.def?.ColumnDef?.raw_default, column: cmd.name, pgVersion: context.pgVersion, sessionTimeZoneUtc: schema.sessionTimeZoneUtcBefore(s) });
-        if (change.rewrite === 'no') continue;
-        // Unknown source, and the target takes any text: the common case is a widening of a varchar.
-        if (change.rewrite === 'unknown' && !from && !to.array && (to.name === 'text' || (to.name === 'varchar' && to.mods.length === 0))) continue;
-        const start = s.offsetOf(cmd.def?.ColumnDef?.location ?? 0);
-        const column = `${table.display}.${cmd.name}`;
-        const rewrite = `${table.display} is rewritten and its indexes rebuilt under ACCESS EXCLUSIVE, blocking reads and writes until every row is converted`;
-        const message =
-          change.rewrite === 'yes'
-            ? `Changing ${column} to ${typeText(to)}: ${change.reason}, so ${rewrite}.`
-            : change.unless
-              ? `Changing ${column} from ${typeText(from!)} to ${typeText(to)}: unless ${change.unless}, ${rewrite}.`
-              : from
-                ? `Changing ${column} from ${typeText(from)} to ${typeText(to)}: zdm cannot tell whether PostgreSQL converts it in place, and unless it does, ${rewrite}.`
-                : `Changing ${column} to ${typeText(to)}: zdm cannot see its current type, and unless the change only raises a varchar or numeric limit, ${rewrite}.`;
-        context.report({
-          statement: s,
-          span: { start: s.span.start, end: clauseEnd(s, start) },
-          message,
-          help:
-            from?.name === 'timestamp' || from?.name === 'timestamptz'
-              ? "Run it with the session TimeZone set to UTC (SET TimeZone = 'UTC'; PostgreSQL 12+ then skips the rewrite), or expand and contract: add a new column, backfill it in batches, switch reads, drop the old one."
-              : 'Expand and contract: add a column of the new type, write to both and backfill it in batches, switch reads to it, then drop the old column.',
-        });
-      }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype !== 'AT_AlterColumnType' || !cmd.name) continue;
+      const to = typeNameOf(cmd.def?.ColumnDef?.typeName);
+      if (!to) continue;
+      const from = schema.columnTypeBefore(table, cmd.name, s);
+      const change = typeChange(from, to, { using: cmd.def?.ColumnDef?.raw_default, column: cmd.name, pgVersion: context.pgVersion, sessionTimeZoneUtc: schema.sessionTimeZoneUtcBefore(s) });
+      if (change.rewrite === 'no') continue;
+      // Unknown source, and the target takes any text: the common case is a widening of a varchar.
+      if (change.rewrite === 'unknown' && !from && !to.array && (to.name === 'text' || (to.name === 'varchar' && to.mods.length === 0))) continue;
+      const start = s.offsetOf(cmd.def?.ColumnDef?.location ?? 0);
+      const column = `${table.display}.${cmd.name}`;
+      const rewrite = `${table.display} is rewritten and its indexes rebuilt under ACCESS EXCLUSIVE, blocking reads and writes until every row is converted`;
+      const message =
+        change.rewrite === 'yes'
+          ? `Changing ${column} to ${typeText(to)}: ${change.reason}, so ${rewrite}.`
+          : change.unless
+            ? `Changing ${column} from ${typeText(from!)} to ${typeText(to)}: unless ${change.unless}, ${rewrite}.`
+            : from
+              ? `Changing ${column} from ${typeText(from)} to ${typeText(to)}: zdm cannot tell whether PostgreSQL converts it in place, and unless it does, ${rewrite}.`
+              : `Changing ${column} to ${typeText(to)}: zdm cannot see its current type, and unless the change only raises a varchar or numeric limit, ${rewrite}.`;
+      context.report({
+        statement: s,
+        span: { start: s.span.start, end: clauseEnd(s, start) },
+        message,
+        help:
+          from?.name === 'timestamp' || from?.name === 'timestamptz'
+            ? "Run it with the session TimeZone set to UTC (SET TimeZone = 'UTC'; PostgreSQL 12+ then skips the rewrite), or expand and contract: add a new column, backfill it in batches, switch reads, drop the old one."
+            : 'Expand and contract: add a column of the new type, write to both and backfill it in batches, switch reads to it, then drop the old column.',
+      });
     }
   },
 };

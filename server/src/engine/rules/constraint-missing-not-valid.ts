@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { notValidFixes } from '../fixes/constraints';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
@@ -27,27 +27,23 @@ export const constraintMissingNotValid: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-        if (!constraint || constraint.skip_validation) continue;
-        if (constraint.contype !== 'CONSTR_CHECK') continue;
-        const start = s.offsetOf(constraint.location);
-        const end = clauseEnd(s, start);
-        const name = constraint.conname ? ` ${constraint.conname}` : '';
-        context.report({
-          statement: s,
-          span: { start, end },
-          message: `Adding CHECK constraint${name} scans all of ${table.display} under an ACCESS EXCLUSIVE lock: reads and writes wait until every row is checked.`,
-          help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction (validation does not block reads or writes).',
-          fixes: notValidFixes(context, s, constraint, table),
-        });
-      }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      if (!constraint || constraint.skip_validation) continue;
+      if (constraint.contype !== 'CONSTR_CHECK') continue;
+      const start = s.offsetOf(constraint.location);
+      const end = clauseEnd(s, start);
+      const name = constraint.conname ? ` ${constraint.conname}` : '';
+      context.report({
+        statement: s,
+        span: { start, end },
+        message: `Adding CHECK constraint${name} scans all of ${table.display} under an ACCESS EXCLUSIVE lock: reads and writes wait until every row is checked.`,
+        help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction (validation does not block reads or writes).',
+        fixes: notValidFixes(context, s, constraint, table),
+      });
     }
   },
 };

@@ -1,4 +1,4 @@
-import { alterationsOfExistingTables } from '../context';
+import { commandsOfExistingTables } from '../context';
 import { uniqueIndexFixes } from '../fixes/constraints';
 import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
@@ -22,35 +22,31 @@ export const disallowedUniqueConstraint: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const alterations = alterationsOfExistingTables(context);
-    for (let i = 0; i < alterations.length; i++) {
-      const { statement: s, alter, table } = alterations[i];
-      const cmds = alter.cmds ?? [];
-      for (let k = 0; k < cmds.length; k++) {
-        const c = cmds[k];
-        const cmd = c.AlterTableCmd;
-        const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-        if (constraint?.contype === 'CONSTR_UNIQUE' && !constraint.indexname) {
-          const start = s.offsetOf(constraint.location);
-          context.report({
-            statement: s,
-            span: { start, end: clauseEnd(s, start) },
-            message: `Adding UNIQUE constraint${constraint.conname ? ' ' + constraint.conname : ''} builds its index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait for the whole build.`,
-            help: 'CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT ... UNIQUE USING INDEX.',
-            fixes: uniqueIndexFixes(context, s, constraint, table),
-          });
-        }
-        if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
-          const shape = columnShape(cmd.def.ColumnDef);
-          if (shape.unique.length === 0) continue;
-          const start = s.offsetOf(shape.unique[0].location);
-          context.report({
-            statement: s,
-            span: { start, end: clauseEnd(s, start) },
-            message: `ADD COLUMN ${shape.name} ... UNIQUE builds a unique index over every row of ${table.display} under ACCESS EXCLUSIVE: reads and writes wait for the whole build.`,
-            help: 'Add the column without UNIQUE, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... UNIQUE USING INDEX.',
-          });
-        }
+    const commands = commandsOfExistingTables(context);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement: s, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      const constraint = cmd?.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
+      if (constraint?.contype === 'CONSTR_UNIQUE' && !constraint.indexname) {
+        const start = s.offsetOf(constraint.location);
+        context.report({
+          statement: s,
+          span: { start, end: clauseEnd(s, start) },
+          message: `Adding UNIQUE constraint${constraint.conname ? ' ' + constraint.conname : ''} builds its index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait for the whole build.`,
+          help: 'CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then ADD CONSTRAINT ... UNIQUE USING INDEX.',
+          fixes: uniqueIndexFixes(context, s, constraint, table),
+        });
+      }
+      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
+        const shape = columnShape(cmd.def.ColumnDef);
+        if (shape.unique.length === 0) continue;
+        const start = s.offsetOf(shape.unique[0].location);
+        context.report({
+          statement: s,
+          span: { start, end: clauseEnd(s, start) },
+          message: `ADD COLUMN ${shape.name} ... UNIQUE builds a unique index over every row of ${table.display} under ACCESS EXCLUSIVE: reads and writes wait for the whole build.`,
+          help: 'Add the column without UNIQUE, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... UNIQUE USING INDEX.',
+        });
       }
     }
   },

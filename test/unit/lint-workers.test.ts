@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { plannedWorkers, startEarlyLintWorkers } from '../../server/src/cli/lint-workers';
+import { plannedWorkers, startEarlyLintWorkers, startLintWorker } from '../../server/src/cli/lint-workers';
 
 describe('early lint workers', () => {
   it('plans one worker per core but the main thread, none for a small job', () => {
@@ -23,6 +23,17 @@ describe('early lint workers', () => {
     for (const args of [['--help'], ['-h'], ['--bogus'], ['--threads', '1'], ['--threads', '0'], ['--threads', 'x'], ['--threads', '2', 'a.sql']]) {
       assert.deepEqual(startEarlyLintWorkers(args, dir), [], args.join(' '));
     }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a worker that ends before it reports has failed, even with exit code 0: nobody waits for its reports', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-worker-'));
+    const script = path.join(dir, 'quits.js');
+    fs.writeFileSync(script, 'process.exit(0);\n');
+    const w = startLintWorker(script);
+    await w.ready;
+    await assert.rejects(w.result, /exited with code 0 before it reported/);
+    assert.equal(w.failed, 0);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -67,12 +67,16 @@ export function startLintWorker(file: string = lintWorkerFile()): PoolWorker {
   const entry = { worker } as PoolWorker;
   let isReady: () => void = () => undefined;
   entry.ready = new Promise<void>((resolve) => (isReady = resolve));
+  let reported = false;
   entry.result = new Promise<JobResult>((resolve, reject) => {
     worker.on('message', (message: JobResult | WorkerReady) => {
       if ('ready' in message) {
         entry.codeCache = message.codeCache;
         isReady();
-      } else resolve(message);
+      } else {
+        reported = true;
+        resolve(message);
+      }
     });
     worker.once('error', (error) => {
       entry.failed = error;
@@ -81,9 +85,10 @@ export function startLintWorker(file: string = lintWorkerFile()): PoolWorker {
     });
     worker.once('exit', (code) => {
       isReady();
-      if (code === 0) return;
+      // A worker that ends without its reports (even with code 0) has failed: the pool must not wait for them.
+      if (reported) return;
       entry.failed ??= code;
-      reject(new Error(`A lint worker exited with code ${code}.`));
+      reject(new Error(`A lint worker exited with code ${code} before it reported.`));
     });
   });
   entry.result.catch(() => undefined); // awaited by the pool's run(); a worker never used may fail unobserved

@@ -31,6 +31,7 @@ describe('early lint workers', () => {
     const script = path.join(dir, 'quits.js');
     fs.writeFileSync(script, 'process.exit(0);\n');
     const w = startLintWorker(script);
+    w.worker.ref(); // started unreferenced (it waits for a task without keeping a process alive): keep this test's alive
     await w.ready;
     await assert.rejects(w.result, /exited with code 0 before it reported/);
     assert.equal(w.failed, 0);

@@ -617,6 +617,37 @@ export function commandsOfExistingTables(input: SchemaFactsInput): readonly Exis
 
 const commandsMemo = new WeakMap<readonly Statement[], readonly ExistingTableCommand[]>();
 
+/** A column an ALTER TABLE ... ADD COLUMN adds to a table the migration does not own. */
+export interface ColumnAddedToExistingTable {
+  statement: Statement;
+  table: RelationRef;
+  /** The ColumnDef node. */
+  column: any;
+  shape: schemaColumns.ColumnShape;
+}
+
+/**
+ * The columns the ALTER TABLEs of `commandsOfExistingTables` add, with their shape (serial, identity,
+ * default, generated, NOT NULL), read once per statement list for the rules about added columns.
+ */
+export function columnsAddedToExistingTables(input: SchemaFactsInput): readonly ColumnAddedToExistingTable[] {
+  let list = addedColumnsMemo.get(input.statements);
+  if (!list) {
+    const found: ColumnAddedToExistingTable[] = [];
+    const commands = commandsOfExistingTables(input);
+    for (let i = 0; i < commands.length; i++) {
+      const { statement, table, c } = commands[i];
+      const cmd = c.AlterTableCmd;
+      if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
+      found.push({ statement, table, column: cmd.def.ColumnDef, shape: schemaColumns.columnShape(cmd.def.ColumnDef) });
+    }
+    addedColumnsMemo.set(input.statements, (list = found));
+  }
+  return list;
+}
+
+const addedColumnsMemo = new WeakMap<readonly Statement[], readonly ColumnAddedToExistingTable[]>();
+
 const schemaFactsMemo = new WeakMap<readonly Statement[], SchemaFacts>();
 
 /** The schema facts of a file, computed once per statement list. */

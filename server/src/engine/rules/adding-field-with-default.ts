@@ -1,6 +1,6 @@
-import { commandsOfExistingTables } from '../context';
+import { columnsAddedToExistingTables } from '../context';
 import { namesOf, walk } from '../sql/ast';
-import { columnShape, volatilityOf } from '../sql/columns';
+import { volatilityOf } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -32,14 +32,11 @@ export const addingFieldWithDefault: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const commands = commandsOfExistingTables(context);
-    for (let i = 0; i < commands.length; i++) {
-      const { statement: s, table, c } = commands[i];
-      const cmd = c.AlterTableCmd;
-      if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-      const shape = columnShape(cmd.def.ColumnDef);
+    const added = columnsAddedToExistingTables(context);
+    for (let i = 0; i < added.length; i++) {
+      const { statement: s, table, column, shape } = added[i];
       if (shape.serial || shape.identity) continue; // adding-serial-column
-      const start = s.offsetOf(cmd.def.ColumnDef.location);
+      const start = s.offsetOf(column.location);
       const span = { start, end: clauseEnd(s, start) };
       const rewrite = `${table.display} and its indexes are rewritten under ACCESS EXCLUSIVE, blocking reads and writes until every row is copied`;
       if (shape.generatedStored) {

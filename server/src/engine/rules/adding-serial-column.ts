@@ -1,5 +1,4 @@
-import { commandsOfExistingTables } from '../context';
-import { columnShape } from '../sql/columns';
+import { columnsAddedToExistingTables } from '../context';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -27,14 +26,11 @@ export const addingSerialColumn: Rule = {
   },
   check(context) {
     // Indexed loops: without the optimizing compiler `for ... of` allocates per element.
-    const commands = commandsOfExistingTables(context);
-    for (let i = 0; i < commands.length; i++) {
-      const { statement: s, table, c } = commands[i];
-      const cmd = c.AlterTableCmd;
-      if (cmd?.subtype !== 'AT_AddColumn' || !cmd.def?.ColumnDef) continue;
-      const shape = columnShape(cmd.def.ColumnDef);
+    const added = columnsAddedToExistingTables(context);
+    for (let i = 0; i < added.length; i++) {
+      const { statement: s, table, column, shape } = added[i];
       if (!shape.serial && !shape.identity) continue;
-      const start = s.offsetOf(cmd.def.ColumnDef.location);
+      const start = s.offsetOf(column.location);
       const what = shape.serial ? shape.type?.name ?? 'serial' : 'an identity column';
       context.report({
         statement: s,

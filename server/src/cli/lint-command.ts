@@ -83,7 +83,8 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     return 2;
   }
 
-  // Worker threads and the parser's compilation start now, overlapping with resolving the files.
+  // Worker threads start now (if the entry has not started them already), overlapping with resolving
+  // the files; the parser is compiled once they are ready (pool.ts, engine/v8-flags.ts).
   const pool = prepareLintPool({ threads, expectMany: expectManyFiles(positionals, io.cwd), early });
   let files: string[];
   try {

@@ -61,6 +61,16 @@ describe('trace vs lock table', () => {
         assert.ok(c.static.every((x) => x.classification === 'confirmed'), JSON.stringify(c.static));
       }
     }
+    // REINDEX CONCURRENTLY swaps names: the new index (created by the statement) carries t_b_idx too,
+    // and may be listed first. The statement's t_b_idx is the one that existed before it (a fresh-clone
+    // CI run caught the old index's final ACCESS EXCLUSIVE left unmatched once).
+    const reindex = statement('REINDEX INDEX CONCURRENTLY t_b_idx');
+    const fresh = lock('t_b_idx', 'i', 'SHARE UPDATE EXCLUSIVE', { created: true, table: { schema: 'public', name: 't' } });
+    for (const observed of [[table, fresh, index(['SHARE UPDATE EXCLUSIVE', 'ACCESS EXCLUSIVE'])], [table, index(['ACCESS EXCLUSIVE']), fresh]]) {
+      const c = compareLocks(reindex.kind, locksOf(reindex, 18), observed);
+      assert.deepEqual(c.mismatches, [], JSON.stringify(observed.map((o) => [o.name, o.mode, o.created])));
+      assert.equal(c.observed.find((o) => o.created)?.note, 'created by this statement: no other session sees it before COMMIT');
+    }
     // The table of a concurrent index build is alive: ACCESS EXCLUSIVE there is a mismatch.
     const create = statement('CREATE INDEX CONCURRENTLY t_a_idx ON t (a)');
     const c = compareLocks(create.kind, locksOf(create, 18), [lock('t', 'r', 'ACCESS EXCLUSIVE', { modes: ['SHARE UPDATE EXCLUSIVE', 'ACCESS EXCLUSIVE'] })]);

@@ -124,8 +124,10 @@ export function compareLocks(statementKind: string, claimed: StatementLocks, obs
     if (s.object) {
       const ref = s.object;
       candidates = observed.filter((o) => kinds.includes(o.kind) && o.name === ref.name && (ref.schema === undefined || ref.schema === o.schema));
-      // An unqualified name: prefer public (the usual search_path) when two schemas have it.
-      candidates.sort((a, b) => Number(b.schema === 'public') - Number(a.schema === 'public'));
+      // The object the statement names existed before it: an object it created under the same name
+      // (REINDEX CONCURRENTLY swaps the new index's name in) comes after. An unqualified name: prefer
+      // public (the usual search_path) when two schemas have it.
+      candidates.sort((a, b) => Number(a.created) - Number(b.created) || Number(b.schema === 'public') - Number(a.schema === 'public'));
       candidates = candidates.slice(0, 1);
     } else {
       const free = observed.filter((o) => kinds.includes(o.kind) && !matchedObserved.has(o) && !o.created);

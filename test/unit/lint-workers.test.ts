@@ -8,6 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { plannedWorkers, startEarlyLintWorkers, startLintWorker } from '../../server/src/cli/lint-workers';
+import { readWhileWaiting } from '../../server/src/cli/pool';
+import * as v8Flags from '../../server/src/engine/v8-flags';
 
 describe('early lint workers', () => {
   it('plans one worker per core but the main thread, none for a small job', () => {
@@ -36,6 +38,39 @@ describe('early lint workers', () => {
     await assert.rejects(w.result, /exited with code 0 before it reported/);
     assert.equal(w.failed, 0);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('at process start, with a lint thread on every core, turns off the GC helpers’ work; never otherwise', async () => {
+    const set: string[] = [];
+    const original = v8Flags.setV8Flag;
+    // Recorded instead of set: changing GC threading flags mid-run is what this test must not do.
+    (v8Flags as { setV8Flag: (flag: string) => void }).setV8Flag = (flag) => void set.push(flag);
+    try {
+      assert.deepEqual(startEarlyLintWorkers(['--threads', '1', '.'], os.tmpdir(), { atProcessStart: true }), []);
+      assert.deepEqual(set, [], 'one thread: the helpers have an idle core');
+      const later = startEarlyLintWorkers(['--threads', '2', '.'], os.tmpdir());
+      assert.deepEqual(set, [], 'not at process start: a GC cycle may be under way');
+      const early = startEarlyLintWorkers(['--threads', '2', '.'], os.tmpdir(), { atProcessStart: true });
+      assert.deepEqual(set, ['--no-concurrent-marking', '--no-parallel-scavenge']);
+      await Promise.all([...later, ...early].map((w) => w.worker.terminate()));
+    } finally {
+      (v8Flags as { setV8Flag: (flag: string) => void }).setV8Flag = original;
+    }
+  });
+
+  it('while the worker loads, the main thread reads the files it claims first (at most half), until the worker is ready', async () => {
+    const files = Array.from({ length: 100 }, (_, i) => `/m/${String(i).padStart(3, '0')}.sql`);
+    const read: string[] = [];
+    const host = { readFile: (f: string) => void read.push(f) };
+    let ready = () => {};
+    const loaded = new Promise<void>((resolve) => (ready = resolve));
+    setImmediate(() => setImmediate(ready)); // ready after a couple of event-loop turns
+    await readWhileWaiting(host, files, loaded);
+    assert.ok(read.length > 0 && read.length < 50, `read ${read.length} files`);
+    assert.deepEqual(read, files.slice(0, read.length), 'from the front, in order');
+    read.length = 0;
+    await readWhileWaiting(host, files, new Promise(() => {})); // never ready: stops at half
+    assert.deepEqual(read, files.slice(0, 50));
   });
 
   it('starts the pool’s workers for a folder', async () => {

@@ -12,7 +12,7 @@ import { startEarlyLintWorkers } from './lint-workers';
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'lint') {
-  const early = startEarlyLintWorkers(argv.slice(1), process.cwd());
+  const early = startEarlyLintWorkers(argv.slice(1), process.cwd(), { atProcessStart: true });
   const lint = loadLintMain();
   if (process.env.ZDM_CODE_CACHE === 'write') {
     // `npm run build` lints the project's examples this way once, to save the code of what that

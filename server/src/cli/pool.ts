@@ -15,7 +15,7 @@
 // The result never depends on which thread linted a file: reports are sorted by file and configs are
 // listed in the order a single thread would have met them.
 
-import { createDiskHost } from '../engine/host';
+import { createDiskHost, type DiskHost } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
 import { ConfigCache, lintFileFromDisk } from '../engine/project';
@@ -104,9 +104,8 @@ export function claimer(claims: Int32Array, count: number, slot: number, threads
   };
 }
 
-/** Lints the files of a job in this thread (all of them, or those `claim` hands out). The parser must be initialized. */
-export function lintJobHere(job: LintJob, claim?: Claim): JobResult {
-  const host = createDiskHost();
+/** Lints the files of a job in this thread (all of them, or those `claim` hands out), reading them through `host`. The parser must be initialized. */
+export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = createDiskHost()): JobResult {
   const configs = new ConfigCache(host, job.configPath, job.pgVersion !== undefined ? { pgVersion: job.pgVersion } : undefined);
   const firstUse = new Map<LoadedConfig, number>();
   const reports: FileReport[] = [];
@@ -174,34 +173,63 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
       for (const w of started.slice(wanted - 1)) void w.worker.terminate();
       // The V8 flags below are set once those workers have loaded their code: a flag changed earlier makes
       // a starting worker compile Node's built-in modules and the bundle again (v8-flags.ts). They start
-      // with the process and the main thread has resolved the files meanwhile: there is little or no wait.
-      await Promise.all(started.slice(0, wanted - 1).map((w) => w.ready));
-      const helpers = started.slice(0, wanted - 1).filter((w) => w.failed === undefined);
+      // with the process and the main thread has resolved the files meanwhile; for what is left of the
+      // wait (~15 ms on the corpus), it reads the files it will lint first.
+      const host = createDiskHost();
+      const using = started.slice(0, wanted - 1);
+      const loaded = Promise.all(using.map((w) => w.ready));
+      if (using.length === 1) await readWhileWaiting(host, job.files, loaded);
+      await loaded;
+      const helpers = using.filter((w) => w.failed === undefined);
       // V8's optimizing compiler (TurboFan) recompiles the engine's hot functions on background threads:
       // on the 1,324-file corpus that was ~2 s of CPU (as much as the lint itself) that a one-pass run
       // does not earn back, and on a 2-core machine those threads compete with the lint threads. Below
       // OPTIMIZE_FROM_FILES files, the code stays in V8's baseline tiers (see docs/performance.md).
       setV8Flag(job.files.length < OPTIMIZE_FROM_FILES ? '--no-opt' : '--opt');
+      const threads = helpers.length + 1;
+      if (threads > 1) {
+        // Young-generation GCs normally share their work with V8's helper threads. With a lint thread on
+        // every core the helpers only compete with them (corpus: ~30 ms of wall time); with one thread
+        // they use an idle core, so they stay (see docs/performance.md).
+        setV8Flag('--no-parallel-scavenge');
+      }
+      // The workers get the compiled parser before this thread instantiates its own copy: each
+      // instantiates it (~10 ms) at the same time.
+      const claims = new SharedArrayBuffer(4);
+      if (threads > 1) {
+        const module = await compileParser();
+        helpers.forEach((w, i) => {
+          w.worker.ref();
+          const task: WorkerTask = { job, module, claims, slot: i + 1, threads };
+          w.worker.postMessage(task);
+        });
+      }
       await initParser();
       configureParseCache(BATCH_PARSE_CACHE);
       rememberSplits(BATCH_SPLIT_MEMO);
-      const threads = helpers.length + 1;
-      if (threads <= 1) return lintJobHere(job);
-      // Young-generation GCs normally share their work with V8's helper threads. With a lint thread on
-      // every core the helpers only compete with them (corpus: ~30 ms of wall time); with one thread
-      // they use an idle core, so they stay (see docs/performance.md).
-      setV8Flag('--no-parallel-scavenge');
-      const module = await compileParser();
-      const claims = new SharedArrayBuffer(4);
-      helpers.forEach((w, i) => {
-        w.worker.ref();
-        const task: WorkerTask = { job, module, claims, slot: i + 1, threads };
-        w.worker.postMessage(task);
-      });
-      const here = lintJobHere(job, claimer(new Int32Array(claims), job.files.length, 0, threads));
+      if (threads <= 1) return lintJobHere(job, undefined, host);
+      const here = lintJobHere(job, claimer(new Int32Array(claims), job.files.length, 0, threads), host);
       return mergeResults([here, ...(await Promise.all(helpers.map((w) => w.result)))]);
     },
   };
+}
+
+/**
+ * Reads files from the front of the list (those the main thread claims first when it shares the job
+ * with one worker) into the host's cache until `done` settles, a few at a time so that the worker's
+ * message is not kept waiting, and at most half of the files.
+ */
+export async function readWhileWaiting(host: Pick<DiskHost, 'readFile'>, files: readonly string[], done: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const half = Math.ceil(files.length / 2);
+  for (let i = 0; i < half && !settled; ) {
+    for (const end = Math.min(half, i + 8); i < end; i++) host.readFile(files[i]);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Lints a job using worker threads when there is enough work to pay for them. */

@@ -22,14 +22,14 @@ export function squawkBinary(peersBin) {
 }
 
 /**
- * Measures the commands `runs` times each, interleaved. Each command: { name, command, args, cwd }.
+ * Measures the commands `runs` times each, interleaved. Each command: { name, command, args, cwd, env }.
  * Returns per name: wall times, CPU times, exit codes.
  */
 export async function measureInterleaved(commands, runs, { warmup = 1, onRun } = {}) {
   const results = Object.fromEntries(commands.map((c) => [c.name, { wall: [], cpu: [], codes: new Set(), bytes: 0 }]));
   for (let i = -warmup; i < runs; i++) {
     for (const c of commands) {
-      const r = await timeCommand(c.command, c.args, { cwd: c.cwd });
+      const r = await timeCommand(c.command, c.args, { cwd: c.cwd, env: c.env });
       if (r.code !== 0 && r.code !== 1) throw new Error(`${c.name} failed with exit code ${r.code}:\n${r.stderr.slice(0, 2000)}`);
       if (i < 0) continue; // warm-up: fills the page cache, not counted
       results[c.name].wall.push(r.wallMs);
@@ -44,5 +44,5 @@ export async function measureInterleaved(commands, runs, { warmup = 1, onRun } =
 
 export function summarize(name, r) {
   const cpu = r.cpu.length ? `, CPU median ${seconds(median(r.cpu))}` : '';
-  return `${name.padEnd(26)} wall median ${seconds(median(r.wall))}, min ${seconds(min(r.wall))}, max ${seconds(Math.max(...r.wall))}${cpu}`;
+  return `${name.padEnd(36)} wall median ${seconds(median(r.wall))}, min ${seconds(min(r.wall))}, max ${seconds(Math.max(...r.wall))}${cpu}`;
 }

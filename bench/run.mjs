@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureInterleaved, sqlFiles, squawkBinary, summarize } from './corpus.mjs';
 import { measureMemory } from './memory.mjs';
-import { median, min } from './stats.mjs';
+import { median, min, seconds } from './stats.mjs';
 import { describeLatencies, measureTyping } from './typing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,6 +69,14 @@ async function corpusBench() {
     commands.push({ name: `squawk ${version}`, command: squawk, args: files });
   }
   commands.push({ name: 'zdm lint --threads 1', command: process.execPath, args: [cli, 'lint', '--threads', '1', corpus] });
+  // NODE_EXTRA_CA_CERTS makes Node load its root certificates and that file at every start, before any
+  // of zdm's code runs (~45 ms on the machines this was written on, which set it for their npm registry).
+  const withoutCerts = process.env.NODE_EXTRA_CA_CERTS ? 'zdm lint, NODE_EXTRA_CA_CERTS unset' : undefined;
+  if (withoutCerts) {
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    commands.push({ name: withoutCerts, command: process.execPath, args: [cli, 'lint', corpus], env });
+  }
   const results = await measureInterleaved(commands, runs);
   console.log(`${runs} runs each, interleaved, after one warm-up round:`);
   for (const c of commands) console.log('  ' + summarize(c.name, results[c.name]));
@@ -78,6 +86,12 @@ async function corpusBench() {
     const paired = z.map((t, i) => t / s[i]);
     const ratio = median(z) / median(s);
     console.log(`  ratio zdm / squawk: ${ratio.toFixed(2)} (medians), ${(min(z) / min(s)).toFixed(2)} (minimums), ${median(paired).toFixed(2)} (median of paired runs) — target ≤ 1.00: ${verdict(ratio <= 1)}`);
+    if (withoutCerts) {
+      const u = results[withoutCerts].wall;
+      const r = median(u) / median(s);
+      console.log(`  this machine sets NODE_EXTRA_CA_CERTS, which every Node process pays for at start-up (zdm lint ${seconds(median(z) - median(u))} more than with it unset)`);
+      console.log(`  ratio with it unset, as on a machine that does not set it: ${r.toFixed(2)} (medians), ${median(u.map((t, i) => t / s[i])).toFixed(2)} (median of paired runs) — ${verdict(r <= 1)}`);
+    }
     const spread = (a) => ((Math.max(...a) - min(a)) / median(a)) * 100;
     console.log(`  noise: max−min spread ${spread(z).toFixed(0)}% of the median for zdm, ${spread(s).toFixed(0)}% for squawk`);
   }

@@ -34,6 +34,17 @@ describe('architecture invariants', () => {
     assert.deepEqual(notClient.filter((s) => s.imports.includes('vscode')).map((s) => s.file), []);
   });
 
+  it('no module-level WeakMap is keyed by an object of one file\'s lint (those memos are KeyedMemos, see engine/memo.ts)', () => {
+    // Key types that live for one file's lint; a WeakMap keyed by them kept its values through young-generation GCs.
+    const perFile = /new WeakMap<\s*(?:readonly\s+)?(?:Statement|MigrationDocument|Counterpart|ColumnStates|DownStatement|Section)\b/;
+    const root = path.join(REPO_ROOT, 'server/src/engine');
+    const offenders = fs
+      .readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts') && perFile.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    assert.deepEqual(offenders, []);
+  });
+
   it('only the runner database module imports the PostgreSQL driver', () => {
     const users = [...sources('server/src'), ...sources('client/src')].filter((s) => s.imports.some((i) => i === 'pg' || i.startsWith('pg/')));
     assert.ok(users.every((u) => u.file === path.join('server/src/engine/runner', 'db.ts')), users.map((u) => u.file).join(', '));

@@ -12,6 +12,7 @@ import { ChangesByName, contains, sameObject, schemaChanges, type ObjectKey, typ
 import { parseStatement } from './sql/parser';
 import { splitStatements } from './sql/split';
 import { isPostgresDialect, parseSplitName, splitFileName } from './formats/golang-migrate';
+import { KeyedMemo } from './memo';
 
 export interface TimeoutSetting {
   /** As written ('5s', '5000'). */
@@ -183,7 +184,7 @@ export interface Counterpart {
   declaredEmpty: boolean;
 }
 
-const counterpartMemo = new WeakMap<MigrationDocument, Map<Section, Counterpart | undefined>>();
+const counterpartMemo = new KeyedMemo<MigrationDocument, Map<Section, Counterpart | undefined>>('counterpartMemo');
 
 /**
  * The other half of the migration that `section` belongs to: for an up section its down, for a down
@@ -389,7 +390,7 @@ export function counterpartRemoves(counterpart: Counterpart | undefined, key: Ob
 }
 
 /** A counterpart's changes indexed by name (rules ask about it once per statement). */
-const counterpartIndexes = new WeakMap<Counterpart, ChangesByName<CounterpartChange>>();
+const counterpartIndexes = new KeyedMemo<Counterpart, ChangesByName<CounterpartChange>>('counterpartIndexes');
 
 function counterpartChanges(counterpart: Counterpart): ChangesByName<CounterpartChange> {
   let index = counterpartIndexes.get(counterpart);
@@ -425,7 +426,7 @@ interface Bringing {
   change: SchemaChange;
 }
 
-const bringingIndexes = new WeakMap<readonly Statement[], ChangesByName<Bringing>>();
+const bringingIndexes = new KeyedMemo<readonly Statement[], ChangesByName<Bringing>>('bringingIndexes');
 
 function bringingIndex(statements: readonly Statement[]): ChangesByName<Bringing> {
   let index = bringingIndexes.get(statements);
@@ -566,7 +567,7 @@ export interface ExistingTableAlteration {
   table: RelationRef;
 }
 
-const alterationsMemo = new WeakMap<readonly Statement[], readonly ExistingTableAlteration[]>();
+const alterationsMemo = new KeyedMemo<readonly Statement[], readonly ExistingTableAlteration[]>('alterationsMemo');
 
 /**
  * Every ALTER TABLE of the file on a table that is not the migration's own (created by it, or going
@@ -615,7 +616,7 @@ export function commandsOfExistingTables(input: SchemaFactsInput): readonly Exis
   return list;
 }
 
-const commandsMemo = new WeakMap<readonly Statement[], readonly ExistingTableCommand[]>();
+const commandsMemo = new KeyedMemo<readonly Statement[], readonly ExistingTableCommand[]>('commandsMemo');
 
 /** A column an ALTER TABLE ... ADD COLUMN adds to a table the migration does not own. */
 export interface ColumnAddedToExistingTable {
@@ -646,9 +647,9 @@ export function columnsAddedToExistingTables(input: SchemaFactsInput): readonly 
   return list;
 }
 
-const addedColumnsMemo = new WeakMap<readonly Statement[], readonly ColumnAddedToExistingTable[]>();
+const addedColumnsMemo = new KeyedMemo<readonly Statement[], readonly ColumnAddedToExistingTable[]>('addedColumnsMemo');
 
-const schemaFactsMemo = new WeakMap<readonly Statement[], SchemaFacts>();
+const schemaFactsMemo = new KeyedMemo<readonly Statement[], SchemaFacts>('schemaFactsMemo');
 
 /** The schema facts of a file, computed once per statement list. */
 export function schemaFactsOf(input: SchemaFactsInput): SchemaFacts {
@@ -994,7 +995,7 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
 }
 
 /** Constraints a statement adds and drops, in clause order (`DROP CONSTRAINT IF EXISTS c, ADD CONSTRAINT c ...` drops, then adds). */
-const constraintEventMemo = new WeakMap<Statement, { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[]>();
+const constraintEventMemo = new KeyedMemo<Statement, { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[]>('constraintEventMemo');
 
 function constraintEvents(s: Statement): { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string }[] {
   let events = constraintEventMemo.get(s);

@@ -15,6 +15,7 @@ import { isComment, wordOf, type Token } from './sql/lexer';
 import { parseStatement } from './sql/parser';
 import { splitStatements } from './sql/split';
 import { compareVersions } from './versions';
+import { KeyedMemo } from './memo';
 
 export interface ColumnState {
   type?: TypeInfo;
@@ -42,7 +43,7 @@ export function replayedHistoryBefore(document: MigrationDocument, host: Project
  * The maps of columns a states map made itself since it was last copied: those it may change in
  * place. The others it shares with its copies, and changes in a copy (see `copyStates`).
  */
-const ownColumns = new WeakMap<ColumnStates, Set<Map<string, ColumnState>>>();
+const ownColumns = new KeyedMemo<ColumnStates, Set<Map<string, ColumnState>>>('ownColumns');
 
 /**
  * A copy that replaying more statements does not change the original (nor the original the copy).

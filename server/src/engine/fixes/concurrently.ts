@@ -11,6 +11,7 @@ import { fineOutsideTransaction } from '../sql/classify';
 import { followUpMigration } from './follow-up';
 import { nonTransactionalEdit } from './format-edits';
 import { lazyFix, retitled } from './lazy';
+import { KeyedMemo } from '../memo';
 
 export interface ConcurrentlyFixOptions {
   /** Where CONCURRENTLY goes: after INDEX, after the partition name, ... */
@@ -50,7 +51,7 @@ export function othersNeedingTransaction(context: RuleContext, s: Statement): St
 }
 
 /** Per section (its statement list, computed once per file): the statements that need its transaction. */
-const needingTransaction = new WeakMap<readonly Statement[], Statement[]>();
+const needingTransaction = new KeyedMemo<readonly Statement[], Statement[]>('needingTransaction');
 
 /** Moves `s` into a new migration, right after this one, that runs outside a transaction. */
 export function moveOutOfTransaction(context: RuleContext, s: Statement, options: { description: string; rewrite?: TextEdit[] }): FixSpec | undefined {

@@ -21,6 +21,7 @@ import { parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
 import { inverseOf } from './inverse';
 import { lazyFix } from './lazy';
+import { KeyedMemo } from '../memo';
 
 export interface FollowUpInput {
   document: MigrationDocument;
@@ -135,7 +136,7 @@ export function scaffoldProjectOf(document: MigrationDocument, host: ProjectHost
   return project;
 }
 
-const scaffoldProjects = new WeakMap<MigrationDocument, WeakMap<ProjectHost, ScaffoldProject>>();
+const scaffoldProjects = new KeyedMemo<MigrationDocument, WeakMap<ProjectHost, ScaffoldProject>>('scaffoldProjects');
 
 function makeScaffoldProject(document: MigrationDocument, host: ProjectHost): ScaffoldProject {
   const dir = migrationsDirOf(document);
@@ -269,7 +270,7 @@ interface DownIndex {
   withoutChanges: number[];
 }
 
-const downIndexes = new WeakMap<readonly DownStatement[], DownIndex>();
+const downIndexes = new KeyedMemo<readonly DownStatement[], DownIndex>('downIndexes');
 
 function downIndexOf(downs: readonly DownStatement[]): DownIndex {
   let index = downIndexes.get(downs);
@@ -289,7 +290,7 @@ function downIndexOf(downs: readonly DownStatement[]): DownIndex {
 }
 
 /** The file's own down statements per section label, found once per statement list (each follow-up fix asks). */
-const ownDowns = new WeakMap<readonly Statement[], Map<string | undefined, { any: boolean; here: DownStatement[] }>>();
+const ownDowns = new KeyedMemo<readonly Statement[], Map<string | undefined, { any: boolean; here: DownStatement[] }>>('ownDowns');
 
 function downStatementsOf(input: FollowUpInput, up: Section): DownStatement[] {
   let byLabel = ownDowns.get(input.statements);
@@ -311,7 +312,7 @@ function downStatementsOf(input: FollowUpInput, up: Section): DownStatement[] {
   return downs;
 }
 
-const companionDowns = new WeakMap<object, Map<string, DownStatement[]>>();
+const companionDowns = new KeyedMemo<object, Map<string, DownStatement[]>>('companionDowns');
 
 function companionDownStatements(companion: string, text: string, input: FollowUpInput): DownStatement[] {
   const counterpart = { path: companion, text };

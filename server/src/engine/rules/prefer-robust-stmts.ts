@@ -2,6 +2,7 @@ import type { Statement } from '../model';
 import { bodyOf, relationOf } from '../sql/ast';
 import { findClause, findIdentifier, headSpan, statementTokens, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
+import { KeyedMemo } from '../memo';
 
 const DROP_TYPE_WORDS = new Set(['table', 'index', 'concurrently', 'view', 'materialized', 'function', 'procedure', 'routine', 'aggregate', 'type', 'domain', 'sequence', 'schema', 'trigger', 'extension', 'policy', 'foreign', 'rule', 'collation', 'statistics']);
 
@@ -50,7 +51,7 @@ function mayBeRerun(context: RuleContext, s: Statement): boolean {
 }
 
 /** Per statement of a section: the transaction of every later statement when they share one, 'several', or absent when none follows. */
-const laterMemo = new WeakMap<readonly Statement[], Map<Statement, number | 'several'>>();
+const laterMemo = new KeyedMemo<readonly Statement[], Map<Statement, number | 'several'>>('laterMemo');
 
 function laterTransactions(context: RuleContext, section: Statement['section']): Map<Statement, number | 'several'> {
   const list = context.facts.sectionStatements(section);
@@ -165,7 +166,7 @@ function droppedBefore(context: RuleContext, s: Statement, name: string): boolea
 }
 
 /** Per section: the index of the first statement that drops each index name with IF EXISTS. */
-const dropsMemo = new WeakMap<readonly Statement[], Map<string, number>>();
+const dropsMemo = new KeyedMemo<readonly Statement[], Map<string, number>>('dropsMemo');
 
 function firstDrops(list: readonly Statement[]): Map<string, number> {
   let memo = dropsMemo.get(list);

@@ -2,6 +2,7 @@
 
 import type { AstNode, Statement } from '../model';
 import { bodyOf, dropTargets, namesOf, objectFromNames, quoteIdent, relationOf, sameRelation, walk, type RelationRef } from './ast';
+import { KeyedMemo } from '../memo';
 
 /** The name of the CONCURRENTLY operation a statement performs that cannot run in a transaction block. */
 export function concurrentOperation(node: AstNode | undefined): string | undefined {
@@ -35,7 +36,7 @@ export function statementsOfKind(statements: readonly Statement[], kind: string)
   return byKind.get(kind) ?? NONE;
 }
 
-const statementsByKind = new WeakMap<readonly Statement[], Map<string, Statement[]>>();
+const statementsByKind = new KeyedMemo<readonly Statement[], Map<string, Statement[]>>('statementsByKind');
 const NONE: readonly Statement[] = Object.freeze([]);
 
 /** Statements that can sit in a non-transactional section beside a concurrent operation without losing atomicity that matters. */

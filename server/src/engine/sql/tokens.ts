@@ -3,8 +3,9 @@
 
 import type { Span, Statement } from '../model';
 import { identifierOf, isComment, lex, wordOf, type Token } from './lexer';
+import { KeyedMemo } from '../memo';
 
-const cache = new WeakMap<Statement, Token[]>();
+const cache = new KeyedMemo<Statement, Token[]>('cache');
 
 /** Tokens of a statement (comments excluded), with file offsets. */
 export function statementTokens(statement: Statement): Token[] {

@@ -60,6 +60,8 @@ export function resolvedPath(p: string): string {
 export function relativePath(from: string, to: string): string {
   if (!isNormalizedAbsolute(from) || !isNormalizedAbsolute(to)) return path.relative(from, to);
   if (from === to) return '';
+  // The usual question: a path below `from` (a file under the working folder).
+  if (to.length > from.length + 1 && to.charCodeAt(from.length) === 47 && to.startsWith(from)) return to.slice(from.length + 1);
   const a = from === '/' ? [''] : from.split('/');
   const b = to === '/' ? [''] : to.split('/');
   let common = 0;

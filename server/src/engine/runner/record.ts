@@ -66,21 +66,43 @@ export interface FoundRecord {
 
 /** Finds the record for `filePath` by walking up from its folder (through the host). */
 export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): FoundRecord | undefined {
-  let dir = dirnameOf(resolvedPath(filePath));
+  const start = dirnameOf(resolvedPath(filePath));
+  // A host that keeps what it read answers every file of a folder alike: the walk is done once per folder.
+  const byFolder = (host as { cachesFiles?: boolean }).cachesFiles === true ? recordsByFolder(host, maxLevels) : undefined;
+  let found = byFolder?.get(start);
+  if (found === undefined) {
+    found = recordAbove(host, start, maxLevels) ?? null;
+    byFolder?.set(start, found);
+  }
+  if (found === null) return undefined;
+  const { root, record } = found;
+  const key = recordKey(root, filePath);
+  return { root, record, entry: Object.prototype.hasOwnProperty.call(record.migrations, key) ? record.migrations[key] : undefined };
+}
+
+/** The first valid record at or above `dir` (null: none, or the nearest one does not parse). */
+function recordAbove(host: ProjectHost, dir: string, maxLevels: number): { root: string; record: AppliedRecord } | null {
   for (let i = 0; i < maxLevels; i++) {
-    const candidate = childPath(dir, STATE_DIR_NAME, RECORD_FILE_NAME);
-    const text = host.readFile(candidate);
+    const text = host.readFile(childPath(dir, STATE_DIR_NAME, RECORD_FILE_NAME));
     if (text !== undefined) {
       const record = parseRecord(text);
-      if (!record) return undefined;
-      const key = recordKey(dir, filePath);
-      return { root: dir, record, entry: Object.prototype.hasOwnProperty.call(record.migrations, key) ? record.migrations[key] : undefined };
+      return record ? { root: dir, record } : null;
     }
     const parent = dirnameOf(dir);
-    if (parent === dir) return undefined;
+    if (parent === dir) return null;
     dir = parent;
   }
-  return undefined;
+  return null;
+}
+
+const recordWalks = new WeakMap<ProjectHost, Map<number, Map<string, { root: string; record: AppliedRecord } | null>>>();
+
+function recordsByFolder(host: ProjectHost, maxLevels: number): Map<string, { root: string; record: AppliedRecord } | null> {
+  let byLevels = recordWalks.get(host);
+  if (!byLevels) recordWalks.set(host, (byLevels = new Map()));
+  let byFolder = byLevels.get(maxLevels);
+  if (!byFolder) byLevels.set(maxLevels, (byFolder = new Map()));
+  return byFolder;
 }
 
 export function recordKey(root: string, filePath: string): string {

@@ -47,7 +47,7 @@ describe('findRecord', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('walks once per folder through a host that keeps what it read', () => {
+  it('walks each folder once through a host that keeps what it read', () => {
     const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-record-')));
     const files = ['001_a.sql', '002_b.sql', '003_c.sql'].map((f) => path.join(root, 'db', 'migrations', f));
     for (const f of files) write(f, 'SELECT 1;\n');
@@ -60,6 +60,14 @@ describe('findRecord', () => {
     assert.equal(findRecord(host, files[1]), undefined);
     assert.equal(findRecord(host, files[2]), undefined);
     assert.equal(asked.length, walked, 'the other files of the folder ask the host nothing');
+    // diesel: a folder per migration; a second migration's walk meets the first one's a level up.
+    const diesel = ['2024-01-01-000000_a', '2024-01-02-000000_b'].map((d) => path.join(root, 'migrations', d, 'up.sql'));
+    for (const f of diesel) write(f, 'SELECT 1;\n');
+    asked.length = 0;
+    assert.equal(findRecord(host, diesel[0]), undefined);
+    asked.length = 0;
+    assert.equal(findRecord(host, diesel[1]), undefined);
+    assert.deepEqual(asked, [path.join(root, 'migrations', '2024-01-02-000000_b', '.zdm', 'applied.json')]);
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

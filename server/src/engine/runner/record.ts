@@ -66,43 +66,43 @@ export interface FoundRecord {
 
 /** Finds the record for `filePath` by walking up from its folder (through the host). */
 export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): FoundRecord | undefined {
-  const start = dirnameOf(resolvedPath(filePath));
-  // A host that keeps what it read answers every file of a folder alike: the walk is done once per folder.
-  const byFolder = (host as { cachesFiles?: boolean }).cachesFiles === true ? recordsByFolder(host, maxLevels) : undefined;
-  let found = byFolder?.get(start);
-  if (found === undefined) {
-    found = recordAbove(host, start, maxLevels) ?? null;
-    byFolder?.set(start, found);
-  }
+  // A host that keeps what it read answers every file alike: each folder's answer is worked out once
+  // (diesel keeps each migration in a folder of its own, so the walks meet one level up).
+  const memo = (host as { cachesFiles?: boolean }).cachesFiles === true ? recordWalks(host) : undefined;
+  const found = recordAbove(host, dirnameOf(resolvedPath(filePath)), maxLevels, memo);
   if (found === null) return undefined;
   const { root, record } = found;
   const key = recordKey(root, filePath);
   return { root, record, entry: Object.prototype.hasOwnProperty.call(record.migrations, key) ? record.migrations[key] : undefined };
 }
 
-/** The first valid record at or above `dir` (null: none, or the nearest one does not parse). */
-function recordAbove(host: ProjectHost, dir: string, maxLevels: number): { root: string; record: AppliedRecord } | null {
-  for (let i = 0; i < maxLevels; i++) {
-    const text = host.readFile(childPath(dir, STATE_DIR_NAME, RECORD_FILE_NAME));
-    if (text !== undefined) {
-      const record = parseRecord(text);
-      return record ? { root: dir, record } : null;
-    }
+type RecordAt = { root: string; record: AppliedRecord } | null;
+
+/** The first record found at or above `dir` within `levels` folders (null: none, or the nearest one does not parse). */
+function recordAbove(host: ProjectHost, dir: string, levels: number, memo: Map<string, RecordAt> | undefined): RecordAt {
+  if (levels <= 0) return null;
+  const key = memo && `${levels}\u0000${dir}`;
+  const known = key === undefined ? undefined : memo!.get(key);
+  if (known !== undefined) return known;
+  let found: RecordAt;
+  const text = host.readFile(childPath(dir, STATE_DIR_NAME, RECORD_FILE_NAME));
+  if (text !== undefined) {
+    const record = parseRecord(text);
+    found = record ? { root: dir, record } : null;
+  } else {
     const parent = dirnameOf(dir);
-    if (parent === dir) return null;
-    dir = parent;
+    found = parent === dir ? null : recordAbove(host, parent, levels - 1, memo);
   }
-  return null;
+  if (key !== undefined) memo!.set(key, found);
+  return found;
 }
 
-const recordWalks = new WeakMap<ProjectHost, Map<number, Map<string, { root: string; record: AppliedRecord } | null>>>();
+const recordMemos = new WeakMap<ProjectHost, Map<string, RecordAt>>();
 
-function recordsByFolder(host: ProjectHost, maxLevels: number): Map<string, { root: string; record: AppliedRecord } | null> {
-  let byLevels = recordWalks.get(host);
-  if (!byLevels) recordWalks.set(host, (byLevels = new Map()));
-  let byFolder = byLevels.get(maxLevels);
-  if (!byFolder) byLevels.set(maxLevels, (byFolder = new Map()));
-  return byFolder;
+function recordWalks(host: ProjectHost): Map<string, RecordAt> {
+  let memo = recordMemos.get(host);
+  if (!memo) recordMemos.set(host, (memo = new Map()));
+  return memo;
 }
 
 export function recordKey(root: string, filePath: string): string {

@@ -4,6 +4,7 @@
 // is rendered per file, with findings, rule failures, files without either, and none at all.
 
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { render, rendersPerFile, severitiesOf, withRenderedPart, type OutputFormat } from '../../server/src/cli/reporters';
 import type { FileReport, ReportedFinding } from '../../server/src/engine/report';
@@ -47,5 +48,20 @@ describe('output rendered per file by the lint threads', () => {
   it('a part rendered for other options is refused, not output wrong', () => {
     const parted = withRenderedPart(REPORTS[0], { format: 'json', cwd: '/p', color: false });
     assert.throws(() => render('text', [parted], { cwd: '/p', color: false, fileCount: 1, version: 'test' }), /rendered for json output, not text/);
+  });
+});
+
+describe('file paths in the output', () => {
+  it('are relative to the working folder for files inside it, whole otherwise (as path.relative decides)', () => {
+    const files = ['/p/a.sql', '/p/db/m/1.sql', '/p/db/m/2.sql', '/p/db/n/1.sql', '/p/..x.sql', '/p/..d/1.sql', '/q/1.sql', '/p2/1.sql', '/1.sql', '/p/db/../a.sql', 'rel/1.sql'];
+    for (const cwd of ['/p', '/p/db', '/', '/q/r']) {
+      const reports: FileReport[] = files.map((file) => ({ file, findings: [finding('ban-drop-table', 'error', 1)], ruleFailures: [] }));
+      const shown = (JSON.parse(render('json', reports, { cwd, color: false, fileCount: files.length, version: 'test' })) as { file: string }[]).map((f) => f.file);
+      const expected = files.map((file) => {
+        const relative = path.relative(cwd, file);
+        return relative.startsWith('..') ? file : relative;
+      });
+      assert.deepEqual(shown, expected, cwd);
+    }
   });
 });

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { ruleDocsUrl } from '../engine/docs-url';
 import type { Severity } from '../engine/model';
-import { relativePath } from '../engine/paths';
+import { basenameOf, dirnameOf, isNormalizedAbsolute, relativePath } from '../engine/paths';
 import type { FileReport, ReportedFinding } from '../engine/report';
 import { registry } from '../engine/rules/registry';
 
@@ -86,15 +86,32 @@ export function render(format: OutputFormat, reports: FileReport[], options: Ren
 }
 
 function displayPath(file: string, cwd: string): string {
-  // Asked per finding, and a file's findings come together: path.relative once per file.
+  // Asked per finding, and a file's findings come together: worked out once per file, from its folder's
+  // answer (once per folder) when both paths are normalized and absolute.
   if (file === lastDisplayed.file && cwd === lastDisplayed.cwd) return lastDisplayed.shown;
-  const relative = relativePath(cwd, file);
-  const shown = relative.startsWith('..') ? file : relative;
+  let shown: string;
+  if (isNormalizedAbsolute(file) && isNormalizedAbsolute(cwd) && file !== cwd && file !== '/') {
+    if (displayedFolders.cwd !== cwd) displayedFolders = { cwd, prefixes: new Map() };
+    const dir = dirnameOf(file);
+    let prefix = displayedFolders.prefixes.get(dir);
+    if (prefix === undefined) {
+      const relative = relativePath(cwd, dir);
+      prefix = relative.startsWith('..') ? null : relative === '' ? '' : `${relative}/`;
+      displayedFolders.prefixes.set(dir, prefix);
+    }
+    const name = basenameOf(file);
+    shown = prefix === null || (prefix === '' && name.startsWith('..')) ? file : prefix + name;
+  } else {
+    const relative = relativePath(cwd, file);
+    shown = relative.startsWith('..') ? file : relative;
+  }
   lastDisplayed = { file, cwd, shown };
   return shown;
 }
 
 let lastDisplayed = { file: '', cwd: '', shown: '' };
+/** Per folder of the files shown: what goes before the file name (null: the folder is outside cwd, the path is shown whole). */
+let displayedFolders = { cwd: '', prefixes: new Map<string, string | null>() };
 
 export function renderJson(reports: FileReport[], options: RenderOptions): string {
   // JSON.stringify(items, null, 2) of every file's findings in one array, from the files' parts.

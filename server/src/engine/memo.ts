@@ -11,7 +11,8 @@
 // WeakMap. The engine's per-file memos were such WeakMaps: every file's facts, lock tables and
 // statement indexes were promoted (see docs/performance.md).
 //
-// Keys that cannot take a property (frozen, sealed) fall back to a WeakMap. Object spread and
+// Keys that cannot take a property (frozen, sealed) fall back to a WeakMap; a key must not be frozen
+// after a value was set on it (the engine freezes nothing it memoizes on). Object spread and
 // Object.assign copy only enumerable properties, so a memoized value never travels to a copy of its key.
 
 export class KeyedMemo<K extends object, V> {

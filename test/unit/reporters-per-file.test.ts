@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { render, rendersPerFile, severitiesOf, withRenderedPart, type OutputFormat } from '../../server/src/cli/reporters';
+import { OUTPUT_FORMATS, render, renderChunks, renderFilePart, rendersPerFile, severitiesOf, withRenderedPart, type OutputFormat } from '../../server/src/cli/reporters';
 import type { FileReport, ReportedFinding } from '../../server/src/engine/report';
 
 function finding(rule: string, severity: ReportedFinding['severity'], line: number, extra: Partial<ReportedFinding> = {}): ReportedFinding {
@@ -62,6 +62,32 @@ describe('file paths in the output', () => {
         return relative.startsWith('..') ? file : relative;
       });
       assert.deepEqual(shown, expected, cwd);
+    }
+  });
+});
+
+describe('output written in pieces', () => {
+  it('renderChunks gives the output in pieces of ~256 KB that together are the whole, for every format', () => {
+    // 3,000 files, a few MB of output: several pieces.
+    const many: FileReport[] = [];
+    for (let i = 0; i < 600; i++) for (const r of REPORTS) many.push({ ...r, file: r.file.replace(/(\d+_)/, `${String(i).padStart(4, '0')}_$1`) });
+    const options = { cwd: '/p', color: false, fileCount: many.length, version: 'test' };
+    const partsOf = (format: 'text' | 'json' | 'github') => many.map((r) => renderFilePart(r, { format, cwd: '/p', color: false })).filter((p) => p !== '');
+    const summary = 'Found 1200 errors, 600 warnings, 600 info, 600 hints in 1800 files (3000 files linted).';
+    const expected: Record<OutputFormat, string> = {
+      text: `${partsOf('text').join('\n')}\n${summary}\n`,
+      json: `[\n${partsOf('json').join(',\n')}\n]\n`,
+      github: `${partsOf('github').join('\n')}\n`,
+      sarif: render('sarif', many, options),
+    };
+    for (const format of OUTPUT_FORMATS) {
+      const chunks = renderChunks(format, many, options);
+      assert.equal(chunks.join(''), expected[format], format);
+      assert.equal(render(format, many, options), expected[format], format);
+      if (format !== 'sarif') {
+        assert.ok(chunks.length > 1, `${format}: ${chunks.length} piece(s)`);
+        assert.ok(chunks.every((c) => c.length < 300 * 1024), `${format}: pieces of about 256 KB`);
+      }
     }
   });
 });

@@ -7,7 +7,7 @@ import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
 import { expectManyFiles, LINT_OPTIONS, type PoolWorker } from './lint-workers';
 import { prepareLintPool } from './pool';
-import { OUTPUT_FORMATS, type OutputFormat, render as renderOutput, rendersPerFile, severitiesOf } from './reporters';
+import { OUTPUT_FORMATS, type OutputFormat, renderChunks, rendersPerFile, severitiesOf } from './reporters';
 
 export interface CommandIO {
   cwd: string;
@@ -117,7 +117,8 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     if (r.fixReport) io.stderr(r.fixReport + '\n');
   }
   const linted = reports.filter((r) => !r.skipped).length;
-  io.stdout(renderOutput(format, reports, { cwd: io.cwd, color, fileCount: linted, version }));
+  // In pieces of ~256 KB: see renderChunks.
+  for (const chunk of renderChunks(format, reports, { cwd: io.cwd, color, fileCount: linted, version })) io.stdout(chunk);
 
   const failOn = (values['fail-on'] as Severity | undefined) ?? strictestFailOn(configs.map((c) => c.failOn as Severity));
   const failing = reports.some((r) => severitiesOf(r).some((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[failOn]));

@@ -24,9 +24,10 @@ export class KeyedMemo<K extends object, V> {
   }
 
   get(key: K): V | undefined {
-    const held = key as Record<symbol, V | undefined>;
-    if (this.slot in held) return held[this.slot];
-    return this.fallback?.get(key);
+    // One property load: the engine's memos never hold undefined, and keys that fell back to the
+    // WeakMap (frozen ones) are rare, so the common miss costs no second lookup.
+    const value = (key as Record<symbol, V | undefined>)[this.slot];
+    return value !== undefined || this.fallback === undefined ? value : this.fallback.get(key);
   }
 
   has(key: K): boolean {
@@ -34,7 +35,9 @@ export class KeyedMemo<K extends object, V> {
   }
 
   set(key: K, value: V): this {
-    if (this.slot in key || Object.isExtensible(key)) {
+    if (this.slot in key) {
+      (key as Record<symbol, V>)[this.slot] = value;
+    } else if (Object.isExtensible(key)) {
       Object.defineProperty(key, this.slot, { value, writable: true, configurable: true, enumerable: false });
     } else {
       (this.fallback ??= new WeakMap()).set(key, value);

@@ -805,6 +805,28 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     }
     return list;
   };
+  type ConstraintEvent = { table: schemaAst.RelationRef; added?: ConstraintSeen; dropped?: string };
+  /** Per section: each constraint name's adds and drops, in statement and clause order (an add under that name, or a drop of it). */
+  const eventsByName = new Map<schemaModel.Section, Map<string, { position: number; event: ConstraintEvent }[]>>();
+  const constraintEventsByName = (section: schemaModel.Section) => {
+    let byName = eventsByName.get(section);
+    if (!byName) {
+      byName = new Map();
+      for (const { s, position } of constraintStatements(section)) {
+        const events = constraintEvents(s);
+        for (let i = 0; i < events.length; i++) {
+          const event = events[i];
+          const name = event.added !== undefined ? event.added.name : event.dropped;
+          if (name === undefined) continue;
+          let list = byName.get(name);
+          if (!list) byName.set(name, (list = []));
+          list.push({ position, event });
+        }
+      }
+      eventsByName.set(section, byName);
+    }
+    return byName;
+  };
   // The column states walk forward through each section (rules ask in statement order); asking about
   // an earlier statement starts the walk again.
   const cursors = new Map<schemaModel.Section, { state: schemaHistory.ColumnStates; next: number }>();
@@ -907,15 +929,15 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       const key = `${before.index}\u0000${table.schema ?? ''}\u0000${table.name}\u0000${name}`;
       if (constraintAnswers.has(key)) return constraintAnswers.get(key);
       let found: ConstraintSeen | undefined;
-      // Only the statements that add or drop constraints (found once per section), not every earlier one.
+      // Only the events of constraints of that name (indexed once per section), in statement and clause
+      // order, not every earlier statement: a long migration asks this for many of its statements.
       const at = position.get(before) ?? 0;
-      for (const { s, position: p } of constraintStatements(before.section)) {
+      const events = constraintEventsByName(before.section).get(name) ?? [];
+      for (let i = 0; i < events.length; i++) {
+        const { position: p, event } = events[i];
         if (p >= at) break;
-        for (const event of constraintEvents(s)) {
-          if (!schemaAst.sameRelation(event.table, table)) continue;
-          if (event.added?.name === name) found = event.added;
-          if (event.dropped === name) found = undefined;
-        }
+        if (!schemaAst.sameRelation(event.table, table)) continue;
+        found = event.added;
       }
       constraintAnswers.set(key, found);
       return found;

@@ -31,11 +31,11 @@ export function concurrentlyFixes(context: RuleContext, s: Statement, options: C
   const facts = context.factsOf(s);
   if (!facts.inTransaction) return [{ title: 'Add CONCURRENTLY', edits: [insert], safe }];
   const fixes: FixSpec[] = [];
-  const others = othersNeedingTransaction(context, s);
+  const others = othersNeedTransaction(context, s);
   if (!facts.explicitTransaction) {
     const edit = nonTransactionalEdit(context.document, s.section, context.host);
-    if (edit) fixes.push({ title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: safe && others.length === 0 });
-    if (edit && others.length === 0) return fixes;
+    if (edit) fixes.push({ title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: safe && !others });
+    if (edit && !others) return fixes;
   }
   const move = moveOutOfTransaction(context, s, { description: options.description, rewrite: [insert] });
   if (move) fixes.push(retitled(move, `${move.title}, with CONCURRENTLY`));
@@ -43,11 +43,12 @@ export function concurrentlyFixes(context: RuleContext, s: Statement, options: C
 }
 
 /** Statements of the section, other than `s`, that lose something when the section runs outside a transaction. */
-export function othersNeedingTransaction(context: RuleContext, s: Statement): Statement[] {
+export function othersNeedTransaction(context: RuleContext, s: Statement): boolean {
   const section = context.facts.sectionStatements(s.section);
   let needing = needingTransaction.get(section);
   if (!needing) needingTransaction.set(section, (needing = section.filter((o) => !fineOutsideTransaction(o.kind, o.node))));
-  return needing.filter((o) => o !== s);
+  // Asked once per finding: a count, not a filtered copy of the section (quadratic in a long migration).
+  return needing.length > 1 || (needing.length === 1 && needing[0] !== s);
 }
 
 /** Per section (its statement list, computed once per file): the statements that need its transaction. */

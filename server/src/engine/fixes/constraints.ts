@@ -6,7 +6,7 @@
 import type { Statement } from '../model';
 import type { FixSpec, RuleContext } from '../rules/types';
 import type { RelationRef } from '../sql/ast';
-import { othersNeedingTransaction } from './concurrently';
+import { othersNeedTransaction } from './concurrently';
 import { followUpMigration } from './follow-up';
 import { nonTransactionalEdit } from './format-edits';
 import { lazyFix } from './lazy';
@@ -63,9 +63,9 @@ export function uniqueIndexFixes(context: RuleContext, s: Statement, constraint:
   // Never applied without review: a unique build that finds duplicates leaves an INVALID index behind.
   if (!facts.inTransaction) return [{ title, edits: [replace], safe: false }];
   const fixes: FixSpec[] = [];
-  const others = othersNeedingTransaction(context, s);
+  const others = othersNeedTransaction(context, s);
   const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
-  if (edit && others.length === 0) return [{ title: `${title}, and ${edit.description}`, edits: [replace, ...edit.edits], creates: edit.creates, safe: false }];
+  if (edit && !others) return [{ title: `${title}, and ${edit.description}`, edits: [replace, ...edit.edits], creates: edit.creates, safe: false }];
   const followUp = followUpMigration({
     document: context.document,
     statements: context.statements,

@@ -1,4 +1,4 @@
-import { moveOutOfTransaction, othersNeedingTransaction } from '../fixes/concurrently';
+import { moveOutOfTransaction, othersNeedTransaction } from '../fixes/concurrently';
 import { nonTransactionalEdit } from '../fixes/format-edits';
 import type { Statement } from '../model';
 import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
@@ -34,10 +34,10 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       const facts = context.factsOf(s);
       if (!facts.inTransaction) continue;
       const fixes: FixSpec[] = [];
-      const others = othersNeedingTransaction(context, s);
+      const others = othersNeedTransaction(context, s);
       const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
-      if (edit) fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: others.length === 0 });
-      if (!edit || others.length > 0) {
+      if (edit) fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: !others });
+      if (!edit || others) {
         const move = moveOutOfTransaction(context, s, { description: `${operation.toLowerCase()} ${objectName(s) ?? ''}`.trim() });
         if (move) fixes.push(move);
       }

@@ -36,7 +36,7 @@ export function rememberSplits(texts: number): void {
 }
 
 export function splitStatements(text: string, from = 0, to = text.length): SplitResult {
-  if (recentLimit === 0) return split(text, from, to);
+  if (recentLimit === 0) return splitAfterEdit(text, from, to);
   let entries = recent.get(text);
   const hit = entries?.find((e) => e.from === from && e.to === to);
   if (hit) return hit.result;
@@ -47,6 +47,59 @@ export function splitStatements(text: string, from = 0, to = text.length): Split
   }
   entries.push({ from, to, result });
   return result;
+}
+
+/**
+ * The last few splits outside batch runs: the language server lints a file again after every keystroke,
+ * and the text before the edit splits as it did. Results are shared: callers must not mutate them.
+ */
+const lastSplits: { text: string; from: number; to: number; result: SplitResult }[] = [];
+const LAST_SPLITS = 8;
+
+/**
+ * Splits `text` reusing, from an earlier split of a text with the same start, the statements that end
+ * (with their semicolon) before the first character that differs: after a terminated statement the
+ * splitter's state is back to its start, and the lexer never reads past a semicolon for the tokens
+ * before it, so splitting the rest from there gives what splitting all of it would.
+ */
+function splitAfterEdit(text: string, from: number, to: number): SplitResult {
+  // The latest split of a range with the same start: the previous keystroke's version of this
+  // section (comparing with every kept text cost more than the split it saved).
+  let last: (typeof lastSplits)[number] | undefined;
+  for (let i = lastSplits.length - 1; i >= 0 && last === undefined; i--) if (lastSplits[i].from === from) last = lastSplits[i];
+  if (last !== undefined && last.text === text && last.to === to) return last.result;
+  let result: SplitResult | undefined;
+  if (last !== undefined) {
+    const common = commonPrefixLength(last.text, text);
+    const previous = last.result.statements;
+    let kept = 0;
+    while (kept < previous.length && previous[kept].terminated && previous[kept].span.end < common && previous[kept].span.end <= to) kept++;
+    if (kept > 0) {
+      const rest = split(text, previous[kept - 1].span.end, to);
+      result = { statements: previous.slice(0, kept).concat(rest.statements), trailingComments: rest.trailingComments };
+    }
+  }
+  result ??= split(text, from, to);
+  if (lastSplits.length >= LAST_SPLITS) lastSplits.shift();
+  lastSplits.push({ text, from, to, result });
+  return result;
+}
+
+/** How many leading UTF-16 code units `a` and `b` share (halving the range compared natively). */
+function commonPrefixLength(a: string, b: string): number {
+  let lo = 0;
+  let hi = Math.min(a.length, b.length);
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Splits without reusing any earlier split (what `splitStatements` must always equal; for tests). */
+export function splitStatementsAfresh(text: string, from = 0, to = text.length): SplitResult {
+  return split(text, from, to);
 }
 
 function split(text: string, from: number, to: number): SplitResult {

@@ -19,6 +19,12 @@ const PIECES = [
   'UPDATE t SET id = 2',
   '\n\n',
   "SELECT 'unterminated",
+  '\\set x 1;\n',
+  'SELECT 1.;',
+  'SELECT -1;SELECT 2',
+  'SELECT $1;',
+  'CREATE FUNCTION g() RETURNS int AS $fn$ SELECT 1; $fn$ LANGUAGE sql;',
+  'SELECT 1 /* unterminated',
 ];
 
 /** A small deterministic generator (no Math.random: a failure must reproduce). */

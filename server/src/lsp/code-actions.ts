@@ -21,6 +21,19 @@ export interface DiagnosticData {
   statementLine?: number;
 }
 
+/** File URIs by path: every keystroke converts every fix of the file again, mostly to the same few paths. */
+const uris = new Map<string, string>();
+
+function uriOf(path: string): string {
+  let uri = uris.get(path);
+  if (uri === undefined) {
+    if (uris.size >= 1000) uris.clear();
+    uri = pathToFileURL(path).toString();
+    uris.set(path, uri);
+  }
+  return uri;
+}
+
 /** Converts an engine fix into a WorkspaceEdit against the open document (and other files through the host). */
 export function toWorkspaceEdit(document: TextDocument, fix: Fix, host: ProjectHost): WorkspaceEdit {
   const byUri = new Map<string, LspTextEdit[]>();
@@ -31,7 +44,7 @@ export function toWorkspaceEdit(document: TextDocument, fix: Fix, host: ProjectH
     if (e.path === undefined) {
       range = { start: document.positionAt(e.span.start), end: document.positionAt(e.span.end) };
     } else {
-      uri = pathToFileURL(e.path).toString();
+      uri = uriOf(e.path);
       let index = indexes.get(e.path);
       if (!index) indexes.set(e.path, (index = new LineIndex(host.readFile(e.path) ?? '')));
       range = { start: index.positionAt(e.span.start), end: index.positionAt(e.span.end) };
@@ -43,7 +56,7 @@ export function toWorkspaceEdit(document: TextDocument, fix: Fix, host: ProjectH
   if (!fix.creates?.length) return { changes: Object.fromEntries(byUri) };
   const documentChanges: WorkspaceEdit['documentChanges'] = [];
   for (const c of fix.creates) {
-    const uri = pathToFileURL(c.path).toString();
+    const uri = uriOf(c.path);
     documentChanges.push({ kind: 'create', uri, options: { ignoreIfExists: false, overwrite: false } });
     documentChanges.push({ textDocument: { uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: c.text }] });
   }

@@ -216,8 +216,10 @@ interface DownStatement {
  * down so each migration's down undoes its own up.
  */
 function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[], after: Statement): { texts: string[]; edits: TextEdit[] } | undefined {
-  const made: ObjectKey[] = [...(input.undo ?? []), ...move.flatMap((s) => schemaChanges(s.node)).filter((c) => CREATES.has(c.action))];
-  const removed: ObjectKey[] = move.flatMap((s) => schemaChanges(s.node)).filter((c) => REMOVES.has(c.action));
+  const changes = move.length === 1 ? schemaChanges(move[0].node) : move.flatMap((s) => schemaChanges(s.node));
+  const made: ObjectKey[] = changes.filter((c) => CREATES.has(c.action));
+  if (input.undo) made.unshift(...input.undo);
+  const removed: ObjectKey[] = changes.filter((c) => REMOVES.has(c.action));
   const detached = move.flatMap((s) => partitionsOf(s, 'AT_DetachPartition'));
   if (made.length + removed.length + detached.length === 0) return undefined;
   // By name: a split can move thousands of statements.
@@ -233,7 +235,8 @@ function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[],
   // Only a down statement whose first change names one of these objects (sameObject needs the same
   // name), or one without schema changes (ATTACH PARTITION), can undo them: look only at those.
   const index = downIndexOf(downs);
-  const candidates = new Set<number>(index.withoutChanges);
+  // A statement without schema changes undoes only a detach (by attaching the partition again).
+  const candidates = new Set<number>(detached.length > 0 ? index.withoutChanges : []);
   for (const key of [...made, ...removed]) for (const i of index.byFirstName.get(key.name) ?? []) candidates.add(i);
   const undoing = [...candidates].sort((a, b) => a - b).map((i) => downs[i]).filter(undoes);
   if (undoing.length === 0) return undefined;

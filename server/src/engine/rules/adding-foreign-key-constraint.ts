@@ -1,7 +1,6 @@
-import { commandsOfExistingTables } from '../context';
+import { columnsAddedToExistingTables, commandsOfExistingTables } from '../context';
 import { notValidFixes } from '../fixes/constraints';
 import { relationOf } from '../sql/ast';
-import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -59,18 +58,19 @@ export const addingForeignKeyConstraint: Rule = {
           fixes: notValidFixes(context, s, constraint, table),
         });
       }
-      if (cmd?.subtype === 'AT_AddColumn') {
-        const shape = columnShape(cmd.def?.ColumnDef);
-        if (shape.references.length === 0 || (shape.defaultExpr === undefined && !shape.serial && !shape.identity && !shape.generatedStored)) continue;
-        const reference = shape.references[0];
-        const start = s.offsetOf(cmd.def.ColumnDef.location);
-        context.report({
-          statement: s,
-          span: { start, end: clauseEnd(s, start) },
-          message: `ADD COLUMN ${shape.name} ... REFERENCES ${relationOf(reference.pktable)?.display ?? ''} gives every existing row a value and checks each one against the referenced table, holding ACCESS EXCLUSIVE on ${table.display} and SHARE ROW EXCLUSIVE on ${relationOf(reference.pktable)?.display ?? 'the referenced table'}.`,
-          help: 'Add the column without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, and VALIDATE CONSTRAINT in a later transaction.',
-        });
-      }
+    }
+    const added = columnsAddedToExistingTables(context);
+    for (let i = 0; i < added.length; i++) {
+      const { statement: s, table, column, shape } = added[i];
+      if (shape.references.length === 0 || (shape.defaultExpr === undefined && !shape.serial && !shape.identity && !shape.generatedStored)) continue;
+      const reference = shape.references[0];
+      const start = s.offsetOf(column.location);
+      context.report({
+        statement: s,
+        span: { start, end: clauseEnd(s, start) },
+        message: `ADD COLUMN ${shape.name} ... REFERENCES ${relationOf(reference.pktable)?.display ?? ''} gives every existing row a value and checks each one against the referenced table, holding ACCESS EXCLUSIVE on ${table.display} and SHARE ROW EXCLUSIVE on ${relationOf(reference.pktable)?.display ?? 'the referenced table'}.`,
+        help: 'Add the column without REFERENCES, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, and VALIDATE CONSTRAINT in a later transaction.',
+      });
     }
   },
 };

@@ -1,6 +1,5 @@
-import { commandsOfExistingTables } from '../context';
+import { columnsAddedToExistingTables, commandsOfExistingTables } from '../context';
 import { uniqueIndexFixes } from '../fixes/constraints';
-import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -38,17 +37,18 @@ export const addingPrimaryKeyConstraint: Rule = {
           fixes: uniqueIndexFixes(context, s, constraint, table),
         });
       }
-      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
-        const shape = columnShape(cmd.def.ColumnDef);
-        if (shape.primaryKey.length === 0) continue;
-        const start = s.offsetOf(shape.primaryKey[0].location);
-        context.report({
-          statement: s,
-          span: { start, end: clauseEnd(s, start) },
-          message: `ADD COLUMN ${shape.name} ... PRIMARY KEY fills the column for every row and builds the primary key index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
-          help: 'Add the column, fill it in batches, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
-        });
-      }
+    }
+    const added = columnsAddedToExistingTables(context);
+    for (let i = 0; i < added.length; i++) {
+      const { statement: s, table, shape } = added[i];
+      if (shape.primaryKey.length === 0) continue;
+      const start = s.offsetOf(shape.primaryKey[0].location);
+      context.report({
+        statement: s,
+        span: { start, end: clauseEnd(s, start) },
+        message: `ADD COLUMN ${shape.name} ... PRIMARY KEY fills the column for every row and builds the primary key index under ACCESS EXCLUSIVE on ${table.display}: reads and writes wait until it is done.`,
+        help: 'Add the column, fill it in batches, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.',
+      });
     }
   },
 };

@@ -1,6 +1,5 @@
-import { commandsOfExistingTables } from '../context';
+import { columnsAddedToExistingTables, commandsOfExistingTables } from '../context';
 import { uniqueIndexFixes } from '../fixes/constraints';
-import { columnShape } from '../sql/columns';
 import { clauseEnd } from '../sql/tokens';
 import type { Rule } from './types';
 
@@ -37,17 +36,18 @@ export const disallowedUniqueConstraint: Rule = {
           fixes: uniqueIndexFixes(context, s, constraint, table),
         });
       }
-      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
-        const shape = columnShape(cmd.def.ColumnDef);
-        if (shape.unique.length === 0) continue;
-        const start = s.offsetOf(shape.unique[0].location);
-        context.report({
-          statement: s,
-          span: { start, end: clauseEnd(s, start) },
-          message: `ADD COLUMN ${shape.name} ... UNIQUE builds a unique index over every row of ${table.display} under ACCESS EXCLUSIVE: reads and writes wait for the whole build.`,
-          help: 'Add the column without UNIQUE, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... UNIQUE USING INDEX.',
-        });
-      }
+    }
+    const added = columnsAddedToExistingTables(context);
+    for (let i = 0; i < added.length; i++) {
+      const { statement: s, table, shape } = added[i];
+      if (shape.unique.length === 0) continue;
+      const start = s.offsetOf(shape.unique[0].location);
+      context.report({
+        statement: s,
+        span: { start, end: clauseEnd(s, start) },
+        message: `ADD COLUMN ${shape.name} ... UNIQUE builds a unique index over every row of ${table.display} under ACCESS EXCLUSIVE: reads and writes wait for the whole build.`,
+        help: 'Add the column without UNIQUE, CREATE UNIQUE INDEX CONCURRENTLY on it, then ADD CONSTRAINT ... UNIQUE USING INDEX.',
+      });
     }
   },
 };

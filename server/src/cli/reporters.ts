@@ -145,10 +145,6 @@ let lastDisplayed = { file: '', cwd: '', shown: '' };
 /** Per folder of the files shown: what goes before the file name (null: the folder is outside cwd, the path is shown whole). */
 let displayedFolders = { cwd: '', prefixes: new Map<string, string | null>() };
 
-export function renderJson(reports: FileReport[], options: RenderOptions): string {
-  return jsonChunks(reports, options).join('');
-}
-
 function jsonChunks(reports: FileReport[], options: RenderOptions): string[] {
   // JSON.stringify(items, null, 2) of every file's findings in one array, from the files' parts.
   const parts = reports.map((r) => partOf(r, { format: 'json', cwd: options.cwd, color: false })).filter((p) => p !== '');
@@ -221,10 +217,6 @@ export function renderSarif(reports: FileReport[], options: RenderOptions): stri
 }
 
 const GITHUB_COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
-
-export function renderGithub(reports: FileReport[], options: RenderOptions): string {
-  return githubChunks(reports, options).join('');
-}
 
 function githubChunks(reports: FileReport[], options: RenderOptions): string[] {
   const parts = reports.map((r) => partOf(r, { format: 'github', cwd: options.cwd, color: false })).filter((p) => p !== '');

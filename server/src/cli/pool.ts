@@ -187,16 +187,14 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
       // OPTIMIZE_FROM_FILES files, the code stays in V8's baseline tiers (see docs/performance.md).
       setV8Flag(job.files.length < OPTIMIZE_FROM_FILES ? '--no-opt' : '--opt');
       const threads = helpers.length + 1;
+      const claims = new SharedArrayBuffer(4);
       if (threads > 1) {
         // Young-generation GCs normally share their work with V8's helper threads. With a lint thread on
         // every core the helpers only compete with them (corpus: ~30 ms of wall time); with one thread
         // they use an idle core, so they stay (see docs/performance.md).
         setV8Flag('--no-parallel-scavenge');
-      }
-      // The workers get the compiled parser before this thread instantiates its own copy: each
-      // instantiates it (~10 ms) at the same time.
-      const claims = new SharedArrayBuffer(4);
-      if (threads > 1) {
+        // The workers get the compiled parser before this thread instantiates its own copy: each
+        // instantiates it (~10 ms) at the same time.
         const module = await compileParser();
         helpers.forEach((w, i) => {
           w.worker.ref();

@@ -31,7 +31,12 @@ export class BenchLspClient {
       rootUri: rootPath ? pathToFileURL(rootPath).toString() : null,
       capabilities: {
         workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
-        textDocument: { publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true } },
+        // As VS Code declares them: diagnostics carry data, and code actions' edits can be resolved later
+        // (the server then sends the fixes that move statements to a new migration without their edits).
+        textDocument: {
+          publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
+          codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } },
+        },
       },
       initializationOptions,
       workspaceFolders: null,

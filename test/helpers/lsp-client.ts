@@ -27,6 +27,7 @@ import {
   type TextDocumentContentChangeEvent,
   ConfigurationRequest,
   CodeActionRequest,
+  CodeActionResolveRequest,
   HoverRequest,
   type CodeAction,
   type Range,
@@ -40,6 +41,8 @@ export interface LspClientOptions {
   settings?: Record<string, unknown>;
   initializationOptions?: Record<string, unknown>;
   rootPath?: string;
+  /** Declare, as VS Code does, that code actions' edits can be resolved later (`codeAction/resolve`). */
+  resolvesCodeActionEdits?: boolean;
 }
 
 export class LspClient {
@@ -78,7 +81,11 @@ export class LspClient {
       rootUri: options.rootPath ? pathToFileURL(options.rootPath).toString() : null,
       capabilities: {
         workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, didChangeConfiguration: { dynamicRegistration: true } },
-        textDocument: { publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true }, synchronization: { dynamicRegistration: false } },
+        textDocument: {
+          publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
+          synchronization: { dynamicRegistration: false },
+          ...(options.resolvesCodeActionEdits ? { codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } } } : {}),
+        },
       },
       initializationOptions: options.initializationOptions ?? { debounceMs: 0 },
       workspaceFolders: null,
@@ -157,6 +164,10 @@ export class LspClient {
   async codeActions(uri: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
     const result = await this.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics, only } });
     return (result ?? []) as CodeAction[];
+  }
+
+  async resolveCodeAction(action: CodeAction): Promise<CodeAction> {
+    return (await this.connection.sendRequest(CodeActionResolveRequest.type, action)) as CodeAction;
   }
 
   async stop(): Promise<void> {

@@ -194,3 +194,71 @@ describe('code actions over stdio', () => {
     assert.equal((content.edits[0] as { newText: string }).newText, 'run_in_transaction = false\n');
   });
 });
+
+describe('code actions over stdio, with a client that resolves their edits (as VS Code does)', () => {
+  let resolving: LspClient;
+  let folder: string;
+
+  before(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-lsp-resolve-'));
+    fs.mkdirSync(path.join(folder, 'db', 'migrations'), { recursive: true });
+    resolving = await LspClient.start({ rootPath: folder, resolvesCodeActionEdits: true });
+  });
+
+  after(async () => {
+    await resolving.stop();
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  const NAME = '20240107000000_orders_total_check.sql';
+  /** The same layout under both clients' folders, with nothing else in it: the fixes' edits can then be compared. */
+  const place = (root: string) => {
+    const sub = path.join(root, 'resolve-compare', 'migrations');
+    fs.mkdirSync(sub, { recursive: true });
+    return path.join(sub, NAME);
+  };
+  const TEXT = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CHECK (total >= 0);\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE orders DROP CONSTRAINT orders_total_check;\n";
+  const FOLLOW_UP = /^Add NOT VALID, and VALIDATE CONSTRAINT in a new migration/;
+
+  it('a fix that moves statements to a new migration travels without its edit, and resolves to the edit a non-resolving client gets', async () => {
+    const uri = resolving.open(place(folder), TEXT, 1);
+    const diagnostic = (await resolving.diagnostics(uri, 1)).find((d) => d.code === 'constraint-missing-not-valid')!;
+    assert.ok(diagnostic);
+    const data = diagnostic.data as { fixes: { title: string; edit?: unknown }[] };
+    const lazy = data.fixes.find((f) => FOLLOW_UP.test(f.title))!;
+    assert.ok(lazy, JSON.stringify(data.fixes.map((f) => f.title)));
+    assert.equal(lazy.edit, undefined, 'the follow-up fix is published without its edit');
+    const actions = await resolving.codeActions(uri, diagnostic.range, [diagnostic]);
+    const action = actions.find((a) => FOLLOW_UP.test(a.title))!;
+    assert.equal(action.edit, undefined);
+    const resolved = await resolving.resolveCodeAction(action);
+    assert.ok(resolved.edit, 'resolving builds the edit');
+
+    // The same file, in the same place, through the client of the other tests (edits sent eagerly).
+    const eagerUri = client.open(place(dir), TEXT, 1);
+    const eagerDiagnostic = (await client.diagnostics(eagerUri, 1)).find((d) => d.code === 'constraint-missing-not-valid')!;
+    const eager = (await client.codeActions(eagerUri, eagerDiagnostic.range, [eagerDiagnostic])).find((a) => FOLLOW_UP.test(a.title))!;
+    assert.ok(eager.edit);
+    const relative = (edit: unknown, root: string) => JSON.parse(JSON.stringify(edit).split(pathToFileURL(root).toString()).join('ROOT'));
+    assert.deepEqual(relative(resolved.edit, folder), relative(eager.edit, dir));
+
+    const texts = applyWorkspaceEdit(resolved.edit!, { [fileURLToPath(uri)]: TEXT });
+    assert.match(texts.get(fileURLToPath(uri))!, /ADD CONSTRAINT orders_total_check CHECK \(total >= 0\) NOT VALID;/);
+    for (const file of texts.keys()) if (file !== fileURLToPath(uri)) fs.rmSync(file);
+  });
+
+  it('cheap fixes still carry their edit; a fix whose finding is gone by the time it is picked resolves to no edit', async () => {
+    const file = path.join(folder, 'db', 'migrations', '20240106000000_orders_note.sql');
+    const uri = resolving.open(file, TEXT, 1);
+    const diagnostic = (await resolving.diagnostics(uri, 1)).find((d) => d.code === 'constraint-missing-not-valid')!;
+    const actions = await resolving.codeActions(uri, diagnostic.range, [diagnostic]);
+    const cheap = actions.filter((a) => a.title.startsWith('Disable '));
+    assert.ok(cheap.length > 0 && cheap.every((a) => a.edit !== undefined));
+    const action = actions.find((a) => FOLLOW_UP.test(a.title))!;
+    // The user fixes the statement by hand before picking the action.
+    resolving.change(uri, 2, [{ text: TEXT.replace('ADD CHECK (total >= 0)', 'ADD CHECK (total >= 0) NOT VALID') }]);
+    await resolving.diagnostics(uri, 2);
+    const resolved = await resolving.resolveCodeAction(action);
+    assert.equal(resolved.edit, undefined);
+  });
+});

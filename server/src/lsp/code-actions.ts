@@ -1,12 +1,20 @@
-// Code actions: every fix travels inside its diagnostic's `data` as a ready WorkspaceEdit (invariant
-// 5: no server-side cache), plus "Disable <rule> for this statement / file" and "Show documentation".
-// `source.fixAll.zdm` applies all safe fixes, re-linting between passes.
+// Code actions: every fix travels inside its diagnostic's `data` (invariant 5: no server-side cache),
+// plus "Disable <rule> for this statement / file" and "Show documentation". `source.fixAll.zdm` applies
+// all safe fixes, re-linting between passes.
+//
+// A fix whose edits are cheap travels as a ready WorkspaceEdit. A fix that moves statements into a
+// new migration (engine/fixes/lazy.ts) builds the moved text, what undoes it and the new files: on a
+// long migration, building those for every finding on every keystroke cost as much as a third of the
+// lint. When the client can resolve code actions (`codeAction/resolve` with `edit`, as VS Code does),
+// such a fix travels as its title alone, and its edit is built when the user picks it, from a new lint
+// of the document's text at that moment.
 
 import { pathToFileURL } from 'node:url';
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit as LspTextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { applyEdits, chooseSafeFixes } from '../engine/fixes/apply';
 import type { ProjectHost } from '../engine/host';
+import { isLazyFix } from '../engine/fixes/lazy';
 import type { Finding, Fix, LintResult } from '../engine/model';
 import { LineIndex } from '../engine/text/offsets';
 
@@ -16,7 +24,8 @@ export const SHOW_DOCS_COMMAND = 'zdm.showRuleDocs';
 /** What a zdm diagnostic carries in `data`. */
 export interface DiagnosticData {
   rule: string;
-  fixes: { title: string; safe: boolean; edit: WorkspaceEdit }[];
+  /** Each fix with its edit, or without one when the edit is built on `codeAction/resolve` (see above). */
+  fixes: { title: string; safe: boolean; edit?: WorkspaceEdit }[];
   /** Line of the statement the finding is on (for "Disable for this statement"); absent for file-level findings. */
   statementLine?: number;
 }
@@ -64,8 +73,21 @@ export function toWorkspaceEdit(document: TextDocument, fix: Fix, host: ProjectH
   return { documentChanges };
 }
 
-export function diagnosticData(document: TextDocument, finding: Finding, result: LintResult, host: ProjectHost): DiagnosticData {
-  const data: DiagnosticData = { rule: finding.rule, fixes: (finding.fixes ?? []).map((f) => ({ title: f.title, safe: f.safe, edit: toWorkspaceEdit(document, f, host) })) };
+/** What a code action to be resolved carries in `data`: enough to find its fix again in a new lint. */
+export interface ResolveData {
+  uri: string;
+  rule: string;
+  /** The diagnostic's range: the finding's span. */
+  range: Range;
+  title: string;
+}
+
+/** `resolveLazy`: the client resolves code actions' edits, so lazy fixes travel without theirs. */
+export function diagnosticData(document: TextDocument, finding: Finding, result: LintResult, host: ProjectHost, resolveLazy = false): DiagnosticData {
+  const data: DiagnosticData = {
+    rule: finding.rule,
+    fixes: (finding.fixes ?? []).map((f) => (resolveLazy && isLazyFix(f) ? { title: f.title, safe: f.safe } : { title: f.title, safe: f.safe, edit: toWorkspaceEdit(document, f, host) })),
+  };
   const statement = finding.statementIndex !== undefined ? result.statements[finding.statementIndex] : undefined;
   if (statement) data.statementLine = document.positionAt(statement.span.start).line;
   return data;
@@ -79,7 +101,10 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[]): C
     const data = diagnostic.data as DiagnosticData | undefined;
     if (!data?.rule) continue;
     data.fixes.forEach((fix, i) => {
-      actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: fix.edit, isPreferred: i === 0 && fix.safe });
+      const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: i === 0 && fix.safe };
+      if (fix.edit) action.edit = fix.edit;
+      else action.data = { uri: document.uri, rule: data.rule, range: diagnostic.range, title: fix.title } satisfies ResolveData;
+      actions.push(action);
     });
     if (data.rule !== 'syntax-error') {
       if (data.statementLine !== undefined) {
@@ -102,6 +127,27 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[]): C
     actions.push({ title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], command: { title: 'Show documentation', command: SHOW_DOCS_COMMAND, arguments: [data.rule] } });
   }
   return actions;
+}
+
+/**
+ * The edit of a code action sent without one (`ResolveData`), from `result`, a lint of the document's
+ * current text: the fix of the finding with the same rule and range and a fix of the same title.
+ * Undefined when the text changed so that the finding or its fix is no longer there.
+ */
+export function resolvedEdit(document: TextDocument, data: ResolveData, result: LintResult, host: ProjectHost): WorkspaceEdit | undefined {
+  const start = document.offsetAt(data.range.start);
+  const end = document.offsetAt(data.range.end);
+  for (const f of result.findings) {
+    if (f.rule !== data.rule || f.span.start !== start || Math.max(f.span.end, f.span.start) !== end) continue;
+    const fix = f.fixes?.find((x) => x.title === data.title);
+    if (fix) return toWorkspaceEdit(document, fix, host);
+  }
+  return undefined;
+}
+
+export function isResolveData(data: unknown): data is ResolveData {
+  const d = data as Partial<ResolveData> | undefined;
+  return typeof d?.uri === 'string' && typeof d.rule === 'string' && typeof d.title === 'string' && typeof d.range === 'object';
 }
 
 /** Adds the rule to an existing `-- zdm-ignore-file a, b` line, or inserts one at the top. */

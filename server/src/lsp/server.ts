@@ -32,7 +32,7 @@ import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
 import { initParser } from '../engine/sql/parser';
-import { diagnosticData, FIX_ALL_KIND, fixAllEdit, quickFixes } from './code-actions';
+import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
@@ -56,6 +56,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let configs = new ConfigCache(createDiskHost({ cache: false }));
   let canPullSettings = false;
   let canWatchFiles = false;
+  /** The client resolves code actions' edits (`codeAction/resolve`): lazy fixes travel without theirs (code-actions.ts). */
+  let resolvesEdits = false;
   let parserReady: Promise<void> = initParser();
   const reportedConfigProblems = new Set<string>();
   // Opt-in timing for the benchmark (ZDM_TIMING=1): from receiving a change to publishing its diagnostics.
@@ -65,12 +67,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canPullSettings = Boolean(params.capabilities.workspace?.configuration);
     canWatchFiles = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
+    resolvesEdits = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') ?? false;
     const init = (params.initializationOptions ?? {}) as Partial<ServerOptions>;
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) options.debounceMs = init.debounceMs;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: resolvesEdits },
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
       },
@@ -155,7 +158,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const lintStart = timing ? performance.now() : 0;
       const result = lintNow(current, settings, projectHost);
       if (timing) lastLintMs = performance.now() - lintStart;
-      publish(uri, version, result ? result.findings.map((f) => toDiagnostic(current, f, result, projectHost)) : []);
+      publish(uri, version, result ? result.findings.map((f) => toDiagnostic(current, f, result, projectHost, resolvesEdits)) : []);
       for (const failure of result?.ruleFailures ?? []) connection.console.error(`zdm: rule ${failure.rule} failed on ${uri} (other rules still ran): ${failure.message}`);
     } catch (error) {
       // Invariant: linting never throws; if it does, say so and clear stale results rather than crash.
@@ -180,6 +183,26 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (edit) actions.push({ title: 'Fix all safe zdm problems', kind: FIX_ALL_KIND, edit });
     }
     return actions;
+  });
+
+  // A quick fix sent without its edit (a fix that moves statements into a new migration): the edit,
+  // from a lint of the text as it is now. Left without one when the text no longer has that finding.
+  connection.onCodeActionResolve(async (action) => {
+    const data = action.data;
+    if (action.edit || !isResolveData(data)) return action;
+    const document = documents.get(data.uri);
+    if (!document) return action;
+    try {
+      await parserReady;
+      const projectHost = host();
+      const result = lintNow(document, await settingsFor(document.uri), projectHost);
+      const edit = result ? resolvedEdit(document, data, result, projectHost) : undefined;
+      if (edit) action.edit = edit;
+      else connection.console.warn(`zdm: "${data.title}" no longer applies to ${document.uri}: the text changed.`);
+    } catch (error) {
+      connection.console.error(`zdm: resolving "${data.title}" failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
+    }
+    return action;
   });
 
   // CodeLenses of the proving commands (Trace Locks, Verify Round Trip, Verify Backfill), from the format layer's sections.
@@ -318,7 +341,7 @@ declare const ZDM_VERSION: string | undefined;
 /** How long the language server trusts what it read from the disk (see `host` in startServer). */
 const DISK_HOST_TTL_MS = 2000;
 
-export function toDiagnostic(document: TextDocument, f: Finding, result: LintResult, host: ProjectHost): Diagnostic {
+export function toDiagnostic(document: TextDocument, f: Finding, result: LintResult, host: ProjectHost, resolveLazy = false): Diagnostic {
   return {
     range: { start: document.positionAt(f.span.start), end: document.positionAt(Math.max(f.span.end, f.span.start)) },
     severity: SEVERITY[f.severity],
@@ -326,7 +349,7 @@ export function toDiagnostic(document: TextDocument, f: Finding, result: LintRes
     code: f.rule,
     codeDescription: { href: ruleDocsUrl(f.rule) },
     message: f.help ? `${f.message}\n${f.help}` : f.message,
-    data: diagnosticData(document, f, result, host),
+    data: diagnosticData(document, f, result, host, resolveLazy),
   };
 }
 

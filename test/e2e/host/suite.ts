@@ -124,6 +124,41 @@ test('the quick-fix applies through VS Code and the diagnostic goes', async () =
   await waitFor('the reverted file to be flagged again', () => zdmDiagnostics(uri).some((d) => codeOf(d) === 'require-concurrent-index-creation'));
 });
 
+test('a fix that moves a statement to a new migration: built when picked (codeAction/resolve), it creates the new migration', async () => {
+  const rel = 'db/migrations/20240103090000_orders_total_check.sql';
+  const uri = workspaceFile(rel);
+  const created = workspaceFile('db/migrations/20240103090001_validate_orders_total_check.sql');
+  const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CHECK (total >= 0);\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE orders DROP CONSTRAINT orders_total_check;\n";
+  fs.writeFileSync(uri.fsPath, text);
+  try {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const diagnostic = await waitFor('the constraint-missing-not-valid diagnostic', () => zdmDiagnostics(uri).find((d) => codeOf(d) === 'constraint-missing-not-valid'));
+    const title = /^Add NOT VALID, and VALIDATE CONSTRAINT in a new migration/;
+    // Without resolving, the action has no edit yet: the server builds it when the action is picked.
+    const unresolved = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    assert.equal(unresolved?.find((a) => title.test(a.title))?.edit, undefined, 'sent without its edit');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value, 20);
+    const action = actions?.find((a) => title.test(a.title));
+    assert.ok(action?.edit, `resolved with its edit: ${JSON.stringify(actions?.map((a) => a.title))}`);
+    assert.equal(await vscode.workspace.applyEdit(action.edit), true, 'VS Code applied the edit');
+    assert.match(doc.getText(), /ADD CONSTRAINT orders_total_check CHECK \(total >= 0\) NOT VALID;/);
+    const next = await vscode.workspace.openTextDocument(created);
+    assert.match(next.getText(), /ALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;/);
+    await waitFor('the diagnostic to go', () => !zdmDiagnostics(uri).some((d) => codeOf(d) === 'constraint-missing-not-valid'));
+  } finally {
+    // Leave nothing dirty behind: revert and close each editor this test touched, then remove the files.
+    for (const u of [created, uri]) {
+      if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === u.toString())) continue;
+      await vscode.window.showTextDocument(u);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
+    fs.rmSync(uri.fsPath, { force: true });
+    fs.rmSync(created.fsPath, { force: true });
+  }
+});
+
 test('the snippets are contributed', async () => {
   const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: 'zdm-' });
   const list = await waitFor('completions with the zdm snippets', async () => {

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { OUTPUT_FORMATS, render, renderChunks, renderFilePart, rendersPerFile, severitiesOf, withRenderedPart, type OutputFormat } from '../../server/src/cli/reporters';
+import { OUTPUT_FORMATS, render, renderChunks, renderFilePart, rendersPerFile, severitiesOf, StreamedOutput, withRenderedPart, type OutputFormat } from '../../server/src/cli/reporters';
 import type { FileReport, ReportedFinding } from '../../server/src/engine/report';
 
 function finding(rule: string, severity: ReportedFinding['severity'], line: number, extra: Partial<ReportedFinding> = {}): ReportedFinding {
@@ -88,6 +88,70 @@ describe('output written in pieces', () => {
         assert.ok(chunks.length > 1, `${format}: ${chunks.length} piece(s)`);
         assert.ok(chunks.every((c) => c.length < 300 * 1024), `${format}: pieces of about 256 KB`);
       }
+    }
+  });
+});
+
+describe('output written while the lint runs (StreamedOutput)', () => {
+  /** Many reports, so that the output passes the size at which pieces are written while linting. */
+  const many: FileReport[] = Array.from({ length: 1200 }, (_, i) => {
+    const r = REPORTS[i % REPORTS.length];
+    return { ...r, file: `/p/db/migrations/${String(i).padStart(4, '0')}_${path.basename(r.file)}` };
+  });
+
+  for (const format of FORMATS) {
+    it(`${format}: offered in any order, with files left out, the writes are the output rendered at the end`, () => {
+      const options = { cwd: '/p', color: false, fileCount: many.length, version: 'test' };
+      for (const seed of [1, 2, 3]) {
+        let state = seed;
+        const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        // Every third file is not linted (ignored by its config); the main thread offers a prefix of the files, shuffled a little.
+        const linted = many.map((r, i) => (i % 3 === 2 ? undefined : withRenderedPart(r, { format: format as 'text', cwd: '/p', color: false })));
+        const reports = linted.filter((r): r is FileReport => r !== undefined);
+        const offered = Math.floor(many.length * (0.5 + 0.4 * random()));
+        const order = Array.from({ length: offered }, (_, i) => i);
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.max(0, i - Math.floor(random() * 4));
+          [order[i], order[j]] = [order[j], order[i]];
+        }
+        const writes: string[] = [];
+        const stream = new StreamedOutput(format as 'text', { cwd: '/p', color: false }, { write: (s) => writes.push(s), pending: () => 0 });
+        for (const i of order) stream.offer(i, linted[i]);
+        const beforeFinish = writes.join('');
+        assert.ok(beforeFinish.length > 0, 'part of the output is written before the lint ends');
+        stream.finish(reports, options);
+        const whole = renderChunks(format, reports, options).join('');
+        assert.equal(writes.join(''), whole);
+        assert.ok(whole.startsWith(beforeFinish));
+      }
+    });
+  }
+
+  it('holds the output back while the stream has not passed on what it was given, and writes nothing twice', () => {
+    let pending = 1;
+    const writes: string[] = [];
+    const stream = new StreamedOutput('text', { cwd: '/p', color: false }, { write: (s) => writes.push(s), pending: () => pending });
+    const parted = many.map((r) => withRenderedPart(r, { format: 'text', cwd: '/p', color: false }));
+    for (let i = 0; i < 800; i++) stream.offer(i, parted[i]);
+    assert.deepEqual(writes, [], 'nothing written while the pipe is full');
+    pending = 0;
+    stream.offer(800, parted[800]);
+    assert.equal(writes.length, 1, 'what was held back goes out in one piece once the pipe has room');
+    const options = { cwd: '/p', color: false, fileCount: parted.length, version: 'test' };
+    stream.finish(parted, options);
+    assert.equal(writes.join(''), render('text', parted, options));
+  });
+
+  it('empty outputs: JSON is [] and github writes nothing', () => {
+    const options = { cwd: '/p', color: false, fileCount: 2, version: 'test' };
+    for (const [format, expected] of [['json', '[]\n'], ['github', ''], ['text', 'No findings (2 files linted).\n']] as const) {
+      const writes: string[] = [];
+      const stream = new StreamedOutput(format, { cwd: '/p', color: false }, { write: (s) => writes.push(s) });
+      const clean = REPORTS.slice(1, 2).map((r) => withRenderedPart(r, { format, cwd: '/p', color: false }));
+      stream.offer(0, clean[0]);
+      stream.offer(1, undefined);
+      stream.finish(clean, options);
+      assert.equal(writes.join(''), expected);
     }
   });
 });

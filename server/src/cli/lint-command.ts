@@ -6,13 +6,15 @@ import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
 import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
 import { expectManyFiles, LINT_OPTIONS, type PoolWorker } from './lint-workers';
-import { prepareLintPool } from './pool';
-import { OUTPUT_FORMATS, type OutputFormat, renderChunks, rendersPerFile, severitiesOf } from './reporters';
+import { type ConfigReport, prepareLintPool } from './pool';
+import { OUTPUT_FORMATS, type OutputFormat, renderChunks, rendersPerFile, severitiesOf, StreamedOutput } from './reporters';
 
 export interface CommandIO {
   cwd: string;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** Characters written to stdout that it has not passed on yet (a full pipe); absent: never any. */
+  stdoutPending?: () => number;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
 }
@@ -104,26 +106,48 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
 
   const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
   const render = rendersPerFile(format) ? { format, cwd: io.cwd, color } : undefined;
-  const { reports, configs } = await pool.run({ files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render });
+  // The output is written as the main thread lints the files at the front of the list, in their order
+  // (reporters.ts StreamedOutput); a config's problems go to stderr when the first file using it is
+  // done, before that file's findings. The rest follows once every thread is done.
+  const printed = new Set<string>();
+  const printProblems = (c: ConfigReport) => {
+    const key = c.path ?? '';
+    if (printed.has(key)) return;
+    printed.add(key);
+    for (const p of c.problems) io.stderr(`zdm: ${c.path ? path.relative(io.cwd, c.path) || c.path : '.zdm.json'}: ${p.message}\n`);
+  };
+  const stream = render && isSorted(files) ? new StreamedOutput(render.format, render, { write: io.stdout, pending: io.stdoutPending }) : undefined;
+  const job = { files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render };
+  const { reports, configs } = await pool.run(
+    job,
+    stream &&
+      ((index, report, firstUseOf) => {
+        if (firstUseOf) printProblems(firstUseOf);
+        stream.offer(index, report);
+      }),
+  );
 
-  let configBroken = false;
-  for (const c of configs) {
-    for (const p of c.problems) {
-      configBroken = true;
-      io.stderr(`zdm: ${c.path ? path.relative(io.cwd, c.path) || c.path : '.zdm.json'}: ${p.message}\n`);
-    }
-  }
+  const configBroken = configs.some((c) => c.problems.length > 0);
+  for (const c of configs) printProblems(c);
   for (const r of reports) {
     if (r.fixReport) io.stderr(r.fixReport + '\n');
   }
   const linted = reports.filter((r) => !r.skipped).length;
+  const summary = { cwd: io.cwd, color, fileCount: linted, version };
+  if (stream) stream.finish(reports, summary);
   // In pieces of ~256 KB: see renderChunks.
-  for (const chunk of renderChunks(format, reports, { cwd: io.cwd, color, fileCount: linted, version })) io.stdout(chunk);
+  else for (const chunk of renderChunks(format, reports, summary)) io.stdout(chunk);
 
   const failOn = (values['fail-on'] as Severity | undefined) ?? strictestFailOn(configs.map((c) => c.failOn as Severity));
   const failing = reports.some((r) => severitiesOf(r).some((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[failOn]));
   if (configBroken) return 2;
   return failing ? 1 : 0;
+}
+
+/** Whether the list is in the order the pool's merged reports come in (so a prefix of it can be written first). */
+function isSorted(files: readonly string[]): boolean {
+  for (let i = 1; i < files.length; i++) if (!(files[i - 1] < files[i])) return false;
+  return true;
 }
 
 function strictestFailOn(levels: Severity[]): Severity {

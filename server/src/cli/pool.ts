@@ -104,8 +104,15 @@ export function claimer(claims: Int32Array, count: number, slot: number, threads
   };
 }
 
+/**
+ * Told about each file as soon as this thread has linted it: its index in the job, its report
+ * (undefined for a file the config ignores), and the config it used when this is the first file of
+ * the thread to use it. The CLI writes the output as it comes (see `LintPool.run`).
+ */
+export type ReportListener = (index: number, report: FileReport | undefined, firstUseOf?: ConfigReport) => void;
+
 /** Lints the files of a job in this thread (all of them, or those `claim` hands out), reading them through `host`. The parser must be initialized. */
-export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = createDiskHost()): JobResult {
+export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = createDiskHost(), onReport?: ReportListener): JobResult {
   const configs = new ConfigCache(host, job.configPath, job.pgVersion !== undefined ? { pgVersion: job.pgVersion } : undefined);
   const firstUse = new Map<LoadedConfig, number>();
   const reports: FileReport[] = [];
@@ -116,7 +123,11 @@ export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = create
     const loaded = configs.forFile(file);
     const seen = firstUse.get(loaded);
     if (seen === undefined || index < seen) firstUse.set(loaded, index);
-    if (configs.isIgnored(file)) continue;
+    const firstUseOf = seen === undefined && onReport ? { path: loaded.path, problems: loaded.problems, failOn: loaded.config.failOn, firstUse: index } : undefined;
+    if (configs.isIgnored(file)) {
+      onReport?.(index, undefined, firstUseOf);
+      continue;
+    }
     let result = lintFileFromDisk(file, host, configs, { ignoreBaseline: job.ignoreBaseline });
     let fixReport: string | undefined;
     if (job.fix && !result.skipped) {
@@ -126,14 +137,21 @@ export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = create
     }
     const report = toFileReport(file, result);
     if (fixReport) report.fixReport = fixReport;
-    reports.push(job.render ? withRenderedPart(report, job.render) : report);
+    const kept = job.render ? withRenderedPart(report, job.render) : report;
+    reports.push(kept);
+    onReport?.(index, kept, firstUseOf);
   }
   return { reports, configs: configs.all().map((c) => ({ path: c.path, problems: c.problems, failOn: c.config.failOn, firstUse: firstUse.get(c) })) };
 }
 
 export interface LintPool {
-  /** Lints the job on the main thread and the pool's workers. */
-  run(job: LintJob): Promise<JobResult>;
+  /**
+   * Lints the job on the main thread and the pool's workers. `onReport` hears about the files the
+   * main thread lints, as it lints them, when it lints a run of files from the front of the list
+   * (one thread, or one worker linting from the back): every file before one it reports has been
+   * reported already, so their output can be written in order before the others are done.
+   */
+  run(job: LintJob, onReport?: ReportListener): Promise<JobResult>;
   /** Stops the workers without running anything (bad usage found after the pool was prepared). */
   close(): void;
 }
@@ -166,7 +184,7 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
   };
   return {
     close,
-    async run(job) {
+    async run(job, onReport) {
       // The workers this job uses; a worker that failed to start is left out (it has claimed no file).
       const wanted = Math.max(1, Math.min(workers.length + 1, Math.floor(job.files.length / MIN_FILES_PER_THREAD)));
       const started = workers.filter((w) => w.failed === undefined);
@@ -205,9 +223,14 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
       await initParser();
       configureParseCache(BATCH_PARSE_CACHE);
       rememberSplits(BATCH_SPLIT_MEMO);
-      if (threads <= 1) return lintJobHere(job, undefined, host);
-      const here = lintJobHere(job, claimer(new Int32Array(claims), job.files.length, 0, threads), host);
-      return mergeResults([here, ...(await Promise.all(helpers.map((w) => w.result)))]);
+      if (threads <= 1) return lintJobHere(job, undefined, host, onReport);
+      // With more than one worker, the threads claim chunks in turn: the main thread's files are not a run from the front.
+      const here = lintJobHere(job, claimer(new Int32Array(claims), job.files.length, 0, threads), host, threads === 2 ? onReport : undefined);
+      const results = await Promise.all(helpers.map((w) => w.result));
+      // Done with: each worker tears its heap down now, while this thread merges and writes the output
+      // (at exit, the process would otherwise wait for that teardown).
+      for (const w of helpers) void w.worker.terminate();
+      return mergeResults([here, ...results]);
     },
   };
 }

@@ -83,38 +83,96 @@ export function render(format: OutputFormat, reports: FileReport[], options: Ren
  * before the write: ~15 ms after the lint threads had finished, on a 2-core machine.
  */
 export function renderChunks(format: OutputFormat, reports: FileReport[], options: RenderOptions): string[] {
-  switch (format) {
-    case 'json':
-      return jsonChunks(reports, options);
-    case 'sarif':
-      return [renderSarif(reports, options)];
-    case 'github':
-      return githubChunks(reports, options);
-    default:
-      return textChunks(reports, options);
-  }
+  if (!rendersPerFile(format)) return [renderSarif(reports, options)];
+  const chunks: string[] = [];
+  new StreamedOutput(format, { cwd: options.cwd, color: options.color }, { write: (s) => chunks.push(s) }).finish(reports, options);
+  return chunks;
 }
 
-const CHUNK_CHARS = 256 * 1024;
+/** Where `zdm lint` writes its output. */
+export interface OutputSink {
+  write(s: string): void;
+  /** Characters written earlier that the stream has not passed on yet (a pipe that is full). */
+  pending?(): number;
+}
 
-/** `prefix + pieces.join(separator) + suffix`, cut between pieces into strings of about CHUNK_CHARS. */
-function joinInChunks(pieces: readonly string[], separator: string, prefix: string, suffix: string): string[] {
-  const chunks: string[] = [];
-  let batch: string[] = [prefix];
-  let size = prefix.length;
-  for (let i = 0; i < pieces.length; i++) {
-    if (i > 0) batch.push(separator);
-    batch.push(pieces[i]);
-    size += pieces[i].length;
-    if (size >= CHUNK_CHARS) {
-      chunks.push(batch.join(''));
-      batch = [];
-      size = 0;
+/** Pieces of the output are joined into strings of about this size before they are written at the end. */
+const CHUNK_CHARS = 256 * 1024;
+/** While the lint runs, a piece is written once this much is ready and the stream has passed on the last one. */
+const STREAM_CHARS = 64 * 1024;
+
+/**
+ * The output of a per-file format (`renderChunks`' bytes exactly), written as it becomes known. The
+ * thread that lints files from the front of the list offers each file's report as soon as it is done
+ * (`offer`, any order; a report is written once every file before it is known), so the output flows
+ * to its reader while the lint runs instead of after it (a corpus lint writes 3 MB of text; squawk
+ * writes its findings as it goes too). `finish` writes what is left, with every report, and the end
+ * of the output (the text format's summary, JSON's closing bracket).
+ *
+ * Each format is a sequence of the files' non-empty parts: text and github each part and a newline,
+ * then (text) the summary and a newline; JSON `[\n`, the parts separated by `,\n`, then `\n]\n`
+ * (`[]\n` without any part).
+ */
+export class StreamedOutput {
+  private readonly waiting = new Map<number, FileReport | undefined>();
+  /** The index of the next file to write. */
+  private next = 0;
+  /** Reports written so far: the first ones of the file order. */
+  private written = 0;
+  private batch: string[] = [];
+  private size = 0;
+  private parts = 0;
+
+  constructor(
+    private readonly format: PerFileFormat,
+    private readonly options: { cwd: string; color: boolean },
+    private readonly sink: OutputSink,
+  ) {}
+
+  /** The report of the file at `index` in the sorted file list (undefined: the file was not linted). */
+  offer(index: number, report: FileReport | undefined): void {
+    this.waiting.set(index, report);
+    while (this.waiting.has(this.next)) {
+      const r = this.waiting.get(this.next);
+      this.waiting.delete(this.next++);
+      if (r === undefined) continue;
+      this.add(r);
+      this.written++;
     }
+    if (this.size >= STREAM_CHARS && (this.sink.pending?.() ?? 0) === 0) this.flush();
   }
-  batch.push(suffix);
-  chunks.push(batch.join(''));
-  return chunks;
+
+  /** Writes the rest: `reports` are all of them, in file order (the first ones may have been written already). */
+  finish(reports: readonly FileReport[], options: RenderOptions): void {
+    for (let i = this.written; i < reports.length; i++) {
+      this.add(reports[i]);
+      if (this.size >= CHUNK_CHARS) this.flush();
+    }
+    if (this.format === 'text') this.push(textSummary(reports, options) + '\n');
+    else if (this.format === 'json') this.push(this.parts === 0 ? '[]\n' : '\n]\n');
+    this.flush();
+  }
+
+  private add(report: FileReport): void {
+    const part = partOf(report, { format: this.format, cwd: this.options.cwd, color: this.options.color });
+    if (part === '') return;
+    if (this.format === 'json') this.push(this.parts === 0 ? '[\n' : ',\n');
+    this.push(part);
+    if (this.format !== 'json') this.push('\n');
+    this.parts++;
+  }
+
+  private push(piece: string): void {
+    this.batch.push(piece);
+    this.size += piece.length;
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    this.sink.write(this.batch.join(''));
+    this.batch = [];
+    this.size = 0;
+  }
 }
 
 function displayPath(file: string, cwd: string): string {
@@ -144,12 +202,6 @@ function displayPath(file: string, cwd: string): string {
 let lastDisplayed = { file: '', cwd: '', shown: '' };
 /** Per folder of the files shown: what goes before the file name (null: the folder is outside cwd, the path is shown whole). */
 let displayedFolders = { cwd: '', prefixes: new Map<string, string | null>() };
-
-function jsonChunks(reports: FileReport[], options: RenderOptions): string[] {
-  // JSON.stringify(items, null, 2) of every file's findings in one array, from the files' parts.
-  const parts = reports.map((r) => partOf(r, { format: 'json', cwd: options.cwd, color: false })).filter((p) => p !== '');
-  return parts.length === 0 ? ['[]\n'] : joinInChunks(parts, ',\n', '[\n', '\n]\n');
-}
 
 function jsonItems(r: FileReport, cwd: string): Record<string, unknown>[] {
   return r.findings.map((f) => {
@@ -218,11 +270,6 @@ export function renderSarif(reports: FileReport[], options: RenderOptions): stri
 
 const GITHUB_COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
 
-function githubChunks(reports: FileReport[], options: RenderOptions): string[] {
-  const parts = reports.map((r) => partOf(r, { format: 'github', cwd: options.cwd, color: false })).filter((p) => p !== '');
-  return parts.length ? joinInChunks(parts, '\n', '', '\n') : [''];
-}
-
 function githubLines(r: FileReport, cwd: string): string[] {
   const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -246,25 +293,22 @@ function githubLines(r: FileReport, cwd: string): string[] {
 const COLORS = { error: '\x1b[31;1m', warning: '\x1b[33;1m', info: '\x1b[36;1m', hint: '\x1b[36m', blue: '\x1b[34;1m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
 export function renderText(reports: FileReport[], options: RenderOptions): string {
-  return textChunks(reports, options).join('');
+  return renderChunks('text', reports, options).join('');
 }
 
-function textChunks(reports: FileReport[], options: RenderOptions): string[] {
+/** The text format's last line: the findings by severity over every report, and the files linted. */
+function textSummary(reports: readonly FileReport[], options: RenderOptions): string {
   const c = colorizer(options.color);
-  const out: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
   let filesWithFindings = 0;
   for (const r of reports) {
     const severities = severitiesOf(r);
     if (severities.length > 0) filesWithFindings++;
     for (const s of severities) counts[s]++;
-    const part = partOf(r, { format: 'text', cwd: options.cwd, color: options.color });
-    if (part !== '') out.push(part);
   }
   const parts = (['error', 'warning', 'info', 'hint'] as Severity[]).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}${counts[s] === 1 ? '' : s === 'info' ? '' : 's'}`);
   const linted = `${options.fileCount} file${options.fileCount === 1 ? '' : 's'} linted`;
-  out.push(parts.length === 0 ? c('bold', `No findings (${linted}).`) : c('bold', `Found ${parts.join(', ')} in ${filesWithFindings} file${filesWithFindings === 1 ? '' : 's'} (${linted}).`));
-  return joinInChunks(out, '\n', '', '\n');
+  return parts.length === 0 ? c('bold', `No findings (${linted}).`) : c('bold', `Found ${parts.join(', ')} in ${filesWithFindings} file${filesWithFindings === 1 ? '' : 's'} (${linted}).`);
 }
 
 function colorizer(color: boolean): (name: keyof typeof COLORS, s: string) => string {

@@ -11,6 +11,7 @@ export function processIO(): CommandIO {
     cwd: process.cwd(),
     stdout: (s: string) => void process.stdout.write(s),
     stderr: (s: string) => void process.stderr.write(s),
+    stdoutPending: () => process.stdout.writableLength,
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
   };

@@ -10,7 +10,12 @@ export class UsageError extends Error {}
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.zdm']);
 
-export function resolveFiles(inputs: string[], cwd: string): string[] {
+/**
+ * The files to lint, sorted. `listings`, when given, receives the entry names of every folder read on
+ * the way (by path): the lint's disk host starts with them (host.ts), instead of listing those folders
+ * again to answer the formats' and rules' questions about their files.
+ */
+export function resolveFiles(inputs: string[], cwd: string, listings?: Map<string, string[]>): string[] {
   const out = new Set<string>();
   for (const input of inputs.length > 0 ? inputs : ['.']) {
     const absolute = path.resolve(cwd, input);
@@ -18,7 +23,7 @@ export function resolveFiles(inputs: string[], cwd: string): string[] {
       const { base, glob } = picomatch.scan(input);
       const root = path.resolve(cwd, base || '.');
       const match = picomatch(glob, { dot: false });
-      const found = walk(root).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
+      const found = walk(root, listings).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
       if (found.length === 0) throw new UsageError(`No file matches ${input}.`);
       found.forEach((f) => out.add(f));
       continue;
@@ -29,13 +34,13 @@ export function resolveFiles(inputs: string[], cwd: string): string[] {
     } catch {
       throw new UsageError(`No such file or folder: ${input}`);
     }
-    if (stat.isDirectory()) walk(absolute).filter((f) => f.toLowerCase().endsWith('.sql')).forEach((f) => out.add(f));
+    if (stat.isDirectory()) walk(absolute, listings).filter((f) => f.toLowerCase().endsWith('.sql')).forEach((f) => out.add(f));
     else out.add(absolute);
   }
   return [...out].sort();
 }
 
-function walk(root: string): string[] {
+function walk(root: string, listings?: Map<string, string[]>): string[] {
   const out: string[] = [];
   const stack = [root];
   while (stack.length > 0) {
@@ -46,6 +51,7 @@ function walk(root: string): string[] {
     } catch {
       continue;
     }
+    listings?.set(dir, entries.map((e) => e.name));
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(childPath(dir, e.name));

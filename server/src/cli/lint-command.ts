@@ -89,8 +89,9 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
   // the files; the parser is compiled once they are ready (pool.ts, engine/v8-flags.ts).
   const pool = prepareLintPool({ threads, expectMany: expectManyFiles(positionals, io.cwd), early });
   let files: string[];
+  const listings = new Map<string, string[]>();
   try {
-    files = resolveFiles(positionals, io.cwd);
+    files = resolveFiles(positionals, io.cwd, listings);
     if (values.since !== undefined) {
       const changed = changedSince(values.since, io.cwd);
       files = files.filter((f) => changed.has(f));
@@ -117,7 +118,7 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     for (const p of c.problems) io.stderr(`zdm: ${c.path ? path.relative(io.cwd, c.path) || c.path : '.zdm.json'}: ${p.message}\n`);
   };
   const stream = render && isSorted(files) ? new StreamedOutput(render.format, render, { write: io.stdout, pending: io.stdoutPending }) : undefined;
-  const job = { files, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render };
+  const job = { files, listings, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render };
   const { reports, configs } = await pool.run(
     job,
     stream &&

@@ -35,6 +35,8 @@ export interface LintJob {
   pgVersion?: number;
   /** Apply safe fixes in place (--fix). */
   fix?: boolean;
+  /** Entry names of the folders already listed while looking for the files, by path (files.ts `resolveFiles`): every thread's disk host starts with them. */
+  listings?: Map<string, string[]>;
   /** Render each file's part of the output as it is linted (cli/reporters.ts `renderFilePart`): the lint threads share the rendering, and a worker sends text instead of findings. */
   render?: FilePartOptions;
 }
@@ -112,7 +114,7 @@ export function claimer(claims: Int32Array, count: number, slot: number, threads
 export type ReportListener = (index: number, report: FileReport | undefined, firstUseOf?: ConfigReport) => void;
 
 /** Lints the files of a job in this thread (all of them, or those `claim` hands out), reading them through `host`. The parser must be initialized. */
-export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = createDiskHost(), onReport?: ReportListener): JobResult {
+export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = createDiskHost({ cache: true, listings: job.listings }), onReport?: ReportListener): JobResult {
   const configs = new ConfigCache(host, job.configPath, job.pgVersion !== undefined ? { pgVersion: job.pgVersion } : undefined);
   const firstUse = new Map<LoadedConfig, number>();
   const reports: FileReport[] = [];
@@ -193,7 +195,7 @@ export function prepareLintPool(options: PoolOptions = {}): LintPool {
       // a starting worker compile Node's built-in modules and the bundle again (v8-flags.ts). They start
       // with the process and the main thread has resolved the files meanwhile; for what is left of the
       // wait (~15 ms on the corpus), it reads the files it will lint first.
-      const host = createDiskHost();
+      const host = createDiskHost({ cache: true, listings: job.listings });
       const using = started.slice(0, wanted - 1);
       const loaded = Promise.all(using.map((w) => w.ready));
       if (using.length === 1) await readWhileWaiting(host, job.files, loaded);

@@ -25,9 +25,10 @@ export interface DiskHost extends ProjectHost {
  * missing without trying to read it: formats and rules probe for optional files (diesel's
  * metadata.toml, a Flyway script's .conf, `.zdm/` records up the tree).
  */
-export function createDiskHost(options: { cache: boolean } = { cache: true }): DiskHost {
+export function createDiskHost(options: { cache: boolean; listings?: ReadonlyMap<string, string[]> } = { cache: true }): DiskHost {
   const files = new Map<string, string | undefined>();
-  const dirs = new Map<string, string[] | undefined>();
+  // With the cache, folders already listed in this run (the CLI's search for files) are not listed again.
+  const dirs = new Map<string, string[] | undefined>(options.cache && options.listings ? options.listings : undefined);
   /** Folders whose listing failed because they do not exist (not for lack of permission). */
   const missingDirs = new Set<string>();
   const entrySets = new Map<string, Set<string> | undefined>();

@@ -4,7 +4,7 @@
 //
 // A fix whose edits are cheap travels as a ready WorkspaceEdit. A fix that moves statements into a
 // new migration (engine/fixes/lazy.ts) builds the moved text, what undoes it and the new files: on a
-// long migration, building those for every finding on every keystroke cost as much as a third of the
+// long migration, building those for every finding on every keystroke cost about a quarter of the
 // lint. When the client can resolve code actions (`codeAction/resolve` with `edit`, as VS Code does),
 // such a fix travels as its title alone, and its edit is built when the user picks it, from a new lint
 // of the document's text at that moment.

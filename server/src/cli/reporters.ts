@@ -105,9 +105,9 @@ const STREAM_CHARS = 64 * 1024;
  * The output of a per-file format (`renderChunks`' bytes exactly), written as it becomes known. The
  * thread that lints files from the front of the list offers each file's report as soon as it is done
  * (`offer`, any order; a report is written once every file before it is known), so the output flows
- * to its reader while the lint runs instead of after it (a corpus lint writes 3 MB of text; squawk
- * writes its findings as it goes too). `finish` writes what is left, with every report, and the end
- * of the output (the text format's summary, JSON's closing bracket).
+ * to its reader while the lint runs instead of after it (a corpus lint writes 3 MB of text, which the
+ * process otherwise waited for the reader to drain before exiting). `finish` writes what is left,
+ * with every report, and the end of the output (the text format's summary, JSON's closing bracket).
  *
  * Each format is a sequence of the files' non-empty parts: text and github each part and a newline,
  * then (text) the summary and a newline; JSON `[\n`, the parts separated by `,\n`, then `\n]\n`

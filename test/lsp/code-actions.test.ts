@@ -247,14 +247,24 @@ describe('code actions over stdio, with a client that resolves their edits (as V
     for (const file of texts.keys()) if (file !== fileURLToPath(uri)) fs.rmSync(file);
   });
 
-  it('cheap fixes still carry their edit; a fix whose finding is gone by the time it is picked resolves to no edit', async () => {
+  it('a fix that edits the statement in place still travels with its edit', async () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN shipped_at timestamptz;\nCREATE INDEX orders_shipped_at_idx ON orders (shipped_at);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX IF EXISTS orders_shipped_at_idx;\nALTER TABLE orders DROP COLUMN shipped_at;\n";
+    const uri = resolving.open(path.join(folder, 'db', 'migrations', '20240108000000_orders_shipped.sql'), text, 1);
+    const diagnostic = (await resolving.diagnostics(uri, 1)).find((d) => d.code === 'require-concurrent-index-creation')!;
+    const fixes = (diagnostic.data as { fixes: { title: string; edit?: unknown }[] }).fixes;
+    const byTitle = new Map(fixes.map((f) => [f.title, f.edit !== undefined]));
+    const inPlace = fixes.filter((f) => !f.title.startsWith('Move to a new migration'));
+    assert.ok(inPlace.length > 0 && inPlace.every((f) => f.edit !== undefined), JSON.stringify([...byTitle]));
+    const moves = fixes.filter((f) => f.title.startsWith('Move to a new migration'));
+    assert.ok(moves.length > 0 && moves.every((f) => f.edit === undefined), JSON.stringify([...byTitle]));
+  });
+
+  it('a fix whose finding is gone by the time it is picked resolves to no edit', async () => {
     const file = path.join(folder, 'db', 'migrations', '20240106000000_orders_note.sql');
     const uri = resolving.open(file, TEXT, 1);
     const diagnostic = (await resolving.diagnostics(uri, 1)).find((d) => d.code === 'constraint-missing-not-valid')!;
-    const actions = await resolving.codeActions(uri, diagnostic.range, [diagnostic]);
-    const cheap = actions.filter((a) => a.title.startsWith('Disable '));
-    assert.ok(cheap.length > 0 && cheap.every((a) => a.edit !== undefined));
-    const action = actions.find((a) => FOLLOW_UP.test(a.title))!;
+    const action = (await resolving.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => FOLLOW_UP.test(a.title))!;
+    assert.equal(action.edit, undefined);
     // The user fixes the statement by hand before picking the action.
     resolving.change(uri, 2, [{ text: TEXT.replace('ADD CHECK (total >= 0)', 'ADD CHECK (total >= 0) NOT VALID') }]);
     await resolving.diagnostics(uri, 2);

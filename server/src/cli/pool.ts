@@ -125,7 +125,7 @@ export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = create
     const loaded = configs.forFile(file);
     const seen = firstUse.get(loaded);
     if (seen === undefined || index < seen) firstUse.set(loaded, index);
-    const firstUseOf = seen === undefined && onReport ? { path: loaded.path, problems: loaded.problems, failOn: loaded.config.failOn, firstUse: index } : undefined;
+    const firstUseOf = seen === undefined && onReport ? configReport(loaded, index) : undefined;
     if (configs.isIgnored(file)) {
       onReport?.(index, undefined, firstUseOf);
       continue;
@@ -143,7 +143,11 @@ export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = create
     reports.push(kept);
     onReport?.(index, kept, firstUseOf);
   }
-  return { reports, configs: configs.all().map((c) => ({ path: c.path, problems: c.problems, failOn: c.config.failOn, firstUse: firstUse.get(c) })) };
+  return { reports, configs: configs.all().map((c) => configReport(c, firstUse.get(c))) };
+}
+
+function configReport(loaded: LoadedConfig, firstUse: number | undefined): ConfigReport {
+  return { path: loaded.path, problems: loaded.problems, failOn: loaded.config.failOn, firstUse };
 }
 
 export interface LintPool {

@@ -2,7 +2,8 @@
 // "Speed" section (see bench/README.md). A benchmark, not a test: it never fails on a slow machine,
 // it prints what it measured, how noisy it was, and whether each target was met.
 //
-//   node bench/run.mjs [--runs N] [--only corpus,typing,memory,runner] [--dist DIR] [--corpus DIR]
+//   node bench/run.mjs [--runs N] [--only corpus,typing,memory,runner,instructions] [--dist DIR] [--corpus DIR]
+//   (instructions is not in the default set: it needs Valgrind and takes a few minutes)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureInterleaved, sqlFiles, squawkBinary, summarize } from './corpus.mjs';
+import { countInstructions, giga, valgrindAvailable } from './instructions.mjs';
 import { measureMemory } from './memory.mjs';
 import { median, min, seconds } from './stats.mjs';
 import { describeLatencies, measureTyping } from './typing.mjs';
@@ -45,6 +47,7 @@ if (only.has('corpus')) await corpusBench();
 if (only.has('typing')) await typingBench();
 if (only.has('memory')) await memoryBench();
 if (only.has('runner')) runnerBench();
+if (only.has('instructions')) await instructionsBench();
 
 async function corpusBench() {
   console.log('## Whole-corpus lint (wall time, one process, stdout piped; target: zdm ≤ squawk)');
@@ -131,6 +134,44 @@ async function memoryBench() {
   console.log(`${r.count} ${r.source} files open (${(r.bytes / 1024).toFixed(0)} KB), all diagnostics in ${(r.allLintedMs / 1000).toFixed(2)} s`);
   console.log(`  RSS idle (initialized, nothing open): ${r.idle?.rssMb.toFixed(1)} MB`);
   console.log(`  RSS with ${r.count} files open: ${r.open?.rssMb.toFixed(1)} MB (peak ${r.open?.peakMb.toFixed(1)} MB) — target < 150 MB: ${verdict(r.open !== undefined && r.open.rssMb < 150)}`);
+  console.log('');
+}
+
+/** The corpus lint counted in instructions (bench/instructions.mjs): steady where times are not, for judging a change. */
+async function instructionsBench() {
+  console.log('## Whole-corpus lint in CPU instructions (cachegrind; one run each; not the target, which is wall time)');
+  const valgrind = valgrindAvailable();
+  if (!corpus || !valgrind) {
+    console.log(`skipped: ${!corpus ? `no corpus at ${values.corpus}` : 'Valgrind is not installed (apt-get install valgrind)'}.`);
+    console.log('');
+    return;
+  }
+  const files = sqlFiles(corpus);
+  const unset = { ...process.env };
+  delete unset.NODE_EXTRA_CA_CERTS;
+  const rows = [
+    ['zdm lint --threads 1', process.execPath, [cli, 'lint', '--threads', '1', corpus], process.env],
+    ['zdm lint (default threads)', process.execPath, [cli, 'lint', corpus], process.env],
+    ['node -e 0 (Node\'s own start)', process.execPath, ['-e', '0'], process.env],
+  ];
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    rows.push(['zdm lint --threads 1, NODE_EXTRA_CA_CERTS unset', process.execPath, [cli, 'lint', '--threads', '1', corpus], unset]);
+    rows.push(['node -e 0, NODE_EXTRA_CA_CERTS unset', process.execPath, ['-e', '0'], unset]);
+  }
+  try {
+    const { ensurePeers } = await import('../scripts/peers.mjs');
+    const squawk = squawkBinary(ensurePeers(['squawk-cli']));
+    rows.push(['squawk', squawk, files, process.env]);
+  } catch (error) {
+    console.log(`squawk unavailable (${error.message.split('\n')[0]}); counting zdm alone.`);
+  }
+  console.log(`${valgrind}, ${files.length} files; all threads of a process counted together`);
+  const counts = {};
+  for (const [name, command, args, env] of rows) {
+    counts[name] = countInstructions(command, args, { env });
+    console.log(`  ${name.padEnd(50)} ${giga(counts[name])}`);
+  }
+  if (counts.squawk) console.log(`  zdm lint --threads 1 / squawk: ${(counts['zdm lint --threads 1'] / counts.squawk).toFixed(2)} (work done, not time taken)`);
   console.log('');
 }
 

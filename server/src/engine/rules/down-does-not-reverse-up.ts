@@ -58,9 +58,14 @@ export const downDoesNotReverseUp: Rule = {
     }
     for (const section of context.document.sections) {
       if (section.kind !== 'down') continue;
+      // A down is reported only for a plain DROP of an object that holds no data (an object's net
+      // effect carries its last change): a down without one (most drop tables and columns, or use
+      // IF EXISTS) needs neither its up read nor its changes folded.
+      const own = ownChanges(context, section);
+      if (!own.some(reportableDrop)) continue;
       const up = counterpartOf(context.document, context.statements, context.host, section);
       if (!up || up.statementCount === 0) continue;
-      checkDown(context, section, up);
+      checkDown(context, section, up, own);
     }
   },
 };
@@ -180,8 +185,12 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
   }
 }
 
-function checkDown(context: RuleContext, section: Section, up: Counterpart): void {
-  const own = ownChanges(context, section);
+/** A change `checkDown` can report: a plain DROP of a tracked object that holds no data. */
+function reportableDrop({ change }: { change: SchemaChange }): boolean {
+  return change.action === 'drop' && !change.conditional && TRACKED.has(change.kind) && !DATA_BEARING.has(change.kind);
+}
+
+function checkDown(context: RuleContext, section: Section, up: Counterpart, own: { change: SchemaChange; ref: Statement }[]): void {
   const alias = tableAliases([...own.map((o) => o.change), ...up.changes.map((c) => c.change)]);
   const down = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
   const downByName = new ChangesByName(down, (e) => e.change);

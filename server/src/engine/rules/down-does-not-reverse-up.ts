@@ -78,26 +78,33 @@ function ownChanges(context: RuleContext, section: Section): { change: SchemaCha
 
 /**
  * Tables known under two names in this migration (one side renames `a` to `b`, the other back): objects
- * on either name are the same objects. Returns a function mapping a table name to one representative.
+ * on either name are the same objects. Returns a function mapping a table name to one representative,
+ * or undefined when neither half renames a table (every name is its own representative: most
+ * migrations, which then need no canonical copy of their changes).
  */
-function tableAliases(changes: readonly SchemaChange[]): (name: string) => string {
-  const parent = new Map<string, string>();
+function tableAliases(halves: readonly (readonly { change: SchemaChange }[])[]): ((name: string) => string) | undefined {
+  let parent: Map<string, string> | undefined;
   const find = (x: string): string => {
     let root = x;
-    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    while (parent!.has(root) && parent!.get(root) !== root) root = parent!.get(root)!;
     return root;
   };
-  for (const c of changes) {
-    if (c.action !== 'rename-from' || c.kind !== 'table' || !c.otherName || c.otherName.includes('.')) continue;
-    const a = find(c.name);
-    const b = find(c.otherName);
-    if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+  for (let h = 0; h < halves.length; h++) {
+    const half = halves[h];
+    for (let i = 0; i < half.length; i++) {
+      const c = half[i].change;
+      if (c.action !== 'rename-from' || c.kind !== 'table' || !c.otherName || c.otherName.includes('.')) continue;
+      parent ??= new Map();
+      const a = find(c.name);
+      const b = find(c.otherName);
+      if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+    }
   }
-  return find;
+  return parent === undefined ? undefined : find;
 }
 
-function canonical(change: SchemaChange, alias: (name: string) => string): SchemaChange {
-  if (!change.table) return change;
+function canonical(change: SchemaChange, alias: ((name: string) => string) | undefined): SchemaChange {
+  if (!change.table || alias === undefined) return change;
   const name = alias(change.table.name);
   return name === change.table.name ? change : { ...change, table: { ...change.table, name } };
 }
@@ -142,8 +149,8 @@ function describe(change: SchemaChange): string {
 
 function checkUp(context: RuleContext, section: Section, down: Counterpart): void {
   const own = ownChanges(context, section);
-  const alias = tableAliases([...own.map((o) => o.change), ...down.changes.map((c) => c.change)]);
-  const up = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
+  const alias = tableAliases([own, down.changes]);
+  const up = netEffects(alias ? own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })) : own);
   const upByName = new ChangesByName(up, (e) => e.change);
   const other = others(down.changes.map((c) => canonical(c.change, alias)));
   const missing = new Map<Statement, { survive: SchemaChange[]; lost: SchemaChange[] }>();
@@ -191,8 +198,8 @@ function reportableDrop({ change }: { change: SchemaChange }): boolean {
 }
 
 function checkDown(context: RuleContext, section: Section, up: Counterpart, own: { change: SchemaChange; ref: Statement }[]): void {
-  const alias = tableAliases([...own.map((o) => o.change), ...up.changes.map((c) => c.change)]);
-  const down = netEffects(own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })));
+  const alias = tableAliases([own, up.changes]);
+  const down = netEffects(alias ? own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })) : own);
   const downByName = new ChangesByName(down, (e) => e.change);
   const upChanges = up.changes.map((c) => canonical(c.change, alias));
   const other = others(upChanges);

@@ -193,4 +193,29 @@ describe('migration formats', () => {
   it('the configured format wins over detection', () => {
     check({ '/p/x/20240101000000_a.sql': 'SELECT 1;' }, '/p/x/20240101000000_a.sql', { format: 'plain', sections: [['up', 'implicit', 'SELECT 1;']] }, 'plain');
   });
+
+  it('a file described again through the same host: its own document each time, for that call and that text', () => {
+    // One host describes a file several times in a run (linted, read as the other half, read by the
+    // history); the descriptions are remembered per host, and must not leak between the calls.
+    const file = '/p/migrations/000001_users.up.sql';
+    const host = createMemoryHost({ [file]: 'CREATE TABLE users (id int);', '/p/migrations/000001_users.down.sql': 'DROP TABLE users;' });
+    const configured = describeMigration(file, 'CREATE TABLE users (id int);', host, { format: 'golang-migrate' });
+    const detected = describeMigration(file, 'CREATE TABLE users (id int);', host);
+    assert.equal(configured.formatSource, 'config');
+    assert.equal(detected.formatSource, 'filename');
+    assert.notEqual(detected, configured, 'each caller gets its own document (memos are keyed by documents)');
+    assert.deepEqual(detected.sections, configured.sections);
+    // The same path with another text (an unsaved edit in the editor) is described afresh.
+    const edited = describeMigration(file, 'CREATE TABLE users (id bigint);', host);
+    assert.equal(edited.text, 'CREATE TABLE users (id bigint);');
+    assert.deepEqual(
+      edited.sections.map((s) => s.source.slice(s.span.start, s.span.end)),
+      ['CREATE TABLE users (id bigint);'],
+    );
+    // A transaction option changes the description; it is part of what is remembered.
+    const plain = '/p/supabase/migrations/20240101000000_init.sql';
+    const plainHost = createMemoryHost({ [plain]: 'CREATE TABLE t (id int);' });
+    assert.equal(describeMigration(plain, 'CREATE TABLE t (id int);', plainHost).sections[0].transaction, 'implicit');
+    assert.equal(describeMigration(plain, 'CREATE TABLE t (id int);', plainHost, { assumeInTransaction: true }).sections[0].transaction, 'transaction');
+  });
 });

@@ -40,10 +40,32 @@ export interface DescribeOptions extends FormatOptions {
 
 export function describeMigration(filePath: string, text: string, host: ProjectHost, options: DescribeOptions = {}): MigrationDocument {
   const decided = decideFormat(filePath, text, host, options.format);
+  let byKey = described.get(host);
+  if (!byKey) described.set(host, (byKey = new Map()));
+  const key = `${decided.module.id}\u0000${options.assumeInTransaction ?? ''}\u0000${filePath}`;
+  const hit = byKey.get(key);
+  // A copy: its own identity (memos keyed by a document stay per caller) and its own formatSource; the
+  // sections are shared, and nothing changes a document or its sections once described.
+  if (hit !== undefined && hit.text === text) return { ...hit.doc, formatSource: decided.source };
   const doc = decided.module.describe(filePath, text, host, options);
   doc.formatSource = decided.source;
+  if (byKey.size >= MAX_DESCRIBED) byKey.delete(byKey.keys().next().value as string);
+  byKey.set(key, { text, doc });
   return doc;
 }
+
+/**
+ * Descriptions by host (one CLI run, or one lint in the language server), then by format, transaction
+ * option and path, checked against the text. A batch run describes most files three times: linted,
+ * read as the other half of their pair, and read by the folder's history (~0.7% of a corpus run's
+ * instructions went to the repeats). What a format reads besides the text (a sqitch plan, diesel's
+ * metadata, the folder's listing) comes through the same host, which is a snapshot for as long as it is
+ * used: the CLI's caching disk host, the language server's host of one lint, or a host made for one
+ * command. A long-lived host that does not cache (the language server's config reader) never
+ * describes migrations.
+ */
+const described = new WeakMap<ProjectHost, Map<string, { text: string; doc: MigrationDocument }>>();
+const MAX_DESCRIBED = 4096;
 
 export function decideFormat(filePath: string, text: string, host: ProjectHost, configured?: FormatId): { module: FormatModule; source: MigrationDocument['formatSource'] } {
   if (configured) return { module: FORMATS[configured], source: 'config' };

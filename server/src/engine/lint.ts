@@ -104,7 +104,9 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     if (isSeverity(level)) findings.push({ rule: p.rule, severity: level, message: p.message, help: p.help, span: p.span });
   }
   result.findings = applySuppressions(text, result.statements, findings, rules, config);
-  result.findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.rule.localeCompare(b.rule));
+  // Rule ids are lowercase ASCII words and hyphens, which code-unit order sorts as localeCompare did;
+  // localeCompare's first call builds an ICU collator (~1% of a corpus run's instructions).
+  result.findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
   return result;
 }
 

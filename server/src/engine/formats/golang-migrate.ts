@@ -41,11 +41,23 @@ export function isPostgresDialect(dialect: string): boolean {
 
 /** A folder using pop's infixes is a pop project: its migrations run in a transaction. */
 function usesPopInfixes(dir: string, host: ProjectHost): boolean {
-  return (host.readDirectory(dir) ?? []).some((n) => {
-    const parts = parseSplitName(n);
-    return parts !== undefined && (parts.dialect !== '' || parts.autocommit);
-  });
+  const names = host.readDirectory(dir);
+  if (names === undefined) return false;
+  // Asked for every file of the folder: answered once per listing (hosts hand out the same array while
+  // a folder is unchanged), not by scanning the folder again per file (quadratic in a folder without
+  // infixes, where no early entry ends the scan).
+  let uses = popListings.get(names);
+  if (uses === undefined) {
+    uses = names.some((n) => {
+      const parts = parseSplitName(n);
+      return parts !== undefined && (parts.dialect !== '' || parts.autocommit);
+    });
+    popListings.set(names, uses);
+  }
+  return uses;
 }
+
+const popListings = new WeakMap<string[], boolean>();
 
 export const golangMigrate: FormatModule = {
   id: 'golang-migrate',

@@ -1,6 +1,6 @@
 // The registry's rule ids: lint.ts orders findings that share a span by rule id in code-unit order,
-// which for ids of lowercase words and hyphens is the order localeCompare gave (the text, json and
-// SARIF outputs list findings in that order, and CI diffs them).
+// which for ids of lowercase words and hyphens is the order localeCompare gave, so every output format
+// lists such findings as it did before.
 
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

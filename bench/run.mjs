@@ -59,13 +59,7 @@ async function corpusBench() {
   const files = sqlFiles(corpus);
   const bytes = files.reduce((a, f) => a + statSync(f).size, 0);
   console.log(`corpus: ${files.length} .sql files, ${(bytes / 1024 / 1024).toFixed(2)} MB, ${corpus}`);
-  let squawk;
-  try {
-    const { ensurePeers } = await import('../scripts/peers.mjs');
-    squawk = squawkBinary(ensurePeers(['squawk-cli']));
-  } catch (error) {
-    console.log(`squawk unavailable (${error.message.split('\n')[0]}); timing zdm alone.`);
-  }
+  const squawk = await findSquawk('timing');
   const commands = [{ name: 'zdm lint', command: process.execPath, args: [cli, 'lint', corpus] }];
   if (squawk) {
     const version = JSON.parse(readFileSync(join(dirname(squawk), '..', 'package.json'), 'utf8')).version;
@@ -75,11 +69,7 @@ async function corpusBench() {
   // NODE_EXTRA_CA_CERTS makes Node load its root certificates and that file at every start, before any
   // of zdm's code runs (~45 ms on the machines this was written on, which set it for their npm registry).
   const withoutCerts = process.env.NODE_EXTRA_CA_CERTS ? 'zdm lint, NODE_EXTRA_CA_CERTS unset' : undefined;
-  if (withoutCerts) {
-    const env = { ...process.env };
-    delete env.NODE_EXTRA_CA_CERTS;
-    commands.push({ name: withoutCerts, command: process.execPath, args: [cli, 'lint', corpus], env });
-  }
+  if (withoutCerts) commands.push({ name: withoutCerts, command: process.execPath, args: [cli, 'lint', corpus], env: envWithoutCerts() });
   const results = await measureInterleaved(commands, runs);
   console.log(`${runs} runs each, interleaved, after one warm-up round:`);
   for (const c of commands) console.log('  ' + summarize(c.name, results[c.name]));
@@ -147,8 +137,7 @@ async function instructionsBench() {
     return;
   }
   const files = sqlFiles(corpus);
-  const unset = { ...process.env };
-  delete unset.NODE_EXTRA_CA_CERTS;
+  const unset = envWithoutCerts();
   const rows = [
     ['zdm lint --threads 1', process.execPath, [cli, 'lint', '--threads', '1', corpus], process.env],
     ['zdm lint (default threads)', process.execPath, [cli, 'lint', corpus], process.env],
@@ -158,13 +147,8 @@ async function instructionsBench() {
     rows.push(['zdm lint --threads 1, NODE_EXTRA_CA_CERTS unset', process.execPath, [cli, 'lint', '--threads', '1', corpus], unset]);
     rows.push(['node -e 0, NODE_EXTRA_CA_CERTS unset', process.execPath, ['-e', '0'], unset]);
   }
-  try {
-    const { ensurePeers } = await import('../scripts/peers.mjs');
-    const squawk = squawkBinary(ensurePeers(['squawk-cli']));
-    rows.push(['squawk', squawk, files, process.env]);
-  } catch (error) {
-    console.log(`squawk unavailable (${error.message.split('\n')[0]}); counting zdm alone.`);
-  }
+  const squawk = await findSquawk('counting');
+  if (squawk) rows.push(['squawk', squawk, files, process.env]);
   console.log(`${valgrind}, ${files.length} files; all threads of a process counted together`);
   const counts = {};
   for (const [name, command, args, env] of rows) {
@@ -173,6 +157,24 @@ async function instructionsBench() {
   }
   if (counts.squawk) console.log(`  zdm lint --threads 1 / squawk: ${(counts['zdm lint --threads 1'] / counts.squawk).toFixed(2)} (work done, not time taken)`);
   console.log('');
+}
+
+/** squawk's binary, installed into .peers/ when missing; undefined (said why) when it cannot be had. */
+async function findSquawk(doing) {
+  try {
+    const { ensurePeers } = await import('../scripts/peers.mjs');
+    return squawkBinary(ensurePeers(['squawk-cli']));
+  } catch (error) {
+    console.log(`squawk unavailable (${error.message.split('\n')[0]}); ${doing} zdm alone.`);
+    return undefined;
+  }
+}
+
+/** This process's environment without NODE_EXTRA_CA_CERTS (what a machine that does not set it runs with). */
+function envWithoutCerts() {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
 }
 
 /** Applying 500 migrations, zdm against dbmate (bench/runner.mjs, its own script: it starts a PostgreSQL). */

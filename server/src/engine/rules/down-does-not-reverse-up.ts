@@ -177,6 +177,7 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
       if (!touches(other, e.change, CREATIONS)) entry(e.ref).lost.push(e.change);
     }
   }
+  if (missing.size === 0) return;
   const where = down.path ? down.path.split(/[\\/]/).pop() : 'the down section';
   for (const [s, { survive, lost }] of missing) {
     const parts: string[] = [];

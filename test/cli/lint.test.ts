@@ -196,6 +196,38 @@ describe('zdm lint', () => {
       if (format === 'json') assert.equal(JSON.parse(direct.stdout).filter((f: { rule: string }) => f.rule === 'require-concurrent-index-creation').length, 400);
     }
   });
+  it('ends quietly with 141 when the reader closes the pipe early, as `zdm lint | head` does', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) files[`db/migrations/2024010100${String(i).padStart(4, '0')}_m${i}.sql`] = UNSAFE_INDEX.replaceAll('orders_user_idx', `orders_user_idx_${i}`);
+    const dir = project(files);
+    for (const threads of ['1', '2']) {
+      // A shell pipe (64 KB) into `head`, which leaves after the first lines of a report of several
+      // hundred KB: zdm's next write then fails with EPIPE.
+      const script = `node "$1" lint --threads ${threads} . 2>"$2" | head -n 3 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+      const err = path.join(dir, `stderr-${threads}`);
+      const status = execFileSync('bash', ['-c', script, 'bash', CLI, err], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      assert.equal(status.trim(), '141', `threads ${threads}`);
+      assert.equal(fs.readFileSync(err, 'utf8'), '', `threads ${threads}: nothing on stderr, no stack trace`);
+    }
+  });
+  it('--fix still fixes every file when the reader closes the pipe early, and exits with the findings\' code', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) {
+      // Unfixable findings first (the sorted order): their report fills the pipe before any fix is made.
+      files[`db/migrations/2024010100${String(i).padStart(4, '0')}_drop${i}.sql`] = `-- migrate:up\nALTER TABLE users DROP COLUMN c_${i};\n\n-- migrate:down\nALTER TABLE users ADD COLUMN c_${i} text;\n`;
+      files[`db/migrations/2024010200${String(i).padStart(4, '0')}_idx${i}.sql`] = UNSAFE_INDEX.replaceAll('orders_user_idx', `orders_user_idx_${i}`);
+    }
+    const dir = project(files);
+    const err = path.join(dir, 'stderr');
+    const script = `node "$1" lint --fix . 2>"$2" | head -n 3 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const status = execFileSync('bash', ['-c', script, 'bash', CLI, err], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(status.trim(), '1', 'the findings left (the dropped columns) decide the exit code');
+    const stderr = fs.readFileSync(err, 'utf8');
+    assert.doesNotMatch(stderr, /EPIPE|Error:|internal error/);
+    assert.match(stderr, /_idx199\.sql: \d+ fix(es)? applied/);
+    const unfixed = Object.keys(files).filter((f) => f.includes('_idx') && !fs.readFileSync(path.join(dir, f), 'utf8').includes('CREATE INDEX CONCURRENTLY'));
+    assert.deepEqual(unfixed, []);
+  });
   it('--fix rewrites files in place with safe fixes only, and running it twice changes nothing more', () => {
     const dir = project({ 'db/migrations/20240101000000_idx.sql': "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY orders_user_idx;\n" });
     const file = path.join(dir, 'db/migrations/20240101000000_idx.sql');

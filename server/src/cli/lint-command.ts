@@ -34,7 +34,8 @@ Options:
   --threads N                       Worker threads (default: one per core)
   --no-color                        Plain text output
 
-Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad usage or config.
+Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad usage or config,
+141 the reader closed the output early (zdm lint | head). With --fix, every file is still fixed and the code is the findings'.
 `;
 
 

@@ -15,7 +15,8 @@ export { keepDefaultV8Flags } from '../engine/v8-flags';
 
 /** `zdm lint ARGS`, with the workers the entry already started for them. */
 export function runLintCli(args: string[], early: PoolWorker[]): void {
-  exitWith(runLint(args, processIO(), VERSION, early), { promptly: true });
+  // --fix writes files: it finishes them even when nobody reads the report any more.
+  exitWith(runLint(args, processIO(args.includes('--fix') ? 'finish' : 'quit'), VERSION, early), { promptly: true });
 }
 
 /**

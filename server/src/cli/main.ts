@@ -34,16 +34,19 @@ Usage:
 Docs: README.md and docs/rules/ in the zdm repository.
 `;
 
+/** Commands that change nothing, only report: they end at once when the reader of their output leaves (`zdm lint | head`). */
+const REPORT_ONLY = new Set<string | undefined>(['lint', 'rules', '--version', '-v', 'version', undefined, '--help', '-h', 'help']);
+
 export async function main(argv: string[]): Promise<number> {
-  const io = processIO();
   const [command, ...rest] = argv;
+  if (command === 'server') {
+    server().startServer(); // the language server owns stdin and stdout
+    return new Promise<number>(() => undefined); // runs until the client closes the connection
+  }
+  const io = processIO(REPORT_ONLY.has(command) && !rest.includes('--fix') ? 'quit' : 'finish');
   switch (command) {
     case 'lint':
       return runLint(rest, io, VERSION);
-    case 'server': {
-      server().startServer();
-      return new Promise<number>(() => undefined); // runs until the client closes the connection
-    }
     case 'up':
       return prove().runUpWithContractCheck(rest, io, (args) => runner().runRunnerCommand('up', args, io));
     case 'rollback':

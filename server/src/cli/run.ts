@@ -6,15 +6,48 @@ import type { CommandIO } from './lint-command';
 declare const ZDM_VERSION: string | undefined;
 export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-dev';
 
-export function processIO(): CommandIO {
+/**
+ * What a command does when the reader of its output leaves early (`zdm lint | head`): `quit` ends the
+ * process at once (commands that only report), `finish` drops the rest of the output and lets the
+ * command finish its work (commands that change files or a database: a closed pager must not stop a
+ * migration halfway).
+ */
+export type OnBrokenPipe = 'quit' | 'finish';
+
+export function processIO(onBrokenPipe: OnBrokenPipe): CommandIO {
+  watchForBrokenPipes(onBrokenPipe);
   return {
     cwd: process.cwd(),
-    stdout: (s: string) => void process.stdout.write(s),
-    stderr: (s: string) => void process.stderr.write(s),
+    stdout: (s: string) => void (brokenPipe(process.stdout) || process.stdout.write(s)),
+    stderr: (s: string) => void (brokenPipe(process.stderr) || process.stderr.write(s)),
     stdoutPending: () => process.stdout.writableLength,
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
   };
+}
+
+/** The exit code of a command ended because its reader closed its output: 128 + SIGPIPE, as a shell reports a process that signal ended. */
+export const BROKEN_PIPE_EXIT = 141;
+
+let watching: OnBrokenPipe | undefined;
+
+/**
+ * Node reports a closed pipe (EPIPE) as an 'error' event on the stream, which, unhandled, printed a
+ * stack trace in the middle of the command.
+ */
+function watchForBrokenPipes(onBrokenPipe: OnBrokenPipe): void {
+  if (watching) return;
+  watching = onBrokenPipe;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      if (watching === 'quit') process.exit(BROKEN_PIPE_EXIT);
+    });
+  }
+}
+
+function brokenPipe(stream: NodeJS.WriteStream): boolean {
+  return (stream.errored as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
 /**
@@ -40,7 +73,8 @@ export function exitWith(result: Promise<number>, options: { promptly?: boolean 
 function exitWhenFlushed(code: number): void {
   let pending = 2;
   const flushed = () => {
-    if (--pending === 0) process.exit(code);
+    // A write callback can learn of a closed pipe before the stream's 'error' event does.
+    if (--pending === 0) process.exit(watching === 'quit' && (brokenPipe(process.stdout) || brokenPipe(process.stderr)) ? BROKEN_PIPE_EXIT : code);
   };
   process.stdout.write('', flushed);
   process.stderr.write('', flushed);

@@ -1,7 +1,7 @@
 // `zdm lint` end to end: the built CLI in temporary projects.
 
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -228,6 +228,40 @@ describe('zdm lint', () => {
     const unfixed = Object.keys(files).filter((f) => f.includes('_idx') && !fs.readFileSync(path.join(dir, f), 'utf8').includes('CREATE INDEX CONCURRENTLY'));
     assert.deepEqual(unfixed, []);
   });
+  it('--stdin-filename lints the text on stdin as the migration at that path: its format, its other half and its folder from the disk', () => {
+    const dir = project({
+      'db/migrations/20240101000000_idx.sql': CLEAN, // on the disk; stdin holds the editor's unsaved text
+      'pairs/000001_create_tags.down.sql': 'DROP TABLE tags;\n',
+      // A folder that keeps downs, where the migration on stdin has none.
+      'lonely/000000_create_users.up.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n',
+      'lonely/000000_create_users.down.sql': 'DROP TABLE users;\n',
+    });
+    const stdin = (name: string, input: string | Buffer, ...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, 'lint', '--format', 'json', ...args, '--stdin-filename', name], { cwd: dir, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { code: r.status, findings: r.status === 2 ? [] : (JSON.parse(r.stdout) as Array<{ file: string; rule: string; line: number; message: string }>), stderr: r.stderr };
+    };
+    const unsaved = stdin('db/migrations/20240101000000_idx.sql', UNSAFE_INDEX);
+    assert.equal(unsaved.code, 1);
+    assert.deepEqual(unsaved.findings.map((f) => [f.file, f.rule, f.line]), [['db/migrations/20240101000000_idx.sql', 'require-concurrent-index-creation', 3]]);
+    assert.equal(fs.readFileSync(path.join(dir, 'db/migrations/20240101000000_idx.sql'), 'utf8'), CLEAN, 'the file on the disk is not touched');
+
+    // golang-migrate: the up on stdin, its down on the disk (or not).
+    const up = 'CREATE TABLE tags (id bigint PRIMARY KEY);\n';
+    assert.deepEqual(stdin('pairs/000001_create_tags.up.sql', up).findings.map((f) => f.rule), []);
+    assert.deepEqual(stdin('lonely/000001_create_tags.up.sql', up).findings.map((f) => f.rule), ['missing-down-section']);
+
+    const binary = stdin('db/migrations/20240102000000_bad.sql', Buffer.from([0x53, 0x45, 0x4c, 0x0a, 0xff, 0x0a]));
+    assert.equal(binary.code, 1);
+    assert.deepEqual(binary.findings.map((f) => [f.rule, f.line]), [['syntax-error', 2]]);
+    assert.match(binary.findings[0].message, /not valid UTF-8 \(byte 0xff at line 2\)/);
+
+    for (const extra of [['db'], ['--fix']]) {
+      const bad = stdin('db/migrations/20240101000000_idx.sql', UNSAFE_INDEX, ...extra);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--stdin-filename lints the text on stdin as one file: it cannot be combined with/);
+    }
+  });
+
   it('--fix rewrites files in place with safe fixes only, and running it twice changes nothing more', () => {
     const dir = project({ 'db/migrations/20240101000000_idx.sql': "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY orders_user_idx;\n" });
     const file = path.join(dir, 'db/migrations/20240101000000_idx.sql');

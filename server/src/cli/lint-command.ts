@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from '../engine/model';
+import { resolvedPath } from '../engine/paths';
 import { parseCommandArgs } from './args';
 import { changedSince, resolveFiles, UsageError } from './files';
 import { expectManyFiles, LINT_OPTIONS, type PoolWorker } from './lint-workers';
@@ -17,6 +18,8 @@ export interface CommandIO {
   stdoutPending?: () => number;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
+  /** Everything on standard input, to its end (`zdm lint --stdin-filename`). */
+  readStdin?: () => Buffer;
 }
 
 export const LINT_HELP = `Usage: zdm lint [options] [paths|globs...]
@@ -32,6 +35,8 @@ Options:
   --fail-on error|warning|info|hint Lowest severity that makes the exit code 1 (default: the config's "failOn", or error)
   --fix                             Apply safe fixes in place (every edit of a file applies cleanly, or the file is left untouched)
   --threads N                       Worker threads (default: one per core)
+  --stdin-filename PATH             Lint the text on stdin as the migration at PATH (an editor's unsaved buffer):
+                                    its format, config, other half and folder come from PATH
   --no-color                        Plain text output
 
 Exit codes: 0 no findings at the failing level, 1 findings at or above it, 2 bad usage or config,
@@ -85,14 +90,26 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     io.stderr(`zdm lint: --config ${values.config}: no such file.\n`);
     return 2;
   }
+  const stdinName = values['stdin-filename'];
+  if (stdinName !== undefined) {
+    const clash = positionals.length > 0 ? `paths (${positionals.join(' ')})` : values.fix ? '--fix (there is no file to rewrite)' : values.since !== undefined ? '--since' : undefined;
+    if (clash !== undefined || stdinName === '') {
+      io.stderr(`zdm lint: --stdin-filename lints the text on stdin as one file: ${clash !== undefined ? `it cannot be combined with ${clash}` : 'give the path the text will have'}.\n`);
+      return 2;
+    }
+  }
 
   // Worker threads start now (if the entry has not started them already), overlapping with resolving
   // the files; the parser is compiled once they are ready (pool.ts, engine/v8-flags.ts).
-  const pool = prepareLintPool({ threads, expectMany: expectManyFiles(positionals, io.cwd), early });
+  const pool = prepareLintPool({ threads, expectMany: stdinName === undefined && expectManyFiles(positionals, io.cwd), early });
   let files: string[];
+  let stdin: { file: string; bytes: Buffer } | undefined;
   const listings = new Map<string, string[]>();
   try {
-    files = resolveFiles(positionals, io.cwd, listings);
+    if (stdinName !== undefined) {
+      stdin = { file: resolvedPath(path.resolve(io.cwd, stdinName)), bytes: (io.readStdin ?? (() => fs.readFileSync(0)))() };
+      files = [stdin.file];
+    } else files = resolveFiles(positionals, io.cwd, listings);
     if (values.since !== undefined) {
       const changed = changedSince(values.since, io.cwd);
       files = files.filter((f) => changed.has(f));
@@ -119,7 +136,7 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     for (const p of c.problems) io.stderr(`zdm: ${c.path ? path.relative(io.cwd, c.path) || c.path : '.zdm.json'}: ${p.message}\n`);
   };
   const stream = render && isSorted(files) ? new StreamedOutput(render.format, render, { write: io.stdout, pending: io.stdoutPending }) : undefined;
-  const job = { files, listings, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render };
+  const job = { files, stdin, listings, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render };
   const { reports, configs } = await pool.run(
     job,
     stream &&

@@ -20,6 +20,7 @@ export const LINT_OPTIONS = {
   'fail-on': { type: 'string' },
   fix: { type: 'boolean', default: false },
   threads: { type: 'string' },
+  'stdin-filename': { type: 'string' },
   'no-color': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -122,7 +123,7 @@ function leaveNoCoreToGcHelpers(): void {
 export function startEarlyLintWorkers(args: string[], cwd: string, options: { atProcessStart?: boolean } = {}): PoolWorker[] {
   try {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: LINT_OPTIONS });
-    if (values.help) return [];
+    if (values.help || values['stdin-filename'] !== undefined) return [];
     const threads = values.threads === undefined ? undefined : Number.parseInt(values.threads, 10);
     if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) return [];
     const count = plannedWorkers(threads, expectManyFiles(positionals, cwd));

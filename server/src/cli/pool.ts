@@ -15,7 +15,7 @@
 // The result never depends on which thread linted a file: reports are sorted by file and configs are
 // listed in the order a single thread would have met them.
 
-import { createDiskHost, type DiskHost } from '../engine/host';
+import { createDiskHost, type DiskHost, withFileText } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
 import { ConfigCache, lintFileFromDisk } from '../engine/project';
@@ -37,6 +37,8 @@ export interface LintJob {
   fix?: boolean;
   /** Entry names of the folders already listed while looking for the files, by path (files.ts `resolveFiles`): every thread's disk host starts with them. */
   listings?: Map<string, string[]>;
+  /** A file whose bytes are given instead of read from the disk (--stdin-filename): the job's only file. */
+  stdin?: { file: string; bytes: Buffer };
   /** Render each file's part of the output as it is linted (cli/reporters.ts `renderFilePart`): the lint threads share the rendering, and a worker sends text instead of findings. */
   render?: FilePartOptions;
 }
@@ -114,7 +116,8 @@ export function claimer(claims: Int32Array, count: number, slot: number, threads
 export type ReportListener = (index: number, report: FileReport | undefined, firstUseOf?: ConfigReport) => void;
 
 /** Lints the files of a job in this thread (all of them, or those `claim` hands out), reading them through `host`. The parser must be initialized. */
-export function lintJobHere(job: LintJob, claim?: Claim, host: DiskHost = createDiskHost({ cache: true, listings: job.listings }), onReport?: ReportListener): JobResult {
+export function lintJobHere(job: LintJob, claim?: Claim, disk: DiskHost = createDiskHost({ cache: true, listings: job.listings }), onReport?: ReportListener): JobResult {
+  const host = job.stdin ? withFileText(disk, job.stdin.file, job.stdin.bytes) : disk;
   const configs = new ConfigCache(host, job.configPath, job.pgVersion !== undefined ? { pgVersion: job.pgVersion } : undefined);
   const firstUse = new Map<LoadedConfig, number>();
   const reports: FileReport[] = [];

@@ -1,6 +1,7 @@
 // What the ways into the CLI share (main.ts for every command, lint-main.ts for `zdm lint` alone): the
 // version, the process's streams and how a command's result becomes the exit code.
 
+import * as fs from 'node:fs';
 import type { CommandIO } from './lint-command';
 
 declare const ZDM_VERSION: string | undefined;
@@ -23,6 +24,7 @@ export function processIO(onBrokenPipe: OnBrokenPipe): CommandIO {
     stdoutPending: () => process.stdout.writableLength,
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
+    readStdin: () => fs.readFileSync(0),
   };
 }
 

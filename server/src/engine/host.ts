@@ -1,5 +1,6 @@
 // The engine's only window on the file system. The CLI gives it the disk (with a cache); the language
-// server gives it the disk with the open editors' unsaved text on top. Tests give it a map.
+// server gives it the disk with the open editors' unsaved text on top, `zdm lint --stdin-filename` the
+// disk with stdin's text at one path. Tests give it a map.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +17,8 @@ export interface ProjectHost {
 /** A disk host; with `cachesFiles`, every reader of a file in this run shares one read of it. */
 export interface DiskHost extends ProjectHost {
   readonly cachesFiles: boolean;
+  /** The bytes of a file whose text did not come from the disk (`withFileText`); undefined: read the disk. */
+  readBytes?(filePath: string): Buffer | undefined;
 }
 
 /**
@@ -94,6 +97,29 @@ export function createDiskHost(options: { cache: boolean; listings?: ReadonlyMap
     },
   };
   return host;
+}
+
+/**
+ * `host` with one file's bytes given instead of read (`zdm lint --stdin-filename`: the text of an
+ * editor's buffer, at the path it will have). The file exists for every reader, in its folder's
+ * listing too, so formats, other halves and folder histories see it where it will be.
+ */
+export function withFileText(host: DiskHost, filePath: string, bytes: Buffer): DiskHost {
+  const file = resolvedPath(filePath);
+  const dir = dirnameOf(file);
+  const name = basenameOf(file);
+  const text = bytes.toString('utf8');
+  return {
+    cachesFiles: host.cachesFiles,
+    readBytes: (p) => (p === file ? bytes : host.readBytes?.(p)),
+    readFile: (p) => (p === file ? text : host.readFile(p)),
+    fileExists: (p) => p === file || host.fileExists(p),
+    readDirectory(p) {
+      const names = host.readDirectory(p);
+      if (p !== dir || names?.includes(name)) return names;
+      return [...(names ?? []), name];
+    },
+  };
 }
 
 /** A host over an in-memory map of path -> text (tests, and open documents layered on another host). */

@@ -117,7 +117,7 @@ export function lintFileFromDisk(filePath: string, host: ProjectHost, configs: C
   }
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(filePath);
+    bytes = (host as Partial<DiskHost>).readBytes?.(filePath) ?? fs.readFileSync(filePath);
   } catch (error) {
     return unreadable(filePath, host, loaded, `Cannot read the file: ${(error as Error).message}`);
   }

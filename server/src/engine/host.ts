@@ -109,15 +109,20 @@ export function withFileText(host: DiskHost, filePath: string, bytes: Buffer): D
   const dir = dirnameOf(file);
   const name = basenameOf(file);
   const text = bytes.toString('utf8');
+  let listing: string[] | undefined;
   return {
     cachesFiles: host.cachesFiles,
     readBytes: (p) => (p === file ? bytes : host.readBytes?.(p)),
     readFile: (p) => (p === file ? text : host.readFile(p)),
     fileExists: (p) => p === file || host.fileExists(p),
     readDirectory(p) {
-      const names = host.readDirectory(p);
-      if (p !== dir || names?.includes(name)) return names;
-      return [...(names ?? []), name];
+      if (p !== dir) return host.readDirectory(p);
+      // One array for every caller, as the disk host gives: memos keyed by a listing find it again.
+      if (listing === undefined) {
+        const names = host.readDirectory(p);
+        listing = names?.includes(name) ? names : [...(names ?? []), name];
+      }
+      return listing;
     },
   };
 }

@@ -18,8 +18,6 @@ export interface CommandIO {
   stdoutPending?: () => number;
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
-  /** Everything on standard input, to its end (`zdm lint --stdin-filename`). */
-  readStdin?: () => Buffer;
 }
 
 export const LINT_HELP = `Usage: zdm lint [options] [paths|globs...]
@@ -107,7 +105,7 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
   const listings = new Map<string, string[]>();
   try {
     if (stdinName !== undefined) {
-      stdin = { file: resolvedPath(path.resolve(io.cwd, stdinName)), bytes: (io.readStdin ?? (() => fs.readFileSync(0)))() };
+      stdin = { file: resolvedPath(path.resolve(io.cwd, stdinName)), bytes: fs.readFileSync(0) };
       files = [stdin.file];
     } else files = resolveFiles(positionals, io.cwd, listings);
     if (values.since !== undefined) {

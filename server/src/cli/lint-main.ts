@@ -9,14 +9,13 @@ import { rememberSplits } from '../engine/sql/split';
 import { runLint } from './lint-command';
 import type { PoolWorker, WorkerReady } from './lint-workers';
 import { BATCH_PARSE_CACHE, BATCH_SPLIT_MEMO, claimer, lintJobHere, type WorkerTask } from './pool';
-import { exitWith, processIO, VERSION } from './run';
+import { commandIO, exitWith, VERSION } from './run';
 
 export { keepDefaultV8Flags } from '../engine/v8-flags';
 
 /** `zdm lint ARGS`, with the workers the entry already started for them. */
 export function runLintCli(args: string[], early: PoolWorker[]): void {
-  // --fix writes files: it finishes them even when nobody reads the report any more.
-  exitWith(runLint(args, processIO(args.includes('--fix') ? 'finish' : 'quit'), VERSION, early), { promptly: true });
+  exitWith(runLint(args, commandIO('lint', args), VERSION, early), { promptly: true });
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { registry } from '../engine/rules/registry';
 import { runLint } from './lint-command';
-import { exitWith, processIO, VERSION } from './run';
+import { commandIO, exitWith, VERSION } from './run';
 
 // The language server and the runner are loaded on demand: `zdm lint` does not pay for the LSP
 // libraries and the PostgreSQL client at startup (about 90 ms).
@@ -34,16 +34,13 @@ Usage:
 Docs: README.md and docs/rules/ in the zdm repository.
 `;
 
-/** Commands that change nothing, only report: they end at once when the reader of their output leaves (`zdm lint | head`). */
-const REPORT_ONLY = new Set<string | undefined>(['lint', 'rules', '--version', '-v', 'version', undefined, '--help', '-h', 'help']);
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'server') {
     server().startServer(); // the language server owns stdin and stdout
     return new Promise<number>(() => undefined); // runs until the client closes the connection
   }
-  const io = processIO(REPORT_ONLY.has(command) && !rest.includes('--fix') ? 'quit' : 'finish');
+  const io = commandIO(command, rest);
   switch (command) {
     case 'lint':
       return runLint(rest, io, VERSION);

@@ -1,7 +1,6 @@
 // What the ways into the CLI share (main.ts for every command, lint-main.ts for `zdm lint` alone): the
 // version, the process's streams and how a command's result becomes the exit code.
 
-import * as fs from 'node:fs';
 import type { CommandIO } from './lint-command';
 
 declare const ZDM_VERSION: string | undefined;
@@ -13,9 +12,17 @@ export const VERSION = typeof ZDM_VERSION === 'string' ? ZDM_VERSION : '0.0.0-de
  * command finish its work (commands that change files or a database: a closed pager must not stop a
  * migration halfway).
  */
-export type OnBrokenPipe = 'quit' | 'finish';
+type OnBrokenPipe = 'quit' | 'finish';
 
-export function processIO(onBrokenPipe: OnBrokenPipe): CommandIO {
+/** Commands that change nothing, only report (`lint` without `--fix`): they quit when the reader of their output leaves. */
+const REPORT_ONLY = new Set<string | undefined>(['lint', 'rules', '--version', '-v', 'version', undefined, '--help', '-h', 'help']);
+
+/** The streams of the process for `zdm COMMAND ARGS`. */
+export function commandIO(command: string | undefined, args: readonly string[]): CommandIO {
+  return processIO(REPORT_ONLY.has(command) && !args.includes('--fix') ? 'quit' : 'finish');
+}
+
+function processIO(onBrokenPipe: OnBrokenPipe): CommandIO {
   watchForBrokenPipes(onBrokenPipe);
   return {
     cwd: process.cwd(),
@@ -24,12 +31,11 @@ export function processIO(onBrokenPipe: OnBrokenPipe): CommandIO {
     stdoutPending: () => process.stdout.writableLength,
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
-    readStdin: () => fs.readFileSync(0),
   };
 }
 
 /** The exit code of a command ended because its reader closed its output: 128 + SIGPIPE, as a shell reports a process that signal ended. */
-export const BROKEN_PIPE_EXIT = 141;
+const BROKEN_PIPE_EXIT = 141;
 
 let watching: OnBrokenPipe | undefined;
 

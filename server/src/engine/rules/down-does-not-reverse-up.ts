@@ -109,6 +109,11 @@ function canonical(change: SchemaChange, alias: ((name: string) => string) | und
   return name === change.table.name ? change : { ...change, table: { ...change.table, name } };
 }
 
+/** A section's own changes under one name per table: themselves when no table is renamed. */
+function canonicalRefs(own: { change: SchemaChange; ref: Statement }[], alias: ((name: string) => string) | undefined): { change: SchemaChange; ref: Statement }[] {
+  return alias ? own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })) : own;
+}
+
 /** Some change of `others` of one of `actions` on the object, on what holds it, or (for removals) a CASCADE drop that may take it along. */
 /** The other half's changes, indexed for `touches` (it is asked once per change of this half). */
 interface Others {
@@ -150,7 +155,7 @@ function describe(change: SchemaChange): string {
 function checkUp(context: RuleContext, section: Section, down: Counterpart): void {
   const own = ownChanges(context, section);
   const alias = tableAliases([own, down.changes]);
-  const up = netEffects(alias ? own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })) : own);
+  const up = netEffects(canonicalRefs(own, alias));
   const upByName = new ChangesByName(up, (e) => e.change);
   const other = others(down.changes.map((c) => canonical(c.change, alias)));
   const missing = new Map<Statement, { survive: SchemaChange[]; lost: SchemaChange[] }>();
@@ -200,7 +205,7 @@ function reportableDrop({ change }: { change: SchemaChange }): boolean {
 
 function checkDown(context: RuleContext, section: Section, up: Counterpart, own: { change: SchemaChange; ref: Statement }[]): void {
   const alias = tableAliases([own, up.changes]);
-  const down = netEffects(alias ? own.map((o) => ({ change: canonical(o.change, alias), ref: o.ref })) : own);
+  const down = netEffects(canonicalRefs(own, alias));
   const downByName = new ChangesByName(down, (e) => e.change);
   const upChanges = up.changes.map((c) => canonical(c.change, alias));
   const other = others(upChanges);

@@ -43,19 +43,28 @@ export function resolveFiles(inputs: string[], cwd: string, listings?: Map<strin
 function walk(root: string, listings?: Map<string, string[]>): string[] {
   const out: string[] = [];
   const stack = [root];
+  // Folders reached through a symbolic link are walked once each, by their real path: a link to a
+  // parent folder must not make the walk go round for ever.
+  const walked = new Set<string>();
   while (stack.length > 0) {
     const dir = stack.pop()!;
     let entries: fs.Dirent[];
     try {
+      const real = fs.realpathSync(dir);
+      if (walked.has(real)) continue;
+      walked.add(real);
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
       continue;
     }
     listings?.set(dir, entries.map((e) => e.name));
     for (const e of entries) {
-      if (e.isDirectory()) {
+      // A symbolic link counts as what it points to (migrations kept elsewhere and linked in); a
+      // broken one is left out, as the folder walk of a migration tool would.
+      const kind = e.isSymbolicLink() ? fs.statSync(childPath(dir, e.name), { throwIfNoEntry: false }) : e;
+      if (kind?.isDirectory()) {
         if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(childPath(dir, e.name));
-      } else if (e.isFile()) out.push(childPath(dir, e.name));
+      } else if (kind?.isFile()) out.push(childPath(dir, e.name));
     }
   }
   return out;
@@ -75,9 +84,17 @@ export function changedSince(ref: string, cwd: string): Set<string> {
   };
   const top = git(['rev-parse', '--show-toplevel']).trim();
   git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  // -z: names as they are, NUL-separated. Without it git quotes a name with non-ASCII bytes, a tab or
+  // a quote ("db/caf\303\251.sql"), which then matches no file and is silently not linted.
   const names = [
-    ...git(['diff', '--name-only', '--diff-filter=ACMR', ref, '--']).split('\n'),
-    ...git(['ls-files', '--others', '--exclude-standard']).split('\n').map((p) => path.relative(top, path.resolve(cwd, p))),
+    ...git(['diff', '--name-only', '-z', '--diff-filter=ACMR', ref, '--'])
+      .split('\0')
+      .filter((n) => n !== '')
+      .map((n) => path.resolve(top, n)),
+    ...git(['ls-files', '--others', '--exclude-standard', '-z'])
+      .split('\0')
+      .filter((n) => n !== '')
+      .map((n) => path.resolve(cwd, n)),
   ];
-  return new Set(names.filter((n) => n.trim() !== '').map((n) => path.resolve(top, n)));
+  return new Set(names);
 }

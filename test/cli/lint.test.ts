@@ -144,9 +144,39 @@ describe('zdm lint', () => {
     const r = zdm(['lint', '--format', 'json', '--since', 'HEAD', 'db/migrations'], dir);
     const files = [...new Set(JSON.parse(r.stdout).map((f: { file: string }) => f.file))].sort();
     assert.deepEqual(files, ['db/migrations/20240102000000_b.sql', 'db/migrations/20240103000000_c.sql']);
+    // Names git would quote (non-ASCII, a tab) are matched too, committed since the ref or untracked.
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '.');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'more');
+    fs.writeFileSync(path.join(dir, 'db/migrations/20240104000000_café.sql'), UNSAFE_INDEX);
+    git('add', 'db/migrations/20240104000000_café.sql');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'accent');
+    fs.writeFileSync(path.join(dir, 'db/migrations/20240105000000_tab\there.sql'), UNSAFE_INDEX);
+    const unicode = zdm(['lint', '--format', 'json', '--since', 'HEAD~1', 'db/migrations'], dir);
+    assert.deepEqual([...new Set(JSON.parse(unicode.stdout).map((f: { file: string }) => f.file))].sort(), ['db/migrations/20240104000000_café.sql', 'db/migrations/20240105000000_tab\there.sql']);
     const bad = zdm(['lint', '--since', 'no-such-ref', '.'], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--since no-such-ref/);
+  });
+
+  it('follows symbolic links to migration files and folders when it walks a folder, once each', () => {
+    const elsewhere = project({ 'shared/20240101000000_a.sql': UNSAFE_INDEX, 'kept/20240102000000_b.sql': UNSAFE_INDEX });
+    const dir = project({ 'db/migrations/20240103000000_c.sql': UNSAFE_INDEX });
+    fs.symlinkSync(path.join(elsewhere, 'shared/20240101000000_a.sql'), path.join(dir, 'db/migrations/20240101000000_a.sql'));
+    fs.symlinkSync(path.join(elsewhere, 'kept'), path.join(dir, 'db/migrations/kept'));
+    fs.symlinkSync(path.join(dir, 'db'), path.join(dir, 'db/migrations/loop')); // a cycle
+    fs.symlinkSync(path.join(dir, 'nowhere.sql'), path.join(dir, 'db/migrations/20240104000000_broken.sql'));
+    const r = zdm(['lint', '--format', 'json', '.'], dir);
+    const files = [...new Set(JSON.parse(r.stdout).map((f: { file: string }) => f.file))].sort();
+    assert.deepEqual(files, ['db/migrations/20240101000000_a.sql', 'db/migrations/20240103000000_c.sql', 'db/migrations/kept/20240102000000_b.sql']);
+  });
+
+  it('reports an unclosed /* comment as a syntax error instead of hiding the statements after it', () => {
+    const dir = project({ 'migrations/20240101000000_add_idx.sql': 'CREATE INDEX i ON b (x);\n/* TODO\nCREATE INDEX j ON b (y);\n' });
+    const findings = JSON.parse(zdm(['lint', '--format', 'json', '.'], dir).stdout) as { rule: string; line: number; message: string }[];
+    const syntax = findings.filter((f) => f.rule === 'syntax-error');
+    assert.equal(syntax.length, 1);
+    assert.equal(syntax[0].line, 2);
+    assert.match(syntax[0].message, /Unterminated block comment/);
   });
 
   it('expands quoted globs and skips ignored files', () => {

@@ -141,6 +141,23 @@ describe('migration formats', () => {
     check(files, '/p/sql/R__views.sql', { format: 'flyway', role: 'repeatable', sections: [['up', 'transaction', 'CREATE OR REPLACE VIEW v AS SELECT 1;']] });
   });
 
+  it('Flyway: a script with a statement that cannot run in a transaction runs outside one, as Flyway decides', () => {
+    const files = {
+      '/p/sql/V2__idx.sql': '-- the index\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_idx ON t (id);\n',
+      '/p/sql/U2__idx.sql': 'DROP INDEX CONCURRENTLY IF EXISTS t_idx;\n',
+      '/p/sql/V3__vacuum.sql': 'vacuum analyze t;\n',
+      '/p/sql/V4__plain.sql': "CREATE INDEX t_a ON t (a);\nCOMMENT ON INDEX t_a IS 'CREATE INDEX CONCURRENTLY';\n",
+      '/p/sql/V5__forced.sql': 'CREATE INDEX CONCURRENTLY t_b ON t (b);\n',
+      '/p/sql/V5__forced.sql.conf': 'executeInTransaction=true\n',
+    };
+    check(files, '/p/sql/V2__idx.sql', { format: 'flyway', role: 'up', version: '2', description: 'idx', sections: [['up', 'none', files['/p/sql/V2__idx.sql'].trim()]], companion: true });
+    check(files, '/p/sql/U2__idx.sql', { format: 'flyway', role: 'down', version: '2', description: 'idx', sections: [['down', 'none', files['/p/sql/U2__idx.sql'].trim()]], companion: true });
+    check(files, '/p/sql/V3__vacuum.sql', { format: 'flyway', role: 'up', version: '3', description: 'vacuum', sections: [['up', 'none', files['/p/sql/V3__vacuum.sql'].trim()]], companion: false });
+    // Words inside a string are not a statement's keywords; the script config overrides the detection.
+    check(files, '/p/sql/V4__plain.sql', { format: 'flyway', role: 'up', version: '4', description: 'plain', sections: [['up', 'transaction', files['/p/sql/V4__plain.sql'].trim()]], companion: false });
+    check(files, '/p/sql/V5__forced.sql', { format: 'flyway', role: 'up', version: '5', description: 'forced', sections: [['up', 'transaction', files['/p/sql/V5__forced.sql'].trim()]], companion: false });
+  });
+
   it('Liquibase formatted SQL: changesets, runInTransaction:false, --rollback lines and blocks', () => {
     const text = [
       '--liquibase formatted sql',

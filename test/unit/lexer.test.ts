@@ -83,4 +83,19 @@ describe('statement splitting', () => {
     assert.equal(result.statements.length, 2);
     assert.equal(result.statements[1].unterminated?.kind, 'string');
   });
+
+  it('makes an unclosed block comment a statement carrying the error, between statements or after one', () => {
+    // PostgreSQL rejects the text ("unterminated /* comment"); as a mere comment it would hide the rest.
+    const between = splitStatements('create index i on b (x);\n/* todo\ncreate index j on b (y);\n');
+    assert.deepEqual(
+      between.statements.map((s) => s.unterminated?.kind),
+      [undefined, 'block-comment'],
+    );
+    assert.deepEqual(between.trailingComments, []);
+    const after = splitStatements('create index i on b (x) /* todo\n');
+    assert.equal(after.statements.length, 1);
+    assert.equal(after.statements[0].unterminated?.kind, 'block-comment');
+    // A closed comment after an unterminated statement is still a trailing comment.
+    assert.equal(splitStatements('select 1 /* fine */').statements[0].unterminated, undefined);
+  });
 });

@@ -129,7 +129,9 @@ function split(text: string, from: number, to: number): SplitResult {
     let last = end - 1;
     const trailing: Span[] = [];
     if (!terminated) {
-      while (last > start && isComment(tokens[last])) trailing.unshift({ start: tokens[last].start, end: tokens[last].end }), last--;
+      // An unclosed comment stays in the statement: it swallows the rest of the text, which PostgreSQL
+      // rejects, so the statement must carry the error.
+      while (last > start && isComment(tokens[last]) && !tokens[last].unterminated) trailing.unshift({ start: tokens[last].start, end: tokens[last].end }), last--;
     }
     const own = tokens.slice(start, last + 1);
     // An unterminated token runs to the end of the range, so only the last token can be one.
@@ -168,7 +170,10 @@ function split(text: string, from: number, to: number): SplitResult {
         previousWord = word;
       }
     } else if (kind === 'line-comment' || kind === 'block-comment') {
-      if (first === -1) pendingComments.push({ start: token.start, end: token.end });
+      // An unclosed /* between statements is a statement of its own (with the error), not a comment
+      // that silently hides everything after it.
+      if (first === -1 && token.unterminated) first = k;
+      else if (first === -1) pendingComments.push({ start: token.start, end: token.end });
     } else {
       if (first === -1) first = k;
       if (kind === 'punct') {

@@ -245,6 +245,52 @@ describe('sections that cannot run in a transaction', () => {
     st = await status(options);
     assert.equal(st.status![0].state, 'applied');
   });
+
+  it('refuses to roll back what lies under a partly applied migration', async () => {
+    const db = await pg.createDatabase('rollback_under_partial');
+    const project = createProject({
+      'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id bigint PRIMARY KEY);', 'DROP TABLE users;'),
+      'db/migrations/20240102000000_events.sql': dbmateFile(
+        'CREATE TABLE events (id bigint PRIMARY KEY);\nCREATE INDEX CONCURRENTLY events_bad_idx ON events (no_such_column);',
+        'DROP TABLE events;',
+        { upTransaction: false },
+      ),
+    });
+    const options = optionsFor(project, pg.url(db));
+    assert.equal((await up(options)).ok, false);
+    const result = await rollback(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps, [], 'nothing ran');
+    assert.match(result.error!.message, /Cannot roll back while db\/migrations\/20240102000000_events\.sql is partly applied \(failed at statement 2 of 2/);
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })], 'users stays applied');
+    assert.ok((await schemaOf(pg, db)).some((s) => s.startsWith('table users')));
+  });
+});
+
+describe('a migration that changes search_path', () => {
+  // The bookkeeping after the migration's statements runs in the same session: it must still find the
+  // tracking tables in the schema they were in, not in the one the migration switched to.
+  for (const upTransaction of [true, false]) {
+    it(`is applied and rolled back, its tables in the new schema and the bookkeeping where it was (${upTransaction ? 'one transaction' : 'transaction:false'})`, async () => {
+      const db = await pg.createDatabase(`search_path_${upTransaction ? 'tx' : 'notx'}`);
+      const project = createProject({
+        'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id bigint PRIMARY KEY);', 'DROP TABLE users;'),
+        'db/migrations/20240102000000_app.sql': dbmateFile("CREATE SCHEMA app;\nSET search_path = app;\nCREATE TABLE in_app (id int);\nSELECT set_config('search_path', 'app', false);", 'DROP SCHEMA app CASCADE;', { upTransaction }),
+      });
+      const options = optionsFor(project, pg.url(db));
+      const result = await up(options);
+      assert.ok(result.ok, explain(result));
+      assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' }), JSON.stringify({ version: '20240102000000' })]);
+      const [{ n }] = await pg.query<{ n: string }>('SELECT count(*) AS n FROM public.zdm_migrations', [], db);
+      assert.equal(Number(n), 2);
+      const [{ found }] = await pg.query<{ found: boolean }>("SELECT to_regclass('app.in_app') IS NOT NULL AS found", [], db);
+      assert.equal(found, true, 'the migration made its table in its own schema');
+      assert.deepEqual((await status(options)).status!.map((s) => s.state), ['applied', 'applied']);
+      const back = await rollback({ ...options, yes: true });
+      assert.ok(back.ok, explain(back));
+      assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+    });
+  }
 });
 
 describe('procedures and DO blocks that COMMIT', () => {

@@ -5,6 +5,7 @@
 
 import * as path from 'node:path';
 import type { ProjectHost } from '../host';
+import type { FormatId } from '../model';
 import { loadProject, UsageError, type Project } from '../runner/commands';
 import { ConnectError, type Session } from '../runner/db';
 import { EmbeddedError, ensureEmbeddedServer } from '../runner/embedded';
@@ -45,8 +46,12 @@ export interface ProveTarget {
   /** The URL with its password masked. */
   display: string;
   redact: (text: string) => string;
+  /** The tracking tables; throwaway-run.ts names them with their schema once connected (tracking/index.ts `pinnedTracking`). */
   tracker: Tracker;
   zdm: ZdmTable;
+  format: FormatId;
+  /** .zdm.json's database.migrationsTable. */
+  tableName?: string;
   timeouts: { lockTimeout: string; statementTimeout: string };
 }
 
@@ -98,6 +103,8 @@ export async function resolveTarget(options: ProveOptions, purpose: string): Pro
     redact: createRedactor([url, ...secrets]),
     tracker: trackerFor(format, tableName),
     zdm: zdmTable(tableName),
+    format,
+    tableName,
     timeouts: { lockTimeout: loaded.config.lockTimeout, statementTimeout: loaded.config.statementTimeout },
   };
 }

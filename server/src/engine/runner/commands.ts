@@ -18,7 +18,7 @@ import { computeStatus, planRollback, planUp, previousApplied, type MigrationSta
 import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
-import { trackerFor, TrackingTableError, zdmTable, type Tracker, type ZdmTable } from './tracking/index';
+import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from './tracking/index';
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 
 export interface RunnerOptions {
@@ -216,14 +216,15 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
   }
 
   const tableName = loaded.config.database.migrationsTable;
-  const tracker = trackerFor(format, tableName);
-  const zdm = zdmTable(tableName);
+  let tracker: Tracker;
+  let zdm: ZdmTable;
   try {
     await withClient(
       resolved.url,
       async (session) => {
         emit({ type: 'database', url: result.database!, source: resolved.origin, serverVersion: session.serverVersion });
         await configureSession(session, loaded);
+        ({ tracker, zdm } = await pinnedTracking(session, format, tableName));
         if (!planner) {
           const statuses = await readStatus(session, tracker, zdm, migrations);
           seen = statuses;

@@ -119,6 +119,16 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
     if (!/^0+$/.test(options.to) && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
     chosen = applied.filter((s) => compareVersions(s.version, options.to!) > 0);
   } else chosen = applied.slice(0, 1);
+  // A migration that ran only partly (statements sent one at a time and one failed, or marked dirty by
+  // the tool) sits above the applied ones: undoing the one below it would leave its committed part in
+  // place, and with golang-migrate clear the dirty flag that says the database needs repair.
+  const partial = chosen.length > 0 ? statuses.find((s) => s.state === 'failed' && compareVersions(s.version, chosen[chosen.length - 1].version) > 0) : undefined;
+  if (partial) {
+    problems.push(
+      `Cannot roll back while ${partial.migration?.name ?? partial.version} is partly applied (${partial.note ?? 'failed'}): fix it and run zdm up to finish it, or undo what it committed by hand, before rolling back what came before it.`,
+    );
+    return { steps: [], problems };
+  }
   const steps: Step[] = [];
   for (const s of chosen) {
     if (!s.migration) {

@@ -1,6 +1,7 @@
 // The tracking table of each runnable format.
 
 import type { FormatId } from '../../model';
+import { quoteIdent, type Session, splitQualified } from '../db';
 import { dbmateTracker } from './dbmate';
 import { dieselTracker } from './diesel';
 import { flywayTracker } from './flyway';
@@ -8,7 +9,7 @@ import { golangMigrateTracker } from './golang-migrate';
 import { gooseTracker } from './goose';
 import { prismaTracker } from './prisma';
 import type { Tracker } from './types';
-import { zdmOnlyTracker, zdmTable } from './zdm';
+import { zdmOnlyTracker, zdmTable, type ZdmTable } from './zdm';
 
 export type { Tracker, ToolState } from './types';
 export { TrackingTableError } from './types';
@@ -32,4 +33,32 @@ export function trackerFor(format: FormatId, tableName: string | undefined): Tra
     default:
       return zdmOnlyTracker(zdmTable(tableName));
   }
+}
+
+/** The tool's tracking table and zdm's own, beside it. */
+export interface Tracking {
+  tracker: Tracker;
+  zdm: ZdmTable;
+}
+
+/**
+ * The tracking tables of a session, named with the schema they are in now: the schema of the tool's
+ * table when search_path finds it, else the schema a CREATE TABLE would use. A migration may change
+ * search_path (`SET search_path = app`, `set_config`), and the bookkeeping that follows it in the
+ * same session must still find the tables it read before: unqualified, it looked in the new schema
+ * and failed ("relation "schema_migrations" does not exist") after the migration had run.
+ */
+export async function pinnedTracking(session: Session, format: FormatId, tableName: string | undefined): Promise<Tracking> {
+  const tracker = trackerFor(format, tableName);
+  if (splitQualified(tracker.table).length === 1) {
+    const [row] = await session.query<{ schema: string | null }>(
+      `SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), current_schema()) AS schema`,
+      [tracker.table],
+    );
+    if (row?.schema) {
+      const pinned = `${quoteIdent(row.schema)}.${tracker.table}`;
+      return { tracker: trackerFor(format, pinned), zdm: zdmTable(pinned) };
+    }
+  }
+  return { tracker, zdm: zdmTable(tableName) };
 }

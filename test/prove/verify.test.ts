@@ -156,4 +156,19 @@ describe('zdm verify and the contract check', () => {
     assert.equal(write.error?.code, '25006', 'cannot execute DELETE in a read-only transaction');
     assert.equal(result.ok, false);
   });
+
+  it('refuses a directive of several statements, which could COMMIT the read-only transaction and then write', async () => {
+    const db = await pg.createDatabase('verify_several');
+    const project = createProject({
+      'db/migrations/20240101000000_t.sql': dbmateFile('CREATE TABLE t (id int);\nINSERT INTO t VALUES (1), (2);\n-- zdm:verify SELECT 0; COMMIT; DELETE FROM t; SELECT 0 -- expect 0', 'DROP TABLE t;'),
+    });
+    await up(optionsFor(project, pg.url(db)));
+    const result = await verifyBackfills(proveOptions(project, pg.url(db)));
+    const [several] = result.files[0].directives;
+    assert.equal(several.passed, false);
+    assert.match(several.error?.message ?? '', /runs one query; this one holds 4 statements/);
+    assert.equal(result.ok, false);
+    const [{ n }] = await pg.query<{ n: string }>('SELECT count(*) AS n FROM t', [], db);
+    assert.equal(Number(n), 2, 'nothing was deleted');
+  });
 });

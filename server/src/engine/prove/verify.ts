@@ -16,6 +16,7 @@ import { dbErrorInfo, withClient, type Session } from '../runner/db';
 import type { RunResult } from '../runner/events';
 import type { Migration } from '../runner/migrations';
 import { planUp, type MigrationState, type MigrationStatus } from '../runner/plan';
+import { splitStatements } from '../sql/split';
 import { findTrioSibling, trioStepOf } from '../scaffold/trio-names';
 import { matchesExpectation, parseVerifyDirectives, type VerifyDirective } from '../scaffold/verify-directives';
 import { recordVerifyResult } from '../scaffold/verify-record';
@@ -178,6 +179,15 @@ export async function runDirectives(session: Session, file: string, text: string
     const where = locationOf(file, text, d.sqlSpan);
     const entry: DirectiveResult = { line: where.line, column: where.column, endLine: where.endLine, endColumn: where.endColumn, sql: d.sql, expect: d.expect, passed: false, durationMs: 0 };
     const started = performance.now();
+    // One query: with more, a COMMIT among them would end the READ ONLY transaction and let what
+    // follows it write (`SELECT 0; COMMIT; DELETE FROM t`), with no confirmation asked for.
+    const count = splitStatements(d.sql).statements.length;
+    if (count !== 1) {
+      entry.error = { message: count === 0 ? 'The -- zdm:verify directive holds no query.' : `A -- zdm:verify directive runs one query; this one holds ${count} statements. Put each check on its own -- zdm:verify line.` };
+      entry.durationMs = performance.now() - started;
+      out.push(entry);
+      continue;
+    }
     await session.queryText('BEGIN READ ONLY');
     try {
       if (statementTimeout) await session.query("SELECT set_config('statement_timeout', $1, true)", [/^\d+$/.test(statementTimeout) ? `${statementTimeout}ms` : statementTimeout]);

@@ -186,8 +186,13 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
   const where = down.path ? down.path.split(/[\\/]/).pop() : 'the down section';
   for (const [s, { survive, lost }] of missing) {
     const parts: string[] = [];
-    if (survive.length > 0) parts.push(`${survive.map(describe).join(', ')} ${survive.length > 1 ? 'survive' : 'survives'} the down (${where} never removes ${survive.length > 1 ? 'them' : 'it'})`);
-    if (lost.length > 0) parts.push(`${lost.map(describe).join(', ')} ${lost.length > 1 ? 'are' : 'is'} not re-created by ${where}`);
+    // A rename shows as its new name surviving and its old name lost: said as one thing.
+    const renamedBack = survive.filter((c) => c.action === 'rename-to' && lost.some((l) => l.action === 'rename-from' && l.kind === c.kind && l.name === c.otherName));
+    const gone = survive.filter((c) => !renamedBack.includes(c));
+    const notBack = lost.filter((l) => !(l.action === 'rename-from' && renamedBack.some((c) => c.kind === l.kind && c.otherName === l.name)));
+    for (const c of renamedBack) parts.push(`${describe(c)} is never renamed back to ${c.otherName} by ${where}`);
+    if (gone.length > 0) parts.push(`${gone.map(describe).join(', ')} ${gone.length > 1 ? 'survive' : 'survives'} the down (${where} never removes ${gone.length > 1 ? 'them' : 'it'})`);
+    if (notBack.length > 0) parts.push(`${notBack.map(describe).join(', ')} ${notBack.length > 1 ? 'are' : 'is'} not re-created by ${where}`);
     context.report({
       statement: s,
       span: headSpan(s),
@@ -225,17 +230,41 @@ function checkDown(context: RuleContext, section: Section, up: Counterpart, own:
   }
 }
 
-/** Adds DROP statements for what survives, at the start of the down (after its SET statements), in the reverse of creation order. */
+/** Adds the statements that undo what survives (see `inverseStatement`), at the start of the down (after its SET statements), in the reverse of creation order. */
 function addDropsFix(context: RuleContext, section: Section, survive: SchemaChange[]): FixSpec[] {
-  const lines = [...survive].reverse().map(dropStatement).filter((x): x is string => x !== undefined);
+  const lines = [...survive].reverse().map(inverseStatement).filter((x): x is string => x !== undefined);
   if (lines.length === 0) return [];
   const edit = addToDownEdit(context.document, context.statements, context.host, section, lines);
   if (!edit) return [];
   return [{ title: `Add ${lines.length > 1 ? `${lines.length} statements` : lines[0].replace(/;$/, '')} to the down`, edits: [edit], safe: false }];
 }
 
-function dropStatement(c: SchemaChange): string | undefined {
+/** What undoes the up's change to `c`: a DROP of what it created, a rename back of what it renamed (never a DROP, which would lose the renamed object's data). */
+function inverseStatement(c: SchemaChange): string | undefined {
   const table = c.table?.display;
+  if (c.action === 'rename-to') {
+    // A move to another schema (SET SCHEMA) has a qualified old name: no fix is offered for it.
+    if (!c.otherName || c.otherName.includes('.')) return undefined;
+    const back = `RENAME TO ${quoteIdent(c.otherName)};`;
+    switch (c.kind) {
+      case 'column':
+        return table ? `ALTER TABLE ${table} RENAME COLUMN ${quoteIdent(c.name)} TO ${quoteIdent(c.otherName)};` : undefined;
+      case 'table':
+        return `ALTER TABLE ${c.display} ${back}`;
+      case 'view':
+        return `ALTER VIEW ${c.display} ${back}`;
+      case 'matview':
+        return `ALTER MATERIALIZED VIEW ${c.display} ${back}`;
+      case 'sequence':
+        return `ALTER SEQUENCE ${c.display} ${back}`;
+      case 'type':
+        return `ALTER TYPE ${c.display} ${back}`;
+      case 'schema':
+        return `ALTER SCHEMA ${c.display} ${back}`;
+      default:
+        return undefined;
+    }
+  }
   switch (c.kind) {
     case 'table':
       return `DROP TABLE IF EXISTS ${c.display};`;

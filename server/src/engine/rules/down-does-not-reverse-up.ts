@@ -39,7 +39,7 @@ export const downDoesNotReverseUp: Rule = {
   fixable: true,
   docs: {
     why: "A rollback is only a rollback if it puts the schema back: a table or index the up created and the down leaves behind makes the next `up` fail (`already exists`), and an object the up dropped that the down does not re-create leaves the previous application version, the one you are rolling back to, without it. The same goes for a down that drops something the up never created: it removes what the previous version needs.\n\nThe rule compares what the up and the down do to each object, all told (an object dropped and re-created is replaced, not removed), including for split formats where the down is another file (golang-migrate `.down.sql`, diesel `down.sql`, Flyway `U` scripts, sqitch `revert/`). Objects inside a dropped table or schema, and objects a CASCADE drop may take along, count as removed.",
-    instead: 'Make the down the exact inverse of the up, statement by statement in reverse order. The fix adds the missing DROP statements to the down.',
+    instead: 'Make the down the exact inverse of the up, statement by statement in reverse order. The fix adds the missing DROP statements to the down, and renames back what the up renamed.',
     invalid: [
       { sql: '-- migrate:up\nCREATE TABLE tag (id bigint PRIMARY KEY, name text);\nCREATE INDEX tag_name_idx ON tag (name);\nALTER TABLE post ADD COLUMN tag_id bigint;\n\n-- migrate:down\nDROP TABLE tag;\n', note: 'The column added to `post` survives the down.' },
       { sql: 'DROP INDEX post_title_idx;\n', path: '000007_drop_title_index.up.sql', files: { '000007_drop_title_index.down.sql': 'SELECT 1;\n' }, note: 'golang-migrate: the index the up drops is not re-created by the .down.sql.' },

@@ -11,6 +11,7 @@ import { bodyOf, constantOf, namesOf, relationOf, sameRelation, type RelationRef
 import { ChangesByName, contains, sameObject, schemaChanges, type ObjectKey, type SchemaChange } from './sql/classify';
 import { parseStatement } from './sql/parser';
 import { splitStatements } from './sql/split';
+import type { Span } from './text/offsets';
 import { isPostgresDialect, parseSplitName, splitFileName } from './formats/golang-migrate';
 import { KeyedMemo } from './memo';
 
@@ -64,8 +65,24 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
     let transactionId = inTransaction ? nextTransaction++ : -1;
     let lockTimeout: TimeoutSetting | undefined;
     let statementTimeout: TimeoutSetting | undefined;
+    // Query strings of several statements in a non-transactional section (goose blocks): each is an implicit transaction.
+    const strings = section.transaction === 'none' && section.queryStrings ? queryStringsOf(section.queryStrings, list) : undefined;
+    let currentString = -1;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
+      if (strings && !explicit) {
+        const g = strings[i];
+        if (g !== -1 && g !== currentString) {
+          inTransaction = true;
+          reason = 'goose sends the StatementBegin/StatementEnd block as one query string, which PostgreSQL runs as one implicit transaction';
+          transactionId = nextTransaction++;
+        } else if (g === -1 && currentString !== -1) {
+          inTransaction = false;
+          reason = section.transactionSource;
+          transactionId = -1;
+        }
+        currentString = g;
+      }
       const tx = bodyOf(s.node, 'TransactionStmt');
       if (tx && (tx.kind === 'TRANS_STMT_BEGIN' || tx.kind === 'TRANS_STMT_START')) {
         inTransaction = true;
@@ -103,6 +120,14 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
       return bySection.get(section) ?? [];
     },
   };
+}
+
+/** For each statement, the index of the query string of several statements holding it, or -1. */
+function queryStringsOf(spans: readonly Span[], list: readonly Statement[]): number[] {
+  const of = list.map((s) => spans.findIndex((q) => q.start <= s.span.start && s.span.end <= q.end));
+  const count = new Map<number, number>();
+  for (const g of of) if (g !== -1) count.set(g, (count.get(g) ?? 0) + 1);
+  return of.map((g) => (g !== -1 && count.get(g)! > 1 ? g : -1));
 }
 
 function notInTransactionReason(section: Section): string {

@@ -57,6 +57,12 @@ export interface Section {
    * itself for most formats; Liquibase `--rollback` lines are comment text with their prefix blanked.
    */
   source: string;
+  /**
+   * Parts of a non-transactional section that the tool sends as one query string each (goose
+   * `StatementBegin` ... `StatementEnd` blocks, from the start of the Begin line to the end of the End
+   * line): PostgreSQL runs one holding several statements as one implicit transaction.
+   */
+  queryStrings?: Span[];
   /** A group label, for formats with several up/down pairs in one file (Liquibase changesets). */
   label?: string;
   /** The file says on purpose that this down does nothing (Liquibase `--rollback not required`). */

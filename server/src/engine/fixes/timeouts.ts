@@ -8,12 +8,23 @@ import type { Section, Statement } from '../model';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { eolOf, indentOf } from './statements';
 
-/** The start of the line of the section's first statement. */
+/** The start of the line of the section's first statement (or of the goose block holding it). */
 export function sectionTop(context: RuleContext, section: Section): number {
   const first = context.facts.sectionStatements(section)[0];
   if (!first) return section.span.start;
-  let lineStart = first.span.start;
-  while (lineStart > section.span.start && section.source[lineStart - 1] !== '\n') lineStart--;
+  return insertionPointBefore(first);
+}
+
+/**
+ * Where a statement inserted before `s` goes: the start of its line, or of the query string holding it
+ * (a goose StatementBegin block), so that the new statement is not sent in the same query string,
+ * which would make the block one implicit transaction.
+ */
+export function insertionPointBefore(s: Statement): number {
+  const block = s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end);
+  if (block) return block.start;
+  let lineStart = s.span.start;
+  while (lineStart > s.section.span.start && s.section.source[lineStart - 1] !== '\n') lineStart--;
   return lineStart;
 }
 
@@ -34,7 +45,6 @@ export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec
   const max = parseDuration(context.config.maxLockTimeout);
   const preferred = parseDuration(value);
   const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;
-  let lineStart = s.span.start;
-  while (lineStart > s.section.span.start && s.section.source[lineStart - 1] !== '\n') lineStart--;
-  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: lineStart, end: lineStart }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}` }] };
+  const at = insertionPointBefore(s);
+  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}` }] };
 }

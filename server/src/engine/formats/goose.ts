@@ -1,7 +1,8 @@
 // goose: `NNNNN_name.sql` or `YYYYMMDDHHMMSS_name.sql` with `-- +goose Up` / `-- +goose Down`
 // annotations. Each direction runs in a transaction unless the file says `-- +goose NO TRANSACTION`.
-// `StatementBegin` / `StatementEnd` group statements for goose's own splitter; our lexer splits
-// correctly inside them anyway.
+// `StatementBegin` / `StatementEnd` group statements for goose's own splitter (ours splits correctly
+// inside them anyway); goose sends each block as one query string, so under NO TRANSACTION a block of
+// several statements still runs as one implicit transaction (`Section.queryStrings`).
 
 import { basenameOf } from '../paths';
 import type { MigrationDocument } from '../model';
@@ -39,6 +40,11 @@ export const goose: FormatModule = {
         open = a;
       } else if (/^statementend$/i.test(a.match[1])) {
         if (!open) doc.problems.push(problem('migration-format', "'-- +goose StatementEnd' without a StatementBegin.", a.span));
+        else if (noTransaction) {
+          const block = { start: open.span.start, end: a.span.end };
+          const holder = doc.sections.find((s) => s.span.start <= block.start && block.end <= s.span.end);
+          if (holder) (holder.queryStrings ??= []).push(block);
+        }
         open = undefined;
       } else if (/^(up|down)$/i.test(a.match[1]) && open) {
         doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' is never closed by '-- +goose StatementEnd'.", open.span));

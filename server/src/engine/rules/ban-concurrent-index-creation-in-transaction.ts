@@ -1,6 +1,7 @@
 import { moveOutOfTransaction, othersNeedTransaction } from '../fixes/concurrently';
 import { nonTransactionalEdit } from '../fixes/format-edits';
 import type { Statement } from '../model';
+import type { Span } from '../text/offsets';
 import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
 import { concurrentOperation } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
@@ -14,11 +15,12 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
   sameAs: ['squawk: ban-concurrent-index-creation-in-transaction', 'postgres-language-server: banConcurrentIndexCreationInTransaction', 'pgfence: concurrent-in-transaction'],
   fixable: true,
   docs: {
-    why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction.',
+    why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction, as is a goose `StatementBegin`/`StatementEnd` block of several statements, even under `NO TRANSACTION`. Flyway runs a script holding such a statement outside a transaction by itself.',
     instead: "Mark the section non-transactional in the migration format (dbmate `-- migrate:up transaction:false`, goose `-- +goose NO TRANSACTION`, diesel `run_in_transaction = false`, Flyway `executeInTransaction=false`, Liquibase `runInTransaction:false`), or put the statement in a migration file of its own.",
     invalid: [
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down\nDROP INDEX IF EXISTS users_email_idx;\n" },
       { sql: "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n", path: '000003_users_email_idx.up.sql', files: { '000003_users_email_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email_idx;\n' }, note: 'golang-migrate sends the file as one query string: two statements make an implicit transaction.' },
+      { sql: "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n", path: '00003_users_email_idx.sql', note: 'goose sends a StatementBegin/StatementEnd block as one query string, even under NO TRANSACTION.' },
     ],
     valid: [
       { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n" },
@@ -34,12 +36,19 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       const facts = context.factsOf(s);
       if (!facts.inTransaction) continue;
       const fixes: FixSpec[] = [];
-      const others = othersNeedTransaction(context, s);
-      const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
-      if (edit) fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: !others });
-      if (!edit || others) {
-        const move = moveOutOfTransaction(context, s, { description: `${operation.toLowerCase()} ${objectName(s) ?? ''}`.trim() });
+      const block = !facts.explicitTransaction && s.section.transaction === 'none' ? s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end) : undefined;
+      if (block) {
+        // A goose block of several statements, in a NO TRANSACTION section: the statement leaves the block.
+        const move = moveOutOfBlock(s, block);
         if (move) fixes.push(move);
+      } else {
+        const others = othersNeedTransaction(context, s);
+        const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
+        if (edit) fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: !others });
+        if (!edit || others) {
+          const move = moveOutOfTransaction(context, s, { description: `${operation.toLowerCase()} ${objectName(s) ?? ''}`.trim() });
+          if (move) fixes.push(move);
+        }
       }
       const where = facts.explicitTransaction ? 'the explicit BEGIN before it' : facts.transactionReason;
       context.report({
@@ -52,6 +61,29 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     }
   },
 };
+
+/**
+ * Moves `s` (alone on its lines) from its goose StatementBegin/StatementEnd block to just after the
+ * block, where goose sends it as a query string of its own. It then runs after the block's other
+ * statements: offered, not applied by --fix.
+ */
+function moveOutOfBlock(s: Statement, block: Span): FixSpec | undefined {
+  const text = s.section.source;
+  const lineStart = text.lastIndexOf('\n', s.span.start - 1) + 1;
+  let lineEnd = text.indexOf('\n', s.span.end);
+  if (lineEnd === -1 || lineEnd >= block.end) return undefined;
+  if (!/^[ \t]*$/.test(text.slice(lineStart, s.span.start)) || !/^[ \t\r]*$/.test(text.slice(s.span.end, lineEnd))) return undefined;
+  lineEnd++;
+  const eol = text[lineEnd - 2] === '\r' ? '\r\n' : '\n';
+  return {
+    title: 'Move it out of the StatementBegin/StatementEnd block (goose then sends it alone)',
+    edits: [
+      { span: { start: lineStart, end: lineEnd }, newText: '' },
+      { span: { start: block.end, end: block.end }, newText: `${eol}${text.slice(s.span.start, s.span.end)}` },
+    ],
+    safe: false,
+  };
+}
 
 /** The index, table or partition the concurrent operation works on, for the new migration's name. */
 function objectName(s: Statement): string | undefined {

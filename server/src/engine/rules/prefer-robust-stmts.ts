@@ -94,10 +94,15 @@ function problems(context: RuleContext, s: Statement): Problem[] {
         const indent = s.section.source.slice(s.section.source.lastIndexOf('\n', s.span.start - 1) + 1, s.span.start);
         const id = findIdentifier(s, index.idxname);
         const name = id ? s.section.source.slice(id.start, id.end) : undefined;
+        // Inside a goose StatementBegin block the DROP goes before the block: in the same query string
+        // both would run in one implicit transaction, which CONCURRENTLY refuses.
+        const block = s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end);
+        const title = `Add DROP INDEX CONCURRENTLY IF EXISTS ${name} before it`;
+        const fix = block ? insertFix(title, block.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};\n`) : insertFix(title, s.span.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};\n${/^\s*$/.test(indent) ? indent : ''}`);
         out.push({
           message: `If CREATE INDEX CONCURRENTLY ${index.idxname} fails, it leaves an INVALID index named ${index.idxname} behind, and running the migration again fails with "already exists".`,
           help: 'Drop it first with DROP INDEX CONCURRENTLY IF EXISTS (IF NOT EXISTS would silently keep the invalid index).',
-          fix: name ? insertFix(`Add DROP INDEX CONCURRENTLY IF EXISTS ${name} before it`, s.span.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};\n${/^\s*$/.test(indent) ? indent : ''}`) : undefined,
+          fix: name ? fix : undefined,
         });
       }
     } else {

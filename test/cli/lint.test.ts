@@ -170,6 +170,16 @@ describe('zdm lint', () => {
     assert.deepEqual(files, ['db/migrations/20240101000000_a.sql', 'db/migrations/20240103000000_c.sql', 'db/migrations/kept/20240102000000_b.sql']);
   });
 
+  it('an ignore comment after a statement on its line silences that statement, not the next one', () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX e_idx ON a (y); -- zdm-ignore require-concurrent-index-creation -- built off-hours\nCREATE INDEX f_idx ON a (y);\nCREATE INDEX g_idx ON a (z); /* ZDM-IGNORE require-concurrent-index-creation */\n\n-- migrate:down\nDROP INDEX CONCURRENTLY g_idx;\nDROP INDEX CONCURRENTLY f_idx;\nDROP INDEX CONCURRENTLY e_idx;\n";
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': text });
+    const findings = JSON.parse(zdm(['lint', '--format', 'json', '.'], dir).stdout) as { rule: string; line: number }[];
+    assert.deepEqual(
+      findings.filter((f) => f.rule === 'require-concurrent-index-creation' || f.rule === 'unused-ignore').map((f) => [f.rule, f.line]),
+      [['require-concurrent-index-creation', 4]],
+    );
+  });
+
   it('reports an unclosed /* comment as a syntax error instead of hiding the statements after it', () => {
     const dir = project({ 'migrations/20240101000000_add_idx.sql': 'CREATE INDEX i ON b (x);\n/* TODO\nCREATE INDEX j ON b (y);\n' });
     const findings = JSON.parse(zdm(['lint', '--format', 'json', '.'], dir).stdout) as { rule: string; line: number; message: string }[];

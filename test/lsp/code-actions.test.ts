@@ -95,6 +95,18 @@ describe('code actions over stdio', () => {
     assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation' || d.code === 'unused-ignore'), JSON.stringify(after));
   });
 
+  it('disable-for-statement on a statement that shares its line with an earlier one moves it to its own line first', async () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s'; CREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX IF EXISTS orders_user_idx;\n";
+    const { uri, diagnostics } = await openWith('20240102000001_ignore_same_line.sql', text);
+    const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
+    const action = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title.includes('for this statement'))!;
+    const edited = applyTextEdits(text, editsFor(action, uri));
+    assert.match(edited, /SET lock_timeout = '5s'; \n-- zdm-ignore require-concurrent-index-creation\nCREATE INDEX orders_user_idx/);
+    client.change(uri, 2, [{ text: edited }]);
+    const after = await client.diagnostics(uri, 2);
+    assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation' || d.code === 'unused-ignore'), JSON.stringify(after));
+  });
+
   it('source.fixAll.zdm applies every safe fix at once', async () => {
     const text = "-- migrate:up\nCREATE INDEX a_idx ON a (x);\n\n-- migrate:down\nDROP INDEX CONCURRENTLY a_idx;\n";
     const { uri } = await openWith('20240103000000_fixall.sql', text);

@@ -1,5 +1,6 @@
 // Suppression comments: `-- zdm-ignore rule-a, rule-b -- reason` silences those rules on the next
-// statement; `-- zdm-ignore-file [rules]` on the whole file (all rules when none are named). squawk's
+// statement, or, written after a statement on the line where it ends, on that statement;
+// `-- zdm-ignore-file [rules]` on the whole file (all rules when none are named). squawk's
 // `-- squawk-ignore` and `-- squawk-ignore-file` are honoured the same way, so projects moving over
 // keep their suppressions.
 
@@ -18,7 +19,7 @@ export interface IgnoreDirective {
   tool: 'zdm' | 'squawk';
 }
 
-const DIRECTIVE = /^(?:--|\/\*)\s*(zdm|squawk)-ignore(-file)?\b([^\n]*?)(?:\*\/)?\s*$/;
+const DIRECTIVE = /^(?:--|\/\*)\s*(zdm|squawk)-ignore(-file)?\b([^\n]*?)(?:\*\/)?\s*$/i;
 
 /** Reads a directive from one comment's text, or undefined when it is not one. */
 export function parseDirective(comment: string, commentStart: number): Omit<IgnoreDirective, 'scope' | 'statementIndex' | 'used'> & { file: boolean } | undefined {
@@ -32,19 +33,23 @@ export function parseDirective(comment: string, commentStart: number): Omit<Igno
   const re = /[A-Za-z0-9_-]+/g;
   let r: RegExpExecArray | null;
   while ((r = re.exec(list)) !== null) rules.push({ id: r[0].toLowerCase(), span: { start: listStart + r.index, end: listStart + r.index + r[0].length } });
-  return { span: { start: commentStart, end: commentStart + comment.length }, rules, tool: m[1] as 'zdm' | 'squawk', file: m[2] !== undefined };
+  return { span: { start: commentStart, end: commentStart + comment.length }, rules, tool: m[1].toLowerCase() as 'zdm' | 'squawk', file: m[2] !== undefined };
 }
 
 /** Collects directives: statement ones from each statement's leading comments, file ones from any comment. */
 export function collectDirectives(text: string, statements: readonly Statement[], allComments: readonly Span[]): IgnoreDirective[] {
   const out: IgnoreDirective[] = [];
   const seen = new Set<number>();
-  for (const s of statements) {
+  for (let k = 0; k < statements.length; k++) {
+    const s = statements[k];
+    const previous = k > 0 && statements[k - 1].section === s.section ? statements[k - 1] : undefined;
     for (const c of s.leadingComments) {
       const d = parseDirective(text.slice(c.start, c.end), c.start);
       if (!d) continue;
       seen.add(c.start);
-      out.push({ span: d.span, rules: d.rules, tool: d.tool, scope: d.file ? 'file' : 'statement', statementIndex: d.file ? undefined : s.index, used: new Set() });
+      // `CREATE INDEX ...; -- zdm-ignore rule` is about the statement it follows on the same line.
+      const target = previous && !text.slice(previous.span.end, c.start).includes('\n') ? previous : s;
+      out.push({ span: d.span, rules: d.rules, tool: d.tool, scope: d.file ? 'file' : 'statement', statementIndex: d.file ? undefined : target.index, used: new Set() });
     }
   }
   for (const c of allComments) {
@@ -52,8 +57,10 @@ export function collectDirectives(text: string, statements: readonly Statement[]
     const d = parseDirective(text.slice(c.start, c.end), c.start);
     if (!d) continue;
     seen.add(c.start);
-    // A statement directive with no statement after it suppresses nothing (reported as unused).
-    out.push({ span: d.span, rules: d.rules, tool: d.tool, scope: d.file ? 'file' : 'statement', used: new Set() });
+    // After the last statement of a section, on the line where it ends, it is about that statement;
+    // a statement directive with no statement before or after it suppresses nothing (reported as unused).
+    const before = d.file ? undefined : statements.findLast((st) => st.span.end <= c.start && !text.slice(st.span.end, c.start).includes('\n'));
+    out.push({ span: d.span, rules: d.rules, tool: d.tool, scope: d.file ? 'file' : 'statement', statementIndex: before?.index, used: new Set() });
   }
   return out;
 }

@@ -28,6 +28,8 @@ export interface DiagnosticData {
   fixes: { title: string; safe: boolean; edit?: WorkspaceEdit }[];
   /** Line of the statement the finding is on (for "Disable for this statement"); absent for file-level findings. */
   statementLine?: number;
+  /** Its character on that line, when something else comes before it there (another statement). */
+  statementCharacter?: number;
 }
 
 /** File URIs by path: every keystroke converts every fix of the file again, mostly to the same few paths. */
@@ -89,7 +91,11 @@ export function diagnosticData(document: TextDocument, finding: Finding, result:
     fixes: (finding.fixes ?? []).map((f) => (resolveLazy && isLazyFix(f) ? { title: f.title, safe: f.safe } : { title: f.title, safe: f.safe, edit: toWorkspaceEdit(document, f, host) })),
   };
   const statement = finding.statementIndex !== undefined ? result.statements[finding.statementIndex] : undefined;
-  if (statement) data.statementLine = document.positionAt(statement.span.start).line;
+  if (statement) {
+    const at = document.positionAt(statement.span.start);
+    data.statementLine = at.line;
+    if (/\S/.test(document.getText({ start: { line: at.line, character: 0 }, end: at }))) data.statementCharacter = at.character;
+  }
   return data;
 }
 
@@ -109,13 +115,17 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[]): C
     if (data.rule !== 'syntax-error') {
       if (data.statementLine !== undefined) {
         const line = data.statementLine;
-        const indent = /^\s*/.exec(document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }))![0].replace(/\r?\n$/, '');
-        actions.push({
-          title: `Disable ${data.rule} for this statement`,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          edit: { changes: { [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}-- zdm-ignore ${data.rule}\n` }] } },
-        });
+        const lineText = document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
+        const indent = /^[ \t]*/.exec(lineText)![0];
+        const eol = lineText.endsWith('\r\n') ? '\r\n' : '\n';
+        // The comment goes on the line above the statement; when another statement starts that line,
+        // the statement first moves to a line of its own (a comment above the line would be that one's).
+        const character = data.statementCharacter;
+        const edit =
+          character === undefined
+            ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}-- zdm-ignore ${data.rule}${eol}` }
+            : { range: { start: { line, character }, end: { line, character } }, newText: `${eol}${indent}-- zdm-ignore ${data.rule}${eol}${indent}` };
+        actions.push({ title: `Disable ${data.rule} for this statement`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes: { [document.uri]: [edit] } } });
       }
       actions.push({
         title: `Disable ${data.rule} for this file`,

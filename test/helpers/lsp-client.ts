@@ -43,6 +43,8 @@ export interface LspClientOptions {
   rootPath?: string;
   /** Declare, as VS Code does, that code actions' edits can be resolved later (`codeAction/resolve`). */
   resolvesCodeActionEdits?: boolean;
+  /** A client that can neither be asked for settings (workspace/configuration) nor watch files: it pushes settings with didChangeConfiguration. */
+  plain?: boolean;
 }
 
 export class LspClient {
@@ -80,7 +82,7 @@ export class LspClient {
       processId: process.pid,
       rootUri: options.rootPath ? pathToFileURL(options.rootPath).toString() : null,
       capabilities: {
-        workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: options.plain ? {} : { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, didChangeConfiguration: { dynamicRegistration: true } },
         textDocument: {
           publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
           synchronization: { dynamicRegistration: false },

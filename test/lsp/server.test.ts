@@ -117,6 +117,7 @@ describe('language server over stdio', () => {
     fs.rmSync(configPath);
     client.filesChanged([{ uri: pathToFileURL(configPath).toString(), type: 3 }]);
     await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'rule back on');
+    await client.waitFor(() => client.latest(pathToFileURL(configPath).toString())!.diagnostics.length === 0, 'the deleted config file loses its diagnostics');
   });
 
   it('leaves SQL files that are not migrations alone', async () => {
@@ -180,6 +181,36 @@ describe('language server over stdio', () => {
       if (client.latest(uri)!.version === version) client.change(uri, ++version, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' }]);
       return false;
     }, 'the removed down file is seen without a notification');
+  });
+
+  it('with a client that neither watches files nor answers workspace/configuration: pushed settings apply, .zdm.json changes are seen within seconds, a deleted one loses its diagnostics', async () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-lsp-plain-'));
+    const plain = await LspClient.start({ rootPath: project, plain: true });
+    try {
+      const uri = plain.open(path.join(project, 'db', 'migrations', '20240101000000_idx.sql'), INDEX_MIGRATION, 1);
+      assert.ok((await plain.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+      plain.changeSettings({ enable: false });
+      await plain.waitFor(() => plain.latest(uri)!.diagnostics.length === 0, 'diagnostics cleared by pushed settings');
+      plain.changeSettings({ enable: true });
+      await plain.waitFor(() => plain.latest(uri)!.diagnostics.length > 0, 'diagnostics back');
+      // No notification of the new config: it is read again as the disk cache expires, while the user types.
+      const configPath = path.join(project, '.zdm.json');
+      const configUri = pathToFileURL(configPath).toString();
+      fs.writeFileSync(configPath, JSON.stringify({ rulez: {}, rules: { 'require-concurrent-index-creation': 'off' } }));
+      let version = 1;
+      const typeUntil = (check: () => boolean) => () => {
+        if (check()) return true;
+        if (plain.latest(uri)!.version === version) plain.change(uri, ++version, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' }]);
+        return false;
+      };
+      await plain.waitFor(typeUntil(() => !plain.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation')), 'the new .zdm.json is seen without a notification');
+      await plain.waitFor(() => (plain.latest(configUri)?.diagnostics.length ?? 0) > 0, 'config diagnostics');
+      fs.rmSync(configPath);
+      await plain.waitFor(typeUntil(() => plain.latest(configUri)!.diagnostics.length === 0 && plain.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation')), 'the deleted config loses its diagnostics and the rule is back');
+    } finally {
+      await plain.stop();
+      fs.rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('clears diagnostics when a document closes', async () => {

@@ -1,6 +1,7 @@
 // The language server: the one thin layer that speaks LSP. It turns document events into engine
 // calls and engine results into LSP messages; every decision about SQL lives in the engine.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -59,7 +60,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   /** The client resolves code actions' edits (`codeAction/resolve`): lazy fixes travel without theirs (code-actions.ts). */
   let resolvesEdits = false;
   let parserReady: Promise<void> = initParser();
-  const reportedConfigProblems = new Set<string>();
+  /** The problems last published for each config file, by its path. */
+  const reportedConfigProblems = new Map<string, string>();
+  /** Settings the client pushed with workspace/didChangeConfiguration (clients that cannot be asked for them). */
+  let pushedSettings: ClientSettings | undefined;
   // Opt-in timing for the benchmark (ZDM_TIMING=1): from receiving a change to publishing its diagnostics.
   const timing = process.env.ZDM_TIMING === '1' ? new Map<string, number>() : undefined;
   let lastLintMs = 0;
@@ -101,7 +105,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
   const host = (): ProjectHost => {
     const now = performance.now();
-    if (!disk || now - disk.created > DISK_HOST_TTL_MS) disk = { host: createDiskHost({ cache: true }), created: now };
+    if (!disk || now - disk.created > DISK_HOST_TTL_MS) {
+      // Without file watching, .zdm.json is read again as often as the other files.
+      if (disk && !canWatchFiles) refreshConfigs();
+      disk = { host: createDiskHost({ cache: true }), created: now };
+    }
     const current = disk.host;
     // Open editors' unsaved text wins over the disk.
     return {
@@ -112,7 +120,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   const settingsFor = (uri: string): Promise<ClientSettings> => {
-    if (!canPullSettings) return Promise.resolve(DEFAULT_SETTINGS);
+    if (!canPullSettings) return Promise.resolve(pushedSettings ?? DEFAULT_SETTINGS);
     let cached = settingsCache.get(uri);
     if (!cached) {
       cached = connection.workspace.getConfiguration({ scopeUri: uri, section: 'zdm' }).then(
@@ -256,9 +264,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const reportConfigProblems = (configPath: string | undefined, problems: { message: string }[]) => {
     if (!configPath) return;
-    const key = `${configPath}\n${problems.map((p) => p.message).join('\n')}`;
-    if (reportedConfigProblems.has(key)) return;
-    reportedConfigProblems.add(key);
+    const messages = problems.map((p) => p.message).join('\n');
+    if (reportedConfigProblems.get(configPath) === messages) return;
+    reportedConfigProblems.set(configPath, messages);
     const uri = pathToFileURL(configPath).toString();
     // Problems show on the config file itself, and once as a message.
     publish(
@@ -307,19 +315,29 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     publish(e.document.uri, undefined, []);
   });
 
-  connection.onDidChangeConfiguration(() => {
+  connection.onDidChangeConfiguration((params) => {
     settingsCache.clear();
+    // A client that cannot be asked for settings (no workspace/configuration) pushes them here.
+    const pushed = (params.settings as { zdm?: unknown } | null | undefined)?.zdm;
+    if (!canPullSettings && pushed !== undefined) pushedSettings = readSettings(pushed);
     relintAll();
   });
 
   connection.onDidChangeWatchedFiles((params) => {
     forgetDisk();
-    if (params.changes.some((c) => c.uri.endsWith(CONFIG_FILE_NAME))) {
-      configs = new ConfigCache(createDiskHost({ cache: false }));
-      reportedConfigProblems.clear();
-    }
+    if (params.changes.some((c) => c.uri.endsWith(CONFIG_FILE_NAME))) refreshConfigs();
     relintAll();
   });
+
+  /** Reads every .zdm.json again; a config file that is gone takes its diagnostics with it. */
+  function refreshConfigs(): void {
+    configs = new ConfigCache(createDiskHost({ cache: false }));
+    for (const configPath of [...reportedConfigProblems.keys()]) {
+      if (fs.existsSync(configPath)) continue;
+      reportedConfigProblems.delete(configPath);
+      publish(pathToFileURL(configPath).toString(), undefined, []);
+    }
+  }
 
   connection.onShutdown(() => {
     for (const cancel of timers.values()) cancel();

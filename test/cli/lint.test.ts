@@ -317,6 +317,20 @@ describe('zdm lint', () => {
     assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.tmp')), [], 'no temp file left behind');
   });
 
+  it('--fix keeps a byte-order mark and CRLF line endings, and counts a fix applied twice once per title', () => {
+    const text = "\uFEFF-- migrate:up\r\nCREATE TABLE a (id int);\r\nCREATE INDEX a_id_idx ON a (id);\r\nALTER TABLE b ADD COLUMN c int;\r\nCREATE INDEX b_c_idx ON b (c);\r\n\r\n-- migrate:down\r\nDROP INDEX CONCURRENTLY b_c_idx;\r\nALTER TABLE b DROP COLUMN c;\r\nDROP TABLE a;\r\n";
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': text });
+    const file = path.join(dir, 'db/migrations/20240101000000_idx.sql');
+    const r = zdm(['lint', '--fix', '.'], dir);
+    const fixed = fs.readFileSync(file, 'utf8');
+    assert.notEqual(fixed, text, r.stderr);
+    assert.ok(fixed.startsWith('\uFEFF-- migrate:up'), 'the byte-order mark is kept');
+    assert.doesNotMatch(fixed.replace(/\r\n/g, ''), /\n/, 'every line still ends with CRLF');
+    const [, count, titles] = /(\d+) fixes applied \((.*)\)\./.exec(r.stderr) ?? [];
+    const listed = titles.split('; ').reduce((n, t) => n + Number(/ ×(\d+)$/.exec(t)?.[1] ?? 1), 0);
+    assert.equal(listed, Number(count), r.stderr);
+  });
+
   it('lints the project examples (the README demo)', () => {
     const r = zdm(['lint', 'examples'], REPO_ROOT);
     assert.equal(r.code, 1);

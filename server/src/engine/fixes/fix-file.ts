@@ -65,13 +65,31 @@ export function fixFileInPlace(file: string, initial: LintResult, relint: (text:
     for (const c of creates) {
       if (writeNewFile(c.path, c.text)) written.push(c.path);
     }
-    if (text !== initial.document.text) writeFileAtomic(file, text);
+    // The lint read the text without its byte-order mark: the file keeps the one it had.
+    if (text !== initial.document.text) writeFileAtomic(file, startsWithBom(file) ? `\uFEFF${text}` : text);
   } catch (error) {
     for (const w of written) fs.rmSync(w, { force: true });
     return untouched((error as NodeJS.ErrnoException).code === 'EEXIST' ? `${(error as { path?: string }).path ?? 'a file it would create'} already exists` : `cannot write: ${(error as Error).message}`);
   }
   const createdNote = written.length > 0 ? `; created ${written.map((w) => path.relative(path.dirname(file), w) || w).join(', ')}` : '';
-  return { result, message: `zdm lint --fix: ${file}: ${applied.length} fix${applied.length === 1 ? '' : 'es'} applied (${[...new Set(applied)].join('; ')})${createdNote}.` };
+  const counted = [...new Set(applied)].map((title) => {
+    const n = applied.filter((t) => t === title).length;
+    return n > 1 ? `${title} ×${n}` : title;
+  });
+  return { result, message: `zdm lint --fix: ${file}: ${applied.length} fix${applied.length === 1 ? '' : 'es'} applied (${counted.join('; ')})${createdNote}.` };
+}
+
+function startsWithBom(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(3);
+    return fs.readSync(fd, head, 0, 3, 0) === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 function sameText(file: string, text: string): boolean {

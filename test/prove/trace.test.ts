@@ -168,6 +168,21 @@ describe('zdm trace', () => {
     assert.deepEqual(result.mismatches, []);
   });
 
+  it('CREATE INDEX CONCURRENTLY in a section a real run sends as one transaction: traced on its own, and an error finding', async () => {
+    const result = await traceOf(
+      {
+        'db/migrations/20240101000000_users.sql': USERS,
+        'db/migrations/20240102000000_concurrently_in_tx.sql': dbmateFile('ALTER TABLE users ADD COLUMN w int;\nCREATE INDEX CONCURRENTLY users_w_idx ON users (w);', 'DROP INDEX CONCURRENTLY users_w_idx;\nALTER TABLE users DROP COLUMN w;', { downTransaction: false }),
+      },
+      'db/migrations/20240102000000_concurrently_in_tx.sql',
+      '20240101000000',
+    );
+    assert.equal(result.realRun?.atomic, true);
+    assert.equal(result.statements[1].ran, 'autocommit');
+    assert.deepEqual(result.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.line]), [['trace-cannot-run-in-transaction', 3]]);
+    assert.equal(result.ok, false);
+  });
+
   it('traces the down section, and an applied migration (rolled back on the copy first, never on the dev database)', async () => {
     const db = await pg.createDatabase('trace_applied');
     const project = createProject({

@@ -208,7 +208,7 @@ export async function traceLocks(options: TraceOptions): Promise<TraceResult> {
       }
     },
   );
-  result.ok = result.error === undefined && result.usageError === undefined && result.statements.every((s) => s.ok || s.ran === 'skipped');
+  result.ok = result.error === undefined && result.usageError === undefined && result.statements.every((s) => s.ok || s.ran === 'skipped') && !result.findings.some((f) => f.severity === 'error');
   return finish();
 }
 
@@ -376,6 +376,15 @@ async function traceSection(
       result.findings.push(finding(location, 'trace-statement-failed', 'error', `The statement fails on a copy of the database: ${traced.error.message}`, { version: migration.version, help: 'The statements after it were not traced.' }));
       failed = true;
       continue;
+    }
+    if (result.realRun?.atomic && final.ran === 'autocommit') {
+      // Traced on its own, outside a transaction; a real run sends it inside the section's one.
+      result.findings.push(
+        finding(location, 'trace-cannot-run-in-transaction', 'error', `A real run sends this section as one transaction (${result.realRun.reason}), and this statement cannot run inside a transaction block: the migration fails here. It was traced on its own, outside a transaction.`, {
+          version: migration.version,
+          help: 'Mark the section non-transactional in the migration format, or move the statement into a migration of its own.',
+        }),
+      );
     }
     traced.ok = true;
     const after = await readRelations(tracer);

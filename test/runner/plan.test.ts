@@ -9,6 +9,8 @@ import { createMemoryHost } from '../../server/src/engine/host';
 import { executionMode } from '../../server/src/engine/runner/apply';
 import { loadMigrations } from '../../server/src/engine/runner/migrations';
 import { computeStatus, planRollback, planUp } from '../../server/src/engine/runner/plan';
+import { loadProject } from '../../server/src/engine/runner/commands';
+import { cleanupProjects, createProject, dbmateFile } from './helpers';
 import { initParser } from '../helpers/lint';
 
 before(() => initParser());
@@ -99,5 +101,21 @@ describe('status and plans', () => {
     assert.deepEqual(all.steps.map((s) => s.migration.version), ['20240103000000']);
     assert.match(all.problems[0], /20240102000000_b\.sql: it has no down migration/);
     assert.deepEqual(planRollback(statuses, { through: '20240103000000' }).steps.map((s) => s.migration.version), ['20240103000000']);
+  });
+});
+
+describe('the project a runner command works on', () => {
+  it('with no .zdm.json, --dir names the migrations, and the project (its .zdm/ and embedded database) stays the working folder', async () => {
+    const project = createProject({ 'db/migrations/20240101000000_a.sql': dbmateFile('SELECT 1;', 'SELECT 1;') });
+    project.remove('.zdm.json');
+    try {
+      const loaded = await loadProject({ cwd: project.root, dir: 'db/migrations' });
+      assert.equal(loaded.root, project.root);
+      assert.deepEqual(loaded.dirs, [project.file('db/migrations')]);
+      // Run from the migrations folder itself, that folder is the project, as before.
+      assert.equal((await loadProject({ cwd: project.file('db/migrations'), dir: '.' })).root, project.file('db/migrations'));
+    } finally {
+      cleanupProjects();
+    }
   });
 });

@@ -114,7 +114,10 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   };
   const dirOption = options.dir !== undefined ? path.resolve(options.cwd, options.dir) : undefined;
   const loaded = loadConfig(dirOption ?? options.cwd, host, options.configPath);
-  const root = loaded.root;
+  // With no .zdm.json, the project is the folder the command runs from, --dir or not: `zdm up --dir
+  // db/migrations` and `zdm status` then share one embedded database (in ./.zdm), not one each.
+  const cwd = path.resolve(options.cwd);
+  const root = loaded.path === undefined && dirOption !== undefined && (dirOption + path.sep).startsWith(cwd + path.sep) ? cwd : loaded.root;
   let dirs: string[];
   if (dirOption !== undefined) dirs = [dirOption];
   else if (loaded.config.migrationsDir.length > 0) dirs = loaded.config.migrationsDir.map((d) => path.resolve(root, d));

@@ -545,6 +545,8 @@ export interface SchemaFacts {
   columnTypeBefore(table: schemaAst.RelationRef, column: string, before: Statement): schemaColumns.TypeInfo | undefined;
   /** Whether `table.column` is NOT NULL just before `before`, from the same sources; undefined when unknown. */
   columnNotNullBefore(table: schemaAst.RelationRef, column: string, before: Statement): boolean | undefined;
+  /** Whether a validated, named CHECK (column IS NOT NULL) is on `table.column` just before `before` (from earlier migrations of the folder or earlier in the section). */
+  columnNotNullCheckedBefore(table: schemaAst.RelationRef, column: string, before: Statement): boolean;
   /** True when the other half of the migration creates `relation` (a table, or an index by name). */
   otherHalfCreates(relation: schemaAst.RelationRef, section: schemaModel.Section): boolean;
   /**
@@ -884,6 +886,9 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     },
     columnNotNullBefore(table, column, before) {
       return stateBefore(before).get(table.name)?.get(column)?.notNull;
+    },
+    columnNotNullCheckedBefore(table, column, before) {
+      return stateBefore(before).get(table.name)?.get(column)?.notNullChecks?.some((c) => c.valid) ?? false;
     },
     otherHalfCreates(relation, section) {
       let made = otherHalfMade.get(section);

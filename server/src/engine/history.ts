@@ -20,6 +20,8 @@ import { KeyedMemo } from './memo';
 export interface ColumnState {
   type?: TypeInfo;
   notNull?: boolean;
+  /** Named CHECK constraints that prove the column NOT NULL (`CHECK (col IS NOT NULL)`), and whether each is validated. */
+  notNullChecks?: readonly { name: string; valid: boolean }[];
 }
 
 /** Column states by table name, then column name. */
@@ -82,6 +84,7 @@ export function replay(tables: ColumnStates, node: AstNode | undefined): void {
       const def = e.ColumnDef;
       if (def?.colname) columns.set(def.colname, { type: typeNameOf(def.typeName), notNull: declaresNotNull(def) });
       if (e.Constraint?.contype === 'CONSTR_PRIMARY') for (const k of e.Constraint.keys ?? []) markNotNull(columns, k.String?.sval);
+      if (e.Constraint?.contype === 'CONSTR_CHECK') addNotNullCheck(columns, e.Constraint, true);
     }
     return;
   }
@@ -111,6 +114,13 @@ export function replay(tables: ColumnStates, node: AstNode | undefined): void {
         case 'AT_AddConstraint':
           if (cmd.def?.Constraint?.contype === 'CONSTR_PRIMARY') for (const k of cmd.def.Constraint.keys ?? []) markNotNull(columns, k.String?.sval);
           if (cmd.def?.Constraint?.contype === 'CONSTR_NOTNULL' && !cmd.def.Constraint.skip_validation) for (const k of cmd.def.Constraint.keys ?? []) markNotNull(columns, k.String?.sval);
+          if (cmd.def?.Constraint?.contype === 'CONSTR_CHECK') addNotNullCheck(columns, cmd.def.Constraint, !cmd.def.Constraint.skip_validation);
+          break;
+        case 'AT_ValidateConstraint':
+          if (cmd.name) updateNotNullChecks(columns, cmd.name, (c) => ({ name: c.name, valid: true }));
+          break;
+        case 'AT_DropConstraint':
+          if (cmd.name) updateNotNullChecks(columns, cmd.name, () => undefined);
           break;
       }
     }
@@ -142,6 +152,36 @@ export function replay(tables: ColumnStates, node: AstNode | undefined): void {
 
 function declaresNotNull(def: any): boolean {
   return Boolean(def.is_not_null) || (def.constraints ?? []).some((c: any) => c.Constraint?.contype === 'CONSTR_NOTNULL' || c.Constraint?.contype === 'CONSTR_PRIMARY' || c.Constraint?.contype === 'CONSTR_IDENTITY');
+}
+
+/** A named `CHECK (col IS NOT NULL [AND ...])`: remembered on each column it proves NOT NULL (SET NOT NULL then skips its scan on 12+ once it is validated). */
+function addNotNullCheck(columns: Map<string, ColumnState>, constraint: any, valid: boolean): void {
+  const name: string | undefined = constraint.conname;
+  if (!name) return;
+  for (const column of provedNotNull(constraint.raw_expr)) {
+    const state = columns.get(column) ?? {};
+    columns.set(column, { ...state, notNullChecks: [...(state.notNullChecks ?? []).filter((c) => c.name !== name), { name, valid }] });
+  }
+}
+
+/** Validates (`change` returns the check) or drops (undefined) the CHECK constraint `name` on every column holding it. */
+function updateNotNullChecks(columns: Map<string, ColumnState>, name: string, change: (c: { name: string; valid: boolean }) => { name: string; valid: boolean } | undefined): void {
+  for (const [column, state] of columns) {
+    if (!state.notNullChecks?.some((c) => c.name === name)) continue;
+    const checks = state.notNullChecks.map((c) => (c.name === name ? change(c) : c)).filter((c): c is { name: string; valid: boolean } => c !== undefined);
+    columns.set(column, { ...state, notNullChecks: checks });
+  }
+}
+
+/** The columns an expression proves NOT NULL: `col IS NOT NULL`, alone or in an AND. */
+function provedNotNull(expr: any): string[] {
+  if (expr?.NullTest?.nulltesttype === 'IS_NOT_NULL') {
+    const fields = expr.NullTest.arg?.ColumnRef?.fields;
+    const last = Array.isArray(fields) ? fields[fields.length - 1]?.String?.sval : undefined;
+    return typeof last === 'string' ? [last] : [];
+  }
+  if (expr?.BoolExpr?.boolop === 'AND_EXPR') return (expr.BoolExpr.args ?? []).flatMap(provedNotNull);
+  return [];
 }
 
 function markNotNull(columns: Map<string, ColumnState>, name: string | undefined): void {

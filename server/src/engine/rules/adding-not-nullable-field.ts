@@ -27,6 +27,15 @@ export const addingNotNullableField: Rule = {
         note: 'The CHECK (email IS NOT NULL) NOT VALID was added by an earlier migration and is validated here first: PostgreSQL 12+ skips the scan.',
       },
       { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n\n-- migrate:down\nDROP TABLE users;\n', note: 'The table is new and empty.' },
+      {
+        sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;\n\n-- migrate:down\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n",
+        path: '20240104000000_users_email_not_null.sql',
+        files: {
+          '20240102000000_users_email_check.sql': "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\n\n-- migrate:down\nALTER TABLE users DROP CONSTRAINT users_email_not_null;\n",
+          '20240103000000_users_email_validate.sql': "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\n\n-- migrate:down\nSELECT 1;\n",
+        },
+        note: 'The recipe across three migrations: the CHECK was added NOT VALID, then validated, by the earlier migrations of the folder.',
+      },
     ],
   },
   check(context) {
@@ -78,9 +87,9 @@ export const addingNotNullableField: Rule = {
 function provenByValidatedCheck(context: Parameters<Rule['check']>[0], table: NonNullable<ReturnType<typeof relationOf>>, column: string, s: Parameters<Rule['check']>[0]['statements'][number]): boolean {
   // A VALIDATE of a constraint this file does not define has an unknown expression: the pattern
   // "add the CHECK in one migration, validate it and SET NOT NULL in the next" is the documented one.
-  return schemaFactsOf(context)
-    .validatedChecksBefore(table, s)
-    .some((c) => c.expr === undefined || checkProvesNotNull(c.expr, column));
+  // Or a CHECK an earlier migration added and validated (the pattern across three migrations).
+  const schema = schemaFactsOf(context);
+  return schema.validatedChecksBefore(table, s).some((c) => c.expr === undefined || checkProvesNotNull(c.expr, column)) || schema.columnNotNullCheckedBefore(table, column, s);
 }
 
 /**

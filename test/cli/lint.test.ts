@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { zdm } from '../helpers/cli';
 import { CLI, REPO_ROOT } from '../helpers/paths';
 
@@ -64,6 +65,20 @@ describe('zdm lint', () => {
     assert.equal(run.tool.driver.rules[result.ruleIndex].id, 'require-concurrent-index-creation');
     assert.deepEqual(result.locations[0].physicalLocation.region, { startLine: 3, startColumn: 1, endLine: 3, endColumn: 39 });
     assert.equal(result.locations[0].physicalLocation.artifactLocation.uri, 'db/migrations/20240101000000_idx.sql');
+  });
+
+  it('GitHub annotations and SARIF name files from the repository root, run from a subfolder; SARIF URIs are percent-encoded', () => {
+    const dir = project({ 'app/db/migrations/20240101000000_a b%c.sql': UNSAFE_INDEX });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    const sub = path.join(dir, 'app', 'db');
+    const github = zdm(['lint', '--format', 'github', 'migrations'], sub, { GITHUB_WORKSPACE: '' }).stdout;
+    assert.match(github, /^::error file=app\/db\/migrations\/20240101000000_a b%25c\.sql,line=3,/m);
+    const sarif = JSON.parse(zdm(['lint', '--format', 'sarif', 'migrations'], sub, { GITHUB_WORKSPACE: '' }).stdout);
+    const run = sarif.runs[0];
+    assert.deepEqual(run.results[0].locations[0].physicalLocation.artifactLocation, { uri: 'app/db/migrations/20240101000000_a%20b%25c.sql', uriBaseId: '%SRCROOT%' });
+    assert.equal(run.originalUriBaseIds['%SRCROOT%'].uri, `${pathToFileURL(dir).href}/`);
+    // Text and JSON stay relative to the folder zdm runs in.
+    assert.equal(JSON.parse(zdm(['lint', '--format', 'json', 'migrations'], sub).stdout)[0].file, 'migrations/20240101000000_a b%c.sql');
   });
 
   it('prints GitHub annotations with escaped properties', () => {

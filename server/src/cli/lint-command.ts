@@ -122,7 +122,7 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
   }
 
   const color = format === 'text' && io.isTTY && !values['no-color'] && io.env.NO_COLOR === undefined;
-  const render = rendersPerFile(format) ? { format, cwd: io.cwd, color } : undefined;
+  const render = rendersPerFile(format) ? { format, cwd: reportRoot(format, io.cwd, io.env), color } : undefined;
   // The output is written as the main thread lints the files at the front of the list, in their order
   // (reporters.ts StreamedOutput); a config's problems go to stderr when the first file using it is
   // done, before that file's findings. The rest follows once every thread is done.
@@ -150,7 +150,7 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     if (r.fixReport) io.stderr(r.fixReport + '\n');
   }
   const linted = reports.filter((r) => !r.skipped).length;
-  const summary = { cwd: io.cwd, color, fileCount: linted, version };
+  const summary = { cwd: reportRoot(format, io.cwd, io.env), color, fileCount: linted, version };
   if (stream) stream.finish(reports, summary);
   // In pieces of ~256 KB: see renderChunks.
   else for (const chunk of renderChunks(format, reports, summary)) io.stdout(chunk);
@@ -159,6 +159,22 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
   const failing = reports.some((r) => severitiesOf(r).some((s) => SEVERITY_RANK[s] <= SEVERITY_RANK[failOn]));
   if (configBroken) return 2;
   return failing ? 1 : 0;
+}
+
+/**
+ * The folder paths are shown relative to. GitHub's annotations and code scanning resolve a path from the
+ * repository's root, so those formats use it (GITHUB_WORKSPACE, else the git work tree holding the
+ * working folder): run from a subfolder of a monorepo, paths relative to the subfolder would point
+ * nowhere. The other formats are for people and scripts in the working folder.
+ */
+function reportRoot(format: string, cwd: string, env: NodeJS.ProcessEnv): string {
+  if (format !== 'github' && format !== 'sarif') return cwd;
+  const workspace = env.GITHUB_WORKSPACE ? path.resolve(env.GITHUB_WORKSPACE) : undefined;
+  if (workspace && (cwd === workspace || cwd.startsWith(workspace + path.sep))) return workspace;
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return cwd;
+  }
 }
 
 /** Whether the list is in the order the pool's merged reports come in (so a prefix of it can be written first). */

@@ -1,6 +1,7 @@
 // Output formats of `zdm lint`: text (like a compiler), json, sarif and github annotations.
 
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ruleDocsUrl } from '../engine/docs-url';
 import type { Severity } from '../engine/model';
 import { basenameOf, dirnameOf, isNormalizedAbsolute, relativePath } from '../engine/paths';
@@ -245,6 +246,7 @@ export function renderSarif(reports: FileReport[], options: RenderOptions): stri
             })),
           },
         },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(options.cwd.endsWith(path.sep) ? options.cwd : options.cwd + path.sep).href } },
         columnKind: 'utf16CodeUnits',
         results: reports.flatMap((r) =>
           r.findings.map((f) => ({
@@ -255,7 +257,7 @@ export function renderSarif(reports: FileReport[], options: RenderOptions): stri
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: displayPath(r.file, options.cwd).split(path.sep).join('/') },
+                  artifactLocation: sarifLocation(r.file, options.cwd),
                   region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
                 },
               },
@@ -266,6 +268,13 @@ export function renderSarif(reports: FileReport[], options: RenderOptions): stri
     ],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** A SARIF artifact location: a URI reference relative to %SRCROOT% (the repository's root), each segment percent-encoded, or a file URI for a file outside it. */
+function sarifLocation(file: string, root: string): { uri: string; uriBaseId?: string } {
+  const shown = displayPath(file, root);
+  if (path.isAbsolute(shown)) return { uri: pathToFileURL(shown).href };
+  return { uri: shown.split(path.sep).join('/').split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
 }
 
 const GITHUB_COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };

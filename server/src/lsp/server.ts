@@ -100,8 +100,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   // when a watched file changes and, for changes the client does not report (no file watching, files
   // outside the watched patterns), after DISK_HOST_TTL_MS.
   let disk: { host: ReturnType<typeof createDiskHost>; created: number } | undefined;
+  /** Counts the times the client reported changed files: a lint made before such a change is stale. */
+  let diskGeneration = 0;
   const forgetDisk = () => {
     disk = undefined;
+    diskGeneration++;
   };
   const host = (): ProjectHost => {
     const now = performance.now();
@@ -153,6 +156,22 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return lintText(filePath, text, { config, host: projectHost, root: loaded.root, ignoreBaseline: settings.ignoreBaseline });
   };
 
+  /**
+   * The last lint of each open document, with what it was made from: hover, code lenses and resolving a
+   * code action on the version just published reuse it instead of linting the whole text again (seconds
+   * on a file of megabytes). A new version, other settings or config, or files the client reports
+   * changed make it stale; so does nothing else, as for the diagnostics published from it.
+   */
+  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; result: LintResult | undefined }>();
+  const lintCurrent = (document: TextDocument, settings: ClientSettings): { result: LintResult | undefined; projectHost: ProjectHost } => {
+    const projectHost = host();
+    const hit = lastLints.get(document.uri);
+    if (hit && hit.version === document.version && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
+    const result = lintNow(document, settings, projectHost);
+    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, result });
+    return { result, projectHost };
+  };
+
   const lintDocument = async (document: TextDocument) => {
     const uri = document.uri;
     const version = document.version;
@@ -162,9 +181,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const current = documents.get(uri);
     if (!current || current.version !== version) return;
     try {
-      const projectHost = host();
       const lintStart = timing ? performance.now() : 0;
-      const result = lintNow(current, settings, projectHost);
+      const { result, projectHost } = lintCurrent(current, settings);
       if (timing) lastLintMs = performance.now() - lintStart;
       publish(uri, version, result ? result.findings.map((f) => toDiagnostic(current, f, result, projectHost, resolvesEdits)) : []);
       for (const failure of result?.ruleFailures ?? []) connection.console.error(`zdm: rule ${failure.rule} failed on ${uri} (other rules still ran): ${failure.message}`);
@@ -202,8 +220,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!document) return action;
     try {
       await parserReady;
-      const projectHost = host();
-      const result = lintNow(document, await settingsFor(document.uri), projectHost);
+      const { result, projectHost } = lintCurrent(document, await settingsFor(document.uri));
       const edit = result ? resolvedEdit(document, data, result, projectHost) : undefined;
       if (edit) action.edit = edit;
       else connection.console.warn(`zdm: "${data.title}" no longer applies to ${document.uri}: the text changed.`);
@@ -219,7 +236,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!document) return [];
     try {
       await parserReady;
-      const result = lintNow(document, await settingsFor(document.uri), host());
+      const { result } = lintCurrent(document, await settingsFor(document.uri));
       if (!result) return [];
       return proveLenses(result).map((lens) => ({
         range: { start: document.positionAt(lens.span.start), end: document.positionAt(lens.span.end) },
@@ -238,8 +255,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     try {
       await parserReady;
       const settings = await settingsFor(document.uri);
-      const projectHost = host();
-      const result = lintNow(document, settings, projectHost);
+      const { result, projectHost } = lintCurrent(document, settings);
       if (!result) return null;
       const loaded = configs.forFile(fileURLToPath(document.uri));
       const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
@@ -312,6 +328,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     timers.get(e.document.uri)?.();
     timers.delete(e.document.uri);
     settingsCache.delete(e.document.uri);
+    lastLints.delete(e.document.uri);
     publish(e.document.uri, undefined, []);
   });
 

@@ -47,6 +47,10 @@ export const downDoesNotReverseUp: Rule = {
     valid: [
       { sql: '-- migrate:up\nCREATE TABLE tag (id bigint PRIMARY KEY, name text);\nCREATE INDEX tag_name_idx ON tag (name);\nALTER TABLE post ADD COLUMN tag_id bigint;\n\n-- migrate:down\nALTER TABLE post DROP COLUMN tag_id;\nDROP TABLE tag;\n', note: 'The index goes with its table.' },
       { sql: '-- migrate:up\nDROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id, title FROM post;\n\n-- migrate:down\nDROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id FROM post;\n', note: 'A view replaced in both directions.' },
+      {
+        sql: "-- migrate:up\nCREATE TABLE event (at date) PARTITION BY RANGE (at);\nCREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE TABLE tag (id bigint);\nCREATE SEQUENCE tag_id_seq OWNED BY tag.id;\nCREATE TEMP TABLE import_batch (id bigint);\n\n-- migrate:down\nDROP TABLE tag;\nDROP TABLE event;\n",
+        note: 'A partition goes with its parent, a sequence OWNED BY a column with its table, and a temporary table with the session.',
+      },
     ],
   },
   check(context) {
@@ -167,6 +171,8 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
   for (const e of up) {
     // IF [NOT] EXISTS says the object may or may not have been there: the down cannot be held to it.
     if (!TRACKED.has(e.change.kind) || e.change.conditional) continue;
+    // A temporary table is gone when the migration's session ends.
+    if (e.change.temporary) continue;
     // A renamed index, sequence or constraint lives on a table this file may not show: its fate follows the table.
     if ((e.change.action === 'rename-to' || e.change.action === 'rename-from') && TABLE_BOUND.has(e.change.kind)) continue;
     if (e.state === 'created') {

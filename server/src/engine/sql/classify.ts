@@ -96,6 +96,10 @@ export interface SchemaChange {
   columns?: string[];
   /** The name was not written: it is the one PostgreSQL generates (`users_pkey`, `users_email_key`). */
   generatedName?: boolean;
+  /** A table created as a partition (`PARTITION OF parent`): dropping the parent drops it. */
+  partitionOf?: RelationRef;
+  /** A temporary table: it is gone when the session ends. */
+  temporary?: boolean;
 }
 
 /** Object kinds sharing PostgreSQL's relation namespace (ALTER TABLE ... RENAME works on all of them). */
@@ -142,6 +146,10 @@ export function contains(container: ObjectKey, object: ObjectKey): boolean {
     // A PRIMARY KEY or UNIQUE constraint owns the index of the same name.
     return container.name === object.name && container.table !== undefined && object.table !== undefined && sameRelation(container.table, object.table);
   }
+  if (container.kind === 'table' && object.kind === 'table') {
+    const parent = (object as SchemaChange).partitionOf;
+    return parent !== undefined && sameRelation({ name: container.name, schema: container.schema, display: '' }, parent);
+  }
   if (container.kind === 'table' || container.kind === 'matview' || container.kind === 'view') {
     if (object.table === undefined) return false;
     if (!isPerTableKind(object.kind) && object.kind !== 'index' && object.kind !== 'sequence') return false;
@@ -160,6 +168,8 @@ export function matchingNames(key: ObjectKey): string[] {
   const schema = key.schema ?? key.table?.schema;
   if (schema !== undefined) names.push(schema);
   if (key.table) names.push(key.table.name);
+  const parent = (key as SchemaChange).partitionOf;
+  if (parent) names.push(parent.name);
   // Indexed loops here: without the optimizing compiler `for ... of` allocates per element.
   const columns = (key as SchemaChange).columns;
   if (columns !== undefined) for (let i = 0; i < columns.length; i++) names.push(columns[i]);
@@ -340,7 +350,8 @@ function computeSchemaChanges(node: AstNode): SchemaChange[] {
   switch (kind) {
     case 'CreateStmt': {
       const r = relationOf(body.relation);
-      if (r) out.push(change('create', 'table', r, { location: r.location, conditional: !!body.if_not_exists }));
+      const parent = body.partbound ? relationOf(body.inhRelations?.[0]?.RangeVar) : undefined;
+      if (r) out.push(change('create', 'table', r, { location: r.location, conditional: !!body.if_not_exists, ...(parent ? { partitionOf: parent } : {}), ...(body.relation?.relpersistence === 't' ? { temporary: true } : {}) }));
       break;
     }
     case 'CreateTableAsStmt': {
@@ -376,8 +387,11 @@ function computeSchemaChanges(node: AstNode): SchemaChange[] {
       break;
     }
     case 'CreateSeqStmt': {
+      // CREATE SEQUENCE s OWNED BY t.c: the sequence goes with the table.
       const r = relationOf(body.sequence);
-      if (r) out.push(change('create', 'sequence', r, { location: r.location, conditional: !!body.if_not_exists }));
+      const parts = namesOf((body.options ?? []).find((o: any) => o.DefElem?.defname === 'owned_by')?.DefElem?.arg?.List?.items);
+      const owner = parts.length >= 2 ? objectFromNames(parts.slice(0, -1)) : undefined;
+      if (r) out.push(change('create', 'sequence', owner ? { name: r.name, schema: r.schema, table: { name: owner.name, schema: owner.schema, display: owner.display } } : r, { location: r.location, conditional: !!body.if_not_exists }));
       break;
     }
     case 'CreateFunctionStmt': {

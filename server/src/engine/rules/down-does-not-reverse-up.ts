@@ -47,6 +47,7 @@ export const downDoesNotReverseUp: Rule = {
     valid: [
       { sql: '-- migrate:up\nCREATE TABLE tag (id bigint PRIMARY KEY, name text);\nCREATE INDEX tag_name_idx ON tag (name);\nALTER TABLE post ADD COLUMN tag_id bigint;\n\n-- migrate:down\nALTER TABLE post DROP COLUMN tag_id;\nDROP TABLE tag;\n', note: 'The index goes with its table.' },
       { sql: '-- migrate:up\nDROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id, title FROM post;\n\n-- migrate:down\nDROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id FROM post;\n', note: 'A view replaced in both directions.' },
+      { sql: '-- migrate:up\nCREATE INDEX post_title_idx ON post (title) /* TODO\n\n-- migrate:down\nDROP INDEX post_title_idx;\n', note: 'The up does not parse (a syntax-error finding): the halves are not compared.' },
       {
         sql: "-- migrate:up\nCREATE TABLE event (at date) PARTITION BY RANGE (at);\nCREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE TABLE tag (id bigint);\nCREATE SEQUENCE tag_id_seq OWNED BY tag.id;\nCREATE TEMP TABLE import_batch (id bigint);\n\n-- migrate:down\nDROP TABLE tag;\nDROP TABLE event;\n",
         note: 'A partition goes with its parent, a sequence OWNED BY a column with its table, and a temporary table with the session.',
@@ -57,7 +58,8 @@ export const downDoesNotReverseUp: Rule = {
     for (const section of context.document.sections) {
       if (section.kind !== 'up') continue;
       const down = counterpartOf(context.document, context.statements, context.host, section);
-      if (!down || down.statementCount === 0 || down.declaredEmpty) continue;
+      // A half with a statement that does not parse cannot be compared (the syntax error is reported).
+      if (!down || down.statementCount === 0 || down.declaredEmpty || down.nodes.includes(undefined)) continue;
       checkUp(context, section, down);
     }
     for (const section of context.document.sections) {
@@ -68,7 +70,7 @@ export const downDoesNotReverseUp: Rule = {
       const own = ownChanges(context, section);
       if (!own.some(reportableDrop)) continue;
       const up = counterpartOf(context.document, context.statements, context.host, section);
-      if (!up || up.statementCount === 0) continue;
+      if (!up || up.statementCount === 0 || up.nodes.includes(undefined)) continue;
       checkDown(context, section, up, own);
     }
   },

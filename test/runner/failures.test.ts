@@ -207,8 +207,14 @@ describe('sections that cannot run in a transaction', () => {
     const result = await up(optionsFor(project, pg.url(db)));
     assert.equal(result.error!.code, '25001');
     assert.equal(result.error!.line, 3);
-    assert.match(result.error!.hint ?? '', /transaction:false/);
+    assert.match(result.error!.hint ?? '', /add transaction:false to its "-- migrate:up" line/);
     assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+    // The hint speaks the migration's own format.
+    const gooseDb = await pg.createDatabase('concurrently_in_tx_goose');
+    const goose = createProject({ 'db/migrations/00001_events.sql': '-- +goose Up\nCREATE TABLE events (id bigint);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);\n\n-- +goose Down\nDROP TABLE events;\n' });
+    const gooseResult = await up(optionsFor(goose, pg.url(gooseDb)));
+    assert.equal(gooseResult.error!.code, '25001');
+    assert.match(gooseResult.error!.hint ?? '', /add "-- \+goose NO TRANSACTION" to the file/);
   });
 
   it('records which statement failed, keeps what was committed, and resumes there once fixed', async () => {
@@ -341,7 +347,7 @@ describe('procedures and DO blocks that COMMIT', () => {
     assert.equal(result.ok, false);
     assert.equal(result.steps[1].mode, 'transaction');
     assert.equal(result.error!.code, '2D000');
-    assert.match(result.error!.hint ?? '', /outside a transaction block/);
+    assert.match(result.error!.hint ?? '', /outside a transaction block: make it the only statement of its file/);
     assert.deepEqual(await rowsOf(pg, golangDb, 'items', 'label'), Array(5).fill(JSON.stringify({ label: null })));
     assert.deepEqual(await rowsOf(pg, golangDb, 'schema_migrations'), [JSON.stringify({ version: '1', dirty: false })]);
 

@@ -330,25 +330,47 @@ function statementFailure(ctx: ApplyContext, section: RunSection, statement: Run
   const message = failure instanceof Error ? failure.message : String(failure);
   const runError = statementError(section, statement.index, info, message, ctx.redact);
   if (!info) runError.message = ctx.redact(message);
-  const hint = extraHint(info, statement);
+  const hint = extraHint(info, statement, section);
   if (hint && !runError.hint) runError.hint = hint;
   return new StatementFailed(runError);
 }
 
-function extraHint(info: PositionedError | undefined, statement: RunStatement): string | undefined {
+function extraHint(info: PositionedError | undefined, statement: RunStatement, section: RunSection): string | undefined {
   if (!info) return undefined;
   if (info.code === '25001' && concurrentOperation(statement.node)) {
-    return `${concurrentOperation(statement.node)} cannot run inside a transaction: mark the section as non-transactional for your tool (dbmate: "-- migrate:up transaction:false").`;
+    return `${concurrentOperation(statement.node)} cannot run inside a transaction: ${outsideTransactionHowTo(section)}.`;
   }
   if (info.code === '42P07' && concurrentOperation(statement.node)) {
     return 'An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it (DROP INDEX CONCURRENTLY) and run again.';
   }
   if (info.code === '2D000' && (statement.firstWord === 'call' || statement.firstWord === 'do')) {
-    return 'A procedure or DO block that COMMITs must run outside a transaction block: mark the section as non-transactional for your tool (dbmate: "-- migrate:up transaction:false"), or make it the only statement of a golang-migrate file.';
+    return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
   return undefined;
+}
+
+/** How the section's own format says "run this outside a transaction". */
+function outsideTransactionHowTo(section: RunSection): string {
+  switch (section.format) {
+    case 'dbmate':
+      return `add transaction:false to its "-- migrate:${section.kind}" line`;
+    case 'goose':
+      return 'add "-- +goose NO TRANSACTION" to the file';
+    case 'golang-migrate':
+      return 'make it the only statement of its file (golang-migrate then sends it alone, outside a transaction)';
+    case 'diesel':
+      return 'set run_in_transaction = false in the migration\'s metadata.toml';
+    case 'flyway':
+      return 'put it in a script of its own (Flyway then runs it outside a transaction), or set executeInTransaction=false in the script\'s .conf file';
+    case 'prisma':
+      return 'put it in a migration of its own (Prisma sends a migration as one query string)';
+    case 'plain':
+      return 'put it in a file of its own, or set "assumeInTransaction": false in .zdm.json if your runner sends statements one at a time';
+    default:
+      return 'mark the section as non-transactional in the migration format';
+  }
 }
 
 function plainError(error: unknown, redact: (s: string) => string): RunError {

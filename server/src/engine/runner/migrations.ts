@@ -40,6 +40,8 @@ export interface RunSection {
   fileText: string;
   transaction: TransactionMode;
   transactionSource: string;
+  /** The migration's format (for hints that say how to change the transaction mode). */
+  format: FormatId;
   statements: RunStatement[];
   /** Where the section starts in the file (its marker, or the file start). */
   anchor: Span;
@@ -212,6 +214,7 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | u
     fileText: doc.text,
     transaction: section.transaction,
     transactionSource: section.transactionSource,
+    format: doc.format,
     statements,
     anchor: anchorOf(section),
   };

@@ -252,6 +252,34 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 
+  it('refuses to resume a partly applied migration whose committed statements were edited, and counts only what was committed', async () => {
+    const db = await pg.createDatabase('nontx_edited_committed');
+    const text = (second: string) => dbmateFile(`CREATE TABLE tf1 (id int);\n${second}\nCREATE INDEX CONCURRENTLY tf_bad_idx ON tf1 (no_such_column);`, 'DROP TABLE tf2;\nDROP TABLE tf1;', { upTransaction: false });
+    const project = createProject({ 'db/migrations/20240101000000_tf.sql': text('CREATE TABLE tf2 (id int);') });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.error!.committed, 2);
+    project.write('db/migrations/20240101000000_tf.sql', text('CREATE TABLE tf2 (id bigint);').replace('(no_such_column)', '(id)'));
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps, [], 'nothing ran');
+    assert.match(result.error!.message, /statements 1-2 were committed by an earlier attempt, and statement 2 has changed since/);
+    // Put back as it ran, it resumes at statement 3.
+    project.write('db/migrations/20240101000000_tf.sql', text('CREATE TABLE tf2 (id int);').replace('(no_such_column)', '(id)'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 3);
+
+    // Inside the file's own BEGIN ... COMMIT nothing is committed before the COMMIT.
+    const own = await pg.createDatabase('nontx_own_begin');
+    const begin = createProject({ 'db/migrations/20240101000000_own.sql': dbmateFile('BEGIN;\nCREATE TABLE own1 (id int);\nALTER TABLE ownx ADD COLUMN y int;\nCOMMIT;', 'DROP TABLE own1;', { upTransaction: false }) });
+    const failed = await up(optionsFor(begin, pg.url(own)));
+    assert.equal(failed.error!.statement, 3);
+    assert.equal(failed.error!.committed, 0);
+    const [{ found }] = await pg.query<{ found: boolean }>("SELECT to_regclass('own1') IS NOT NULL AS found", [], own);
+    assert.equal(found, false);
+  });
+
   it('refuses to roll back what lies under a partly applied migration', async () => {
     const db = await pg.createDatabase('rollback_under_partial');
     const project = createProject({

@@ -262,7 +262,8 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
       const counts = new Map<string, number>();
       for (const s of done) counts.set(verb(s), (counts.get(verb(s)) ?? 0) + 1);
       const parts = [...counts].map(([v, n]) => `${n} migration${n === 1 ? '' : 's'} ${v}`);
-      const summary = parts.length > 0 ? parts.join(', ') : 'nothing changed';
+      const partly = result.error?.committed !== undefined && result.error.committed > 0;
+      const summary = parts.length > 0 ? parts.join(', ') : partly ? 'no migration completed (the failed one is partly applied)' : 'nothing changed';
       const pending = result.status?.filter((s) => s.state === 'pending').length ?? 0;
       const line = `${result.ok ? green('Done') : red('Failed')}: ${summary} in ${formatMs(result.durationMs)}${result.command === 'up' && result.ok ? `; ${pending} pending` : ''}.\n`;
       (result.ok ? io.stdout : io.stderr)(line);

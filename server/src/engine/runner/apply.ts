@@ -253,19 +253,23 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     ...(direction === 'up' ? ctx.tracker.markStarted?.(migration) ?? [] : []),
   ]);
   let inUserTransaction = false;
+  // Statements committed so far (by this run or the attempt it resumes): inside the file's own BEGIN,
+  // nothing is committed until its COMMIT.
+  let committed = from;
   for (let i = from; i < total; i++) {
     const statement = section.statements[i];
     try {
       await runStatement(ctx, step, section, statement, result);
     } catch (error) {
       if (!(error instanceof StatementFailed)) throw error;
-      result.error = { ...error.runError, committed: i };
+      result.error = { ...error.runError, committed };
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
       await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message))]).catch(() => undefined);
       return;
     }
     if (isTransactionControl(statement)) inUserTransaction = statement.firstWord === 'begin' || statement.firstWord === 'start';
+    if (!inUserTransaction) committed = i + 1;
     if (!inUserTransaction && i + 1 < total) await runAtomically(ctx.session, [ctx.zdm.recordProgress(migration, i + 1)]);
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));

@@ -239,6 +239,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           await zdm.ensure(session);
           let statuses = await readStatus(session, tracker, zdm, migrations);
           const plan = planner(statuses);
+          plan.problems.push(...changedCommitted(plan.steps, statuses));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
             if (plan.problems.every((p) => p.startsWith('No migration has version'))) result.usageError = plan.problems.join('\n');
@@ -308,15 +309,36 @@ async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, mig
   return computeStatus(migrations, tool, rows, tracker.tool);
 }
 
-/** Resume an interrupted non-transactional up after the statements it committed, when they are unchanged. */
+/** Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has refused the plan when they changed). */
 function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: ReadonlySet<string>): { previous?: Migration; resumeAt?: number } {
   if (step.direction === 'down') return { previous: previousApplied(statuses, step.migration, removed) };
   const status = statuses.find((s) => s.key === step.migration.key);
   const failure = status?.failure;
   if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) return {};
-  const recorded = status.recordedStatements ?? [];
-  const same = step.migration.statementHashes.slice(0, failure.done).every((h, i) => recorded[i] === h);
-  return same ? { resumeAt: failure.done } : {};
+  return { resumeAt: failure.done };
+}
+
+/**
+ * A partly applied migration whose committed statements were edited since: resuming would skip the new
+ * text, and starting over would run again what is already in the database. Neither is right, so the
+ * plan is refused with what to do.
+ */
+function changedCommitted(steps: readonly Step[], statuses: readonly MigrationStatus[]): string[] {
+  const problems: string[] = [];
+  for (const step of steps) {
+    if (step.direction !== 'up') continue;
+    const status = statuses.find((s) => s.key === step.migration.key);
+    const failure = status?.failure;
+    if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) continue;
+    const recorded = status.recordedStatements ?? [];
+    const changed = step.migration.statementHashes.slice(0, failure.done).flatMap((h, i) => (recorded[i] === h ? [] : [i + 1]));
+    if (changed.length === 0) continue;
+    const done = failure.done === 1 ? 'statement 1 was' : `statements 1-${failure.done} were`;
+    problems.push(
+      `${step.migration.name}: ${done} committed by an earlier attempt, and ${changed.length === 1 ? `statement ${changed[0]} has` : `statements ${changed.join(', ')} have`} changed since. Resuming would skip the new text; starting over would run again what is already in the database. Put ${changed.length === 1 ? 'it' : 'them'} back as ${changed.length === 1 ? 'it' : 'they'} ran to resume at statement ${failure.done + 1}, or undo by hand what ${failure.done === 1 ? 'it' : 'they'} did and delete the migration's row from zdm_migrations to start over.`,
+    );
+  }
+  return problems;
 }
 
 function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {

@@ -26,7 +26,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, log: vsco
     const clientOptions: LanguageClientOptions = {
       documentSelector: SQL_LANGUAGES.map((language) => ({ scheme: 'file', language })),
       outputChannel: log,
-      initializationOptions: { debounceMs: 15 },
+      // clientCommands: this extension runs zdm's commands (code lenses, Show documentation).
+      initializationOptions: { debounceMs: 15, clientCommands: true },
     };
     const c = new LanguageClient('zdm', 'zdm language server', serverOptions, clientOptions);
     c.onDidChangeState((e) => {

@@ -28,6 +28,7 @@ import {
   ConfigurationRequest,
   CodeActionRequest,
   CodeActionResolveRequest,
+  ExecuteCommandRequest,
   HoverRequest,
   type CodeAction,
   type Range,
@@ -166,6 +167,10 @@ export class LspClient {
   async codeActions(uri: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<CodeAction[]> {
     const result = await this.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics, only } });
     return (result ?? []) as CodeAction[];
+  }
+
+  async executeCommand(command: string, args: unknown[] = []): Promise<unknown> {
+    return this.connection.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
   }
 
   async resolveCodeAction(action: CodeAction): Promise<CodeAction> {

@@ -107,6 +107,25 @@ describe('code actions over stdio', () => {
     assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation' || d.code === 'unused-ignore'), JSON.stringify(after));
   });
 
+  it('Show documentation works in any client: the server runs the command and gives the rule page to the client', async () => {
+    const { uri, diagnostics } = await openWith('20240102000002_docs.sql', MIGRATION);
+    const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
+    const docs = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title.startsWith('Show documentation'))!;
+    // This client is not the VS Code extension: the command is one the server runs.
+    assert.equal(docs.command!.command, 'zdm.server.showRuleDocs');
+    const before = client.messages.length;
+    await client.executeCommand(docs.command!.command, docs.command!.arguments);
+    await client.waitFor(() => client.messages.length > before, 'the documentation link');
+    assert.match(client.messages[client.messages.length - 1].message, /require-concurrent-index-creation: https:\/\/\S+\/docs\/rules\/require-concurrent-index-creation\.md/);
+  });
+
+  it('matches requested code action kinds by their dot-separated parts', async () => {
+    const { uri } = await openWith('20240102000003_kinds.sql', MIGRATION);
+    const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    assert.deepEqual(await client.codeActions(uri, at, [], ['source.fix']), []);
+    assert.deepEqual((await client.codeActions(uri, at, [], ['source'])).map((a) => a.kind), ['source.fixAll.zdm']);
+  });
+
   it('source.fixAll.zdm applies every safe fix at once', async () => {
     const text = "-- migrate:up\nCREATE INDEX a_idx ON a (x);\n\n-- migrate:down\nDROP INDEX CONCURRENTLY a_idx;\n";
     const { uri } = await openWith('20240103000000_fixall.sql', text);

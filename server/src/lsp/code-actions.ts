@@ -19,7 +19,10 @@ import type { Finding, Fix, LintResult } from '../engine/model';
 import { LineIndex } from '../engine/text/offsets';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.zdm`;
+/** The VS Code extension's command that opens a rule's documentation. */
 export const SHOW_DOCS_COMMAND = 'zdm.showRuleDocs';
+/** The same, run by the server (workspace/executeCommand), for clients that are not the extension. */
+export const SERVER_SHOW_DOCS_COMMAND = 'zdm.server.showRuleDocs';
 
 /** What a zdm diagnostic carries in `data`. */
 export interface DiagnosticData {
@@ -100,7 +103,7 @@ export function diagnosticData(document: TextDocument, finding: Finding, result:
 }
 
 /** Quick fixes for the zdm diagnostics in a code action request. */
-export function quickFixes(document: TextDocument, diagnostics: Diagnostic[]): CodeAction[] {
+export function quickFixes(document: TextDocument, diagnostics: Diagnostic[], docsCommand = SHOW_DOCS_COMMAND): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== 'zdm') continue;
@@ -134,7 +137,7 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[]): C
         edit: { changes: { [document.uri]: [fileIgnoreEdit(document, data.rule)] } },
       });
     }
-    actions.push({ title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], command: { title: 'Show documentation', command: SHOW_DOCS_COMMAND, arguments: [data.rule] } });
+    actions.push({ title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], command: { title: 'Show documentation', command: docsCommand, arguments: [data.rule] } });
   }
   return actions;
 }

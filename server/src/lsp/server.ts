@@ -33,12 +33,18 @@ import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
 import { initParser } from '../engine/sql/parser';
-import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit } from './code-actions';
+import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit, SERVER_SHOW_DOCS_COMMAND } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
   /** Milliseconds to wait after a change before linting (coalesces keystrokes). */
   debounceMs: number;
+  /**
+   * The client runs zdm's own commands (the VS Code extension says so): code lenses (Trace Locks, ...)
+   * and "Show documentation" use them. Other clients get no lenses, and the documentation through
+   * workspace/executeCommand, which the server answers with window/showDocument.
+   */
+  clientCommands?: boolean;
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -54,6 +60,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   /** Pending lints by document: a cancel function each. */
   const timers = new Map<string, () => void>();
   const options: ServerOptions = { debounceMs: 15 };
+  let canShowDocument = false;
   let configs = new ConfigCache(createDiskHost({ cache: false }));
   let canPullSettings = false;
   let canWatchFiles = false;
@@ -74,11 +81,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     resolvesEdits = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') ?? false;
     const init = (params.initializationOptions ?? {}) as Partial<ServerOptions>;
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) options.debounceMs = init.debounceMs;
+    options.clientCommands = init.clientCommands === true;
+    canShowDocument = params.capabilities.window?.showDocument?.support === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: resolvesEdits },
-        codeLensProvider: { resolveProvider: false },
+        ...(options.clientCommands ? { codeLensProvider: { resolveProvider: false } } : { executeCommandProvider: { commands: [SERVER_SHOW_DOCS_COMMAND] } }),
         hoverProvider: true,
       },
       serverInfo: { name: 'zdm', version: typeof ZDM_VERSION === 'string' ? ZDM_VERSION : undefined },
@@ -197,10 +206,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     const only = params.context.only;
-    const wantsFixAll = only?.some((k) => FIX_ALL_KIND.startsWith(k)) ?? false;
-    const wantsQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k));
+    // Kinds are dot-separated: `source` asks for `source.fixAll.zdm`, `source.fix` does not.
+    const asked = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
+    const wantsFixAll = only !== undefined && asked(FIX_ALL_KIND);
+    const wantsQuickFix = asked(CodeActionKind.QuickFix);
     const actions: CodeAction[] = [];
-    if (wantsQuickFix) actions.push(...quickFixes(document, params.context.diagnostics));
+    if (wantsQuickFix) actions.push(...quickFixes(document, params.context.diagnostics, options.clientCommands ? undefined : SERVER_SHOW_DOCS_COMMAND));
     if (wantsFixAll) {
       await parserReady;
       const settings = await settingsFor(document.uri);
@@ -246,6 +257,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       connection.console.error(`zdm: code lenses failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
       return [];
     }
+  });
+
+  // "Show documentation" in clients other than the extension: the rule's page, opened by the client.
+  connection.onExecuteCommand(async (params) => {
+    if (params.command !== SERVER_SHOW_DOCS_COMMAND) return undefined;
+    const rule = String(params.arguments?.[0] ?? '');
+    const url = ruleDocsUrl(rule);
+    if (canShowDocument) await connection.window.showDocument({ uri: url, external: true });
+    else void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `zdm: ${rule}: ${url}` });
+    return undefined;
   });
 
   // Hover: the locks a statement takes, what they block, its findings; or a rule in an ignore comment.

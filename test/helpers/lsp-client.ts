@@ -46,6 +46,8 @@ export interface LspClientOptions {
   resolvesCodeActionEdits?: boolean;
   /** A client that can neither be asked for settings (workspace/configuration) nor watch files: it pushes settings with didChangeConfiguration. */
   plain?: boolean;
+  /** Declare `workspace.workspaceEdit.documentChanges`: edits then name the document version they are for. */
+  versionedEdits?: boolean;
 }
 
 export class LspClient {
@@ -83,7 +85,10 @@ export class LspClient {
       processId: process.pid,
       rootUri: options.rootPath ? pathToFileURL(options.rootPath).toString() : null,
       capabilities: {
-        workspace: options.plain ? {} : { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: {
+          ...(options.plain ? {} : { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, didChangeConfiguration: { dynamicRegistration: true } }),
+          ...(options.versionedEdits ? { workspaceEdit: { documentChanges: true } } : {}),
+        },
         textDocument: {
           publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
           synchronization: { dynamicRegistration: false },

@@ -119,6 +119,26 @@ describe('code actions over stdio', () => {
     assert.match(client.messages[client.messages.length - 1].message, /require-concurrent-index-creation: https:\/\/\S+\/docs\/rules\/require-concurrent-index-creation\.md/);
   });
 
+  it('with a client that checks versions, every quick fix names the version it was made for, so a stale one is refused', async () => {
+    const versioned = await LspClient.start({ rootPath: dir, versionedEdits: true });
+    try {
+      const uri = versioned.open(path.join(dir, 'db', 'migrations', '20240102000004_versions.sql'), MIGRATION, 1);
+      const diagnostic = (await versioned.diagnostics(uri, 1)).find((d) => d.code === 'require-concurrent-index-creation')!;
+      // A keystroke: the diagnostic the user picks a fix from is now one version old.
+      versioned.change(uri, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '-- a comment\n' }]);
+      await versioned.diagnostics(uri, 2);
+      const actions = (await versioned.codeActions(uri, diagnostic.range, [diagnostic])).filter((a) => a.edit);
+      assert.ok(actions.length >= 3, actions.map((a) => a.title).join('\n'));
+      for (const action of actions) {
+        const changes = action.edit!.documentChanges as TextDocumentEdit[];
+        assert.equal(action.edit!.changes, undefined, action.title);
+        assert.deepEqual(changes.filter((c) => 'textDocument' in c && c.textDocument.uri === uri).map((c) => c.textDocument.version), [1], action.title);
+      }
+    } finally {
+      await versioned.stop();
+    }
+  });
+
   it('matches requested code action kinds by their dot-separated parts', async () => {
     const { uri } = await openWith('20240102000003_kinds.sql', MIGRATION);
     const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

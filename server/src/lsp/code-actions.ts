@@ -33,6 +33,8 @@ export interface DiagnosticData {
   statementLine?: number;
   /** Its character on that line, when something else comes before it there (another statement). */
   statementCharacter?: number;
+  /** The version of the document the finding was made on (what the ignore comments' edits are for). */
+  version?: number;
 }
 
 /** File URIs by path: every keystroke converts every fix of the file again, mostly to the same few paths. */
@@ -49,6 +51,17 @@ function uriOf(path: string): string {
 }
 
 /** Converts an engine fix into a WorkspaceEdit against the open document (and other files through the host). */
+/**
+ * Whether edits name the version of the document they were computed on (`documentChanges`, when the
+ * client supports them): a client then refuses a fix built for an older text, instead of applying
+ * its offsets to the new one (a quick fix picked from a diagnostic that a keystroke made stale).
+ */
+let versionedEdits = false;
+
+export function useVersionedEdits(enabled: boolean): void {
+  versionedEdits = enabled;
+}
+
 export function toWorkspaceEdit(document: TextDocument, fix: Fix, host: ProjectHost): WorkspaceEdit {
   const byUri = new Map<string, LspTextEdit[]>();
   const indexes = new Map<string, LineIndex>();
@@ -67,15 +80,20 @@ export function toWorkspaceEdit(document: TextDocument, fix: Fix, host: ProjectH
     list.push({ range, newText: e.newText });
     byUri.set(uri, list);
   }
-  if (!fix.creates?.length) return { changes: Object.fromEntries(byUri) };
+  if (!fix.creates?.length && !versionedEdits) return { changes: Object.fromEntries(byUri) };
   const documentChanges: WorkspaceEdit['documentChanges'] = [];
-  for (const c of fix.creates) {
+  for (const c of fix.creates ?? []) {
     const uri = uriOf(c.path);
     documentChanges.push({ kind: 'create', uri, options: { ignoreIfExists: false, overwrite: false } });
     documentChanges.push({ textDocument: { uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: c.text }] });
   }
-  for (const [uri, edits] of byUri) documentChanges.push({ textDocument: { uri, version: null }, edits });
+  for (const [uri, edits] of byUri) documentChanges.push({ textDocument: { uri, version: versionedEdits && uri === document.uri ? document.version : null }, edits });
   return { documentChanges };
+}
+
+/** Edits of one document, for the version they were computed on when the client checks versions. */
+function editOf(uri: string, version: number | undefined, edits: LspTextEdit[]): WorkspaceEdit {
+  return version === undefined ? { changes: { [uri]: edits } } : { documentChanges: [{ textDocument: { uri, version }, edits }] };
 }
 
 /** What a code action to be resolved carries in `data`: enough to find its fix again in a new lint. */
@@ -93,6 +111,7 @@ export function diagnosticData(document: TextDocument, finding: Finding, result:
     rule: finding.rule,
     fixes: (finding.fixes ?? []).map((f) => (resolveLazy && isLazyFix(f) ? { title: f.title, safe: f.safe } : { title: f.title, safe: f.safe, edit: toWorkspaceEdit(document, f, host) })),
   };
+  if (versionedEdits) data.version = document.version;
   const statement = finding.statementIndex !== undefined ? result.statements[finding.statementIndex] : undefined;
   if (statement) {
     const at = document.positionAt(statement.span.start);
@@ -128,13 +147,13 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[], do
           character === undefined
             ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}-- zdm-ignore ${data.rule}${eol}` }
             : { range: { start: { line, character }, end: { line, character } }, newText: `${eol}${indent}-- zdm-ignore ${data.rule}${eol}${indent}` };
-        actions.push({ title: `Disable ${data.rule} for this statement`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: { changes: { [document.uri]: [edit] } } });
+        actions.push({ title: `Disable ${data.rule} for this statement`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: editOf(document.uri, data.version, [edit]) });
       }
       actions.push({
         title: `Disable ${data.rule} for this file`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
-        edit: { changes: { [document.uri]: [fileIgnoreEdit(document, data.rule)] } },
+        edit: editOf(document.uri, data.version, [fileIgnoreEdit(document, data.rule)]),
       });
     }
     actions.push({ title: `Show documentation for ${data.rule}`, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], command: { title: 'Show documentation', command: docsCommand, arguments: [data.rule] } });

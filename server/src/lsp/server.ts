@@ -33,7 +33,7 @@ import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
 import { initParser } from '../engine/sql/parser';
-import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit, SERVER_SHOW_DOCS_COMMAND } from './code-actions';
+import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
@@ -83,6 +83,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) options.debounceMs = init.debounceMs;
     options.clientCommands = init.clientCommands === true;
     canShowDocument = params.capabilities.window?.showDocument?.support === true;
+    useVersionedEdits(params.capabilities.workspace?.workspaceEdit?.documentChanges === true);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },

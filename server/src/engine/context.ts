@@ -9,7 +9,7 @@ import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument, Section, SectionKind, Statement } from './model';
 import { bodyOf, constantOf, namesOf, relationOf, sameRelation, type RelationRef } from './sql/ast';
 import { ChangesByName, contains, sameObject, schemaChanges, type ObjectKey, type SchemaChange } from './sql/classify';
-import { parseStatement } from './sql/parser';
+import { parseSectionStatement } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import type { Span } from './text/offsets';
 import { isPostgresDialect, parseSplitName, splitFileName } from './formats/golang-migrate';
@@ -294,7 +294,7 @@ function parseFileUncached(filePath: string, text: string, host: ProjectHost, li
   for (const s of other.sections) {
     if (s.kind !== kind) continue;
     for (const raw of splitStatements(s.source, s.span.start, s.span.end).statements) {
-      nodes.push(raw.unterminated ? undefined : parseStatement(s.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+      nodes.push(raw.unterminated ? undefined : parseSectionStatement(s, s.source.slice(raw.span.start, raw.span.end)).nodes[0]);
     }
   }
   return nodes;

@@ -12,7 +12,7 @@ import type { AstNode, MigrationDocument } from './model';
 import { bodyOf, relationOf, typeNameOf, type RelationRef } from './sql/ast';
 import type { TypeInfo } from './sql/columns';
 import { isComment, wordOf, type Token } from './sql/lexer';
-import { parseStatement } from './sql/parser';
+import { parseSectionStatement } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import { compareVersions } from './versions';
 import { KeyedMemo } from './memo';
@@ -251,7 +251,7 @@ export function downPartsRunBefore(document: MigrationDocument, host: ProjectHos
     const doc = describeMigration(file, text, host, { format: document.format });
     for (const section of doc.sections) {
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
-        out.push(raw.unterminated ? undefined : parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+        out.push(raw.unterminated ? undefined : parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
       }
     }
   }
@@ -333,7 +333,7 @@ function upStatements(doc: MigrationDocument): (AstNode | undefined)[] {
       if (section.kind !== 'up') continue;
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         const read = !raw.unterminated && readByHistory(section.source, raw.tokens);
-        upNodes.push(read ? parseStatement(section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
+        upNodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
       }
     }
   } catch {

@@ -63,6 +63,11 @@ export interface Section {
    * line): PostgreSQL runs one holding several statements as one implicit transaction.
    */
   queryStrings?: Span[];
+  /**
+   * The tool substitutes `${name}` placeholders in this section before running it (Flyway by default,
+   * goose under `-- +goose ENVSUB ON`): the parser reads them as identifiers (sql/placeholders.ts).
+   */
+  placeholders?: boolean;
   /** A group label, for formats with several up/down pairs in one file (Liquibase changesets). */
   label?: string;
   /** The file says on purpose that this down does nothing (Liquibase `--rollback not required`). */

@@ -27,9 +27,11 @@ export const flyway: FormatModule = {
     const configured = conf === undefined ? undefined : /^\s*executeInTransaction\s*=\s*(true|false)\s*$/m.exec(conf)?.[1];
     const detected = configured === undefined ? nonTransactionalStatement(text) : undefined;
     const span = { start: 0, end: text.length };
-    if (configured !== undefined) doc.sections.push(section(kind, span, configured === 'false' ? 'none' : 'transaction', `\`executeInTransaction=${configured}\` in the script configuration file`, text));
-    else if (detected !== undefined) doc.sections.push(section(kind, span, 'none', `Flyway runs a script holding ${detected} outside a transaction`, text));
-    else doc.sections.push(section(kind, span, 'transaction', 'Flyway runs each script in a transaction', text));
+    // Flyway replaces ${name} placeholders by default (placeholderReplacement).
+    const extra = { placeholders: true };
+    if (configured !== undefined) doc.sections.push(section(kind, span, configured === 'false' ? 'none' : 'transaction', `\`executeInTransaction=${configured}\` in the script configuration file`, text, extra));
+    else if (detected !== undefined) doc.sections.push(section(kind, span, 'none', `Flyway runs a script holding ${detected} outside a transaction`, text, extra));
+    else doc.sections.push(section(kind, span, 'transaction', 'Flyway runs each script in a transaction', text, extra));
     if (prefix !== 'R' && m) {
       doc.companionPath = childPath(dirnameOf(filePath), `${prefix === 'V' ? 'U' : 'V'}${m[2] ?? ''}__${m[3]}.sql`);
       doc.companionExists = host.fileExists(doc.companionPath);

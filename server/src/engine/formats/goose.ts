@@ -20,6 +20,8 @@ export const goose: FormatModule = {
     Object.assign(doc, versionAndDescription(basenameOf(filePath, '.sql')));
     const annotations = findMarkerLines(text, ANNOTATION);
     const noTransaction = annotations.some((a) => /^no\s+transaction$/i.test(a.match[1]));
+    // ENVSUB ON: goose substitutes ${VAR} from the environment before it runs the statements.
+    const envsub = annotations.some((a) => /^envsub\s+on$/i.test(a.match[1]));
     const directions = annotations.filter((a) => /^(up|down)$/i.test(a.match[1]));
     for (let i = 0; i < directions.length; i++) {
       const marker = directions[i];
@@ -27,7 +29,7 @@ export const goose: FormatModule = {
       const start = nextLineStart(text, marker.span.end);
       const end = i + 1 < directions.length ? directions[i + 1].span.start : text.length;
       doc.sections.push(
-        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span }),
+        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span, ...(envsub ? { placeholders: true } : {}) }),
       );
     }
     if (!doc.sections.some((s) => s.kind === 'up')) {

@@ -44,10 +44,12 @@ export const missingDownSection: Rule = {
       // golang-migrate (and pop) treat a missing down file as a down that does nothing: right for a
       // migration that only changes data, since there is no schema to put back.
       if (doc.format === 'golang-migrate' && undoneBy(context.statements, [])) return;
+      // In another folder (sqitch's revert/), the name says which.
+      const companion = dirnameOf(doc.companionPath) === dirnameOf(doc.path) ? basenameOf(doc.companionPath) : `${basenameOf(dirnameOf(doc.companionPath))}/${basenameOf(doc.companionPath)}`;
       context.report({
         span: firstLineSpan(doc.text),
-        message: `No down migration: ${basenameOf(doc.companionPath)} does not exist, so this migration cannot be rolled back.`,
-        help: `Create ${basenameOf(doc.companionPath)} with the inverse of each statement here.`,
+        message: `No down migration: ${companion} does not exist, so this migration cannot be rolled back.`,
+        help: `Create ${companion} with the inverse of each statement here.`,
         fixes: downFixes(context),
       });
       return;

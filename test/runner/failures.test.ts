@@ -241,6 +241,10 @@ describe('sections that cannot run in a transaction', () => {
     let st = await status(options);
     assert.equal(st.status![0].state, 'failed');
     assert.match(st.status![0].note ?? '', /failed at statement 3 of 4/);
+    // zdm status --format json carries the same record, for tools.
+    const { error: recorded, ...failure } = st.status![0].failure!;
+    assert.deepEqual(failure, { direction: 'up', statement: 3, committed: 2, total: 4, interrupted: false });
+    assert.match(recorded ?? '', /no_such_column/);
 
     project.write('db/migrations/20240101000000_events.sql', broken.replace('events_bad_idx ON events (no_such_column)', 'events_kind_desc_idx ON events (kind DESC)'));
     result = await up(options);

@@ -356,6 +356,10 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
     }
     if (s.appliedAt) entry.appliedAt = s.appliedAt.toISOString();
     if (s.note) entry.note = s.note;
+    if (s.failure) {
+      const f = s.failure;
+      entry.failure = { direction: f.direction, ...(f.statement !== undefined ? { statement: f.statement } : {}), committed: f.done, total: f.total, ...(f.error !== undefined ? { error: f.error } : {}), interrupted: f.interrupted };
+    }
     return entry;
   });
 }

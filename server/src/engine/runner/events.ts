@@ -74,6 +74,8 @@ export interface StatusEntry {
   upLine?: number;
   downLine?: number;
   downFile?: string;
+  /** A migration (or rollback) that ran only partly: which statement failed (1-based), how many of how many were committed, the error (absent when the run was interrupted). */
+  failure?: { direction: 'up' | 'down'; statement?: number; committed: number; total: number; error?: string; interrupted: boolean };
 }
 
 export interface Confirmation {

@@ -39,6 +39,9 @@ describe('database URLs', () => {
     assert.equal(resolveConfiguredUrl({ env, config: 'postgres://cfg@localhost/a' })!.origin, 'DATABASE_URL');
     assert.equal(resolveConfiguredUrl({ env: { PGPASS: 'pw' }, config: 'postgres://cfg:${PGPASS}@localhost/a' })!.url, 'postgres://cfg:pw@localhost/a');
     assert.equal(resolveConfiguredUrl({ env: {} }), undefined);
+    // An unset variable is named; it does not matter when an earlier source gives the URL.
+    assert.throws(() => resolveConfiguredUrl({ env: {}, config: 'postgres://cfg:${PGPASS}@${PGHOST}/a' }), /\.zdm\.json database\.url uses the environment variable PGPASS, which is not set/);
+    assert.equal(resolveConfiguredUrl({ env: { DATABASE_URL: 'postgres://env@localhost/a' }, config: 'postgres://cfg:${PGPASS}@localhost/a' })!.origin, 'DATABASE_URL');
     assert.throws(() => resolveConfiguredUrl({ env: { DATABASE_URL: 'mysql://u:topsecret@h/db' } }), (e: Error) => /postgres:\/\//.test(e.message) && !e.message.includes('topsecret'));
   });
 });

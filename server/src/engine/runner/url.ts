@@ -25,13 +25,15 @@ export class UrlError extends Error {}
  * embedded server). Order: --url (or ZDM_DATABASE_URL), DATABASE_URL, .zdm.json database.url.
  */
 export function resolveConfiguredUrl(inputs: UrlInputs): ResolvedUrl | undefined {
-  const candidates: [string | undefined, UrlSource, string][] = [
-    [inputs.flag, 'flag', '--url'],
-    [inputs.env.ZDM_DATABASE_URL, 'flag', 'ZDM_DATABASE_URL'],
-    [inputs.env.DATABASE_URL, 'env', 'DATABASE_URL'],
-    [inputs.config !== undefined ? expandEnv(inputs.config, inputs.env) : undefined, 'config', '.zdm.json database.url'],
+  // The config's URL is expanded only when it is the one used: an unset variable there must not stop a run given --url.
+  const candidates: [() => string | undefined, UrlSource, string][] = [
+    [() => inputs.flag, 'flag', '--url'],
+    [() => inputs.env.ZDM_DATABASE_URL, 'flag', 'ZDM_DATABASE_URL'],
+    [() => inputs.env.DATABASE_URL, 'env', 'DATABASE_URL'],
+    [() => (inputs.config !== undefined && inputs.config.trim() !== '' ? expandEnv(inputs.config, inputs.env, '.zdm.json database.url') : undefined), 'config', '.zdm.json database.url'],
   ];
-  for (const [value, source, origin] of candidates) {
+  for (const [read, source, origin] of candidates) {
+    const value = read();
     if (value === undefined || value.trim() === '') continue;
     checkUrl(value.trim(), origin);
     return { url: value.trim(), source, origin };
@@ -39,9 +41,18 @@ export function resolveConfiguredUrl(inputs: UrlInputs): ResolvedUrl | undefined
   return undefined;
 }
 
-/** Replaces `${NAME}` and `$NAME` with environment variables (so .zdm.json can keep the password out). */
-export function expandEnv(value: string, env: NodeJS.ProcessEnv): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? '');
+/**
+ * Replaces `${NAME}` and `$NAME` with environment variables (so .zdm.json can keep the password out).
+ * With `origin`, a variable that is not set is an error naming it (an empty value would make a URL
+ * that fails later with a less helpful message, or connect somewhere else).
+ */
+export function expandEnv(value: string, env: NodeJS.ProcessEnv, origin?: string): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, a: string | undefined, b: string | undefined) => {
+    const name = (a ?? b)!;
+    const found = env[name];
+    if (found === undefined && origin !== undefined) throw new UrlError(`${origin} uses the environment variable ${name}, which is not set.`);
+    return found ?? '';
+  });
 }
 
 /** Throws a UrlError (with the password masked) when `url` is not a PostgreSQL URL. */

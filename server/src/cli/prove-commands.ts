@@ -21,8 +21,8 @@ import type { CommandIO } from './lint-command';
 const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL, then "database.url" in .zdm.json,
                             then the embedded PostgreSQL in .zdm/)
   --dir DIR                 Migrations folder (default: "migrationsDir" in .zdm.json, or db/migrations)
-  --config FILE             Use this .zdm.json
-  --yes                     Confirm a server that is not on this machine (a throwaway database is created there)`;
+  --config FILE             Use this .zdm.json`;
+const YES = `  --yes                     Confirm a server that is not on this machine (a throwaway database is created there)`;
 
 export const PROVE_HELP: Record<string, string> = {
   roundtrip: `Usage: zdm roundtrip [--seed FILE] [--fresh | --all] [options]
@@ -39,6 +39,7 @@ Options:
   --format text|json        Output (default text)
   --report FILE             Also write the report as Markdown
 ${COMMON}
+${YES}
 `,
   trace: `Usage: zdm trace FILE [--format markdown|json] [options]
 
@@ -55,13 +56,15 @@ Options:
   --format markdown|json    Output (default markdown)
   --report FILE             Also write the Markdown report to FILE
 ${COMMON}
+${YES}
 `,
   verify: `Usage: zdm verify [FILE...] [--format text|json] [options]
 
 Runs the "-- zdm:verify <query> -- expect <value>" directives of backfill migrations on the dev
 database (each in a read-only transaction) and shows pass / fail; the result is recorded in
 .zdm/verify.json, where the trio-incomplete rule reads it. Without FILE: every applied migration that
-has directives.
+has directives. It only reads (one query per directive, in a READ ONLY transaction rolled back), so
+it asks no confirmation for a server that is not on this machine.
 
 Options:
   --format text|json        Output (default text)

@@ -62,6 +62,19 @@ describe('interrupted runs', () => {
     assert.deepEqual(await throwawaysOn(pg), []);
   });
 
+  it('SIGINT during zdm up: says the migration under way is rolled back, exits 130, and nothing of it is recorded', async () => {
+    const db = await pg.createDatabase('int_up');
+    const project = createProject({ 'db/migrations/20240101000000_slow.sql': SLOW });
+    const run = start(['up'], project.root, pg.url(db));
+    await until('the migration sleeping', async () => ((await pg.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [db])).length > 0 ? true : undefined));
+    run.child.kill('SIGINT');
+    assert.equal(await run.exit, 130, run.stderr());
+    assert.match(run.stderr(), /zdm up: interrupted\. db\/migrations\/20240101000000_slow\.sql was running in one transaction: PostgreSQL rolls it back/);
+    await until('the session to end', async () => ((await pg.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep%' AND state = 'active'`, [db])).length === 0 ? true : undefined));
+    assert.deepEqual(await pg.query(`SELECT to_regclass('slow') AS t`, [], db), [{ t: null }]);
+    assert.deepEqual(await pg.query(`SELECT version FROM schema_migrations`, [], db), []);
+  });
+
   it('SIGKILL leaves the database behind; the next run recognises it by its name and drops it', async () => {
     const db = await pg.createDatabase('int_kill');
     const project = createProject({ 'db/migrations/20240101000000_slow.sql': SLOW });

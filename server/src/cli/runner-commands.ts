@@ -77,6 +77,8 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   // Hundreds of migrations print thousands of lines: write them in chunks (at most 50 ms late).
   const out = bufferedWriter(io.stdout);
   const printer = createPrinter({ ...io, stdout: out.write, stderr: (s) => (out.flush(), io.stderr(s)) }, { color, cwd: io.cwd });
+  /** The migration under way, for what Ctrl-C leaves behind. */
+  let running: Extract<RunEvent, { type: 'migration-start' }> | undefined;
   const options: RunnerOptions = {
     cwd: io.cwd,
     configPath: values.config !== undefined ? path.resolve(io.cwd, values.config) : undefined,
@@ -87,10 +89,25 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     wait: values.wait,
     startEmbedded: !values['no-start'],
     onEvent: (event) => {
+      if (event.type === 'migration-start') running = event;
+      else if (event.type === 'migration-end') running = undefined;
       if (format === 'jsonl') out.write(JSON.stringify({ event: event.type, ...event }) + '\n');
       else if (format === 'text') printer.event(event, command);
     },
   };
+  // Ctrl-C: the process ends (its connection closes and PostgreSQL ends what was running); say what
+  // that leaves behind for the migration under way.
+  const interrupted = () => {
+    out.flush();
+    const what = running
+      ? running.mode === 'transaction'
+        ? `${running.name} was running in one transaction: PostgreSQL rolls it back as the connection closes, and nothing of it is recorded.`
+        : `${running.name} was running statement by statement: the statements that finished stay committed; zdm status shows where it stopped, and the next zdm ${running.direction === 'up' ? 'up' : 'rollback'} resumes there.`
+      : 'No migration was running.';
+    io.stderr(`zdm ${command}: interrupted. ${what}\n`);
+    process.exit(130);
+  };
+  if (command !== 'status') process.once('SIGINT', interrupted);
   let result: RunResult;
   switch (command) {
     case 'up':
@@ -106,6 +123,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       result = await status(options);
       break;
   }
+  process.removeListener('SIGINT', interrupted);
   if (format === 'json') out.write(JSON.stringify(result, null, 2) + '\n');
   else if (format === 'jsonl') out.write(JSON.stringify({ event: 'result', ...result }) + '\n');
   else printer.result(result);

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig, parseConfigText, parseDuration } from '../../server/src/engine/config/config';
 import { createMemoryHost } from '../../server/src/engine/host';
-import { ruleIds } from '../../server/src/engine/rules/registry';
+import { ruleIds, ruleOptions } from '../../server/src/engine/rules/registry';
 import { compareVersions } from '../../server/src/engine/versions';
 
 describe('.zdm.json', () => {
@@ -39,6 +39,26 @@ describe('.zdm.json', () => {
     assert.match(problems[1].message, /did you mean "require-concurrent-index-creation"/);
     assert.equal(config.pgVersion, 14);
     assert.deepEqual(config.rules, {});
+  });
+
+  it('reports a rule option it does not know, and a misspelt key of a rule setting, and keeps the rest', () => {
+    const text = JSON.stringify({
+      rules: {
+        'prefer-bigint-over-int': { level: 'warning', options: { allColums: true } },
+        'unbatched-backfill': { level: 'warning', options: { smallTables: ['settings'] } },
+        'syntax-error': { level: 'error', options: { strict: true } },
+        'require-lock-timeout': { levle: 'error' },
+      },
+    });
+    const { config, problems } = parseConfigText(text, ruleIds, ruleOptions);
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ['rules.prefer-bigint-over-int.options.allColums', 'rules.syntax-error.options.strict', 'rules.require-lock-timeout.levle'],
+    );
+    assert.match(problems[0].message, /Unknown option "allColums" for rule "prefer-bigint-over-int".*did you mean "allColumns"/);
+    assert.match(problems[1].message, /Rule "syntax-error" has no options/);
+    assert.match(problems[2].message, /Unknown key "levle".*did you mean "level"/);
+    assert.deepEqual(config.rules['unbatched-backfill'], { level: 'warning', options: { smallTables: ['settings'] } });
   });
 
   it('tolerates comments and trailing commas, and survives invalid JSON with defaults', () => {

@@ -11,7 +11,7 @@ import type { DiskHost, ProjectHost } from './host';
 import { lintText } from './lint';
 import type { LintResult } from './model';
 import { childPath, dirnameOf, resolvedPath } from './paths';
-import { ruleIds } from './rules/registry';
+import { ruleIds, ruleOptions } from './rules/registry';
 
 export class ConfigCache {
   private readonly byDir = new Map<string, LoadedConfig>();
@@ -39,7 +39,7 @@ export class ConfigCache {
         // With the file already found, loadConfig reads it without walking up again; with none, the
         // defaults apply, rooted at the folder (as loadConfig would return them after its own walk).
         if (file !== undefined) {
-          loaded = loadConfig(dir, this.host, file, ruleIds);
+          loaded = loadConfig(dir, this.host, file, ruleIds, ruleOptions);
           if (this.overrides) Object.assign(loaded.config, this.overrides);
         } else {
           loaded = { config: this.defaults(), root: dir, problems: [] };

@@ -104,19 +104,19 @@ export function findConfigFile(startDir: string, host: ProjectHost): string | un
 }
 
 /** Loads the config that applies to files in `startDir` (or the explicit `configPath`). */
-export function loadConfig(startDir: string, host: ProjectHost, configPath?: string, knownRules?: readonly string[]): LoadedConfig {
+export function loadConfig(startDir: string, host: ProjectHost, configPath?: string, knownRules?: readonly string[], ruleOptions?: ReadonlyMap<string, readonly string[]>): LoadedConfig {
   const file = configPath ? path.resolve(configPath) : findConfigFile(startDir, host);
   if (!file) return { config: defaultConfig(), root: path.resolve(startDir), problems: [] };
   const text = host.readFile(file);
   if (text === undefined) {
     return { config: defaultConfig(), path: file, root: path.dirname(file), problems: [{ message: `Cannot read ${file}.` }] };
   }
-  const parsed = parseConfigText(text, knownRules);
+  const parsed = parseConfigText(text, knownRules, ruleOptions);
   return { ...parsed, path: file, root: path.dirname(file) };
 }
 
 /** Parses the text of a config file. Comments and trailing commas are tolerated. */
-export function parseConfigText(text: string, knownRules?: readonly string[]): { config: ZdmConfig; problems: ConfigProblem[] } {
+export function parseConfigText(text: string, knownRules?: readonly string[], ruleOptions?: ReadonlyMap<string, readonly string[]>): { config: ZdmConfig; problems: ConfigProblem[] } {
   const config = defaultConfig();
   const problems: ConfigProblem[] = [];
   let raw: unknown;
@@ -196,6 +196,19 @@ export function parseConfigText(text: string, knownRules?: readonly string[]): {
           continue;
         }
         const setting = parseRuleSetting(value);
+        if (setting && typeof value === 'object' && value !== null) {
+          for (const key of Object.keys(value)) {
+            if (!['level', 'severity', 'options'].includes(key)) problems.push({ key: `rules.${id}.${key}`, message: `Unknown key "${key}" in "rules.${id}" in ${CONFIG_FILE_NAME}${suggest(key, ['level', 'options'])}; it is ignored.` });
+          }
+        }
+        if (setting && knownRules) {
+          // Options of a rule that has none, or one it does not know (a typo would silently do nothing).
+          const known = ruleOptions?.get(id) ?? [];
+          for (const option of Object.keys(setting.options)) {
+            if (known.includes(option)) continue;
+            problems.push({ key: `rules.${id}.options.${option}`, message: known.length === 0 ? `Rule "${id}" has no options ("${option}" in ${CONFIG_FILE_NAME} is ignored).` : `Unknown option "${option}" for rule "${id}" in ${CONFIG_FILE_NAME}${suggest(option, known)}; it is ignored (options: ${known.join(', ')}).` });
+          }
+        }
         if (setting) config.rules[id] = setting;
         else problems.push({ key: `rules.${id}`, message: `"rules.${id}" in ${CONFIG_FILE_NAME} must be "off", "error", "warning", "info", "hint" or { "level": ..., "options": {...} }; using the rule's default.` });
       }

@@ -10,6 +10,7 @@ export const preferBigintOverInt: Rule = {
   defaultLevel: 'info',
   sameAs: ["squawk: prefer-bigint-over-int", "postgres-language-server: prefer-big-int", "pgfence: prefer-bigint-over-int"],
   fixable: true,
+  options: { allColumns: '`true`: flag every `integer` column, not only keys (primary keys, foreign keys, identity and serial columns).' },
   docs: {
     why: "Key columns grow with every row ever inserted, deleted rows included: a 32-bit `integer` runs out at 2,147,483,647, and then inserts fail. Changing the type later is a full rewrite of the table and of every foreign key pointing at it, under an ACCESS EXCLUSIVE lock, exactly when the table is largest.\n\nBy default only key columns are flagged (primary, unique and foreign keys, serial and identity columns, and columns named `id` or `..._id`); set the option `allColumns` to flag every integer column.",
     instead: "Use `bigint` (or `bigserial`, better an identity column) for keys.",

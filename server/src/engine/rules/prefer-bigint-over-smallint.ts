@@ -10,6 +10,7 @@ export const preferBigintOverSmallint: Rule = {
   defaultLevel: 'info',
   sameAs: ["squawk: prefer-bigint-over-smallint", "postgres-language-server: prefer-bigint-over-smallint", "pgfence: prefer-bigint-over-int"],
   fixable: true,
+  options: { allColumns: '`true`: flag every `smallint` column, not only keys.' },
   docs: {
     why: "A `smallint` key runs out at 32,767 values, and a type change later rewrites the table (and the tables referencing it) under an ACCESS EXCLUSIVE lock.\n\nBy default only key columns are flagged (see `prefer-bigint-over-int`); the option `allColumns` flags every smallint column.",
     instead: "Use `bigint` for keys; keep `smallint` for small bounded values that are not keys.",

@@ -179,6 +179,9 @@ export const registry: readonly Rule[] = [...locks, ...breaking, ...data, ...fil
 
 export const ruleIds: readonly string[] = registry.map((r) => r.id);
 
+/** The option names of each rule that has options (what .zdm.json may set for it). */
+export const ruleOptions: ReadonlyMap<string, readonly string[]> = new Map(registry.filter((r) => r.options).map((r) => [r.id, Object.keys(r.options!)]));
+
 export function ruleById(id: string): Rule | undefined {
   return registry.find((r) => r.id === id);
 }

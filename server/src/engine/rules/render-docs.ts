@@ -30,6 +30,11 @@ export function renderRuleDoc(rule: Rule, invalid: RenderedExample[], valid: Ren
     lines.push(...exampleHeader(example), '```sql', example.sql.trimEnd(), '```', '');
   }
   lines.push('## Configure', '', 'In `.zdm.json`:', '', '```json', JSON.stringify({ rules: { [rule.id]: 'off' } }, null, 2), '```', '');
+  if (rule.options) {
+    lines.push('Options (`"rules": { "' + rule.id + '": { "level": ..., "options": { ... } } }`):', '');
+    for (const [name, what] of Object.entries(rule.options)) lines.push(`- \`${name}\`: ${what}`);
+    lines.push('');
+  }
   lines.push(`Or silence one statement with \`-- zdm-ignore ${rule.id} -- reason\` on the line above it, or a whole file with \`-- zdm-ignore-file ${rule.id}\`.`, '');
   return lines.join('\n');
 }

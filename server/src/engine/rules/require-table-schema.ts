@@ -9,6 +9,7 @@ export const requireTableSchema: Rule = {
   defaultLevel: 'off',
   sameAs: ['squawk: require-table-schema'],
   fixable: true,
+  options: { schema: 'The schema the fix writes before an unqualified table name (default `public`).' },
   docs: {
     why: "An unqualified table name resolves through the session's `search_path`: the same migration can create or alter a table in different schemas depending on the role and settings it runs with. Projects with several schemas (or tools that set search_path) may want every name qualified; set the option `schema` to the one the fix writes (default `public`).",
     instead: 'Qualify the name: `CREATE TABLE app.users (...)`.',

@@ -51,6 +51,8 @@ export interface Rule {
   sameAs?: string[];
   /** Whether the rule can offer a fix, for the docs index. */
   fixable?: boolean;
+  /** The options `.zdm.json` may set for it (`"rules": { id: { "options": {...} } }`), each with what it does. */
+  options?: Record<string, string>;
   docs: RuleDocs;
   check(context: RuleContext): void;
 }

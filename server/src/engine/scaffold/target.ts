@@ -8,7 +8,7 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { decideFormat } from '../formats/index';
 import type { ProjectHost } from '../host';
 import { FORMAT_IDS, type FormatId } from '../model';
-import { ruleIds } from '../rules/registry';
+import { ruleIds, ruleOptions } from '../rules/registry';
 import { ScaffoldError } from './naming';
 
 /** Folders tried in order when neither --dir nor "migrationsDir" says where migrations are. */
@@ -47,7 +47,7 @@ export function resolveScaffoldTarget(options: TargetOptions): ScaffoldTarget {
     throw new ScaffoldError(`Unknown format "${options.format}"; use one of ${FORMAT_IDS.join(', ')}.`);
   }
   const explicitDir = options.dir !== undefined ? path.resolve(options.cwd, options.dir) : undefined;
-  const loaded = loadConfig(explicitDir ?? options.cwd, host, options.configPath, ruleIds);
+  const loaded = loadConfig(explicitDir ?? options.cwd, host, options.configPath, ruleIds, ruleOptions);
   const root = loaded.root;
   let dir = explicitDir;
   if (dir === undefined && loaded.config.migrationsDir.length > 0) dir = path.resolve(root, loaded.config.migrationsDir[0]);

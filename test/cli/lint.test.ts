@@ -204,6 +204,21 @@ describe('zdm lint', () => {
     assert.match(syntax[0].message, /Unterminated block comment/);
   });
 
+  it('a folder walk lints migrations only (as the editor does): a schema dump or saved query is left out, with a note, unless named', () => {
+    const dir = project({
+      'db/migrations/20240101000000_idx.sql': UNSAFE_INDEX,
+      'db/schema.sql': 'CREATE TABLE orders (id int, user_id int);\nCREATE INDEX orders_user_idx ON orders (user_id);\n',
+      'queries/report.sql': 'SELECT 1;\n',
+      'sql/20240102000000_plain.sql': "-- migrate:up\nCREATE INDEX a_idx ON a (x);\n-- migrate:down\nDROP INDEX a_idx;\n",
+    });
+    const walked = zdm(['lint', '--format', 'json', '.'], dir);
+    assert.deepEqual([...new Set(JSON.parse(walked.stdout).map((f: { file: string }) => f.file))].sort(), ['db/migrations/20240101000000_idx.sql', 'sql/20240102000000_plain.sql']);
+    assert.match(walked.stderr, /left out 2 \.sql files that do not look like migrations \(db\/schema\.sql, queries\/report\.sql\)/);
+    const named = zdm(['lint', '--format', 'json', 'db/schema.sql', '.'], dir);
+    assert.ok(JSON.parse(named.stdout).some((f: { file: string }) => f.file === 'db/schema.sql'));
+    assert.match(named.stderr, /left out 1 \.sql file that does not look like a migration \(queries\/report\.sql\)/);
+  });
+
   it('expands quoted globs and skips ignored files', () => {
     const dir = project({
       '.zdm.json': '{ "ignore": ["db/migrations/legacy/**"] }',

@@ -13,10 +13,13 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.zdm']);
 /**
  * The files to lint, sorted. `listings`, when given, receives the entry names of every folder read on
  * the way (by path): the lint's disk host starts with them (host.ts), instead of listing those folders
- * again to answer the formats' and rules' questions about their files.
+ * again to answer the formats' and rules' questions about their files. `walked` receives the files
+ * found by walking a folder (not named, nor matched by a glob): those are linted only when they look
+ * like migrations (pool.ts).
  */
-export function resolveFiles(inputs: string[], cwd: string, listings?: Map<string, string[]>): string[] {
+export function resolveFiles(inputs: string[], cwd: string, listings?: Map<string, string[]>, walked?: Set<string>): string[] {
   const out = new Set<string>();
+  const named = new Set<string>();
   for (const input of inputs.length > 0 ? inputs : ['.']) {
     const absolute = path.resolve(cwd, input);
     if (picomatch.scan(input).isGlob) {
@@ -25,7 +28,7 @@ export function resolveFiles(inputs: string[], cwd: string, listings?: Map<strin
       const match = picomatch(glob, { dot: false });
       const found = walk(root, listings).filter((f) => match(path.relative(root, f).split(path.sep).join('/')));
       if (found.length === 0) throw new UsageError(`No file matches ${input}.`);
-      found.forEach((f) => out.add(f));
+      found.forEach((f) => (out.add(f), named.add(f)));
       continue;
     }
     let stat: fs.Stats;
@@ -34,9 +37,13 @@ export function resolveFiles(inputs: string[], cwd: string, listings?: Map<strin
     } catch {
       throw new UsageError(`No such file or folder: ${input}`);
     }
-    if (stat.isDirectory()) walk(absolute, listings).filter((f) => f.toLowerCase().endsWith('.sql')).forEach((f) => out.add(f));
-    else out.add(absolute);
+    if (stat.isDirectory()) walk(absolute, listings).filter((f) => f.toLowerCase().endsWith('.sql')).forEach((f) => (out.add(f), walked?.add(f)));
+    else {
+      out.add(absolute);
+      named.add(absolute);
+    }
   }
+  for (const f of named) walked?.delete(f);
   return [...out].sort();
 }
 

@@ -22,7 +22,9 @@ export interface CommandIO {
 
 export const LINT_HELP = `Usage: zdm lint [options] [paths|globs...]
 
-Lints PostgreSQL migration files (folders are searched for .sql files; default: the current folder).
+Lints PostgreSQL migration files (default: the current folder). Folders are searched for .sql files
+that look like migrations (a migrations folder, a tool's names or markers, "migrationsDir" in
+.zdm.json); the others are listed on stderr. Files named on the command line are always linted.
 
 Options:
   --format text|json|sarif|github   Output format (default: text)
@@ -103,11 +105,12 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
   let files: string[];
   let stdin: { file: string; bytes: Buffer } | undefined;
   const listings = new Map<string, string[]>();
+  const walked = new Set<string>();
   try {
     if (stdinName !== undefined) {
       stdin = { file: resolvedPath(path.resolve(io.cwd, stdinName)), bytes: fs.readFileSync(0) };
       files = [stdin.file];
-    } else files = resolveFiles(positionals, io.cwd, listings);
+    } else files = resolveFiles(positionals, io.cwd, listings, walked);
     if (values.since !== undefined) {
       const changed = changedSince(values.since, io.cwd);
       files = files.filter((f) => changed.has(f));
@@ -134,8 +137,8 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
     for (const p of c.problems) io.stderr(`zdm: ${c.path ? path.relative(io.cwd, c.path) || c.path : '.zdm.json'}: ${p.message}\n`);
   };
   const stream = render && isSorted(files) ? new StreamedOutput(render.format, render, { write: io.stdout, pending: io.stdoutPending }) : undefined;
-  const job = { files, stdin, listings, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render };
-  const { reports, configs } = await pool.run(
+  const job = { files, stdin, listings, configPath, ignoreBaseline: values['ignore-baseline'], pgVersion, fix: values.fix, render, walked };
+  const { reports, configs, notMigrations } = await pool.run(
     job,
     stream &&
       ((index, report, firstUseOf) => {
@@ -144,6 +147,11 @@ async function lint(argv: string[], io: CommandIO, version: string, early: PoolW
       }),
   );
 
+  if (notMigrations.length > 0) {
+    // Said on stderr, so that it never mixes with the findings in json, sarif or github output.
+    const shown = notMigrations.slice(0, 3).map((f) => path.relative(io.cwd, f) || f);
+    io.stderr(`zdm lint: left out ${notMigrations.length} .sql file${notMigrations.length === 1 ? '' : 's'} that ${notMigrations.length === 1 ? 'does' : 'do'} not look like ${notMigrations.length === 1 ? 'a migration' : 'migrations'} (${shown.join(', ')}${notMigrations.length > 3 ? ', ...' : ''}): name ${notMigrations.length === 1 ? 'it' : 'them'} to lint ${notMigrations.length === 1 ? 'it' : 'them'}, or set "migrationsDir" in .zdm.json.\n`);
+  }
   const configBroken = configs.some((c) => c.problems.length > 0);
   for (const c of configs) printProblems(c);
   for (const r of reports) {

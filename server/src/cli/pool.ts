@@ -18,7 +18,7 @@
 import { createDiskHost, type DiskHost, withFileText } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
-import { ConfigCache, lintFileFromDisk } from '../engine/project';
+import { ConfigCache, lintFileFromDisk, looksLikeMigration } from '../engine/project';
 import { toFileReport, type FileReport } from '../engine/report';
 import { rememberSplits } from '../engine/sql/split';
 import type { LoadedConfig } from '../engine/config/config';
@@ -41,6 +41,8 @@ export interface LintJob {
   stdin?: { file: string; bytes: Buffer };
   /** Render each file's part of the output as it is linted (cli/reporters.ts `renderFilePart`): the lint threads share the rendering, and a worker sends text instead of findings. */
   render?: FilePartOptions;
+  /** Files found by walking a folder: each is linted only when it looks like a migration (project.ts `looksLikeMigration`). */
+  walked?: Set<string>;
 }
 
 export interface ConfigReport {
@@ -54,6 +56,8 @@ export interface ConfigReport {
 export interface JobResult {
   reports: FileReport[];
   configs: ConfigReport[];
+  /** Files found by walking a folder that were left out: they do not look like migrations. */
+  notMigrations: string[];
 }
 
 /** What the main thread posts to a worker. */
@@ -121,6 +125,7 @@ export function lintJobHere(job: LintJob, claim?: Claim, disk: DiskHost = create
   const configs = new ConfigCache(host, job.configPath, job.pgVersion !== undefined ? { pgVersion: job.pgVersion } : undefined);
   const firstUse = new Map<LoadedConfig, number>();
   const reports: FileReport[] = [];
+  const notMigrations: string[] = [];
   let sequential = 0;
   const next: Claim = claim ?? (() => (sequential < job.files.length ? sequential++ : undefined));
   for (let index = next(); index !== undefined; index = next()) {
@@ -129,7 +134,8 @@ export function lintJobHere(job: LintJob, claim?: Claim, disk: DiskHost = create
     const seen = firstUse.get(loaded);
     if (seen === undefined || index < seen) firstUse.set(loaded, index);
     const firstUseOf = seen === undefined && onReport ? configReport(loaded, index) : undefined;
-    if (configs.isIgnored(file)) {
+    if (configs.isIgnored(file) || (job.walked?.has(file) && !looksLikeMigration(file, host.readFile(file) ?? '', host, loaded))) {
+      if (!configs.isIgnored(file)) notMigrations.push(file);
       onReport?.(index, undefined, firstUseOf);
       continue;
     }
@@ -146,7 +152,7 @@ export function lintJobHere(job: LintJob, claim?: Claim, disk: DiskHost = create
     reports.push(kept);
     onReport?.(index, kept, firstUseOf);
   }
-  return { reports, configs: configs.all().map((c) => configReport(c, firstUse.get(c))) };
+  return { reports, configs: configs.all().map((c) => configReport(c, firstUse.get(c))), notMigrations };
 }
 
 function configReport(loaded: LoadedConfig, firstUse: number | undefined): ConfigReport {
@@ -271,6 +277,7 @@ function mergeResults(results: JobResult[]): JobResult {
   return {
     reports: results.flatMap((r) => r.reports).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     configs: mergeConfigs(results.flatMap((r) => r.configs)),
+    notMigrations: results.flatMap((r) => r.notMigrations).sort(),
   };
 }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, defaultConfig, loadConfig, type LoadedConfig, type ZdmConfig } from './config/config';
-import { describeMigration } from './formats/index';
+import { describeMigration, FORMATS, looksLikeMigrationPath } from './formats/index';
 import type { DiskHost, ProjectHost } from './host';
 import { lintText } from './lint';
 import type { LintResult } from './model';
@@ -97,6 +97,21 @@ export class ConfigCache {
     this.matchers.clear();
     this.defaultConfig = undefined;
   }
+}
+
+/**
+ * Whether a .sql file is a migration, as the editor and a folder walk of `zdm lint` decide: named or
+ * placed like one (a migrations folder, `0001_x.up.sql`, `V1__x.sql`, diesel, Prisma, sqitch), carrying
+ * a format's markers, or under the config's `migrationsDir`. Not: a schema dump (`db/schema.sql`),
+ * seeds, saved queries.
+ */
+export function looksLikeMigration(filePath: string, text: string, host: ProjectHost, loaded: Pick<LoadedConfig, 'config' | 'root'>): boolean {
+  if (looksLikeMigrationPath(filePath, host)) return true;
+  if (FORMATS.dbmate.hasMarkers!(text) || FORMATS.goose.hasMarkers!(text) || FORMATS.liquibase.hasMarkers!(text)) return true;
+  return loaded.config.migrationsDir.some((dir) => {
+    const relative = path.relative(path.resolve(loaded.root, dir), filePath);
+    return !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
 }
 
 export interface LintFileOptions {

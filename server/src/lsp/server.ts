@@ -25,12 +25,11 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME } from '../engine/config/config';
 import { ruleDocsUrl } from '../engine/docs-url';
-import { looksLikeMigrationPath, FORMATS } from '../engine/formats/index';
 import { createDiskHost, type ProjectHost } from '../engine/host';
 import { hoverAt } from '../engine/hover';
 import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
-import { ConfigCache } from '../engine/project';
+import { ConfigCache, looksLikeMigration } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
 import { initParser } from '../engine/sql/parser';
 import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
@@ -289,16 +288,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   });
 
-  const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean => {
-    if (settings.lintAllSqlFiles) return true;
-    if (looksLikeMigrationPath(filePath, projectHost)) return true;
-    if ([FORMATS.dbmate, FORMATS.goose, FORMATS.liquibase].some((f) => f.hasMarkers!(text))) return true;
-    const loaded = configs.forFile(filePath);
-    return loaded.config.migrationsDir.some((dir) => {
-      const relative = path.relative(path.resolve(loaded.root, dir), filePath);
-      return !relative.startsWith('..') && !path.isAbsolute(relative);
-    });
-  };
+  const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean =>
+    settings.lintAllSqlFiles || looksLikeMigration(filePath, text, projectHost, configs.forFile(filePath));
 
   const reportConfigProblems = (configPath: string | undefined, problems: { message: string }[]) => {
     if (!configPath) return;

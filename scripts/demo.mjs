@@ -23,6 +23,6 @@ function step(title, args, { expectFindings = false } = {}) {
 step('lint the example migrations (the findings are the point)', ['lint', '.'], { expectFindings: true });
 step('apply them to the embedded PostgreSQL', ['up']);
 step('what is applied', ['status']);
-step('roll the last one back (its down drops a column: --yes confirms)', ['rollback', '--yes']);
+step('roll the last one back (its down drops the index CONCURRENTLY; --yes confirms a down that drops data)', ['rollback', '--yes']);
 step('what is applied now', ['status']);
 step('stop the embedded PostgreSQL (its data stays in examples/.zdm/)', ['db', 'stop']);

@@ -25,6 +25,8 @@ function project(files: Record<string, string | Buffer>): string {
 
 const UNSAFE_INDEX = "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX orders_user_idx;\n";
 const CLEAN = "-- migrate:up\nCREATE TABLE tags (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE tags;\n";
+/** An unsafe index that --fix can make safe in place: alone in its block, which becomes transaction:false. */
+const FIXABLE_INDEX = '-- migrate:up\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nDROP INDEX CONCURRENTLY orders_user_idx;\n';
 const WARNING_ONLY = '-- migrate:up\nALTER TABLE users ADD COLUMN bio text;\n\n-- migrate:down\nSET lock_timeout = \'5s\';\nALTER TABLE users DROP COLUMN bio;\n';
 
 describe('zdm lint', () => {
@@ -51,7 +53,8 @@ describe('zdm lint', () => {
     assert.equal(f.line, 3);
     assert.equal(f.column, 30); // after "INSERT INTO t VALUES ('😀'); " with the emoji counted as 2 UTF-16 units
     assert.equal(f.severity, 'error');
-    assert.match(f.fix.title, /Add CONCURRENTLY/);
+    // Not alone in its block: the index moves to a migration of its own, with CONCURRENTLY.
+    assert.match(f.fix.title, /^Move to a new migration 20240101000001_create_index_i_concurrently\.sql, with CONCURRENTLY$/);
   });
 
   it('prints SARIF 2.1.0 with rules and results', () => {
@@ -285,7 +288,7 @@ describe('zdm lint', () => {
     for (let i = 0; i < 200; i++) {
       // Unfixable findings first (the sorted order): their report fills the pipe before any fix is made.
       files[`db/migrations/2024010100${String(i).padStart(4, '0')}_drop${i}.sql`] = `-- migrate:up\nALTER TABLE users DROP COLUMN c_${i};\n\n-- migrate:down\nALTER TABLE users ADD COLUMN c_${i} text;\n`;
-      files[`db/migrations/2024010200${String(i).padStart(4, '0')}_idx${i}.sql`] = UNSAFE_INDEX.replaceAll('orders_user_idx', `orders_user_idx_${i}`);
+      files[`db/migrations/2024010200${String(i).padStart(4, '0')}_idx${i}.sql`] = FIXABLE_INDEX.replaceAll('orders_user_idx', `orders_user_idx_${i}`);
     }
     const dir = project(files);
     const err = path.join(dir, 'stderr');
@@ -333,14 +336,15 @@ describe('zdm lint', () => {
   });
 
   it('--fix rewrites files in place with safe fixes only, and running it twice changes nothing more', () => {
-    const dir = project({ 'db/migrations/20240101000000_idx.sql': "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY orders_user_idx;\n" });
+    const dir = project({ 'db/migrations/20240101000000_idx.sql': FIXABLE_INDEX });
     const file = path.join(dir, 'db/migrations/20240101000000_idx.sql');
     const r = zdm(['lint', '--fix', '.'], dir);
     assert.match(r.stderr, /fixes? applied/);
     const fixed = fs.readFileSync(file, 'utf8');
-    assert.match(fixed, /^-- migrate:up transaction:false$/m);
-    assert.match(fixed, /CREATE INDEX CONCURRENTLY orders_user_idx/);
-    assert.match(fixed, /^-- migrate:down transaction:false$/m);
+    // Each block holds its statement alone (dbmate sends a transaction:false block as one query string):
+    // the SET lock_timeout require-lock-timeout would add to the unsafe CREATE INDEX is not added to the
+    // block that became transaction:false, where it would make the index build fail.
+    assert.equal(fixed, '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY orders_user_idx;\n');
     assert.doesNotMatch(r.stdout, /require-concurrent-index-creation|ban-concurrent-index-creation-in-transaction/);
     zdm(['lint', '--fix', '.'], dir);
     assert.equal(fs.readFileSync(file, 'utf8'), fixed);

@@ -21,7 +21,7 @@ export const FIXTURE: Record<string, string> = {
   ].join('\n'),
   [INDEX]: [
     '-- migrate:up',
-    "SET lock_timeout = '5s';",
+    '-- An index on a table that already holds rows.',
     'CREATE INDEX users_email_idx ON users (email);',
     '',
     '-- migrate:down',
@@ -33,13 +33,11 @@ export const FIXTURE: Record<string, string> = {
 };
 
 export const FIX_CONCURRENTLY = 'Add CONCURRENTLY and mark the up block `transaction:false`';
-export const FIX_ROBUST = 'Add DROP INDEX CONCURRENTLY IF EXISTS users_email_idx before it';
 
-/** The index migration once both quick-fixes are applied. */
+/** The index migration once the quick-fix is applied: the index build alone in its block, which dbmate sends as one query string. */
 export const FIXED_INDEX = [
   '-- migrate:up transaction:false',
-  "SET lock_timeout = '5s';",
-  'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;',
+  '-- An index on a table that already holds rows.',
   'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
   '',
   '-- migrate:down',

@@ -42,7 +42,7 @@ describe('migration formats', () => {
       version: '20240101120000',
       description: 'add_users',
       sections: [
-        ['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (a);'],
+        ['up', 'implicit', 'CREATE INDEX CONCURRENTLY i ON t (a);'], // one query string (dbmate's Exec of the block)
         ['down', 'transaction', 'DROP INDEX i;'],
       ],
     });

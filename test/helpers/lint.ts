@@ -55,7 +55,8 @@ function defaultName(format: FormatId | undefined): string {
  * An opt-in rule (default level `off`) is switched on for its own examples.
  */
 export function lintExample(example: DocExample, rule?: Rule): LintResult {
-  const format = example.format ?? (example.path === undefined && !/^--\s*migrate:/m.test(example.sql) ? 'plain' : undefined);
+  // With no path and no format's markers (dbmate's, goose's), an example is a plain file.
+  const format = example.format ?? (example.path === undefined && !/^--\s*(migrate:|\+goose\s)/im.test(example.sql) ? 'plain' : undefined);
   const config: Partial<ZdmConfig> | undefined = rule?.defaultLevel === 'off' ? { rules: { [rule.id]: { level: 'info', options: {} } } } : undefined;
   return lintSql(example.sql, { path: example.path, format, pgVersion: example.pgVersion, files: example.files, config });
 }

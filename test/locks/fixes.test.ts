@@ -28,7 +28,8 @@ function fixOnce(sql: string, rule: string, options: LintSqlOptions = {}): { tex
 
 describe('lock rule fixes', () => {
   it('require-concurrent-index-deletion: CONCURRENTLY and the section outside a transaction', () => {
-    const { text, after } = fixOnce("-- migrate:up\nSET lock_timeout = '5s';\nDROP INDEX IF EXISTS users_email_idx;\n\n-- migrate:down\n", 'require-concurrent-index-deletion', { path: '20240101000000_drop.sql' });
+    // Alone in its block: dbmate sends a transaction:false block as one query string.
+    const { text, after } = fixOnce('-- migrate:up\nDROP INDEX IF EXISTS users_email_idx;\n\n-- migrate:down\n', 'require-concurrent-index-deletion', { path: '20240101000000_drop.sql' });
     assert.match(text, /^-- migrate:up transaction:false$/m);
     assert.match(text, /DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;/);
     assert.ok(!after.includes('require-concurrent-index-deletion'));
@@ -54,7 +55,8 @@ describe('lock rule fixes', () => {
   });
 
   it('multiple-alter-table: one ALTER TABLE with all the actions', () => {
-    const sql = "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN time_zone text DEFAULT 'UTC';\nALTER TABLE ONLY users ALTER COLUMN locale SET DEFAULT 'en';\n\n-- migrate:down\n";
+    // goose NO TRANSACTION: the statements go one at a time, each queuing for the lock again.
+    const sql = "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN time_zone text DEFAULT 'UTC';\nALTER TABLE ONLY users ALTER COLUMN locale SET DEFAULT 'en';\n\n-- +goose Down\n";
     const { text, after } = fixOnce(sql, 'multiple-alter-table', { path: '20240101000000_merge.sql' });
     assert.match(text, /ALTER TABLE users ADD COLUMN locale text,\n {2}ADD COLUMN time_zone text DEFAULT 'UTC',\n {2}ALTER COLUMN locale SET DEFAULT 'en';/);
     assert.ok(!after.includes('multiple-alter-table'));

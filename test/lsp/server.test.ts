@@ -48,10 +48,12 @@ describe('language server over stdio', () => {
   it('re-lints on incremental changes and the finding goes away when the SQL is fixed', async () => {
     const uri = client.open(migrationPath('20240102000000_fix_me.sql'), INDEX_MIGRATION, 1);
     assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
-    // "CREATE INDEX" -> "CREATE INDEX CONCURRENTLY", and the up marker gets transaction:false
+    // "CREATE INDEX" -> "CREATE INDEX CONCURRENTLY", the up marker gets transaction:false, and the SET
+    // leaves the block (dbmate sends a transaction:false block as one query string).
     client.change(uri, 2, [
       { range: { start: { line: 2, character: 12 }, end: { line: 2, character: 12 } }, text: ' CONCURRENTLY' },
       { range: { start: { line: 0, character: 13 }, end: { line: 0, character: 13 } }, text: ' transaction:false' },
+      { range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, text: '' },
     ]);
     const after = await client.diagnostics(uri, 2);
     assert.deepEqual(

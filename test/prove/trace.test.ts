@@ -17,7 +17,7 @@ import { traceLocks, type TraceResult } from '../../server/src/engine/prove/trac
 import { up } from '../../server/src/engine/runner/commands';
 import { LOCK_EXAMPLE_SETUP, LOCK_FIXTURE } from '../helpers/lock-fixture';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, dbmateFile, optionsFor } from '../runner/helpers';
+import { cleanupProjects, createProject, dbmateFile, gooseFile, optionsFor } from '../runner/helpers';
 import { proveOptions, throwawaysOn } from './helpers';
 
 let pg: TestPostgres;
@@ -30,6 +30,11 @@ after(async () => {
 });
 
 const USERS = dbmateFile(
+  "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text);\nINSERT INTO users (email, name) SELECT 'u' || g || '@example.com', 'user ' || g FROM generate_series(1, 50) g;",
+  'DROP TABLE users;',
+);
+/** The same, for projects of goose migrations (a folder holds one format). */
+const USERS_GOOSE = gooseFile(
   "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text);\nINSERT INTO users (email, name) SELECT 'u' || g || '@example.com', 'user ' || g FROM generate_series(1, 50) g;",
   'DROP TABLE users;',
 );
@@ -127,11 +132,12 @@ describe('zdm trace', () => {
   it('NOT VALID constraints are added invalid; VALIDATE CONSTRAINT validates under SHARE UPDATE EXCLUSIVE', async () => {
     const result = await traceOf(
       {
-        'db/migrations/20240101000000_users.sql': USERS,
-        'db/migrations/20240102000000_check.sql': dbmateFile(
+        'db/migrations/20240101000000_users.sql': USERS_GOOSE,
+        // goose NO TRANSACTION: each statement commits on its own.
+        'db/migrations/20240102000000_check.sql': gooseFile(
           "ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%') NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_at;",
           'ALTER TABLE users DROP CONSTRAINT users_email_at;',
-          { upTransaction: false },
+          { noTransaction: true },
         ),
       },
       'db/migrations/20240102000000_check.sql',
@@ -150,9 +156,9 @@ describe('zdm trace', () => {
   it('CREATE INDEX CONCURRENTLY runs outside a transaction; its locks are read while it waits for a blocker', async () => {
     const result = await traceOf(
       {
-        'db/migrations/20240101000000_users.sql': USERS,
+        'db/migrations/20240101000000_users.sql': USERS_GOOSE,
         // A lock_timeout too short for the wait zdm causes on purpose: the trace lifts it for that wait.
-        'db/migrations/20240102000000_concurrently.sql': dbmateFile("SET lock_timeout = '1ms';\nCREATE INDEX CONCURRENTLY users_name_idx ON users (name);", 'DROP INDEX CONCURRENTLY users_name_idx;', { upTransaction: false, downTransaction: false }),
+        'db/migrations/20240102000000_concurrently.sql': gooseFile("SET lock_timeout = '1ms';\nCREATE INDEX CONCURRENTLY users_name_idx ON users (name);", 'DROP INDEX CONCURRENTLY users_name_idx;', { noTransaction: true }),
       },
       'db/migrations/20240102000000_concurrently.sql',
       '20240101000000',
@@ -245,7 +251,9 @@ describe('the lock table agrees with the trace on every statement kind it lists'
     };
     const check = async (fact: (typeof examples)[number]) => {
       const file = 'db/migrations/20240101000000_example.sql';
-      const project = createProject({ [file]: dbmateFile(`${LOCK_EXAMPLE_SETUP[fact.id] ? LOCK_EXAMPLE_SETUP[fact.id] + '\n' : ''}${fact.example};`, 'SELECT 1;', { upTransaction: fact.nonTransactional ? false : undefined }) });
+      // Outside a transaction: goose NO TRANSACTION sends the setup and the example one at a time.
+      const sql = `${LOCK_EXAMPLE_SETUP[fact.id] ? LOCK_EXAMPLE_SETUP[fact.id] + '\n' : ''}${fact.example};`;
+      const project = createProject({ [file]: fact.nonTransactional ? gooseFile(sql, 'SELECT 1;', { noTransaction: true }) : dbmateFile(sql, 'SELECT 1;') });
       const result = await traceLocks({ ...proveOptions(project, pg.url(template)), file });
       const s = result.statements[result.statements.length - 1];
       if (!result.ok || !s) {

@@ -30,7 +30,7 @@ function readFixture(file: string): { sql: string; options: LintSqlOptions & { f
   const sql = fs.readFileSync(file, 'utf8');
   const m = /^-- fixture: (\{.*\})\s*\n/.exec(sql);
   const options: LintSqlOptions & { fix?: string } = m ? JSON.parse(m[1]) : {};
-  if (!options.path && !options.format && !/^--\s*migrate:/m.test(sql)) options.format = 'plain';
+  if (!options.path && !options.format && !/^--\s*(migrate:|\+goose\s)/im.test(sql)) options.format = 'plain';
   return { sql, options };
 }
 

@@ -9,7 +9,7 @@ import { loadProject, rollback, status, up } from '../../server/src/engine/runne
 import { withClient } from '../../server/src/engine/runner/db';
 import { trackerFor, zdmTable } from '../../server/src/engine/runner/tracking/index';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, rowsOf, schemaOf } from './helpers';
+import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf } from './helpers';
 
 let pg: TestPostgres;
 before(async () => {
@@ -19,6 +19,12 @@ after(async () => {
   cleanupProjects();
   await stopTestPostgres();
 });
+
+/** The versions goose's table records as applied (its first row, version 0, left out). */
+async function gooseVersions(db: string): Promise<string[]> {
+  const rows = await pg.query<{ version_id: string }>('SELECT version_id FROM goose_db_version WHERE version_id <> 0 AND is_applied ORDER BY id', [], db);
+  return rows.map((r) => String(r.version_id));
+}
 
 async function bookkeeping(db: string, tables: string[]): Promise<string[][]> {
   return Promise.all(tables.map((t) => rowsOf(pg, db, t)));
@@ -153,28 +159,37 @@ describe('one round trip per transactional section', () => {
 });
 
 describe('sections that cannot run in a transaction', () => {
-  const concurrently = dbmateFile(
-    'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\nCREATE INDEX CONCURRENTLY events_kind_id_idx ON events (kind, id);',
-    'DROP INDEX CONCURRENTLY events_kind_id_idx;\nDROP INDEX CONCURRENTLY events_kind_idx;\nDROP TABLE events;',
-    { upTransaction: false, downTransaction: false },
-  );
-
   it('sends CREATE INDEX CONCURRENTLY alone (dbmate transaction:false, goose NO TRANSACTION, a golang-migrate single statement)', async () => {
     const db = await pg.createDatabase('concurrently');
-    const project = createProject({ 'db/migrations/20240101000000_events.sql': concurrently });
+    const project = createProject({
+      'db/migrations/20240101000000_events.sql': dbmateFile('CREATE TABLE events (id bigint PRIMARY KEY, kind text);', 'DROP TABLE events;'),
+      'db/migrations/20240102000000_events_kind.sql': dbmateFile('CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);', 'DROP INDEX CONCURRENTLY events_kind_idx;', { upTransaction: false, downTransaction: false }),
+    });
     const options = optionsFor(project, pg.url(db), { yes: true });
     let result = await up(options);
     assert.ok(result.ok, explain(result));
-    assert.equal(result.steps[0].mode, 'statements');
-    assert.match(result.steps[0].modeReason, /transaction:false/);
+    assert.deepEqual(result.steps.map((s) => s.mode), ['transaction', 'statements']);
+    assert.match(result.steps[1].modeReason, /transaction:false/);
     const indexes = await pg.query<{ indexname: string; valid: boolean }>(
       "SELECT indexname, i.indisvalid AS valid FROM pg_indexes JOIN pg_index i ON i.indexrelid = (schemaname || '.' || indexname)::regclass WHERE tablename = 'events' ORDER BY 1",
       [],
       db,
     );
-    assert.deepEqual(indexes.map((i) => [i.indexname, i.valid]), [['events_kind_id_idx', true], ['events_kind_idx', true], ['events_pkey', true]]);
+    assert.deepEqual(indexes.map((i) => [i.indexname, i.valid]), [['events_kind_idx', true], ['events_pkey', true]]);
     result = await rollback(options);
     assert.ok(result.ok, explain(result));
+
+    // dbmate sends a transaction:false block as one query string: with another statement in it, the
+    // CREATE INDEX CONCURRENTLY fails as it does with dbmate, and nothing of the block is applied.
+    const togetherDb = await pg.createDatabase('concurrently_together');
+    const together = createProject({
+      'db/migrations/20240101000000_events.sql': dbmateFile('CREATE TABLE events (id bigint PRIMARY KEY, kind text);', 'DROP TABLE events;'),
+      'db/migrations/20240102000000_events_kind.sql': dbmateFile("SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);", 'DROP INDEX CONCURRENTLY events_kind_idx;', { upTransaction: false, downTransaction: false }),
+    });
+    result = await up(optionsFor(together, pg.url(togetherDb)));
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.code, '25001');
+    assert.deepEqual(await rowsOf(pg, togetherDb, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
 
     const gooseDb = await pg.createDatabase('concurrently_goose');
     const goose = createProject(
@@ -219,10 +234,11 @@ describe('sections that cannot run in a transaction', () => {
 
   it('records which statement failed, keeps what was committed, and resumes there once fixed', async () => {
     const db = await pg.createDatabase('nontx_fail');
-    const broken = dbmateFile(
+    // goose sends the statements of a NO TRANSACTION migration one at a time.
+    const broken = gooseFile(
       'CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\nCREATE INDEX CONCURRENTLY events_bad_idx ON events (no_such_column);\nCREATE INDEX CONCURRENTLY events_id_kind_idx ON events (id, kind);',
       'DROP TABLE events;',
-      { upTransaction: false },
+      { noTransaction: true },
     );
     const project = createProject({ 'db/migrations/20240101000000_events.sql': broken });
     const options = optionsFor(project, pg.url(db));
@@ -230,10 +246,10 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(result.ok, false);
     assert.equal(result.error!.statement, 3);
     assert.equal(result.error!.committed, 2);
-    assert.equal(result.error!.line, 4);
+    assert.equal(result.error!.line, 5);
     // Statements before the failure were committed: the table and its first index exist.
     assert.ok((await schemaOf(pg, db)).some((s) => s.startsWith('index events_kind_idx')));
-    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [], 'dbmate records the version only when the migration completes');
+    assert.deepEqual(await gooseVersions(db), [], 'goose records the version only when the migration completes');
     const [row] = await pg.query<{ state: string; failed_statement: number; statements_done: number; statements_total: number; error: string }>('SELECT * FROM zdm_migrations', [], db);
     assert.deepEqual([row.state, row.failed_statement, row.statements_done, row.statements_total], ['failed', 3, 2, 4]);
     assert.match(row.error, /no_such_column/);
@@ -251,14 +267,14 @@ describe('sections that cannot run in a transaction', () => {
     assert.ok(result.ok, explain(result));
     assert.equal(result.steps[0].resumedAt, 3);
     assert.deepEqual(result.steps[0].statements.map((s) => s.number), [3, 4]);
-    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
     st = await status(options);
     assert.equal(st.status![0].state, 'applied');
   });
 
   it('refuses to resume a partly applied migration whose committed statements were edited, and counts only what was committed', async () => {
     const db = await pg.createDatabase('nontx_edited_committed');
-    const text = (second: string) => dbmateFile(`CREATE TABLE tf1 (id int);\n${second}\nCREATE INDEX CONCURRENTLY tf_bad_idx ON tf1 (no_such_column);`, 'DROP TABLE tf2;\nDROP TABLE tf1;', { upTransaction: false });
+    const text = (second: string) => gooseFile(`CREATE TABLE tf1 (id int);\n${second}\nCREATE INDEX CONCURRENTLY tf_bad_idx ON tf1 (no_such_column);`, 'DROP TABLE tf2;\nDROP TABLE tf1;', { noTransaction: true });
     const project = createProject({ 'db/migrations/20240101000000_tf.sql': text('CREATE TABLE tf2 (id int);') });
     const options = optionsFor(project, pg.url(db));
     let result = await up(options);
@@ -276,7 +292,7 @@ describe('sections that cannot run in a transaction', () => {
 
     // Inside the file's own BEGIN ... COMMIT nothing is committed before the COMMIT.
     const own = await pg.createDatabase('nontx_own_begin');
-    const begin = createProject({ 'db/migrations/20240101000000_own.sql': dbmateFile('BEGIN;\nCREATE TABLE own1 (id int);\nALTER TABLE ownx ADD COLUMN y int;\nCOMMIT;', 'DROP TABLE own1;', { upTransaction: false }) });
+    const begin = createProject({ 'db/migrations/20240101000000_own.sql': gooseFile('BEGIN;\nCREATE TABLE own1 (id int);\nALTER TABLE ownx ADD COLUMN y int;\nCOMMIT;', 'DROP TABLE own1;', { noTransaction: true }) });
     const failed = await up(optionsFor(begin, pg.url(own)));
     assert.equal(failed.error!.statement, 3);
     assert.equal(failed.error!.committed, 0);
@@ -287,12 +303,8 @@ describe('sections that cannot run in a transaction', () => {
   it('refuses to roll back what lies under a partly applied migration', async () => {
     const db = await pg.createDatabase('rollback_under_partial');
     const project = createProject({
-      'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id bigint PRIMARY KEY);', 'DROP TABLE users;'),
-      'db/migrations/20240102000000_events.sql': dbmateFile(
-        'CREATE TABLE events (id bigint PRIMARY KEY);\nCREATE INDEX CONCURRENTLY events_bad_idx ON events (no_such_column);',
-        'DROP TABLE events;',
-        { upTransaction: false },
-      ),
+      'db/migrations/20240101000000_users.sql': gooseFile('CREATE TABLE users (id bigint PRIMARY KEY);', 'DROP TABLE users;'),
+      'db/migrations/20240102000000_events.sql': gooseFile('CREATE TABLE events (id bigint PRIMARY KEY);\nCREATE INDEX CONCURRENTLY events_bad_idx ON events (no_such_column);', 'DROP TABLE events;', { noTransaction: true }),
     });
     const options = optionsFor(project, pg.url(db));
     assert.equal((await up(options)).ok, false);
@@ -300,7 +312,7 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(result.ok, false);
     assert.deepEqual(result.steps, [], 'nothing ran');
     assert.match(result.error!.message, /Cannot roll back while db\/migrations\/20240102000000_events\.sql is partly applied \(failed at statement 2 of 2/);
-    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })], 'users stays applied');
+    assert.deepEqual(await gooseVersions(db), ['20240101000000'], 'users stays applied');
     assert.ok((await schemaOf(pg, db)).some((s) => s.startsWith('table users')));
   });
 });

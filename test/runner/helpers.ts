@@ -82,6 +82,11 @@ export async function rowsOf(pg: TestPostgres, database: string, table: string, 
   return rows.map((r) => JSON.stringify(r)).sort();
 }
 
+/** A goose migration; `noTransaction`: goose sends its statements one at a time, outside a transaction. */
+export function gooseFile(up: string, down: string, options: { noTransaction?: boolean } = {}): string {
+  return `${options.noTransaction ? '-- +goose NO TRANSACTION\n' : ''}-- +goose Up\n${up}\n\n-- +goose Down\n${down}\n`;
+}
+
 export function dbmateFile(up: string, down: string, options: { upTransaction?: boolean; downTransaction?: boolean } = {}): string {
   return `-- migrate:up${options.upTransaction === false ? ' transaction:false' : ''}\n${up}\n\n-- migrate:down${options.downTransaction === false ? ' transaction:false' : ''}\n${down}\n`;
 }

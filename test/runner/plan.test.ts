@@ -53,9 +53,11 @@ describe('how a section runs (from the format layer’s transaction mode)', () =
     const m = load(files).migrations[0];
     return executionMode(kind === 'up' ? m.up : m.down!);
   };
-  it('dbmate: one transaction, or statement by statement with transaction:false', () => {
+  it('dbmate: one transaction; with transaction:false one query string, which runs a lone statement outside a transaction', () => {
     assert.equal(modeOf({ '20240101000000_a.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n' }).atomic, true);
-    assert.equal(modeOf({ '20240101000000_a.sql': '-- migrate:up transaction:false\nSELECT 1;\n-- migrate:down\nSELECT 2;\n' }).atomic, false);
+    assert.equal(modeOf({ '20240101000000_a.sql': '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n-- migrate:down\nSELECT 2;\n' }).atomic, false);
+    // Two statements in one query string: one implicit transaction (dbmate sends the block with one Exec).
+    assert.equal(modeOf({ '20240101000000_a.sql': "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n-- migrate:down\nSELECT 2;\n" }).atomic, true);
   });
   it('golang-migrate: one implicit transaction, except a lone statement that cannot run in one', () => {
     assert.equal(modeOf({ '1_a.up.sql': 'CREATE TABLE t (id int);\nCREATE INDEX t_idx ON t (id);' }).atomic, true);

@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit as LspTextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { applyEdits, chooseSafeFixes } from '../engine/fixes/apply';
+import { applySafeFixesInPasses } from '../engine/fixes/apply';
 import type { ProjectHost } from '../engine/host';
 import { isLazyFix } from '../engine/fixes/lazy';
 import type { Finding, Fix, LintResult } from '../engine/model';
@@ -198,18 +198,8 @@ function fileIgnoreEdit(document: TextDocument, rule: string): LspTextEdit {
  */
 export function fixAllEdit(document: TextDocument, lint: (text: string) => LintResult): WorkspaceEdit | undefined {
   const original = document.getText();
-  let text = original;
-  let result = lint(text);
-  for (let pass = 0; pass < 10; pass++) {
-    const fixes = chooseSafeFixes(result.findings);
-    if (fixes.length === 0) break;
-    const outcome = applyEdits(text, fixes.flatMap((f) => f.edits));
-    if (!outcome.ok) break;
-    const next = lint(outcome.text);
-    if (next.statements.filter((s) => s.error).length > result.statements.filter((s) => s.error).length) break;
-    text = outcome.text;
-    result = next;
-  }
+  // The same passes as zdm lint --fix; what passed before a failure is kept.
+  const { text } = applySafeFixesInPasses(original, lint(original), lint);
   if (text === original) return undefined;
   return { changes: { [document.uri]: [{ range: { start: { line: 0, character: 0 }, end: document.positionAt(original.length) }, newText: text }] } };
 }

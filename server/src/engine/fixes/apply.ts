@@ -1,7 +1,7 @@
 // Applying fixes: edits are checked (in range, not overlapping) before anything is written, so a
 // file either takes all of its edits or none.
 
-import type { Finding, Fix, TextEdit } from '../model';
+import type { Finding, Fix, LintResult, TextEdit } from '../model';
 
 export type EditOutcome = { ok: true; text: string } | { ok: false; reason: string };
 
@@ -71,4 +71,57 @@ export function chooseSafeCreatingFixes(findings: readonly Finding[]): { finding
     for (const c of fix.creates!) paths.add(c.path);
   }
   return chosen;
+}
+
+/**
+ * Applies the safe fixes that edit only this file, pass after pass (each pass's fixes are computed on
+ * the text it applies to), as `zdm lint --fix` and the editor's fix-all do. Fixes made on the same text
+ * can clash where each alone is right (SET lock_timeout added at the top of a block another fix makes
+ * `transaction:false`, which dbmate then sends as one query string): when a pass together brings an
+ * error finding that was not there, only its first fix that brings none is applied, and the rest are
+ * computed again on the result. `failure` says why it stopped early (an edit that does not apply, or a
+ * result that parses worse); `text` and `result` are then those of the last good pass.
+ */
+export function applySafeFixesInPasses(text: string, result: LintResult, relint: (text: string) => LintResult, maxPasses = 10): { text: string; result: LintResult; applied: string[]; failure?: string } {
+  const applied: string[] = [];
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let fixes = chooseSafeFixes(result.findings);
+    if (fixes.length === 0) break;
+    let outcome = applyEdits(text, fixes.flatMap((f) => f.edits));
+    if (!outcome.ok) return { text, result, applied, failure: outcome.reason };
+    let next = relint(outcome.text);
+    if (parseErrors(next) > parseErrors(result)) return { text, result, applied, failure: `the fixed text would not parse (${fixes.map((f) => f.title).join('; ')})` };
+    if (bringsNewErrors(result, next)) {
+      let chosen: { fix: Fix; text: string; next: LintResult } | undefined;
+      for (const fix of fixes) {
+        const one = applyEdits(text, fix.edits);
+        if (!one.ok) continue;
+        const after = relint(one.text);
+        if (parseErrors(after) <= parseErrors(result) && !bringsNewErrors(result, after)) {
+          chosen = { fix, text: one.text, next: after };
+          break;
+        }
+      }
+      if (!chosen) break;
+      fixes = [chosen.fix];
+      outcome = { ok: true, text: chosen.text };
+      next = chosen.next;
+    }
+    applied.push(...fixes.map((f) => f.title));
+    text = outcome.text;
+    result = next;
+  }
+  return { text, result, applied };
+}
+
+/** Whether `after` has an error-level finding that `before` did not (by rule and message, numbers left out: lines move with the edits). */
+function bringsNewErrors(before: LintResult, after: LintResult): boolean {
+  const key = (f: Finding) => `${f.rule}\u0000${f.message.replace(/\d+/g, '#')}`;
+  const had = new Set(before.findings.filter((f) => f.severity === 'error').map(key));
+  return after.findings.some((f) => f.severity === 'error' && !had.has(key(f)));
+}
+
+/** Statements that do not parse. */
+export function parseErrors(result: LintResult): number {
+  return result.statements.filter((s) => s.error).length;
 }

@@ -31,9 +31,9 @@ export function concurrentlyFixes(context: RuleContext, s: Statement, options: C
   const facts = context.factsOf(s);
   if (!facts.inTransaction) return [{ title: 'Add CONCURRENTLY', edits: [insert], safe }];
   const fixes: FixSpec[] = [];
-  const others = othersNeedTransaction(context, s);
   if (!facts.explicitTransaction) {
-    const edit = nonTransactionalEdit(context.document, s.section, context.host);
+    const edit = nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length);
+    const others = othersNeedTransaction(context, s);
     if (edit) fixes.push({ title: `Add CONCURRENTLY and ${edit.description}`, edits: [insert, ...edit.edits], creates: edit.creates, safe: safe && !others });
     if (edit && !others) return fixes;
   }

@@ -8,7 +8,7 @@ import type { FixSpec, RuleContext } from '../rules/types';
 import type { RelationRef } from '../sql/ast';
 import { othersNeedTransaction } from './concurrently';
 import { followUpMigration } from './follow-up';
-import { nonTransactionalEdit } from './format-edits';
+import { nonTransactionalEdit, sendsOneQueryString } from './format-edits';
 import { lazyFix } from './lazy';
 import { insertAfter, notValidEdits, replaceStatement, uniqueIndexSql, validateSql } from './statements';
 
@@ -64,9 +64,12 @@ export function uniqueIndexFixes(context: RuleContext, s: Statement, constraint:
   if (!facts.inTransaction) return [{ title, edits: [replace], safe: false }];
   const fixes: FixSpec[] = [];
   const others = othersNeedTransaction(context, s);
-  const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
+  // The statement becomes two (the index, then the constraint).
+  const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length + 1);
   if (edit && !others) return [{ title: `${title}, and ${edit.description}`, edits: [replace, ...edit.edits], creates: edit.creates, safe: false }];
-  const followUp = followUpMigration({
+  // Two statements, one of which cannot run in a transaction: no single new migration holds them where
+  // the tool sends a section as one query string.
+  const followUp = sendsOneQueryString(context.document.format) ? undefined : followUpMigration({
     document: context.document,
     statements: context.statements,
     facts: context.facts,

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileCreate, Finding, LintResult } from '../model';
-import { applyEdits, chooseSafeCreatingFixes, chooseSafeFixes } from './apply';
+import { applyEdits, applySafeFixesInPasses, chooseSafeCreatingFixes, parseErrors } from './apply';
 
 const MAX_PASSES = 10;
 
@@ -24,17 +24,11 @@ export function fixFileInPlace(file: string, initial: LintResult, relint: (text:
   let text = initial.document.text;
   const applied: string[] = [];
   const untouched = (reason: string) => ({ result: initial, message: `zdm lint --fix: left ${file} untouched: ${reason}.` });
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const fixes = chooseSafeFixes(result.findings);
-    if (fixes.length === 0) break;
-    const outcome = applyEdits(text, fixes.flatMap((f) => f.edits));
-    if (!outcome.ok) return untouched(outcome.reason);
-    const next = relint(outcome.text);
-    if (parseErrors(next) > parseErrors(result)) return untouched(`the fixed text would not parse (${fixes.map((f) => f.title).join('; ')})`);
-    applied.push(...fixes.map((f) => f.title));
-    text = outcome.text;
-    result = next;
-  }
+  const passes = applySafeFixesInPasses(text, result, relint, MAX_PASSES);
+  if (passes.failure) return untouched(passes.failure);
+  applied.push(...passes.applied);
+  text = passes.text;
+  result = passes.result;
 
   // Fixes that create files: one step, on the final text; the files must not exist.
   // A file another fix of this run already created with the same text (diesel's metadata.toml, asked
@@ -98,10 +92,6 @@ function sameText(file: string, text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function parseErrors(result: LintResult): number {
-  return result.statements.filter((s) => s.error).length;
 }
 
 /** Writes through a temp file in the same folder and renames it over the target: never a half-written file. */

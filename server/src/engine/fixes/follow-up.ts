@@ -7,6 +7,7 @@
 // moves to the new down. The name is decided per finding; the edits only when read (fixes/lazy.ts).
 
 import * as path from 'node:path';
+import { sendsOneQueryString } from './format-edits';
 import type { FileFacts } from '../context';
 import { counterpartOf } from '../context';
 import { describeMigration } from '../formats/index';
@@ -90,7 +91,7 @@ function followUpFiles(input: FollowUpInput, after: Statement, project: Scaffold
   const settings = settingsInForce(input, after);
   // Tools that send a file as one query string run two statements as one transaction: a statement that
   // must run outside a transaction stays alone in its file there.
-  const alone = !input.transaction && (document.format === 'golang-migrate' || document.format === 'prisma');
+  const alone = !input.transaction && sendsOneQueryString(document.format);
   const [output] = renderMigrationSeries(project, planned, [
     {
       description: input.description,

@@ -4,7 +4,16 @@
 
 import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
-import type { FileCreate, MigrationDocument, Section, TextEdit } from '../model';
+import type { FileCreate, FormatId, MigrationDocument, Section, TextEdit } from '../model';
+
+/**
+ * Whether the format's tool sends a section that runs outside a transaction as one query string
+ * (dbmate `transaction:false`, a golang-migrate file, a Prisma migration): PostgreSQL runs more than
+ * one statement in it as one implicit transaction, so a statement that cannot run in one must be alone.
+ */
+export function sendsOneQueryString(format: FormatId): boolean {
+  return format === 'dbmate' || format === 'golang-migrate' || format === 'prisma';
+}
 
 export interface FormatEdit {
   /** What the edit does, for fix titles ("mark the up block transaction:false"). */
@@ -13,9 +22,16 @@ export interface FormatEdit {
   creates?: FileCreate[];
 }
 
-/** The edit that makes `section` run outside a transaction, or undefined when the format cannot say so. */
-export function nonTransactionalEdit(document: MigrationDocument, section: Section, host: ProjectHost): FormatEdit | undefined {
+/**
+ * The edit that makes `section` run outside a transaction, or undefined when the format cannot say so.
+ * `statementsAfter` is how many statements the section holds once the caller's fix is applied: a tool
+ * that sends the section as one query string (dbmate `transaction:false`) runs more than one as one
+ * implicit transaction, so the edit is no use then; nor for a section sent so already.
+ */
+export function nonTransactionalEdit(document: MigrationDocument, section: Section, host: ProjectHost, statementsAfter: number): FormatEdit | undefined {
   if (section.transaction === 'none') return { description: 'already outside a transaction', edits: [] };
+  if (section.transaction === 'implicit') return undefined;
+  if (sendsOneQueryString(document.format) && statementsAfter > 1) return undefined;
   const text = document.text;
   switch (document.format) {
     case 'dbmate': {

@@ -1,5 +1,9 @@
 // dbmate: one file per migration, `YYYYMMDDHHMMSS_description.sql`, with `-- migrate:up` and
-// `-- migrate:down` blocks. Each block runs in a transaction unless its marker says `transaction:false`.
+// `-- migrate:down` blocks. Each block runs in a transaction unless its marker says `transaction:false`;
+// such a block is still sent as one query string (dbmate's `Exec` of the whole block), which
+// PostgreSQL runs as one implicit transaction when it holds more than one statement: CREATE INDEX
+// CONCURRENTLY must be alone in its block (checked with the dbmate binary: SET lock_timeout before it
+// makes it fail with "cannot run inside a transaction block").
 // dbmate finds markers with the pattern `^--\s*migrate:(up|down)` on each line, and so do we.
 
 import { basenameOf } from '../paths';
@@ -25,7 +29,7 @@ export const dbmate: FormatModule = {
       const end = i + 1 < markers.length ? markers[i + 1].span.start : text.length;
       const noTransaction = options.get('transaction') === 'false';
       doc.sections.push(
-        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? `the \`-- migrate:${kind} transaction:false\` marker` : 'dbmate wraps each block in a transaction', text, { marker: marker.span }),
+        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'implicit' : 'transaction', noTransaction ? `dbmate sends a \`transaction:false\` block as one query string` : 'dbmate wraps each block in a transaction', text, { marker: marker.span }),
       );
     }
     const ups = doc.sections.filter((s) => s.kind === 'up');

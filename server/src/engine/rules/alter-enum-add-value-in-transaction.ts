@@ -25,7 +25,7 @@ export const alterEnumAddValueInTransaction: Rule = {
     ],
     valid: [
       { sql: "-- migrate:up\nALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded';\n\n-- migrate:down\n", note: 'PostgreSQL 12+: adding the value in a transaction is fine when nothing in it uses the value.' },
-      { sql: "-- migrate:up transaction:false\nALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;\n\n-- migrate:down\n", note: 'Outside a transaction the ADD VALUE commits before the UPDATE runs.' },
+      { sql: "-- +goose NO TRANSACTION\n-- +goose Up\nALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;\n\n-- +goose Down\n", note: 'goose sends the statements of a NO TRANSACTION migration one at a time: the ADD VALUE commits before the UPDATE runs. (A dbmate `transaction:false` block would not do: dbmate sends it as one query string, one implicit transaction.)' },
     ],
   },
   check(context) {
@@ -87,7 +87,7 @@ function usesValue(s: Statement, value: string): boolean {
 /** Before PostgreSQL 12: the section run outside a transaction, in the file's format (reviewed: its other statements lose their transaction). */
 function outsideTransactionFix(context: RuleContext, s: Statement): FixSpec[] {
   if (context.factsOf(s).explicitTransaction) return [];
-  const edit = nonTransactionalEdit(context.document, s.section, context.host);
+  const edit = nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length);
   if (!edit || edit.edits.length + (edit.creates?.length ?? 0) === 0) return [];
   return [{ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: false }];
 }

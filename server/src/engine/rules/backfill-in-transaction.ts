@@ -37,7 +37,7 @@ export const backfillInTransaction: Rule = {
       if (!facts.inTransaction) continue;
       const fixes: FixSpec[] = [];
       if (!facts.explicitTransaction) {
-        const edit = nonTransactionalEdit(context.document, s.section, context.host);
+        const edit = nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length);
         const others = context.facts.sectionStatements(s.section).filter((o) => o !== s && o.kind !== 'VariableSetStmt');
         if (edit && edit.edits.length + (edit.creates?.length ?? 0) > 0) fixes.push({ title: edit.description.charAt(0).toUpperCase() + edit.description.slice(1), edits: edit.edits, creates: edit.creates, safe: others.length === 0 });
       }

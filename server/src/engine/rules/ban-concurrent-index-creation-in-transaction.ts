@@ -23,7 +23,8 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       { sql: "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n", path: '00003_users_email_idx.sql', note: 'goose sends a StatementBegin/StatementEnd block as one query string, even under NO TRANSACTION.' },
     ],
     valid: [
-      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n" },
+      { sql: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n', note: 'dbmate sends a `transaction:false` block as one query string: the statement is alone in it, so it runs outside a transaction.' },
+      { sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- +goose Down\nDROP INDEX CONCURRENTLY users_email_idx;\n", note: 'goose sends the statements of a NO TRANSACTION migration one at a time.' },
       { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n', path: '000003_users_email_idx.up.sql', files: { '000003_users_email_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email_idx;\n' }, note: 'golang-migrate: a single statement is not in a transaction.' },
     ],
   },
@@ -43,7 +44,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         if (move) fixes.push(move);
       } else {
         const others = othersNeedTransaction(context, s);
-        const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host);
+        const edit = facts.explicitTransaction ? undefined : nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length);
         if (edit) fixes.push({ title: `Run outside a transaction: ${edit.description}`, edits: edit.edits, creates: edit.creates, safe: !others });
         if (!edit || others) {
           const move = moveOutOfTransaction(context, s, { description: `${operation.toLowerCase()} ${objectName(s) ?? ''}`.trim() });

@@ -21,7 +21,7 @@ export const multipleAlterTable: Rule = {
       'Merge them: `ALTER TABLE t ADD COLUMN a int, ADD COLUMN b text;`. Inside a transaction only runs with more than one scan or rewrite are flagged (catalog-only changes under a lock already held cost nothing more). Statements that must stay apart are not flagged: VALIDATE CONSTRAINT (it must not run under the lock of the ADD), SET NOT NULL (it may rely on an earlier validation), ATTACH / DETACH PARTITION, and anything with another statement on the same table in between.',
     invalid: [
       {
-        sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN time_zone text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN time_zone, DROP COLUMN locale;\n",
+        sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN time_zone text;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN time_zone, DROP COLUMN locale;\n",
         note: 'Outside a transaction: the lock is queued for twice.',
       },
       {
@@ -32,7 +32,7 @@ export const multipleAlterTable: Rule = {
     valid: [
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text, ADD COLUMN time_zone text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN time_zone, DROP COLUMN locale;\n" },
       {
-        sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nUPDATE users SET locale = 'en' WHERE id < 1000;\nALTER TABLE users ALTER COLUMN locale SET DEFAULT 'en';\n\n-- migrate:down\nALTER TABLE users DROP COLUMN locale;\n",
+        sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nUPDATE users SET locale = 'en' WHERE id < 1000;\nALTER TABLE users ALTER COLUMN locale SET DEFAULT 'en';\n\n-- +goose Down\nALTER TABLE users DROP COLUMN locale;\n",
         note: 'A statement in between uses the table.',
       },
       {

@@ -14,11 +14,12 @@ export const preferRobustStmts: Rule = {
   sameAs: ['squawk: prefer-robust-stmts', 'postgres-language-server: prefer-robust-stmts', 'pgfence: prefer-robust-create-index / prefer-robust-create-table / prefer-robust-drop-index / prefer-robust-drop-table'],
   fixable: true,
   docs: {
-    why: "When a section runs outside a transaction (dbmate `transaction:false`, goose `NO TRANSACTION`, a CREATE INDEX CONCURRENTLY migration, statements after a COMMIT) and one statement fails, the ones before it stay applied; the tool does not record the migration, so the fix is to run it again, and then the first CREATE TABLE fails with `already exists`. Statements that may be re-run must be idempotent.\n\nOnly statements that can actually be re-run are flagged: those committed before a later statement of the same section runs. Inside a transaction (the default of most tools) a failure rolls everything back, and IF [NOT] EXISTS would only hide mistakes, so nothing is flagged there. A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind, and `IF NOT EXISTS` would then skip the rebuild silently: drop it first instead.",
+    why: "When a section runs outside a transaction (goose `NO TRANSACTION`, Flyway or Liquibase scripts run outside one, statements after a COMMIT) and one statement fails, the ones before it stay applied; the tool does not record the migration, so the fix is to run it again, and then the first CREATE TABLE fails with `already exists`. Statements that may be re-run must be idempotent.\n\nOnly statements that can actually be re-run are flagged: those committed before a later statement of the same section runs. Inside a transaction (the default of most tools) a failure rolls everything back, and IF [NOT] EXISTS would only hide mistakes, so nothing is flagged there. A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind, and `IF NOT EXISTS` would then skip the rebuild silently: drop it first instead.",
     instead: 'Write `CREATE ... IF NOT EXISTS`, `DROP ... IF EXISTS`, `ADD COLUMN IF NOT EXISTS`, `CREATE OR REPLACE`, and precede CREATE INDEX CONCURRENTLY with `DROP INDEX CONCURRENTLY IF EXISTS` of the same name.',
-    invalid: [{ sql: "-- migrate:up transaction:false\nCREATE TABLE audit_log (id bigint PRIMARY KEY, entry text);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nDROP TABLE IF EXISTS audit_log;\n" }],
+    invalid: [{ sql: "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE audit_log (id bigint PRIMARY KEY, entry text);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);\n\n-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nDROP TABLE IF EXISTS audit_log;\n" }],
     valid: [
-      { sql: "-- migrate:up transaction:false\nCREATE TABLE IF NOT EXISTS audit_log (id bigint PRIMARY KEY, entry text);\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nDROP TABLE IF EXISTS audit_log;\n" },
+      { sql: "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE IF NOT EXISTS audit_log (id bigint PRIMARY KEY, entry text);\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nDROP TABLE IF EXISTS audit_log;\n" },
+      { sql: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n', note: 'Alone in a block sent as one query string (dbmate `transaction:false`), nothing can go before it: a failed build leaves an invalid index to drop by hand, and IF NOT EXISTS would keep it.' },
       { sql: '-- migrate:up\nCREATE TABLE audit_log (id bigint PRIMARY KEY, entry text);\nCREATE INDEX audit_log_entry_idx ON audit_log (entry);\n\n-- migrate:down\nDROP TABLE audit_log;\n', note: 'In a transaction: a failure undoes everything, nothing is re-run half-applied.' },
     ],
   },
@@ -90,6 +91,9 @@ function problems(context: RuleContext, s: Statement): Problem[] {
   const index = bodyOf(s.node, 'IndexStmt');
   if (index?.idxname && !index.if_not_exists) {
     if (index.concurrent) {
+      // Alone in a section sent as one query string (dbmate transaction:false, a golang-migrate file):
+      // nothing can go before it there, and IF NOT EXISTS would keep an invalid index. Nothing to write.
+      if (s.section.transaction === 'implicit') return out;
       if (!droppedBefore(context, s, index.idxname)) {
         const indent = s.section.source.slice(s.section.source.lastIndexOf('\n', s.span.start - 1) + 1, s.span.start);
         const id = findIdentifier(s, index.idxname);

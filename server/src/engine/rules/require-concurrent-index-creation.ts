@@ -17,7 +17,7 @@ export const requireConcurrentIndexCreation: Rule = {
     instead: '`CREATE INDEX CONCURRENTLY` builds the index while reads and writes continue (it takes SHARE UPDATE EXCLUSIVE). It cannot run inside a transaction, so the section must be marked non-transactional in the migration format (dbmate `transaction:false`, goose `NO TRANSACTION`). If it fails it leaves an INVALID index behind: drop it and retry, so write `IF NOT EXISTS` with care.',
     invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX users_email_idx ON users (email);\n\n-- migrate:down\nDROP INDEX users_email_idx;\n" }],
     valid: [
-      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n" },
+      { sql: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n', note: 'Alone in its `transaction:false` block: dbmate sends the block as one query string.' },
       { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n\n-- migrate:down\nDROP TABLE users;\n', note: 'The table is created in the same migration, so it is empty and nobody else can see it yet.' },
     ],
   },

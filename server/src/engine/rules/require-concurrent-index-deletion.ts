@@ -22,13 +22,13 @@ export const requireConcurrentIndexDeletion: Rule = {
     instead: '`DROP INDEX CONCURRENTLY` waits for queries using the index to finish without blocking anyone (SHARE UPDATE EXCLUSIVE on the table). It cannot run inside a transaction block, drops one index per statement and takes no CASCADE, so the section must be marked non-transactional in the migration format.',
     invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nDROP INDEX users_email_idx;\n\n-- migrate:down\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n" }],
     valid: [
-      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n\n-- migrate:down transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n" },
+      { sql: '-- migrate:up transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n\n-- migrate:down transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n' },
       {
         sql: '-- migrate:up\nCREATE TABLE audit (id bigint PRIMARY KEY, at timestamptz);\nCREATE INDEX audit_at_idx ON audit (at);\nDROP INDEX audit_at_idx;\n\n-- migrate:down\nDROP TABLE audit;\n',
         note: 'The index was created earlier in the same migration: nobody uses it yet.',
       },
       {
-        sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX users_email_idx;\n",
+        sql: "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX users_email_idx;\n",
         note: "A down that drops the index its up created undoes the up: the build is judged at the up's CREATE INDEX.",
       },
     ],

@@ -18,7 +18,7 @@ export const requireConcurrentPartitionDetach: Rule = {
       '`DETACH PARTITION ... CONCURRENTLY` (PostgreSQL 14+) takes SHARE UPDATE EXCLUSIVE and waits for queries that still see the partition, so reads and writes continue. It cannot run inside a transaction block, cannot be combined with other ALTER TABLE actions, and is not allowed when the table has a default partition. If it is interrupted, finish it with `ALTER TABLE ... DETACH PARTITION ... FINALIZE`.',
     invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events DETACH PARTITION events_2023;\n\n-- migrate:down\nALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n" }],
     valid: [
-      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;\n\n-- migrate:down\nALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n" },
+      { sql: "-- migrate:up transaction:false\nALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;\n\n-- migrate:down\nALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');\n" },
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events DETACH PARTITION events_2023;\n\n-- migrate:down\n", pgVersion: 13, note: 'PostgreSQL 13 has no DETACH PARTITION CONCURRENTLY.' },
     ],
   },

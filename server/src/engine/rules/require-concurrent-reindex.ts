@@ -24,7 +24,7 @@ export const requireConcurrentReindex: Rule = {
     instead: '`REINDEX ... CONCURRENTLY` (PostgreSQL 12+) builds a new copy of the index beside the old one and swaps them, holding only SHARE UPDATE EXCLUSIVE: reads and writes continue. It cannot run inside a transaction block, so mark the section non-transactional. Before PostgreSQL 12 there is no concurrent REINDEX: build a new index concurrently, drop the old one concurrently, and rename.',
     invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nREINDEX INDEX users_email_idx;\n\n-- migrate:down\n" }],
     valid: [
-      { sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nREINDEX INDEX CONCURRENTLY users_email_idx;\n\n-- migrate:down\n" },
+      { sql: '-- migrate:up transaction:false\nREINDEX INDEX CONCURRENTLY users_email_idx;\n\n-- migrate:down\n' },
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nREINDEX INDEX users_email_idx;\n\n-- migrate:down\n", pgVersion: 11, note: 'PostgreSQL 11 has no REINDEX CONCURRENTLY: nothing to switch to.' },
     ],
   },

@@ -23,7 +23,7 @@ export const statementsAfterAccessExclusive: Rule = {
     ],
     valid: [
       {
-        sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN display_name text;\nUPDATE users SET display_name = name;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN display_name;\n",
+        sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN display_name text;\nUPDATE users SET display_name = name;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN display_name;\n",
         note: 'Outside a transaction the ADD COLUMN commits, and releases its lock, before the UPDATE starts.',
       },
       {

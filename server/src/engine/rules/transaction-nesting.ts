@@ -60,7 +60,8 @@ function fixes(text: string, statements: Statement[], context: Parameters<Rule['
   if (section.source === text) {
     out.push({ title: statements.length > 1 ? 'Remove BEGIN and COMMIT' : 'Remove this statement', edits: statements.map((s) => removeLine(text, s)), safe: false });
   }
-  const edit = nonTransactionalEdit(context.document, section, context.host);
+  // The file's own BEGIN ... COMMIT then runs as written, also in one query string: a count of one.
+  const edit = nonTransactionalEdit(context.document, section, context.host, 1);
   if (edit && edit.edits.length + (edit.creates?.length ?? 0) > 0) out.push({ title: edit.description.charAt(0).toUpperCase() + edit.description.slice(1), edits: edit.edits, creates: edit.creates, safe: false });
   return out;
 }

@@ -118,7 +118,7 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
   if (!facts.inTransaction) return [{ title: `Rewrite as batches of ${BATCH_SIZE} rows, each committed`, edits: [edit], safe: false }];
   const others = context.facts.sectionStatements(s.section).filter((o) => o !== s && o.kind !== 'VariableSetStmt');
   if (others.length > 0) return [];
-  const format = nonTransactionalEdit(context.document, s.section, context.host);
+  const format = nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length);
   if (!format || format.edits.length + (format.creates?.length ?? 0) === 0) return [];
   return [{ title: `Rewrite as batches of ${BATCH_SIZE} rows, each committed, and ${format.description}`, edits: [edit, ...format.edits], creates: format.creates, safe: false }];
 }

@@ -28,7 +28,7 @@ export const validateConstraintInSameTransaction: Rule = {
     ],
     valid: [
       {
-        sql: "-- migrate:up transaction:false\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n\n-- migrate:down\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\n",
+        sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n\n-- +goose Down\nALTER TABLE orders DROP CONSTRAINT orders_user_fk;\n",
         note: 'Outside a transaction each statement commits on its own: the ADD\'s lock is gone before VALIDATE starts.',
       },
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;\n\n-- migrate:down\n", note: 'Validated in a later migration than the one that added it.' },

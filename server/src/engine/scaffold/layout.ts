@@ -103,7 +103,8 @@ export function renderMigration(project: RenderProject, version: string, slug: s
   switch (project.format) {
     case 'dbmate': {
       const flag = transaction ? '' : ' transaction:false';
-      return { primary: files.primary, creates: created(`${header}-- migrate:up${flag}\n${up}\n-- migrate:down${flag}\n${down}`) };
+      const note = transaction ? '' : commentBlock('dbmate sends a transaction:false block as one query string: keep the single statement below\nalone in it, so that it runs outside a transaction.') + '\n';
+      return { primary: files.primary, creates: created(`${header}-- migrate:up${flag}\n${note}${up}\n-- migrate:down${flag}\n${note}${down}`) };
     }
     case 'goose': {
       const noTx = transaction ? '' : '-- +goose NO TRANSACTION\n';

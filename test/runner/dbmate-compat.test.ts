@@ -9,6 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { REPO_ROOT } from '../helpers/paths';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { defaultConfig } from '../../server/src/engine/config/config';
+import { createDiskHost } from '../../server/src/engine/host';
+import { lintText } from '../../server/src/engine/lint';
+import { initParser } from '../../server/src/engine/sql/parser';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, rowsOf } from './helpers';
 
 let pg: TestPostgres;
@@ -17,6 +21,7 @@ let skipReason: string | undefined;
 
 before(async () => {
   pg = await testPostgres();
+  await initParser();
   try {
     const peers = (await import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'peers.mjs')).href)) as { ensurePeers(specs: string[]): string };
     dbmate = path.join(peers.ensurePeers(['dbmate']), 'dbmate');
@@ -114,5 +119,28 @@ describe('compatibility with the dbmate binary', () => {
     run = runDbmate(url, dir, 'up');
     assert.equal(run.code, 0, run.out);
     assert.doesNotMatch(run.out, /Applying/);
+  });
+
+  it('a transaction:false block is one query string: alone, CREATE INDEX CONCURRENTLY runs; beside SET lock_timeout it fails, with dbmate and with zdm, and zdm lint says so', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const together = dbmateFile("SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);", 'DROP INDEX CONCURRENTLY users_email_idx;', { upTransaction: false, downTransaction: false });
+    const twoFiles = { 'db/migrations/20240101000000_users.sql': files['db/migrations/20240101000000_users.sql'], 'db/migrations/20240102000000_users_email_idx.sql': together };
+    for (const who of ['dbmate', 'zdm'] as const) {
+      const db = await pg.createDatabase(`one_string_${who}`);
+      const url = `${pg.url(db)}?sslmode=disable`;
+      const project = createProject(twoFiles);
+      if (who === 'dbmate') {
+        const run = runDbmate(url, project.file('db/migrations'), 'up');
+        assert.notEqual(run.code, 0, run.out);
+        assert.match(run.out, /CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
+      } else {
+        const result = await up(optionsFor(project, url));
+        assert.equal(result.ok, false);
+        assert.equal(result.error!.code, '25001');
+        const lint = lintText(project.file('db/migrations/20240102000000_users_email_idx.sql'), together, { config: defaultConfig(), host: createDiskHost() });
+        assert.ok(lint.findings.some((f) => f.rule === 'ban-concurrent-index-creation-in-transaction' && /one query string/.test(f.message)));
+      }
+      assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [JSON.stringify({ version: '20240101000000' })]);
+    }
   });
 });

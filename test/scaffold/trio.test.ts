@@ -133,6 +133,16 @@ describe('trio structure', () => {
       for (const r of results.filter((x) => backfill.includes(x.document.path))) assert.ok(r.statements.length <= 1, `${kind}: ${path.basename(r.document.path)} has ${r.statements.length} statements`);
     }
   });
+
+  it('Liquibase: a changeset or rollback holding a dollar-quoted body is not split at its semicolons', () => {
+    // Liquibase splits at every semicolon, inside $$ bodies too: the trigger function and the DO block broke.
+    const { trio, files } = generate('liquibase', SAMPLE_REQUESTS['rename-column']);
+    const [expand, backfill, contract] = trio.outputs.map((o) => /^--changeset .*$/m.exec(files[o.primary])![0]);
+    assert.match(expand, / splitStatements:false/);
+    assert.match(backfill, / runInTransaction:false splitStatements:false rollbackSplitStatements:false/);
+    assert.match(contract, / rollbackSplitStatements:false/);
+    assert.doesNotMatch(contract, / splitStatements:false/);
+  });
 });
 
 describe('trio requests', () => {

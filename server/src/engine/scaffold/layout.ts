@@ -8,6 +8,7 @@
 import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId } from '../model';
+import { lex } from '../sql/lexer';
 import { splitStatements } from '../sql/split';
 
 export interface MigrationContent {
@@ -123,7 +124,13 @@ export function renderMigration(project: RenderProject, version: string, slug: s
     }
     case 'liquibase': {
       const author = project.author ?? liquibaseAuthor(project) ?? 'zdm';
-      const attributes = [transaction ? '' : ' runInTransaction:false', !transaction && singleStatement(up) ? ' splitStatements:false' : ''].join('');
+      // Liquibase splits a changeset's SQL (and its rollback) at semicolons, inside a dollar-quoted
+      // function body or DO block too (checked with Liquibase 4.28): such SQL goes whole.
+      const attributes = [
+        transaction ? '' : ' runInTransaction:false',
+        (!transaction && singleStatement(up)) || hasDollarQuote(up) ? ' splitStatements:false' : '',
+        hasDollarQuote(down) ? ' rollbackSplitStatements:false' : '',
+      ].join('');
       // A down with no statement (only comments): say so the Liquibase way.
       // A blank down is left for the user to write; one that says why it has no statement is declared empty.
       const rollback = down.trim() === '' ? '' : splitStatements(down).statements.length === 0 ? `${down}--rollback not required\n` : rollbackLines(down);
@@ -208,6 +215,11 @@ function gooseBlocks(sql: string): string {
     at = s.span.end;
   }
   return out + sql.slice(at);
+}
+
+/** Whether the SQL holds a dollar-quoted string (a function body, a DO block). */
+function hasDollarQuote(sql: string): boolean {
+  return lex(sql).some((t) => t.kind === 'dollar-string');
 }
 
 function singleStatement(sql: string): boolean {

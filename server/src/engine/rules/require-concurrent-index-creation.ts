@@ -19,6 +19,10 @@ export const requireConcurrentIndexCreation: Rule = {
     valid: [
       { sql: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n', note: 'Alone in its `transaction:false` block: dbmate sends the block as one query string.' },
       { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n\n-- migrate:down\nDROP TABLE users;\n', note: 'The table is created in the same migration, so it is empty and nobody else can see it yet.' },
+      {
+        sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX IF NOT EXISTS events_at_idx ON ONLY events (at);\n\n-- migrate:down\nSET lock_timeout = '5s';\nDROP INDEX IF EXISTS events_at_idx;\n",
+        note: "ON ONLY a partitioned table: an invalid index on the parent alone, built in no time, the first step of indexing a partitioned table (each partition's index is then built CONCURRENTLY and attached with ALTER INDEX ... ATTACH PARTITION). CONCURRENTLY is refused on a partitioned table.",
+      },
     ],
   },
   check(context) {
@@ -28,6 +32,10 @@ export const requireConcurrentIndexCreation: Rule = {
       const s = matching[i];
       const index = bodyOf(s.node, 'IndexStmt');
       if (!index || index.concurrent) continue;
+      // ON ONLY: the first step of indexing a partitioned table (an invalid index on the parent alone,
+      // built in no time; each partition's index is then built CONCURRENTLY and attached). CONCURRENTLY
+      // is refused there ("cannot create index on partitioned table concurrently").
+      if (index.relation && index.relation.inh !== true) continue;
       const table = relationOf(index.relation);
       if (!table || schemaFactsOf(context).ownedByMigration(table, s)) continue;
       const indexWord = findWord(s, 'index');

@@ -38,7 +38,7 @@ const BATCH = 700; // 4 batches
 const SCHEMA = `CREATE TABLE users (
   id bigint PRIMARY KEY,
   name text NOT NULL,
-  score integer NOT NULL,
+  score integer NOT NULL DEFAULT 0,
   email text,
   bio text,
   avatar_url varchar(300),
@@ -61,6 +61,8 @@ const APP_WRITES: Record<TrioKind, { sql: string; check: string; expect: string 
   ],
   'change-type': [
     { sql: "INSERT INTO users (id, name, score, legacy_login) VALUES (10001, 'a', 77, 'x')", check: 'SELECT score_new FROM users WHERE id = 10001', expect: '77' },
+    // Neither column written: the old column's default, copied by the trigger (the contract gives the new column --default).
+    { sql: "INSERT INTO users (id, name, legacy_login) VALUES (10003, 'b', 'x')", check: 'SELECT score_new FROM users WHERE id = 10003', expect: '0' },
     { sql: 'UPDATE users SET score_new = 5000000 WHERE id = 1', check: 'SELECT score FROM users WHERE id = 1', expect: '5000000' },
   ],
   'add-not-null-column': [

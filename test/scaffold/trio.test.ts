@@ -134,6 +134,25 @@ describe('trio structure', () => {
     }
   });
 
+  it('rename-column and change-type: --default goes to the new column in the contract (the sync trigger needs it empty before), and back to the old one in the way back; the expand says what is not copied', () => {
+    const { trio, files } = generate('dbmate', { ...SAMPLE_REQUESTS['rename-column'], default: "'anonymous'" });
+    const [expand, , contract] = trio.outputs.map((o) => files[o.primary]);
+    assert.doesNotMatch(expand, /SET DEFAULT/);
+    const flat = (text: string) => text.replace(/\n--\s*/g, ' '); // the header's comment lines, unwrapped
+    assert.match(flat(expand), /Not copied to full_name: its indexes, UNIQUE and foreign key constraints\./);
+    const [contractUp, contractDown] = contract.split('-- migrate:down');
+    assert.match(contractUp, /DROP COLUMN name;\nALTER TABLE users ALTER COLUMN full_name SET DEFAULT 'anonymous';\n/);
+    assert.match(contractDown, /ALTER TABLE users ALTER COLUMN full_name DROP DEFAULT;\n/);
+    assert.match(contractDown, /ADD COLUMN name text,\s+ALTER COLUMN name SET DEFAULT 'anonymous'/);
+    const without = generate('dbmate', SAMPLE_REQUESTS['rename-column']);
+    assert.match(flat(without.files[without.trio.outputs[0].primary]), /Not copied to full_name: the DEFAULT of name \(give it with --default: the contract sets it\), its indexes/);
+  });
+
+  it('refuses options the change does not use, instead of ignoring them', () => {
+    assert.throws(() => generate('dbmate', { kind: 'rename-table', table: { name: 'users' }, to: 'accounts', default: '0' }), /zdm trio rename-table does not use --default/);
+    assert.throws(() => generate('dbmate', { ...SAMPLE_REQUESTS['rename-column'], using: 'lower(name)' }), /does not use --using/);
+  });
+
   it('Liquibase: a changeset or rollback holding a dollar-quoted body is not split at its semicolons', () => {
     // Liquibase splits at every semicolon, inside $$ bodies too: the trigger function and the DO block broke.
     const { trio, files } = generate('liquibase', SAMPLE_REQUESTS['rename-column']);

@@ -42,8 +42,8 @@ structure, kept in step by a trigger), 2_backfill (batched, resumable, outside a
 Changes:
 ${TRIO_KINDS.map((k) => `  ${k.padEnd(22)} ${TRIO_KIND_SUMMARIES[k]}`).join('\n')}
 
-  zdm trio rename-column  users.name   --to full_name --type text [--not-null]
-  zdm trio change-type    users.score  --type bigint --from-type integer [--using EXPR] [--to NAME] [--not-null]
+  zdm trio rename-column  users.name   --to full_name --type text [--not-null] [--default EXPR]
+  zdm trio change-type    users.score  --type bigint --from-type integer [--using EXPR] [--to NAME] [--not-null] [--default EXPR]
   zdm trio add-not-null-column users.status --type text [--default EXPR] [--backfill EXPR]
   zdm trio set-not-null   users.email  [--default EXPR] [--backfill EXPR]
   zdm trio rename-table   users        --to accounts
@@ -59,6 +59,8 @@ Options:
   --from-type TYPE       change-type: the column's current type (its down converts back)
   --using EXPR           change-type: how to compute the new value (default: CAST(column AS type))
   --default EXPR         The column default for rows written by the application version still running
+                         (rename-column, change-type: the column's default today, which the contract
+                         gives the new column; indexes and constraints are not copied: the expand says so)
   --backfill EXPR        The value for existing rows, may use the row's columns (default: the default)
   --not-null             The column is NOT NULL today (rename-column, change-type, drop-column)
   --columns LIST         split-table: name:type,... of the columns that move

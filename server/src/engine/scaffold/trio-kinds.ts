@@ -165,13 +165,17 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     x.swap ? ctx.ignore('expand-and-contract-in-one-migration', `${q(x.neu)} was added and filled by the expand and backfill migrations`) : '',
     `ALTER TABLE ${table} DROP COLUMN ${q(x.old)};\n`,
     x.swap ? `${ctx.ignore('renaming-column', `${q(x.neu)} takes the name of the column dropped just before`)}ALTER TABLE ${table} RENAME COLUMN ${q(x.neu)} TO ${q(x.old)};\n` : '',
+    // Only now: while both columns exist, a default on the new one would fill it before the sync trigger
+    // runs, and an insert of the previous version (writing the old column only) would not be copied.
+    ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${ctx.r.default};\n` : '',
   ].join('');
   const contractDown = [
     lockTimeout(ctx),
     statementTimeout(ctx),
+    ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
     notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
-    alter(ctx, [`ADD COLUMN ${q(x.old)} ${x.oldType}`, ...(notNull ? [notNullCheck(ctx, x.old), ...checkFromNotNull(ctx, x.neu)] : [])]),
+    alter(ctx, [`ADD COLUMN ${q(x.old)} ${x.oldType}`, ctx.r.default !== undefined && `ALTER COLUMN ${q(x.old)} SET DEFAULT ${ctx.r.default}`, ...(notNull ? [notNullCheck(ctx, x.old), ...checkFromNotNull(ctx, x.neu)] : [])]),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
@@ -179,7 +183,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   return {
     slug: x.slug,
     expand: {
-      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.`,
+      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.\nNot copied to ${q(x.neu)}: ${ctx.r.default === undefined ? `the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it), ` : ''}its indexes, UNIQUE and foreign key constraints. Re-create each on ${q(x.neu)} (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE) before the contract drops ${q(x.old)} with them.`,
       up: expandUp,
       down: expandDown,
     },

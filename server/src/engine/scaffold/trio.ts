@@ -147,10 +147,24 @@ const NEEDS: Record<TrioKind, { column: boolean; to?: string; type?: string; fro
   'drop-column': { column: true, type: "the column's type (--type), to re-create it in the contract's down" },
 };
 
+/** The options each kind reads: any other given is refused (it would be silently ignored). */
+const ALLOWED: Record<TrioKind, (keyof TrioRequest)[]> = {
+  'rename-column': ['to', 'type', 'notNull', 'default', 'key'],
+  'change-type': ['to', 'type', 'fromType', 'using', 'notNull', 'default', 'key'],
+  'add-not-null-column': ['type', 'default', 'backfill', 'key'],
+  'set-not-null': ['default', 'backfill', 'key'],
+  'rename-table': ['to'],
+  'split-table': ['to', 'columns', 'key'],
+  'drop-column': ['type', 'notNull', 'default', 'key'],
+};
+const OPTION_FLAGS: Partial<Record<keyof TrioRequest, string>> = { to: '--to', type: '--type', fromType: '--from-type', using: '--using', notNull: '--not-null', default: '--default', backfill: '--backfill', key: '--key', columns: '--columns' };
+
 function checkRequest(request: TrioRequest): TrioRequest {
   const r = { ...request };
   const needs = NEEDS[r.kind];
   if (!needs) throw new ScaffoldError(`Unknown trio kind "${r.kind}"; use one of ${TRIO_KINDS.join(', ')}.`);
+  const extra = (Object.keys(OPTION_FLAGS) as (keyof TrioRequest)[]).filter((k) => r[k] !== undefined && r[k] !== false && !ALLOWED[r.kind].includes(k));
+  if (extra.length > 0) throw new ScaffoldError(`zdm trio ${r.kind} does not use ${extra.map((k) => OPTION_FLAGS[k]).join(', ')}.`);
   const missing: string[] = [];
   if (needs.column && !r.column) missing.push('the column (table.column)');
   if (!needs.column && r.column) throw new ScaffoldError(`${r.kind} takes a table, not a column.`);

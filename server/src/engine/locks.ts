@@ -89,6 +89,9 @@ export function blockingOn(locks: readonly { role: ObjectRole; mode: LockMode }[
 
 /** True when a lock taken by a statement blocks application traffic: a traffic-blocking mode on a relation (a lock on a type blocks only other changes to the type). */
 export function takenBlocksTraffic(lock: LockTaken): boolean {
+  // A materialized view is only read: a lock blocks its traffic when it blocks reads (ACCESS EXCLUSIVE),
+  // not when it blocks writes nobody makes (REFRESH ... CONCURRENTLY's EXCLUSIVE).
+  if (lock.role === 'materialized view') return lock.mode === 'ACCESS EXCLUSIVE';
   return lock.role !== 'type' && blocksTraffic(lock.mode);
 }
 

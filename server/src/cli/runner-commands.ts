@@ -16,7 +16,8 @@ import type { CommandIO } from './lint-command';
 
 const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL, then "database.url" in .zdm.json,
                             then the embedded PostgreSQL in .zdm/)
-  --dir DIR                 Migrations folder (default: "migrationsDir" in .zdm.json, or db/migrations)
+  --dir DIR                 Migrations folder (default: "migrationsDir" in .zdm.json, else the first of
+                            db/migrations, migrations, ..., supabase/migrations, prisma/migrations that exists)
   --config FILE             Use this .zdm.json
   --yes                     Confirm: a database that is not on this machine, a rollback that drops data
   --wait                    Wait for another runner's lock instead of failing at once

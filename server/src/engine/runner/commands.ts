@@ -20,6 +20,7 @@ import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from '.
 import { ensureStateDir, writeFileAtomic } from './state';
 import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from './tracking/index';
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
+import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -59,7 +60,8 @@ export interface RollbackOptions extends RunnerOptions {
 }
 
 /** Folders tried, in order, when neither --dir nor "migrationsDir" says where migrations are. */
-export const DEFAULT_MIGRATION_DIRS = ['db/migrations', 'migrations', 'db/migrate', 'database/migrations', 'sql/migrations'];
+/** The folders tried when neither --dir nor "migrationsDir" says: the same as `zdm new` and `zdm trio` write to. */
+export const DEFAULT_MIGRATION_DIRS = USUAL_MIGRATION_DIRS;
 
 /** The lock's first key: "zdm" in ASCII. The second is a hash of the tracking table. */
 const LOCK_NAMESPACE = 0x7a646d;

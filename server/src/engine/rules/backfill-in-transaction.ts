@@ -36,7 +36,9 @@ export const backfillInTransaction: Rule = {
       const facts = context.factsOf(s);
       if (!facts.inTransaction) continue;
       const fixes: FixSpec[] = [];
-      if (!facts.explicitTransaction) {
+      // Outside the transaction, a loop without COMMIT is still one transaction (its DO block's): the
+      // format switch alone fixes only a loop that commits its batches.
+      if (!facts.explicitTransaction && loop.commits) {
         const edit = nonTransactionalEdit(context.document, s.section, context.host, context.facts.sectionStatements(s.section).length);
         const others = context.facts.sectionStatements(s.section).filter((o) => o !== s && o.kind !== 'VariableSetStmt');
         if (edit && edit.edits.length + (edit.creates?.length ?? 0) > 0) fixes.push({ title: edit.description.charAt(0).toUpperCase() + edit.description.slice(1), edits: edit.edits, creates: edit.creates, safe: others.length === 0 });
@@ -47,7 +49,7 @@ export const backfillInTransaction: Rule = {
         message: loop.commits
           ? `This backfill loop commits inside a transaction (${facts.transactionReason}): COMMIT in a DO block fails there ("invalid transaction termination").`
           : `This backfill loop over ${loop.tables.map((t) => t.display).join(', ')} runs inside a transaction (${facts.transactionReason}): all its iterations commit together at the end, so it holds every row lock it takes until then, and a failure undoes all of it.`,
-        help: 'Run the backfill outside a transaction (its own migration, marked non-transactional) and COMMIT after each batch.',
+        help: loop.commits ? 'Run the backfill outside a transaction (its own migration, marked non-transactional).' : 'Run the backfill outside a transaction (its own migration, marked non-transactional) and COMMIT after each batch in the loop.',
         fixes,
       });
     }

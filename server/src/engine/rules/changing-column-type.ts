@@ -25,6 +25,16 @@ export const changingColumnType: Rule = {
         sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN name TYPE varchar(50);\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN name TYPE varchar(200);\n",
         note: 'Narrowing checks every value against the new limit. (The down widens back, which is not flagged.)',
       },
+      {
+        sql: "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN tag TYPE varchar(30) COLLATE \"C\";\n",
+        path: '000002_orders_tag_collation.up.sql',
+        files: {
+          '000001_orders.up.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, tag varchar(30));\nCREATE INDEX orders_tag_idx ON orders (tag);\n',
+          '000001_orders.down.sql': 'DROP TABLE orders;\n',
+          '000002_orders_tag_collation.down.sql': "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN tag TYPE varchar(30) COLLATE \"default\";\n",
+        },
+        note: 'The same type with another collation: the table stays, but the index on tag is rebuilt under the lock.',
+      },
     ],
     valid: [
       {
@@ -54,6 +64,19 @@ export const changingColumnType: Rule = {
       if (!to) continue;
       const from = schema.columnTypeBefore(table, cmd.name, s);
       const change = typeChange(from, to, { using: cmd.def?.ColumnDef?.raw_default, column: cmd.name, pgVersion: context.pgVersion, sessionTimeZoneUtc: schema.sessionTimeZoneUtcBefore(s) });
+      const collate = cmd.def?.ColumnDef?.collClause;
+      if (change.rewrite === 'no' && collate) {
+        // The values stay, the order changes: measured, every index on the column is built again (new
+        // relfilenode, a full scan) under ACCESS EXCLUSIVE, though the table is not rewritten.
+        const at = s.offsetOf(cmd.def?.ColumnDef?.location ?? 0);
+        context.report({
+          statement: s,
+          span: { start: s.span.start, end: clauseEnd(s, at) },
+          message: `Changing the collation of ${table.display}.${cmd.name}: unless it is its collation already, every index on the column is rebuilt (the table read in full) under ACCESS EXCLUSIVE, blocking reads and writes until done.`,
+          help: 'Build an index with the new collation CONCURRENTLY (CREATE INDEX CONCURRENTLY ... (col COLLATE "x")), switch the queries to it, then drop the old one; or expand and contract with a new column.',
+        });
+        continue;
+      }
       if (change.rewrite === 'no') continue;
       // Unknown source, and the target takes any text: the common case is a widening of a varchar.
       if (change.rewrite === 'unknown' && !from && !to.array && (to.name === 'text' || (to.name === 'varchar' && to.mods.length === 0))) continue;

@@ -55,6 +55,19 @@ describe('zdm roundtrip', () => {
     assert.equal(devIndexes.length, 0);
   });
 
+  it('writes the SQL of its suggestions with identifiers quoted where they need it', async () => {
+    const db = await pg.createDatabase('rt_quoted');
+    const project = createProject({
+      'db/migrations/20240101000000_users.sql': USERS,
+      'db/migrations/20240102000000_tags.sql': dbmateFile('CREATE SCHEMA "App Data";\nCREATE TABLE "App Data"."UserTags" (id bigint);', 'SELECT 1;'),
+    });
+    assert.equal((await up({ ...optionsFor(project, pg.url(db)), to: '20240101000000' })).ok, true);
+    const result = await roundTrip(proveOptions(project, pg.url(db)));
+    const helps = result.findings.map((f) => f.help ?? '');
+    assert.ok(helps.some((h) => h.includes('DROP TABLE IF EXISTS "App Data"."UserTags";')), helps.join('\n'));
+    assert.ok(helps.some((h) => h.includes('DROP SCHEMA IF EXISTS "App Data";')), helps.join('\n'));
+  });
+
   it('reports the rows a down loses (seed loaded first), and restores nothing it should not', async () => {
     const db = await pg.createDatabase('rt_rows');
     const project = createProject({

@@ -22,6 +22,7 @@ import { finding, locationOf, locationOfError, reachesLevel, type Location, type
 import { compareSnapshots, countRows, describeFields, displayName, resetSequences, takeSnapshot, type SchemaSnapshot, type SnapshotDifference } from './snapshot';
 import { ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
 import { onThrowaway } from './throwaway-run';
+import { quoteIdent } from '../sql/ast';
 
 export interface RoundTripOptions extends ProveOptions {
   /** SQL run once on the throwaway database before the round trips (sample data). */
@@ -335,9 +336,11 @@ export function describeDifference(d: SnapshotDifference, first: string, second:
 
 /** The SQL that would make down restore the object, where it can be written from the catalog. */
 function helpFor(d: SnapshotDifference): string | undefined {
-  const name = displayName(d.name);
-  const table = d.table ? displayName(d.table) : undefined;
-  const last = (n: string) => n.slice(n.lastIndexOf('.') + 1);
+  // The catalog's names, quoted for SQL where they need it ("App Data"."UserAccounts", mixed case).
+  const sql = (n: string) => displayName(n).split('.').map(quoteIdent).join('.');
+  const name = sql(d.name);
+  const table = d.table ? sql(d.table) : undefined;
+  const last = (n: string) => quoteIdent(n.slice(n.lastIndexOf('.') + 1));
   if (d.change === 'extra') {
     switch (d.kind) {
       case 'index':
@@ -351,7 +354,8 @@ function helpFor(d: SnapshotDifference): string | undefined {
       case 'trigger':
         return `Add to the down section: DROP TRIGGER IF EXISTS ${last(d.name)} ON ${table};`;
       case 'function':
-        return `Add to the down section: DROP FUNCTION IF EXISTS ${name};`;
+        // A signature (name(argument types)), written as the catalog prints it.
+        return `Add to the down section: DROP FUNCTION IF EXISTS ${displayName(d.name)};`;
       case 'type':
         return `Add to the down section: DROP TYPE IF EXISTS ${name};`;
       case 'sequence':

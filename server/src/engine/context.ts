@@ -547,6 +547,8 @@ export interface SchemaFacts {
   columnNotNullBefore(table: schemaAst.RelationRef, column: string, before: Statement): boolean | undefined;
   /** Whether a validated, named CHECK (column IS NOT NULL) is on `table.column` just before `before` (from earlier migrations of the folder or earlier in the section). */
   columnNotNullCheckedBefore(table: schemaAst.RelationRef, column: string, before: Statement): boolean;
+  /** Whether `table` has a validated, named CHECK constraint just before `before`, from the same sources. */
+  tableCheckedBefore(table: schemaAst.RelationRef, before: Statement): boolean;
   /** True when the other half of the migration creates `relation` (a table, or an index by name). */
   otherHalfCreates(relation: schemaAst.RelationRef, section: schemaModel.Section): boolean;
   /**
@@ -889,6 +891,9 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
     },
     columnNotNullCheckedBefore(table, column, before) {
       return stateBefore(before).get(table.name)?.get(column)?.notNullChecks?.some((c) => c.valid) ?? false;
+    },
+    tableCheckedBefore(table, before) {
+      return stateBefore(before).get(table.name)?.get(schemaHistory.TABLE_CHECKS)?.notNullChecks?.some((c) => c.valid) ?? false;
     },
     otherHalfCreates(relation, section) {
       let made = otherHalfMade.get(section);

@@ -27,6 +27,12 @@ export interface ColumnState {
 /** Column states by table name, then column name. */
 export type ColumnStates = Map<string, Map<string, ColumnState>>;
 
+/**
+ * The key, among a table's columns, of its named CHECK constraints whatever they test (in
+ * `notNullChecks`, with whether each is validated): no column can have this name.
+ */
+export const TABLE_CHECKS = '\u0000checks';
+
 /** The columns as the earlier migrations of the folder left them, before `document` runs. */
 export function historyBefore(document: MigrationDocument, host: ProjectHost): ColumnStates {
   if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return new Map();
@@ -158,7 +164,7 @@ function declaresNotNull(def: any): boolean {
 function addNotNullCheck(columns: Map<string, ColumnState>, constraint: any, valid: boolean): void {
   const name: string | undefined = constraint.conname;
   if (!name) return;
-  for (const column of provedNotNull(constraint.raw_expr)) {
+  for (const column of [TABLE_CHECKS, ...provedNotNull(constraint.raw_expr)]) {
     const state = columns.get(column) ?? {};
     columns.set(column, { ...state, notNullChecks: [...(state.notNullChecks ?? []).filter((c) => c.name !== name), { name, valid }] });
   }

@@ -16,6 +16,15 @@ export const attachingPartitionWithoutCheck: Rule = {
     invalid: [{ sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n\n-- migrate:down\nALTER TABLE events DETACH PARTITION events_2024;\n" }],
     valid: [
       {
+        sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE events DETACH PARTITION events_2024;\n",
+        path: '20240103000000_attach_events_2024.sql',
+        files: {
+          '20240101000000_events_2024_bounds.sql': "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events_2024 ADD CONSTRAINT events_2024_bounds CHECK (created_at >= '2024-01-01' AND created_at < '2025-01-01') NOT VALID;\n\n-- migrate:down\nALTER TABLE events_2024 DROP CONSTRAINT events_2024_bounds;\n",
+          '20240102000000_validate_events_2024_bounds.sql': "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events_2024 VALIDATE CONSTRAINT events_2024_bounds;\n\n-- migrate:down\nSELECT 1;\n",
+        },
+        note: 'The CHECK was added NOT VALID and validated by earlier migrations of the folder: PostgreSQL skips the scan.',
+      },
+      {
         sql: "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE events_2024 VALIDATE CONSTRAINT events_2024_bounds;\nALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nALTER TABLE events_2024 DROP CONSTRAINT events_2024_bounds;\n\n-- migrate:down\nALTER TABLE events DETACH PARTITION events_2024;\n",
         note: "The CHECK (created_at >= '2024-01-01' AND created_at < '2025-01-01') NOT VALID was added by an earlier migration and is validated first.",
       },
@@ -40,7 +49,8 @@ export const attachingPartitionWithoutCheck: Rule = {
         if (cmd?.subtype !== 'AT_AttachPartition') continue;
         const partition = relationOf(cmd.def?.PartitionCmd?.name);
         if (!partition || schemaFactsOf(context).ownedByMigration(partition, s)) continue;
-        if (schemaFactsOf(context).validatedChecksBefore(partition, s).length > 0) continue;
+        // A validated CHECK on the partition, from this migration or an earlier one of the folder.
+        if (schemaFactsOf(context).validatedChecksBefore(partition, s).length > 0 || schemaFactsOf(context).tableCheckedBefore(partition, s)) continue;
         const old = context.pgVersion < 12;
         const asDefault = Boolean(cmd.def?.PartitionCmd?.bound?.is_default);
         context.report({

@@ -801,6 +801,12 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
       const list = bySection.get(section) ?? [];
       for (let i = 0; i < list.length; i++) {
         const relations = createdRelations(list[i]);
+        // A table this section created and then renamed is as new under its new name.
+        const rename = schemaAst.bodyOf(list[i].node, 'RenameStmt');
+        if (rename?.renameType === 'OBJECT_TABLE' && rename.newname) {
+          const from = schemaAst.relationOf(rename.relation);
+          if (from && (byName.get(from.name) ?? []).some((c) => schemaAst.sameRelation(c.relation, from))) relations.push({ name: rename.newname, schema: from.schema, display: from.schema ? `${from.schema}.${rename.newname}` : rename.newname });
+        }
         for (let j = 0; j < relations.length; j++) {
           const relation = relations[j];
           const seen = byName.get(relation.name);
@@ -903,6 +909,13 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
         for (const node of otherHalfOf(section)) {
           const created = schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateStmt')?.relation) ?? schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
           if (created) made.relations.set(created.name, [...(made.relations.get(created.name) ?? []), created]);
+          // A table it created and then renamed: made under its new name too.
+          const rename = schemaAst.bodyOf(node, 'RenameStmt');
+          const from = rename?.renameType === 'OBJECT_TABLE' && rename.newname ? schemaAst.relationOf(rename.relation) : undefined;
+          if (from && (made.relations.get(from.name) ?? []).some((r) => schemaAst.sameRelation(r, from))) {
+            const renamed = { name: rename.newname as string, schema: from.schema, display: from.schema ? `${from.schema}.${rename.newname}` : (rename.newname as string) };
+            made.relations.set(renamed.name, [...(made.relations.get(renamed.name) ?? []), renamed]);
+          }
           const index = schemaAst.bodyOf(node, 'IndexStmt');
           if (index?.idxname) made.indexes.add(index.idxname);
         }

@@ -1,4 +1,4 @@
-import { counterpartOf, type Counterpart } from '../context';
+import { counterpartOf, schemaFactsOf, type Counterpart } from '../context';
 import { addToDownEdit } from '../fixes/statements';
 import type { Section, Statement } from '../model';
 import { quoteIdent } from '../sql/ast';
@@ -52,6 +52,7 @@ export const downDoesNotReverseUp: Rule = {
         sql: "-- migrate:up\nCREATE TABLE event (at date) PARTITION BY RANGE (at);\nCREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE TABLE tag (id bigint);\nCREATE SEQUENCE tag_id_seq OWNED BY tag.id;\nCREATE TEMP TABLE import_batch (id bigint);\n\n-- migrate:down\nDROP TABLE tag;\nDROP TABLE event;\n",
         note: 'A partition goes with its parent, a sequence OWNED BY a column with its table, and a temporary table with the session.',
       },
+      { sql: '-- migrate:up\nCREATE TABLE tmp_widgets (id bigint PRIMARY KEY);\nALTER TABLE tmp_widgets RENAME TO widgets;\nALTER TABLE widgets RENAME COLUMN id TO widget_id;\n\n-- migrate:down\nDROP TABLE widgets;\n', note: 'A table the up created (under another name first): what it renames inside it goes with the table.' },
     ],
   },
   check(context) {
@@ -187,6 +188,8 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
       if (!touches(other, e.change, REMOVALS)) entry(e.ref).survive.push(e.change);
     } else if (e.state === 'dropped' && e.change.kind !== 'not-null') {
       if (heldBy(upByName, e, (c) => c.state === 'dropped')) continue;
+      // A column renamed or dropped in a table the up itself created (under this name or another) existed only inside this migration.
+      if (e.change.table && schemaFactsOf(context).ownedByMigration(e.change.table, e.ref)) continue;
       if (!touches(other, e.change, CREATIONS)) entry(e.ref).lost.push(e.change);
     }
   }

@@ -148,6 +148,11 @@ describe('trio structure', () => {
     assert.match(flat(without.files[without.trio.outputs[0].primary]), /Not copied to full_name: the DEFAULT of name \(give it with --default: the contract sets it\), its indexes/);
   });
 
+  it('split-table refuses a new table named as the old one, and a column listed twice', () => {
+    assert.throws(() => generate('dbmate', { kind: 'split-table', table: { name: 'users' }, to: 'users', columns: [{ name: 'bio', type: 'text' }] }), /another name than the table/);
+    assert.throws(() => generate('dbmate', { kind: 'split-table', table: { name: 'users' }, to: 'user_profiles', columns: [{ name: 'bio', type: 'text' }, { name: 'bio', type: 'text' }] }), /bio is listed twice/);
+  });
+
   it('refuses options the change does not use, instead of ignoring them', () => {
     assert.throws(() => generate('dbmate', { kind: 'rename-table', table: { name: 'users' }, to: 'accounts', default: '0' }), /zdm trio rename-table does not use --default/);
     assert.throws(() => generate('dbmate', { ...SAMPLE_REQUESTS['rename-column'], using: 'lower(name)' }), /does not use --using/);

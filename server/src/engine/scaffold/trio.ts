@@ -182,6 +182,9 @@ function checkRequest(request: TrioRequest): TrioRequest {
   r.columns = r.columns?.map((c) => ({ name: c.name, type: sqlFragment(c.type, `The type of ${c.name}`) }));
   if (r.kind === 'rename-column' && r.to === r.column) throw new ScaffoldError('The new name is the same as the old one.');
   if (r.kind === 'rename-table' && r.to === r.table.name) throw new ScaffoldError('The new table name is the same as the old one.');
+  if (r.kind === 'split-table' && r.to === r.table.name) throw new ScaffoldError('The new table must have another name than the table the columns leave.');
+  const repeated = r.columns?.map((c) => c.name).find((name, i, all) => all.indexOf(name) !== i);
+  if (repeated) throw new ScaffoldError(`The column ${repeated} is listed twice in --columns.`);
   if (r.kind === 'drop-column' && r.notNull && r.default === undefined) {
     throw new ScaffoldError('drop-column of a NOT NULL column needs --default EXPR: what inserts of the next application version, which no longer write the column, store while it still exists.');
   }

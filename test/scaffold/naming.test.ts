@@ -39,6 +39,8 @@ const CONTENT = { description: 'add users display_name', up: 'ALTER TABLE users 
 describe('descriptive names', () => {
   it('slugifies descriptions', () => {
     assert.equal(slugify('Add users.display_name!'), 'add_users_display_name');
+    assert.equal(slugify('ünïcödé tæble'), 'unicode_taeble');
+    assert.throws(() => descriptiveSlug('日本語'), /has no letter or digit that can go in a file name/);
     assert.equal(slugify('  index Orders on   user_id '), 'index_orders_on_user_id');
     assert.equal(slugify('addUserDisplayName'), 'add_user_display_name');
     assert.equal(slugify('Crème brûlée'), 'creme_brulee');

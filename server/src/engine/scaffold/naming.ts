@@ -45,6 +45,14 @@ export function slugify(description: string): string {
   const slug = description
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
+    // Letters NFKD does not take apart: æ œ ß ø đ ł þ.
+    .replace(/[æÆ]/g, 'ae')
+    .replace(/[œŒ]/g, 'oe')
+    .replace(/ß/g, 'ss')
+    .replace(/[øØ]/g, 'o')
+    .replace(/[đĐ]/g, 'd')
+    .replace(/[łŁ]/g, 'l')
+    .replace(/[þÞ]/g, 'th')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
@@ -77,7 +85,10 @@ const MAX_SLUGS = 1000;
 function checkedSlug(description: string): string {
   const slug = slugify(description);
   const example = 'name it after the change, e.g. "add_users_display_name" or "index_orders_on_user_id"';
-  if (slug === '') throw new ScaffoldError(`The migration needs a description: ${example}.`);
+  if (slug === '') {
+    // File names stay ASCII (every tool reads them; some shells and CI runners mangle others).
+    throw new ScaffoldError(description.trim() === '' ? `The migration needs a description: ${example}.` : `"${description}" has no letter or digit that can go in a file name (a-z, 0-9); ${example}.`);
+  }
   if (/^[\d_]+$/.test(slug)) throw new ScaffoldError(`"${description}" is only a number; ${example}.`);
   const words = slug.split('_').filter((w) => !/^\d+$/.test(w) && !/^v\d+$/.test(w));
   if (words.every((w) => VAGUE_WORDS.has(w) || w.length === 1)) {

@@ -103,7 +103,9 @@ function formatOfSiblings(dir: string, host: ProjectHost): FormatId | undefined 
 /** True when a path looks like a migration file even before its text is read (editor activation). */
 export function looksLikeMigrationPath(filePath: string, host: ProjectHost): boolean {
   if (!/\.sql$/i.test(filePath)) return false;
-  if (BY_PATH.some((m) => m.matchesPath!(filePath, host))) return true;
+  // The folder's name first: it answers for most files, with no look at the disk (the formats' own
+  // tests may list folders or look for sqitch.plan up the tree).
   const parts = resolvedPath(filePath).split(path.sep).map((p) => p.toLowerCase());
-  return parts.some((p) => p === 'migrations' || p === 'migration' || p === 'migrate' || p === 'schema_migrations');
+  if (parts.some((p) => p === 'migrations' || p === 'migration' || p === 'migrate' || p === 'schema_migrations')) return true;
+  return BY_PATH.some((m) => m.matchesPath!(filePath, host));
 }

@@ -158,6 +158,15 @@ function timeoutSetting(s: Statement): { name: string; value: TimeoutSetting | u
 }
 
 /** Relations a statement creates: tables, CREATE TABLE AS, SELECT INTO, materialized views. */
+/** The new name of a table the migration created, when `node` renames it (`ALTER TABLE created RENAME TO new`). */
+function renamedTable(node: AstNode | undefined, created: (from: RelationRef) => boolean): RelationRef | undefined {
+  const rename = bodyOf(node, 'RenameStmt');
+  if (rename?.renameType !== 'OBJECT_TABLE' || !rename.newname) return undefined;
+  const from = relationOf(rename.relation);
+  if (!from || !created(from)) return undefined;
+  return { name: rename.newname, schema: from.schema, display: from.schema ? `${from.schema}.${rename.newname}` : rename.newname };
+}
+
 export function createdRelations(s: Statement): RelationRef[] {
   const out: RelationRef[] = [];
   const create = bodyOf(s.node, 'CreateStmt');
@@ -797,16 +806,13 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
   const createdIn = (section: schemaModel.Section, name: string) => {
     let byName = created.get(section);
     if (!byName) {
-      byName = new Map();
+      const names: Map<string, { relation: schemaAst.RelationRef; at: number }[]> = (byName = new Map());
       const list = bySection.get(section) ?? [];
       for (let i = 0; i < list.length; i++) {
         const relations = createdRelations(list[i]);
         // A table this section created and then renamed is as new under its new name.
-        const rename = schemaAst.bodyOf(list[i].node, 'RenameStmt');
-        if (rename?.renameType === 'OBJECT_TABLE' && rename.newname) {
-          const from = schemaAst.relationOf(rename.relation);
-          if (from && (byName.get(from.name) ?? []).some((c) => schemaAst.sameRelation(c.relation, from))) relations.push({ name: rename.newname, schema: from.schema, display: from.schema ? `${from.schema}.${rename.newname}` : rename.newname });
-        }
+        const renamed = renamedTable(list[i].node, (from) => (names.get(from.name) ?? []).some((c) => schemaAst.sameRelation(c.relation, from)));
+        if (renamed) relations.push(renamed);
         for (let j = 0; j < relations.length; j++) {
           const relation = relations[j];
           const seen = byName.get(relation.name);
@@ -910,12 +916,8 @@ function computeSchemaFacts(input: SchemaFactsInput): SchemaFacts {
           const created = schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateStmt')?.relation) ?? schemaAst.relationOf(schemaAst.bodyOf(node, 'CreateTableAsStmt')?.into?.rel);
           if (created) made.relations.set(created.name, [...(made.relations.get(created.name) ?? []), created]);
           // A table it created and then renamed: made under its new name too.
-          const rename = schemaAst.bodyOf(node, 'RenameStmt');
-          const from = rename?.renameType === 'OBJECT_TABLE' && rename.newname ? schemaAst.relationOf(rename.relation) : undefined;
-          if (from && (made.relations.get(from.name) ?? []).some((r) => schemaAst.sameRelation(r, from))) {
-            const renamed = { name: rename.newname as string, schema: from.schema, display: from.schema ? `${from.schema}.${rename.newname}` : (rename.newname as string) };
-            made.relations.set(renamed.name, [...(made.relations.get(renamed.name) ?? []), renamed]);
-          }
+          const renamed = renamedTable(node, (from) => (made!.relations.get(from.name) ?? []).some((r) => schemaAst.sameRelation(r, from)));
+          if (renamed) made.relations.set(renamed.name, [...(made.relations.get(renamed.name) ?? []), renamed]);
           const index = schemaAst.bodyOf(node, 'IndexStmt');
           if (index?.idxname) made.indexes.add(index.idxname);
         }

@@ -132,7 +132,7 @@ describe('migration formats', () => {
       '/p/migrations/2024-01-01-000000_add_index/down.sql': 'DROP INDEX CONCURRENTLY i;\n',
       '/p/migrations/2024-01-01-000000_add_index/metadata.toml': 'run_in_transaction = false\n',
     };
-    check(files, '/p/migrations/2024-01-01-000000_add_index/up.sql', { format: 'diesel', role: 'up', version: '2024-01-01-000000', description: 'add_index', sections: [['up', 'none', 'CREATE INDEX CONCURRENTLY i ON t (a);']], companion: true });
+    check(files, '/p/migrations/2024-01-01-000000_add_index/up.sql', { format: 'diesel', role: 'up', version: '2024-01-01-000000', description: 'add_index', sections: [['up', 'implicit', 'CREATE INDEX CONCURRENTLY i ON t (a);']], companion: true });
   });
 
   it('Flyway: V, U and R scripts, and executeInTransaction=false in the script config', () => {

@@ -147,7 +147,7 @@ describe('files in each format', () => {
     const out = newMigrationFiles(p, { ...CONTENT, transaction: false });
     assert.deepEqual(names(out, p.dir), ['2024-05-17-093005_add_users_display_name/up.sql', '2024-05-17-093005_add_users_display_name/down.sql', '2024-05-17-093005_add_users_display_name/metadata.toml']);
     const docs = describeCreated(out.creates, p.host);
-    assert.deepEqual(docs.map((d) => [d.format, d.role, d.sections[0].transaction]), [['diesel', 'up', 'none'], ['diesel', 'down', 'none']]);
+    assert.deepEqual(docs.map((d) => [d.format, d.role, d.sections[0].transaction]), [['diesel', 'up', 'implicit'], ['diesel', 'down', 'implicit']]);
   });
 
   it('Flyway: V<next>__desc.sql, with U<next> when the project keeps undo scripts, and .conf for executeInTransaction=false', () => {

@@ -78,8 +78,8 @@ export function chooseSafeCreatingFixes(findings: readonly Finding[]): { finding
  * the text it applies to), as `zdm lint --fix` and the editor's fix-all do. Fixes made on the same text
  * can clash where each alone is right (SET lock_timeout added at the top of a block another fix makes
  * `transaction:false`, which dbmate then sends as one query string): when a pass together brings an
- * error finding that was not there, only its first fix that brings none is applied, and the rest are
- * computed again on the result. `failure` says why it stopped early (an edit that does not apply, or a
+ * error finding that was not there, or leaves an error without the safe fix it had, only its first fix
+ * that does neither is applied, and the rest are computed again on the result. `failure` says why it stopped early (an edit that does not apply, or a
  * result that parses worse); `text` and `result` are then those of the last good pass.
  */
 export function applySafeFixesInPasses(text: string, result: LintResult, relint: (text: string) => LintResult, maxPasses = 10): { text: string; result: LintResult; applied: string[]; failure?: string } {
@@ -91,13 +91,13 @@ export function applySafeFixesInPasses(text: string, result: LintResult, relint:
     if (!outcome.ok) return { text, result, applied, failure: outcome.reason };
     let next = relint(outcome.text);
     if (parseErrors(next) > parseErrors(result)) return { text, result, applied, failure: `the fixed text would not parse (${fixes.map((f) => f.title).join('; ')})` };
-    if (bringsNewErrors(result, next)) {
+    if (bringsNewErrors(result, next) || losesSafeFixes(result, next)) {
       let chosen: { fix: Fix; text: string; next: LintResult } | undefined;
       for (const fix of fixes) {
         const one = applyEdits(text, fix.edits);
         if (!one.ok) continue;
         const after = relint(one.text);
-        if (parseErrors(after) <= parseErrors(result) && !bringsNewErrors(result, after)) {
+        if (parseErrors(after) <= parseErrors(result) && !bringsNewErrors(result, after) && !losesSafeFixes(result, after)) {
           chosen = { fix, text: one.text, next: after };
           break;
         }
@@ -114,11 +114,24 @@ export function applySafeFixesInPasses(text: string, result: LintResult, relint:
   return { text, result, applied };
 }
 
-/** Whether `after` has an error-level finding that `before` did not (by rule and message, numbers left out: lines move with the edits). */
+/** A finding's identity across edits: its rule and message, numbers left out (lines move with the edits). */
+const findingKey = (f: Finding) => `${f.rule}\u0000${f.message.replace(/\d+/g, '#')}`;
+
+/** Whether `after` has an error-level finding that `before` did not. */
 function bringsNewErrors(before: LintResult, after: LintResult): boolean {
-  const key = (f: Finding) => `${f.rule}\u0000${f.message.replace(/\d+/g, '#')}`;
-  const had = new Set(before.findings.filter((f) => f.severity === 'error').map(key));
-  return after.findings.some((f) => f.severity === 'error' && !had.has(key(f)));
+  const had = new Set(before.findings.filter((f) => f.severity === 'error').map(findingKey));
+  return after.findings.some((f) => f.severity === 'error' && !had.has(findingKey(f)));
+}
+
+/**
+ * Whether an error-level finding that had a safe fix in `before` is still there in `after` without one:
+ * a warning's fix must not take away an error's (SET lock_timeout added beside a diesel CREATE INDEX,
+ * whose safe fix, CONCURRENTLY and a new metadata.toml, needs the statement alone in its file).
+ */
+function losesSafeFixes(before: LintResult, after: LintResult): boolean {
+  const fixable = new Set(before.findings.filter((f) => f.severity === 'error' && f.fixes?.some((x) => x.safe)).map(findingKey));
+  if (fixable.size === 0) return false;
+  return after.findings.some((f) => f.severity === 'error' && fixable.has(findingKey(f)) && !f.fixes?.some((x) => x.safe));
 }
 
 /** Statements that do not parse. */

@@ -53,8 +53,12 @@ export interface FollowUpInput {
 export interface FollowUp {
   /** The new migration's main file name, for fix titles. */
   name: string;
-  /** Builds the edits of this file (the moved statements removed) and of this migration's down file, and the new files: for a lazy fix (fixes/lazy.ts), which keeps them. */
-  files(): { edits: TextEdit[]; creates: FileCreate[] };
+  /**
+   * Builds the edits of this file (the moved statements removed) and of this migration's down file, and
+   * the new files: for a lazy fix (fixes/lazy.ts), which keeps them. `downAdditions`: the caller's own
+   * edits of the down file, which it adds itself (they count when telling whether the down is emptied).
+   */
+  files(downAdditions?: readonly TextEdit[]): { edits: TextEdit[]; creates: FileCreate[] };
 }
 
 /**
@@ -78,11 +82,11 @@ export function followUpMigration(input: FollowUpInput): FollowUp | undefined {
   }
   const primary = planned[0].files.primary;
   const name = document.format === 'sqitch' ? `deploy/${basenameOf(primary)}` : relativePath(project.dir, primary).split(path.sep).join('/');
-  return { name, files: () => followUpFiles(input, after, project, planned) };
+  return { name, files: (downAdditions = []) => followUpFiles(input, after, project, planned, downAdditions, name) };
 }
 
 /** The edits and new files of a follow-up migration whose name and files `planned` holds. */
-function followUpFiles(input: FollowUpInput, after: Statement, project: ScaffoldProject, planned: PlannedMigration[]): { edits: TextEdit[]; creates: FileCreate[] } {
+function followUpFiles(input: FollowUpInput, after: Statement, project: ScaffoldProject, planned: PlannedMigration[], downAdditions: readonly TextEdit[], name: string): { edits: TextEdit[]; creates: FileCreate[] } {
   const { document, move } = input;
   const removals = move.map((s) => removalSpan(document.text, s));
   const up = input.up ?? move.map((s, i) => movedText(document.text, removals[i].textStart, s.span.end, input.rewrite ?? [])).join('\n');
@@ -102,8 +106,31 @@ function followUpFiles(input: FollowUpInput, after: Statement, project: Scaffold
     },
   ]);
   const edits: TextEdit[] = removals.map((r) => ({ span: { start: r.start, end: r.end }, newText: '' }));
-  if (undo) edits.push(...undo.edits);
+  if (undo) edits.push(...markEmptiedDownFile(undo.edits, downAdditions, undo.sources, name));
   return { edits: [...edits, ...output.edits], creates: output.creates };
+}
+
+/**
+ * The removals from a down file of its own, with a comment left in the file when they would empty it:
+ * diesel refuses to run an empty migration file (`EmptyMigration`), and an empty down reads as a
+ * forgotten one. The comment names where the statements went.
+ */
+function markEmptiedDownFile(edits: TextEdit[], others: readonly TextEdit[], sources: ReadonlyMap<string, string>, movedTo: string): TextEdit[] {
+  const out = [...edits];
+  for (const [file, source] of sources) {
+    const mine = out.filter((e) => e.path === file);
+    let rest = '';
+    let at = 0;
+    for (const e of [...mine, ...others.filter((o) => o.path === file)].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end)) {
+      rest += source.slice(at, e.span.start) + e.newText;
+      at = Math.max(at, e.span.end);
+    }
+    rest += source.slice(at);
+    if (splitStatements(rest).statements.length > 0) continue;
+    const first = mine.reduce((a, b) => (b.span.start < a.span.start ? b : a));
+    out[out.indexOf(first)] = { ...first, newText: `-- Nothing left to undo here: the statements moved to ${movedTo}, whose down undoes them.\n` };
+  }
+  return out;
 }
 
 /** The text between `start` and `end` with the edits inside it applied. */
@@ -216,7 +243,7 @@ interface DownStatement {
  * statements create, re-create what they drop, attach the partition they detach), removed from that
  * down so each migration's down undoes its own up.
  */
-function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[], after: Statement): { texts: string[]; edits: TextEdit[] } | undefined {
+function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[], after: Statement): { texts: string[]; edits: TextEdit[]; sources: Map<string, string> } | undefined {
   const changes = move.length === 1 ? schemaChanges(move[0].node) : move.flatMap((s) => schemaChanges(s.node));
   const made: ObjectKey[] = changes.filter((c) => CREATES.has(c.action));
   if (input.undo) made.unshift(...input.undo);
@@ -243,6 +270,7 @@ function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[],
   if (undoing.length === 0) return undefined;
   return {
     texts: undoing.map((d) => d.text.trim()),
+    sources: new Map(undoing.flatMap((d) => (d.path === undefined ? [] : [[d.path, d.source] as const]))),
     edits: undoing.map((d) => {
       let end = d.span.end;
       while (end < d.source.length && (d.source[end] === ' ' || d.source[end] === '\t')) end++;

@@ -8,11 +8,12 @@ import type { FileCreate, FormatId, MigrationDocument, Section, TextEdit } from 
 
 /**
  * Whether the format's tool sends a section that runs outside a transaction as one query string
- * (dbmate `transaction:false`, a golang-migrate file, a Prisma migration): PostgreSQL runs more than
+ * (dbmate `transaction:false`, a golang-migrate file, a Prisma migration, a diesel file under
+ * `run_in_transaction = false`): PostgreSQL runs more than
  * one statement in it as one implicit transaction, so a statement that cannot run in one must be alone.
  */
 export function sendsOneQueryString(format: FormatId): boolean {
-  return format === 'dbmate' || format === 'golang-migrate' || format === 'prisma';
+  return format === 'dbmate' || format === 'golang-migrate' || format === 'prisma' || format === 'diesel';
 }
 
 export interface FormatEdit {

@@ -1,5 +1,8 @@
 // diesel: one folder per migration, `migrations/{version}_{name}/up.sql` and `down.sql`. Each runs in
-// a transaction unless the folder's `metadata.toml` says `run_in_transaction = false`.
+// a transaction unless the folder's `metadata.toml` says `run_in_transaction = false`. Either way
+// diesel sends the file whole (`batch_execute`, the simple query protocol), so outside a transaction
+// PostgreSQL runs a file of several statements as one implicit transaction: CREATE INDEX CONCURRENTLY
+// must then be alone in its file.
 
 import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { MigrationDocument } from '../model';
@@ -19,7 +22,7 @@ export const diesel: FormatModule = {
     Object.assign(doc, versionAndDescription(basenameOf(folder)));
     const metadata = host.readFile(childPath(folder, 'metadata.toml'));
     const noTransaction = metadata !== undefined && /^\s*run_in_transaction\s*=\s*false\s*$/m.test(metadata);
-    doc.sections.push(section(kind, { start: 0, end: text.length }, noTransaction ? 'none' : 'transaction', noTransaction ? '`run_in_transaction = false` in metadata.toml' : 'diesel runs each migration in a transaction', text));
+    doc.sections.push(section(kind, { start: 0, end: text.length }, noTransaction ? 'implicit' : 'transaction', noTransaction ? 'diesel sends a `run_in_transaction = false` file as one query string' : 'diesel runs each migration in a transaction', text));
     doc.companionPath = childPath(folder, kind === 'up' ? 'down.sql' : 'up.sql');
     doc.companionExists = host.fileExists(doc.companionPath);
     return doc;

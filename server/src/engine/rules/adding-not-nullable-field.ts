@@ -131,9 +131,9 @@ function checkFirstFixes(context: RuleContext, s: Statement, table: RelationRef,
   if (!followUp) return [];
   return [
     lazyFix(`Add ${what} NOT VALID here; VALIDATE it, SET NOT NULL and drop the CHECK in a new migration ${followUp.name}`, false, () => {
-      const files = followUp.files();
-      const edits = [replaceStatement(s, [`ALTER TABLE ${table.display} ${checks.map(check).join(', ')};`]), ...files.edits];
       const down = addToDownEdit(context.document, context.statements, context.host, s.section, [`ALTER TABLE ${table.display} ${checks.map((c) => `DROP CONSTRAINT IF EXISTS ${quoteIdent(c.name)}`).join(', ')};`]);
+      const files = followUp.files(down ? [down] : []);
+      const edits = [replaceStatement(s, [`ALTER TABLE ${table.display} ${checks.map(check).join(', ')};`]), ...files.edits];
       // The DROP CONSTRAINT goes where the moved DROP NOT NULL was: one edit there.
       if (down) edits.unshift(down);
       return { edits: joinTouchingEdits(edits), creates: files.creates };

@@ -115,8 +115,10 @@ export function renderMigration(project: RenderProject, version: string, slug: s
       const note = transaction ? '' : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
       return { primary: files.primary, creates: created(`${header}${note}${up}`, `${note}${down || '\n'}`) };
     }
-    case 'diesel':
-      return { primary: files.primary, creates: created(`${header}${up}`, down || '\n', 'run_in_transaction = false\n') };
+    case 'diesel': {
+      const note = transaction ? '' : commentBlock('diesel sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
+      return { primary: files.primary, creates: created(`${header}${note}${up}`, `${note}${down || '\n'}`, 'run_in_transaction = false\n') };
+    }
     case 'flyway': {
       const conf = 'executeInTransaction=false\n';
       if (files.undo) return { primary: files.primary, creates: created(`${header}${up}`, down || '\n', conf, conf) };

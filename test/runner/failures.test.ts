@@ -272,6 +272,38 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 
+  it('goose NO TRANSACTION: a StatementBegin/End block is sent whole, as goose sends it, so it commits or fails as one', async () => {
+    const db = await pg.createDatabase('goose_block');
+    // The block's three statements travel as one query string: PostgreSQL runs them as one implicit
+    // transaction, where CREATE INDEX CONCURRENTLY fails (25001) and takes the table with it.
+    const broken = gooseFile(
+      'CREATE TABLE audit (id bigint PRIMARY KEY);\n-- +goose StatementBegin\nCREATE TABLE events (id bigint PRIMARY KEY, kind text);\nINSERT INTO events VALUES (1, \'a\');\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\n-- +goose StatementEnd\nCREATE TABLE later (id int);',
+      'DROP TABLE IF EXISTS later;\nDROP TABLE IF EXISTS events;\nDROP TABLE audit;',
+      { noTransaction: true },
+    );
+    const project = createProject({ 'db/migrations/20240101000000_events.sql': broken });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.code, '25001');
+    assert.equal(result.error!.statement, 4, 'the CONCURRENTLY statement');
+    assert.equal(result.error!.committed, 1, 'only the statement before the block');
+    assert.match(result.error!.hint ?? '', /goose sends a StatementBegin\/StatementEnd block as one query string \(statements 2-4\).*none of them was committed.*move it out of its StatementBegin\/StatementEnd block/);
+    const tables = await pg.query<{ relname: string }>("SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname IN ('audit', 'events', 'later') ORDER BY 1", [], db);
+    assert.deepEqual(tables.map((t) => t.relname), ['audit'], 'the block was rolled back whole');
+    const [row] = await pg.query<{ failed_statement: number; statements_done: number }>('SELECT * FROM zdm_migrations', [], db);
+    assert.deepEqual([row.failed_statement, row.statements_done], [2, 1], 'a resumed run starts at the block');
+
+    // Fixed as the hint says: the index out of the block. The run resumes at the block, which now commits.
+    project.write('db/migrations/20240101000000_events.sql', broken.replace("CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);\n-- +goose StatementEnd", '-- +goose StatementEnd\nCREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 2);
+    assert.deepEqual(result.steps[0].statements.map((s) => [s.number, s.ok]), [[2, true], [3, true], [4, true], [5, true]]);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+    assert.ok((await schemaOf(pg, db)).some((s) => s.startsWith('index events_kind_idx')));
+  });
+
   it('refuses to resume a partly applied migration whose committed statements were edited, and counts only what was committed', async () => {
     const db = await pg.createDatabase('nontx_edited_committed');
     const text = (second: string) => gooseFile(`CREATE TABLE tf1 (id int);\n${second}\nCREATE INDEX CONCURRENTLY tf_bad_idx ON tf1 (no_such_column);`, 'DROP TABLE tf2;\nDROP TABLE tf1;', { noTransaction: true });

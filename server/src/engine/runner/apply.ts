@@ -256,23 +256,88 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
   // Statements committed so far (by this run or the attempt it resumes): inside the file's own BEGIN,
   // nothing is committed until its COMMIT.
   let committed = from;
+  const groups = oneStringGroups(section);
   for (let i = from; i < total; i++) {
     const statement = section.statements[i];
+    // The last statement sent with this one: the tool sends a goose StatementBegin/End block whole.
+    const last = groups.get(i) ?? i;
     try {
-      await runStatement(ctx, step, section, statement, result);
+      if (last > i) await runQueryString(ctx, step, section, i, last, result);
+      else await runStatement(ctx, step, section, statement, result);
     } catch (error) {
       if (!(error instanceof StatementFailed)) throw error;
       result.error = { ...error.runError, committed };
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
+      // The number recorded is where a resumed run starts: the first statement of a block sent whole.
       await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message))]).catch(() => undefined);
       return;
     }
-    if (isTransactionControl(statement)) inUserTransaction = statement.firstWord === 'begin' || statement.firstWord === 'start';
+    for (let k = i; k <= last; k++) {
+      const sent = section.statements[k];
+      if (isTransactionControl(sent)) inUserTransaction = sent.firstWord === 'begin' || sent.firstWord === 'start';
+    }
+    i = last;
     if (!inUserTransaction) committed = i + 1;
     if (!inUserTransaction && i + 1 < total) await runAtomically(ctx.session, [ctx.zdm.recordProgress(migration, i + 1)]);
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+}
+
+/**
+ * The groups of statements a section sends as one query string (`RunSection.queryStrings`): the index
+ * of each group's first statement mapped to its last, for groups of more than one.
+ */
+function oneStringGroups(section: RunSection): Map<number, number> {
+  const groups = new Map<number, number>();
+  for (const block of section.queryStrings ?? []) {
+    const inside = section.statements.filter((s) => block.start <= s.span.start && s.span.end <= block.end);
+    if (inside.length > 1) groups.set(inside[0].index, inside[inside.length - 1].index);
+  }
+  return groups;
+}
+
+/**
+ * Sends statements `first`..`last` as one query string, as the tool does (a goose StatementBegin/End
+ * block): PostgreSQL runs them as one implicit transaction, so a failure rolls all of them back, and
+ * CREATE INDEX CONCURRENTLY among them fails as it does under the tool. The error's position says which
+ * statement failed; without one, the first that cannot run in a transaction block, else the first.
+ */
+async function runQueryString(ctx: ApplyContext, step: Step, section: RunSection, first: number, last: number, result: StepResult): Promise<void> {
+  const statements = section.statements.slice(first, last + 1);
+  const starts: number[] = [];
+  let text = '';
+  for (const statement of statements) {
+    starts.push(codePoints(text));
+    text += /;\s*$/.test(statement.text) ? `${statement.text}\n` : `${statement.text};\n`;
+  }
+  const started = performance.now();
+  let failure: unknown;
+  try {
+    await ctx.session.queryText(text);
+  } catch (error) {
+    failure = error;
+  }
+  const durationMs = performance.now() - started;
+  let failed = -1;
+  if (failure !== undefined) {
+    const position = dbErrorInfo(failure)?.position;
+    failed = position !== undefined ? starts.findLastIndex((start) => start < position) : -1;
+    if (failed === -1) failed = Math.max(0, statements.findIndex(cannotRunInTransaction));
+  }
+  statements.forEach((statement, k) => {
+    if (failed !== -1 && k > failed) return;
+    // One round trip for the block: its time is the first statement's; a failure rolls back those before it.
+    const entry: StatementResult = { number: statement.index + 1, line: statement.line, text: ctx.redact(firstLine(statement.text)), durationMs: k === 0 ? durationMs : 0, ok: failed === -1 || k < failed };
+    result.statements.push(entry);
+    ctx.emit({ type: 'statement', version: step.migration.version, file: section.path, direction: step.direction, result: entry });
+  });
+  if (failure === undefined) return;
+  const statement = statements[failed];
+  const error = statementFailure(ctx, section, statement, failure, starts[failed]);
+  const sent = `${section.format === 'goose' ? 'goose sends a StatementBegin/StatementEnd block' : 'The tool sends these statements'} as one query string (statements ${first + 1}-${last + 1}), which PostgreSQL runs as one implicit transaction: none of them was committed.`;
+  error.runError.hint = error.runError.hint ? `${sent} ${error.runError.hint}` : sent;
+  throw error;
 }
 
 /** Runs commands as one unit: one statement alone, or several inside BEGIN ... COMMIT. */
@@ -342,13 +407,13 @@ function statementFailure(ctx: ApplyContext, section: RunSection, statement: Run
 function extraHint(info: PositionedError | undefined, statement: RunStatement, section: RunSection): string | undefined {
   if (!info) return undefined;
   if (info.code === '25001' && concurrentOperation(statement.node)) {
-    return `${concurrentOperation(statement.node)} cannot run inside a transaction: ${outsideTransactionHowTo(section)}.`;
+    return `${concurrentOperation(statement.node)} cannot run inside a transaction: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '42P07' && concurrentOperation(statement.node)) {
     return 'An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it (DROP INDEX CONCURRENTLY) and run again.';
   }
   if (info.code === '2D000' && (statement.firstWord === 'call' || statement.firstWord === 'do')) {
-    return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section)}.`;
+    return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
@@ -356,7 +421,14 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
 }
 
 /** How the section's own format says "run this outside a transaction". */
-function outsideTransactionHowTo(section: RunSection): string {
+function outsideTransactionHowTo(section: RunSection, statement: RunStatement): string {
+  if (section.queryStrings?.some((q) => q.start <= statement.span.start && statement.span.end <= q.end)) {
+    return 'move it out of its StatementBegin/StatementEnd block (goose sends the block as one query string)';
+  }
+  if (section.transaction === 'implicit') {
+    // Already sent outside a tool transaction, but as one query string with the other statements.
+    return section.format === 'dbmate' ? 'make it the only statement of its block, in a migration of its own' : 'make it the only statement of its file, in a migration of its own';
+  }
   switch (section.format) {
     case 'dbmate':
       return `add transaction:false to its "-- migrate:${section.kind}" line`;

@@ -45,6 +45,12 @@ export interface RunSection {
   statements: RunStatement[];
   /** Where the section starts in the file (its marker, or the file start). */
   anchor: Span;
+  /**
+   * In a section sent statement by statement, spans the tool sends whole, as one query string, which
+   * PostgreSQL runs as one implicit transaction when it holds several statements (goose
+   * StatementBegin/StatementEnd blocks under NO TRANSACTION).
+   */
+  queryStrings?: readonly Span[];
 }
 
 export interface Migration {
@@ -217,6 +223,7 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | u
     format: doc.format,
     statements,
     anchor: anchorOf(section),
+    queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
   };
 }
 

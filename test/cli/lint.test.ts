@@ -151,6 +151,20 @@ describe('zdm lint', () => {
     assert.equal(new Set(all.map((f: { file: string }) => f.file)).size, 3);
   });
 
+  it('a baseline written as a date covers that whole day (dbmate timestamps, diesel folders)', () => {
+    const dir = project({
+      '.zdm.json': '{ "baseline": "2024-01-01" }',
+      'db/migrations/20240101093000_at.sql': UNSAFE_INDEX,
+      'db/migrations/20240102000000_new.sql': UNSAFE_INDEX,
+      'migrations/2024-01-01-120000_at/up.sql': 'CREATE INDEX i ON t (a);\n',
+      'migrations/2024-01-01-120000_at/down.sql': 'DROP INDEX i;\n',
+      'migrations/2024-01-02-000000_new/up.sql': 'CREATE INDEX j ON t (a);\n',
+      'migrations/2024-01-02-000000_new/down.sql': 'DROP INDEX j;\n',
+    });
+    const quiet = JSON.parse(zdm(['lint', '--format', 'json', '.'], dir).stdout);
+    assert.deepEqual([...new Set(quiet.map((f: { file: string }) => f.file))].sort(), ['db/migrations/20240102000000_new.sql', 'migrations/2024-01-02-000000_new/down.sql', 'migrations/2024-01-02-000000_new/up.sql']);
+  });
+
   it('--since REF lints only migrations added or changed since the ref', () => {
     const dir = project({ 'db/migrations/20240101000000_a.sql': UNSAFE_INDEX, 'db/migrations/20240102000000_b.sql': UNSAFE_INDEX });
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });

@@ -16,7 +16,7 @@ import { parseSectionStatement, unmaskPlaceholders } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import { collectDirectives, suppresses } from './suppress';
 import { isAscii, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
-import { compareVersions } from './versions';
+import { atOrBeforeBaseline } from './versions';
 
 export interface LintOptions {
   config: ZdmConfig;
@@ -60,7 +60,7 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     result.skipped = `overridden by ${basenameOf(document.overriddenBy)}`;
     return result;
   }
-  if (config.baseline !== undefined && !options.ignoreBaseline && document.version !== undefined && compareVersions(document.version, config.baseline) <= 0) {
+  if (config.baseline !== undefined && !options.ignoreBaseline && document.version !== undefined && atOrBeforeBaseline(document.version, config.baseline)) {
     result.skipped = 'baseline';
     return result;
   }

@@ -41,6 +41,14 @@ describe('hover', () => {
     assert.match(text, /Quick-fix: Add CONCURRENTLY/);
   });
 
+  it('CREATE INDEX ... ON ONLY: the read holds unless the table is partitioned, where ONLY builds nothing', () => {
+    const only = hover("SET lock_timeout = '5s';\nCREATE INDEX events_at_idx ON ONLY events (at);\n", 'ON ONLY')!;
+    assert.match(only, /`SHARE` on table `events`/);
+    assert.match(only, /Reads every row of `events` while the lock is held, unless the table is partitioned: ON ONLY then builds nothing/);
+    const plain = hover("SET lock_timeout = '5s';\nCREATE INDEX events_at_idx ON events (at);\n", 'ON events')!;
+    assert.match(plain, /Reads every row of `events` while the lock is held\.\n/);
+  });
+
   it('follows the target version', () => {
     const sql = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';\n";
     assert.match(hover(sql, 'ADD COLUMN')!, /No rewrite, no full scan/);

@@ -83,7 +83,7 @@ function lockSection(s: Statement, locks: StatementLocks, facts: FileFacts, conf
   const rebuild = locks.facts.find((f) => f.rebuildsIndexes);
   if (rewrite) effects.push(`Rewrites ${where} and its indexes: every row is copied while the lock is held.`);
   else if (rebuild) effects.push('Rebuilds the index files while the lock is held.');
-  if (scan && !rewrite) effects.push(`Reads every row of ${where} while the lock is held.`);
+  if (scan && !rewrite) effects.push(`Reads every row of ${where} while the lock is held${scan.scanUnless ? `, unless ${scan.scanUnless}` : ''}.`);
   if (!rewrite && !scan && !rebuild) effects.push('No rewrite, no full scan: the lock is brief once granted.');
   const statementFacts = facts.statements[s.index];
   if (locks.facts.some((f) => f.nonTransactional) && statementFacts?.inTransaction) effects.push(`Cannot run inside a transaction block, and this statement runs in one (${statementFacts.transactionReason}).`);

@@ -125,6 +125,8 @@ export interface LockFact {
   rewrite: boolean;
   /** The whole table is read under the lock (validation, index build). */
   scan: boolean;
+  /** When the scan does not happen, which the statement alone cannot tell (CREATE INDEX ... ON ONLY: a partitioned table). */
+  scanUnless?: string;
   /** The index files are rebuilt (REINDEX), not the table. */
   rebuildsIndexes?: boolean;
   /** Cannot run inside a transaction block. */
@@ -477,7 +479,13 @@ export function locksOf(statement: Statement, pgVersion = DEFAULT_PG_VERSION, kn
   const body = node[kind];
   switch (kind) {
     case 'IndexStmt':
-      add(body.concurrent ? 'create-index-concurrently' : 'create-index', { table: relationOf(body.relation) });
+      // ON ONLY a partitioned table builds nothing: an invalid index on the parent alone (the first step
+      // of indexing a partitioned table). On a plain table ONLY changes nothing.
+      add(
+        body.concurrent ? 'create-index-concurrently' : 'create-index',
+        { table: relationOf(body.relation) },
+        body.relation && body.relation.inh !== true ? { scanUnless: 'the table is partitioned: ON ONLY then builds nothing, and the index on the parent stays invalid until an index of each partition is attached (ALTER INDEX ... ATTACH PARTITION)' } : undefined,
+      );
       break;
     case 'DropStmt':
       for (const object of droppedObjects(body)) {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { type Diagnostic, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -213,6 +213,19 @@ describe('language server over stdio', () => {
       await plain.stop();
       fs.rmSync(project, { recursive: true, force: true });
     }
+  });
+
+  it('after shutdown, answers requests with InvalidRequest, and exits with 0 on exit', async () => {
+    const other = await LspClient.start({ rootPath: dir, settings: { enable: true } });
+    const uri = other.open(migrationPath('20240112000000_shutdown.sql'), INDEX_MIGRATION, 1);
+    await other.diagnostics(uri, 1);
+    assert.match((await other.hover(uri, 2, 3)) ?? '', /SHARE/);
+    await other.connection.sendRequest(ShutdownRequest.type);
+    await assert.rejects(other.hover(uri, 2, 3), (error: { code?: number; message?: string }) => error.code === -32600 && /shutdown/.test(error.message ?? ''));
+    const exited = new Promise<number | null>((resolve) => other.process.once('exit', (code) => resolve(code)));
+    await other.connection.sendNotification(ExitNotification.type);
+    assert.equal(await exited, 0);
+    other.connection.dispose();
   });
 
   it('clears diagnostics when a document closes', async () => {

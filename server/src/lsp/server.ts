@@ -13,12 +13,14 @@ import {
   type Connection,
   type Diagnostic,
   DiagnosticSeverity,
+  ErrorCodes,
   type InitializeParams,
   type InitializeResult,
   MarkupKind,
   MessageType,
   ShowMessageNotification,
   ProposedFeatures,
+  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
@@ -202,7 +204,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   };
 
+  // After `shutdown` the protocol allows only `exit`: requests get InvalidRequest, and nothing is linted.
+  let shutDown = false;
+  const refuseAfterShutdown = () => {
+    if (shutDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now');
+  };
+
   connection.onCodeAction(async (params) => {
+    refuseAfterShutdown();
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     const only = params.context.only;
@@ -225,6 +234,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   // A quick fix sent without its edit (a fix that moves statements into a new migration): the edit,
   // from a lint of the text as it is now. Left without one when the text no longer has that finding.
   connection.onCodeActionResolve(async (action) => {
+    refuseAfterShutdown();
     const data = action.data;
     if (action.edit || !isResolveData(data)) return action;
     const document = documents.get(data.uri);
@@ -243,6 +253,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // CodeLenses of the proving commands (Trace Locks, Verify Round Trip, Verify Backfill), from the format layer's sections.
   connection.onCodeLens(async (params) => {
+    refuseAfterShutdown();
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     try {
@@ -261,6 +272,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // "Show documentation" in clients other than the extension: the rule's page, opened by the client.
   connection.onExecuteCommand(async (params) => {
+    refuseAfterShutdown();
     if (params.command !== SERVER_SHOW_DOCS_COMMAND) return undefined;
     const rule = String(params.arguments?.[0] ?? '');
     const url = ruleDocsUrl(rule);
@@ -271,6 +283,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // Hover: the locks a statement takes, what they block, its findings; or a rule in an ignore comment.
   connection.onHover(async (params) => {
+    refuseAfterShutdown();
     const document = documents.get(params.textDocument.uri);
     if (!document) return null;
     try {
@@ -307,6 +320,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   const schedule = (document: TextDocument) => {
+    if (shutDown) return;
     const uri = document.uri;
     timers.get(uri)?.();
     const run = () => {
@@ -370,6 +384,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   }
 
   connection.onShutdown(() => {
+    shutDown = true;
     for (const cancel of timers.values()) cancel();
     timers.clear();
   });

@@ -217,15 +217,19 @@ describe('language server over stdio', () => {
 
   it('after shutdown, answers requests with InvalidRequest, and exits with 0 on exit', async () => {
     const other = await LspClient.start({ rootPath: dir, settings: { enable: true } });
-    const uri = other.open(migrationPath('20240112000000_shutdown.sql'), INDEX_MIGRATION, 1);
-    await other.diagnostics(uri, 1);
-    assert.match((await other.hover(uri, 2, 3)) ?? '', /SHARE/);
-    await other.connection.sendRequest(ShutdownRequest.type);
-    await assert.rejects(other.hover(uri, 2, 3), (error: { code?: number; message?: string }) => error.code === -32600 && /shutdown/.test(error.message ?? ''));
-    const exited = new Promise<number | null>((resolve) => other.process.once('exit', (code) => resolve(code)));
-    await other.connection.sendNotification(ExitNotification.type);
-    assert.equal(await exited, 0);
-    other.connection.dispose();
+    try {
+      const uri = other.open(migrationPath('20240112000000_shutdown.sql'), INDEX_MIGRATION, 1);
+      await other.diagnostics(uri, 1);
+      assert.match((await other.hover(uri, 2, 3)) ?? '', /SHARE/);
+      await other.connection.sendRequest(ShutdownRequest.type);
+      await assert.rejects(other.hover(uri, 2, 3), (error: { code?: number; message?: string }) => error.code === -32600 && /shutdown/.test(error.message ?? ''));
+      const exited = new Promise<number | null>((resolve) => other.process.once('exit', (code) => resolve(code)));
+      await other.connection.sendNotification(ExitNotification.type);
+      assert.equal(await exited, 0);
+    } finally {
+      other.connection.dispose();
+      if (other.process.exitCode === null) other.process.kill('SIGKILL');
+    }
   });
 
   it('clears diagnostics when a document closes', async () => {

@@ -178,6 +178,31 @@ describe('zdm roundtrip', () => {
     assert.deepEqual(await throwawaysOn(pg), []);
   });
 
+  it("a contract's down that brings a NOT NULL column back under a NOT VALID CHECK (as a trio's does) is one info finding, not two errors", async () => {
+    const db = await pg.createDatabase('rt_not_null_deferred');
+    const project = createProject({
+      'db/migrations/20240101000000_accounts.sql': dbmateFile('CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL, handle text NOT NULL);', 'DROP TABLE accounts;'),
+      // The shape of a zdm trio's contract: its down cannot restore NOT NULL before the backfill's down
+      // copies the values back, so it re-creates the column under a NOT VALID check.
+      'db/migrations/20240102000000_contract.sql': dbmateFile(
+        "SET lock_timeout = '5s';\nALTER TABLE accounts DROP COLUMN email;",
+        "SET lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN email text, ADD CONSTRAINT accounts_email_not_null_check CHECK (email IS NOT NULL) NOT VALID;",
+      ),
+      // A down that loses NOT NULL with no CHECK in its place is still an error.
+      'db/migrations/20240103000000_drop_handle.sql': dbmateFile("SET lock_timeout = '5s';\nALTER TABLE accounts DROP COLUMN handle;", "SET lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN handle text;"),
+    });
+    await up({ ...optionsFor(project, pg.url(db)), to: '20240101000000' });
+    const result = await roundTrip(proveOptions(project, pg.url(db)));
+    const deferred = result.findings.filter((f) => f.rule === 'roundtrip-not-null-deferred');
+    assert.equal(deferred.length, 1, describeFindings(result.findings));
+    assert.equal(deferred[0].severity, 'info');
+    assert.equal(deferred[0].version, '20240102000000');
+    assert.match(deferred[0].message, /^Column accounts\.email is back after down without NOT NULL, under a NOT VALID CHECK \(email IS NOT NULL\) instead \(accounts\.accounts_email_not_null_check\)/);
+    const contractSchema = result.findings.filter((f) => f.rule === 'roundtrip-schema' && f.version === '20240102000000');
+    assert.deepEqual(contractSchema.map((f) => f.severity), ['info'], 'only the column order: ' + describeFindings(contractSchema));
+    assert.ok(result.findings.some((f) => f.rule === 'roundtrip-schema' && f.severity === 'error' && f.version === '20240103000000' && /Column accounts\.handle differs after down from before up: nullable NOT NULL → NULL/.test(f.message)), describeFindings(result.findings));
+  });
+
   it('falls back to an empty database with the applied migrations replayed when the dev database has other sessions', async () => {
     const db = await pg.createDatabase('rt_busy');
     const project = createProject({

@@ -246,7 +246,17 @@ async function runRoundTrips(session: Session, target: ProveTarget, plan: Plan, 
       const now = rowsAfter.get(table);
       if (now !== undefined && now < n) entry.rowsLost.push({ table, before: n, after: now });
     }
-    for (const d of entry.differences) result.findings.push(differenceFinding(d, downAnchor, m, rowsBefore));
+    const deferred = notNullDeferredToCheck(entry.differences);
+    for (const d of entry.differences) if (!deferred.covered.has(d)) result.findings.push(differenceFinding(d, downAnchor, m, rowsBefore));
+    for (const { column, check } of deferred.pairs) {
+      const col = column.name.slice(column.name.lastIndexOf('.') + 1);
+      result.findings.push(
+        finding(downAnchor, 'roundtrip-not-null-deferred', 'info', `Column ${displayName(column.name)} is back after down without NOT NULL, under a NOT VALID CHECK (${col} IS NOT NULL) instead (${displayName(check.name)}): new rows must have a value, but the rows already there are not checked, and a re-created column is empty until its values are copied back.`, {
+          version: m.version,
+          help: 'Intended when the down of an earlier migration, rolled back after this one, copies the values back, validates the CHECK and sets NOT NULL (as a zdm trio\'s backfill does): roll that one back too. Otherwise copy the values back and SET NOT NULL in this down.',
+        }),
+      );
+    }
     for (const s of entry.sequencesReset) {
       result.findings.push(
         finding(downAnchor, 'roundtrip-sequence-reset', 'error', `Sequence ${displayName(s.name)} went back after down (last value ${s.before} before up, ${s.after ?? 'none'} after down): the down re-created it, and new ids would collide with existing rows.`, {
@@ -306,6 +316,32 @@ function warnAboutStates(statuses: readonly MigrationStatus[], emit: (e: { type:
     if (s.state === 'failed') emit({ type: 'warning', message: `${s.migration?.name ?? s.version} failed on the dev database (${s.note ?? 'partly applied'}); it is not round-tripped. Fix it with zdm up / zdm rollback first.` });
     if (s.state === 'missing') emit({ type: 'warning', message: `${s.version} is applied on the dev database but its file is not on disk${s.note ? ` (${s.note})` : ''}.` });
   }
+}
+
+/**
+ * A column that was NOT NULL before up and is nullable after down, with a NOT VALID `CHECK (col IS NOT
+ * NULL)` on its table that was not there before: a down that could not restore NOT NULL yet (the
+ * column's values come back later: a zdm trio's contract, whose backfill's down refills them and sets
+ * NOT NULL). The pair is one finding, not two errors.
+ */
+function notNullDeferredToCheck(differences: readonly SnapshotDifference[]): { pairs: { column: SnapshotDifference; check: SnapshotDifference }[]; covered: Set<SnapshotDifference> } {
+  const pairs: { column: SnapshotDifference; check: SnapshotDifference }[] = [];
+  const covered = new Set<SnapshotDifference>();
+  for (const column of differences) {
+    if (column.kind !== 'column' || column.change !== 'changed' || column.fields?.length !== 1 || column.fields[0] !== 'nullable') continue;
+    if (column.before?.nullable !== 'NOT NULL' || column.after?.nullable !== 'NULL' || !column.table) continue;
+    const name = column.name.slice(column.name.lastIndexOf('.') + 1);
+    // As pg_get_constraintdef prints it: CHECK (email IS NOT NULL), the name quoted where it needs it.
+    const quoted = name.replace(/"/g, '""');
+    const definitions = [`CHECK (${name} IS NOT NULL)`, `CHECK ((${name} IS NOT NULL))`, `CHECK ("${quoted}" IS NOT NULL)`, `CHECK (("${quoted}" IS NOT NULL))`];
+    const check = differences.find(
+      (d) => d.kind === 'constraint' && d.change === 'extra' && d.table === column.table && d.after?.valid === 'NOT VALID' && definitions.includes(d.after?.definition ?? '') && !covered.has(d),
+    );
+    if (!check) continue;
+    pairs.push({ column, check });
+    covered.add(column).add(check);
+  }
+  return { pairs, covered };
 }
 
 function differenceFinding(d: SnapshotDifference, at: Location, m: Migration, rowsBefore: ReadonlyMap<string, number>): ProveFinding {

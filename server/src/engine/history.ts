@@ -8,14 +8,15 @@
 import { basenameOf, childPath, dirnameOf, resolvedPath } from './paths';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
-import type { AstNode, MigrationDocument } from './model';
+import type { AstNode, MigrationDocument, Section } from './model';
 import { bodyOf, relationOf, typeNameOf, type RelationRef } from './sql/ast';
 import type { TypeInfo } from './sql/columns';
-import { isComment, wordOf, type Token } from './sql/lexer';
+import { identifierOf, isComment, wordOf, type Token } from './sql/lexer';
 import { parseSectionStatement } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import { compareVersions } from './versions';
 import { KeyedMemo } from './memo';
+import { viewEventsOf, viewStatementKind, type ViewEvent } from './views';
 
 export interface ColumnState {
   type?: TypeInfo;
@@ -290,6 +291,8 @@ interface EarlierMigration {
   version: string;
   /** The up statements, in order: the tree of each one the history reads (see `readByHistory`), undefined for the others. */
   upNodes: (AstNode | undefined)[];
+  /** Its up statements that matter to views (views.ts), in order, found on first use. */
+  viewSteps: ViewStep[];
 }
 
 const MAX_MEMO = 20_000;
@@ -317,10 +320,21 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
       // The version is needed to order the folder; the statements only when a history reaches this
       // migration (a file early in a big folder needs few of them), so they are parsed on first use.
       let upNodes: (AstNode | undefined)[] | undefined;
+      let viewSteps: ViewStep[] | undefined;
+      const scan = () => {
+        const scanned = upStatements(doc);
+        upNodes = scanned.nodes;
+        viewSteps = scanned.viewSteps;
+      };
       migration = {
         version: doc.version,
         get upNodes() {
-          return (upNodes ??= upStatements(doc));
+          if (!upNodes) scan();
+          return upNodes!;
+        },
+        get viewSteps() {
+          if (!viewSteps) scan();
+          return viewSteps!;
         },
       };
     }
@@ -332,21 +346,124 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
   return migration;
 }
 
-function upStatements(doc: MigrationDocument): (AstNode | undefined)[] {
-  const upNodes: (AstNode | undefined)[] = [];
+/** One split of a migration's up sections: the trees the history reads, and the statements that matter to views. */
+function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[] } {
+  const nodes: (AstNode | undefined)[] = [];
+  const viewSteps: ViewStep[] = [];
   try {
     for (const section of doc.sections) {
       if (section.kind !== 'up') continue;
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         const read = !raw.unterminated && readByHistory(section.source, raw.tokens);
-        upNodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
+        const at = nodes.length;
+        nodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
+        if (!raw.unterminated) addViewStep(viewSteps, section, raw.span, raw.tokens, at);
       }
     }
   } catch {
     // Neither throws on user input; a migration that could not be read replays nothing.
-    return [];
+    return { nodes: [], viewSteps: [] };
   }
-  return upNodes;
+  return { nodes, viewSteps };
+}
+
+/**
+ * A statement of a migration's up that matters to views: a view's own statement, parsed on first use
+ * (a CREATE only when asked about a table its text names: the others cannot read its columns); or a
+ * table's (DROP, RENAME, ADD or DROP COLUMN), whose tree the history parses anyway (`upNodes`, by the
+ * statement's index).
+ */
+type ViewStep =
+  | { view: string; created?: { name: string | undefined; words: ReadonlySet<string>; star: boolean }; events?: ViewEvent[]; section: Section }
+  | { node: number; events?: ViewEvent[] };
+
+/** The step of the statement at `span` (the `at`-th of the up), if it matters to views. */
+function addViewStep(steps: ViewStep[], section: Section, span: { start: number; end: number }, tokens: readonly Token[], at: number): void {
+  const first: string[] = [];
+  for (const token of tokens) {
+    if (isComment(token)) continue;
+    if (token.kind !== 'word' || first.length === 5) break;
+    first.push(wordOf(section.source, token));
+  }
+  const kind = viewStatementKind(first);
+  if (kind === 'table') steps.push({ node: at });
+  if (kind !== 'create-view' && kind !== 'view') return;
+  const view = section.source.slice(span.start, span.end);
+  if (kind === 'view') {
+    steps.push({ view, section });
+    return;
+  }
+  // A view's CREATE is parsed only when asked about a column it may read: its words, its name and
+  // whether it has a `*`, to tell.
+  const words = new Set<string>();
+  let star = false;
+  let name: string | undefined;
+  let naming = 0; // 0: before VIEW, 1: reading the name, 2: after it
+  for (const token of tokens) {
+    if (isComment(token)) continue;
+    const id = identifierOf(section.source, token);
+    if (id !== undefined) words.add(id);
+    else if (token.end - token.start === 1 && section.source[token.start] === '*') star = true;
+    if (naming === 0 && token.kind === 'word' && id === 'view') naming = 1;
+    else if (naming === 1) {
+      if (token.kind === 'word' && (id === 'if' || id === 'not' || id === 'exists')) continue;
+      if (id !== undefined) name = id;
+      else if (!(token.end - token.start === 1 && section.source[token.start] === '.')) naming = 2;
+    }
+  }
+  steps.push({ view, created: { name, words, star }, section });
+}
+
+/**
+ * The view events of the folder's migrations before `document`, in order (views.ts): which views
+ * exist before it runs and the columns they read, for the `columns` asked about. A view is parsed
+ * only when its text names one of their tables and one of them (or has a `*`), under any name they
+ * had before a rename: the others cannot read them, and stand as views that read none of them.
+ */
+export function viewEventsBefore(document: MigrationDocument, host: ProjectHost, columns: readonly { table: string; column: string }[]): ViewEvent[] {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return [];
+  const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
+  const tableEvents = (m: EarlierMigration, step: { node: number; events?: ViewEvent[] }) => (step.events ??= viewEventsOf(m.upNodes[step.node]));
+  // The names the tables and columns had: follow the renames backwards.
+  const pairs = new Map<string, { table: string; column: string }>(columns.map((c) => [`${c.table}\u0000${c.column}`, c]));
+  const add = (table: string, column: string) => pairs.set(`${table}\u0000${column}`, { table, column });
+  // Walking backwards, a view made before a rename is seen after it: whether any view names one of the
+  // tables, under the name it had then (none: nothing to replay, the usual case in a folder without views).
+  let viewsNameThem = false;
+  for (let i = migrations.length - 1; i >= 0; i--) {
+    const steps = migrations[i].viewSteps;
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const step = steps[k];
+      if (!('node' in step)) {
+        if (!viewsNameThem && step.created) for (const p of pairs.values()) if (step.created.words.has(p.table)) viewsNameThem = true;
+        continue;
+      }
+      for (const e of tableEvents(migrations[i], step)) {
+        if (e.kind === 'rename-table') for (const p of [...pairs.values()]) if (p.table === e.to) add(e.from, p.column);
+        if (e.kind === 'rename-column') for (const p of [...pairs.values()]) if (p.table === e.table && p.column === e.to) add(e.table, e.from);
+      }
+    }
+  }
+  if (!viewsNameThem) return [];
+  const tableNames = [...new Set([...pairs.values()].map((p) => p.table))];
+  const columnNames = [...new Set([...pairs.values()].map((p) => p.column))];
+  const events: ViewEvent[] = [];
+  for (const m of migrations) {
+    for (const step of m.viewSteps) {
+      if ('node' in step) {
+        events.push(...tableEvents(m, step));
+        continue;
+      }
+      const created = step.created;
+      if (created && !(tableNames.some((t) => created.words.has(t)) && (created.star || columnNames.some((c) => created.words.has(c))))) {
+        // Reads none of the columns asked about: it replaces a view of that name that did.
+        if (created.name !== undefined) events.push({ kind: 'drop-view', view: created.name });
+        continue;
+      }
+      events.push(...(step.events ??= viewEventsOf(parseSectionStatement(step.section, step.view).nodes[0])));
+    }
+  }
+  return events;
 }
 
 const CREATE_MODIFIERS = new Set(['global', 'local', 'temp', 'temporary', 'unlogged']);
@@ -460,6 +577,29 @@ class FolderHistory {
 
   /** The states before `document`, or undefined when only a full replay is sure to give the same answer. */
   before(document: MigrationDocument): ColumnStates | undefined {
+    const end = this.prefixBefore(document);
+    if (end === undefined) return undefined;
+    if (end === 0) return new Map();
+    const c = Math.floor(end / CHECKPOINT);
+    while (this.checkpoints.length <= c) {
+      const k = this.checkpoints.length - 1;
+      const next = copyStates(this.checkpoints[k]);
+      for (let i = k * CHECKPOINT; i < (k + 1) * CHECKPOINT; i++) for (const node of this.entries[i].migration.upNodes) replay(next, node);
+      this.checkpoints.push(next);
+    }
+    const states = copyStates(this.checkpoints[c]);
+    for (let i = c * CHECKPOINT; i < end; i++) for (const node of this.entries[i].migration.upNodes) replay(states, node);
+    return states;
+  }
+
+  /** The migrations before `document`, in order (what `earlierMigrations` lists), or undefined as for `before`. */
+  earlier(document: MigrationDocument): EarlierMigration[] | undefined {
+    const end = this.prefixBefore(document);
+    return end === undefined ? undefined : this.entries.slice(0, end).map((e) => e.migration);
+  }
+
+  /** How many entries come before `document`, or undefined when the prefix is not sure to be its history. */
+  private prefixBefore(document: MigrationDocument): number | undefined {
     const version = document.version!;
     if (this.entries.length > 0 && (this.form === undefined || !fitsForm(this.form, version))) return undefined;
     // compareVersions orders the folder's versions and the file's totally, so "earlier than the file" is a prefix.
@@ -471,7 +611,7 @@ class FolderHistory {
       else hi = mid;
     }
     const end = lo;
-    if (end === 0) return new Map();
+    if (end === 0) return 0;
     // The file itself, its companion and (diesel, Prisma) its own folder's file are never its history.
     this.positions ??= new Map(this.entries.map((e, i) => [resolvedPath(e.file), i]));
     const excluded = [document.path, document.companionPath];
@@ -483,16 +623,7 @@ class FolderHistory {
       const at = file === undefined ? undefined : this.positions.get(resolvedPath(file));
       if (at !== undefined && at < end) return undefined;
     }
-    const c = Math.floor(end / CHECKPOINT);
-    while (this.checkpoints.length <= c) {
-      const k = this.checkpoints.length - 1;
-      const next = copyStates(this.checkpoints[k]);
-      for (let i = k * CHECKPOINT; i < (k + 1) * CHECKPOINT; i++) for (const node of this.entries[i].migration.upNodes) replay(next, node);
-      this.checkpoints.push(next);
-    }
-    const states = copyStates(this.checkpoints[c]);
-    for (let i = c * CHECKPOINT; i < end; i++) for (const node of this.entries[i].migration.upNodes) replay(states, node);
-    return states;
+    return end;
   }
 }
 

@@ -19,6 +19,7 @@ import { avoidEnableDisableTrigger } from './avoid-enable-disable-trigger';
 import { banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction';
 import { banVacuumFull } from './ban-vacuum-full';
 import { changingColumnType } from './changing-column-type';
+import { columnTypeUsedByView } from './column-type-used-by-view';
 import { constraintMissingNotValid } from './constraint-missing-not-valid';
 import { disallowedUniqueConstraint } from './disallowed-unique-constraint';
 import { lockTimeoutTooLong } from './lock-timeout-too-long';
@@ -49,6 +50,7 @@ const locks: Rule[] = [
   addingFieldWithDefault,
   addingSerialColumn,
   changingColumnType,
+  columnTypeUsedByView,
   disallowedUniqueConstraint,
   addingPrimaryKeyConstraint,
   addingExclusionConstraint,

@@ -415,13 +415,13 @@ function addViewStep(steps: ViewStep[], section: Section, span: { start: number;
 }
 
 /**
- * The view events of the folder's migrations before `document`, in order (views.ts): which views
+ * Applies the view events of the folder's migrations before `document`, in order (views.ts): which views
  * exist before it runs and the columns they read, for the `columns` asked about. A view is parsed
  * only when its text names one of their tables and one of them (or has a `*`), under any name they
  * had before a rename: the others cannot read them, and stand as views that read none of them.
  */
-export function viewEventsBefore(document: MigrationDocument, host: ProjectHost, columns: readonly { table: string; column: string }[]): ViewEvent[] {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return [];
+export function viewEventsBefore(document: MigrationDocument, host: ProjectHost, columns: readonly { table: string; column: string }[], apply: (event: ViewEvent) => void): void {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return;
   const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
   const tableEvents = (m: EarlierMigration, step: { node: number; events?: ViewEvent[] }) => (step.events ??= viewEventsOf(m.upNodes[step.node]));
   // The names the tables and columns had: follow the renames backwards.
@@ -444,26 +444,29 @@ export function viewEventsBefore(document: MigrationDocument, host: ProjectHost,
       }
     }
   }
-  if (!viewsNameThem) return [];
+  if (!viewsNameThem) return;
   const tableNames = [...new Set([...pairs.values()].map((p) => p.table))];
   const columnNames = [...new Set([...pairs.values()].map((p) => p.column))];
-  const events: ViewEvent[] = [];
-  for (const m of migrations) {
-    for (const step of m.viewSteps) {
+  for (let i = 0; i < migrations.length; i++) {
+    const m = migrations[i];
+    const steps = m.viewSteps;
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k];
       if ('node' in step) {
-        events.push(...tableEvents(m, step));
+        const events = tableEvents(m, step);
+        for (let e = 0; e < events.length; e++) apply(events[e]);
         continue;
       }
       const created = step.created;
       if (created && !(tableNames.some((t) => created.words.has(t)) && (created.star || columnNames.some((c) => created.words.has(c))))) {
         // Reads none of the columns asked about: it replaces a view of that name that did.
-        if (created.name !== undefined) events.push({ kind: 'drop-view', view: created.name });
+        if (created.name !== undefined) apply({ kind: 'drop-view', view: created.name });
         continue;
       }
-      events.push(...(step.events ??= viewEventsOf(parseSectionStatement(step.section, step.view).nodes[0])));
+      const events = (step.events ??= viewEventsOf(parseSectionStatement(step.section, step.view).nodes[0]));
+      for (let e = 0; e < events.length; e++) apply(events[e]);
     }
   }
-  return events;
 }
 
 const CREATE_MODIFIERS = new Set(['global', 'local', 'temp', 'temporary', 'unlogged']);

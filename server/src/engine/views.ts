@@ -213,16 +213,11 @@ function usesOf(query: any): Map<string, Set<string> | '*'> {
     else if (known) known.add(column);
     else uses.set(table, new Set([column]));
   };
-  // CTE names first: a RangeVar that names one is not a table.
-  const collectCtes = (value: any): void => {
-    if (Array.isArray(value)) return value.forEach(collectCtes);
-    if (value === null || typeof value !== 'object') return;
-    for (const key in value) {
-      if (key === 'CommonTableExpr' && typeof value[key]?.ctename === 'string') ctes.add(value[key].ctename);
-      collectCtes(value[key]);
-    }
+  // A WITH's CTE names are registered before its SELECT's FROM list is read (a RangeVar naming one is
+  // not a table); they stay known below it, where they can be referenced.
+  const registerCtes = (withClause: any): void => {
+    for (const c of withClause?.ctes ?? []) if (typeof c?.CommonTableExpr?.ctename === 'string') ctes.add(c.CommonTableExpr.ctename);
   };
-  collectCtes(query);
   /** The tables a FROM list names directly (joins included, subqueries not: they have their own scope). */
   const fromTables = (from: any, out: string[]): void => {
     if (Array.isArray(from)) return from.forEach((f) => fromTables(f, out));
@@ -250,6 +245,7 @@ function usesOf(query: any): Map<string, Set<string> | '*'> {
     for (const key in value) {
       const child = value[key];
       if (key === 'SelectStmt' && child && typeof child === 'object') {
+        registerCtes(child.withClause?.WithClause ?? child.withClause);
         const own: string[] = [];
         fromTables(child.fromClause, own);
         walk(child, own.length > 0 ? own : scope);

@@ -60,11 +60,11 @@ export const columnTypeUsedByView: Rule = {
       if (!list) bySection.set(s.section, (list = []));
       list.push(s);
     }
-    let before: ReturnType<typeof viewEventsBefore> | undefined;
+    let columns: { table: string; column: string }[] | undefined;
     for (const [section, list] of bySection) {
       if (!changes.some((c) => c.statement.section === section)) continue;
       const views = new ViewDependencies();
-      for (const event of (before ??= viewEventsBefore(context.document, context.host, columnsOfInterest(context.statements, changes)))) views.apply(event);
+      viewEventsBefore(context.document, context.host, (columns ??= columnsOfInterest(context.statements, changes)), (event) => views.apply(event));
       if (section.kind === 'down') {
         // A down runs after its up.
         for (const node of counterpartOf(context.document, context.statements, context.host, section)?.nodes ?? []) for (const event of viewEventsOf(node)) views.apply(event);

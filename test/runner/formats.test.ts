@@ -264,3 +264,43 @@ describe('runner plans', () => {
     assert.deepEqual(await tables(db), []);
   });
 });
+
+describe('placeholders the tool substitutes', () => {
+  it('Flyway: values from flyway.conf, the environment and the built-ins; one without a value stops the migration before anything runs', async () => {
+    const db = await pg.createDatabase('flyway_placeholders');
+    const project = createProject(
+      {
+        'flyway.conf': 'flyway.placeholders.table_prefix=app_\nflyway.placeholders.owner=from_conf\n',
+        'sql/V1__authors.sql': "CREATE TABLE ${flyway:defaultSchema}.${table_prefix}authors (id bigint PRIMARY KEY, owner text DEFAULT '${owner}', made_by text DEFAULT '${flyway:user}', script text DEFAULT '${flyway:filename}');",
+        'sql/V2__books.sql': 'CREATE TABLE ${table_prefix}books (id bigint PRIMARY KEY);\nCREATE TABLE ${table_prefix}${missing_suffix} (id bigint);',
+      },
+      { migrationsDir: 'sql' },
+    );
+    const options = optionsFor(project, pg.url(db), { env: { FLYWAY_PLACEHOLDERS_OWNER: 'from_env' } });
+    const result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.version, s.ok]), [['1', true], ['2', false]]);
+    const [column] = await pg.query<{ owner: string; made_by: string; script: string }>("INSERT INTO app_authors (id) VALUES (1) RETURNING owner, made_by, script", [], db);
+    assert.deepEqual(column, { owner: 'from_env', made_by: 'zdm_test', script: 'V1__authors.sql' }, 'the environment wins over flyway.conf');
+    const error = result.error!;
+    assert.match(error.message, /No value for the placeholder \$\{missing_suffix\}: nothing was run\. To give it one, set flyway\.placeholders\.missing_suffix in flyway\.conf .*FLYWAY_PLACEHOLDERS_MISSING_SUFFIX/);
+    assert.deepEqual([error.file, error.line, error.column], [project.file('sql/V2__books.sql'), 2, 29]);
+    // Nothing of V2 ran, and nothing is recorded for it.
+    assert.equal((await pg.query("SELECT 1 FROM pg_tables WHERE tablename = 'app_books'", [], db)).length, 0);
+    const history = await pg.query<{ version: string; success: boolean }>('SELECT version, success FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank', [], db);
+    assert.deepEqual(history.map((h) => [h.version, h.success]), [['1', true]]);
+  });
+
+  it('goose ENVSUB ON: environment variables, with ${VAR:-default}', async () => {
+    const db = await pg.createDatabase('goose_envsub');
+    const project = createProject({
+      'db/migrations/20240101000000_tags.sql': '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE ${TABLE_NAME} (id bigint PRIMARY KEY, kind text DEFAULT \'${KIND:-plain}\');\n\n-- +goose Down\nDROP TABLE ${TABLE_NAME};\n',
+    });
+    const result = await up(optionsFor(project, pg.url(db), { env: { TABLE_NAME: 'tags' } }));
+    assert.ok(result.ok, explain(result));
+    const [row] = await pg.query<{ kind: string }>('INSERT INTO tags (id) VALUES (1) RETURNING kind', [], db);
+    assert.equal(row.kind, 'plain');
+    assert.ok((await rollback(optionsFor(project, pg.url(db), { env: { TABLE_NAME: 'tags' } }))).ok);
+    assert.equal((await pg.query("SELECT 1 FROM pg_tables WHERE tablename = 'tags'", [], db)).length, 0);
+  });
+});

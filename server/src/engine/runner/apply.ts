@@ -8,7 +8,8 @@ import { concurrentOperation } from '../sql/classify';
 import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
-import type { Migration, RunSection, RunStatement } from './migrations';
+import { withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
+import { fileValues, substitutePlaceholders } from './placeholders';
 import type { Step } from './plan';
 import type { Tracker, ZdmTable } from './tracking/index';
 
@@ -92,7 +93,15 @@ export function mayEndTransaction(statement: RunStatement): boolean {
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
   const { migration, direction } = step;
-  const section = direction === 'up' ? migration.up : migration.down!;
+  const written = direction === 'up' ? migration.up : migration.down!;
+  // The tool's placeholders, substituted before anything runs: one without a value stops the step here.
+  const prepared = written.placeholders ? await substituted(ctx, written) : { section: written };
+  if ('error' in prepared) {
+    const result: StepResult = { version: migration.version, name: migration.name, direction, file: written.path, ok: false, durationMs: 0, mode: 'statements', modeReason: 'not run', statements: [], error: prepared.error };
+    ctx.emit({ type: 'migration-end', step: result });
+    return result;
+  }
+  const section = prepared.section;
   const mode = executionMode(section);
   const resumeAt = direction === 'up' && !mode.atomic && options.resumeAt !== undefined && options.resumeAt > 0 ? options.resumeAt : undefined;
   const result: StepResult = {
@@ -126,6 +135,43 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   }
   ctx.emit({ type: 'migration-end', step: result });
   return result;
+}
+
+/** The section with the tool's placeholders substituted, or the error naming the first one without a value. */
+async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ section: RunSection } | { error: RunError }> {
+  const extra = fileValues(section.path);
+  if (section.format === 'flyway' && section.statements.some((s) => s.text.includes('${flyway:user}') || s.text.includes('${flyway:database}'))) {
+    const [row] = await ctx.session.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d');
+    extra.set('flyway:user', row.u);
+    extra.set('flyway:database', row.d);
+  }
+  const texts: string[] = [];
+  for (const statement of section.statements) {
+    const out = substitutePlaceholders(statement.text, section.format, section.placeholders!, extra);
+    if ('missing' in out) {
+      const offset = statement.span.start + out.offset;
+      const before = section.fileText.slice(0, offset);
+      const line = before.split('\n').length;
+      const column = offset - before.lastIndexOf('\n');
+      const how =
+        section.format === 'goose'
+          ? `set the environment variable ${out.missing.replace(/:?-.*$/, '')} (the file has -- +goose ENVSUB ON)`
+          : `set flyway.placeholders.${out.missing} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${out.missing.toUpperCase()}`;
+      return {
+        error: {
+          message: ctx.redact(`No value for the placeholder \${${out.missing}}: nothing was run. To give it one, ${how}.`),
+          file: section.path,
+          section: section.kind,
+          statement: statement.index + 1,
+          line,
+          column,
+          exact: true,
+        },
+      };
+    }
+    texts.push(out.text);
+  }
+  return { section: withStatementTexts(section, texts) };
 }
 
 class StatementFailed extends Error {

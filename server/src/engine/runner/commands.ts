@@ -103,8 +103,10 @@ export class UsageError extends Error {}
  * before in this process is reused while none of the files and folders it read have changed (a
  * wrapper that checks something first, then runs `up`, does not pay for loading twice).
  */
-export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPath' | 'dir' | 'host'>): Promise<Project> {
-  const key = JSON.stringify([path.resolve(options.cwd), options.configPath, options.dir]);
+export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPath' | 'dir' | 'host'> & { env?: NodeJS.ProcessEnv }): Promise<Project> {
+  // The environment gives placeholder values (Flyway's FLYWAY_PLACEHOLDERS_*, goose ENVSUB): part of the key.
+  const env = options.env ?? process.env;
+  const key = JSON.stringify([path.resolve(options.cwd), options.configPath, options.dir, Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
   const cached = options.host ? undefined : projectCache.get(key);
   if (cached && cached.stamps.every(([p, stamp]) => stampOf(p) === stamp)) return cached.project;
   const read = new Set<string>();
@@ -129,7 +131,7 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
     dirs = [found];
   }
   await initParser();
-  const loadedMigrations = loadMigrations({ dirs, config: loaded.config, host, root });
+  const loadedMigrations = loadMigrations({ dirs, config: loaded.config, host, root, env });
   const project = { loaded, root, dirs, loadedMigrations };
   if (!options.host) projectCache.set(key, { project, stamps: [...read].map((p) => [p, stampOf(p)]) });
   return project;

@@ -16,6 +16,7 @@ import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
+import { placeholderValues } from './placeholders';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -51,6 +52,8 @@ export interface RunSection {
    * StatementBegin/StatementEnd blocks under NO TRANSACTION).
    */
   queryStrings?: readonly Span[];
+  /** The values of the `${name}` placeholders the tool substitutes in this section (Flyway; goose ENVSUB), substituted when it runs (runner/placeholders.ts). */
+  placeholders?: ReadonlyMap<string, string>;
 }
 
 export interface Migration {
@@ -94,6 +97,8 @@ export interface LoadOptions {
   host: ProjectHost;
   /** Paths in names are relative to it. */
   root: string;
+  /** The environment placeholders are read from (Flyway's FLYWAY_PLACEHOLDERS_*, goose ENVSUB); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Reads every migration in the folders. The parser must be loaded (initParser). */
@@ -151,18 +156,20 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   }
 
   const migrations: Migration[] = [];
+  const placeholderMaps: Partial<Record<FormatId, Map<string, string>>> = {};
   for (const [key, pair] of byKey) {
     if (!pair.up) {
       problems.push({ path: pair.down!.path, message: `${relative(options.root, pair.down!.path)} is a down migration without its up; skipped.`, severity: 'warning' });
       continue;
     }
-    const up = runSection(pair.up, 'up');
+    const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders) ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
+    const up = runSection(pair.up, 'up', values(pair.up));
     if (!up) {
       problems.push({ path: pair.up.path, message: `${relative(options.root, pair.up.path)} has no up section; skipped.`, severity: 'warning' });
       continue;
     }
     const downDoc = pair.down ?? (pair.up.sections.some((s) => s.kind === 'down') ? pair.up : undefined);
-    const down = downDoc ? runSection(downDoc, 'down') : undefined;
+    const down = downDoc ? runSection(downDoc, 'down', values(downDoc)) : undefined;
     let hashes: { checksum: string; statements: string[] } | undefined;
     const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
     migrations.push({
@@ -204,7 +211,7 @@ export function trackingKey(doc: MigrationDocument): string {
   }
 }
 
-function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | undefined {
+function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: ReadonlyMap<string, string>): RunSection | undefined {
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;
@@ -224,7 +231,15 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down'): RunSection | u
     statements,
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
+    placeholders: section.placeholders ? (placeholders ?? new Map()) : undefined,
   };
+}
+
+/** The section with its statements' texts replaced (placeholders substituted): the same spans and lines. */
+export function withStatementTexts(section: RunSection, texts: readonly string[]): RunSection {
+  let lines: LineIndex | undefined;
+  const lineOf = (offset: number) => (lines ??= new LineIndex(section.fileText)).positionAt(offset).line + 1;
+  return { ...section, statements: section.statements.map((s, i) => (texts[i] === s.text ? s : lazyStatement(s.index, texts[i], s.span, lineOf, s.firstWord))) };
 }
 
 function lazyStatement(index: number, text: string, span: Span, lineOf: (offset: number) => number, firstWord: string): RunStatement {

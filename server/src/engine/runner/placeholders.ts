@@ -1,0 +1,105 @@
+// The `${name}` placeholders a tool substitutes before it runs a script, substituted the same way by
+// zdm's runner (the linter reads them as identifiers: sql/placeholders.ts).
+// - Flyway (placeholderReplacement is on by default): `flyway.placeholders.NAME=value` in the project's
+//   flyway.conf or conf/flyway.conf, `[flyway.placeholders]` in flyway.toml, FLYWAY_PLACEHOLDERS_NAME in
+//   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
+//   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`.
+// - goose, under `-- +goose ENVSUB ON`: environment variables, `${VAR:-default}` and `${VAR-default}`.
+// A placeholder with no value stops the migration before any statement runs, as both tools do.
+
+import * as path from 'node:path';
+import type { FormatId } from '../model';
+import type { ProjectHost } from '../host';
+import { childPath } from '../paths';
+
+const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
+
+/** Values known when the project is loaded; `flyway:user` and `flyway:database` come from the session. */
+export function placeholderValues(format: FormatId, root: string, host: ProjectHost, env: NodeJS.ProcessEnv): Map<string, string> {
+  const values = new Map<string, string>();
+  if (format === 'goose') {
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) values.set(k, v);
+    return values;
+  }
+  if (format !== 'flyway') return values;
+  let settings = new Map<string, string>();
+  for (const file of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
+    const text = host.readFile(file);
+    if (text !== undefined) settings = new Map([...settings, ...confSettings(text)]);
+  }
+  const toml = host.readFile(childPath(root, 'flyway.toml'));
+  if (toml !== undefined) settings = new Map([...settings, ...tomlSettings(toml)]);
+  for (const [k, v] of settings) if (k.startsWith('flyway.placeholders.')) values.set(k.slice('flyway.placeholders.'.length), v);
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) values.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
+  const schemas = settings.get('flyway.schemas')?.split(',')[0]?.trim();
+  values.set('flyway:defaultSchema', settings.get('flyway.defaultSchema') ?? (schemas || 'public'));
+  values.set('flyway:table', settings.get('flyway.table') ?? 'flyway_schema_history');
+  return values;
+}
+
+/** `key=value` lines of a flyway.conf (comments and blank lines skipped). */
+function confSettings(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([^#!=\s][^=]*?)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) out.set(m[1], m[2]);
+  }
+  return out;
+}
+
+/** The `[flyway]` and `[flyway.placeholders]` tables of a flyway.toml, as flyway.conf keys. */
+function tomlSettings(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let table = '';
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      table = header[1].trim();
+      continue;
+    }
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^#\s]+))/.exec(line);
+    if (!m || (table !== 'flyway' && table !== 'flyway.placeholders')) continue;
+    out.set(`${table}.${m[1]}`, m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? m[4]));
+  }
+  return out;
+}
+
+export type Substituted = { text: string } | { missing: string; offset: number };
+
+/**
+ * `text` with its placeholders replaced, or the first one that has no value (with its offset in
+ * `text`). `file` gives `flyway:filename`; `session` the values that need the database.
+ */
+export function substitutePlaceholders(text: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): Substituted {
+  let missing: { missing: string; offset: number } | undefined;
+  const out = text.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
+    if (missing) return whole;
+    const value = valueOf(name, format, values, extra);
+    if (value === undefined) missing = { missing: name, offset };
+    return value ?? whole;
+  });
+  return missing ?? { text: out };
+}
+
+function valueOf(name: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | undefined {
+  if (format === 'goose') {
+    // ${VAR:-default}: the default when VAR is unset or empty; ${VAR-default}: when it is unset.
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$/.exec(name);
+    if (!m) return undefined;
+    const value = values.get(m[1]);
+    if (m[2] === ':-') return value ? value : m[3];
+    if (m[2] === '-') return value ?? m[3];
+    return value;
+  }
+  return extra.get(name) ?? values.get(name) ?? (name.startsWith('flyway:') ? undefined : values.get(name.toLowerCase()));
+}
+
+/** The built-ins that depend on the file and the time of the run (Flyway). */
+export function fileValues(file: string, now = new Date()): Map<string, string> {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const timestamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+  return new Map([
+    ['flyway:filename', path.basename(file)],
+    ['flyway:timestamp', timestamp],
+  ]);
+}

@@ -291,6 +291,23 @@ describe('placeholders the tool substitutes', () => {
     assert.deepEqual(history.map((h) => [h.version, h.success]), [['1', true]]);
   });
 
+  it('Flyway: an error after a placeholder is placed in the file as written', async () => {
+    const db = await pg.createDatabase('flyway_placeholder_error');
+    const project = createProject(
+      {
+        'flyway.conf': 'flyway.placeholders.table_prefix=application_\n',
+        'sql/V1__authors.sql': 'CREATE TABLE ${table_prefix}authors (id bigint PRIMARY KEY);\nINSERT INTO ${table_prefix}authors (id, no_such_column) VALUES (1, 2);',
+      },
+      { migrationsDir: 'sql' },
+    );
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.equal(result.ok, false);
+    const error = result.error!;
+    assert.match(error.message, /no_such_column/);
+    // "INSERT INTO ${table_prefix}authors (id, " is 40 characters: no_such_column starts at column 41.
+    assert.deepEqual([error.line, error.column, error.exact], [2, 41, true]);
+  });
+
   it('goose ENVSUB ON: environment variables, with ${VAR:-default}', async () => {
     const db = await pg.createDatabase('goose_envsub');
     const project = createProject({

@@ -145,7 +145,7 @@ async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ se
     extra.set('flyway:user', row.u);
     extra.set('flyway:database', row.d);
   }
-  const texts: string[] = [];
+  const texts: { text: string; toOriginal: (offset: number) => number }[] = [];
   for (const statement of section.statements) {
     const out = substitutePlaceholders(statement.text, section.format, section.placeholders!, extra);
     if ('missing' in out) {
@@ -169,7 +169,7 @@ async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ se
         },
       };
     }
-    texts.push(out.text);
+    texts.push(out);
   }
   return { section: withStatementTexts(section, texts) };
 }

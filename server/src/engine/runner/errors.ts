@@ -21,7 +21,8 @@ export function locateError(section: RunSection, index: number, info: Positioned
   const text = statement.text;
   const ascii = isAscii(text);
   if (info?.position !== undefined && info.position > 0) {
-    const start = statement.span.start + utf16FromCodePoint(text, info.position - 1, ascii);
+    const inText = utf16FromCodePoint(text, info.position - 1, ascii);
+    const start = statement.span.start + (statement.toOriginal ? statement.toOriginal(inText) : inText);
     return { start, end: tokenEnd(section.fileText, start, statement.span.end), exact: true };
   }
   if (info?.internalPosition !== undefined && info.internalQuery) {
@@ -37,7 +38,7 @@ export function locateError(section: RunSection, index: number, info: Positioned
       if (at !== -1) at = text.indexOf(query, at);
     }
     if (at !== -1) {
-      const start = statement.span.start + at + position;
+      const start = statement.span.start + (statement.toOriginal ? statement.toOriginal(at + position) : at + position);
       return { start, end: tokenEnd(section.fileText, start, statement.span.end), exact: true };
     }
   }

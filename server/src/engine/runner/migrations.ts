@@ -32,6 +32,8 @@ export interface RunStatement {
   readonly kind: string;
   /** The parse tree; parsed on first use. */
   readonly node?: AstNode;
+  /** When `text` is not the file's (placeholders substituted): an offset in `text`, as an offset in the statement as written. */
+  readonly toOriginal?: (offset: number) => number;
 }
 
 export interface RunSection {
@@ -236,10 +238,13 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: 
 }
 
 /** The section with its statements' texts replaced (placeholders substituted): the same spans and lines. */
-export function withStatementTexts(section: RunSection, texts: readonly string[]): RunSection {
+export function withStatementTexts(section: RunSection, texts: readonly { text: string; toOriginal: (offset: number) => number }[]): RunSection {
   let lines: LineIndex | undefined;
   const lineOf = (offset: number) => (lines ??= new LineIndex(section.fileText)).positionAt(offset).line + 1;
-  return { ...section, statements: section.statements.map((s, i) => (texts[i] === s.text ? s : lazyStatement(s.index, texts[i], s.span, lineOf, s.firstWord))) };
+  return {
+    ...section,
+    statements: section.statements.map((s, i) => (texts[i].text === s.text ? s : { ...lazyStatement(s.index, texts[i].text, s.span, lineOf, s.firstWord), toOriginal: texts[i].toOriginal })),
+  };
 }
 
 function lazyStatement(index: number, text: string, span: Span, lineOf: (offset: number) => number, firstWord: string): RunStatement {

@@ -64,7 +64,7 @@ function tomlSettings(text: string): Map<string, string> {
   return out;
 }
 
-export type Substituted = { text: string } | { missing: string; offset: number };
+export type Substituted = { text: string; toOriginal: (offset: number) => number } | { missing: string; offset: number };
 
 /**
  * `text` with its placeholders replaced, or the first one that has no value (with its offset in
@@ -72,13 +72,32 @@ export type Substituted = { text: string } | { missing: string; offset: number }
  */
 export function substitutePlaceholders(text: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): Substituted {
   let missing: { missing: string; offset: number } | undefined;
+  // Each substitution: where its value starts and ends in the output, and where the placeholder was.
+  const replaced: { outStart: number; outEnd: number; start: number; end: number }[] = [];
+  let delta = 0;
   const out = text.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
     if (missing) return whole;
     const value = valueOf(name, format, values, extra);
-    if (value === undefined) missing = { missing: name, offset };
-    return value ?? whole;
+    if (value === undefined) {
+      missing = { missing: name, offset };
+      return whole;
+    }
+    replaced.push({ outStart: offset + delta, outEnd: offset + delta + value.length, start: offset, end: offset + whole.length });
+    delta += value.length - whole.length;
+    return value;
   });
-  return missing ?? { text: out };
+  if (missing) return missing;
+  // An offset in the output, back in `text`: inside a value, the placeholder's start; after one, shifted back.
+  const toOriginal = (offset: number) => {
+    let shift = 0;
+    for (const r of replaced) {
+      if (offset < r.outStart) break;
+      if (offset < r.outEnd) return r.start;
+      shift = r.end - r.outEnd;
+    }
+    return offset + shift;
+  };
+  return { text: out, toOriginal };
 }
 
 function valueOf(name: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | undefined {

@@ -379,6 +379,16 @@ describe('zdm lint', () => {
     assert.equal(listed, Number(count), r.stderr);
   });
 
+  it('--fix keeps lone \\r line endings (old Mac files): the inserted lines end with \\r too', () => {
+    const text = '-- migrate:up\rALTER TABLE users ADD COLUMN c int;\r\r-- migrate:down\rALTER TABLE users DROP COLUMN c;\r';
+    const dir = project({ 'db/migrations/20240101000000_c.sql': text });
+    const file = path.join(dir, 'db/migrations/20240101000000_c.sql');
+    const r = zdm(['lint', '--fix', '.'], dir);
+    const fixed = fs.readFileSync(file, 'utf8');
+    assert.match(fixed, /^-- migrate:up\rSET lock_timeout = '5s';\rALTER TABLE users ADD COLUMN c int;\r/, r.stderr);
+    assert.doesNotMatch(fixed, /\n/, 'no \\n brought into the file');
+  });
+
   it('lints the project examples (the README demo)', () => {
     const r = zdm(['lint', 'examples'], REPO_ROOT);
     assert.equal(r.code, 1);

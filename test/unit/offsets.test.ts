@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineIndex, utf16FromCodePoint, utf16FromUtf8 } from '../../server/src/engine/text/offsets';
+import { LineIndex, lineBreakAfter, lineNumberAt, utf16FromCodePoint, utf16FromUtf8 } from '../../server/src/engine/text/offsets';
 
 describe('offset conversion', () => {
   it('converts UTF-8 byte offsets to UTF-16 offsets', () => {
@@ -50,5 +50,20 @@ describe('offset conversion', () => {
       for (const t of texts.filter((x) => x.length === n - 1)) texts = texts.concat(['\r', '\n', 'a'].map((c) => t + c));
     }
     for (const text of texts) assert.deepEqual(new LineIndex(text).lineStarts, reference(text), JSON.stringify(text));
+  });
+});
+
+describe('line breaks', () => {
+  it('lineBreakAfter ends a line at \\n, \\r\\n or a lone \\r, and lineNumberAt counts them as LineIndex does', () => {
+    const text = 'ab\r\ncd\nef\rgh';
+    assert.deepEqual(lineBreakAfter(text, 0), { end: 2, next: 4 });
+    assert.deepEqual(lineBreakAfter(text, 4), { end: 6, next: 7 });
+    assert.deepEqual(lineBreakAfter(text, 7), { end: 9, next: 10 });
+    assert.deepEqual(lineBreakAfter(text, 10), { end: 12, next: 12 });
+    const index = new LineIndex(text);
+    for (let offset = 0; offset <= text.length; offset++) {
+      if (text[offset - 1] === '\r' && text[offset] === '\n') continue; // inside a \r\n pair
+      assert.equal(lineNumberAt(text, offset), index.positionAt(offset).line + 1, `offset ${offset}`);
+    }
   });
 });

@@ -15,7 +15,7 @@ import { nodeKind } from './sql/parser';
 import { parseSectionStatement, unmaskPlaceholders } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import { collectDirectives, suppresses } from './suppress';
-import { isAscii, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
+import { isAscii, lineBreakAfter, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
 import { atOrBeforeBaseline } from './versions';
 
 export interface LintOptions {
@@ -263,8 +263,7 @@ function removeFix(text: string, span: Span): Fix {
 }
 
 function firstLineEnd(text: string): number {
-  const nl = text.indexOf('\n');
-  return nl === -1 ? text.length : nl;
+  return lineBreakAfter(text, 0).end;
 }
 
 function formatSize(chars: number): string {

@@ -12,6 +12,7 @@ import { lintText } from './lint';
 import type { LintResult } from './model';
 import { childPath, dirnameOf, resolvedPath } from './paths';
 import { ruleIds, ruleOptions } from './rules/registry';
+import { lineNumberAt } from './text/offsets';
 
 export class ConfigCache {
   private readonly byDir = new Map<string, LoadedConfig>();
@@ -142,7 +143,7 @@ export function lintFileFromDisk(filePath: string, host: ProjectHost, configs: C
     const text = bytes.toString('utf8');
     const result = emptyResult(filePath, text, host, loaded);
     result.skipped = 'not UTF-8';
-    const line = before.split('\n').length;
+    const line = lineNumberAt(before, before.length);
     result.findings.push({
       rule: 'syntax-error',
       severity: 'error',

@@ -48,7 +48,7 @@ export function collectDirectives(text: string, statements: readonly Statement[]
       if (!d) continue;
       seen.add(c.start);
       // `CREATE INDEX ...; -- zdm-ignore rule` is about the statement it follows on the same line.
-      const target = previous && !text.slice(previous.span.end, c.start).includes('\n') ? previous : s;
+      const target = previous && !/[\r\n]/.test(text.slice(previous.span.end, c.start)) ? previous : s;
       out.push({ span: d.span, rules: d.rules, tool: d.tool, scope: d.file ? 'file' : 'statement', statementIndex: d.file ? undefined : target.index, used: new Set() });
     }
   }
@@ -59,7 +59,7 @@ export function collectDirectives(text: string, statements: readonly Statement[]
     seen.add(c.start);
     // After the last statement of a section, on the line where it ends, it is about that statement;
     // a statement directive with no statement before or after it suppresses nothing (reported as unused).
-    const before = d.file ? undefined : statements.findLast((st) => st.span.end <= c.start && !text.slice(st.span.end, c.start).includes('\n'));
+    const before = d.file ? undefined : statements.findLast((st) => st.span.end <= c.start && !/[\r\n]/.test(text.slice(st.span.end, c.start)));
     out.push({ span: d.span, rules: d.rules, tool: d.tool, scope: d.file ? 'file' : 'statement', statementIndex: before?.index, used: new Set() });
   }
   return out;

@@ -10,6 +10,7 @@ import { nodeKind, parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
 import { isAscii, utf16FromUtf8 } from '../text/offsets';
 import { inverseOf } from './inverse';
+import { eolOf } from './statements';
 
 export interface DownFix {
   title: string;
@@ -29,7 +30,7 @@ export function generateDownFix(document: MigrationDocument, statements: readonl
   const text = document.text;
   if (document.role === 'down') return host ? fillDownFile(document, statements, host) : undefined;
   const upStatements = (section?: Section) => statements.filter((s) => s.section.kind === 'up' && (section === undefined || s.section === section));
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const eol = eolOf(text);
   const body = (lines: string[]) => lines.join(eol) + eol;
 
   switch (document.format) {
@@ -91,7 +92,7 @@ function fillDownFile(document: MigrationDocument, statements: readonly Statemen
   if (inverse.lines.length === 0) return undefined;
   const section = document.sections.find((s) => s.kind === 'down' && s.source === document.text);
   if (!section) return undefined;
-  const eol = document.text.includes('\r\n') ? '\r\n' : '\n';
+  const eol = eolOf(document.text);
   const name = upPath.split(/[\\/]/).pop();
   // Keep what the file says before its end (a header comment), and add the statements after it.
   const at = section.span.end;

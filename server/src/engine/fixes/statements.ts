@@ -20,9 +20,9 @@ export function indentOf(s: Statement): string {
   return /^[ \t]*$/.test(before) ? before : '';
 }
 
-/** The line ending the file uses. */
+/** The line ending the file uses (its first one: \n, \r\n, or a lone \r as old Mac files have). */
 export function eolOf(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
+  return /\r\n?|\n/.exec(text)?.[0] ?? '\n';
 }
 
 /** Inserts statements on their own lines right after `s` (ending `s` with the semicolon it lacks). */

@@ -2,7 +2,7 @@
 
 import type { ProjectHost } from '../host';
 import type { FileRole, FormatId, FormatProblem, MigrationDocument, Section, SectionKind, TransactionMode } from '../model';
-import type { Span } from '../text/offsets';
+import { lineBreakAfter, type Span } from '../text/offsets';
 
 export interface FormatOptions {
   /** Overrides the format's own transaction default (squawk's `assumeInTransaction`). */
@@ -35,10 +35,7 @@ export function findMarkerLines(text: string, pattern: RegExp): MarkerLine[] {
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
     const start = m.index;
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    out.push({ span: { start, end }, match: m });
+    out.push({ span: { start, end: lineBreakAfter(text, start).end }, match: m });
     if (re.lastIndex === m.index) re.lastIndex++;
   }
   return out;
@@ -46,8 +43,7 @@ export function findMarkerLines(text: string, pattern: RegExp): MarkerLine[] {
 
 /** Offset of the start of the line after `offset`'s line (or the text end). */
 export function nextLineStart(text: string, offset: number): number {
-  const nl = text.indexOf('\n', offset);
-  return nl === -1 ? text.length : nl + 1;
+  return lineBreakAfter(text, offset).next;
 }
 
 export function section(kind: SectionKind, span: Span, transaction: TransactionMode, transactionSource: string, source: string, extra: Partial<Section> = {}): Section {
@@ -64,10 +60,7 @@ export function problem(rule: string, message: string, span: Span, help?: string
 
 /** The span of the first line, for file-level findings. */
 export function firstLineSpan(text: string): Span {
-  let end = text.indexOf('\n');
-  if (end === -1) end = text.length;
-  if (end > 0 && text.charCodeAt(end - 1) === 13) end--;
-  return { start: 0, end };
+  return { start: 0, end: lineBreakAfter(text, 0).end };
 }
 
 /** Splits `<digits>_<description>` (or `<digits>-...`) names; diesel versions may hold dashes. */

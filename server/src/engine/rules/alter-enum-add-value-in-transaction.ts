@@ -5,6 +5,7 @@ import { bodyOf, namesOf, stringOf, walk } from '../sql/ast';
 import { statementsOfKind } from '../sql/classify';
 import { headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
+import { lineNumberAt } from '../text/offsets';
 
 export const alterEnumAddValueInTransaction: Rule = {
   id: 'alter-enum-add-value-in-transaction',
@@ -51,7 +52,7 @@ export const alterEnumAddValueInTransaction: Rule = {
       }
       const use = context.statements.find((o) => o.index > s.index && o.section === s.section && context.factsOf(o).transactionId === facts.transactionId && usesValue(o, alter.newVal));
       if (!use) continue;
-      const line = context.document.text.slice(0, use.span.start).split('\n').length;
+      const line = lineNumberAt(context.document.text, use.span.start);
       context.report({
         statement: s,
         span: headSpan(s),

@@ -4,6 +4,7 @@ import { bodyOf, relationOf, sameRelation, type RelationRef } from '../sql/ast';
 import { relationsMentioned } from '../sql/columns';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
+import { lineNumberAt } from '../text/offsets';
 
 /** Subcommands that must not be merged into a neighbour: the point is that they run on their own. */
 const KEEP_APART = new Set(['AT_ValidateConstraint', 'AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize', 'AT_SetNotNull']);
@@ -80,7 +81,7 @@ export const multipleAlterTable: Rule = {
         const inTransaction = context.factsOf(first).inTransaction;
         const passes = run.filter((s) => schemaFactsOf(context).locksOf(s, context.pgVersion).facts.some((f) => f.scan || f.rewrite)).length;
         if ((!inTransaction || passes > 1) && !between.some((s) => relationsMentioned(s.node).some((r) => sameRelation(r, table)))) {
-          const lines = run.map((s) => context.document.text.slice(0, s.span.start).split('\n').length);
+          const lines = run.map((s) => lineNumberAt(context.document.text, s.span.start));
           context.report({
             statement: run[1],
             span: headSpan(run[1], s0Location(run[1])),

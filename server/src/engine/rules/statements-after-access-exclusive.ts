@@ -4,6 +4,7 @@ import type { Statement } from '../model';
 import { bodyOf, relationOf, type RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
 import type { Rule, RuleContext } from './types';
+import { lineNumberAt } from '../text/offsets';
 
 export const statementsAfterAccessExclusive: Rule = {
   id: 'statements-after-access-exclusive',
@@ -45,7 +46,7 @@ export const statementsAfterAccessExclusive: Rule = {
         const slow = slowWork(context, s);
         if (slow) {
           reported.add(transaction);
-          const line = context.document.text.slice(0, holder.statement.span.start).split('\n').length;
+          const line = lineNumberAt(context.document.text, holder.statement.span.start);
           context.report({
             statement: s,
             span: headSpan(s),

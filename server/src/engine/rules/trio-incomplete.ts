@@ -5,6 +5,7 @@ import { findTrioSibling, trioDescription, trioStepOf, type TrioStep } from '../
 import { parseVerifyDirectives } from '../scaffold/verify-directives';
 import { findVerifyState, verifyRecordKey } from '../scaffold/verify-record';
 import type { Span } from '../model';
+import { lineBreakAfter } from '../text/offsets';
 import type { Rule, RuleContext } from './types';
 
 // A trio's contract migration (`..._3_contract`) removes the old structure. It is safe only after its
@@ -95,6 +96,5 @@ function anchor(context: RuleContext): Span {
   if (up?.marker) return up.marker;
   const first = context.statements.find((s) => s.section === up);
   if (!first) return firstLineSpan(context.document.text);
-  const newline = first.text.indexOf('\n');
-  return { start: first.span.start, end: newline === -1 ? first.span.end : first.span.start + newline };
+  return { start: first.span.start, end: first.span.start + lineBreakAfter(first.text, 0).end };
 }

@@ -6,6 +6,7 @@ import { statementsOfKind } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 import type { Statement } from '../model';
+import { lineNumberAt } from '../text/offsets';
 
 export const validateConstraintInSameTransaction: Rule = {
   id: 'validate-constraint-in-same-transaction',
@@ -53,7 +54,7 @@ export const validateConstraintInSameTransaction: Rule = {
         if (!added || !added.notValid) continue;
         if (context.factsOf(added.statement).transactionId !== facts.transactionId) continue;
         if (schemaFactsOf(context).ownedByMigration(table, s)) continue;
-        const line = context.document.text.slice(0, added.statement.span.start).split('\n').length;
+        const line = lineNumberAt(context.document.text, added.statement.span.start);
         const lock = added.kind === 'foreign key' ? `SHARE ROW EXCLUSIVE on ${table.display}${added.referenced ? ` and ${added.referenced.display}` : ''}` : `ACCESS EXCLUSIVE on ${table.display}`;
         context.report({
           statement: s,

@@ -4,6 +4,7 @@ import type { Statement } from '../model';
 import { sameRelation, type RelationRef } from '../sql/ast';
 import { headSpan } from '../sql/tokens';
 import type { Rule, RuleContext } from './types';
+import { lineNumberAt } from '../text/offsets';
 
 export const wideLockWindow: Rule = {
   id: 'wide-lock-window',
@@ -39,7 +40,7 @@ export const wideLockWindow: Rule = {
         if (list.length >= 2 && list[0].statement !== s) {
           reported.add(transaction);
           const first = list[0];
-          const line = context.document.text.slice(0, first.statement.span.start).split('\n').length;
+          const line = lineNumberAt(context.document.text, first.statement.span.start);
           context.report({
             statement: s,
             span: headSpan(s),

@@ -11,6 +11,7 @@ import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import { withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
 import { fileValues, substitutePlaceholders } from './placeholders';
 import type { Step } from './plan';
+import { LineIndex, lineNumberAt } from '../text/offsets';
 import type { Tracker, ZdmTable } from './tracking/index';
 
 export interface ApplyContext {
@@ -150,9 +151,8 @@ async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ se
     const out = substitutePlaceholders(statement.text, section.format, section.placeholders!, extra);
     if ('missing' in out) {
       const offset = statement.span.start + out.offset;
-      const before = section.fileText.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
+      const at = new LineIndex(section.fileText).positionAt(offset);
+      const [line, column] = [at.line + 1, at.character + 1];
       const how =
         section.format === 'goose'
           ? `set the environment variable ${out.missing.replace(/:?-.*$/, '')} (the file has -- +goose ENVSUB ON)`
@@ -278,7 +278,7 @@ async function findFailingStatement(ctx: ApplyContext, section: RunSection): Pro
 }
 
 function lineOfAnchor(section: RunSection): number {
-  return section.fileText.slice(0, section.anchor.start).split('\n').length;
+  return lineNumberAt(section.fileText, section.anchor.start);
 }
 
 function codePoints(text: string): number {

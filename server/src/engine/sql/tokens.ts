@@ -4,6 +4,7 @@
 import type { Span, Statement } from '../model';
 import { identifierOf, isComment, lex, wordOf, type Token } from './lexer';
 import { KeyedMemo } from '../memo';
+import { lineBreakAfter } from '../text/offsets';
 
 const cache = new KeyedMemo<Statement, Token[]>('cache');
 
@@ -58,8 +59,7 @@ export function headSpan(statement: Statement, offset?: number): Span {
   if (tokens.length === 0) return statement.span;
   if (offset === undefined) {
     // The first line of the statement.
-    const nl = statement.section.source.indexOf('\n', statement.span.start);
-    const end = nl === -1 || nl > statement.span.end ? statement.span.end : nl;
+    const end = Math.min(lineBreakAfter(statement.section.source, statement.span.start).end, statement.span.end);
     return { start: statement.span.start, end: Math.max(end, tokens[0].end) };
   }
   const i = tokenIndexAt(statement, offset);

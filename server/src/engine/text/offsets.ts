@@ -63,6 +63,24 @@ export function utf16FromCodePoint(text: string, codePoint: number, ascii = isAs
   return i;
 }
 
+const LINE_BREAK = /\r\n?|\n/g;
+
+/**
+ * The end of the line that holds `offset` (before its break) and the start of the next line. A line
+ * ends at \n, \r\n or a lone \r, as PostgreSQL's lexer, psql and LSP clients all count them: a file
+ * saved with old Mac line endings is many lines, not one.
+ */
+export function lineBreakAfter(text: string, offset: number): { end: number; next: number } {
+  LINE_BREAK.lastIndex = offset;
+  const m = LINE_BREAK.exec(text);
+  return m ? { end: m.index, next: m.index + m[0].length } : { end: text.length, next: text.length };
+}
+
+/** The 1-based line number of `offset` (lines as `lineBreakAfter` counts them), for messages. */
+export function lineNumberAt(text: string, offset: number): number {
+  return (text.slice(0, offset).match(LINE_BREAK)?.length ?? 0) + 1;
+}
+
 /** Line starts of a text, for offset <-> position conversion. Lines end at \n, \r\n or \r. */
 export class LineIndex {
   readonly lineStarts: number[];

@@ -415,6 +415,17 @@ function addViewStep(steps: ViewStep[], section: Section, span: { start: number;
 }
 
 /**
+ * The migration just before `document` in its folder: its version and the up trees the history reads
+ * (`readByHistory`: CREATE, ALTER and DROP TABLE; undefined for the other statements). Undefined when
+ * there is none, or no order to tell (sqitch's plan, repeatable migrations).
+ */
+export function previousMigration(document: MigrationDocument, host: ProjectHost): { version: string; upNodes: readonly (AstNode | undefined)[] } | undefined {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
+  const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
+  return migrations[migrations.length - 1];
+}
+
+/**
  * Applies the view events of the folder's migrations before `document`, in order (views.ts): which views
  * exist before it runs and the columns they read, for the `columns` asked about. A view is parsed
  * only when its text names one of their tables and one of them (or has a `*`), under any name they

@@ -1,7 +1,8 @@
 import { createdEarlierInSection } from '../context';
 import { nonTransactionalEdit } from '../fixes/format-edits';
-import type { Statement } from '../model';
-import { alwaysTrue, bodyOf, columnsReadBy, relationOf, type RelationRef } from '../sql/ast';
+import { previousMigration } from '../history';
+import type { AstNode, Statement } from '../model';
+import { alwaysTrue, bodyOf, columnsReadBy, relationOf, sameRelation, type RelationRef } from '../sql/ast';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 
@@ -16,15 +17,35 @@ export const unbatchedBackfill: Rule = {
   fixable: true,
   options: { smallTables: 'Table names (an array) small enough to update or delete in one statement: single-row settings tables and the like.' },
   docs: {
-    why: "One statement that updates or deletes every row locks all of them until it commits (any concurrent write of any row waits), writes a new version of each row at once (bloat, a burst of WAL, replicas falling behind), and starts over from zero if it fails or is cancelled. Inside the migration's transaction it also holds the transaction's other locks the whole time (see `backfill-in-transaction`).\n\nFlagged: UPDATE or DELETE with no WHERE (or one that is always true), one that only tests a column added in the same migration (`WHERE new_col IS NULL` matches every row), and an UPDATE ... FROM whose WHERE only joins. Not flagged: tables created in the same migration, and tables listed in the rule's `smallTables` option (single-row settings tables and the like: `\"unbatched-backfill\": { \"level\": \"warning\", \"options\": { \"smallTables\": [\"site_settings\"] } }`).",
+    why: "One statement that updates or deletes every row locks all of them until it commits (any concurrent write of any row waits), writes a new version of each row at once (bloat, a burst of WAL, replicas falling behind), and starts over from zero if it fails or is cancelled. Inside the migration's transaction it also holds the transaction's other locks the whole time (see `backfill-in-transaction`).\n\nFlagged: UPDATE or DELETE with no WHERE (or one that is always true), one that only tests with IS NULL a column added in the same migration, or by the migration just before it with no default (`WHERE new_col IS NULL` matches every row the table had then: the backfill of an expand / backfill pair), and an UPDATE ... FROM whose WHERE only joins. Not flagged: tables created in the same migration, and tables listed in the rule's `smallTables` option (single-row settings tables and the like: `\"unbatched-backfill\": { \"level\": \"warning\", \"options\": { \"smallTables\": [\"site_settings\"] } }`).",
     instead: 'Backfill in batches, each committed on its own, in a migration (or a step) that runs outside a transaction, so progress is kept and locks are short. The fix rewrites a simple UPDATE or DELETE as such a loop (PostgreSQL 11+: COMMIT inside DO), when its section runs, or can be made to run, outside a transaction.',
     invalid: [
       { sql: 'UPDATE users SET email_normalized = lower(email);', note: 'A single statement runs outside a transaction here, so the fix can batch it in place.' },
       { sql: 'DELETE FROM sessions;' },
+      {
+        sql: 'UPDATE users SET display_name = name WHERE display_name IS NULL;\n',
+        path: '000002_backfill_display_name.up.sql',
+        files: {
+          '000001_add_display_name.up.sql': "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN display_name text;\n",
+          '000001_add_display_name.down.sql': "SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN display_name;\n",
+          '000002_backfill_display_name.down.sql': '-- Nothing to undo: the expand\'s down drops the column.\n',
+        },
+        note: 'The backfill of an expand / backfill pair: the migration before it added display_name, so every row the table had then matches the WHERE.',
+      },
     ],
     valid: [
       { sql: "UPDATE users SET email = lower(email) WHERE id = 42;" },
       { sql: "CREATE TABLE plan (id bigint PRIMARY KEY, name text);\nINSERT INTO plan VALUES (1, 'free');\nUPDATE plan SET name = upper(name);", note: 'A table created in the same migration.' },
+      {
+        sql: "UPDATE users SET status = 'active' WHERE status IS NULL;\n",
+        path: '000002_users_status_fixup.up.sql',
+        files: {
+          '000001_add_status.up.sql': "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN status text DEFAULT 'active';\n",
+          '000001_add_status.down.sql': "SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN status;\n",
+          '000002_users_status_fixup.down.sql': '-- Nothing to undo.\n',
+        },
+        note: 'The previous migration added status with a default: its rows got the default, not NULL, so the WHERE matches only rows written with NULL since.',
+      },
     ],
   },
   check(context) {
@@ -60,13 +81,38 @@ function wholeTable(context: RuleContext, s: Statement, table: RelationRef, body
   const where = body.whereClause;
   if (alwaysTrue(where)) return { what: isUpdate ? 'rewrites every row of {table}' : 'deletes every row of {table}' };
   const read = columnsReadBy(where);
-  // WHERE new_col IS NULL (or = default) where new_col was added in this migration: every row matches.
-  if (isUpdate && read.length > 0 && read.every((c) => createdEarlierInSection(context.statements, s, { kind: 'column', name: c, table })) && onlyNullTests(where)) {
-    return { what: 'rewrites every row of {table}', why: `${read.join(', ')} ${read.length > 1 ? 'were' : 'was'} added in this migration, so the WHERE matches them all` };
+  // WHERE new_col IS NULL where new_col was added in this migration: every row matches.
+  if (isUpdate && read.length > 0 && onlyNullTests(where)) {
+    const here = read.filter((c) => createdEarlierInSection(context.statements, s, { kind: 'column', name: c, table }));
+    const were = read.length > 1 ? 'were' : 'was';
+    if (here.length === read.length) return { what: 'rewrites every row of {table}', why: `${read.join(', ')} ${were} added in this migration, so the WHERE matches them all` };
+    // ... or by the migration just before this one (the expand of an expand / backfill pair): the rows
+    // the table had then still hold NULL there, and they are nearly all of it.
+    const previous = s.section.kind === 'up' ? previousMigration(context.document, context.host) : undefined;
+    if (previous && read.every((c) => here.includes(c) || addedWithoutDefault(previous.upNodes, table, c))) {
+      return { what: 'rewrites every row of {table}', why: `${read.join(', ')} ${were} added by the previous migration, ${previous.version}, so the WHERE still matches nearly every row` };
+    }
   }
   // UPDATE ... FROM other WHERE only joins the tables.
   if (isUpdate && (body.fromClause ?? []).length > 0 && onlyJoins(where)) return { what: 'rewrites every row of {table} that has a match', why: 'the WHERE only joins it to the FROM list' };
   return undefined;
+}
+
+/** Whether one of `nodes` is ALTER TABLE `table` ADD COLUMN `column` with no default but NULL (its rows got NULL there). */
+function addedWithoutDefault(nodes: readonly (AstNode | undefined)[], table: RelationRef, column: string): boolean {
+  for (const node of nodes) {
+    const alter = bodyOf(node, 'AlterTableStmt');
+    if (!alter || (alter.objtype ?? 'OBJECT_TABLE') !== 'OBJECT_TABLE') continue;
+    const target = relationOf(alter.relation);
+    if (!target || !sameRelation(target, table)) continue;
+    for (const c of alter.cmds ?? []) {
+      const def = c.AlterTableCmd?.subtype === 'AT_AddColumn' ? c.AlterTableCmd.def?.ColumnDef : undefined;
+      if (def?.colname !== column) continue;
+      const defaults = (def.constraints ?? []).map((k: any) => k.Constraint).filter((k: any) => k?.contype === 'CONSTR_DEFAULT' || k?.contype === 'CONSTR_GENERATED' || k?.contype === 'CONSTR_IDENTITY');
+      return defaults.every((k: any) => k.contype === 'CONSTR_DEFAULT' && k.raw_expr?.A_Const?.isnull === true);
+    }
+  }
+  return false;
 }
 
 function onlyNullTests(where: any): boolean {

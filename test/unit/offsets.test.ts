@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineIndex, lineBreakAfter, lineNumberAt, utf16FromCodePoint, utf16FromUtf8 } from '../../server/src/engine/text/offsets';
+import { LineIndex, lineBreakAfter, lineNumberAt, lineStartOf, utf16FromCodePoint, utf16FromUtf8 } from '../../server/src/engine/text/offsets';
 
 describe('offset conversion', () => {
   it('converts UTF-8 byte offsets to UTF-16 offsets', () => {
@@ -54,7 +54,7 @@ describe('offset conversion', () => {
 });
 
 describe('line breaks', () => {
-  it('lineBreakAfter ends a line at \\n, \\r\\n or a lone \\r, and lineNumberAt counts them as LineIndex does', () => {
+  it('lineBreakAfter ends a line at \\n, \\r\\n or a lone \\r, and lineNumberAt and lineStartOf agree with LineIndex', () => {
     const text = 'ab\r\ncd\nef\rgh';
     assert.deepEqual(lineBreakAfter(text, 0), { end: 2, next: 4 });
     assert.deepEqual(lineBreakAfter(text, 4), { end: 6, next: 7 });
@@ -64,6 +64,7 @@ describe('line breaks', () => {
     for (let offset = 0; offset <= text.length; offset++) {
       if (text[offset - 1] === '\r' && text[offset] === '\n') continue; // inside a \r\n pair
       assert.equal(lineNumberAt(text, offset), index.positionAt(offset).line + 1, `offset ${offset}`);
+      assert.equal(lineStartOf(text, offset), index.lineStarts[index.positionAt(offset).line], `line start at ${offset}`);
     }
   });
 });

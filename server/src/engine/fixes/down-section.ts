@@ -8,7 +8,7 @@ import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
 import { nodeKind, parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
-import { isAscii, utf16FromUtf8 } from '../text/offsets';
+import { isAscii, lineBreakAfter, utf16FromUtf8 } from '../text/offsets';
 import { inverseOf } from './inverse';
 import { eolOf } from './statements';
 
@@ -78,8 +78,8 @@ export function generateDownFix(document: MigrationDocument, statements: readonl
 function endOfContent(text: string, end: number): number {
   let at = end;
   while (at > 0 && /\s/.test(text[at - 1])) at--;
-  const nl = text.indexOf('\n', at);
-  return nl === -1 || nl >= end ? end : nl + 1;
+  const lineBreak = lineBreakAfter(text, at);
+  return lineBreak.end >= end || lineBreak.next > end ? end : lineBreak.next;
 }
 
 /** An empty down file of a split format, filled with the inverse of its up file. */

@@ -11,11 +11,12 @@ import { generatedConstraintName } from '../sql/classify';
 import { parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
 import { clauseEnd } from '../sql/tokens';
+import { lineStartOf } from '../text/offsets';
 
 /** The whitespace before the statement on its line. */
 export function indentOf(s: Statement): string {
   const text = s.section.source;
-  const lineStart = text.lastIndexOf('\n', s.span.start - 1) + 1;
+  const lineStart = lineStartOf(text, s.span.start);
   const before = text.slice(lineStart, s.span.start);
   return /^[ \t]*$/.test(before) ? before : '';
 }

@@ -6,6 +6,7 @@ import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
 import { concurrentOperation } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
+import { lineBreakAfter, lineStartOf } from '../text/offsets';
 
 export const banConcurrentIndexCreationInTransaction: Rule = {
   id: 'ban-concurrent-index-creation-in-transaction',
@@ -70,12 +71,12 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
  */
 function moveOutOfBlock(s: Statement, block: Span): FixSpec | undefined {
   const text = s.section.source;
-  const lineStart = text.lastIndexOf('\n', s.span.start - 1) + 1;
-  let lineEnd = text.indexOf('\n', s.span.end);
-  if (lineEnd === -1 || lineEnd >= block.end) return undefined;
-  if (!/^[ \t]*$/.test(text.slice(lineStart, s.span.start)) || !/^[ \t\r]*$/.test(text.slice(s.span.end, lineEnd))) return undefined;
-  lineEnd++;
-  const eol = text[lineEnd - 2] === '\r' ? '\r\n' : '\n';
+  const lineStart = lineStartOf(text, s.span.start);
+  const lineBreak = lineBreakAfter(text, s.span.end);
+  if (lineBreak.next === lineBreak.end || lineBreak.end >= block.end) return undefined;
+  if (!/^[ \t]*$/.test(text.slice(lineStart, s.span.start)) || !/^[ \t]*$/.test(text.slice(s.span.end, lineBreak.end))) return undefined;
+  const lineEnd = lineBreak.next;
+  const eol = text.slice(lineBreak.end, lineBreak.next);
   return {
     title: 'Move it out of the StatementBegin/StatementEnd block (goose then sends it alone)',
     edits: [

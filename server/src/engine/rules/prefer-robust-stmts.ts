@@ -3,6 +3,7 @@ import { bodyOf, relationOf } from '../sql/ast';
 import { findClause, findIdentifier, headSpan, statementTokens, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 import { KeyedMemo } from '../memo';
+import { lineStartOf } from '../text/offsets';
 
 const DROP_TYPE_WORDS = new Set(['table', 'index', 'concurrently', 'view', 'materialized', 'function', 'procedure', 'routine', 'aggregate', 'type', 'domain', 'sequence', 'schema', 'trigger', 'extension', 'policy', 'foreign', 'rule', 'collation', 'statistics']);
 
@@ -95,7 +96,7 @@ function problems(context: RuleContext, s: Statement): Problem[] {
       // nothing can go before it there, and IF NOT EXISTS would keep an invalid index. Nothing to write.
       if (s.section.transaction === 'implicit') return out;
       if (!droppedBefore(context, s, index.idxname)) {
-        const indent = s.section.source.slice(s.section.source.lastIndexOf('\n', s.span.start - 1) + 1, s.span.start);
+        const indent = s.section.source.slice(lineStartOf(s.section.source, s.span.start), s.span.start);
         const id = findIdentifier(s, index.idxname);
         const name = id ? s.section.source.slice(id.start, id.end) : undefined;
         // Inside a goose StatementBegin block the DROP goes before the block: in the same query string

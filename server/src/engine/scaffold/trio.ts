@@ -25,6 +25,7 @@ import { quoteIdent as q, sqlFragment, tableSql, type TableName } from './sql-na
 import { BUILDERS } from './trio-kinds';
 import { trioDescription } from './trio-names';
 import { type Ctx, headerOf, type StepParts } from './trio-sql';
+import { lineStartOf } from '../text/offsets';
 
 export const TRIO_KINDS = ['rename-column', 'change-type', 'add-not-null-column', 'set-not-null', 'rename-table', 'split-table', 'drop-column'] as const;
 export type TrioKind = (typeof TRIO_KINDS)[number];
@@ -208,7 +209,7 @@ function unusedIgnoreLines(outputs: readonly ScaffoldOutput[], config: ZdmConfig
   for (const [file, text] of Object.entries(files)) {
     if (!file.endsWith('.sql')) continue;
     for (const f of lintText(file, text, { config, host: layered }).findings) {
-      if (f.rule === 'unused-ignore') unused.add(`${file}:${text.lastIndexOf('\n', f.span.start - 1) + 1}`);
+      if (f.rule === 'unused-ignore') unused.add(`${file}:${lineStartOf(text, f.span.start)}`);
     }
   }
   return unused;

@@ -10,6 +10,7 @@
 
 import { lex } from '../sql/lexer';
 import type { Span } from '../text/offsets';
+import { lineBreakAfter } from '../text/offsets';
 
 export interface VerifyDirective {
   /** The query, trimmed, without a trailing semicolon. */
@@ -34,18 +35,15 @@ export function parseVerifyDirectives(text: string): VerifyDirective[] {
   let lineStart = 0;
   let line = 1;
   while (lineStart <= text.length) {
-    let lineEnd = text.indexOf('\n', lineStart);
-    if (lineEnd === -1) lineEnd = text.length;
-    let contentEnd = lineEnd;
-    if (contentEnd > lineStart && text.charCodeAt(contentEnd - 1) === 13) contentEnd--;
+    const { end: contentEnd, next } = lineBreakAfter(text, lineStart);
     const lineText = text.slice(lineStart, contentEnd);
     const m = DIRECTIVE.exec(lineText);
     if (m) {
       const directive = readDirective(text, lineStart, contentEnd, lineStart + m[0].length, line);
       if (directive) out.push(directive);
     }
-    if (lineEnd >= text.length) break;
-    lineStart = lineEnd + 1;
+    if (next === contentEnd) break;
+    lineStart = next;
     line++;
   }
   return out;

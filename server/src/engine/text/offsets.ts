@@ -76,6 +76,11 @@ export function lineBreakAfter(text: string, offset: number): { end: number; nex
   return m ? { end: m.index, next: m.index + m[0].length } : { end: text.length, next: text.length };
 }
 
+/** The start of the line that holds `offset` (lines as `lineBreakAfter` ends them). */
+export function lineStartOf(text: string, offset: number): number {
+  return Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;
+}
+
 /** The 1-based line number of `offset` (lines as `lineBreakAfter` counts them), for messages. */
 export function lineNumberAt(text: string, offset: number): number {
   return (text.slice(0, offset).match(LINE_BREAK)?.length ?? 0) + 1;

@@ -30,7 +30,7 @@ describe('psql scripts: the source psql sends', () => {
 
   it('ends a statement at a meta-command that sends the query buffer (\\g, \\gset ...)', () => {
     const { source } = psqlScript('SELECT current_database() AS db \\gset\nSELECT :\'db\'\n\\g\n');
-    assert.equal(source, "SELECT current_database() AS db ;    \nSELECT :'db'\n; \n");
+    assert.equal(source, "SELECT current_database() AS db     ;\nSELECT :'db'\n ;\n");
   });
 
   it('drops what \\r discards from the query buffer', () => {

@@ -6,7 +6,7 @@
 //   it, never a syntax error, and rules never see it. What it does is not followed (`\i` reads another
 //   file, `\connect` another database, `\if` skips lines): zdm lints the statements written here.
 // - A meta-command that sends the query buffer (`\g`, `\gset`, `\gexec` ...) ends the statement as a
-//   semicolon does: it is written `;` (then blanks). `\r` empties the buffer: the statement before it
+//   semicolon does: it is written as blanks and a `;`. `\r` empties the buffer: the statement before it
 //   is never sent, and is blanked too.
 // - `\;` puts a semicolon into the query without sending it: the statements it joins reach the server
 //   as one query string, which PostgreSQL runs as one implicit transaction (`queryStrings`). `\:` puts a
@@ -37,7 +37,7 @@ const END_OF_DATA = /^\\\.\r?$/gm;
 interface Edit {
   start: number;
   end: number;
-  /** The edit writes a `;` at `start` (the rest blank). */
+  /** The edit writes a `;` at its end (the rest blank). */
   semicolon: boolean;
 }
 
@@ -121,7 +121,7 @@ export function psqlScript(text: string, from = 0, to = text.length): PsqlScript
           const name = commandName(text, t);
           if (SENDS_BUFFER.has(name)) {
             blank(t.start, t.end, true);
-            resume = sent(t.start + 1);
+            resume = sent(t.end);
           } else if (RESETS_BUFFER.has(name)) {
             // The buffer's text is dropped: blank it (and what was already blanked in it) with the command.
             const from = head === -1 ? t.start : head;
@@ -152,7 +152,7 @@ export function psqlScript(text: string, from = 0, to = text.length): PsqlScript
   let source = '';
   let last = 0;
   for (const e of edits) {
-    source += text.slice(last, e.start) + (e.semicolon ? ';' + blanks(text.slice(e.start + 1, e.end)) : blanks(text.slice(e.start, e.end)));
+    source += text.slice(last, e.start) + (e.semicolon ? blanks(text.slice(e.start, e.end - 1)) + ';' : blanks(text.slice(e.start, e.end)));
     last = e.end;
   }
   source += text.slice(last);

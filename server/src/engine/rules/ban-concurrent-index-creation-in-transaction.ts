@@ -69,6 +69,7 @@ function helpFor(document: MigrationDocument, s: Statement, inQueryString: boole
   // Statements psql joins with `\;`, or a Liquibase changeset sends between two of its delimiters.
   if (inQueryString && document.format === 'sqitch') return 'End the statement before it with `;` rather than `\\;`: psql then sends it alone.';
   if (inQueryString && document.format === 'liquibase') return "Put the changeset's endDelimiter between it and the statements around it: Liquibase then sends it alone.";
+  if (document.format === 'liquibase' && s.section.transaction === 'implicit') return 'Let Liquibase send it in a JDBC call of its own: split the changeset (no `splitStatements:false`), or move the statement into a changeset of its own.';
   if (document.sections.length === 1 && s.section.transaction === 'implicit') return 'Move it into a migration file of its own.';
   return 'Mark the section non-transactional in the migration format, or move the statement into a migration of its own.';
 }

@@ -72,10 +72,23 @@ describe('Liquibase endDelimiter', () => {
     assert.deepEqual(findings(text.replace(' endDelimiter:;;', '').replace(/;;/g, ';'), 'ban-concurrent-index-creation-in-transaction'), []);
   });
 
+  it('a statement a fix inserts before a JDBC call of statements between two delimiters is followed by the delimiter, so Liquibase sends it alone', () => {
+    const text = changelog('--changeset a:1 runInTransaction:false endDelimiter:/', 'CREATE INDEX CONCURRENTLY orders_a_idx ON orders (a)', '/', 'ALTER TABLE orders ADD COLUMN b text;', '/', '--rollback DROP INDEX CONCURRENTLY IF EXISTS orders_a_idx;');
+    const robust = findings(text, 'prefer-robust-stmts').find((f) => /INVALID index/.test(f.message))!;
+    const edit = robust.fixes![0].edits[0];
+    assert.equal(edit.newText, 'DROP INDEX CONCURRENTLY IF EXISTS orders_a_idx;\n/\n');
+    assert.equal(text.slice(edit.span.start).split('\n')[0], 'CREATE INDEX CONCURRENTLY orders_a_idx ON orders (a)');
+    const fixed = text.slice(0, edit.span.start) + edit.newText + text.slice(edit.span.end);
+    assert.deepEqual(findings(fixed, 'ban-concurrent-index-creation-in-transaction'), []);
+  });
+
   it('an endDelimiter that never occurs makes the changeset one JDBC call; an empty one too', () => {
     const body = ['CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS j ON t (b);'];
     const never = changelog('--changeset a:1 runInTransaction:false endDelimiter:/', ...body);
-    assert.equal(findings(never, 'ban-concurrent-index-creation-in-transaction').length, 2);
+    assert.deepEqual(sections(never).map(([kind, mode]) => [kind, mode]), [['up', 'implicit']]);
+    const banned = findings(never, 'ban-concurrent-index-creation-in-transaction');
+    assert.equal(banned.length, 2);
+    assert.match(banned[0].message, /whose `\/` delimiter never occurs in one JDBC call/);
     assert.deepEqual(lint(never).document.problems, []);
     const empty = changelog('--changeset a:1 runInTransaction:false endDelimiter: ', ...body);
     assert.deepEqual(sections(empty).map(([kind, mode]) => [kind, mode]), [['up', 'implicit']]);

@@ -70,6 +70,11 @@ export interface Section {
   /** Why the `queryStrings` are sent whole, for messages ("goose sends the StatementBegin/StatementEnd block as one query string"). */
   queryStringSource?: string;
   /**
+   * What, on a line of its own, ends a query string there (a Liquibase `endDelimiter`): a statement
+   * inserted at the start of one is followed by it, so that the tool sends the new statement alone.
+   */
+  queryStringSeparator?: string;
+  /**
    * The tool substitutes placeholders in this section before the server sees it: `braces`, `${name}`
    * (Flyway by default, goose under `-- +goose ENVSUB ON`); `psql`, psql's variables (`:name`,
    * `:'name'`, `:"name"`) in a script psql runs. The parser reads them as identifiers and literals of

@@ -194,22 +194,34 @@ function changesetSection(kind: 'up' | 'down', context: ChangesetContext, span: 
     return section(kind, span, 'transaction', why, cut.source, { label, ...extra });
   }
   const outside = kind === 'down' ? '`runInTransaction:false` on the changeset (its rollback runs outside a transaction too)' : '`runInTransaction:false` on the changeset';
-  if (delimiter.kind === 'none') {
-    const why = `Liquibase sends ${kind === 'down' ? 'the rollback of ' : ''}a \`runInTransaction:false\` changeset with ${unsplit} in one JDBC call, whose statements the PostgreSQL driver sends as one query`;
+  const of = kind === 'down' ? 'the rollback of ' : '';
+  if (cut.whole) {
+    const why =
+      delimiter.kind === 'none'
+        ? `Liquibase sends ${of}a \`runInTransaction:false\` changeset with ${unsplit} in one JDBC call, whose statements the PostgreSQL driver sends as one query`
+        : `Liquibase sends ${of}a \`runInTransaction:false\` changeset whose \`${'value' in delimiter ? delimiter.value : ''}\` delimiter never occurs in one JDBC call, whose statements the PostgreSQL driver sends as one query`;
     return section(kind, span, 'implicit', why, cut.source, { label, ...extra });
   }
   const joined =
-    delimiter.kind === 'default' || cut.pieces.length === 0
+    cut.pieces.length === 0
       ? {}
-      : { queryStrings: cut.pieces, queryStringSource: `Liquibase sends what lies between two \`${delimiter.value}\` delimiters of the ${what} in one JDBC call, whose statements the PostgreSQL driver sends as one query` };
+      : {
+          queryStrings: cut.pieces,
+          queryStringSource: `Liquibase sends what lies between two \`${'value' in delimiter ? delimiter.value : ''}\` delimiters of the ${what} in one JDBC call, whose statements the PostgreSQL driver sends as one query`,
+          queryStringSeparator: cut.separator,
+        };
   return section(kind, span, 'none', outside, cut.source, { label, ...joined, ...extra });
 }
 
 /** A section's source with Liquibase's delimiters written `;`, and the spans Liquibase sends as one statement each. */
 interface Cut {
   source: string;
-  /** From the end of the previous delimiter (or the start) to the end of the next (or the end). */
+  /** Liquibase sends the whole section as one statement (`splitStatements:false`, or a delimiter that never occurs). */
+  whole: boolean;
+  /** Custom delimiters: what lies between two, from its first token to the end of the delimiter after it (or the end). */
   pieces: Span[];
+  /** The first delimiter as written: on a line of its own, it ends a piece. */
+  separator?: string;
 }
 
 /**
@@ -218,10 +230,13 @@ interface Cut {
  * `lineStart(p)` says whether a piece at `p` follows a line break in the SQL Liquibase reads (or starts it).
  */
 function cutAtDelimiters(source: string, span: Span, delimiter: Delimiter, lineStart: (p: number) => boolean): Cut {
-  if (delimiter.kind === 'none') return { source, pieces: [] };
-  if (delimiter.kind === 'default' && !DEFAULT_AT_LINE_START.test(source.slice(span.start, span.end))) return { source, pieces: [] };
-  if (delimiter.kind === 'char' && delimiter.value === ';') return { source, pieces: [] };
+  if (delimiter.kind === 'none') return { source, whole: true, pieces: [] };
+  if (delimiter.kind === 'default' && !DEFAULT_AT_LINE_START.test(source.slice(span.start, span.end))) return { source, whole: false, pieces: [] };
+  if (delimiter.kind === 'char' && delimiter.value === ';') return { source, whole: false, pieces: [] };
   const found: Span[] = [];
+  // Where each piece starts: its first token (comments included).
+  const starts: number[] = [];
+  let open = true;
   const tokens = lex(source, span.start, span.end);
   let previousEnd = -1;
   let previousText = 'null'; // Liquibase's previous piece of the first one: null, written out by Java's string concatenation
@@ -232,10 +247,13 @@ function cutAtDelimiters(source: string, span: Span, delimiter: Delimiter, lineS
     const before = previousEnd === -1 ? previousText : previousEnd < t.start ? source.slice(previousEnd, t.start) : previousText;
     previousEnd = t.end;
     previousText = piece;
+    if (open) starts.push(t.start);
+    open = false;
     if (isComment(t)) continue;
     const at = delimiterAt(source, tokens, k, piece, before, delimiter, lineStart);
     if (at === undefined) continue;
     found.push(at);
+    open = true;
     if (at.end > t.end) {
       // A delimiter written as several tokens (`//`): go on after it.
       while (k + 1 < tokens.length && tokens[k + 1].start < at.end) k++;
@@ -244,20 +262,20 @@ function cutAtDelimiters(source: string, span: Span, delimiter: Delimiter, lineS
     }
   }
   // Found none, the section is one JDBC statement (the default's pieces are its statements).
-  if (found.length === 0) return { source, pieces: delimiter.kind === 'default' ? [] : [span] };
+  if (found.length === 0) return { source, whole: delimiter.kind !== 'default', pieces: [] };
   let out = '';
   let last = 0;
   const pieces: Span[] = [];
-  let pieceStart = span.start;
-  for (const d of found) {
+  for (let i = 0; i < found.length; i++) {
+    const d = found[i];
     // The `;` goes last, so that the statement it ends spans the whole delimiter.
     out += source.slice(last, d.start) + source.slice(d.start, d.end - 1).replace(/[^\r\n]/g, ' ') + ';';
     last = d.end;
-    pieces.push({ start: pieceStart, end: d.end });
-    pieceStart = d.end;
+    pieces.push({ start: starts[i], end: d.end });
   }
-  if (pieceStart < span.end) pieces.push({ start: pieceStart, end: span.end });
-  return { source: out + source.slice(last), pieces };
+  if (starts.length > found.length) pieces.push({ start: starts[found.length], end: span.end });
+  const cut = { source: out + source.slice(last), whole: false, separator: source.slice(found[0].start, found[0].end) };
+  return delimiter.kind === 'default' ? { ...cut, pieces: [] } : { ...cut, pieces };
 }
 
 /**

@@ -159,7 +159,7 @@ function delimiterOf(context: ChangesetContext, split: boolean, written: { value
       'migration-format',
       `The ${attribute} \`${value}\` of changeset ${context.label} cannot be used: ${why}. Liquibase matches an ${attribute} of more than one character as a regular expression.`,
       { start: start - attribute.length - 1, end: start + value.length },
-      'zdm splits the changeset at `;` instead. Escape the characters a regular expression reads specially with a backslash, or use a delimiter of one character such as `/`.',
+      `zdm splits the ${attribute === 'endDelimiter' ? 'changeset' : 'rollback'} at \`;\` instead. Escape the characters a regular expression reads specially with a backslash, or use a delimiter of one character such as \`/\`.`,
     ),
   );
   return { kind: 'char', value: ';' };

@@ -124,9 +124,9 @@ export function psqlScript(text: string, from = 0, to = text.length): PsqlScript
             resume = sent(t.end);
           } else if (RESETS_BUFFER.has(name)) {
             // The buffer's text is dropped: blank it (and what was already blanked in it) with the command.
-            const from = head === -1 ? t.start : head;
-            while (edits.length > 0 && edits[edits.length - 1].start >= from) edits.pop();
-            blank(from, t.end);
+            const dropped = head === -1 ? t.start : head;
+            while (edits.length > 0 && edits[edits.length - 1].start >= dropped) edits.pop();
+            blank(dropped, t.end);
             joinedFrom = -1;
             next(t.end);
           } else {

@@ -184,10 +184,37 @@ describe('migration formats', () => {
     });
   });
 
+  it('Liquibase formatted SQL: endDelimiter, splitStatements:false and rollbackSplitStatements:false', () => {
+    const text = [
+      '--liquibase formatted sql',
+      '--changeset alice:1 endDelimiter:/',
+      'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql',
+      '/',
+      '--rollback DROP FUNCTION f();',
+      '--changeset bob:2 runInTransaction:false splitStatements:false rollbackSplitStatements:false',
+      'CREATE INDEX CONCURRENTLY i ON t (id);',
+      '--rollback DROP INDEX CONCURRENTLY i;',
+      '',
+    ].join('\n');
+    check({ '/p/changelog.sql': text }, '/p/changelog.sql', {
+      format: 'liquibase',
+      sections: [
+        // The delimiter reads as a semicolon, in a source as long as the file.
+        ['up', 'transaction', 'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql\n;\n--rollback DROP FUNCTION f();'],
+        ['down', 'transaction', 'DROP FUNCTION f();'],
+        ['up', 'implicit', 'CREATE INDEX CONCURRENTLY i ON t (id);\n--rollback DROP INDEX CONCURRENTLY i;'],
+        ['down', 'implicit', 'DROP INDEX CONCURRENTLY i;'],
+      ],
+    });
+  });
+
   it('sqitch: deploy/revert/verify under a folder with sqitch.plan', () => {
     const files = { '/p/sqitch.plan': '%project=x\nusers 2024-01-01T00:00:00Z a <a@b> # users\n', '/p/deploy/users.sql': 'BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n', '/p/revert/users.sql': 'DROP TABLE users;\n' };
     check(files, '/p/deploy/users.sql', { format: 'sqitch', role: 'up', description: 'users', sections: [['up', 'none', 'BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;']], companion: true });
     check(files, '/p/revert/users.sql', { format: 'sqitch', role: 'down', sections: [['down', 'none', 'DROP TABLE users;']], companion: true });
+    // psql runs the scripts: its meta-commands are blanked in the source the statements are read from.
+    const psql = { ...files, '/p/deploy/users.sql': '\\set ON_ERROR_STOP 1\nBEGIN;\nCREATE TABLE :"schema".users (id int);\nCOMMIT;\n' };
+    check(psql, '/p/deploy/users.sql', { format: 'sqitch', role: 'up', sections: [['up', 'none', 'BEGIN;\nCREATE TABLE :"schema".users (id int);\nCOMMIT;']], companion: true });
   });
 
   it('Prisma: migration.sql in a timestamped folder, forward only', () => {

@@ -24,8 +24,10 @@ const SEEDS = [
   "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS trigger AS $fn$ BEGIN RETURN NEW; END; $fn$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n-- +goose Down\nDROP FUNCTION f();\n",
   "--liquibase formatted sql\n--changeset a:1 runInTransaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n--rollback DROP INDEX i;\n",
   "SELECT E'\\'', $$;$$, /* /* nested */ */ \"q\"\"id\", U&'\\0041', B'101', 1.5e10, $1 FROM t WHERE a::text ~ 'x';\n",
+  "\\set ON_ERROR_STOP 1\nBEGIN;\nCREATE TABLE :\"s\".t (id bigint DEFAULT :'d', a int[]);\nSELECT (a)[1:2] FROM :s.t \\gset\nSELECT 1 \\; SELECT 2;\nCOPY t FROM STDIN;\n1\t2\n\\.\n\\echo 'x \\\\ y' \\\\ COMMIT;\n",
+  "--liquibase formatted sql\n--changeset a:1 runInTransaction:false endDelimiter:GO rollbackEndDelimiter:/\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql\nGO\nCREATE INDEX CONCURRENTLY i ON t (a);\n--rollback DROP FUNCTION f()\n--rollback /\n--changeset a:2 splitStatements:false endDelimiter:\\ngo|/\nSELECT 1;\n/\n",
 ];
-const PIECES = ["'", '"', '$$', '$a$', '/*', '*/', '--', ';', '(', ')', 'E\'', '\\', '\n', '\u0000', '\uFFFD', '😀', 'BEGIN', 'COMMIT', 'ATOMIC', 'END', 'CREATE', 'INDEX', 'CONCURRENTLY', '-- migrate:up', '-- migrate:down', '-- +goose Up', '-- zdm-ignore ', 'NOT VALID', '\ud800'];
+const PIECES = ["'", '"', '$$', '$a$', '/*', '*/', '--', ';', '(', ')', 'E\'', '\\', '\\\\', '\\;', ':x', ":'x'", ':"x"', '[', ']', '`', '\\.', 'STDIN', '\n/', '\nGO', 'endDelimiter:', ' endDelimiter:(', 'splitStatements:false', '--rollback ', '\n', '\u0000', '\uFFFD', '😀', 'BEGIN', 'COMMIT', 'ATOMIC', 'END', 'CREATE', 'INDEX', 'CONCURRENTLY', '-- migrate:up', '-- migrate:down', '-- +goose Up', '-- zdm-ignore ', 'NOT VALID', '\ud800'];
 
 function mutate(text: string, next: () => number): string {
   let out = text;
@@ -41,7 +43,7 @@ function mutate(text: string, next: () => number): string {
 }
 
 function lintAll(text: string, label: string): void {
-  for (const options of [{}, { format: 'goose' as const, path: '00001_x.sql' }, { format: 'liquibase' as const, path: 'changelog.sql' }, { path: '000001_x.up.sql' }]) {
+  for (const options of [{}, { format: 'goose' as const, path: '00001_x.sql' }, { format: 'liquibase' as const, path: 'changelog.sql' }, { path: '000001_x.up.sql' }, { format: 'sqitch' as const, path: 'deploy/x.sql' }]) {
     try {
       const result = lintSql(text, options);
       assert.deepEqual(result.ruleFailures, [], `${label}: a rule threw on ${JSON.stringify(text.slice(0, 200))}`);

@@ -33,6 +33,14 @@ describe('hover', () => {
     assert.match(text, /PostgreSQL 12\+: the scan is skipped when a validated CHECK/);
   });
 
+  it('names objects reached through a placeholder as written: Flyway ${name}, psql variables in sqitch', () => {
+    const flyway = hover('CREATE INDEX orders_status_idx ON ${schema}.orders (status);\n', 'orders (status)', { path: 'V1__orders.sql' })!;
+    assert.match(flyway, /`SHARE` on table `\$\{schema\}\.orders`/);
+    const sqitch = hover('CREATE INDEX orders_status_idx ON :schema.orders (status);\n', 'orders (status)', { path: 'deploy/orders.sql', files: { '../sqitch.plan': '%project=shop\n' } })!;
+    assert.match(sqitch, /`SHARE` on table `:schema\.orders`/);
+    assert.doesNotMatch(sqitch, /_schema/);
+  });
+
   it('shows the findings on the statement with their help and doc links', () => {
     const text = hover('CREATE INDEX orders_status_idx ON orders (status);\n', 'orders (status)')!;
     assert.match(text, /`SHARE` on table `orders`: blocks writes \(INSERT, UPDATE, DELETE\); reads continue/);

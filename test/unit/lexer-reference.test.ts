@@ -34,6 +34,42 @@ function referenceLex(text: string, from = 0, to = text.length): Token[] {
     }
     return to + 1;
   };
+  // A psql meta-command: its name to whitespace or a backslash, then arguments to the line end or an
+  // unquoted backslash (a following second backslash is eaten), with quoted arguments; a few commands
+  // take the whole line. \; and \: are two characters.
+  const metaEnd = (i: number) => {
+    if (i + 1 < to && (at(i + 1) === 59 || at(i + 1) === 58)) return i + 2;
+    let j = i + 1;
+    while (j < to && ![32, 9, 10, 13, 12, 92].includes(at(j))) j++;
+    if (j >= to) return to;
+    const name = text.slice(i + 1, j);
+    if (['!', 'copy', 'ef', 'ev', 'sf', 'sf+', 'sv', 'sv+', 'h', 'help'].includes(name)) return untilLineEnd(j);
+    if (['g', 'gx', 'o', 'out', 'w', 'write'].includes(name)) {
+      let k = j;
+      while (k < to && [32, 9, 12].includes(at(k))) k++;
+      if (k < to && at(k) === 124) return untilLineEnd(k);
+    }
+    while (j < to) {
+      const c = at(j);
+      if (c === 10 || c === 13) return j;
+      if (c === 92) return j + 1 < to && at(j + 1) === 92 ? j + 2 : j;
+      if (c !== 39 && c !== 34 && c !== 96) {
+        j++;
+        continue;
+      }
+      j++;
+      let closed = false;
+      while (j < to && !closed) {
+        const d = at(j);
+        if (d === 10 || d === 13) break;
+        if (d === c && c === 39 && at(j + 1) === 39) j += 2;
+        else if (d === c) (j++, (closed = true));
+        else if (d === 92 && c === 39 && at(j + 1) !== 10 && at(j + 1) !== 13) j += 2;
+        else j++;
+      }
+    }
+    return to;
+  };
   let i = from;
   while (i < to) {
     const c = at(i);
@@ -94,7 +130,7 @@ function referenceLex(text: string, from = 0, to = text.length): Token[] {
       push('number', start, i);
     } else if (c === 58) push('punct', start, (i += at(i + 1) === 58 ? 2 : 1));
     else if ([40, 41, 44, 59, 46, 91, 93].includes(c)) push('punct', start, ++i);
-    else if (c === 92) push('backslash', start, (i = untilLineEnd(i)));
+    else if (c === 92) push('backslash', start, (i = Math.min(metaEnd(i), to)));
     else if (OPERATOR_CHARS.has(c)) {
       i++;
       while (i < to && OPERATOR_CHARS.has(at(i)) && !(at(i) === 45 && at(i + 1) === 45) && !(at(i) === 47 && at(i + 1) === 42)) i++;
@@ -115,7 +151,7 @@ function random(seed: number): () => number {
 }
 
 const FRAGMENTS = [
-  ...`' '' " "" $ $$ $a$ $tag1$ $1 $_x -- /* */ / * - + < > = ! ~ @ # % ^ & | \` ? E' e' U& u& B' X' N' n' x' b' \\ \\' \\\\ \\i . .. : :: ; , ( ) [ ] { } 0 1 9 0x 0o 0b 1_000 1e 1e+ e- E+5 1.5 _ a z A Z select SELECT $body$`.split(' '),
+  ...`' '' " "" $ $$ $a$ $tag1$ $1 $_x -- /* */ / * - + < > = ! ~ @ # % ^ & | \` ? E' e' U& u& B' X' N' n' x' b' \\ \\' \\\\ \\i \\; \\: \\set \\g \\copy \\! \\echo . .. : :: ; , ( ) [ ] { } 0 1 9 0x 0o 0b 1_000 1e 1e+ e- E+5 1.5 _ a z A Z select SELECT $body$`.split(' '),
   ' ',
   '  ',
   '\t',
@@ -158,6 +194,10 @@ const ODD = [
   '0x1F 0XfF 0o17 0b101 0xg_z 1_000 1e+5 1E-5 1e 1e+ 1e+x 1..2 1.2.3 .5 . .x 1.e5 12._3 0_x 00x 1a',
   ':: : ::: a::b [1:2] (a,b);',
   '\\i file.sql\nselect 1; \\set x 1\r\\connect db',
+  "\\set ON_ERROR_STOP 1\nSELECT 1 \\gset\n\\x \\\\ SELECT 2; \\echo 'a \\\\ b''c\\'' \\\\ x\n\\echo \"q\\\\\" `cmd \\\\` \\\\",
+  "SELECT 1 \\; SELECT 2; SELECT \\:x; \\;\\: \\",
+  "\\copy t from 'f' \\\\ x\n\\! ls \\\\\n\\sf+ f \\\\\n\\g |cat \\\\\n\\g  \\\\ SELECT\n\\o |x\r\\w f \\\\",
+  "\\echo 'unclosed \\\n SELECT 1;\n\\echo \"unclosed\nx\\",
   'séléct 名前 ß😀 \ud800 \udc00x \u00a0 \ufeff',
   'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;',
   '{ } ` ? ^ # % & | ~ ! @',

@@ -41,6 +41,24 @@ describe('lexer', () => {
     assert.equal(sql.slice(tokens[3].start, tokens[3].end), 'x');
   });
 
+  it('ends a psql meta-command at the line end or at a \\\\ separator, where SQL goes on', () => {
+    assert.deepEqual(kinds('\\set ON_ERROR_STOP 1\nBEGIN;'), ['backslash:\\set ON_ERROR_STOP 1', 'word:BEGIN', 'punct:;']);
+    assert.deepEqual(kinds('\\x \\\\ SELECT 1;'), ['backslash:\\x \\\\', 'word:SELECT', 'number:1', 'punct:;']);
+    // An unquoted backslash starts the next meta-command; a quoted one does not.
+    assert.deepEqual(kinds("\\echo a \\echo 'b \\\\ c''d' \"e \\\\\" `f \\\\`\nx"), ['backslash:\\echo a ', "backslash:\\echo 'b \\\\ c''d' \"e \\\\\" `f \\\\`", 'word:x']);
+    // An unclosed quote ends with its line; so does a meta-command at the end of the text.
+    assert.deepEqual(kinds("\\echo 'a\nSELECT 1; \\echo"), ["backslash:\\echo 'a", 'word:SELECT', 'number:1', 'punct:;', 'backslash:\\echo']);
+  });
+
+  it('reads \\copy, \\! and \\sf to the line end, and \\g |cmd too', () => {
+    assert.deepEqual(kinds("\\copy t from 'f' \\\\ x\ny"), ["backslash:\\copy t from 'f' \\\\ x", 'word:y']);
+    assert.deepEqual(kinds('\\! ls \\\\ x\n\\g |cat \\\\ x\n\\g \\\\ x'), ['backslash:\\! ls \\\\ x', 'backslash:\\g |cat \\\\ x', 'backslash:\\g \\\\', 'word:x']);
+  });
+
+  it("reads psql's \\; and \\: as two characters", () => {
+    assert.deepEqual(kinds('SELECT 1 \\; SELECT \\:x'), ['word:SELECT', 'number:1', 'backslash:\\;', 'word:SELECT', 'backslash:\\:', 'word:x']);
+  });
+
   it('stops operators at a comment start', () => {
     assert.deepEqual(kinds('a +-- c\nb'), ['word:a', 'operator:+', 'line-comment:-- c', 'word:b']);
   });

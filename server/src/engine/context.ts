@@ -74,7 +74,7 @@ export function computeFacts(statements: readonly Statement[]): FileFacts {
         const g = strings[i];
         if (g !== -1 && g !== currentString) {
           inTransaction = true;
-          reason = 'goose sends the StatementBegin/StatementEnd block as one query string, which PostgreSQL runs as one implicit transaction';
+          reason = `${section.queryStringSource ?? 'the tool sends these statements as one query string'}, which PostgreSQL runs as one implicit transaction`;
           transactionId = nextTransaction++;
         } else if (g === -1 && currentString !== -1) {
           inTransaction = false;

@@ -12,6 +12,7 @@ import type { Finding, LintResult, Statement } from './model';
 import { ruleById } from './rules/registry';
 import { FAMILY_TITLES } from './rules/types';
 import { isComment, lex } from './sql/lexer';
+import { placeholderUnmasker } from './sql/placeholders';
 import { parseDirective } from './suppress';
 
 export interface HoverOptions {
@@ -64,7 +65,9 @@ function statementHover(result: LintResult, s: Statement, config: ZdmConfig, opt
     if (out.length > 0) out.push('', '---', '');
     out.push(...findingSection(findings));
   }
-  return out.join('\n');
+  // Objects named through a placeholder (`${schema}`, psql's `:schema`) are shown as written.
+  const unmask = placeholderUnmasker(result.document.sections, result.statements);
+  return unmask ? unmask(out.join('\n')) : out.join('\n');
 }
 
 function lockSection(s: Statement, locks: StatementLocks, facts: FileFacts, config: ZdmConfig): string[] {

@@ -12,7 +12,7 @@ import { registry } from './rules/registry';
 import { isSeverity, levelOf, type Report, type Rule, type RuleContext } from './rules/types';
 import { isComment, lex } from './sql/lexer';
 import { nodeKind } from './sql/parser';
-import { parseSectionStatement, unmaskPlaceholders } from './sql/placeholders';
+import { parseSectionStatement, placeholderUnmasker } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import { collectDirectives, suppresses } from './suppress';
 import { isAscii, lineBreakAfter, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
@@ -105,7 +105,8 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     if (isSeverity(level)) findings.push({ rule: p.rule, severity: level, message: p.message, help: p.help, span: p.span });
   }
   result.findings = applySuppressions(text, result.statements, findings, rules, config);
-  if (document.sections.some((s) => s.placeholders)) result.findings = result.findings.map(withPlaceholders);
+  const unmask = placeholderUnmasker(document.sections, result.statements);
+  if (unmask) result.findings = result.findings.map((f) => withPlaceholders(f, unmask));
   // Rule ids are lowercase ASCII words and hyphens, which code-unit order sorts as localeCompare did;
   // localeCompare's first call builds an ICU collator (~1% of a corpus run's instructions).
   result.findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
@@ -180,15 +181,15 @@ export function buildStatements(document: MigrationDocument): Statement[] {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A finding on a file with placeholders, saying and writing them as they were written (sql/placeholders.ts). */
-function withPlaceholders(f: Finding): Finding {
-  const out: Finding = { ...f, message: unmaskPlaceholders(f.message) };
-  if (f.help !== undefined) out.help = unmaskPlaceholders(f.help);
+function withPlaceholders(f: Finding, unmask: (text: string) => string): Finding {
+  const out: Finding = { ...f, message: unmask(f.message) };
+  if (f.help !== undefined) out.help = unmask(f.help);
   if (f.fixes) {
-    const unmasked = (x: FixEdits) => ({ edits: x.edits.map((e) => ({ ...e, newText: unmaskPlaceholders(e.newText) })), creates: x.creates?.map((c) => ({ ...c, text: unmaskPlaceholders(c.text) })) });
+    const unmasked = (x: FixEdits) => ({ edits: x.edits.map((e) => ({ ...e, newText: unmask(e.newText) })), creates: x.creates?.map((c) => ({ ...c, text: unmask(c.text) })) });
     out.fixes = f.fixes.map((x: Fix): Fix => {
       const lazy: boolean = isLazyFix(x as object);
-      if (lazy) return lazyFix(unmaskPlaceholders(x.title), x.safe, () => unmasked(x));
-      const plain: Fix = { ...x, title: unmaskPlaceholders(x.title), edits: unmasked(x).edits };
+      if (lazy) return lazyFix(unmask(x.title), x.safe, () => unmasked(x));
+      const plain: Fix = { ...x, title: unmask(x.title), edits: unmasked(x).edits };
       if (x.creates) plain.creates = unmasked(x).creates;
       return plain;
     });

@@ -2,6 +2,7 @@
 // Nothing here knows about VS Code or LSP. Offsets are UTF-16 code units into the file text.
 
 import type { Token } from './sql/lexer';
+import type { PlaceholderSyntax } from './sql/placeholders';
 import type { Span } from './text/offsets';
 
 export type { Span } from './text/offsets';
@@ -54,20 +55,32 @@ export interface Section {
   transactionSource: string;
   /**
    * Text to lex and parse for this section, of the same length as the file text. It is the file text
-   * itself for most formats; Liquibase `--rollback` lines are comment text with their prefix blanked.
+   * itself for most formats; Liquibase `--rollback` lines are comment text with their prefix blanked;
+   * in a script psql runs, meta-commands are blanked (sql/psql.ts); Liquibase delimiters other than
+   * `;` are written `;`.
    */
   source: string;
   /**
    * Parts of a non-transactional section that the tool sends as one query string each (goose
    * `StatementBegin` ... `StatementEnd` blocks, from the start of the Begin line to the end of the End
-   * line): PostgreSQL runs one holding several statements as one implicit transaction.
+   * line; statements psql joins with `\;`; what a Liquibase changeset holds between two of its
+   * `endDelimiter`s): PostgreSQL runs one holding several statements as one implicit transaction.
    */
   queryStrings?: Span[];
+  /** Why the `queryStrings` are sent whole, for messages ("goose sends the StatementBegin/StatementEnd block as one query string"). */
+  queryStringSource?: string;
   /**
-   * The tool substitutes `${name}` placeholders in this section before running it (Flyway by default,
-   * goose under `-- +goose ENVSUB ON`): the parser reads them as identifiers (sql/placeholders.ts).
+   * What, on a line of its own, ends a query string there (a Liquibase `endDelimiter`): a statement
+   * inserted at the start of one is followed by it, so that the tool sends the new statement alone.
    */
-  placeholders?: boolean;
+  queryStringSeparator?: string;
+  /**
+   * The tool substitutes placeholders in this section before the server sees it: `braces`, `${name}`
+   * (Flyway by default, goose under `-- +goose ENVSUB ON`); `psql`, psql's variables (`:name`,
+   * `:'name'`, `:"name"`) in a script psql runs. The parser reads them as identifiers and literals of
+   * the same length (sql/placeholders.ts).
+   */
+  placeholders?: PlaceholderSyntax;
   /** A group label, for formats with several up/down pairs in one file (Liquibase changesets). */
   label?: string;
   /** The file says on purpose that this down does nothing (Liquibase `--rollback not required`). */

@@ -5,6 +5,7 @@
 import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId, MigrationDocument, Section, TextEdit } from '../model';
+import { sendsChangesetWhole } from '../formats/liquibase';
 
 /**
  * Whether the format's tool sends a section that runs outside a transaction as one query string
@@ -46,6 +47,8 @@ export function nonTransactionalEdit(document: MigrationDocument, section: Secti
     case 'liquibase': {
       if (!section.marker) return undefined;
       const line = text.slice(section.marker.start, section.marker.end);
+      // A changeset sent whole (splitStatements:false) runs its statements as one implicit transaction anyway.
+      if (statementsAfter > 1 && sendsChangesetWhole(line)) return undefined;
       const edited = /runInTransaction:\S+/i.test(line) ? line.replace(/runInTransaction:\S+/i, 'runInTransaction:false') : `${line.trimEnd()} runInTransaction:false`;
       return { description: 'add `runInTransaction:false` to the changeset', edits: [{ span: section.marker, newText: edited }] };
     }

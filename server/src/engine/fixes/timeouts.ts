@@ -17,21 +17,38 @@ export function sectionTop(context: RuleContext, section: Section): number {
 
 /**
  * Where a statement inserted before `s` goes: the start of its line, or of the query string holding it
- * (a goose StatementBegin block), so that the new statement is not sent in the same query string,
- * which would make the block one implicit transaction.
+ * (a goose StatementBegin block, statements psql joins with `\\;`, what a Liquibase changeset sends
+ * between two delimiters), so that the new statement is not sent in the same query string, which
+ * would make it one implicit transaction.
  */
 export function insertionPointBefore(s: Statement): number {
-  const block = s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end);
+  const block = queryStringOf(s);
   if (block) return block.start;
   let lineStart = s.span.start;
   while (lineStart > s.section.span.start && s.section.source[lineStart - 1] !== '\n') lineStart--;
   return lineStart;
 }
 
+/**
+ * What follows a statement inserted at `insertionPointBefore(s)`, after its line break, so that the
+ * tool sends it alone: where a delimiter ends the query string (Liquibase's `endDelimiter`), the
+ * delimiter on a line of its own; nothing elsewhere.
+ */
+export function queryStringEnd(s: Statement): string {
+  const separator = s.section.queryStringSeparator;
+  return separator !== undefined && queryStringOf(s) ? `${separator}${eolOf(s.section.source)}` : '';
+}
+
+function queryStringOf(s: Statement) {
+  return s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end);
+}
+
 /** `SET <name> = '<value>';` at the top of the section. */
 export function timeoutAtTopFix(context: RuleContext, section: Section, name: 'lock_timeout' | 'statement_timeout', value: string): FixSpec {
   const at = sectionTop(context, section);
-  return { title: `Add SET ${name} = '${value}' at the top of the section`, edits: [{ span: { start: at, end: at }, newText: `SET ${name} = '${value}';${eolOf(section.source)}` }] };
+  const first = context.facts.sectionStatements(section)[0];
+  const end = first ? queryStringEnd(first) : '';
+  return { title: `Add SET ${name} = '${value}' at the top of the section`, edits: [{ span: { start: at, end: at }, newText: `SET ${name} = '${value}';${eolOf(section.source)}${end}` }] };
 }
 
 /**
@@ -46,5 +63,5 @@ export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec
   const preferred = parseDuration(value);
   const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;
   const at = insertionPointBefore(s);
-  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}` }] };
+  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}${queryStringEnd(s)}` }] };
 }

@@ -28,7 +28,7 @@ export const flyway: FormatModule = {
     const detected = configured === undefined ? nonTransactionalStatement(text) : undefined;
     const span = { start: 0, end: text.length };
     // Flyway replaces ${name} placeholders by default (placeholderReplacement).
-    const extra = { placeholders: true };
+    const extra = { placeholders: 'braces' as const };
     if (configured !== undefined) doc.sections.push(section(kind, span, configured === 'false' ? 'none' : 'transaction', `\`executeInTransaction=${configured}\` in the script configuration file`, text, extra));
     else if (detected !== undefined) doc.sections.push(section(kind, span, 'none', `Flyway runs a script holding ${detected} outside a transaction`, text, extra));
     else doc.sections.push(section(kind, span, 'transaction', 'Flyway runs each script in a transaction', text, extra));

@@ -29,7 +29,7 @@ export const goose: FormatModule = {
       const start = nextLineStart(text, marker.span.end);
       const end = i + 1 < directions.length ? directions[i + 1].span.start : text.length;
       doc.sections.push(
-        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span, ...(envsub ? { placeholders: true } : {}) }),
+        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span, ...(envsub ? { placeholders: 'braces' as const } : {}) }),
       );
     }
     if (!doc.sections.some((s) => s.kind === 'up')) {
@@ -45,7 +45,10 @@ export const goose: FormatModule = {
         else if (noTransaction) {
           const block = { start: open.span.start, end: a.span.end };
           const holder = doc.sections.find((s) => s.span.start <= block.start && block.end <= s.span.end);
-          if (holder) (holder.queryStrings ??= []).push(block);
+          if (holder) {
+            (holder.queryStrings ??= []).push(block);
+            holder.queryStringSource = 'goose sends the StatementBegin/StatementEnd block as one query string';
+          }
         }
         open = undefined;
       } else if (/^(up|down)$/i.test(a.match[1]) && open) {

@@ -1,11 +1,13 @@
 // sqitch: a project with `sqitch.plan`, and per change `deploy/<change>.sql`, `revert/<change>.sql`
-// and `verify/<change>.sql`. sqitch runs each script as it is (through psql), so a script's
-// transaction is whatever its own BEGIN/COMMIT say.
+// and `verify/<change>.sql`. sqitch runs each script as it is, through psql, so a script's
+// transaction is whatever its own BEGIN/COMMIT say, and psql's meta-commands (`\set`, `\i` ...) and
+// variables (`:name`, `:'name'`, `:"name"`) are part of the language (sql/psql.ts, sql/placeholders.ts).
 
 import * as path from 'node:path';
 import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
+import { psqlScript } from '../sql/psql';
 import { baseDocument, type FormatModule, section } from './common';
 
 const ROLES = { deploy: 'up', revert: 'down', verify: 'verify' } as const;
@@ -35,7 +37,9 @@ export const sqitch: FormatModule = {
     const doc = baseDocument(filePath, text, 'sqitch', true, role);
     doc.description = layout?.change ?? basenameOf(filePath, '.sql');
     const kind = role === 'down' ? 'down' : 'up';
-    doc.sections.push(section(kind, { start: 0, end: text.length }, 'none', 'sqitch runs the script as written (its own BEGIN/COMMIT decide)', text));
+    const script = psqlScript(text);
+    const joined = script.queryStrings ? { queryStrings: script.queryStrings, queryStringSource: 'psql sends statements joined by `\\;` as one query string' } : {};
+    doc.sections.push(section(kind, { start: 0, end: text.length }, 'none', 'sqitch runs the script with psql as written (its own BEGIN/COMMIT decide)', script.source, { placeholders: 'psql', ...joined }));
     if (layout && layout.role !== 'verify') {
       doc.companionPath = childPath(layout.top, layout.role === 'deploy' ? 'revert' : 'deploy', ...layout.change.split('/')) + '.sql';
       doc.companionExists = host.fileExists(doc.companionPath);

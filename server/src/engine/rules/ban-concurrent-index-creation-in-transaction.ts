@@ -1,6 +1,6 @@
 import { moveOutOfTransaction, othersNeedTransaction } from '../fixes/concurrently';
 import { nonTransactionalEdit } from '../fixes/format-edits';
-import type { Statement } from '../model';
+import type { MigrationDocument, Statement } from '../model';
 import type { Span } from '../text/offsets';
 import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
 import { concurrentOperation } from '../sql/classify';
@@ -41,7 +41,9 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       const block = !facts.explicitTransaction && s.section.transaction === 'none' ? s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end) : undefined;
       if (block) {
         // A goose block of several statements, in a NO TRANSACTION section: the statement leaves the block.
-        const move = moveOutOfBlock(s, block);
+        // (Other query strings, statements psql joins with `\;` or a Liquibase changeset sends between
+        // two delimiters, have no block to leave.)
+        const move = context.document.format === 'goose' ? moveOutOfBlock(s, block) : undefined;
         if (move) fixes.push(move);
       } else {
         const others = othersNeedTransaction(context, s);
@@ -57,12 +59,21 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         statement: s,
         span: concurrentlySpan(s) ?? headSpan(s),
         message: `${operation} cannot run inside a transaction block, and this statement runs in one (${where}): the migration will fail.`,
-        help: context.document.sections.length === 1 && s.section.transaction === 'implicit' ? 'Move it into a migration file of its own.' : 'Mark the section non-transactional in the migration format, or move the statement into a migration of its own.',
+        help: helpFor(context.document, s, block !== undefined),
         fixes,
       });
     }
   },
 };
+
+function helpFor(document: MigrationDocument, s: Statement, inQueryString: boolean): string {
+  // Statements psql joins with `\;`, or a Liquibase changeset sends between two of its delimiters.
+  if (inQueryString && document.format === 'sqitch') return 'End the statement before it with `;` rather than `\\;`: psql then sends it alone.';
+  if (inQueryString && document.format === 'liquibase') return "Put the changeset's endDelimiter between it and the statements around it: Liquibase then sends it alone.";
+  if (document.format === 'liquibase' && s.section.transaction === 'implicit') return 'Let Liquibase send it in a JDBC call of its own: split the changeset (no `splitStatements:false`), or move the statement into a changeset of its own.';
+  if (document.sections.length === 1 && s.section.transaction === 'implicit') return 'Move it into a migration file of its own.';
+  return 'Mark the section non-transactional in the migration format, or move the statement into a migration of its own.';
+}
 
 /**
  * Moves `s` (alone on its lines) from its goose StatementBegin/StatementEnd block to just after the

@@ -164,7 +164,7 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
       problems.push({ path: pair.down!.path, message: `${relative(options.root, pair.down!.path)} is a down migration without its up; skipped.`, severity: 'warning' });
       continue;
     }
-    const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders) ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
+    const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
     const up = runSection(pair.up, 'up', values(pair.up));
     if (!up) {
       problems.push({ path: pair.up.path, message: `${relative(options.root, pair.up.path)} has no up section; skipped.`, severity: 'warning' });
@@ -233,7 +233,7 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: 
     statements,
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
-    placeholders: section.placeholders ? (placeholders ?? new Map()) : undefined,
+    placeholders: section.placeholders === 'braces' ? (placeholders ?? new Map()) : undefined,
   };
 }
 

@@ -16,7 +16,7 @@ export type TokenKind =
   | 'punct' // ( ) [ ] , ; . : ::
   | 'line-comment'
   | 'block-comment'
-  | 'backslash' // a psql meta-command, to the end of the line
+  | 'backslash' // a psql meta-command (to the end of the line, or a `\\` separator), or psql's `\;` / `\:`
   | 'unknown';
 
 export interface Token {
@@ -28,8 +28,13 @@ export interface Token {
 }
 
 const enum Ch {
+  Tab = 9,
   LF = 10,
+  FF = 12,
   CR = 13,
+  Space = 32,
+  Bar = 124,
+  Semicolon = 59,
   Quote = 39, // '
   DoubleQuote = 34, // "
   Dollar = 36,
@@ -95,6 +100,10 @@ const TAG = /(?:[A-Za-z_\u0080-\uffff][0-9A-Za-z_\u0080-\uffff]*)?/y;
 const DIGITS = /[0-9]*/y;
 /** The rest of a line, for line comments and psql meta-commands. */
 const LINE_REST = /[^\n\r]*/y;
+/** A psql meta-command's name: up to whitespace or a backslash (psql's space is space, tab, LF, CR, FF). */
+const META_NAME = /[^ \t\n\r\f\\]*/y;
+/** Plain characters of a meta-command's arguments: up to a quote, a backslash or the line end. */
+const META_ARGS = /[^'"`\\\n\r]*/y;
 /** The rest of an operator; a comment start (`--`, `/*`) ends it. */
 const OPERATOR_REST = /(?:[+*<>=~!@#%^&|`?]|-(?!-)|\/(?!\*))*/y;
 /** A number: 0x.., 0o.., 0b.. (and whatever word characters follow), or 1_000.5e-3, .5, 1. (not 1..2). */
@@ -258,9 +267,8 @@ export function lex(text: string, from = 0, to = text.length): Token[] {
         continue;
       }
       case Start.Backslash:
-        // psql meta-command (\i, \set, \connect ...): runs to the end of the line.
-        i = runEnd(LINE_REST, text, i);
-        if (i > to) i = to;
+        // psql meta-command (\i, \set, \connect ...), as psql reads one: see metaCommandEnd.
+        i = metaCommandEnd(text, i, to);
         tokens.push({ kind: 'backslash', start, end: i });
         continue;
       default:
@@ -276,6 +284,69 @@ export function lex(text: string, from = 0, to = text.length): Token[] {
     tokens.push({ kind: 'word', start, end: i });
   }
   return tokens;
+}
+
+/** psql meta-commands whose argument is the rest of the line, backslashes included (psql's OT_WHOLE_LINE). */
+const WHOLE_LINE = new Set(['!', 'copy', 'ef', 'ev', 'sf', 'sf+', 'sv', 'sv+', 'h', 'help']);
+/** Those whose argument, when it starts with `|`, is a shell command to the end of the line (OT_FILEPIPE). */
+const FILE_PIPE = new Set(['g', 'gx', 'o', 'out', 'w', 'write']);
+
+/**
+ * Where the psql meta-command starting at the backslash at `i` ends, as psql reads one: the command
+ * name runs to whitespace or a backslash; its arguments to the end of the line or an unquoted backslash
+ * (which starts the next meta-command), where `'...'` (with `''` and backslash escapes), `"..."` and
+ * `` `...` `` quote; a `\\` after them ends the meta-command and is part of it (SQL follows on the same
+ * line). `\!`, `\copy`, `\ef`, `\ev`, `\sf`, `\sv` and `\help` take the rest of the line whole. `\;` and
+ * `\:` are not meta-commands: psql puts a `;` (that does not end the statement) or a `:` (that starts
+ * no variable) in the query; they are two-character tokens of this kind.
+ */
+function metaCommandEnd(text: string, i: number, to: number): number {
+  const next = text.charCodeAt(i + 1);
+  if (i + 1 < to && (next === Ch.Semicolon || next === Ch.Colon)) return i + 2;
+  let j = runEnd(META_NAME, text, i + 1);
+  if (j >= to) return to;
+  const name = text.slice(i + 1, j);
+  if (WHOLE_LINE.has(name)) return lineEnd(text, j, to);
+  if (FILE_PIPE.has(name)) {
+    let k = j;
+    while (k < to && isBlank(text.charCodeAt(k))) k++;
+    if (k < to && text.charCodeAt(k) === Ch.Bar) return lineEnd(text, k, to);
+  }
+  for (;;) {
+    j = runEnd(META_ARGS, text, j);
+    if (j >= to) return to;
+    const c = text.charCodeAt(j);
+    if (c === Ch.LF || c === Ch.CR) return j;
+    if (c === Ch.Backslash) return j + 1 < to && text.charCodeAt(j + 1) === Ch.Backslash ? j + 2 : j;
+    j = quotedArgumentEnd(text, j, to, c);
+  }
+}
+
+/** The end of a quoted meta-command argument opening at `i`; an unclosed one ends with its line. */
+function quotedArgumentEnd(text: string, i: number, to: number, quote: number): number {
+  for (let k = i + 1; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === Ch.LF || c === Ch.CR) return k;
+    if (c === quote) {
+      // '' in single quotes is a quote; "" ends one run and opens the next, which reads the same.
+      if (quote === Ch.Quote && text.charCodeAt(k + 1) === Ch.Quote) k++;
+      else return k + 1;
+    } else if (c === Ch.Backslash && quote === Ch.Quote) {
+      const d = text.charCodeAt(k + 1);
+      if (d !== Ch.LF && d !== Ch.CR) k++;
+    }
+  }
+  return to;
+}
+
+function lineEnd(text: string, i: number, to: number): number {
+  const end = runEnd(LINE_REST, text, i);
+  return end > to ? to : end;
+}
+
+/** Whitespace within a line, as psql skips it before an argument. */
+function isBlank(c: number): boolean {
+  return c === Ch.Space || c === Ch.Tab || c === Ch.FF;
 }
 
 function isDigit(c: number): boolean {

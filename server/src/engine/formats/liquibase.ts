@@ -19,6 +19,8 @@
 // (`runInTransaction:false`) several statements in one call run as one implicit transaction. So a
 // `runInTransaction:false` changeset that is one statement (`splitStatements:false`) is an `implicit`
 // section, and the statements between two delimiters of a custom `endDelimiter` are one query string.
+// Liquibase substitutes its changelog parameters (`${name}`) before it cuts: they are read as Flyway's
+// placeholders are (sql/placeholders.ts `braces`).
 // A `runWith:psql` changeset is run by psql (Liquibase Pro's native executor): its meta-commands and
 // variables are psql's (sql/psql.ts), and psql, not Liquibase, splits it.
 //
@@ -191,7 +193,7 @@ function changesetSection(kind: 'up' | 'down', context: ChangesetContext, span: 
   const what = kind === 'down' ? 'rollback' : 'changeset';
   if (settings.runInTransaction) {
     const why = kind === 'down' ? 'Liquibase runs each rollback in a transaction' : 'Liquibase runs each changeset in a transaction';
-    return section(kind, span, 'transaction', why, cut.source, { label, ...extra });
+    return section(kind, span, 'transaction', why, cut.source, { label, placeholders: 'braces', ...extra });
   }
   const outside = kind === 'down' ? '`runInTransaction:false` on the changeset (its rollback runs outside a transaction too)' : '`runInTransaction:false` on the changeset';
   const of = kind === 'down' ? 'the rollback of ' : '';
@@ -200,7 +202,7 @@ function changesetSection(kind: 'up' | 'down', context: ChangesetContext, span: 
       delimiter.kind === 'none'
         ? `Liquibase sends ${of}a \`runInTransaction:false\` changeset with ${unsplit} in one JDBC call, whose statements the PostgreSQL driver sends as one query`
         : `Liquibase sends ${of}a \`runInTransaction:false\` changeset whose \`${'value' in delimiter ? delimiter.value : ''}\` delimiter never occurs in one JDBC call, whose statements the PostgreSQL driver sends as one query`;
-    return section(kind, span, 'implicit', why, cut.source, { label, ...extra });
+    return section(kind, span, 'implicit', why, cut.source, { label, placeholders: 'braces', ...extra });
   }
   const joined =
     cut.pieces.length === 0
@@ -210,7 +212,7 @@ function changesetSection(kind: 'up' | 'down', context: ChangesetContext, span: 
           queryStringSource: `Liquibase sends what lies between two \`${'value' in delimiter ? delimiter.value : ''}\` delimiters of the ${what} in one JDBC call, whose statements the PostgreSQL driver sends as one query`,
           queryStringSeparator: cut.separator,
         };
-  return section(kind, span, 'none', outside, cut.source, { label, ...joined, ...extra });
+  return section(kind, span, 'none', outside, cut.source, { label, placeholders: 'braces', ...joined, ...extra });
 }
 
 /** A section's source with Liquibase's delimiters written `;`, and the spans Liquibase sends as one statement each. */

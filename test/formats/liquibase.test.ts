@@ -173,3 +173,35 @@ describe('Liquibase runWith:psql', () => {
     assert.equal(findings(psql.replace(' runWith:psql', ''), 'syntax-error').length, 2);
   });
 });
+
+describe('Liquibase cuts inside a dollar quote', () => {
+  const cuts = (text: string) => describe_(text).problems.filter((p) => p.message.includes('inside a dollar-quoted body')).map((p) => text.slice(0, p.span.start).split('\n').length);
+
+  it('reports the `;` after END IF inside a plpgsql body, where Liquibase cuts (liquibase/liquibase#5538), and not the same body without it', () => {
+    const body = (endIf: string, end: string) =>
+      changelog('--changeset a:1', 'CREATE FUNCTION f() RETURNS trigger AS $$', 'BEGIN', '  IF NEW.x IS NULL THEN', '    NEW.x := 1;', `  ${endIf}`, '  RETURN NEW;', end, '$$ LANGUAGE plpgsql;', '--rollback DROP FUNCTION f();');
+    assert.deepEqual(cuts(body('END IF;', 'END')), [7], 'END IF closes the BEGIN for Liquibase: the `;` after it is a cut');
+    assert.deepEqual(cuts(changelog('--changeset a:1', 'CREATE FUNCTION f() RETURNS trigger AS $$', 'BEGIN', '  RAISE EXCEPTION $q$x;$q$;', '  RETURN OLD;', 'END', '$$ LANGUAGE plpgsql;')), [], "the issue's working form: every `;` between BEGIN and END");
+    assert.deepEqual(cuts(changelog('--changeset a:1', 'DO $$ BEGIN PERFORM 1; END; $$;')), [3], 'END; before the closing $$');
+  });
+
+  it('reports an SQL function body cut at its `;`, in the changeset and in its rollback', () => {
+    assert.deepEqual(cuts(changelog('--changeset a:1', 'CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;', '--rollback CREATE FUNCTION g() RETURNS int AS $body$ SELECT 0; $body$ LANGUAGE sql;')), [3, 4]);
+  });
+
+  it('reports nothing where Liquibase sends the changeset whole, or cuts only between statements', () => {
+    assert.deepEqual(cuts(changelog('--changeset a:1 splitStatements:false rollbackSplitStatements:false', 'CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;', '--rollback DROP FUNCTION g();')), []);
+    assert.deepEqual(cuts(changelog('--changeset a:1 endDelimiter:/', 'CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql', '/')), []);
+    assert.deepEqual(cuts(changelog('--changeset a:1', "SELECT '$$;' AS a, $$x$$ AS b;", '-- BEGIN', 'CREATE TABLE t (id int);')), [], 'a `;` in a string, a BEGIN in a comment');
+    assert.deepEqual(cuts(changelog('--changeset a:1', 'BEGIN TRANSACTION;', "CREATE FUNCTION h() RETURNS int AS 'SELECT 1' LANGUAGE sql;", 'COMMIT;')), []);
+  });
+
+  it('says which attribute to add, as a migration-format error on the `;`', () => {
+    const text = changelog('--changeset a:1', 'CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;');
+    const [f] = findings(text, 'migration-format');
+    assert.equal(f?.severity, 'error');
+    assert.equal(text.slice(f.span.start, f.span.end), ';');
+    assert.match(f.message, /Liquibase cuts changeset a:1/);
+    assert.match(f.help ?? '', /splitStatements:false/);
+  });
+});

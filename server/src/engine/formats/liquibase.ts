@@ -31,6 +31,7 @@ import { basenameOf } from '../paths';
 import type { FormatProblem, MigrationDocument, Section, TransactionMode } from '../model';
 import { isComment, lex } from '../sql/lexer';
 import { psqlScript } from '../sql/psql';
+import { liquibaseCutInsideDollarQuote } from './liquibase-cuts';
 import type { Span } from '../text/offsets';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section } from './common';
 
@@ -167,6 +168,25 @@ function delimiterOf(context: ChangesetContext, split: boolean, written: { value
   return { kind: 'char', value: ';' };
 }
 
+/**
+ * A `;` where Liquibase cuts the changeset (or its rollback) inside a dollar-quoted body
+ * (liquibase-cuts.ts): PostgreSQL then receives the statement cut in two, and the changeset fails.
+ */
+function reportCutInsideDollarQuote(context: ChangesetContext, source: string, span: Span, delimiter: Delimiter, what: 'changeset' | 'rollback'): void {
+  if (delimiter.kind !== 'default' && !(delimiter.kind === 'char' && delimiter.value === ';')) return;
+  const at = liquibaseCutInsideDollarQuote(source, span);
+  if (at === undefined) return;
+  const attribute = what === 'changeset' ? 'splitStatements:false' : 'rollbackSplitStatements:false';
+  context.problems.push(
+    problem(
+      'migration-format',
+      `Liquibase cuts ${what === 'changeset' ? 'changeset' : 'the rollback of changeset'} ${context.label} at this \`;\`, inside a dollar-quoted body: its splitter does not know dollar quotes (it leaves uncut only what lies between BEGIN and END words, and END IF or END LOOP counts as an END), so PostgreSQL receives the statement cut in two and the changeset fails ("unterminated dollar-quoted string").`,
+      { start: at, end: at + 1 },
+      `Add \`${attribute}\` to the \`--changeset\` line: Liquibase then sends the ${what} whole, and the PostgreSQL driver splits it where PostgreSQL does.`,
+    ),
+  );
+}
+
 /** The changeset's own statements: a psql script, or SQL Liquibase cuts at its delimiter. */
 function upSection(context: ChangesetContext, body: Span): Section {
   const { text, settings } = context;
@@ -180,6 +200,7 @@ function upSection(context: ChangesetContext, body: Span): Section {
     return section('up', body, mode, why, script.source, { marker, label, placeholders: 'psql', ...joined });
   }
   const delimiter = delimiterOf(context, settings.splitStatements, settings.endDelimiter, 'endDelimiter');
+  reportCutInsideDollarQuote(context, text, body, delimiter, 'changeset');
   const cut = cutAtDelimiters(text, body, delimiter, (p) => p === body.start || lineBreakBefore(text, p));
   return changesetSection('up', context, body, cut, delimiter, settings.splitStatements ? 'an empty `endDelimiter`' : '`splitStatements:false`', { marker });
 }
@@ -360,6 +381,7 @@ function rollbackSection(context: ChangesetContext, up: Section): Section | unde
   // A piece of rollback SQL starts a line of the SQL Liquibase reads: it joins `--rollback` lines with line breaks.
   const starts = new Set(pieces.map((p) => p.start));
   const delimiter = delimiterOf(context, settings.rollbackSplitStatements, settings.rollbackEndDelimiter, 'rollbackEndDelimiter');
+  reportCutInsideDollarQuote(context, blanked, span, delimiter, 'rollback');
   const cut = cutAtDelimiters(blanked, span, delimiter, (p) => starts.has(p) || lineBreakBefore(blanked, p));
   return changesetSection('down', context, span, cut, delimiter, settings.rollbackSplitStatements ? 'an empty `rollbackEndDelimiter`' : '`rollbackSplitStatements:false`', extra);
 }

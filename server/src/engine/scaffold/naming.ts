@@ -42,7 +42,19 @@ const MAX_SLUG = 80;
 
 /** Lower-case words joined by underscores: "Add users.display_name!" -> "add_users_display_name". */
 export function slugify(description: string): string {
-  const slug = description
+  // ASCII needs no transliteration (most descriptions: fixes name a follow-up migration per finding).
+  const ascii = !/[^\x00-\x7f]/.test(description);
+  const slug = (ascii ? description : transliterated(description))
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return slug.length > MAX_SLUG ? slug.slice(0, MAX_SLUG).replace(/_+$/, '') : slug;
+}
+
+/** Accents taken off, and the letters NFKD does not take apart written in ASCII. */
+function transliterated(description: string): string {
+  return description
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     // Letters NFKD does not take apart: æ œ ß ø đ ł þ.
@@ -52,12 +64,7 @@ export function slugify(description: string): string {
     .replace(/[øØ]/g, 'o')
     .replace(/[đĐ]/g, 'd')
     .replace(/[łŁ]/g, 'l')
-    .replace(/[þÞ]/g, 'th')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-  return slug.length > MAX_SLUG ? slug.slice(0, MAX_SLUG).replace(/_+$/, '') : slug;
+    .replace(/[þÞ]/g, 'th');
 }
 
 const VAGUE_WORDS = new Set([

@@ -203,5 +203,14 @@ describe('Liquibase cuts inside a dollar quote', () => {
     assert.equal(text.slice(f.span.start, f.span.end), ';');
     assert.match(f.message, /Liquibase cuts changeset a:1/);
     assert.match(f.help ?? '', /splitStatements:false/);
+    // Its fix adds the attribute to the changeset line; the file then has no such problem.
+    const [fix] = f.fixes ?? [];
+    assert.equal(fix?.safe, true, 'safe: the changeset runs in a transaction either way');
+    const [edit] = fix.edits;
+    const fixed = text.slice(0, edit.span.start) + edit.newText + text.slice(edit.span.end);
+    assert.equal(fixed.split('\n')[1], '--changeset a:1 splitStatements:false');
+    assert.deepEqual(cuts(fixed), []);
+    const outside = findings(changelog('--changeset a:1 runInTransaction:false', 'CREATE FUNCTION g() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;'), 'migration-format');
+    assert.equal(outside[0]?.fixes?.[0]?.safe, false, 'outside a transaction, sending the changeset whole makes it one implicit transaction: offered, not applied by --fix');
   });
 });

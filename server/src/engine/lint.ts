@@ -102,7 +102,10 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
   for (const p of document.problems) {
     const rule = rules.find((r) => r.id === p.rule);
     const level = rule ? levelOf(rule, config) : 'error';
-    if (isSeverity(level)) findings.push({ rule: p.rule, severity: level, message: p.message, help: p.help, span: p.span });
+    if (!isSeverity(level)) continue;
+    const finding: Finding = { rule: p.rule, severity: level, message: p.message, help: p.help, span: p.span };
+    if (p.fixes) finding.fixes = p.fixes;
+    findings.push(finding);
   }
   result.findings = applySuppressions(text, result.statements, findings, rules, config);
   const unmask = placeholderUnmasker(document.sections, result.statements);

@@ -93,6 +93,8 @@ export interface FormatProblem {
   message: string;
   help?: string;
   span: Span;
+  /** An edit of the file that removes the problem, when the format knows one. */
+  fixes?: Fix[];
 }
 
 export interface MigrationDocument {

@@ -177,14 +177,18 @@ function reportCutInsideDollarQuote(context: ChangesetContext, source: string, s
   const at = liquibaseCutInsideDollarQuote(source, span);
   if (at === undefined) return;
   const attribute = what === 'changeset' ? 'splitStatements:false' : 'rollbackSplitStatements:false';
-  context.problems.push(
-    problem(
+  // Sent whole, the changeset's statements reach PostgreSQL as they are; outside a transaction
+  // (runInTransaction:false) they then run as one implicit transaction, which a review should see.
+  const fix = { title: `Add ${attribute} to changeset ${context.label}`, edits: [{ span: { start: context.marker.end, end: context.marker.end }, newText: ` ${attribute}` }], safe: context.settings.runInTransaction };
+  context.problems.push({
+    ...problem(
       'migration-format',
       `Liquibase cuts ${what === 'changeset' ? 'changeset' : 'the rollback of changeset'} ${context.label} at this \`;\`, inside a dollar-quoted body: its splitter does not know dollar quotes (it leaves uncut only what lies between BEGIN and END words, and END IF or END LOOP counts as an END), so PostgreSQL receives the statement cut in two and the changeset fails ("unterminated dollar-quoted string").`,
       { start: at, end: at + 1 },
       `Add \`${attribute}\` to the \`--changeset\` line: Liquibase then sends the ${what} whole, and the PostgreSQL driver splits it where PostgreSQL does.`,
     ),
-  );
+    fixes: [fix],
+  });
 }
 
 /** The changeset's own statements: a psql script, or SQL Liquibase cuts at its delimiter. */

@@ -304,6 +304,27 @@ describe('sections that cannot run in a transaction', () => {
     assert.ok((await schemaOf(pg, db)).some((s) => s.startsWith('index events_kind_idx')));
   });
 
+  it('goose: a function body outside a StatementBegin/End block, which goose would cut at its lines ending in `;`, is not run, and the error says where and what to do', async () => {
+    const db = await pg.createDatabase('goose_cut_body');
+    const fn = 'CREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;';
+    const project = createProject({ 'db/migrations/20240101000000_touch.sql': gooseFile(`CREATE TABLE audit (id bigint PRIMARY KEY);\n${fn}`, 'DROP FUNCTION touch();\nDROP TABLE audit;') });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /^goose cuts this statement at the `;` that ends this line.*Nothing of it was run\.$/s);
+    assert.equal(result.error!.line, 5, 'the line of `NEW.updated_at := now();`, where goose cuts');
+    assert.equal(result.error!.statement, 2);
+    const tables = await pg.query<{ relname: string }>("SELECT relname FROM pg_class WHERE relname = 'audit'", [], db);
+    assert.deepEqual(tables, [], 'not even the statement before it ran');
+    assert.deepEqual(await gooseVersions(db), []);
+
+    // Wrapped as goose asks, it runs.
+    project.write('db/migrations/20240101000000_touch.sql', gooseFile(`CREATE TABLE audit (id bigint PRIMARY KEY);\n-- +goose StatementBegin\n${fn}\n-- +goose StatementEnd`, 'DROP FUNCTION touch();\nDROP TABLE audit;'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+  });
+
   it('refuses to resume a partly applied migration whose committed statements were edited, and counts only what was committed', async () => {
     const db = await pg.createDatabase('nontx_edited_committed');
     const text = (second: string) => gooseFile(`CREATE TABLE tf1 (id int);\n${second}\nCREATE INDEX CONCURRENTLY tf_bad_idx ON tf1 (no_such_column);`, 'DROP TABLE tf2;\nDROP TABLE tf1;', { noTransaction: true });

@@ -67,6 +67,8 @@ export interface Section {
    * `endDelimiter`s): PostgreSQL runs one holding several statements as one implicit transaction.
    */
   queryStrings?: Span[];
+  /** goose's `StatementBegin` ... `StatementEnd` blocks (from the Begin line to the End line), whatever the transaction mode: inside one, goose does not cut at lines ending in `;`. */
+  statementBlocks?: Span[];
   /** Why the `queryStrings` are sent whole, for messages ("goose sends the StatementBegin/StatementEnd block as one query string"). */
   queryStringSource?: string;
   /**
@@ -95,6 +97,8 @@ export interface FormatProblem {
   span: Span;
   /** An edit of the file that removes the problem, when the format knows one. */
   fixes?: Fix[];
+  /** The tool itself fails running the section this is in (it cuts a statement in two): the runner runs nothing of it. */
+  failsRun?: boolean;
 }
 
 export interface MigrationDocument {

@@ -4,7 +4,9 @@
 
 import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
-import type { FileCreate, FormatId, MigrationDocument, Section, TextEdit } from '../model';
+import type { FileCreate, FormatId, MigrationDocument, Section, Span, TextEdit } from '../model';
+import { lineStartOf } from '../text/offsets';
+import { eolOf } from './statements';
 import { sendsChangesetWhole } from '../formats/liquibase';
 
 /**
@@ -69,4 +71,20 @@ export function nonTransactionalEdit(document: MigrationDocument, section: Secti
     default:
       return undefined;
   }
+}
+
+/**
+ * `text`, written in place of the statement at `span` of a goose section, as goose will send it whole:
+ * outside a StatementBegin/StatementEnd block goose ends a statement at every line ending with `;`, so
+ * a statement of several lines with such a line inside (a DO block) is wrapped in the annotations.
+ * Undefined when it would need them and cannot have them (the statement does not start its line).
+ * Other formats, and statements goose does not cut, get `text` back.
+ */
+export function sentWholeByGoose(document: MigrationDocument, section: Section, span: Span, text: string): string | undefined {
+  if (document.format !== 'goose' || !/;[ \t]*(--[^\r\n]*)?\r?\n/.test(text.replace(/;\s*$/, ''))) return text;
+  if (section.statementBlocks?.some((b) => b.start <= span.start && span.end <= b.end)) return text;
+  const source = section.source;
+  if (!/^[ \t]*$/.test(source.slice(lineStartOf(source, span.start), span.start))) return undefined;
+  const eol = eolOf(source);
+  return `-- +goose StatementBegin${eol}${text}${eol}-- +goose StatementEnd`;
 }

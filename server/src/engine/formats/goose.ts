@@ -2,10 +2,13 @@
 // annotations. Each direction runs in a transaction unless the file says `-- +goose NO TRANSACTION`.
 // `StatementBegin` / `StatementEnd` group statements for goose's own splitter (ours splits correctly
 // inside them anyway); goose sends each block as one query string, so under NO TRANSACTION a block of
-// several statements still runs as one implicit transaction (`Section.queryStrings`).
+// several statements still runs as one implicit transaction (`Section.queryStrings`). Outside a block,
+// goose ends a statement at every line ending with `;`, inside a dollar quote too: such a cut is
+// reported (goose-cuts.ts).
 
 import { basenameOf } from '../paths';
-import type { MigrationDocument } from '../model';
+import type { MigrationDocument, Span } from '../model';
+import { gooseCutInsideStatement } from './goose-cuts';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
 
 const ANNOTATION = /^--\s*\+goose\s+(.*?)\s*$/;
@@ -36,11 +39,18 @@ export const goose: FormatModule = {
       doc.problems.push(problem('migration-format', "goose needs a '-- +goose Up' annotation before the migration's statements.", firstLineSpan(text)));
     }
     let open: (typeof annotations)[number] | undefined;
+    const blocks: Span[] = [];
     for (const a of annotations) {
       if (/^statementbegin$/i.test(a.match[1])) {
         if (open) doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' inside another StatementBegin block.", a.span));
         open = a;
       } else if (/^statementend$/i.test(a.match[1])) {
+        if (open) {
+          const block = { start: open.span.start, end: a.span.end };
+          blocks.push(block);
+          const holder = doc.sections.find((s) => s.span.start <= block.start && block.end <= s.span.end);
+          if (holder) (holder.statementBlocks ??= []).push(block);
+        }
         if (!open) doc.problems.push(problem('migration-format', "'-- +goose StatementEnd' without a StatementBegin.", a.span));
         else if (noTransaction) {
           const block = { start: open.span.start, end: a.span.end };
@@ -59,6 +69,22 @@ export const goose: FormatModule = {
       }
     }
     if (open) doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' is never closed by '-- +goose StatementEnd'.", open.span));
+    else {
+      for (const s of doc.sections) {
+        const cut = gooseCutInsideStatement(s, blocks);
+        if (!cut) continue;
+        doc.problems.push({
+          ...problem(
+            'migration-format',
+            "goose cuts this statement at the `;` that ends this line: outside a StatementBegin/StatementEnd block it ends a statement at every line ending with `;`, and does not read dollar quotes, strings or comments. PostgreSQL receives the statement cut in two, and the migration fails (\"unterminated dollar-quoted string\").",
+            { start: cut.at, end: cut.at + 1 },
+            "Wrap the statement in '-- +goose StatementBegin' and '-- +goose StatementEnd' lines.",
+          ),
+          ...(cut.fix ? { fixes: [cut.fix] } : {}),
+          failsRun: true,
+        });
+      }
+    }
     return doc;
   },
 };

@@ -8,13 +8,18 @@ export const migrationFormat: Rule = {
   summary: "The file breaks its migration tool's format (a missing or misplaced marker)",
   defaultLevel: 'error',
   docs: {
-    why: "Migration tools read markers in comments to find the up and down parts of a file: dbmate's `-- migrate:up` and `-- migrate:down`, goose's `-- +goose Up`, Liquibase's `--changeset`. A missing, duplicated or misplaced marker makes the tool refuse the file, or silently skip statements.\n\nAlso reported: what the tool would cut where PostgreSQL does not end a statement. Liquibase splits a changeset at `;` with a tokenizer that does not read dollar quotes (it keeps together only the `;`s between BEGIN and END words, and END IF counts as an END), so a function or DO body is sent cut in two and the changeset fails; and a Liquibase `endDelimiter` that is not a usable regular expression.",
+    why: "Migration tools read markers in comments to find the up and down parts of a file: dbmate's `-- migrate:up` and `-- migrate:down`, goose's `-- +goose Up`, Liquibase's `--changeset`. A missing, duplicated or misplaced marker makes the tool refuse the file, or silently skip statements.\n\nAlso reported: what the tool would cut where PostgreSQL does not end a statement (the runner then runs nothing of that section, as the tool would fail). goose, outside a `StatementBegin` / `StatementEnd` block, ends a statement at every line ending with `;`, inside a function body too. Liquibase splits a changeset at `;` with a tokenizer that does not read dollar quotes (it keeps together only the `;`s between BEGIN and END words, and END IF counts as an END), so a function or DO body is sent cut in two and the changeset fails; and a Liquibase `endDelimiter` that is not a usable regular expression.",
     invalid: [
       { sql: 'CREATE TABLE a (id bigint);\n-- migrate:up\nCREATE TABLE b (id bigint);\n-- migrate:down\nDROP TABLE b;\n' },
       {
         sql: "--liquibase formatted sql\n\n--changeset alice:1\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  IF NEW.updated_at IS NULL THEN\n    NEW.updated_at := now();\n  END IF;\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n--rollback DROP FUNCTION touch();\n",
         path: 'changelog.sql',
         note: 'Liquibase cuts at the `;` after END IF: PostgreSQL receives the CREATE FUNCTION up to there, an unterminated dollar quote.',
+      },
+      {
+        sql: '-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n\n-- +goose Down\nDROP FUNCTION touch();\n',
+        path: '00001_touch.sql',
+        note: 'goose ends the statement at the first line ending with `;`, inside the body.',
       },
     ],
     valid: [
@@ -23,6 +28,11 @@ export const migrationFormat: Rule = {
         sql: "--liquibase formatted sql\n\n--changeset alice:1 splitStatements:false\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  IF NEW.updated_at IS NULL THEN\n    NEW.updated_at := now();\n  END IF;\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n--rollback DROP FUNCTION touch();\n",
         path: 'changelog.sql',
         note: 'Sent whole: the PostgreSQL driver splits the changeset where PostgreSQL ends its statements.',
+      },
+      {
+        sql: '-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION touch();\n',
+        path: '00001_touch.sql',
+        note: 'In a StatementBegin / StatementEnd block, goose sends the function whole.',
       },
     ],
   },

@@ -1,5 +1,5 @@
 import { createdEarlierInSection } from '../context';
-import { nonTransactionalEdit } from '../fixes/format-edits';
+import { nonTransactionalEdit, sentWholeByGoose } from '../fixes/format-edits';
 import { previousMigration } from '../history';
 import type { AstNode, Statement } from '../model';
 import { alwaysTrue, bodyOf, columnsReadBy, relationOf, sameRelation, type RelationRef } from '../sql/ast';
@@ -160,7 +160,9 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
     loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}));`;
   }
   const replacement = `DO $$\nDECLARE\n  batch_rows bigint;\nBEGIN\n  LOOP\n    ${loopBody}\n    GET DIAGNOSTICS batch_rows = ROW_COUNT;\n    EXIT WHEN batch_rows = 0;\n    COMMIT;\n  END LOOP;\nEND $$;`;
-  const edit = { span: s.span, newText: replacement };
+  const newText = sentWholeByGoose(context.document, s.section, s.span, replacement);
+  if (newText === undefined) return [];
+  const edit = { span: s.span, newText };
   if (!facts.inTransaction) return [{ title: `Rewrite as batches of ${BATCH_SIZE} rows, each committed`, edits: [edit], safe: false }];
   const others = context.facts.sectionStatements(s.section).filter((o) => o !== s && o.kind !== 'VariableSetStmt');
   if (others.length > 0) return [];

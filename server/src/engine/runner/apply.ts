@@ -95,8 +95,9 @@ export function mayEndTransaction(statement: RunStatement): boolean {
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
   const { migration, direction } = step;
   const written = direction === 'up' ? migration.up : migration.down!;
-  // The tool's placeholders, substituted before anything runs: one without a value stops the step here.
-  const prepared = written.placeholders ? await substituted(ctx, written) : { section: written };
+  // The tool's placeholders, substituted before anything runs: one without a value stops the step here;
+  // so does a section the tool itself would fail to run (goose cutting a statement in two).
+  const prepared = written.toolFailure ? { error: toolFailureError(written, written.toolFailure) } : written.placeholders ? await substituted(ctx, written) : { section: written };
   if ('error' in prepared) {
     const result: StepResult = { version: migration.version, name: migration.name, direction, file: written.path, ok: false, durationMs: 0, mode: 'statements', modeReason: 'not run', statements: [], error: prepared.error };
     ctx.emit({ type: 'migration-end', step: result });
@@ -136,6 +137,13 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   }
   ctx.emit({ type: 'migration-end', step: result });
   return result;
+}
+
+/** The error of a section its tool would fail to run: where, and why (the format problem's message). */
+function toolFailureError(section: RunSection, failure: NonNullable<RunSection['toolFailure']>): RunError {
+  const at = new LineIndex(section.fileText).positionAt(failure.offset);
+  const statement = section.statements.findIndex((s) => s.span.start <= failure.offset && failure.offset < s.span.end);
+  return { message: `${failure.message} Nothing of it was run.`, file: section.path, section: section.kind, statement: statement + 1 || undefined, line: at.line + 1, column: at.character + 1, exact: true };
 }
 
 /** The section with the tool's placeholders substituted, or the error naming the first one without a value. */

@@ -56,6 +56,8 @@ export interface RunSection {
   queryStrings?: readonly Span[];
   /** The values of the `${name}` placeholders the tool substitutes in this section (Flyway; goose ENVSUB), substituted when it runs (runner/placeholders.ts). */
   placeholders?: ReadonlyMap<string, string>;
+  /** Why the tool itself would fail running this section, and where (a format problem that `failsRun`, such as goose cutting a statement in two): nothing of it is run. */
+  toolFailure?: { message: string; offset: number };
 }
 
 export interface Migration {
@@ -234,7 +236,14 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: 
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
     placeholders: section.placeholders === 'braces' ? (placeholders ?? new Map()) : undefined,
+    toolFailure: toolFailureIn(doc, section.span),
   };
+}
+
+/** The first problem of `doc` in `span` that makes its tool fail running it. */
+function toolFailureIn(doc: MigrationDocument, span: Span): RunSection['toolFailure'] {
+  const p = doc.problems.find((q) => q.failsRun && span.start <= q.span.start && q.span.start < span.end);
+  return p ? { message: p.message, offset: p.span.start } : undefined;
 }
 
 /** The section with its statements' texts replaced (placeholders substituted): the same spans and lines. */

@@ -1,0 +1,85 @@
+// Where goose cuts a statement that PostgreSQL does not end there.
+//
+// Outside a `-- +goose StatementBegin` ... `StatementEnd` block, goose's parser (internal/sqlparser;
+// facts learned from its source, not its code) reads a migration line by line and sends what it has
+// read as a statement at every line whose last word, before any word starting with `--`, ends with
+// `;`. It knows no strings, dollar quotes or comments: a plpgsql or SQL function body, a DO block, a
+// multi-line string or block comment with a line ending in `;`, or a BEGIN ATOMIC body, is sent cut in
+// two, and the migration fails ("unterminated dollar-quoted string"). That is what the StatementBegin /
+// StatementEnd annotations are for. zdm reads the statements as PostgreSQL does; this finds goose's cuts
+// that fall inside one of them, and the edit that wraps the statement in the annotations.
+
+import type { Fix, Section } from '../model';
+import { isComment } from '../sql/lexer';
+import { splitStatements } from '../sql/split';
+import { lineBreakAfter, lineStartOf, type Span } from '../text/offsets';
+
+export interface GooseCut {
+  /** The `;` at the end of the line where goose cuts. */
+  at: number;
+  /** The statement PostgreSQL reads around it. */
+  statement: Span;
+  /** Wraps the statement in StatementBegin / StatementEnd, when it has its lines to itself. */
+  fix?: Fix;
+}
+
+/** The first place in `section` outside `blocks` where goose cuts inside a statement, or undefined. */
+export function gooseCutInsideStatement(section: Section, blocks: readonly Span[]): GooseCut | undefined {
+  const text = section.source;
+  const { start, end } = section.span;
+  // The lines goose ends a statement at, outside the blocks: the offset of each one's last `;`.
+  const cuts: number[] = [];
+  for (let at = start; at < end; ) {
+    const line = lineBreakAfter(text, at);
+    const lineEnd = Math.min(line.end, end);
+    if (!blocks.some((b) => b.start <= at && at < b.end)) {
+      const semicolon = lastWordSemicolon(text, at, lineEnd);
+      if (semicolon !== undefined) cuts.push(semicolon);
+    }
+    if (line.next <= at) break;
+    at = line.next;
+  }
+  if (cuts.length === 0) return undefined;
+  const statements = splitStatements(text, start, end).statements;
+  const ends = new Set<number>();
+  for (const s of statements) {
+    const last = s.tokens.findLast((t) => !isComment(t));
+    if (s.terminated && last) ends.add(last.start);
+  }
+  for (const at of cuts) {
+    if (ends.has(at)) continue;
+    const statement = statements.find((s) => s.span.start <= at && at < s.span.end);
+    if (!statement) continue;
+    return { at, statement: statement.span, fix: wrapFix(text, statement.span, end) };
+  }
+  return undefined;
+}
+
+/** goose's endsWithSemicolon: the `;` ending the line's last word before a `--` word, as an offset. */
+function lastWordSemicolon(text: string, from: number, to: number): number | undefined {
+  let last: { start: number; end: number } | undefined;
+  const words = /\S+/g;
+  words.lastIndex = from;
+  for (let m = words.exec(text); m !== null && m.index < to; m = words.exec(text)) {
+    if (m[0].startsWith('--')) break;
+    last = { start: m.index, end: Math.min(m.index + m[0].length, to) };
+  }
+  return last && text[last.end - 1] === ';' ? last.end - 1 : undefined;
+}
+
+/** StatementBegin on a line before the statement and StatementEnd on one after it, when nothing else shares its first and last lines. */
+function wrapFix(text: string, statement: Span, sectionEnd: number): Fix | undefined {
+  const lineStart = lineStartOf(text, statement.start);
+  if (!/^[ \t]*$/.test(text.slice(lineStart, statement.start))) return undefined;
+  const after = lineBreakAfter(text, statement.end);
+  if (after.end > sectionEnd || !/^[ \t]*(--.*)?$/.test(text.slice(statement.end, after.end))) return undefined;
+  const eol = after.next > after.end ? text.slice(after.end, after.next) : /\r\n?|\n/.exec(text)?.[0] ?? '\n';
+  return {
+    title: 'Wrap it in -- +goose StatementBegin / StatementEnd',
+    edits: [
+      { span: { start: lineStart, end: lineStart }, newText: `-- +goose StatementBegin${eol}` },
+      { span: { start: after.end, end: after.end }, newText: `${eol}-- +goose StatementEnd` },
+    ],
+    safe: true,
+  };
+}

@@ -45,17 +45,13 @@ export const goose: FormatModule = {
         if (open) doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' inside another StatementBegin block.", a.span));
         open = a;
       } else if (/^statementend$/i.test(a.match[1])) {
-        if (open) {
+        if (!open) doc.problems.push(problem('migration-format', "'-- +goose StatementEnd' without a StatementBegin.", a.span));
+        else {
           const block = { start: open.span.start, end: a.span.end };
           blocks.push(block);
           const holder = doc.sections.find((s) => s.span.start <= block.start && block.end <= s.span.end);
           if (holder) (holder.statementBlocks ??= []).push(block);
-        }
-        if (!open) doc.problems.push(problem('migration-format', "'-- +goose StatementEnd' without a StatementBegin.", a.span));
-        else if (noTransaction) {
-          const block = { start: open.span.start, end: a.span.end };
-          const holder = doc.sections.find((s) => s.span.start <= block.start && block.end <= s.span.end);
-          if (holder) {
+          if (holder && noTransaction) {
             (holder.queryStrings ??= []).push(block);
             holder.queryStringSource = 'goose sends the StatementBegin/StatementEnd block as one query string';
           }

@@ -86,6 +86,21 @@ describe('code actions over stdio', () => {
     assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation'), JSON.stringify(after));
   });
 
+  it("a format's own problem carries its fix too: goose would cut a function body, and the wrap makes the diagnostic go away", async () => {
+    const text = "-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n\n-- +goose Down\nDROP FUNCTION touch();\n";
+    const { uri, diagnostics } = await openWith('20240105000000_touch.sql', text);
+    const diagnostic = diagnostics.find((d) => d.code === 'migration-format')!;
+    assert.ok(diagnostic, JSON.stringify(diagnostics));
+    assert.deepEqual(diagnostic.range.start, { line: 3, character: 25 }, 'at the `;` where goose cuts');
+    const fix = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title.startsWith('Wrap it in -- +goose StatementBegin'))!;
+    assert.ok(fix, 'the wrap is offered');
+    const fixed = applyTextEdits(text, editsFor(fix, uri));
+    assert.match(fixed, /^-- \+goose Up\n-- \+goose StatementBegin\nCREATE FUNCTION[\s\S]*LANGUAGE plpgsql;\n-- \+goose StatementEnd\n/);
+    client.change(uri, 2, [{ text: fixed }]);
+    const after = await client.diagnostics(uri, 2);
+    assert.ok(!after.some((d) => d.code === 'migration-format'), JSON.stringify(after));
+  });
+
   it('disable-for-statement inserts an ignore comment that silences exactly that finding', async () => {
     const { uri, diagnostics } = await openWith('20240102000000_ignore.sql', MIGRATION);
     const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;

@@ -7,6 +7,7 @@ import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId, MigrationDocument, Section, Span, TextEdit } from '../model';
 import { lineStartOf } from '../text/offsets';
 import { eolOf } from './statements';
+import { gooseCutsStatement } from '../formats/goose-cuts';
 import { sendsChangesetWhole } from '../formats/liquibase';
 
 /**
@@ -81,7 +82,7 @@ export function nonTransactionalEdit(document: MigrationDocument, section: Secti
  * Other formats, and statements goose does not cut, get `text` back.
  */
 export function sentWholeByGoose(document: MigrationDocument, section: Section, span: Span, text: string): string | undefined {
-  if (document.format !== 'goose' || !/;[ \t]*(--[^\r\n]*)?\r?\n/.test(text.replace(/;\s*$/, ''))) return text;
+  if (document.format !== 'goose' || !gooseCutsStatement(text)) return text;
   if (section.statementBlocks?.some((b) => b.start <= span.start && span.end <= b.end)) return text;
   const source = section.source;
   if (!/^[ \t]*$/.test(source.slice(lineStartOf(source, span.start), span.start))) return undefined;

@@ -11,7 +11,7 @@ import { generatedConstraintName } from '../sql/classify';
 import { parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
 import { clauseEnd } from '../sql/tokens';
-import { lineStartOf } from '../text/offsets';
+import { eolOf, lineStartOf } from '../text/offsets';
 
 /** The whitespace before the statement on its line. */
 export function indentOf(s: Statement): string {
@@ -21,10 +21,7 @@ export function indentOf(s: Statement): string {
   return /^[ \t]*$/.test(before) ? before : '';
 }
 
-/** The line ending the file uses (its first one: \n, \r\n, or a lone \r as old Mac files have). */
-export function eolOf(text: string): string {
-  return /\r\n?|\n/.exec(text)?.[0] ?? '\n';
-}
+export { eolOf } from '../text/offsets';
 
 /** Inserts statements on their own lines right after `s` (ending `s` with the semicolon it lacks). */
 export function insertAfter(s: Statement, sql: readonly string[]): TextEdit {

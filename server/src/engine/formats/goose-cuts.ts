@@ -12,7 +12,7 @@
 import type { Fix, Section } from '../model';
 import { isComment } from '../sql/lexer';
 import { splitStatements } from '../sql/split';
-import { lineBreakAfter, lineStartOf, type Span } from '../text/offsets';
+import { eolOf, lineBreakAfter, lineStartOf, type Span } from '../text/offsets';
 
 export interface GooseCut {
   /** The `;` at the end of the line where goose cuts. */
@@ -27,18 +27,7 @@ export interface GooseCut {
 export function gooseCutInsideStatement(section: Section, blocks: readonly Span[]): GooseCut | undefined {
   const text = section.source;
   const { start, end } = section.span;
-  // The lines goose ends a statement at, outside the blocks: the offset of each one's last `;`.
-  const cuts: number[] = [];
-  for (let at = start; at < end; ) {
-    const line = lineBreakAfter(text, at);
-    const lineEnd = Math.min(line.end, end);
-    if (!blocks.some((b) => b.start <= at && at < b.end)) {
-      const semicolon = lastWordSemicolon(text, at, lineEnd);
-      if (semicolon !== undefined) cuts.push(semicolon);
-    }
-    if (line.next <= at) break;
-    at = line.next;
-  }
+  const cuts = gooseCuts(text, start, end, blocks);
   if (cuts.length === 0) return undefined;
   const statements = splitStatements(text, start, end).statements;
   const ends = new Set<number>();
@@ -53,6 +42,28 @@ export function gooseCutInsideStatement(section: Section, blocks: readonly Span[
     return { at, statement: statement.span, fix: wrapFix(text, statement.span, end) };
   }
   return undefined;
+}
+
+/** The lines of `text` in [from, to) that goose ends a statement at, outside `blocks`: the offset of each one's last `;`. */
+export function gooseCuts(text: string, from: number, to: number, blocks: readonly Span[] = []): number[] {
+  const cuts: number[] = [];
+  for (let at = from; at < to; ) {
+    const line = lineBreakAfter(text, at);
+    if (!blocks.some((b) => b.start <= at && at < b.end)) {
+      const semicolon = lastWordSemicolon(text, at, Math.min(line.end, to));
+      if (semicolon !== undefined) cuts.push(semicolon);
+    }
+    if (line.next <= at) break;
+    at = line.next;
+  }
+  return cuts;
+}
+
+/** Whether goose, outside a StatementBegin/End block, would cut the statement `text` (its own closing `;` aside) before its end. */
+export function gooseCutsStatement(text: string): boolean {
+  const body = text.trimEnd();
+  const end = body.endsWith(';') ? body.length - 1 : body.length;
+  return gooseCuts(text, 0, text.length).some((at) => at < end);
 }
 
 /** goose's endsWithSemicolon: the `;` ending the line's last word before a `--` word, as an offset. */
@@ -73,7 +84,7 @@ function wrapFix(text: string, statement: Span, sectionEnd: number): Fix | undef
   if (!/^[ \t]*$/.test(text.slice(lineStart, statement.start))) return undefined;
   const after = lineBreakAfter(text, statement.end);
   if (after.end > sectionEnd || !/^[ \t]*(--.*)?$/.test(text.slice(statement.end, after.end))) return undefined;
-  const eol = after.next > after.end ? text.slice(after.end, after.next) : /\r\n?|\n/.exec(text)?.[0] ?? '\n';
+  const eol = after.next > after.end ? text.slice(after.end, after.next) : eolOf(text);
   return {
     title: 'Wrap it in -- +goose StatementBegin / StatementEnd',
     edits: [

@@ -10,6 +10,7 @@ import type { ProjectHost } from '../host';
 import type { FileCreate, FormatId } from '../model';
 import { lex } from '../sql/lexer';
 import { splitStatements } from '../sql/split';
+import { gooseCutsStatement } from '../formats/goose-cuts';
 
 export interface MigrationContent {
   /** What the migration does; becomes the slug of its name ("add users display_name"). */
@@ -212,7 +213,7 @@ function gooseBlocks(sql: string): string {
   let at = 0;
   for (const s of statements) {
     const text = sql.slice(s.span.start, s.span.end);
-    if (!/;[ \t]*(--[^\n]*)?\n/.test(text.replace(/;\s*$/, ''))) continue;
+    if (!gooseCutsStatement(text)) continue;
     out += sql.slice(at, s.span.start) + `-- +goose StatementBegin\n${text}\n-- +goose StatementEnd`;
     at = s.span.end;
   }

@@ -76,6 +76,11 @@ export function lineBreakAfter(text: string, offset: number): { end: number; nex
   return m ? { end: m.index, next: m.index + m[0].length } : { end: text.length, next: text.length };
 }
 
+/** The line ending the file uses (its first one: \n, \r\n, or a lone \r as old Mac files have). */
+export function eolOf(text: string): string {
+  return /\r\n?|\n/.exec(text)?.[0] ?? '\n';
+}
+
 /** The start of the line that holds `offset` (lines as `lineBreakAfter` ends them). */
 export function lineStartOf(text: string, offset: number): number {
   return Math.max(text.lastIndexOf('\n', offset - 1), text.lastIndexOf('\r', offset - 1)) + 1;

@@ -5,6 +5,7 @@ import { basenameOf } from './paths';
 import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
 import { type FixEdits, isLazyFix, lazyFix } from './fixes/lazy';
+import { firstLineSpan } from './formats/common';
 import { describeMigration } from './formats/index';
 import type { ProjectHost } from './host';
 import type { Finding, Fix, LintResult, MigrationDocument, Severity, Statement } from './model';
@@ -15,7 +16,7 @@ import { nodeKind } from './sql/parser';
 import { parseSectionStatement, placeholderUnmasker } from './sql/placeholders';
 import { splitStatements } from './sql/split';
 import { collectDirectives, suppresses } from './suppress';
-import { isAscii, lineBreakAfter, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
+import { isAscii, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
 import { atOrBeforeBaseline } from './versions';
 
 export interface LintOptions {
@@ -42,7 +43,7 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
       severity: 'error',
       message: `The file is too large to lint (${formatSize(text.length)}, over the ${formatSize(config.maxFileSize)} limit set by "maxFileSize").`,
       help: 'Raise "maxFileSize" in .zdm.json if this really is one migration.',
-      span: { start: 0, end: Math.min(text.length, firstLineEnd(text)) },
+      span: firstLineSpan(text),
     });
     return result;
   }
@@ -264,10 +265,6 @@ function removeFix(text: string, span: Span): Fix {
   let start = span.start;
   while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
   return { title: 'Remove the ignore comment', edits: [{ span: { start, end }, newText: '' }], safe: true };
-}
-
-function firstLineEnd(text: string): number {
-  return lineBreakAfter(text, 0).end;
 }
 
 function formatSize(chars: number): string {

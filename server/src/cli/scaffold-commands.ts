@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { createDiskHost } from '../engine/host';
 import { FORMAT_IDS } from '../engine/model';
 import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
-import { parseColumnList, parseColumnRef, parseIdentifier, parseTableName } from '../engine/scaffold/sql-names';
+import { devDatabaseUrl, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
+import { parseColumnList, parseColumnRef, parseIdentifier, parseTableName, tableSql } from '../engine/scaffold/sql-names';
+import type { TrioCatalog } from '../engine/scaffold/trio-carry';
 import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/target';
 import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
 import { writeScaffold } from '../engine/scaffold/write';
@@ -39,6 +41,12 @@ Creates three migrations for a breaking change, each shipped in its own deployme
 structure, kept in step by a trigger), 2_backfill (batched, resumable, outside a transaction, with
 -- zdm:verify queries) and 3_contract (removes the old structure). Prints the paths created.
 
+rename-column and change-type re-create the column's indexes, UNIQUE, foreign key and CHECK constraints
+on the new column when the dev database is reachable (ZDM_DATABASE_URL, DATABASE_URL, .zdm.json
+database.url, or the project's embedded server when it runs): index builds are migrations of their own
+between the backfill and the contract (2_backfill_indexes). Without a database, the expand's header
+lists what to re-create by hand.
+
 Changes:
 ${TRIO_KINDS.map((k) => `  ${k.padEnd(22)} ${TRIO_KIND_SUMMARIES[k]}`).join('\n')}
 
@@ -60,7 +68,7 @@ Options:
   --using EXPR           change-type: how to compute the new value (default: CAST(column AS type))
   --default EXPR         The column default for rows written by the application version still running
                          (rename-column, change-type: the column's default today, which the contract
-                         gives the new column; indexes and constraints are not copied: the expand says so)
+                         gives the new column)
   --backfill EXPR        The value for existing rows, may use the row's columns (default: the default)
   --not-null             The column is NOT NULL today (rename-column, change-type, drop-column)
   --columns LIST         split-table: name:type,... of the columns that move
@@ -136,12 +144,33 @@ export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
     };
     const target = resolveTarget(io, values);
     await initParser();
+    if (request.kind === 'rename-column' || request.kind === 'change-type') request.catalog = await catalogFor(io, target, request);
     const { outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
     return outputs;
   });
 }
 
 type Values = Record<string, string | boolean | undefined>;
+
+/**
+ * The table's indexes and constraints from the dev database (the configured URL, or the project's
+ * embedded server when it runs; nothing is started), for the trio to carry over to the new column.
+ * Undefined, with a note on stderr, when there is a database but it cannot be read or lacks the table:
+ * the expand's header then tells the user what to re-create, as without a database.
+ */
+async function catalogFor(io: CommandIO, target: ScaffoldTarget, request: TrioRequest): Promise<TrioCatalog | undefined> {
+  const url = devDatabaseUrl(target.loaded.root, target.loaded.config, io.env);
+  if (url === undefined) return undefined;
+  const what = tableSql(request.table);
+  try {
+    const catalog = trioCatalogOf(await readCatalog(url), request.table);
+    if (!catalog) io.stderr(`zdm trio: the dev database has no table ${what}; its indexes and constraints are not carried over (the expand's header says what to re-create).\n`);
+    return catalog;
+  } catch (error) {
+    io.stderr(`zdm trio: could not read the dev database (${error instanceof Error ? error.message : String(error)}); the indexes and constraints of ${what} are not carried over (the expand's header says what to re-create).\n`);
+    return undefined;
+  }
+}
 
 function trioRequest(kind: TrioKind, targetText: string, values: Values): TrioRequest {
   const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);

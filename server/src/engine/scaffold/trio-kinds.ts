@@ -4,6 +4,7 @@ import { backfillBlock } from './backfill';
 import { slugify } from './naming';
 import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
+import { carryOver, type Carried } from './trio-carry';
 import {
   alter,
   assignFromRow,
@@ -112,16 +113,20 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   const finalName = x.swap ? x.old : x.neu;
   const reason = `contract step: every deployed version uses ${q(finalName)} now`;
 
+  // The old column's indexes and constraints, when the dev database's catalog is known (trio-carry.ts).
+  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog) : undefined;
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
     notNull ? `-- The check makes ${q(x.neu)} NOT NULL for rows written from now on (the trigger fills it); the contract validates it.\n` : '',
-    alter(ctx, [`ADD COLUMN ${q(x.neu)} ${x.newType}`, notNull && notNullCheck(ctx, x.neu)]),
+    carry && carry.expandActions.length > 0 ? `-- The foreign keys and CHECKs of ${q(x.old)}, on ${q(x.neu)}: NOT VALID (checked for new writes only); the contract validates them.\n` : '',
+    alter(ctx, [`ADD COLUMN ${q(x.neu)} ${x.newType}`, notNull && notNullCheck(ctx, x.neu), ...(carry?.expandActions ?? [])]),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    carry?.expandDownFirst ? `-- ${q(x.old)}'s constraints as they were (a no-op unless the contract was rolled back, which re-created them NOT VALID).\n${carry.expandDownFirst}` : '',
     statementTimeout(ctx),
     dropTrigger(trigger, table),
     `DROP FUNCTION ${fn}();\n`,
@@ -156,6 +161,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
 
   const contractUp = [
     lockTimeout(ctx),
+    carry?.contractValidate ? `-- The foreign keys and CHECKs the expand added NOT VALID (SHARE UPDATE EXCLUSIVE: writes go on during the scan).\n${carry.contractValidate}` : '',
     notNull ? notNullFromCheck(ctx, x.neu) : statementTimeout(ctx),
     ctx.ignore('ban-drop-trigger', reason),
     dropTrigger(trigger, table),
@@ -168,22 +174,32 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     // Only now: while both columns exist, a default on the new one would fill it before the sync trigger
     // runs, and an insert of the previous version (writing the old column only) would not be copied.
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${ctx.r.default};\n` : '',
+    carry?.contractAttach ? `-- The UNIQUE constraints, from the unique indexes built after the backfill (no scan).\n${carry.contractAttach}` : '',
   ].join('');
   const contractDown = [
     lockTimeout(ctx),
     statementTimeout(ctx),
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
+    carry && carry.contractDownDrop.length > 0 ? `-- The UNIQUE constraints this migration made (their indexes go with them; the way back rebuilds ${q(x.old)}'s).\n` : '',
+    alter(ctx, carry?.contractDownDrop ?? []),
     notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
-    alter(ctx, [`ADD COLUMN ${q(x.old)} ${x.oldType}`, ctx.r.default !== undefined && `ALTER COLUMN ${q(x.old)} SET DEFAULT ${ctx.r.default}`, ...(notNull ? [notNullCheck(ctx, x.old), ...checkFromNotNull(ctx, x.neu)] : [])]),
+    carry && carry.contractDownActions.length > 0 ? `-- ${q(x.old)}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the values are back.\n` : '',
+    alter(ctx, [
+      `ADD COLUMN ${q(x.old)} ${x.oldType}`,
+      ctx.r.default !== undefined && `ALTER COLUMN ${q(x.old)} SET DEFAULT ${ctx.r.default}`,
+      ...(notNull ? [notNullCheck(ctx, x.old), ...checkFromNotNull(ctx, x.neu)] : []),
+      ...(carry?.contractDownActions ?? []),
+    ]),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
 
   return {
     slug: x.slug,
+    builds: carry?.builds,
     expand: {
-      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.\nNot copied to ${q(x.neu)}: ${ctx.r.default === undefined ? `the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it), ` : ''}its indexes, UNIQUE and foreign key constraints. Re-create each on ${q(x.neu)} (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE) before the contract drops ${q(x.old)} with them.`,
+      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.\n${carry ? carriedHeader(ctx, x, carry) : `Not copied to ${q(x.neu)}: ${ctx.r.default === undefined ? `the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it), ` : ''}its indexes, UNIQUE and foreign key constraints. Re-create each on ${q(x.neu)} (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE) before the contract drops ${q(x.old)} with them.`}`,
       up: expandUp,
       down: expandDown,
     },
@@ -202,6 +218,22 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
       down: contractDown,
     },
   };
+}
+
+/** The expand header's account of the old column's indexes and constraints, read from the dev database. */
+function carriedHeader(ctx: Ctx, x: Replacement, carry: Carried): string {
+  const lines: string[] = [];
+  lines.push(
+    carry.carried.length > 0
+      ? `Carried over to ${q(x.neu)} (from the dev database's catalog): ${carry.carried.join('; ')}.`
+      : `No index or constraint involves ${q(x.old)} (per the dev database's catalog).`,
+  );
+  if (carry.builds.length > 0) lines.push(`The index builds are migrations of their own, between the backfill and the contract, outside a transaction; each one's down rebuilds ${q(x.old)}'s index (a no-op unless the contract was rolled back).`);
+  if (x.swap || ctx.r.kind === 'change-type') lines.push(`Definitions are carried as written: an operator class, collation or expression that does not fit ${x.newType} fails its migration (an index build then leaves an INVALID index to drop).`);
+  const not = [...carry.notCarried, `views that read ${q(x.old)} (the contract's DROP COLUMN fails while one does: re-create them on ${q(x.neu)} first)`];
+  lines.push(`Not carried over, re-create by hand if needed: ${not.join('; ')}.`);
+  if (ctx.r.default === undefined) lines.push(`Not copied: the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it).`);
+  return lines.join('\n');
 }
 
 /** add-not-null-column and set-not-null: fill NULLs (a default plus a trigger for writes), backfill, then NOT NULL through a check. */

@@ -4,6 +4,7 @@
 import type { BackfillSettings } from './backfill';
 import { generatedName, quoteIdent as q, tableLiteral, tableSql } from './sql-names';
 import type { TrioRequest } from './trio';
+import type { IndexBuild } from './trio-carry';
 import { verifyDirective } from './verify-directives';
 
 export interface Ctx {
@@ -27,6 +28,8 @@ export interface StepParts {
 
 export interface TrioParts {
   slug: string;
+  /** Indexes built on the new column between the backfill and the contract (trio-carry.ts). */
+  builds?: IndexBuild[];
   expand: StepParts;
   backfill: StepParts;
   contract: StepParts;

@@ -24,7 +24,10 @@ import { newMigrationSeries, ScaffoldError, type ScaffoldOutput, type ScaffoldPr
 import { quoteIdent as q, sqlFragment, tableSql, type TableName } from './sql-names';
 import { BUILDERS } from './trio-kinds';
 import { trioDescription } from './trio-names';
-import { type Ctx, headerOf, type StepParts } from './trio-sql';
+import { type Ctx, headerOf, lockTimeout, type StepParts } from './trio-sql';
+import type { IndexBuild, TrioCatalog } from './trio-carry';
+import type { FormatId } from '../model';
+import { sendsOneQueryString } from '../fixes/format-edits';
 import { lineStartOf } from '../text/offsets';
 
 export const TRIO_KINDS = ['rename-column', 'change-type', 'add-not-null-column', 'set-not-null', 'rename-table', 'split-table', 'drop-column'] as const;
@@ -64,6 +67,12 @@ export interface TrioRequest {
   columns?: { name: string; type: string }[];
   /** The table's key: a unique, indexed column, walked in order by the backfill (default `id`). */
   key?: string;
+  /**
+   * rename-column, change-type: the table's indexes and constraints as the dev database defines them
+   * (catalogOf in catalog.ts). Given, those that involve the column are re-created on the new one
+   * (trio-carry.ts); absent (no database reachable), the expand's header tells the user to do it.
+   */
+  catalog?: TrioCatalog;
 }
 
 export interface TrioSettings extends Partial<Omit<BackfillSettings, 'lockTimeout'>> {
@@ -85,13 +94,24 @@ export interface TrioPlan {
   slug: string;
   expand: MigrationContent;
   backfill: MigrationContent;
+  /** Index builds on the new column, between the backfill and the contract, outside a transaction (none without a catalog). */
+  indexes: MigrationContent[];
   contract: MigrationContent;
+}
+
+export interface TrioLayout {
+  /**
+   * Each index build in a migration of its own, as its one statement: for tools that send a migration
+   * run outside a transaction as one query string (where PostgreSQL runs several statements as one
+   * implicit transaction, and CREATE INDEX CONCURRENTLY fails). Otherwise all builds share one migration.
+   */
+  oneStatementEach?: boolean;
 }
 
 export interface TrioFiles {
   plan: TrioPlan;
-  /** expand, backfill, contract. */
-  outputs: [ScaffoldOutput, ScaffoldOutput, ScaffoldOutput];
+  /** expand, backfill, the index builds (if any), contract: in version order. */
+  outputs: ScaffoldOutput[];
 }
 
 /**
@@ -100,8 +120,8 @@ export interface TrioFiles {
  * generated `-- zdm-ignore` lines that suppress nothing are left out.
  */
 export function newTrioFiles(project: ScaffoldProject, request: TrioRequest, settings: TrioSettings): TrioFiles {
-  const plan = planTrio(request, settings);
-  const outputs = newMigrationSeries(project, [plan.expand, plan.backfill, plan.contract]) as TrioFiles['outputs'];
+  const plan = planTrio(request, settings, trioLayoutOf(project.format));
+  const outputs = newMigrationSeries(project, [plan.expand, plan.backfill, ...plan.indexes, plan.contract]);
   if (settings.config && parserReady()) pruneUnusedIgnores(outputs, unusedIgnoreLines(outputs, settings.config, project.host));
   return { plan, outputs };
 }
@@ -111,8 +131,17 @@ export function trioSettingsFrom(config: ZdmConfig, overrides: Partial<Omit<Back
   return { lockTimeout: config.lockTimeout, statementTimeout: config.statementTimeout, pgVersion: config.pgVersion, knownRules: ruleIds, config, ...stripUndefined(overrides) };
 }
 
-/** The three migrations' content (no file names yet). Throws a ScaffoldError naming what is missing. */
-export function planTrio(request: TrioRequest, settings: TrioSettings): TrioPlan {
+/**
+ * How a format's trio lays out its index builds: dbmate, golang-migrate, diesel and Prisma send a
+ * migration run outside a transaction as one query string, and Liquibase sends a changeset holding a
+ * dollar quote whole (`splitStatements:false`), so each build is a migration of its own there.
+ */
+export function trioLayoutOf(format: FormatId): TrioLayout {
+  return { oneStatementEach: sendsOneQueryString(format) || format === 'liquibase' };
+}
+
+/** The trio's migrations' content (no file names yet). Throws a ScaffoldError naming what is missing. */
+export function planTrio(request: TrioRequest, settings: TrioSettings, layout: TrioLayout = {}): TrioPlan {
   const r = checkRequest(request);
   const ctx: Ctx = {
     r,
@@ -133,7 +162,44 @@ export function planTrio(request: TrioRequest, settings: TrioSettings): TrioPlan
     down: step.down,
     transaction: i !== 1,
   });
-  return { kind: r.kind, slug, expand: make(0, parts.expand), backfill: make(1, parts.backfill), contract: make(2, parts.contract) };
+  return { kind: r.kind, slug, expand: make(0, parts.expand), backfill: make(1, parts.backfill), indexes: indexMigrations(ctx, slug, parts.builds ?? [], layout), contract: make(2, parts.contract) };
+}
+
+/** The migrations that build the new column's indexes CONCURRENTLY (outside a transaction). */
+function indexMigrations(ctx: Ctx, slug: string, builds: readonly IndexBuild[], layout: TrioLayout): MigrationContent[] {
+  if (builds.length === 0) return [];
+  const header = (what: string, back: string) =>
+    headerOf(
+      ctx,
+      1,
+      [
+        `${what} Ship it right after the backfill (it runs outside a transaction: CONCURRENTLY lets writes go on during the build), before the contract.`,
+        'A build that fails (a deadlock, a duplicate value for a unique index) leaves an INVALID index that IF NOT EXISTS would keep: drop it (DROP INDEX CONCURRENTLY) before running this again.',
+        back,
+      ].join('\n'),
+    );
+  const backfillName = trioDescription(slug, 'backfill');
+  if (layout.oneStatementEach) {
+    return builds.map((b, i) => ({
+      description: `${backfillName}_index_${i + 1}`,
+      header: header(
+        `Builds ${q(b.name)} (index ${i + 1} of ${builds.length}), alone in its migration: the tool sends it as one query string.`,
+        "Its down rebuilds the old column's index (a no-op unless the contract was rolled back); the new index goes with its column in the expand's down.",
+      ),
+      up: `${ctx.ignore('require-lock-timeout', 'alone in its migration: the tool sends it as one query string, where a SET would put it in a transaction')}${b.up}`,
+      down: b.restore,
+      transaction: false,
+    }));
+  }
+  return [
+    {
+      description: `${backfillName}_indexes`,
+      header: header(`Builds ${builds.map((b) => q(b.name)).join(', ')} on the new column.`, "Its down drops them and rebuilds the old column's (a no-op unless the contract was rolled back)."),
+      up: lockTimeout(ctx) + builds.map((b) => b.up).join(''),
+      down: lockTimeout(ctx) + builds.map((b) => b.drop).join('') + builds.map((b) => b.restore).join(''),
+      transaction: false,
+    },
+  ];
 }
 
 // ── Checking a request ──────────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,123 @@
+// A column replacement trio generated from the dev database's catalog carries the column's indexes and
+// constraints over to the new column, on a real PostgreSQL, through zdm's runner: a plain, a partial, a
+// multi-column and an expression index, a UNIQUE constraint, a foreign key and a CHECK on the column.
+// After the contract, the new column has the same ones (valid, same predicates) and the old ones are
+// gone; rolled back all the way, the table has exactly the indexes and constraints it started with.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { defaultConfig } from '../../server/src/engine/config/config';
+import { createDiskHost } from '../../server/src/engine/host';
+import type { FormatId } from '../../server/src/engine/model';
+import { rollback, up, type RunnerOptions } from '../../server/src/engine/runner/commands';
+import type { RunResult } from '../../server/src/engine/runner/events';
+import { readCatalog, trioCatalogOf } from '../../server/src/engine/scaffold/catalog';
+import { newTrioFiles, trioSettingsFrom, type TrioRequest } from '../../server/src/engine/scaffold/trio';
+import { writeScaffold } from '../../server/src/engine/scaffold/write';
+import { initParser } from '../helpers/lint';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+
+let pg: TestPostgres;
+const roots: string[] = [];
+before(async () => {
+  await initParser();
+  pg = await testPostgres();
+});
+after(async () => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+  await stopTestPostgres();
+});
+
+const SCHEMA = `CREATE TABLE promos (code text PRIMARY KEY);
+INSERT INTO promos SELECT 'promo' || g FROM generate_series(1, 1200) AS g;
+CREATE TABLE users (
+  id bigint PRIMARY KEY,
+  org_id bigint NOT NULL,
+  code text,
+  deleted_at timestamptz,
+  CONSTRAINT users_code_key UNIQUE (code),
+  CONSTRAINT users_code_fkey FOREIGN KEY (code) REFERENCES promos (code) ON DELETE SET NULL,
+  CONSTRAINT users_code_check CHECK (code <> '' AND length(code) <= 20)
+);
+CREATE INDEX users_code_idx ON users (code DESC NULLS LAST);
+CREATE INDEX users_live_code_idx ON users (code) WHERE deleted_at IS NULL AND code <> 'promo1';
+CREATE INDEX users_org_id_code_idx ON users (org_id, code) INCLUDE (deleted_at);
+CREATE INDEX users_lower_code_idx ON users (lower(code));
+CREATE INDEX users_org_id_idx ON users (org_id);
+INSERT INTO users SELECT g, g % 7, CASE WHEN g % 4 = 0 THEN NULL ELSE 'promo' || g END, CASE WHEN g % 5 = 0 THEN now() END
+FROM generate_series(1, 1200) AS g;`;
+
+/** Every index and constraint of users: name, definition, validity; order-independent. */
+async function indexesAndConstraints(database: string): Promise<string[]> {
+  const rows = await pg.query<{ item: string }>(
+    `SELECT 'index ' || c.relname || ': ' || pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END AS item
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'public.users'::regclass
+     UNION ALL
+     SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' (not validated)' END
+       FROM pg_constraint WHERE conrelid = 'public.users'::regclass AND contype <> 'n'
+     ORDER BY 1`,
+    [],
+    database,
+  );
+  return rows.map((r) => r.item);
+}
+
+function ok(result: RunResult, what: string): void {
+  assert.ok(result.ok, `${what} failed: ${JSON.stringify({ error: result.error, steps: result.steps.map((s) => [s.name, s.direction, s.ok, s.error?.message]) }, null, 1)}`);
+}
+
+const DIRS: Partial<Record<FormatId, string>> = { dbmate: 'db/migrations', goose: 'migrations' };
+
+async function generate(format: FormatId, database: string, request: TrioRequest) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-carry-'));
+  roots.push(root);
+  fs.writeFileSync(path.join(root, '.zdm.json'), JSON.stringify({ format }));
+  const dir = path.join(root, DIRS[format]!);
+  fs.mkdirSync(dir, { recursive: true });
+  const catalog = trioCatalogOf(await readCatalog(pg.url(database)), request.table);
+  assert.ok(catalog, 'the catalog has users');
+  const trio = newTrioFiles({ dir, format, host: createDiskHost({ cache: false }) }, { ...request, catalog }, trioSettingsFrom({ ...defaultConfig(), format }, { batchSize: 500, pauseMs: 0 }));
+  writeScaffold(trio.outputs);
+  const options: RunnerOptions = { cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true };
+  return { trio, options };
+}
+
+describe('trio: the column’s indexes and constraints carried over (PostgreSQL)', () => {
+  for (const format of ['dbmate', 'goose'] as const) {
+    it(`${format}: rename-column re-creates each on the new column, and the way back restores the old ones`, async () => {
+      const database = await pg.createDatabase(`carry_${format}`);
+      await pg.query(SCHEMA, [], database);
+      const before = await indexesAndConstraints(database);
+      const { trio, options } = await generate(format, database, { kind: 'rename-column', table: { name: 'users' }, column: 'code', to: 'Promo Code', type: 'text' });
+      // dbmate sends a transaction:false migration as one query string: one index build per migration; goose: one migration for all.
+      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 5 : 3 + 1);
+
+      for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+      assert.deepEqual(await indexesAndConstraints(database), [
+        'constraint users_Promo Code_check: CHECK ((("Promo Code" <> \'\'::text) AND (length("Promo Code") <= 20)))',
+        'constraint users_Promo Code_fkey: FOREIGN KEY ("Promo Code") REFERENCES promos(code) ON DELETE SET NULL',
+        'constraint users_Promo Code_key: UNIQUE ("Promo Code")',
+        'constraint users_pkey: PRIMARY KEY (id)',
+        'index users_Promo Code_idx: CREATE INDEX "users_Promo Code_idx" ON public.users USING btree ("Promo Code" DESC NULLS LAST)',
+        'index users_Promo Code_key: CREATE UNIQUE INDEX "users_Promo Code_key" ON public.users USING btree ("Promo Code")',
+        'index users_live_Promo Code_idx: CREATE INDEX "users_live_Promo Code_idx" ON public.users USING btree ("Promo Code") WHERE ((deleted_at IS NULL) AND ("Promo Code" <> \'promo1\'::text))',
+        'index users_lower_Promo Code_idx: CREATE INDEX "users_lower_Promo Code_idx" ON public.users USING btree (lower("Promo Code"))',
+        'index users_org_id_Promo Code_idx: CREATE INDEX "users_org_id_Promo Code_idx" ON public.users USING btree (org_id, "Promo Code") INCLUDE (deleted_at)',
+        'index users_org_id_idx: CREATE INDEX users_org_id_idx ON public.users USING btree (org_id)',
+        'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
+      ]);
+      // They hold: the copied values are unique, and a duplicate or an unknown promo is refused.
+      await assert.rejects(pg.query(`INSERT INTO users (id, org_id, "Promo Code") VALUES (5001, 1, 'promo1')`, [], database), /users_Promo Code_key/);
+      await assert.rejects(pg.query(`INSERT INTO users (id, org_id, "Promo Code") VALUES (5002, 1, 'nope')`, [], database), /users_Promo Code_fkey/);
+      await assert.rejects(pg.query(`INSERT INTO users (id, org_id, "Promo Code") VALUES (5003, 1, '')`, [], database), /users_Promo Code_check/);
+
+      for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), before);
+      const values = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM users WHERE code IS NOT NULL`, [], database);
+      assert.equal(values[0].n, '900');
+    });
+  }
+});

@@ -6,9 +6,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { zdm } from '../helpers/cli';
+import { stopTestPostgres, testPostgres } from '../helpers/postgres';
 
 const temps: string[] = [];
-after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+after(async () => {
+  temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+  await stopTestPostgres();
+});
+
+/** No dev database: neither variable set, whatever the test run's environment holds. */
+const NO_DATABASE = { DATABASE_URL: '', ZDM_DATABASE_URL: '' };
 
 function project(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-scaffold-cli-'));
@@ -75,16 +82,45 @@ describe('zdm new', () => {
 describe('zdm trio', () => {
   it('creates the three migrations, which lint without errors', () => {
     const dir = project({ '.zdm.json': '{ "lockTimeout": "3s" }', 'db/migrations/20200101000000_init.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n' });
-    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text', '--not-null', '--batch-size', '250'], dir);
+    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text', '--not-null', '--batch-size', '250'], dir, NO_DATABASE);
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
     const files = lines(r.stdout);
     assert.equal(files.length, 3);
+    // No database: the expand's header says what to re-create, as it always did.
+    assert.match(fs.readFileSync(path.join(dir, files[0]), 'utf8').replace(/\n--\s*/g, ' '), /Not copied to full_name: the DEFAULT of name \(give it with --default: the contract sets it\), its indexes, UNIQUE and foreign key constraints\. Re-create each/);
     files.forEach((f, i) => assert.match(f, new RegExp(`^db/migrations/\\d{14}_rename_users_name_to_full_name_${i + 1}_(expand|backfill|contract)\\.sql$`)));
     assert.match(fs.readFileSync(path.join(dir, files[0]), 'utf8'), /SET lock_timeout = '3s';/);
     assert.match(fs.readFileSync(path.join(dir, files[1]), 'utf8'), /zdm_batch_size constant integer := 250;/);
     const lint = zdm(['lint', '--format', 'json', 'db/migrations'], dir);
     assert.equal(lint.code, 0, lint.stdout);
     assert.deepEqual(JSON.parse(lint.stdout).filter((f: { severity: string }) => f.severity === 'error'), []);
+  });
+
+  it("with the dev database (DATABASE_URL), rename-column carries the column's indexes and constraints over", async () => {
+    const pg = await testPostgres();
+    const database = await pg.createDatabase('trio_cli');
+    await pg.query(`CREATE TABLE users (id bigint PRIMARY KEY, name text CONSTRAINT users_name_check CHECK (name <> ''), bio text); CREATE INDEX users_name_idx ON users (name); CREATE INDEX users_bio_idx ON users (bio);`, [], database);
+    const dir = project({});
+    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: pg.url(database) });
+    assert.equal(r.code, 0, r.stderr);
+    const files = lines(r.stdout);
+    assert.deepEqual(files.map((f) => f.replace(/^db\/migrations\/\d{14}_rename_users_name_to_full_name_/, '')), ['1_expand.sql', '2_backfill.sql', '2_backfill_index_1.sql', '3_contract.sql']);
+    const text = (i: number) => fs.readFileSync(path.join(dir, files[i]), 'utf8');
+    assert.match(text(0), /ADD CONSTRAINT users_full_name_check CHECK \(full_name <> ''::text\) NOT VALID;/);
+    assert.match(text(2), /^CREATE INDEX CONCURRENTLY IF NOT EXISTS users_full_name_idx ON public\.users USING btree \(full_name\);$/m);
+    assert.doesNotMatch(text(2), /bio/);
+    assert.match(text(3), /VALIDATE CONSTRAINT users_full_name_check;/);
+  });
+
+  it('with a dev database that cannot be reached, says so and writes the trio as without one', () => {
+    const dir = project({});
+    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^zdm trio: could not read the dev database \(.+\); the indexes and constraints of users are not carried over/);
+    const files = lines(r.stdout);
+    assert.equal(files.length, 3);
+    assert.match(fs.readFileSync(path.join(dir, files[0]), 'utf8').replace(/\n--\s*/g, ' '), /its indexes, UNIQUE and foreign key constraints\. Re-create each/);
   });
 
   it('split-table reads name:type lists (commas inside types included)', () => {

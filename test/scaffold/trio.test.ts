@@ -14,7 +14,7 @@ import { ScaffoldError } from '../../server/src/engine/scaffold/naming';
 import { newTrioFiles, planTrio, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../../server/src/engine/scaffold/trio';
 import { parseVerifyDirectives } from '../../server/src/engine/scaffold/verify-directives';
 import { initParser } from '../helpers/lint';
-import { SAMPLE_REQUESTS } from './sample';
+import { SAMPLE_CATALOG, SAMPLE_REQUESTS } from './sample';
 
 before(() => initParser());
 
@@ -80,6 +80,23 @@ describe('trios lint clean', () => {
         });
       }
     });
+  }
+
+  // With the dev database's catalog: the column's indexes and constraints carried over (index builds in migrations of their own).
+  for (const format of FORMAT_IDS) {
+    for (const kind of ['rename-column', 'change-type'] as const) {
+      it(`${format}: ${kind} carrying the column's indexes and constraints`, () => {
+        const { results, trio } = generate(format, { ...SAMPLE_REQUESTS[kind], catalog: SAMPLE_CATALOG });
+        assert.ok(trio.outputs.length > 3);
+        assert.deepEqual(results.flatMap((r) => r.statements.filter((s) => s.error).map((s) => `${s.text}: ${s.error!.message}`)), []);
+        assert.deepEqual(results.flatMap((r) => r.ruleFailures), []);
+        assert.deepEqual(describeFindings(results, (severity) => severity === 'error'), []);
+        assert.deepEqual(describeFindings(results, (_, rule) => rule === 'unused-ignore'), []);
+        const accepted = ACCEPTED_WARNINGS[format] ?? [];
+        assert.deepEqual(describeFindings(results, (severity, rule) => severity === 'warning' && !accepted.includes(rule)), []);
+        if (format === 'dbmate' || format === 'goose' || format === 'golang-migrate') assert.deepEqual(describeFindings(results, () => true), []);
+      });
+    }
   }
 
   it('quoted and schema-qualified names stay valid SQL', () => {

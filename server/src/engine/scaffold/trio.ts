@@ -133,11 +133,13 @@ export function trioSettingsFrom(config: ZdmConfig, overrides: Partial<Omit<Back
 
 /**
  * How a format's trio lays out its index builds: dbmate, golang-migrate, diesel and Prisma send a
- * migration run outside a transaction as one query string, and Liquibase sends a changeset holding a
- * dollar quote whole (`splitStatements:false`), so each build is a migration of its own there.
+ * migration run outside a transaction as one query string, a plain file is assumed to be sent so (the
+ * format layer's `implicit` mode), and Liquibase sends a changeset holding a dollar quote whole
+ * (`splitStatements:false`): each build is a migration of its own there. goose, Flyway and sqitch
+ * send each statement on its own: all builds share one migration.
  */
 export function trioLayoutOf(format: FormatId): TrioLayout {
-  return { oneStatementEach: sendsOneQueryString(format) || format === 'liquibase' };
+  return { oneStatementEach: sendsOneQueryString(format) || format === 'liquibase' || format === 'plain' };
 }
 
 /** The trio's migrations' content (no file names yet). Throws a ScaffoldError naming what is missing. */

@@ -216,7 +216,8 @@ function readIndex(name: string, definition: string): ReadIndex {
   return {
     afterIndex: tokens[at].end,
     nameEnd: nameToken.end,
-    partitioned: stmt.relation?.inh === false,
+    // ON ONLY (a partitioned table's index): the tree leaves inh out when it is false.
+    partitioned: stmt.relation?.inh !== true,
     columnTokens(column) {
       const found: Token[] = [];
       const elements = [...params.map((p, i) => [p, keys.items[i]] as const), ...including.map((p, i) => [p, include!.items[i]] as const)];

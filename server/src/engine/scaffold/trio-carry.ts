@@ -98,7 +98,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
       out.notCarried.push(`${what} (${read.kind === 'PRIMARY KEY' ? 'a primary key moves with a table rewrite or a new key, not a trio' : 'an exclusion constraint cannot be built CONCURRENTLY'}; the contract's DROP COLUMN drops it)`);
       continue;
     }
-    if (read.kind === 'FOREIGN KEY' && read.referencesItself(table, old)) {
+    if (read.references(table, old)) {
       out.notCarried.push(`${what} (it references ${q(old)} itself)`);
       continue;
     }
@@ -161,7 +161,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
 
   for (const fk of catalog.referencedBy ?? []) {
     const read = readConstraint(fk.name, fk.definition);
-    if (read.kind === 'FOREIGN KEY' && read.referencesColumn(table, old)) {
+    if (read.references(table, old)) {
       out.notCarried.push(`foreign key ${q(fk.name)} of ${fk.table} (it references ${q(old)}: point it at the new column first, or the contract's DROP COLUMN fails)`);
     }
   }
@@ -244,8 +244,8 @@ interface ReadConstraint {
   substituted(old: string, neu: string): string | { problem: string };
   /** ` DEFERRABLE`, ` DEFERRABLE INITIALLY DEFERRED` or nothing. */
   deferrable: string;
-  referencesItself(table: TableName, column: string): boolean;
-  referencesColumn(table: TableName, column: string): boolean;
+  /** A foreign key whose referenced columns include `column` of `table`. */
+  references(table: TableName, column: string): boolean;
 }
 
 const PREFIX = 'ALTER TABLE zdm_t ADD CONSTRAINT zdm_c ';
@@ -299,11 +299,8 @@ function readConstraint(name: string, definition: string): ReadConstraint {
       } else return { problem: `a ${kind} constraint is not rewritten here` };
       return applyReplacements(text, replacements).slice(PREFIX.length);
     },
-    referencesItself(table, column) {
-      return kind === 'FOREIGN KEY' && sameTable(table) && names(con.pk_attrs).includes(column);
-    },
-    referencesColumn(table, column) {
-      // pk_attrs empty: the referenced table's primary key (never the replaced column: trios refuse the key).
+    references(table, column) {
+      // pk_attrs empty: the referenced table's primary key (not the replaced column: trios refuse the key).
       return kind === 'FOREIGN KEY' && sameTable(table) && names(con.pk_attrs).includes(column);
     },
   };

@@ -114,6 +114,12 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
       await assert.rejects(pg.query(`INSERT INTO users (id, org_id, "Promo Code") VALUES (5002, 1, 'nope')`, [], database), /users_Promo Code_fkey/);
       await assert.rejects(pg.query(`INSERT INTO users (id, org_id, "Promo Code") VALUES (5003, 1, '')`, [], database), /users_Promo Code_check/);
 
+      // The contract can be rolled back and applied again (its down keeps the UNIQUE constraint: a transaction cannot rebuild its index).
+      const afterContract = await indexesAndConstraints(database);
+      ok(await rollback(options), 'contract down');
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
+      assert.deepEqual(await indexesAndConstraints(database), afterContract);
+
       for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
       assert.deepEqual(await indexesAndConstraints(database), before);
       const values = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM users WHERE code IS NOT NULL`, [], database);

@@ -7,7 +7,8 @@
 //             transaction; their down rebuilds the old column's index (CONCURRENTLY, IF NOT EXISTS: a
 //             no-op unless the contract was rolled back);
 //   UNIQUE    the same, as a unique index, which the contract attaches as the constraint (ADD
-//             CONSTRAINT ... UNIQUE USING INDEX) once the old constraint is gone;
+//             CONSTRAINT ... UNIQUE USING INDEX) once the old constraint is gone; the contract's down
+//             keeps it (a transaction cannot build the index again), so the contract can be re-applied;
 //   FOREIGN KEY, CHECK
 //             added NOT VALID by the expand (checked for new writes), validated by the contract
 //             before it drops the old column.
@@ -57,10 +58,8 @@ export interface Carried {
   builds: IndexBuild[];
   /** The contract's up, before the old column goes: VALIDATE of the new foreign keys and CHECKs. */
   contractValidate: string;
-  /** The contract's up, after the old column went: the new UNIQUE constraints from their indexes. */
+  /** The contract's up, after the old column went: the new UNIQUE constraints from their indexes (unless they exist: the contract was rolled back, which keeps them). */
   contractAttach: string;
-  /** ALTER TABLE actions of the contract's down, before the old column comes back: the new UNIQUE constraints dropped (with their indexes). */
-  contractDownDrop: string[];
   /** ALTER TABLE actions of the contract's down, after the old column is back: its foreign keys and CHECKs, NOT VALID. */
   contractDownActions: string[];
   /** What is carried, for the header ("index users_email_idx as users_contact_idx"). */
@@ -82,7 +81,7 @@ interface Replacement {
 export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog): Carried {
   if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
   const t = tableSql(table);
-  const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownDrop: [], contractDownActions: [], carried: [], notCarried: [] };
+  const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], carried: [], notCarried: [] };
   const taken = new Set<string>([...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name)]);
   const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
   const constraintIndexes = new Set<string>();
@@ -114,14 +113,11 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
         out.notCarried.push(`${what} (${build})`);
         continue;
       }
-      out.builds.push(build);
-      out.contractAttach += `ALTER TABLE ${t} ADD CONSTRAINT ${q(name)} UNIQUE USING INDEX ${q(name)}${read.deferrable};\n`;
-      out.contractDownDrop.push(`DROP CONSTRAINT ${q(name)}`);
-      expandDown.push(
-        `-- ${q(c.name)} again, from the index the way back rebuilt (it is still there when the contract never ran).\n` +
-          `DO $attach$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${literal(c.name)}) THEN\n` +
-          `    ALTER TABLE ${t} ADD CONSTRAINT ${q(c.name)} UNIQUE USING INDEX ${q(c.name)}${read.deferrable};\n  END IF;\nEND\n$attach$;\n`,
-      );
+      // The constraint outlives the contract's down (a transaction cannot build its index again), so
+      // the contract can be applied again; the index migration's down, or the expand's, removes it.
+      out.builds.push({ ...build, drop: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${q(name)};\n${build.drop}` });
+      out.contractAttach += attachUnique(table, name, read.deferrable);
+      expandDown.push(`-- ${q(c.name)} again, from the index the way back rebuilt (it is still there when the contract never ran).\n${attachUnique(table, c.name, read.deferrable)}`);
       out.carried.push(`${what} as ${q(name)} (a unique index built CONCURRENTLY after the backfill, made the constraint by the contract)`);
       continue;
     }
@@ -167,6 +163,14 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
   }
   out.expandDownFirst = expandDown.join('');
   return out;
+}
+
+/** ADD CONSTRAINT name UNIQUE USING INDEX name, skipped when the table has the constraint already. */
+function attachUnique(table: TableName, name: string, deferrable: string): string {
+  return (
+    `DO $attach$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${literal(name)}) THEN\n` +
+    `    ALTER TABLE ${tableSql(table)} ADD CONSTRAINT ${q(name)} UNIQUE USING INDEX ${q(name)}${deferrable};\n  END IF;\nEND\n$attach$;\n`
+  );
 }
 
 // ── Indexes ─────────────────────────────────────────────────────────────────────────────────────────

@@ -174,15 +174,13 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     // Only now: while both columns exist, a default on the new one would fill it before the sync trigger
     // runs, and an insert of the previous version (writing the old column only) would not be copied.
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${ctx.r.default};\n` : '',
-    carry?.contractAttach ? `-- The UNIQUE constraints, from the unique indexes built after the backfill (no scan).\n${carry.contractAttach}` : '',
+    carry?.contractAttach ? `-- The UNIQUE constraints, from the unique indexes built after the backfill (no scan; kept by this migration's down).\n${carry.contractAttach}` : '',
   ].join('');
   const contractDown = [
     lockTimeout(ctx),
     statementTimeout(ctx),
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
-    carry && carry.contractDownDrop.length > 0 ? `-- The UNIQUE constraints this migration made (their indexes go with them; the way back rebuilds ${q(x.old)}'s).\n` : '',
-    alter(ctx, carry?.contractDownDrop ?? []),
     notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
     carry && carry.contractDownActions.length > 0 ? `-- ${q(x.old)}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the values are back.\n` : '',
     alter(ctx, [

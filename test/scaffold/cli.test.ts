@@ -113,6 +113,31 @@ describe('zdm trio', () => {
     assert.match(text(3), /VALIDATE CONSTRAINT users_full_name_check;/);
   });
 
+  it('with the dev database, takes what the flags leave out from it (type, NOT NULL, default, key) and says so', async () => {
+    const pg = await testPostgres();
+    const database = await pg.createDatabase('trio_cli_complete');
+    await pg.query(`CREATE TABLE accounts (account_uid bigint PRIMARY KEY, plan text NOT NULL DEFAULT 'free', score integer DEFAULT 0);`, [], database);
+    const env = { ...NO_DATABASE, DATABASE_URL: pg.url(database) };
+    const dir = project({});
+    const r = zdm(['trio', 'rename-column', 'accounts.plan', '--to', 'tier'], dir, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "zdm trio: from the dev database: --type text --not-null --default 'free'::text --key account_uid\n");
+    const files = lines(r.stdout);
+    const text = (i: number) => fs.readFileSync(path.join(dir, files[i]), 'utf8');
+    assert.match(text(0), /ADD COLUMN tier text, ADD CONSTRAINT accounts_tier_not_null_check CHECK \(tier IS NOT NULL\) NOT VALID/);
+    assert.match(text(1), /ORDER BY account_uid LIMIT zdm_batch_size/);
+    assert.match(text(2), /ALTER TABLE accounts ALTER COLUMN tier SET NOT NULL;/);
+    assert.match(text(2), /ALTER TABLE accounts ALTER COLUMN tier SET DEFAULT 'free'::text;/);
+
+    // A flag the user gives wins; change-type takes the current type, not the old default (an
+    // expression of the old type).
+    const other = project({});
+    const c = zdm(['trio', 'change-type', 'accounts.score', '--type', 'bigint', '--key', 'account_uid'], other, env);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.stderr, 'zdm trio: from the dev database: --from-type integer\n');
+    assert.doesNotMatch(fs.readFileSync(path.join(other, lines(c.stdout)[2]), 'utf8'), /SET DEFAULT/);
+  });
+
   it('with a dev database that cannot be reached, says so and writes the trio as without one', () => {
     const dir = project({});
     const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' });

@@ -154,11 +154,17 @@ async function askRequest(kind: TrioKind, catalog: CatalogTable[] | undefined): 
       return true;
     });
   };
+  /** rename-column: the column's default today, which the contract gives the new column. */
+  const keepDefault = () => {
+    const carried = engine().carriedDefault(column);
+    if (carried !== undefined) request.default = carried;
+  };
   switch (kind) {
     case 'rename-column':
       field('to', 'New column name', { placeHolder: 'full_name', validate: name('The new name') });
       known('type', column?.type, "The column's type (to create the new column)", 'text');
       notNull('Is the column NOT NULL today?');
+      keepDefault();
       break;
     case 'change-type':
       field('type', 'New type', { placeHolder: 'bigint' });

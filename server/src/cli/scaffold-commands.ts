@@ -5,9 +5,8 @@ import * as path from 'node:path';
 import { createDiskHost } from '../engine/host';
 import { FORMAT_IDS } from '../engine/model';
 import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
-import { devDatabaseUrl, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
+import { type CatalogTable, completeTrioRequest, devDatabaseUrl, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
 import { parseColumnList, parseColumnRef, parseIdentifier, parseTableName, tableSql } from '../engine/scaffold/sql-names';
-import type { TrioCatalog } from '../engine/scaffold/trio-carry';
 import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/target';
 import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
 import { writeScaffold } from '../engine/scaffold/write';
@@ -45,7 +44,9 @@ rename-column and change-type re-create the column's indexes, UNIQUE, foreign ke
 on the new column when the dev database is reachable (ZDM_DATABASE_URL, DATABASE_URL, .zdm.json
 database.url, or the project's embedded server when it runs): index builds are migrations of their own
 between the backfill and the contract (2_backfill_indexes). Without a database, the expand's header
-lists what to re-create by hand.
+lists what to re-create by hand. With one, what the flags leave out and the database knows is taken
+from it and printed: the column's type (--type, change-type's --from-type), NOT NULL, its default
+(rename-column, drop-column) and a one-column primary key as --key.
 
 Changes:
 ${TRIO_KINDS.map((k) => `  ${k.padEnd(22)} ${TRIO_KIND_SUMMARIES[k]}`).join('\n')}
@@ -144,7 +145,7 @@ export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
     };
     const target = resolveTarget(io, values);
     await initParser();
-    if (request.kind === 'rename-column' || request.kind === 'change-type') request.catalog = await catalogFor(io, target, request);
+    await fillFromCatalog(io, target, request);
     const { outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
     return outputs;
   });
@@ -153,23 +154,31 @@ export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
 type Values = Record<string, string | boolean | undefined>;
 
 /**
- * The table's indexes and constraints from the dev database (the configured URL, or the project's
- * embedded server when it runs; nothing is started), for the trio to carry over to the new column.
- * Undefined, with a note on stderr, when there is a database but it cannot be read or lacks the table:
- * the expand's header then tells the user what to re-create, as without a database.
+ * What the dev database knows (the configured URL, or the project's embedded server when it runs;
+ * nothing is started): the column's type, NOT NULL, default and the table's key where the flags leave
+ * them out (said on stderr), and for rename-column and change-type the table's indexes and constraints,
+ * which the trio carries over to the new column. Without a database, or when it cannot be read (a
+ * note on stderr), the request stays as the flags made it and the expand's header says what to
+ * re-create.
  */
-async function catalogFor(io: CommandIO, target: ScaffoldTarget, request: TrioRequest): Promise<TrioCatalog | undefined> {
+async function fillFromCatalog(io: CommandIO, target: ScaffoldTarget, request: TrioRequest): Promise<void> {
   const url = devDatabaseUrl(target.loaded.root, target.loaded.config, io.env);
-  if (url === undefined) return undefined;
+  if (url === undefined || request.kind === 'rename-table') return;
+  const carries = request.kind === 'rename-column' || request.kind === 'change-type';
   const what = tableSql(request.table);
+  let tables: CatalogTable[];
   try {
-    const catalog = trioCatalogOf(await readCatalog(url), request.table);
-    if (!catalog) io.stderr(`zdm trio: the dev database has no table ${what}; its indexes and constraints are not carried over (the expand's header says what to re-create).\n`);
-    return catalog;
+    tables = await readCatalog(url);
   } catch (error) {
-    io.stderr(`zdm trio: could not read the dev database (${error instanceof Error ? error.message : String(error)}); the indexes and constraints of ${what} are not carried over (the expand's header says what to re-create).\n`);
-    return undefined;
+    const lost = carries ? `the indexes and constraints of ${what} are not carried over (the expand's header says what to re-create)` : 'the trio is made from the flags alone';
+    io.stderr(`zdm trio: could not read the dev database (${error instanceof Error ? error.message : String(error)}); ${lost}.\n`);
+    return;
   }
+  const taken = completeTrioRequest(request, tables);
+  if (taken.length > 0) io.stderr(`zdm trio: from the dev database: ${taken.join(' ')}\n`);
+  if (!carries) return;
+  request.catalog = trioCatalogOf(tables, request.table);
+  if (!request.catalog) io.stderr(`zdm trio: the dev database has no table ${what}; its indexes and constraints are not carried over (the expand's header says what to re-create).\n`);
 }
 
 function trioRequest(kind: TrioKind, targetText: string, values: Values): TrioRequest {

@@ -10,7 +10,8 @@ import { takeSnapshot, type SchemaSnapshot } from '../prove/snapshot';
 import { withClient } from '../runner/db';
 import { embeddedServerState } from '../runner/embedded';
 import { resolveConfiguredUrl } from '../runner/url';
-import type { TableName } from './sql-names';
+import { quoteIdent, type TableName } from './sql-names';
+import type { TrioRequest } from './trio';
 import type { TrioCatalog } from './trio-carry';
 
 export interface CatalogColumn {
@@ -87,13 +88,63 @@ export function tablesOf(snapshot: SchemaSnapshot): CatalogTable[] {
  * from their parse tree). Undefined when the catalog has no such table.
  */
 export function trioCatalogOf(tables: readonly CatalogTable[], table: TableName): TrioCatalog | undefined {
-  const schema = table.schema ?? 'public';
-  const found = tables.find((t) => t.schema === schema && t.name === table.name);
+  const found = catalogTable(tables, table);
   if (!found) return undefined;
   const referencedBy = tables
     .filter((t) => t !== found)
     .flatMap((t) => t.constraints.filter((c) => c.definition.startsWith('FOREIGN KEY')).map((c) => ({ table: `${t.schema}.${t.name}`, name: c.name, definition: c.definition })));
   return { indexes: found.indexes, constraints: found.constraints, referencedBy };
+}
+
+/** The catalog's table named `table` (no schema: public), if any. */
+export function catalogTable(tables: readonly CatalogTable[], table: TableName): CatalogTable | undefined {
+  const schema = table.schema ?? 'public';
+  return tables.find((t) => t.schema === schema && t.name === table.name);
+}
+
+/**
+ * Fills in, from the dev database's catalog, what a trio request leaves out and the database knows,
+ * as the editor's prompts do: the column's type (rename-column, drop-column: to create or re-create
+ * it; change-type: its current type), NOT NULL, its default (rename-column: the contract gives it to
+ * the new column; drop-column: what inserts store while it still exists; not change-type, whose new
+ * type may not take the old default's expression), and
+ * the backfill's key (a one-column primary key). A value the user gave is kept; NOT NULL, which has
+ * no flag to say "nullable", is taken from the database. A default that calls nextval is left out:
+ * its sequence belongs to the old column and goes with it. Returns what it took, as the flags that
+ * would have said it ("--type text"), for the user to see; nothing when the table or column is not there.
+ */
+export function completeTrioRequest(request: TrioRequest, tables: readonly CatalogTable[]): string[] {
+  const table = catalogTable(tables, request.table);
+  if (!table) return [];
+  const taken: string[] = [];
+  const onColumn = request.kind === 'rename-column' || request.kind === 'change-type' || request.kind === 'drop-column';
+  const column = onColumn ? table.columns.find((c) => c.name === request.column) : undefined;
+  if (column) {
+    if (request.kind === 'change-type') {
+      if (request.fromType === undefined) taken.push(`--from-type ${(request.fromType = column.type)}`);
+    } else if (request.type === undefined) taken.push(`--type ${(request.type = column.type)}`);
+    if (column.notNull && !request.notNull) {
+      request.notNull = true;
+      taken.push('--not-null');
+    }
+    // change-type: the old default is an expression of the old type, which the new one may not take.
+    const carried = request.kind === 'change-type' ? undefined : carriedDefault(column);
+    if (request.default === undefined && carried !== undefined) {
+      request.default = carried;
+      taken.push(`--default ${carried}`);
+    }
+  }
+  const key = table.primaryKey?.length === 1 ? table.primaryKey[0] : undefined;
+  if (request.kind !== 'rename-table' && request.key === undefined && key !== undefined && key !== 'id' && key !== request.column) {
+    request.key = key;
+    taken.push(`--key ${quoteIdent(key)}`);
+  }
+  return taken;
+}
+
+/** The column's default as a trio gives it to the new column: none for a nextval (its sequence belongs to the old column and is dropped with it). */
+export function carriedDefault(column: CatalogColumn | undefined): string | undefined {
+  return column?.default !== undefined && !/\bnextval\s*\(/i.test(column.default) ? column.default : undefined;
 }
 
 /** `id, "Order Id"` -> ['id', 'Order Id']. */

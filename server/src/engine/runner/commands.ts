@@ -14,13 +14,15 @@ import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embe
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
 import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from './tracking/index';
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
+import type { FormatId } from '../model';
+import { flywayOutOfOrder } from './placeholders';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -50,6 +52,12 @@ export interface RunnerOptions {
 export interface UpOptions extends RunnerOptions {
   /** Apply pending migrations up to and including this version. */
   to?: string;
+  /**
+   * Apply pending migrations older than the newest applied one (goose's `-allow-missing`; Flyway's
+   * `outOfOrder`, also read from flyway.conf, flyway.toml or FLYWAY_OUT_OF_ORDER). Without it, a goose or
+   * Flyway project with such a migration is refused, as those tools refuse it.
+   */
+  allowMissing?: boolean;
 }
 
 export interface RollbackOptions extends RunnerOptions {
@@ -67,7 +75,25 @@ export const DEFAULT_MIGRATION_DIRS = USUAL_MIGRATION_DIRS;
 const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
-  return run('up', options, (statuses) => planUp(statuses, { to: options.to }));
+  return run('up', options, (statuses, project, format) => {
+    const plan = planUp(statuses, { to: options.to });
+    const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
+    if (late && !options.allowMissing && !(format === 'flyway' && flywayOutOfOrder(project.root, options.host ?? createDiskHost(), options.env))) plan.problems.push(outOfOrderProblem(late, format));
+    return plan;
+  });
+}
+
+/** Why the run is refused: which migrations are older than the newest applied one, what the tool says, and the way out. */
+function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, format: FormatId): string {
+  const names = late.older.map((m) => `${m.name} (version ${m.version})`).join(', ');
+  const count = late.older.length === 1 ? '1 pending migration is' : `${late.older.length} pending migrations are`;
+  const head = `${count} older than the newest applied one, ${late.newest.migration?.name ?? late.newest.version} (version ${late.newest.version}): ${names}.`;
+  const tool =
+    format === 'goose'
+      ? `goose refuses to run (\`found ${late.older.length} missing migrations before current version ${late.newest.key}\`) unless it is given -allow-missing`
+      : 'Flyway refuses to migrate (validate: "Detected resolved migration not applied to database") unless outOfOrder is true';
+  const how = format === 'goose' ? 'zdm up --allow-missing' : 'flyway.outOfOrder=true in flyway.conf (or zdm up --allow-missing)';
+  return `${head} ${tool}; nothing was run. Give it a version after ${late.newest.version}, or apply it out of order with ${how}.`;
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
@@ -126,7 +152,10 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   if (dirOption !== undefined) dirs = [dirOption];
   else if (loaded.config.migrationsDir.length > 0) dirs = loaded.config.migrationsDir.map((d) => path.resolve(root, d));
   else {
-    const found = DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)).find((d) => host.readDirectory(d) !== undefined);
+    // A sqitch project keeps its scripts in deploy/ beside sqitch.plan: found, so that the format layer
+    // names it (zdm does not run sqitch) instead of a missing migrations folder being reported.
+    const sqitchDeploy = host.readFile(path.join(root, 'sqitch.plan')) !== undefined ? path.join(root, 'deploy') : undefined;
+    const found = [...DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)), ...(sqitchDeploy ? [sqitchDeploy] : [])].find((d) => host.readDirectory(d) !== undefined);
     if (!found) throw new UsageError(`No migrations folder: none of ${DEFAULT_MIGRATION_DIRS.join(', ')} exists in ${root}. Pass --dir, or set "migrationsDir" in .zdm.json.`);
     dirs = [found];
   }
@@ -149,7 +178,7 @@ function stampOf(p: string): string {
   }
 }
 
-type Planner = (statuses: MigrationStatus[]) => Plan;
+type Planner = (statuses: MigrationStatus[], project: Project, format: FormatId) => Plan;
 
 async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined): Promise<RunResult> {
   const started = performance.now();
@@ -242,7 +271,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           await tracker.ensure(session);
           await zdm.ensure(session);
           let statuses = await readStatus(session, tracker, zdm, migrations);
-          const plan = planner(statuses);
+          const plan = planner(statuses, project, format);
           plan.problems.push(...changedCommitted(plan.steps, statuses));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };

@@ -22,6 +22,17 @@ export function placeholderValues(format: FormatId, root: string, host: ProjectH
     return values;
   }
   if (format !== 'flyway') return values;
+  const settings = flywaySettings(root, host);
+  for (const [k, v] of settings) if (k.startsWith('flyway.placeholders.')) values.set(k.slice('flyway.placeholders.'.length), v);
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) values.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
+  const schemas = settings.get('flyway.schemas')?.split(',')[0]?.trim();
+  values.set('flyway:defaultSchema', settings.get('flyway.defaultSchema') ?? (schemas || 'public'));
+  values.set('flyway:table', settings.get('flyway.table') ?? 'flyway_schema_history');
+  return values;
+}
+
+/** The project's Flyway settings (flyway.conf, conf/flyway.conf, flyway.toml's [flyway] tables) as flyway.conf keys. */
+function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
   let settings = new Map<string, string>();
   for (const file of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
     const text = host.readFile(file);
@@ -29,12 +40,13 @@ export function placeholderValues(format: FormatId, root: string, host: ProjectH
   }
   const toml = host.readFile(childPath(root, 'flyway.toml'));
   if (toml !== undefined) settings = new Map([...settings, ...tomlSettings(toml)]);
-  for (const [k, v] of settings) if (k.startsWith('flyway.placeholders.')) values.set(k.slice('flyway.placeholders.'.length), v);
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) values.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
-  const schemas = settings.get('flyway.schemas')?.split(',')[0]?.trim();
-  values.set('flyway:defaultSchema', settings.get('flyway.defaultSchema') ?? (schemas || 'public'));
-  values.set('flyway:table', settings.get('flyway.table') ?? 'flyway_schema_history');
-  return values;
+  return settings;
+}
+
+/** Flyway's `outOfOrder` setting: FLYWAY_OUT_OF_ORDER in the environment, else the project's settings; off by default. */
+export function flywayOutOfOrder(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
+  const value = env.FLYWAY_OUT_OF_ORDER ?? flywaySettings(root, host).get('flyway.outOfOrder');
+  return value?.trim().toLowerCase() === 'true';
 }
 
 /** `key=value` lines of a flyway.conf (comments and blank lines skipped). */

@@ -100,6 +100,20 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
   return { steps, problems };
 }
 
+/**
+ * Pending migrations of `steps` whose version is older than the newest applied one. goose (without
+ * `-allow-missing`) and Flyway (without `outOfOrder`) refuse to run them, and refuse the whole run: a
+ * migration that zdm applied out of order on a dev database would stop the real tool in production.
+ */
+export function outOfOrder(steps: readonly Step[], statuses: readonly MigrationStatus[]): { newest: MigrationStatus; older: Migration[] } | undefined {
+  let newest: MigrationStatus | undefined;
+  for (const s of statuses) if ((s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && (!newest || compareVersions(s.version, newest.version) > 0)) newest = s;
+  if (!newest) return undefined;
+  const pending = new Set(statuses.filter((s) => s.state === 'pending').map((s) => s.key));
+  const older = steps.filter((s) => s.direction === 'up' && pending.has(s.migration.key) && compareVersions(s.migration.version, newest!.version) < 0).map((s) => s.migration);
+  return older.length > 0 ? { newest, older } : undefined;
+}
+
 export interface RollbackOptions {
   /** Roll back every migration after this version (it stays applied); `0` rolls back all. */
   to?: string;

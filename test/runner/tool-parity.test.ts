@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { status, up } from '../../server/src/engine/runner/commands';
+import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
 import { CLI } from '../helpers/paths';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, type TestProject } from './helpers';
@@ -90,6 +91,67 @@ describe('a pending migration older than the newest applied one', () => {
     const result = await up(options);
     assert.ok(result.ok, explain(result));
     assert.deepEqual(result.steps.map((s) => s.version), ['20240102000000']);
+  });
+});
+
+describe('Flyway repeatable scripts (R__)', () => {
+  it('run after the versioned ones in description order, again only when changed, recorded as Flyway records them, never rolled back', async () => {
+    const db = await pg.createDatabase('repeatable');
+    const totals = 'CREATE OR REPLACE VIEW order_totals AS SELECT account_id, sum(total) AS total FROM orders GROUP BY account_id;\n';
+    const project = createProject(
+      {
+        'db/migration/V1__orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint NOT NULL, total numeric NOT NULL);\n',
+        'db/migration/U1__orders.sql': 'DROP TABLE orders CASCADE;\n',
+        'db/migration/V2__orders_note.sql': 'ALTER TABLE orders ADD COLUMN note text;\n',
+        'db/migration/U2__orders_note.sql': 'ALTER TABLE orders DROP COLUMN note;\n',
+        // Flyway orders by description as it writes it, "order totals" before "order1 top": by file
+        // name, R__order1_top.sql comes first, and fails, for the view it reads does not exist yet.
+        'db/migration/R__order_totals.sql': totals,
+        'db/migration/R__order1_top.sql': 'CREATE OR REPLACE VIEW order_top AS SELECT * FROM order_totals ORDER BY total DESC LIMIT ${top};\n',
+        'flyway.conf': 'flyway.placeholders.top=10\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    const before = await status(options);
+    assert.deepEqual(before.status!.map((s) => [s.name, s.state]), [
+      ['db/migration/V1__orders.sql', 'pending'],
+      ['db/migration/V2__orders_note.sql', 'pending'],
+      ['db/migration/R__order_totals.sql', 'pending'],
+      ['db/migration/R__order1_top.sql', 'pending'],
+    ]);
+
+    const first = await up(options);
+    assert.ok(first.ok, explain(first));
+    assert.deepEqual(first.steps.map((s) => s.name), ['db/migration/V1__orders.sql', 'db/migration/V2__orders_note.sql', 'db/migration/R__order_totals.sql', 'db/migration/R__order1_top.sql']);
+    const history = () => rowsOf(pg, db, 'flyway_schema_history', 'installed_rank AS r, version, description, script, checksum');
+    const top = 'CREATE OR REPLACE VIEW order_top AS SELECT * FROM order_totals ORDER BY total DESC LIMIT 10;\n';
+    assert.deepEqual(
+      (await history()).map((r) => JSON.parse(r)).sort((a, b) => a.r - b.r),
+      [
+        { r: 1, version: '1', description: 'orders', script: 'V1__orders.sql', checksum: flywayChecksum('CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint NOT NULL, total numeric NOT NULL);\n') },
+        { r: 2, version: '2', description: 'orders note', script: 'V2__orders_note.sql', checksum: flywayChecksum('ALTER TABLE orders ADD COLUMN note text;\n') },
+        { r: 3, version: null, description: 'order totals', script: 'R__order_totals.sql', checksum: flywayChecksum(totals) },
+        // A repeatable script's checksum is taken with its placeholders replaced, as Flyway takes it.
+        { r: 4, version: null, description: 'order1 top', script: 'R__order1_top.sql', checksum: flywayChecksum(top) },
+      ],
+    );
+    assert.deepEqual((await status(options)).status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied']);
+
+    const again = await up(options);
+    assert.deepEqual(again.steps, [], 'unchanged repeatable scripts do not run again');
+
+    // Changed (here through its placeholder's value): it runs again, and only it.
+    project.write('flyway.conf', 'flyway.placeholders.top=5\n');
+    const rerun = await up(options);
+    assert.ok(rerun.ok, explain(rerun));
+    assert.deepEqual(rerun.steps.map((s) => s.name), ['db/migration/R__order1_top.sql']);
+    assert.equal((await history()).length, 5);
+
+    // Rolling back undoes versioned migrations only (the view goes with its table, by CASCADE).
+    const back = await rollback({ ...options, to: '0', yes: true });
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(back.steps.map((s) => s.name), ['db/migration/V2__orders_note.sql', 'db/migration/V1__orders.sql']);
   });
 });
 

@@ -22,7 +22,8 @@ import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from 
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
-import { flywayOutOfOrder } from './placeholders';
+import { fileValues, flywayOutOfOrder, substitutePlaceholders } from './placeholders';
+import { flywayChecksum } from './tracking/flyway';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -337,9 +338,31 @@ function timeoutsOf(loaded: LoadedConfig): { lockTimeout: string; statementTimeo
 }
 
 async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, migrations: readonly Migration[]): Promise<MigrationStatus[]> {
+  await repeatableChecksums(session, migrations);
   const tool = await tracker.read(session, migrations);
   const rows = await zdm.read(session);
   return computeStatus(migrations, tool, rows, tracker.tool);
+}
+
+/**
+ * Flyway's checksums of its repeatable scripts: of the script with its placeholders replaced (what Flyway
+ * records and compares), and as written (which Flyway accepts as the same). A placeholder without a
+ * value leaves only the second; running the script then stops on it.
+ */
+async function repeatableChecksums(session: Session, migrations: readonly Migration[]): Promise<void> {
+  const repeatables = migrations.filter((m) => m.repeatable);
+  if (repeatables.length === 0) return;
+  const sessionValues = new Map<string, string>();
+  if (repeatables.some((m) => m.up.placeholders && /\$\{flyway:(?:user|database)\}/.test(m.up.fileText))) {
+    const [row] = await session.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d');
+    sessionValues.set('flyway:user', row.u).set('flyway:database', row.d);
+  }
+  for (const m of repeatables) {
+    const text = m.up.fileText;
+    m.repeatable!.rawChecksum = flywayChecksum(text);
+    const replaced = m.up.placeholders ? substitutePlaceholders(text, m.format, m.up.placeholders, new Map([...fileValues(m.upPath), ...sessionValues])) : { text };
+    m.repeatable!.checksum = 'text' in replaced ? flywayChecksum(replaced.text) : undefined;
+  }
 }
 
 /** Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has refused the plan when they changed). */
@@ -381,6 +404,7 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
     if (m) {
       entry.name = m.name;
       entry.file = m.upPath;
+      if (m.repeatable) entry.repeatable = true;
       entry.upLine = lineOf(m.up.fileText, m.up.anchor.start);
       if (m.down) {
         entry.downFile = m.down.path;
@@ -402,7 +426,8 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
   try {
     const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {} };
     for (const s of statuses) {
-      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || !s.recordedChecksum) continue;
+      // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
+      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable || !s.recordedChecksum) continue;
       record.migrations[recordKey(root, s.migration.upPath)] = {
         version: s.version,
         checksum: s.recordedChecksum,

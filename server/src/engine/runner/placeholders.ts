@@ -5,7 +5,9 @@
 //   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`.
 // - goose, under `-- +goose ENVSUB ON`: environment variables, `${VAR:-default}` and `${VAR-default}`.
-// A placeholder with no value stops the migration before any statement runs, as both tools do.
+// A placeholder with no value stops the migration before any statement runs, as Flyway stops. goose
+// would substitute an empty string (only `${VAR?message}` stops it): zdm stops there too, a forgotten
+// variable being likelier than a meant empty one (docs/runner.md, Placeholders).
 
 import * as path from 'node:path';
 import type { FormatId } from '../model';

@@ -172,6 +172,21 @@ describe('the CLI under the tools\' names', () => {
     assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'version_id::int AS v'), ['{"v":0}', '{"v":1}']);
   });
 
+  it('a step stopped before it ran (a goose ENVSUB variable without a value) names its statement and says nothing was committed', async () => {
+    const db = await pg.createDatabase('envsub_missing');
+    const project = createProject(
+      { 'migrations/00001_a.sql': '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE a (id int);\nCREATE TABLE a_${ZDM_TEST_UNSET_SUFFIX} (id int);\n-- +goose Down\nDROP TABLE a;\n' },
+      { migrationsDir: 'migrations' },
+    );
+    const run = zdm(project, 'up', '--url', pg.url(db), '--no-color');
+    assert.equal(run.code, 1);
+    assert.match(run.err, /migrations\/00001_a\.sql:4:16: No value for the placeholder \$\{ZDM_TEST_UNSET_SUFFIX\}/);
+    assert.match(run.err, /in statement 2 of the up section: CREATE TABLE a_\$\{ZDM_TEST_UNSET_SUFFIX\} \(id int\);\n/);
+    assert.match(run.err, /Nothing of this migration was committed\./);
+    assert.doesNotMatch(run.err, /undefined|was rolled back/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+  });
+
   it('a sqitch project: status says zdm does not run sqitch, not that no migrations folder exists', async () => {
     const project = createProject({
       'sqitch.plan': '%syntax-version=1.0.0\n%project=shop\n\nusers 2024-01-01T00:00:00Z Dev <dev@example.com> # users\n',

@@ -155,6 +155,22 @@ describe('Flyway repeatable scripts (R__)', () => {
   });
 });
 
+describe('Flyway placeholderReplacement=false', () => {
+  it('sends ${name} as written, as Flyway does, instead of stopping for a placeholder without a value', async () => {
+    const db = await pg.createDatabase('no_replace');
+    const project = createProject(
+      {
+        'db/migration/V1__templates.sql': "CREATE TABLE templates (body text NOT NULL);\nINSERT INTO templates VALUES ('Hello ${name}');\n",
+        'flyway.conf': 'flyway.placeholderReplacement=false\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'templates'), [JSON.stringify({ body: 'Hello ${name}' })]);
+  });
+});
+
 describe('the CLI under the tools\' names', () => {
   it('zdm down rolls back the last migration, as zdm rollback does', async () => {
     const db = await pg.createDatabase('down_alias');

@@ -16,7 +16,7 @@ import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
-import { placeholderValues } from './placeholders';
+import { flywayPlaceholderReplacement, placeholderValues } from './placeholders';
 import { compareRepeatables } from './plan';
 
 export interface RunStatement {
@@ -174,18 +174,20 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   const migrations: Migration[] = [];
   const placeholderMaps: Partial<Record<FormatId, Map<string, string>>> = {};
   const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
+  // Flyway with placeholderReplacement=false sends `${name}` as written.
+  const replaces = format !== 'flyway' || flywayPlaceholderReplacement(options.root, host, options.env ?? process.env);
   for (const [key, pair] of byKey) {
     if (!pair.up) {
       problems.push({ path: pair.down!.path, message: `${relative(options.root, pair.down!.path)} is a down migration without its up; skipped.`, severity: 'warning' });
       continue;
     }
-    const up = runSection(pair.up, 'up', values(pair.up));
+    const up = runSection(pair.up, 'up', values(pair.up), replaces);
     if (!up) {
       problems.push({ path: pair.up.path, message: `${relative(options.root, pair.up.path)} has no up section; skipped.`, severity: 'warning' });
       continue;
     }
     const downDoc = pair.down ?? (pair.up.sections.some((s) => s.kind === 'down') ? pair.up : undefined);
-    const down = downDoc ? runSection(downDoc, 'down', values(downDoc)) : undefined;
+    const down = downDoc ? runSection(downDoc, 'down', values(downDoc), replaces) : undefined;
     let hashes: { checksum: string; statements: string[] } | undefined;
     const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
     migrations.push({
@@ -210,7 +212,7 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   // Flyway's repeatable scripts come after every versioned one, in the order of their descriptions.
   const repeatableMigrations: Migration[] = [];
   for (const doc of repeatables) {
-    const up = runSection(doc, 'up', values(doc));
+    const up = runSection(doc, 'up', values(doc), replaces);
     if (!up) continue;
     let hashes: { checksum: string; statements: string[] } | undefined;
     const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
@@ -253,7 +255,7 @@ export function trackingKey(doc: MigrationDocument): string {
   }
 }
 
-function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: ReadonlyMap<string, string>): RunSection | undefined {
+function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean): RunSection | undefined {
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;
@@ -273,7 +275,7 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: 
     statements,
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
-    placeholders: section.placeholders === 'braces' ? (placeholders ?? new Map()) : undefined,
+    placeholders: section.placeholders === 'braces' && replaces ? (placeholders ?? new Map()) : undefined,
     toolFailure: toolFailureIn(doc, section.span),
   };
 }

@@ -1,6 +1,6 @@
 // The `${name}` placeholders a tool substitutes before it runs a script, substituted the same way by
 // zdm's runner (the linter reads them as identifiers: sql/placeholders.ts).
-// - Flyway (placeholderReplacement is on by default): `flyway.placeholders.NAME=value` in the project's
+// - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted): `flyway.placeholders.NAME=value` in the project's
 //   flyway.conf or conf/flyway.conf, `[flyway.placeholders]` in flyway.toml, FLYWAY_PLACEHOLDERS_NAME in
 //   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`.
@@ -43,6 +43,12 @@ function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
   const toml = host.readFile(childPath(root, 'flyway.toml'));
   if (toml !== undefined) settings = new Map([...settings, ...tomlSettings(toml)]);
   return settings;
+}
+
+/** Flyway's `placeholderReplacement` setting: FLYWAY_PLACEHOLDER_REPLACEMENT, else the project's settings; on by default. */
+export function flywayPlaceholderReplacement(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
+  const value = env.FLYWAY_PLACEHOLDER_REPLACEMENT ?? flywaySettings(root, host).get('flyway.placeholderReplacement');
+  return value?.trim().toLowerCase() !== 'false';
 }
 
 /** Flyway's `outOfOrder` setting: FLYWAY_OUT_OF_ORDER in the environment, else the project's settings; off by default. */

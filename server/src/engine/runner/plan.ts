@@ -57,7 +57,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       if (row && row.state !== 'applied') {
         status.failure = failureOf(row);
         status.recordedStatements = row.statements;
-        status.note = `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; statements before it were committed`;
+        status.note = upFailureNote(row);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
     }
     out.push(status);
@@ -89,7 +89,7 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
     status.state = 'failed';
     status.failure = failureOf(row);
     status.recordedStatements = row.statements;
-    status.note = `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; statements before it were committed`;
+    status.note = upFailureNote(row);
   } else if (ran && ran.checksum !== null && (ran.checksum === m.repeatable!.checksum || ran.checksum === m.repeatable!.rawChecksum)) {
     status.state = 'applied';
     status.appliedAt = ran.appliedAt;
@@ -104,6 +104,13 @@ export function compareRepeatables(a: Pick<Migration, 'description' | 'key'>, b:
   const x = (a.description ?? '').replace(/_/g, ' ');
   const y = (b.description ?? '').replace(/_/g, ' ');
   return x < y ? -1 : x > y ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Where an up sent statement by statement stopped, and what of it stays committed. */
+function upFailureNote(row: ZdmRow): string {
+  const at = row.failed_statement ?? row.statements_done + 1;
+  const committed = row.statements_done === 0 ? 'none of its statements was committed' : row.statements_done === 1 ? 'the statement before it was committed' : 'the statements before it were committed';
+  return `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${at} of ${row.statements_total}; ${committed}`;
 }
 
 function failureOf(row: ZdmRow): MigrationStatus['failure'] {

@@ -155,6 +155,65 @@ describe('Flyway repeatable scripts (R__)', () => {
   });
 });
 
+describe('Flyway\'s history table as the project names it', () => {
+  it('flyway.table in the first of flyway.schemas: what Flyway applied there is applied, and zdm records there', async () => {
+    const db = await pg.createDatabase('flyway_table');
+    // The database as Flyway left it: its history table in schema app, under the configured name.
+    await pg.query('CREATE SCHEMA app', [], db);
+    await pg.query(
+      `CREATE TABLE app.my_history (installed_rank integer NOT NULL PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL)`,
+      [],
+      db,
+    );
+    await pg.query(`INSERT INTO app.my_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true)`, [], db);
+    await pg.query('CREATE TABLE app.a (id int)', [], db);
+    const project = createProject(
+      {
+        'db/migration/V1__a.sql': 'CREATE TABLE app.a (id int);\n',
+        'db/migration/V2__b.sql': 'CREATE TABLE app.b (id int);\n',
+        'flyway.conf': 'flyway.schemas=app\nflyway.table=my_history\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    assert.deepEqual((await status(options)).status!.map((s) => [s.version, s.state]), [['1', 'applied'], ['2', 'pending']]);
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.version), ['2']);
+    assert.deepEqual(await rowsOf(pg, db, 'app.my_history', 'version, script'), ['{"version":"1","script":"V1__a.sql"}', '{"version":"2","script":"V2__b.sql"}']);
+    assert.deepEqual(await rowsOf(pg, db, 'public.flyway_schema_history'), [], 'no second history table');
+  });
+});
+
+describe('Flyway\'s managed schema (flyway.schemas)', () => {
+  it('is created when missing (with Flyway\'s marker row) and first on the search_path while migrating, also after a migration\'s SET', async () => {
+    const db = await pg.createDatabase('flyway_schema');
+    const project = createProject(
+      {
+        'db/migration/V1__t.sql': 'CREATE TABLE t (id int);\n',
+        'db/migration/V2__u.sql': "SET lock_timeout = '2s';\nCREATE TABLE u (id int);\n",
+        'db/migration/V3__w.sql': 'CREATE TABLE w (id int);\n',
+        'flyway.conf': 'flyway.schemas=shop,audit\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.ok(result.ok, explain(result));
+    const tables = await pg.query<{ t: string }>("SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_name IN ('t', 'u', 'w') ORDER BY 1", [], db);
+    assert.deepEqual(tables.map((r) => r.t), ['shop.t', 'shop.u', 'shop.w']);
+    assert.deepEqual(
+      (await rowsOf(pg, db, 'shop.flyway_schema_history', 'installed_rank AS r, version, type, script')).map((r) => JSON.parse(r)).sort((a, b) => a.r - b.r),
+      [
+        { r: 0, version: null, type: 'SCHEMA', script: '"shop"' },
+        { r: 1, version: '1', type: 'SQL', script: 'V1__t.sql' },
+        { r: 2, version: '2', type: 'SQL', script: 'V2__u.sql' },
+        { r: 3, version: '3', type: 'SQL', script: 'V3__w.sql' },
+      ],
+    );
+    assert.deepEqual((await status(optionsFor(project, pg.url(db)))).status!.map((s) => s.state), ['applied', 'applied', 'applied']);
+  });
+});
+
 describe('Flyway placeholderReplacement=false', () => {
   it('sends ${name} as written, as Flyway does, instead of stopping for a placeholder without a value', async () => {
     const db = await pg.createDatabase('no_replace');

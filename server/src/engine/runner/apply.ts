@@ -18,7 +18,8 @@ export interface ApplyContext {
   session: Session;
   tracker: Tracker;
   zdm: ZdmTable;
-  timeouts: { lockTimeout?: string; statementTimeout?: string };
+  /** The session settings the runner keeps: timeouts, and the search_path the tool migrates with (Flyway's schema). */
+  timeouts: { lockTimeout?: string; statementTimeout?: string; searchPath?: string };
   emit(event: RunEvent): void;
   redact(text: string): string;
   /** Send a transactional section's statements in one round trip (default); false: one at a time. */

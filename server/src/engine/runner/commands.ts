@@ -9,7 +9,7 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, type ApplyContext } from './apply';
-import { ConnectError, LockBusyError, postgresDuration, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, LockBusyError, postgresDuration, quoteIdent, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
@@ -22,7 +22,7 @@ import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from 
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
-import { fileValues, flywayOutOfOrder, substitutePlaceholders } from './placeholders';
+import { fileValues, flywayHistoryTable, flywayOutOfOrder, flywaySchema, substitutePlaceholders } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
 
 export interface RunnerOptions {
@@ -179,6 +179,11 @@ function stampOf(p: string): string {
   }
 }
 
+/** The tool's tracking table: .zdm.json's `database.migrationsTable`, else for Flyway the history table its own settings name (flyway.table, flyway.schemas), else the tool's default. */
+export function trackingTableName(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): string | undefined {
+  return project.loaded.config.database.migrationsTable ?? (format === 'flyway' ? flywayHistoryTable(project.root, host ?? createDiskHost(), env) : undefined);
+}
+
 type Planner = (statuses: MigrationStatus[], project: Project, format: FormatId) => Plan;
 
 async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined): Promise<RunResult> {
@@ -252,7 +257,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     }
   }
 
-  const tableName = loaded.config.database.migrationsTable;
+  const tableName = trackingTableName(project, format, options.env, options.host);
   let tracker: Tracker;
   let zdm: ZdmTable;
   try {
@@ -269,8 +274,8 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           return;
         }
         await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, async () => {
-          await tracker.ensure(session);
-          await zdm.ensure(session);
+          const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
+          settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
           let statuses = await readStatus(session, tracker, zdm, migrations);
           const plan = planner(statuses, project, format);
           plan.problems.push(...changedCommitted(plan.steps, statuses));
@@ -289,7 +294,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             }
           }
           emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact, batch: options.batchStatements !== false };
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false };
           const removed = new Set<string>();
           for (const step of plan.steps) {
             const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));
@@ -323,6 +328,47 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     writeAppliedRecord(root, result.database ?? '', seen);
   }
   return finish();
+}
+
+/** The schema the tool manages and migrates in, when the project names one (Flyway's flyway.schemas / defaultSchema). */
+export function managedSchema(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): { schema: string; create: boolean } | undefined {
+  return format === 'flyway' ? flywaySchema(project.root, host ?? createDiskHost(), env) : undefined;
+}
+
+/**
+ * Creates the tracking tables when missing, and sets the session up as the tool does before it migrates:
+ * Flyway creates the schema it manages when missing (with its marker row) and puts it first on the
+ * search_path. Returns that search_path, to be set again after a migration's RESET ALL.
+ */
+export async function ensureTracking(session: Session, tracker: Tracker, zdm: ZdmTable, managed: { schema: string; create: boolean } | undefined): Promise<string | undefined> {
+  const createdSchema = managed ? await createMissingSchema(session, managed) : false;
+  await tracker.ensure(session);
+  await zdm.ensure(session);
+  if (!managed) return undefined;
+  if (createdSchema) await session.query(flywaySchemaMarker(tracker.table), [quoteIdent(managed.schema)]);
+  return searchPathFirst(session, managed.schema);
+}
+
+/** Creates Flyway's managed schema when it is missing and Flyway would create it (createSchemas); true when it did. */
+async function createMissingSchema(session: Session, managed: { schema: string; create: boolean }): Promise<boolean> {
+  const [row] = await session.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists', [managed.schema]);
+  if (row.exists || !managed.create) return false;
+  await session.query(`CREATE SCHEMA ${quoteIdent(managed.schema)}`);
+  return true;
+}
+
+/** The row Flyway writes (rank 0) when it created the schemas it manages. */
+function flywaySchemaMarker(table: string): string {
+  return `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (0, NULL, '<< Flyway Schema Creation >>', 'SCHEMA', $1, NULL, current_user, 0, true)`;
+}
+
+/** Puts `schema` first on the session's search_path, as Flyway does while it migrates; returns the new search_path. */
+async function searchPathFirst(session: Session, schema: string): Promise<string> {
+  const [row] = await session.query<{ path: string }>("SELECT current_setting('search_path') AS path");
+  const quoted = quoteIdent(schema);
+  const value = row.path.trim() ? `${quoted}, ${row.path}` : quoted;
+  await session.query("SELECT set_config('search_path', $1, false)", [value]);
+  return value;
 }
 
 /** Timeouts from .zdm.json for the session, in one round trip. */

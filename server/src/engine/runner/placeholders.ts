@@ -45,6 +45,35 @@ function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
   return settings;
 }
 
+/**
+ * Flyway's schema history table as the project configures it (`flyway.table`, in the schema
+ * `flyway.defaultSchema`, else the first of `flyway.schemas`; FLYWAY_TABLE, FLYWAY_DEFAULT_SCHEMA and
+ * FLYWAY_SCHEMAS in the environment win), written `"schema"."table"`; undefined when the project sets
+ * none of them (the default table, found through search_path).
+ */
+export function flywayHistoryTable(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): string | undefined {
+  const settings = flywaySettings(root, host);
+  const table = env.FLYWAY_TABLE ?? settings.get('flyway.table');
+  const schema = env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0];
+  if (!table?.trim() && !schema?.trim()) return undefined;
+  const quote = (name: string) => `"${name.trim().replace(/"/g, '""')}"`;
+  const name = quote(table?.trim() || 'flyway_schema_history');
+  return schema?.trim() ? `${quote(schema)}.${name}` : name;
+}
+
+/**
+ * The schema Flyway manages when the project names one (FLYWAY_DEFAULT_SCHEMA, `flyway.defaultSchema`,
+ * else the first of FLYWAY_SCHEMAS / `flyway.schemas`): Flyway creates it when missing (unless
+ * `createSchemas` is false) and puts it first on the session's search_path while it migrates.
+ */
+export function flywaySchema(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): { schema: string; create: boolean } | undefined {
+  const settings = flywaySettings(root, host);
+  const schema = (env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0])?.trim();
+  if (!schema) return undefined;
+  const create = (env.FLYWAY_CREATE_SCHEMAS ?? settings.get('flyway.createSchemas'))?.trim().toLowerCase() !== 'false';
+  return { schema, create };
+}
+
 /** Flyway's `placeholderReplacement` setting: FLYWAY_PLACEHOLDER_REPLACEMENT, else the project's settings; on by default. */
 export function flywayPlaceholderReplacement(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
   const value = env.FLYWAY_PLACEHOLDER_REPLACEMENT ?? flywaySettings(root, host).get('flyway.placeholderReplacement');

@@ -95,6 +95,15 @@ describe('status and plans', () => {
     assert.match(planRollback(statuses).problems[0], /not on disk/);
   });
 
+  it('says what a migration sent statement by statement left committed when it failed', () => {
+    const m = migrations();
+    const row = (done: number) => new Map([['20240102000000', { version: '20240102000000', file: 'x', format: 'dbmate', checksum: 'c', statements: [], state: 'failed' as const, direction: 'up' as const, applied_at: new Date(0), duration_ms: 1, statements_total: 3, statements_done: done, failed_statement: done + 1, error: 'boom' }]]);
+    const note = (done: number) => computeStatus(m, { applied: new Map([['20240101000000', {}]]), exists: true }, row(done)).find((s) => s.version === '20240102000000')!.note;
+    assert.equal(note(0), 'failed at statement 1 of 3; none of its statements was committed');
+    assert.equal(note(1), 'failed at statement 2 of 3; the statement before it was committed');
+    assert.equal(note(2), 'failed at statement 3 of 3; the statements before it were committed');
+  });
+
   it('rolls back newest first and stops at a migration without a down', () => {
     const m = migrations();
     const statuses = computeStatus(m, { applied: new Map(m.map((x) => [x.key, {}])), exists: true }, new Map());

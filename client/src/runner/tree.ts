@@ -52,7 +52,8 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode> {
       [`**${entry.name ?? entry.version}** — ${look.label}`, when ? `applied ${when}` : '', entry.note ?? ''].filter(Boolean).join('\n\n'),
     );
     item.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-    item.contextValue = `zdm.migration.${entry.state}`;
+    // A repeatable script (Flyway) has no version to migrate up to or roll back through: no inline buttons.
+    item.contextValue = entry.repeatable ? `zdm.migration.repeatable.${entry.state}` : `zdm.migration.${entry.state}`;
     if (entry.file) {
       item.resourceUri = vscode.Uri.file(entry.file);
       item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(entry.file), { selection: new vscode.Range((entry.upLine ?? 1) - 1, 0, (entry.upLine ?? 1) - 1, 0) }] };

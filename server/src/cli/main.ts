@@ -20,7 +20,7 @@ Usage:
   zdm server --stdio                    Start the language server (for any LSP client)
   zdm rules                             List the rules with their default levels
   zdm up [--to VERSION]                 Apply pending migrations (dev database; zdm up --help)
-  zdm rollback [--to VERSION]           Roll back the last migration (or down to VERSION)
+  zdm rollback [--to VERSION]           Roll back the last migration (or down to VERSION); zdm down is the same
   zdm redo                              Roll back the last migration and apply it again
   zdm status [--format text|json]       Applied / pending / edited / missing migrations
   zdm db start|stop|url|status          The embedded PostgreSQL (used when no URL is configured)
@@ -50,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'redo':
     case 'status':
       return runner().runRunnerCommand(command, rest, io);
+    case 'down': // goose's, golang-migrate's and dbmate's name for it
+      return runner().runRunnerCommand('rollback', rest, io);
     case 'db':
       return runner().runDbCommand(rest, io);
     case 'roundtrip':

@@ -26,7 +26,7 @@ const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL
   --no-color                Plain text output`;
 
 export const RUNNER_HELP: Record<string, string> = {
-  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n\nOptions:\n  --to VERSION              Stop after this version\n${COMMON}\n`,
+  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n\nOptions:\n  --to VERSION              Stop after this version\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${COMMON}\n`,
   rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n${COMMON}\n`,
   redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${COMMON}\n`,
   status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed, or\napplied but missing on disk. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
@@ -46,6 +46,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       options: {
         to: { type: 'string' },
         through: { type: 'string' },
+        'allow-missing': { type: 'boolean', default: false },
         url: { type: 'string' },
         dir: { type: 'string' },
         config: { type: 'string' },
@@ -68,6 +69,10 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   }
   if ((values.to !== undefined && command !== 'up' && command !== 'rollback') || (values.through !== undefined && command !== 'rollback')) {
     io.stderr(`zdm ${command}: ${values.through !== undefined ? '--through' : '--to'} does not apply to ${command}.\n`);
+    return 2;
+  }
+  if (values['allow-missing'] && command !== 'up') {
+    io.stderr(`zdm ${command}: --allow-missing does not apply to ${command}.\n`);
     return 2;
   }
   if (values.to !== undefined && values.through !== undefined) {
@@ -112,7 +117,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   let result: RunResult;
   switch (command) {
     case 'up':
-      result = await up({ ...options, to: values.to });
+      result = await up({ ...options, to: values.to, allowMissing: values['allow-missing'] });
       break;
     case 'rollback':
       result = await rollback({ ...options, to: values.to, through: values.through });

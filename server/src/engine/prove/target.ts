@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { ProjectHost } from '../host';
 import type { FormatId } from '../model';
-import { loadProject, UsageError, type Project } from '../runner/commands';
+import { loadProject, managedSchema, trackingTableName, UsageError, type Project } from '../runner/commands';
 import { ConnectError, type Session } from '../runner/db';
 import { EmbeddedError, ensureEmbeddedServer } from '../runner/embedded';
 import type { Migration } from '../runner/migrations';
@@ -52,7 +52,10 @@ export interface ProveTarget {
   format: FormatId;
   /** .zdm.json's database.migrationsTable. */
   tableName?: string;
-  timeouts: { lockTimeout: string; statementTimeout: string };
+  /** The schema the tool manages (Flyway's flyway.schemas): created when missing, first on the search_path (runner/commands.ts ensureTracking). */
+  managedSchema?: { schema: string; create: boolean };
+  /** Timeouts, and the search_path the tool migrates with, set on each session (again after a migration's RESET ALL). */
+  timeouts: { lockTimeout: string; statementTimeout: string; searchPath?: string };
 }
 
 /** Loads the project and resolves the dev database (starting the embedded server when none is configured). */
@@ -94,7 +97,7 @@ export async function resolveTarget(options: ProveOptions, purpose: string): Pro
     if (remote) throw new ProveUsageError(`${remote.message.replace('Running migrations changes that database.', `${purpose} creates a throwaway database on that server.`)} Re-run with --yes to go ahead.`);
   }
   const format = loaded.config.format ?? loadedMigrations.format ?? 'dbmate';
-  const tableName = loaded.config.database.migrationsTable;
+  const tableName = trackingTableName(project, format, options.env, options.host);
   return {
     project,
     url,
@@ -105,6 +108,7 @@ export async function resolveTarget(options: ProveOptions, purpose: string): Pro
     zdm: zdmTable(tableName),
     format,
     tableName,
+    managedSchema: managedSchema(project, format, options.env, options.host),
     timeouts: { lockTimeout: loaded.config.lockTimeout, statementTimeout: loaded.config.statementTimeout },
   };
 }

@@ -5,6 +5,7 @@
 // always dropped at the end (a failed drop is a warning: the next run drops it).
 
 import { applySessionTimeouts, dbErrorInfo, withClient, type Session } from '../runner/db';
+import { ensureTracking } from '../runner/commands';
 import { pinnedTracking } from '../runner/tracking/index';
 import { connectProblem, ProveUsageError, type ProveTarget } from './target';
 import { createThrowaway, SourceBusyError, ThrowawayError, trackSession, type Throwaway, type ThrowawayPurpose } from './throwaway';
@@ -71,8 +72,7 @@ export async function onThrowaway(
         // If this process is killed, its statement stops within a second and the next run can drop the database.
         if (session.serverVersion >= 14) await session.query("SELECT set_config('client_connection_check_interval', '1s', false)").catch(() => undefined);
         Object.assign(target, await pinnedTracking(session, target.format, target.tableName));
-        await target.tracker.ensure(session);
-        await target.zdm.ensure(session);
+        target.timeouts.searchPath = await ensureTracking(session, target.tracker, target.zdm, target.managedSchema);
         await work(session, base, box);
       },
       { applicationName: options.applicationName },

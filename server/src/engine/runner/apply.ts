@@ -18,7 +18,8 @@ export interface ApplyContext {
   session: Session;
   tracker: Tracker;
   zdm: ZdmTable;
-  timeouts: { lockTimeout?: string; statementTimeout?: string };
+  /** The session settings the runner keeps: timeouts, and the search_path the tool migrates with (Flyway's schema). */
+  timeouts: { lockTimeout?: string; statementTimeout?: string; searchPath?: string };
   emit(event: RunEvent): void;
   redact(text: string): string;
   /** Send a transactional section's statements in one round trip (default); false: one at a time. */
@@ -143,7 +144,18 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
 function toolFailureError(section: RunSection, failure: NonNullable<RunSection['toolFailure']>): RunError {
   const at = new LineIndex(section.fileText).positionAt(failure.offset);
   const statement = section.statements.findIndex((s) => s.span.start <= failure.offset && failure.offset < s.span.end);
-  return { message: `${failure.message} Nothing of it was run.`, file: section.path, section: section.kind, statement: statement + 1 || undefined, line: at.line + 1, column: at.character + 1, exact: true };
+  // committed: 0 — nothing was sent, so the CLI says so rather than that a transaction was rolled back.
+  return {
+    message: `${failure.message} Nothing of it was run.`,
+    file: section.path,
+    section: section.kind,
+    statement: statement + 1 || undefined,
+    statementText: statement >= 0 ? firstLine(section.statements[statement].text) : undefined,
+    line: at.line + 1,
+    column: at.character + 1,
+    exact: true,
+    committed: 0,
+  };
 }
 
 /** The section with the tool's placeholders substituted, or the error naming the first one without a value. */
@@ -171,9 +183,11 @@ async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ se
           file: section.path,
           section: section.kind,
           statement: statement.index + 1,
+          statementText: ctx.redact(firstLine(statement.text)),
           line,
           column,
           exact: true,
+          committed: 0,
         },
       };
     }

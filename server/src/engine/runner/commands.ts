@@ -9,18 +9,21 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, type ApplyContext } from './apply';
-import { ConnectError, LockBusyError, postgresDuration, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, LockBusyError, postgresDuration, quoteIdent, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
 import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from './tracking/index';
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
+import type { FormatId } from '../model';
+import { fileValues, flywayHistoryTable, flywayOutOfOrder, flywaySchema, substitutePlaceholders } from './placeholders';
+import { flywayChecksum } from './tracking/flyway';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -50,6 +53,12 @@ export interface RunnerOptions {
 export interface UpOptions extends RunnerOptions {
   /** Apply pending migrations up to and including this version. */
   to?: string;
+  /**
+   * Apply pending migrations older than the newest applied one (goose's `-allow-missing`; Flyway's
+   * `outOfOrder`, also read from flyway.conf, flyway.toml or FLYWAY_OUT_OF_ORDER). Without it, a goose or
+   * Flyway project with such a migration is refused, as those tools refuse it.
+   */
+  allowMissing?: boolean;
 }
 
 export interface RollbackOptions extends RunnerOptions {
@@ -67,7 +76,25 @@ export const DEFAULT_MIGRATION_DIRS = USUAL_MIGRATION_DIRS;
 const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
-  return run('up', options, (statuses) => planUp(statuses, { to: options.to }));
+  return run('up', options, (statuses, project, format) => {
+    const plan = planUp(statuses, { to: options.to });
+    const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
+    if (late && !options.allowMissing && !(format === 'flyway' && flywayOutOfOrder(project.root, options.host ?? createDiskHost(), options.env))) plan.problems.push(outOfOrderProblem(late, format));
+    return plan;
+  });
+}
+
+/** Why the run is refused: which migrations are older than the newest applied one, what the tool says, and the way out. */
+function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, format: FormatId): string {
+  const names = late.older.map((m) => `${m.name} (version ${m.version})`).join(', ');
+  const count = late.older.length === 1 ? '1 pending migration is' : `${late.older.length} pending migrations are`;
+  const head = `${count} older than the newest applied one, ${late.newest.migration?.name ?? late.newest.version} (version ${late.newest.version}): ${names}.`;
+  const tool =
+    format === 'goose'
+      ? `goose refuses to run (\`found ${late.older.length} missing migrations before current version ${late.newest.key}\`) unless it is given -allow-missing`
+      : 'Flyway refuses to migrate (validate: "Detected resolved migration not applied to database") unless outOfOrder is true';
+  const how = format === 'goose' ? 'zdm up --allow-missing' : 'flyway.outOfOrder=true in flyway.conf (or zdm up --allow-missing)';
+  return `${head} ${tool}; nothing was run. Give it a version after ${late.newest.version}, or apply it out of order with ${how}.`;
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
@@ -126,7 +153,10 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   if (dirOption !== undefined) dirs = [dirOption];
   else if (loaded.config.migrationsDir.length > 0) dirs = loaded.config.migrationsDir.map((d) => path.resolve(root, d));
   else {
-    const found = DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)).find((d) => host.readDirectory(d) !== undefined);
+    // A sqitch project keeps its scripts in deploy/ beside sqitch.plan: found, so that the format layer
+    // names it (zdm does not run sqitch) instead of a missing migrations folder being reported.
+    const sqitchDeploy = host.readFile(path.join(root, 'sqitch.plan')) !== undefined ? path.join(root, 'deploy') : undefined;
+    const found = [...DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)), ...(sqitchDeploy ? [sqitchDeploy] : [])].find((d) => host.readDirectory(d) !== undefined);
     if (!found) throw new UsageError(`No migrations folder: none of ${DEFAULT_MIGRATION_DIRS.join(', ')} exists in ${root}. Pass --dir, or set "migrationsDir" in .zdm.json.`);
     dirs = [found];
   }
@@ -149,7 +179,12 @@ function stampOf(p: string): string {
   }
 }
 
-type Planner = (statuses: MigrationStatus[]) => Plan;
+/** The tool's tracking table: .zdm.json's `database.migrationsTable`, else for Flyway the history table its own settings name (flyway.table, flyway.schemas), else the tool's default. */
+export function trackingTableName(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): string | undefined {
+  return project.loaded.config.database.migrationsTable ?? (format === 'flyway' ? flywayHistoryTable(project.root, host ?? createDiskHost(), env) : undefined);
+}
+
+type Planner = (statuses: MigrationStatus[], project: Project, format: FormatId) => Plan;
 
 async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined): Promise<RunResult> {
   const started = performance.now();
@@ -222,7 +257,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     }
   }
 
-  const tableName = loaded.config.database.migrationsTable;
+  const tableName = trackingTableName(project, format, options.env, options.host);
   let tracker: Tracker;
   let zdm: ZdmTable;
   try {
@@ -239,10 +274,10 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           return;
         }
         await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, async () => {
-          await tracker.ensure(session);
-          await zdm.ensure(session);
+          const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
+          settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
           let statuses = await readStatus(session, tracker, zdm, migrations);
-          const plan = planner(statuses);
+          const plan = planner(statuses, project, format);
           plan.problems.push(...changedCommitted(plan.steps, statuses));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
@@ -259,7 +294,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             }
           }
           emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: timeoutsOf(loaded), emit, redact, batch: options.batchStatements !== false };
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false };
           const removed = new Set<string>();
           for (const step of plan.steps) {
             const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));
@@ -295,6 +330,47 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
   return finish();
 }
 
+/** The schema the tool manages and migrates in, when the project names one (Flyway's flyway.schemas / defaultSchema). */
+export function managedSchema(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): { schema: string; create: boolean } | undefined {
+  return format === 'flyway' ? flywaySchema(project.root, host ?? createDiskHost(), env) : undefined;
+}
+
+/**
+ * Creates the tracking tables when missing, and sets the session up as the tool does before it migrates:
+ * Flyway creates the schema it manages when missing (with its marker row) and puts it first on the
+ * search_path. Returns that search_path, to be set again after a migration's RESET ALL.
+ */
+export async function ensureTracking(session: Session, tracker: Tracker, zdm: ZdmTable, managed: { schema: string; create: boolean } | undefined): Promise<string | undefined> {
+  const createdSchema = managed ? await createMissingSchema(session, managed) : false;
+  await tracker.ensure(session);
+  await zdm.ensure(session);
+  if (!managed) return undefined;
+  if (createdSchema) await session.query(flywaySchemaMarker(tracker.table), [quoteIdent(managed.schema)]);
+  return searchPathFirst(session, managed.schema);
+}
+
+/** Creates Flyway's managed schema when it is missing and Flyway would create it (createSchemas); true when it did. */
+async function createMissingSchema(session: Session, managed: { schema: string; create: boolean }): Promise<boolean> {
+  const [row] = await session.query<{ exists: boolean }>('SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS exists', [managed.schema]);
+  if (row.exists || !managed.create) return false;
+  await session.query(`CREATE SCHEMA ${quoteIdent(managed.schema)}`);
+  return true;
+}
+
+/** The row Flyway writes (rank 0) when it created the schemas it manages. */
+function flywaySchemaMarker(table: string): string {
+  return `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (0, NULL, '<< Flyway Schema Creation >>', 'SCHEMA', $1, NULL, current_user, 0, true)`;
+}
+
+/** Puts `schema` first on the session's search_path, as Flyway does while it migrates; returns the new search_path. */
+async function searchPathFirst(session: Session, schema: string): Promise<string> {
+  const [row] = await session.query<{ path: string }>("SELECT current_setting('search_path') AS path");
+  const quoted = quoteIdent(schema);
+  const value = row.path.trim() ? `${quoted}, ${row.path}` : quoted;
+  await session.query("SELECT set_config('search_path', $1, false)", [value]);
+  return value;
+}
+
 /** Timeouts from .zdm.json for the session, in one round trip. */
 async function configureSession(session: Session, loaded: LoadedConfig): Promise<void> {
   const { lockTimeout, statementTimeout } = timeoutsOf(loaded);
@@ -308,9 +384,31 @@ function timeoutsOf(loaded: LoadedConfig): { lockTimeout: string; statementTimeo
 }
 
 async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, migrations: readonly Migration[]): Promise<MigrationStatus[]> {
+  await repeatableChecksums(session, migrations);
   const tool = await tracker.read(session, migrations);
   const rows = await zdm.read(session);
   return computeStatus(migrations, tool, rows, tracker.tool);
+}
+
+/**
+ * Flyway's checksums of its repeatable scripts: of the script with its placeholders replaced (what Flyway
+ * records and compares), and as written (which Flyway accepts as the same). A placeholder without a
+ * value leaves only the second; running the script then stops on it.
+ */
+async function repeatableChecksums(session: Session, migrations: readonly Migration[]): Promise<void> {
+  const repeatables = migrations.filter((m) => m.repeatable);
+  if (repeatables.length === 0) return;
+  const sessionValues = new Map<string, string>();
+  if (repeatables.some((m) => m.up.placeholders && /\$\{flyway:(?:user|database)\}/.test(m.up.fileText))) {
+    const [row] = await session.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d');
+    sessionValues.set('flyway:user', row.u).set('flyway:database', row.d);
+  }
+  for (const m of repeatables) {
+    const text = m.up.fileText;
+    m.repeatable!.rawChecksum = flywayChecksum(text);
+    const replaced = m.up.placeholders ? substitutePlaceholders(text, m.format, m.up.placeholders, new Map([...fileValues(m.upPath), ...sessionValues])) : { text };
+    m.repeatable!.checksum = 'text' in replaced ? flywayChecksum(replaced.text) : undefined;
+  }
 }
 
 /** Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has refused the plan when they changed). */
@@ -352,6 +450,7 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
     if (m) {
       entry.name = m.name;
       entry.file = m.upPath;
+      if (m.repeatable) entry.repeatable = true;
       entry.upLine = lineOf(m.up.fileText, m.up.anchor.start);
       if (m.down) {
         entry.downFile = m.down.path;
@@ -373,7 +472,8 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
   try {
     const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {} };
     for (const s of statuses) {
-      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || !s.recordedChecksum) continue;
+      // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
+      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable || !s.recordedChecksum) continue;
       record.migrations[recordKey(root, s.migration.upPath)] = {
         version: s.version,
         checksum: s.recordedChecksum,

@@ -248,9 +248,11 @@ async function describeLockHolder(session: Session, [k1, k2]: readonly [number, 
 }
 
 /** Sets lock_timeout and statement_timeout for the session (values from .zdm.json). */
-export async function applySessionTimeouts(session: Session, timeouts: { lockTimeout?: string; statementTimeout?: string }): Promise<void> {
+export async function applySessionTimeouts(session: Session, timeouts: { lockTimeout?: string; statementTimeout?: string; searchPath?: string }): Promise<void> {
   if (timeouts.lockTimeout !== undefined) await session.query("SELECT set_config('lock_timeout', $1, false)", [postgresDuration(timeouts.lockTimeout)]);
   if (timeouts.statementTimeout !== undefined) await session.query("SELECT set_config('statement_timeout', $1, false)", [postgresDuration(timeouts.statementTimeout)]);
+  // The search_path the tool migrates with (Flyway's managed schema first), set again after a migration's RESET ALL.
+  if (timeouts.searchPath !== undefined) await session.query("SELECT set_config('search_path', $1, false)", [timeouts.searchPath]);
 }
 
 /** .zdm.json durations ("5s", "500ms", "1min", "0") in the form PostgreSQL accepts. */

@@ -68,6 +68,8 @@ export interface StatusEntry {
   name?: string;
   file?: string;
   state: 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
+  /** A Flyway repeatable script (R__): no version (`version` is empty), runs after the versioned ones, never rolled back. */
+  repeatable?: true;
   appliedAt?: string;
   note?: string;
   /** 1-based line of the up and down sections' starts, for editors. */

@@ -16,7 +16,8 @@ import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
-import { placeholderValues } from './placeholders';
+import { flywayPlaceholderReplacement, placeholderValues } from './placeholders';
+import { compareRepeatables } from './plan';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -74,6 +75,15 @@ export interface Migration {
   /** The down section; undefined when the migration has none (then it cannot be rolled back). */
   down?: RunSection;
   downPath?: string;
+  /**
+   * A Flyway repeatable script (`R__description.sql`): no version (`version` is empty, `key` is the file
+   * name); applied after the versioned ones, in description order, and again whenever its checksum
+   * changes; never rolled back. `checksum` is Flyway's for the script with its placeholders replaced
+   * (what Flyway records for a repeatable), `rawChecksum` for the script as written (which Flyway
+   * accepts as the same), both set when the database is read (placeholders need the session's
+   * `flyway:user` and `flyway:database`).
+   */
+  repeatable?: { checksum?: number; rawChecksum?: number };
   /** Checksum of the up statements (record.ts); computed on first use. */
   readonly checksum: string;
   readonly statementHashes: string[];
@@ -138,12 +148,14 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   }
 
   const byKey = new Map<string, { up?: MigrationDocument; down?: MigrationDocument }>();
+  const repeatables: MigrationDocument[] = [];
   for (const doc of documents) {
     if (doc.dialect) continue;
-    if (doc.role === 'repeatable' || doc.role === 'verify' || doc.role === 'unknown') {
-      if (doc.role === 'repeatable') problems.push({ path: doc.path, message: `${relative(options.root, doc.path)}: repeatable migrations are not run by zdm; skipped.`, severity: 'warning' });
+    if (doc.role === 'repeatable' && doc.format === 'flyway') {
+      repeatables.push(doc);
       continue;
     }
+    if (doc.role === 'repeatable' || doc.role === 'verify' || doc.role === 'unknown') continue;
     if (doc.version === undefined) {
       problems.push({ path: doc.path, message: `${relative(options.root, doc.path)} has no version in its name (expected ${expectedName(doc.format)}); skipped.`, severity: 'warning' });
       continue;
@@ -161,19 +173,21 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
 
   const migrations: Migration[] = [];
   const placeholderMaps: Partial<Record<FormatId, Map<string, string>>> = {};
+  const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
+  // Flyway with placeholderReplacement=false sends `${name}` as written.
+  const replaces = format !== 'flyway' || flywayPlaceholderReplacement(options.root, host, options.env ?? process.env);
   for (const [key, pair] of byKey) {
     if (!pair.up) {
       problems.push({ path: pair.down!.path, message: `${relative(options.root, pair.down!.path)} is a down migration without its up; skipped.`, severity: 'warning' });
       continue;
     }
-    const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
-    const up = runSection(pair.up, 'up', values(pair.up));
+    const up = runSection(pair.up, 'up', values(pair.up), replaces);
     if (!up) {
       problems.push({ path: pair.up.path, message: `${relative(options.root, pair.up.path)} has no up section; skipped.`, severity: 'warning' });
       continue;
     }
     const downDoc = pair.down ?? (pair.up.sections.some((s) => s.kind === 'down') ? pair.up : undefined);
-    const down = downDoc ? runSection(downDoc, 'down', values(downDoc)) : undefined;
+    const down = downDoc ? runSection(downDoc, 'down', values(downDoc), replaces) : undefined;
     let hashes: { checksum: string; statements: string[] } | undefined;
     const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
     migrations.push({
@@ -195,6 +209,32 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
     });
   }
   migrations.sort((a, b) => compareVersions(a.version, b.version) || a.key.localeCompare(b.key));
+  // Flyway's repeatable scripts come after every versioned one, in the order of their descriptions.
+  const repeatableMigrations: Migration[] = [];
+  for (const doc of repeatables) {
+    const up = runSection(doc, 'up', values(doc), replaces);
+    if (!up) continue;
+    let hashes: { checksum: string; statements: string[] } | undefined;
+    const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
+    repeatableMigrations.push({
+      version: '',
+      key: path.basename(doc.path),
+      name: relative(options.root, doc.path),
+      description: doc.description,
+      format: doc.format,
+      upPath: doc.path,
+      up,
+      repeatable: {},
+      get checksum() {
+        return hashesOf().checksum;
+      },
+      get statementHashes() {
+        return hashesOf().statements;
+      },
+    });
+  }
+  repeatableMigrations.sort((a, b) => compareRepeatables(a, b));
+  migrations.push(...repeatableMigrations);
   return { dirs: options.dirs, format, migrations, problems };
 }
 
@@ -215,7 +255,7 @@ export function trackingKey(doc: MigrationDocument): string {
   }
 }
 
-function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: ReadonlyMap<string, string>): RunSection | undefined {
+function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean): RunSection | undefined {
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;
@@ -235,7 +275,7 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders?: 
     statements,
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
-    placeholders: section.placeholders === 'braces' ? (placeholders ?? new Map()) : undefined,
+    placeholders: section.placeholders === 'braces' && replaces ? (placeholders ?? new Map()) : undefined,
     toolFailure: toolFailureIn(doc, section.span),
   };
 }

@@ -1,11 +1,13 @@
 // The `${name}` placeholders a tool substitutes before it runs a script, substituted the same way by
 // zdm's runner (the linter reads them as identifiers: sql/placeholders.ts).
-// - Flyway (placeholderReplacement is on by default): `flyway.placeholders.NAME=value` in the project's
+// - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted): `flyway.placeholders.NAME=value` in the project's
 //   flyway.conf or conf/flyway.conf, `[flyway.placeholders]` in flyway.toml, FLYWAY_PLACEHOLDERS_NAME in
 //   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`.
 // - goose, under `-- +goose ENVSUB ON`: environment variables, `${VAR:-default}` and `${VAR-default}`.
-// A placeholder with no value stops the migration before any statement runs, as both tools do.
+// A placeholder with no value stops the migration before any statement runs, as Flyway stops. goose
+// would substitute an empty string (only `${VAR?message}` stops it): zdm stops there too, a forgotten
+// variable being likelier than a meant empty one (docs/runner.md, Placeholders).
 
 import * as path from 'node:path';
 import type { FormatId } from '../model';
@@ -22,6 +24,17 @@ export function placeholderValues(format: FormatId, root: string, host: ProjectH
     return values;
   }
   if (format !== 'flyway') return values;
+  const settings = flywaySettings(root, host);
+  for (const [k, v] of settings) if (k.startsWith('flyway.placeholders.')) values.set(k.slice('flyway.placeholders.'.length), v);
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) values.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
+  const schemas = settings.get('flyway.schemas')?.split(',')[0]?.trim();
+  values.set('flyway:defaultSchema', settings.get('flyway.defaultSchema') ?? (schemas || 'public'));
+  values.set('flyway:table', settings.get('flyway.table') ?? 'flyway_schema_history');
+  return values;
+}
+
+/** The project's Flyway settings (flyway.conf, conf/flyway.conf, flyway.toml's [flyway] tables) as flyway.conf keys. */
+function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
   let settings = new Map<string, string>();
   for (const file of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
     const text = host.readFile(file);
@@ -29,12 +42,48 @@ export function placeholderValues(format: FormatId, root: string, host: ProjectH
   }
   const toml = host.readFile(childPath(root, 'flyway.toml'));
   if (toml !== undefined) settings = new Map([...settings, ...tomlSettings(toml)]);
-  for (const [k, v] of settings) if (k.startsWith('flyway.placeholders.')) values.set(k.slice('flyway.placeholders.'.length), v);
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) values.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
-  const schemas = settings.get('flyway.schemas')?.split(',')[0]?.trim();
-  values.set('flyway:defaultSchema', settings.get('flyway.defaultSchema') ?? (schemas || 'public'));
-  values.set('flyway:table', settings.get('flyway.table') ?? 'flyway_schema_history');
-  return values;
+  return settings;
+}
+
+/**
+ * Flyway's schema history table as the project configures it (`flyway.table`, in the schema
+ * `flyway.defaultSchema`, else the first of `flyway.schemas`; FLYWAY_TABLE, FLYWAY_DEFAULT_SCHEMA and
+ * FLYWAY_SCHEMAS in the environment win), written `"schema"."table"`; undefined when the project sets
+ * none of them (the default table, found through search_path).
+ */
+export function flywayHistoryTable(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): string | undefined {
+  const settings = flywaySettings(root, host);
+  const table = env.FLYWAY_TABLE ?? settings.get('flyway.table');
+  const schema = env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0];
+  if (!table?.trim() && !schema?.trim()) return undefined;
+  const quote = (name: string) => `"${name.trim().replace(/"/g, '""')}"`;
+  const name = quote(table?.trim() || 'flyway_schema_history');
+  return schema?.trim() ? `${quote(schema)}.${name}` : name;
+}
+
+/**
+ * The schema Flyway manages when the project names one (FLYWAY_DEFAULT_SCHEMA, `flyway.defaultSchema`,
+ * else the first of FLYWAY_SCHEMAS / `flyway.schemas`): Flyway creates it when missing (unless
+ * `createSchemas` is false) and puts it first on the session's search_path while it migrates.
+ */
+export function flywaySchema(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): { schema: string; create: boolean } | undefined {
+  const settings = flywaySettings(root, host);
+  const schema = (env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0])?.trim();
+  if (!schema) return undefined;
+  const create = (env.FLYWAY_CREATE_SCHEMAS ?? settings.get('flyway.createSchemas'))?.trim().toLowerCase() !== 'false';
+  return { schema, create };
+}
+
+/** Flyway's `placeholderReplacement` setting: FLYWAY_PLACEHOLDER_REPLACEMENT, else the project's settings; on by default. */
+export function flywayPlaceholderReplacement(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
+  const value = env.FLYWAY_PLACEHOLDER_REPLACEMENT ?? flywaySettings(root, host).get('flyway.placeholderReplacement');
+  return value?.trim().toLowerCase() !== 'false';
+}
+
+/** Flyway's `outOfOrder` setting: FLYWAY_OUT_OF_ORDER in the environment, else the project's settings; off by default. */
+export function flywayOutOfOrder(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
+  const value = env.FLYWAY_OUT_OF_ORDER ?? flywaySettings(root, host).get('flyway.outOfOrder');
+  return value?.trim().toLowerCase() === 'true';
 }
 
 /** `key=value` lines of a flyway.conf (comments and blank lines skipped). */

@@ -29,6 +29,10 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
   const onDisk = new Set(migrations.map((m) => m.key));
   for (const m of migrations) {
     const row = zdmRows.get(m.key);
+    if (m.repeatable) {
+      out.push(repeatableStatus(m, tool, row));
+      continue;
+    }
     const applied = tool.applied.get(m.key);
     const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
     if (applied) {
@@ -53,7 +57,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       if (row && row.state !== 'applied') {
         status.failure = failureOf(row);
         status.recordedStatements = row.statements;
-        status.note = `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; statements before it were committed`;
+        status.note = upFailureNote(row);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
     }
     out.push(status);
@@ -63,8 +67,50 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     const row = zdmRows.get(key);
     out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
   }
-  out.sort((a, b) => compareVersions(a.version, b.version) || a.key.localeCompare(b.key));
+  // Versioned migrations in version order, then the repeatable ones (Flyway) in the order they run.
+  out.sort((a, b) => {
+    const ra = a.migration?.repeatable !== undefined;
+    const rb = b.migration?.repeatable !== undefined;
+    if (ra || rb) return ra && rb ? compareRepeatables(a.migration!, b.migration!) : ra ? 1 : -1;
+    return compareVersions(a.version, b.version) || a.key.localeCompare(b.key);
+  });
   return out;
+}
+
+/**
+ * A Flyway repeatable script: applied while its latest run has its checksum (with placeholders replaced,
+ * or as written), pending when it never ran or changed since (Flyway runs it again), failed when zdm
+ * ran it statement by statement and one failed.
+ */
+function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined): MigrationStatus {
+  const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
+  const ran = tool.repeatables?.get(m.key);
+  if (row && row.state !== 'applied' && row.direction === 'up') {
+    status.state = 'failed';
+    status.failure = failureOf(row);
+    status.recordedStatements = row.statements;
+    status.note = upFailureNote(row);
+  } else if (ran && ran.checksum !== null && (ran.checksum === m.repeatable!.checksum || ran.checksum === m.repeatable!.rawChecksum)) {
+    status.state = 'applied';
+    status.appliedAt = ran.appliedAt;
+  } else if (ran) {
+    status.note = 'repeatable: changed since its last run, so it runs again after the versioned migrations';
+  } else status.note = 'repeatable: runs after the versioned migrations';
+  return status;
+}
+
+/** Flyway applies repeatable scripts in the order of their descriptions, as it writes them (`_` as a space), then of file names for a tie. */
+export function compareRepeatables(a: Pick<Migration, 'description' | 'key'>, b: Pick<Migration, 'description' | 'key'>): number {
+  const x = (a.description ?? '').replace(/_/g, ' ');
+  const y = (b.description ?? '').replace(/_/g, ' ');
+  return x < y ? -1 : x > y ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Where an up sent statement by statement stopped, and what of it stays committed. */
+function upFailureNote(row: ZdmRow): string {
+  const at = row.failed_statement ?? row.statements_done + 1;
+  const committed = row.statements_done === 0 ? 'none of its statements was committed' : row.statements_done === 1 ? 'the statement before it was committed' : 'the statements before it were committed';
+  return `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${at} of ${row.statements_total}; ${committed}`;
 }
 
 function failureOf(row: ZdmRow): MigrationStatus['failure'] {
@@ -100,6 +146,20 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
   return { steps, problems };
 }
 
+/**
+ * Pending migrations of `steps` whose version is older than the newest applied one. goose (without
+ * `-allow-missing`) and Flyway (without `outOfOrder`) refuse to run them, and refuse the whole run: a
+ * migration that zdm applied out of order on a dev database would stop the real tool in production.
+ */
+export function outOfOrder(steps: readonly Step[], statuses: readonly MigrationStatus[]): { newest: MigrationStatus; older: Migration[] } | undefined {
+  let newest: MigrationStatus | undefined;
+  for (const s of statuses) if ((s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && !s.migration?.repeatable && (!newest || compareVersions(s.version, newest.version) > 0)) newest = s;
+  if (!newest) return undefined;
+  const pending = new Set(statuses.filter((s) => s.state === 'pending' && !s.migration?.repeatable).map((s) => s.key));
+  const older = steps.filter((s) => s.direction === 'up' && pending.has(s.migration.key) && compareVersions(s.migration.version, newest!.version) < 0).map((s) => s.migration);
+  return older.length > 0 ? { newest, older } : undefined;
+}
+
 export interface RollbackOptions {
   /** Roll back every migration after this version (it stays applied); `0` rolls back all. */
   to?: string;
@@ -110,7 +170,8 @@ export interface RollbackOptions {
 /** The last applied migration, or with `to`/`through`, every applied migration after that point, newest first. */
 export function planRollback(statuses: readonly MigrationStatus[], options: RollbackOptions = {}): Plan {
   const problems: string[] = [];
-  const applied = statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').reverse();
+  // Repeatable scripts (Flyway) are never rolled back: Flyway's undo has none for them.
+  const applied = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && !s.migration?.repeatable).reverse();
   let chosen: MigrationStatus[];
   if (options.through !== undefined) {
     if (!statuses.some((s) => matchesVersion(s, options.through!))) problems.push(`No migration has version ${options.through}.`);
@@ -146,6 +207,7 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
 
 /** True when the status's version is `version` (numeric comparison: 0001 = 1), or its key is. */
 export function matchesVersion(status: Pick<MigrationStatus, 'version' | 'key'>, version: string): boolean {
+  if (status.version === '') return false; // a repeatable script (Flyway) has no version to stop at
   return status.key === version || status.version === version || (/\d/.test(version) && compareVersions(status.version, version) === 0 && status.version.replace(/\D/g, '').length > 0);
 }
 
@@ -154,7 +216,7 @@ export function previousApplied(statuses: readonly MigrationStatus[], migration:
   let previous: Migration | undefined;
   for (const s of statuses) {
     if (s.key === migration.key) break;
-    if ((s.state === 'applied' || s.state === 'edited') && s.migration && !alsoRemoved.has(s.key)) previous = s.migration;
+    if ((s.state === 'applied' || s.state === 'edited') && s.migration && !s.migration.repeatable && !alsoRemoved.has(s.key)) previous = s.migration;
   }
   return previous;
 }

@@ -18,7 +18,7 @@ export function flywayChecksum(text: string): number {
 
 export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const table = quoteQualified(tableName);
-  const insert = (values: { version: string; description: string; type: string; script: string; checksum: number; ms: number }): SqlCommand[] => [
+  const insert = (values: { version: string | null; description: string; type: string; script: string; checksum: number; ms: number }): SqlCommand[] => [
     {
       table,
       text: `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
@@ -39,11 +39,19 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
     },
     async read(session, migrations) {
       if ((await tableColumns(session, table)).length === 0) return { applied: new Map(), exists: false };
-      const rows = await session.query<{ version: string | null; type: string; success: boolean; installed_on: Date }>(`SELECT version, type, success, installed_on FROM ${table} ORDER BY installed_rank`);
+      const rows = await session.query<{ version: string | null; type: string; script: string; checksum: number | null; success: boolean; installed_on: Date }>(
+        `SELECT version, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
+      );
       const applied = new Map<string, { appliedAt?: Date }>();
+      const repeatables = new Map<string, { checksum: number | null; appliedAt?: Date }>();
       let dirty: string | undefined;
       for (const r of rows) {
-        if (r.version === null) continue;
+        if (r.version === null) {
+          // A repeatable script's run (Flyway records them without a version; the latest one counts).
+          if (r.success && r.type === 'SQL') repeatables.set(path.basename(r.script), { checksum: r.checksum, appliedAt: r.installed_on });
+          else if (r.type === 'DELETE') repeatables.delete(path.basename(r.script));
+          continue;
+        }
         if (!r.success) {
           dirty = r.version;
           continue;
@@ -54,9 +62,13 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
         } else applied.set(r.version, { appliedAt: r.installed_on });
         if (dirty === r.version) dirty = undefined;
       }
-      return { applied, exists: true, dirty };
+      return { applied, repeatables, exists: true, dirty };
     },
     recordUp(migration, durationMs) {
+      if (migration.repeatable) {
+        // As Flyway records a repeatable script: no version, and the checksum of the script with its placeholders replaced.
+        return insert({ version: null, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs });
+      }
       return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs });
     },
     recordDown(migration) {

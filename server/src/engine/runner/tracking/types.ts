@@ -10,6 +10,8 @@ export interface ToolState {
   applied: Map<string, { appliedAt?: Date }>;
   /** A migration the tool marked as half-applied (golang-migrate's dirty flag, a failed Flyway row). */
   dirty?: string;
+  /** Flyway's repeatable scripts by file name: the checksum of their latest successful run. */
+  repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */
   exists: boolean;
 }

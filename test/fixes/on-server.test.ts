@@ -130,6 +130,8 @@ interface Run {
   /** After up; undefined when up failed (`error` says why). */
   up?: State;
   error?: string;
+  /** After up failed. */
+  failed?: State;
   /** After rolling every migration back. */
   down?: State;
 }
@@ -143,9 +145,10 @@ async function runProject(root: string, testCase: FixCase, label: string, option
   try {
     if (testCase.setup.trim()) await withClient(pg.url(database), (s) => s.queryText(testCase.setup));
     const setup = await stateOf(database);
-    const runner = { cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true };
+    // A statement_timeout on the runner's session: a fix that loops forever fails the case instead of hanging it.
+    const runner = { cwd: root, url: `${pg.url(database)}?options=${encodeURIComponent('-c statement_timeout=20s')}`, env: {}, embedded: false, yes: true };
     const result = await up(runner);
-    if (!result.ok && options.mayFail) return { setup, error: result.error?.message ?? explain(result) };
+    if (!result.ok && options.mayFail) return { setup, error: result.error?.message ?? explain(result), failed: await stateOf(database) };
     assert.ok(result.ok, `${label} up failed:\n${explain(result)}\n${describeFiles(root)}`);
     const upState = await stateOf(database);
     let down: State | undefined;
@@ -232,6 +235,13 @@ describe('fixes run on PostgreSQL', () => {
         // can take a second one with it, the down's twin of the statement it moved).
         const after = findingsOf(fixedRoot, testCase.rule);
         assert.ok(after.length < before.length, `${label}: ${testCase.rule} still fires:\n${after.map((f) => `${f.file}:${f.line}: ${f.finding.message}`).join('\n')}\n${describeFiles(fixedRoot)}`);
+        if (testCase.fixFails) {
+          const failed = await runProject(fixedRoot, testCase, label, { down: false, mayFail: true });
+          assert.match(failed.error ?? 'it did not fail', testCase.fixFails, `${label} should stop with an error`);
+          assert.deepEqual(differences(failed.setup.schema, failed.failed!.schema), [], `${label} left a half-done schema`);
+          assertRows(failed.setup.rows, failed.failed!, `${label} after failing`);
+          continue;
+        }
         const fixed = await runProject(fixedRoot, testCase, label, { down: testCase.down !== 'none' });
         const prefix = Object.keys(testCase.differs ?? {}).find((p) => fix.title.startsWith(p));
         assert.deepEqual(differences(expected.up!.schema, fixed.up!.schema), prefix ? testCase.differs![prefix] : [], `${label}: the fixed migration ends in another schema\n${describeFiles(fixedRoot)}`);

@@ -493,6 +493,57 @@ export const CASES: FixCase[] = [
     down: 'fixed-only',
   },
   {
+    rule: 'missing-down-section',
+    name: 'dbmate, many kinds of statement',
+    setup: USERS_ORDERS + 'CREATE INDEX orders_user_id_idx ON orders (user_id);',
+    files: {
+      '20240101000000_many.sql': `-- migrate:up
+${LT}
+CREATE SCHEMA billing;
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id), amount numeric(10, 2));
+CREATE SEQUENCE invoice_numbers START 1000;
+CREATE TYPE mood AS ENUM ('ok', 'meh');
+CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+ALTER TABLE users ADD COLUMN mood mood, ADD COLUMN visits positive_int DEFAULT 1;
+ALTER TABLE users ALTER COLUMN visits SET NOT NULL;
+ALTER TABLE orders ADD CONSTRAINT orders_quantity_positive CHECK (quantity > 0);
+ALTER TABLE orders RENAME COLUMN total TO amount;
+ALTER TABLE orders RENAME CONSTRAINT orders_quantity_positive TO orders_quantity_check;
+ALTER INDEX orders_user_id_idx RENAME TO orders_by_user_idx;
+CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 50;
+CREATE MATERIALIZED VIEW order_counts AS SELECT user_id, count(*) AS n FROM orders GROUP BY user_id;
+CREATE FUNCTION order_total(order_id bigint, tax numeric DEFAULT 0) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * (1 + tax) FROM orders WHERE id = order_id $$;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE users RENAME TO members;
+`,
+    },
+    target: '20240101000000_many.sql',
+    config: { rules: { 'constraint-missing-not-valid': 'off' } },
+    fixes: ['Add a down section'],
+    down: 'fixed-only',
+  },
+  {
+    rule: 'missing-down-section',
+    name: 'goose NO TRANSACTION, a unique constraint built on a concurrent index',
+    setup: USERS,
+    files: {
+      '00001_users_email_key.sql': `-- +goose NO TRANSACTION\n-- +goose Up\n${LT}\nCREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;\n`,
+    },
+    target: '00001_users_email_key.sql',
+    fixes: ['Add a down section'],
+    down: 'fixed-only',
+  },
+  {
+    rule: 'missing-down-section',
+    name: 'dbmate transaction:false, a concurrent index',
+    setup: USERS,
+    files: { '20240101000000_users_email_idx.sql': `-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n` },
+    target: '20240101000000_users_email_idx.sql',
+    fixes: ['Add a down section'],
+    down: 'fixed-only',
+  },
+  {
     rule: 'empty-down-section',
     name: 'dbmate',
     setup: USERS,

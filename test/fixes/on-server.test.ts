@@ -233,6 +233,7 @@ describe('fixes run on PostgreSQL', () => {
         const fixedRoot = writeProject(files, config);
         // Re-linted, the fixed files have at least one finding of the rule fewer: the one fixed (a split
         // can take a second one with it, the down's twin of the statement it moved).
+        if (process.env.ZDM_FIXES_DUMP) console.log(`==== ${testCase.rule}: ${label}\n${describeFiles(fixedRoot)}`);
         const after = findingsOf(fixedRoot, testCase.rule);
         assert.ok(after.length < before.length, `${label}: ${testCase.rule} still fires:\n${after.map((f) => `${f.file}:${f.line}: ${f.finding.message}`).join('\n')}\n${describeFiles(fixedRoot)}`);
         if (testCase.fixFails) {

@@ -92,6 +92,38 @@ export const CASES: FixCase[] = [
     fixes: ['Move to a new migration'],
   },
   {
+    rule: 'require-concurrent-index-creation',
+    name: 'goose, in a transaction with other work, the index in a StatementBegin block',
+    setup: USERS_ORDERS,
+    files: {
+      '00001_orders_status.sql': goose(
+        `${LT}\nALTER TABLE orders ADD COLUMN status text;\n-- +goose StatementBegin\nCREATE INDEX orders_user_id_idx ON orders (user_id) WHERE user_id IS NOT NULL;\n-- +goose StatementEnd`,
+        `${LT}\nDROP INDEX orders_user_id_idx;\nALTER TABLE orders DROP COLUMN status;`,
+      ),
+    },
+    target: '00001_orders_status.sql',
+    fixes: ['Add CONCURRENTLY and add `-- +goose NO TRANSACTION`', 'Move to a new migration'],
+  },
+  {
+    rule: 'require-concurrent-index-creation',
+    name: 'dbmate, alone after SET lock_timeout',
+    setup: USERS_ORDERS,
+    files: { '20240101000000_orders_user_id_idx.sql': dbmate(`${LT}\nCREATE INDEX orders_user_id_idx ON orders (user_id);`, `${LT}\nDROP INDEX orders_user_id_idx;`) },
+    target: '20240101000000_orders_user_id_idx.sql',
+    fixes: ['Move to a new migration'],
+  },
+  {
+    rule: 'require-concurrent-index-deletion',
+    name: 'golang-migrate pair, moved to a new pair',
+    setup: USERS + 'CREATE INDEX users_email_idx ON users (email);',
+    files: {
+      '000001_drop_users_email_idx.up.sql': `${LT}\nALTER TABLE users ADD COLUMN nickname text;\nDROP INDEX users_email_idx;\n`,
+      '000001_drop_users_email_idx.down.sql': `${LT}\nCREATE INDEX users_email_idx ON users (email);\nALTER TABLE users DROP COLUMN nickname;\n`,
+    },
+    target: '000001_drop_users_email_idx.up.sql',
+    fixes: ['Move to a new migration'],
+  },
+  {
     rule: 'require-concurrent-index-deletion',
     name: 'dbmate, moved to a new migration with CONCURRENTLY',
     setup: USERS + 'CREATE INDEX users_email_idx ON users (email);',
@@ -330,6 +362,65 @@ export const CASES: FixCase[] = [
     down: 'none',
   },
   {
+    rule: 'alter-enum-add-value-in-transaction',
+    name: 'golang-migrate pair, the value used in the same file: split',
+    setup: `CREATE TYPE order_status AS ENUM ('new', 'paid');
+      CREATE TABLE orders (id bigint PRIMARY KEY, status order_status NOT NULL, refunded_at timestamptz);
+      INSERT INTO orders VALUES (1, 'new', NULL), (2, 'paid', '2024-01-02 10:00+00');`,
+    files: {
+      '000001_refunded.up.sql': `ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;\n`,
+      '000001_refunded.down.sql': `SELECT 1;\n`,
+    },
+    target: '000001_refunded.up.sql',
+    fixes: ['Split the migration here'],
+    original: { fails: /unsafe use of new value "refunded" of enum type order_status/ },
+    reference: {
+      '000001_refunded.up.sql': `ALTER TYPE order_status ADD VALUE 'refunded';\n`,
+      '000001_refunded.down.sql': `SELECT 1;\n`,
+      '000002_use_refunded.up.sql': `UPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;\n`,
+      '000002_use_refunded.down.sql': `SELECT 1;\n`,
+    },
+    down: 'none',
+  },
+  {
+    rule: 'alter-enum-add-value-in-transaction',
+    name: 'goose, the value used in the same migration: split',
+    setup: `CREATE TYPE order_status AS ENUM ('new', 'paid');
+      CREATE TABLE orders (id bigint PRIMARY KEY, status order_status NOT NULL, refunded_at timestamptz);
+      INSERT INTO orders VALUES (1, 'new', NULL), (2, 'paid', '2024-01-02 10:00+00');`,
+    files: { '00001_refunded.sql': goose(`${LT}\nALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;`, 'SELECT 1;') },
+    target: '00001_refunded.sql',
+    fixes: ['Split the migration here'],
+    original: { fails: /unsafe use of new value "refunded" of enum type order_status/ },
+    reference: {
+      '00001_refunded.sql': goose(`${LT}\nALTER TYPE order_status ADD VALUE 'refunded';`, 'SELECT 1;'),
+      '00002_use_refunded.sql': goose("UPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;", 'SELECT 1;'),
+    },
+    down: 'none',
+  },
+  {
+    rule: 'statements-after-access-exclusive',
+    name: 'goose, split after the ALTER',
+    setup: USERS,
+    files: { '00001_display_name.sql': goose(`${LT}\nALTER TABLE users ADD COLUMN display_name text;\nUPDATE users SET display_name = upper(name);\nCREATE INDEX users_display_name_idx ON users (display_name);`, `${LT}\nDROP INDEX users_display_name_idx;\nALTER TABLE users DROP COLUMN display_name;`) },
+    target: '00001_display_name.sql',
+    config: { rules: { 'require-concurrent-index-creation': 'off' } },
+    fixes: ['Split the migration here'],
+  },
+  {
+    rule: 'statements-after-access-exclusive',
+    name: 'goose, the slow statement in a StatementBegin block',
+    setup: USERS,
+    files: {
+      '00001_display_name.sql': goose(
+        `${LT}\nALTER TABLE users ADD COLUMN display_name text;\n-- +goose StatementBegin\nUPDATE users\n  SET display_name = coalesce(name, email);\n-- +goose StatementEnd`,
+        `${LT}\nALTER TABLE users DROP COLUMN display_name;`,
+      ),
+    },
+    target: '00001_display_name.sql',
+    fixes: ['Split the migration here'],
+  },
+  {
     rule: 'statements-after-access-exclusive',
     name: 'dbmate, split after the ALTER',
     setup: USERS,
@@ -379,6 +470,24 @@ export const CASES: FixCase[] = [
     fixes: ['Add SET lock_timeout'],
   },
   {
+    rule: 'require-lock-timeout',
+    name: 'golang-migrate pair, lock_timeout added to the up file',
+    setup: USERS,
+    files: { '000001_nickname.up.sql': 'ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE users ADD COLUMN bio text;\n', '000001_nickname.down.sql': `${LT}\nALTER TABLE users DROP COLUMN bio, DROP COLUMN nickname;\n` },
+    target: '000001_nickname.up.sql',
+    config: { rules: { 'multiple-alter-table': 'off' } },
+    fixes: ['Add SET lock_timeout'],
+  },
+  {
+    rule: 'require-lock-timeout',
+    name: 'goose NO TRANSACTION with a StatementBegin block',
+    setup: USERS,
+    files: { '00001_nickname.sql': goose(`-- +goose StatementBegin\nALTER TABLE users ADD COLUMN nickname text;\nUPDATE users SET nickname = name WHERE id = 1;\n-- +goose StatementEnd`, `${LT}\nALTER TABLE users DROP COLUMN nickname;`, true) },
+    target: '00001_nickname.sql',
+    config: { rules: { 'mixed-schema-and-data-changes': 'off' } },
+    fixes: ['Add SET lock_timeout'],
+  },
+  {
     rule: 'require-statement-timeout',
     name: 'dbmate, exclusion constraint: statement_timeout added',
     setup: `CREATE TABLE bookings (id bigint PRIMARY KEY, during tstzrange NOT NULL);
@@ -403,6 +512,20 @@ export const CASES: FixCase[] = [
     setup: USERS,
     files: { '20240101000000_email_normalized.sql': dbmate(`${LT}\nALTER TABLE users ADD COLUMN email_normalized text;\nUPDATE users SET email_normalized = lower(email);`, `${LT}\nALTER TABLE users DROP COLUMN email_normalized;`) },
     target: '20240101000000_email_normalized.sql',
+    fixes: ['Move the data change'],
+  },
+  {
+    rule: 'mixed-schema-and-data-changes',
+    name: 'golang-migrate pair, the INSERT moved to a new pair',
+    setup: USERS,
+    files: {
+      '000001_init.up.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY);\n',
+      '000001_init.down.sql': 'DROP TABLE notes;\n',
+      '000002_roles.up.sql': `${LT}\nCREATE TABLE roles (id bigint PRIMARY KEY, name text NOT NULL);\nALTER TABLE users ADD COLUMN role_id bigint;\nINSERT INTO roles VALUES (1, 'admin'), (2, 'member');\nUPDATE users SET role_id = 2;\n`,
+      '000002_roles.down.sql': `${LT}\nALTER TABLE users DROP COLUMN role_id;\nDROP TABLE roles;\n`,
+    },
+    target: '000002_roles.up.sql',
+    line: 5,
     fixes: ['Move the data change'],
   },
   {
@@ -592,6 +715,14 @@ ALTER TABLE users RENAME TO members;
     files: { '20240101000000_nickname.sql': dbmate(`${LT}\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nUPDATE users SET nickname = name;\nCOMMIT;`, `${LT}\nALTER TABLE users DROP COLUMN nickname;`) },
     target: '20240101000000_nickname.sql',
     fixes: ['Remove BEGIN and COMMIT', 'Mark the up block'],
+  },
+  {
+    rule: 'transaction-nesting',
+    name: 'goose, BEGIN/COMMIT inside the tool’s transaction',
+    setup: USERS,
+    files: { '00001_nickname.sql': goose(`${LT}\nBEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;`, `${LT}\nALTER TABLE users DROP COLUMN nickname;`) },
+    target: '00001_nickname.sql',
+    fixes: ['Remove BEGIN and COMMIT', 'Add `-- +goose NO TRANSACTION`'],
   },
   {
     rule: 'ban-uncommitted-transaction',

@@ -177,6 +177,15 @@ function assertRows(expected: Map<string, string[]>, actual: State, what: string
   }
 }
 
+/** Error-level findings in every .sql file of a project, counted by rule. */
+function errorsOf(root: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of Object.keys(readProject(root)).filter((n) => n.endsWith('.sql'))) {
+    for (const f of lintFile(root, name)) if (f.severity === 'error') counts.set(f.rule, (counts.get(f.rule) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** The rule's findings in every .sql file of a project. */
 function findingsOf(root: string, rule: string): { file: string; line: number; finding: Finding }[] {
   const out: { file: string; line: number; finding: Finding }[] = [];
@@ -243,6 +252,10 @@ describe('fixes run on PostgreSQL', () => {
           assertRows(failed.setup.rows, failed.failed!, `${label} after failing`);
           continue;
         }
+        // No error the original did not have (a format marker left unbalanced, a statement cut in two).
+        const errorsBefore = errorsOf(original);
+        const added = [...errorsOf(fixedRoot)].filter(([rule, n]) => n > (errorsBefore.get(rule) ?? 0)).map(([rule]) => rule);
+        assert.deepEqual(added, [], `${label} brought new errors\n${describeFiles(fixedRoot)}`);
         const fixed = await runProject(fixedRoot, testCase, label, { down: testCase.down !== 'none' });
         const prefix = Object.keys(testCase.differs ?? {}).find((p) => fix.title.startsWith(p));
         assert.deepEqual(differences(expected.up!.schema, fixed.up!.schema), prefix ? testCase.differs![prefix] : [], `${label}: the fixed migration ends in another schema\n${describeFiles(fixedRoot)}`);

@@ -759,6 +759,7 @@ ALTER TABLE users RENAME TO members;
     files: { '20240101000000_email_has_at.sql': dbmate(`${LT}\nALTER DOMAIN email ADD CONSTRAINT email_has_at CHECK (VALUE ~ '@');`, `${LT}\nALTER DOMAIN email DROP CONSTRAINT email_has_at;`) },
     target: '20240101000000_email_has_at.sql',
     fixes: ['Add NOT VALID'],
+    // NOT VALID is the fix (the rule's docs say the constraint stays unvalidated, stored values unchecked).
     differs: { 'Add NOT VALID': ['changed constraint email.email_has_at: valid'] },
   },
   {

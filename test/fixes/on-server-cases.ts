@@ -593,6 +593,25 @@ export const CASES: FixCase[] = [
   },
   {
     rule: 'unbatched-backfill',
+    name: 'golang-migrate, the backfill of a pair on a partitioned table (ctids repeat across partitions)',
+    setup: `CREATE TABLE events (id bigint NOT NULL, kind text NOT NULL) PARTITION BY LIST (kind);
+      CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a');
+      CREATE TABLE events_b PARTITION OF events FOR VALUES IN ('b');
+      INSERT INTO events SELECT g, 'a' FROM generate_series(1, 6) AS g;
+      INSERT INTO events SELECT g, 'b' FROM generate_series(7, 9) AS g;`,
+    files: {
+      // Some rows get their label before the backfill (as rows the application writes once it knows the column).
+      '000001_events_label.up.sql': `${LT}\nALTER TABLE events ADD COLUMN label text;\nUPDATE events SET label = 'kept' WHERE kind = 'b';\n`,
+      '000001_events_label.down.sql': `${LT}\nALTER TABLE events DROP COLUMN label;\n`,
+      '000002_backfill_label.up.sql': `UPDATE events SET label = 'new' WHERE label IS NULL;\n`,
+      '000002_backfill_label.down.sql': 'SELECT 1;\n',
+    },
+    target: '000002_backfill_label.up.sql',
+    config: { rules: { 'mixed-schema-and-data-changes': 'off' } },
+    fixes: ['Rewrite as batches'],
+  },
+  {
+    rule: 'unbatched-backfill',
     name: 'golang-migrate, DELETE in committed batches',
     setup: `CREATE TABLE sessions (id bigint PRIMARY KEY, token text); INSERT INTO sessions SELECT g, md5(g::text) FROM generate_series(1, 12000) AS g;`,
     files: { '000001_clear_sessions.up.sql': 'DELETE FROM sessions;\n', '000001_clear_sessions.down.sql': 'SELECT 1;\n' },

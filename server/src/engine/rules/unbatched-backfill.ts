@@ -18,7 +18,7 @@ export const unbatchedBackfill: Rule = {
   options: { smallTables: 'Table names (an array) small enough to update or delete in one statement: single-row settings tables and the like.' },
   docs: {
     why: "One statement that updates or deletes every row locks all of them until it commits (any concurrent write of any row waits), writes a new version of each row at once (bloat, a burst of WAL, replicas falling behind), and starts over from zero if it fails or is cancelled. Inside the migration's transaction it also holds the transaction's other locks the whole time (see `backfill-in-transaction`).\n\nFlagged: UPDATE or DELETE with no WHERE (or one that is always true), one that only tests with IS NULL a column added in the same migration, or by the migration just before it with no default (`WHERE new_col IS NULL` matches every row the table had then: the backfill of an expand / backfill pair), and an UPDATE ... FROM whose WHERE only joins. Not flagged: tables created in the same migration, and tables listed in the rule's `smallTables` option (single-row settings tables and the like: `\"unbatched-backfill\": { \"level\": \"warning\", \"options\": { \"smallTables\": [\"site_settings\"] } }`).",
-    instead: 'Backfill in batches, each committed on its own, in a migration (or a step) that runs outside a transaction, so progress is kept and locks are short. The fix rewrites a simple UPDATE or DELETE as such a loop (PostgreSQL 11+: COMMIT inside DO), when its section runs, or can be made to run, outside a transaction. Each batch takes the rows whose column still differs from the new value, compared as the column stores it: a value that reads no column is first put in a variable of the column\'s own type (`%TYPE`: `0.005` into `numeric(10, 2)` is `0.01`), so no row is picked again forever. A value computed from other columns is checked after each batch: if the column stores something else (a rounding or type conversion), the loop stops with an error saying so, before committing that batch; cast the value to the column\'s type and run it again.',
+    instead: 'Backfill in batches, each committed on its own, in a migration (or a step) that runs outside a transaction, so progress is kept and locks are short. The fix rewrites a simple UPDATE or DELETE as such a loop (PostgreSQL 11+: COMMIT inside DO), when its section runs, or can be made to run, outside a transaction. Each batch takes the rows whose column still differs from the new value, compared as the column stores it: a value that reads no column is first put in a variable of the column\'s own type (`%TYPE`: `0.005` into `numeric(10, 2)` is `0.01`), so no row is picked again forever. A value computed from other columns is checked after each batch: if the column stores something else (a rounding or type conversion), the loop stops with an error saying so, before committing that batch; cast the value to the column\'s type and run it again. Each batch\'s UPDATE or DELETE also repeats the condition beside the batch\'s ctids: the partitions of a partitioned table reuse the same ctids, so ctids alone would reach rows of other partitions that the WHERE leaves out.',
     invalid: [
       { sql: 'UPDATE users SET email_normalized = lower(email);', note: 'A single statement runs outside a transaction here, so the fix can batch it in place.' },
       { sql: 'DELETE FROM sessions;' },
@@ -171,7 +171,10 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
     const differs = (x: { column: string; value: string; variable?: string }) => `${x.column} IS DISTINCT FROM ${x.variable ?? `(${x.value})`}`;
     const pending = sets.map(differs).join(' OR ');
     const condition = whereText ? `(${whereText}) AND (${pending})` : pending;
-    const update = `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE}))`;
+    // The condition again beside the ctids: a ctid names a row only within one table, and a partitioned
+    // (or inherited) table's partitions reuse the same ctids, so the ctids alone would also pick rows
+    // of other partitions that the WHERE leaves out.
+    const update = `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE})) AND (${condition})`;
     const perRow = sets.filter((x) => !x.variable);
     if (perRow.length === 0) loopBody = `${update};`;
     else {
@@ -182,7 +185,7 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
       stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${relationText.replace(/'/g, "''")}: % rows still differ from the value just written to ${columns.replace(/'/g, "''")} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;
     }
   } else {
-    loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}));`;
+    loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}))${whereText ? ` AND (${whereText})` : ''};`;
   }
   const replacement = `DO $$\nDECLARE\n${declarations.map((d) => `  ${d}\n`).join('')}BEGIN\n  LOOP\n    ${loopBody}${counted ? `\n    ${counted}` : ''}\n    EXIT WHEN batch_rows = 0;${stuck}\n    COMMIT;\n  END LOOP;\nEND $$;`;
   const newText = sentWholeByGoose(context.document, s.section, s.span, replacement);

@@ -880,6 +880,28 @@ ALTER TABLE users RENAME TO members;
     target: '00001_audit_log.sql',
     fixes: ['Add IF NOT EXISTS'],
   },
+  {
+    rule: 'prefer-robust-stmts',
+    name: 'goose NO TRANSACTION, a constraint dropped first if it exists',
+    setup: USERS_ORDERS,
+    files: {
+      '00001_orders_user_fk.sql': goose(
+        `${LT}\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;`,
+        `${LT}\nALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_fk;`,
+        true,
+      ),
+    },
+    target: '00001_orders_user_fk.sql',
+    fixes: ['Drop the constraint first'],
+  },
+  {
+    rule: 'prefer-robust-stmts',
+    name: 'goose NO TRANSACTION, a concurrent index in a StatementBegin block',
+    setup: USERS_ORDERS,
+    files: { '00001_orders_user_id_idx.sql': goose(`${LT}\n-- +goose StatementBegin\nCREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\n-- +goose StatementEnd`, 'DROP INDEX CONCURRENTLY IF EXISTS orders_user_id_idx;', true) },
+    target: '00001_orders_user_id_idx.sql',
+    fixes: ['Add DROP INDEX CONCURRENTLY IF EXISTS'],
+  },
   ...styleCases(),
   {
     rule: 'ban-alter-domain-with-add-constraint',

@@ -8,7 +8,8 @@
 //   - the fixed run succeeds, its schema equals the original's except for the differences the case
 //     documents (asserted exactly), the rows are the same, and rolling everything back (when the
 //     migrations have downs) returns to the set-up schema;
-//   - linting the fixed files again no longer gives the rule's finding.
+//   - linting the fixed files again no longer gives the rule's finding, and gives no new error.
+// The cases are in on-server-cases.ts. ZDM_FIXES_DUMP=1 prints each fixed project's files.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

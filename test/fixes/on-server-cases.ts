@@ -669,6 +669,17 @@ export const CASES: FixCase[] = [
     reference: { '20240101000000_prune_activity.sql': dbmate("DELETE FROM activity WHERE published < now() - interval '1 year';", '-- Nothing to undo: old activity is gone.\nSELECT 1;') },
   },
 
+  {
+    rule: 'ban-concurrent-index-creation-in-transaction',
+    name: 'dbmate transaction:false after a SET (one query string)',
+    setup: USERS,
+    files: { '20240101000000_users_email_idx.sql': dbmate(`${LT}\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);`, 'DROP INDEX IF EXISTS users_email_idx;', ' transaction:false') },
+    target: '20240101000000_users_email_idx.sql',
+    fixes: ['Move to a new migration'],
+    original: { fails: /CREATE INDEX CONCURRENTLY cannot run inside a transaction block/ },
+    reference: withoutConcurrently,
+  },
+
   // ── Down sections ──────────────────────────────────────────────────────────────────────────────────
   {
     rule: 'missing-down-section',

@@ -113,6 +113,29 @@ export const CASES: FixCase[] = [
     fixes: ['Move to a new migration'],
   },
   {
+    rule: 'require-concurrent-index-creation',
+    name: 'diesel folder, moved to a new folder',
+    setup: USERS,
+    files: {
+      '2024-01-01-000000_users_email/up.sql': `${LT}\nALTER TABLE users ADD COLUMN nickname text;\nCREATE INDEX users_email_idx ON users (email);\n`,
+      '2024-01-01-000000_users_email/down.sql': `${LT}\nDROP INDEX users_email_idx;\nALTER TABLE users DROP COLUMN nickname;\n`,
+    },
+    target: '2024-01-01-000000_users_email/up.sql',
+    fixes: ['Move to a new migration'],
+  },
+  {
+    rule: 'require-concurrent-index-creation',
+    name: 'Flyway, moved to a new version',
+    setup: USERS,
+    config: { format: 'flyway' },
+    files: {
+      'V1__users_email.sql': `${LT}\nALTER TABLE users ADD COLUMN nickname text;\nCREATE INDEX users_email_idx ON users (email);\n`,
+      'U1__users_email.sql': `${LT}\nDROP INDEX users_email_idx;\nALTER TABLE users DROP COLUMN nickname;\n`,
+    },
+    target: 'V1__users_email.sql',
+    fixes: ['Move to a new migration', 'Add CONCURRENTLY and add V1__users_email.sql.conf'],
+  },
+  {
     rule: 'require-concurrent-index-deletion',
     name: 'golang-migrate pair, moved to a new pair',
     setup: USERS + 'CREATE INDEX users_email_idx ON users (email);',

@@ -23,6 +23,7 @@ import { splitStatements } from '../sql/split';
 import { inverseOf } from './inverse';
 import { lazyFix } from './lazy';
 import { KeyedMemo } from '../memo';
+import { lineBreakAfter, lineStartOf } from '../text/offsets';
 
 export interface FollowUpInput {
   document: MigrationDocument;
@@ -107,6 +108,7 @@ function followUpFiles(input: FollowUpInput, after: Statement, project: Scaffold
   ]);
   const edits: TextEdit[] = removals.map((r) => ({ span: { start: r.start, end: r.end }, newText: '' }));
   if (undo) edits.push(...markEmptiedDownFile(undo.edits, downAdditions, undo.sources, name));
+  edits.push(...emptiedStatementBlocks(document, input.statements, edits));
   return { edits: [...edits, ...output.edits], creates: output.creates };
 }
 
@@ -198,13 +200,38 @@ function withOwnEntry(host: ProjectHost, dir: string, document: MigrationDocumen
 
 const listedWithEntry = new WeakMap<string[], Map<string, string[]>>();
 
+/**
+ * goose's StatementBegin / StatementEnd lines around statements that all leave this file (up or down),
+ * removed with them: left behind, they would be an empty block, and the markers' other half would be
+ * missing in one file or the other (goose refuses both files).
+ */
+function emptiedStatementBlocks(document: MigrationDocument, statements: readonly Statement[], edits: readonly TextEdit[]): TextEdit[] {
+  const removed = edits.filter((e) => e.path === undefined && e.newText === '').map((e) => e.span);
+  if (removed.length === 0) return [];
+  const text = document.text;
+  const out: TextEdit[] = [];
+  for (const section of document.sections) {
+    for (const block of section.statementBlocks ?? []) {
+      const inside = statements.filter((s) => s.section === section && s.span.start >= block.start && s.span.end <= block.end);
+      if (inside.length === 0 || !inside.every((s) => removed.some((r) => r.start <= s.span.start && s.span.end <= r.end))) continue;
+      const endLine = lineStartOf(text, block.end);
+      out.push({ span: { start: lineStartOf(text, block.start), end: lineBreakAfter(text, block.start).next }, newText: '' }, { span: { start: endLine, end: lineBreakAfter(text, endLine).next }, newText: '' });
+    }
+  }
+  return out;
+}
+
+/** A line a migration tool reads (`-- +goose StatementBegin`, `-- migrate:up`): never a statement's own comment. */
+const TOOL_MARKER = /^--\s*(\+goose\s|migrate:)/i;
+
 /** What to delete for a statement: its leading comments' lines, the statement, and the rest of its line when nothing else is on it. */
 function removalSpan(text: string, s: Statement): { start: number; end: number; textStart: number } {
-  // Comments directly above the statement (no blank line in between) belong to it.
+  // Comments directly above the statement (no blank line in between) belong to it; a tool's marker line does not.
   let textStart = s.span.start;
   for (let i = s.leadingComments.length - 1; i >= 0; i--) {
     const c = s.leadingComments[i];
     if (/\n[ \t]*\r?\n/.test(text.slice(c.end, textStart))) break;
+    if (TOOL_MARKER.test(text.slice(c.start, c.end))) break;
     textStart = c.start;
   }
   let start = textStart;

@@ -19,6 +19,7 @@ export function inverseOf(statements: readonly Statement[]): Inverse {
   const out: Inverse = { lines: [], concurrent: false, incomplete: false };
   const settings: string[] = [];
   const blocks: string[][] = [];
+  const adopted = indexesAdoptedByConstraints(statements);
   for (const s of statements) {
     if (s.kind === 'VariableSetStmt') {
       const set = bodyOf(s.node, 'VariableSetStmt');
@@ -26,12 +27,30 @@ export function inverseOf(statements: readonly Statement[]): Inverse {
       continue;
     }
     if (s.kind === 'TransactionStmt') continue;
+    // An index a constraint took over (ADD CONSTRAINT ... USING INDEX) belongs to the constraint from
+    // then on, under the constraint's name: dropping the constraint drops it, and a DROP INDEX after
+    // that fails (the down would stop half-way).
+    const index = bodyOf(s.node, 'IndexStmt');
+    if (index?.idxname && adopted.has(index.idxname)) continue;
     const lines = inverseOfOne(s);
     if (lines.some((l) => l.startsWith('-- TODO'))) out.incomplete = true;
     if (lines.some((l) => /\bCONCURRENTLY\b/.test(l) && !l.startsWith('--'))) out.concurrent = true;
     blocks.push(lines);
   }
   out.lines = [...settings, ...blocks.reverse().flat()];
+  return out;
+}
+
+/** Names of the indexes that ALTER TABLE ... ADD CONSTRAINT ... USING INDEX takes over, among `statements`. */
+function indexesAdoptedByConstraints(statements: readonly Statement[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of statements) {
+    const alter = bodyOf(s.node, 'AlterTableStmt');
+    for (const c of alter?.cmds ?? []) {
+      const constraint = c.AlterTableCmd?.subtype === 'AT_AddConstraint' ? c.AlterTableCmd.def?.Constraint : undefined;
+      if (constraint?.indexname) out.add(constraint.indexname);
+    }
+  }
   return out;
 }
 

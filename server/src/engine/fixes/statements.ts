@@ -80,18 +80,22 @@ export function uniqueIndexSql(constraint: any, table: RelationRef): { name: str
 /**
  * An edit that adds `sql` to the down of the migration `up` belongs to: at the start of its down
  * section (after the SET statements that open it), or of its down file. Undefined when the migration
- * has no down to add to.
+ * has no down to add to. `at`: before the down's statement of that position (0-based, SET statements
+ * counted), or after its last statement ('end'), where the order of the down needs it (what the up
+ * made first is undone last).
  */
-export function addToDownEdit(document: MigrationDocument, statements: readonly Statement[], host: ProjectHost, up: Section, sql: readonly string[]): TextEdit | undefined {
+export function addToDownEdit(document: MigrationDocument, statements: readonly Statement[], host: ProjectHost, up: Section, sql: readonly string[], at?: number | 'end'): TextEdit | undefined {
   const own = document.sections.filter((s) => s.kind === 'down' && s.label === up.label && s.source === document.text);
   if (own.length > 0) {
     const section = own[0];
     const eol = eolOf(document.text);
     const list = statements.filter((s) => s.section === section);
+    const placed = placedInsertion(document.text, list.map((s) => s.span), section.span.start, sql, eol, at);
+    if (placed) return placed;
     const settings = list.filter((s, i) => s.kind === 'VariableSetStmt' && list.slice(0, i).every((t) => t.kind === 'VariableSetStmt'));
     if (settings.length > 0) return insertAfter(settings[settings.length - 1], sql);
-    const at = list[0] ? lineStart(document.text, list[0].span.start, section.span.start) : section.span.start;
-    return { span: { start: at, end: at }, newText: sql.map((l) => l + eol).join('') };
+    const start = list[0] ? lineStart(document.text, list[0].span.start, section.span.start) : section.span.start;
+    return { span: { start, end: start }, newText: sql.map((l) => l + eol).join('') };
   }
   if (document.sections.some((s) => s.kind === 'down' && s.label === up.label)) return undefined;
   const counterpart = counterpartOf(document, statements, host, up);
@@ -101,16 +105,32 @@ export function addToDownEdit(document: MigrationDocument, statements: readonly 
   const other = describeMigration(counterpart.path, text, host, { format: document.format });
   const section = other.sections.find((s) => s.kind === 'down' && s.source === text);
   if (!section) return undefined;
-  let at = section.span.start;
-  for (const raw of splitStatements(text, section.span.start, section.span.end).statements) {
+  const raws = splitStatements(text, section.span.start, section.span.end).statements;
+  const placed = placedInsertion(text, raws.map((r) => r.span), section.span.start, sql, eol, at);
+  if (placed) return { path: counterpart.path, ...placed };
+  let offset = section.span.start;
+  for (const raw of raws) {
     const node = raw.unterminated ? undefined : parseStatement(text.slice(raw.span.start, raw.span.end)).nodes[0];
     if (!node || !('VariableSetStmt' in node)) {
-      at = lineStart(text, raw.span.start, section.span.start);
-      return { path: counterpart.path, span: { start: at, end: at }, newText: sql.map((l) => l + eol).join('') };
+      offset = lineStart(text, raw.span.start, section.span.start);
+      return { path: counterpart.path, span: { start: offset, end: offset }, newText: sql.map((l) => l + eol).join('') };
     }
-    at = raw.span.end;
+    offset = raw.span.end;
   }
-  return { path: counterpart.path, span: { start: at, end: at }, newText: (at > section.span.start ? eol : '') + sql.join(eol) + (at > section.span.start ? '' : eol) };
+  return { path: counterpart.path, span: { start: offset, end: offset }, newText: (offset > section.span.start ? eol : '') + sql.join(eol) + (offset > section.span.start ? '' : eol) };
+}
+
+/** The insertion `at` asks for among a down's statements (undefined: the default place, or no such statement). */
+function placedInsertion(text: string, spans: readonly { start: number; end: number }[], floor: number, sql: readonly string[], eol: string, at: number | 'end' | undefined): TextEdit | undefined {
+  if (at === undefined || spans.length === 0) return undefined;
+  if (at === 'end') {
+    const end = spans[spans.length - 1].end;
+    return { span: { start: end, end }, newText: eol + sql.join(eol) };
+  }
+  const before = spans[at];
+  if (!before) return undefined;
+  const start = lineStart(text, before.start, floor);
+  return { span: { start, end: start }, newText: sql.map((l) => l + eol).join('') };
 }
 
 function lineStart(text: string, offset: number, floor: number): number {

@@ -12,7 +12,7 @@ export const banAlterDomainWithAddConstraint: Rule = {
   fixable: true,
   docs: {
     why: "Adding a constraint to a domain checks every column of that domain, in every table, in one statement: each of those tables is scanned while it is locked against writes, and a single bad row anywhere makes it fail.",
-    instead: 'Add it `NOT VALID` (new values are checked from then on) and `ALTER DOMAIN ... VALIDATE CONSTRAINT` later, or put the constraint on the columns instead.',
+    instead: 'Add it `NOT VALID` (new values are checked from then on) and `ALTER DOMAIN ... VALIDATE CONSTRAINT` later, or put the constraint on the columns instead. Unlike a table\'s, a domain\'s VALIDATE CONSTRAINT still holds a SHARE lock on every table using the domain while it scans them (writes wait; seen on PostgreSQL 18): validating later only moves that wait to a time you choose. The fix adds `NOT VALID` and nothing else: the constraint stays unvalidated, and values stored before it are not checked.',
     invalid: [{ sql: "ALTER DOMAIN email ADD CONSTRAINT email_has_at CHECK (VALUE ~ '@');" }],
     valid: [{ sql: "ALTER DOMAIN email ADD CONSTRAINT email_has_at CHECK (VALUE ~ '@') NOT VALID;" }],
   },

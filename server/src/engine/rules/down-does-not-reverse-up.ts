@@ -209,7 +209,7 @@ function checkUp(context: RuleContext, section: Section, down: Counterpart): voi
       span: headSpan(s),
       message: `The down does not undo this statement: ${parts.join('; ')}.`,
       help: survive.length > 0 ? 'Add the inverse statements to the down, in reverse order.' : 'Re-create what this statement drops in the down, as it was before the up.',
-      fixes: survive.length > 0 ? addDropsFix(context, section, survive) : [],
+      fixes: survive.length > 0 ? addDropsFix(context, section, survive, placeInDown(s, own, down)) : [],
     });
   }
 }
@@ -241,11 +241,32 @@ function checkDown(context: RuleContext, section: Section, up: Counterpart, own:
   }
 }
 
-/** Adds the statements that undo what survives (see `inverseStatement`), at the start of the down (after its SET statements), in the reverse of creation order. */
-function addDropsFix(context: RuleContext, section: Section, survive: SchemaChange[]): FixSpec[] {
+/**
+ * Where in the down the undo of up statement `s` goes, so that the down stays the reverse of the up:
+ * before the first down statement that undoes something the up made before `s` (it may depend on what
+ * `s` made: a column of `s`'s type), else after the down's statements when they undo only what the up
+ * made after `s` (a type the up creates first is dropped last, after the column using it), else the
+ * default place (the start of the down).
+ */
+function placeInDown(s: Statement, own: readonly { change: SchemaChange; ref: Statement }[], down: Counterpart): number | 'end' | undefined {
+  let first: number | undefined;
+  let later = false;
+  for (const d of down.changes) {
+    if (!REMOVALS.has(d.change.action)) continue;
+    for (const o of own) {
+      if (!CREATIONS.has(o.change.action) || !sameObject(o.change, d.change)) continue;
+      if (o.ref.span.start < s.span.start) first = first === undefined ? d.order : Math.min(first, d.order);
+      else if (o.ref.span.start > s.span.start) later = true;
+    }
+  }
+  return first ?? (later ? 'end' : undefined);
+}
+
+/** Adds the statements that undo what survives (see `inverseStatement`), where `at` says (`placeInDown`), in the reverse of creation order. */
+function addDropsFix(context: RuleContext, section: Section, survive: SchemaChange[], at: number | 'end' | undefined): FixSpec[] {
   const lines = [...survive].reverse().map(inverseStatement).filter((x): x is string => x !== undefined);
   if (lines.length === 0) return [];
-  const edit = addToDownEdit(context.document, context.statements, context.host, section, lines);
+  const edit = addToDownEdit(context.document, context.statements, context.host, section, lines, at);
   if (!edit) return [];
   return [{ title: `Add ${lines.length > 1 ? `${lines.length} statements` : lines[0].replace(/;$/, '')} to the down`, edits: [edit], safe: false }];
 }

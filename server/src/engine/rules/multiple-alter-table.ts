@@ -19,7 +19,7 @@ export const multipleAlterTable: Rule = {
   docs: {
     why: 'Outside a transaction each ALTER TABLE queues for its ACCESS EXCLUSIVE lock again, and every query that arrives meanwhile queues behind it, once per statement. Inside a transaction the lock is kept, but each statement that scans or rewrites the table does its own pass: two rewrites where one would do. One ALTER TABLE with several actions takes the lock once and makes at most one pass over the table.',
     instead:
-      'Merge them: `ALTER TABLE t ADD COLUMN a int, ADD COLUMN b text;`. Inside a transaction only runs with more than one scan or rewrite are flagged (catalog-only changes under a lock already held cost nothing more). Statements that must stay apart are not flagged: VALIDATE CONSTRAINT (it must not run under the lock of the ADD), SET NOT NULL (it may rely on an earlier validation), ATTACH / DETACH PARTITION, and anything with another statement on the same table in between.',
+      'Merge them: `ALTER TABLE t ADD COLUMN a int, ADD COLUMN b text;`. Inside a transaction only runs with more than one scan or rewrite are flagged (catalog-only changes under a lock already held cost nothing more). Statements that must stay apart are not flagged: VALIDATE CONSTRAINT (it must not run under the lock of the ADD), SET NOT NULL (it may rely on an earlier validation), ATTACH / DETACH PARTITION, and anything with another statement on the same table in between. The fix does not merge a run where a later statement drops something, or changes a column\'s type, that an earlier one names (adds, sets a default on, checks): within one ALTER TABLE PostgreSQL runs drops and type changes before the other actions, so `ADD COLUMN score int` then `ALTER COLUMN score TYPE bigint` would fail, and `SET DEFAULT` then `DROP DEFAULT` would keep the default.',
     invalid: [
       {
         sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN time_zone text;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN time_zone, DROP COLUMN locale;\n",
@@ -113,6 +113,7 @@ function mergeableAlter(s: Statement): RelationRef | undefined {
 
 /** Moves the actions of the later statements into the first, when the statements are adjacent. */
 function mergeFix(context: RuleContext, run: Statement[]): FixSpec[] {
+  if (mergeReorders(run)) return [];
   const source = run[0].section.source;
   const parts: string[] = [];
   for (let k = 0; k < run.length; k++) {
@@ -133,6 +134,50 @@ function mergeFix(context: RuleContext, run: Statement[]): FixSpec[] {
       safe: false,
     },
   ];
+}
+
+/**
+ * Actions PostgreSQL runs before the others of the same ALTER TABLE, whatever their order: it runs the
+ * actions in passes (drops, then type changes, then added columns, then constraints and the rest), not
+ * in the order written.
+ */
+const EARLY_PASS = new Set(['AT_DropColumn', 'AT_DropConstraint', 'AT_DropNotNull', 'AT_DropIdentity', 'AT_DropExpression', 'AT_AlterColumnType']);
+
+/**
+ * Whether one ALTER TABLE would not do what the statements do one after the other: a later statement
+ * drops or retypes a column or constraint an earlier one names (adds it, sets its default, checks it).
+ * Merged, the drop or type change would run first: `ADD COLUMN score int` then `ALTER COLUMN score TYPE
+ * bigint` fails ("column does not exist"), `SET DEFAULT 'en'` then `DROP DEFAULT` keeps the default.
+ */
+function mergeReorders(run: readonly Statement[]): boolean {
+  const named = new Set<string>();
+  for (const s of run) {
+    const cmds = bodyOf(s.node, 'AlterTableStmt')?.cmds ?? [];
+    for (const c of cmds) {
+      const cmd = c.AlterTableCmd;
+      const early = EARLY_PASS.has(cmd?.subtype) || (cmd?.subtype === 'AT_ColumnDefault' && !cmd.def);
+      if (early && typeof cmd.name === 'string' && named.has(cmd.name)) return true;
+    }
+    for (const c of cmds) collectNames(c, named);
+  }
+  return false;
+}
+
+/** Column and constraint names an action mentions (its target, a column it defines, columns its expressions read). */
+function collectNames(node: any, into: Set<string>): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const x of node) collectNames(x, into);
+    return;
+  }
+  if (node.AlterTableCmd && typeof node.AlterTableCmd.name === 'string') into.add(node.AlterTableCmd.name);
+  if (node.ColumnDef && typeof node.ColumnDef.colname === 'string') into.add(node.ColumnDef.colname);
+  if (node.Constraint) {
+    if (typeof node.Constraint.conname === 'string') into.add(node.Constraint.conname);
+    for (const list of [node.Constraint.keys, node.Constraint.fk_attrs, node.Constraint.including]) for (const k of list ?? []) if (typeof k.String?.sval === 'string') into.add(k.String.sval);
+  }
+  if (node.ColumnRef) for (const f of node.ColumnRef.fields ?? []) if (typeof f.String?.sval === 'string') into.add(f.String.sval);
+  for (const key of Object.keys(node)) collectNames(node[key], into);
 }
 
 /** The text of an ALTER TABLE's actions: after the table name, before the semicolon. */

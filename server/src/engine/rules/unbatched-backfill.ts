@@ -2,7 +2,7 @@ import { createdEarlierInSection } from '../context';
 import { nonTransactionalEdit, sentWholeByGoose } from '../fixes/format-edits';
 import { previousMigration } from '../history';
 import type { AstNode, Statement } from '../model';
-import { alwaysTrue, bodyOf, columnsReadBy, relationOf, sameRelation, type RelationRef } from '../sql/ast';
+import { alwaysTrue, bodyOf, columnsReadBy, quoteIdent, relationOf, sameRelation, type RelationRef } from '../sql/ast';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 
@@ -18,7 +18,7 @@ export const unbatchedBackfill: Rule = {
   options: { smallTables: 'Table names (an array) small enough to update or delete in one statement: single-row settings tables and the like.' },
   docs: {
     why: "One statement that updates or deletes every row locks all of them until it commits (any concurrent write of any row waits), writes a new version of each row at once (bloat, a burst of WAL, replicas falling behind), and starts over from zero if it fails or is cancelled. Inside the migration's transaction it also holds the transaction's other locks the whole time (see `backfill-in-transaction`).\n\nFlagged: UPDATE or DELETE with no WHERE (or one that is always true), one that only tests with IS NULL a column added in the same migration, or by the migration just before it with no default (`WHERE new_col IS NULL` matches every row the table had then: the backfill of an expand / backfill pair), and an UPDATE ... FROM whose WHERE only joins. Not flagged: tables created in the same migration, and tables listed in the rule's `smallTables` option (single-row settings tables and the like: `\"unbatched-backfill\": { \"level\": \"warning\", \"options\": { \"smallTables\": [\"site_settings\"] } }`).",
-    instead: 'Backfill in batches, each committed on its own, in a migration (or a step) that runs outside a transaction, so progress is kept and locks are short. The fix rewrites a simple UPDATE or DELETE as such a loop (PostgreSQL 11+: COMMIT inside DO), when its section runs, or can be made to run, outside a transaction.',
+    instead: 'Backfill in batches, each committed on its own, in a migration (or a step) that runs outside a transaction, so progress is kept and locks are short. The fix rewrites a simple UPDATE or DELETE as such a loop (PostgreSQL 11+: COMMIT inside DO), when its section runs, or can be made to run, outside a transaction. Each batch takes the rows whose column still differs from the new value, compared as the column stores it: a value that reads no column is first put in a variable of the column\'s own type (`%TYPE`: `0.005` into `numeric(10, 2)` is `0.01`), so no row is picked again forever. A value computed from other columns is checked after each batch: if the column stores something else (a rounding or type conversion), the loop stops with an error saying so, before committing that batch; cast the value to the column\'s type and run it again. Each batch\'s UPDATE or DELETE also repeats the condition beside the batch\'s ctids: the partitions of a partitioned table reuse the same ctids, so ctids alone would reach rows of other partitions that the WHERE leaves out.',
     invalid: [
       { sql: 'UPDATE users SET email_normalized = lower(email);', note: 'A single statement runs outside a transaction here, so the fix can batch it in place.' },
       { sql: 'DELETE FROM sessions;' },
@@ -141,8 +141,17 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
   const from = alias ? `${relationText} AS ${alias}` : relationText;
   const whereText = body.whereClause ? clauseText(s, 'where') : undefined;
   let loopBody: string;
+  const declarations = ['batch_rows bigint;'];
+  let counted = 'GET DIAGNOSTICS batch_rows = ROW_COUNT;';
+  let stuck = '';
   if (isUpdate) {
-    const sets: { column: string; value: string }[] = [];
+    // Each batch picks rows whose column still differs from the value assigned. That comparison must
+    // see the value as the column stores it: 0.005 put into numeric(10, 2) is stored 0.01, and an
+    // UPDATE that compared with 0.005 would pick the same rows again forever. A value that reads no
+    // column is assigned once to a variable of the column's own type (%TYPE, with its typmod), so
+    // both the SET and the comparison use the stored form. A value that reads columns is computed
+    // per row: there the loop checks each batch, and stops with an error instead of looping.
+    const sets: { column: string; value: string; variable?: string }[] = [];
     for (const t of body.targetList ?? []) {
       const target = t.ResTarget;
       if (!target?.name || target.indirection || target.val?.MultiAssignRef) return [];
@@ -150,16 +159,35 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
       if (columnsReadBy(target.val).some((c) => (body.targetList ?? []).some((o: any) => o.ResTarget?.name === c))) return [];
       const value = valueText(s, target.location);
       if (value === undefined) return [];
-      sets.push({ column: target.name, value });
+      const column = quoteIdent(target.name);
+      if (columnsReadBy(target.val).length > 0) sets.push({ column, value });
+      else {
+        const variable = quoteIdent(`zdm_new_${target.name}`);
+        declarations.push(`${variable} ${relationText}.${column}%TYPE := ${value};`);
+        sets.push({ column, value: variable, variable });
+      }
     }
     if (sets.length === 0) return [];
-    const pending = sets.map((x) => `${x.column} IS DISTINCT FROM (${x.value})`).join(' OR ');
+    const differs = (x: { column: string; value: string; variable?: string }) => `${x.column} IS DISTINCT FROM ${x.variable ?? `(${x.value})`}`;
+    const pending = sets.map(differs).join(' OR ');
     const condition = whereText ? `(${whereText}) AND (${pending})` : pending;
-    loopBody = `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE}));`;
+    // The condition again beside the ctids: a ctid names a row only within one table, and a partitioned
+    // (or inherited) table's partitions reuse the same ctids, so the ctids alone would also pick rows
+    // of other partitions that the WHERE leaves out.
+    const update = `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE})) AND (${condition})`;
+    const perRow = sets.filter((x) => !x.variable);
+    if (perRow.length === 0) loopBody = `${update};`;
+    else {
+      declarations.push('stuck_rows bigint;');
+      loopBody = `WITH batch AS (\n      ${update.replace(/\n/g, '\n  ')}\n      RETURNING ${perRow.map(differs).join(' OR ')} AS stuck\n    )\n    SELECT count(*), count(*) FILTER (WHERE stuck) INTO batch_rows, stuck_rows FROM batch;`;
+      counted = '';
+      const columns = perRow.map((x) => x.column).join(', ');
+      stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${relationText.replace(/'/g, "''")}: % rows still differ from the value just written to ${columns.replace(/'/g, "''")} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;
+    }
   } else {
-    loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}));`;
+    loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}))${whereText ? ` AND (${whereText})` : ''};`;
   }
-  const replacement = `DO $$\nDECLARE\n  batch_rows bigint;\nBEGIN\n  LOOP\n    ${loopBody}\n    GET DIAGNOSTICS batch_rows = ROW_COUNT;\n    EXIT WHEN batch_rows = 0;\n    COMMIT;\n  END LOOP;\nEND $$;`;
+  const replacement = `DO $$\nDECLARE\n${declarations.map((d) => `  ${d}\n`).join('')}BEGIN\n  LOOP\n    ${loopBody}${counted ? `\n    ${counted}` : ''}\n    EXIT WHEN batch_rows = 0;${stuck}\n    COMMIT;\n  END LOOP;\nEND $$;`;
   const newText = sentWholeByGoose(context.document, s.section, s.span, replacement);
   if (newText === undefined) return [];
   const edit = { span: s.span, newText };

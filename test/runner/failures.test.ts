@@ -272,6 +272,31 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 
+  it("a section that ends inside its own BEGIN fails, rolled back, instead of being reported applied and lost with the session", async () => {
+    const db = await pg.createDatabase('open_begin');
+    const open = dbmateFile("SET lock_timeout = '5s';\nBEGIN;\nCREATE TABLE nicknames (id bigint PRIMARY KEY);", 'DROP TABLE nicknames;', { upTransaction: false });
+    const project = createProject({ 'db/migrations/20240101000000_nicknames.sql': open });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false, 'not reported applied');
+    assert.match(result.error!.message, /ends inside the transaction that this BEGIN opens: no COMMIT follows it/);
+    assert.equal(result.error!.statement, 2);
+    assert.equal(result.error!.line, 3);
+    assert.equal(result.error!.committed, 1, 'the SET before the BEGIN ran on its own');
+    assert.ok(!(await schemaOf(pg, db)).some((s) => s.includes('nicknames')), 'what followed the BEGIN is rolled back');
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), [], "dbmate's table does not say it ran");
+    const [row] = await pg.query<{ state: string; failed_statement: number }>('SELECT * FROM zdm_migrations', [], db);
+    assert.deepEqual([row.state, row.failed_statement], ['failed', 2]);
+
+    // With the COMMIT, the next run resumes at the BEGIN and the migration is applied.
+    project.write('db/migrations/20240101000000_nicknames.sql', open.replace('(id bigint PRIMARY KEY);', '(id bigint PRIMARY KEY);\nCOMMIT;'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 2);
+    assert.ok((await schemaOf(pg, db)).some((s) => s.includes('nicknames')));
+    assert.equal((await rowsOf(pg, db, 'schema_migrations')).length, 1);
+  });
+
   it('goose NO TRANSACTION: a StatementBegin/End block is sent whole, as goose sends it, so it commits or fails as one', async () => {
     const db = await pg.createDatabase('goose_block');
     // The block's three statements travel as one query string: PostgreSQL runs them as one implicit

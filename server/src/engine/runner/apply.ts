@@ -321,6 +321,8 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     ...(direction === 'up' ? ctx.tracker.markStarted?.(migration) ?? [] : []),
   ]);
   let inUserTransaction = false;
+  // The statement that opened the file's own transaction, while it is open.
+  let openedBy = -1;
   // Statements committed so far (by this run or the attempt it resumes): inside the file's own BEGIN,
   // nothing is committed until its COMMIT.
   let committed = from;
@@ -343,11 +345,26 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     }
     for (let k = i; k <= last; k++) {
       const sent = section.statements[k];
-      if (isTransactionControl(sent)) inUserTransaction = sent.firstWord === 'begin' || sent.firstWord === 'start';
+      if (!isTransactionControl(sent)) continue;
+      const opens = sent.firstWord === 'begin' || sent.firstWord === 'start';
+      if (opens && !inUserTransaction) openedBy = k;
+      inUserTransaction = opens;
     }
     i = last;
     if (!inUserTransaction) committed = i + 1;
     if (!inUserTransaction && i + 1 < total) await runAtomically(ctx.session, [ctx.zdm.recordProgress(migration, i + 1)]);
+  }
+  if (inUserTransaction) {
+    // The section's own BEGIN is never committed. Recorded now, the migration would be recorded inside
+    // that transaction and lost with it when the session ends, and so would everything after the BEGIN:
+    // reported applied, applied in part, recorded nowhere (what the tool itself does).
+    await ctx.session.queryText('ROLLBACK').catch(() => undefined);
+    const begin = section.statements[openedBy];
+    const error = statementError(section, openedBy, undefined, `The ${section.kind} section ends inside the transaction that this ${begin.firstWord.toUpperCase()} opens: no COMMIT follows it, so nothing after it would be committed, nor the record that the migration ran. zdm rolled it back.`, ctx.redact);
+    error.hint = 'End the transaction with COMMIT; at the end of the section (or remove the BEGIN).';
+    result.error = { ...error, committed };
+    await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message))]).catch(() => undefined);
+    return;
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
 }

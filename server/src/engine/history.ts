@@ -17,6 +17,7 @@ import { splitStatements } from './sql/split';
 import { compareVersions } from './versions';
 import { KeyedMemo } from './memo';
 import { viewEventsOf, viewStatementKind, type ViewEvent } from './views';
+import { TableIndexes } from './indexes';
 
 export interface ColumnState {
   type?: TypeInfo;
@@ -237,6 +238,34 @@ export function createdByEarlierParts(document: MigrationDocument, host: Project
   return out;
 }
 
+/**
+ * For an up part of a pop multi-part migration: the indexes that the later up parts of its group (deployed
+ * with it, in the same migration) create on `table`, as a state that starts empty. Only their index
+ * statements that name the table are parsed.
+ */
+export function indexesOfLaterParts(document: MigrationDocument, host: ProjectHost, table: string): TableIndexes {
+  const state = new TableIndexes(table);
+  if (document.format !== 'golang-migrate' || document.role === 'down') return state;
+  const own = POP_PART.exec(basenameOf(document.path));
+  if (!own) return state;
+  const dir = dirnameOf(document.path);
+  for (const { name, m } of popPartsOf(host.readDirectory(dir), own[1])) {
+    if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up' || m[2] <= own[2]) continue;
+    const file = childPath(dir, name);
+    const text = host.readFile(file);
+    const migration = text === undefined ? undefined : describeOnce(file, text, host, document);
+    if (!migration) continue;
+    const nodes = migration.upNodes;
+    const steps = migration.indexSteps;
+    let s = 0;
+    for (let k = 0; k < nodes.length; k++) {
+      for (; s < steps.length && steps[s].at === k; s++) if (steps[s].kind === 'index') applyIndexStep(state, steps[s]);
+      if (nodes[k]) state.apply(nodes[k]);
+    }
+  }
+  return state;
+}
+
 /** By host, then by a listing's parts of one timestamp, then by description and dialect: the group's up parts in order, with the relations each creates. */
 const upPartsMemo = new WeakMap<ProjectHost, WeakMap<readonly { name: string; m: RegExpExecArray }[], Map<string, { part: string; created: RelationRef[] }[]>>>();
 
@@ -293,6 +322,10 @@ interface EarlierMigration {
   upNodes: (AstNode | undefined)[];
   /** Its up statements that matter to views (views.ts), in order, found on first use. */
   viewSteps: ViewStep[];
+  /** Its up statements that matter to indexes (indexes.ts) and that the history does not parse, in order, found on first use. */
+  indexSteps: IndexStep[];
+  /** Its up sections could not be split: the history sees none of its statements. */
+  unreadable: boolean;
 }
 
 const MAX_MEMO = 20_000;
@@ -321,10 +354,14 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
       // migration (a file early in a big folder needs few of them), so they are parsed on first use.
       let upNodes: (AstNode | undefined)[] | undefined;
       let viewSteps: ViewStep[] | undefined;
+      let indexSteps: IndexStep[] | undefined;
+      let unreadable = false;
       const scan = () => {
         const scanned = upStatements(doc);
         upNodes = scanned.nodes;
         viewSteps = scanned.viewSteps;
+        indexSteps = scanned.indexSteps;
+        unreadable = scanned.unreadable;
       };
       migration = {
         version: doc.version,
@@ -336,6 +373,14 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
           if (!viewSteps) scan();
           return viewSteps!;
         },
+        get indexSteps() {
+          if (!indexSteps) scan();
+          return indexSteps!;
+        },
+        get unreadable() {
+          if (!upNodes) scan();
+          return unreadable;
+        },
       };
     }
   } catch {
@@ -346,25 +391,124 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
   return migration;
 }
 
-/** One split of a migration's up sections: the trees the history reads, and the statements that matter to views. */
-function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[] } {
+/** One split of a migration's up sections: the trees the history reads, and the statements that matter to views and indexes. */
+function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[]; indexSteps: IndexStep[]; unreadable: boolean } {
   const nodes: (AstNode | undefined)[] = [];
   const viewSteps: ViewStep[] = [];
+  const indexSteps: IndexStep[] = [];
   try {
     for (const section of doc.sections) {
       if (section.kind !== 'up') continue;
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         const read = !raw.unterminated && readByHistory(section.source, raw.tokens);
         const at = nodes.length;
-        nodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
-        if (!raw.unterminated) addViewStep(viewSteps, section, raw.span, raw.tokens, at);
+        const node = read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined;
+        nodes.push(node);
+        // A table statement that did not parse: what it did to the table's indexes cannot be told.
+        if (read && !node) indexSteps.push({ at, kind: 'opaque', text: section.source.slice(raw.span.start, raw.span.end), section });
+        if (!raw.unterminated) addViewStep(viewSteps, indexSteps, section, raw.span, raw.tokens, at);
       }
     }
   } catch {
     // Neither throws on user input; a migration that could not be read replays nothing.
-    return { nodes: [], viewSteps: [] };
+    return { nodes: [], viewSteps: [], indexSteps: [], unreadable: true };
   }
-  return { nodes, viewSteps };
+  return { nodes, viewSteps, indexSteps, unreadable: false };
+}
+
+/**
+ * A statement of a migration's up that may change a table's indexes and that the history does not
+ * parse: CREATE [UNIQUE] INDEX, DROP INDEX or ALTER INDEX ('index', parsed on first use, only when its
+ * text names the table or one of its indexes); a DO block or a table statement that did not parse
+ * ('opaque': when its text names the table, what it did cannot be told).
+ */
+interface IndexStep {
+  /** Its position among the migration's up statements (`upNodes`). */
+  at: number;
+  kind: 'index' | 'opaque';
+  text: string;
+  section: Section;
+  /** The lower-cased text, on first use. */
+  lower?: string;
+  /** Its tree once parsed (null: it did not parse). */
+  node?: AstNode | null;
+}
+
+/** The kind of index step of a statement starting with these words, if any. */
+function indexStepKind(first: readonly string[]): IndexStep['kind'] | undefined {
+  const [a, b, c] = first;
+  if (a === 'create') return b === 'index' || (b === 'unique' && c === 'index') ? 'index' : undefined;
+  if (a === 'drop' || a === 'alter') return b === 'index' ? 'index' : undefined;
+  return a === 'do' ? 'opaque' : undefined;
+}
+
+/**
+ * The indexes of `table` before `document` runs, replayed from the earlier migrations of the folder:
+ * from the CREATE TABLE that made it (under the name it had then, following renames backwards) to the
+ * end. Undefined when the history cannot tell: the table was not created in the folder (or was
+ * dropped since), a statement about it did not parse or ran in a DO block, or it was made in a way
+ * indexes.ts does not follow. Asked only for a foreign key on a table that existed before the file;
+ * the index statements are parsed only when their text names the table or one of its indexes.
+ */
+export function indexesBefore(document: MigrationDocument, host: ProjectHost, table: string): TableIndexes | undefined {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
+  const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
+  let name = table;
+  let from: { migration: number; node: number } | undefined;
+  search: for (let i = migrations.length - 1; i >= 0; i--) {
+    const m = migrations[i];
+    if (m.unreadable) return undefined;
+    const nodes = m.upNodes;
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k];
+      if (!node) continue;
+      const create = bodyOf(node, 'CreateStmt');
+      if (create && relationOf(create.relation)?.name === name) {
+        from = { migration: i, node: k };
+        break search;
+      }
+      if (relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel)?.name === name) return undefined;
+      const rename = bodyOf(node, 'RenameStmt');
+      if (rename?.renameType === 'OBJECT_TABLE' && rename.newname === name) {
+        const old = relationOf(rename.relation)?.name;
+        if (!old) return undefined;
+        name = old;
+      }
+      const drop = bodyOf(node, 'DropStmt');
+      if (drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((o: any) => o.List?.items?.[o.List.items.length - 1]?.String?.sval === name)) return undefined;
+    }
+  }
+  if (!from) return undefined;
+  const state = new TableIndexes(name);
+  for (let i = from.migration; i < migrations.length; i++) {
+    const m = migrations[i];
+    if (m.unreadable) return undefined;
+    const nodes = m.upNodes;
+    const steps = m.indexSteps;
+    let s = 0;
+    const first = i === from.migration ? from.node : 0;
+    while (s < steps.length && steps[s].at < first) s++;
+    for (let k = first; k < nodes.length; k++) {
+      for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
+      const node = nodes[k];
+      if (node) state.apply(node);
+      if (state.unknown) return undefined;
+    }
+  }
+  return state;
+}
+
+/** An index step, applied when its text names the table or one of its indexes. */
+function applyIndexStep(state: TableIndexes, step: IndexStep): void {
+  const lower = (step.lower ??= step.text.toLowerCase());
+  if (!state.names().some((n) => lower.includes(n))) return;
+  if (step.kind === 'opaque') {
+    state.unknown = true;
+    return;
+  }
+  if (step.node === undefined) step.node = parseSectionStatement(step.section, step.text).nodes[0] ?? null;
+  if (step.node === null) state.unknown = true;
+  else state.apply(step.node);
 }
 
 /**
@@ -377,14 +521,16 @@ type ViewStep =
   | { view: string; created?: { name: string | undefined; words: ReadonlySet<string>; star: boolean }; events?: ViewEvent[]; section: Section }
   | { node: number; events?: ViewEvent[] };
 
-/** The step of the statement at `span` (the `at`-th of the up), if it matters to views. */
-function addViewStep(steps: ViewStep[], section: Section, span: { start: number; end: number }, tokens: readonly Token[], at: number): void {
+/** The step of the statement at `span` (the `at`-th of the up), if it matters to views or (not read by the history) to indexes. */
+function addViewStep(steps: ViewStep[], indexSteps: IndexStep[], section: Section, span: { start: number; end: number }, tokens: readonly Token[], at: number): void {
   const first: string[] = [];
   for (const token of tokens) {
     if (isComment(token)) continue;
     if (token.kind !== 'word' || first.length === 5) break;
     first.push(wordOf(section.source, token));
   }
+  const indexKind = indexStepKind(first);
+  if (indexKind) indexSteps.push({ at, kind: indexKind, text: section.source.slice(span.start, span.end), section });
   const kind = viewStatementKind(first);
   if (kind === 'table') steps.push({ node: at });
   if (kind !== 'create-view' && kind !== 'view') return;

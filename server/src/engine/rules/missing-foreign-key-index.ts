@@ -1,6 +1,11 @@
 import { createdEarlierInSection } from '../context';
+import { followUpMigration } from '../fixes/follow-up';
+import { lazyFix } from '../fixes/lazy';
+import { indexesBefore, indexesOfLaterParts } from '../history';
+import { TableIndexes } from '../indexes';
 import type { Statement } from '../model';
 import { bodyOf, namesOf, quoteIdent, relationOf, sameRelation, type RelationRef } from '../sql/ast';
+import { makeObjectName } from '../sql/classify';
 import { clauseEnd, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 
@@ -12,6 +17,8 @@ interface ForeignKey {
   references?: RelationRef;
   /** The table is created by this statement (an index can be added right after it). */
   newTable: boolean;
+  /** The table and the columns existed before this migration: judged by the folder's history (`indexesBefore`). */
+  existing?: boolean;
 }
 
 export const missingForeignKeyIndex: Rule = {
@@ -36,12 +43,25 @@ export const missingForeignKeyIndex: Rule = {
       const indexed = indexedColumns(list);
       for (const fk of keys) {
         if (indexed.some((i) => sameRelation(i.table, fk.table) && covers(i.columns, fk.columns))) continue;
+        if (fk.existing && !knownUnindexed(context, fk)) continue;
         const start = fk.location !== undefined ? fk.statement.offsetOf(fk.location) : undefined;
         const cols = fk.columns.map(quoteIdent).join(', ');
+        const to = fk.references ? ` to ${fk.references.display}` : '';
+        if (!fk.newTable) {
+          // The table existed before this section: a plain CREATE INDEX would block its writes.
+          context.report({
+            statement: fk.statement,
+            span: start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement),
+            message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}${fk.existing ? ', in this migration or the earlier ones' : ''}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
+            help: `${fk.table.display} is not created in this migration: build the index with CREATE INDEX CONCURRENTLY ON ${fk.table.display} (${cols}), outside a transaction (a plain CREATE INDEX blocks writes to the table while it builds).`,
+            fixes: existingTableFix(context, fk, cols),
+          });
+          continue;
+        }
         context.report({
           statement: fk.statement,
           span: start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement),
-          message: `No index on ${fk.table.display} (${cols}) for this foreign key${fk.references ? ` to ${fk.references.display}` : ''}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
+          message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
           help: `Add CREATE INDEX ON ${fk.table.display} (${cols}) in this migration.`,
           fixes: fixFor(fk, cols),
         });
@@ -49,6 +69,68 @@ export const missingForeignKeyIndex: Rule = {
     }
   },
 };
+
+/**
+ * For a foreign key on columns that existed before this migration: whether the folder's history knows
+ * the table has no index on them at this point (the earlier migrations, then this file's own up
+ * statements before the foreign key, then any index this file's up sections create). False whenever it
+ * cannot tell.
+ */
+function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
+  const ups = context.statements.filter((s) => s.section.kind === 'up');
+  const before = ups.filter((s) => s.index < fk.statement.index);
+  // The name the table had when this file started: follow this file's renames backwards.
+  let name = fk.table.name;
+  for (let k = before.length - 1; k >= 0; k--) {
+    const rename = bodyOf(before[k].node, 'RenameStmt');
+    if (rename?.renameType === 'OBJECT_TABLE' && rename.newname === name) name = relationOf(rename.relation)?.name ?? name;
+  }
+  const state: TableIndexes | undefined = indexesBefore(context.document, context.host, name);
+  if (!state) return false;
+  for (const s of before) {
+    if (s.node) state.apply(s.node);
+    else if (s.text.toLowerCase().includes(state.name.toLowerCase())) return false; // did not parse
+    if (state.unknown) return false;
+  }
+  // Created anywhere in this file's up (a later section that runs outside the transaction, too).
+  if (indexedColumns(ups).some((i) => sameRelation(i.table, fk.table) && covers(i.columns, fk.columns))) return false;
+  // Or by a later part of the same pop multi-part migration (deployed with this one).
+  if (indexesOfLaterParts(context.document, context.host, fk.table.name).covers(fk.columns)) return false;
+  return state.name === fk.table.name && !state.covers(fk.columns);
+}
+
+/**
+ * The fix for an existing table: CREATE INDEX CONCURRENTLY right after the foreign key when its
+ * statement runs outside a transaction; otherwise in a new migration after this one that runs outside
+ * a transaction, with DROP INDEX CONCURRENTLY as its down.
+ */
+function existingTableFix(context: RuleContext, fk: ForeignKey, cols: string): FixSpec[] {
+  if (!fk.statement.terminated) return [];
+  const name = makeObjectName(fk.table.name, fk.columns.join('_'), 'idx');
+  const create = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${fk.table.display} (${cols});`;
+  const title = `Create index ${name} CONCURRENTLY`;
+  if (!context.factsOf(fk.statement).inTransaction) {
+    const at = fk.statement.span.end;
+    return [{ title, edits: [{ span: { start: at, end: at }, newText: `\n${create}` }], safe: false }];
+  }
+  const schema = fk.table.schema !== undefined ? `${quoteIdent(fk.table.schema)}.` : '';
+  const followUp = followUpMigration({
+    document: context.document,
+    statements: context.statements,
+    facts: context.facts,
+    host: context.host,
+    description: `index ${fk.table.name} ${fk.columns.join(' ')}`,
+    move: [],
+    after: fk.statement,
+    up: create,
+    down: `DROP INDEX CONCURRENTLY IF EXISTS ${schema}${quoteIdent(name)};`,
+    undo: [],
+    transaction: false,
+    why: `the foreign key's columns need an index, and ${fk.table.display} already has rows: CREATE INDEX CONCURRENTLY builds it without blocking writes, and cannot run inside a transaction block.`,
+  });
+  if (!followUp) return [];
+  return [lazyFix(`${title} in a new migration ${followUp.name}`, false, followUp.files)];
+}
 
 function fixFor(fk: ForeignKey, cols: string): FixSpec[] {
   if (!fk.newTable || !fk.statement.terminated) return [];
@@ -98,7 +180,8 @@ function foreignKeys(context: RuleContext, list: readonly Statement[]): ForeignK
           const columns = namesOf(con.fk_attrs);
           // Columns that existed before this migration may be indexed already.
           const fresh = newTable || columns.every((col) => createdEarlierInSection(context.statements, s, { kind: 'column', name: col, table: altered }));
-          if (fresh) out.push({ statement: s, table: altered, columns, location: con.location, references: relationOf(con.pktable), newTable });
+          // Those the folder's history judges (when it knows the table's indexes): `knownUnindexed`.
+          out.push({ statement: s, table: altered, columns, location: con.location, references: relationOf(con.pktable), newTable, existing: !fresh });
         }
       }
     }

@@ -458,6 +458,7 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
   search: for (let i = migrations.length - 1; i >= 0; i--) {
     const m = migrations[i];
     if (m.unreadable) return undefined;
+    if (!tableNamesOf(m).has(name)) continue;
     const nodes = m.upNodes;
     for (let k = nodes.length - 1; k >= 0; k--) {
       const node = nodes[k];
@@ -487,6 +488,13 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
     const steps = m.indexSteps;
     let s = 0;
     const first = i === from.migration ? from.node : 0;
+    if (i !== from.migration) {
+      // Most migrations name neither the table nor its indexes: skipped without a look at their statements.
+      const names = state.names();
+      const tables = tableNamesOf(m);
+      const text = indexTextOf(m);
+      if (!names.some((n) => tables.has(n) || (text !== '' && text.includes(n.toLowerCase())))) continue;
+    }
     while (s < steps.length && steps[s].at < first) s++;
     for (let k = first; k < nodes.length; k++) {
       for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
@@ -498,10 +506,45 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
   return state;
 }
 
+/** Per migration: the names its table statements (`upNodes`) act on or give, found once. */
+const tableNames = new WeakMap<EarlierMigration, Set<string>>();
+
+/** The relation names a migration's table statements create, alter, rename (from and to) or drop: a table none of them names is not touched by them. */
+function tableNamesOf(m: EarlierMigration): Set<string> {
+  let names = tableNames.get(m);
+  if (names) return names;
+  names = new Set();
+  const nodes = m.upNodes;
+  for (let k = 0; k < nodes.length; k++) {
+    const node = nodes[k];
+    if (!node) continue;
+    const body: any = node.CreateStmt ?? node.AlterTableStmt ?? node.RenameStmt;
+    const relation = relationOf(body?.relation)?.name ?? relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel)?.name;
+    if (relation !== undefined) names.add(relation);
+    if (node.RenameStmt?.newname) names.add(node.RenameStmt.newname);
+    for (const o of bodyOf(node, 'DropStmt')?.objects ?? []) {
+      const items = o.List?.items ?? [];
+      const name = items[items.length - 1]?.String?.sval;
+      if (name) names.add(name);
+    }
+  }
+  tableNames.set(m, names);
+  return names;
+}
+
+/** Per migration: the lower-cased text of its index steps, found once. */
+const indexTexts = new WeakMap<EarlierMigration, string>();
+
+function indexTextOf(m: EarlierMigration): string {
+  let text = indexTexts.get(m);
+  if (text === undefined) indexTexts.set(m, (text = m.indexSteps.map((s) => s.text).join('\n').toLowerCase()));
+  return text;
+}
+
 /** An index step, applied when its text names the table or one of its indexes. */
 function applyIndexStep(state: TableIndexes, step: IndexStep): void {
   const lower = (step.lower ??= step.text.toLowerCase());
-  if (!state.names().some((n) => lower.includes(n))) return;
+  if (!state.names().some((n) => lower.includes(n.toLowerCase()))) return;
   if (step.kind === 'opaque') {
     state.unknown = true;
     return;

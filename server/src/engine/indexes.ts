@@ -39,10 +39,10 @@ export class TableIndexes {
     });
   }
 
-  /** The names a statement must contain (case-insensitively) to change this state: the table's and its indexes'. */
+  /** The names a statement must contain to change this state: the table's and its indexes' (as written in the trees: compare case-insensitively with text). */
   names(): string[] {
-    const out = [this.name.toLowerCase()];
-    for (const i of this.indexes) if (i.name !== undefined) out.push(i.name.toLowerCase());
+    const out = [this.name];
+    for (const i of this.indexes) if (i.name !== undefined) out.push(i.name);
     return out;
   }
 

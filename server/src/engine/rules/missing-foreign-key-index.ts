@@ -94,9 +94,9 @@ function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
   }
   // Created anywhere in this file's up (a later section that runs outside the transaction, too).
   if (indexedColumns(ups).some((i) => sameRelation(i.table, fk.table) && covers(i.columns, fk.columns))) return false;
-  // Or by a later part of the same pop multi-part migration (deployed with this one).
-  if (indexesOfLaterParts(context.document, context.host, fk.table.name).covers(fk.columns)) return false;
-  return state.name === fk.table.name && !state.covers(fk.columns);
+  if (state.name !== fk.table.name || state.covers(fk.columns)) return false;
+  // Nor by a later part of the same pop multi-part migration (deployed with this one).
+  return !indexesOfLaterParts(context.document, context.host, fk.table.name).covers(fk.columns);
 }
 
 /**

@@ -238,34 +238,6 @@ export function createdByEarlierParts(document: MigrationDocument, host: Project
   return out;
 }
 
-/**
- * For an up part of a pop multi-part migration: the indexes that the later up parts of its group (deployed
- * with it, in the same migration) create on `table`, as a state that starts empty. Only their index
- * statements that name the table are parsed.
- */
-export function indexesOfLaterParts(document: MigrationDocument, host: ProjectHost, table: string): TableIndexes {
-  const state = new TableIndexes(table);
-  if (document.format !== 'golang-migrate' || document.role === 'down') return state;
-  const own = POP_PART.exec(basenameOf(document.path));
-  if (!own) return state;
-  const dir = dirnameOf(document.path);
-  for (const { name, m } of popPartsOf(host.readDirectory(dir), own[1])) {
-    if (m[3] !== own[3] || (m[4] ?? '').toLowerCase() !== (own[4] ?? '').toLowerCase() || m[5].toLowerCase() !== 'up' || m[2] <= own[2]) continue;
-    const file = childPath(dir, name);
-    const text = host.readFile(file);
-    const migration = text === undefined ? undefined : describeOnce(file, text, host, document);
-    if (!migration) continue;
-    const nodes = migration.upNodes;
-    const steps = migration.indexSteps;
-    let s = 0;
-    for (let k = 0; k < nodes.length; k++) {
-      for (; s < steps.length && steps[s].at === k; s++) if (steps[s].kind === 'index') applyIndexStep(state, steps[s]);
-      if (nodes[k]) state.apply(nodes[k]);
-    }
-  }
-  return state;
-}
-
 /** By host, then by a listing's parts of one timestamp, then by description and dialect: the group's up parts in order, with the relations each creates. */
 const upPartsMemo = new WeakMap<ProjectHost, WeakMap<readonly { name: string; m: RegExpExecArray }[], Map<string, { part: string; created: RelationRef[] }[]>>>();
 
@@ -488,13 +460,8 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
     const steps = m.indexSteps;
     let s = 0;
     const first = i === from.migration ? from.node : 0;
-    if (i !== from.migration) {
-      // Most migrations name neither the table nor its indexes: skipped without a look at their statements.
-      const names = state.names();
-      const tables = tableNamesOf(m);
-      const text = indexTextOf(m);
-      if (!names.some((n) => tables.has(n) || (text !== '' && text.includes(n.toLowerCase())))) continue;
-    }
+    // Most migrations name neither the table nor its indexes: skipped without a look at their statements.
+    if (i !== from.migration && !mayTouch(m, state)) continue;
     while (s < steps.length && steps[s].at < first) s++;
     for (let k = first; k < nodes.length; k++) {
       for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
@@ -504,6 +471,39 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
     }
   }
   return state;
+}
+
+/**
+ * Whether the migrations after `document` in its folder give the table an index that covers `columns`
+ * (or do something to it the history cannot follow): `state` is the table's indexes as `document`
+ * leaves them, and is replayed on. An index the next migration builds CONCURRENTLY (the fix's follow-up,
+ * a later part of a pop multi-part migration, a fix that came later) answers the foreign key.
+ */
+export function indexedLater(document: MigrationDocument, host: ProjectHost, state: TableIndexes, columns: readonly string[]): boolean {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return true;
+  const own = resolvedPath(document.path);
+  const later = folderHistory(document, host).entries.filter((e) => compareVersions(e.migration.version, document.version!) > 0 && resolvedPath(e.file) !== own && e.file !== document.companionPath);
+  for (const { migration: m } of later) {
+    if (m.unreadable) return true;
+    if (!mayTouch(m, state)) continue;
+    const nodes = m.upNodes;
+    const steps = m.indexSteps;
+    let s = 0;
+    for (let k = 0; k < nodes.length; k++) {
+      for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
+      if (nodes[k]) state.apply(nodes[k]);
+      if (state.unknown || state.covers(columns)) return true;
+    }
+  }
+  return false;
+}
+
+/** False when a migration names neither the table nor its indexes: its statements cannot change them. */
+function mayTouch(m: EarlierMigration, state: TableIndexes): boolean {
+  const names = state.names();
+  const tables = tableNamesOf(m);
+  const text = indexTextOf(m);
+  return names.some((n) => tables.has(n) || (text !== '' && text.includes(n.toLowerCase())));
 }
 
 /** Per migration: the names its table statements (`upNodes`) act on or give, found once. */

@@ -1,7 +1,8 @@
 import { createdEarlierInSection } from '../context';
 import { followUpMigration } from '../fixes/follow-up';
+import { sendsOneQueryString } from '../fixes/format-edits';
 import { lazyFix } from '../fixes/lazy';
-import { indexesBefore, indexesOfLaterParts } from '../history';
+import { indexedLater, indexesBefore } from '../history';
 import { TableIndexes } from '../indexes';
 import type { Statement } from '../model';
 import { bodyOf, namesOf, quoteIdent, relationOf, sameRelation, type RelationRef } from '../sql/ast';
@@ -29,10 +30,44 @@ export const missingForeignKeyIndex: Rule = {
   sameAs: ['postgres-language-server: unindexed-foreign-keys (database lint)'],
   fixable: true,
   docs: {
-    why: "PostgreSQL indexes the referenced side of a foreign key (it must be a primary key or unique), not the referencing columns. Without an index there, every DELETE or key UPDATE on the parent scans the whole child table to check or cascade, holding its locks meanwhile, and joins from parent to child scan too. It goes unnoticed while the tables are small.\n\nOnly foreign keys whose columns are new in this migration are checked (a new table, or columns added here): an older column may already have an index that this file does not show. An index or a PRIMARY KEY / UNIQUE constraint whose leading columns are the foreign key's columns counts.",
-    instead: 'Create an index on the referencing columns in the same migration: `CREATE INDEX ON comment (post_id);`.',
-    invalid: [{ sql: 'CREATE TABLE comment (\n  id bigint PRIMARY KEY,\n  post_id bigint NOT NULL REFERENCES post (id),\n  body text\n);' }],
-    valid: [{ sql: 'CREATE TABLE comment (\n  id bigint PRIMARY KEY,\n  post_id bigint NOT NULL REFERENCES post (id),\n  body text\n);\nCREATE INDEX comment_post_id_idx ON comment (post_id);' }],
+    why: "PostgreSQL indexes the referenced side of a foreign key (it must be a primary key or unique), not the referencing columns. Without an index there, every DELETE or key UPDATE on the parent scans the whole child table to check or cascade, holding its locks meanwhile, and joins from parent to child scan too. It goes unnoticed while the tables are small.\n\nAn index or a PRIMARY KEY / UNIQUE constraint whose leading columns are the foreign key's columns counts, made anywhere in the migration (a later part of the same pop multi-part migration too). A foreign key on columns that existed before the migration is judged by the earlier migrations of the folder: zdm replays the table's indexes from its CREATE TABLE on (CREATE / DROP INDEX, PRIMARY KEY and UNIQUE constraints and their drops, DROP COLUMN, renames of the table, its columns and its indexes) and flags only when it knows none is left. It stays silent when it cannot tell: the table was not created in the folder, a statement about it did not parse or ran in a DO block, an index is on an expression, the table came from LIKE, INHERITS or PARTITION OF.",
+    instead: 'Create an index on the referencing columns in the same migration: `CREATE INDEX ON comment (post_id);`. On a table that existed before the migration, build it with `CREATE INDEX CONCURRENTLY` (a plain CREATE INDEX blocks writes while it builds), which cannot run in a transaction: the fix puts it in a new migration that runs outside one, with `DROP INDEX CONCURRENTLY` as its down.',
+    invalid: [
+      { sql: 'CREATE TABLE comment (\n  id bigint PRIMARY KEY,\n  post_id bigint NOT NULL REFERENCES post (id),\n  body text\n);' },
+      {
+        sql: 'ALTER TABLE comment ADD CONSTRAINT comment_post_id_fkey FOREIGN KEY (post_id) REFERENCES post (id) NOT VALID;\n',
+        path: '000002_comment_post_fk.up.sql',
+        files: {
+          '000001_comment.up.sql': 'CREATE TABLE post (id bigint PRIMARY KEY);\nCREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint NOT NULL, body text);\n',
+          '000001_comment.down.sql': 'DROP TABLE comment;\nDROP TABLE post;\n',
+          '000002_comment_post_fk.down.sql': 'ALTER TABLE comment DROP CONSTRAINT comment_post_id_fkey;\n',
+        },
+        note: 'The earlier migration made comment without an index on post_id. The fix builds comment_post_id_idx CONCURRENTLY in a new migration.',
+      },
+    ],
+    valid: [
+      { sql: 'CREATE TABLE comment (\n  id bigint PRIMARY KEY,\n  post_id bigint NOT NULL REFERENCES post (id),\n  body text\n);\nCREATE INDEX comment_post_id_idx ON comment (post_id);' },
+      {
+        sql: 'ALTER TABLE comment ADD CONSTRAINT comment_post_id_fkey FOREIGN KEY (post_id) REFERENCES post (id) NOT VALID;\n',
+        path: '000002_comment_post_fk.up.sql',
+        files: {
+          '000001_comment.up.sql': 'CREATE TABLE post (id bigint PRIMARY KEY);\nCREATE TABLE comment (id bigint PRIMARY KEY, post_id bigint NOT NULL, body text);\nCREATE INDEX comment_post_id_created_idx ON comment (post_id, id);\n',
+          '000001_comment.down.sql': 'DROP TABLE comment;\nDROP TABLE post;\n',
+          '000002_comment_post_fk.down.sql': 'ALTER TABLE comment DROP CONSTRAINT comment_post_id_fkey;\n',
+        },
+        note: 'The earlier migration indexed comment (post_id, id): its leading column serves the foreign key.',
+      },
+      {
+        sql: 'ALTER TABLE account ADD CONSTRAINT account_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES plan (id) NOT VALID;\n',
+        path: '000002_account_plan_fk.up.sql',
+        files: {
+          '000001_plan.up.sql': 'CREATE TABLE plan (id bigint PRIMARY KEY);\n',
+          '000001_plan.down.sql': 'DROP TABLE plan;\n',
+          '000002_account_plan_fk.down.sql': 'ALTER TABLE account DROP CONSTRAINT account_plan_id_fkey;\n',
+        },
+        note: 'account was not created in this folder: its indexes are unknown, so nothing is flagged.',
+      },
+    ],
   },
   check(context) {
     for (const section of context.document.sections) {
@@ -52,7 +87,7 @@ export const missingForeignKeyIndex: Rule = {
           context.report({
             statement: fk.statement,
             span: start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement),
-            message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}${fk.existing ? ', in this migration or the earlier ones' : ''}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
+            message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}${fk.existing ? ', in this migration or any other of the folder' : ''}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
             help: `${fk.table.display} is not created in this migration: build the index with CREATE INDEX CONCURRENTLY ON ${fk.table.display} (${cols}), outside a transaction (a plain CREATE INDEX blocks writes to the table while it builds).`,
             fixes: existingTableFix(context, fk, cols),
           });
@@ -72,9 +107,9 @@ export const missingForeignKeyIndex: Rule = {
 
 /**
  * For a foreign key on columns that existed before this migration: whether the folder's history knows
- * the table has no index on them at this point (the earlier migrations, then this file's own up
- * statements before the foreign key, then any index this file's up sections create). False whenever it
- * cannot tell.
+ * the table has no index on them (the earlier migrations, then this file's own up statements before the
+ * foreign key; and none made by this file's up sections or by a later migration of the folder). False
+ * whenever it cannot tell.
  */
 function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
   const ups = context.statements.filter((s) => s.section.kind === 'up');
@@ -95,13 +130,15 @@ function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
   // Created anywhere in this file's up (a later section that runs outside the transaction, too).
   if (indexedColumns(ups).some((i) => sameRelation(i.table, fk.table) && covers(i.columns, fk.columns))) return false;
   if (state.name !== fk.table.name || state.covers(fk.columns)) return false;
-  // Nor by a later part of the same pop multi-part migration (deployed with this one).
-  return !indexesOfLaterParts(context.document, context.host, fk.table.name).covers(fk.columns);
+  // Nor by a later migration of the folder (the fix's follow-up, a later part of a pop multi-part
+  // migration, an index added since): this file's remaining statements first.
+  for (const s of ups.filter((s) => s.index >= fk.statement.index)) if (s.node) state.apply(s.node);
+  return !state.unknown && !indexedLater(context.document, context.host, state, fk.columns);
 }
 
 /**
  * The fix for an existing table: CREATE INDEX CONCURRENTLY right after the foreign key when its
- * statement runs outside a transaction; otherwise in a new migration after this one that runs outside
+ * statement runs outside a transaction, sent on its own; otherwise in a new migration after this one that runs outside
  * a transaction, with DROP INDEX CONCURRENTLY as its down.
  */
 function existingTableFix(context: RuleContext, fk: ForeignKey, cols: string): FixSpec[] {
@@ -109,7 +146,9 @@ function existingTableFix(context: RuleContext, fk: ForeignKey, cols: string): F
   const name = makeObjectName(fk.table.name, fk.columns.join('_'), 'idx');
   const create = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${fk.table.display} (${cols});`;
   const title = `Create index ${name} CONCURRENTLY`;
-  if (!context.factsOf(fk.statement).inTransaction) {
+  // In place only where the section's statements are sent one by one outside a transaction: a tool that
+  // sends the file as one query string runs it as one implicit transaction, where CONCURRENTLY fails.
+  if (!context.factsOf(fk.statement).inTransaction && !sendsOneQueryString(context.document.format)) {
     const at = fk.statement.span.end;
     return [{ title, edits: [{ span: { start: at, end: at }, newText: `\n${create}` }], safe: false }];
   }

@@ -298,6 +298,8 @@ interface EarlierMigration {
   indexSteps: IndexStep[];
   /** Its up sections could not be split: the history sees none of its statements. */
   unreadable: boolean;
+  /** The file's whole text, lower-cased on first use: a name it does not contain is not touched by it (the index lookups skip it unparsed). */
+  lowerText: string;
 }
 
 const MAX_MEMO = 20_000;
@@ -328,6 +330,7 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
       let viewSteps: ViewStep[] | undefined;
       let indexSteps: IndexStep[] | undefined;
       let unreadable = false;
+      let lowerText: string | undefined;
       const scan = () => {
         const scanned = upStatements(doc);
         upNodes = scanned.nodes;
@@ -352,6 +355,9 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
         get unreadable() {
           if (!upNodes) scan();
           return unreadable;
+        },
+        get lowerText() {
+          return (lowerText ??= text.toLowerCase());
         },
       };
     }
@@ -429,6 +435,7 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
   let from: { migration: number; node: number } | undefined;
   search: for (let i = migrations.length - 1; i >= 0; i--) {
     const m = migrations[i];
+    if (!m.lowerText.includes(name.toLowerCase())) continue;
     if (m.unreadable) return undefined;
     if (!tableNamesOf(m).has(name)) continue;
     const nodes = m.upNodes;
@@ -482,10 +489,23 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
 export function indexedLater(document: MigrationDocument, host: ProjectHost, state: TableIndexes, columns: readonly string[]): boolean {
   if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return true;
   const own = resolvedPath(document.path);
-  const later = folderHistory(document, host).entries.filter((e) => compareVersions(e.migration.version, document.version!) > 0 && resolvedPath(e.file) !== own && e.file !== document.companionPath);
-  for (const { migration: m } of later) {
+  const history = folderHistory(document, host);
+  const entries = history.entries;
+  // The entries are sorted by version: the first one after the file's, by binary search (from the
+  // start when compareVersions is no total order here: each is then compared below).
+  const total = history.ordersTotally(document.version);
+  let lo = 0;
+  let hi = total ? entries.length : 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareVersions(entries[mid].migration.version, document.version) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < entries.length; i++) {
+    const m = entries[i].migration;
+    if (!mayTouch(m, state) || resolvedPath(entries[i].file) === own || entries[i].file === document.companionPath) continue;
+    if (!total && compareVersions(m.version, document.version) <= 0) continue;
     if (m.unreadable) return true;
-    if (!mayTouch(m, state)) continue;
     const nodes = m.upNodes;
     const steps = m.indexSteps;
     let s = 0;
@@ -498,12 +518,12 @@ export function indexedLater(document: MigrationDocument, host: ProjectHost, sta
   return false;
 }
 
-/** False when a migration names neither the table nor its indexes: its statements cannot change them. */
+/** False when a migration's text names neither the table nor its indexes: its statements cannot change them (it is not even parsed). */
 function mayTouch(m: EarlierMigration, state: TableIndexes): boolean {
   const names = state.names();
-  const tables = tableNamesOf(m);
-  const text = indexTextOf(m);
-  return names.some((n) => tables.has(n) || (text !== '' && text.includes(n.toLowerCase())));
+  const text = m.lowerText;
+  for (let i = 0; i < names.length; i++) if (text.includes(names[i])) return true;
+  return false;
 }
 
 /** Per migration: the names its table statements (`upNodes`) act on or give, found once. */
@@ -532,19 +552,10 @@ function tableNamesOf(m: EarlierMigration): Set<string> {
   return names;
 }
 
-/** Per migration: the lower-cased text of its index steps, found once. */
-const indexTexts = new WeakMap<EarlierMigration, string>();
-
-function indexTextOf(m: EarlierMigration): string {
-  let text = indexTexts.get(m);
-  if (text === undefined) indexTexts.set(m, (text = m.indexSteps.map((s) => s.text).join('\n').toLowerCase()));
-  return text;
-}
-
 /** An index step, applied when its text names the table or one of its indexes. */
 function applyIndexStep(state: TableIndexes, step: IndexStep): void {
   const lower = (step.lower ??= step.text.toLowerCase());
-  if (!state.names().some((n) => lower.includes(n.toLowerCase()))) return;
+  if (!state.names().some((n) => lower.includes(n))) return;
   if (step.kind === 'opaque') {
     state.unknown = true;
     return;
@@ -793,6 +804,11 @@ class FolderHistory {
     const states = copyStates(this.checkpoints[c]);
     for (let i = c * CHECKPOINT; i < end; i++) for (const node of this.entries[i].migration.upNodes) replay(states, node);
     return states;
+  }
+
+  /** Whether compareVersions orders the folder's versions and `version` totally (see `versionForm`). */
+  ordersTotally(version: string): boolean {
+    return this.entries.length === 0 || (this.form !== undefined && fitsForm(this.form, version));
   }
 
   /** The migrations before `document`, in order (what `earlierMigrations` lists), or undefined as for `before`. */

@@ -39,15 +39,20 @@ export class TableIndexes {
     });
   }
 
-  /** The names a statement must contain to change this state: the table's and its indexes' (as written in the trees: compare case-insensitively with text). */
-  names(): string[] {
-    const out = [this.name];
-    for (const i of this.indexes) if (i.name !== undefined) out.push(i.name);
-    return out;
+  /** The names a statement's text must contain to change this state, lower-cased: the table's and its indexes'. */
+  names(): readonly string[] {
+    if (this.lowered) return this.lowered;
+    const out = [this.name.toLowerCase()];
+    for (const i of this.indexes) if (i.name !== undefined) out.push(i.name.toLowerCase());
+    return (this.lowered = out);
   }
+
+  /** `names()` until the next `apply`. */
+  private lowered: string[] | undefined;
 
   /** Applies one statement. */
   apply(node: AstNode | undefined): void {
+    this.lowered = undefined;
     const create = bodyOf(node, 'CreateStmt');
     if (create) {
       if (relationOf(create.relation)?.name === this.name) this.created(create);

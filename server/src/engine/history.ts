@@ -398,12 +398,13 @@ function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[];
  * A statement of a migration's up that may change a table's indexes and that the history does not
  * parse: CREATE [UNIQUE] INDEX, DROP INDEX or ALTER INDEX ('index', parsed on first use, only when its
  * text names the table or one of its indexes); a DO block or a table statement that did not parse
- * ('opaque': when its text names the table, what it did cannot be told).
+ * ('opaque': when its text names the table, what it did cannot be told); a function or procedure whose
+ * text names the table and an index or key ('routine': a call may build or drop it, unseen).
  */
 interface IndexStep {
   /** Its position among the migration's up statements (`upNodes`). */
   at: number;
-  kind: 'index' | 'opaque';
+  kind: 'index' | 'opaque' | 'routine';
   text: string;
   section: Section;
   /** The lower-cased text, on first use. */
@@ -420,6 +421,12 @@ function indexStepKind(first: readonly string[]): IndexStep['kind'] | undefined 
   return a === 'do' ? 'opaque' : undefined;
 }
 
+/** CREATE [OR REPLACE] FUNCTION or PROCEDURE: a routine that a later call may run, index statements and all. */
+function isRoutine(first: readonly string[]): boolean {
+  const kind = first[1] === 'or' ? first[3] : first[1];
+  return first[0] === 'create' && (kind === 'function' || kind === 'procedure');
+}
+
 /**
  * The indexes of `table` before `document` runs, replayed from the earlier migrations of the folder:
  * from the CREATE TABLE that made it (under the name it had then, following renames backwards) to the
@@ -428,7 +435,7 @@ function indexStepKind(first: readonly string[]): IndexStep['kind'] | undefined 
  * indexes.ts does not follow. Asked only for a foreign key on a table that existed before the file;
  * the index statements are parsed only when their text names the table or one of its indexes.
  */
-export function indexesBefore(document: MigrationDocument, host: ProjectHost, table: string): TableIndexes | undefined {
+export function indexesBefore(document: MigrationDocument, host: ProjectHost, table: string, schema?: string): TableIndexes | undefined {
   if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
   const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
   let name = table;
@@ -443,7 +450,10 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
       const node = nodes[k];
       if (!node) continue;
       const create = bodyOf(node, 'CreateStmt');
-      if (create && relationOf(create.relation)?.name === name) {
+      const created = relationOf(create?.relation);
+      if (created?.name === name) {
+        // A table of that name in another schema: not the one asked about (both schemas written).
+        if (schema !== undefined && created.schema !== undefined && created.schema !== schema) return undefined;
         from = { migration: i, node: k };
         break search;
       }
@@ -556,10 +566,11 @@ function tableNamesOf(m: EarlierMigration): Set<string> {
 function applyIndexStep(state: TableIndexes, step: IndexStep): void {
   const lower = (step.lower ??= step.text.toLowerCase());
   if (!state.names().some((n) => lower.includes(n))) return;
-  if (step.kind === 'opaque') {
+  if (step.kind === 'opaque' || (step.kind === 'routine' && /index|unique|primary/.test(lower))) {
     state.unknown = true;
     return;
   }
+  if (step.kind === 'routine') return;
   if (step.node === undefined) step.node = parseSectionStatement(step.section, step.text).nodes[0] ?? null;
   if (step.node === null) state.unknown = true;
   else state.apply(step.node);
@@ -583,7 +594,7 @@ function addViewStep(steps: ViewStep[], indexSteps: IndexStep[], section: Sectio
     if (token.kind !== 'word' || first.length === 5) break;
     first.push(wordOf(section.source, token));
   }
-  const indexKind = indexStepKind(first);
+  const indexKind = indexStepKind(first) ?? (isRoutine(first) ? 'routine' : undefined);
   if (indexKind) indexSteps.push({ at, kind: indexKind, text: section.source.slice(span.start, span.end), section });
   const kind = viewStatementKind(first);
   if (kind === 'table') steps.push({ node: at });

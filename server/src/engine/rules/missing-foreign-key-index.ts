@@ -120,7 +120,7 @@ function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
     const rename = bodyOf(before[k].node, 'RenameStmt');
     if (rename?.renameType === 'OBJECT_TABLE' && rename.newname === name) name = relationOf(rename.relation)?.name ?? name;
   }
-  const state: TableIndexes | undefined = indexesBefore(context.document, context.host, name);
+  const state: TableIndexes | undefined = indexesBefore(context.document, context.host, name, fk.table.schema);
   if (!state) return false;
   for (const s of before) {
     if (s.node) state.apply(s.node);

@@ -492,12 +492,13 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
 
 /**
  * Whether the migrations after `document` in its folder give the table an index that covers `columns`
- * (or do something to it the history cannot follow): `state` is the table's indexes as `document`
- * leaves them, and is replayed on. An index the next migration builds CONCURRENTLY (the fix's follow-up,
+ * ('covered'), do something to it the history cannot follow ('unknown'), or neither: `state` is the
+ * table's indexes as `document` leaves them, and is replayed on. An index the next migration builds CONCURRENTLY (the fix's follow-up,
  * a later part of a pop multi-part migration, a fix that came later) answers the foreign key.
  */
-export function indexedLater(document: MigrationDocument, host: ProjectHost, state: TableIndexes, columns: readonly string[]): boolean {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return true;
+export function indexedLater(document: MigrationDocument, host: ProjectHost, state: TableIndexes, columns: readonly string[]): 'covered' | 'unknown' | 'none' {
+  // No folder order: no later migration known.
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return 'none';
   const own = resolvedPath(document.path);
   const history = folderHistory(document, host);
   const entries = history.entries;
@@ -515,17 +516,18 @@ export function indexedLater(document: MigrationDocument, host: ProjectHost, sta
     const m = entries[i].migration;
     if (!mayTouch(m, state) || resolvedPath(entries[i].file) === own || entries[i].file === document.companionPath) continue;
     if (!total && compareVersions(m.version, document.version) <= 0) continue;
-    if (m.unreadable) return true;
+    if (m.unreadable) return 'unknown';
     const nodes = m.upNodes;
     const steps = m.indexSteps;
     let s = 0;
     for (let k = 0; k < nodes.length; k++) {
       for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
       if (nodes[k]) state.apply(nodes[k]);
-      if (state.unknown || state.covers(columns)) return true;
+      if (state.unknown) return 'unknown';
+      if (state.covers(columns)) return 'covered';
     }
   }
-  return false;
+  return 'none';
 }
 
 /** False when a migration's text names neither the table nor its indexes: its statements cannot change them (it is not even parsed). */

@@ -30,7 +30,7 @@ export const missingForeignKeyIndex: Rule = {
   sameAs: ['postgres-language-server: unindexed-foreign-keys (database lint)'],
   fixable: true,
   docs: {
-    why: "PostgreSQL indexes the referenced side of a foreign key (it must be a primary key or unique), not the referencing columns. Without an index there, every DELETE or key UPDATE on the parent scans the whole child table to check or cascade, holding its locks meanwhile, and joins from parent to child scan too. It goes unnoticed while the tables are small.\n\nAn index or a PRIMARY KEY / UNIQUE constraint whose leading columns are the foreign key's columns counts, made anywhere in the migration (a later part of the same pop multi-part migration too). A foreign key on columns that existed before the migration is judged by the earlier migrations of the folder: zdm replays the table's indexes from its CREATE TABLE on (CREATE / DROP INDEX, PRIMARY KEY and UNIQUE constraints and their drops, DROP COLUMN, renames of the table, its columns and its indexes) and flags only when it knows none is left. It stays silent when it cannot tell: the table was not created in the folder, a statement about it did not parse or ran in a DO block, an index is on an expression, the table came from LIKE, INHERITS or PARTITION OF.",
+    why: "PostgreSQL indexes the referenced side of a foreign key (it must be a primary key or unique), not the referencing columns. Without an index there, every DELETE or key UPDATE on the parent scans the whole child table to check or cascade, holding its locks meanwhile, and joins from parent to child scan too. It goes unnoticed while the tables are small.\n\nAn index or a PRIMARY KEY / UNIQUE constraint whose leading columns are the foreign key's columns counts, made anywhere in the migration. A foreign key on columns that existed before the migration is judged by the other migrations of the folder: zdm replays the table's indexes from its CREATE TABLE on (CREATE / DROP INDEX, PRIMARY KEY and UNIQUE constraints and their drops, DROP COLUMN, renames of the table, its columns and its indexes) and flags only when it knows none is left. It stays silent when it cannot tell: the table was not created in the folder (or in another schema), a statement about it did not parse or ran in a DO block or a function that builds indexes, an index is on an expression, the table came from LIKE, INHERITS or PARTITION OF. On a table that existed before the migration, an index a later migration of the folder builds also counts (the fix builds it there, CONCURRENTLY; a later part of a pop multi-part migration is one too).",
     instead: 'Create an index on the referencing columns in the same migration: `CREATE INDEX ON comment (post_id);`. On a table that existed before the migration, build it with `CREATE INDEX CONCURRENTLY` (a plain CREATE INDEX blocks writes while it builds), which cannot run in a transaction: the fix puts it in a new migration that runs outside one, with `DROP INDEX CONCURRENTLY` as its down.',
     invalid: [
       { sql: 'CREATE TABLE comment (\n  id bigint PRIMARY KEY,\n  post_id bigint NOT NULL REFERENCES post (id),\n  body text\n);' },
@@ -79,6 +79,9 @@ export const missingForeignKeyIndex: Rule = {
       for (const fk of keys) {
         if (indexed.some((i) => sameRelation(i.table, fk.table) && covers(i.columns, fk.columns))) continue;
         if (fk.existing && !knownUnindexed(context, fk)) continue;
+        // A column added here to a table that existed: its index may come CONCURRENTLY in a later
+        // migration (what the fix writes).
+        if (!fk.newTable && !fk.existing && indexedLater(context.document, context.host, new TableIndexes(fk.table.name), fk.columns) === 'covered') continue;
         const start = fk.location !== undefined ? fk.statement.offsetOf(fk.location) : undefined;
         const cols = fk.columns.map(quoteIdent).join(', ');
         const to = fk.references ? ` to ${fk.references.display}` : '';
@@ -133,13 +136,13 @@ function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
   // Nor by a later migration of the folder (the fix's follow-up, a later part of a pop multi-part
   // migration, an index added since): this file's remaining statements first.
   for (const s of ups.filter((s) => s.index >= fk.statement.index)) if (s.node) state.apply(s.node);
-  return !state.unknown && !indexedLater(context.document, context.host, state, fk.columns);
+  return !state.unknown && indexedLater(context.document, context.host, state, fk.columns) === 'none';
 }
 
 /**
  * The fix for an existing table: CREATE INDEX CONCURRENTLY right after the foreign key when its
- * statement runs outside a transaction, sent on its own; otherwise in a new migration after this one that runs outside
- * a transaction, with DROP INDEX CONCURRENTLY as its down.
+ * statement runs outside a transaction, statement by statement; otherwise in a new migration after this
+ * one that runs outside a transaction, with DROP INDEX CONCURRENTLY as its down.
  */
 function existingTableFix(context: RuleContext, fk: ForeignKey, cols: string): FixSpec[] {
   if (!fk.statement.terminated) return [];

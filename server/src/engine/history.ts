@@ -294,7 +294,7 @@ interface EarlierMigration {
   upNodes: (AstNode | undefined)[];
   /** Its up statements that matter to views (views.ts), in order, found on first use. */
   viewSteps: ViewStep[];
-  /** Its up statements that matter to indexes (indexes.ts) and that the history does not parse, in order, found on first use. */
+  /** Its up statements that matter to indexes (indexes.ts) and that the history does not parse, in order, found on first use (a second split: `indexStepsOf`). */
   indexSteps: IndexStep[];
   /** Its up sections could not be split: the history sees none of its statements. */
   unreadable: boolean;
@@ -335,7 +335,6 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
         const scanned = upStatements(doc);
         upNodes = scanned.nodes;
         viewSteps = scanned.viewSteps;
-        indexSteps = scanned.indexSteps;
         unreadable = scanned.unreadable;
       };
       migration = {
@@ -349,8 +348,8 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
           return viewSteps!;
         },
         get indexSteps() {
-          if (!indexSteps) scan();
-          return indexSteps!;
+          if (!upNodes) scan();
+          return (indexSteps ??= unreadable ? [] : indexStepsOf(doc, upNodes!));
         },
         get unreadable() {
           if (!upNodes) scan();
@@ -369,29 +368,61 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
   return migration;
 }
 
-/** One split of a migration's up sections: the trees the history reads, and the statements that matter to views and indexes. */
-function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[]; indexSteps: IndexStep[]; unreadable: boolean } {
+/** One split of a migration's up sections: the trees the history reads, and the statements that matter to views. */
+function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[]; unreadable: boolean } {
   const nodes: (AstNode | undefined)[] = [];
   const viewSteps: ViewStep[] = [];
-  const indexSteps: IndexStep[] = [];
   try {
     for (const section of doc.sections) {
       if (section.kind !== 'up') continue;
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         const read = !raw.unterminated && readByHistory(section.source, raw.tokens);
         const at = nodes.length;
-        const node = read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined;
-        nodes.push(node);
-        // A table statement that did not parse: what it did to the table's indexes cannot be told.
-        if (read && !node) indexSteps.push({ at, kind: 'opaque', text: section.source.slice(raw.span.start, raw.span.end), section });
-        if (!raw.unterminated) addViewStep(viewSteps, indexSteps, section, raw.span, raw.tokens, at);
+        nodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
+        if (!raw.unterminated) addViewStep(viewSteps, section, raw.span, raw.tokens, at);
       }
     }
   } catch {
     // Neither throws on user input; a migration that could not be read replays nothing.
-    return { nodes: [], viewSteps: [], indexSteps: [], unreadable: true };
+    return { nodes: [], viewSteps: [], unreadable: true };
   }
-  return { nodes, viewSteps, indexSteps, unreadable: false };
+  return { nodes, viewSteps, unreadable: false };
+}
+
+/**
+ * The index steps of a migration's up (see `IndexStep`), by a second split of its up sections, made only
+ * when an index lookup reaches a migration whose text names the table: the history's own split (every
+ * migration, every file) does not pay for them. `nodes` are its `upNodes`, by the same positions.
+ */
+function indexStepsOf(doc: MigrationDocument, nodes: readonly (AstNode | undefined)[]): IndexStep[] {
+  const steps: IndexStep[] = [];
+  try {
+    let at = 0;
+    for (const section of doc.sections) {
+      if (section.kind !== 'up') continue;
+      for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
+        const k = at++;
+        if (raw.unterminated) continue;
+        const text = () => section.source.slice(raw.span.start, raw.span.end);
+        // A table statement that did not parse: what it did to the table's indexes cannot be told.
+        if (readByHistory(section.source, raw.tokens)) {
+          if (!nodes[k]) steps.push({ at: k, kind: 'opaque', text: text(), section });
+          continue;
+        }
+        const first: string[] = [];
+        for (const token of raw.tokens) {
+          if (isComment(token)) continue;
+          if (token.kind !== 'word' || first.length === 5) break;
+          first.push(wordOf(section.source, token));
+        }
+        const kind = indexStepKind(first) ?? (isRoutine(first) ? 'routine' : undefined);
+        if (kind) steps.push({ at: k, kind, text: text(), section });
+      }
+    }
+  } catch {
+    return [];
+  }
+  return steps;
 }
 
 /**
@@ -491,20 +522,20 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
 }
 
 /**
- * Whether the migrations after `document` in its folder give the table an index that covers `columns`
- * ('covered'), do something to it the history cannot follow ('unknown'), or neither: `state` is the
- * table's indexes as `document` leaves them, and is replayed on. An index the next migration builds CONCURRENTLY (the fix's follow-up,
- * a later part of a pop multi-part migration, a fix that came later) answers the foreign key.
+ * Whether a migration after `document` in its folder builds an index on `table` whose leading columns
+ * are `columns` (in any order; an expression among them counts): an index the next migration builds
+ * CONCURRENTLY (what the fix writes), a later part of a pop multi-part migration, a fix that came later.
+ * Read from the later migrations' text (`laterIndexesOf`: CREATE INDEX statements and table renames
+ * found by pattern, once per folder), so that asking costs no parse: an index dropped again later, or
+ * one in a comment, still counts, which only ever keeps a finding away.
  */
-export function indexedLater(document: MigrationDocument, host: ProjectHost, state: TableIndexes, columns: readonly string[]): 'covered' | 'unknown' | 'none' {
-  // No folder order: no later migration known.
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return 'none';
-  const own = resolvedPath(document.path);
+export function indexedLater(document: MigrationDocument, host: ProjectHost, table: string, columns: readonly string[]): boolean {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return false;
   const history = folderHistory(document, host);
   const entries = history.entries;
+  const total = history.ordersTotally(document.version);
   // The entries are sorted by version: the first one after the file's, by binary search (from the
   // start when compareVersions is no total order here: each is then compared below).
-  const total = history.ordersTotally(document.version);
   let lo = 0;
   let hi = total ? entries.length : 0;
   while (lo < hi) {
@@ -512,22 +543,90 @@ export function indexedLater(document: MigrationDocument, host: ProjectHost, sta
     if (compareVersions(entries[mid].migration.version, document.version) <= 0) lo = mid + 1;
     else hi = mid;
   }
-  for (let i = lo; i < entries.length; i++) {
-    const m = entries[i].migration;
-    if (!mayTouch(m, state) || resolvedPath(entries[i].file) === own || entries[i].file === document.companionPath) continue;
-    if (!total && compareVersions(m.version, document.version) <= 0) continue;
-    if (m.unreadable) return 'unknown';
-    const nodes = m.upNodes;
-    const steps = m.indexSteps;
-    let s = 0;
-    for (let k = 0; k < nodes.length; k++) {
-      for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
-      if (nodes[k]) state.apply(nodes[k]);
-      if (state.unknown) return 'unknown';
-      if (state.covers(columns)) return 'covered';
+  const index = laterIndexesOf(history);
+  const own = resolvedPath(document.path);
+  const wanted = columns.map((c) => c.toLowerCase());
+  // The table under the names later renames give it.
+  const names = [table.toLowerCase()];
+  for (let k = 0; k < names.length; k++) for (const r of index.renames.get(names[k]) ?? []) if (r.entry >= lo && !names.includes(r.to)) names.push(r.to);
+  for (const name of names) {
+    for (const i of index.indexes.get(name) ?? []) {
+      if (i.entry < lo || resolvedPath(entries[i.entry].file) === own || entries[i.entry].file === document.companionPath) continue;
+      if (!total && compareVersions(entries[i.entry].migration.version, document.version) <= 0) continue;
+      const columns = (i.columns ??= leadingColumns(entries[i.entry].migration.lowerText, i.at));
+      if (columns.length < wanted.length) continue;
+      const lead = columns.slice(0, wanted.length);
+      if (lead.every((c) => c === undefined || wanted.includes(c))) return true;
     }
   }
-  return 'none';
+  return false;
+}
+
+interface LaterIndexes {
+  /** By lower-cased table name: the indexes built on it, by entry, where their key columns start in its lower-cased text, and those columns once asked for (undefined: an expression). */
+  indexes: Map<string, { entry: number; at: number; columns?: (string | undefined)[] }[]>;
+  /** By lower-cased table name: the names it was renamed to, by entry. */
+  renames: Map<string, { entry: number; to: string }[]>;
+}
+
+const laterIndexes = new WeakMap<FolderHistory, LaterIndexes>();
+const NAME = String.raw`(?:"[^"]+"|[a-z_][\w$]*)`;
+const QUALIFIED = String.raw`${NAME}(?:\s*\.\s*${NAME})?`;
+const CREATE_INDEX = new RegExp(String.raw`\bcreate\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:${QUALIFIED}\s+)?on\s+(?:only\s+)?(${QUALIFIED})\s*(?:using\s+[a-z_]+\s*)?\(`, 'g');
+const RENAME_TABLE = new RegExp(String.raw`\balter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${QUALIFIED})\s+rename\s+to\s+(${NAME})`, 'g');
+
+/** The last part of a (lower-cased) qualified name, unquoted. */
+function lastName(qualified: string): string {
+  if (qualified.endsWith('"')) return qualified.slice(qualified.lastIndexOf('"', qualified.length - 2) + 1, -1);
+  return qualified.slice(qualified.lastIndexOf('.') + 1).trim();
+}
+
+const KEY_COLUMN = new RegExp(String.raw`^(${NAME})(?:\s|$)`);
+
+/** The indexes and table renames of a folder's migrations, found in their lower-cased text once per folder history. */
+function laterIndexesOf(history: FolderHistory): LaterIndexes {
+  let found = laterIndexes.get(history);
+  if (found) return found;
+  found = { indexes: new Map(), renames: new Map() };
+  const entries = history.entries;
+  for (let e = 0; e < entries.length; e++) {
+    const text = entries[e].migration.lowerText;
+    if (!text.includes('index') && !text.includes('rename')) continue;
+    for (const m of text.matchAll(CREATE_INDEX)) {
+      const table = lastName(m[1]);
+      let list = found.indexes.get(table);
+      if (!list) found.indexes.set(table, (list = []));
+      list.push({ entry: e, at: m.index! + m[0].length });
+    }
+    for (const m of text.matchAll(RENAME_TABLE)) {
+      const from = lastName(m[1]);
+      let list = found.renames.get(from);
+      if (!list) found.renames.set(from, (list = []));
+      list.push({ entry: e, to: lastName(m[2]) });
+    }
+  }
+  laterIndexes.set(history, found);
+  return found;
+}
+
+/** The key columns of an index from just after its opening parenthesis: a plain (or quoted) name each, undefined for an expression. */
+function leadingColumns(text: string, from: number): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < text.length && i < from + 2000; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if ((c === ',' || c === ')') && depth === 0) {
+      const item = text.slice(start, i).trim();
+      const m = KEY_COLUMN.exec(item);
+      out.push(m ? (m[1].startsWith('"') ? m[1].slice(1, -1) : m[1]) : undefined);
+      if (c === ')') break;
+      start = i + 1;
+    } else if (c === ';') break;
+  }
+  return out;
 }
 
 /** False when a migration's text names neither the table nor its indexes: its statements cannot change them (it is not even parsed). */
@@ -588,16 +687,14 @@ type ViewStep =
   | { view: string; created?: { name: string | undefined; words: ReadonlySet<string>; star: boolean }; events?: ViewEvent[]; section: Section }
   | { node: number; events?: ViewEvent[] };
 
-/** The step of the statement at `span` (the `at`-th of the up), if it matters to views or (not read by the history) to indexes. */
-function addViewStep(steps: ViewStep[], indexSteps: IndexStep[], section: Section, span: { start: number; end: number }, tokens: readonly Token[], at: number): void {
+/** The step of the statement at `span` (the `at`-th of the up), if it matters to views. */
+function addViewStep(steps: ViewStep[], section: Section, span: { start: number; end: number }, tokens: readonly Token[], at: number): void {
   const first: string[] = [];
   for (const token of tokens) {
     if (isComment(token)) continue;
     if (token.kind !== 'word' || first.length === 5) break;
     first.push(wordOf(section.source, token));
   }
-  const indexKind = indexStepKind(first) ?? (isRoutine(first) ? 'routine' : undefined);
-  if (indexKind) indexSteps.push({ at, kind: indexKind, text: section.source.slice(span.start, span.end), section });
   const kind = viewStatementKind(first);
   if (kind === 'table') steps.push({ node: at });
   if (kind !== 'create-view' && kind !== 'view') return;

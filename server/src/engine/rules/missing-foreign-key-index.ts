@@ -81,7 +81,7 @@ export const missingForeignKeyIndex: Rule = {
         if (fk.existing && !knownUnindexed(context, fk)) continue;
         // A column added here to a table that existed: its index may come CONCURRENTLY in a later
         // migration (what the fix writes).
-        if (!fk.newTable && !fk.existing && indexedLater(context.document, context.host, new TableIndexes(fk.table.name), fk.columns) === 'covered') continue;
+        if (!fk.newTable && !fk.existing && indexedLater(context.document, context.host, fk.table.name, fk.columns)) continue;
         const start = fk.location !== undefined ? fk.statement.offsetOf(fk.location) : undefined;
         const cols = fk.columns.map(quoteIdent).join(', ');
         const to = fk.references ? ` to ${fk.references.display}` : '';
@@ -134,9 +134,8 @@ function knownUnindexed(context: RuleContext, fk: ForeignKey): boolean {
   if (indexedColumns(ups).some((i) => sameRelation(i.table, fk.table) && covers(i.columns, fk.columns))) return false;
   if (state.name !== fk.table.name || state.covers(fk.columns)) return false;
   // Nor by a later migration of the folder (the fix's follow-up, a later part of a pop multi-part
-  // migration, an index added since): this file's remaining statements first.
-  for (const s of ups.filter((s) => s.index >= fk.statement.index)) if (s.node) state.apply(s.node);
-  return !state.unknown && indexedLater(context.document, context.host, state, fk.columns) === 'none';
+  // migration, an index added since).
+  return !indexedLater(context.document, context.host, fk.table.name, fk.columns);
 }
 
 /**

@@ -295,9 +295,7 @@ interface EarlierMigration {
   /** Its up statements that matter to views (views.ts), in order, found on first use. */
   viewSteps: ViewStep[];
   /** Its up statements that matter to indexes (indexes.ts) and that the history does not parse, in order, found on first use (a second split: `indexStepsOf`). */
-  indexSteps: IndexStep[];
-  /** Its up sections could not be split: the history sees none of its statements. */
-  unreadable: boolean;
+  indexSteps: IndexStep[] | undefined;
   /** The file's whole text, lower-cased on first use: a name it does not contain is not touched by it (the index lookups skip it unparsed). */
   lowerText: string;
 }
@@ -328,14 +326,12 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
       // migration (a file early in a big folder needs few of them), so they are parsed on first use.
       let upNodes: (AstNode | undefined)[] | undefined;
       let viewSteps: ViewStep[] | undefined;
-      let indexSteps: IndexStep[] | undefined;
-      let unreadable = false;
+      let indexSteps: IndexStep[] | null | undefined;
       let lowerText: string | undefined;
       const scan = () => {
         const scanned = upStatements(doc);
         upNodes = scanned.nodes;
         viewSteps = scanned.viewSteps;
-        unreadable = scanned.unreadable;
       };
       migration = {
         version: doc.version,
@@ -348,12 +344,8 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
           return viewSteps!;
         },
         get indexSteps() {
-          if (!upNodes) scan();
-          return (indexSteps ??= unreadable ? [] : indexStepsOf(doc, upNodes!));
-        },
-        get unreadable() {
-          if (!upNodes) scan();
-          return unreadable;
+          if (indexSteps === undefined) indexSteps = indexStepsOf(doc) ?? null;
+          return indexSteps ?? undefined;
         },
         get lowerText() {
           return (lowerText ??= text.toLowerCase());
@@ -369,7 +361,7 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
 }
 
 /** One split of a migration's up sections: the trees the history reads, and the statements that matter to views. */
-function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[]; unreadable: boolean } {
+function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[]; viewSteps: ViewStep[] } {
   const nodes: (AstNode | undefined)[] = [];
   const viewSteps: ViewStep[] = [];
   try {
@@ -384,29 +376,29 @@ function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[];
     }
   } catch {
     // Neither throws on user input; a migration that could not be read replays nothing.
-    return { nodes: [], viewSteps: [], unreadable: true };
+    return { nodes: [], viewSteps: [] };
   }
-  return { nodes, viewSteps, unreadable: false };
+  return { nodes, viewSteps };
 }
 
 /**
- * The index steps of a migration's up (see `IndexStep`), by a second split of its up sections, made only
- * when an index lookup reaches a migration whose text names the table: the history's own split (every
- * migration, every file) does not pay for them. `nodes` are its `upNodes`, by the same positions.
+ * The index steps of a migration's up (see `IndexStep`), by a split of its up sections of their own,
+ * made only when an index lookup reaches a migration whose text names the table: the history's split
+ * (every migration, every file) does not pay for them, and a table statement is parsed only when its
+ * text names the table (the history's trees of the whole migration are not needed). Undefined when the
+ * up sections cannot be split.
  */
-function indexStepsOf(doc: MigrationDocument, nodes: readonly (AstNode | undefined)[]): IndexStep[] {
+function indexStepsOf(doc: MigrationDocument): IndexStep[] | undefined {
   const steps: IndexStep[] = [];
   try {
-    let at = 0;
     for (const section of doc.sections) {
       if (section.kind !== 'up') continue;
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
-        const k = at++;
         if (raw.unterminated) continue;
         const text = () => section.source.slice(raw.span.start, raw.span.end);
-        // A table statement that did not parse: what it did to the table's indexes cannot be told.
         if (readByHistory(section.source, raw.tokens)) {
-          if (!nodes[k]) steps.push({ at: k, kind: 'opaque', text: text(), section });
+          const lower = text().toLowerCase();
+          if (TABLE_STEP.test(lower)) steps.push({ kind: 'table', text: text(), lower, section });
           continue;
         }
         const first: string[] = [];
@@ -416,26 +408,32 @@ function indexStepsOf(doc: MigrationDocument, nodes: readonly (AstNode | undefin
           first.push(wordOf(section.source, token));
         }
         const kind = indexStepKind(first) ?? (isRoutine(first) ? 'routine' : undefined);
-        if (kind) steps.push({ at: k, kind, text: text(), section });
+        if (kind) steps.push({ kind, text: text(), section });
       }
     }
   } catch {
-    return [];
+    return undefined;
   }
   return steps;
 }
 
 /**
- * A statement of a migration's up that may change a table's indexes and that the history does not
- * parse: CREATE [UNIQUE] INDEX, DROP INDEX or ALTER INDEX ('index', parsed on first use, only when its
- * text names the table or one of its indexes); a DO block or a table statement that did not parse
- * ('opaque': when its text names the table, what it did cannot be told); a function or procedure whose
+ * The words without which a table statement cannot change a table's indexes or name: CREATE / DROP /
+ * RENAME (the table, a column, a constraint), PRIMARY KEY, UNIQUE, EXCLUDE, LIKE, INHERITS, PARTITION,
+ * an index named by ALTER TABLE. ADD COLUMN, ALTER COLUMN TYPE, SET NOT NULL and the like keep them.
+ */
+const TABLE_STEP = /create|drop|rename|primary|unique|exclude|like|inherits|partition|index/;
+
+/**
+ * A statement of a migration's up that may change a table's indexes: a table statement with a word that
+ * can ('table', see TABLE_STEP), CREATE [UNIQUE] INDEX, DROP INDEX or ALTER INDEX ('index'), each parsed
+ * on first use, only when its text names the table or one of its indexes (one that does not parse
+ * then makes the answer unknown); a DO block ('opaque': when its text names the table, what it did
+ * cannot be told); a function or procedure whose
  * text names the table and an index or key ('routine': a call may build or drop it, unseen).
  */
 interface IndexStep {
-  /** Its position among the migration's up statements (`upNodes`). */
-  at: number;
-  kind: 'index' | 'opaque' | 'routine';
+  kind: 'table' | 'index' | 'opaque' | 'routine';
   text: string;
   section: Section;
   /** The lower-cased text, on first use. */
@@ -470,22 +468,22 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
   if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
   const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
   let name = table;
-  let from: { migration: number; node: number } | undefined;
+  let from: { migration: number; step: number } | undefined;
   search: for (let i = migrations.length - 1; i >= 0; i--) {
     const m = migrations[i];
     if (!m.lowerText.includes(name.toLowerCase())) continue;
-    if (m.unreadable) return undefined;
-    if (!tableNamesOf(m).has(name)) continue;
-    const nodes = m.upNodes;
-    for (let k = nodes.length - 1; k >= 0; k--) {
-      const node = nodes[k];
-      if (!node) continue;
-      const create = bodyOf(node, 'CreateStmt');
-      const created = relationOf(create?.relation);
+    const steps = m.indexSteps;
+    if (!steps) return undefined;
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const step = steps[k];
+      if (step.kind !== 'table' || !step.lower!.includes(name.toLowerCase())) continue;
+      const node = nodeOf(step);
+      if (!node) return undefined; // a statement naming it that did not parse
+      const created = relationOf(bodyOf(node, 'CreateStmt')?.relation);
       if (created?.name === name) {
         // A table of that name in another schema: not the one asked about (both schemas written).
         if (schema !== undefined && created.schema !== undefined && created.schema !== schema) return undefined;
-        from = { migration: i, node: k };
+        from = { migration: i, step: k };
         break search;
       }
       if (relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel)?.name === name) return undefined;
@@ -503,18 +501,12 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
   const state = new TableIndexes(name);
   for (let i = from.migration; i < migrations.length; i++) {
     const m = migrations[i];
-    if (m.unreadable) return undefined;
-    const nodes = m.upNodes;
-    const steps = m.indexSteps;
-    let s = 0;
-    const first = i === from.migration ? from.node : 0;
     // Most migrations name neither the table nor its indexes: skipped without a look at their statements.
     if (i !== from.migration && !mayTouch(m, state)) continue;
-    while (s < steps.length && steps[s].at < first) s++;
-    for (let k = first; k < nodes.length; k++) {
-      for (; s < steps.length && steps[s].at === k; s++) applyIndexStep(state, steps[s]);
-      const node = nodes[k];
-      if (node) state.apply(node);
+    const steps = m.indexSteps;
+    if (!steps) return undefined;
+    for (let k = i === from.migration ? from.step : 0; k < steps.length; k++) {
+      applyIndexStep(state, steps[k]);
       if (state.unknown) return undefined;
     }
   }
@@ -637,32 +629,6 @@ function mayTouch(m: EarlierMigration, state: TableIndexes): boolean {
   return false;
 }
 
-/** Per migration: the names its table statements (`upNodes`) act on or give, found once. */
-const tableNames = new WeakMap<EarlierMigration, Set<string>>();
-
-/** The relation names a migration's table statements create, alter, rename (from and to) or drop: a table none of them names is not touched by them. */
-function tableNamesOf(m: EarlierMigration): Set<string> {
-  let names = tableNames.get(m);
-  if (names) return names;
-  names = new Set();
-  const nodes = m.upNodes;
-  for (let k = 0; k < nodes.length; k++) {
-    const node = nodes[k];
-    if (!node) continue;
-    const body: any = node.CreateStmt ?? node.AlterTableStmt ?? node.RenameStmt;
-    const relation = relationOf(body?.relation)?.name ?? relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel)?.name;
-    if (relation !== undefined) names.add(relation);
-    if (node.RenameStmt?.newname) names.add(node.RenameStmt.newname);
-    for (const o of bodyOf(node, 'DropStmt')?.objects ?? []) {
-      const items = o.List?.items ?? [];
-      const name = items[items.length - 1]?.String?.sval;
-      if (name) names.add(name);
-    }
-  }
-  tableNames.set(m, names);
-  return names;
-}
-
 /** An index step, applied when its text names the table or one of its indexes. */
 function applyIndexStep(state: TableIndexes, step: IndexStep): void {
   const lower = (step.lower ??= step.text.toLowerCase());
@@ -672,9 +638,15 @@ function applyIndexStep(state: TableIndexes, step: IndexStep): void {
     return;
   }
   if (step.kind === 'routine') return;
+  const node = nodeOf(step);
+  if (!node) state.unknown = true;
+  else state.apply(node);
+}
+
+/** A step's tree, parsed on first use; undefined when it does not parse. */
+function nodeOf(step: IndexStep): AstNode | undefined {
   if (step.node === undefined) step.node = parseSectionStatement(step.section, step.text).nodes[0] ?? null;
-  if (step.node === null) state.unknown = true;
-  else state.apply(step.node);
+  return step.node ?? undefined;
 }
 
 /**

@@ -466,12 +466,25 @@ function isRoutine(first: readonly string[]): boolean {
  */
 export function indexesBefore(document: MigrationDocument, host: ProjectHost, table: string, schema?: string): TableIndexes | undefined {
   if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
-  const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
+  const history = folderHistory(document, host);
+  const prefix = history.earlier(document);
+  const migrations = prefix ?? earlierMigrations(document, host);
+  // The folder's words, to go straight to the migrations that name the table (else every one's text is searched).
+  const words = prefix ? wordsOf(history) : undefined;
+  const mentions = (n: string) => (words && WORD_NAME.test(n) ? (words.get(n) ?? []) : undefined);
   let name = table;
   let from: { migration: number; step: number } | undefined;
   search: for (let i = migrations.length - 1; i >= 0; i--) {
+    const lower = name.toLowerCase();
+    const list = mentions(lower);
+    if (list) {
+      // The last migration at or before i that names it.
+      const at = lastAtOrBefore(list, i);
+      if (at < 0) break;
+      i = at;
+    }
     const m = migrations[i];
-    if (!m.lowerText.includes(name.toLowerCase())) continue;
+    if (!m.lowerText.includes(lower)) continue;
     const steps = m.indexSteps;
     if (!steps) return undefined;
     for (let k = steps.length - 1; k >= 0; k--) {
@@ -500,6 +513,20 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
   if (!from) return undefined;
   const state = new TableIndexes(name);
   for (let i = from.migration; i < migrations.length; i++) {
+    if (i !== from.migration && words) {
+      // The next migration that names the table or one of its indexes.
+      let next = migrations.length;
+      for (const n of state.names()) {
+        const list = mentions(n);
+        if (!list) {
+          next = i;
+          break;
+        }
+        next = Math.min(next, firstAtOrAfter(list, i));
+      }
+      if (next >= migrations.length) break;
+      i = next;
+    }
     const m = migrations[i];
     // Most migrations name neither the table nor its indexes: skipped without a look at their statements.
     if (i !== from.migration && !mayTouch(m, state)) continue;
@@ -619,6 +646,52 @@ function leadingColumns(text: string, from: number): (string | undefined)[] {
     } else if (c === ';') break;
   }
   return out;
+}
+
+/** A name that the folder's word index holds (`wordsOf`): lower-case letters, digits, _ and $. */
+const WORD_NAME = /^[a-z_][a-z0-9_$]*$/;
+const WORD = /[a-z_][a-z0-9_$]*/g;
+const folderWords = new WeakMap<FolderHistory, Map<string, number[]>>();
+
+/** By word of the folder's lower-cased texts, the entries that hold it (ascending), made once per folder history. */
+function wordsOf(history: FolderHistory): Map<string, number[]> {
+  let words = folderWords.get(history);
+  if (words) return words;
+  words = new Map();
+  const entries = history.entries;
+  for (let e = 0; e < entries.length; e++) {
+    for (const m of entries[e].migration.lowerText.matchAll(WORD)) {
+      const list = words.get(m[0]);
+      if (!list) words.set(m[0], [e]);
+      else if (list[list.length - 1] !== e) list.push(e);
+    }
+  }
+  folderWords.set(history, words);
+  return words;
+}
+
+/** The last value of an ascending list at or before `i`, or -1. */
+function lastAtOrBefore(list: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1] : -1;
+}
+
+/** The first value of an ascending list at or after `i`, or Infinity. */
+function firstAtOrAfter(list: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length ? list[lo] : Infinity;
 }
 
 /** False when a migration's text names neither the table nor its indexes: its statements cannot change them (it is not even parsed). */

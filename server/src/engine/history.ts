@@ -17,6 +17,7 @@ import { splitStatements } from './sql/split';
 import { compareVersions } from './versions';
 import { KeyedMemo } from './memo';
 import { viewEventsOf, viewStatementKind, type ViewEvent } from './views';
+import { TableIndexes } from './indexes';
 
 export interface ColumnState {
   type?: TypeInfo;
@@ -293,6 +294,10 @@ interface EarlierMigration {
   upNodes: (AstNode | undefined)[];
   /** Its up statements that matter to views (views.ts), in order, found on first use. */
   viewSteps: ViewStep[];
+  /** Its up statements that matter to indexes (indexes.ts) and that the history does not parse, in order, found on first use (a second split: `indexStepsOf`). */
+  indexSteps: IndexStep[] | undefined;
+  /** The file's whole text, lower-cased on first use: a name it does not contain is not touched by it (the index lookups skip it unparsed). */
+  lowerText: string;
 }
 
 const MAX_MEMO = 20_000;
@@ -321,6 +326,8 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
       // migration (a file early in a big folder needs few of them), so they are parsed on first use.
       let upNodes: (AstNode | undefined)[] | undefined;
       let viewSteps: ViewStep[] | undefined;
+      let indexSteps: IndexStep[] | null | undefined;
+      let lowerText: string | undefined;
       const scan = () => {
         const scanned = upStatements(doc);
         upNodes = scanned.nodes;
@@ -335,6 +342,13 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
         get viewSteps() {
           if (!viewSteps) scan();
           return viewSteps!;
+        },
+        get indexSteps() {
+          if (indexSteps === undefined) indexSteps = indexStepsOf(doc) ?? null;
+          return indexSteps ?? undefined;
+        },
+        get lowerText() {
+          return (lowerText ??= text.toLowerCase());
         },
       };
     }
@@ -365,6 +379,347 @@ function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[];
     return { nodes: [], viewSteps: [] };
   }
   return { nodes, viewSteps };
+}
+
+/**
+ * The index steps of a migration's up (see `IndexStep`), by a split of its up sections of their own,
+ * made only when an index lookup reaches a migration whose text names the table: the history's split
+ * (every migration, every file) does not pay for them, and a table statement is parsed only when its
+ * text names the table (the history's trees of the whole migration are not needed). Undefined when the
+ * up sections cannot be split.
+ */
+function indexStepsOf(doc: MigrationDocument): IndexStep[] | undefined {
+  const steps: IndexStep[] = [];
+  try {
+    for (const section of doc.sections) {
+      if (section.kind !== 'up') continue;
+      for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
+        if (raw.unterminated) continue;
+        const text = () => section.source.slice(raw.span.start, raw.span.end);
+        if (readByHistory(section.source, raw.tokens)) {
+          const lower = text().toLowerCase();
+          if (TABLE_STEP.test(lower)) steps.push({ kind: 'table', text: text(), lower, section });
+          continue;
+        }
+        const first: string[] = [];
+        for (const token of raw.tokens) {
+          if (isComment(token)) continue;
+          if (token.kind !== 'word' || first.length === 5) break;
+          first.push(wordOf(section.source, token));
+        }
+        const kind = indexStepKind(first) ?? (isRoutine(first) ? 'routine' : undefined);
+        if (kind) steps.push({ kind, text: text(), section });
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return steps;
+}
+
+/**
+ * The words without which a table statement cannot change a table's indexes or name: CREATE / DROP /
+ * RENAME (the table, a column, a constraint), PRIMARY KEY, UNIQUE, EXCLUDE, LIKE, INHERITS, PARTITION,
+ * an index named by ALTER TABLE. ADD COLUMN, ALTER COLUMN TYPE, SET NOT NULL and the like keep them.
+ */
+const TABLE_STEP = /create|drop|rename|primary|unique|exclude|like|inherits|partition|index/;
+
+/**
+ * A statement of a migration's up that may change a table's indexes: a table statement with a word that
+ * can ('table', see TABLE_STEP), CREATE [UNIQUE] INDEX, DROP INDEX or ALTER INDEX ('index'), each parsed
+ * on first use, only when its text names the table or one of its indexes (one that does not parse
+ * then makes the answer unknown); a DO block ('opaque': when its text names the table, what it did
+ * cannot be told); a function or procedure whose
+ * text names the table and an index or key ('routine': a call may build or drop it, unseen).
+ */
+interface IndexStep {
+  kind: 'table' | 'index' | 'opaque' | 'routine';
+  text: string;
+  section: Section;
+  /** The lower-cased text, on first use. */
+  lower?: string;
+  /** Its tree once parsed (null: it did not parse). */
+  node?: AstNode | null;
+}
+
+/** The kind of index step of a statement starting with these words, if any. */
+function indexStepKind(first: readonly string[]): IndexStep['kind'] | undefined {
+  const [a, b, c] = first;
+  if (a === 'create') return b === 'index' || (b === 'unique' && c === 'index') ? 'index' : undefined;
+  if (a === 'drop' || a === 'alter') return b === 'index' ? 'index' : undefined;
+  return a === 'do' ? 'opaque' : undefined;
+}
+
+/** CREATE [OR REPLACE] FUNCTION or PROCEDURE: a routine that a later call may run, index statements and all. */
+function isRoutine(first: readonly string[]): boolean {
+  const kind = first[1] === 'or' ? first[3] : first[1];
+  return first[0] === 'create' && (kind === 'function' || kind === 'procedure');
+}
+
+/**
+ * The indexes of `table` before `document` runs, replayed from the earlier migrations of the folder:
+ * from the CREATE TABLE that made it (under the name it had then, following renames backwards) to the
+ * end. Undefined when the history cannot tell: the table was not created in the folder (or was
+ * dropped since), a statement about it did not parse or ran in a DO block, or it was made in a way
+ * indexes.ts does not follow. Asked only for a foreign key on a table that existed before the file;
+ * the index statements are parsed only when their text names the table or one of its indexes.
+ */
+export function indexesBefore(document: MigrationDocument, host: ProjectHost, table: string, schema?: string): TableIndexes | undefined {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
+  const history = folderHistory(document, host);
+  const prefix = history.earlier(document);
+  const migrations = prefix ?? earlierMigrations(document, host);
+  // The folder's words, to go straight to the migrations that name the table (else every one's text is searched).
+  const words = prefix ? wordsOf(history) : undefined;
+  const mentions = (n: string) => (words && WORD_NAME.test(n) ? (words.get(n) ?? []) : undefined);
+  let name = table;
+  let from: { migration: number; step: number } | undefined;
+  search: for (let i = migrations.length - 1; i >= 0; i--) {
+    const lower = name.toLowerCase();
+    const list = mentions(lower);
+    if (list) {
+      // The last migration at or before i that names it.
+      const at = lastAtOrBefore(list, i);
+      if (at < 0) break;
+      i = at;
+    }
+    const m = migrations[i];
+    if (!m.lowerText.includes(lower)) continue;
+    const steps = m.indexSteps;
+    if (!steps) return undefined;
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const step = steps[k];
+      if (step.kind !== 'table' || !step.lower!.includes(name.toLowerCase())) continue;
+      const node = nodeOf(step);
+      if (!node) return undefined; // a statement naming it that did not parse
+      const created = relationOf(bodyOf(node, 'CreateStmt')?.relation);
+      if (created?.name === name) {
+        // A table of that name in another schema: not the one asked about (both schemas written).
+        if (schema !== undefined && created.schema !== undefined && created.schema !== schema) return undefined;
+        from = { migration: i, step: k };
+        break search;
+      }
+      if (relationOf(bodyOf(node, 'CreateTableAsStmt')?.into?.rel)?.name === name) return undefined;
+      const rename = bodyOf(node, 'RenameStmt');
+      if (rename?.renameType === 'OBJECT_TABLE' && rename.newname === name) {
+        const old = relationOf(rename.relation)?.name;
+        if (!old) return undefined;
+        name = old;
+      }
+      const drop = bodyOf(node, 'DropStmt');
+      if (drop?.removeType === 'OBJECT_TABLE' && (drop.objects ?? []).some((o: any) => o.List?.items?.[o.List.items.length - 1]?.String?.sval === name)) return undefined;
+    }
+  }
+  if (!from) return undefined;
+  const state = new TableIndexes(name);
+  for (let i = from.migration; i < migrations.length; i++) {
+    if (i !== from.migration && words) {
+      // The next migration that names the table or one of its indexes.
+      let next = migrations.length;
+      for (const n of state.names()) {
+        const list = mentions(n);
+        if (!list) {
+          next = i;
+          break;
+        }
+        next = Math.min(next, firstAtOrAfter(list, i));
+      }
+      if (next >= migrations.length) break;
+      i = next;
+    }
+    const m = migrations[i];
+    // Most migrations name neither the table nor its indexes: skipped without a look at their statements.
+    if (i !== from.migration && !mayTouch(m, state)) continue;
+    const steps = m.indexSteps;
+    if (!steps) return undefined;
+    for (let k = i === from.migration ? from.step : 0; k < steps.length; k++) {
+      applyIndexStep(state, steps[k]);
+      if (state.unknown) return undefined;
+    }
+  }
+  return state;
+}
+
+/**
+ * Whether a migration after `document` in its folder builds an index on `table` whose leading columns
+ * are `columns` (in any order; an expression among them counts): an index the next migration builds
+ * CONCURRENTLY (what the fix writes), a later part of a pop multi-part migration, a fix that came later.
+ * Read from the later migrations' text (`laterIndexesOf`: CREATE INDEX statements and table renames
+ * found by pattern, once per folder), so that asking costs no parse: an index dropped again later, or
+ * one in a comment, still counts, which only ever keeps a finding away.
+ */
+export function indexedLater(document: MigrationDocument, host: ProjectHost, table: string, columns: readonly string[]): boolean {
+  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return false;
+  const history = folderHistory(document, host);
+  const entries = history.entries;
+  const total = history.ordersTotally(document.version);
+  // The entries are sorted by version: the first one after the file's, by binary search (from the
+  // start when compareVersions is no total order here: each is then compared below).
+  let lo = 0;
+  let hi = total ? entries.length : 0;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareVersions(entries[mid].migration.version, document.version) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const index = laterIndexesOf(history);
+  const own = resolvedPath(document.path);
+  const wanted = columns.map((c) => c.toLowerCase());
+  // The table under the names later renames give it.
+  const names = [table.toLowerCase()];
+  for (let k = 0; k < names.length; k++) for (const r of index.renames.get(names[k]) ?? []) if (r.entry >= lo && !names.includes(r.to)) names.push(r.to);
+  for (const name of names) {
+    for (const i of index.indexes.get(name) ?? []) {
+      if (i.entry < lo || resolvedPath(entries[i.entry].file) === own || entries[i.entry].file === document.companionPath) continue;
+      if (!total && compareVersions(entries[i.entry].migration.version, document.version) <= 0) continue;
+      const columns = (i.columns ??= leadingColumns(entries[i.entry].migration.lowerText, i.at));
+      if (columns.length < wanted.length) continue;
+      const lead = columns.slice(0, wanted.length);
+      if (lead.every((c) => c === undefined || wanted.includes(c))) return true;
+    }
+  }
+  return false;
+}
+
+interface LaterIndexes {
+  /** By lower-cased table name: the indexes built on it, by entry, where their key columns start in its lower-cased text, and those columns once asked for (undefined: an expression). */
+  indexes: Map<string, { entry: number; at: number; columns?: (string | undefined)[] }[]>;
+  /** By lower-cased table name: the names it was renamed to, by entry. */
+  renames: Map<string, { entry: number; to: string }[]>;
+}
+
+const laterIndexes = new WeakMap<FolderHistory, LaterIndexes>();
+const NAME = String.raw`(?:"[^"]+"|[a-z_][\w$]*)`;
+const QUALIFIED = String.raw`${NAME}(?:\s*\.\s*${NAME})?`;
+const CREATE_INDEX = new RegExp(String.raw`\bcreate\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:${QUALIFIED}\s+)?on\s+(?:only\s+)?(${QUALIFIED})\s*(?:using\s+[a-z_]+\s*)?\(`, 'g');
+const RENAME_TABLE = new RegExp(String.raw`\balter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${QUALIFIED})\s+rename\s+to\s+(${NAME})`, 'g');
+
+/** The last part of a (lower-cased) qualified name, unquoted. */
+function lastName(qualified: string): string {
+  if (qualified.endsWith('"')) return qualified.slice(qualified.lastIndexOf('"', qualified.length - 2) + 1, -1);
+  return qualified.slice(qualified.lastIndexOf('.') + 1).trim();
+}
+
+const KEY_COLUMN = new RegExp(String.raw`^(${NAME})(?:\s|$)`);
+
+/** The indexes and table renames of a folder's migrations, found in their lower-cased text once per folder history. */
+function laterIndexesOf(history: FolderHistory): LaterIndexes {
+  let found = laterIndexes.get(history);
+  if (found) return found;
+  found = { indexes: new Map(), renames: new Map() };
+  const entries = history.entries;
+  for (let e = 0; e < entries.length; e++) {
+    const text = entries[e].migration.lowerText;
+    if (!text.includes('index') && !text.includes('rename')) continue;
+    for (const m of text.matchAll(CREATE_INDEX)) {
+      const table = lastName(m[1]);
+      let list = found.indexes.get(table);
+      if (!list) found.indexes.set(table, (list = []));
+      list.push({ entry: e, at: m.index! + m[0].length });
+    }
+    for (const m of text.matchAll(RENAME_TABLE)) {
+      const from = lastName(m[1]);
+      let list = found.renames.get(from);
+      if (!list) found.renames.set(from, (list = []));
+      list.push({ entry: e, to: lastName(m[2]) });
+    }
+  }
+  laterIndexes.set(history, found);
+  return found;
+}
+
+/** The key columns of an index from just after its opening parenthesis: a plain (or quoted) name each, undefined for an expression. */
+function leadingColumns(text: string, from: number): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < text.length && i < from + 2000; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if ((c === ',' || c === ')') && depth === 0) {
+      const item = text.slice(start, i).trim();
+      const m = KEY_COLUMN.exec(item);
+      out.push(m ? (m[1].startsWith('"') ? m[1].slice(1, -1) : m[1]) : undefined);
+      if (c === ')') break;
+      start = i + 1;
+    } else if (c === ';') break;
+  }
+  return out;
+}
+
+/** A name that the folder's word index holds (`wordsOf`): lower-case letters, digits, _ and $. */
+const WORD_NAME = /^[a-z_][a-z0-9_$]*$/;
+const WORD = /[a-z_][a-z0-9_$]*/g;
+const folderWords = new WeakMap<FolderHistory, Map<string, number[]>>();
+
+/** By word of the folder's lower-cased texts, the entries that hold it (ascending), made once per folder history. */
+function wordsOf(history: FolderHistory): Map<string, number[]> {
+  let words = folderWords.get(history);
+  if (words) return words;
+  words = new Map();
+  const entries = history.entries;
+  for (let e = 0; e < entries.length; e++) {
+    for (const m of entries[e].migration.lowerText.matchAll(WORD)) {
+      const list = words.get(m[0]);
+      if (!list) words.set(m[0], [e]);
+      else if (list[list.length - 1] !== e) list.push(e);
+    }
+  }
+  folderWords.set(history, words);
+  return words;
+}
+
+/** The last value of an ascending list at or before `i`, or -1. */
+function lastAtOrBefore(list: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1] : -1;
+}
+
+/** The first value of an ascending list at or after `i`, or Infinity. */
+function firstAtOrAfter(list: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < list.length ? list[lo] : Infinity;
+}
+
+/** False when a migration's text names neither the table nor its indexes: its statements cannot change them (it is not even parsed). */
+function mayTouch(m: EarlierMigration, state: TableIndexes): boolean {
+  const names = state.names();
+  const text = m.lowerText;
+  for (let i = 0; i < names.length; i++) if (text.includes(names[i])) return true;
+  return false;
+}
+
+/** An index step, applied when its text names the table or one of its indexes. */
+function applyIndexStep(state: TableIndexes, step: IndexStep): void {
+  const lower = (step.lower ??= step.text.toLowerCase());
+  if (!state.names().some((n) => lower.includes(n))) return;
+  if (step.kind === 'opaque' || (step.kind === 'routine' && /index|unique|primary/.test(lower))) {
+    state.unknown = true;
+    return;
+  }
+  if (step.kind === 'routine') return;
+  const node = nodeOf(step);
+  if (!node) state.unknown = true;
+  else state.apply(node);
+}
+
+/** A step's tree, parsed on first use; undefined when it does not parse. */
+function nodeOf(step: IndexStep): AstNode | undefined {
+  if (step.node === undefined) step.node = parseSectionStatement(step.section, step.text).nodes[0] ?? null;
+  return step.node ?? undefined;
 }
 
 /**
@@ -604,6 +959,11 @@ class FolderHistory {
     const states = copyStates(this.checkpoints[c]);
     for (let i = c * CHECKPOINT; i < end; i++) for (const node of this.entries[i].migration.upNodes) replay(states, node);
     return states;
+  }
+
+  /** Whether compareVersions orders the folder's versions and `version` totally (see `versionForm`). */
+  ordersTotally(version: string): boolean {
+    return this.entries.length === 0 || (this.form !== undefined && fitsForm(this.form, version));
   }
 
   /** The migrations before `document`, in order (what `earlierMigrations` lists), or undefined as for `before`. */

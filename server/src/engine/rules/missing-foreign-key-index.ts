@@ -8,6 +8,7 @@ import type { Statement } from '../model';
 import { bodyOf, namesOf, quoteIdent, relationOf, sameRelation, type RelationRef } from '../sql/ast';
 import { makeObjectName } from '../sql/classify';
 import { clauseEnd, headSpan } from '../sql/tokens';
+import { eolOf } from '../text/offsets';
 import type { FixSpec, Rule, RuleContext } from './types';
 
 interface ForeignKey {
@@ -101,7 +102,7 @@ export const missingForeignKeyIndex: Rule = {
           span: start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement),
           message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
           help: `Add CREATE INDEX ON ${fk.table.display} (${cols}) in this migration.`,
-          fixes: fixFor(fk, cols),
+          fixes: fixFor(fk, cols, eolOf(context.document.text)),
         });
       }
     }
@@ -152,7 +153,7 @@ function existingTableFix(context: RuleContext, fk: ForeignKey, cols: string): F
   // sends the file as one query string runs it as one implicit transaction, where CONCURRENTLY fails.
   if (!context.factsOf(fk.statement).inTransaction && !sendsOneQueryString(context.document.format)) {
     const at = fk.statement.span.end;
-    return [{ title, edits: [{ span: { start: at, end: at }, newText: `\n${create}` }], safe: false }];
+    return [{ title, edits: [{ span: { start: at, end: at }, newText: `${eolOf(context.document.text)}${create}` }], safe: false }];
   }
   const schema = fk.table.schema !== undefined ? `${quoteIdent(fk.table.schema)}.` : '';
   const followUp = followUpMigration({
@@ -173,10 +174,10 @@ function existingTableFix(context: RuleContext, fk: ForeignKey, cols: string): F
   return [lazyFix(`${title} in a new migration ${followUp.name}`, false, followUp.files)];
 }
 
-function fixFor(fk: ForeignKey, cols: string): FixSpec[] {
+function fixFor(fk: ForeignKey, cols: string, eol: string): FixSpec[] {
   if (!fk.newTable || !fk.statement.terminated) return [];
   const at = fk.statement.span.end;
-  return [{ title: `Add CREATE INDEX ON ${fk.table.display} (${cols})`, edits: [{ span: { start: at, end: at }, newText: `\nCREATE INDEX ON ${fk.table.display} (${cols});` }], safe: false }];
+  return [{ title: `Add CREATE INDEX ON ${fk.table.display} (${cols})`, edits: [{ span: { start: at, end: at }, newText: `${eol}CREATE INDEX ON ${fk.table.display} (${cols});` }], safe: false }];
 }
 
 /** The index's leading columns are the foreign key's columns (in any order). */

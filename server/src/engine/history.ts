@@ -553,15 +553,9 @@ export function indexedLater(document: MigrationDocument, host: ProjectHost, tab
   const history = folderHistory(document, host);
   const entries = history.entries;
   const total = history.ordersTotally(document.version);
-  // The entries are sorted by version: the first one after the file's, by binary search (from the
-  // start when compareVersions is no total order here: each is then compared below).
-  let lo = 0;
-  let hi = total ? entries.length : 0;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareVersions(entries[mid].migration.version, document.version) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
+  // The entries are sorted by version: the first one after the file's (from the start when
+  // compareVersions is no total order here: each is then compared below).
+  const lo = total ? history.countBefore(document.version, true) : 0;
   const index = laterIndexesOf(history);
   const own = resolvedPath(document.path);
   const wanted = columns.map((c) => c.toLowerCase());
@@ -966,6 +960,22 @@ class FolderHistory {
     return this.entries.length === 0 || (this.form !== undefined && fitsForm(this.form, version));
   }
 
+  /**
+   * How many entries have a version before `version` (`through`: or equal to it), by binary search over
+   * the sorted entries: the prefix they form is the answer only when `ordersTotally(version)`.
+   */
+  countBefore(version: string, through = false): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const order = compareVersions(this.entries[mid].migration.version, version);
+      if (order < 0 || (through && order === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** The migrations before `document`, in order (what `earlierMigrations` lists), or undefined as for `before`. */
   earlier(document: MigrationDocument): EarlierMigration[] | undefined {
     const end = this.prefixBefore(document);
@@ -975,16 +985,9 @@ class FolderHistory {
   /** How many entries come before `document`, or undefined when the prefix is not sure to be its history. */
   private prefixBefore(document: MigrationDocument): number | undefined {
     const version = document.version!;
-    if (this.entries.length > 0 && (this.form === undefined || !fitsForm(this.form, version))) return undefined;
     // compareVersions orders the folder's versions and the file's totally, so "earlier than the file" is a prefix.
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareVersions(this.entries[mid].migration.version, version) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    const end = lo;
+    if (!this.ordersTotally(version)) return undefined;
+    const end = this.countBefore(version);
     if (end === 0) return 0;
     // The file itself, its companion and (diesel, Prisma) its own folder's file are never its history.
     this.positions ??= new Map(this.entries.map((e, i) => [resolvedPath(e.file), i]));

@@ -84,13 +84,14 @@ export const missingForeignKeyIndex: Rule = {
         // migration (what the fix writes).
         if (!fk.newTable && !fk.existing && indexedLater(context.document, context.host, fk.table.name, fk.columns)) continue;
         const start = fk.location !== undefined ? fk.statement.offsetOf(fk.location) : undefined;
+        const span = start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement);
         const cols = fk.columns.map(quoteIdent).join(', ');
         const to = fk.references ? ` to ${fk.references.display}` : '';
         if (!fk.newTable) {
           // The table existed before this section: a plain CREATE INDEX would block its writes.
           context.report({
             statement: fk.statement,
-            span: start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement),
+            span,
             message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}${fk.existing ? ', in this migration or any other of the folder' : ''}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
             help: `${fk.table.display} is not created in this migration: build the index with CREATE INDEX CONCURRENTLY ON ${fk.table.display} (${cols}), outside a transaction (a plain CREATE INDEX blocks writes to the table while it builds).`,
             fixes: existingTableFix(context, fk, cols),
@@ -99,7 +100,7 @@ export const missingForeignKeyIndex: Rule = {
         }
         context.report({
           statement: fk.statement,
-          span: start !== undefined ? { start, end: clauseEnd(fk.statement, start) } : headSpan(fk.statement),
+          span,
           message: `No index on ${fk.table.display} (${cols}) for this foreign key${to}: every delete or key update on the referenced table scans ${fk.table.display} to check it.`,
           help: `Add CREATE INDEX ON ${fk.table.display} (${cols}) in this migration.`,
           fixes: fixFor(fk, cols, eolOf(context.document.text)),

@@ -1,6 +1,6 @@
 import { schemaFactsOf } from '../context';
 import type { Statement } from '../model';
-import { bodyOf, relationOf, sameRelation, type RelationRef } from '../sql/ast';
+import { bodyOf, relationOf, sameRelation, walk, type RelationRef } from '../sql/ast';
 import { relationsMentioned } from '../sql/columns';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
@@ -165,19 +165,14 @@ function mergeReorders(run: readonly Statement[]): boolean {
 
 /** Column and constraint names an action mentions (its target, a column it defines, columns its expressions read). */
 function collectNames(node: any, into: Set<string>): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const x of node) collectNames(x, into);
-    return;
-  }
-  if (node.AlterTableCmd && typeof node.AlterTableCmd.name === 'string') into.add(node.AlterTableCmd.name);
-  if (node.ColumnDef && typeof node.ColumnDef.colname === 'string') into.add(node.ColumnDef.colname);
-  if (node.Constraint) {
-    if (typeof node.Constraint.conname === 'string') into.add(node.Constraint.conname);
-    for (const list of [node.Constraint.keys, node.Constraint.fk_attrs, node.Constraint.including]) for (const k of list ?? []) if (typeof k.String?.sval === 'string') into.add(k.String.sval);
-  }
-  if (node.ColumnRef) for (const f of node.ColumnRef.fields ?? []) if (typeof f.String?.sval === 'string') into.add(f.String.sval);
-  for (const key of Object.keys(node)) collectNames(node[key], into);
+  walk(node, (kind, body) => {
+    if (kind === 'AlterTableCmd' && typeof body.name === 'string') into.add(body.name);
+    else if (kind === 'ColumnDef' && typeof body.colname === 'string') into.add(body.colname);
+    else if (kind === 'Constraint') {
+      if (typeof body.conname === 'string') into.add(body.conname);
+      for (const list of [body.keys, body.fk_attrs, body.including]) for (const k of list ?? []) if (typeof k.String?.sval === 'string') into.add(k.String.sval);
+    } else if (kind === 'ColumnRef') for (const f of body.fields ?? []) if (typeof f.String?.sval === 'string') into.add(f.String.sval);
+  });
 }
 
 /** The text of an ALTER TABLE's actions: after the table name, before the semicolon. */

@@ -54,11 +54,16 @@ function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
 export function flywayHistoryTable(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): string | undefined {
   const settings = flywaySettings(root, host);
   const table = env.FLYWAY_TABLE ?? settings.get('flyway.table');
-  const schema = env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0];
-  if (!table?.trim() && !schema?.trim()) return undefined;
+  const schema = configuredSchema(settings, env);
+  if (!table?.trim() && !schema) return undefined;
   const quote = (name: string) => `"${name.trim().replace(/"/g, '""')}"`;
   const name = quote(table?.trim() || 'flyway_schema_history');
-  return schema?.trim() ? `${quote(schema)}.${name}` : name;
+  return schema ? `${quote(schema)}.${name}` : name;
+}
+
+/** FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed; undefined when none is set. */
+function configuredSchema(settings: Map<string, string>, env: NodeJS.ProcessEnv): string | undefined {
+  return (env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0])?.trim() || undefined;
 }
 
 /**
@@ -68,7 +73,7 @@ export function flywayHistoryTable(root: string, host: ProjectHost, env: NodeJS.
  */
 export function flywaySchema(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): { schema: string; create: boolean } | undefined {
   const settings = flywaySettings(root, host);
-  const schema = (env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0])?.trim();
+  const schema = configuredSchema(settings, env);
   if (!schema) return undefined;
   const create = (env.FLYWAY_CREATE_SCHEMAS ?? settings.get('flyway.createSchemas'))?.trim().toLowerCase() !== 'false';
   return { schema, create };

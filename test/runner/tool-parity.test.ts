@@ -5,9 +5,11 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
+import { createDiskHost, type ProjectHost } from '../../server/src/engine/host';
 import { CLI } from '../helpers/paths';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, type TestProject } from './helpers';
@@ -272,5 +274,74 @@ describe('the CLI under the tools\' names', () => {
     const result = await status(optionsFor(project, 'postgres://nobody@127.0.0.1:1/none'));
     assert.equal(result.ok, false);
     assert.match(result.usageError ?? '', /zdm does not run sqitch migrations/);
+  });
+});
+
+describe('Flyway\'s built-in placeholders take the values the runner uses', () => {
+  it('FLYWAY_DEFAULT_SCHEMA and FLYWAY_TABLE (which the runner honours for its table) give ${flyway:defaultSchema} and ${flyway:table}', async () => {
+    const db = await pg.createDatabase('flyway_builtins_env');
+    const project = createProject(
+      {
+        'db/migration/V1__audit.sql':
+          'CREATE TABLE ${flyway:defaultSchema}.audit (schema_name text, history text, dir text);\n' +
+          "INSERT INTO ${flyway:defaultSchema}.audit VALUES ('${flyway:defaultSchema}', '${flyway:table}', '${flyway:workingDirectory}');\n",
+        // The file says one thing, the environment another: the environment wins, for Flyway and for the runner's table.
+        'flyway.conf': 'flyway.defaultSchema=from_file\nflyway.table=file_history\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const env = { FLYWAY_DEFAULT_SCHEMA: 'app', FLYWAY_TABLE: 'app_history' };
+    const result = await up(optionsFor(project, pg.url(db), { env }));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'app.audit'), [JSON.stringify({ schema_name: 'app', history: 'app_history', dir: project.root })]);
+    assert.deepEqual(await rowsOf(pg, db, 'app.app_history', 'version, script'), ['{"version":"1","script":"V1__audit.sql"}', '{"version":null,"script":"\\"app\\""}']);
+    assert.equal((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'from_file'", [], db))[0].n, 0);
+  });
+
+  it('without a configured schema, ${flyway:defaultSchema} is the session\'s current schema; .zdm.json\'s migrationsTable (where the runner records) gives ${flyway:table}', async () => {
+    const db = await pg.createDatabase('flyway_builtins_default');
+    await pg.query('CREATE SCHEMA tenant', [], db);
+    await pg.query(`ALTER DATABASE ${db} SET search_path = tenant, public`, [], db);
+    const project = createProject(
+      { 'db/migration/V1__audit.sql': "CREATE TABLE audit AS SELECT '${flyway:defaultSchema}'::text AS schema_name, '${flyway:table}'::text AS history;\n" },
+      { migrationsDir: 'db/migration', database: { migrationsTable: 'schema_history' } },
+    );
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'tenant.audit'), [JSON.stringify({ schema_name: 'tenant', history: 'schema_history' })]);
+    assert.deepEqual(await rowsOf(pg, db, 'tenant.schema_history', 'version'), ['{"version":"1"}']);
+  });
+});
+
+describe('Flyway\'s settings files are read once per command', () => {
+  it('flyway.conf and flyway.toml: one read each for up, which needs the table, the schema, the placeholders, replacement and outOfOrder', async () => {
+    const db = await pg.createDatabase('flyway_settings_once');
+    const project = createProject(
+      {
+        'db/migration/V1__t.sql': 'CREATE TABLE ${flyway:defaultSchema}.t (id int, note text DEFAULT \'${note}\');\n',
+        'flyway.conf': 'flyway.schemas=shop\nflyway.placeholders.note=hello\n',
+        'flyway.toml': '[flyway]\noutOfOrder = true\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const reads = new Map<string, number>();
+    const disk = createDiskHost({ cache: false });
+    const host: ProjectHost = {
+      readFile: (p) => (reads.set(path.basename(p), (reads.get(path.basename(p)) ?? 0) + 1), disk.readFile(p)),
+      fileExists: (p) => disk.fileExists(p),
+      readDirectory: (d) => disk.readDirectory(d),
+    };
+    const result = await up(optionsFor(project, pg.url(db), { host }));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'shop.flyway_schema_history', 'version'), ['{"version":"1"}', '{"version":null}']);
+    assert.equal(reads.get('flyway.conf'), 2, 'flyway.conf and conf/flyway.conf, once each');
+    assert.equal(reads.get('flyway.toml'), 1);
+
+    // Read again by the next command: a change between two commands of one process (the language server) is seen.
+    project.write('flyway.conf', 'flyway.schemas=shop\nflyway.placeholders.note=changed\n');
+    project.write('db/migration/V2__u.sql', "CREATE TABLE u AS SELECT '${note}'::text AS note;\n");
+    const second = await up(optionsFor(project, pg.url(db)));
+    assert.ok(second.ok, explain(second));
+    assert.deepEqual(await rowsOf(pg, db, 'shop.u'), ['{"note":"changed"}']);
   });
 });

@@ -9,7 +9,7 @@ import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, pre
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import { withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
-import { fileValues, substitutePlaceholders } from './placeholders';
+import { fileValues, sessionPlaceholderValues, substitutePlaceholders } from './placeholders';
 import type { Step } from './plan';
 import { LineIndex, lineNumberAt } from '../text/offsets';
 import type { Tracker, ZdmTable } from './tracking/index';
@@ -161,11 +161,7 @@ function toolFailureError(section: RunSection, failure: NonNullable<RunSection['
 /** The section with the tool's placeholders substituted, or the error naming the first one without a value. */
 async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ section: RunSection } | { error: RunError }> {
   const extra = fileValues(section.path);
-  if (section.format === 'flyway' && section.statements.some((s) => s.text.includes('${flyway:user}') || s.text.includes('${flyway:database}'))) {
-    const [row] = await ctx.session.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d');
-    extra.set('flyway:user', row.u);
-    extra.set('flyway:database', row.d);
-  }
+  if (section.format === 'flyway') for (const [k, v] of await sessionPlaceholderValues(ctx.session, section.statements.map((s) => s.text), section.placeholders!)) extra.set(k, v);
   const texts: { text: string; toOriginal: (offset: number) => number }[] = [];
   for (const statement of section.statements) {
     const out = substitutePlaceholders(statement.text, section.format, section.placeholders!, extra);

@@ -345,3 +345,56 @@ describe('Flyway\'s settings files are read once per command', () => {
     assert.deepEqual(await rowsOf(pg, db, 'shop.u'), ['{"note":"changed"}']);
   });
 });
+
+describe('Flyway rows with success = false (a failed non-transactional migration)', () => {
+  it('are not applied, show as failed, and stop up (as Flyway\'s validation stops migrate) until repaired; not counted for out-of-order', async () => {
+    const db = await pg.createDatabase('flyway_failed_row');
+    // The database as Flyway left it: V1 applied; V3 (CREATE INDEX CONCURRENTLY, outside a transaction)
+    // failed and was recorded with success = false; a repeatable script failed the same way.
+    await pg.query(
+      `CREATE TABLE flyway_schema_history (installed_rank integer NOT NULL PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL)`,
+      [],
+      db,
+    );
+    await pg.query('CREATE TABLE a (id int)', [], db);
+    await pg.query(
+      `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true), (2, '3', 'a id', 'SQL', 'V3__a_id.sql', 0, 'flyway', now(), 5, false), (3, NULL, 'a view', 'SQL', 'R__a_view.sql', 0, 'flyway', now(), 5, false)`,
+      [],
+      db,
+    );
+    const project = createProject(
+      {
+        'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n',
+        // Merged from a branch after V3 had been tried: older than V3, but V3 is not applied.
+        'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\n',
+        'db/migration/V3__a_id.sql': 'CREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n',
+        'db/migration/R__a_view.sql': 'CREATE OR REPLACE VIEW a_view AS SELECT id FROM a;\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    const seen = await status(options);
+    assert.deepEqual(seen.status!.map((s) => [s.name, s.state]), [
+      ['db/migration/V1__a.sql', 'applied'],
+      ['db/migration/V2__b.sql', 'pending'],
+      ['db/migration/V3__a_id.sql', 'failed'],
+      ['db/migration/R__a_view.sql', 'failed'],
+    ]);
+    assert.match(seen.status![2].note ?? '', /Flyway recorded it as failed \(success = false, installed_rank 2 of .*flyway_schema_history.*\): it may have run only partly/);
+
+    const schemaBefore = await schemaOf(pg, db, { userOnly: true });
+    const refused = await up(options);
+    assert.equal(refused.ok, false, explain(refused));
+    assert.deepEqual(refused.steps, [], 'nothing ran, not even V2');
+    assert.match(refused.error!.message, /V3__a_id\.sql: .*Detected failed migration to version 3 \(a id\)\. Please remove any half-completed changes then run repair.*flyway repair/);
+    assert.match(refused.error!.message, /R__a_view\.sql: .*Detected failed repeatable migration: a view/);
+    assert.doesNotMatch(refused.error!.message, /older than the newest applied/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), schemaBefore);
+
+    // What `flyway repair` does: the failed rows go. Then V2 (not out of order: V3 was never applied), V3 and the view run.
+    await pg.query('DELETE FROM flyway_schema_history WHERE NOT success', [], db);
+    const repaired = await up(options);
+    assert.ok(repaired.ok, explain(repaired));
+    assert.deepEqual(repaired.steps.map((s) => s.name), ['db/migration/V2__b.sql', 'db/migration/V3__a_id.sql', 'db/migration/R__a_view.sql']);
+  });
+});

@@ -22,6 +22,8 @@ export interface MigrationStatus {
   failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
   /** What to tell the user beside the state. */
   note?: string;
+  /** Why the tool refuses to migrate at all while this migration is in its table as it is (a failed Flyway row), and what to do: `up` is refused with it. */
+  refusal?: string;
 }
 
 export function computeStatus(migrations: readonly Migration[], tool: ToolState, zdmRows: ReadonlyMap<string, ZdmRow>, toolName = 'the tool'): MigrationStatus[] {
@@ -52,6 +54,9 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
       }
+    } else if (tool.failed?.has(m.key)) {
+      const failed = tool.failed.get(m.key)!;
+      Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
     } else if (tool.dirty === m.key || (row && row.state !== 'applied' && row.direction === 'up')) {
       status.state = 'failed';
       if (row && row.state !== 'applied') {
@@ -66,6 +71,10 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     if (onDisk.has(key)) continue;
     const row = zdmRows.get(key);
     out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+  }
+  // A migration the tool recorded as failed whose file is gone still stops the tool: shown, and refused.
+  for (const [key, failed] of tool.failed ?? []) {
+    if (!onDisk.has(key)) out.push({ version: key, key, state: 'failed', note: `${failed.note}; its file is not on disk`, refusal: failed.refusal });
   }
   // Versioned migrations in version order, then the repeatable ones (Flyway) in the order they run.
   out.sort((a, b) => {
@@ -85,7 +94,9 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
 function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined): MigrationStatus {
   const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
   const ran = tool.repeatables?.get(m.key);
-  if (row && row.state !== 'applied' && row.direction === 'up') {
+  const failed = tool.failed?.get(m.key);
+  if (failed) Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
+  else if (row && row.state !== 'applied' && row.direction === 'up') {
     status.state = 'failed';
     status.failure = failureOf(row);
     status.recordedStatements = row.statements;
@@ -137,6 +148,9 @@ export interface Plan {
 
 /** Every pending (or failed) migration, in version order; with `to`, only those at or before it. */
 export function planUp(statuses: readonly MigrationStatus[], options: { to?: string } = {}): Plan {
+  // A migration the tool recorded as failed stops the tool's whole migrate until it is repaired (Flyway's validation).
+  const refusals = statuses.flatMap((s) => (s.refusal ? [s.refusal] : []));
+  if (refusals.length > 0) return { steps: [], problems: refusals };
   const problems: string[] = [];
   if (options.to !== undefined && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
   const steps = statuses

@@ -10,6 +10,12 @@ export interface ToolState {
   applied: Map<string, { appliedAt?: Date }>;
   /** A migration the tool marked as half-applied (golang-migrate's dirty flag, a failed Flyway row). */
   dirty?: string;
+  /**
+   * Migrations the tool recorded as failed and refuses to go past until its table is repaired (a Flyway
+   * row with success = false), by key (a repeatable script's: its file name): what status says, and
+   * why `up` is refused with what to do.
+   */
+  failed?: Map<string, { note: string; refusal: string }>;
   /** Flyway's repeatable scripts by file name: the checksum of their latest successful run. */
   repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */

@@ -398,3 +398,34 @@ describe('Flyway rows with success = false (a failed non-transactional migration
     assert.deepEqual(repaired.steps.map((s) => s.name), ['db/migration/V2__b.sql', 'db/migration/V3__a_id.sql', 'db/migration/R__a_view.sql']);
   });
 });
+
+describe('goose down after up --allow-missing', () => {
+  it('rolls back the last applied migration (goose_db_version\'s id order), not the highest version; --to 0 in the reverse of the applied order', async () => {
+    const db = await pg.createDatabase('goose_down_order');
+    const project = createProject(
+      {
+        'migrations/00001_a.sql': gooseFile('CREATE TABLE a (id int);', 'DROP TABLE a;'),
+        'migrations/00003_c.sql': gooseFile('CREATE TABLE c (id int);', 'DROP TABLE c;'),
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    // 00002 references c, which 00003 made: applied out of order, it is the newest change.
+    project.write('migrations/00002_b.sql', gooseFile('CREATE TABLE b (c_id int);\nCREATE VIEW b_c AS SELECT * FROM b JOIN c ON c.id = b.c_id;', 'DROP VIEW b_c;\nDROP TABLE b;'));
+    const late = await up({ ...options, allowMissing: true });
+    assert.ok(late.ok, explain(late));
+    assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'id, version_id::int AS v'), ['{"id":1,"v":0}', '{"id":2,"v":1}', '{"id":3,"v":3}', '{"id":4,"v":2}']);
+
+    // goose down takes 00002, the last applied. Taking 00003 would fail on the view that depends on c.
+    const one = await rollback({ ...options, yes: true });
+    assert.ok(one.ok, explain(one));
+    assert.deepEqual(one.steps.map((s) => s.version), ['00002']);
+
+    assert.ok((await up({ ...options, allowMissing: true })).ok);
+    const all = await rollback({ ...options, to: '0', yes: true });
+    assert.ok(all.ok, explain(all));
+    assert.deepEqual(all.steps.map((s) => s.version), ['00002', '00003', '00001']);
+    assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'version_id::int AS v'), ['{"v":0}']);
+  });
+});

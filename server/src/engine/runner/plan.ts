@@ -15,6 +15,8 @@ export interface MigrationStatus {
   /** The migration on disk (absent when missing). */
   migration?: Migration;
   appliedAt?: Date;
+  /** Where it stands in the order the tool applied migrations (goose's row id), for a tool that rolls back in that order. */
+  appliedOrder?: number;
   /** The checksum zdm recorded when it applied the migration, when it did. */
   recordedChecksum?: string;
   recordedStatements?: string[];
@@ -39,6 +41,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
     if (applied) {
       status.state = 'applied';
+      if (applied.order !== undefined) status.appliedOrder = applied.order;
       status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
       if (row && row.direction === 'up' && row.state === 'applied') {
         status.recordedChecksum = row.checksum;
@@ -70,7 +73,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
   for (const [key, info] of tool.applied) {
     if (onDisk.has(key)) continue;
     const row = zdmRows.get(key);
-    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, ...(info.order !== undefined ? { appliedOrder: info.order } : {}), note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
   }
   // A migration the tool recorded as failed whose file is gone still stops the tool: shown, and refused.
   for (const [key, failed] of tool.failed ?? []) {
@@ -186,6 +189,9 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   const problems: string[] = [];
   // Repeatable scripts (Flyway) are never rolled back: Flyway's undo has none for them.
   const applied = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && !s.migration?.repeatable).reverse();
+  // A tool that rolls back in the order it applied (goose) goes from its last applied migration, which
+  // after an out-of-order apply is not the highest version; the others go by version.
+  if (applied.some((s) => s.appliedOrder !== undefined)) applied.sort((a, b) => (b.appliedOrder ?? -1) - (a.appliedOrder ?? -1));
   let chosen: MigrationStatus[];
   if (options.through !== undefined) {
     if (!statuses.some((s) => matchesVersion(s, options.through!))) problems.push(`No migration has version ${options.through}.`);
@@ -197,7 +203,8 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   // A migration that ran only partly (statements sent one at a time and one failed, or marked dirty by
   // the tool) sits above the applied ones: undoing the one below it would leave its committed part in
   // place, and with golang-migrate clear the dirty flag that says the database needs repair.
-  const partial = chosen.length > 0 ? statuses.find((s) => s.state === 'failed' && compareVersions(s.version, chosen[chosen.length - 1].version) > 0) : undefined;
+  const lowest = chosen.reduce<MigrationStatus | undefined>((low, s) => (!low || compareVersions(s.version, low.version) < 0 ? s : low), undefined);
+  const partial = lowest ? statuses.find((s) => s.state === 'failed' && compareVersions(s.version, lowest.version) > 0) : undefined;
   if (partial) {
     problems.push(
       `Cannot roll back while ${partial.migration?.name ?? partial.version} is partly applied (${partial.note ?? 'failed'}): fix it and run zdm up to finish it, or undo what it committed by hand, before rolling back what came before it.`,

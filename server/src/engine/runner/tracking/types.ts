@@ -6,8 +6,11 @@ import type { Session, SqlCommand } from '../db';
 import type { Migration } from '../migrations';
 
 export interface ToolState {
-  /** Applied migration keys (as the tool stores them), with the applied time when the table has one. */
-  applied: Map<string, { appliedAt?: Date }>;
+  /**
+   * Applied migration keys (as the tool stores them), with the applied time when the table has one, and
+   * for a tool that rolls back in the order it applied (goose: its table's id), that order.
+   */
+  applied: Map<string, { appliedAt?: Date; order?: number }>;
   /** A migration the tool marked as half-applied (golang-migrate's dirty flag, a failed Flyway row). */
   dirty?: string;
   /**

@@ -429,3 +429,35 @@ describe('goose down after up --allow-missing', () => {
     assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'version_id::int AS v'), ['{"v":0}']);
   });
 });
+
+describe('a goose migration without a -- +goose Down section', () => {
+  it('rolls back as goose does: nothing runs, its row is deleted, and zdm says what stays', async () => {
+    const db = await pg.createDatabase('goose_no_down');
+    const project = createProject(
+      {
+        'migrations/00001_a.sql': gooseFile('CREATE TABLE a (id int);', 'DROP TABLE a;'),
+        'migrations/00002_note.sql': '-- +goose Up\nALTER TABLE a ADD COLUMN IF NOT EXISTS note text;\n',
+        'migrations/00003_note_idx.sql': '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_note_idx ON a (note);\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    const schemaApplied = await schemaOf(pg, db, { userOnly: true });
+
+    const one = await rollback({ ...options, yes: true });
+    assert.ok(one.ok, explain(one));
+    assert.deepEqual(one.steps.map((s) => [s.version, s.statements.length]), [['00003', 0]]);
+    assert.match(one.warnings.join('\n'), /migrations\/00003_note_idx\.sql has no '-- \+goose Down' section: as goose does, rolling it back runs nothing and only deletes its row.*the next zdm up runs it again/);
+    const more = await rollback({ ...options, to: '1', yes: true });
+    assert.ok(more.ok, explain(more));
+    assert.deepEqual(more.steps.map((s) => s.version), ['00002']);
+    assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'version_id::int AS v'), ['{"v":0}', '{"v":1}']);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), schemaApplied, 'the column and the index stay');
+    assert.deepEqual((await status(options)).status!.map((s) => s.state), ['applied', 'pending', 'pending']);
+
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps.map((s) => s.version), ['00002', '00003']);
+  });
+});

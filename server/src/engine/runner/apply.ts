@@ -8,7 +8,7 @@ import { concurrentOperation } from '../sql/classify';
 import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
-import { withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
+import { downSectionOf, withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
 import { fileValues, sessionPlaceholderValues, substitutePlaceholders } from './placeholders';
 import type { Step } from './plan';
 import { LineIndex, lineNumberAt } from '../text/offsets';
@@ -95,7 +95,10 @@ export function mayEndTransaction(statement: RunStatement): boolean {
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
   const { migration, direction } = step;
-  const written = direction === 'up' ? migration.up : migration.down!;
+  const written = direction === 'up' ? migration.up : downSectionOf(migration)!;
+  if (written.absent) {
+    ctx.emit({ type: 'warning', message: `${migration.name} has no '-- +goose Down' section: as goose does, rolling it back runs nothing and only deletes its row from the tracking table. What its up did stays in the database, and the next zdm up runs it again.` });
+  }
   // The tool's placeholders, substituted before anything runs: one without a value stops the step here;
   // so does a section the tool itself would fail to run (goose cutting a statement in two).
   const prepared = written.toolFailure ? { error: toolFailureError(written, written.toolFailure) } : written.placeholders ? await substituted(ctx, written) : { section: written };

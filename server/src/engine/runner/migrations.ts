@@ -59,6 +59,8 @@ export interface RunSection {
   placeholders?: ReadonlyMap<string, string>;
   /** Why the tool itself would fail running this section, and where (a format problem that `failsRun`, such as goose cutting a statement in two): nothing of it is run. */
   toolFailure?: { message: string; offset: number };
+  /** Not in the file: the empty down goose rolls back with when the file has no Down section (downSectionOf). */
+  absent?: true;
 }
 
 export interface Migration {
@@ -243,6 +245,29 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   repeatableMigrations.sort((a, b) => compareRepeatables(a, b));
   migrations.push(...repeatableMigrations);
   return { dirs: options.dirs, format, migrations, problems, flyway };
+}
+
+/**
+ * The section a rollback runs: the migration's down, or for a goose file without `-- +goose Down`, an
+ * empty one. goose's docs make the Down annotation optional, and its down runs the down statements
+ * (none here) and then deletes the version's row all the same (provider_run.go: runSQL, then
+ * maybeInsertOrDelete; the legacy API logs it as EMPTY): the migration counts as not applied again,
+ * while what its up did stays. Other formats without a down cannot be rolled back (undefined).
+ */
+export function downSectionOf(migration: Migration): RunSection | undefined {
+  if (migration.down || migration.format !== 'goose') return migration.down;
+  const end = migration.up.fileText.length;
+  return {
+    ...migration.up,
+    kind: 'down',
+    statements: [],
+    queryStrings: undefined,
+    placeholders: undefined,
+    toolFailure: undefined,
+    transactionSource: "the file has no '-- +goose Down' section: goose runs nothing and deletes the version's row",
+    anchor: { start: end, end },
+    absent: true,
+  };
 }
 
 /** The key the tool's tracking table stores for a migration. */

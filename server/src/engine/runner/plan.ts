@@ -2,7 +2,7 @@
 // status of each migration and the steps of a command. No I/O here, so it is tested without a database.
 
 import { compareVersions } from '../versions';
-import type { Migration } from './migrations';
+import { downSectionOf, type Migration } from './migrations';
 import type { ToolState, ZdmRow } from './tracking/index';
 
 export type MigrationState = 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
@@ -217,7 +217,7 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
       problems.push(`Cannot roll back ${s.version}: it is applied but its file is not on disk.`);
       break;
     }
-    if (!s.migration.down) {
+    if (!downSectionOf(s.migration)) {
       problems.push(`Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`);
       break;
     }

@@ -461,3 +461,34 @@ describe('a goose migration without a -- +goose Down section', () => {
     assert.deepEqual(again.steps.map((s) => s.version), ['00002', '00003']);
   });
 });
+
+describe('goose ENVSUB: the expansions goose reads', () => {
+  it('${VAR?message}, ${VAR:offset:length} and ${VAR-} take goose\'s values; an unset ${VAR?message} stops as goose stops; an unset ${VAR} stops, saying goose would write an empty string', async () => {
+    const db = await pg.createDatabase('goose_envsub');
+    const file = (name: string) =>
+      '-- +goose ENVSUB ON\n-- +goose Up\n' +
+      `CREATE TABLE \${${name}?the table to create} (code text DEFAULT '\${ZDM_T_CODE:0:3}', tail text DEFAULT '\${ZDM_T_CODE: -2}', note text DEFAULT '\${ZDM_T_UNSET-}');\n` +
+      `-- +goose Down\nDROP TABLE \${${name}?the table to drop};\n`;
+    const project = createProject({ 'migrations/00001_widgets.sql': file('ZDM_T_NAME') }, { migrationsDir: 'migrations' });
+    const env = { ZDM_T_NAME: 'widgets', ZDM_T_CODE: 'abcdef' };
+    const result = await up(optionsFor(project, pg.url(db), { env }));
+    assert.ok(result.ok, explain(result));
+    const defaults = await pg.query<{ c: string; d: string }>("SELECT column_name AS c, column_default AS d FROM information_schema.columns WHERE table_name = 'widgets' ORDER BY ordinal_position", [], db);
+    assert.deepEqual(defaults.map((r) => [r.c, r.d]), [['code', "'abc'::text"], ['tail', "'ef'::text"], ['note', "''::text"]]);
+
+    // Unset under ${VAR?message}: goose fails the migration ("variable substitution failed"), and so does zdm, with the message.
+    const required = createProject({ 'migrations/00001_widgets.sql': file('ZDM_T_TENANT') }, { migrationsDir: 'migrations' });
+    const db2 = await pg.createDatabase('goose_envsub_required');
+    const refused = await up(optionsFor(required, pg.url(db2), { env }));
+    assert.equal(refused.ok, false);
+    assert.match(refused.error!.message, /\$\{ZDM_T_TENANT\?the table to create\}: ZDM_T_TENANT is not set \(the table to create\), and goose stops here too/);
+    assert.equal(refused.error!.line, 3);
+
+    // Unset plain ${VAR}: goose would write '' (CREATE TABLE t_ here); zdm stops, and says why and how to mean empty.
+    const plain = createProject({ 'migrations/00001_t.sql': '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE t_${ZDM_T_SUFFIX} (id int);\n' }, { migrationsDir: 'migrations' });
+    const stopped = await up(optionsFor(plain, pg.url(db2), { env }));
+    assert.equal(stopped.ok, false);
+    assert.match(stopped.error!.message, /goose would substitute an empty string for an unset variable; zdm stops instead.*Set the environment variable ZDM_T_SUFFIX .*or write \$\{ZDM_T_SUFFIX-\} where an empty value is meant/);
+    assert.deepEqual(await schemaOf(pg, db2, { userOnly: true }), []);
+  });
+});

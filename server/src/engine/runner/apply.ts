@@ -172,13 +172,9 @@ async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ se
       const offset = statement.span.start + out.offset;
       const at = new LineIndex(section.fileText).positionAt(offset);
       const [line, column] = [at.line + 1, at.character + 1];
-      const how =
-        section.format === 'goose'
-          ? `set the environment variable ${out.missing.replace(/:?-.*$/, '')} (the file has -- +goose ENVSUB ON)`
-          : `set flyway.placeholders.${out.missing} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${out.missing.toUpperCase()}`;
       return {
         error: {
-          message: ctx.redact(`No value for the placeholder \${${out.missing}}: nothing was run. To give it one, ${how}.`),
+          message: ctx.redact(out.message),
           file: section.path,
           section: section.kind,
           statement: statement.index + 1,

@@ -5,10 +5,12 @@
 //   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`,
 //   valued from the settings the runner itself uses (FlywaySettings, read once per command).
-// - goose, under `-- +goose ENVSUB ON`: environment variables, `${VAR:-default}` and `${VAR-default}`.
+// - goose, under `-- +goose ENVSUB ON`: environment variables, with the expansions goose's interpolation
+//   knows (gooseValue: defaults, `${VAR?message}`, substrings).
 // A placeholder with no value stops the migration before any statement runs, as Flyway stops. goose
-// would substitute an empty string (only `${VAR?message}` stops it): zdm stops there too, a forgotten
-// variable being likelier than a meant empty one (docs/runner.md, Placeholders).
+// would substitute an empty string for an unset `${VAR}` (only `${VAR?message}` stops it): zdm stops
+// there too, a forgotten variable being likelier than a meant empty one, and says so; `${VAR-}` says
+// that empty is meant (docs/runner.md, Placeholders).
 
 import * as path from 'node:path';
 import type { FormatId } from '../model';
@@ -154,22 +156,23 @@ function tomlSettings(text: string): Map<string, string> {
   return out;
 }
 
-export type Substituted = { text: string; toOriginal: (offset: number) => number } | { missing: string; offset: number };
+export type Substituted = { text: string; toOriginal: (offset: number) => number } | { missing: string; offset: number; message: string };
 
 /**
  * `text` with its placeholders replaced, or the first one that has no value (with its offset in
- * `text`). `file` gives `flyway:filename`; `session` the values that need the database.
+ * `text`, and the message saying why nothing runs and what to do). `extra`: the values of this file
+ * and session (`flyway:filename`, `flyway:user`...).
  */
 export function substitutePlaceholders(text: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): Substituted {
-  let missing: { missing: string; offset: number } | undefined;
+  let missing: { missing: string; offset: number; message: string } | undefined;
   // Each substitution: where its value starts and ends in the output, and where the placeholder was.
   const replaced: { outStart: number; outEnd: number; start: number; end: number }[] = [];
   let delta = 0;
   const out = text.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
     if (missing) return whole;
-    const value = valueOf(name, format, values, extra);
-    if (value === undefined) {
-      missing = { missing: name, offset };
+    const value = format === 'goose' ? gooseValue(name, values) : flywayValue(name, values, extra);
+    if (typeof value !== 'string') {
+      missing = { missing: name, offset, message: value.message };
       return whole;
     }
     replaced.push({ outStart: offset + delta, outEnd: offset + delta + value.length, start: offset, end: offset + whole.length });
@@ -190,17 +193,45 @@ export function substitutePlaceholders(text: string, format: FormatId, values: R
   return { text: out, toOriginal };
 }
 
-function valueOf(name: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | undefined {
-  if (format === 'goose') {
-    // ${VAR:-default}: the default when VAR is unset or empty; ${VAR-default}: when it is unset.
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$/.exec(name);
-    if (!m) return undefined;
-    const value = values.get(m[1]);
-    if (m[2] === ':-') return value ? value : m[3];
-    if (m[2] === '-') return value ?? m[3];
-    return value;
+function flywayValue(name: string, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | { message: string } {
+  const value = extra.get(name) ?? values.get(name) ?? (name.startsWith('flyway:') ? undefined : values.get(name.toLowerCase()));
+  if (value !== undefined) return value;
+  // Flyway stops the same way: "No value provided for placeholder: ${name}".
+  return {
+    message: `No value for the placeholder \${${name}}: nothing was run. To give it one, set flyway.placeholders.${name} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${name.toUpperCase()}.`,
+  };
+}
+
+/**
+ * goose's ENVSUB, as its interpolation (github.com/mfridman/interpolate, the expansions its README
+ * lists) reads a `${...}`: `${VAR}`; `${VAR:-word}` (word when VAR is unset or empty); `${VAR-word}`
+ * (when unset); `${VAR?message}` (an error naming VAR when unset: goose stops, "variable substitution
+ * failed"); `${VAR:offset}` and `${VAR:offset:length}` (a substring; a negative offset, written after a
+ * space, counts from the end). Where goose substitutes an empty string for an unset `${VAR}`, zdm stops
+ * (see the top of this file); `${VAR-}` is how a migration says that empty is meant.
+ */
+function gooseValue(name: string, values: ReadonlyMap<string, string>): string | { message: string } {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:-|-|\?)([\s\S]*)|:\s*(-?\d+)(?::\s*(\d+))?\s*)?$/.exec(name);
+  const variable = m?.[1] ?? name;
+  const set = `Set the environment variable ${variable} (the file has -- +goose ENVSUB ON)`;
+  if (!m) return { message: `The placeholder \${${name}} is not one goose's ENVSUB reads (\${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR?message}, \${VAR:offset:length}): nothing was run. goose fails on it too.` };
+  const value = values.get(variable);
+  if (m[2] === ':-') return value ? value : m[3];
+  if (m[2] === '-') return value ?? m[3];
+  if (m[2] === '?') {
+    if (value !== undefined) return value;
+    return { message: `No value for the placeholder \${${name}}: ${variable} is not set${m[3] ? ` (${m[3]})` : ''}, and goose stops here too ("variable substitution failed"): nothing was run. ${set}.` };
   }
-  return extra.get(name) ?? values.get(name) ?? (name.startsWith('flyway:') ? undefined : values.get(name.toLowerCase()));
+  if (value === undefined) {
+    return {
+      message: `No value for the placeholder \${${name}}: nothing was run. goose would substitute an empty string for an unset variable; zdm stops instead, an empty name or value being far more often a variable forgotten than meant. ${set}, or write \${${variable}-} where an empty value is meant.`,
+    };
+  }
+  if (m[4] === undefined) return value;
+  const offset = Number(m[4]);
+  const from = offset < 0 ? Math.max(0, value.length + offset) : offset;
+  if (from > value.length) return '';
+  return m[5] === undefined ? value.slice(from) : value.slice(from, from + Number(m[5]));
 }
 
 /** The built-ins that depend on the file and the time of the run (Flyway). */

@@ -5,9 +5,11 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
+import { createDiskHost, type ProjectHost } from '../../server/src/engine/host';
 import { CLI } from '../helpers/paths';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, type TestProject } from './helpers';
@@ -272,5 +274,221 @@ describe('the CLI under the tools\' names', () => {
     const result = await status(optionsFor(project, 'postgres://nobody@127.0.0.1:1/none'));
     assert.equal(result.ok, false);
     assert.match(result.usageError ?? '', /zdm does not run sqitch migrations/);
+  });
+});
+
+describe('Flyway\'s built-in placeholders take the values the runner uses', () => {
+  it('FLYWAY_DEFAULT_SCHEMA and FLYWAY_TABLE (which the runner honours for its table) give ${flyway:defaultSchema} and ${flyway:table}', async () => {
+    const db = await pg.createDatabase('flyway_builtins_env');
+    const project = createProject(
+      {
+        'db/migration/V1__audit.sql':
+          'CREATE TABLE ${flyway:defaultSchema}.audit (schema_name text, history text, dir text);\n' +
+          "INSERT INTO ${flyway:defaultSchema}.audit VALUES ('${flyway:defaultSchema}', '${flyway:table}', '${flyway:workingDirectory}');\n",
+        // The file says one thing, the environment another: the environment wins, for Flyway and for the runner's table.
+        'flyway.conf': 'flyway.defaultSchema=from_file\nflyway.table=file_history\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const env = { FLYWAY_DEFAULT_SCHEMA: 'app', FLYWAY_TABLE: 'app_history' };
+    const result = await up(optionsFor(project, pg.url(db), { env }));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'app.audit'), [JSON.stringify({ schema_name: 'app', history: 'app_history', dir: project.root })]);
+    assert.deepEqual(await rowsOf(pg, db, 'app.app_history', 'version, script'), ['{"version":"1","script":"V1__audit.sql"}', '{"version":null,"script":"\\"app\\""}']);
+    assert.equal((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'from_file'", [], db))[0].n, 0);
+  });
+
+  it('without a configured schema, ${flyway:defaultSchema} is the session\'s current schema; .zdm.json\'s migrationsTable (where the runner records) gives ${flyway:table}', async () => {
+    const db = await pg.createDatabase('flyway_builtins_default');
+    await pg.query('CREATE SCHEMA tenant', [], db);
+    await pg.query(`ALTER DATABASE ${db} SET search_path = tenant, public`, [], db);
+    const project = createProject(
+      { 'db/migration/V1__audit.sql': "CREATE TABLE audit AS SELECT '${flyway:defaultSchema}'::text AS schema_name, '${flyway:table}'::text AS history;\n" },
+      { migrationsDir: 'db/migration', database: { migrationsTable: 'schema_history' } },
+    );
+    const result = await up(optionsFor(project, pg.url(db)));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'tenant.audit'), [JSON.stringify({ schema_name: 'tenant', history: 'schema_history' })]);
+    assert.deepEqual(await rowsOf(pg, db, 'tenant.schema_history', 'version'), ['{"version":"1"}']);
+  });
+});
+
+describe('Flyway\'s settings files are read once per command', () => {
+  it('flyway.conf and flyway.toml: one read each for up, which needs the table, the schema, the placeholders, replacement and outOfOrder', async () => {
+    const db = await pg.createDatabase('flyway_settings_once');
+    const project = createProject(
+      {
+        'db/migration/V1__t.sql': 'CREATE TABLE ${flyway:defaultSchema}.t (id int, note text DEFAULT \'${note}\');\n',
+        'flyway.conf': 'flyway.schemas=shop\nflyway.placeholders.note=hello\n',
+        'flyway.toml': '[flyway]\noutOfOrder = true\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const reads = new Map<string, number>();
+    const disk = createDiskHost({ cache: false });
+    const host: ProjectHost = {
+      readFile: (p) => (reads.set(path.basename(p), (reads.get(path.basename(p)) ?? 0) + 1), disk.readFile(p)),
+      fileExists: (p) => disk.fileExists(p),
+      readDirectory: (d) => disk.readDirectory(d),
+    };
+    const result = await up(optionsFor(project, pg.url(db), { host }));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'shop.flyway_schema_history', 'version'), ['{"version":"1"}', '{"version":null}']);
+    assert.equal(reads.get('flyway.conf'), 2, 'flyway.conf and conf/flyway.conf, once each');
+    assert.equal(reads.get('flyway.toml'), 1);
+
+    // Read again by the next command: a change between two commands of one process (the language server) is seen.
+    project.write('flyway.conf', 'flyway.schemas=shop\nflyway.placeholders.note=changed\n');
+    project.write('db/migration/V2__u.sql', "CREATE TABLE u AS SELECT '${note}'::text AS note;\n");
+    const second = await up(optionsFor(project, pg.url(db)));
+    assert.ok(second.ok, explain(second));
+    assert.deepEqual(await rowsOf(pg, db, 'shop.u'), ['{"note":"changed"}']);
+  });
+});
+
+describe('Flyway rows with success = false (a failed non-transactional migration)', () => {
+  it('are not applied, show as failed, and stop up (as Flyway\'s validation stops migrate) until repaired; not counted for out-of-order', async () => {
+    const db = await pg.createDatabase('flyway_failed_row');
+    // The database as Flyway left it: V1 applied; V3 (CREATE INDEX CONCURRENTLY, outside a transaction)
+    // failed and was recorded with success = false; a repeatable script failed the same way.
+    await pg.query(
+      `CREATE TABLE flyway_schema_history (installed_rank integer NOT NULL PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL)`,
+      [],
+      db,
+    );
+    await pg.query('CREATE TABLE a (id int)', [], db);
+    await pg.query(
+      `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true), (2, '3', 'a id', 'SQL', 'V3__a_id.sql', 0, 'flyway', now(), 5, false), (3, NULL, 'a view', 'SQL', 'R__a_view.sql', 0, 'flyway', now(), 5, false)`,
+      [],
+      db,
+    );
+    const project = createProject(
+      {
+        'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n',
+        // Merged from a branch after V3 had been tried: older than V3, but V3 is not applied.
+        'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\n',
+        'db/migration/V3__a_id.sql': 'CREATE INDEX CONCURRENTLY a_id_idx ON a (id);\n',
+        'db/migration/R__a_view.sql': 'CREATE OR REPLACE VIEW a_view AS SELECT id FROM a;\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    const seen = await status(options);
+    assert.deepEqual(seen.status!.map((s) => [s.name, s.state]), [
+      ['db/migration/V1__a.sql', 'applied'],
+      ['db/migration/V2__b.sql', 'pending'],
+      ['db/migration/V3__a_id.sql', 'failed'],
+      ['db/migration/R__a_view.sql', 'failed'],
+    ]);
+    assert.match(seen.status![2].note ?? '', /Flyway recorded it as failed \(success = false, installed_rank 2 of .*flyway_schema_history.*\): it may have run only partly/);
+
+    const schemaBefore = await schemaOf(pg, db, { userOnly: true });
+    const refused = await up(options);
+    assert.equal(refused.ok, false, explain(refused));
+    assert.deepEqual(refused.steps, [], 'nothing ran, not even V2');
+    assert.match(refused.error!.message, /V3__a_id\.sql: .*Detected failed migration to version 3 \(a id\)\. Please remove any half-completed changes then run repair.*flyway repair/);
+    assert.match(refused.error!.message, /R__a_view\.sql: .*Detected failed repeatable migration: a view/);
+    assert.doesNotMatch(refused.error!.message, /older than the newest applied/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), schemaBefore);
+
+    // What `flyway repair` does: the failed rows go. Then V2 (not out of order: V3 was never applied), V3 and the view run.
+    await pg.query('DELETE FROM flyway_schema_history WHERE NOT success', [], db);
+    const repaired = await up(options);
+    assert.ok(repaired.ok, explain(repaired));
+    assert.deepEqual(repaired.steps.map((s) => s.name), ['db/migration/V2__b.sql', 'db/migration/V3__a_id.sql', 'db/migration/R__a_view.sql']);
+  });
+});
+
+describe('goose down after up --allow-missing', () => {
+  it('rolls back the last applied migration (goose_db_version\'s id order), not the highest version; --to 0 in the reverse of the applied order', async () => {
+    const db = await pg.createDatabase('goose_down_order');
+    const project = createProject(
+      {
+        'migrations/00001_a.sql': gooseFile('CREATE TABLE a (id int);', 'DROP TABLE a;'),
+        'migrations/00003_c.sql': gooseFile('CREATE TABLE c (id int);', 'DROP TABLE c;'),
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    // 00002 references c, which 00003 made: applied out of order, it is the newest change.
+    project.write('migrations/00002_b.sql', gooseFile('CREATE TABLE b (c_id int);\nCREATE VIEW b_c AS SELECT * FROM b JOIN c ON c.id = b.c_id;', 'DROP VIEW b_c;\nDROP TABLE b;'));
+    const late = await up({ ...options, allowMissing: true });
+    assert.ok(late.ok, explain(late));
+    assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'id, version_id::int AS v'), ['{"id":1,"v":0}', '{"id":2,"v":1}', '{"id":3,"v":3}', '{"id":4,"v":2}']);
+
+    // goose down takes 00002, the last applied. Taking 00003 would fail on the view that depends on c.
+    const one = await rollback({ ...options, yes: true });
+    assert.ok(one.ok, explain(one));
+    assert.deepEqual(one.steps.map((s) => s.version), ['00002']);
+
+    assert.ok((await up({ ...options, allowMissing: true })).ok);
+    const all = await rollback({ ...options, to: '0', yes: true });
+    assert.ok(all.ok, explain(all));
+    assert.deepEqual(all.steps.map((s) => s.version), ['00002', '00003', '00001']);
+    assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'version_id::int AS v'), ['{"v":0}']);
+  });
+});
+
+describe('a goose migration without a -- +goose Down section', () => {
+  it('rolls back as goose does: nothing runs, its row is deleted, and zdm says what stays', async () => {
+    const db = await pg.createDatabase('goose_no_down');
+    const project = createProject(
+      {
+        'migrations/00001_a.sql': gooseFile('CREATE TABLE a (id int);', 'DROP TABLE a;'),
+        'migrations/00002_note.sql': '-- +goose Up\nALTER TABLE a ADD COLUMN IF NOT EXISTS note text;\n',
+        'migrations/00003_note_idx.sql': '-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_note_idx ON a (note);\n',
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    const schemaApplied = await schemaOf(pg, db, { userOnly: true });
+
+    const one = await rollback({ ...options, yes: true });
+    assert.ok(one.ok, explain(one));
+    assert.deepEqual(one.steps.map((s) => [s.version, s.statements.length]), [['00003', 0]]);
+    assert.match(one.warnings.join('\n'), /migrations\/00003_note_idx\.sql has no '-- \+goose Down' section: as goose does, rolling it back runs nothing and only deletes its row.*the next zdm up runs it again/);
+    const more = await rollback({ ...options, to: '1', yes: true });
+    assert.ok(more.ok, explain(more));
+    assert.deepEqual(more.steps.map((s) => s.version), ['00002']);
+    assert.deepEqual(await rowsOf(pg, db, 'goose_db_version', 'version_id::int AS v'), ['{"v":0}', '{"v":1}']);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), schemaApplied, 'the column and the index stay');
+    assert.deepEqual((await status(options)).status!.map((s) => s.state), ['applied', 'pending', 'pending']);
+
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps.map((s) => s.version), ['00002', '00003']);
+  });
+});
+
+describe('goose ENVSUB: the expansions goose reads', () => {
+  it('${VAR?message}, ${VAR:offset:length} and ${VAR-} take goose\'s values; an unset ${VAR?message} stops as goose stops; an unset ${VAR} stops, saying goose would write an empty string', async () => {
+    const db = await pg.createDatabase('goose_envsub');
+    const file = (name: string) =>
+      '-- +goose ENVSUB ON\n-- +goose Up\n' +
+      `CREATE TABLE \${${name}?the table to create} (code text DEFAULT '\${ZDM_T_CODE:0:3}', tail text DEFAULT '\${ZDM_T_CODE: -2}', note text DEFAULT '\${ZDM_T_UNSET-}');\n` +
+      `-- +goose Down\nDROP TABLE \${${name}?the table to drop};\n`;
+    const project = createProject({ 'migrations/00001_widgets.sql': file('ZDM_T_NAME') }, { migrationsDir: 'migrations' });
+    const env = { ZDM_T_NAME: 'widgets', ZDM_T_CODE: 'abcdef' };
+    const result = await up(optionsFor(project, pg.url(db), { env }));
+    assert.ok(result.ok, explain(result));
+    const defaults = await pg.query<{ c: string; d: string }>("SELECT column_name AS c, column_default AS d FROM information_schema.columns WHERE table_name = 'widgets' ORDER BY ordinal_position", [], db);
+    assert.deepEqual(defaults.map((r) => [r.c, r.d]), [['code', "'abc'::text"], ['tail', "'ef'::text"], ['note', "''::text"]]);
+
+    // Unset under ${VAR?message}: goose fails the migration ("variable substitution failed"), and so does zdm, with the message.
+    const required = createProject({ 'migrations/00001_widgets.sql': file('ZDM_T_TENANT') }, { migrationsDir: 'migrations' });
+    const db2 = await pg.createDatabase('goose_envsub_required');
+    const refused = await up(optionsFor(required, pg.url(db2), { env }));
+    assert.equal(refused.ok, false);
+    assert.match(refused.error!.message, /\$\{ZDM_T_TENANT\?the table to create\}: ZDM_T_TENANT is not set \(the table to create\), and goose stops here too/);
+    assert.equal(refused.error!.line, 3);
+
+    // Unset plain ${VAR}: goose would write '' (CREATE TABLE t_ here); zdm stops, and says why and how to mean empty.
+    const plain = createProject({ 'migrations/00001_t.sql': '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE t_${ZDM_T_SUFFIX} (id int);\n' }, { migrationsDir: 'migrations' });
+    const stopped = await up(optionsFor(plain, pg.url(db2), { env }));
+    assert.equal(stopped.ok, false);
+    assert.match(stopped.error!.message, /goose would substitute an empty string for an unset variable; zdm stops instead.*Set the environment variable ZDM_T_SUFFIX .*or write \$\{ZDM_T_SUFFIX-\} where an empty value is meant/);
+    assert.deepEqual(await schemaOf(pg, db2, { userOnly: true }), []);
   });
 });

@@ -8,8 +8,8 @@ import { concurrentOperation } from '../sql/classify';
 import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
-import { withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
-import { fileValues, substitutePlaceholders } from './placeholders';
+import { downSectionOf, withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
+import { fileValues, sessionPlaceholderValues, substitutePlaceholders } from './placeholders';
 import type { Step } from './plan';
 import { LineIndex, lineNumberAt } from '../text/offsets';
 import type { Tracker, ZdmTable } from './tracking/index';
@@ -95,7 +95,10 @@ export function mayEndTransaction(statement: RunStatement): boolean {
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
   const { migration, direction } = step;
-  const written = direction === 'up' ? migration.up : migration.down!;
+  const written = direction === 'up' ? migration.up : downSectionOf(migration)!;
+  if (written.absent) {
+    ctx.emit({ type: 'warning', message: `${migration.name} has no '-- +goose Down' section: as goose does, rolling it back runs nothing and only deletes its row from the tracking table. What its up did stays in the database, and the next zdm up runs it again.` });
+  }
   // The tool's placeholders, substituted before anything runs: one without a value stops the step here;
   // so does a section the tool itself would fail to run (goose cutting a statement in two).
   const prepared = written.toolFailure ? { error: toolFailureError(written, written.toolFailure) } : written.placeholders ? await substituted(ctx, written) : { section: written };
@@ -161,11 +164,7 @@ function toolFailureError(section: RunSection, failure: NonNullable<RunSection['
 /** The section with the tool's placeholders substituted, or the error naming the first one without a value. */
 async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ section: RunSection } | { error: RunError }> {
   const extra = fileValues(section.path);
-  if (section.format === 'flyway' && section.statements.some((s) => s.text.includes('${flyway:user}') || s.text.includes('${flyway:database}'))) {
-    const [row] = await ctx.session.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d');
-    extra.set('flyway:user', row.u);
-    extra.set('flyway:database', row.d);
-  }
+  if (section.format === 'flyway') for (const [k, v] of await sessionPlaceholderValues(ctx.session, section.statements.map((s) => s.text), section.placeholders!)) extra.set(k, v);
   const texts: { text: string; toOriginal: (offset: number) => number }[] = [];
   for (const statement of section.statements) {
     const out = substitutePlaceholders(statement.text, section.format, section.placeholders!, extra);
@@ -173,13 +172,9 @@ async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ se
       const offset = statement.span.start + out.offset;
       const at = new LineIndex(section.fileText).positionAt(offset);
       const [line, column] = [at.line + 1, at.character + 1];
-      const how =
-        section.format === 'goose'
-          ? `set the environment variable ${out.missing.replace(/:?-.*$/, '')} (the file has -- +goose ENVSUB ON)`
-          : `set flyway.placeholders.${out.missing} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${out.missing.toUpperCase()}`;
       return {
         error: {
-          message: ctx.redact(`No value for the placeholder \${${out.missing}}: nothing was run. To give it one, ${how}.`),
+          message: ctx.redact(out.message),
           file: section.path,
           section: section.kind,
           statement: statement.index + 1,

@@ -22,7 +22,7 @@ import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from 
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
-import { fileValues, flywayHistoryTable, flywayOutOfOrder, flywaySchema, substitutePlaceholders } from './placeholders';
+import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
 
 export interface RunnerOptions {
@@ -79,7 +79,7 @@ export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
     const plan = planUp(statuses, { to: options.to });
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
-    if (late && !options.allowMissing && !(format === 'flyway' && flywayOutOfOrder(project.root, options.host ?? createDiskHost(), options.env))) plan.problems.push(outOfOrderProblem(late, format));
+    if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     return plan;
   });
 }
@@ -161,7 +161,7 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
     dirs = [found];
   }
   await initParser();
-  const loadedMigrations = loadMigrations({ dirs, config: loaded.config, host, root, env });
+  const loadedMigrations = loadMigrations({ dirs, config: loaded.config, host, root, env, cwd });
   const project = { loaded, root, dirs, loadedMigrations };
   if (!options.host) projectCache.set(key, { project, stamps: [...read].map((p) => [p, stampOf(p)]) });
   return project;
@@ -181,7 +181,12 @@ function stampOf(p: string): string {
 
 /** The tool's tracking table: .zdm.json's `database.migrationsTable`, else for Flyway the history table its own settings name (flyway.table, flyway.schemas), else the tool's default. */
 export function trackingTableName(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): string | undefined {
-  return project.loaded.config.database.migrationsTable ?? (format === 'flyway' ? flywayHistoryTable(project.root, host ?? createDiskHost(), env) : undefined);
+  return project.loaded.config.database.migrationsTable ?? (format === 'flyway' ? flywayHistoryTable(flywaySettingsOf(project, env, host)) : undefined);
+}
+
+/** The project's Flyway settings as loadMigrations read them for this command (read here only when it did not, its folder holding no Flyway migration). */
+export function flywaySettingsOf(project: Project, env: NodeJS.ProcessEnv, host?: ProjectHost): FlywaySettings {
+  return project.loadedMigrations.flyway ?? readFlywaySettings(project.root, host ?? createDiskHost(), env);
 }
 
 type Planner = (statuses: MigrationStatus[], project: Project, format: FormatId) => Plan;
@@ -332,7 +337,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
 
 /** The schema the tool manages and migrates in, when the project names one (Flyway's flyway.schemas / defaultSchema). */
 export function managedSchema(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): { schema: string; create: boolean } | undefined {
-  return format === 'flyway' ? flywaySchema(project.root, host ?? createDiskHost(), env) : undefined;
+  return format === 'flyway' ? flywaySchema(flywaySettingsOf(project, env, host)) : undefined;
 }
 
 /**
@@ -398,11 +403,8 @@ async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, mig
 async function repeatableChecksums(session: Session, migrations: readonly Migration[]): Promise<void> {
   const repeatables = migrations.filter((m) => m.repeatable);
   if (repeatables.length === 0) return;
-  const sessionValues = new Map<string, string>();
-  if (repeatables.some((m) => m.up.placeholders && /\$\{flyway:(?:user|database)\}/.test(m.up.fileText))) {
-    const [row] = await session.query<{ u: string; d: string }>('SELECT current_user AS u, current_database() AS d');
-    sessionValues.set('flyway:user', row.u).set('flyway:database', row.d);
-  }
+  const withPlaceholders = repeatables.filter((m) => m.up.placeholders);
+  const sessionValues = withPlaceholders.length > 0 ? await sessionPlaceholderValues(session, withPlaceholders.map((m) => m.up.fileText), withPlaceholders[0].up.placeholders!) : new Map<string, string>();
   for (const m of repeatables) {
     const text = m.up.fileText;
     m.repeatable!.rawChecksum = flywayChecksum(text);

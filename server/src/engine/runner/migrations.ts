@@ -16,7 +16,7 @@ import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
-import { flywayPlaceholderReplacement, placeholderValues } from './placeholders';
+import { placeholderValues, readFlywaySettings, type FlywaySettings } from './placeholders';
 import { compareRepeatables } from './plan';
 
 export interface RunStatement {
@@ -59,6 +59,8 @@ export interface RunSection {
   placeholders?: ReadonlyMap<string, string>;
   /** Why the tool itself would fail running this section, and where (a format problem that `failsRun`, such as goose cutting a statement in two): nothing of it is run. */
   toolFailure?: { message: string; offset: number };
+  /** Not in the file: the empty down goose rolls back with when the file has no Down section (downSectionOf). */
+  absent?: true;
 }
 
 export interface Migration {
@@ -101,6 +103,8 @@ export interface LoadedMigrations {
   format?: FormatId;
   migrations: Migration[];
   problems: LoadProblem[];
+  /** A Flyway project's settings, read once here for the whole command (placeholders.ts FlywaySettings). */
+  flyway?: FlywaySettings;
 }
 
 export { RUNNABLE_FORMATS } from './runnable';
@@ -113,6 +117,8 @@ export interface LoadOptions {
   root: string;
   /** The environment placeholders are read from (Flyway's FLYWAY_PLACEHOLDERS_*, goose ENVSUB); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** The folder the command runs from (Flyway's `flyway:workingDirectory`). */
+  cwd?: string;
 }
 
 /** Reads every migration in the folders. The parser must be loaded (initParser). */
@@ -172,10 +178,13 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   }
 
   const migrations: Migration[] = [];
+  const env = options.env ?? process.env;
+  const flyway = (format ?? config.format) === 'flyway' ? readFlywaySettings(options.root, host, env) : undefined;
   const placeholderMaps: Partial<Record<FormatId, Map<string, string>>> = {};
-  const values = (doc: MigrationDocument) => (doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, options.root, host, options.env ?? process.env)) : undefined);
+  const values = (doc: MigrationDocument) =>
+    doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, env, flyway, { migrationsTable: config.database.migrationsTable, cwd: options.cwd })) : undefined;
   // Flyway with placeholderReplacement=false sends `${name}` as written.
-  const replaces = format !== 'flyway' || flywayPlaceholderReplacement(options.root, host, options.env ?? process.env);
+  const replaces = !flyway || flyway.placeholderReplacement;
   for (const [key, pair] of byKey) {
     if (!pair.up) {
       problems.push({ path: pair.down!.path, message: `${relative(options.root, pair.down!.path)} is a down migration without its up; skipped.`, severity: 'warning' });
@@ -235,7 +244,30 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   }
   repeatableMigrations.sort((a, b) => compareRepeatables(a, b));
   migrations.push(...repeatableMigrations);
-  return { dirs: options.dirs, format, migrations, problems };
+  return { dirs: options.dirs, format, migrations, problems, flyway };
+}
+
+/**
+ * The section a rollback runs: the migration's down, or for a goose file without `-- +goose Down`, an
+ * empty one. goose's docs make the Down annotation optional, and its down runs the down statements
+ * (none here) and then deletes the version's row all the same (provider_run.go: runSQL, then
+ * maybeInsertOrDelete; the legacy API logs it as EMPTY): the migration counts as not applied again,
+ * while what its up did stays. Other formats without a down cannot be rolled back (undefined).
+ */
+export function downSectionOf(migration: Migration): RunSection | undefined {
+  if (migration.down || migration.format !== 'goose') return migration.down;
+  const end = migration.up.fileText.length;
+  return {
+    ...migration.up,
+    kind: 'down',
+    statements: [],
+    queryStrings: undefined,
+    placeholders: undefined,
+    toolFailure: undefined,
+    transactionSource: "the file has no '-- +goose Down' section: goose runs nothing and deletes the version's row",
+    anchor: { start: end, end },
+    absent: true,
+  };
 }
 
 /** The key the tool's tracking table stores for a migration. */

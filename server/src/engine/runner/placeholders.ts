@@ -3,46 +3,108 @@
 // - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted): `flyway.placeholders.NAME=value` in the project's
 //   flyway.conf or conf/flyway.conf, `[flyway.placeholders]` in flyway.toml, FLYWAY_PLACEHOLDERS_NAME in
 //   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
-//   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`.
-// - goose, under `-- +goose ENVSUB ON`: environment variables, `${VAR:-default}` and `${VAR-default}`.
+//   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`,
+//   valued from the settings the runner itself uses (FlywaySettings, read once per command).
+// - goose, under `-- +goose ENVSUB ON`: environment variables, with the expansions goose's interpolation
+//   knows (gooseValue: defaults, `${VAR?message}`, substrings).
 // A placeholder with no value stops the migration before any statement runs, as Flyway stops. goose
-// would substitute an empty string (only `${VAR?message}` stops it): zdm stops there too, a forgotten
-// variable being likelier than a meant empty one (docs/runner.md, Placeholders).
+// would substitute an empty string for an unset `${VAR}` (only `${VAR?message}` stops it): zdm stops
+// there too, a forgotten variable being likelier than a meant empty one, and says so; `${VAR-}` says
+// that empty is meant (docs/runner.md, Placeholders).
 
 import * as path from 'node:path';
 import type { FormatId } from '../model';
 import type { ProjectHost } from '../host';
 import { childPath } from '../paths';
+import type { Session } from './db';
 
 const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
 
-/** Values known when the project is loaded; `flyway:user` and `flyway:database` come from the session. */
-export function placeholderValues(format: FormatId, root: string, host: ProjectHost, env: NodeJS.ProcessEnv): Map<string, string> {
+/**
+ * A project's Flyway settings as the runner uses them, read and parsed once per command
+ * (`readFlywaySettings`, called by loadMigrations and carried on the loaded project): flyway.conf,
+ * conf/flyway.conf and flyway.toml's [flyway] tables, with the environment's FLYWAY_* values winning,
+ * as they win for Flyway. Everything that depends on them (the history table, the managed schema, the
+ * placeholders and their built-ins, outOfOrder) reads this one object, so the table the runner writes
+ * and `${flyway:table}` cannot disagree.
+ */
+export interface FlywaySettings {
+  /** `flyway.placeholders.NAME` / FLYWAY_PLACEHOLDERS_NAME (the environment wins). */
+  placeholders: Map<string, string>;
+  /** The history table's name when set (FLYWAY_TABLE / `flyway.table`), trimmed. */
+  table?: string;
+  /** FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed. */
+  schema?: string;
+  /** `createSchemas` (FLYWAY_CREATE_SCHEMAS): on unless false. */
+  createSchemas: boolean;
+  /** `placeholderReplacement` (FLYWAY_PLACEHOLDER_REPLACEMENT): on unless false. */
+  placeholderReplacement: boolean;
+  /** `outOfOrder` (FLYWAY_OUT_OF_ORDER): off unless true. */
+  outOfOrder: boolean;
+}
+
+/** Reads the project's Flyway settings (once per command: see FlywaySettings). */
+export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): FlywaySettings {
+  let file = new Map<string, string>();
+  for (const name of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
+    const text = host.readFile(name);
+    if (text !== undefined) file = new Map([...file, ...confSettings(text)]);
+  }
+  const toml = host.readFile(childPath(root, 'flyway.toml'));
+  if (toml !== undefined) file = new Map([...file, ...tomlSettings(toml)]);
+  const placeholders = new Map<string, string>();
+  for (const [k, v] of file) if (k.startsWith('flyway.placeholders.')) placeholders.set(k.slice('flyway.placeholders.'.length), v);
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) placeholders.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
+  const flag = (envName: string, key: string) => (env[envName] ?? file.get(key))?.trim().toLowerCase();
+  return {
+    placeholders,
+    table: (env.FLYWAY_TABLE ?? file.get('flyway.table'))?.trim() || undefined,
+    schema: (env.FLYWAY_DEFAULT_SCHEMA ?? file.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas'))?.split(',')[0])?.trim() || undefined,
+    createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'flyway.createSchemas') !== 'false',
+    placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'flyway.placeholderReplacement') !== 'false',
+    outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'flyway.outOfOrder') === 'true',
+  };
+}
+
+/**
+ * Values known when the project is loaded. goose: the environment. Flyway: the project's placeholders
+ * and the built-ins that do not need the session, from the values the runner itself uses (Flyway's
+ * documented built-ins, "Placeholders" in its docs): `flyway:table` is the history table's name (the
+ * one in `.zdm.json`'s database.migrationsTable when set, as the runner writes there),
+ * `flyway:defaultSchema` the schema the project configures (without one, the session's current schema,
+ * filled in by sessionPlaceholderValues), `flyway:workingDirectory` the folder the command runs from.
+ */
+export function placeholderValues(format: FormatId, env: NodeJS.ProcessEnv, flyway: FlywaySettings | undefined, runner: { migrationsTable?: string; cwd?: string } = {}): Map<string, string> {
   const values = new Map<string, string>();
   if (format === 'goose') {
     for (const [k, v] of Object.entries(env)) if (v !== undefined) values.set(k, v);
     return values;
   }
-  if (format !== 'flyway') return values;
-  const settings = flywaySettings(root, host);
-  for (const [k, v] of settings) if (k.startsWith('flyway.placeholders.')) values.set(k.slice('flyway.placeholders.'.length), v);
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) values.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
-  const schemas = settings.get('flyway.schemas')?.split(',')[0]?.trim();
-  values.set('flyway:defaultSchema', settings.get('flyway.defaultSchema') ?? (schemas || 'public'));
-  values.set('flyway:table', settings.get('flyway.table') ?? 'flyway_schema_history');
+  if (format !== 'flyway' || !flyway) return values;
+  for (const [k, v] of flyway.placeholders) values.set(k, v);
+  const configured = runner.migrationsTable !== undefined ? splitName(runner.migrationsTable) : undefined;
+  values.set('flyway:table', configured?.table ?? flyway.table ?? 'flyway_schema_history');
+  const schema = flyway.schema ?? configured?.schema;
+  if (schema) values.set('flyway:defaultSchema', schema);
+  if (runner.cwd) values.set('flyway:workingDirectory', runner.cwd);
   return values;
 }
 
-/** The project's Flyway settings (flyway.conf, conf/flyway.conf, flyway.toml's [flyway] tables) as flyway.conf keys. */
-function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
-  let settings = new Map<string, string>();
-  for (const file of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
-    const text = host.readFile(file);
-    if (text !== undefined) settings = new Map([...settings, ...confSettings(text)]);
-  }
-  const toml = host.readFile(childPath(root, 'flyway.toml'));
-  if (toml !== undefined) settings = new Map([...settings, ...tomlSettings(toml)]);
-  return settings;
+/** `schema.table` / `"schema"."table"` as its parts, unquoted. */
+function splitName(name: string): { schema?: string; table: string } {
+  const parts = name.match(/"(?:[^"]|"")*"|[^.]+/g)?.map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.trim())) ?? [name];
+  return parts.length > 1 ? { schema: parts[parts.length - 2], table: parts[parts.length - 1] } : { table: parts[0] };
+}
+
+/** The Flyway built-ins that come from the session (`flyway:user`, `flyway:database`, and `flyway:defaultSchema` when the project sets no schema), read only when one of `texts` uses them. */
+export async function sessionPlaceholderValues(session: Session, texts: readonly string[], values: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const needsSchema = !values.has('flyway:defaultSchema');
+  if (!texts.some((t) => t.includes('${flyway:user}') || t.includes('${flyway:database}') || (needsSchema && t.includes('${flyway:defaultSchema}')))) return out;
+  const [row] = await session.query<{ u: string; d: string; s: string | null }>('SELECT current_user AS u, current_database() AS d, current_schema() AS s');
+  out.set('flyway:user', row.u).set('flyway:database', row.d);
+  if (needsSchema && row.s) out.set('flyway:defaultSchema', row.s);
+  return out;
 }
 
 /**
@@ -51,19 +113,11 @@ function flywaySettings(root: string, host: ProjectHost): Map<string, string> {
  * FLYWAY_SCHEMAS in the environment win), written `"schema"."table"`; undefined when the project sets
  * none of them (the default table, found through search_path).
  */
-export function flywayHistoryTable(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): string | undefined {
-  const settings = flywaySettings(root, host);
-  const table = env.FLYWAY_TABLE ?? settings.get('flyway.table');
-  const schema = configuredSchema(settings, env);
-  if (!table?.trim() && !schema) return undefined;
-  const quote = (name: string) => `"${name.trim().replace(/"/g, '""')}"`;
-  const name = quote(table?.trim() || 'flyway_schema_history');
-  return schema ? `${quote(schema)}.${name}` : name;
-}
-
-/** FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed; undefined when none is set. */
-function configuredSchema(settings: Map<string, string>, env: NodeJS.ProcessEnv): string | undefined {
-  return (env.FLYWAY_DEFAULT_SCHEMA ?? settings.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? settings.get('flyway.schemas'))?.split(',')[0])?.trim() || undefined;
+export function flywayHistoryTable(settings: FlywaySettings): string | undefined {
+  if (!settings.table && !settings.schema) return undefined;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const name = quote(settings.table ?? 'flyway_schema_history');
+  return settings.schema ? `${quote(settings.schema)}.${name}` : name;
 }
 
 /**
@@ -71,24 +125,8 @@ function configuredSchema(settings: Map<string, string>, env: NodeJS.ProcessEnv)
  * else the first of FLYWAY_SCHEMAS / `flyway.schemas`): Flyway creates it when missing (unless
  * `createSchemas` is false) and puts it first on the session's search_path while it migrates.
  */
-export function flywaySchema(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): { schema: string; create: boolean } | undefined {
-  const settings = flywaySettings(root, host);
-  const schema = configuredSchema(settings, env);
-  if (!schema) return undefined;
-  const create = (env.FLYWAY_CREATE_SCHEMAS ?? settings.get('flyway.createSchemas'))?.trim().toLowerCase() !== 'false';
-  return { schema, create };
-}
-
-/** Flyway's `placeholderReplacement` setting: FLYWAY_PLACEHOLDER_REPLACEMENT, else the project's settings; on by default. */
-export function flywayPlaceholderReplacement(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
-  const value = env.FLYWAY_PLACEHOLDER_REPLACEMENT ?? flywaySettings(root, host).get('flyway.placeholderReplacement');
-  return value?.trim().toLowerCase() !== 'false';
-}
-
-/** Flyway's `outOfOrder` setting: FLYWAY_OUT_OF_ORDER in the environment, else the project's settings; off by default. */
-export function flywayOutOfOrder(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): boolean {
-  const value = env.FLYWAY_OUT_OF_ORDER ?? flywaySettings(root, host).get('flyway.outOfOrder');
-  return value?.trim().toLowerCase() === 'true';
+export function flywaySchema(settings: FlywaySettings): { schema: string; create: boolean } | undefined {
+  return settings.schema ? { schema: settings.schema, create: settings.createSchemas } : undefined;
 }
 
 /** `key=value` lines of a flyway.conf (comments and blank lines skipped). */
@@ -118,22 +156,23 @@ function tomlSettings(text: string): Map<string, string> {
   return out;
 }
 
-export type Substituted = { text: string; toOriginal: (offset: number) => number } | { missing: string; offset: number };
+export type Substituted = { text: string; toOriginal: (offset: number) => number } | { missing: string; offset: number; message: string };
 
 /**
  * `text` with its placeholders replaced, or the first one that has no value (with its offset in
- * `text`). `file` gives `flyway:filename`; `session` the values that need the database.
+ * `text`, and the message saying why nothing runs and what to do). `extra`: the values of this file
+ * and session (`flyway:filename`, `flyway:user`...).
  */
 export function substitutePlaceholders(text: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): Substituted {
-  let missing: { missing: string; offset: number } | undefined;
+  let missing: { missing: string; offset: number; message: string } | undefined;
   // Each substitution: where its value starts and ends in the output, and where the placeholder was.
   const replaced: { outStart: number; outEnd: number; start: number; end: number }[] = [];
   let delta = 0;
   const out = text.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
     if (missing) return whole;
-    const value = valueOf(name, format, values, extra);
-    if (value === undefined) {
-      missing = { missing: name, offset };
+    const value = format === 'goose' ? gooseValue(name, values) : flywayValue(name, values, extra);
+    if (typeof value !== 'string') {
+      missing = { missing: name, offset, message: value.message };
       return whole;
     }
     replaced.push({ outStart: offset + delta, outEnd: offset + delta + value.length, start: offset, end: offset + whole.length });
@@ -154,17 +193,45 @@ export function substitutePlaceholders(text: string, format: FormatId, values: R
   return { text: out, toOriginal };
 }
 
-function valueOf(name: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | undefined {
-  if (format === 'goose') {
-    // ${VAR:-default}: the default when VAR is unset or empty; ${VAR-default}: when it is unset.
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)(.*))?$/.exec(name);
-    if (!m) return undefined;
-    const value = values.get(m[1]);
-    if (m[2] === ':-') return value ? value : m[3];
-    if (m[2] === '-') return value ?? m[3];
-    return value;
+function flywayValue(name: string, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | { message: string } {
+  const value = extra.get(name) ?? values.get(name) ?? (name.startsWith('flyway:') ? undefined : values.get(name.toLowerCase()));
+  if (value !== undefined) return value;
+  // Flyway stops the same way: "No value provided for placeholder: ${name}".
+  return {
+    message: `No value for the placeholder \${${name}}: nothing was run. To give it one, set flyway.placeholders.${name} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${name.toUpperCase()}.`,
+  };
+}
+
+/**
+ * goose's ENVSUB, as its interpolation (github.com/mfridman/interpolate, the expansions its README
+ * lists) reads a `${...}`: `${VAR}`; `${VAR:-word}` (word when VAR is unset or empty); `${VAR-word}`
+ * (when unset); `${VAR?message}` (an error naming VAR when unset: goose stops, "variable substitution
+ * failed"); `${VAR:offset}` and `${VAR:offset:length}` (a substring; a negative offset, written after a
+ * space, counts from the end). Where goose substitutes an empty string for an unset `${VAR}`, zdm stops
+ * (see the top of this file); `${VAR-}` is how a migration says that empty is meant.
+ */
+function gooseValue(name: string, values: ReadonlyMap<string, string>): string | { message: string } {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:-|-|\?)([\s\S]*)|:\s*(-?\d+)(?::\s*(\d+))?\s*)?$/.exec(name);
+  const variable = m?.[1] ?? name;
+  const set = `Set the environment variable ${variable} (the file has -- +goose ENVSUB ON)`;
+  if (!m) return { message: `The placeholder \${${name}} is not one goose's ENVSUB reads (\${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR?message}, \${VAR:offset:length}): nothing was run. goose fails on it too.` };
+  const value = values.get(variable);
+  if (m[2] === ':-') return value ? value : m[3];
+  if (m[2] === '-') return value ?? m[3];
+  if (m[2] === '?') {
+    if (value !== undefined) return value;
+    return { message: `No value for the placeholder \${${name}}: ${variable} is not set${m[3] ? ` (${m[3]})` : ''}, and goose stops here too ("variable substitution failed"): nothing was run. ${set}.` };
   }
-  return extra.get(name) ?? values.get(name) ?? (name.startsWith('flyway:') ? undefined : values.get(name.toLowerCase()));
+  if (value === undefined) {
+    return {
+      message: `No value for the placeholder \${${name}}: nothing was run. goose would substitute an empty string for an unset variable; zdm stops instead, an empty name or value being far more often a variable forgotten than meant. ${set}, or write \${${variable}-} where an empty value is meant.`,
+    };
+  }
+  if (m[4] === undefined) return value;
+  const offset = Number(m[4]);
+  const from = offset < 0 ? Math.max(0, value.length + offset) : offset;
+  if (from > value.length) return '';
+  return m[5] === undefined ? value.slice(from) : value.slice(from, from + Number(m[5]));
 }
 
 /** The built-ins that depend on the file and the time of the run (Flyway). */

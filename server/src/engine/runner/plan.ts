@@ -2,7 +2,7 @@
 // status of each migration and the steps of a command. No I/O here, so it is tested without a database.
 
 import { compareVersions } from '../versions';
-import type { Migration } from './migrations';
+import { downSectionOf, type Migration } from './migrations';
 import type { ToolState, ZdmRow } from './tracking/index';
 
 export type MigrationState = 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
@@ -15,6 +15,8 @@ export interface MigrationStatus {
   /** The migration on disk (absent when missing). */
   migration?: Migration;
   appliedAt?: Date;
+  /** Where it stands in the order the tool applied migrations (goose's row id), for a tool that rolls back in that order. */
+  appliedOrder?: number;
   /** The checksum zdm recorded when it applied the migration, when it did. */
   recordedChecksum?: string;
   recordedStatements?: string[];
@@ -22,6 +24,8 @@ export interface MigrationStatus {
   failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
   /** What to tell the user beside the state. */
   note?: string;
+  /** Why the tool refuses to migrate at all while this migration is in its table as it is (a failed Flyway row), and what to do: `up` is refused with it. */
+  refusal?: string;
 }
 
 export function computeStatus(migrations: readonly Migration[], tool: ToolState, zdmRows: ReadonlyMap<string, ZdmRow>, toolName = 'the tool'): MigrationStatus[] {
@@ -37,6 +41,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
     if (applied) {
       status.state = 'applied';
+      if (applied.order !== undefined) status.appliedOrder = applied.order;
       status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
       if (row && row.direction === 'up' && row.state === 'applied') {
         status.recordedChecksum = row.checksum;
@@ -52,6 +57,9 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
       }
+    } else if (tool.failed?.has(m.key)) {
+      const failed = tool.failed.get(m.key)!;
+      Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
     } else if (tool.dirty === m.key || (row && row.state !== 'applied' && row.direction === 'up')) {
       status.state = 'failed';
       if (row && row.state !== 'applied') {
@@ -65,7 +73,11 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
   for (const [key, info] of tool.applied) {
     if (onDisk.has(key)) continue;
     const row = zdmRows.get(key);
-    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, ...(info.order !== undefined ? { appliedOrder: info.order } : {}), note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+  }
+  // A migration the tool recorded as failed whose file is gone still stops the tool: shown, and refused.
+  for (const [key, failed] of tool.failed ?? []) {
+    if (!onDisk.has(key)) out.push({ version: key, key, state: 'failed', note: `${failed.note}; its file is not on disk`, refusal: failed.refusal });
   }
   // Versioned migrations in version order, then the repeatable ones (Flyway) in the order they run.
   out.sort((a, b) => {
@@ -85,7 +97,9 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
 function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined): MigrationStatus {
   const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
   const ran = tool.repeatables?.get(m.key);
-  if (row && row.state !== 'applied' && row.direction === 'up') {
+  const failed = tool.failed?.get(m.key);
+  if (failed) Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
+  else if (row && row.state !== 'applied' && row.direction === 'up') {
     status.state = 'failed';
     status.failure = failureOf(row);
     status.recordedStatements = row.statements;
@@ -137,6 +151,9 @@ export interface Plan {
 
 /** Every pending (or failed) migration, in version order; with `to`, only those at or before it. */
 export function planUp(statuses: readonly MigrationStatus[], options: { to?: string } = {}): Plan {
+  // A migration the tool recorded as failed stops the tool's whole migrate until it is repaired (Flyway's validation).
+  const refusals = statuses.flatMap((s) => (s.refusal ? [s.refusal] : []));
+  if (refusals.length > 0) return { steps: [], problems: refusals };
   const problems: string[] = [];
   if (options.to !== undefined && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
   const steps = statuses
@@ -172,6 +189,9 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   const problems: string[] = [];
   // Repeatable scripts (Flyway) are never rolled back: Flyway's undo has none for them.
   const applied = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && !s.migration?.repeatable).reverse();
+  // A tool that rolls back in the order it applied (goose) goes from its last applied migration, which
+  // after an out-of-order apply is not the highest version; the others go by version.
+  if (applied.some((s) => s.appliedOrder !== undefined)) applied.sort((a, b) => (b.appliedOrder ?? -1) - (a.appliedOrder ?? -1));
   let chosen: MigrationStatus[];
   if (options.through !== undefined) {
     if (!statuses.some((s) => matchesVersion(s, options.through!))) problems.push(`No migration has version ${options.through}.`);
@@ -183,7 +203,8 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   // A migration that ran only partly (statements sent one at a time and one failed, or marked dirty by
   // the tool) sits above the applied ones: undoing the one below it would leave its committed part in
   // place, and with golang-migrate clear the dirty flag that says the database needs repair.
-  const partial = chosen.length > 0 ? statuses.find((s) => s.state === 'failed' && compareVersions(s.version, chosen[chosen.length - 1].version) > 0) : undefined;
+  const lowest = chosen.reduce<MigrationStatus | undefined>((low, s) => (!low || compareVersions(s.version, low.version) < 0 ? s : low), undefined);
+  const partial = lowest ? statuses.find((s) => s.state === 'failed' && compareVersions(s.version, lowest.version) > 0) : undefined;
   if (partial) {
     problems.push(
       `Cannot roll back while ${partial.migration?.name ?? partial.version} is partly applied (${partial.note ?? 'failed'}): fix it and run zdm up to finish it, or undo what it committed by hand, before rolling back what came before it.`,
@@ -196,7 +217,7 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
       problems.push(`Cannot roll back ${s.version}: it is applied but its file is not on disk.`);
       break;
     }
-    if (!s.migration.down) {
+    if (!downSectionOf(s.migration)) {
       problems.push(`Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`);
       break;
     }

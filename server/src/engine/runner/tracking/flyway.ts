@@ -39,30 +39,40 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
     },
     async read(session, migrations) {
       if ((await tableColumns(session, table)).length === 0) return { applied: new Map(), exists: false };
-      const rows = await session.query<{ version: string | null; type: string; script: string; checksum: number | null; success: boolean; installed_on: Date }>(
-        `SELECT version, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
+      const rows = await session.query<{ installed_rank: number; version: string | null; description: string; type: string; script: string; checksum: number | null; success: boolean; installed_on: Date }>(
+        `SELECT installed_rank, version, description, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
       );
       const applied = new Map<string, { appliedAt?: Date }>();
       const repeatables = new Map<string, { checksum: number | null; appliedAt?: Date }>();
-      let dirty: string | undefined;
+      // A row with success = false is what Flyway writes when a migration it could not run in a
+      // transaction fails (on PostgreSQL, executeInTransaction=false or a statement such as CREATE INDEX
+      // CONCURRENTLY): it may have run in part. Such a migration is not applied, and Flyway's validation
+      // refuses every migrate until `flyway repair` removes the row ("Detected failed migration to
+      // version 2 (b). Please remove any half-completed changes then run repair to fix the schema
+      // history."; for a repeatable script, "Detected failed repeatable migration"). The latest row of
+      // a migration decides: a successful run after a repair clears it.
+      const failed = new Map<string, { note: string; refusal: string }>();
       for (const r of rows) {
-        if (r.version === null) {
-          // A repeatable script's run (Flyway records them without a version; the latest one counts).
-          if (r.success && r.type === 'SQL') repeatables.set(path.basename(r.script), { checksum: r.checksum, appliedAt: r.installed_on });
-          else if (r.type === 'DELETE') repeatables.delete(path.basename(r.script));
+        const key = r.version ?? path.basename(r.script);
+        if (!r.success) {
+          if (r.version === null) repeatables.delete(key);
+          else applied.delete(key);
+          failed.set(key, failedRow(r, tableName));
           continue;
         }
-        if (!r.success) {
-          dirty = r.version;
+        failed.delete(key);
+        if (r.version === null) {
+          // A repeatable script's run (Flyway records them without a version; the latest one counts).
+          if (r.type === 'SQL') repeatables.set(key, { checksum: r.checksum, appliedAt: r.installed_on });
+          else if (r.type === 'DELETE') repeatables.delete(key);
           continue;
         }
         if (r.type === 'UNDO_SQL' || r.type === 'DELETE') applied.delete(r.version);
         else if (r.type === 'BASELINE') {
           for (const m of migrations) if (compareVersions(m.key, r.version) <= 0) applied.set(m.key, { appliedAt: r.installed_on });
         } else applied.set(r.version, { appliedAt: r.installed_on });
-        if (dirty === r.version) dirty = undefined;
       }
-      return { applied, repeatables, exists: true, dirty };
+      return { applied, repeatables, exists: true, ...(failed.size > 0 ? { failed } : {}) };
     },
     recordUp(migration, durationMs) {
       if (migration.repeatable) {
@@ -75,5 +85,16 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       const down = migration.down!;
       return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
     },
+  };
+}
+
+/** What status and a refused `up` say about a row Flyway recorded with success = false. */
+function failedRow(r: { installed_rank: number; version: string | null; description: string; type: string; script: string }, tableName: string): { note: string; refusal: string } {
+  const what = r.type === 'UNDO_SQL' ? 'its undo' : 'it';
+  const note = `Flyway recorded ${what} as failed (success = false, installed_rank ${r.installed_rank} of ${tableName}): it may have run only partly; Flyway refuses to migrate until the row is repaired`;
+  const flyway = r.version === null ? `Detected failed repeatable migration: ${r.description}` : `Detected failed migration to version ${r.version} (${r.description})`;
+  return {
+    note,
+    refusal: `${path.basename(r.script)}: Flyway recorded ${what} as failed (success = false in ${tableName}, installed_rank ${r.installed_rank}), so it may have run only partly. Flyway refuses to migrate until that row is repaired ("${flyway}. Please remove any half-completed changes then run repair to fix the schema history."), and so does zdm: nothing was run. Undo by hand what it committed, then run \`flyway repair\` (or delete that row), then zdm up.`,
   };
 }

@@ -6,10 +6,19 @@ import type { Session, SqlCommand } from '../db';
 import type { Migration } from '../migrations';
 
 export interface ToolState {
-  /** Applied migration keys (as the tool stores them), with the applied time when the table has one. */
-  applied: Map<string, { appliedAt?: Date }>;
+  /**
+   * Applied migration keys (as the tool stores them), with the applied time when the table has one, and
+   * for a tool that rolls back in the order it applied (goose: its table's id), that order.
+   */
+  applied: Map<string, { appliedAt?: Date; order?: number }>;
   /** A migration the tool marked as half-applied (golang-migrate's dirty flag, a failed Flyway row). */
   dirty?: string;
+  /**
+   * Migrations the tool recorded as failed and refuses to go past until its table is repaired (a Flyway
+   * row with success = false), by key (a repeatable script's: its file name): what status says, and
+   * why `up` is refused with what to do.
+   */
+  failed?: Map<string, { note: string; refusal: string }>;
   /** Flyway's repeatable scripts by file name: the checksum of their latest successful run. */
   repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */

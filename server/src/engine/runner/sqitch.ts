@@ -146,6 +146,11 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     }
     const requireIds = new Map<string, string>();
     for (const d of change.dependencies) {
+      if (d.type === 'conflict' && d.change !== undefined && !seen.has(d.change)) {
+        // sqitch looks a conflicting change up in the plan too ("Unable to find change").
+        problems.push({ path: planPath, message: `${rel(planPath)}:${change.line}: change "${change.name}" conflicts with "${d.name}", which is not in the plan (sqitch: Unable to find change "${d.name}" in plan).`, severity: 'error' });
+        return;
+      }
       if (d.type !== 'require') continue;
       const id = d.change !== undefined ? ids.get(d.change) : tagged.get(d.tag!);
       if (id === undefined) {

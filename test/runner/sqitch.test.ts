@@ -85,6 +85,22 @@ async function registry(db: Db): Promise<Record<string, string[]>> {
   };
 }
 
+/** The registry's tables as the catalog has them: columns (type, null, default), constraints, indexes, comments. */
+async function registryShape(db: Db): Promise<string[]> {
+  const rows = await pg.query<{ item: string }>(
+    `SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '') AS item
+       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+      WHERE c.relnamespace = 'sqitch'::regnamespace AND c.relkind = 'r' AND c.relname <> 'zdm_migrations'
+     UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'sqitch'::regnamespace AND conrelid NOT IN (SELECT oid FROM pg_class WHERE relname = 'zdm_migrations')
+     UNION ALL SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = 'sqitch' AND tablename <> 'zdm_migrations'
+     UNION ALL SELECT 'comment ' || coalesce(obj_description('sqitch'::regnamespace, 'pg_namespace'), '')
+     ORDER BY 1`,
+    [],
+    db.name,
+  );
+  return rows.map((r) => r.item);
+}
+
 async function tablesIn(db: Db, schema: string): Promise<string[]> {
   const rows = await pg.query<{ t: string }>('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema], db.name);
   return rows.map((r) => r.t);
@@ -108,6 +124,7 @@ describe('sqitch projects, against the real sqitch', () => {
     // The real sqitch deploys the same project on another database: the registries must match row for row.
     runSqitch(project, theirs, 'deploy');
     assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual(await registryShape(ours), await registryShape(theirs));
     const rows = await registry(ours);
     assert.equal(rows.changes.length, 3);
     assert.equal(rows.tags.length, 1);

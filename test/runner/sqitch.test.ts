@@ -4,6 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
@@ -215,6 +216,24 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.equal(refused.ok, false);
     assert.match(refused.error?.message ?? '', /deploy\/appschema\.sql:3:15: the psql variable :app_schema has no value/);
     assert.deepEqual(refused.steps, []);
+  });
+
+  it('waits for no sqitch: while sqitch holds its lock on the database, zdm up stops before running anything', async () => {
+    const project = createProject(FILES);
+    const db = await database('sqitch_lock');
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(75474063)');
+      const result = await up(zdmOptions(project, db));
+      assert.equal(result.ok, false);
+      assert.match(result.error?.message ?? '', /holds sqitch's lock/);
+      assert.deepEqual(await tablesIn(db, 'flipr'), []);
+    } finally {
+      await holder.end();
+    }
+    const result = await up(zdmOptions(project, db));
+    assert.ok(result.ok, explain(result));
   });
 
   it('refuses a reworked change, naming it and its line in sqitch.plan', async () => {

@@ -23,6 +23,9 @@ import { TrackingTableError, type Tracker } from './types';
 /** The registry version this module writes and reads (sqitch 1.3's). */
 export const SQITCH_REGISTRY_VERSION = 1.1;
 
+/** The advisory lock sqitch takes on PostgreSQL while it deploys or reverts (App::Sqitch::Engine::pg). */
+const SQITCH_LOCK = 75474063;
+
 export function sqitchTracker(registry = 'sqitch'): Tracker {
   const schema = quoteIdent(registry);
   const t = (name: string) => `${schema}.${name}`;
@@ -61,6 +64,10 @@ export function sqitchTracker(registry = 'sqitch'): Tracker {
     tool: 'sqitch',
     table: changes,
     async ensure(session) {
+      // sqitch's own lock (a session lock, held until zdm's session ends): a sqitch deploy or revert
+      // running now makes zdm stop, and one starting while zdm runs waits for it, as two sqitch do.
+      const [lock] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SQITCH_LOCK]);
+      if (!lock.locked) throw new TrackingTableError(`Another sqitch (or zdm) is working on this database: it holds sqitch's lock (pg_advisory_lock(${SQITCH_LOCK})). Try again when it has finished.`);
       if (await registryExists(session, registry)) {
         await checkRelease(session, registry);
         return;

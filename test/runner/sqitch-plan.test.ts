@@ -43,6 +43,12 @@ describe('sqitch.plan', () => {
     assert.equal(canonicalUri('HTTPS://a.com:443/x'), 'https://a.com/x');
   });
 
+  it('marks a reworked change with its rework tags, latest first, then its own (the tags its script may carry)', () => {
+    const plan = parseSqitchPlan('%project=p\n\na 2024-01-01T00:00:00Z A <a@x>\n@t1 2024-01-01T00:00:01Z A <a@x>\nb 2024-01-02T00:00:00Z A <a@x>\n@t2 2024-01-02T00:00:01Z A <a@x>\na [a@t1] 2024-01-03T00:00:00Z A <a@x>\n');
+    assert.deepEqual(plan.changes.map((c) => [c.name, c.reworkTags]), [['a', ['@t2', '@t1']], ['b', []], ['a', []]]);
+    assert.throws(() => parseSqitchPlan('%project=p\n\na 2024-01-01T00:00:00Z A <a@x>\na 2024-01-02T00:00:00Z A <a@x>\n'), /line 4: change "a" duplicates earlier declaration on line 3/);
+  });
+
   it('refuses what sqitch refuses, with the line', () => {
     assert.throws(() => parseSqitchPlan('%syntax-version=1.0.0\n\na 2024-01-01T00:00:00Z A <a@x>\n'), /no %project pragma/);
     assert.throws(() => parseSqitchPlan('%project=p\n\na A <a@x>\n'), /line 3: missing timestamp/);

@@ -236,17 +236,42 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.ok(result.ok, explain(result));
   });
 
-  it('refuses a reworked change, naming it and its line in sqitch.plan', async () => {
+  it('runs a reworked change as sqitch does: the earlier version from deploy/users@v1.0.sql, the same registry, and reverts both ways', async () => {
     const project = createProject({
       ...FILES,
-      'sqitch.plan': `${PLAN}users [users@v1.0] 2024-01-06T10:00:00Z ${planner} # Reworks users.\n`,
+      'sqitch.plan': `${PLAN}users [users@v1.0] 2024-01-06T10:00:00Z ${planner} # Reworks users: a bio.\n`,
       'deploy/users@v1.0.sql': FILES['deploy/users.sql'],
       'revert/users@v1.0.sql': FILES['revert/users.sql'],
+      'deploy/users.sql': '-- Deploy flipr:users to pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users ADD COLUMN IF NOT EXISTS bio TEXT;\n\nCOMMIT;\n',
+      'revert/users.sql': '-- Revert flipr:users from pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users DROP COLUMN bio;\n\nCOMMIT;\n',
     });
-    const db = await database('sqitch_rework');
-    const result = await up(zdmOptions(project, db));
-    assert.equal(result.ok, false);
-    assert.match(result.usageError ?? '', /sqitch\.plan:9: change "users" is reworked \(planned first at line 6\); zdm does not run reworked changes/);
-    assert.deepEqual(await tablesIn(db, 'sqitch'), []);
+    const [ours, theirs] = [await database('sqitch_rework'), await database('sqitch_rework_ref')];
+    const columns = async () => (await pg.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'flipr' AND table_name = 'users' ORDER BY ordinal_position", [], ours.name)).map((r) => r.c);
+
+    const result = await up(zdmOptions(project, ours));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => [s.name, s.file.replace(project.root + '/', '')]), [['appschema', 'deploy/appschema.sql'], ['users@v1.0', 'deploy/users@v1.0.sql'], ['flips', 'deploy/flips.sql'], ['users', 'deploy/users.sql']]);
+    assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
+    runSqitch(project, theirs, 'deploy');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.match(runSqitch(project, ours, 'status'), /Nothing to deploy \(up-to-date\)/);
+
+    // The rework's revert script, then the earlier version's (revert/users@v1.0.sql).
+    const back = await rollback(zdmOptions(project, ours));
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(await columns(), ['nickname', 'password']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'flips');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const more = await rollback({ ...zdmOptions(project, ours), to: 'appschema' });
+    assert.ok(more.ok, explain(more));
+    assert.deepEqual(more.steps.map((s) => [s.name, s.file.replace(project.root + '/', '')]), [['flips', 'revert/flips.sql'], ['users@v1.0', 'revert/users@v1.0.sql']]);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), []);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'appschema');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const st = await status(zdmOptions(project, ours));
+    assert.deepEqual(st.status!.map((s) => [s.name, s.state]), [['appschema', 'applied'], ['users@v1.0', 'pending'], ['flips', 'pending'], ['users', 'pending']]);
+    // sqitch deploys the rest from there.
+    runSqitch(project, ours, 'deploy');
+    assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
   });
 });

@@ -45,6 +45,12 @@ export interface SqitchChange {
   plannerEmail: string;
   dependencies: SqitchDependency[];
   tags: SqitchTag[];
+  /**
+   * For a change reworked later in the plan (the same name planned again): the tags between it and its
+   * rework, latest first, then its own (sqitch's `rework_tags`). Its scripts are `deploy/<name><tag>.sql`
+   * for the first of them whose deploy script exists. Empty for a change not reworked.
+   */
+  reworkTags: string[];
 }
 
 export interface SqitchPlan {
@@ -139,7 +145,14 @@ export function parseSqitchPlan(text: string): SqitchPlan {
       if (dependencies.some((x) => x.name === (other ? `${other}:${key}` : key) && x.type === (d![1] ? 'conflict' : 'require'))) fail(`duplicate dependency "${spec}"`);
       dependencies.push({ type: d![1] ? 'conflict' : 'require', name: other ? `${other}:${key}` : key, project: other, change: d![3], tag: d![4] });
     }
-    changes.push({ name, id: '', line: lineNo, note, plannedAt, plannerName: plannerName.trim(), plannerEmail, dependencies, tags: [] });
+    // A change planned again is a rework: allowed once a tag has come between them.
+    const earlier = changes.findLastIndex((c) => c.name === name);
+    if (earlier !== -1) {
+      const between = changes.slice(earlier + 1);
+      if (!changes[earlier].tags.length && !between.some((c) => c.tags.length > 0)) fail(`change "${name}" duplicates earlier declaration on line ${changes[earlier].line}`);
+      changes[earlier].reworkTags.push(...between.reverse().flatMap((c) => c.tags.map((t) => t.name)), ...changes[earlier].tags.map((t) => t.name));
+    }
+    changes.push({ name, id: '', line: lineNo, note, plannedAt, plannerName: plannerName.trim(), plannerEmail, dependencies, tags: [], reworkTags: [] });
   }
   // Ids: each change's info names the one before it (its parent), so they are computed in plan order.
   let parent: string | undefined;

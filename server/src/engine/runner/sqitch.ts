@@ -8,8 +8,8 @@
 // - A meta-command zdm cannot honour (`\i`, `\if`, `\connect`, `\copy`, `\gset` ...), a `COPY FROM
 //   STDIN`, or a variable with no value makes the section's `toolFailure`: the run is refused before
 //   anything runs (sqitchRunProblems), naming the file and line.
-// - A reworked change (a name planned twice, `name [name@tag]`, with `deploy/name@tag.sql`) is refused
-//   when the project is loaded: zdm would have to pick the script of the right tag, and does not.
+// - A reworked change (a name planned twice, `name [name@tag]`): its earlier version runs from
+//   `deploy/name@tag.sql` (the tag sqitch picks), and is keyed `name@tag` among the migrations.
 // What sqitch needs to record a change (its id, tags, dependencies, the deploy script's SHA-1, who
 // deploys) travels with each migration (sqitchChangeOf), for tracking/sqitch.ts.
 
@@ -38,6 +38,8 @@ export interface SqitchInfo {
   committerEmail: string;
   /** The ids the change's `require` dependencies resolve to (plan order: each is an earlier change). */
   requireIds: Map<string, string>;
+  /** The migration keys of the changes its `require` dependencies resolve to. */
+  requireKeys: Map<string, string>;
 }
 
 const infos = new WeakMap<Migration, SqitchInfo>();
@@ -115,15 +117,8 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     if (error instanceof SqitchPlanError) return refuse(`${rel(planPath)}: ${error.message.replace(/^sqitch\.plan /, '')}`);
     throw error;
   }
-  const seen = new Map<string, SqitchChange>();
+  const names = new Set(plan.changes.map((c) => c.name));
   for (const change of plan.changes) {
-    const first = seen.get(change.name);
-    if (first) {
-      return refuse(
-        `${rel(planPath)}:${change.line}: change "${change.name}" is reworked (planned first at line ${first.line}); zdm does not run reworked changes, whose earlier versions run from deploy/${change.name}@<tag>.sql: nothing was run. Deploy this project with sqitch.`,
-      );
-    }
-    seen.set(change.name, change);
     for (const d of change.dependencies) {
       if (d.project) return refuse(`${rel(planPath)}:${change.line}: change "${change.name}" depends on "${d.name}" of another project; zdm runs dependencies within one project only: nothing was run. Deploy this project with sqitch.`);
     }
@@ -132,32 +127,30 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
   const committerEmail = env.SQITCH_EMAIL || config.get('user.email') || env.SQITCH_ORIG_EMAIL || `${systemUser()}@${os.hostname()}`;
   const deployVariables = sqitchVariables(config, 'deploy');
   const revertVariables = sqitchVariables(config, 'revert');
-  const ids = new Map<string, string>();
-  const tagged = new Map<string, string>();
   const migrations: Migration[] = [];
   plan.changes.forEach((change, index) => {
-    const segments = change.name.split('/');
-    const upPath = `${childPath(top, 'deploy', ...segments)}.sql`;
-    const downPath = `${childPath(top, 'revert', ...segments)}.sql`;
+    const segments = scriptSegments(change, top, host);
+    const upPath = childPath(top, 'deploy', ...segments);
+    const downPath = childPath(top, 'revert', ...segments);
     const upText = host.readFile(upPath);
     if (upText === undefined) {
       problems.push({ path: upPath, message: `${rel(planPath)}:${change.line}: the deploy script of change "${change.name}", ${rel(upPath)}, does not exist.`, severity: 'error' });
       return;
     }
-    const requireIds = new Map<string, string>();
+    const requires = new Map<string, SqitchChange>();
     for (const d of change.dependencies) {
-      if (d.type === 'conflict' && d.change !== undefined && !seen.has(d.change)) {
+      if (d.type === 'conflict' && d.change !== undefined && !names.has(d.change)) {
         // sqitch looks a conflicting change up in the plan too ("Unable to find change").
         problems.push({ path: planPath, message: `${rel(planPath)}:${change.line}: change "${change.name}" conflicts with "${d.name}", which is not in the plan (sqitch: Unable to find change "${d.name}" in plan).`, severity: 'error' });
         return;
       }
       if (d.type !== 'require') continue;
-      const id = d.change !== undefined ? ids.get(d.change) : tagged.get(d.tag!);
-      if (id === undefined) {
+      const required = requiredChange(plan.changes, index, d.change, d.tag);
+      if (required === undefined) {
         problems.push({ path: planPath, message: `${rel(planPath)}:${change.line}: change "${change.name}" requires "${d.name}", which is not planned before it.`, severity: 'error' });
         return;
       }
-      requireIds.set(d.name, id);
+      requires.set(d.name, required);
     }
     const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables);
     const downText = host.readFile(downPath);
@@ -166,10 +159,11 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     const written = up.written;
     let hashes: { checksum: string; statements: string[] } | undefined;
     const hashesOf = () => (hashes ??= { checksum: checksumOf(written.map((s) => s)), statements: written.map(statementHash) });
+    const key = changeKey(change);
     const migration: Migration = {
       version: String(index + 1),
-      key: change.name,
-      name: change.name,
+      key,
+      name: key,
       description: change.note,
       format: 'sqitch',
       upPath,
@@ -183,12 +177,51 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
         return hashesOf().statements;
       },
     };
-    infos.set(migration, { plan, change, scriptHash: createHash('sha1').update(Buffer.from(upText, 'utf8')).digest('hex'), committerName, committerEmail, requireIds });
+    const requireIds = new Map([...requires].map(([name, c]) => [name, c.id]));
+    const requireKeys = new Map([...requires].map(([name, c]) => [name, changeKey(c)]));
+    infos.set(migration, { plan, change, scriptHash: createHash('sha1').update(Buffer.from(upText, 'utf8')).digest('hex'), committerName, committerEmail, requireIds, requireKeys });
     migrations.push(migration);
-    ids.set(change.name, change.id);
-    for (const t of change.tags) tagged.set(t.name.slice(1), change.id);
   });
   return { dirs: options.dirs, format: 'sqitch', migrations: problems.some((p) => p.severity === 'error') ? [] : migrations, problems };
+}
+
+/**
+ * The key of a change among the migrations: its name, or for a change reworked later in the plan, its
+ * name with its first tag or rework tag (`users@v1.0`), as sqitch names it (format_tag_qualified_name).
+ */
+export function changeKey(change: SqitchChange): string {
+  if (change.reworkTags.length === 0) return change.name;
+  return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`;
+}
+
+/**
+ * A change's script path under deploy/ (or revert/): its name's segments, `.sql`; for a reworked
+ * change, the name with the first of its rework tags whose deploy script exists (`users@v1.0.sql`),
+ * else with the first of them, as sqitch picks it.
+ */
+function scriptSegments(change: SqitchChange, top: string, host: ProjectHost): string[] {
+  const segments = change.name.split('/');
+  const base = segments.pop()!;
+  if (change.reworkTags.length === 0) return [...segments, `${base}.sql`];
+  const found = change.reworkTags.find((tag) => host.fileExists(childPath(top, 'deploy', ...segments, `${base}${tag}.sql`)));
+  return [...segments, `${base}${found ?? change.reworkTags[0]}.sql`];
+}
+
+/**
+ * The change a requirement of the change at `index` names: `name` is the latest change of that name
+ * planned before it; `name@tag`, the latest of that name planned at or before the tag; `@tag`, the change
+ * carrying the tag.
+ */
+function requiredChange(changes: readonly SqitchChange[], index: number, name: string | undefined, tag: string | undefined): SqitchChange | undefined {
+  let limit = index - 1;
+  if (tag !== undefined) {
+    const at = changes.findIndex((c, i) => i < index && c.tags.some((t) => t.name === `@${tag}`));
+    if (at === -1) return undefined;
+    if (name === undefined) return changes[at];
+    limit = at;
+  }
+  for (let i = limit; i >= 0; i--) if (changes[i].name === name) return changes[i];
+  return undefined;
 }
 
 function systemUser(): string {
@@ -326,10 +359,11 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
     const info = sqitchChangeOf(step.migration);
     if (step.direction === 'up' && info) {
       for (const d of info.change.dependencies) {
-        const name = d.change ?? info.plan.changes.find((c) => c.tags.some((t) => t.name === `@${d.tag}`))?.name;
-        if (name === undefined) continue;
-        if (d.type === 'require' && !deployed.has(name)) problems.push(`Change "${info.change.name}" requires "${d.name}", which is not deployed; nothing was run.`);
-        if (d.type === 'conflict' && deployed.has(name)) problems.push(`Change "${info.change.name}" conflicts with "${d.name}", which is deployed; nothing was run. Revert "${d.name}" first.`);
+        const required = info.requireKeys.get(d.name);
+        if (d.type === 'require' && required !== undefined && !deployed.has(required)) problems.push(`Change "${info.change.name}" requires "${d.name}", which is not deployed; nothing was run.`);
+        // A conflict names a change by name: any deployed version of it conflicts.
+        const conflicting = d.type === 'conflict' ? statuses.find((s) => s.migration && deployed.has(s.key) && sqitchChangeOf(s.migration)?.change.name === d.change) : undefined;
+        if (conflicting) problems.push(`Change "${info.change.name}" conflicts with "${d.name}", which is deployed; nothing was run. Revert "${d.name}" first.`);
       }
       deployed.add(step.migration.key);
     } else if (step.direction === 'down') deployed.delete(step.migration.key);
@@ -340,6 +374,8 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
 /** A --to given as a change name (or `name@tag`, `@tag`), as the version (plan position) the planner compares. */
 export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[]): string | undefined {
   if (target === undefined || /^\d+$/.test(target)) return target;
+  const exact = statuses.find((s) => s.key === target && s.migration);
+  if (exact) return exact.version;
   const [name, tag] = target.split('@');
   const match = statuses.find((s) => {
     const info = s.migration && sqitchChangeOf(s.migration);

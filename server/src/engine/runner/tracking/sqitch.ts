@@ -17,7 +17,7 @@
 import * as os from 'node:os';
 import { quoteIdent, type Session, type SqlCommand } from '../db';
 import type { Migration } from '../migrations';
-import { sqitchChangeOf, type SqitchInfo } from '../sqitch';
+import { changeKey, sqitchChangeOf, type SqitchInfo } from '../sqitch';
 import { TrackingTableError, type Tracker } from './types';
 
 /** The registry version this module writes and reads (sqitch 1.3's). */
@@ -91,12 +91,12 @@ export function sqitchTracker(registry = 'sqitch'): Tracker {
         throw new TrackingTableError(`The sqitch registry ${schema} holds project "${plan.project}" with URI ${project.uri ?? 'NULL'}, but sqitch.plan says ${plan.uri ?? 'none'}: sqitch refuses to deploy it ("Cannot register ..."), and so does zdm.`);
       }
       const rows = await session.query<{ change_id: string; change: string; committed_at: Date }>(`SELECT change_id, change, committed_at FROM ${changes} WHERE project = $1 ORDER BY committed_at`, [plan.project]);
-      const planned = new Map(plan.changes.map((c) => [c.id, c.name]));
+      const planned = new Map(plan.changes.map((c) => [c.id, changeKey(c)]));
       const applied = new Map<string, { appliedAt?: Date }>();
       for (const r of rows) {
         // A deployed change whose id the plan no longer computes (its plan line was edited): sqitch
         // cannot find it in the plan either; zdm lists it as missing.
-        applied.set(planned.get(r.change_id) === r.change ? r.change : `${r.change} (id ${r.change_id.slice(0, 8)})`, { appliedAt: r.committed_at });
+        applied.set(planned.get(r.change_id) ?? `${r.change} (id ${r.change_id.slice(0, 8)})`, { appliedAt: r.committed_at });
       }
       return { applied, exists: true };
     },

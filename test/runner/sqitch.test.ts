@@ -179,6 +179,16 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.match(runSqitch(project, ours, 'status'), /Nothing to deploy \(up-to-date\)/);
   });
 
+  it('keeps the registry in the schema sqitch.conf names ([engine "pg"] registry), where sqitch finds it', async () => {
+    const project = createProject({ ...FILES, 'sqitch.conf': `${FILES['sqitch.conf']}[engine "pg"]\n\tregistry = meta\n` });
+    const db = await database('sqitch_registry');
+    const result = await up(zdmOptions(project, db));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await tablesIn(db, 'sqitch'), []);
+    assert.deepEqual(await tablesIn(db, 'meta'), ['changes', 'dependencies', 'events', 'projects', 'releases', 'tags', 'zdm_migrations']);
+    assert.match(runSqitch(project, db, 'status'), /Nothing to deploy \(up-to-date\)/);
+  });
+
   it('a deploy script that fails is not recorded as deployed: a fail event, as sqitch logs', async () => {
     const project = createProject({
       ...FILES,

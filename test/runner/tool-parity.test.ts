@@ -264,16 +264,17 @@ describe('the CLI under the tools\' names', () => {
     assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
   });
 
-  it('a sqitch project: status says zdm does not run sqitch, not that no migrations folder exists', async () => {
+  it('a sqitch project is found by its sqitch.plan (no --dir): zdm status lists its changes', async () => {
     const project = createProject({
       'sqitch.plan': '%syntax-version=1.0.0\n%project=shop\n\nusers 2024-01-01T00:00:00Z Dev <dev@example.com> # users\n',
       'deploy/users.sql': 'BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n',
       'revert/users.sql': 'BEGIN;\nDROP TABLE users;\nCOMMIT;\n',
       'verify/users.sql': 'SELECT id FROM users WHERE false;\n',
     });
-    const result = await status(optionsFor(project, 'postgres://nobody@127.0.0.1:1/none'));
-    assert.equal(result.ok, false);
-    assert.match(result.usageError ?? '', /zdm does not run sqitch migrations/);
+    const db = await pg.createDatabase('sqitch_found');
+    const run = zdm(project, 'status', '--url', pg.url(db), '--no-color');
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /pending\s+1\s+deploy\/users\.sql/);
   });
 });
 

@@ -335,7 +335,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
       // The number recorded is where a resumed run starts: the first statement of a block sent whole.
-      await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message))]).catch(() => undefined);
+      await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message)), ...failedRecord(ctx, step)]).catch(() => undefined);
       return;
     }
     for (let k = i; k <= last; k++) {
@@ -358,7 +358,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     const error = statementError(section, openedBy, undefined, `The ${section.kind} section ends inside the transaction that this ${begin.firstWord.toUpperCase()} opens: no COMMIT follows it, so nothing after it would be committed, nor the record that the migration ran. zdm rolled it back.`, ctx.redact);
     error.hint = 'End the transaction with COMMIT; at the end of the section (or remove the BEGIN).';
     result.error = { ...error, committed };
-    await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message))]).catch(() => undefined);
+    await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message)), ...failedRecord(ctx, step)]).catch(() => undefined);
     return;
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
@@ -435,6 +435,11 @@ async function runAtomically(session: Session, commands: SqlCommand[]): Promise<
     throw error;
   }
   await session.queryText('COMMIT');
+}
+
+/** The tool's record of a failed up, when it keeps one (sqitch's `fail` event). */
+function failedRecord(ctx: ApplyContext, step: Step): SqlCommand[] {
+  return step.direction === 'up' ? ctx.tracker.recordFailed?.(step.migration) ?? [] : [];
 }
 
 function bookkeeping(ctx: ApplyContext, step: Step, durationMs: number, options: StepOptions): SqlCommand[] {

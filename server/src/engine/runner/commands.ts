@@ -24,6 +24,7 @@ import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
+import { sqitchChangesTable, sqitchRunProblems, sqitchVersionOf } from './sqitch';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -77,7 +78,7 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const plan = planUp(statuses, { to: options.to });
+    const plan = planUp(statuses, { to: format === 'sqitch' ? sqitchVersionOf(options.to, statuses) : options.to });
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     return plan;
@@ -98,7 +99,9 @@ function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, for
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
-  return run('rollback', options, (statuses) => planRollback(statuses, { to: options.to, through: options.through }));
+  // A sqitch change is named by its name (or `name@tag`); the planner compares plan positions.
+  const at = (statuses: MigrationStatus[], format: FormatId, v: string | undefined) => (format === 'sqitch' ? sqitchVersionOf(v, statuses) : v);
+  return run('rollback', options, (statuses, _project, format) => planRollback(statuses, { to: at(statuses, format, options.to), through: at(statuses, format, options.through) }));
 }
 
 /** Rolls back the last applied migration and applies it again. */
@@ -153,8 +156,7 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   if (dirOption !== undefined) dirs = [dirOption];
   else if (loaded.config.migrationsDir.length > 0) dirs = loaded.config.migrationsDir.map((d) => path.resolve(root, d));
   else {
-    // A sqitch project keeps its scripts in deploy/ beside sqitch.plan: found, so that the format layer
-    // names it (zdm does not run sqitch) instead of a missing migrations folder being reported.
+    // A sqitch project keeps its scripts in deploy/ beside sqitch.plan (its changes are read from the plan).
     const sqitchDeploy = host.readFile(path.join(root, 'sqitch.plan')) !== undefined ? path.join(root, 'deploy') : undefined;
     const found = [...DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)), ...(sqitchDeploy ? [sqitchDeploy] : [])].find((d) => host.readDirectory(d) !== undefined);
     if (!found) throw new UsageError(`No migrations folder: none of ${DEFAULT_MIGRATION_DIRS.join(', ')} exists in ${root}. Pass --dir, or set "migrationsDir" in .zdm.json.`);
@@ -181,6 +183,8 @@ function stampOf(p: string): string {
 
 /** The tool's tracking table: .zdm.json's `database.migrationsTable`, else for Flyway the history table its own settings name (flyway.table, flyway.schemas), else the tool's default. */
 export function trackingTableName(project: Project, format: FormatId, env: NodeJS.ProcessEnv, host?: ProjectHost): string | undefined {
+  // sqitch's registry is a schema of its own tables, named in sqitch.conf: its `changes` table stands for it.
+  if (format === 'sqitch') return sqitchChangesTable(project.dirs[0] ?? project.root, host ?? createDiskHost(), env);
   return project.loaded.config.database.migrationsTable ?? (format === 'flyway' ? flywayHistoryTable(flywaySettingsOf(project, env, host)) : undefined);
 }
 
@@ -284,6 +288,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           let statuses = await readStatus(session, tracker, zdm, migrations);
           const plan = planner(statuses, project, format);
           plan.problems.push(...changedCommitted(plan.steps, statuses));
+          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
             if (plan.problems.every((p) => p.startsWith('No migration has version'))) result.usageError = plan.problems.join('\n');

@@ -18,6 +18,7 @@ import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
 import { placeholderValues, readFlywaySettings, type FlywaySettings } from './placeholders';
 import { compareRepeatables } from './plan';
+import { loadSqitchMigrations, sqitchTop } from './sqitch';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -124,6 +125,9 @@ export interface LoadOptions {
 /** Reads every migration in the folders. The parser must be loaded (initParser). */
 export function loadMigrations(options: LoadOptions): LoadedMigrations {
   const { host, config } = options;
+  // A sqitch project's migrations are the changes of its plan, not the files of a folder.
+  const top = config.format === undefined || config.format === 'sqitch' ? options.dirs.length === 1 && sqitchTop(options.dirs[0], host) : undefined;
+  if (top) return loadSqitchMigrations(options, top);
   const problems: LoadProblem[] = [];
   const documents: MigrationDocument[] = [];
   for (const dir of options.dirs) {
@@ -287,7 +291,7 @@ export function trackingKey(doc: MigrationDocument): string {
   }
 }
 
-function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean): RunSection | undefined {
+export function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean): RunSection | undefined {
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;

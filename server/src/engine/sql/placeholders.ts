@@ -34,8 +34,8 @@ const NAME = '[A-Za-z0-9_\\u0080-\\uffff]+';
 /** A psql variable reference at a colon: `:'name'`, `:"name"`, `:{?name}` or `:name`. */
 const VARIABLE = new RegExp(`:(?:'(${NAME})'|"(${NAME})"|\\{\\?(${NAME})\\}|(${NAME}))`, 'y');
 
-/** The psql variables of `text` (a statement), as [start, end, mask] in order. */
-function psqlVariables(text: string): [number, number, string][] {
+/** The psql variables of `text` (a statement), as [start, end, mask] in order (the runner substitutes them for sqitch). */
+export function psqlVariables(text: string): [number, number, string][] {
   const out: [number, number, string][] = [];
   if (!text.includes(':')) return out;
   const tokens = lex(text);

@@ -8,6 +8,7 @@ import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
 import { gooseTracker } from './goose';
 import { prismaTracker } from './prisma';
+import { sqitchTracker } from './sqitch';
 import type { Tracker } from './types';
 import { zdmOnlyTracker, zdmTable, type ZdmTable } from './zdm';
 
@@ -30,6 +31,9 @@ export function trackerFor(format: FormatId, tableName: string | undefined): Tra
       return flywayTracker(tableName);
     case 'prisma':
       return prismaTracker(tableName);
+    case 'sqitch':
+      // The registry schema: `tableName` is its `changes` table (commands.ts trackingTableName).
+      return sqitchTracker(tableName ? splitQualified(tableName)[0] : undefined);
     default:
       return zdmOnlyTracker(zdmTable(tableName));
   }

@@ -40,6 +40,8 @@ export interface Tracker {
   recordDown(migration: Migration, previous: Migration | undefined): SqlCommand[];
   /** Marks a migration as running before statements that cannot share its bookkeeping transaction. */
   markStarted?(migration: Migration): SqlCommand[];
+  /** The statements recording that `migration`'s up failed (sqitch's `fail` event); the migration is not recorded as applied. */
+  recordFailed?(migration: Migration): SqlCommand[];
 }
 
 export class TrackingTableError extends Error {}

@@ -1,0 +1,387 @@
+// A sqitch project for the runner: its migrations are the changes of sqitch.plan in plan order (the
+// deploy script is the up, the revert script the down), each script run as psql runs it for sqitch.
+// - The script's own BEGIN/COMMIT decide its transaction (the format layer marks the section `none`,
+//   so apply.ts sends it statement by statement and follows the file's BEGIN/COMMIT).
+// - psql variables (`:name`, `:'name'`, `:"name"`, `:{?name}`) are replaced as psql replaces them, with
+//   sqitch's values: `[core.variables]`, `[deploy.variables]` (and `[revert.variables]` for a revert
+//   script), `[engine "pg"] variables`, the target's variables, `registry`, and the script's own `\set`.
+// - A meta-command zdm cannot honour (`\i`, `\if`, `\connect`, `\copy`, `\gset` ...), a `COPY FROM
+//   STDIN`, or a variable with no value makes the section's `toolFailure`: the run is refused before
+//   anything runs (sqitchRunProblems), naming the file and line.
+// - A reworked change (a name planned twice, `name [name@tag]`): its earlier version runs from
+//   `deploy/name@tag.sql` (the tag sqitch picks), and is keyed `name@tag` among the migrations.
+// What sqitch needs to record a change (its id, tags, dependencies, the deploy script's SHA-1, who
+// deploys) travels with each migration (sqitchChangeOf), for tracking/sqitch.ts.
+
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describeMigration } from '../formats/index';
+import type { ProjectHost } from '../host';
+import { childPath } from '../paths';
+import { lex } from '../sql/lexer';
+import { psqlVariables } from '../sql/placeholders';
+import { LineIndex } from '../text/offsets';
+import { quoteIdent } from './db';
+import { checksumOf, statementHash } from './record';
+import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
+import { runSection, withStatementTexts } from './migrations';
+import type { MigrationStatus, Step } from './plan';
+import { configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, type SqitchChange, type SqitchPlan } from './sqitch-plan';
+
+export interface SqitchInfo {
+  plan: SqitchPlan;
+  change: SqitchChange;
+  /** SHA-1 of the deploy script's bytes (changes.script_hash). */
+  scriptHash: string;
+  committerName: string;
+  committerEmail: string;
+  /** The ids the change's `require` dependencies resolve to (plan order: each is an earlier change). */
+  requireIds: Map<string, string>;
+  /** The migration keys of the changes its `require` dependencies resolve to. */
+  requireKeys: Map<string, string>;
+}
+
+const infos = new WeakMap<Migration, SqitchInfo>();
+
+/** The sqitch facts of a migration loaded from a sqitch plan. */
+export function sqitchChangeOf(migration: Migration): SqitchInfo | undefined {
+  return infos.get(migration);
+}
+
+/** The folder holding sqitch.plan when `dir` is it, or its `deploy` folder. */
+export function sqitchTop(dir: string, host: ProjectHost): string | undefined {
+  if (host.fileExists(childPath(dir, 'sqitch.plan'))) return dir;
+  const parent = path.dirname(dir);
+  if (path.basename(dir) === 'deploy' && host.fileExists(childPath(parent, 'sqitch.plan'))) return parent;
+  return undefined;
+}
+
+/** sqitch's configuration: system, user, then project file (SQITCH_SYSTEM_CONFIG, SQITCH_USER_CONFIG, SQITCH_CONFIG override where each is). */
+export function sqitchConfig(top: string, host: ProjectHost, env: NodeJS.ProcessEnv): Map<string, string> {
+  const files = [env.SQITCH_SYSTEM_CONFIG ?? '/etc/sqitch/sqitch.conf', env.SQITCH_USER_CONFIG ?? path.join(os.homedir(), '.sqitch', 'sqitch.conf'), env.SQITCH_CONFIG ? path.resolve(top, env.SQITCH_CONFIG) : childPath(top, 'sqitch.conf')];
+  const config = new Map<string, string>();
+  for (const file of files) {
+    const text = host.readFile(file);
+    if (text !== undefined) for (const [k, v] of parseSqitchConf(text)) config.set(k, v);
+  }
+  return config;
+}
+
+/** The registry schema: the target's `registry`, else `[engine "pg"] registry`, else `sqitch`. */
+export function sqitchRegistry(config: ReadonlyMap<string, string>): string {
+  const target = targetName(config);
+  return (target && config.get(`target.${target}.registry`)) || config.get('engine.pg.registry') || 'sqitch';
+}
+
+function targetName(config: ReadonlyMap<string, string>): string | undefined {
+  const name = config.get('engine.pg.target') ?? config.get('core.target');
+  // A URI names no target section of its own.
+  return name && !name.startsWith('db:') ? name : undefined;
+}
+
+/** The registry's `changes` table, `"schema"."changes"`, for the project whose deploy folder (or top) is `dir`. */
+export function sqitchChangesTable(dir: string, host: ProjectHost, env: NodeJS.ProcessEnv): string {
+  const top = sqitchTop(dir, host) ?? dir;
+  return `${quoteIdent(sqitchRegistry(sqitchConfig(top, host, env)))}.${quoteIdent('changes')}`;
+}
+
+/** The psql variables sqitch sets for a deploy or a revert (later sources win), and `registry`. */
+export function sqitchVariables(config: ReadonlyMap<string, string>, kind: 'deploy' | 'revert'): Map<string, string> {
+  const target = targetName(config);
+  const sources = ['core.variables', 'deploy.variables', ...(kind === 'revert' ? ['revert.variables'] : []), 'engine.pg.variables', ...(target ? [`target.${target}.variables`] : [])];
+  const out = new Map<string, string>();
+  for (const s of sources) for (const [k, v] of configSection(config, s)) out.set(k, v);
+  out.set('registry', sqitchRegistry(config));
+  return out;
+}
+
+/** Loads the changes of the sqitch project at `top` as migrations. */
+export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedMigrations {
+  const { host } = options;
+  const env = options.env ?? process.env;
+  const problems: LoadProblem[] = [];
+  const planPath = childPath(top, 'sqitch.plan');
+  const rel = (p: string) => path.relative(options.root, p) || p;
+  const refuse = (message: string): LoadedMigrations => {
+    problems.push({ path: planPath, message, severity: 'error' });
+    return { dirs: options.dirs, format: 'sqitch', migrations: [], problems };
+  };
+  const config = sqitchConfig(top, host, env);
+  const engine = config.get('core.engine');
+  if (engine && engine !== 'pg') return refuse(`${rel(planPath)}: the project's engine is ${engine} (core.engine in sqitch.conf); zdm runs sqitch projects on PostgreSQL (pg) only.`);
+  let plan: SqitchPlan;
+  try {
+    plan = parseSqitchPlan(host.readFile(planPath) ?? '');
+  } catch (error) {
+    if (error instanceof SqitchPlanError) return refuse(`${rel(planPath)}: ${error.message.replace(/^sqitch\.plan /, '')}`);
+    throw error;
+  }
+  const names = new Set(plan.changes.map((c) => c.name));
+  for (const change of plan.changes) {
+    for (const d of change.dependencies) {
+      if (d.project) return refuse(`${rel(planPath)}:${change.line}: change "${change.name}" depends on "${d.name}" of another project; zdm runs dependencies within one project only: nothing was run. Deploy this project with sqitch.`);
+    }
+  }
+  const committerName = env.SQITCH_FULLNAME || config.get('user.name') || env.SQITCH_ORIG_FULLNAME || systemUser();
+  const committerEmail = env.SQITCH_EMAIL || config.get('user.email') || env.SQITCH_ORIG_EMAIL || `${systemUser()}@${os.hostname()}`;
+  const deployVariables = sqitchVariables(config, 'deploy');
+  const revertVariables = sqitchVariables(config, 'revert');
+  const migrations: Migration[] = [];
+  plan.changes.forEach((change, index) => {
+    const segments = scriptSegments(change, top, host);
+    const upPath = childPath(top, 'deploy', ...segments);
+    const downPath = childPath(top, 'revert', ...segments);
+    const upText = host.readFile(upPath);
+    if (upText === undefined) {
+      problems.push({ path: upPath, message: `${rel(planPath)}:${change.line}: the deploy script of change "${change.name}", ${rel(upPath)}, does not exist.`, severity: 'error' });
+      return;
+    }
+    const requires = new Map<string, SqitchChange>();
+    for (const d of change.dependencies) {
+      if (d.type === 'conflict' && d.change !== undefined && !names.has(d.change)) {
+        // sqitch looks a conflicting change up in the plan too ("Unable to find change").
+        problems.push({ path: planPath, message: `${rel(planPath)}:${change.line}: change "${change.name}" conflicts with "${d.name}", which is not in the plan (sqitch: Unable to find change "${d.name}" in plan).`, severity: 'error' });
+        return;
+      }
+      if (d.type !== 'require') continue;
+      const required = requiredChange(plan.changes, index, d.change, d.tag);
+      if (required === undefined) {
+        problems.push({ path: planPath, message: `${rel(planPath)}:${change.line}: change "${change.name}" requires "${d.name}", which is not planned before it.`, severity: 'error' });
+        return;
+      }
+      requires.set(d.name, required);
+    }
+    const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables);
+    const downText = host.readFile(downPath);
+    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables);
+    if (!up) return;
+    const written = up.written;
+    let hashes: { checksum: string; statements: string[] } | undefined;
+    const hashesOf = () => (hashes ??= { checksum: checksumOf(written.map((s) => s)), statements: written.map(statementHash) });
+    const key = changeKey(change);
+    const migration: Migration = {
+      version: String(index + 1),
+      key,
+      name: key,
+      description: change.note,
+      format: 'sqitch',
+      upPath,
+      up: up.section,
+      down: down?.section,
+      downPath: down?.section.path,
+      get checksum() {
+        return hashesOf().checksum;
+      },
+      get statementHashes() {
+        return hashesOf().statements;
+      },
+    };
+    const requireIds = new Map([...requires].map(([name, c]) => [name, c.id]));
+    const requireKeys = new Map([...requires].map(([name, c]) => [name, changeKey(c)]));
+    infos.set(migration, { plan, change, scriptHash: createHash('sha1').update(Buffer.from(upText, 'utf8')).digest('hex'), committerName, committerEmail, requireIds, requireKeys });
+    migrations.push(migration);
+  });
+  return { dirs: options.dirs, format: 'sqitch', migrations: problems.some((p) => p.severity === 'error') ? [] : migrations, problems };
+}
+
+/**
+ * The key of a change among the migrations: its name, or for a change reworked later in the plan, its
+ * name with its first tag or rework tag (`users@v1.0`), as sqitch names it (format_tag_qualified_name).
+ */
+export function changeKey(change: SqitchChange): string {
+  if (change.reworkTags.length === 0) return change.name;
+  return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`;
+}
+
+/**
+ * A change's script path under deploy/ (or revert/): its name's segments, `.sql`; for a reworked
+ * change, the name with the first of its rework tags whose deploy script exists (`users@v1.0.sql`),
+ * else with the first of them, as sqitch picks it.
+ */
+function scriptSegments(change: SqitchChange, top: string, host: ProjectHost): string[] {
+  const segments = change.name.split('/');
+  const base = segments.pop()!;
+  if (change.reworkTags.length === 0) return [...segments, `${base}.sql`];
+  const found = change.reworkTags.find((tag) => host.fileExists(childPath(top, 'deploy', ...segments, `${base}${tag}.sql`)));
+  return [...segments, `${base}${found ?? change.reworkTags[0]}.sql`];
+}
+
+/**
+ * The change a requirement of the change at `index` names: `name` is the latest change of that name
+ * planned before it; `name@tag`, the latest of that name planned at or before the tag; `@tag`, the change
+ * carrying the tag.
+ */
+function requiredChange(changes: readonly SqitchChange[], index: number, name: string | undefined, tag: string | undefined): SqitchChange | undefined {
+  let limit = index - 1;
+  if (tag !== undefined) {
+    const at = changes.findIndex((c, i) => i < index && c.tags.some((t) => t.name === `@${tag}`));
+    if (at === -1) return undefined;
+    if (name === undefined) return changes[at];
+    limit = at;
+  }
+  for (let i = limit; i >= 0; i--) if (changes[i].name === name) return changes[i];
+  return undefined;
+}
+
+function systemUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Meta-commands zdm honours or that only print: everything else refuses the run. */
+const HONOURED = new Set(['set', 'unset', 'echo', 'qecho', 'warn']);
+
+/**
+ * A script's section as the runner sends it: the statements with psql's variables replaced, and the
+ * first reason zdm cannot run it as psql would (its `toolFailure`). `written` keeps the statements as
+ * written, for checksums (a changed value in sqitch.conf is not an edited migration).
+ */
+function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' | 'down', variables: ReadonlyMap<string, string>): { section: RunSection; written: string[] } | undefined {
+  const doc = describeMigration(file, text, host, { format: 'sqitch' });
+  // The format layer names a revert script's section `down`, a deploy script's `up`.
+  const section = runSection(doc, kind, undefined, false);
+  if (!section) return undefined;
+  const written = section.statements.map((s) => s.text);
+  let failure: RunSection['toolFailure'];
+  const fail = (message: string, offset: number) => {
+    if (!failure || offset < failure.offset) failure = { message, offset };
+  };
+  // `\set` and `\unset` in file order: the values a variable has at each offset.
+  const sets: { offset: number; name: string; value: string | undefined }[] = [];
+  for (const t of lex(text)) {
+    if (t.kind !== 'backslash') continue;
+    const second = text.charCodeAt(t.start + 1);
+    if (second === 59 || second === 58) continue; // \; and \: are part of the query text (sql/psql.ts)
+    const command = text.slice(t.start + 1, t.end).replace(/\\\\?$/, '').trim();
+    const name = /^[^\s\\]*/.exec(command)![0];
+    const args = command.slice(name.length).trim();
+    if (name === 'g' && args === '') continue; // sends the buffer as `;` does
+    if (!HONOURED.has(name)) {
+      fail(`psql meta-command \\${name} cannot be run by zdm (it honours \\set and \\unset, and skips \\echo); nothing was run. Remove it, or deploy this change with sqitch.`, t.start);
+      continue;
+    }
+    if (name === 'set' || name === 'unset') {
+      const parsed = setArguments(args);
+      if (!parsed || (name === 'unset' && parsed.value !== '')) fail(`\\${name} ${args}: zdm reads a variable name and a plain or single-quoted value only (no backquotes, :variables or double quotes); nothing was run.`, t.start);
+      else sets.push({ offset: t.start, name: parsed.name, value: name === 'set' ? parsed.value : undefined });
+    }
+  }
+  const valueAt = (name: string, offset: number): string | undefined => {
+    let value = variables.get(name);
+    for (const s of sets) if (s.offset < offset && s.name === name) value = s.value;
+    return value;
+  };
+  const texts = section.statements.map((statement) => {
+    if (statement.firstWord === 'copy' && /\bfrom\s+stdin\b/i.test(statement.text)) fail('COPY ... FROM STDIN reads the rows that follow it in the script, which zdm does not send; nothing was run. Deploy this change with sqitch.', statement.span.start);
+    const refs = psqlVariables(statement.text);
+    if (refs.length === 0) return { text: statement.text, toOriginal: (o: number) => o };
+    const replaced: { outStart: number; outEnd: number; start: number; end: number }[] = [];
+    let out = '';
+    let last = 0;
+    for (const [start, end, mask] of refs) {
+      const { name, form } = decodeMask(mask);
+      const value = valueAt(name, statement.span.start + start);
+      let sent: string;
+      if (form === 'defined') sent = value === undefined ? 'FALSE' : 'TRUE';
+      else if (value === undefined) {
+        fail(`the psql variable :${name} has no value (set it under [deploy.variables] or [core.variables] in sqitch.conf, or with \\set); psql would send it as written. Nothing was run.`, statement.span.start + start);
+        sent = statement.text.slice(start, end);
+      } else sent = form === 'literal' ? quoteLiteral(value) : form === 'identifier' ? `"${value.replace(/"/g, '""')}"` : value;
+      out += statement.text.slice(last, start);
+      replaced.push({ outStart: out.length, outEnd: out.length + sent.length, start, end });
+      out += sent;
+      last = end;
+    }
+    out += statement.text.slice(last);
+    const toOriginal = (offset: number) => {
+      let shift = 0;
+      for (const r of replaced) {
+        if (offset < r.outStart) break;
+        if (offset < r.outEnd) return r.start;
+        shift = r.end - r.outEnd;
+      }
+      return offset + shift;
+    };
+    return { text: out, toOriginal };
+  });
+  const result = withStatementTexts(section, texts);
+  return { section: failure ? { ...result, toolFailure: failure } : result, written };
+}
+
+/** psql's `\set name [value ...]` arguments: plain words and single-quoted strings, joined. */
+function setArguments(args: string): { name: string; value: string } | undefined {
+  const m = /^([A-Za-z0-9_\u0080-\uffff]+)\s*(.*)$/s.exec(args);
+  if (!m) return undefined;
+  let value = '';
+  const re = /\s*(?:'((?:[^'\\]|''|\\.)*)'|([^\s'"`:\\]+))/y;
+  let rest = m[2];
+  while (rest.trim() !== '') {
+    re.lastIndex = 0;
+    const part = re.exec(rest);
+    if (!part) return undefined;
+    value += part[1] !== undefined ? part[1].replace(/''/g, "'").replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c)) : part[2];
+    rest = rest.slice(re.lastIndex);
+  }
+  return { name: m[1], value };
+}
+
+function decodeMask(mask: string): { name: string; form: 'value' | 'literal' | 'identifier' | 'defined' } {
+  if (mask.startsWith("':")) return { name: mask.slice(2, -1), form: 'literal' };
+  if (mask.startsWith('":?')) return { name: mask.slice(3, -1), form: 'defined' };
+  if (mask.startsWith('":')) return { name: mask.slice(2, -1), form: 'identifier' };
+  return { name: mask.slice(1), form: 'value' };
+}
+
+/** As psql's `:'name'` quotes a value (PQescapeLiteral): quotes doubled; with backslashes, an E'' string with them doubled. */
+function quoteLiteral(value: string): string {
+  const body = value.replace(/'/g, "''");
+  return value.includes('\\') ? ` E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
+}
+
+/**
+ * Why a sqitch plan of steps cannot run, before anything runs: a script zdm cannot run as psql would
+ * (its file and line), a change whose required change is neither deployed nor deployed earlier in the
+ * run, or one conflicting with a deployed change (sqitch refuses those too).
+ */
+export function sqitchRunProblems(steps: readonly Step[], statuses: readonly MigrationStatus[], root: string): string[] {
+  const problems: string[] = [];
+  const deployed = new Set(statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').map((s) => s.key));
+  for (const step of steps) {
+    const section = step.direction === 'up' ? step.migration.up : step.migration.down;
+    if (section?.toolFailure) {
+      const at = new LineIndex(section.fileText).positionAt(section.toolFailure.offset);
+      problems.push(`${path.relative(root, section.path) || section.path}:${at.line + 1}:${at.character + 1}: ${section.toolFailure.message}`);
+    }
+    const info = sqitchChangeOf(step.migration);
+    if (step.direction === 'up' && info) {
+      for (const d of info.change.dependencies) {
+        const required = info.requireKeys.get(d.name);
+        if (d.type === 'require' && required !== undefined && !deployed.has(required)) problems.push(`Change "${info.change.name}" requires "${d.name}", which is not deployed; nothing was run.`);
+        // A conflict names a change by name: any deployed version of it conflicts.
+        const conflicting = d.type === 'conflict' ? statuses.find((s) => s.migration && deployed.has(s.key) && sqitchChangeOf(s.migration)?.change.name === d.change) : undefined;
+        if (conflicting) problems.push(`Change "${info.change.name}" conflicts with "${d.name}", which is deployed; nothing was run. Revert "${d.name}" first.`);
+      }
+      deployed.add(step.migration.key);
+    } else if (step.direction === 'down') deployed.delete(step.migration.key);
+  }
+  return problems;
+}
+
+/** A --to given as a change name (or `name@tag`, `@tag`), as the version (plan position) the planner compares. */
+export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[]): string | undefined {
+  if (target === undefined || /^\d+$/.test(target)) return target;
+  const exact = statuses.find((s) => s.key === target && s.migration);
+  if (exact) return exact.version;
+  const [name, tag] = target.split('@');
+  const match = statuses.find((s) => {
+    const info = s.migration && sqitchChangeOf(s.migration);
+    if (!info) return false;
+    if (name && info.change.name !== name) return false;
+    return tag === undefined || info.change.tags.some((t) => t.name === `@${tag}`) || (name !== '' && tag === 'HEAD');
+  });
+  return match?.version ?? target;
+}

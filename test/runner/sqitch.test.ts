@@ -1,0 +1,287 @@
+// zdm runs sqitch projects, and the real sqitch (installed at test time when missing: helpers/sqitch.ts)
+// agrees on one database: what zdm deploys, `sqitch status` sees deployed with the same change ids and
+// `sqitch revert` reverts; what sqitch deploys, `zdm status` sees applied and `zdm rollback` reverts.
+
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { initParser } from '../../server/src/engine/sql/parser';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { ensureSqitch, type Sqitch } from '../helpers/sqitch';
+import { cleanupProjects, createProject, explain, optionsFor, rowsOf, type TestProject } from './helpers';
+
+let pg: TestPostgres;
+let sqitch: Sqitch;
+
+before(async () => {
+  sqitch = ensureSqitch();
+  pg = await testPostgres();
+  await initParser();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+const planner = 'Ann Planner <ann@example.org>';
+const PLAN = `%syntax-version=1.0.0
+%project=flipr
+%uri=https://github.com/example/flipr/
+
+appschema 2024-01-01T10:00:00Z ${planner} # Adds the app schema.
+users [appschema] 2024-01-02T10:00:00Z ${planner} # Creates the users table.
+@v1.0 2024-01-03T10:00:00Z ${planner} # Tag v1.0.
+flips [users appschema] 2024-01-04T10:00:00Z ${planner} # Adds flips.\\nWith a second line.
+`;
+
+const FILES: Record<string, string> = {
+  'sqitch.plan': PLAN,
+  'sqitch.conf': '[core]\n\tengine = pg\n[deploy.variables]\n\tapp_schema = flipr\n',
+  'deploy/appschema.sql': '-- Deploy flipr:appschema to pg\n\nCREATE SCHEMA :"app_schema";\n',
+  'revert/appschema.sql': '-- Revert flipr:appschema from pg\n\nDROP SCHEMA :"app_schema";\n',
+  // As sqitch's templates write them: the script's own transaction.
+  'deploy/users.sql': '-- Deploy flipr:users to pg\n-- requires: appschema\n\nBEGIN;\n\nCREATE TABLE :"app_schema".users (\n    nickname  TEXT PRIMARY KEY,\n    password  TEXT NOT NULL\n);\n\nCOMMIT;\n',
+  'revert/users.sql': '-- Revert flipr:users from pg\n\nBEGIN;\n\nDROP TABLE :"app_schema".users;\n\nCOMMIT;\n',
+  'deploy/flips.sql': "-- Deploy flipr:flips to pg\n\\set max_length 140\nBEGIN;\n\nCREATE TABLE :\"app_schema\".flips (\n    id        BIGINT PRIMARY KEY,\n    nickname  TEXT NOT NULL REFERENCES :\"app_schema\".users(nickname),\n    body      TEXT NOT NULL CHECK (length(body) <= :max_length),\n    kind      TEXT NOT NULL DEFAULT :'app_schema'\n);\n\nCOMMIT;\n",
+  'revert/flips.sql': '-- Revert flipr:flips from pg\n\nBEGIN;\n\nDROP TABLE :"app_schema".flips;\n\nCOMMIT;\n',
+};
+
+interface Db {
+  name: string;
+  /** db:pg:// target for sqitch, without the password. */
+  target: string;
+  password: string;
+  url: string;
+}
+
+async function database(prefix: string): Promise<Db> {
+  const name = await pg.createDatabase(prefix);
+  const url = pg.url(name);
+  const u = new URL(url);
+  return { name, url, password: decodeURIComponent(u.password), target: `db:pg://${u.username}@${u.hostname}:${u.port}/${name}` };
+}
+
+function runSqitch(project: TestProject, db: Db, ...args: string[]): string {
+  const { out, code } = sqitch.run(project.root, db.target, db.password, ...args);
+  assert.equal(code, 0, `sqitch ${args.join(' ')} exited ${code}:\n${out}`);
+  assert.ok(!out.includes(db.password), 'the password never appears in sqitch output');
+  return out;
+}
+
+function zdmOptions(project: TestProject, db: Db) {
+  return optionsFor(project, db.url, { yes: true, env: sqitch.env(project.root) });
+}
+
+/** The registry's rows that do not depend on who or when: what sqitch and zdm must both write. */
+async function registry(db: Db): Promise<Record<string, string[]>> {
+  const q = (table: string, columns: string) => rowsOf(pg, db.name, `sqitch.${table}`, columns);
+  return {
+    releases: await q('releases', 'version'),
+    projects: await q('projects', 'project, uri'),
+    changes: await q('changes', 'change_id, script_hash, change, project, note, planned_at, planner_name, planner_email'),
+    tags: await q('tags', 'tag_id, tag, project, change_id, note, planned_at, planner_name, planner_email'),
+    dependencies: await q('dependencies', 'change_id, type, dependency, dependency_id'),
+    events: await q('events', 'event, change_id, change, project, note, requires, conflicts, tags, planned_at, planner_name, planner_email'),
+  };
+}
+
+/** The registry's tables as the catalog has them: columns (type, null, default), constraints, indexes, comments. */
+async function registryShape(db: Db): Promise<string[]> {
+  const rows = await pg.query<{ item: string }>(
+    `SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '') AS item
+       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+      WHERE c.relnamespace = 'sqitch'::regnamespace AND c.relkind = 'r' AND c.relname <> 'zdm_migrations'
+     UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'sqitch'::regnamespace AND conrelid NOT IN (SELECT oid FROM pg_class WHERE relname = 'zdm_migrations')
+     UNION ALL SELECT 'index ' || indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = 'sqitch' AND tablename <> 'zdm_migrations'
+     UNION ALL SELECT 'comment ' || coalesce(obj_description('sqitch'::regnamespace, 'pg_namespace'), '')
+     ORDER BY 1`,
+    [],
+    db.name,
+  );
+  return rows.map((r) => r.item);
+}
+
+async function tablesIn(db: Db, schema: string): Promise<string[]> {
+  const rows = await pg.query<{ t: string }>('SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1', [schema], db.name);
+  return rows.map((r) => r.t);
+}
+
+describe('sqitch projects, against the real sqitch', () => {
+  it('zdm deploys as sqitch does: the same registry rows, sqitch status up to date, sqitch revert reverts it', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_zdm'), await database('sqitch_ref')];
+
+    // --to takes a change name (or @tag): up to and including it.
+    const first = await up({ ...zdmOptions(project, ours), to: '@v1.0' });
+    assert.ok(first.ok, explain(first));
+    assert.deepEqual(first.steps.map((s) => [s.name, s.direction, s.ok]), [['appschema', 'up', true], ['users', 'up', true]]);
+    const result = await up(zdmOptions(project, ours));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => [s.name, s.direction, s.ok]), [['flips', 'up', true]]);
+    // zdm's own bookkeeping sits beside sqitch's tables, in the registry schema.
+    assert.ok((await tablesIn(ours, 'sqitch')).includes('zdm_migrations'));
+    // The variables and \set reached PostgreSQL with their values.
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['flips', 'users']);
+    const [check] = await pg.query<{ def: string }>("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'flipr.flips'::regclass AND contype = 'c'", [], ours.name);
+    assert.match(check.def, /<= 140/);
+    const [kind] = await pg.query<{ d: string }>("SELECT column_default AS d FROM information_schema.columns WHERE table_schema = 'flipr' AND table_name = 'flips' AND column_name = 'kind'", [], ours.name);
+    assert.equal(kind.d, "'flipr'::text");
+
+    // The real sqitch deploys the same project on another database: the registries must match row for row.
+    runSqitch(project, theirs, 'deploy');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual(await registryShape(ours), await registryShape(theirs));
+    const rows = await registry(ours);
+    assert.equal(rows.changes.length, 3);
+    assert.equal(rows.tags.length, 1);
+    assert.equal(rows.events.length, 3);
+
+    const st = runSqitch(project, ours, 'status');
+    assert.match(st, /Nothing to deploy \(up-to-date\)/);
+    assert.match(st, /# Change:\s+[0-9a-f]{40}\n# Name:\s+flips/);
+    const zst = await status(zdmOptions(project, ours));
+    assert.deepEqual(zst.status!.map((s) => [s.name, s.state]), [['appschema', 'applied'], ['users', 'applied'], ['flips', 'applied']]);
+
+    runSqitch(project, ours, 'revert', '-y');
+    assert.deepEqual(await tablesIn(ours, 'flipr'), []);
+    const after = await status(zdmOptions(project, ours));
+    assert.deepEqual(after.status!.map((s) => [s.name, s.state]), [['appschema', 'pending'], ['users', 'pending'], ['flips', 'pending']]);
+  });
+
+  it('sqitch deploys, zdm sees every change applied; zdm rolls one back and sqitch agrees, as the registry sqitch writes', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_first'), await database('sqitch_first_ref')];
+    runSqitch(project, ours, 'deploy');
+    runSqitch(project, theirs, 'deploy');
+
+    const st = await status(zdmOptions(project, ours));
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => [s.name, s.state]), [['appschema', 'applied'], ['users', 'applied'], ['flips', 'applied']]);
+
+    const back = await rollback(zdmOptions(project, ours));
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(back.steps.map((s) => [s.name, s.direction]), [['flips', 'down']]);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['users']);
+    const sq = runSqitch(project, ours, 'status');
+    assert.match(sq, /# Name:\s+users\n# Tag:\s+@v1\.0/);
+    assert.match(sq, /Undeployed change:\n\s+\* flips/);
+    runSqitch(project, theirs, 'revert', '-y', '--to', '@v1.0');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Rolling back through the tag: sqitch's revert event lists the tag it deleted.
+    const twice = await rollback(zdmOptions(project, ours));
+    assert.ok(twice.ok, explain(twice));
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'appschema');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    // And sqitch carries on from where zdm left the database.
+    runSqitch(project, ours, 'deploy');
+    assert.match(runSqitch(project, ours, 'status'), /Nothing to deploy \(up-to-date\)/);
+  });
+
+  it('keeps the registry in the schema sqitch.conf names ([engine "pg"] registry), where sqitch finds it', async () => {
+    const project = createProject({ ...FILES, 'sqitch.conf': `${FILES['sqitch.conf']}[engine "pg"]\n\tregistry = meta\n` });
+    const db = await database('sqitch_registry');
+    const result = await up(zdmOptions(project, db));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await tablesIn(db, 'sqitch'), []);
+    assert.deepEqual(await tablesIn(db, 'meta'), ['changes', 'dependencies', 'events', 'projects', 'releases', 'tags', 'zdm_migrations']);
+    assert.match(runSqitch(project, db, 'status'), /Nothing to deploy \(up-to-date\)/);
+  });
+
+  it('a deploy script that fails is not recorded as deployed: a fail event, as sqitch logs', async () => {
+    const project = createProject({
+      ...FILES,
+      'sqitch.plan': `${PLAN}broken [flips] 2024-01-05T10:00:00Z ${planner} # Fails.\n`,
+      'deploy/broken.sql': 'BEGIN;\nCREATE TABLE flipr.half (id int);\nSELECT 1 / 0;\nCOMMIT;\n',
+      'revert/broken.sql': 'DROP TABLE flipr.half;\n',
+    });
+    const db = await database('sqitch_fail');
+    const result = await up(zdmOptions(project, db));
+    assert.equal(result.ok, false);
+    assert.match(result.error?.message ?? '', /division by zero/);
+    assert.equal(result.error?.line, 3);
+    assert.deepEqual(await tablesIn(db, 'flipr'), ['flips', 'users']);
+    const rows = await registry(db);
+    assert.deepEqual(rows.changes.map((r) => JSON.parse(r).change).sort(), ['appschema', 'flips', 'users']);
+    assert.ok(rows.events.some((r) => JSON.parse(r).event === 'fail' && JSON.parse(r).change === 'broken'), rows.events.join('\n'));
+    assert.match(runSqitch(project, db, 'status'), /Undeployed change:\n\s+\* broken/);
+    const st = await status(zdmOptions(project, db));
+    assert.equal(st.status!.find((s) => s.name === 'broken')?.state, 'failed');
+  });
+
+  it('refuses, before anything runs, a meta-command it cannot honour and a variable with no value, naming file and line', async () => {
+    const project = createProject({ ...FILES, 'deploy/users.sql': 'BEGIN;\n\\i other.sql\nCREATE TABLE :"app_schema".users (nickname text);\nCOMMIT;\n' });
+    const db = await database('sqitch_meta');
+    const result = await up(zdmOptions(project, db));
+    assert.equal(result.ok, false);
+    assert.match(result.error?.message ?? '', /deploy\/users\.sql:2:1: psql meta-command \\i cannot be run by zdm/);
+    assert.deepEqual(result.steps, []);
+    assert.deepEqual(await tablesIn(db, 'flipr'), [], 'appschema, before it in the plan, did not run either');
+    assert.deepEqual((await registry(db)).changes, []);
+
+    const unset = createProject({ ...FILES, 'sqitch.conf': '[core]\n\tengine = pg\n' });
+    const other = await database('sqitch_novar');
+    const refused = await up(zdmOptions(unset, other));
+    assert.equal(refused.ok, false);
+    assert.match(refused.error?.message ?? '', /deploy\/appschema\.sql:3:15: the psql variable :app_schema has no value/);
+    assert.deepEqual(refused.steps, []);
+  });
+
+  it('waits for no sqitch: while sqitch holds its lock on the database, zdm up stops before running anything', async () => {
+    const project = createProject(FILES);
+    const db = await database('sqitch_lock');
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(75474063)');
+      const result = await up(zdmOptions(project, db));
+      assert.equal(result.ok, false);
+      assert.match(result.error?.message ?? '', /holds sqitch's lock/);
+      assert.deepEqual(await tablesIn(db, 'flipr'), []);
+    } finally {
+      await holder.end();
+    }
+    const result = await up(zdmOptions(project, db));
+    assert.ok(result.ok, explain(result));
+  });
+
+  it('runs a reworked change as sqitch does: the earlier version from deploy/users@v1.0.sql, the same registry, and reverts both ways', async () => {
+    const project = createProject({
+      ...FILES,
+      'sqitch.plan': `${PLAN}users [users@v1.0] 2024-01-06T10:00:00Z ${planner} # Reworks users: a bio.\n`,
+      'deploy/users@v1.0.sql': FILES['deploy/users.sql'],
+      'revert/users@v1.0.sql': FILES['revert/users.sql'],
+      'deploy/users.sql': '-- Deploy flipr:users to pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users ADD COLUMN IF NOT EXISTS bio TEXT;\n\nCOMMIT;\n',
+      'revert/users.sql': '-- Revert flipr:users from pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users DROP COLUMN bio;\n\nCOMMIT;\n',
+    });
+    const [ours, theirs] = [await database('sqitch_rework'), await database('sqitch_rework_ref')];
+    const columns = async () => (await pg.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'flipr' AND table_name = 'users' ORDER BY ordinal_position", [], ours.name)).map((r) => r.c);
+
+    const result = await up(zdmOptions(project, ours));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => [s.name, s.file.replace(project.root + '/', '')]), [['appschema', 'deploy/appschema.sql'], ['users@v1.0', 'deploy/users@v1.0.sql'], ['flips', 'deploy/flips.sql'], ['users', 'deploy/users.sql']]);
+    assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
+    runSqitch(project, theirs, 'deploy');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.match(runSqitch(project, ours, 'status'), /Nothing to deploy \(up-to-date\)/);
+
+    // The rework's revert script, then the earlier version's (revert/users@v1.0.sql).
+    const back = await rollback(zdmOptions(project, ours));
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(await columns(), ['nickname', 'password']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'flips');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const more = await rollback({ ...zdmOptions(project, ours), to: 'appschema' });
+    assert.ok(more.ok, explain(more));
+    assert.deepEqual(more.steps.map((s) => [s.name, s.file.replace(project.root + '/', '')]), [['flips', 'revert/flips.sql'], ['users@v1.0', 'revert/users@v1.0.sql']]);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), []);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'appschema');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const st = await status(zdmOptions(project, ours));
+    assert.deepEqual(st.status!.map((s) => [s.name, s.state]), [['appschema', 'applied'], ['users@v1.0', 'pending'], ['flips', 'pending'], ['users', 'pending']]);
+    // sqitch deploys the rest from there.
+    runSqitch(project, ours, 'deploy');
+    assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
+  });
+});

@@ -18,6 +18,7 @@ import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
 import { flywayPlaceholderReplacement, placeholderValues } from './placeholders';
 import { compareRepeatables } from './plan';
+import { loadLiquibaseMigrations, type LiquibaseRun } from './liquibase-load';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -84,6 +85,8 @@ export interface Migration {
    * `flyway:user` and `flyway:database`).
    */
   repeatable?: { checksum?: number; rawChecksum?: number };
+  /** A Liquibase changeset (runner/liquibase-load.ts): how Liquibase identifies, checksums and records it. */
+  changeset?: LiquibaseRun;
   /** Checksum of the up statements (record.ts); computed on first use. */
   readonly checksum: string;
   readonly statementHashes: string[];
@@ -146,6 +149,9 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
     problems.push({ path: options.dirs[0] ?? options.root, message: `zdm does not run ${format} migrations (it lints them); use ${format}'s own tool to apply them.`, severity: 'error' });
     return { dirs: options.dirs, format, migrations: [], problems };
   }
+
+  // Liquibase: each changeset is a migration, in the order Liquibase runs them (liquibase-load.ts).
+  if (format === 'liquibase') return { dirs: options.dirs, format, ...loadLiquibaseMigrations(options, problems, runSectionOf) };
 
   const byKey = new Map<string, { up?: MigrationDocument; down?: MigrationDocument }>();
   const repeatables: MigrationDocument[] = [];
@@ -259,6 +265,12 @@ function runSection(doc: MigrationDocument, kind: 'up' | 'down', placeholders: R
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;
+  return runSectionOf(doc, section, placeholders, replaces);
+}
+
+/** The runner's view of one section of `doc`: its statements cut by the engine's splitter. */
+export function runSectionOf(doc: MigrationDocument, section: Section, placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean): RunSection {
+  const kind = section.kind;
   let lines: LineIndex | undefined;
   const lineOf = (offset: number) => (lines ??= new LineIndex(doc.text)).positionAt(offset).line + 1;
   const statements = splitStatements(section.source, section.span.start, section.span.end).statements.map((raw, index) => {

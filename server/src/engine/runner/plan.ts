@@ -48,6 +48,12 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       } else if (!row) {
         status.note = 'applied without zdm (no checksum recorded)';
       }
+      // The tool's own checksum says it changed (Liquibase), whatever zdm recorded.
+      const verdict = tool.verdicts?.get(m.key);
+      if (verdict?.edited) {
+        status.state = 'edited';
+        status.note = verdict.note;
+      } else if (verdict && !status.note) status.note = verdict.note;
       if (row && row.state !== 'applied' && row.direction === 'down') {
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
@@ -59,7 +65,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.recordedStatements = row.statements;
         status.note = upFailureNote(row);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
-    }
+    } else if (tool.verdicts?.has(m.key)) status.note = tool.verdicts.get(m.key)!.note;
     out.push(status);
   }
   for (const [key, info] of tool.applied) {
@@ -197,7 +203,11 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
       break;
     }
     if (!s.migration.down) {
-      problems.push(`Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`);
+      problems.push(
+        s.migration.format === 'liquibase'
+          ? `Cannot roll back ${s.migration.name}: the changeset has no --rollback, and Liquibase has no automatic rollback for SQL changes either. Add a --rollback line (or --rollback empty when there is nothing to undo).`
+          : `Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`,
+      );
       break;
     }
     steps.push({ direction: 'down', migration: s.migration });

@@ -7,6 +7,7 @@ import { dieselTracker } from './diesel';
 import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
 import { gooseTracker } from './goose';
+import { liquibaseTracker } from './liquibase';
 import { prismaTracker } from './prisma';
 import type { Tracker } from './types';
 import { zdmOnlyTracker, zdmTable, type ZdmTable } from './zdm';
@@ -30,6 +31,8 @@ export function trackerFor(format: FormatId, tableName: string | undefined): Tra
       return flywayTracker(tableName);
     case 'prisma':
       return prismaTracker(tableName);
+    case 'liquibase':
+      return liquibaseTracker(tableName);
     default:
       return zdmOnlyTracker(zdmTable(tableName));
   }

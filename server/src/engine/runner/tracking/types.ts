@@ -14,6 +14,11 @@ export interface ToolState {
   repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */
   exists: boolean;
+  /**
+   * The tool's own verdict on a migration, by key, beyond applied or not (Liquibase's checksums): an
+   * applied one it would report as changed (`edited`), or why a pending one runs (again).
+   */
+  verdicts?: Map<string, { edited?: boolean; note: string }>;
 }
 
 export interface Tracker {
@@ -31,6 +36,10 @@ export interface Tracker {
   recordDown(migration: Migration, previous: Migration | undefined): SqlCommand[];
   /** Marks a migration as running before statements that cannot share its bookkeeping transaction. */
   markStarted?(migration: Migration): SqlCommand[];
+  /** Takes the tool's own lock (Liquibase's databasechangeloglock) for a run that changes the database; throws LockBusyError when another process holds it. */
+  lock?(session: Session): Promise<void>;
+  /** Releases it (in `finally`). */
+  unlock?(session: Session): Promise<void>;
 }
 
 export class TrackingTableError extends Error {}

@@ -1,0 +1,158 @@
+// Liquibase formatted-SQL changelogs as migrations for the runner: each changeset is one migration,
+// identified as Liquibase identifies it (id, author and file path), its `--rollback` its down.
+//
+// Order: zdm reads no master changelog. It runs the formatted-SQL files of the migrations folder and
+// its subfolders in the order of their paths (as a master changelog's `includeAll` of that folder does:
+// Liquibase sorts the files it finds by their full path), and each file's changesets in file order.
+// The FILENAME Liquibase records is the changelog's path as the changelog was found: zdm writes the
+// path relative to the project root (the folder of .zdm.json), which is what Liquibase records when it
+// runs from that folder (`liquibase update --changelog-file=db/changelog/001_users.sql`, or a master
+// changelog there including the folder), or the `logicalFilePath` the file names.
+//
+// What Liquibase would do and zdm does not is refused where the changeset runs, with its line: a
+// precondition, `runWith` (another executor), changelog parameters (`${name}`). A changeset whose
+// `dbms` excludes PostgreSQL, or marked `ignore:true`, is left out, as Liquibase leaves it out.
+// Contexts and labels: zdm runs every changeset, as Liquibase does when no `--contexts` or
+// `--label-filter` is given, and records them as Liquibase does.
+
+import * as path from 'node:path';
+import { describeMigration } from '../formats/index';
+import type { MigrationDocument, Section } from '../model';
+import { readLiquibaseChangelog, runsOnPostgres, type LiquibaseChangeset } from './liquibase-changelog';
+import type { LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
+import { checksumOf, statementHash } from './record';
+
+/** What the runner keeps of a Liquibase changeset for its tracker (tracking/liquibase.ts). */
+export interface LiquibaseRun extends LiquibaseChangeset {
+  /** The FILENAME column: the changelog's path as Liquibase records it. */
+  filename: string;
+}
+
+type SectionBuilder = (doc: MigrationDocument, section: Section, placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean) => RunSection;
+
+/** The changesets of every formatted-SQL changelog under the folders, in the order Liquibase runs them. */
+export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProblem[], build: SectionBuilder): { migrations: Migration[]; problems: LoadProblem[] } {
+  const { host, root } = options;
+  const migrations: Migration[] = [];
+  const seen = new Map<string, string>();
+  for (const dir of options.dirs) {
+    const files = sqlFilesUnder(dir, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const file of files) {
+      const text = host.readFile(file)?.replace(/^\uFEFF/, '');
+      if (text === undefined) continue;
+      const name = relative(root, file);
+      const doc = describeMigration(file, text, host, { format: 'liquibase', assumeInTransaction: options.config.assumeInTransaction });
+      if (!/^\s*--\s*liquibase\s*formatted/i.test(text.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '')) {
+        problems.push({ path: file, message: `${name} is not a Liquibase formatted SQL file (its first line is not \`--liquibase formatted sql\`): Liquibase's includeAll would run it whole as one raw SQL changeset; zdm does not. Move it out of the changelog folder, or make it a formatted SQL changelog.`, severity: 'error' });
+        continue;
+      }
+      const changelog = readLiquibaseChangelog(text);
+      for (const e of changelog.errors) problems.push({ path: file, message: `${name}:${e.line}: ${e.message}. Liquibase refuses the whole changelog.`, severity: 'error' });
+      const ups = doc.sections.filter((s) => s.kind === 'up');
+      for (const changeset of changelog.changesets) {
+        if (changeset.ignore || !runsOnPostgres(changeset.dbms)) continue;
+        const up = ups.find((s) => s.marker?.start === changeset.offset);
+        const where = `${name}:${changeset.line}`;
+        if (!up) {
+          problems.push({ path: file, message: `${where}: zdm cannot read changeset ${changeset.author}:${changeset.id} (its --changeset line must start the line, as \`--changeset author:id\`).`, severity: 'error' });
+          continue;
+        }
+        const filename = (changeset.logicalFilePath ?? name).replace(/\\/g, '/').replace(/^\//, '');
+        const key = `${filename}::${changeset.id}::${changeset.author}`;
+        if (seen.has(key)) {
+          problems.push({ path: file, message: `${where}: changeset ${changeset.id} by ${changeset.author} is already defined at ${seen.get(key)}; Liquibase refuses duplicate changeset identifiers.`, severity: 'error' });
+          continue;
+        }
+        seen.set(key, where);
+        if (changeset.sql === '') {
+          problems.push({ path: file, message: `${where}: changeset ${changeset.author}:${changeset.id} has no SQL; Liquibase refuses it ("No SQL for changeset").`, severity: 'error' });
+          continue;
+        }
+        const index = doc.sections.indexOf(up);
+        const downSection = changeset.hasRollback && doc.sections[index + 1]?.kind === 'down' ? doc.sections[index + 1] : undefined;
+        const upRun = withRefusal(build(doc, up, undefined, false), refusal(changeset, up, text, changelog.properties.length > 0));
+        const downRun = downSection ? withRefusal(build(doc, downSection, undefined, false), parameterRefusal(downSection, text, changeset)) : undefined;
+        let hashes: { checksum: string; statements: string[] } | undefined;
+        const hashesOf = () => (hashes ??= { checksum: checksumOf(upRun.statements.map((s) => s.text)), statements: upRun.statements.map((s) => statementHash(s.text)) });
+        migrations.push({
+          version: String(migrations.length + 1),
+          key,
+          name: `${name}::${changeset.id}::${changeset.author}`,
+          description: changeset.comments,
+          format: 'liquibase',
+          upPath: file,
+          up: upRun,
+          down: downRun,
+          downPath: downRun ? file : undefined,
+          changeset: { ...changeset, filename },
+          get checksum() {
+            return hashesOf().checksum;
+          },
+          get statementHashes() {
+            return hashesOf().statements;
+          },
+        });
+      }
+    }
+  }
+  return { migrations, problems };
+}
+
+/** Why zdm does not run a changeset Liquibase would run differently, at the line that says so. */
+function refusal(changeset: LiquibaseChangeset, up: Section, text: string, hasProperties: boolean): RunSection['toolFailure'] {
+  const first = changeset.unsupported[0];
+  if (first) {
+    return {
+      message: `Changeset ${changeset.author}:${changeset.id} has ${first.what} (line ${first.line}: \`${first.text}\`), which Liquibase evaluates before it runs the changeset and which zdm does not evaluate: run this changelog with Liquibase itself, or remove the precondition.`,
+      offset: offsetOfLine(text, first.line),
+    };
+  }
+  if (changeset.runWith !== undefined && changeset.runWith.toLowerCase() !== 'jdbc') {
+    const at = text.indexOf('runWith:', changeset.offset);
+    return { message: `Changeset ${changeset.author}:${changeset.id} says runWith:${changeset.runWith}: Liquibase runs it with another executor (psql, sqlplus, sqlcmd), and zdm runs changesets over its own connection only. Run it with Liquibase.`, offset: at === -1 ? changeset.offset : at };
+  }
+  return parameterRefusal(up, text, changeset, hasProperties);
+}
+
+/** A `${name}` in the changeset (or its rollback): Liquibase substitutes its changelog parameters; zdm does not. */
+function parameterRefusal(section: Section, text: string, changeset: LiquibaseChangeset, hasProperties = false): RunSection['toolFailure'] {
+  const at = text.slice(section.span.start, section.span.end).search(/\$\{[^}\s]+\}/);
+  if (at === -1) return undefined;
+  const defined = hasProperties ? ' (the changelog defines some with --property)' : '';
+  return {
+    message: `Changeset ${changeset.author}:${changeset.id} uses a changelog parameter${defined}: Liquibase replaces \`\${name}\` with the parameter's value before it runs the SQL, and zdm does not know those values. Run it with Liquibase, or write the value in the SQL.`,
+    offset: section.span.start + at,
+  };
+}
+
+function withRefusal(section: RunSection, failure: RunSection['toolFailure']): RunSection {
+  return failure ? { ...section, toolFailure: failure } : section;
+}
+
+function offsetOfLine(text: string, line: number): number {
+  let offset = 0;
+  for (let n = 1; n < line; n++) {
+    const next = text.slice(offset).search(/\r\n|\r|\n/);
+    if (next === -1) return offset;
+    offset += next + (text.startsWith('\r\n', offset + next) ? 2 : 1);
+  }
+  return offset;
+}
+
+/** The `.sql` files in `dir` and its subfolders (hidden folders skipped), as includeAll finds them. */
+function sqlFilesUnder(dir: string, host: LoadOptions['host']): string[] {
+  const names = host.readDirectory(dir);
+  if (!names) return [];
+  const out: string[] = [];
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const full = path.join(dir, name);
+    if (/\.sql$/i.test(name)) out.push(full);
+    else out.push(...sqlFilesUnder(full, host));
+  }
+  return out;
+}
+
+function relative(root: string, p: string): string {
+  return (path.relative(root, p) || p).split(path.sep).join('/');
+}

@@ -42,7 +42,7 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
       if (text === undefined) continue;
       const name = relative(root, file);
       const doc = describeMigration(file, text, host, { format: 'liquibase', assumeInTransaction: options.config.assumeInTransaction });
-      if (!/^\s*--\s*liquibase\s*formatted/i.test(text.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '')) {
+      if (!isFormattedSql(text)) {
         problems.push({ path: file, message: `${name} is not a Liquibase formatted SQL file (its first line is not \`--liquibase formatted sql\`): Liquibase's includeAll would run it whole as one raw SQL changeset; zdm does not. Move it out of the changelog folder, or make it a formatted SQL changelog.`, severity: 'error' });
         continue;
       }
@@ -96,6 +96,16 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
     }
   }
   return { migrations, problems };
+}
+
+/** True when a `.sql` file under the folders (subfolders included) is a Liquibase formatted-SQL changelog. */
+export function holdsLiquibaseChangelogs(options: Pick<LoadOptions, 'dirs' | 'host'>): boolean {
+  return options.dirs.some((dir) => sqlFilesUnder(dir, options.host).some((file) => isFormattedSql(options.host.readFile(file) ?? '')));
+}
+
+/** Liquibase's test: the first line that is not blank says `--liquibase formatted`. */
+function isFormattedSql(text: string): boolean {
+  return /^\s*--\s*liquibase\s*formatted/i.test(text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '');
 }
 
 /** Why zdm does not run a changeset Liquibase would run differently, at the line that says so. */

@@ -18,7 +18,7 @@ import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
 import { flywayPlaceholderReplacement, placeholderValues } from './placeholders';
 import { compareRepeatables } from './plan';
-import { loadLiquibaseMigrations, type LiquibaseRun } from './liquibase-load';
+import { holdsLiquibaseChangelogs, loadLiquibaseMigrations, type LiquibaseRun } from './liquibase-load';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -151,7 +151,10 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   }
 
   // Liquibase: each changeset is a migration, in the order Liquibase runs them (liquibase-load.ts).
-  if (format === 'liquibase') return { dirs: options.dirs, format, ...loadLiquibaseMigrations(options, problems, runSectionOf) };
+  // A folder whose changelogs are all in subfolders (a master changelog's includeAll) has none at the top.
+  if (format === 'liquibase' || (format === undefined && (config.format === 'liquibase' || holdsLiquibaseChangelogs(options)))) {
+    return { dirs: options.dirs, format: 'liquibase', ...loadLiquibaseMigrations(options, problems, runSectionOf) };
+  }
 
   const byKey = new Map<string, { up?: MigrationDocument; down?: MigrationDocument }>();
   const repeatables: MigrationDocument[] = [];

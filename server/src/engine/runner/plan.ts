@@ -48,12 +48,12 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       } else if (!row) {
         status.note = 'applied without zdm (no checksum recorded)';
       }
-      // The tool's own checksum says it changed (Liquibase), whatever zdm recorded.
+      // The tool compares its own checksums (Liquibase): its verdict, not zdm's, says whether it was edited.
       const verdict = tool.verdicts?.get(m.key);
-      if (verdict?.edited) {
-        status.state = 'edited';
-        status.note = verdict.note;
-      } else if (verdict && !status.note) status.note = verdict.note;
+      if (verdict) {
+        status.state = verdict.edited ? 'edited' : 'applied';
+        status.note = verdict.note || undefined;
+      }
       if (row && row.state !== 'applied' && row.direction === 'down') {
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;

@@ -74,8 +74,8 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
     },
     async read(session, migrations) {
       if ((await tableColumns(session, table)).length === 0) return { applied: new Map(), exists: false };
-      const rows = await session.query<{ id: string; author: string; filename: string; dateexecuted: Date; md5sum: string | null; exectype: string }>(
-        `SELECT id, author, filename, dateexecuted, md5sum, exectype FROM ${table} ORDER BY orderexecuted, dateexecuted`,
+      const rows = await session.query<{ id: string; author: string; filename: string; dateexecuted: Date; md5sum: string | null; exectype: string; liquibase: string | null }>(
+        `SELECT id, author, filename, dateexecuted, md5sum, exectype, liquibase FROM ${table} ORDER BY orderexecuted, dateexecuted`,
       );
       const byKey = new Map(rows.map((r) => [`${normalizePath(r.filename)}::${r.id}::${r.author}`, r]));
       const applied = new Map<string, { appliedAt?: Date }>();
@@ -95,7 +95,8 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
         const stored = row.md5sum;
         if (stored === null || stored === changeset.checksum || acceptedChecksum(changeset, stored)) {
           applied.set(m.key, { appliedAt: row.dateexecuted });
-          if (row.exectype === 'MARK_RAN') verdicts.set(m.key, { note: 'marked as ran (MARK_RAN): Liquibase recorded it without running it' });
+          const by = row.liquibase === RUN_BY ? '' : `applied by Liquibase${row.liquibase ? ` ${row.liquibase}` : ''}`;
+          verdicts.set(m.key, { note: row.exectype === 'MARK_RAN' ? 'marked as ran (MARK_RAN): Liquibase recorded it without running it' : by });
         } else if (!/^9:/.test(stored)) {
           // An older checksum version: Liquibase 4.22+ checks it with that version's algorithm and upgrades it; zdm does not compute those.
           applied.set(m.key, { appliedAt: row.dateexecuted });

@@ -228,7 +228,7 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.match(result.usageError ?? '', /db\/changelog\/001\.sql:4: Liquibase cannot read this line as a changeset/);
   });
 
-  it('refuses clearly while another process holds Liquibase\'s lock, and leaves its lock alone', async () => {
+  it('refuses clearly while another process holds Liquibase\'s lock, and leaves its lock alone; takes over one a dead zdm left', async () => {
     const db = await pg.createDatabase('lb_lock');
     const project = createProject({ 'db/changelog/001.sql': USERS });
     const options = optionsFor(project, pg.url(db), { yes: true });
@@ -244,6 +244,12 @@ describe('zdm runs Liquibase changelogs', () => {
     const st = await status(options);
     assert.ok(st.ok, explain(st));
     assert.deepEqual(st.status!.map((s) => s.state), ['pending', 'pending', 'pending']);
+    // A lock left by a zdm run that died (killed, or cancelled in the editor) is taken over: a living
+    // zdm run would hold zdm's own advisory lock, which this run got.
+    await pg.query("UPDATE databasechangeloglock SET lockedby = 'ci-host (zdm, pid 4242)'", [], db);
+    const result2 = await up(options);
+    assert.ok(result2.ok, explain(result2));
+    assert.deepEqual(await pg.query('SELECT locked, lockedby FROM databasechangeloglock', [], db), [{ locked: false, lockedby: null }]);
   });
 
   it("shows a changeset edited after it ran by Liquibase's checksum (not by spacing), and runs a runOnChange one again", async () => {

@@ -15,6 +15,12 @@ import { checkShape, tableColumns, type Tracker } from './types';
 
 const COLUMNS = ['id', 'author', 'filename', 'dateexecuted', 'orderexecuted', 'exectype', 'md5sum', 'description', 'comments', 'tag', 'liquibase', 'contexts', 'labels', 'deployment_id'];
 
+/** LOCKEDBY while zdm holds the lock (Liquibase writes `host (address)`). */
+function lockedBy(): string {
+  return `${os.hostname()} (zdm, pid ${process.pid})`.slice(0, 255);
+}
+const ZDM_HOLDER = /\(zdm, pid \d+\)$/;
+
 /** What zdm writes in the LIQUIBASE column (the version of Liquibase that ran a changeset): who ran it. */
 const RUN_BY = 'zdm';
 
@@ -55,13 +61,23 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
       await ensureLockTable(session);
       const rows = await session.query<{ id: number }>(
         `UPDATE ${lockTable} SET locked = TRUE, lockedby = $1, lockgranted = now()::timestamp WHERE id = 1 AND locked = FALSE RETURNING id`,
-        [`${os.hostname()} (zdm, pid ${process.pid})`.slice(0, 255)],
+        [lockedBy()],
       );
       if (rows.length === 1) {
         locked = true;
         return;
       }
       const [holder] = await session.query<{ lockedby: string | null; lockgranted: Date | null }>(`SELECT lockedby, lockgranted FROM ${lockTable} WHERE id = 1`);
+      // A zdm run takes this lock while it holds zdm's advisory lock on the same table, which this run
+      // holds now: a zdm holder is a run that died (killed, or cancelled in the editor). Liquibase's lock
+      // outlives its process; zdm takes it over instead of asking for `liquibase release-locks`.
+      if (holder?.lockedby && ZDM_HOLDER.test(holder.lockedby)) {
+        const taken = await session.query<{ id: number }>(`UPDATE ${lockTable} SET lockedby = $1, lockgranted = now()::timestamp WHERE id = 1 AND locked AND lockedby = $2 RETURNING id`, [lockedBy(), holder.lockedby]);
+        if (taken.length === 1) {
+          locked = true;
+          return;
+        }
+      }
       const since = holder?.lockgranted ? ` since ${holder.lockgranted.toISOString().replace('T', ' ').slice(0, 19)}` : '';
       throw new LockBusyError(
         `Liquibase's lock (${lockTable}) is held by ${holder?.lockedby ?? 'an unknown process'}${since}: another Liquibase (or zdm) is changing this database, and Liquibase waits for it too. If no such run is going on, a run that died left the lock behind: release it with \`liquibase release-locks\`.`,

@@ -64,7 +64,9 @@ function ensureJava(): void {
 /** Runs the real Liquibase from the project root (as a user would), on the test database; URL, user and password through its environment. */
 function liquibase(project: TestProject, database: string, ...args: string[]): { out: string; code: number | null } {
   const url = new URL(pg.url(database));
-  const result = spawnSync('bash', [path.join(liquibaseHome!, 'liquibase'), '--changelog-file=changelog.yaml', ...args], {
+  // A project with liquibase.properties names its changelog there (Liquibase reads the file from its working folder).
+  const changelog = fs.existsSync(project.file('liquibase.properties')) ? [] : ['--changelog-file=changelog.yaml'];
+  const result = spawnSync('bash', [path.join(liquibaseHome!, 'liquibase'), ...changelog, ...args], {
     cwd: project.root,
     encoding: 'utf8',
     env: {
@@ -207,6 +209,54 @@ describe('compatibility with the real Liquibase', () => {
     // Liquibase released its lock; zdm takes it and releases it again.
     assert.ok((await rollback(options)).ok);
     assert.deepEqual(await pg.query('SELECT locked FROM databasechangeloglock', [], db), [{ locked: false }]);
-    assert.ok(fs.existsSync(project.file('changelog.yaml')));
+  });
+
+  it('a master changelog named in liquibase.properties, with a search path: the same files, order and FILENAME for both', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_master');
+    const res = 'src/main/resources';
+    const project = createProject(
+      {
+        'liquibase.properties': `changeLogFile: db/changelog/db.changelog-master.xml\nsearchPath: ${res}\n`,
+        [`${res}/db/changelog/db.changelog-master.xml`]:
+          '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n' +
+          '  <!-- <include file="db/changelog/never.sql"/> -->\n' +
+          '  <include file="db/changelog/changes/002_posts.sql"/>\n' +
+          '  <include file="changes/001_users.sql" relativeToChangelogFile="true"/>\n' +
+          '  <include file="more/more.yaml" relativeToChangelogFile="true"/>\n' +
+          '</databaseChangeLog>\n',
+        [`${res}/db/changelog/changes/002_posts.sql`]: '--liquibase formatted sql\n--changeset bob:first\nCREATE TABLE first_one (id int);\n--rollback DROP TABLE first_one;\n',
+        [`${res}/db/changelog/changes/001_users.sql`]: '--liquibase formatted sql\n--changeset alice:second\nCREATE TABLE second_one (id int);\n--rollback DROP TABLE second_one;\n',
+        [`${res}/db/changelog/more/more.yaml`]: 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/more/sql/\n',
+        [`${res}/db/changelog/more/sql/b.sql`]: '--liquibase formatted sql\n--changeset carol:fourth\nCREATE TABLE fourth_one (id int);\n--rollback DROP TABLE fourth_one;\n',
+        [`${res}/db/changelog/more/sql/a.sql`]: '--liquibase formatted sql\n--changeset carol:third\nCREATE TABLE third_one (id int);\n--rollback DROP TABLE third_one;\n',
+      },
+      { migrationsDir: `${res}/db/changelog` },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let run = liquibase(project, db, 'update');
+    assert.equal(run.code, 0, run.out);
+    const rows = await pg.query<{ filename: string; id: string }>('SELECT filename, id FROM databasechangelog ORDER BY orderexecuted', [], db);
+    const expected = [
+      ['db/changelog/changes/002_posts.sql', 'first'],
+      ['db/changelog/changes/001_users.sql', 'second'],
+      ['db/changelog/more/sql/a.sql', 'third'],
+      ['db/changelog/more/sql/b.sql', 'fourth'],
+    ];
+    assert.deepEqual(rows.map((r) => [r.filename, r.id]), expected);
+    const st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => [s.version, s.state]), [['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied']]);
+    let result = await rollback({ ...options, to: '0' });
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT count(*)::int AS n FROM databasechangelog', [], db), [{ n: 0 }]);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    const again = await pg.query<{ filename: string; id: string }>('SELECT filename, id FROM databasechangelog ORDER BY orderexecuted', [], db);
+    assert.deepEqual(again.map((r) => [r.filename, r.id]), expected);
+    run = liquibase(project, db, 'status');
+    assert.match(run.out, /is up to date/, run.out);
+    run = liquibase(project, db, 'validate');
+    assert.equal(run.code, 0, run.out);
   });
 });

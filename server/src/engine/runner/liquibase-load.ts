@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { describeMigration } from '../formats/index';
 import type { MigrationDocument, Section } from '../model';
 import { readLiquibaseChangelog, runsOnPostgres, type LiquibaseChangeset } from './liquibase-changelog';
+import { changelogFiles, filesUnder, liquibaseSettings, recordedPath } from './liquibase-master';
 import type { LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { checksumOf, statementHash } from './record';
 
@@ -35,64 +36,69 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
   const { host, root } = options;
   const migrations: Migration[] = [];
   const seen = new Map<string, string>();
-  for (const dir of options.dirs) {
-    const files = sqlFilesUnder(dir, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const file of files) {
-      const text = host.readFile(file)?.replace(/^\uFEFF/, '');
-      if (text === undefined) continue;
-      const name = relative(root, file);
-      const doc = describeMigration(file, text, host, { format: 'liquibase', assumeInTransaction: options.config.assumeInTransaction });
-      if (!isFormattedSql(text)) {
-        problems.push({ path: file, message: `${name} is not a Liquibase formatted SQL file (its first line is not \`--liquibase formatted sql\`): Liquibase's includeAll would run it whole as one raw SQL changeset; zdm does not. Move it out of the changelog folder, or make it a formatted SQL changelog.`, severity: 'error' });
+  const settings = liquibaseSettings(root, host, options.env ?? process.env);
+  let files: string[];
+  if (settings.changelogFile) {
+    // The project names its changelog (liquibase.properties): its includes decide what runs, and in which order.
+    const named = changelogFiles(settings.changelogFile, settings, host);
+    for (const p of named.problems) problems.push({ path: settings.changelogFile, message: p, severity: 'error' });
+    files = [...new Set(named.files)];
+  } else files = options.dirs.flatMap((dir) => sqlFilesUnder(dir, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const file of files) {
+    const text = host.readFile(file)?.replace(/^\uFEFF/, '');
+    if (text === undefined) continue;
+    const name = relative(root, file);
+    const doc = describeMigration(file, text, host, { format: 'liquibase', assumeInTransaction: options.config.assumeInTransaction });
+    if (!isFormattedSql(text)) {
+      problems.push({ path: file, message: `${name} is not a Liquibase formatted SQL file (its first line is not \`--liquibase formatted sql\`): Liquibase's includeAll would run it whole as one raw SQL changeset; zdm does not. Move it out of the changelog folder, or make it a formatted SQL changelog.`, severity: 'error' });
+      continue;
+    }
+    const changelog = readLiquibaseChangelog(text);
+    for (const e of changelog.errors) problems.push({ path: file, message: `${name}:${e.line}: ${e.message}. Liquibase refuses the whole changelog.`, severity: 'error' });
+    const ups = doc.sections.filter((s) => s.kind === 'up');
+    for (const changeset of changelog.changesets) {
+      if (changeset.ignore || !runsOnPostgres(changeset.dbms)) continue;
+      const up = ups.find((s) => s.marker?.start === changeset.offset);
+      const where = `${name}:${changeset.line}`;
+      if (!up) {
+        problems.push({ path: file, message: `${where}: zdm cannot read changeset ${changeset.author}:${changeset.id} (its --changeset line must start the line, as \`--changeset author:id\`).`, severity: 'error' });
         continue;
       }
-      const changelog = readLiquibaseChangelog(text);
-      for (const e of changelog.errors) problems.push({ path: file, message: `${name}:${e.line}: ${e.message}. Liquibase refuses the whole changelog.`, severity: 'error' });
-      const ups = doc.sections.filter((s) => s.kind === 'up');
-      for (const changeset of changelog.changesets) {
-        if (changeset.ignore || !runsOnPostgres(changeset.dbms)) continue;
-        const up = ups.find((s) => s.marker?.start === changeset.offset);
-        const where = `${name}:${changeset.line}`;
-        if (!up) {
-          problems.push({ path: file, message: `${where}: zdm cannot read changeset ${changeset.author}:${changeset.id} (its --changeset line must start the line, as \`--changeset author:id\`).`, severity: 'error' });
-          continue;
-        }
-        const filename = (changeset.logicalFilePath ?? name).replace(/\\/g, '/').replace(/^\//, '');
-        const key = `${filename}::${changeset.id}::${changeset.author}`;
-        if (seen.has(key)) {
-          problems.push({ path: file, message: `${where}: changeset ${changeset.id} by ${changeset.author} is already defined at ${seen.get(key)}; Liquibase refuses duplicate changeset identifiers.`, severity: 'error' });
-          continue;
-        }
-        seen.set(key, where);
-        if (changeset.sql === '') {
-          problems.push({ path: file, message: `${where}: changeset ${changeset.author}:${changeset.id} has no SQL; Liquibase refuses it ("No SQL for changeset").`, severity: 'error' });
-          continue;
-        }
-        const index = doc.sections.indexOf(up);
-        const downSection = changeset.hasRollback && doc.sections[index + 1]?.kind === 'down' ? doc.sections[index + 1] : undefined;
-        const upRun = withRefusal(build(doc, up, undefined, false), refusal(changeset, up, text, changelog.properties.length > 0));
-        const downRun = downSection ? withRefusal(build(doc, downSection, undefined, false), parameterRefusal(downSection, text, changeset)) : undefined;
-        let hashes: { checksum: string; statements: string[] } | undefined;
-        const hashesOf = () => (hashes ??= { checksum: checksumOf(upRun.statements.map((s) => s.text)), statements: upRun.statements.map((s) => statementHash(s.text)) });
-        migrations.push({
-          version: String(migrations.length + 1),
-          key,
-          name: `${name}::${changeset.id}::${changeset.author}`,
-          description: changeset.comments,
-          format: 'liquibase',
-          upPath: file,
-          up: upRun,
-          down: downRun,
-          downPath: downRun ? file : undefined,
-          changeset: { ...changeset, filename },
-          get checksum() {
-            return hashesOf().checksum;
-          },
-          get statementHashes() {
-            return hashesOf().statements;
-          },
-        });
+      const filename = (changeset.logicalFilePath ?? recordedPath(file, settings, root)).replace(/\\/g, '/').replace(/^\//, '');
+      const key = `${filename}::${changeset.id}::${changeset.author}`;
+      if (seen.has(key)) {
+        problems.push({ path: file, message: `${where}: changeset ${changeset.id} by ${changeset.author} is already defined at ${seen.get(key)}; Liquibase refuses duplicate changeset identifiers.`, severity: 'error' });
+        continue;
       }
+      seen.set(key, where);
+      if (changeset.sql === '') {
+        problems.push({ path: file, message: `${where}: changeset ${changeset.author}:${changeset.id} has no SQL; Liquibase refuses it ("No SQL for changeset").`, severity: 'error' });
+        continue;
+      }
+      const index = doc.sections.indexOf(up);
+      const downSection = changeset.hasRollback && doc.sections[index + 1]?.kind === 'down' ? doc.sections[index + 1] : undefined;
+      const upRun = withRefusal(build(doc, up, undefined, false), refusal(changeset, up, text, changelog.properties.length > 0));
+      const downRun = downSection ? withRefusal(build(doc, downSection, undefined, false), parameterRefusal(downSection, text, changeset)) : undefined;
+      let hashes: { checksum: string; statements: string[] } | undefined;
+      const hashesOf = () => (hashes ??= { checksum: checksumOf(upRun.statements.map((s) => s.text)), statements: upRun.statements.map((s) => statementHash(s.text)) });
+      migrations.push({
+        version: String(migrations.length + 1),
+        key,
+        name: `${name}::${changeset.id}::${changeset.author}`,
+        description: changeset.comments,
+        format: 'liquibase',
+        upPath: file,
+        up: upRun,
+        down: downRun,
+        downPath: downRun ? file : undefined,
+        changeset: { ...changeset, filename },
+        get checksum() {
+          return hashesOf().checksum;
+        },
+        get statementHashes() {
+          return hashesOf().statements;
+        },
+      });
     }
   }
   return { migrations, problems };
@@ -151,16 +157,7 @@ function offsetOfLine(text: string, line: number): number {
 
 /** The `.sql` files in `dir` and its subfolders (hidden folders skipped), as includeAll finds them. */
 function sqlFilesUnder(dir: string, host: LoadOptions['host']): string[] {
-  const names = host.readDirectory(dir);
-  if (!names) return [];
-  const out: string[] = [];
-  for (const name of names) {
-    if (name.startsWith('.')) continue;
-    const full = path.join(dir, name);
-    if (/\.sql$/i.test(name)) out.push(full);
-    else out.push(...sqlFilesUnder(full, host));
-  }
-  return out;
+  return filesUnder(dir, host).filter((f) => /\.sql$/i.test(f));
 }
 
 function relative(root: string, p: string): string {

@@ -274,4 +274,35 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.equal(rows[1].md5sum, readLiquibaseChangelog(view('id, n')).changesets[1].checksum);
     assert.deepEqual(await pg.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'v' ORDER BY ordinal_position", [], db), [{ column_name: 'id' }, { column_name: 'n' }]);
   });
+
+  it('follows the changelog liquibase.properties names: includes in their order, FILENAME relative to the search path; a missing include stops the run', async () => {
+    const db = await pg.createDatabase('lb_master');
+    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
+    const project = createProject(
+      {
+        'liquibase.properties': '# the changelog and where Liquibase looks for it\nchangelog-file=db/changelog/master.yaml\nsearch-path=res\n',
+        'res/db/changelog/master.yaml':
+          'databaseChangeLog:\n  - include:\n      file: db/changelog/z/last_first.sql\n  - includeAll:\n      path: all/\n      relativeToChangelogFile: true\n  - include: {file: db/changelog/z/flow.sql}\n',
+        'res/db/changelog/z/last_first.sql': sql('a'),
+        'res/db/changelog/all/2.sql': sql('c'),
+        'res/db/changelog/all/10.sql': sql('b'),
+        'res/db/changelog/z/flow.sql': sql('d'),
+        'res/db/changelog/z/not_included.sql': sql('never'),
+      },
+      { migrationsDir: 'res/db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    // includeAll sorts paths as strings: 10.sql before 2.sql.
+    assert.deepEqual((await changelogRows(db)).map((r) => [r.filename, r.id]), [
+      ['db/changelog/z/last_first.sql', 'a'],
+      ['db/changelog/all/10.sql', 'b'],
+      ['db/changelog/all/2.sql', 'c'],
+      ['db/changelog/z/flow.sql', 'd'],
+    ]);
+    project.write('res/db/changelog/master.yaml', 'databaseChangeLog:\n  - include:\n      file: db/changelog/z/gone.sql\n');
+    result = await status(options);
+    assert.match(result.usageError ?? '', /master\.yaml includes db\/changelog\/z\/gone\.sql, which does not exist/);
+  });
 });

@@ -16,8 +16,6 @@
 // trimmed) with every space, tab, CR and LF removed gives the change's checksum `9:<hex>`; the
 // changeset's is the MD5 of that text followed by `:`, written `9:<hex>`.
 
-import { createHash } from 'node:crypto';
-
 export interface LiquibaseChangeset {
   author: string;
   id: string;
@@ -170,8 +168,9 @@ export function runsOnPostgres(dbms: string | undefined): boolean {
   return positive.length === 0 || positive.includes('all') || positive.includes('postgresql');
 }
 
+/** node:crypto's MD5, loaded on first use (as record.ts loads it): the editor's modules import this one without hashing anything. */
 function md5(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('md5').update(data).digest('hex');
 }
 
 /** The text of each line (without its break, as Java's readLine gives it) and its offset. */

@@ -275,6 +275,24 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.deepEqual(await pg.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'v' ORDER BY ordinal_position", [], db), [{ column_name: 'id' }, { column_name: 'n' }]);
   });
 
+  it('runs a runAlways changeset on every up: pending after each run, its one row updated (RERAN)', async () => {
+    const db = await pg.createDatabase('lb_always');
+    const project = createProject({
+      'db/changelog/001.sql': '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE hits (n int);\n--rollback DROP TABLE hits;\n--changeset a:2 runAlways:true\nINSERT INTO hits VALUES (1);\n--rollback empty\n',
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    assert.ok((await up(options)).ok);
+    let st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.state, s.note]), [['applied', undefined], ['pending', 'runAlways: Liquibase runs it again on every update']]);
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001.sql::2::a']);
+    assert.deepEqual(await pg.query('SELECT count(*)::int AS n FROM hits', [], db), [{ n: 2 }]);
+    assert.deepEqual((await changelogRows(db)).map((r) => [r.id, r.orderexecuted, r.exectype]), [['1', 1, 'EXECUTED'], ['2', 3, 'RERAN']]);
+    st = await status(options);
+    assert.equal(st.status![1].state, 'pending');
+  });
+
   it('follows the changelog liquibase.properties names: includes in their order, FILENAME relative to the search path; a missing include stops the run', async () => {
     const db = await pg.createDatabase('lb_master');
     const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;

@@ -210,6 +210,8 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.equal(result.error!.line, 6);
     assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1']);
     assert.deepEqual(await pg.query("SELECT to_regclass('two') AS t", [], db), [{ t: null }]);
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.state, s.note]), [['applied', undefined], ['pending', `zdm up stops here. ${result.error!.message.replace(/ Nothing of it was run\.$/, '')}`]]);
 
     project.write('db/changelog/001.sql', '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\n--rollback DROP TABLE one;\n--changeset a:3\nCREATE TABLE ${prefix}_three (id int);\n');
     result = await up(options);
@@ -266,6 +268,11 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.deepEqual(st.status!.map((s) => s.state), ['edited', 'pending']);
     assert.match(st.status![0].note!, /Liquibase's checksum is now 9:[0-9a-f]{32}, it ran as 9:[0-9a-f]{32}, so liquibase update and validate stop on it/);
     assert.match(st.status![1].note!, /runOnChange: it changed since it ran/);
+    // Listing the checksum it ran with as valid (as Liquibase allows) accepts the edit.
+    const ran = (await changelogRows(db))[0].md5sum;
+    project.write('db/changelog/001.sql', view('id, n').replace('(id int, n int)', '(id bigint, n int)').replace('--changeset a:1\n', `--changeset a:1\n--validCheckSum: ${ran}\n`));
+    st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'pending']);
     const result = await up(options);
     assert.ok(result.ok, explain(result));
     assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001.sql::2::a']);

@@ -107,7 +107,11 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
           verdicts.set(m.key, { note: row ? 'runAlways: Liquibase runs it again on every update' : 'runAlways: Liquibase runs it on every update' });
           continue;
         }
-        if (!row) continue;
+        if (!row) {
+          // A pending changeset zdm refuses to run (a precondition, runWith, a parameter): status says so before up stops there.
+          if (m.up.toolFailure) verdicts.set(m.key, { note: `zdm up stops here. ${m.up.toolFailure.message}` });
+          continue;
+        }
         const stored = row.md5sum;
         if (stored === null || stored === changeset.checksum || acceptedChecksum(changeset, stored)) {
           applied.set(m.key, { appliedAt: row.dateexecuted });

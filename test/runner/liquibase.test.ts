@@ -206,7 +206,7 @@ describe('zdm runs Liquibase changelogs', () => {
     let result = await up(options);
     assert.equal(result.ok, false);
     assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['db/changelog/001.sql::1::a', true], ['db/changelog/001.sql::2::a', false]]);
-    assert.match(result.error!.message, /Changeset a:2 has preconditions \(line 6: `--preconditions onFail:MARK_RAN`\), which Liquibase evaluates before it runs the changeset and which zdm does not evaluate/);
+    assert.match(result.error!.message, /Changeset a:2 says what to do when its precondition fails \(line 6: `--preconditions onFail:MARK_RAN`\): zdm checks preconditions only the way Liquibase does by default, stopping the run/);
     assert.equal(result.error!.line, 6);
     assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1']);
     assert.deepEqual(await pg.query("SELECT to_regclass('two') AS t", [], db), [{ t: null }]);
@@ -228,6 +228,39 @@ describe('zdm runs Liquibase changelogs', () => {
     project.write('db/changelog/001.sql', '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\n--changeset nobody\nSELECT 1;\n');
     result = await up(options);
     assert.match(result.usageError ?? '', /db\/changelog\/001\.sql:4: Liquibase cannot read this line as a changeset/);
+  });
+
+  it('checks sql-check, table-exists and view-exists preconditions first: one that fails stops the run at its line, and nothing of the changeset stays', async () => {
+    const db = await pg.createDatabase('lb_precondition');
+    const changelog = (expected: string) =>
+      '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\nINSERT INTO one VALUES (1), (2);\n--rollback DROP TABLE one;\n' +
+      `--changeset a:2\n--preconditions onFail:HALT\n--precondition-table-exists table:ONE\n--precondition-sql-check expectedResult:${expected} SELECT count(*) FROM one;\nCREATE TABLE two (id int);\n--rollback DROP TABLE two;\n` +
+      '--changeset a:3 runInTransaction:false\n--precondition-view-exists view:v schema:public\nCREATE INDEX CONCURRENTLY one_id_idx ON one (id);\n--rollback DROP INDEX one_id_idx;\n';
+    const project = createProject({ 'db/changelog/001.sql': changelog('3') });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['db/changelog/001.sql::1::a', true], ['db/changelog/001.sql::2::a', false]]);
+    assert.equal(result.error!.message, "Liquibase precondition failed (line 9: --precondition-sql-check expectedResult:3 SELECT count(*) FROM one;): expected 3, got 2; Liquibase stops here too (onFail:HALT)");
+    assert.equal(result.error!.line, 9);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('two') AS t", [], db), [{ t: null }]);
+
+    // The checksum Liquibase keeps leaves precondition lines out: fixing one is not an edit.
+    project.write('db/changelog/001.sql', changelog('2'));
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['db/changelog/001.sql::2::a', true], ['db/changelog/001.sql::3::a', false]]);
+    assert.equal(result.error!.message, 'Liquibase precondition failed (line 13: --precondition-view-exists view:v schema:public): there is no view public.v; Liquibase stops here too (onFail:HALT)');
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('one_id_idx') AS t", [], db), [{ t: null }]);
+
+    await pg.query('CREATE VIEW v AS SELECT 1 AS x', [], db);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2', '3']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('one_id_idx')::text AS t", [], db), [{ t: 'one_id_idx' }]);
+    assert.equal(readLiquibaseChangelog(changelog('2')).changesets[1].checksum, readLiquibaseChangelog(changelog('3')).changesets[1].checksum);
   });
 
   it('refuses clearly while another process holds Liquibase\'s lock, and leaves its lock alone; takes over one a dead zdm left', async () => {

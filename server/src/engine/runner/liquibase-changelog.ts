@@ -43,10 +43,26 @@ export interface LiquibaseChangeset {
   sql: string;
   /** `9:<md5>`, as Liquibase 4.22+ records it in MD5SUM. */
   checksum: string;
-  /** Lines Liquibase acts on that zdm does not (preconditions), with their 1-based line numbers. */
-  unsupported: { line: number; text: string; what: string }[];
+  /** The `--preconditions` line (what to do when a precondition fails or errs), when there is one. */
+  preconditionOptions?: { line: number; offset: number; text: string; onFail: string; onError: string };
+  /** `--precondition-<name>` lines, read as Liquibase reads them. */
+  preconditions: Precondition[];
   /** True when the changeset has a `--rollback` line or block (`empty` and `not required` included). */
   hasRollback: boolean;
+}
+
+/** A precondition line: its kind and what it checks (`sql-check`: expected result and SQL; `table-exists` / `view-exists`: the name and schema). */
+export interface Precondition {
+  line: number;
+  /** Offset of the line and of its end in the file. */
+  offset: number;
+  end: number;
+  text: string;
+  kind: string;
+  expected?: string;
+  sql?: string;
+  name?: string;
+  schema?: string;
 }
 
 export interface LiquibaseChangelog {
@@ -125,7 +141,7 @@ export function readLiquibaseChangelog(text: string): LiquibaseChangelog {
         validCheckSums: [],
         sql: '',
         checksum: '',
-        unsupported: [],
+        preconditions: [],
         hasRollback: false,
         sqlLines: [],
       };
@@ -144,11 +160,26 @@ export function readLiquibaseChangelog(text: string): LiquibaseChangelog {
       current.hasRollback = true;
       while (i + 1 < lines.length && !ROLLBACK_BLOCK_END.test(lines[i + 1].text)) i++;
       i++;
-    } else if (PRECONDITIONS.test(line)) current.unsupported.push({ line: number, text: line.trim(), what: 'preconditions' });
-    else if (PRECONDITION.test(line)) current.unsupported.push({ line: number, text: line.trim(), what: 'a precondition' });
+    } else if (PRECONDITIONS.test(line)) {
+      const option = (name: string) => (lastValue(line, new RegExp(`${name}:(\\w+)`, 'gi')) ?? 'HALT').toUpperCase();
+      current.preconditionOptions = { line: number, offset, text: line.trim(), onFail: option('onFail'), onError: option('onError') };
+    } else if ((m = PRECONDITION.exec(line))) current.preconditions.push(readPrecondition(m[1], (m[2] ?? '').trim(), { line: number, offset, end: offset + line.length, text: line.trim() }));
     else current.sqlLines.push(line);
   }
   finish();
+  return out;
+}
+
+/** A `--precondition-<kind> <body>` line as Liquibase's formatted-SQL parser reads its body. */
+function readPrecondition(kind: string, body: string, at: Pick<Precondition, 'line' | 'offset' | 'end' | 'text'>): Precondition {
+  const out: Precondition = { ...at, kind: kind.toLowerCase() };
+  if (out.kind === 'sql-check') {
+    const m = /^(?:expectedResult:)?(\w+) (.*)$/is.exec(body) ?? /^(?:expectedResult:)?'([^']+)' (.*)$/is.exec(body) ?? /^(?:expectedResult:)?"([^"]+)" (.*)$/is.exec(body);
+    if (m) [out.expected, out.sql] = [m[1], m[2]];
+  } else if (out.kind === 'table-exists' || out.kind === 'view-exists') {
+    out.name = lastValue(body, out.kind === 'table-exists' ? /table:(\w+)/gi : /view:(\w+)/gi);
+    out.schema = lastValue(body, /schema:(\w+)/gi);
+  }
   return out;
 }
 

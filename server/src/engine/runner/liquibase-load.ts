@@ -1,16 +1,16 @@
 // Liquibase formatted-SQL changelogs as migrations for the runner: each changeset is one migration,
 // identified as Liquibase identifies it (id, author and file path), its `--rollback` its down.
 //
-// Order: zdm reads no master changelog. It runs the formatted-SQL files of the migrations folder and
-// its subfolders in the order of their paths (as a master changelog's `includeAll` of that folder does:
-// Liquibase sorts the files it finds by their full path), and each file's changesets in file order.
-// The FILENAME Liquibase records is the changelog's path as the changelog was found: zdm writes the
-// path relative to the project root (the folder of .zdm.json), which is what Liquibase records when it
-// runs from that folder (`liquibase update --changelog-file=db/changelog/001_users.sql`, or a master
-// changelog there including the folder), or the `logicalFilePath` the file names.
+// Order: the changelog liquibase.properties names, followed as Liquibase follows it (liquibase-master.ts);
+// else the formatted-SQL files of the migrations folder and its subfolders in the order of their paths
+// (as a master changelog's `includeAll` of that folder runs them: Liquibase sorts the files it finds by
+// their full path); each file's changesets in file order. FILENAME is the changelog's path as Liquibase
+// records it: relative to its search path, else to the project root (the folder of .zdm.json), which
+// is what Liquibase records when it runs from that folder; or the `logicalFilePath` the file names.
 //
-// What Liquibase would do and zdm does not is refused where the changeset runs, with its line: a
-// precondition, `runWith` (another executor), changelog parameters (`${name}`). A changeset whose
+// Preconditions are checked as Liquibase checks them by default (liquibase-preconditions.ts). What
+// Liquibase would do and zdm does not is refused where the changeset runs, with its line: other
+// precondition options, `runWith` (another executor), changelog parameters (`${name}`). A changeset whose
 // `dbms` excludes PostgreSQL, or marked `ignore:true`, is left out, as Liquibase leaves it out.
 // Contexts and labels: zdm runs every changeset, as Liquibase does when no `--contexts` or
 // `--label-filter` is given, and records them as Liquibase does.
@@ -20,6 +20,7 @@ import { describeMigration } from '../formats/index';
 import type { MigrationDocument, Section } from '../model';
 import { readLiquibaseChangelog, runsOnPostgres, type LiquibaseChangeset } from './liquibase-changelog';
 import { changelogFiles, filesUnder, liquibaseSettings, recordedPath } from './liquibase-master';
+import { preconditionChecks, withChecks } from './liquibase-preconditions';
 import type { LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { checksumOf, statementHash } from './record';
 
@@ -77,7 +78,10 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
       }
       const index = doc.sections.indexOf(up);
       const downSection = changeset.hasRollback && doc.sections[index + 1]?.kind === 'down' ? doc.sections[index + 1] : undefined;
-      const upRun = withRefusal(build(doc, up, undefined, false), refusal(changeset, up, text, changelog.properties.length > 0));
+      // Preconditions become checks run first in the changeset (liquibase-preconditions.ts), or refuse it.
+      const built = build(doc, up, undefined, false);
+      const pre = preconditionChecks(changeset, built);
+      const upRun = 'refusal' in pre ? withRefusal(built, pre.refusal) : withRefusal(withChecks(built, pre.checks), refusal(changeset, up, text, changelog.properties.length > 0));
       const downRun = downSection ? withRefusal(build(doc, downSection, undefined, false), parameterRefusal(downSection, text, changeset)) : undefined;
       let hashes: { checksum: string; statements: string[] } | undefined;
       const hashesOf = () => (hashes ??= { checksum: checksumOf(upRun.statements.map((s) => s.text)), statements: upRun.statements.map((s) => statementHash(s.text)) });
@@ -114,15 +118,8 @@ function isFormattedSql(text: string): boolean {
   return /^\s*--\s*liquibase\s*formatted/i.test(text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '');
 }
 
-/** Why zdm does not run a changeset Liquibase would run differently, at the line that says so. */
+/** Why zdm does not run a changeset Liquibase would run differently (another executor, parameters), at the line that says so. */
 function refusal(changeset: LiquibaseChangeset, up: Section, text: string, hasProperties: boolean): RunSection['toolFailure'] {
-  const first = changeset.unsupported[0];
-  if (first) {
-    return {
-      message: `Changeset ${changeset.author}:${changeset.id} has ${first.what} (line ${first.line}: \`${first.text}\`), which Liquibase evaluates before it runs the changeset and which zdm does not evaluate: run this changelog with Liquibase itself, or remove the precondition.`,
-      offset: offsetOfLine(text, first.line),
-    };
-  }
   if (changeset.runWith !== undefined && changeset.runWith.toLowerCase() !== 'jdbc') {
     const at = text.indexOf('runWith:', changeset.offset);
     return { message: `Changeset ${changeset.author}:${changeset.id} says runWith:${changeset.runWith}: Liquibase runs it with another executor (psql, sqlplus, sqlcmd), and zdm runs changesets over its own connection only. Run it with Liquibase.`, offset: at === -1 ? changeset.offset : at };
@@ -143,16 +140,6 @@ function parameterRefusal(section: Section, text: string, changeset: LiquibaseCh
 
 function withRefusal(section: RunSection, failure: RunSection['toolFailure']): RunSection {
   return failure ? { ...section, toolFailure: failure } : section;
-}
-
-function offsetOfLine(text: string, line: number): number {
-  let offset = 0;
-  for (let n = 1; n < line; n++) {
-    const next = text.slice(offset).search(/\r\n|\r|\n/);
-    if (next === -1) return offset;
-    offset += next + (text.startsWith('\r\n', offset + next) ? 2 : 1);
-  }
-  return offset;
 }
 
 /** The `.sql` files in `dir` and its subfolders (hidden folders skipped), as includeAll finds them. */

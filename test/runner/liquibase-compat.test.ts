@@ -211,13 +211,13 @@ describe('compatibility with the real Liquibase', () => {
     assert.deepEqual(await pg.query('SELECT locked FROM databasechangeloglock', [], db), [{ locked: false }]);
   });
 
-  it('a master changelog named in liquibase.properties, with a search path: the same files, order and FILENAME for both', async (t) => {
+  it('a master changelog named in liquibase.properties, with a search path and contexts: the same changesets, order and FILENAME for both', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const db = await pg.createDatabase('lb_master');
     const res = 'src/main/resources';
     const project = createProject(
       {
-        'liquibase.properties': `changeLogFile: db/changelog/db.changelog-master.xml\nsearchPath: ${res}\n`,
+        'liquibase.properties': `changeLogFile: db/changelog/db.changelog-master.xml\nsearchPath: ${res}\ncontexts: dev\n`,
         [`${res}/db/changelog/db.changelog-master.xml`]:
           '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n' +
           '  <!-- <include file="db/changelog/never.sql"/> -->\n' +
@@ -229,7 +229,8 @@ describe('compatibility with the real Liquibase', () => {
         [`${res}/db/changelog/changes/001_users.sql`]: '--liquibase formatted sql\n--changeset alice:second\nCREATE TABLE second_one (id int);\n--rollback DROP TABLE second_one;\n',
         [`${res}/db/changelog/more/more.yaml`]: 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/more/sql/\n',
         [`${res}/db/changelog/more/sql/b.sql`]: '--liquibase formatted sql\n--changeset carol:fourth\nCREATE TABLE fourth_one (id int);\n--rollback DROP TABLE fourth_one;\n',
-        [`${res}/db/changelog/more/sql/a.sql`]: '--liquibase formatted sql\n--changeset carol:third\nCREATE TABLE third_one (id int);\n--rollback DROP TABLE third_one;\n',
+        [`${res}/db/changelog/more/sql/a.sql`]:
+          '--liquibase formatted sql\n--changeset carol:third context:dev\nCREATE TABLE third_one (id int);\n--rollback DROP TABLE third_one;\n--changeset carol:test-only context:test\nCREATE TABLE never_here (id int);\n',
       },
       { migrationsDir: `${res}/db/changelog` },
     );

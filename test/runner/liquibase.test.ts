@@ -230,6 +230,25 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.match(result.usageError ?? '', /db\/changelog\/001\.sql:4: Liquibase cannot read this line as a changeset/);
   });
 
+  it('selects changesets by the contexts and label filter liquibase.properties gives, as Liquibase does', async () => {
+    const db = await pg.createDatabase('lb_contexts');
+    const cs = (id: string, attributes = '') => `--changeset a:${id}${attributes}\nCREATE TABLE t${id} (id int);\n`;
+    const project = createProject({
+      'liquibase.properties': 'contexts: dev\nlabel-filter: core or (web and !legacy)\n',
+      'db/changelog/001.sql': `--liquibase formatted sql\n${cs('1')}${cs('2', ' context:test')}${cs('3', ' context:"dev and !prod"')}${cs('4', ' labels:extra')}${cs('5', ' labels:"extra, core"')}${cs('6', ' context:DEV,test')}${cs('7', ' labels:web,legacy')}${cs('8', ' context:!dev')}`,
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '3', '5', '6']);
+    const [row] = await pg.query("SELECT contexts, labels FROM databasechangelog WHERE id = '6'", [], db);
+    assert.deepEqual(row, { contexts: '(DEV,test)', labels: null });
+    // Without the settings, every changeset runs (Liquibase given no --contexts or --label-filter).
+    project.remove('liquibase.properties');
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.name!.replace(/.*::(\w+)::a$/, '$1'), s.state]), [['1', 'applied'], ['2', 'pending'], ['3', 'applied'], ['4', 'pending'], ['5', 'applied'], ['6', 'applied'], ['7', 'pending'], ['8', 'pending']]);
+  });
+
   it('checks sql-check, table-exists and view-exists preconditions first: one that fails stops the run at its line, and nothing of the changeset stays', async () => {
     const db = await pg.createDatabase('lb_precondition');
     const changelog = (expected: string) =>

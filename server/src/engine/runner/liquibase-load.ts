@@ -12,14 +12,17 @@
 // Liquibase would do and zdm does not is refused where the changeset runs, with its line: other
 // precondition options, `runWith` (another executor), changelog parameters (`${name}`). A changeset whose
 // `dbms` excludes PostgreSQL, or marked `ignore:true`, is left out, as Liquibase leaves it out.
-// Contexts and labels: zdm runs every changeset, as Liquibase does when no `--contexts` or
-// `--label-filter` is given, and records them as Liquibase does.
+// Contexts and labels: the contexts and label filter liquibase.properties gives select changesets as
+// they select them for Liquibase (liquibase-contexts.ts); without them every changeset runs, as
+// Liquibase runs them all when given no `--contexts` or `--label-filter`. They are recorded as Liquibase
+// records them.
 
 import * as path from 'node:path';
 import { describeMigration } from '../formats/index';
 import type { MigrationDocument, Section } from '../model';
 import { readLiquibaseChangelog, runsOnPostgres, type LiquibaseChangeset } from './liquibase-changelog';
 import { changelogFiles, filesUnder, liquibaseSettings, recordedPath } from './liquibase-master';
+import { runsUnder } from './liquibase-contexts';
 import { preconditionChecks, withChecks } from './liquibase-preconditions';
 import type { LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { checksumOf, statementHash } from './record';
@@ -58,7 +61,7 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
     for (const e of changelog.errors) problems.push({ path: file, message: `${name}:${e.line}: ${e.message}. Liquibase refuses the whole changelog.`, severity: 'error' });
     const ups = doc.sections.filter((s) => s.kind === 'up');
     for (const changeset of changelog.changesets) {
-      if (changeset.ignore || !runsOnPostgres(changeset.dbms)) continue;
+      if (changeset.ignore || !runsOnPostgres(changeset.dbms) || !runsUnder(changeset, settings.contexts, settings.labelFilter)) continue;
       const up = ups.find((s) => s.marker?.start === changeset.offset);
       const where = `${name}:${changeset.line}`;
       if (!up) {

@@ -18,6 +18,9 @@ export interface LiquibaseSettings {
   changelogFile?: string;
   /** Where the settings came from, for messages. */
   source?: string;
+  /** The run's contexts and label filter (`contexts`, `label-filter`; LIQUIBASE_COMMAND_CONTEXTS, LIQUIBASE_COMMAND_LABEL_FILTER). */
+  contexts?: string;
+  labelFilter?: string;
 }
 
 /** The project's Liquibase settings: liquibase.properties at the root, the environment winning. */
@@ -29,6 +32,9 @@ export function liquibaseSettings(root: string, host: ProjectHost, env: NodeJS.P
   const changelog = env.LIQUIBASE_COMMAND_CHANGELOG_FILE ?? properties.get('changelogfile');
   const settings: LiquibaseSettings = { searchPaths, source: env.LIQUIBASE_COMMAND_CHANGELOG_FILE ? 'LIQUIBASE_COMMAND_CHANGELOG_FILE' : 'liquibase.properties' };
   if (changelog) settings.changelogFile = find(changelog, searchPaths, host) ?? path.resolve(root, changelog);
+  const unquote = (v: string | undefined) => v?.replace(/^"(.*)"$/, '$1');
+  settings.contexts = unquote(env.LIQUIBASE_COMMAND_CONTEXTS ?? properties.get('contexts'));
+  settings.labelFilter = unquote(env.LIQUIBASE_COMMAND_LABEL_FILTER ?? properties.get('labelfilter') ?? properties.get('labels'));
   return settings;
 }
 

@@ -11,6 +11,8 @@ export const PEERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '.p
 export const PINNED = {
   'squawk-cli': '2.66.0',
   dbmate: '2.36.0',
+  // A Node wrapper bundling the Liquibase 4.28 distribution (with the PostgreSQL JDBC driver); needs Java.
+  liquibase: '4.28.1',
   '@flvmnt/pgfence': '0.1.5',
   '@postgrestools/postgrestools': 'latest',
 };

@@ -42,9 +42,16 @@ describe('loading migrations', () => {
     assert.match(loaded.problems[0].message, /same version/);
   });
 
-  it('refuses formats it does not run', () => {
-    const loaded = load({ 'changelog.sql': '--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n' });
-    assert.match(loaded.problems[0].message, /does not run liquibase/);
+  it('loads a Liquibase changelog as one migration per changeset, with its rollback and transaction mode', () => {
+    const loaded = load({ 'changelog.sql': '--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n--rollback SELECT 2;\n--changeset b:2 runInTransaction:false\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n' });
+    assert.deepEqual(loaded.problems, []);
+    assert.deepEqual(
+      loaded.migrations.map((m) => [m.version, m.key, m.up.statements.map((s) => s.text), m.down?.statements.map((s) => s.text), executionMode(m.up).atomic]),
+      [
+        ['1', 'migrations/changelog.sql::1::a', ['SELECT 1;'], ['SELECT 2;'], true],
+        ['2', 'migrations/changelog.sql::2::b', ['CREATE INDEX CONCURRENTLY t_idx ON t (id);'], undefined, false],
+      ],
+    );
   });
 });
 

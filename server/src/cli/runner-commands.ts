@@ -255,7 +255,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
           break;
         case 'migration-start':
           io.stdout(
-            `${event.direction === 'up' ? '↑' : '↓'} ${bold(rel(event.file))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
+            `${event.direction === 'up' ? '↑' : '↓'} ${bold(rel(event.file) + changesetPart(event.name))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
           );
           break;
         case 'statement':
@@ -319,10 +319,16 @@ function printStatus(io: CommandIO, result: RunResult, c: { rel: (f: string) => 
   const width = Math.max(7, ...entries.map((e) => e.version.length));
   for (const e of entries) {
     const when = e.appliedAt ? c.dim(e.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '';
-    io.stdout(`${look[e.state](e.state.padEnd(8))} ${e.version.padEnd(width)}  ${e.file ? c.rel(e.file) : c.dim('(not on disk)')}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
+    io.stdout(`${look[e.state](e.state.padEnd(8))} ${e.version.padEnd(width)}  ${e.file ? c.rel(e.file) + changesetPart(e.name) : c.dim('(not on disk)')}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
   }
   const count = (state: StatusEntry['state']) => entries.filter((e) => e.state === state).length;
   io.stdout(`${count('applied') + count('edited')} applied (${count('edited')} edited after apply), ${count('pending')} pending, ${count('failed')} failed, ${count('missing')} missing on disk.\n`);
+}
+
+/** A Liquibase changeset's `::id::author` after its file (its migration name is `file::id::author`); '' for other formats. */
+function changesetPart(name: string | undefined): string {
+  const at = name?.indexOf('::') ?? -1;
+  return at === -1 ? '' : name!.slice(at);
 }
 
 function formatMs(ms: number): string {

@@ -282,7 +282,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           result.ok = true;
           return;
         }
-        await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, async () => {
+        await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
           const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
           settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
           let statuses = await readStatus(session, tracker, zdm, migrations);
@@ -319,7 +319,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
           seen = statuses;
           result.ok = result.error === undefined;
-        });
+        }));
       },
       { applicationName: `zdm ${command}` },
     );
@@ -338,6 +338,16 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     writeAppliedRecord(root, result.database ?? '', seen);
   }
   return finish();
+}
+
+/** Holds the tool's own lock (Liquibase's databasechangeloglock), when it has one, while `fn` runs. */
+async function withToolLock<T>(session: Session, tracker: Tracker, fn: () => Promise<T>): Promise<T> {
+  await tracker.lock?.(session);
+  try {
+    return await fn();
+  } finally {
+    await tracker.unlock?.(session).catch(() => undefined);
+  }
 }
 
 /** The schema the tool manages and migrates in, when the project names one (Flyway's flyway.schemas / defaultSchema). */
@@ -481,6 +491,8 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
     for (const s of statuses) {
       // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
       if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable || !s.recordedChecksum) continue;
+      // A Liquibase changelog holds many changesets, and the record holds one entry per file: zdm status reports their edits.
+      if (s.migration.changeset) continue;
       record.migrations[recordKey(root, s.migration.upPath)] = {
         version: s.version,
         checksum: s.recordedChecksum,

@@ -19,6 +19,7 @@ import { RUNNABLE_FORMATS } from './runnable';
 import { placeholderValues, readFlywaySettings, type FlywaySettings } from './placeholders';
 import { compareRepeatables } from './plan';
 import { loadSqitchMigrations, sqitchTop } from './sqitch';
+import { holdsLiquibaseChangelogs, loadLiquibaseMigrations, type LiquibaseRun } from './liquibase-load';
 
 export interface RunStatement {
   /** 0-based index within its section. */
@@ -87,6 +88,8 @@ export interface Migration {
    * `flyway:user` and `flyway:database`).
    */
   repeatable?: { checksum?: number; rawChecksum?: number };
+  /** A Liquibase changeset (runner/liquibase-load.ts): how Liquibase identifies, checksums and records it. */
+  changeset?: LiquibaseRun;
   /** Checksum of the up statements (record.ts); computed on first use. */
   readonly checksum: string;
   readonly statementHashes: string[];
@@ -155,6 +158,12 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   if (format !== undefined && !RUNNABLE_FORMATS.includes(format)) {
     problems.push({ path: options.dirs[0] ?? options.root, message: `zdm does not run ${format} migrations (it lints them); use ${format}'s own tool to apply them.`, severity: 'error' });
     return { dirs: options.dirs, format, migrations: [], problems };
+  }
+
+  // Liquibase: each changeset is a migration, in the order Liquibase runs them (liquibase-load.ts).
+  // A folder whose changelogs are all in subfolders (a master changelog's includeAll) has none at the top.
+  if (format === 'liquibase' || (format === undefined && (config.format === 'liquibase' || holdsLiquibaseChangelogs(options)))) {
+    return { dirs: options.dirs, format: 'liquibase', ...loadLiquibaseMigrations(options, problems, runSectionOf) };
   }
 
   const byKey = new Map<string, { up?: MigrationDocument; down?: MigrationDocument }>();
@@ -295,6 +304,12 @@ export function runSection(doc: MigrationDocument, kind: 'up' | 'down', placehol
   // dbmate and goose run the first block of each direction; later ones are reported by the linter.
   const section = doc.sections.find((s) => s.kind === kind);
   if (!section) return undefined;
+  return runSectionOf(doc, section, placeholders, replaces);
+}
+
+/** The runner's view of one section of `doc`: its statements cut by the engine's splitter. */
+export function runSectionOf(doc: MigrationDocument, section: Section, placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean): RunSection {
+  const kind = section.kind;
   let lines: LineIndex | undefined;
   const lineOf = (offset: number) => (lines ??= new LineIndex(doc.text)).positionAt(offset).line + 1;
   const statements = splitStatements(section.source, section.span.start, section.span.end).statements.map((raw, index) => {

@@ -53,6 +53,12 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       } else if (!row) {
         status.note = 'applied without zdm (no checksum recorded)';
       }
+      // The tool compares its own checksums (Liquibase): its verdict, not zdm's, says whether it was edited.
+      const verdict = tool.verdicts?.get(m.key);
+      if (verdict) {
+        status.state = verdict.edited ? 'edited' : 'applied';
+        status.note = verdict.note || undefined;
+      }
       if (row && row.state !== 'applied' && row.direction === 'down') {
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
@@ -67,7 +73,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.recordedStatements = row.statements;
         status.note = upFailureNote(row);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
-    }
+    } else if (tool.verdicts?.has(m.key)) status.note = tool.verdicts.get(m.key)!.note;
     out.push(status);
   }
   for (const [key, info] of tool.applied) {
@@ -218,7 +224,11 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
       break;
     }
     if (!downSectionOf(s.migration)) {
-      problems.push(`Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`);
+      problems.push(
+        s.migration.format === 'liquibase'
+          ? `Cannot roll back ${s.migration.name}: the changeset has no --rollback, and Liquibase has no automatic rollback for SQL changes either. Add a --rollback line (or --rollback empty when there is nothing to undo).`
+          : `Cannot roll back ${s.migration.name}: it has no down migration${s.migration.format === 'prisma' || s.migration.format === 'plain' ? ` (${s.migration.format === 'prisma' ? 'Prisma Migrate' : 'plain SQL'} migrations are forward only)` : ''}.`,
+      );
       break;
     }
     steps.push({ direction: 'down', migration: s.migration });

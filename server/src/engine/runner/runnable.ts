@@ -3,4 +3,4 @@
 
 import type { FormatId } from '../model';
 
-export const RUNNABLE_FORMATS: readonly FormatId[] = ['dbmate', 'goose', 'golang-migrate', 'diesel', 'flyway', 'prisma', 'sqitch', 'plain'];
+export const RUNNABLE_FORMATS: readonly FormatId[] = ['dbmate', 'goose', 'golang-migrate', 'diesel', 'flyway', 'prisma', 'sqitch', 'liquibase', 'plain'];

@@ -7,6 +7,7 @@ import { dieselTracker } from './diesel';
 import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
 import { gooseTracker } from './goose';
+import { liquibaseTracker } from './liquibase';
 import { prismaTracker } from './prisma';
 import { sqitchTracker } from './sqitch';
 import type { Tracker } from './types';
@@ -34,6 +35,8 @@ export function trackerFor(format: FormatId, tableName: string | undefined): Tra
     case 'sqitch':
       // The registry schema: `tableName` is its `changes` table (commands.ts trackingTableName).
       return sqitchTracker(tableName ? splitQualified(tableName)[0] : undefined);
+    case 'liquibase':
+      return liquibaseTracker(tableName);
     default:
       return zdmOnlyTracker(zdmTable(tableName));
   }

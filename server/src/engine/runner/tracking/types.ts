@@ -23,6 +23,11 @@ export interface ToolState {
   repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */
   exists: boolean;
+  /**
+   * The tool's own verdict on a migration, by key, beyond applied or not (Liquibase's checksums): an
+   * applied one it would report as changed (`edited`), or why a pending one runs (again).
+   */
+  verdicts?: Map<string, { edited?: boolean; note: string }>;
 }
 
 export interface Tracker {
@@ -42,6 +47,10 @@ export interface Tracker {
   markStarted?(migration: Migration): SqlCommand[];
   /** The statements recording that `migration`'s up failed (sqitch's `fail` event); the migration is not recorded as applied. */
   recordFailed?(migration: Migration): SqlCommand[];
+  /** Takes the tool's own lock (Liquibase's databasechangeloglock) for a run that changes the database; throws LockBusyError when another process holds it. */
+  lock?(session: Session): Promise<void>;
+  /** Releases it (in `finally`). */
+  unlock?(session: Session): Promise<void>;
 }
 
 export class TrackingTableError extends Error {}

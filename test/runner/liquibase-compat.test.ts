@@ -1,0 +1,263 @@
+// Compatibility with the real Liquibase (4.28, from the npm package `liquibase`, a peer installed at
+// test time into .peers/, never a dependency; it bundles the PostgreSQL JDBC driver and needs Java):
+// on one database, changesets applied or rolled back by either tool are seen so by the other, and
+// Liquibase accepts the checksums zdm writes. The password reaches Liquibase through its environment
+// (LIQUIBASE_COMMAND_PASSWORD), never its command line.
+
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase-changelog';
+import { REPO_ROOT } from '../helpers/paths';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { cleanupProjects, createProject, explain, optionsFor, type TestProject } from './helpers';
+
+let pg: TestPostgres;
+let liquibaseHome: string | undefined;
+let skipReason: string | undefined;
+
+before(async () => {
+  pg = await testPostgres();
+  try {
+    const peers = (await import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'peers.mjs')).href)) as { ensurePeers(specs: string[]): string };
+    liquibaseHome = path.join(peers.ensurePeers(['liquibase']), '..', 'liquibase', 'dist', 'liquibase');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // Only an unreachable registry is a reason to skip; anything else is a failure.
+    if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|network|registry/i.test(message)) skipReason = `npm registry unreachable, liquibase not installed: ${message.split('\n')[0]}`;
+    else throw error;
+  }
+  if (!skipReason) ensureJava();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+/**
+ * Liquibase needs Java (17 here). On a fresh CI machine (Debian, root) it is installed with apt-get
+ * (openjdk-17-jre-headless); anywhere else a missing Java fails the suite with what to install.
+ */
+function ensureJava(): void {
+  if (spawnSync('java', ['-version'], { encoding: 'utf8' }).status === 0) return;
+  const root = process.getuid?.() === 0;
+  const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!root || !apt) {
+    throw new Error('The Liquibase compatibility test needs Java 17 (Liquibase is a Java program): install it (Debian: apt-get install openjdk-17-jre-headless) and run again.');
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'openjdk-17-jre-headless'], { encoding: 'utf8', env });
+  let run = install();
+  if (run.status !== 0) {
+    spawnSync('apt-get', ['update'], { encoding: 'utf8', env });
+    run = install();
+  }
+  if (run.status !== 0 || spawnSync('java', ['-version']).status !== 0) {
+    throw new Error(`Installing Java for the Liquibase compatibility test failed (apt-get install openjdk-17-jre-headless): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
+
+/** Runs the real Liquibase from the project root (as a user would), on the test database; URL, user and password through its environment. */
+function liquibase(project: TestProject, database: string, ...args: string[]): { out: string; code: number | null } {
+  const url = new URL(pg.url(database));
+  // A project with liquibase.properties names its changelog there (Liquibase reads the file from its working folder).
+  const changelog = fs.existsSync(project.file('liquibase.properties')) ? [] : ['--changelog-file=changelog.yaml'];
+  const result = spawnSync('bash', [path.join(liquibaseHome!, 'liquibase'), ...changelog, ...args], {
+    cwd: project.root,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LIQUIBASE_COMMAND_URL: `jdbc:postgresql://${url.host}${url.pathname}`,
+      LIQUIBASE_COMMAND_USERNAME: decodeURIComponent(url.username),
+      LIQUIBASE_COMMAND_PASSWORD: decodeURIComponent(url.password),
+      LIQUIBASE_SHOW_BANNER: 'false',
+    },
+  });
+  return { out: `${result.stdout}${result.stderr}`, code: result.status };
+}
+
+// Changelogs meant to test the checksum: comments, --comment lines, tabs, CRLF line endings, non-ASCII
+// text, a rollback block, a function body sent whole, contexts and labels (zdm runs every changeset, as
+// Liquibase does when no --contexts are given).
+const USERS = [
+  '--liquibase formatted sql',
+  '',
+  '--changeset alice:create-users context:dev labels:"core, users"',
+  '--comment: the users of the app',
+  '-- an ordinary comment, part of the SQL',
+  'CREATE TABLE users (',
+  '\tid bigint PRIMARY KEY,',
+  '\temail text',
+  ');',
+  '--rollback DROP TABLE users;',
+  '',
+  '--changeset alice:users-email-idx runInTransaction:false',
+  'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
+  '--rollback DROP INDEX CONCURRENTLY users_email_idx;',
+  '',
+].join('\n');
+const POSTS = [
+  '--liquibase formatted sql',
+  '',
+  '--changeset bob:posts',
+  'CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));',
+  "COMMENT ON TABLE posts IS 'Beiträge — ünïcode';",
+  '/* liquibase rollback',
+  'DROP TABLE posts;',
+  '*/',
+  '',
+  '--changeset bob:post-count splitStatements:false',
+  'CREATE FUNCTION post_count(u bigint) RETURNS bigint LANGUAGE plpgsql AS $$',
+  'BEGIN',
+  '  RETURN (SELECT count(*) FROM posts WHERE user_id = u);',
+  'END;',
+  '$$;',
+  '--rollback DROP FUNCTION post_count(bigint);',
+  '',
+].join('\r\n');
+
+function liquibaseProject(): TestProject {
+  return createProject({
+    'changelog.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/\n',
+    'db/changelog/001_users.sql': USERS,
+    'db/changelog/002_posts.sql': POSTS,
+  });
+}
+
+const NAMES = ['db/changelog/001_users.sql::create-users::alice', 'db/changelog/001_users.sql::users-email-idx::alice', 'db/changelog/002_posts.sql::posts::bob', 'db/changelog/002_posts.sql::post-count::bob'];
+
+describe('compatibility with the real Liquibase', () => {
+  it('zdm applies; Liquibase status and validate agree, rollback-count rolls back what zdm ran; an edit is seen by both', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_zdm_first');
+    const project = liquibaseProject();
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), NAMES);
+
+    let run = liquibase(project, db, 'status', '--verbose');
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /is up to date/);
+    run = liquibase(project, db, 'validate');
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /No validation errors found/);
+    run = liquibase(project, db, 'update');
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /Run:\s+0\b/, 'Liquibase finds nothing to run');
+
+    run = liquibase(project, db, 'rollback-count', '2');
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /Rolling Back Changeset: db\/changelog\/002_posts\.sql::post-count::bob/);
+    assert.match(run.out, /Rolling Back Changeset: db\/changelog\/002_posts\.sql::posts::bob/);
+    let st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'pending', 'pending']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('posts') AS t", [], db), [{ t: null }]);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), NAMES.slice(2));
+    run = liquibase(project, db, 'status');
+    assert.match(run.out, /is up to date/, run.out);
+
+    // An applied changeset edited: zdm status says so, and Liquibase's validate stops on its checksum.
+    project.write('db/changelog/001_users.sql', USERS.replace('\temail text', '\temail text NOT NULL'));
+    st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['edited', 'applied', 'applied', 'applied']);
+    run = liquibase(project, db, 'validate');
+    assert.notEqual(run.code, 0, run.out);
+    assert.match(run.out, /db\/changelog\/001_users\.sql::create-users::alice was: 9:[0-9a-f]{32} but is now: 9:[0-9a-f]{32}/);
+  });
+
+  it('Liquibase applies with the checksums zdm computes; zdm sees all applied and rolls one back, and Liquibase agrees', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_liquibase_first');
+    const project = liquibaseProject();
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let run = liquibase(project, db, 'update');
+    assert.equal(run.code, 0, run.out);
+
+    // The checksums Liquibase wrote are those zdm computes, for every changeset.
+    const rows = await pg.query<{ filename: string; id: string; author: string; md5sum: string }>('SELECT filename, id, author, md5sum FROM databasechangelog ORDER BY orderexecuted', [], db);
+    const expected = [
+      ...readLiquibaseChangelog(USERS).changesets.map((c) => ({ filename: 'db/changelog/001_users.sql', id: c.id, author: c.author, md5sum: c.checksum })),
+      ...readLiquibaseChangelog(POSTS).changesets.map((c) => ({ filename: 'db/changelog/002_posts.sql', id: c.id, author: c.author, md5sum: c.checksum })),
+    ];
+    assert.deepEqual(rows, expected);
+
+    let st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => [s.name, s.state]), NAMES.map((n) => [n, 'applied']));
+    assert.match(st.status![0].note ?? '', /applied by Liquibase 4\.28/);
+
+    const result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), [NAMES[3]]);
+    assert.deepEqual(await pg.query("SELECT to_regproc('post_count') AS f", [], db), [{ f: null }]);
+    run = liquibase(project, db, 'status', '--verbose');
+    assert.match(run.out, /1 changeset has not been applied/, run.out);
+    assert.match(run.out, /db\/changelog\/002_posts\.sql::post-count::bob/);
+    run = liquibase(project, db, 'update');
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /Running Changeset: db\/changelog\/002_posts\.sql::post-count::bob/);
+    st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied']);
+    // Liquibase released its lock; zdm takes it and releases it again.
+    assert.ok((await rollback(options)).ok);
+    assert.deepEqual(await pg.query('SELECT locked FROM databasechangeloglock', [], db), [{ locked: false }]);
+  });
+
+  it('a master changelog named in liquibase.properties, with a search path and contexts: the same changesets, order and FILENAME for both', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_master');
+    const res = 'src/main/resources';
+    const project = createProject(
+      {
+        'liquibase.properties': `changeLogFile: db/changelog/db.changelog-master.xml\nsearchPath: ${res}\ncontexts: dev\n`,
+        [`${res}/db/changelog/db.changelog-master.xml`]:
+          '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n' +
+          '  <!-- <include file="db/changelog/never.sql"/> -->\n' +
+          '  <include file="db/changelog/changes/002_posts.sql"/>\n' +
+          '  <include file="changes/001_users.sql" relativeToChangelogFile="true"/>\n' +
+          '  <include file="more/more.yaml" relativeToChangelogFile="true"/>\n' +
+          '</databaseChangeLog>\n',
+        [`${res}/db/changelog/changes/002_posts.sql`]: '--liquibase formatted sql\n--changeset bob:first\nCREATE TABLE first_one (id int);\n--rollback DROP TABLE first_one;\n',
+        [`${res}/db/changelog/changes/001_users.sql`]: '--liquibase formatted sql\n--changeset alice:second\nCREATE TABLE second_one (id int);\n--rollback DROP TABLE second_one;\n',
+        [`${res}/db/changelog/more/more.yaml`]: 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/more/sql/\n',
+        [`${res}/db/changelog/more/sql/b.sql`]: '--liquibase formatted sql\n--changeset carol:fourth\nCREATE TABLE fourth_one (id int);\n--rollback DROP TABLE fourth_one;\n',
+        [`${res}/db/changelog/more/sql/a.sql`]:
+          '--liquibase formatted sql\n--changeset carol:third context:dev\nCREATE TABLE third_one (id int);\n--rollback DROP TABLE third_one;\n--changeset carol:test-only context:test\nCREATE TABLE never_here (id int);\n',
+      },
+      { migrationsDir: `${res}/db/changelog` },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let run = liquibase(project, db, 'update');
+    assert.equal(run.code, 0, run.out);
+    const rows = await pg.query<{ filename: string; id: string }>('SELECT filename, id FROM databasechangelog ORDER BY orderexecuted', [], db);
+    const expected = [
+      ['db/changelog/changes/002_posts.sql', 'first'],
+      ['db/changelog/changes/001_users.sql', 'second'],
+      ['db/changelog/more/sql/a.sql', 'third'],
+      ['db/changelog/more/sql/b.sql', 'fourth'],
+    ];
+    assert.deepEqual(rows.map((r) => [r.filename, r.id]), expected);
+    const st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => [s.version, s.state]), [['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied']]);
+    let result = await rollback({ ...options, to: '0' });
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT count(*)::int AS n FROM databasechangelog', [], db), [{ n: 0 }]);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    const again = await pg.query<{ filename: string; id: string }>('SELECT filename, id FROM databasechangelog ORDER BY orderexecuted', [], db);
+    assert.deepEqual(again.map((r) => [r.filename, r.id]), expected);
+    run = liquibase(project, db, 'status');
+    assert.match(run.out, /is up to date/, run.out);
+    run = liquibase(project, db, 'validate');
+    assert.equal(run.code, 0, run.out);
+  });
+});

@@ -1,0 +1,385 @@
+// Liquibase formatted-SQL changelogs under zdm's runner (without the real Liquibase; the comparison
+// with it is liquibase-compat.test.ts): each changeset a migration, in the order Liquibase runs them;
+// databasechangelog and databasechangeloglock kept as Liquibase keeps them; what zdm cannot do as
+// Liquibase does is refused at the changeset's line; a failing changeset is not recorded.
+
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { liquibaseChecksum, readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase-changelog';
+import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { cleanupProjects, createProject, explain, optionsFor, rowsOf, schemaOf } from './helpers';
+
+let pg: TestPostgres;
+before(async () => {
+  pg = await testPostgres();
+});
+after(async () => {
+  cleanupProjects();
+  await stopTestPostgres();
+});
+
+const USERS = `--liquibase formatted sql
+
+--changeset alice:1
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
+--rollback DROP TABLE users;
+
+--changeset alice:2 runInTransaction:false
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+--rollback DROP INDEX CONCURRENTLY users_email_idx;
+
+--changeset bob:3
+CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));
+ALTER TABLE posts ADD COLUMN title text;
+/* liquibase rollback
+DROP TABLE posts;
+*/
+`;
+
+async function changelogRows(db: string): Promise<{ id: string; author: string; filename: string; orderexecuted: number; exectype: string; md5sum: string }[]> {
+  return pg.query('SELECT id, author, filename, orderexecuted, exectype, md5sum FROM databasechangelog ORDER BY orderexecuted', [], db);
+}
+
+describe('Liquibase checksums', () => {
+  it('are the ones Liquibase 4.28 recorded for these changesets (version 9: whitespace left out)', () => {
+    const changelog = readLiquibaseChangelog(USERS);
+    assert.deepEqual(
+      changelog.changesets.map((c) => [c.author, c.id, c.line, c.runInTransaction, c.hasRollback, c.checksum]),
+      [
+        ['alice', '1', 3, true, true, '9:e93dd7d4d2ba27e10bddc06201f248fc'],
+        ['alice', '2', 7, false, true, '9:4d1eced5f5bba2ef803cc52f32879eda'],
+        ['bob', '3', 11, true, true, '9:bbf7effecf0342a399079ea4a5d09e88'],
+      ],
+    );
+    // The rollback block and --rollback lines are not the changeset's SQL; spacing and line endings do not count.
+    assert.equal(changelog.changesets[2].sql, 'CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nALTER TABLE posts ADD COLUMN title text;');
+    assert.equal(liquibaseChecksum('CREATE TABLE users\r\n\t(id bigint PRIMARY KEY,email text);'), '9:e93dd7d4d2ba27e10bddc06201f248fc');
+  });
+
+  it('leave out --comment and --validCheckSum lines, and keep ordinary comments', () => {
+    const [a, b] = readLiquibaseChangelog('--liquibase formatted sql\n--changeset x:1\n--comment: why\n--validCheckSum: ANY\nSELECT 1;\n--changeset x:2\n-- why\nSELECT 1;\n').changesets;
+    assert.equal(a.sql, 'SELECT 1;');
+    assert.equal(a.comments, 'why');
+    assert.deepEqual(a.validCheckSums, ['ANY']);
+    assert.equal(b.sql, '-- why\nSELECT 1;');
+    assert.notEqual(a.checksum, b.checksum);
+  });
+});
+
+describe('zdm runs Liquibase changelogs', () => {
+  it('applies the changesets in the order Liquibase runs them, with its tables as Liquibase creates them', async () => {
+    const db = await pg.createDatabase('lb_order');
+    const project = createProject({
+      'db/changelog/changelog.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/changes/\n',
+      'db/changelog/changes/b.sql': '--liquibase formatted sql\n--changeset a:b1\nCREATE TABLE b1 (id int);\n--rollback DROP TABLE b1;\n',
+      'db/changelog/changes/a_x.sql': '--liquibase formatted sql\n--changeset a:ax\nCREATE TABLE ax (id int);\n--rollback DROP TABLE ax;\n',
+      'db/changelog/changes/sub/c.sql': '--liquibase formatted sql\n--changeset a:c\nCREATE TABLE c (id int);\n--rollback DROP TABLE c;\n',
+      'db/changelog/changes/a.sql':
+        '--liquibase formatted sql\n--changeset a:a2 context:"dev, test" labels:"x, y"\n--comment: the second first\nCREATE TABLE a2 (id int);\n--rollback DROP TABLE a2;\n' +
+        '--changeset a:oracle-only dbms:oracle\nCREATE TABLE never1 (id int);\n--changeset a:ignored ignore:true\nCREATE TABLE never2 (id int);\n--changeset a:a1\nCREATE TABLE a1 (id int);\n--rollback DROP TABLE a1;\n',
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    // Paths compared as strings (a.sql < a_x.sql < b.sql < sub/c.sql), changesets in file order; dbms:oracle and ignore:true left out.
+    assert.deepEqual(
+      (await changelogRows(db)).map((r) => [r.filename, r.id, r.orderexecuted, r.exectype]),
+      [
+        ['db/changelog/changes/a.sql', 'a2', 1, 'EXECUTED'],
+        ['db/changelog/changes/a.sql', 'a1', 2, 'EXECUTED'],
+        ['db/changelog/changes/a_x.sql', 'ax', 3, 'EXECUTED'],
+        ['db/changelog/changes/b.sql', 'b1', 4, 'EXECUTED'],
+        ['db/changelog/changes/sub/c.sql', 'c', 5, 'EXECUTED'],
+      ],
+    );
+    const [first] = await pg.query("SELECT description, comments, contexts, labels, tag, liquibase, deployment_id FROM databasechangelog WHERE id = 'a2'", [], db);
+    assert.deepEqual({ ...first, deployment_id: undefined }, { description: 'sql', comments: 'the second first', contexts: '(dev, test)', labels: 'x,y', tag: null, liquibase: 'zdm', deployment_id: undefined });
+    assert.match(first.deployment_id, /^\d{10}$/);
+    assert.deepEqual(await pg.query('SELECT DISTINCT deployment_id FROM databasechangelog', [], db), [{ deployment_id: first.deployment_id }]);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }).then((s) => s.filter((x) => /^table (a|b|c|never)/.test(x))), [
+      'table a1(id integer)',
+      'table a2(id integer)',
+      'table ax(id integer)',
+      'table b1(id integer)',
+      'table c(id integer)',
+    ]);
+    // The tables' shapes as Liquibase 4.28 creates them on PostgreSQL (read from a database it created).
+    const columns = await pg.query<{ t: string; c: string; type: string; nullable: string }>(
+      `SELECT table_name AS t, column_name AS c, format_type(a.atttypid, a.atttypmod) AS type, is_nullable AS nullable
+         FROM information_schema.columns i JOIN pg_attribute a ON a.attrelid = to_regclass(i.table_name) AND a.attname = i.column_name
+        WHERE table_name IN ('databasechangelog', 'databasechangeloglock') ORDER BY table_name, ordinal_position`,
+      [],
+      db,
+    );
+    assert.deepEqual(
+      columns.map((r) => `${r.t}.${r.c} ${r.type}${r.nullable === 'NO' ? ' not null' : ''}`),
+      [
+        'databasechangelog.id character varying(255) not null',
+        'databasechangelog.author character varying(255) not null',
+        'databasechangelog.filename character varying(255) not null',
+        'databasechangelog.dateexecuted timestamp without time zone not null',
+        'databasechangelog.orderexecuted integer not null',
+        'databasechangelog.exectype character varying(10) not null',
+        'databasechangelog.md5sum character varying(35)',
+        'databasechangelog.description character varying(255)',
+        'databasechangelog.comments character varying(255)',
+        'databasechangelog.tag character varying(255)',
+        'databasechangelog.liquibase character varying(20)',
+        'databasechangelog.contexts character varying(255)',
+        'databasechangelog.labels character varying(255)',
+        'databasechangelog.deployment_id character varying(10)',
+        'databasechangeloglock.id integer not null',
+        'databasechangeloglock.locked boolean not null',
+        'databasechangeloglock.lockgranted timestamp without time zone',
+        'databasechangeloglock.lockedby character varying(255)',
+      ],
+    );
+    assert.deepEqual(await rowsOf(pg, db, 'databasechangeloglock'), ['{"id":1,"locked":false,"lockgranted":null,"lockedby":null}']);
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.version, s.name, s.state]), [
+      ['1', 'db/changelog/changes/a.sql::a2::a', 'applied'],
+      ['2', 'db/changelog/changes/a.sql::a1::a', 'applied'],
+      ['3', 'db/changelog/changes/a_x.sql::ax::a', 'applied'],
+      ['4', 'db/changelog/changes/b.sql::b1::a', 'applied'],
+      ['5', 'db/changelog/changes/sub/c.sql::c::a', 'applied'],
+    ]);
+  });
+
+  it('rolls back with the --rollback SQL and deletes the row; a changeset without one is refused as Liquibase refuses it', async () => {
+    const db = await pg.createDatabase('lb_rollback');
+    const project = createProject({ 'db/changelog/001_users.sql': USERS + '\n--changeset carol:4\nCREATE TABLE audit (id int);\n\n--changeset carol:5\nCOMMENT ON TABLE users IS \'people\';\n--rollback empty\n' });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    assert.ok((await up(options)).ok);
+    let result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => [s.name, s.statements.length]), [['db/changelog/001_users.sql::5::carol', 0]]);
+    result = await rollback(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /Cannot roll back db\/changelog\/001_users\.sql::4::carol: the changeset has no --rollback, and Liquibase has no automatic rollback for SQL changes either/);
+    // Roll back through changeset 3: nothing is done when one of them cannot be.
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2', '3', '4']);
+    // Changeset 4 removed from the file: it shows as applied but missing, and what is in the changelog rolls back.
+    project.write('db/changelog/001_users.sql', USERS);
+    const st = await status(options);
+    assert.deepEqual(st.status!.filter((s) => s.state === 'missing').map((s) => s.version), ['db/changelog/001_users.sql::4::carol']);
+    result = await rollback({ ...options, through: '2' });
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001_users.sql::3::bob', 'db/changelog/001_users.sql::2::alice']);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '4']);
+    assert.deepEqual(await pg.query("SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY 1", [], db), [{ indexname: 'users_pkey' }]);
+    assert.deepEqual(await pg.query("SELECT to_regclass('posts') AS t", [], db), [{ t: null }]);
+  });
+
+  it('a failing changeset is not recorded: in a transaction nothing of it stays; outside one, zdm records how far it got', async () => {
+    const db = await pg.createDatabase('lb_fail');
+    const project = createProject({
+      'db/changelog/001.sql': USERS + '\n--changeset carol:4\nCREATE TABLE audit (id int);\nINSERT INTO no_such_table VALUES (1);\n--rollback DROP TABLE audit;\n',
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /no_such_table/);
+    assert.equal(result.error!.line, 20);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2', '3']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('audit') AS t", [], db), [{ t: null }]);
+
+    project.write('db/changelog/001.sql', USERS + '\n--changeset carol:4 runInTransaction:false\nCREATE TABLE audit (id int);\nINSERT INTO no_such_table VALUES (1);\n--rollback DROP TABLE audit;\n');
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2', '3']);
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'failed']);
+    assert.match(st.status![3].note!, /failed at statement 2 of 2; the statement before it was committed/);
+    // The lock is released after a failure too.
+    assert.deepEqual(await pg.query('SELECT locked FROM databasechangeloglock', [], db), [{ locked: false }]);
+  });
+
+  it('refuses, at its line, a changeset whose precondition, executor or parameters Liquibase would use; left-out changesets stay out', async () => {
+    const db = await pg.createDatabase('lb_refuse');
+    const project = createProject({
+      'db/changelog/001.sql':
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\n--rollback DROP TABLE one;\n' +
+        '--changeset a:2\n--preconditions onFail:MARK_RAN\n--precondition-sql-check expectedResult:0 SELECT count(*) FROM one\nCREATE TABLE two (id int);\n',
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['db/changelog/001.sql::1::a', true], ['db/changelog/001.sql::2::a', false]]);
+    assert.match(result.error!.message, /Changeset a:2 says what to do when its precondition fails \(line 6: `--preconditions onFail:MARK_RAN`\): zdm checks preconditions only the way Liquibase does by default, stopping the run/);
+    assert.equal(result.error!.line, 6);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('two') AS t", [], db), [{ t: null }]);
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.state, s.note]), [['applied', undefined], ['pending', `zdm up stops here. ${result.error!.message.replace(/ Nothing of it was run\.$/, '')}`]]);
+
+    project.write('db/changelog/001.sql', '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\n--rollback DROP TABLE one;\n--changeset a:3\nCREATE TABLE ${prefix}_three (id int);\n');
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /Changeset a:3 uses a changelog parameter: Liquibase replaces `\$\{name\}`/);
+    assert.deepEqual([result.error!.line, result.error!.column], [6, 14]);
+
+    project.write('db/changelog/001.sql', '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\n--rollback DROP TABLE one;\n--changeset a:4 runWith:psql\nCREATE TABLE four (id int);\n');
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /Changeset a:4 says runWith:psql: Liquibase runs it with another executor/);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1']);
+
+    project.write('db/changelog/001.sql', '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\n--changeset nobody\nSELECT 1;\n');
+    result = await up(options);
+    assert.match(result.usageError ?? '', /db\/changelog\/001\.sql:4: Liquibase cannot read this line as a changeset/);
+  });
+
+  it('selects changesets by the contexts and label filter liquibase.properties gives, as Liquibase does', async () => {
+    const db = await pg.createDatabase('lb_contexts');
+    const cs = (id: string, attributes = '') => `--changeset a:${id}${attributes}\nCREATE TABLE t${id} (id int);\n`;
+    const project = createProject({
+      'liquibase.properties': 'contexts: dev\nlabel-filter: core or (web and !legacy)\n',
+      'db/changelog/001.sql': `--liquibase formatted sql\n${cs('1')}${cs('2', ' context:test')}${cs('3', ' context:"dev and !prod"')}${cs('4', ' labels:extra')}${cs('5', ' labels:"extra, core"')}${cs('6', ' context:DEV,test')}${cs('7', ' labels:web,legacy')}${cs('8', ' context:!dev')}`,
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '3', '5', '6']);
+    const [row] = await pg.query("SELECT contexts, labels FROM databasechangelog WHERE id = '6'", [], db);
+    assert.deepEqual(row, { contexts: '(DEV,test)', labels: null });
+    // Without the settings, every changeset runs (Liquibase given no --contexts or --label-filter).
+    project.remove('liquibase.properties');
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.name!.replace(/.*::(\w+)::a$/, '$1'), s.state]), [['1', 'applied'], ['2', 'pending'], ['3', 'applied'], ['4', 'pending'], ['5', 'applied'], ['6', 'applied'], ['7', 'pending'], ['8', 'pending']]);
+  });
+
+  it('checks sql-check, table-exists and view-exists preconditions first: one that fails stops the run at its line, and nothing of the changeset stays', async () => {
+    const db = await pg.createDatabase('lb_precondition');
+    const changelog = (expected: string) =>
+      '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE one (id int);\nINSERT INTO one VALUES (1), (2);\n--rollback DROP TABLE one;\n' +
+      `--changeset a:2\n--preconditions onFail:HALT\n--precondition-table-exists table:ONE\n--precondition-sql-check expectedResult:${expected} SELECT count(*) FROM one;\nCREATE TABLE two (id int);\n--rollback DROP TABLE two;\n` +
+      '--changeset a:3 runInTransaction:false\n--precondition-view-exists view:v schema:public\nCREATE INDEX CONCURRENTLY one_id_idx ON one (id);\n--rollback DROP INDEX one_id_idx;\n';
+    const project = createProject({ 'db/changelog/001.sql': changelog('3') });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['db/changelog/001.sql::1::a', true], ['db/changelog/001.sql::2::a', false]]);
+    assert.equal(result.error!.message, "Liquibase precondition failed (line 9: --precondition-sql-check expectedResult:3 SELECT count(*) FROM one;): expected 3, got 2; Liquibase stops here too (onFail:HALT)");
+    assert.equal(result.error!.line, 9);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('two') AS t", [], db), [{ t: null }]);
+
+    // The checksum Liquibase keeps leaves precondition lines out: fixing one is not an edit.
+    project.write('db/changelog/001.sql', changelog('2'));
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['db/changelog/001.sql::2::a', true], ['db/changelog/001.sql::3::a', false]]);
+    assert.equal(result.error!.message, 'Liquibase precondition failed (line 13: --precondition-view-exists view:v schema:public): there is no view public.v; Liquibase stops here too (onFail:HALT)');
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('one_id_idx') AS t", [], db), [{ t: null }]);
+
+    await pg.query('CREATE VIEW v AS SELECT 1 AS x', [], db);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '2', '3']);
+    assert.deepEqual(await pg.query("SELECT to_regclass('one_id_idx')::text AS t", [], db), [{ t: 'one_id_idx' }]);
+    assert.equal(readLiquibaseChangelog(changelog('2')).changesets[1].checksum, readLiquibaseChangelog(changelog('3')).changesets[1].checksum);
+  });
+
+  it('refuses clearly while another process holds Liquibase\'s lock, and leaves its lock alone; takes over one a dead zdm left', async () => {
+    const db = await pg.createDatabase('lb_lock');
+    const project = createProject({ 'db/changelog/001.sql': USERS });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    assert.ok((await status(options)).ok);
+    await pg.query('CREATE TABLE databasechangeloglock (id INTEGER NOT NULL PRIMARY KEY, locked BOOLEAN NOT NULL, lockgranted TIMESTAMP, lockedby VARCHAR(255))', [], db);
+    await pg.query("INSERT INTO databasechangeloglock VALUES (1, TRUE, '2024-05-01 10:00:00', 'build-agent-7 (10.0.0.7)')", [], db);
+    const result = await up(options);
+    assert.equal(result.ok, false);
+    assert.match(result.error!.message, /Liquibase's lock \("public"\."databasechangeloglock"\) is held by build-agent-7 \(10\.0\.0\.7\) since 2024-05-01 10:00:00.*liquibase release-locks/);
+    assert.deepEqual(await pg.query("SELECT to_regclass('users') AS t", [], db), [{ t: null }]);
+    assert.deepEqual(await pg.query('SELECT locked, lockedby FROM databasechangeloglock', [], db), [{ locked: true, lockedby: 'build-agent-7 (10.0.0.7)' }]);
+    // status only reads: it works while the lock is held.
+    const st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.state), ['pending', 'pending', 'pending']);
+    // A lock left by a zdm run that died (killed, or cancelled in the editor) is taken over: a living
+    // zdm run would hold zdm's own advisory lock, which this run got.
+    await pg.query("UPDATE databasechangeloglock SET lockedby = 'ci-host (zdm, pid 4242)'", [], db);
+    const result2 = await up(options);
+    assert.ok(result2.ok, explain(result2));
+    assert.deepEqual(await pg.query('SELECT locked, lockedby FROM databasechangeloglock', [], db), [{ locked: false, lockedby: null }]);
+  });
+
+  it("shows a changeset edited after it ran by Liquibase's checksum (not by spacing), and runs a runOnChange one again", async () => {
+    const db = await pg.createDatabase('lb_edit');
+    const view = (body: string) => `--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id int, n int);\n--rollback DROP TABLE t;\n--changeset a:2 runOnChange:true\nCREATE OR REPLACE VIEW v AS SELECT ${body} FROM t;\n--rollback DROP VIEW v;\n`;
+    const project = createProject({ 'db/changelog/001.sql': view('id') });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    assert.ok((await up(options)).ok);
+    project.write('db/changelog/001.sql', view('id').replace('(id int, n int)', '(id int,\n  n int)'));
+    let st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied']);
+    project.write('db/changelog/001.sql', view('id, n').replace('(id int, n int)', '(id bigint, n int)'));
+    st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['edited', 'pending']);
+    assert.match(st.status![0].note!, /Liquibase's checksum is now 9:[0-9a-f]{32}, it ran as 9:[0-9a-f]{32}, so liquibase update and validate stop on it/);
+    assert.match(st.status![1].note!, /runOnChange: it changed since it ran/);
+    // Listing the checksum it ran with as valid (as Liquibase allows) accepts the edit.
+    const ran = (await changelogRows(db))[0].md5sum;
+    project.write('db/changelog/001.sql', view('id, n').replace('(id int, n int)', '(id bigint, n int)').replace('--changeset a:1\n', `--changeset a:1\n--validCheckSum: ${ran}\n`));
+    st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'pending']);
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001.sql::2::a']);
+    const rows = await changelogRows(db);
+    assert.deepEqual(rows.map((r) => [r.id, r.orderexecuted, r.exectype]), [['1', 1, 'EXECUTED'], ['2', 3, 'RERAN']]);
+    assert.equal(rows[1].md5sum, readLiquibaseChangelog(view('id, n')).changesets[1].checksum);
+    assert.deepEqual(await pg.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'v' ORDER BY ordinal_position", [], db), [{ column_name: 'id' }, { column_name: 'n' }]);
+  });
+
+  it('runs a runAlways changeset on every up: pending after each run, its one row updated (RERAN)', async () => {
+    const db = await pg.createDatabase('lb_always');
+    const project = createProject({
+      'db/changelog/001.sql': '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE hits (n int);\n--rollback DROP TABLE hits;\n--changeset a:2 runAlways:true\nINSERT INTO hits VALUES (1);\n--rollback empty\n',
+    });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    assert.ok((await up(options)).ok);
+    let st = await status(options);
+    assert.deepEqual(st.status!.map((s) => [s.state, s.note]), [['applied', undefined], ['pending', 'runAlways: Liquibase runs it again on every update']]);
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001.sql::2::a']);
+    assert.deepEqual(await pg.query('SELECT count(*)::int AS n FROM hits', [], db), [{ n: 2 }]);
+    assert.deepEqual((await changelogRows(db)).map((r) => [r.id, r.orderexecuted, r.exectype]), [['1', 1, 'EXECUTED'], ['2', 3, 'RERAN']]);
+    st = await status(options);
+    assert.equal(st.status![1].state, 'pending');
+  });
+
+  it('follows the changelog liquibase.properties names: includes in their order, FILENAME relative to the search path; a missing include stops the run', async () => {
+    const db = await pg.createDatabase('lb_master');
+    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
+    const project = createProject(
+      {
+        'liquibase.properties': '# the changelog and where Liquibase looks for it\nchangelog-file=db/changelog/master.yaml\nsearch-path=res\n',
+        'res/db/changelog/master.yaml':
+          'databaseChangeLog:\n  - include:\n      file: db/changelog/z/last_first.sql\n  - includeAll:\n      path: all/\n      relativeToChangelogFile: true\n  - include: {file: db/changelog/z/flow.sql}\n',
+        'res/db/changelog/z/last_first.sql': sql('a'),
+        'res/db/changelog/all/2.sql': sql('c'),
+        'res/db/changelog/all/10.sql': sql('b'),
+        'res/db/changelog/z/flow.sql': sql('d'),
+        'res/db/changelog/z/not_included.sql': sql('never'),
+      },
+      { migrationsDir: 'res/db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    // includeAll sorts paths as strings: 10.sql before 2.sql.
+    assert.deepEqual((await changelogRows(db)).map((r) => [r.filename, r.id]), [
+      ['db/changelog/z/last_first.sql', 'a'],
+      ['db/changelog/all/10.sql', 'b'],
+      ['db/changelog/all/2.sql', 'c'],
+      ['db/changelog/z/flow.sql', 'd'],
+    ]);
+    project.write('res/db/changelog/master.yaml', 'databaseChangeLog:\n  - include:\n      file: db/changelog/z/gone.sql\n');
+    result = await status(options);
+    assert.match(result.usageError ?? '', /master\.yaml includes db\/changelog\/z\/gone\.sql, which does not exist/);
+  });
+});

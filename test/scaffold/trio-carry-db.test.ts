@@ -127,6 +127,31 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
     });
   }
 
+  it('dbmate: new names avoid every relation of the schema (another table’s index, a sequence), not only the table’s own', async () => {
+    const database = await pg.createDatabase('carry_names');
+    await pg.query(
+      `CREATE TABLE users (id bigint PRIMARY KEY, code text, CONSTRAINT users_code_key UNIQUE (code));
+       CREATE INDEX users_code_idx ON users (code);
+       CREATE TABLE archived_users (id bigint PRIMARY KEY, promo text);
+       CREATE INDEX users_promo_idx ON archived_users (promo);
+       CREATE SEQUENCE users_promo_key;
+       INSERT INTO users SELECT g, 'c' || g FROM generate_series(1, 300) AS g;`,
+      [],
+      database,
+    );
+    const { trio, options } = await generate('dbmate', database, { kind: 'rename-column', table: { name: 'users' }, column: 'code', to: 'promo', type: 'text' });
+    for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+    assert.deepEqual(await indexesAndConstraints(database), [
+      'constraint users_pkey: PRIMARY KEY (id)',
+      'constraint users_promo_key_1: UNIQUE (promo)',
+      'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
+      'index users_promo_idx_1: CREATE INDEX users_promo_idx_1 ON public.users USING btree (promo)',
+      'index users_promo_key_1: CREATE UNIQUE INDEX users_promo_key_1 ON public.users USING btree (promo)',
+    ]);
+    const others = await pg.query<{ d: string }>(`SELECT pg_get_indexdef('users_promo_idx'::regclass) AS d`, [], database);
+    assert.equal(others[0].d, 'CREATE INDEX users_promo_idx ON public.archived_users USING btree (promo)');
+  });
+
   it('goose: change-type (the new column takes the old name) carries them over to the converted column', async () => {
     const database = await pg.createDatabase('carry_type');
     await pg.query(

@@ -36,6 +36,12 @@ export interface TrioCatalog {
   constraints: { name: string; definition: string; valid?: boolean }[];
   /** Foreign keys of other tables that reference this one: `schema.table`, the constraint's name and definition. */
   referencedBy?: { table: string; name: string; definition: string }[];
+  /**
+   * Every relation name of the table's schema (pg_class: tables, indexes, sequences, views...). An
+   * index's name must be unique among them, and a UNIQUE constraint makes an index of its name: new
+   * names avoid these as well as the table's own indexes and constraints.
+   */
+  relations?: readonly string[];
 }
 
 /** One index built on the new column, and the old column's index its way back rebuilds. */
@@ -82,7 +88,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
   if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
   const t = tableSql(table);
   const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], carried: [], notCarried: [] };
-  const taken = new Set<string>([...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name)]);
+  const taken = new Set<string>([...(catalog.relations ?? []), ...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name)]);
   const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
   const constraintIndexes = new Set<string>();
   const validate = (name: string) => `ALTER TABLE ${t} VALIDATE CONSTRAINT ${q(name)};\n`;

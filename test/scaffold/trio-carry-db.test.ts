@@ -170,19 +170,26 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
     const before = await indexesAndConstraints(database);
     const { trio, options } = await generate('goose', database, { kind: 'change-type', table: { name: 'users' }, column: 'score', type: 'bigint', fromType: 'integer', notNull: true });
     for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
-    assert.deepEqual(await indexesAndConstraints(database), [
+    // The converted column took the old name, and its indexes and constraints the old ones' names.
+    const converted = [
       'constraint users_pkey: PRIMARY KEY (id)',
-      'constraint users_score_new_check: CHECK ((score >= 0))',
-      'constraint users_score_new_fkey: FOREIGN KEY (score) REFERENCES levels(value)',
-      'constraint users_score_new_key: UNIQUE (score)',
+      'constraint users_score_check: CHECK ((score >= 0))',
+      'constraint users_score_fkey: FOREIGN KEY (score) REFERENCES levels(value)',
+      'constraint users_score_key: UNIQUE (score)',
       'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
-      'index users_score_new_abs_idx: CREATE INDEX users_score_new_abs_idx ON public.users USING btree (abs((score - 500)))',
-      'index users_score_new_idx: CREATE INDEX users_score_new_idx ON public.users USING btree (score) WHERE (score > 10)',
-      'index users_score_new_key: CREATE UNIQUE INDEX users_score_new_key ON public.users USING btree (score)',
-      'index users_team_score_new_idx: CREATE INDEX users_team_score_new_idx ON public.users USING btree (team, score DESC)',
-    ]);
+      'index users_score_abs_idx: CREATE INDEX users_score_abs_idx ON public.users USING btree (abs((score - 500)))',
+      'index users_score_idx: CREATE INDEX users_score_idx ON public.users USING btree (score) WHERE (score > 10)',
+      'index users_score_key: CREATE UNIQUE INDEX users_score_key ON public.users USING btree (score)',
+      'index users_team_score_idx: CREATE INDEX users_team_score_idx ON public.users USING btree (team, score DESC)',
+    ];
+    assert.deepEqual(await indexesAndConstraints(database), converted);
     const type = await pg.query<{ t: string }>(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'score'`, [], database);
     assert.equal(type[0].t, 'bigint');
+    // The contract rolled back gives the new names back (the old column's constraints come back under theirs), and applied again takes them once more.
+    ok(await rollback(options), 'contract down');
+    assert.ok((await indexesAndConstraints(database)).includes('constraint users_score_new_key: UNIQUE (score_new)'));
+    ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
+    assert.deepEqual(await indexesAndConstraints(database), converted);
     for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
     assert.deepEqual(await indexesAndConstraints(database), before);
   });

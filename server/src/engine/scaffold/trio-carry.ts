@@ -68,6 +68,12 @@ export interface Carried {
   contractAttach: string;
   /** ALTER TABLE actions of the contract's down, after the old column is back: its foreign keys and CHECKs, NOT VALID. */
   contractDownActions: string[];
+  /**
+   * Each carried index and constraint: its new name and the old one's, for a contract that gives the
+   * new column the old column's name (change-type without --to) and then the old names back too.
+   * `index`: renamed with ALTER INDEX; else a constraint (a UNIQUE's index is renamed with it).
+   */
+  renames: { index: boolean; from: string; to: string }[];
   /** What is carried, for the header ("index users_email_idx as users_contact_idx"). */
   carried: string[];
   /** What is not, with the reason, for the header. */
@@ -87,7 +93,7 @@ interface Replacement {
 export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog): Carried {
   if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
   const t = tableSql(table);
-  const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], carried: [], notCarried: [] };
+  const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], renames: [], carried: [], notCarried: [] };
   const taken = new Set<string>([...(catalog.relations ?? []), ...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name)]);
   const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
   const constraintIndexes = new Set<string>();
@@ -124,6 +130,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
       out.builds.push({ ...build, drop: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${q(name)};\n${build.drop}` });
       out.contractAttach += attachUnique(table, name, read.deferrable);
       expandDown.push(`-- ${q(c.name)} again, from the index the way back rebuilt (it is still there when the contract never ran).\n${attachUnique(table, c.name, read.deferrable)}`);
+      out.renames.push({ index: false, from: name, to: c.name });
       out.carried.push(`${what} as ${q(name)} (a unique index built CONCURRENTLY after the backfill, made the constraint by the contract)`);
       continue;
     }
@@ -139,6 +146,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
     if (valid) out.contractValidate += validate(name);
     out.contractDownActions.push(`ADD CONSTRAINT ${q(c.name)} ${c.definition} NOT VALID`);
     if (valid) expandDown.push(validate(c.name));
+    out.renames.push({ index: false, from: name, to: c.name });
     out.carried.push(`${what} as ${q(name)} (${valid ? 'NOT VALID here, validated by the contract' : 'NOT VALID, as the original'})`);
   }
 
@@ -158,6 +166,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
       continue;
     }
     out.builds.push(build);
+    out.renames.push({ index: true, from: name, to: index.name });
     out.carried.push(`${what} as ${q(name)} (built CONCURRENTLY after the backfill)`);
   }
 
@@ -169,6 +178,21 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
   }
   out.expandDownFirst = expandDown.join('');
   return out;
+}
+
+/**
+ * The statements renaming the carried indexes and constraints from their new names to the old ones
+ * (`back`: the other way). Catalog changes: ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE on the
+ * index (PostgreSQL 12+; ACCESS EXCLUSIVE before), RENAME CONSTRAINT ACCESS EXCLUSIVE on the table,
+ * which the contract holds already from its DROP COLUMN.
+ */
+export function renameStatements(table: TableName, carried: Carried, back = false): string {
+  return carried.renames
+    .map(({ index, from, to }) => {
+      const [a, b] = back ? [to, from] : [from, to];
+      return index ? `ALTER INDEX ${inSchemaOf(table, a)} RENAME TO ${q(b)};\n` : `ALTER TABLE ${tableSql(table)} RENAME CONSTRAINT ${q(a)} TO ${q(b)};\n`;
+    })
+    .join('');
 }
 
 /** ADD CONSTRAINT name UNIQUE USING INDEX name, skipped when the table has the constraint already. */

@@ -4,7 +4,7 @@ import { backfillBlock } from './backfill';
 import { slugify } from './naming';
 import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
-import { carryOver, type Carried } from './trio-carry';
+import { carryOver, type Carried, renameStatements } from './trio-carry';
 import {
   alter,
   assignFromRow,
@@ -115,6 +115,9 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
 
   // The old column's indexes and constraints, when the dev database's catalog is known (trio-carry.ts).
   const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog) : undefined;
+  // change-type without --to: the new column takes the old name, and its indexes and constraints the
+  // old ones' names (freed by the DROP COLUMN); the contract's down gives them the new names back first.
+  const renamed = x.swap && carry && carry.renames.length > 0 ? carry : undefined;
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
@@ -175,12 +178,16 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     // runs, and an insert of the previous version (writing the old column only) would not be copied.
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${ctx.r.default};\n` : '',
     carry?.contractAttach ? `-- The UNIQUE constraints, from the unique indexes built after the backfill (no scan; kept by this migration's down).\n${carry.contractAttach}` : '',
+    renamed
+      ? `-- The old names back, freed by the DROP COLUMN (catalog only: the table is ACCESS EXCLUSIVE locked since then; an index rename locks the index alone).\n${renameStatements(ctx.r.table, renamed)}`
+      : '',
   ].join('');
   const contractDown = [
     lockTimeout(ctx),
     statementTimeout(ctx),
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
+    renamed ? `-- The carried indexes and constraints take their new names again, freeing the old ones for ${q(x.old)}'s.\n${renameStatements(ctx.r.table, renamed, true)}` : '',
     notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
     carry && carry.contractDownActions.length > 0 ? `-- ${q(x.old)}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the values are back.\n` : '',
     alter(ctx, [
@@ -208,7 +215,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     },
     contract: {
       header: contractHeader(
-        `Removes ${q(x.old)} and the trigger${x.swap ? `, and gives ${q(x.neu)} the name ${q(x.old)}` : ''}${notNull ? `, and makes ${q(x.neu)} NOT NULL` : ''}: ${x.what}.`,
+        `Removes ${q(x.old)} and the trigger${x.swap ? `, and gives ${q(x.neu)} the name ${q(x.old)}${renamed ? " (and the indexes and constraints carried over to it their old names)" : ''}` : ''}${notNull ? `, and makes ${q(x.neu)} NOT NULL` : ''}: ${x.what}.`,
         `Ship it only after every running version of the application uses ${q(finalName)} ${x.swap ? `as ${x.newType}` : `instead of ${q(x.old)}`}, and after the backfill's verification passed (zdm verify).`,
         `dropping ${q(x.old)} deletes its values. This migration's down re-creates it empty; rolling back the backfill then copies the values back from ${q(x.neu)}, which holds them only until it is changed further.`,
       ),

@@ -92,8 +92,17 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
       await pg.query(SCHEMA, [], database);
       const before = await indexesAndConstraints(database);
       const { trio, options } = await generate(format, database, { kind: 'rename-column', table: { name: 'users' }, column: 'code', to: 'Promo Code', type: 'text' });
-      // dbmate sends a transaction:false migration as one query string: one index build per migration; goose: one migration for all.
-      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 5 : 3 + 1);
+      // dbmate sends a transaction:false migration as one query string: one index build per migration,
+      // and one check of it whose down rebuilds the old column's index; goose: one migration for all.
+      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 5 * 2 : 3 + 1);
+
+      // The index migrations rolled back alone (the contract never ran) leave no index of theirs behind.
+      ok(await up({ ...options, to: trio.outputs[1].version }), 'expand and backfill');
+      const afterBackfill = await indexesAndConstraints(database);
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 2].version }), 'index migrations');
+      assert.equal((await indexesAndConstraints(database)).length, afterBackfill.length + 5);
+      for (let i = trio.outputs.length - 3; i > 0; i--) ok(await rollback(options), `index migration down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), afterBackfill);
 
       for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
       assert.deepEqual(await indexesAndConstraints(database), [

@@ -50,8 +50,17 @@ export interface IndexBuild {
   name: string;
   /** CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS on the new column. */
   up: string;
-  /** DROP INDEX CONCURRENTLY IF EXISTS of the new index. */
+  /** DROP INDEX CONCURRENTLY IF EXISTS of the new index (a UNIQUE constraint's: its constraint dropped first, if the contract's down kept it). */
   drop: string;
+  /**
+   * The same as one statement, for a migration sent as one query string: DROP INDEX CONCURRENTLY IF
+   * EXISTS; for a UNIQUE constraint's index, which the constraint's DROP must take along when the
+   * contract's down kept it, a DO block dropping the constraint if it exists, else the index (not
+   * CONCURRENTLY: a function cannot; a catalog change under ACCESS EXCLUSIVE, bounded by lock_timeout).
+   */
+  dropOne: string;
+  /** A DO block that fails unless the new index exists and is valid (a failed build leaves an INVALID one, which IF NOT EXISTS keeps). */
+  check: string;
   /** CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS of the old column's index, with its own name. */
   restore: string;
 }
@@ -88,9 +97,10 @@ interface Replacement {
 
 /**
  * The indexes and constraints of `table` that involve `old`, re-created on `neu`. Throws a
- * ScaffoldError for a definition it cannot read (naming the index or constraint).
+ * ScaffoldError for a definition it cannot read (naming the index or constraint). `lockTimeout`
+ * bounds the one-statement drop of a UNIQUE constraint's index (IndexBuild.dropOne).
  */
-export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog): Carried {
+export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog, lockTimeout = '5s'): Carried {
   if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
   const t = tableSql(table);
   const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], renames: [], carried: [], notCarried: [] };
@@ -127,7 +137,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
       }
       // The constraint outlives the contract's down (a transaction cannot build its index again), so
       // the contract can be applied again; the index migration's down, or the expand's, removes it.
-      out.builds.push({ ...build, drop: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${q(name)};\n${build.drop}` });
+      out.builds.push({ ...build, drop: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${q(name)};\n${build.drop}`, dropOne: dropUnique(table, name, lockTimeout) });
       out.contractAttach += attachUnique(table, name, read.deferrable);
       expandDown.push(`-- ${q(c.name)} again, from the index the way back rebuilt (it is still there when the contract never ran).\n${attachUnique(table, c.name, read.deferrable)}`);
       out.renames.push({ index: false, from: name, to: c.name });
@@ -195,6 +205,24 @@ export function renameStatements(table: TableName, carried: Carried, back = fals
     .join('');
 }
 
+/** DO block: the new UNIQUE constraint dropped (its index with it) when the contract's down kept it, else its index alone. */
+function dropUnique(table: TableName, name: string, lockTimeout: string): string {
+  return (
+    `DO $drop$\nBEGIN\n  PERFORM set_config('lock_timeout', ${literal(lockTimeout)}, true);\n` +
+    `  IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${literal(name)}) THEN\n` +
+    `    ALTER TABLE ${tableSql(table)} DROP CONSTRAINT ${q(name)};\n  ELSE\n    DROP INDEX IF EXISTS ${inSchemaOf(table, name)};\n  END IF;\nEND\n$drop$;\n`
+  );
+}
+
+function validIndexCheck(table: TableName, name: string): string {
+  const index = inSchemaOf(table, name);
+  return (
+    `DO $check$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass(${literal(index)}) AND indisvalid) THEN\n` +
+    `    RAISE EXCEPTION 'index % is missing or INVALID (a build that failed): drop it with DROP INDEX CONCURRENTLY IF EXISTS and run its build again', ${literal(index)};\n` +
+    `  END IF;\nEND\n$check$;\n`
+  );
+}
+
 /** ADD CONSTRAINT name UNIQUE USING INDEX name, skipped when the table has the constraint already. */
 function attachUnique(table: TableName, name: string, deferrable: string): string {
   return (
@@ -212,7 +240,8 @@ function indexBuild(table: TableName, oldName: string, definition: string, old: 
   const head = (indexName: string) => ({ start: read.afterIndex, end: read.nameEnd, text: ` CONCURRENTLY IF NOT EXISTS ${q(indexName)}` });
   const up = applyReplacements(definition, [head(name), ...read.columnTokens(old).map((tok) => ({ start: tok.start, end: tok.end, text: q(neu) }))]);
   const restore = applyReplacements(definition, [head(oldName)]);
-  return { name, up: `${up};\n`, drop: `DROP INDEX CONCURRENTLY IF EXISTS ${inSchemaOf(table, name)};\n`, restore: `${restore};\n` };
+  const drop = `DROP INDEX CONCURRENTLY IF EXISTS ${inSchemaOf(table, name)};\n`;
+  return { name, up: `${up};\n`, drop, dropOne: drop, check: validIndexCheck(table, name), restore: `${restore};\n` };
 }
 
 function indexInvolves(name: string, definition: string, old: string): boolean {

@@ -114,7 +114,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   const reason = `contract step: every deployed version uses ${q(finalName)} now`;
 
   // The old column's indexes and constraints, when the dev database's catalog is known (trio-carry.ts).
-  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog) : undefined;
+  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog, ctx.settings.lockTimeout) : undefined;
   // change-type without --to: the new column takes the old name, and its indexes and constraints the
   // old ones' names (freed by the DROP COLUMN); the contract's down gives them the new names back first.
   const renamed = x.swap && carry && carry.renames.length > 0 ? carry : undefined;
@@ -233,7 +233,7 @@ function carriedHeader(ctx: Ctx, x: Replacement, carry: Carried): string {
       ? `Carried over to ${q(x.neu)} (from the dev database's catalog): ${carry.carried.join('; ')}.`
       : `No index or constraint involves ${q(x.old)} (per the dev database's catalog).`,
   );
-  if (carry.builds.length > 0) lines.push(`The index builds are migrations of their own, between the backfill and the contract, outside a transaction; each one's down rebuilds ${q(x.old)}'s index (a no-op unless the contract was rolled back).`);
+  if (carry.builds.length > 0) lines.push(`The index builds are migrations of their own, between the backfill and the contract, outside a transaction; their downs drop the new indexes and rebuild ${q(x.old)}'s (a no-op unless the contract was rolled back).`);
   if (x.swap || ctx.r.kind === 'change-type') lines.push(`Definitions are carried as written: an operator class, collation or expression that does not fit ${x.newType} fails its migration (an index build then leaves an INVALID index to drop).`);
   const not = [...carry.notCarried, `views that read ${q(x.old)} (the contract's DROP COLUMN fails while one does: re-create them on ${q(x.neu)} first)`];
   lines.push(`Not carried over, re-create by hand if needed: ${not.join('; ')}.`);

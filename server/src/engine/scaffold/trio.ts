@@ -182,16 +182,33 @@ function indexMigrations(ctx: Ctx, slug: string, builds: readonly IndexBuild[], 
     );
   const backfillName = trioDescription(slug, 'backfill');
   if (layout.oneStatementEach) {
-    return builds.map((b, i) => ({
+    // One statement each way per migration: each build's down drops its own index; the old column's
+    // indexes are rebuilt on the way back by the downs of the checks that follow the builds.
+    const made = builds.map((b, i) => ({
       description: `${backfillName}_index_${i + 1}`,
       header: header(
         `Builds ${q(b.name)} (index ${i + 1} of ${builds.length}), alone in its migration: the tool sends it as one query string.`,
-        "Its down rebuilds the old column's index (a no-op unless the contract was rolled back); the new index goes with its column in the expand's down.",
+        `Its down drops ${q(b.name)} again (CONCURRENTLY; for a UNIQUE constraint's index, the constraint with it when the contract's down kept it).`,
       ),
       up: `${ctx.ignore('require-lock-timeout', 'alone in its migration: the tool sends it as one query string, where a SET would put it in a transaction')}${b.up}`,
+      down: b.dropOne,
+      transaction: false,
+    }));
+    const checks = builds.map((b, i) => ({
+      description: `${backfillName}_index_${i + 1}_check`,
+      header: headerOf(
+        ctx,
+        1,
+        [
+          `Checks that ${q(b.name)} (index ${i + 1} of ${builds.length}) was built and is valid, before the contract ships: a build that failed leaves an INVALID index, which a second run's IF NOT EXISTS keeps. Ship it with the index builds.`,
+          `Its down rebuilds the old column's index CONCURRENTLY, alone in the migration as the tool needs (a no-op unless the contract was rolled back).`,
+        ].join('\n'),
+      ),
+      up: b.check,
       down: b.restore,
       transaction: false,
     }));
+    return [...made, ...checks];
   }
   return [
     {

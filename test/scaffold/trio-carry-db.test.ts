@@ -161,6 +161,46 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
     assert.equal(others[0].d, 'CREATE INDEX users_promo_idx ON public.archived_users USING btree (promo)');
   });
 
+  for (const format of ['dbmate', 'goose'] as const) {
+    it(`${format}: drop-column's way back restores the column's indexes and constraints`, async () => {
+      const database = await pg.createDatabase(`restore_${format}`);
+      await pg.query(
+        `CREATE TABLE promos (code text PRIMARY KEY);
+         INSERT INTO promos SELECT 'promo' || g FROM generate_series(1, 1200) AS g;
+         CREATE TABLE users (id bigint PRIMARY KEY, org_id bigint NOT NULL, legacy text NOT NULL,
+           CONSTRAINT users_legacy_key UNIQUE (legacy),
+           CONSTRAINT users_legacy_fkey FOREIGN KEY (legacy) REFERENCES promos (code),
+           CONSTRAINT users_legacy_check CHECK (legacy <> ''));
+         CREATE INDEX users_org_id_legacy_idx ON users (org_id, legacy DESC);
+         CREATE INDEX users_linked_idx ON users (id) WHERE legacy <> 'promo1';
+         CREATE INDEX users_org_id_idx ON users (org_id);
+         INSERT INTO users SELECT g, g % 7, 'promo' || g FROM generate_series(1, 1200) AS g;`,
+        [],
+        database,
+      );
+      const before = await indexesAndConstraints(database);
+      // NOT NULL: the contract's down brings the column back holding the default in every row, where a
+      // unique index cannot be built: the rebuilds wait for the backfill's down to put the values back.
+      const { trio, options } = await generate(format, database, { kind: 'drop-column', table: { name: 'users' }, column: 'legacy', type: 'text', notNull: true, default: "'x'" });
+      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 3 : 3 + 1);
+      for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+      const dropped = [
+        'constraint users_pkey: PRIMARY KEY (id)',
+        'index users_org_id_idx: CREATE INDEX users_org_id_idx ON public.users USING btree (org_id)',
+        'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
+      ];
+      assert.deepEqual(await indexesAndConstraints(database), dropped);
+      ok(await rollback(options), 'contract down');
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
+      assert.deepEqual(await indexesAndConstraints(database), dropped);
+
+      for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), before);
+      const values = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM users WHERE legacy = 'promo' || id`, [], database);
+      assert.equal(values[0].n, '1200');
+    });
+  }
+
   it('goose: change-type (the new column takes the old name) carries them over to the converted column', async () => {
     const database = await pg.createDatabase('carry_type');
     await pg.query(

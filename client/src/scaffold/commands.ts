@@ -56,8 +56,8 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
   const catalog = await loadCatalog(ctx, target);
   const request = await askRequest(kind, catalog);
   if (!request) return;
-  // The table's indexes and constraints, carried over to the new column (rename-column, change-type).
-  if (catalog && (kind === 'rename-column' || kind === 'change-type')) request.catalog = engine().trioCatalogOf(catalog, request.table);
+  // The table's indexes and constraints, carried over to the new column (rename-column, change-type), or restored by drop-column's way back.
+  if (catalog && (kind === 'rename-column' || kind === 'change-type' || kind === 'drop-column')) request.catalog = engine().trioCatalogOf(catalog, request.table);
   await engine().initParser();
   engine().planTrio(request, engine().trioSettingsFrom(target.loaded.config)); // a ScaffoldError names what is wrong before anything is written
   const { outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));

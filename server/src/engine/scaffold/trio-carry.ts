@@ -205,6 +205,87 @@ export function renameStatements(table: TableName, carried: Carried, back = fals
     .join('');
 }
 
+/** What the way back of a column drop (drop-column) restores of the column's indexes and constraints. */
+export interface Restored {
+  /** ALTER TABLE actions of the contract's down, after the column is back: its foreign keys and CHECKs, NOT VALID. */
+  contractDownActions: string[];
+  /** CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS of each of its indexes (a UNIQUE constraint's too), with their own names. */
+  restores: { name: string; sql: string }[];
+  /** Statements the expand's down runs first: the UNIQUE constraints attached to their rebuilt indexes, the foreign keys and CHECKs validated. */
+  expandDownFirst: string;
+  /** What the way back restores, and what not (with the reason), for the header. */
+  restored: string[];
+  notRestored: string[];
+}
+
+/**
+ * The indexes and constraints of `table` that involve `column`, which the contract's DROP COLUMN drops,
+ * as the way back re-creates them: foreign keys and CHECKs NOT VALID with the column (validated by the
+ * expand's down once the values are back), indexes and UNIQUE constraints' indexes CONCURRENTLY, the
+ * constraints attached to them again by the expand's down.
+ */
+export function restoreOnWayBack(table: TableName, column: string, catalog: TrioCatalog): Restored {
+  if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
+  const out: Restored = { contractDownActions: [], restores: [], expandDownFirst: '', restored: [], notRestored: [] };
+  const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
+  const constraintIndexes = new Set<string>();
+  const validate: string[] = [];
+  const attach: string[] = [];
+  const restore = (name: string, definition: string): string | undefined => {
+    const read = readIndex(name, definition);
+    if (read.partitioned) return 'the table is partitioned: CREATE INDEX CONCURRENTLY cannot build an index on it';
+    out.restores.push({ name, sql: `${applyReplacements(definition, [{ start: read.afterIndex, end: read.nameEnd, text: ` CONCURRENTLY IF NOT EXISTS ${q(name)}` }])};\n` });
+    return undefined;
+  };
+  for (const c of catalog.constraints) {
+    const read = readConstraint(c.name, c.definition);
+    if (read.kind === 'PRIMARY KEY' || read.kind === 'UNIQUE' || read.kind === 'EXCLUDE') constraintIndexes.add(c.name);
+    if (!read.involves(column)) continue;
+    const what = `${read.kind === 'FOREIGN KEY' ? 'foreign key' : read.kind} ${q(c.name)}`;
+    if (read.kind === 'PRIMARY KEY' || read.kind === 'EXCLUDE' || read.kind === 'other') {
+      out.notRestored.push(`${what} (${read.kind === 'EXCLUDE' ? 'an exclusion constraint cannot be built CONCURRENTLY' : 'a primary key is not rebuilt by a trio'})`);
+      continue;
+    }
+    if (read.references(table, column)) {
+      out.notRestored.push(`${what} (it references ${q(column)} itself)`);
+      continue;
+    }
+    if (read.kind === 'UNIQUE') {
+      const index = indexByName.get(c.name);
+      const problem = index ? restore(index.name, index.definition) : 'its index was not found in the catalog';
+      if (problem) {
+        out.notRestored.push(`${what} (${problem})`);
+        continue;
+      }
+      attach.push(attachUnique(table, c.name, read.deferrable));
+      out.restored.push(`${what} (its index rebuilt CONCURRENTLY, the constraint attached to it again)`);
+      continue;
+    }
+    const valid = c.valid !== false;
+    out.contractDownActions.push(`ADD CONSTRAINT ${q(c.name)} ${c.definition} NOT VALID`);
+    if (valid) validate.push(`ALTER TABLE ${tableSql(table)} VALIDATE CONSTRAINT ${q(c.name)};\n`);
+    out.restored.push(`${what} (NOT VALID${valid ? ', validated once the values are back' : ', as the original'})`);
+  }
+  for (const index of catalog.indexes) {
+    if (constraintIndexes.has(index.name) || !indexInvolves(index.name, index.definition, column)) continue;
+    const what = `index ${q(index.name)}`;
+    if (index.valid === false) {
+      out.notRestored.push(`${what} (it is INVALID: a build that failed)`);
+      continue;
+    }
+    const problem = restore(index.name, index.definition);
+    if (problem) out.notRestored.push(`${what} (${problem})`);
+    else out.restored.push(`${what} (rebuilt CONCURRENTLY)`);
+  }
+  for (const fk of catalog.referencedBy ?? []) {
+    if (readConstraint(fk.name, fk.definition).references(table, column)) {
+      out.notRestored.push(`foreign key ${q(fk.name)} of ${fk.table} (it references ${q(column)}: drop it or point it elsewhere first, or the contract's DROP COLUMN fails)`);
+    }
+  }
+  out.expandDownFirst = [...attach, ...validate].join('');
+  return out;
+}
+
 /** DO block: the new UNIQUE constraint dropped (its index with it) when the contract's down kept it, else its index alone. */
 function dropUnique(table: TableName, name: string, lockTimeout: string): string {
   return (

@@ -4,7 +4,7 @@ import { backfillBlock } from './backfill';
 import { slugify } from './naming';
 import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
-import { carryOver, type Carried, renameStatements } from './trio-carry';
+import { carryOver, type Carried, renameStatements, restoreOnWayBack } from './trio-carry';
 import {
   alter,
   assignFromRow,
@@ -489,6 +489,8 @@ function dropColumn(ctx: Ctx): TrioParts {
   const archiveTrigger = createTrigger(ctx, trigger, `AFTER INSERT OR UPDATE OF ${c}`, table, fn);
   const reason = `contract step: no deployed version uses ${c} any more`;
   const fallback = ctx.r.default;
+  // The column's indexes and constraints, which the contract's DROP COLUMN drops, for the way back (with the dev database's catalog).
+  const back = ctx.r.catalog ? restoreOnWayBack(ctx.r.table, column, ctx.r.catalog) : undefined;
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
@@ -501,6 +503,9 @@ function dropColumn(ctx: Ctx): TrioParts {
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    back?.expandDownFirst
+      ? `-- ${c}'s constraints as they were: UNIQUE attached to the rebuilt indexes, foreign keys and CHECKs validated (no-ops unless the contract was rolled back).\n${back.expandDownFirst}`
+      : '',
     statementTimeout(ctx),
     dropTrigger(trigger, table),
     `DROP FUNCTION ${fn}();\n`,
@@ -532,10 +537,22 @@ function dropColumn(ctx: Ctx): TrioParts {
     [`every row of ${table} is archived`, `SELECT count(*) FROM ${table} AS t WHERE NOT EXISTS (SELECT FROM ${archiveSql} AS a WHERE a.${key} = t.${key})`],
     [`with its current value`, `SELECT count(*) FROM ${table} AS t JOIN ${archiveSql} AS a ON a.${key} = t.${key} WHERE t.${c} IS DISTINCT FROM a.${c}`],
   ])}`;
+  const wayBack = back
+    ? [
+        back.restored.length > 0 ? `The way back restores ${c}'s indexes and constraints (from the dev database's catalog): ${back.restored.join('; ')}.` : `No index or constraint involves ${c} (per the dev database's catalog).`,
+        back.notRestored.length > 0 ? `Not restored by the way back, re-create by hand if needed: ${back.notRestored.join('; ')}.` : '',
+      ]
+    : [`The way back does not restore ${c}'s indexes and constraints, which the contract drops with it (no dev database to read them from): re-create them by hand after a rollback.`];
   return {
     slug: `drop_${ctx.r.table.name}_${column}`,
+    restores: back?.restores,
     expand: {
-      header: `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${fallback !== undefined ? `, and gives ${c} the default ${fallback} so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
+      header: [
+        `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${fallback !== undefined ? `, and gives ${c} the default ${fallback} so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
+        ...wayBack,
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
       up: expandUp,
       down: expandDown,
     },
@@ -564,7 +581,8 @@ function dropColumn(ctx: Ctx): TrioParts {
         lockTimeout(ctx),
         statementTimeout(ctx),
         notNull ? `-- Back with its default in every row (no rewrite for a constant default); the backfill's down restores the archived values.\n` : '',
-        alter(ctx, [`ADD COLUMN ${c} ${ctx.r.type}${notNull ? ' NOT NULL' : ''}${fallback !== undefined ? ` DEFAULT ${fallback}` : ''}`]),
+        back && back.contractDownActions.length > 0 ? `-- ${c}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the backfill's down has put the values back.\n` : '',
+        alter(ctx, [`ADD COLUMN ${c} ${ctx.r.type}${notNull ? ' NOT NULL' : ''}${fallback !== undefined ? ` DEFAULT ${fallback}` : ''}`, ...(back?.contractDownActions ?? [])]),
         '\n' + archiveFunction,
         '\n' + archiveTrigger,
       ].join(''),

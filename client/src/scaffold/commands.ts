@@ -72,7 +72,9 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
 async function loadCatalog(ctx: ScaffoldContext, target: ScaffoldTarget): Promise<CatalogTable[] | undefined> {
   if (!vscode.workspace.isTrusted) return undefined;
   const fromSettings = ctx.secrets ? await databaseUrlFor(ctx.secrets, vscode.Uri.file(target.loaded.root)) : undefined;
-  const url = fromSettings ?? engine().devDatabaseUrl(target.loaded.root, target.loaded.config, process.env);
+  const found = fromSettings === undefined ? engine().devDatabase(target.loaded.root, target.loaded.config, process.env) : { url: fromSettings };
+  if (found.problem !== undefined) ctx.log.warn(`zdm: the dev database's URL cannot be used (names are typed instead): ${found.problem}`);
+  const url = found.url;
   if (!url) return undefined;
   try {
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'zdm: reading tables from the dev database' }, () => engine().readCatalog(url));

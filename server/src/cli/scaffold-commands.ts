@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createDiskHost } from '../engine/host';
 import { FORMAT_IDS } from '../engine/model';
 import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
-import { type CatalogTable, completeTrioRequest, devDatabaseUrl, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
+import { type CatalogTable, completeTrioRequest, devDatabase, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
 import { parseColumnList, parseColumnRef, parseIdentifier, parseTableName, tableSql } from '../engine/scaffold/sql-names';
 import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/target';
 import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
@@ -162,14 +162,16 @@ type Values = Record<string, string | boolean | undefined>;
  * re-create.
  */
 async function fillFromCatalog(io: CommandIO, target: ScaffoldTarget, request: TrioRequest): Promise<void> {
-  const url = devDatabaseUrl(target.loaded.root, target.loaded.config, io.env);
-  if (url === undefined || request.kind === 'rename-table') return;
+  if (request.kind === 'rename-table') return;
+  const { url, problem } = devDatabase(target.loaded.root, target.loaded.config, io.env);
   const carries = request.kind === 'rename-column' || request.kind === 'change-type' || request.kind === 'drop-column';
   const what = tableSql(request.table);
   const notCarried =
     request.kind === 'drop-column'
       ? `the way back does not restore the indexes and constraints of ${what} (the expand's header says so)`
       : `the indexes and constraints of ${what} are not carried over (the expand's header says what to re-create)`;
+  if (problem !== undefined) io.stderr(`zdm trio: the dev database's URL cannot be used (${problem.replace(/\.$/, '')}); ${carries ? notCarried : 'the trio is made from the flags alone'}.\n`);
+  if (url === undefined) return;
   let tables: CatalogTable[];
   try {
     tables = await readCatalog(url);

@@ -42,13 +42,22 @@ export interface CatalogTable {
 
 /** The dev database's URL, when one is configured or the embedded server runs; never starts anything. */
 export function devDatabaseUrl(projectRoot: string, config: ZdmConfig, env: NodeJS.ProcessEnv): string | undefined {
+  return devDatabase(projectRoot, config, env).url;
+}
+
+/**
+ * The dev database's URL as devDatabaseUrl finds it, or, when the configured one is not a PostgreSQL
+ * URL (or names an unset variable), why: for the user to see, instead of a catalog silently missing.
+ */
+export function devDatabase(projectRoot: string, config: ZdmConfig, env: NodeJS.ProcessEnv): { url?: string; problem?: string } {
   try {
     const configured = resolveConfiguredUrl({ env, config: config.database.url });
-    if (configured) return configured.url;
-  } catch {
-    return undefined;
+    if (configured) return { url: configured.url };
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
   }
-  return embeddedServerState(projectRoot).url;
+  const url = embeddedServerState(projectRoot).url;
+  return url === undefined ? {} : { url };
 }
 
 /** The user tables of the database at `url`, sorted by schema and name. */

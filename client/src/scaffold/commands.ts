@@ -47,13 +47,16 @@ async function newMigration(ctx: ScaffoldContext, folder: vscode.Uri | undefined
 async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Promise<void> {
   const target = await pickTarget(folder);
   if (!target) return;
+  // Read while the user picks the change: a dev database that answers nothing costs its timeout (3 s)
+  // behind the pick instead of after it. loadCatalog never rejects.
+  const catalogRead = loadCatalog(ctx, target);
   const kindPick = await vscode.window.showQuickPick(
     engine().TRIO_KINDS.map((kind) => ({ label: kind, detail: engine().TRIO_KIND_SUMMARIES[kind] })),
     { title: 'zdm: New Expand/Backfill/Contract Trio', placeHolder: 'Which breaking change?' },
   );
   if (!kindPick) return;
   const kind = kindPick.label as TrioKind;
-  const catalog = await loadCatalog(ctx, target);
+  const catalog = await catalogRead;
   const request = await askRequest(kind, catalog);
   if (!request) return;
   // The table's indexes and constraints, carried over to the new column (rename-column, change-type), or restored by drop-column's way back.

@@ -144,8 +144,8 @@ export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
       maxLagSeconds: positiveInteger(values['max-lag'], '--max-lag', { zero: true }),
     };
     const target = resolveTarget(io, values);
-    await initParser();
-    await fillFromCatalog(io, target, request);
+    // The catalog is read while the parser loads (what a database that answers nothing costs overlaps it).
+    await Promise.all([initParser(), fillFromCatalog(io, target, request)]);
     const { outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
     return outputs;
   });

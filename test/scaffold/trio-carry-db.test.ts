@@ -3,6 +3,8 @@
 // multi-column and an expression index, a UNIQUE constraint, a foreign key and a CHECK on the column.
 // After the contract, the new column has the same ones (valid, same predicates) and the old ones are
 // gone; rolled back all the way, the table has exactly the indexes and constraints it started with.
+// Also: new names avoid every relation of the schema; change-type gives the old names back; the index
+// migrations rolled back alone leave no index behind; drop-column's way back restores what it dropped.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -201,45 +203,47 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
     });
   }
 
-  it('goose: change-type (the new column takes the old name) carries them over to the converted column', async () => {
-    const database = await pg.createDatabase('carry_type');
-    await pg.query(
-      `CREATE TABLE levels (value integer PRIMARY KEY);
-       INSERT INTO levels SELECT g FROM generate_series(0, 1000) AS g;
-       CREATE TABLE users (id bigint PRIMARY KEY, team integer NOT NULL, score integer NOT NULL,
-         CONSTRAINT users_score_key UNIQUE (score), CONSTRAINT users_score_fkey FOREIGN KEY (score) REFERENCES levels (value),
-         CONSTRAINT users_score_check CHECK (score >= 0));
-       CREATE INDEX users_score_idx ON users (score) WHERE score > 10;
-       CREATE INDEX users_team_score_idx ON users (team, score DESC);
-       CREATE INDEX users_score_abs_idx ON users (abs(score - 500));
-       INSERT INTO users SELECT g, g % 3, g FROM generate_series(1, 1000) AS g;`,
-      [],
-      database,
-    );
-    const before = await indexesAndConstraints(database);
-    const { trio, options } = await generate('goose', database, { kind: 'change-type', table: { name: 'users' }, column: 'score', type: 'bigint', fromType: 'integer', notNull: true });
-    for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
-    // The converted column took the old name, and its indexes and constraints the old ones' names.
-    const converted = [
-      'constraint users_pkey: PRIMARY KEY (id)',
-      'constraint users_score_check: CHECK ((score >= 0))',
-      'constraint users_score_fkey: FOREIGN KEY (score) REFERENCES levels(value)',
-      'constraint users_score_key: UNIQUE (score)',
-      'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
-      'index users_score_abs_idx: CREATE INDEX users_score_abs_idx ON public.users USING btree (abs((score - 500)))',
-      'index users_score_idx: CREATE INDEX users_score_idx ON public.users USING btree (score) WHERE (score > 10)',
-      'index users_score_key: CREATE UNIQUE INDEX users_score_key ON public.users USING btree (score)',
-      'index users_team_score_idx: CREATE INDEX users_team_score_idx ON public.users USING btree (team, score DESC)',
-    ];
-    assert.deepEqual(await indexesAndConstraints(database), converted);
-    const type = await pg.query<{ t: string }>(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'score'`, [], database);
-    assert.equal(type[0].t, 'bigint');
-    // The contract rolled back gives the new names back (the old column's constraints come back under theirs), and applied again takes them once more.
-    ok(await rollback(options), 'contract down');
-    assert.ok((await indexesAndConstraints(database)).includes('constraint users_score_new_key: UNIQUE (score_new)'));
-    ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
-    assert.deepEqual(await indexesAndConstraints(database), converted);
-    for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
-    assert.deepEqual(await indexesAndConstraints(database), before);
-  });
+  for (const format of ['dbmate', 'goose'] as const) {
+    it(`${format}: change-type (the new column takes the old name) carries them over to the converted column`, async () => {
+      const database = await pg.createDatabase(`carry_type_${format}`);
+      await pg.query(
+        `CREATE TABLE levels (value integer PRIMARY KEY);
+         INSERT INTO levels SELECT g FROM generate_series(0, 1000) AS g;
+         CREATE TABLE users (id bigint PRIMARY KEY, team integer NOT NULL, score integer NOT NULL,
+           CONSTRAINT users_score_key UNIQUE (score), CONSTRAINT users_score_fkey FOREIGN KEY (score) REFERENCES levels (value),
+           CONSTRAINT users_score_check CHECK (score >= 0));
+         CREATE INDEX users_score_idx ON users (score) WHERE score > 10;
+         CREATE INDEX users_team_score_idx ON users (team, score DESC);
+         CREATE INDEX users_score_abs_idx ON users (abs(score - 500));
+         INSERT INTO users SELECT g, g % 3, g FROM generate_series(1, 1000) AS g;`,
+        [],
+        database,
+      );
+      const before = await indexesAndConstraints(database);
+      const { trio, options } = await generate(format, database, { kind: 'change-type', table: { name: 'users' }, column: 'score', type: 'bigint', fromType: 'integer', notNull: true });
+      for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+      // The converted column took the old name, and its indexes and constraints the old ones' names.
+      const converted = [
+        'constraint users_pkey: PRIMARY KEY (id)',
+        'constraint users_score_check: CHECK ((score >= 0))',
+        'constraint users_score_fkey: FOREIGN KEY (score) REFERENCES levels(value)',
+        'constraint users_score_key: UNIQUE (score)',
+        'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
+        'index users_score_abs_idx: CREATE INDEX users_score_abs_idx ON public.users USING btree (abs((score - 500)))',
+        'index users_score_idx: CREATE INDEX users_score_idx ON public.users USING btree (score) WHERE (score > 10)',
+        'index users_score_key: CREATE UNIQUE INDEX users_score_key ON public.users USING btree (score)',
+        'index users_team_score_idx: CREATE INDEX users_team_score_idx ON public.users USING btree (team, score DESC)',
+      ];
+      assert.deepEqual(await indexesAndConstraints(database), converted);
+      const type = await pg.query<{ t: string }>(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'score'`, [], database);
+      assert.equal(type[0].t, 'bigint');
+      // The contract rolled back gives the new names back (the old column's constraints come back under theirs), and applied again takes them once more.
+      ok(await rollback(options), 'contract down');
+      assert.ok((await indexesAndConstraints(database)).includes('constraint users_score_new_key: UNIQUE (score_new)'));
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
+      assert.deepEqual(await indexesAndConstraints(database), converted);
+      for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), before);
+    });
+  }
 });

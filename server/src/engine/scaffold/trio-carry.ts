@@ -98,13 +98,15 @@ interface Replacement {
 /**
  * The indexes and constraints of `table` that involve `old`, re-created on `neu`. Throws a
  * ScaffoldError for a definition it cannot read (naming the index or constraint). `lockTimeout`
- * bounds the one-statement drop of a UNIQUE constraint's index (IndexBuild.dropOne).
+ * bounds the one-statement drop of a UNIQUE constraint's index (IndexBuild.dropOne); `reserved` are
+ * names the trio itself gives (the new column's NOT NULL check), which new names avoid too.
  */
-export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog, lockTimeout = '5s'): Carried {
+export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog, options: { lockTimeout?: string; reserved?: readonly string[] } = {}): Carried {
+  const lockTimeout = options.lockTimeout ?? '5s';
   if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
   const t = tableSql(table);
   const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], renames: [], carried: [], notCarried: [] };
-  const taken = new Set<string>([...(catalog.relations ?? []), ...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name)]);
+  const taken = new Set<string>([...(catalog.relations ?? []), ...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name), ...(options.reserved ?? [])]);
   const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
   const constraintIndexes = new Set<string>();
   const validate = (name: string) => `ALTER TABLE ${t} VALIDATE CONSTRAINT ${q(name)};\n`;

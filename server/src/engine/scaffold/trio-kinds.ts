@@ -114,7 +114,10 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   const reason = `contract step: every deployed version uses ${q(finalName)} now`;
 
   // The old column's indexes and constraints, when the dev database's catalog is known (trio-carry.ts).
-  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog, ctx.settings.lockTimeout) : undefined;
+  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog, {
+        lockTimeout: ctx.settings.lockTimeout,
+        reserved: notNull ? [notNullCheckName(ctx, x.neu)] : [],
+      }) : undefined;
   // change-type without --to: the new column takes the old name, and its indexes and constraints the
   // old ones' names (freed by the DROP COLUMN); the contract's down gives them the new names back first.
   const renamed = x.swap && carry && carry.renames.length > 0 ? carry : undefined;

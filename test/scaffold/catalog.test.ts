@@ -3,10 +3,13 @@
 // database (never starting anything).
 
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultConfig } from '../../server/src/engine/config/config';
-import { devDatabaseUrl, readCatalog } from '../../server/src/engine/scaffold/catalog';
+import { devDatabase, devDatabaseUrl, readCatalog } from '../../server/src/engine/scaffold/catalog';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 
 let pg: TestPostgres;
@@ -47,6 +50,52 @@ describe('dev database catalog', () => {
 
   it('fails fast when the database cannot be reached', async () => {
     await assert.rejects(() => readCatalog('postgres://nobody:x@127.0.0.1:1/none', { connectTimeoutMs: 1000 }));
+  });
+
+  it('says why it cannot connect: what fails at once is told apart from a host that answers nothing, and a slow server still answers', async () => {
+    // A unix socket that is not there: the connection fails at once, naming the socket.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-no-socket-'));
+    try {
+      await assert.rejects(() => readCatalog(`postgresql:///none?host=${encodeURIComponent(dir)}`), (e: Error) => e.message.includes(`no server socket at ${dir}/.s.PGSQL.5432`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    await assert.rejects(() => readCatalog('postgres://nobody:x@127.0.0.1:1/none'), /connection refused/);
+    await assert.rejects(() => readCatalog('postgres://nobody:x@no-such-host.invalid/none'), /unknown host/);
+    // A server that accepts the connection and never answers: only this waits for the timeout.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    // A slow server: the real one behind a proxy that takes a while before it passes anything on.
+    const real = new URL(pg.url('postgres'));
+    const slow = net.createServer((client) => {
+      client.pause();
+      sockets.push(client);
+      setTimeout(() => {
+        const upstream = net.connect(Number(real.port), real.hostname);
+        sockets.push(upstream);
+        client.pipe(upstream).pipe(client);
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      }, 400);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      await assert.rejects(() => readCatalog(`postgres://nobody:x@127.0.0.1:${port}/none`, { connectTimeoutMs: 200 }), /no answer within 0\.2 s/);
+      const slowUrl = new URL(pg.url('postgres'));
+      slowUrl.port = String((slow.address() as net.AddressInfo).port);
+      assert.ok(Array.isArray(await readCatalog(slowUrl.toString())));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
+  it('a configured URL that is not one is said, not silently ignored', () => {
+    assert.match(devDatabase(os.tmpdir(), defaultConfig(), { DATABASE_URL: 'postgres://nobody@/none?host=/tmp' }).problem ?? '', /DATABASE_URL is not a valid URL/);
+    assert.deepEqual(devDatabase(os.tmpdir(), defaultConfig(), { DATABASE_URL: 'postgres://a@localhost/dev' }), { url: 'postgres://a@localhost/dev' });
   });
 
   it('the dev database is the configured URL, else a running embedded server, else none', () => {

@@ -105,12 +105,13 @@ describe('zdm trio', () => {
     const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: pg.url(database) });
     assert.equal(r.code, 0, r.stderr);
     const files = lines(r.stdout);
-    assert.deepEqual(files.map((f) => f.replace(/^db\/migrations\/\d{14}_rename_users_name_to_full_name_/, '')), ['1_expand.sql', '2_backfill.sql', '2_backfill_index_1.sql', '3_contract.sql']);
+    assert.deepEqual(files.map((f) => f.replace(/^db\/migrations\/\d{14}_rename_users_name_to_full_name_/, '')), ['1_expand.sql', '2_backfill.sql', '2_backfill_index_1.sql', '2_backfill_index_1_check.sql', '3_contract.sql']);
     const text = (i: number) => fs.readFileSync(path.join(dir, files[i]), 'utf8');
     assert.match(text(0), /ADD CONSTRAINT users_full_name_check CHECK \(full_name <> ''::text\) NOT VALID;/);
     assert.match(text(2), /^CREATE INDEX CONCURRENTLY IF NOT EXISTS users_full_name_idx ON public\.users USING btree \(full_name\);$/m);
     assert.doesNotMatch(text(2), /bio/);
-    assert.match(text(3), /VALIDATE CONSTRAINT users_full_name_check;/);
+    assert.match(text(3), /RAISE EXCEPTION .index % is missing or INVALID/);
+    assert.match(text(4), /VALIDATE CONSTRAINT users_full_name_check;/);
   });
 
   it('with the dev database, takes what the flags leave out from it (type, NOT NULL, default, key) and says so', async () => {
@@ -136,6 +137,14 @@ describe('zdm trio', () => {
     assert.equal(c.code, 0, c.stderr);
     assert.equal(c.stderr, 'zdm trio: from the dev database: --from-type integer\n');
     assert.doesNotMatch(fs.readFileSync(path.join(other, lines(c.stdout)[2]), 'utf8'), /SET DEFAULT/);
+  });
+
+  it('with a dev database URL that is not one, says so instead of silently leaving the catalog out', () => {
+    const dir = project({});
+    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: 'postgres://nobody@/none?host=/tmp' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^zdm trio: the dev database's URL cannot be used \(DATABASE_URL is not a valid URL: .+\); the indexes and constraints of users are not carried over/);
+    assert.equal(lines(r.stdout).length, 3);
   });
 
   it('with a dev database that cannot be reached, says so and writes the trio as without one', () => {

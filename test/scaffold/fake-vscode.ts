@@ -126,7 +126,10 @@ export function installFakeVscode(root: string): FakeVscode {
         };
         return pick;
       },
-      withProgress: async (_options: unknown, task: () => Promise<unknown>) => task(),
+      withProgress: async (options: { title?: string }, task: () => Promise<unknown>) => {
+        state.log.push(['progress', options.title]);
+        return task();
+      },
       showTextDocument: async (document: { uri: Uri }) => state.log.push(['open', document.uri.fsPath]),
       showInformationMessage: async (message: string) => state.log.push(['info', message]),
       showErrorMessage: async (message: string) => state.log.push(['error', message]),

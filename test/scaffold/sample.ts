@@ -15,7 +15,8 @@ export const SAMPLE_REQUESTS: Record<TrioKind, TrioRequest> = {
 /**
  * The sample table's indexes and constraints on `name` and `score` as the dev database's catalog gives
  * them (pg_get_indexdef, pg_get_constraintdef): a plain, a partial, a multi-column and an expression
- * index, UNIQUE, a foreign key and a CHECK on each; a primary key; a foreign key of another table.
+ * index, UNIQUE, a foreign key and a CHECK on each (and an index, UNIQUE and a CHECK on
+ * `legacy_login`); a primary key; a foreign key of another table.
  */
 export const SAMPLE_CATALOG: NonNullable<TrioRequest['catalog']> = {
   indexes: [
@@ -29,6 +30,8 @@ export const SAMPLE_CATALOG: NonNullable<TrioRequest['catalog']> = {
     { name: 'users_score_idx', definition: 'CREATE INDEX users_score_idx ON public.users USING btree (score) WHERE (score > 0)' },
     { name: 'users_email_score_idx', definition: 'CREATE INDEX users_email_score_idx ON public.users USING btree (email, score)' },
     { name: 'users_score_abs_idx', definition: 'CREATE INDEX users_score_abs_idx ON public.users USING btree (abs(score))' },
+    { name: 'users_legacy_login_key', definition: 'CREATE UNIQUE INDEX users_legacy_login_key ON public.users USING btree (legacy_login)' },
+    { name: 'users_legacy_login_idx', definition: 'CREATE INDEX users_legacy_login_idx ON public.users USING btree (lower(legacy_login))' },
   ],
   constraints: [
     { name: 'users_pkey', definition: 'PRIMARY KEY (id)' },
@@ -38,6 +41,8 @@ export const SAMPLE_CATALOG: NonNullable<TrioRequest['catalog']> = {
     { name: 'users_score_key', definition: 'UNIQUE (score)' },
     { name: 'users_score_fkey', definition: 'FOREIGN KEY (score) REFERENCES scores(value)' },
     { name: 'users_score_check', definition: 'CHECK (score >= 0 AND score < 1000000)' },
+    { name: 'users_legacy_login_key', definition: 'UNIQUE (legacy_login)' },
+    { name: 'users_legacy_login_check', definition: "CHECK (legacy_login <> ''::text)", valid: false },
   ],
   referencedBy: [{ table: 'public.orders', name: 'orders_user_id_fkey', definition: 'FOREIGN KEY (user_id) REFERENCES users(id)' }],
 };

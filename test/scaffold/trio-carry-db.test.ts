@@ -3,6 +3,8 @@
 // multi-column and an expression index, a UNIQUE constraint, a foreign key and a CHECK on the column.
 // After the contract, the new column has the same ones (valid, same predicates) and the old ones are
 // gone; rolled back all the way, the table has exactly the indexes and constraints it started with.
+// Also: new names avoid every relation of the schema; change-type gives the old names back; the index
+// migrations rolled back alone leave no index behind; drop-column's way back restores what it dropped.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -92,8 +94,17 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
       await pg.query(SCHEMA, [], database);
       const before = await indexesAndConstraints(database);
       const { trio, options } = await generate(format, database, { kind: 'rename-column', table: { name: 'users' }, column: 'code', to: 'Promo Code', type: 'text' });
-      // dbmate sends a transaction:false migration as one query string: one index build per migration; goose: one migration for all.
-      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 5 : 3 + 1);
+      // dbmate sends a transaction:false migration as one query string: one index build per migration,
+      // and one check of it whose down rebuilds the old column's index; goose: one migration for all.
+      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 5 * 2 : 3 + 1);
+
+      // The index migrations rolled back alone (the contract never ran) leave no index of theirs behind.
+      ok(await up({ ...options, to: trio.outputs[1].version }), 'expand and backfill');
+      const afterBackfill = await indexesAndConstraints(database);
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 2].version }), 'index migrations');
+      assert.equal((await indexesAndConstraints(database)).length, afterBackfill.length + 5);
+      for (let i = trio.outputs.length - 3; i > 0; i--) ok(await rollback(options), `index migration down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), afterBackfill);
 
       for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
       assert.deepEqual(await indexesAndConstraints(database), [
@@ -127,38 +138,112 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
     });
   }
 
-  it('goose: change-type (the new column takes the old name) carries them over to the converted column', async () => {
-    const database = await pg.createDatabase('carry_type');
+  it('dbmate: new names avoid every relation of the schema (another table’s index, a sequence), not only the table’s own', async () => {
+    const database = await pg.createDatabase('carry_names');
     await pg.query(
-      `CREATE TABLE levels (value integer PRIMARY KEY);
-       INSERT INTO levels SELECT g FROM generate_series(0, 1000) AS g;
-       CREATE TABLE users (id bigint PRIMARY KEY, team integer NOT NULL, score integer NOT NULL,
-         CONSTRAINT users_score_key UNIQUE (score), CONSTRAINT users_score_fkey FOREIGN KEY (score) REFERENCES levels (value),
-         CONSTRAINT users_score_check CHECK (score >= 0));
-       CREATE INDEX users_score_idx ON users (score) WHERE score > 10;
-       CREATE INDEX users_team_score_idx ON users (team, score DESC);
-       CREATE INDEX users_score_abs_idx ON users (abs(score - 500));
-       INSERT INTO users SELECT g, g % 3, g FROM generate_series(1, 1000) AS g;`,
+      `CREATE TABLE users (id bigint PRIMARY KEY, code text, CONSTRAINT users_code_key UNIQUE (code));
+       CREATE INDEX users_code_idx ON users (code);
+       CREATE TABLE archived_users (id bigint PRIMARY KEY, promo text);
+       CREATE INDEX users_promo_idx ON archived_users (promo);
+       CREATE SEQUENCE users_promo_key;
+       INSERT INTO users SELECT g, 'c' || g FROM generate_series(1, 300) AS g;`,
       [],
       database,
     );
-    const before = await indexesAndConstraints(database);
-    const { trio, options } = await generate('goose', database, { kind: 'change-type', table: { name: 'users' }, column: 'score', type: 'bigint', fromType: 'integer', notNull: true });
+    const { trio, options } = await generate('dbmate', database, { kind: 'rename-column', table: { name: 'users' }, column: 'code', to: 'promo', type: 'text' });
     for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
     assert.deepEqual(await indexesAndConstraints(database), [
       'constraint users_pkey: PRIMARY KEY (id)',
-      'constraint users_score_new_check: CHECK ((score >= 0))',
-      'constraint users_score_new_fkey: FOREIGN KEY (score) REFERENCES levels(value)',
-      'constraint users_score_new_key: UNIQUE (score)',
+      'constraint users_promo_key_1: UNIQUE (promo)',
       'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
-      'index users_score_new_abs_idx: CREATE INDEX users_score_new_abs_idx ON public.users USING btree (abs((score - 500)))',
-      'index users_score_new_idx: CREATE INDEX users_score_new_idx ON public.users USING btree (score) WHERE (score > 10)',
-      'index users_score_new_key: CREATE UNIQUE INDEX users_score_new_key ON public.users USING btree (score)',
-      'index users_team_score_new_idx: CREATE INDEX users_team_score_new_idx ON public.users USING btree (team, score DESC)',
+      'index users_promo_idx_1: CREATE INDEX users_promo_idx_1 ON public.users USING btree (promo)',
+      'index users_promo_key_1: CREATE UNIQUE INDEX users_promo_key_1 ON public.users USING btree (promo)',
     ]);
-    const type = await pg.query<{ t: string }>(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'score'`, [], database);
-    assert.equal(type[0].t, 'bigint');
-    for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
-    assert.deepEqual(await indexesAndConstraints(database), before);
+    const others = await pg.query<{ d: string }>(`SELECT pg_get_indexdef('users_promo_idx'::regclass) AS d`, [], database);
+    assert.equal(others[0].d, 'CREATE INDEX users_promo_idx ON public.archived_users USING btree (promo)');
   });
+
+  for (const format of ['dbmate', 'goose'] as const) {
+    it(`${format}: drop-column's way back restores the column's indexes and constraints`, async () => {
+      const database = await pg.createDatabase(`restore_${format}`);
+      await pg.query(
+        `CREATE TABLE promos (code text PRIMARY KEY);
+         INSERT INTO promos SELECT 'promo' || g FROM generate_series(1, 1200) AS g;
+         CREATE TABLE users (id bigint PRIMARY KEY, org_id bigint NOT NULL, legacy text NOT NULL,
+           CONSTRAINT users_legacy_key UNIQUE (legacy),
+           CONSTRAINT users_legacy_fkey FOREIGN KEY (legacy) REFERENCES promos (code),
+           CONSTRAINT users_legacy_check CHECK (legacy <> ''));
+         CREATE INDEX users_org_id_legacy_idx ON users (org_id, legacy DESC);
+         CREATE INDEX users_linked_idx ON users (id) WHERE legacy <> 'promo1';
+         CREATE INDEX users_org_id_idx ON users (org_id);
+         INSERT INTO users SELECT g, g % 7, 'promo' || g FROM generate_series(1, 1200) AS g;`,
+        [],
+        database,
+      );
+      const before = await indexesAndConstraints(database);
+      // NOT NULL: the contract's down brings the column back holding the default in every row, where a
+      // unique index cannot be built: the rebuilds wait for the backfill's down to put the values back.
+      const { trio, options } = await generate(format, database, { kind: 'drop-column', table: { name: 'users' }, column: 'legacy', type: 'text', notNull: true, default: "'x'" });
+      assert.equal(trio.outputs.length, format === 'dbmate' ? 3 + 3 : 3 + 1);
+      for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+      const dropped = [
+        'constraint users_pkey: PRIMARY KEY (id)',
+        'index users_org_id_idx: CREATE INDEX users_org_id_idx ON public.users USING btree (org_id)',
+        'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
+      ];
+      assert.deepEqual(await indexesAndConstraints(database), dropped);
+      ok(await rollback(options), 'contract down');
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
+      assert.deepEqual(await indexesAndConstraints(database), dropped);
+
+      for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), before);
+      const values = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM users WHERE legacy = 'promo' || id`, [], database);
+      assert.equal(values[0].n, '1200');
+    });
+  }
+
+  for (const format of ['dbmate', 'goose'] as const) {
+    it(`${format}: change-type (the new column takes the old name) carries them over to the converted column`, async () => {
+      const database = await pg.createDatabase(`carry_type_${format}`);
+      await pg.query(
+        `CREATE TABLE levels (value integer PRIMARY KEY);
+         INSERT INTO levels SELECT g FROM generate_series(0, 1000) AS g;
+         CREATE TABLE users (id bigint PRIMARY KEY, team integer NOT NULL, score integer NOT NULL,
+           CONSTRAINT users_score_key UNIQUE (score), CONSTRAINT users_score_fkey FOREIGN KEY (score) REFERENCES levels (value),
+           CONSTRAINT users_score_check CHECK (score >= 0));
+         CREATE INDEX users_score_idx ON users (score) WHERE score > 10;
+         CREATE INDEX users_team_score_idx ON users (team, score DESC);
+         CREATE INDEX users_score_abs_idx ON users (abs(score - 500));
+         INSERT INTO users SELECT g, g % 3, g FROM generate_series(1, 1000) AS g;`,
+        [],
+        database,
+      );
+      const before = await indexesAndConstraints(database);
+      const { trio, options } = await generate(format, database, { kind: 'change-type', table: { name: 'users' }, column: 'score', type: 'bigint', fromType: 'integer', notNull: true });
+      for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+      // The converted column took the old name, and its indexes and constraints the old ones' names.
+      const converted = [
+        'constraint users_pkey: PRIMARY KEY (id)',
+        'constraint users_score_check: CHECK ((score >= 0))',
+        'constraint users_score_fkey: FOREIGN KEY (score) REFERENCES levels(value)',
+        'constraint users_score_key: UNIQUE (score)',
+        'index users_pkey: CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)',
+        'index users_score_abs_idx: CREATE INDEX users_score_abs_idx ON public.users USING btree (abs((score - 500)))',
+        'index users_score_idx: CREATE INDEX users_score_idx ON public.users USING btree (score) WHERE (score > 10)',
+        'index users_score_key: CREATE UNIQUE INDEX users_score_key ON public.users USING btree (score)',
+        'index users_team_score_idx: CREATE INDEX users_team_score_idx ON public.users USING btree (team, score DESC)',
+      ];
+      assert.deepEqual(await indexesAndConstraints(database), converted);
+      const type = await pg.query<{ t: string }>(`SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'score'`, [], database);
+      assert.equal(type[0].t, 'bigint');
+      // The contract rolled back gives the new names back (the old column's constraints come back under theirs), and applied again takes them once more.
+      ok(await rollback(options), 'contract down');
+      assert.ok((await indexesAndConstraints(database)).includes('constraint users_score_new_key: UNIQUE (score_new)'));
+      ok(await up({ ...options, to: trio.outputs[trio.outputs.length - 1].version }), 'contract up again');
+      assert.deepEqual(await indexesAndConstraints(database), converted);
+      for (let i = trio.outputs.length; i > 0; i--) ok(await rollback(options), `down ${i}`);
+      assert.deepEqual(await indexesAndConstraints(database), before);
+    });
+  }
 });

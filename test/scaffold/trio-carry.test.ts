@@ -41,6 +41,17 @@ describe('trio: carrying indexes and constraints over', () => {
     assert.notEqual(newName('users_name_idx', 'name', 'a_very_long_column_name_that_goes_on_and_on_and_on_for_ever', taken), long);
   });
 
+  it('new names avoid the relations of the schema and the names the trio gives itself', () => {
+    const catalog: TrioCatalog = {
+      indexes: [{ name: 'users_code_idx', definition: 'CREATE INDEX users_code_idx ON public.users USING btree (code)' }],
+      constraints: [{ name: 'users_code_not_null_check', definition: 'CHECK (code IS NOT NULL)' }],
+      relations: ['users', 'users_code_idx', 'users_promo_idx', 'orders'],
+    };
+    const carried = carryOver(users, 'code', 'promo', catalog, { reserved: ['users_promo_not_null_check'] });
+    assert.deepEqual(carried.builds.map((b) => b.name), ['users_promo_idx_1']);
+    assert.deepEqual(carried.expandActions, ['ADD CONSTRAINT users_promo_not_null_check_1 CHECK (promo IS NOT NULL) NOT VALID']);
+  });
+
   it('names what it does not carry, with the reason', () => {
     const catalog: TrioCatalog = {
       indexes: [

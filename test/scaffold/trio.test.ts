@@ -84,7 +84,7 @@ describe('trios lint clean', () => {
 
   // With the dev database's catalog: the column's indexes and constraints carried over (index builds in migrations of their own).
   for (const format of FORMAT_IDS) {
-    for (const kind of ['rename-column', 'change-type'] as const) {
+    for (const kind of ['rename-column', 'change-type', 'drop-column'] as const) {
       it(`${format}: ${kind} carrying the column's indexes and constraints`, () => {
         const { results, trio } = generate(format, { ...SAMPLE_REQUESTS[kind], catalog: SAMPLE_CATALOG });
         assert.ok(trio.outputs.length > 3);

@@ -85,6 +85,11 @@ describe('VS Code scaffolding commands', () => {
     editor.answers.push('rename-column', 'accounts', 'name', 'full_name', 'account_id', '1000');
     await SCAFFOLD_COMMANDS['zdm.newTrio'](ctx);
     assert.deepEqual(editor.log.find((l) => l[0] === 'offered' && String(l[1]).startsWith('Column'))?.[2], ['account_id', 'name', 'bio']);
+    // The tables are read while the change is picked (a dev database that answers nothing waits behind the pick).
+    assert.deepEqual(editor.log.filter((l) => l[0] === 'progress' || l[0] === 'pick').slice(0, 2).map((l) => l.slice(0, 2)), [
+      ['progress', 'zdm: reading tables from the dev database'],
+      ['pick', 'Which breaking change?'],
+    ]);
     assert.deepEqual(prompts(), [
       'Which breaking change?',
       'Table (from the dev database, or type a name)',

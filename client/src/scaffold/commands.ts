@@ -47,17 +47,20 @@ async function newMigration(ctx: ScaffoldContext, folder: vscode.Uri | undefined
 async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Promise<void> {
   const target = await pickTarget(folder);
   if (!target) return;
+  // Read while the user picks the change: a dev database that answers nothing costs its timeout (3 s)
+  // behind the pick instead of after it. loadCatalog never rejects.
+  const catalogRead = loadCatalog(ctx, target);
   const kindPick = await vscode.window.showQuickPick(
     engine().TRIO_KINDS.map((kind) => ({ label: kind, detail: engine().TRIO_KIND_SUMMARIES[kind] })),
     { title: 'zdm: New Expand/Backfill/Contract Trio', placeHolder: 'Which breaking change?' },
   );
   if (!kindPick) return;
   const kind = kindPick.label as TrioKind;
-  const catalog = await loadCatalog(ctx, target);
+  const catalog = await catalogRead;
   const request = await askRequest(kind, catalog);
   if (!request) return;
-  // The table's indexes and constraints, carried over to the new column (rename-column, change-type).
-  if (catalog && (kind === 'rename-column' || kind === 'change-type')) request.catalog = engine().trioCatalogOf(catalog, request.table);
+  // The table's indexes and constraints, carried over to the new column (rename-column, change-type), or restored by drop-column's way back.
+  if (catalog && (kind === 'rename-column' || kind === 'change-type' || kind === 'drop-column')) request.catalog = engine().trioCatalogOf(catalog, request.table);
   await engine().initParser();
   engine().planTrio(request, engine().trioSettingsFrom(target.loaded.config)); // a ScaffoldError names what is wrong before anything is written
   const { outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));
@@ -72,7 +75,9 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
 async function loadCatalog(ctx: ScaffoldContext, target: ScaffoldTarget): Promise<CatalogTable[] | undefined> {
   if (!vscode.workspace.isTrusted) return undefined;
   const fromSettings = ctx.secrets ? await databaseUrlFor(ctx.secrets, vscode.Uri.file(target.loaded.root)) : undefined;
-  const url = fromSettings ?? engine().devDatabaseUrl(target.loaded.root, target.loaded.config, process.env);
+  const found = fromSettings === undefined ? engine().devDatabase(target.loaded.root, target.loaded.config, process.env) : { url: fromSettings };
+  if (found.problem !== undefined) ctx.log.warn(`zdm: the dev database's URL cannot be used (names are typed instead): ${found.problem}`);
+  const url = found.url;
   if (!url) return undefined;
   try {
     return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'zdm: reading tables from the dev database' }, () => engine().readCatalog(url));

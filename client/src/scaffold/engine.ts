@@ -3,7 +3,7 @@
 
 export { createDiskHost } from '../../../server/src/engine/host';
 export { descriptiveSlug, newMigrationFiles, ScaffoldError } from '../../../server/src/engine/scaffold/naming';
-export { carriedDefault, devDatabaseUrl, readCatalog, trioCatalogOf } from '../../../server/src/engine/scaffold/catalog';
+export { carriedDefault, devDatabase, readCatalog, trioCatalogOf } from '../../../server/src/engine/scaffold/catalog';
 export { parseColumnList, parseColumnRef, parseIdentifier, parseTableName, splitName } from '../../../server/src/engine/scaffold/sql-names';
 export { resolveScaffoldTarget } from '../../../server/src/engine/scaffold/target';
 export { newTrioFiles, planTrio, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom } from '../../../server/src/engine/scaffold/trio';

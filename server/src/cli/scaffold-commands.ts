@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { createDiskHost } from '../engine/host';
 import { FORMAT_IDS } from '../engine/model';
 import { newMigrationFiles, ScaffoldError, type ScaffoldOutput } from '../engine/scaffold/naming';
-import { type CatalogTable, completeTrioRequest, devDatabaseUrl, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
+import { type CatalogTable, completeTrioRequest, devDatabase, readCatalog, trioCatalogOf } from '../engine/scaffold/catalog';
 import { parseColumnList, parseColumnRef, parseIdentifier, parseTableName, tableSql } from '../engine/scaffold/sql-names';
 import { resolveScaffoldTarget, type ScaffoldTarget } from '../engine/scaffold/target';
 import { newTrioFiles, TRIO_KIND_SUMMARIES, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../engine/scaffold/trio';
@@ -144,8 +144,8 @@ export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
       maxLagSeconds: positiveInteger(values['max-lag'], '--max-lag', { zero: true }),
     };
     const target = resolveTarget(io, values);
-    await initParser();
-    await fillFromCatalog(io, target, request);
+    // The catalog is read while the parser loads (what a database that answers nothing costs overlaps it).
+    await Promise.all([initParser(), fillFromCatalog(io, target, request)]);
     const { outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
     return outputs;
   });
@@ -157,20 +157,26 @@ type Values = Record<string, string | boolean | undefined>;
  * What the dev database knows (the configured URL, or the project's embedded server when it runs;
  * nothing is started): the column's type, NOT NULL, default and the table's key where the flags leave
  * them out (said on stderr), and for rename-column and change-type the table's indexes and constraints,
- * which the trio carries over to the new column. Without a database, or when it cannot be read (a
+ * which the trio carries over to the new column (drop-column: which its way back restores). Without a database, or when it cannot be read (a
  * note on stderr), the request stays as the flags made it and the expand's header says what to
  * re-create.
  */
 async function fillFromCatalog(io: CommandIO, target: ScaffoldTarget, request: TrioRequest): Promise<void> {
-  const url = devDatabaseUrl(target.loaded.root, target.loaded.config, io.env);
-  if (url === undefined || request.kind === 'rename-table') return;
-  const carries = request.kind === 'rename-column' || request.kind === 'change-type';
+  if (request.kind === 'rename-table') return;
+  const { url, problem } = devDatabase(target.loaded.root, target.loaded.config, io.env);
+  const carries = request.kind === 'rename-column' || request.kind === 'change-type' || request.kind === 'drop-column';
   const what = tableSql(request.table);
+  const notCarried =
+    request.kind === 'drop-column'
+      ? `the way back does not restore the indexes and constraints of ${what} (the expand's header says so)`
+      : `the indexes and constraints of ${what} are not carried over (the expand's header says what to re-create)`;
+  if (problem !== undefined) io.stderr(`zdm trio: the dev database's URL cannot be used (${problem.replace(/\.$/, '')}); ${carries ? notCarried : 'the trio is made from the flags alone'}.\n`);
+  if (url === undefined) return;
   let tables: CatalogTable[];
   try {
     tables = await readCatalog(url);
   } catch (error) {
-    const lost = carries ? `the indexes and constraints of ${what} are not carried over (the expand's header says what to re-create)` : 'the trio is made from the flags alone';
+    const lost = carries ? notCarried : 'the trio is made from the flags alone';
     io.stderr(`zdm trio: could not read the dev database (${error instanceof Error ? error.message : String(error)}); ${lost}.\n`);
     return;
   }
@@ -178,7 +184,7 @@ async function fillFromCatalog(io: CommandIO, target: ScaffoldTarget, request: T
   if (taken.length > 0) io.stderr(`zdm trio: from the dev database: ${taken.join(' ')}\n`);
   if (!carries) return;
   request.catalog = trioCatalogOf(tables, request.table);
-  if (!request.catalog) io.stderr(`zdm trio: the dev database has no table ${what}; its indexes and constraints are not carried over (the expand's header says what to re-create).\n`);
+  if (!request.catalog) io.stderr(`zdm trio: the dev database has no table ${what}; ${notCarried}.\n`);
 }
 
 function trioRequest(kind: TrioKind, targetText: string, values: Values): TrioRequest {

@@ -131,7 +131,7 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new ConnectError(`Cannot connect to ${describeUrl(url)} (${maskUrl(url)}): ${connectReason(error)}`);
+    throw new ConnectError(`Cannot connect to ${describeUrl(url)} (${maskUrl(url)}): ${connectReason(error, options.connectTimeoutMs ?? 10_000)}`);
   }
   const [info] = (await client.query("SELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version")).rows as { pid: number; version: number }[];
   let closed = false;
@@ -321,9 +321,13 @@ export function isConnectionLost(error: unknown): boolean {
   return /Connection terminated|ECONNRESET|EPIPE|not queryable/i.test(message) || code === '57P01' || code === '57P02' || code === '57P03';
 }
 
-function connectReason(error: unknown): string {
-  const e = error as { code?: string; message?: string };
+function connectReason(error: unknown, timeoutMs: number): string {
+  const e = error as { code?: string; message?: string; address?: string };
   if (e?.code === 'ECONNREFUSED') return 'connection refused (is the server running, and on that port?)';
+  // A unix socket that is not there fails at once, as a refused connection does; only a host that
+  // answers nothing (packets dropped, a server that never replies) waits for the timeout.
+  if (e?.code === 'ENOENT' && e.address) return `no server socket at ${e.address} (is the server running, with that socket directory and port?)`;
+  if (/^timeout expired$|connection timeout/i.test(e?.message ?? '')) return `no answer within ${timeoutMs / 1000} s (a host that drops packets, or a server too busy to answer)`;
   if (e?.code === 'ENOTFOUND') return 'unknown host';
   if (e?.code === '28P01') return 'password authentication failed';
   if (e?.code === '3D000') return e.message ?? 'the database does not exist';

@@ -32,32 +32,69 @@ export interface CatalogTable {
   indexes: { name: string; definition: string; valid: boolean }[];
   /** Its constraints but NOT NULL (`pg_get_constraintdef` text, without NOT VALID). */
   constraints: { name: string; definition: string; valid: boolean }[];
+  /**
+   * The name of every relation of its schema (tables, indexes, sequences, views, composite types, an
+   * extension's too; pg_class): a new index, or a UNIQUE constraint's index, must differ from all.
+   * Shared by the tables of one schema; absent when the catalog was read without it.
+   */
+  relations?: readonly string[];
 }
 
 /** The dev database's URL, when one is configured or the embedded server runs; never starts anything. */
 export function devDatabaseUrl(projectRoot: string, config: ZdmConfig, env: NodeJS.ProcessEnv): string | undefined {
+  return devDatabase(projectRoot, config, env).url;
+}
+
+/**
+ * The dev database's URL as devDatabaseUrl finds it, or, when the configured one is not a PostgreSQL
+ * URL (or names an unset variable), why: for the user to see, instead of a catalog silently missing.
+ */
+export function devDatabase(projectRoot: string, config: ZdmConfig, env: NodeJS.ProcessEnv): { url?: string; problem?: string } {
   try {
     const configured = resolveConfiguredUrl({ env, config: config.database.url });
-    if (configured) return configured.url;
-  } catch {
-    return undefined;
+    if (configured) return { url: configured.url };
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
   }
-  return embeddedServerState(projectRoot).url;
+  const url = embeddedServerState(projectRoot).url;
+  return url === undefined ? {} : { url };
 }
 
 /** The user tables of the database at `url`, sorted by schema and name. */
 export async function readCatalog(url: string, options: { connectTimeoutMs?: number } = {}): Promise<CatalogTable[]> {
-  const snapshot = await withClient(url, (session) => takeSnapshot(session), { applicationName: 'zdm scaffold', connectTimeoutMs: options.connectTimeoutMs ?? 3000 });
-  return tablesOf(snapshot);
+  const { snapshot, relations } = await withClient(
+    url,
+    async (session) => {
+      const snapshot = await takeSnapshot(session);
+      // Every relation, not only the snapshot's: it leaves out an extension's tables and sequences,
+      // whose names a new index must not take either.
+      const relations = await session.query<{ schema: string; name: string }>(
+        `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`,
+      );
+      return { snapshot, relations };
+    },
+    { applicationName: 'zdm scaffold', connectTimeoutMs: options.connectTimeoutMs ?? 3000 },
+  );
+  return tablesOf(snapshot, relations);
 }
 
-/** The tables of a snapshot with their columns (in column order) and primary keys. */
-export function tablesOf(snapshot: SchemaSnapshot): CatalogTable[] {
+/** The tables of a snapshot with their columns (in column order) and primary keys, and the relation names of their schemas when given. */
+export function tablesOf(snapshot: SchemaSnapshot, relations?: readonly { schema: string; name: string }[]): CatalogTable[] {
+  const bySchema = new Map<string, string[]>();
+  for (const r of relations ?? []) {
+    const names = bySchema.get(r.schema) ?? [];
+    names.push(r.name);
+    bySchema.set(r.schema, names);
+  }
   const tables = new Map<string, CatalogTable>();
   for (const item of snapshot.items.values()) {
     if (item.kind !== 'table' || item.fields.kind === 'foreign table') continue;
     const dot = item.name.indexOf('.');
-    tables.set(item.name, { schema: item.name.slice(0, dot), name: item.name.slice(dot + 1), columns: [], indexes: [], constraints: [] });
+    const schema = item.name.slice(0, dot);
+    const table: CatalogTable = { schema, name: item.name.slice(dot + 1), columns: [], indexes: [], constraints: [] };
+    if (relations) table.relations = bySchema.get(schema) ?? [];
+    tables.set(item.name, table);
   }
   for (const item of snapshot.items.values()) {
     const table = item.table !== undefined ? tables.get(item.table) : undefined;
@@ -93,7 +130,7 @@ export function trioCatalogOf(tables: readonly CatalogTable[], table: TableName)
   const referencedBy = tables
     .filter((t) => t !== found)
     .flatMap((t) => t.constraints.filter((c) => c.definition.startsWith('FOREIGN KEY')).map((c) => ({ table: `${t.schema}.${t.name}`, name: c.name, definition: c.definition })));
-  return { indexes: found.indexes, constraints: found.constraints, referencedBy };
+  return { indexes: found.indexes, constraints: found.constraints, referencedBy, relations: found.relations };
 }
 
 /** The catalog's table named `table` (no schema: public), if any. */

@@ -36,6 +36,12 @@ export interface TrioCatalog {
   constraints: { name: string; definition: string; valid?: boolean }[];
   /** Foreign keys of other tables that reference this one: `schema.table`, the constraint's name and definition. */
   referencedBy?: { table: string; name: string; definition: string }[];
+  /**
+   * Every relation name of the table's schema (pg_class: tables, indexes, sequences, views...). An
+   * index's name must be unique among them, and a UNIQUE constraint makes an index of its name: new
+   * names avoid these as well as the table's own indexes and constraints.
+   */
+  relations?: readonly string[];
 }
 
 /** One index built on the new column, and the old column's index its way back rebuilds. */
@@ -44,8 +50,17 @@ export interface IndexBuild {
   name: string;
   /** CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS on the new column. */
   up: string;
-  /** DROP INDEX CONCURRENTLY IF EXISTS of the new index. */
+  /** DROP INDEX CONCURRENTLY IF EXISTS of the new index (a UNIQUE constraint's: its constraint dropped first, if the contract's down kept it). */
   drop: string;
+  /**
+   * The same as one statement, for a migration sent as one query string: DROP INDEX CONCURRENTLY IF
+   * EXISTS; for a UNIQUE constraint's index, which the constraint's DROP must take along when the
+   * contract's down kept it, a DO block dropping the constraint if it exists, else the index (not
+   * CONCURRENTLY: a function cannot; a catalog change under ACCESS EXCLUSIVE, bounded by lock_timeout).
+   */
+  dropOne: string;
+  /** A DO block that fails unless the new index exists and is valid (a failed build leaves an INVALID one, which IF NOT EXISTS keeps). */
+  check: string;
   /** CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS of the old column's index, with its own name. */
   restore: string;
 }
@@ -62,6 +77,12 @@ export interface Carried {
   contractAttach: string;
   /** ALTER TABLE actions of the contract's down, after the old column is back: its foreign keys and CHECKs, NOT VALID. */
   contractDownActions: string[];
+  /**
+   * Each carried index and constraint: its new name and the old one's, for a contract that gives the
+   * new column the old column's name (change-type without --to) and then the old names back too.
+   * `index`: renamed with ALTER INDEX; else a constraint (a UNIQUE's index is renamed with it).
+   */
+  renames: { index: boolean; from: string; to: string }[];
   /** What is carried, for the header ("index users_email_idx as users_contact_idx"). */
   carried: string[];
   /** What is not, with the reason, for the header. */
@@ -76,13 +97,16 @@ interface Replacement {
 
 /**
  * The indexes and constraints of `table` that involve `old`, re-created on `neu`. Throws a
- * ScaffoldError for a definition it cannot read (naming the index or constraint).
+ * ScaffoldError for a definition it cannot read (naming the index or constraint). `lockTimeout`
+ * bounds the one-statement drop of a UNIQUE constraint's index (IndexBuild.dropOne); `reserved` are
+ * names the trio itself gives (the new column's NOT NULL check), which new names avoid too.
  */
-export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog): Carried {
+export function carryOver(table: TableName, old: string, neu: string, catalog: TrioCatalog, options: { lockTimeout?: string; reserved?: readonly string[] } = {}): Carried {
+  const lockTimeout = options.lockTimeout ?? '5s';
   if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
   const t = tableSql(table);
-  const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], carried: [], notCarried: [] };
-  const taken = new Set<string>([...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name)]);
+  const out: Carried = { expandActions: [], expandDownFirst: '', builds: [], contractValidate: '', contractAttach: '', contractDownActions: [], renames: [], carried: [], notCarried: [] };
+  const taken = new Set<string>([...(catalog.relations ?? []), ...catalog.indexes.map((i) => i.name), ...catalog.constraints.map((c) => c.name), ...(options.reserved ?? [])]);
   const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
   const constraintIndexes = new Set<string>();
   const validate = (name: string) => `ALTER TABLE ${t} VALIDATE CONSTRAINT ${q(name)};\n`;
@@ -115,9 +139,10 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
       }
       // The constraint outlives the contract's down (a transaction cannot build its index again), so
       // the contract can be applied again; the index migration's down, or the expand's, removes it.
-      out.builds.push({ ...build, drop: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${q(name)};\n${build.drop}` });
+      out.builds.push({ ...build, drop: `ALTER TABLE ${t} DROP CONSTRAINT IF EXISTS ${q(name)};\n${build.drop}`, dropOne: dropUnique(table, name, lockTimeout) });
       out.contractAttach += attachUnique(table, name, read.deferrable);
       expandDown.push(`-- ${q(c.name)} again, from the index the way back rebuilt (it is still there when the contract never ran).\n${attachUnique(table, c.name, read.deferrable)}`);
+      out.renames.push({ index: false, from: name, to: c.name });
       out.carried.push(`${what} as ${q(name)} (a unique index built CONCURRENTLY after the backfill, made the constraint by the contract)`);
       continue;
     }
@@ -133,6 +158,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
     if (valid) out.contractValidate += validate(name);
     out.contractDownActions.push(`ADD CONSTRAINT ${q(c.name)} ${c.definition} NOT VALID`);
     if (valid) expandDown.push(validate(c.name));
+    out.renames.push({ index: false, from: name, to: c.name });
     out.carried.push(`${what} as ${q(name)} (${valid ? 'NOT VALID here, validated by the contract' : 'NOT VALID, as the original'})`);
   }
 
@@ -152,6 +178,7 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
       continue;
     }
     out.builds.push(build);
+    out.renames.push({ index: true, from: name, to: index.name });
     out.carried.push(`${what} as ${q(name)} (built CONCURRENTLY after the backfill)`);
   }
 
@@ -163,6 +190,120 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
   }
   out.expandDownFirst = expandDown.join('');
   return out;
+}
+
+/**
+ * The statements renaming the carried indexes and constraints from their new names to the old ones
+ * (`back`: the other way). Catalog changes: ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE on the
+ * index (PostgreSQL 12+; ACCESS EXCLUSIVE before), RENAME CONSTRAINT ACCESS EXCLUSIVE on the table,
+ * which the contract holds already from its DROP COLUMN.
+ */
+export function renameStatements(table: TableName, carried: Carried, back = false): string {
+  return carried.renames
+    .map(({ index, from, to }) => {
+      const [a, b] = back ? [to, from] : [from, to];
+      return index ? `ALTER INDEX ${inSchemaOf(table, a)} RENAME TO ${q(b)};\n` : `ALTER TABLE ${tableSql(table)} RENAME CONSTRAINT ${q(a)} TO ${q(b)};\n`;
+    })
+    .join('');
+}
+
+/** What the way back of a column drop (drop-column) restores of the column's indexes and constraints. */
+export interface Restored {
+  /** ALTER TABLE actions of the contract's down, after the column is back: its foreign keys and CHECKs, NOT VALID. */
+  contractDownActions: string[];
+  /** CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS of each of its indexes (a UNIQUE constraint's too), with their own names. */
+  restores: { name: string; sql: string }[];
+  /** Statements the expand's down runs first: the UNIQUE constraints attached to their rebuilt indexes, the foreign keys and CHECKs validated. */
+  expandDownFirst: string;
+  /** What the way back restores, and what not (with the reason), for the header. */
+  restored: string[];
+  notRestored: string[];
+}
+
+/**
+ * The indexes and constraints of `table` that involve `column`, which the contract's DROP COLUMN drops,
+ * as the way back re-creates them: foreign keys and CHECKs NOT VALID with the column (validated by the
+ * expand's down once the values are back), indexes and UNIQUE constraints' indexes CONCURRENTLY, the
+ * constraints attached to them again by the expand's down.
+ */
+export function restoreOnWayBack(table: TableName, column: string, catalog: TrioCatalog): Restored {
+  if (!parserReady()) throw new ScaffoldError('The SQL parser is not loaded: call initParser() before planning a trio from the catalog.');
+  const out: Restored = { contractDownActions: [], restores: [], expandDownFirst: '', restored: [], notRestored: [] };
+  const indexByName = new Map(catalog.indexes.map((i) => [i.name, i]));
+  const constraintIndexes = new Set<string>();
+  const validate: string[] = [];
+  const attach: string[] = [];
+  const restore = (name: string, definition: string): string | undefined => {
+    const read = readIndex(name, definition);
+    if (read.partitioned) return 'the table is partitioned: CREATE INDEX CONCURRENTLY cannot build an index on it';
+    out.restores.push({ name, sql: `${applyReplacements(definition, [{ start: read.afterIndex, end: read.nameEnd, text: ` CONCURRENTLY IF NOT EXISTS ${q(name)}` }])};\n` });
+    return undefined;
+  };
+  for (const c of catalog.constraints) {
+    const read = readConstraint(c.name, c.definition);
+    if (read.kind === 'PRIMARY KEY' || read.kind === 'UNIQUE' || read.kind === 'EXCLUDE') constraintIndexes.add(c.name);
+    if (!read.involves(column)) continue;
+    const what = `${read.kind === 'FOREIGN KEY' ? 'foreign key' : read.kind} ${q(c.name)}`;
+    if (read.kind === 'PRIMARY KEY' || read.kind === 'EXCLUDE' || read.kind === 'other') {
+      out.notRestored.push(`${what} (${read.kind === 'EXCLUDE' ? 'an exclusion constraint cannot be built CONCURRENTLY' : 'a primary key is not rebuilt by a trio'})`);
+      continue;
+    }
+    if (read.references(table, column)) {
+      out.notRestored.push(`${what} (it references ${q(column)} itself)`);
+      continue;
+    }
+    if (read.kind === 'UNIQUE') {
+      const index = indexByName.get(c.name);
+      const problem = index ? restore(index.name, index.definition) : 'its index was not found in the catalog';
+      if (problem) {
+        out.notRestored.push(`${what} (${problem})`);
+        continue;
+      }
+      attach.push(attachUnique(table, c.name, read.deferrable));
+      out.restored.push(`${what} (its index rebuilt CONCURRENTLY, the constraint attached to it again)`);
+      continue;
+    }
+    const valid = c.valid !== false;
+    out.contractDownActions.push(`ADD CONSTRAINT ${q(c.name)} ${c.definition} NOT VALID`);
+    if (valid) validate.push(`ALTER TABLE ${tableSql(table)} VALIDATE CONSTRAINT ${q(c.name)};\n`);
+    out.restored.push(`${what} (NOT VALID${valid ? ', validated once the values are back' : ', as the original'})`);
+  }
+  for (const index of catalog.indexes) {
+    if (constraintIndexes.has(index.name) || !indexInvolves(index.name, index.definition, column)) continue;
+    const what = `index ${q(index.name)}`;
+    if (index.valid === false) {
+      out.notRestored.push(`${what} (it is INVALID: a build that failed)`);
+      continue;
+    }
+    const problem = restore(index.name, index.definition);
+    if (problem) out.notRestored.push(`${what} (${problem})`);
+    else out.restored.push(`${what} (rebuilt CONCURRENTLY)`);
+  }
+  for (const fk of catalog.referencedBy ?? []) {
+    if (readConstraint(fk.name, fk.definition).references(table, column)) {
+      out.notRestored.push(`foreign key ${q(fk.name)} of ${fk.table} (it references ${q(column)}: drop it or point it elsewhere first, or the contract's DROP COLUMN fails)`);
+    }
+  }
+  out.expandDownFirst = [...attach, ...validate].join('');
+  return out;
+}
+
+/** DO block: the new UNIQUE constraint dropped (its index with it) when the contract's down kept it, else its index alone. */
+function dropUnique(table: TableName, name: string, lockTimeout: string): string {
+  return (
+    `DO $drop$\nBEGIN\n  PERFORM set_config('lock_timeout', ${literal(lockTimeout)}, true);\n` +
+    `  IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${literal(name)}) THEN\n` +
+    `    ALTER TABLE ${tableSql(table)} DROP CONSTRAINT ${q(name)};\n  ELSE\n    DROP INDEX IF EXISTS ${inSchemaOf(table, name)};\n  END IF;\nEND\n$drop$;\n`
+  );
+}
+
+function validIndexCheck(table: TableName, name: string): string {
+  const index = inSchemaOf(table, name);
+  return (
+    `DO $check$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass(${literal(index)}) AND indisvalid) THEN\n` +
+    `    RAISE EXCEPTION 'index % is missing or INVALID (a build that failed): drop it with DROP INDEX CONCURRENTLY IF EXISTS and run its build again', ${literal(index)};\n` +
+    `  END IF;\nEND\n$check$;\n`
+  );
 }
 
 /** ADD CONSTRAINT name UNIQUE USING INDEX name, skipped when the table has the constraint already. */
@@ -182,7 +323,8 @@ function indexBuild(table: TableName, oldName: string, definition: string, old: 
   const head = (indexName: string) => ({ start: read.afterIndex, end: read.nameEnd, text: ` CONCURRENTLY IF NOT EXISTS ${q(indexName)}` });
   const up = applyReplacements(definition, [head(name), ...read.columnTokens(old).map((tok) => ({ start: tok.start, end: tok.end, text: q(neu) }))]);
   const restore = applyReplacements(definition, [head(oldName)]);
-  return { name, up: `${up};\n`, drop: `DROP INDEX CONCURRENTLY IF EXISTS ${inSchemaOf(table, name)};\n`, restore: `${restore};\n` };
+  const drop = `DROP INDEX CONCURRENTLY IF EXISTS ${inSchemaOf(table, name)};\n`;
+  return { name, up: `${up};\n`, drop, dropOne: drop, check: validIndexCheck(table, name), restore: `${restore};\n` };
 }
 
 function indexInvolves(name: string, definition: string, old: string): boolean {

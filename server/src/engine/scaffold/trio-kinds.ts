@@ -4,7 +4,7 @@ import { backfillBlock } from './backfill';
 import { slugify } from './naming';
 import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
-import { carryOver, type Carried } from './trio-carry';
+import { carryOver, type Carried, renameStatements, restoreOnWayBack } from './trio-carry';
 import {
   alter,
   assignFromRow,
@@ -114,7 +114,13 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   const reason = `contract step: every deployed version uses ${q(finalName)} now`;
 
   // The old column's indexes and constraints, when the dev database's catalog is known (trio-carry.ts).
-  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog) : undefined;
+  const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog, {
+        lockTimeout: ctx.settings.lockTimeout,
+        reserved: notNull ? [notNullCheckName(ctx, x.neu)] : [],
+      }) : undefined;
+  // change-type without --to: the new column takes the old name, and its indexes and constraints the
+  // old ones' names (freed by the DROP COLUMN); the contract's down gives them the new names back first.
+  const renamed = x.swap && carry && carry.renames.length > 0 ? carry : undefined;
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
@@ -175,12 +181,16 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     // runs, and an insert of the previous version (writing the old column only) would not be copied.
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${ctx.r.default};\n` : '',
     carry?.contractAttach ? `-- The UNIQUE constraints, from the unique indexes built after the backfill (no scan; kept by this migration's down).\n${carry.contractAttach}` : '',
+    renamed
+      ? `-- The old names back, freed by the DROP COLUMN (catalog only: the table is ACCESS EXCLUSIVE locked since then; an index rename locks the index alone).\n${renameStatements(ctx.r.table, renamed)}`
+      : '',
   ].join('');
   const contractDown = [
     lockTimeout(ctx),
     statementTimeout(ctx),
     ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
+    renamed ? `-- The carried indexes and constraints take their new names again, freeing the old ones for ${q(x.old)}'s.\n${renameStatements(ctx.r.table, renamed, true)}` : '',
     notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
     carry && carry.contractDownActions.length > 0 ? `-- ${q(x.old)}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the values are back.\n` : '',
     alter(ctx, [
@@ -208,7 +218,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     },
     contract: {
       header: contractHeader(
-        `Removes ${q(x.old)} and the trigger${x.swap ? `, and gives ${q(x.neu)} the name ${q(x.old)}` : ''}${notNull ? `, and makes ${q(x.neu)} NOT NULL` : ''}: ${x.what}.`,
+        `Removes ${q(x.old)} and the trigger${x.swap ? `, and gives ${q(x.neu)} the name ${q(x.old)}${renamed ? " (and the indexes and constraints carried over to it their old names)" : ''}` : ''}${notNull ? `, and makes ${q(x.neu)} NOT NULL` : ''}: ${x.what}.`,
         `Ship it only after every running version of the application uses ${q(finalName)} ${x.swap ? `as ${x.newType}` : `instead of ${q(x.old)}`}, and after the backfill's verification passed (zdm verify).`,
         `dropping ${q(x.old)} deletes its values. This migration's down re-creates it empty; rolling back the backfill then copies the values back from ${q(x.neu)}, which holds them only until it is changed further.`,
       ),
@@ -226,7 +236,7 @@ function carriedHeader(ctx: Ctx, x: Replacement, carry: Carried): string {
       ? `Carried over to ${q(x.neu)} (from the dev database's catalog): ${carry.carried.join('; ')}.`
       : `No index or constraint involves ${q(x.old)} (per the dev database's catalog).`,
   );
-  if (carry.builds.length > 0) lines.push(`The index builds are migrations of their own, between the backfill and the contract, outside a transaction; each one's down rebuilds ${q(x.old)}'s index (a no-op unless the contract was rolled back).`);
+  if (carry.builds.length > 0) lines.push(`The index builds are migrations of their own, between the backfill and the contract, outside a transaction; their downs drop the new indexes and rebuild ${q(x.old)}'s (a no-op unless the contract was rolled back).`);
   if (x.swap || ctx.r.kind === 'change-type') lines.push(`Definitions are carried as written: an operator class, collation or expression that does not fit ${x.newType} fails its migration (an index build then leaves an INVALID index to drop).`);
   const not = [...carry.notCarried, `views that read ${q(x.old)} (the contract's DROP COLUMN fails while one does: re-create them on ${q(x.neu)} first)`];
   lines.push(`Not carried over, re-create by hand if needed: ${not.join('; ')}.`);
@@ -482,6 +492,8 @@ function dropColumn(ctx: Ctx): TrioParts {
   const archiveTrigger = createTrigger(ctx, trigger, `AFTER INSERT OR UPDATE OF ${c}`, table, fn);
   const reason = `contract step: no deployed version uses ${c} any more`;
   const fallback = ctx.r.default;
+  // The column's indexes and constraints, which the contract's DROP COLUMN drops, for the way back (with the dev database's catalog).
+  const back = ctx.r.catalog ? restoreOnWayBack(ctx.r.table, column, ctx.r.catalog) : undefined;
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
@@ -494,6 +506,9 @@ function dropColumn(ctx: Ctx): TrioParts {
   ].join('');
   const expandDown = [
     lockTimeout(ctx),
+    back?.expandDownFirst
+      ? `-- ${c}'s constraints as they were: UNIQUE attached to the rebuilt indexes, foreign keys and CHECKs validated (no-ops unless the contract was rolled back).\n${back.expandDownFirst}`
+      : '',
     statementTimeout(ctx),
     dropTrigger(trigger, table),
     `DROP FUNCTION ${fn}();\n`,
@@ -525,10 +540,22 @@ function dropColumn(ctx: Ctx): TrioParts {
     [`every row of ${table} is archived`, `SELECT count(*) FROM ${table} AS t WHERE NOT EXISTS (SELECT FROM ${archiveSql} AS a WHERE a.${key} = t.${key})`],
     [`with its current value`, `SELECT count(*) FROM ${table} AS t JOIN ${archiveSql} AS a ON a.${key} = t.${key} WHERE t.${c} IS DISTINCT FROM a.${c}`],
   ])}`;
+  const wayBack = back
+    ? [
+        back.restored.length > 0 ? `The way back restores ${c}'s indexes and constraints (from the dev database's catalog): ${back.restored.join('; ')}.` : `No index or constraint involves ${c} (per the dev database's catalog).`,
+        back.notRestored.length > 0 ? `Not restored by the way back, re-create by hand if needed: ${back.notRestored.join('; ')}.` : '',
+      ]
+    : [`The way back does not restore ${c}'s indexes and constraints, which the contract drops with it (no dev database to read them from): re-create them by hand after a rollback.`];
   return {
     slug: `drop_${ctx.r.table.name}_${column}`,
+    restores: back?.restores,
     expand: {
-      header: `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${fallback !== undefined ? `, and gives ${c} the default ${fallback} so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
+      header: [
+        `Creates ${archiveSql}, which keeps ${c}'s values (kept current by a trigger) so that dropping the column can be undone${fallback !== undefined ? `, and gives ${c} the default ${fallback} so the next application version can stop writing it` : ''}.\nThen deploy the application version that no longer reads or writes ${c} (tell the ORM to ignore it).`,
+        ...wayBack,
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
       up: expandUp,
       down: expandDown,
     },
@@ -557,7 +584,8 @@ function dropColumn(ctx: Ctx): TrioParts {
         lockTimeout(ctx),
         statementTimeout(ctx),
         notNull ? `-- Back with its default in every row (no rewrite for a constant default); the backfill's down restores the archived values.\n` : '',
-        alter(ctx, [`ADD COLUMN ${c} ${ctx.r.type}${notNull ? ' NOT NULL' : ''}${fallback !== undefined ? ` DEFAULT ${fallback}` : ''}`]),
+        back && back.contractDownActions.length > 0 ? `-- ${c}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the backfill's down has put the values back.\n` : '',
+        alter(ctx, [`ADD COLUMN ${c} ${ctx.r.type}${notNull ? ' NOT NULL' : ''}${fallback !== undefined ? ` DEFAULT ${fallback}` : ''}`, ...(back?.contractDownActions ?? [])]),
         '\n' + archiveFunction,
         '\n' + archiveTrigger,
       ].join(''),

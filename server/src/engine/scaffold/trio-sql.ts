@@ -30,6 +30,8 @@ export interface TrioParts {
   slug: string;
   /** Indexes built on the new column between the backfill and the contract (trio-carry.ts). */
   builds?: IndexBuild[];
+  /** Indexes the way back rebuilds after the backfill's down (drop-column: the dropped column's), with their names. */
+  restores?: { name: string; sql: string }[];
   expand: StepParts;
   backfill: StepParts;
   contract: StepParts;

@@ -68,9 +68,10 @@ export interface TrioRequest {
   /** The table's key: a unique, indexed column, walked in order by the backfill (default `id`). */
   key?: string;
   /**
-   * rename-column, change-type: the table's indexes and constraints as the dev database defines them
-   * (catalogOf in catalog.ts). Given, those that involve the column are re-created on the new one
-   * (trio-carry.ts); absent (no database reachable), the expand's header tells the user to do it.
+   * rename-column, change-type, drop-column: the table's indexes and constraints as the dev database
+   * defines them (trioCatalogOf in catalog.ts). Given, those that involve the column are re-created on
+   * the new one (trio-carry.ts), or for drop-column by the way back; absent (no database reachable),
+   * the expand's header tells the user to do it.
    */
   catalog?: TrioCatalog;
 }
@@ -94,6 +95,8 @@ export interface TrioPlan {
   slug: string;
   expand: MigrationContent;
   backfill: MigrationContent;
+  /** Index rebuilds of the way back, between the expand and the backfill, outside a transaction: nothing on the way up (drop-column with a catalog). */
+  restores: MigrationContent[];
   /** Index builds on the new column, between the backfill and the contract, outside a transaction (none without a catalog). */
   indexes: MigrationContent[];
   contract: MigrationContent;
@@ -121,7 +124,7 @@ export interface TrioFiles {
  */
 export function newTrioFiles(project: ScaffoldProject, request: TrioRequest, settings: TrioSettings): TrioFiles {
   const plan = planTrio(request, settings, trioLayoutOf(project.format));
-  const outputs = newMigrationSeries(project, [plan.expand, plan.backfill, ...plan.indexes, plan.contract]);
+  const outputs = newMigrationSeries(project, [plan.expand, ...plan.restores, plan.backfill, ...plan.indexes, plan.contract]);
   if (settings.config && parserReady()) pruneUnusedIgnores(outputs, unusedIgnoreLines(outputs, settings.config, project.host));
   return { plan, outputs };
 }
@@ -164,7 +167,15 @@ export function planTrio(request: TrioRequest, settings: TrioSettings, layout: T
     down: step.down,
     transaction: i !== 1,
   });
-  return { kind: r.kind, slug, expand: make(0, parts.expand), backfill: make(1, parts.backfill), indexes: indexMigrations(ctx, slug, parts.builds ?? [], layout), contract: make(2, parts.contract) };
+  return {
+    kind: r.kind,
+    slug,
+    expand: make(0, parts.expand),
+    restores: restoreMigrations(ctx, slug, parts.restores ?? [], layout),
+    backfill: make(1, parts.backfill),
+    indexes: indexMigrations(ctx, slug, parts.builds ?? [], layout),
+    contract: make(2, parts.contract),
+  };
 }
 
 /** The migrations that build the new column's indexes CONCURRENTLY (outside a transaction). */
@@ -182,16 +193,33 @@ function indexMigrations(ctx: Ctx, slug: string, builds: readonly IndexBuild[], 
     );
   const backfillName = trioDescription(slug, 'backfill');
   if (layout.oneStatementEach) {
-    return builds.map((b, i) => ({
+    // One statement each way per migration: each build's down drops its own index; the old column's
+    // indexes are rebuilt on the way back by the downs of the checks that follow the builds.
+    const made = builds.map((b, i) => ({
       description: `${backfillName}_index_${i + 1}`,
       header: header(
         `Builds ${q(b.name)} (index ${i + 1} of ${builds.length}), alone in its migration: the tool sends it as one query string.`,
-        "Its down rebuilds the old column's index (a no-op unless the contract was rolled back); the new index goes with its column in the expand's down.",
+        `Its down drops ${q(b.name)} again (CONCURRENTLY; for a UNIQUE constraint's index, the constraint with it when the contract's down kept it).`,
       ),
       up: `${ctx.ignore('require-lock-timeout', 'alone in its migration: the tool sends it as one query string, where a SET would put it in a transaction')}${b.up}`,
+      down: b.dropOne,
+      transaction: false,
+    }));
+    const checks = builds.map((b, i) => ({
+      description: `${backfillName}_index_${i + 1}_check`,
+      header: headerOf(
+        ctx,
+        1,
+        [
+          `Checks that ${q(b.name)} (index ${i + 1} of ${builds.length}) was built and is valid, before the contract ships: a build that failed leaves an INVALID index, which a second run's IF NOT EXISTS keeps. Ship it with the index builds.`,
+          `Its down rebuilds the old column's index CONCURRENTLY, alone in the migration as the tool needs (a no-op unless the contract was rolled back).`,
+        ].join('\n'),
+      ),
+      up: b.check,
       down: b.restore,
       transaction: false,
     }));
+    return [...made, ...checks];
   }
   return [
     {
@@ -199,6 +227,46 @@ function indexMigrations(ctx: Ctx, slug: string, builds: readonly IndexBuild[], 
       header: header(`Builds ${builds.map((b) => q(b.name)).join(', ')} on the new column.`, "Its down drops them and rebuilds the old column's (a no-op unless the contract was rolled back)."),
       up: lockTimeout(ctx) + builds.map((b) => b.up).join(''),
       down: lockTimeout(ctx) + builds.map((b) => b.drop).join('') + builds.map((b) => b.restore).join(''),
+      transaction: false,
+    },
+  ];
+}
+
+/**
+ * The migrations holding the way back's index rebuilds (drop-column: the dropped column's indexes),
+ * right after the expand: on the way back their downs run after the backfill's down has put the
+ * values back (a UNIQUE index cannot be built while the column holds its default in every row; and
+ * one build on the restored values is cheaper than keeping the index up to date during the copy),
+ * before the expand's down attaches the UNIQUE constraints to them. Nothing to do on the way up.
+ */
+function restoreMigrations(ctx: Ctx, slug: string, restores: readonly { name: string; sql: string }[], layout: TrioLayout): MigrationContent[] {
+  if (restores.length === 0) return [];
+  const expandName = trioDescription(slug, 'expand');
+  const header = (what: string) =>
+    headerOf(
+      ctx,
+      0,
+      [
+        `Nothing to do on the way up: ship it with the expand. ${what}`,
+        'CREATE INDEX CONCURRENTLY cannot run in the contract\'s down (a transaction); here it runs outside one, once the backfill\'s down has put the values back, and IF NOT EXISTS makes it a no-op unless the contract was rolled back.',
+      ].join('\n'),
+    );
+  const up = '-- Nothing to do on the way up: this migration holds a part of the way back (its down).\n';
+  if (layout.oneStatementEach) {
+    return restores.map((r, i) => ({
+      description: `${expandName}_index_${i + 1}`,
+      header: header(`Its down rebuilds ${q(r.name)} (index ${i + 1} of ${restores.length}), which the contract drops with the column, alone in its migration: the tool sends it as one query string.`),
+      up,
+      down: r.sql,
+      transaction: false,
+    }));
+  }
+  return [
+    {
+      description: `${expandName}_indexes`,
+      header: header(`Its down rebuilds ${restores.map((r) => q(r.name)).join(', ')}, which the contract drops with the column.`),
+      up,
+      down: lockTimeout(ctx) + restores.map((r) => r.sql).join(''),
       transaction: false,
     },
   ];

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { aptInstall } from './apt';
 
 export interface Sqitch {
   /** Runs sqitch in `cwd` against `target` (a db:pg:// URI without password): the output and exit code. */
@@ -44,12 +45,9 @@ let found: Sqitch | undefined;
 export function ensureSqitch(): Sqitch {
   if (found) return found;
   if (!onPath('sqitch') || !onPath('psql') || !hasDriver()) {
-    if (process.getuid?.() !== 0) {
-      throw new Error(`These tests need the real sqitch with its PostgreSQL driver and psql. Install them: apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`);
-    }
-    const install = spawnSync('sh', ['-c', `apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (install.status !== 0 || !onPath('sqitch') || !onPath('psql') || !hasDriver()) {
-      throw new Error(`Installing sqitch with apt-get failed (exit ${install.status}):\n${(install.stdout + install.stderr).slice(-2000)}`);
+    const failed = aptInstall(APT_PACKAGES);
+    if (failed !== undefined || !onPath('sqitch') || !onPath('psql') || !hasDriver()) {
+      throw new Error(`These tests need the real sqitch with its PostgreSQL driver and psql (${failed ?? 'still missing after apt-get install'}). Install them: apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`);
     }
   }
   const sqitch = onPath('sqitch')!;

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase-changelog';
 import { REPO_ROOT } from '../helpers/paths';
+import { aptInstall } from '../helpers/apt';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, optionsFor, type TestProject } from './helpers';
 
@@ -44,20 +45,9 @@ after(async () => {
  */
 function ensureJava(): void {
   if (spawnSync('java', ['-version'], { encoding: 'utf8' }).status === 0) return;
-  const root = process.getuid?.() === 0;
-  const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' }).status === 0;
-  if (!root || !apt) {
-    throw new Error('The Liquibase compatibility test needs Java 17 (Liquibase is a Java program): install it (Debian: apt-get install openjdk-17-jre-headless) and run again.');
-  }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'openjdk-17-jre-headless'], { encoding: 'utf8', env });
-  let run = install();
-  if (run.status !== 0) {
-    spawnSync('apt-get', ['update'], { encoding: 'utf8', env });
-    run = install();
-  }
-  if (run.status !== 0 || spawnSync('java', ['-version']).status !== 0) {
-    throw new Error(`Installing Java for the Liquibase compatibility test failed (apt-get install openjdk-17-jre-headless): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' ')}`);
+  const failed = aptInstall(['openjdk-17-jre-headless']);
+  if (failed !== undefined || spawnSync('java', ['-version']).status !== 0) {
+    throw new Error(`The Liquibase compatibility test needs Java 17 (Liquibase is a Java program), and ${failed ?? 'it is still missing after apt-get install'}: install it (Debian: apt-get install openjdk-17-jre-headless) and run again.`);
   }
 }
 

@@ -7,6 +7,7 @@
 
 import { basenameOf, childPath, dirnameOf, resolvedPath } from './paths';
 import { describeMigration } from './formats/index';
+import { sqitchPlanText } from './formats/sqitch';
 import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument, Section } from './model';
 import { bodyOf, relationOf, typeNameOf, type RelationRef } from './sql/ast';
@@ -37,14 +38,14 @@ export const TABLE_CHECKS = '\u0000checks';
 
 /** The columns as the earlier migrations of the folder left them, before `document` runs. */
 export function historyBefore(document: MigrationDocument, host: ProjectHost): ColumnStates {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return new Map();
+  if (document.version === undefined || document.role === 'repeatable') return new Map();
   return folderHistory(document, host).before(document) ?? replayedHistoryBefore(document, host);
 }
 
 /** The same states, by replaying every earlier migration of the folder (the incremental history's reference and fallback). */
 export function replayedHistoryBefore(document: MigrationDocument, host: ProjectHost): ColumnStates {
   const tables: ColumnStates = new Map();
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return tables;
+  if (document.version === undefined || document.role === 'repeatable') return tables;
   for (const m of earlierMigrations(document, host)) for (const node of m.upNodes) replay(tables, node);
   return tables;
 }
@@ -316,8 +317,10 @@ function earlierMigrations(document: MigrationDocument, host: ProjectHost): Earl
 }
 
 function describeOnce(file: string, text: string, host: ProjectHost, like: MigrationDocument): EarlierMigration | undefined {
+  // A sqitch script's version is its place in sqitch.plan: a changed plan is a changed description.
+  const stamp = like.format === 'sqitch' ? `${text}\u0000${sqitchPlanText(file, host) ?? ''}` : text;
   const hit = memo.get(file);
-  if (hit && hit.text === text) return hit.migration;
+  if (hit && hit.text === stamp) return hit.migration;
   let migration: EarlierMigration | undefined;
   try {
     const doc = describeMigration(file, text, host, { format: like.format });
@@ -356,7 +359,7 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
     migration = undefined;
   }
   if (memo.size >= MAX_MEMO) memo.delete(memo.keys().next().value as string);
-  memo.set(file, { text, migration });
+  memo.set(file, { text: stamp, migration });
   return migration;
 }
 
@@ -465,7 +468,7 @@ function isRoutine(first: readonly string[]): boolean {
  * the index statements are parsed only when their text names the table or one of its indexes.
  */
 export function indexesBefore(document: MigrationDocument, host: ProjectHost, table: string, schema?: string): TableIndexes | undefined {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
+  if (document.version === undefined || document.role === 'repeatable') return undefined;
   const history = folderHistory(document, host);
   const prefix = history.earlier(document);
   const migrations = prefix ?? earlierMigrations(document, host);
@@ -549,7 +552,7 @@ export function indexesBefore(document: MigrationDocument, host: ProjectHost, ta
  * one in a comment, still counts, which only ever keeps a finding away.
  */
 export function indexedLater(document: MigrationDocument, host: ProjectHost, table: string, columns: readonly string[]): boolean {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return false;
+  if (document.version === undefined || document.role === 'repeatable') return false;
   const history = folderHistory(document, host);
   const entries = history.entries;
   const total = history.ordersTotally(document.version);
@@ -766,10 +769,10 @@ function addViewStep(steps: ViewStep[], section: Section, span: { start: number;
 /**
  * The migration just before `document` in its folder: its version and the up trees the history reads
  * (`readByHistory`: CREATE, ALTER and DROP TABLE; undefined for the other statements). Undefined when
- * there is none, or no order to tell (sqitch's plan, repeatable migrations).
+ * there is none, or no order to tell (repeatable migrations; a sqitch script the plan does not name).
  */
 export function previousMigration(document: MigrationDocument, host: ProjectHost): { version: string; upNodes: readonly (AstNode | undefined)[] } | undefined {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return undefined;
+  if (document.version === undefined || document.role === 'repeatable') return undefined;
   const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
   return migrations[migrations.length - 1];
 }
@@ -781,7 +784,7 @@ export function previousMigration(document: MigrationDocument, host: ProjectHost
  * had before a rename: the others cannot read them, and stand as views that read none of them.
  */
 export function viewEventsBefore(document: MigrationDocument, host: ProjectHost, columns: readonly { table: string; column: string }[], apply: (event: ViewEvent) => void): void {
-  if (document.version === undefined || document.format === 'sqitch' || document.role === 'repeatable') return;
+  if (document.version === undefined || document.role === 'repeatable') return;
   const migrations = folderHistory(document, host).earlier(document) ?? earlierMigrations(document, host);
   const tableEvents = (m: EarlierMigration, step: { node: number; events?: ViewEvent[] }) => (step.events ??= viewEventsOf(m.upNodes[step.node]));
   // The names the tables and columns had: follow the renames backwards.

@@ -261,3 +261,17 @@ export function configSection(config: ReadonlyMap<string, string>, prefix: strin
   for (const [k, v] of config) if (k.startsWith(head) && k.length > head.length) out.set(k.slice(head.length), v);
   return out;
 }
+
+/**
+ * A change's script path under deploy/ (or revert/, verify/), as segments: its name's segments and
+ * `.sql`; for a reworked change, the name with the first of its rework tags whose deploy script
+ * exists (`users@v1.0.sql`), else with the first of them, as sqitch picks it. `deployExists` answers
+ * for a path under deploy/ given as segments.
+ */
+export function sqitchScriptSegments(change: SqitchChange, deployExists: (segments: readonly string[]) => boolean): string[] {
+  const segments = change.name.split('/');
+  const base = segments.pop()!;
+  if (change.reworkTags.length === 0) return [...segments, `${base}.sql`];
+  const found = change.reworkTags.find((tag) => deployExists([...segments, `${base}${tag}.sql`]));
+  return [...segments, `${base}${found ?? change.reworkTags[0]}.sql`];
+}

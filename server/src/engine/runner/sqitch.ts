@@ -27,7 +27,7 @@ import { checksumOf, statementHash } from './record';
 import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { runSection, withStatementTexts } from './migrations';
 import type { MigrationStatus, Step } from './plan';
-import { configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, type SqitchChange, type SqitchPlan } from './sqitch-plan';
+import { configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, sqitchScriptSegments, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
 export interface SqitchInfo {
   plan: SqitchPlan;
@@ -129,7 +129,7 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
   const revertVariables = sqitchVariables(config, 'revert');
   const migrations: Migration[] = [];
   plan.changes.forEach((change, index) => {
-    const segments = scriptSegments(change, top, host);
+    const segments = sqitchScriptSegments(change, (p) => host.fileExists(childPath(top, 'deploy', ...p)));
     const upPath = childPath(top, 'deploy', ...segments);
     const downPath = childPath(top, 'revert', ...segments);
     const upText = host.readFile(upPath);
@@ -192,19 +192,6 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
 export function changeKey(change: SqitchChange): string {
   if (change.reworkTags.length === 0) return change.name;
   return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`;
-}
-
-/**
- * A change's script path under deploy/ (or revert/): its name's segments, `.sql`; for a reworked
- * change, the name with the first of its rework tags whose deploy script exists (`users@v1.0.sql`),
- * else with the first of them, as sqitch picks it.
- */
-function scriptSegments(change: SqitchChange, top: string, host: ProjectHost): string[] {
-  const segments = change.name.split('/');
-  const base = segments.pop()!;
-  if (change.reworkTags.length === 0) return [...segments, `${base}.sql`];
-  const found = change.reworkTags.find((tag) => host.fileExists(childPath(top, 'deploy', ...segments, `${base}${tag}.sql`)));
-  return [...segments, `${base}${found ?? change.reworkTags[0]}.sql`];
 }
 
 /**

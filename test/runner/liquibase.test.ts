@@ -171,6 +171,25 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.deepEqual(await pg.query("SELECT to_regclass('posts') AS t", [], db), [{ t: null }]);
   });
 
+  it('rolls back in the reverse of the order changesets ran, as Liquibase does, not in changelog order', async () => {
+    const db = await pg.createDatabase('lb_ran_order');
+    const project = createProject({ 'db/changelog/002_users.sql': USERS });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    assert.ok((await up(options)).ok);
+    // A changelog added later that sorts before the applied one: it runs last, so it is the first to roll back.
+    project.write('db/changelog/001_tags.sql', '--liquibase formatted sql\n\n--changeset dan:1\nCREATE TABLE tags (id int);\n--rollback DROP TABLE tags;\n');
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001_tags.sql::1::dan']);
+    result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/001_tags.sql::1::dan']);
+    result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.name), ['db/changelog/002_users.sql::3::bob']);
+    assert.deepEqual((await changelogRows(db)).map((r) => `${r.filename}::${r.id}`), ['db/changelog/002_users.sql::1', 'db/changelog/002_users.sql::2']);
+  });
+
   it('a failing changeset is not recorded: in a transaction nothing of it stays; outside one, zdm records how far it got', async () => {
     const db = await pg.createDatabase('lb_fail');
     const project = createProject({

@@ -14,7 +14,7 @@ import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embe
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -78,7 +78,9 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const plan = planUp(statuses, { to: format === 'sqitch' ? sqitchVersionOf(options.to, statuses) : options.to });
+    const to = targetVersion(statuses, format, options.to, options.cwd);
+    if (to.problem) return { steps: [], problems: [to.problem] };
+    const plan = planUp(statuses, { to: to.version });
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     return plan;
@@ -99,9 +101,24 @@ function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, for
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
-  // A sqitch change is named by its name (or `name@tag`); the planner compares plan positions.
-  const at = (statuses: MigrationStatus[], format: FormatId, v: string | undefined) => (format === 'sqitch' ? sqitchVersionOf(v, statuses) : v);
-  return run('rollback', options, (statuses, _project, format) => planRollback(statuses, { to: at(statuses, format, options.to), through: at(statuses, format, options.through) }));
+  return run('rollback', options, (statuses, _project, format) => {
+    const to = targetVersion(statuses, format, options.to, options.cwd);
+    const through = targetVersion(statuses, format, options.through, options.cwd);
+    const problems = [to.problem, through.problem].filter((p): p is string => p !== undefined);
+    if (problems.length > 0) return { steps: [], problems };
+    return planRollback(statuses, { to: to.version, through: through.version });
+  });
+}
+
+/**
+ * A --to / --through as the version the planner compares: a sqitch change is named by its name (or
+ * `name@tag`, `@tag`), a Liquibase changeset by its id, `id::author` or `path::id::author`; both are
+ * numbered by position, which is what the planner compares.
+ */
+function targetVersion(statuses: readonly MigrationStatus[], format: FormatId, target: string | undefined, cwd: string): { version?: string; problem?: string } {
+  if (format === 'sqitch') return { version: sqitchVersionOf(target, statuses) };
+  if (format === 'liquibase') return liquibaseVersionOf(target, statuses, cwd);
+  return { version: target };
 }
 
 /** Rolls back the last applied migration and applies it again. */
@@ -291,7 +308,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
-            if (plan.problems.every((p) => p.startsWith('No migration has version'))) result.usageError = plan.problems.join('\n');
+            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset'))) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }
@@ -467,6 +484,7 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
     if (m) {
       entry.name = m.name;
       entry.file = m.upPath;
+      entry.format = m.format;
       if (m.repeatable) entry.repeatable = true;
       entry.upLine = lineOf(m.up.fileText, m.up.anchor.start);
       if (m.down) {

@@ -1,6 +1,7 @@
 import { firstLineSpan } from '../formats/common';
-import { checksumOf, findRecord, statementHash } from '../runner/record';
-import type { Rule } from './types';
+import { readLiquibaseChangelog } from '../runner/liquibase-changelog';
+import { checksumOf, findRecord, statementHash, type AppliedChangeset, type FoundRecord } from '../runner/record';
+import type { Rule, RuleContext } from './types';
 
 // The runner (zdm up, rollback, redo, status) writes `.zdm/applied.json` with the checksum of each
 // applied migration's up statements, as recorded in the database's zdm_migrations table. This rule
@@ -34,6 +35,10 @@ export const editedAppliedMigration: Rule = {
     const doc = context.document;
     if (doc.role === 'down' || doc.role === 'verify' || doc.role === 'repeatable' || doc.role === 'unknown') return;
     const found = findRecord(context.host, doc.path);
+    if (doc.format === 'liquibase') {
+      if (found?.changesets) checkChangesets(context, found, found.changesets);
+      return;
+    }
     const entry = found?.entry;
     if (!entry) return;
     // The runner runs the first up section (dbmate and goose ignore later ones).
@@ -69,4 +74,45 @@ export const editedAppliedMigration: Rule = {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * A Liquibase changelog: each applied changeset is compared with the record by Liquibase's own checksum
+ * (spacing and line breaks do not count, as for Liquibase, whose update and validate stop on a changed
+ * one), and the first statement whose hash differs from the one that ran is pointed at; without those
+ * hashes, the changeset's line. A runOnChange changeset is meant to be edited (Liquibase runs it again),
+ * and one listing the stored checksum (or ANY) in --validCheckSum is accepted as Liquibase accepts it.
+ */
+function checkChangesets(context: RuleContext, found: FoundRecord, recorded: readonly AppliedChangeset[]): void {
+  const doc = context.document;
+  const database = found.record.database ? ` (${found.record.database})` : '';
+  for (const c of readLiquibaseChangelog(doc.text).changesets) {
+    const entry = recorded.find((e) => e && e.id === c.id && e.author === c.author);
+    if (!entry || c.runOnChange) continue;
+    const up = doc.sections.find((s) => s.kind === 'up' && s.marker?.start === c.offset);
+    if (!up) continue;
+    const statements = context.statements.filter((s) => s.section === up);
+    const hashes = statements.map((s) => statementHash(s.text));
+    const stored = entry.checksum;
+    // A checksum of an older Liquibase (`8:`) is not one zdm computes: nothing to compare.
+    if (stored !== undefined && !/^9:/.test(stored)) continue;
+    const edited = stored !== undefined ? stored !== c.checksum && !c.validCheckSums.some((v) => v.toUpperCase() === 'ANY' || v === stored) : entry.statements !== undefined && !sameList(hashes, entry.statements);
+    if (!edited) continue;
+    const when = entry.appliedAt ? ` on ${entry.appliedAt.slice(0, 10)}` : '';
+    const head = `Changeset ${c.author}:${c.id} was applied to the dev database${database}${when}`;
+    const tail = "Liquibase's checksum no longer matches, so liquibase update and validate stop on it, and other environments will run the new text.";
+    const help = 'Undo the edit and add a new changeset for the change; or, if it only ever ran on your dev database, roll it back first (zdm rollback) or re-apply it with zdm redo. A changeset meant to run again when it changes says runOnChange:true.';
+    const changed = entry.statements ? hashes.findIndex((h, i) => h !== entry.statements![i]) : -1;
+    if (changed !== -1) {
+      const statement = statements[changed];
+      context.report({ statement, span: statement.span, message: `${head}, and ${changed >= entry.statements!.length ? 'this statement was added' : 'this statement changed'} since: ${tail}`, help });
+      continue;
+    }
+    const removed = entry.statements ? entry.statements.length - hashes.length : 0;
+    context.report({
+      span: up.marker!,
+      message: `${head}, and its SQL changed since${removed > 0 ? ` (${removed} statement${removed === 1 ? '' : 's'} removed)` : ''}: ${tail}`,
+      help,
+    });
+  }
 }

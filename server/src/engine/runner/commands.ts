@@ -15,7 +15,7 @@ import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
 import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
-import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
+import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
 import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from './tracking/index';
@@ -505,12 +505,20 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
 /** Writes `.zdm/applied.json`: what the edited-applied-migration rule compares files against. */
 function writeAppliedRecord(root: string, database: string, statuses: readonly MigrationStatus[]): void {
   try {
-    const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {} };
+    const dir = ensureStateDir(root);
+    const file = path.join(dir, RECORD_FILE_NAME);
+    const before = readRecord(file);
+    const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {}, changesets: {} };
     for (const s of statuses) {
+      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable) continue;
+      if (s.migration.changeset) {
+        const key = recordKey(root, s.migration.upPath);
+        const entry = changesetEntry(s, before?.changesets?.[key]);
+        if (entry) (record.changesets![key] ??= []).push(entry);
+        continue;
+      }
       // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
-      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable || !s.recordedChecksum) continue;
-      // A Liquibase changelog holds many changesets, and the record holds one entry per file: zdm status reports their edits.
-      if (s.migration.changeset) continue;
+      if (!s.recordedChecksum) continue;
       record.migrations[recordKey(root, s.migration.upPath)] = {
         version: s.version,
         checksum: s.recordedChecksum,
@@ -518,11 +526,41 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
         appliedAt: s.appliedAt?.toISOString(),
       };
     }
-    const dir = ensureStateDir(root);
-    writeFileAtomic(path.join(dir, RECORD_FILE_NAME), serializeRecord(record));
+    writeFileAtomic(file, serializeRecord(record));
   } catch {
     // The record only helps the linter; a read-only project still migrates.
   }
+}
+
+function readRecord(file: string): AppliedRecord | undefined {
+  try {
+    return parseRecord(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An applied Liquibase changeset for the record: its identity and Liquibase's stored checksum (which
+ * decides whether it was edited, as Liquibase decides it), and the hashes of its statements as they ran,
+ * to point at the first one that changed. Those are the file's own while its checksum still matches
+ * (Liquibase's checksum ignores spacing, so a respaced statement is not an edit); once it was edited,
+ * the hashes zdm recorded when it ran it, else the previous record's. A runOnChange changeset is meant to
+ * be edited (Liquibase runs it again): not recorded. Precondition checks zdm runs first are left out.
+ */
+function changesetEntry(s: MigrationStatus, before: readonly AppliedChangeset[] | undefined): AppliedChangeset | undefined {
+  const m = s.migration!;
+  const c = m.changeset!;
+  if (c.runOnChange || c.runAlways) return undefined;
+  const checks = m.up.statements.filter((st) => c.preconditions.some((p) => p.offset === st.span.start)).length;
+  const entry: AppliedChangeset = { id: c.id, author: c.author, checksum: s.toolChecksum, appliedAt: s.appliedAt?.toISOString() };
+  if (s.state === 'applied') entry.statements = m.statementHashes.slice(checks);
+  else if (s.recordedStatements && s.recordedStatements.length >= checks) entry.statements = s.recordedStatements.slice(checks);
+  else {
+    const earlier = Array.isArray(before) ? before.find((e) => e?.id === c.id && e.author === c.author && e.checksum === s.toolChecksum && Array.isArray(e.statements)) : undefined;
+    if (earlier) entry.statements = earlier.statements;
+  }
+  return entry;
 }
 
 /** A positive 31-bit hash (advisory lock keys are int4). */

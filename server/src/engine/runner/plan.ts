@@ -21,6 +21,8 @@ export interface MigrationStatus {
   /** The checksum zdm recorded when it applied the migration, when it did. */
   recordedChecksum?: string;
   recordedStatements?: string[];
+  /** The tool's own checksum as it stored it (Liquibase's MD5SUM), when it keeps one. */
+  toolChecksum?: string;
   /** Statements that ran before a failure, and which one failed (1-based), for a failed migration. */
   failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
   /** What to tell the user beside the state. */
@@ -43,6 +45,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     if (applied) {
       status.state = 'applied';
       if (applied.order !== undefined) status.appliedOrder = applied.order;
+      if (applied.checksum !== undefined) status.toolChecksum = applied.checksum;
       status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
       if (row && row.direction === 'up' && row.state === 'applied') {
         status.recordedChecksum = row.checksum;

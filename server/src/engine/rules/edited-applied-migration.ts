@@ -9,6 +9,15 @@ import type { Rule, RuleContext } from './types';
 const RECORD = (statements: string[], checksum: string) =>
   JSON.stringify({ version: 1, database: 'postgres://dev:****@localhost:5432/app_dev', updatedAt: '2024-01-02T10:00:00.000Z', migrations: { 'db/migrations/20240101000000_example.sql': { version: '20240101000000', checksum, statements, appliedAt: '2024-01-02T09:59:58.000Z' } } });
 const APPLIED = RECORD(['64c73450ee75758d'], '180b1c6dde77500fa3d5f7e81f528567a222d605aca9bd4ec9e266e7f66268af');
+// A Liquibase changelog's applied changesets: by id and author, with Liquibase's stored checksum.
+const APPLIED_CHANGESET = JSON.stringify({
+  version: 1,
+  database: 'postgres://dev:****@localhost:5432/app_dev',
+  updatedAt: '2024-01-02T10:00:00.000Z',
+  migrations: {},
+  changesets: { 'db/migrations/changelog.sql': [{ id: '1', author: 'alice', checksum: '9:557483d0a70d2e5bc2e0ab61196fc4d3', statements: ['64c73450ee75758d'], appliedAt: '2024-01-02T09:59:58.000Z' }] },
+});
+const CHANGESET = (attributes: string, columns: string) => `--liquibase formatted sql\n\n--changeset alice:1${attributes}\nCREATE TABLE users (id bigint PRIMARY KEY${columns});\n--rollback DROP TABLE users;\n`;
 
 export const editedAppliedMigration: Rule = {
   id: 'edited-applied-migration',
@@ -17,7 +26,7 @@ export const editedAppliedMigration: Rule = {
   defaultLevel: 'warning',
   docs: {
     why:
-      "Migration tools run a migration once: after it is applied, editing its up section changes nothing in the database that ran it, so the file no longer describes that database, and every other environment (a colleague's, staging, production) will run the new text instead. Schemas drift apart silently. The rule works when zdm's runner has been used on the project: `zdm up`, `rollback`, `redo` and `status` record the checksum of each applied migration's statements (in the database's `zdm_migrations` table, and locally in `.zdm/applied.json`, which the linter reads; linting never connects to a database). Only statements count: editing comments or blank lines between them is not an edit.",
+      "Migration tools run a migration once: after it is applied, editing its up section changes nothing in the database that ran it, so the file no longer describes that database, and every other environment (a colleague's, staging, production) will run the new text instead. Schemas drift apart silently. The rule works when zdm's runner has been used on the project: `zdm up`, `rollback`, `redo` and `status` record the checksum of each applied migration's statements (in the database's `zdm_migrations` table, and locally in `.zdm/applied.json`, which the linter reads; linting never connects to a database). Only statements count: editing comments or blank lines between them is not an edit. In a Liquibase changelog each applied changeset is compared, by Liquibase's own checksum (whose `update` and `validate` stop on a changed one); a `runOnChange:true` changeset is meant to be edited and is never flagged.",
     instead: 'Undo the edit and put the change in a new migration. While a migration exists only on your dev database, roll it back first (`zdm rollback`), or use `zdm redo` to roll it back and apply the new text.',
     invalid: [
       {
@@ -25,10 +34,24 @@ export const editedAppliedMigration: Rule = {
         files: { '../../.zdm/applied.json': APPLIED },
         note: 'Applied as `CREATE TABLE users (id bigint PRIMARY KEY);`, then a column was added to the file.',
       },
+      {
+        sql: CHANGESET('', ', email text NOT NULL'),
+        path: 'changelog.sql',
+        format: 'liquibase',
+        files: { '../../.zdm/applied.json': APPLIED_CHANGESET },
+        note: 'A Liquibase changeset applied as `CREATE TABLE users (id bigint PRIMARY KEY);`, then edited.',
+      },
     ],
     valid: [
       { sql: '-- migrate:up\n-- Users of the app.\nCREATE TABLE users (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE users;\n', files: { '../../.zdm/applied.json': APPLIED }, note: 'Only a comment changed.' },
       { sql: '-- migrate:up\nCREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n\n-- migrate:down\nDROP TABLE users;\n', note: 'Not applied yet (or the runner was never used): edit freely.' },
+      {
+        sql: CHANGESET(' runOnChange:true', ', email text NOT NULL'),
+        path: 'changelog.sql',
+        format: 'liquibase',
+        files: { '../../.zdm/applied.json': APPLIED_CHANGESET },
+        note: 'A `runOnChange` changeset is meant to change: Liquibase runs it again.',
+      },
     ],
   },
   check(context) {

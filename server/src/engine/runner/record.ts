@@ -4,7 +4,9 @@
 //
 // Checksums cover what the runner sends: the text of each statement of the up section(s), with line
 // endings normalized. Comments and blank lines between statements do not count, so fixing a comment
-// does not make an applied migration "edited".
+// does not make an applied migration "edited". A Liquibase changelog holds many changesets: each applied
+// one is recorded under `changesets`, by id and author, with Liquibase's stored checksum (which decides
+// whether it was edited, as Liquibase decides it) and the hashes of its statements as they ran.
 
 import * as path from 'node:path';
 import { childPath, dirnameOf, relativePath, resolvedPath } from '../paths';

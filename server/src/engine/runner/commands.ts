@@ -510,14 +510,15 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
     const before = readRecord(file);
     const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {}, changesets: {} };
     for (const s of statuses) {
+      // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
       if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable) continue;
+      // A Liquibase changelog holds many changesets: each is recorded by its identity.
       if (s.migration.changeset) {
         const key = recordKey(root, s.migration.upPath);
         const entry = changesetEntry(s, before?.changesets?.[key]);
         if (entry) (record.changesets![key] ??= []).push(entry);
         continue;
       }
-      // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
       if (!s.recordedChecksum) continue;
       record.migrations[recordKey(root, s.migration.upPath)] = {
         version: s.version,
@@ -532,6 +533,7 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
   }
 }
 
+/** The record as the last command left it (statements of changesets edited since are kept from it). */
 function readRecord(file: string): AppliedRecord | undefined {
   try {
     return parseRecord(fs.readFileSync(file, 'utf8'));

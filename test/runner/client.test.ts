@@ -37,6 +37,15 @@ describe('runner in the editor', () => {
     assert.equal(secretKey('postgres://app@db.local:5432/app'), 'zdm.database.password:postgres://app@db.local:5432/app');
   });
 
+  it('names a migration in its start line as the CLI does: a file; a Liquibase changeset with ::id::author; a sqitch change by its name', () => {
+    const cwd = '/p';
+    const start = (format: 'dbmate' | 'liquibase' | 'sqitch', name: string, file: string) =>
+      eventLines({ type: 'migration-start', version: '1', name, file, format, direction: 'up', mode: 'transaction', modeReason: 'default', statements: 1 }, cwd);
+    assert.deepEqual(start('dbmate', 'db/migrations/1_a.sql', '/p/db/migrations/1_a.sql'), ['↑ db/migrations/1_a.sql (one transaction: default)']);
+    assert.deepEqual(start('liquibase', 'db/changelog/a.sql::1::alice', '/p/db/changelog/a.sql'), ['↑ db/changelog/a.sql::1::alice (one transaction: default)']);
+    assert.deepEqual(start('sqitch', 'users@v1.0', '/p/deploy/users@v1.0.sql'), ['↑ users@v1.0 (one transaction: default)']);
+  });
+
   it('prints every statement with its duration, and errors with their place', () => {
     const cwd = '/p';
     assert.deepEqual(eventLines({ type: 'statement', version: '1', file: '/p/db/migrations/1_a.sql', direction: 'up', result: { number: 1, line: 2, text: 'CREATE TABLE a (id int);', durationMs: 1.25, ok: true } }, cwd), [

@@ -2,7 +2,7 @@
 // the CLI prints them in a terminal. No VS Code API here.
 
 import * as path from 'node:path';
-import type { RunError, RunEvent, RunResult } from '../../../server/src/engine/runner/events';
+import { migrationLabel, type RunError, type RunEvent, type RunResult } from '../../../server/src/engine/runner/events';
 
 export function eventLines(event: RunEvent, cwd: string): string[] {
   const rel = (file: string) => path.relative(cwd, file) || file;
@@ -16,7 +16,7 @@ export function eventLines(event: RunEvent, cwd: string): string[] {
     case 'plan':
       return event.steps.length === 0 ? ['Nothing to do.'] : [];
     case 'migration-start':
-      return [`${event.direction === 'up' ? '↑' : '↓'} ${rel(event.file)} (${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`];
+      return [`${event.direction === 'up' ? '↑' : '↓'} ${migrationLabel(event, rel)} (${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`];
     case 'statement': {
       const r = event.result;
       return [`  ${(r.durationMs < 0 ? '—' : formatMs(r.durationMs)).padStart(9)}  ${`L${r.line}`.padEnd(5)} ${r.ok ? '' : '✗ '}${r.text}`];

@@ -9,7 +9,7 @@ import { loadConfig } from '../engine/config/config';
 import { createDiskHost } from '../engine/host';
 import { redo, rollback, status, up, type RunnerOptions } from '../engine/runner/commands';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer, stopEmbeddedServer } from '../engine/runner/embedded';
-import type { RunError, RunEvent, RunResult, StatusEntry, StepResult } from '../engine/runner/events';
+import { migrationLabel, type RunError, type RunEvent, type RunResult, type StatusEntry, type StepResult } from '../engine/runner/events';
 import { createRedactor, maskUrl } from '../engine/runner/url';
 import { parseCommandArgs } from './args';
 import type { CommandIO } from './lint-command';
@@ -25,9 +25,12 @@ const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL
   --format text|json|jsonl  Output: text, one JSON result, or one JSON event per line then the result
   --no-color                Plain text output`;
 
+/** What VERSION may be besides a version: sqitch and Liquibase number their migrations by position, and name them too. */
+const VERSION_NAMES = `VERSION is a version as zdm status lists it. A sqitch change may be named by its name, name@tag or\n@tag (zdm up --to users, zdm rollback --to @v1.0); a Liquibase changeset by its position, its id,\nid::author or path::id::author (zdm up --to 2::alice); a name several changesets answer to is refused.`;
+
 export const RUNNER_HELP: Record<string, string> = {
-  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n\nOptions:\n  --to VERSION              Stop after this version\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${COMMON}\n`,
-  rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n${COMMON}\n`,
+  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Stop after this version\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${COMMON}\n`,
+  rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n${COMMON}\n`,
   redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${COMMON}\n`,
   status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed, or\napplied but missing on disk. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
   db: `Usage: zdm db start|stop|url|status [--show-password]\n\nThe embedded PostgreSQL of this project (data in .zdm/postgres, git-ignored): started on demand by\nthe runner when no database URL is configured, kept running between commands.\n\n  start     Start it (initialising it the first time)\n  stop      Stop it\n  url       Print its URL (password masked unless --show-password)\n  status    Whether it runs, and where\n`,
@@ -255,7 +258,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
           break;
         case 'migration-start':
           io.stdout(
-            `${event.direction === 'up' ? '↑' : '↓'} ${bold(rel(event.file) + changesetPart(event.name))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
+            `${event.direction === 'up' ? '↑' : '↓'} ${bold(migrationLabel(event, rel))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
           );
           break;
         case 'statement':
@@ -319,16 +322,10 @@ function printStatus(io: CommandIO, result: RunResult, c: { rel: (f: string) => 
   const width = Math.max(7, ...entries.map((e) => e.version.length));
   for (const e of entries) {
     const when = e.appliedAt ? c.dim(e.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '';
-    io.stdout(`${look[e.state](e.state.padEnd(8))} ${e.version.padEnd(width)}  ${e.file ? c.rel(e.file) + changesetPart(e.name) : c.dim('(not on disk)')}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
+    io.stdout(`${look[e.state](e.state.padEnd(8))} ${e.version.padEnd(width)}  ${e.file ? migrationLabel(e, c.rel) : c.dim('(not on disk)')}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
   }
   const count = (state: StatusEntry['state']) => entries.filter((e) => e.state === state).length;
   io.stdout(`${count('applied') + count('edited')} applied (${count('edited')} edited after apply), ${count('pending')} pending, ${count('failed')} failed, ${count('missing')} missing on disk.\n`);
-}
-
-/** A Liquibase changeset's `::id::author` after its file (its migration name is `file::id::author`); '' for other formats. */
-function changesetPart(name: string | undefined): string {
-  const at = name?.indexOf('::') ?? -1;
-  return at === -1 ? '' : name!.slice(at);
 }
 
 function formatMs(ms: number): string {

@@ -122,7 +122,7 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
     statements: [],
   };
   if (resumeAt !== undefined) result.resumedAt = resumeAt + 1;
-  ctx.emit({ type: 'migration-start', version: migration.version, name: migration.name, file: section.path, direction, mode: result.mode, modeReason: mode.reason, statements: section.statements.length, resumeAt: resumeAt !== undefined ? resumeAt + 1 : undefined });
+  ctx.emit({ type: 'migration-start', version: migration.version, name: migration.name, file: section.path, format: migration.format, direction, mode: result.mode, modeReason: mode.reason, statements: section.statements.length, resumeAt: resumeAt !== undefined ? resumeAt + 1 : undefined });
   const started = performance.now();
   try {
     if (mode.atomic) await runAtomic(ctx, step, section, result, options);

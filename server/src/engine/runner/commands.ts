@@ -14,8 +14,8 @@ import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embe
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
-import { recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedRecord } from './record';
+import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
 import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from './tracking/index';
@@ -78,7 +78,9 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const plan = planUp(statuses, { to: format === 'sqitch' ? sqitchVersionOf(options.to, statuses) : options.to });
+    const to = targetVersion(statuses, format, options.to, options.cwd);
+    if (to.problem) return { steps: [], problems: [to.problem] };
+    const plan = planUp(statuses, { to: to.version });
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     return plan;
@@ -99,9 +101,24 @@ function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, for
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
-  // A sqitch change is named by its name (or `name@tag`); the planner compares plan positions.
-  const at = (statuses: MigrationStatus[], format: FormatId, v: string | undefined) => (format === 'sqitch' ? sqitchVersionOf(v, statuses) : v);
-  return run('rollback', options, (statuses, _project, format) => planRollback(statuses, { to: at(statuses, format, options.to), through: at(statuses, format, options.through) }));
+  return run('rollback', options, (statuses, _project, format) => {
+    const to = targetVersion(statuses, format, options.to, options.cwd);
+    const through = targetVersion(statuses, format, options.through, options.cwd);
+    const problems = [to.problem, through.problem].filter((p): p is string => p !== undefined);
+    if (problems.length > 0) return { steps: [], problems };
+    return planRollback(statuses, { to: to.version, through: through.version });
+  });
+}
+
+/**
+ * A --to / --through as the version the planner compares: a sqitch change is named by its name (or
+ * `name@tag`, `@tag`), a Liquibase changeset by its id, `id::author` or `path::id::author`; both are
+ * numbered by position, which is what the planner compares.
+ */
+function targetVersion(statuses: readonly MigrationStatus[], format: FormatId, target: string | undefined, cwd: string): { version?: string; problem?: string } {
+  if (format === 'sqitch') return { version: sqitchVersionOf(target, statuses) };
+  if (format === 'liquibase') return liquibaseVersionOf(target, statuses, cwd);
+  return { version: target };
 }
 
 /** Rolls back the last applied migration and applies it again. */
@@ -291,7 +308,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
-            if (plan.problems.every((p) => p.startsWith('No migration has version'))) result.usageError = plan.problems.join('\n');
+            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset'))) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }
@@ -467,6 +484,7 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
     if (m) {
       entry.name = m.name;
       entry.file = m.upPath;
+      entry.format = m.format;
       if (m.repeatable) entry.repeatable = true;
       entry.upLine = lineOf(m.up.fileText, m.up.anchor.start);
       if (m.down) {
@@ -487,12 +505,21 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
 /** Writes `.zdm/applied.json`: what the edited-applied-migration rule compares files against. */
 function writeAppliedRecord(root: string, database: string, statuses: readonly MigrationStatus[]): void {
   try {
-    const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {} };
+    const dir = ensureStateDir(root);
+    const file = path.join(dir, RECORD_FILE_NAME);
+    const before = readRecord(file);
+    const record: AppliedRecord = { version: RECORD_VERSION, database, updatedAt: new Date().toISOString(), migrations: {}, changesets: {} };
     for (const s of statuses) {
       // A repeatable script (Flyway) is meant to change after it ran: the linter has nothing to compare.
-      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable || !s.recordedChecksum) continue;
-      // A Liquibase changelog holds many changesets, and the record holds one entry per file: zdm status reports their edits.
-      if (s.migration.changeset) continue;
+      if ((s.state !== 'applied' && s.state !== 'edited') || !s.migration || s.migration.repeatable) continue;
+      // A Liquibase changelog holds many changesets: each is recorded by its identity.
+      if (s.migration.changeset) {
+        const key = recordKey(root, s.migration.upPath);
+        const entry = changesetEntry(s, before?.changesets?.[key]);
+        if (entry) (record.changesets![key] ??= []).push(entry);
+        continue;
+      }
+      if (!s.recordedChecksum) continue;
       record.migrations[recordKey(root, s.migration.upPath)] = {
         version: s.version,
         checksum: s.recordedChecksum,
@@ -500,11 +527,42 @@ function writeAppliedRecord(root: string, database: string, statuses: readonly M
         appliedAt: s.appliedAt?.toISOString(),
       };
     }
-    const dir = ensureStateDir(root);
-    writeFileAtomic(path.join(dir, RECORD_FILE_NAME), serializeRecord(record));
+    writeFileAtomic(file, serializeRecord(record));
   } catch {
     // The record only helps the linter; a read-only project still migrates.
   }
+}
+
+/** The record as the last command left it (statements of changesets edited since are kept from it). */
+function readRecord(file: string): AppliedRecord | undefined {
+  try {
+    return parseRecord(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An applied Liquibase changeset for the record: its identity and Liquibase's stored checksum (which
+ * decides whether it was edited, as Liquibase decides it), and the hashes of its statements as they ran,
+ * to point at the first one that changed. Those are the file's own while its checksum still matches
+ * (Liquibase's checksum ignores spacing, so a respaced statement is not an edit); once it was edited,
+ * the hashes zdm recorded when it ran it, else the previous record's. A runOnChange changeset is meant to
+ * be edited (Liquibase runs it again): not recorded. Precondition checks zdm runs first are left out.
+ */
+function changesetEntry(s: MigrationStatus, before: readonly AppliedChangeset[] | undefined): AppliedChangeset | undefined {
+  const m = s.migration!;
+  const c = m.changeset!;
+  if (c.runOnChange || c.runAlways) return undefined;
+  const checks = m.up.statements.filter((st) => c.preconditions.some((p) => p.offset === st.span.start)).length;
+  const entry: AppliedChangeset = { id: c.id, author: c.author, checksum: s.toolChecksum, appliedAt: s.appliedAt?.toISOString() };
+  if (s.state === 'applied') entry.statements = m.statementHashes.slice(checks);
+  else if (s.recordedStatements && s.recordedStatements.length >= checks) entry.statements = s.recordedStatements.slice(checks);
+  else {
+    const earlier = Array.isArray(before) ? before.find((e) => e?.id === c.id && e.author === c.author && e.checksum === s.toolChecksum && Array.isArray(e.statements)) : undefined;
+    if (earlier) entry.statements = earlier.statements;
+  }
+  return entry;
 }
 
 /** A positive 31-bit hash (advisory lock keys are int4). */

@@ -2,6 +2,8 @@
 // object per line with --format jsonl, which is how the VS Code client follows a run), so the shapes
 // here are an interface: keep them stable.
 
+import type { FormatId } from '../model';
+
 export type Direction = 'up' | 'down';
 
 /** A database error placed in a migration file: 1-based line and UTF-16 column, as an editor counts. */
@@ -57,7 +59,7 @@ export interface StepResult {
 export type RunEvent =
   | { type: 'database'; url: string; source: string; serverVersion?: number }
   | { type: 'plan'; command: string; steps: { version: string; name: string; direction: Direction }[] }
-  | { type: 'migration-start'; version: string; name: string; file: string; direction: Direction; mode: 'transaction' | 'statements'; modeReason: string; statements: number; resumeAt?: number }
+  | { type: 'migration-start'; version: string; name: string; file: string; format?: FormatId; direction: Direction; mode: 'transaction' | 'statements'; modeReason: string; statements: number; resumeAt?: number }
   | { type: 'statement'; version: string; file: string; direction: Direction; result: StatementResult }
   | { type: 'migration-end'; step: StepResult }
   | { type: 'info'; message: string }
@@ -67,6 +69,8 @@ export interface StatusEntry {
   version: string;
   name?: string;
   file?: string;
+  /** The migration's format (absent for one missing on disk). */
+  format?: FormatId;
   state: 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
   /** A Flyway repeatable script (R__): no version (`version` is empty), runs after the versioned ones, never rolled back. */
   repeatable?: true;
@@ -106,4 +110,16 @@ export interface RunResult {
   root?: string;
   warnings: string[];
   durationMs: number;
+}
+
+/**
+ * How the CLI and the editor's output name a migration in a line: by its file (relative, through `rel`);
+ * a Liquibase changeset by its file and `::id::author` (its name is `file::id::author`); a sqitch change by
+ * its name (`users`, `users@v1.0`), as sqitch names it: its script is `deploy/<name>.sql`.
+ */
+export function migrationLabel(m: { name?: string; file?: string; format?: FormatId }, rel: (file: string) => string): string {
+  if (m.format === 'sqitch' && m.name) return m.name;
+  if (!m.file) return m.name ?? '';
+  const at = m.format === 'liquibase' ? (m.name?.indexOf('::') ?? -1) : -1;
+  return rel(m.file) + (at === -1 ? '' : m.name!.slice(at));
 }

@@ -1,6 +1,7 @@
 // The pure part of the runner: from the migrations on disk and what the database says is applied, the
 // status of each migration and the steps of a command. No I/O here, so it is tested without a database.
 
+import * as path from 'node:path';
 import { compareVersions } from '../versions';
 import { downSectionOf, type Migration } from './migrations';
 import type { ToolState, ZdmRow } from './tracking/index';
@@ -20,6 +21,8 @@ export interface MigrationStatus {
   /** The checksum zdm recorded when it applied the migration, when it did. */
   recordedChecksum?: string;
   recordedStatements?: string[];
+  /** The tool's own checksum as it stored it (Liquibase's MD5SUM), when it keeps one. */
+  toolChecksum?: string;
   /** Statements that ran before a failure, and which one failed (1-based), for a failed migration. */
   failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
   /** What to tell the user beside the state. */
@@ -42,6 +45,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     if (applied) {
       status.state = 'applied';
       if (applied.order !== undefined) status.appliedOrder = applied.order;
+      if (applied.checksum !== undefined) status.toolChecksum = applied.checksum;
       status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
       if (row && row.direction === 'up' && row.state === 'applied') {
         status.recordedChecksum = row.checksum;
@@ -240,6 +244,34 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
 export function matchesVersion(status: Pick<MigrationStatus, 'version' | 'key'>, version: string): boolean {
   if (status.version === '') return false; // a repeatable script (Flyway) has no version to stop at
   return status.key === version || status.version === version || (/\d/.test(version) && compareVersions(status.version, version) === 0 && status.version.replace(/\D/g, '').length > 0);
+}
+
+/**
+ * A --to / --through naming a Liquibase changeset, as the version (position) the planner compares. A
+ * changeset is named by its id, `id::author`, or `path::id::author`, the path being the FILENAME Liquibase
+ * records, the changelog's path relative to the project root (as zdm status prints it), or a path to the
+ * file from `cwd` (absolute, as the editor's CodeLens gives it). Digits alone stay a position (changeset
+ * ids are often numbers: `1::alice` names that one). A name more than one changeset answers to is
+ * refused with the matches; one no changeset answers to is left as it is (the planner then says that no
+ * migration has that version).
+ */
+export function liquibaseVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], cwd: string): { version?: string; problem?: string } {
+  if (target === undefined || /^\d+$/.test(target)) return { version: target };
+  const matches = statuses.filter((s) => {
+    const c = s.migration?.changeset;
+    if (!c) return false;
+    if (target === c.id || target === `${c.id}::${c.author}` || target === s.key || target === s.migration!.name) return true;
+    const suffix = `::${c.id}::${c.author}`;
+    if (!target.endsWith(suffix) || target.length === suffix.length) return false;
+    const file = target.slice(0, -suffix.length);
+    return file.replace(/\\/g, '/') === c.filename || path.resolve(cwd, file) === path.resolve(s.migration!.upPath);
+  });
+  if (matches.length === 1) return { version: matches[0].version };
+  if (matches.length > 1) {
+    const names = matches.map((s) => `${s.migration!.name} (${s.version})`).join(', ');
+    return { problem: `Ambiguous changeset ${target}: ${matches.length} changesets answer to it: ${names}. Name one as id::author, path::id::author or by its position.` };
+  }
+  return { version: target };
 }
 
 /** The migration that becomes the latest applied once `migration` is rolled back (golang-migrate stores it). */

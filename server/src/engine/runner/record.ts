@@ -4,7 +4,9 @@
 //
 // Checksums cover what the runner sends: the text of each statement of the up section(s), with line
 // endings normalized. Comments and blank lines between statements do not count, so fixing a comment
-// does not make an applied migration "edited".
+// does not make an applied migration "edited". A Liquibase changelog holds many changesets: each applied
+// one is recorded under `changesets`, by id and author, with Liquibase's stored checksum (which decides
+// whether it was edited, as Liquibase decides it) and the hashes of its statements as they ran.
 
 import * as path from 'node:path';
 import { childPath, dirnameOf, relativePath, resolvedPath } from '../paths';
@@ -22,6 +24,21 @@ export interface AppliedRecord {
   updatedAt: string;
   /** Applied migrations by up-file path, relative to the folder holding `.zdm/`, with / separators. */
   migrations: Record<string, AppliedEntry>;
+  /**
+   * Applied Liquibase changesets by changelog path (as `migrations`): a changelog holds many, each known
+   * by its id and author. Absent in records written before changesets were recorded.
+   */
+  changesets?: Record<string, AppliedChangeset[]>;
+}
+
+export interface AppliedChangeset {
+  id: string;
+  author: string;
+  /** Liquibase's checksum as its table stores it (`9:<md5>`): what says whether the changeset was edited, as Liquibase decides it. */
+  checksum?: string;
+  /** Short hashes of the changeset's statements as they ran (preconditions left out), to point at the one that changed; absent when not known. */
+  statements?: string[];
+  appliedAt?: string;
 }
 
 export interface AppliedEntry {
@@ -62,6 +79,8 @@ export interface FoundRecord {
   record: AppliedRecord;
   /** The entry for the file asked about, if it is recorded as applied. */
   entry?: AppliedEntry;
+  /** The file's applied Liquibase changesets, when it is a changelog with some. */
+  changesets?: AppliedChangeset[];
 }
 
 /** Finds the record for `filePath` by walking up from its folder (through the host). */
@@ -73,7 +92,8 @@ export function findRecord(host: ProjectHost, filePath: string, maxLevels = 8): 
   if (found === null) return undefined;
   const { root, record } = found;
   const key = recordKey(root, filePath);
-  return { root, record, entry: Object.prototype.hasOwnProperty.call(record.migrations, key) ? record.migrations[key] : undefined };
+  const has = (map: object | undefined) => map !== undefined && Object.prototype.hasOwnProperty.call(map, key);
+  return { root, record, entry: has(record.migrations) ? record.migrations[key] : undefined, changesets: has(record.changesets) && Array.isArray(record.changesets![key]) ? record.changesets![key] : undefined };
 }
 
 type RecordAt = { root: string; record: AppliedRecord } | null;

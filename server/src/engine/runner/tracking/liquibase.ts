@@ -98,7 +98,7 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
       // DATEEXECUTED), which is not the changelog's order when a changeset was added before ones
       // already applied: each applied changeset carries its place, which planRollback follows.
       const order = new Map(rows.map((r, i) => [r, i + 1]));
-      const applied = new Map<string, { appliedAt?: Date; order?: number }>();
+      const applied = new Map<string, { appliedAt?: Date; order?: number; checksum?: string }>();
       const verdicts = new Map<string, { edited?: boolean; note: string }>();
       const onDisk = new Set<string>();
       for (const m of migrations) {
@@ -118,17 +118,17 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
         }
         const stored = row.md5sum;
         if (stored === null || stored === changeset.checksum || acceptedChecksum(changeset, stored)) {
-          applied.set(m.key, { appliedAt: row.dateexecuted, order: order.get(row) });
+          applied.set(m.key, { appliedAt: row.dateexecuted, order: order.get(row), checksum: stored ?? undefined });
           const by = row.liquibase === RUN_BY ? '' : `applied by Liquibase${row.liquibase ? ` ${row.liquibase}` : ''}`;
           verdicts.set(m.key, { note: row.exectype === 'MARK_RAN' ? 'marked as ran (MARK_RAN): Liquibase recorded it without running it' : by });
         } else if (!/^9:/.test(stored)) {
           // An older checksum version: Liquibase 4.22+ checks it with that version's algorithm and upgrades it; zdm does not compute those.
-          applied.set(m.key, { appliedAt: row.dateexecuted, order: order.get(row) });
+          applied.set(m.key, { appliedAt: row.dateexecuted, order: order.get(row), checksum: stored ?? undefined });
           verdicts.set(m.key, { note: `its checksum was recorded by an older Liquibase (${stored.slice(0, 2)}…): zdm does not compare it` });
         } else if (changeset.runOnChange) {
           verdicts.set(m.key, { note: 'runOnChange: it changed since it ran, so Liquibase runs it again' });
         } else {
-          applied.set(m.key, { appliedAt: row.dateexecuted, order: order.get(row) });
+          applied.set(m.key, { appliedAt: row.dateexecuted, order: order.get(row), checksum: stored ?? undefined });
           verdicts.set(m.key, { edited: true, note: `changed after it was applied: Liquibase's checksum is now ${changeset.checksum}, ${row.exectype === 'EXECUTED' ? 'it ran as' : 'recorded as'} ${stored}, so liquibase update and validate stop on it ("checksum changed")` });
         }
       }

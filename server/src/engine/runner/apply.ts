@@ -149,7 +149,7 @@ function toolFailureError(section: RunSection, failure: NonNullable<RunSection['
   const statement = section.statements.findIndex((s) => s.span.start <= failure.offset && failure.offset < s.span.end);
   // committed: 0 — nothing was sent, so the CLI says so rather than that a transaction was rolled back.
   return {
-    message: `${failure.message} Nothing of it was run.`,
+    message: `${failure.message}${failure.help ? ` ${failure.help}` : ''} Nothing of it was run.`,
     file: section.path,
     section: section.kind,
     statement: statement + 1 || undefined,

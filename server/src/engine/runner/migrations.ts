@@ -62,7 +62,7 @@ export interface RunSection {
   /** goose: the lines it substitutes in, this section's and the rest of the file's (formats/goose-envsub.ts). */
   envsub?: GooseEnvsub;
   /** Why the tool itself would fail running this section, and where (a format problem that `failsRun`, such as goose cutting a statement in two): nothing of it is run. */
-  toolFailure?: { message: string; offset: number };
+  toolFailure?: { message: string; help?: string; offset: number };
   /** Not in the file: the empty down goose rolls back with when the file has no Down section (downSectionOf). */
   absent?: true;
 }
@@ -338,7 +338,7 @@ export function runSectionOf(doc: MigrationDocument, section: Section, placehold
 /** The first problem of `doc` in `span` that makes its tool fail running it. */
 function toolFailureIn(doc: MigrationDocument, span: Span): RunSection['toolFailure'] {
   const p = doc.problems.find((q) => q.failsRun && (q.failsFile || (span.start <= q.span.start && q.span.start < span.end)));
-  return p ? { message: p.message, offset: p.span.start } : undefined;
+  return p ? { message: p.message, ...(p.help ? { help: p.help } : {}), offset: p.span.start } : undefined;
 }
 
 /** The section with its statements' texts replaced (placeholders substituted): the same spans and lines. */

@@ -16,7 +16,9 @@ import { parseStatement, type ParseOutcome } from './parser';
 
 export type PlaceholderSyntax = 'braces' | 'psql';
 
-const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
+// A `${`, then text without `"` or a line break up to its `}`; one level of `${...}` inside (goose's
+// nested default, `${A:-${B}}`) is part of it.
+const PLACEHOLDER = /\$\{((?:[^$}"\n]|\$\{[^}"\n]*\}|\$(?!\{))*)\}/g;
 const MASKED = /"\{([^"\n]*)"/g;
 
 /** `text` with each `${name}` written `"{name"`: the same length, and an identifier to the parser. */

@@ -65,6 +65,18 @@ describe('goose ENVSUB: what goose cannot run is reported while typing', () => {
     assert.match(error.help ?? '', /'-- \+goose ENVSUB OFF' line before the statement and '-- \+goose ENVSUB ON' after it/);
   });
 
+  it('offers to turn ENVSUB off around the statement, which then lints clean (safe: the function uses no variable)', () => {
+    const text = ['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE ${T} (id int);', ...FUNCTION, ''].join('\n');
+    const fix = formatErrors(text)[0].fixes?.[0];
+    assert.ok(fix?.safe);
+    let fixed = text;
+    for (const e of [...fix.edits].sort((a, b) => b.span.start - a.span.start)) fixed = fixed.slice(0, e.span.start) + e.newText + fixed.slice(e.span.end);
+    assert.equal(fixed, ['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE ${T} (id int);', FUNCTION[0], '-- +goose ENVSUB OFF', ...FUNCTION.slice(1, -1), '-- +goose ENVSUB ON', FUNCTION[FUNCTION.length - 1], ''].join('\n'));
+    assert.deepEqual(formatErrors(fixed), []);
+    const withVariable = text.replace('RETURN NEW;', "RAISE NOTICE '${T}'; RETURN NEW;");
+    assert.equal(formatErrors(withVariable)[0].fixes?.[0].safe, false, 'the variable would be sent as written: not applied without a look');
+  });
+
   it('nothing once the function is between ENVSUB OFF and ON, nor for `$$` in a string (goose writes `$`, as meant), nor without ENVSUB', () => {
     assert.deepEqual(formatErrors(['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE ${T} (id int);', '-- +goose ENVSUB OFF', ...FUNCTION, '-- +goose ENVSUB ON', 'DROP TABLE ${T};', ''].join('\n')), []);
     assert.deepEqual(formatErrors(['-- +goose ENVSUB ON', '-- +goose Up', "SELECT 'costs $$5';", ''].join('\n')), []);

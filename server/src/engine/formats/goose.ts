@@ -8,7 +8,8 @@
 
 import { basenameOf } from '../paths';
 import type { FormatProblem, MigrationDocument, Span } from '../model';
-import { gooseCutInsideStatement } from './goose-cuts';
+import { gooseCutInsideStatement, wrapFix } from './goose-cuts';
+import { splitStatements } from '../sql/split';
 import { brokenDollarQuotes, gooseEnvsubLines, readEnvsubLine } from './goose-envsub';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
 
@@ -112,8 +113,14 @@ function envsubProblems(text: string, span: Span, lines: readonly Span[]): Forma
       failsFile: true,
     });
   }
+  let statements: Span[] | undefined;
   for (const broken of brokenDollarQuotes(text, span.start, span.end, lines)) {
     const changed = text.slice(broken.item.start, broken.item.end);
+    statements ??= splitStatements(text, span.start, span.end).statements.map((s) => s.span);
+    const statement = statements.find((s) => s.start <= broken.span.start && broken.span.start < s.end);
+    const fix = statement && wrapFix(text, statement, span.end, ['-- +goose ENVSUB OFF', '-- +goose ENVSUB ON'], 'Turn ENVSUB off around this statement');
+    // A variable in the statement would then be sent as written: the edit needs a look then.
+    if (fix && statement) fix.safe = !lines.some((l) => statement.start < l.end && l.start < statement.end && hasExpansion(readEnvsubLine(text, l)));
     const what = broken.item.kind === 'escape' ? `reads \`${changed}\` as an escaped \`$\` and sends \`$\`` : `reads \`${changed}\` as the environment variable ${broken.item.kind === 'expansion' ? broken.item.name : ''} and sends its value`;
     out.push({
       ...problem(
@@ -122,8 +129,13 @@ function envsubProblems(text: string, span: Span, lines: readonly Span[]): Forma
         broken.span,
         "Turn substitution off around the function: a '-- +goose ENVSUB OFF' line before the statement and '-- +goose ENVSUB ON' after it (inside the body, lines that need a variable can turn it on again).",
       ),
+      ...(fix ? { fixes: [fix] } : {}),
       failsRun: true,
     });
   }
   return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+function hasExpansion(line: ReturnType<typeof readEnvsubLine>): boolean {
+  return 'items' in line && line.items.some((i) => i.kind === 'expansion');
 }

@@ -95,6 +95,14 @@ describe('goose ENVSUB: what goose cannot run is reported while typing', () => {
     assert.equal(problem.failsFile, true, 'goose reads the whole file: the up fails too');
   });
 
+  it('a $VAR without braces is linted as a name, and findings show it as written; outside ENVSUB it is the syntax error goose would send', () => {
+    const body = ['-- +goose Up', 'CREATE TABLE $NEW_TABLE (id bigint PRIMARY KEY, n int);', 'CREATE INDEX t_n ON $TABLE_NAME (n);', ''].join('\n');
+    const findings = lint(`-- +goose ENVSUB ON\n${body}`).findings;
+    assert.deepEqual(findings.filter((f) => f.rule === 'syntax-error'), []);
+    assert.match(findings.find((f) => f.rule === 'require-concurrent-index-creation')!.message, /\$TABLE_NAME/);
+    assert.equal(lint(body).findings.filter((f) => f.rule === 'syntax-error').length, 2);
+  });
+
   it('a nested default is linted as one placeholder (no syntax error)', () => {
     const text = ['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE ${PREFIX:-${FALLBACK}} (id bigint PRIMARY KEY);', ''].join('\n');
     assert.deepEqual(lint(text).findings.filter((f) => f.rule === 'syntax-error' || f.rule === 'migration-format'), []);

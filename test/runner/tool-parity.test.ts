@@ -548,6 +548,21 @@ describe('goose ENVSUB: line by line, as goose reads the file', () => {
     assert.deepEqual(await pg.query('SELECT answer() AS a', [], db), [{ a: 42 }]);
   });
 
+  it('a broken dollar quote in the down section does not stop the up (goose only sends it on the way down), and stops the rollback', async () => {
+    const db = await pg.createDatabase('goose_envsub_down_dollars');
+    const project = createProject(
+      { 'migrations/00001_t.sql': ['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE t (id int);', '-- +goose Down', "DO $$ BEGIN RAISE NOTICE 'bye'; END $$;", 'DROP TABLE t;', ''].join('\n') },
+      { migrationsDir: 'migrations' },
+    );
+    const applied = await up(optionsFor(project, pg.url(db)));
+    assert.ok(applied.ok, explain(applied));
+    const refused = await rollback(optionsFor(project, pg.url(db), { yes: true }));
+    assert.equal(refused.ok, false);
+    assert.equal(refused.steps[0].error!.line, 5);
+    assert.match(refused.steps[0].error!.message, /goose reads `\$\$` as an escaped `\$`/);
+    assert.deepEqual(await pg.query("SELECT 1 AS one FROM pg_tables WHERE tablename = 't'", [], db), [{ one: 1 }]);
+  });
+
   it('an unset ${VAR?message} in the down section stops the up too: goose substitutes the whole file before it runs a direction', async () => {
     const db = await pg.createDatabase('goose_envsub_down_required');
     const project = createProject(

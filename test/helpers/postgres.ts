@@ -11,6 +11,8 @@ import { freePort, initDataDir, startPostgres, type PostgresProcess } from '../.
 
 export interface TestPostgres {
   port: number;
+  /** The folder of the server's unix socket (`.s.PGSQL.<port>`): URLs naming a socket connect there. */
+  socketDir: string;
   /** A connection URL to `database` (default: postgres). */
   url(database?: string): string;
   /** Creates a fresh, empty database with a unique name and returns its name. */
@@ -46,13 +48,17 @@ async function start(): Promise<TestPostgres> {
   fs.chmodSync(parent, 0o755); // the postgres user must reach the data folder
   const databaseDir = path.join(parent, 'data');
   const port = await freePort();
+  // The server listens on a unix socket too, for the URL forms that name one (runner/url.ts).
+  const socketDir = path.join(parent, 'sock');
+  fs.mkdirSync(socketDir);
+  fs.chmodSync(socketDir, 0o777);
   let server: PostgresProcess;
   try {
     await initDataDir(databaseDir, { user: USER, password: PASSWORD });
     server = await startPostgres({
       dataDir: databaseDir,
       port,
-      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', unix_socket_directories: socketDir },
       logFile: path.join(parent, 'postgres.log'),
       detached: false,
     });
@@ -89,6 +95,7 @@ async function start(): Promise<TestPostgres> {
   };
   return {
     port,
+    socketDir,
     url,
     query,
     async createDatabase(prefix = 'test') {

@@ -162,5 +162,8 @@ describe('code lenses and names', () => {
     assert.equal(databaseOf('postgres://u:p@localhost/dev'), 'dev');
     assert.equal(databaseOf('postgres://alice@localhost'), 'alice');
     assert.equal(databaseUrl('postgres://u@/dev?host=/tmp', 'zdm_y'), 'postgres://u@/zdm_y?host=/tmp');
+    // libpq: dbname= in the query wins over the path, so it is the one read and replaced.
+    assert.equal(databaseOf('postgresql:///?host=/tmp&dbname=dev'), 'dev');
+    assert.equal(databaseUrl('postgresql:///ignored?host=/tmp&dbname=dev', 'zdm_z'), 'postgresql:///ignored?host=/tmp&dbname=zdm_z');
   });
 });

@@ -34,6 +34,9 @@ describe('runner in the editor', () => {
     assert.deepEqual(splitPassword('postgres://app@db.local/app'), { url: 'postgres://app@db.local/app' });
     assert.equal(withPassword('postgres://app@db.local:5432/app', 's3cr@t'), 'postgres://app:s3cr%40t@db.local:5432/app');
     assert.equal(withPassword('postgres://db.local/app', 'x'), 'postgres://db.local/app', 'no user: nothing to attach a password to');
+    // libpq's unix-socket forms, which WHATWG URLs reject: the password still goes to the secret storage, not to settings.
+    assert.deepEqual(splitPassword('postgres://app:s3cr%40t@/app?host=/var/run/postgresql'), { url: 'postgres://app@/app?host=/var/run/postgresql', password: 's3cr@t' });
+    assert.equal(withPassword('postgres://app@/app?host=/var/run/postgresql', 's3cr@t'), 'postgres://app:s3cr%40t@/app?host=/var/run/postgresql');
     assert.equal(secretKey('postgres://app@db.local:5432/app'), 'zdm.database.password:postgres://app@db.local:5432/app');
   });
 

@@ -494,3 +494,86 @@ describe('goose ENVSUB: the expansions goose reads', () => {
     assert.deepEqual(await schemaOf(pg, db2, { userOnly: true }), []);
   });
 });
+
+describe('goose ENVSUB: line by line, as goose reads the file', () => {
+  const FUNCTION = ['-- +goose StatementBegin', 'CREATE FUNCTION answer() RETURNS int AS $$', 'BEGIN', '  RETURN 42;', 'END;', '$$ LANGUAGE plpgsql;', '-- +goose StatementEnd'];
+
+  it('substitutes only between ENVSUB ON and OFF; reads nested defaults, $VAR and $$ (a `$` in a string) as goose does', async () => {
+    const db = await pg.createDatabase('goose_envsub_lines');
+    const project = createProject(
+      {
+        'migrations/00001_notes.sql': [
+          '-- +goose Up',
+          "CREATE TABLE notes (id int, body text);",
+          "INSERT INTO notes VALUES (1, '${ZDM_T_NAME}');",
+          '-- +goose ENVSUB ON',
+          "INSERT INTO notes VALUES (2, '${ZDM_T_UNSET:-${ZDM_T_NAME}}'), (3, '$ZDM_T_NAME costs $$5');",
+          '-- +goose ENVSUB OFF',
+          ...FUNCTION,
+          "INSERT INTO notes VALUES (4, '${ZDM_T_NAME}');",
+          '-- +goose Down',
+          'DROP FUNCTION answer();',
+          'DROP TABLE notes;',
+          '',
+        ].join('\n'),
+      },
+      { migrationsDir: 'migrations' },
+    );
+    const result = await up(optionsFor(project, pg.url(db), { env: { ZDM_T_NAME: 'widgets' } }));
+    assert.ok(result.ok, explain(result));
+    const rows = await pg.query<{ id: number; body: string }>('SELECT id, body FROM notes ORDER BY id', [], db);
+    assert.deepEqual(rows.map((r) => [r.id, r.body]), [[1, '${ZDM_T_NAME}'], [2, 'widgets'], [3, 'widgets costs $5'], [4, '${ZDM_T_NAME}']]);
+    assert.deepEqual(await pg.query('SELECT answer() AS a', [], db), [{ a: 42 }]);
+  });
+
+  it("refuses a function whose $$ goose would send as $ (file:line, and the ENVSUB OFF/ON fix), before anything runs; runs it once wrapped", async () => {
+    const db = await pg.createDatabase('goose_envsub_dollars');
+    const file = (wrapped: boolean) =>
+      ['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE ${ZDM_T_NAME} (id int);', ...(wrapped ? ['-- +goose ENVSUB OFF', ...FUNCTION, '-- +goose ENVSUB ON'] : FUNCTION), '-- +goose Down', 'DROP FUNCTION answer();', 'DROP TABLE ${ZDM_T_NAME};', ''].join('\n');
+    const project = createProject({ 'migrations/00001_answer.sql': file(false) }, { migrationsDir: 'migrations' });
+    const env = { ZDM_T_NAME: 'widgets' };
+    const refused = await up(optionsFor(project, pg.url(db), { env }));
+    assert.equal(refused.ok, false);
+    const error = refused.steps[0].error!;
+    assert.equal(error.line, 5);
+    assert.match(error.message, /goose reads `\$\$` as an escaped `\$` and sends `\$`, so the dollar quote `\$\$` never reaches PostgreSQL.*Nothing of it was run\./s);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+    const cli = zdm(project, 'up', '--url', pg.url(db), '--no-color');
+    assert.equal(cli.code, 1);
+    assert.match(cli.err, /migrations\/00001_answer\.sql:5:\d+: Under '-- \+goose ENVSUB ON' goose reads `\$\$`/);
+    assert.match(cli.err, /ENVSUB OFF' line before the statement/);
+
+    project.write('migrations/00001_answer.sql', file(true));
+    const result = await up(optionsFor(project, pg.url(db), { env }));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT answer() AS a', [], db), [{ a: 42 }]);
+  });
+
+  it('a broken dollar quote in the down section does not stop the up (goose only sends it on the way down), and stops the rollback', async () => {
+    const db = await pg.createDatabase('goose_envsub_down_dollars');
+    const project = createProject(
+      { 'migrations/00001_t.sql': ['-- +goose ENVSUB ON', '-- +goose Up', 'CREATE TABLE t (id int);', '-- +goose Down', "DO $$ BEGIN RAISE NOTICE 'bye'; END $$;", 'DROP TABLE t;', ''].join('\n') },
+      { migrationsDir: 'migrations' },
+    );
+    const applied = await up(optionsFor(project, pg.url(db)));
+    assert.ok(applied.ok, explain(applied));
+    const refused = await rollback(optionsFor(project, pg.url(db), { yes: true }));
+    assert.equal(refused.ok, false);
+    assert.equal(refused.steps[0].error!.line, 5);
+    assert.match(refused.steps[0].error!.message, /goose reads `\$\$` as an escaped `\$`/);
+    assert.deepEqual(await pg.query("SELECT 1 AS one FROM pg_tables WHERE tablename = 't'", [], db), [{ one: 1 }]);
+  });
+
+  it('an unset ${VAR?message} in the down section stops the up too: goose substitutes the whole file before it runs a direction', async () => {
+    const db = await pg.createDatabase('goose_envsub_down_required');
+    const project = createProject(
+      { 'migrations/00001_t.sql': '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE ${ZDM_T_DROP?the table to drop};\n' },
+      { migrationsDir: 'migrations' },
+    );
+    const refused = await up(optionsFor(project, pg.url(db), { env: {} }));
+    assert.equal(refused.ok, false);
+    assert.equal(refused.steps[0].error!.line, 5);
+    assert.match(refused.steps[0].error!.message, /ZDM_T_DROP is not set \(the table to drop\), and goose stops here too.*goose substitutes the lines of both directions/s);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+  });
+});

@@ -94,7 +94,7 @@ describe('dev database catalog', () => {
   });
 
   it('a configured URL that is not one is said, not silently ignored', () => {
-    assert.match(devDatabase(os.tmpdir(), defaultConfig(), { DATABASE_URL: 'postgres://nobody@/none?host=/tmp' }).problem ?? '', /DATABASE_URL is not a valid URL/);
+    assert.match(devDatabase(os.tmpdir(), defaultConfig(), { DATABASE_URL: 'postgres://nobody@localhost:5x32/none' }).problem ?? '', /DATABASE_URL is not a valid URL/);
     assert.deepEqual(devDatabase(os.tmpdir(), defaultConfig(), { DATABASE_URL: 'postgres://a@localhost/dev' }), { url: 'postgres://a@localhost/dev' });
   });
 

@@ -141,7 +141,7 @@ describe('zdm trio', () => {
 
   it('with a dev database URL that is not one, says so instead of silently leaving the catalog out', () => {
     const dir = project({});
-    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: 'postgres://nobody@/none?host=/tmp' });
+    const r = zdm(['trio', 'rename-column', 'users.name', '--to', 'full_name', '--type', 'text'], dir, { ...NO_DATABASE, DATABASE_URL: 'postgres://nobody@localhost:5x32/none' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^zdm trio: the dev database's URL cannot be used \(DATABASE_URL is not a valid URL: .+\); the indexes and constraints of users are not carried over/);
     assert.equal(lines(r.stdout).length, 3);

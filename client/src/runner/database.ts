@@ -2,7 +2,7 @@
 // setting, the password in VS Code's SecretStorage. Neither is ever written to a log.
 
 import * as vscode from 'vscode';
-import { maskUrl } from '../../../server/src/engine/runner/url';
+import { checkUrl, maskUrl, parsePgUrl } from '../../../server/src/engine/runner/url';
 import { secretKey, splitPassword, withPassword } from './settings';
 
 /** The full URL for a folder (password from the secret storage), or undefined when none is set. */
@@ -27,10 +27,11 @@ export async function setDatabaseUrl(secrets: vscode.SecretStorage, folder: vsco
     validateInput: (value) => {
       if (value.trim() === '') return undefined;
       try {
-        const parsed = new URL(value.trim());
-        return parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:' ? undefined : 'A postgres:// URL';
-      } catch {
-        return 'Not a valid URL';
+        // As the runner reads it (libpq's forms, unix sockets included).
+        checkUrl(value.trim(), 'The URL');
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
       }
     },
   });
@@ -44,7 +45,8 @@ export async function setDatabaseUrl(secrets: vscode.SecretStorage, folder: vsco
   }
   const { url, password: inUrl } = splitPassword(input.trim());
   let password = inUrl;
-  if (password === undefined && new URL(url).username) {
+  const parsed = parsePgUrl(url);
+  if (password === undefined && !('error' in parsed) && parsed.user) {
     password = await vscode.window.showInputBox({ title: `zdm: password for ${maskUrl(url)}`, prompt: 'Kept in the secret storage. Leave empty for none.', password: true, ignoreFocusOut: true });
     if (password === undefined) return;
   }

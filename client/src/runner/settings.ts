@@ -38,7 +38,16 @@ export function splitPassword(url: string): { url: string; password?: string } {
     parsed.password = '';
     return { url: parsed.toString(), password };
   } catch {
-    return { url };
+    // libpq's forms that WHATWG URLs reject (`postgres://user:pw@/db?host=/var/run/postgresql`): by hand.
+    const m = /^(postgres(?:ql)?:\/\/[^:@/?]*):([^@/?]*)@/i.exec(url);
+    if (!m) return { url };
+    let password = m[2];
+    try {
+      password = decodeURIComponent(m[2]);
+    } catch {
+      // kept as written
+    }
+    return { url: `${m[1]}@${url.slice(m[0].length)}`, ...(password ? { password } : {}) };
   }
 }
 
@@ -51,7 +60,8 @@ export function withPassword(url: string, password: string | undefined): string 
     parsed.password = encodeURIComponent(password);
     return parsed.toString();
   } catch {
-    return url;
+    const m = /^(postgres(?:ql)?:\/\/[^:@/?]+)@/i.exec(url);
+    return m ? `${m[1]}:${encodeURIComponent(password)}@${url.slice(m[0].length)}` : url;
   }
 }
 

@@ -83,6 +83,11 @@ export interface Section {
    * the same length (sql/placeholders.ts).
    */
   placeholders?: PlaceholderSyntax;
+  /**
+   * goose: the lines of this section goose substitutes in (from `-- +goose ENVSUB ON` to `OFF`, as
+   * goose reads the file line by line: formats/goose-envsub.ts); absent, the whole section (Flyway).
+   */
+  substitutedLines?: Span[];
   /** A group label, for formats with several up/down pairs in one file (Liquibase changesets). */
   label?: string;
   /** The file says on purpose that this down does nothing (Liquibase `--rollback not required`). */
@@ -99,6 +104,8 @@ export interface FormatProblem {
   fixes?: Fix[];
   /** The tool itself fails running the section this is in (it cuts a statement in two): the runner runs nothing of it. */
   failsRun?: boolean;
+  /** With failsRun: the tool fails the whole file, whichever direction runs (goose cannot read a line under ENVSUB). */
+  failsFile?: boolean;
 }
 
 export interface MigrationDocument {

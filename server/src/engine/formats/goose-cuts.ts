@@ -39,7 +39,7 @@ export function gooseCutInsideStatement(section: Section, blocks: readonly Span[
     if (ends.has(at)) continue;
     const statement = statements.find((s) => s.span.start <= at && at < s.span.end);
     if (!statement) continue;
-    return { at, statement: statement.span, fix: wrapFix(text, statement.span, end) };
+    return { at, statement: statement.span, fix: wrapFix(text, statement.span, end, ['-- +goose StatementBegin', '-- +goose StatementEnd'], 'Wrap it in -- +goose StatementBegin / StatementEnd') };
   }
   return undefined;
 }
@@ -78,18 +78,18 @@ function lastWordSemicolon(text: string, from: number, to: number): number | und
   return last && text[last.end - 1] === ';' ? last.end - 1 : undefined;
 }
 
-/** StatementBegin on a line before the statement and StatementEnd on one after it, when nothing else shares its first and last lines. */
-function wrapFix(text: string, statement: Span, sectionEnd: number): Fix | undefined {
+/** An annotation line before the statement and one after it (StatementBegin / StatementEnd; ENVSUB OFF / ON), when nothing else shares its first and last lines. */
+export function wrapFix(text: string, statement: Span, sectionEnd: number, [before, after_]: readonly [string, string], title: string): Fix | undefined {
   const lineStart = lineStartOf(text, statement.start);
   if (!/^[ \t]*$/.test(text.slice(lineStart, statement.start))) return undefined;
   const after = lineBreakAfter(text, statement.end);
   if (after.end > sectionEnd || !/^[ \t]*(--.*)?$/.test(text.slice(statement.end, after.end))) return undefined;
   const eol = after.next > after.end ? text.slice(after.end, after.next) : eolOf(text);
   return {
-    title: 'Wrap it in -- +goose StatementBegin / StatementEnd',
+    title,
     edits: [
-      { span: { start: lineStart, end: lineStart }, newText: `-- +goose StatementBegin${eol}` },
-      { span: { start: after.end, end: after.end }, newText: `${eol}-- +goose StatementEnd` },
+      { span: { start: lineStart, end: lineStart }, newText: `${before}${eol}` },
+      { span: { start: after.end, end: after.end }, newText: `${eol}${after_}` },
     ],
     safe: true,
   };

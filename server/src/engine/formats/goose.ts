@@ -7,8 +7,10 @@
 // reported (goose-cuts.ts).
 
 import { basenameOf } from '../paths';
-import type { MigrationDocument, Span } from '../model';
-import { gooseCutInsideStatement } from './goose-cuts';
+import type { FormatProblem, MigrationDocument, Span } from '../model';
+import { gooseCutInsideStatement, wrapFix } from './goose-cuts';
+import { splitStatements } from '../sql/split';
+import { brokenDollarQuotes, gooseEnvsubLines, readEnvsubLine } from './goose-envsub';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
 
 const ANNOTATION = /^--\s*\+goose\s+(.*?)\s*$/;
@@ -23,16 +25,19 @@ export const goose: FormatModule = {
     Object.assign(doc, versionAndDescription(basenameOf(filePath, '.sql')));
     const annotations = findMarkerLines(text, ANNOTATION);
     const noTransaction = annotations.some((a) => /^no\s+transaction$/i.test(a.match[1]));
-    // ENVSUB ON: goose substitutes ${VAR} from the environment before it runs the statements.
-    const envsub = annotations.some((a) => /^envsub\s+on$/i.test(a.match[1]));
+    // ENVSUB ON ... OFF: goose substitutes ${VAR} from the environment in those lines (goose-envsub.ts).
+    const envsub = { up: gooseEnvsubLines(text, 'up'), down: gooseEnvsubLines(text, 'down') };
     const directions = annotations.filter((a) => /^(up|down)$/i.test(a.match[1]));
     for (let i = 0; i < directions.length; i++) {
       const marker = directions[i];
       const kind = marker.match[1].toLowerCase() as 'up' | 'down';
       const start = nextLineStart(text, marker.span.end);
       const end = i + 1 < directions.length ? directions[i + 1].span.start : text.length;
+      const span = { start: Math.min(start, end), end };
+      // goose runs the first block of each direction; ENVSUB lines are those it reads in this one.
+      const lines = envsub[kind].filter((l) => span.start <= l.start && l.end <= span.end);
       doc.sections.push(
-        section(kind, { start: Math.min(start, end), end }, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span, ...(envsub ? { placeholders: 'braces' as const } : {}) }),
+        section(kind, span, noTransaction ? 'none' : 'transaction', noTransaction ? 'the `-- +goose NO TRANSACTION` annotation' : 'goose wraps each direction in a transaction', text, { marker: marker.span, ...(lines.length > 0 ? { placeholders: 'braces' as const, substitutedLines: lines } : {}) }),
       );
     }
     if (!doc.sections.some((s) => s.kind === 'up')) {
@@ -81,6 +86,56 @@ export const goose: FormatModule = {
         });
       }
     }
+    for (const s of doc.sections) if (s.substitutedLines) doc.problems.push(...envsubProblems(text, s.span, s.substitutedLines));
     return doc;
   },
 };
+
+/**
+ * What goose's ENVSUB cannot run in a section: a line its interpolation cannot read (goose stops:
+ * "variable substitution failed"), and a dollar quote whose `$$` it turns into `$` (goose-envsub.ts).
+ * Both fail the run under goose; zdm, which would run the file as written, refuses them the same way.
+ */
+function envsubProblems(text: string, span: Span, lines: readonly Span[]): FormatProblem[] {
+  const out: FormatProblem[] = [];
+  const wrap = "Put the lines goose must send as written between '-- +goose ENVSUB OFF' and '-- +goose ENVSUB ON' lines.";
+  for (const line of lines) {
+    const read = readEnvsubLine(text, line);
+    if ('items' in read) continue;
+    out.push({
+      ...problem(
+        'migration-format',
+        `goose cannot substitute this line under '-- +goose ENVSUB ON': ${read.error}. goose stops the migration ("variable substitution failed") before running any of it (a \`\$\` meant as text, in a string, is written \`$$\` under ENVSUB).`,
+        { start: read.at, end: Math.min(Math.max(read.at + 1, line.end), line.end) },
+        wrap,
+      ),
+      failsRun: true,
+      failsFile: true,
+    });
+  }
+  let statements: Span[] | undefined;
+  for (const broken of brokenDollarQuotes(text, span.start, span.end, lines)) {
+    const changed = text.slice(broken.item.start, broken.item.end);
+    statements ??= splitStatements(text, span.start, span.end).statements.map((s) => s.span);
+    const statement = statements.find((s) => s.start <= broken.span.start && broken.span.start < s.end);
+    const fix = statement && wrapFix(text, statement, span.end, ['-- +goose ENVSUB OFF', '-- +goose ENVSUB ON'], 'Turn ENVSUB off around this statement');
+    // A variable in the statement would then be sent as written: the edit needs a look then.
+    if (fix && statement) fix.safe = !lines.some((l) => statement.start < l.end && l.start < statement.end && hasExpansion(readEnvsubLine(text, l)));
+    const what = broken.item.kind === 'escape' ? `reads \`${changed}\` as an escaped \`$\` and sends \`$\`` : `reads \`${changed}\` as the environment variable ${broken.item.kind === 'expansion' ? broken.item.name : ''} and sends its value`;
+    out.push({
+      ...problem(
+        'migration-format',
+        `Under '-- +goose ENVSUB ON' goose ${what}, so the dollar quote \`${broken.delimiter}\` never reaches PostgreSQL and the migration fails (goose issue #347). zdm would run the file as written, which goose does not.`,
+        broken.span,
+        "Turn substitution off around the function: a '-- +goose ENVSUB OFF' line before the statement and '-- +goose ENVSUB ON' after it (inside the body, lines that need a variable can turn it on again).",
+      ),
+      ...(fix ? { fixes: [fix] } : {}),
+      failsRun: true,
+    });
+  }
+  return out.sort((a, b) => a.span.start - b.span.start);
+}
+
+function hasExpansion(line: ReturnType<typeof readEnvsubLine>): boolean {
+  return 'items' in line && line.items.some((i) => i.kind === 'expansion');
+}

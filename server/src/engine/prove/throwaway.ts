@@ -16,6 +16,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { dbErrorInfo, openSession, quoteIdent, type Session } from '../runner/db';
+import { parsePgUrl, withQuery } from '../runner/url';
 
 export type ThrowawayPurpose = 'roundtrip' | 'trace';
 
@@ -61,31 +62,24 @@ export function throwawayName(purpose: ThrowawayPurpose): string {
 
 /** The URL of another database on the same server (same user, password, host and options). */
 export function databaseUrl(url: string, database: string): string {
+  // A `dbname=` in the query wins over the path (libpq's reading): it is the one to replace.
+  const parsed = parsePgUrl(url);
+  if (!('error' in parsed) && parsed.params.has('dbname')) return withQuery(url, new Map([['dbname', database]]));
   try {
-    const parsed = new URL(url);
-    parsed.pathname = `/${encodeURIComponent(database)}`;
-    return parsed.toString();
+    const whatwg = new URL(url);
+    whatwg.pathname = `/${encodeURIComponent(database)}`;
+    return whatwg.toString();
   } catch {
     // `postgres://user@/db?host=/tmp`: not a WHATWG URL; replace the path by hand.
     return url.replace(/^(postgres(?:ql)?:\/\/[^/?]*)(\/[^?]*)?/i, `$1/${encodeURIComponent(database)}`);
   }
 }
 
-/** The database a URL names (libpq's default: the user name). */
+/** The database a URL names, as libpq reads it (a `dbname=` in the query included; its default: the user name). */
 export function databaseOf(url: string): string {
-  let pathname = '';
-  let user = '';
-  try {
-    const parsed = new URL(url);
-    pathname = parsed.pathname;
-    user = decodeURIComponent(parsed.username);
-  } catch {
-    const m = /^postgres(?:ql)?:\/\/(?:([^:@/]*)(?::[^@]*)?@)?[^/?]*(\/[^?]*)?/i.exec(url);
-    user = decodeURIComponent(m?.[1] ?? '');
-    pathname = m?.[2] ?? '';
-  }
-  const name = decodeURIComponent(pathname.replace(/^\//, ''));
-  return name || user || 'postgres';
+  const parsed = parsePgUrl(url);
+  if ('error' in parsed) return 'postgres';
+  return parsed.database || parsed.user || 'postgres';
 }
 
 /** Opens a session on the server's maintenance database (`postgres`, else `template1`; never the database being copied). */

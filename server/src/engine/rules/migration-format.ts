@@ -8,7 +8,7 @@ export const migrationFormat: Rule = {
   summary: "The file breaks its migration tool's format (a missing or misplaced marker)",
   defaultLevel: 'error',
   docs: {
-    why: "Migration tools read markers in comments to find the up and down parts of a file: dbmate's `-- migrate:up` and `-- migrate:down`, goose's `-- +goose Up`, Liquibase's `--changeset`. A missing, duplicated or misplaced marker makes the tool refuse the file, or silently skip statements.\n\nAlso reported: what the tool would cut where PostgreSQL does not end a statement (the runner then runs nothing of that section, as the tool would fail). goose, outside a `StatementBegin` / `StatementEnd` block, ends a statement at every line ending with `;`, inside a function body too. Liquibase splits a changeset at `;` with a tokenizer that does not read dollar quotes (it keeps together only the `;`s between BEGIN and END words, and END IF counts as an END), so a function or DO body is sent cut in two and the changeset fails; and a Liquibase `endDelimiter` that is not a usable regular expression.",
+    why: "Migration tools read markers in comments to find the up and down parts of a file: dbmate's `-- migrate:up` and `-- migrate:down`, goose's `-- +goose Up`, Liquibase's `--changeset`. A missing, duplicated or misplaced marker makes the tool refuse the file, or silently skip statements.\n\nAlso reported: what the tool would cut where PostgreSQL does not end a statement (the runner then runs nothing of that section, as the tool would fail). goose, outside a `StatementBegin` / `StatementEnd` block, ends a statement at every line ending with `;`, inside a function body too. Liquibase splits a changeset at `;` with a tokenizer that does not read dollar quotes (it keeps together only the `;`s between BEGIN and END words, and END IF counts as an END), so a function or DO body is sent cut in two and the changeset fails; and a Liquibase `endDelimiter` that is not a usable regular expression.\n\nUnder `-- +goose ENVSUB ON` (up to `-- +goose ENVSUB OFF`), goose's interpolation reads `$$` as an escaped `$`: a dollar quote on those lines reaches PostgreSQL as `$` and the function fails (a `$tag$` quote is read as the variable `tag`); and a line it cannot read at all (a `$1` parameter, `${1}`, a `${` not closed on its line) stops goose before it runs anything of the file. The fix turns substitution off around the statement.",
     invalid: [
       { sql: 'CREATE TABLE a (id bigint);\n-- migrate:up\nCREATE TABLE b (id bigint);\n-- migrate:down\nDROP TABLE b;\n' },
       {
@@ -20,6 +20,11 @@ export const migrationFormat: Rule = {
         sql: '-- +goose Up\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n\n-- +goose Down\nDROP FUNCTION touch();\n',
         path: '00001_touch.sql',
         note: 'goose ends the statement at the first line ending with `;`, inside the body.',
+      },
+      {
+        sql: '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE ${TABLE_NAME} (id bigint, updated_at timestamptz);\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION touch();\nDROP TABLE ${TABLE_NAME};\n',
+        path: '00001_touch.sql',
+        note: 'Under ENVSUB, goose sends `AS $` and `$ LANGUAGE plpgsql`: the function fails under goose, so zdm does not run it either.',
       },
     ],
     valid: [
@@ -33,6 +38,11 @@ export const migrationFormat: Rule = {
         sql: '-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION touch();\n',
         path: '00001_touch.sql',
         note: 'In a StatementBegin / StatementEnd block, goose sends the function whole.',
+      },
+      {
+        sql: '-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE ${TABLE_NAME} (id bigint, updated_at timestamptz);\n-- +goose ENVSUB OFF\n-- +goose StatementBegin\nCREATE FUNCTION touch() RETURNS trigger AS $$\nBEGIN\n  NEW.updated_at := now();\n  RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n-- +goose StatementEnd\n-- +goose ENVSUB ON\n\n-- +goose Down\nDROP FUNCTION touch();\nDROP TABLE ${TABLE_NAME};\n',
+        path: '00001_touch.sql',
+        note: 'Substitution is off around the function: goose sends its dollar quotes as written.',
       },
     ],
   },

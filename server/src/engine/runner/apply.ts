@@ -9,7 +9,7 @@ import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, pre
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import { downSectionOf, withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
-import { fileValues, sessionPlaceholderValues, substitutePlaceholders } from './placeholders';
+import { fileValues, gooseReplacements, replaceInStatement, sessionPlaceholderValues, substitutePlaceholders } from './placeholders';
 import type { Step } from './plan';
 import { LineIndex, lineNumberAt } from '../text/offsets';
 import type { Tracker, ZdmTable } from './tracking/index';
@@ -149,7 +149,7 @@ function toolFailureError(section: RunSection, failure: NonNullable<RunSection['
   const statement = section.statements.findIndex((s) => s.span.start <= failure.offset && failure.offset < s.span.end);
   // committed: 0 — nothing was sent, so the CLI says so rather than that a transaction was rolled back.
   return {
-    message: `${failure.message} Nothing of it was run.`,
+    message: `${failure.message}${failure.help ? ` ${failure.help}` : ''} Nothing of it was run.`,
     file: section.path,
     section: section.kind,
     statement: statement + 1 || undefined,
@@ -163,29 +163,35 @@ function toolFailureError(section: RunSection, failure: NonNullable<RunSection['
 
 /** The section with the tool's placeholders substituted, or the error naming the first one without a value. */
 async function substituted(ctx: ApplyContext, section: RunSection): Promise<{ section: RunSection } | { error: RunError }> {
+  const stopped = (out: { offset: number; message: string }): { error: RunError } => {
+    const at = new LineIndex(section.fileText).positionAt(out.offset);
+    const statement = section.statements.find((s) => s.span.start <= out.offset && out.offset < s.span.end);
+    return {
+      error: {
+        message: ctx.redact(out.message),
+        file: section.path,
+        section: section.kind,
+        statement: statement ? statement.index + 1 : undefined,
+        statementText: statement ? ctx.redact(firstLine(statement.text)) : undefined,
+        line: at.line + 1,
+        column: at.character + 1,
+        exact: true,
+        committed: 0,
+      },
+    };
+  };
+  if (section.envsub) {
+    // goose: its lines under ENVSUB, read through the whole file (formats/goose-envsub.ts).
+    const out = gooseReplacements(section.fileText, section.envsub, section.placeholders!);
+    if ('missing' in out) return stopped(out);
+    return { section: withStatementTexts(section, section.statements.map((s) => replaceInStatement(s.text, s.span.start, out.replacements.filter((r) => s.span.start <= r.start && r.end <= s.span.end)))) };
+  }
   const extra = fileValues(section.path);
   if (section.format === 'flyway') for (const [k, v] of await sessionPlaceholderValues(ctx.session, section.statements.map((s) => s.text), section.placeholders!)) extra.set(k, v);
   const texts: { text: string; toOriginal: (offset: number) => number }[] = [];
   for (const statement of section.statements) {
-    const out = substitutePlaceholders(statement.text, section.format, section.placeholders!, extra);
-    if ('missing' in out) {
-      const offset = statement.span.start + out.offset;
-      const at = new LineIndex(section.fileText).positionAt(offset);
-      const [line, column] = [at.line + 1, at.character + 1];
-      return {
-        error: {
-          message: ctx.redact(out.message),
-          file: section.path,
-          section: section.kind,
-          statement: statement.index + 1,
-          statementText: ctx.redact(firstLine(statement.text)),
-          line,
-          column,
-          exact: true,
-          committed: 0,
-        },
-      };
-    }
+    const out = substitutePlaceholders(statement.text, section.placeholders!, extra);
+    if ('missing' in out) return stopped({ offset: statement.span.start + out.offset, message: out.message });
     texts.push(out);
   }
   return { section: withStatementTexts(section, texts) };

@@ -440,7 +440,7 @@ async function repeatableChecksums(session: Session, migrations: readonly Migrat
   for (const m of repeatables) {
     const text = m.up.fileText;
     m.repeatable!.rawChecksum = flywayChecksum(text);
-    const replaced = m.up.placeholders ? substitutePlaceholders(text, m.format, m.up.placeholders, new Map([...fileValues(m.upPath), ...sessionValues])) : { text };
+    const replaced = m.up.placeholders ? substitutePlaceholders(text, m.up.placeholders, new Map([...fileValues(m.upPath), ...sessionValues])) : { text };
     m.repeatable!.checksum = 'text' in replaced ? flywayChecksum(replaced.text) : undefined;
   }
 }

@@ -4,7 +4,7 @@
 // parameters (table names from .zdm.json) go through `quoteIdent`.
 
 import type { Client as PgClient } from 'pg';
-import { describeUrl, maskUrl } from './url';
+import { describeUrl, maskUrl, parsePgUrl, pgConnectionString, withQuery } from './url';
 
 let pgModule: typeof import('pg') | undefined;
 
@@ -118,19 +118,23 @@ export function batchCommands(commands: readonly SqlCommand[]): { text: string; 
 
 /** Opens a session. Connection failures become a ConnectError naming the (masked) URL. */
 export async function openSession(url: string, options: ConnectOptions = {}): Promise<Session> {
-  const { Client } = loadPg();
-  const client: PgClient = new Client({
-    connectionString: url,
-    application_name: options.applicationName ?? 'zdm',
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-  });
-  // A dropped connection emits 'error' on the client; without a listener Node would crash. The
-  // failing query reports it.
-  client.on('error', () => undefined);
+  let target: string;
   try {
-    await client.connect();
+    // The URL as libpq would read it, in the form `pg` reads the same way (url.ts pgConnectionString).
+    target = pgConnectionString(url);
   } catch (error) {
-    await client.end().catch(() => undefined);
+    throw new ConnectError(`Cannot connect to ${describeUrl(url)}: ${(error as Error).message}`);
+  }
+  const parsed = parsePgUrl(url);
+  const sslmode = 'error' in parsed ? undefined : parsed.params.get('sslmode');
+  let client: PgClient;
+  try {
+    // libpq's sslmode=allow tries without SSL first, then with it; prefer, with SSL first, then without
+    // (node-postgres knows neither order: it makes one attempt).
+    if (sslmode === 'allow') client = await connectClient(withQuery(target, new Map([['sslmode', 'disable']])), options).catch((error) => (dbErrorInfo(error)?.code === '28000' ? connectClient(withQuery(target, new Map([['sslmode', 'require']])), options) : Promise.reject(error)));
+    else if (sslmode === 'prefer') client = await connectClient(target, options).catch((error) => (/does not support SSL/i.test((error as Error)?.message ?? '') ? connectClient(withQuery(target, new Map([['sslmode', 'disable']])), options) : Promise.reject(error)));
+    else client = await connectClient(target, options);
+  } catch (error) {
     throw new ConnectError(`Cannot connect to ${describeUrl(url)} (${maskUrl(url)}): ${connectReason(error, options.connectTimeoutMs ?? 10_000)}`);
   }
   const [info] = (await client.query("SELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version")).rows as { pid: number; version: number }[];
@@ -170,6 +174,26 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       await client.end().catch(() => undefined);
     },
   };
+}
+
+/** A connected `pg` client for a connection string; closed again when connecting fails. */
+async function connectClient(connectionString: string, options: ConnectOptions): Promise<PgClient> {
+  const { Client } = loadPg();
+  const client: PgClient = new Client({
+    connectionString,
+    application_name: options.applicationName ?? 'zdm',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
+  // A dropped connection emits 'error' on the client; without a listener Node would crash. The
+  // failing query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
 }
 
 /** Runs `fn` with a fresh session, closed in `finally`. */

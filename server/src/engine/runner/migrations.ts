@@ -16,7 +16,7 @@ import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
 import { RUNNABLE_FORMATS } from './runnable';
-import { placeholderValues, readFlywaySettings, type FlywaySettings } from './placeholders';
+import { placeholderValues, readFlywaySettings, type FlywaySettings, type GooseEnvsub } from './placeholders';
 import { compareRepeatables } from './plan';
 import { loadSqitchMigrations, sqitchTop } from './sqitch';
 import { holdsLiquibaseChangelogs, loadLiquibaseMigrations, type LiquibaseRun } from './liquibase-load';
@@ -59,8 +59,10 @@ export interface RunSection {
   queryStrings?: readonly Span[];
   /** The values of the `${name}` placeholders the tool substitutes in this section (Flyway; goose ENVSUB), substituted when it runs (runner/placeholders.ts). */
   placeholders?: ReadonlyMap<string, string>;
+  /** goose: the lines it substitutes in, this section's and the rest of the file's (formats/goose-envsub.ts). */
+  envsub?: GooseEnvsub;
   /** Why the tool itself would fail running this section, and where (a format problem that `failsRun`, such as goose cutting a statement in two): nothing of it is run. */
-  toolFailure?: { message: string; offset: number };
+  toolFailure?: { message: string; help?: string; offset: number };
   /** Not in the file: the empty down goose rolls back with when the file has no Down section (downSectionOf). */
   absent?: true;
 }
@@ -276,6 +278,7 @@ export function downSectionOf(migration: Migration): RunSection | undefined {
     statements: [],
     queryStrings: undefined,
     placeholders: undefined,
+    envsub: undefined,
     toolFailure: undefined,
     transactionSource: "the file has no '-- +goose Down' section: goose runs nothing and deletes the version's row",
     anchor: { start: end, end },
@@ -327,14 +330,15 @@ export function runSectionOf(doc: MigrationDocument, section: Section, placehold
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
     placeholders: section.placeholders === 'braces' && replaces ? (placeholders ?? new Map()) : undefined,
+    envsub: section.substitutedLines ? { lines: section.substitutedLines, elsewhere: doc.sections.filter((s) => s !== section).flatMap((s) => s.substitutedLines ?? []) } : undefined,
     toolFailure: toolFailureIn(doc, section.span),
   };
 }
 
 /** The first problem of `doc` in `span` that makes its tool fail running it. */
 function toolFailureIn(doc: MigrationDocument, span: Span): RunSection['toolFailure'] {
-  const p = doc.problems.find((q) => q.failsRun && span.start <= q.span.start && q.span.start < span.end);
-  return p ? { message: p.message, offset: p.span.start } : undefined;
+  const p = doc.problems.find((q) => q.failsRun && (q.failsFile || (span.start <= q.span.start && q.span.start < span.end)));
+  return p ? { message: p.message, ...(p.help ? { help: p.help } : {}), offset: p.span.start } : undefined;
 }
 
 /** The section with its statements' texts replaced (placeholders substituted): the same spans and lines. */

@@ -5,15 +5,17 @@
 //   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`,
 //   valued from the settings the runner itself uses (FlywaySettings, read once per command).
-// - goose, under `-- +goose ENVSUB ON`: environment variables, with the expansions goose's interpolation
-//   knows (gooseValue: defaults, `${VAR?message}`, substrings).
+// - goose, on the lines from `-- +goose ENVSUB ON` to `OFF`: environment variables, with the expansions
+//   goose's interpolation knows (gooseReplacements: defaults, nested ones, `${VAR?message}`, substrings,
+//   `$VAR`, and `$$` / `\$` as `$`).
 // A placeholder with no value stops the migration before any statement runs, as Flyway stops. goose
 // would substitute an empty string for an unset `${VAR}` (only `${VAR?message}` stops it): zdm stops
 // there too, a forgotten variable being likelier than a meant empty one, and says so; `${VAR-}` says
 // that empty is meant (docs/runner.md, Placeholders).
 
 import * as path from 'node:path';
-import type { FormatId } from '../model';
+import type { FormatId, Span } from '../model';
+import { readEnvsubLine, type EnvsubExpansion, type EnvsubItem } from '../formats/goose-envsub';
 import type { ProjectHost } from '../host';
 import { childPath } from '../paths';
 import type { Session } from './db';
@@ -159,18 +161,18 @@ function tomlSettings(text: string): Map<string, string> {
 export type Substituted = { text: string; toOriginal: (offset: number) => number } | { missing: string; offset: number; message: string };
 
 /**
- * `text` with its placeholders replaced, or the first one that has no value (with its offset in
+ * `text` with its Flyway placeholders replaced, or the first one that has no value (with its offset in
  * `text`, and the message saying why nothing runs and what to do). `extra`: the values of this file
- * and session (`flyway:filename`, `flyway:user`...).
+ * and session (`flyway:filename`, `flyway:user`...). goose's are replaced by gooseReplacements.
  */
-export function substitutePlaceholders(text: string, format: FormatId, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): Substituted {
+export function substitutePlaceholders(text: string, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): Substituted {
   let missing: { missing: string; offset: number; message: string } | undefined;
   // Each substitution: where its value starts and ends in the output, and where the placeholder was.
   const replaced: { outStart: number; outEnd: number; start: number; end: number }[] = [];
   let delta = 0;
   const out = text.replace(PLACEHOLDER, (whole, name: string, offset: number) => {
     if (missing) return whole;
-    const value = format === 'goose' ? gooseValue(name, values) : flywayValue(name, values, extra);
+    const value = flywayValue(name, values, extra);
     if (typeof value !== 'string') {
       missing = { missing: name, offset, message: value.message };
       return whole;
@@ -180,17 +182,7 @@ export function substitutePlaceholders(text: string, format: FormatId, values: R
     return value;
   });
   if (missing) return missing;
-  // An offset in the output, back in `text`: inside a value, the placeholder's start; after one, shifted back.
-  const toOriginal = (offset: number) => {
-    let shift = 0;
-    for (const r of replaced) {
-      if (offset < r.outStart) break;
-      if (offset < r.outEnd) return r.start;
-      shift = r.end - r.outEnd;
-    }
-    return offset + shift;
-  };
-  return { text: out, toOriginal };
+  return { text: out, toOriginal: originalOffsets(replaced) };
 }
 
 function flywayValue(name: string, values: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): string | { message: string } {
@@ -202,36 +194,119 @@ function flywayValue(name: string, values: ReadonlyMap<string, string>, extra: R
   };
 }
 
+/** Where a line of a goose migration is substituted: its span in the file and what goose writes there. */
+export interface Replacement {
+  start: number;
+  end: number;
+  value: string;
+}
+
+/** The lines goose substitutes in (formats/goose-envsub.ts): those of the running section, and the others of the file. */
+export interface GooseEnvsub {
+  lines: readonly Span[];
+  elsewhere: readonly Span[];
+}
+
+type Stop = { missing: string; offset: number; message: string };
+
 /**
- * goose's ENVSUB, as its interpolation (github.com/mfridman/interpolate, the expansions its README
- * lists) reads a `${...}`: `${VAR}`; `${VAR:-word}` (word when VAR is unset or empty); `${VAR-word}`
- * (when unset); `${VAR?message}` (an error naming VAR when unset: goose stops, "variable substitution
- * failed"); `${VAR:offset}` and `${VAR:offset:length}` (a substring; a negative offset, written after a
- * space, counts from the end). Where goose substitutes an empty string for an unset `${VAR}`, zdm stops
- * (see the top of this file); `${VAR-}` is how a migration says that empty is meant.
+ * goose's ENVSUB on the lines it substitutes, read as its interpolation (github.com/mfridman/interpolate)
+ * reads them (formats/goose-envsub.ts): what each `${...}`, `$VAR`, `$$` and `\$` of the running
+ * section becomes, or the first placeholder that stops the run. `${VAR:-word}` (word when VAR is unset or
+ * empty), `${VAR-word}` (when unset), whose word may hold further expansions (`${A:-${B}}`, read only
+ * when needed); `${VAR?message}` (goose stops when VAR is unset, on a line of either direction, since it
+ * substitutes the whole file); `${VAR:offset}` and `${VAR:offset:length}` (bytes, as goose counts; a
+ * negative offset, written after a space, counts from the end). Where goose substitutes an empty string
+ * for an unset `${VAR}`, zdm stops (see the top of this file); `${VAR-}` is how a migration says that
+ * empty is meant. Lines goose cannot read at all are format problems that stop the run before this.
  */
-function gooseValue(name: string, values: ReadonlyMap<string, string>): string | { message: string } {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:-|-|\?)([\s\S]*)|:\s*(-?\d+)(?::\s*(\d+))?\s*)?$/.exec(name);
-  const variable = m?.[1] ?? name;
-  const set = `Set the environment variable ${variable} (the file has -- +goose ENVSUB ON)`;
-  if (!m) return { message: `The placeholder \${${name}} is not one goose's ENVSUB reads (\${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR?message}, \${VAR:offset:length}): nothing was run. goose fails on it too.` };
+export function gooseReplacements(fileText: string, envsub: GooseEnvsub, values: ReadonlyMap<string, string>): { replacements: Replacement[] } | Stop {
+  const replacements: Replacement[] = [];
+  const lines = [...envsub.lines.map((span) => ({ span, running: true })), ...envsub.elsewhere.map((span) => ({ span, running: false }))].sort((a, b) => a.span.start - b.span.start);
+  for (const { span, running } of lines) {
+    const read = readEnvsubLine(fileText, span);
+    if (!('items' in read)) continue;
+    for (const item of read.items) {
+      if (item.kind === 'text') continue;
+      const value = item.kind === 'escape' ? '$' : gooseExpansion(fileText, item, values, running);
+      if (typeof value !== 'string') {
+        if (!running) value.message += ' goose substitutes the lines of both directions when it reads the file, so it stops whichever direction runs.';
+        return value;
+      }
+      if (running) replacements.push({ start: item.start, end: item.end, value });
+    }
+  }
+  return { replacements };
+}
+
+function gooseExpansion(fileText: string, item: EnvsubExpansion, values: ReadonlyMap<string, string>, running: boolean): string | Stop {
+  const written = fileText.slice(item.start, item.end);
+  const words = (content: readonly EnvsubItem[] | undefined): string | Stop => {
+    let out = '';
+    for (const part of content ?? []) {
+      const value = part.kind === 'text' ? fileText.slice(part.start, part.end) : part.kind === 'escape' ? '$' : gooseExpansion(fileText, part, values, running);
+      if (typeof value !== 'string') return value;
+      out += value;
+    }
+    return out;
+  };
+  const variable = item.name;
   const value = values.get(variable);
-  if (m[2] === ':-') return value ? value : m[3];
-  if (m[2] === '-') return value ?? m[3];
-  if (m[2] === '?') {
+  const set = `Set the environment variable ${variable} (the line is under -- +goose ENVSUB ON)`;
+  if (item.operator === ':-') return value ? value : words(item.content);
+  if (item.operator === '-') return value ?? words(item.content);
+  if (item.operator === '?') {
     if (value !== undefined) return value;
-    return { message: `No value for the placeholder \${${name}}: ${variable} is not set${m[3] ? ` (${m[3]})` : ''}, and goose stops here too ("variable substitution failed"): nothing was run. ${set}.` };
+    const message = words(item.content);
+    if (typeof message !== 'string') return message;
+    return { missing: written, offset: item.start, message: `No value for the placeholder ${written}: ${variable} is not set${message ? ` (${message})` : ''}, and goose stops here too ("variable substitution failed"): nothing was run. ${set}.` };
   }
   if (value === undefined) {
+    if (!running) return '';
     return {
-      message: `No value for the placeholder \${${name}}: nothing was run. goose would substitute an empty string for an unset variable; zdm stops instead, an empty name or value being far more often a variable forgotten than meant. ${set}, or write \${${variable}-} where an empty value is meant.`,
+      missing: written,
+      offset: item.start,
+      message: `No value for the placeholder ${written}: nothing was run. goose would substitute an empty string for an unset variable; zdm stops instead, an empty name or value being far more often a variable forgotten than meant. ${set}, or write \${${variable}-} where an empty value is meant.`,
     };
   }
-  if (m[4] === undefined) return value;
-  const offset = Number(m[4]);
-  const from = offset < 0 ? Math.max(0, value.length + offset) : offset;
-  if (from > value.length) return '';
-  return m[5] === undefined ? value.slice(from) : value.slice(from, from + Number(m[5]));
+  if (item.operator !== ':') return value;
+  // goose counts bytes (Go strings): out of range, the offset and length are cut to the value.
+  const bytes = Buffer.from(value, 'utf8');
+  const from = Math.min(Math.max(item.offset! < 0 ? item.offset! + bytes.length : item.offset!, 0), bytes.length);
+  if (item.length === undefined) return bytes.subarray(from).toString('utf8');
+  const to = Math.min(item.length >= 0 ? from + item.length : Math.max(from, bytes.length + item.length), bytes.length);
+  return bytes.subarray(from, to).toString('utf8');
+}
+
+/** The statement `text` (starting at `base` in the file) with the replacements inside it made, and the way back to offsets as written. */
+export function replaceInStatement(text: string, base: number, replacements: readonly Replacement[]): { text: string; toOriginal: (offset: number) => number } {
+  const mapped: { outStart: number; outEnd: number; start: number; end: number }[] = [];
+  let out = '';
+  let last = 0;
+  for (const r of replacements) {
+    const start = r.start - base;
+    const end = r.end - base;
+    if (start < last || end > text.length) continue;
+    out += text.slice(last, start);
+    mapped.push({ outStart: out.length, outEnd: out.length + r.value.length, start, end });
+    out += r.value;
+    last = end;
+  }
+  out += text.slice(last);
+  return { text: out, toOriginal: originalOffsets(mapped) };
+}
+
+/** An offset in the output, back in the text as written: inside a value, the placeholder's start; after one, shifted back. */
+function originalOffsets(replaced: readonly { outStart: number; outEnd: number; start: number; end: number }[]): (offset: number) => number {
+  return (offset: number) => {
+    let shift = 0;
+    for (const r of replaced) {
+      if (offset < r.outStart) break;
+      if (offset < r.outEnd) return r.start;
+      shift = r.end - r.outEnd;
+    }
+    return offset + shift;
+  };
 }
 
 /** The built-ins that depend on the file and the time of the run (Flyway). */

@@ -1,5 +1,8 @@
 // Database URLs: where the runner's URL comes from (--url, then DATABASE_URL, then .zdm.json), whether
-// it points at this machine, and masking its password in every message. No database access here.
+// it points at this machine, and masking its password in every message; URLs read as libpq reads them,
+// and the connection string that makes node-postgres connect to the same place. No database access here.
+
+import * as fs from 'node:fs';
 
 export type UrlSource = 'flag' | 'env' | 'config' | 'embedded';
 
@@ -55,17 +58,173 @@ export function expandEnv(value: string, env: NodeJS.ProcessEnv, origin?: string
   });
 }
 
-/** Throws a UrlError (with the password masked) when `url` is not a PostgreSQL URL. */
+/** Throws a UrlError (with the password masked) when `url` is not a PostgreSQL URL as libpq reads one. */
 export function checkUrl(url: string, origin: string): void {
-  let parsed: URL;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1].toLowerCase();
+  if (scheme !== undefined && scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new UrlError(`${origin} must be a postgres:// URL, not ${scheme}:// (${maskUrl(url)}).`);
+  }
+  const parsed = parsePgUrl(url);
+  if ('error' in parsed) throw new UrlError(`${origin} is not a valid URL: ${maskUrl(url)} (${parsed.error}; expected postgres://user:password@host:5432/database).`);
+  refuseUnsupported(parsed, url, origin);
+}
+
+/** What libpq reads in a URL but zdm's client would ignore or misread, connecting elsewhere: refused, saying what to write instead. */
+function refuseUnsupported(parsed: PgUrl, url: string, origin: string): void {
+  if (parsed.params.has('hostaddr')) throw new UrlError(`${origin} sets hostaddr, which zdm's PostgreSQL client (node-postgres) does not read: it would connect to the host name instead. Put the address in the host part (postgres://user@${parsed.params.get('hostaddr')}:port/database) (${maskUrl(url)}).`);
+  if (parsed.params.has('service')) throw new UrlError(`${origin} names a service (pg_service.conf), which zdm does not read: write the service's host, port and database in the URL (${maskUrl(url)}).`);
+  if (parsed.hosts.length > 1) throw new UrlError(`${origin} names several hosts (${parsed.hosts.join(', ')}), which libpq tries in turn; zdm connects to one: name the one to migrate (${maskUrl(url)}).`);
+  if (parsed.port?.includes(',')) throw new UrlError(`${origin} names several ports (${parsed.port}); zdm connects to one: name the one to migrate (${maskUrl(url)}).`);
+}
+
+/**
+ * A PostgreSQL URL as libpq reads one (its "Connection URIs"): `postgres[ql]://[user[:password]@]
+ * [host][:port][,host2...][/database][?key=value&...]`, each part percent-decoded, so a unix socket's
+ * folder may be the host (`postgres://%2Fvar%2Frun%2Fpostgresql/db`), and the query's `host`, `port`,
+ * `dbname`, `user` and `password` win over the parts before it (`postgres://user@/db?host=/tmp`, which
+ * WHATWG URLs reject). An empty host means the default socket (or PGHOST).
+ */
+export interface PgUrl {
+  /** The hosts, in order ([''] when none is given): names, addresses, or socket folders (starting with `/`). */
+  hosts: string[];
+  port?: string;
+  database?: string;
+  user?: string;
+  password?: string;
+  /** The query parameters, decoded (the ones above included). */
+  params: Map<string, string>;
+}
+
+export function parsePgUrl(url: string): PgUrl | { error: string } {
+  const m = /^postgres(?:ql)?:\/\//i.exec(url);
+  if (!m) return { error: 'it does not start with postgres:// or postgresql://' };
+  let rest = url.slice(m[0].length);
+  const queryAt = rest.indexOf('?');
+  const query = queryAt === -1 ? '' : rest.slice(queryAt + 1);
+  if (queryAt !== -1) rest = rest.slice(0, queryAt);
+  const decode = (part: string, what: string): string => {
+    if (/%(?![0-9A-Fa-f]{2})/.test(part) || /%00/.test(part)) throw new Error(`bad percent-encoding in the ${what}`);
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new Error(`bad percent-encoding in the ${what}`);
+    }
+  };
   try {
-    parsed = new URL(url);
+    const out: PgUrl = { hosts: [], params: new Map() };
+    // user[:password]@, looked for before the first '/' (libpq's reading).
+    const slash = rest.indexOf('/');
+    const at = rest.slice(0, slash === -1 ? rest.length : slash).lastIndexOf('@');
+    if (at !== -1) {
+      const credentials = rest.slice(0, at);
+      const colon = credentials.indexOf(':');
+      out.user = decode(colon === -1 ? credentials : credentials.slice(0, colon), 'user name') || undefined;
+      if (colon !== -1) out.password = decode(credentials.slice(colon + 1), 'password');
+      rest = rest.slice(at + 1);
+    }
+    const pathAt = rest.indexOf('/');
+    const hostspec = pathAt === -1 ? rest : rest.slice(0, pathAt);
+    if (pathAt !== -1 && rest.length > pathAt + 1) out.database = decode(rest.slice(pathAt + 1), 'database name');
+    const ports: string[] = [];
+    for (const spec of hostspec.split(',')) {
+      const h = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(spec)!;
+      out.hosts.push(decode(h[1].replace(/^\[|\]$/g, ''), 'host'));
+      if (h[2] !== undefined && h[2] !== '') {
+        if (!/^\d+$/.test(h[2])) throw new Error(`the port '${h[2]}' is not a number`);
+        ports.push(h[2]);
+      }
+    }
+    if (ports.length > 0) out.port = ports.join(',');
+    for (const pair of query.split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      if (eq === -1) throw new Error(`the query parameter '${pair}' has no '=value'`);
+      const key = decode(pair.slice(0, eq), 'query');
+      const value = decode(pair.slice(eq + 1), `${key} parameter`);
+      out.params.set(key, value);
+    }
+    const param = (key: string) => out.params.get(key);
+    if (param('host') !== undefined) out.hosts = param('host')!.split(',');
+    if (param('port') !== undefined) {
+      if (!/^\d+(,\d+)*$/.test(param('port')!)) throw new Error(`the port '${param('port')}' is not a number`);
+      out.port = param('port');
+    }
+    if (param('dbname') !== undefined) out.database = param('dbname');
+    if (param('user') !== undefined) out.user = param('user');
+    if (param('password') !== undefined) out.password = param('password');
+    return out;
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** Whether a host is a unix socket's folder (an absolute path, or `@name` for Linux's abstract namespace). */
+function isSocket(host: string): boolean {
+  return host.startsWith('/') || host.startsWith('@');
+}
+
+/** The folders where libpq builds look for the default socket (Debian's, then PostgreSQL's own default). */
+const DEFAULT_SOCKET_DIRS = ['/var/run/postgresql', '/tmp'];
+
+/**
+ * The connection string to give node-postgres (`pg`) so that it connects where libpq would, and as
+ * libpq would, for a URL `checkUrl` accepted. `pg` reads the same URLs (with its own parser), but:
+ * with no host it connects to localhost over TCP where libpq uses the default unix socket, so the
+ * socket is named when one is there; it does not know `sslmode` over a unix socket (libpq never uses
+ * SSL there; `pg` would ask the server for it and fail), so sslmode is dropped for sockets; its
+ * `sslmode=require` verifies the certificate unless `uselibpqcompat=true`, which is added (libpq's
+ * require encrypts without verifying); and it would quietly ignore `hostaddr` and `service`, and read
+ * `h1,h2` as one host name, so those are refused, saying what to write instead.
+ * `socketExists` is the file check (a parameter so the choice can be tested).
+ */
+export function pgConnectionString(url: string, env: NodeJS.ProcessEnv = process.env, socketExists: (file: string) => boolean = defaultSocketExists): string {
+  const parsed = parsePgUrl(url);
+  if ('error' in parsed) return url;
+  refuseUnsupported(parsed, url, 'The database URL');
+  const set = new Map<string, string | undefined>();
+  let host = parsed.hosts[0];
+  if (host === '' && !env.PGHOST) {
+    const port = parsed.port ?? env.PGPORT ?? '5432';
+    const dir = DEFAULT_SOCKET_DIRS.find((d) => socketExists(`${d}/.s.PGSQL.${port}`));
+    if (dir) {
+      set.set('host', dir);
+      host = dir;
+    }
+  }
+  if (host === '' && env.PGHOST) host = env.PGHOST;
+  if (isSocket(host)) {
+    set.set('sslmode', undefined);
+    set.set('ssl', undefined);
+  } else if (parsed.params.has('sslmode') && !parsed.params.has('uselibpqcompat')) {
+    set.set('uselibpqcompat', 'true');
+  }
+  return set.size === 0 ? url : withQuery(url, set);
+}
+
+function defaultSocketExists(file: string): boolean {
+  try {
+    return fs.statSync(file).isSocket();
   } catch {
-    throw new UrlError(`${origin} is not a valid URL: ${maskUrl(url)} (expected postgres://user:password@host:5432/database).`);
+    return false;
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new UrlError(`${origin} must be a postgres:// URL, not ${parsed.protocol}// (${maskUrl(url)}).`);
-  }
+}
+
+/** `url` with its query parameters in `set` replaced (undefined: removed) or added, the others kept as written. */
+export function withQuery(url: string, set: ReadonlyMap<string, string | undefined>): string {
+  const queryAt = url.indexOf('?');
+  const base = queryAt === -1 ? url : url.slice(0, queryAt);
+  const pairs = queryAt === -1 ? [] : url.slice(queryAt + 1).split('&').filter((p) => p !== '');
+  const keyOf = (pair: string) => {
+    const raw = pair.split('=')[0];
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  };
+  const kept = pairs.filter((p) => !set.has(keyOf(p)));
+  for (const [key, value] of set) if (value !== undefined) kept.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+  return kept.length > 0 ? `${base}?${kept.join('&')}` : base;
 }
 
 /** The URL with its password replaced by ****, also when the URL does not parse. */
@@ -80,12 +239,13 @@ export function maskUrl(url: string): string {
   }
 }
 
-/** The password of a URL, if it has one (decoded). */
+/** The password of a URL, if it has one (decoded), also in the forms WHATWG URLs reject (`postgres://u:pw@/db?host=/tmp`). */
 export function passwordOf(url: string): string | undefined {
+  const parsed = parsePgUrl(url);
+  if (!('error' in parsed)) return parsed.password || undefined;
   try {
-    const parsed = new URL(url);
-    const own = parsed.password ? decodeURIComponent(parsed.password) : undefined;
-    return own ?? parsed.searchParams.get('password') ?? undefined;
+    const whatwg = new URL(url);
+    return (whatwg.password ? decodeURIComponent(whatwg.password) : undefined) ?? whatwg.searchParams.get('password') ?? undefined;
   } catch {
     return undefined;
   }
@@ -114,48 +274,28 @@ export function createRedactor(urls: readonly string[]): (text: string) => strin
 }
 
 /**
- * True when the URL points at this machine: localhost, 127.0.0.0/8, ::1 or a unix socket (an absolute
- * path as host, or no host at all, which means the default socket).
+ * True when the URL points at this machine: localhost, 127.0.0.0/8, ::1 or a unix socket (a folder as
+ * host, in the URL's host part percent-encoded or its `host=` parameter; or no host at all, which
+ * means PGHOST, else the default socket). Every host must be local when several are named.
  */
-export function isLocalUrl(url: string): boolean {
-  const host = hostOf(url);
-  if (host === undefined) return false;
-  if (host === '' || host.startsWith('/')) return true;
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+export function isLocalUrl(url: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const parsed = parsePgUrl(url);
+  if ('error' in parsed) return false;
+  const hosts = parsed.hosts.flatMap((h) => (h === '' ? (env.PGHOST ? env.PGHOST.split(',') : ['']) : [h]));
+  if (parsed.params.has('hostaddr')) hosts.push(...parsed.params.get('hostaddr')!.split(','));
+  return hosts.every((raw) => {
+    const host = raw.trim().toLowerCase();
+    if (host === '' || isSocket(host)) return true;
+    return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  });
 }
 
-/** The host a URL connects to (a `host=` parameter wins, as in libpq), lower case; '' for the default socket. */
-function hostOf(url: string): string | undefined {
-  let host: string | undefined;
-  let hostParam: string | null = null;
-  try {
-    const parsed = new URL(url);
-    host = parsed.hostname;
-    hostParam = parsed.searchParams.get('host');
-  } catch {
-    // `postgres://user@/db?host=/tmp` is valid for libpq but not for WHATWG URLs.
-    const m = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/:?]*)/i.exec(url);
-    if (!m) return undefined;
-    host = m[1];
-    hostParam = /[?&]host=([^&]*)/.exec(url)?.[1] ?? null;
-  }
-  const chosen = hostParam ?? host ?? '';
-  let decoded = chosen;
-  try {
-    decoded = decodeURIComponent(chosen);
-  } catch {
-    // keep it as written
-  }
-  return decoded.replace(/^\[|\]$/g, '').toLowerCase();
-}
-
-/** host:port/database of a URL, for short messages. */
+/** host:port/database of a URL, for short messages ("/var/run/postgresql (unix socket)/app"). */
 export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const host = parsed.searchParams.get('host') ?? parsed.host ?? '';
-    return `${host || 'local socket'}${parsed.pathname || '/'}`;
-  } catch {
-    return maskUrl(url);
-  }
+  const parsed = parsePgUrl(url);
+  if ('error' in parsed) return maskUrl(url);
+  const host = parsed.hosts
+    .map((h) => (h === '' ? 'local socket' : isSocket(h) ? `${h} (unix socket${parsed.port ? ` ${parsed.port}` : ''})` : `${h.includes(':') ? `[${h}]` : h}${parsed.port ? `:${parsed.port}` : ''}`))
+    .join(',');
+  return `${host}/${parsed.database ?? ''}`;
 }

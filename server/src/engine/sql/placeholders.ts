@@ -1,6 +1,7 @@
 // Placeholders a migration tool substitutes before the server sees a script:
 // - `braces`: Flyway's `${name}` (on by default, `${flyway:defaultSchema}` and the project's own),
-//   Liquibase's changelog parameters, and goose's `${VAR}` under `-- +goose ENVSUB ON`;
+//   Liquibase's changelog parameters, and goose's `${VAR}` under `-- +goose ENVSUB ON` (and its `$VAR`,
+//   read as `_VAR`, in a section with lines goose substitutes);
 // - `psql`: psql's variables in a script psql runs (sqitch; Liquibase `runWith:psql`): `:name`,
 //   `:'name'` (a quoted literal), `:"name"` (a quoted identifier) and `:{?name}` (TRUE or FALSE), outside
 //   quotes, dollar quotes and comments. `::` (a cast) and `:=` are not variables, nor is a bare `:name`
@@ -16,7 +17,9 @@ import { parseStatement, type ParseOutcome } from './parser';
 
 export type PlaceholderSyntax = 'braces' | 'psql';
 
-const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
+// A `${`, then text without `"` or a line break up to its `}`; one level of `${...}` inside (goose's
+// nested default, `${A:-${B}}`) is part of it.
+const PLACEHOLDER = /\$\{((?:[^$}"\n]|\$\{[^}"\n]*\}|\$(?!\{))*)\}/g;
 const MASKED = /"\{([^"\n]*)"/g;
 
 /** `text` with each `${name}` written `"{name"`: the same length, and an identifier to the parser. */
@@ -99,28 +102,66 @@ export function unmaskPsqlVariables(text: string, names: ReadonlyMap<string, str
 }
 
 /**
+ * goose's `$NAME` (a variable without braces, substituted under ENVSUB): a `$` that PostgreSQL's lexer
+ * reads alone, right before a word starting with a letter; never inside a string, a quoted name, a
+ * dollar quote or a comment. As [offset of the `$`, name].
+ */
+export function dollarVariables(text: string): [number, string][] {
+  const out: [number, string][] = [];
+  if (!text.includes('$')) return out;
+  const tokens = lex(text);
+  for (let k = 0; k + 1 < tokens.length; k++) {
+    const t = tokens[k];
+    const next = tokens[k + 1];
+    if (t.kind !== 'unknown' || t.end - t.start !== 1 || text.charCodeAt(t.start) !== 36 || next.kind !== 'word' || next.start !== t.end) continue;
+    const name = text.slice(next.start, next.end);
+    if (/^\p{L}/u.test(name)) out.push([t.start, name]);
+  }
+  return out;
+}
+
+/** `text` with each goose `$NAME` written `_NAME`: the same length, and an identifier to the parser. */
+export function maskDollarVariables(text: string): string {
+  let out = text;
+  for (const [at] of dollarVariables(text)) out = `${out.slice(0, at)}_${out.slice(at + 1)}`;
+  return out;
+}
+
+/**
  * What turns the placeholders of a lint's findings back as written, or undefined when no section of
  * the document has any: `${name}` of Flyway and goose, and the psql variables of the statements of
  * sections psql runs.
  */
-export function placeholderUnmasker(sections: readonly Pick<Section, 'placeholders'>[], statements: readonly { text: string; section: Pick<Section, 'placeholders'> }[]): ((text: string) => string) | undefined {
+export function placeholderUnmasker(sections: readonly Pick<Section, 'placeholders' | 'substitutedLines'>[], statements: readonly { text: string; section: Pick<Section, 'placeholders' | 'substitutedLines'> }[]): ((text: string) => string) | undefined {
   const braces = sections.some((s) => s.placeholders === 'braces');
   const psql = sections.some((s) => s.placeholders === 'psql');
   if (!braces && !psql) return undefined;
   const names = new Map<string, string>();
   if (psql) for (const s of statements) if (s.section.placeholders === 'psql') for (const name of psqlVariableNames(s.text)) names.set(name.toLowerCase(), name);
+  // goose's `$NAME`, masked as `_NAME` (maskDollarVariables).
+  const dollars = new Map<string, string>();
+  for (const s of statements) if (s.section.substitutedLines) for (const [, name] of dollarVariables(s.text)) dollars.set(name.toLowerCase(), name);
   return (text) => {
     let out = braces ? unmaskPlaceholders(text) : text;
     if (psql) out = unmaskPsqlVariables(out, names);
+    if (dollars.size > 0 && out.includes('_')) {
+      out = out.replace(/(?<![\p{L}\p{N}_$])_([\p{L}][\p{L}\p{N}_]*)/gu, (whole, name: string) => {
+        const written = dollars.get(name.toLowerCase());
+        return written === undefined ? whole : `$${written}`;
+      });
+    }
     return out;
   };
 }
 
 /** Parses a statement of `section`, reading its placeholders as identifiers when the tool substitutes them. */
-export function parseSectionStatement(section: Pick<Section, 'placeholders'>, text: string): ParseOutcome {
+export function parseSectionStatement(section: Pick<Section, 'placeholders' | 'substitutedLines'>, text: string): ParseOutcome {
   switch (section.placeholders) {
-    case 'braces':
-      return parseStatement(text.includes('${') ? maskPlaceholders(text) : text);
+    case 'braces': {
+      const masked = text.includes('${') ? maskPlaceholders(text) : text;
+      // goose also substitutes `$NAME` on the lines it substitutes (formats/goose-envsub.ts).
+      return parseStatement(section.substitutedLines && masked.includes('$') ? maskDollarVariables(masked) : masked);
+    }
     case 'psql':
       return parseStatement(maskPsqlVariables(text));
     default:

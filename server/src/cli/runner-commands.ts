@@ -312,7 +312,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
 function printError(io: CommandIO, error: RunError, rel: (f: string) => string, red: (s: string) => string, dim: (s: string) => string): void {
   const where = error.file ? `${rel(error.file)}:${error.line}:${error.column}: ` : '';
   io.stderr(`${red('error')}: ${where}${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}\n`);
-  if (error.statement !== undefined) io.stderr(dim(`  in statement ${error.statement} of the ${error.section} section: ${error.statementText}\n`));
+  if (error.statement !== undefined) io.stderr(dim(`  in statement ${error.statement}${error.section ? ` of the ${error.section} section` : ''}: ${error.statementText}\n`));
   if (error.detail) io.stderr(`  detail: ${error.detail}\n`);
   if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
   if (error.where) io.stderr(dim(`  context: ${error.where.split('\n')[0]}\n`));

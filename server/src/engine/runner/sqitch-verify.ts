@@ -90,7 +90,8 @@ export async function verifyDeployedChange(ctx: ApplyContext, step: Step): Promi
     ctx.emit({ type: 'info', message: `  verified (${scriptName(info, verify.path)})` });
     return undefined;
   }
-  const error: RunError = { ...failed, message: `Verify script ${scriptName(info, verify.path)} failed: ${failed.message}` };
+  // Not the up or down section of the migration: the file names the script.
+  const error: RunError = { ...failed, section: undefined, message: `Verify script ${scriptName(info, verify.path)} failed: ${failed.message}` };
   const revert = info.revertAfterVerify();
   const revertName = scriptName(info, revert?.path ?? step.migration.downPath ?? path.join(info.top, 'revert', path.relative(path.join(info.top, 'verify'), info.verifyPath)));
   const revertError = revert ? await runPsqlScript(ctx.session, revert, ctx.redact, ctx.timeouts) : { message: `${revertName} does not exist` };

@@ -401,7 +401,7 @@ describe('sqitch verify scripts, against the real sqitch', () => {
     const db = await database('sqitch_verify_vars');
     const refused = await up({ ...zdmOptions(project, db), verify: true });
     assert.equal(refused.ok, false);
-    assert.match(refused.error?.message ?? '', /verify\/flips\.sql:2:54: the psql variable :expected_max has no value/);
+    assert.match(refused.error?.message ?? '', /verify\/flips\.sql:2:54: the psql variable :expected_max has no value \(set it under \[deploy\.variables\] or \[core\.variables\] \(sqitch deploy --verify passes no \[verify\.variables\]\)/);
     assert.deepEqual(refused.steps, []);
     assert.deepEqual(await tablesIn(db, 'flipr'), []);
 

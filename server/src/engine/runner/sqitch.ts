@@ -184,9 +184,9 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
       }
       requires.set(d.name, required);
     }
-    const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables);
+    const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables, DEPLOY_VARIABLES);
     const downText = host.readFile(downPath);
-    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables);
+    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables, `[revert.variables], ${DEPLOY_VARIABLES}`);
     if (!up) return;
     const written = up.written;
     let hashes: { checksum: string; statements: string[] } | undefined;
@@ -215,8 +215,8 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     // run asks for them (--verify, zdm verify): most runs never do.
     const verifyText = host.readFile(verifyPath);
     const scripts = new Map<string, RunSection | undefined>();
-    const script = (file: string, text: string | undefined, kind: 'up' | 'down', variables: ReadonlyMap<string, string>, key: string) => {
-      if (!scripts.has(key)) scripts.set(key, text === undefined ? undefined : psqlSection(file, text.replace(/^\uFEFF/, ''), host, kind, variables)?.section);
+    const script = (file: string, text: string | undefined, kind: 'up' | 'down', variables: ReadonlyMap<string, string>, key: string, where: string) => {
+      if (!scripts.has(key)) scripts.set(key, text === undefined ? undefined : psqlSection(file, text.replace(/^\uFEFF/, ''), host, kind, variables, where)?.section);
       return scripts.get(key);
     };
     infos.set(migration, {
@@ -229,8 +229,11 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
       requireKeys,
       verifyPath,
       top,
-      verifyScript: (kind) => script(verifyPath, verifyText, 'up', kind === 'deploy' ? deployVariables : verifyVariables, kind),
-      revertAfterVerify: () => script(downPath, downText, 'down', deployVariables, 'revert'),
+      verifyScript: (kind) =>
+        kind === 'deploy'
+          ? script(verifyPath, verifyText, 'up', deployVariables, kind, `${DEPLOY_VARIABLES} (sqitch deploy --verify passes no [verify.variables])`)
+          : script(verifyPath, verifyText, 'up', verifyVariables, kind, `[verify.variables], ${DEPLOY_VARIABLES}`),
+      revertAfterVerify: () => script(downPath, downText, 'down', deployVariables, 'revert', `${DEPLOY_VARIABLES} (after a failed verify, sqitch deploy runs the revert script with the deploy's variables)`),
     });
     migrations.push(migration);
   });
@@ -292,7 +295,10 @@ const HONOURED = new Set(['set', 'unset', 'echo', 'qecho', 'warn']);
  * first reason zdm cannot run it as psql would (its `toolFailure`). `written` keeps the statements as
  * written, for checksums (a changed value in sqitch.conf is not an edited migration).
  */
-function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' | 'down', variables: ReadonlyMap<string, string>): { section: RunSection; written: string[] } | undefined {
+/** Where a deploy script's variables are set in sqitch.conf, for the message about one without a value. */
+const DEPLOY_VARIABLES = '[deploy.variables] or [core.variables]';
+
+function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' | 'down', variables: ReadonlyMap<string, string>, where: string): { section: RunSection; written: string[] } | undefined {
   const doc = describeMigration(file, text, host, { format: 'sqitch' });
   // The format layer names a revert script's section `down`, a deploy script's `up`.
   const section = runSection(doc, kind, undefined, false);
@@ -340,7 +346,7 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
       let sent: string;
       if (form === 'defined') sent = value === undefined ? 'FALSE' : 'TRUE';
       else if (value === undefined) {
-        fail(`the psql variable :${name} has no value (set it under [deploy.variables] or [core.variables] in sqitch.conf, or with \\set); psql would send it as written. Nothing was run.`, statement.span.start + start);
+        fail(`the psql variable :${name} has no value (set it under ${where} in sqitch.conf, or with \\set); psql would send it as written. Nothing was run.`, statement.span.start + start);
         sent = statement.text.slice(start, end);
       } else sent = form === 'literal' ? quoteLiteral(value) : form === 'identifier' ? `"${value.replace(/"/g, '""')}"` : value;
       out += statement.text.slice(last, start);

@@ -366,6 +366,38 @@ describe('sqitch verify scripts, against the real sqitch', () => {
     assert.match(runSqitch(project, ours, 'status'), /Undeployed change:\n\s+\* flips/);
   });
 
+  it('when the revert script after a failed verify fails too, the change is still not recorded, and what it did stays, as with sqitch', async () => {
+    const { ['revert/flips.sql']: _gone, ...files } = FILES;
+    const project = createProject({ ...files, ...VERIFY, 'verify/flips.sql': 'SELECT posted_at FROM flipr.flips;\n' });
+    const [ours, theirs] = [await database('sqitch_verify_norevert'), await database('sqitch_verify_norevert_ref')];
+    const result = await up({ ...zdmOptions(project, ours), verify: true });
+    assert.equal(result.ok, false);
+    assert.equal(result.error?.reverted, false);
+    assert.match(result.error?.hint ?? '', /revert script revert\/flips\.sql then failed too \(revert\/flips\.sql does not exist\): what deploy\/flips\.sql did may remain/);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['flips', 'users']);
+    const theirRun = sqitch.run(project.root, theirs.target, theirs.password, 'deploy', '--verify', '--mode', 'change');
+    assert.notEqual(theirRun.code, 0, theirRun.out);
+    assert.deepEqual(await tablesIn(theirs, 'flipr'), ['flips', 'users']);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+  });
+
+  it('zdm verify reports changes out of plan order and planned changes not deployed, as sqitch verify does', async () => {
+    const project = createProject({ ...FILES, ...VERIFY });
+    const db = await database('sqitch_verify_order');
+    runSqitch(project, db, 'deploy');
+    // users vanishes from the registry (its table stays): flips now comes second, and users is not deployed.
+    await pg.query("DELETE FROM sqitch.dependencies WHERE dependency_id IN (SELECT change_id FROM sqitch.changes WHERE change = 'users')", [], db.name);
+    await pg.query("DELETE FROM sqitch.tags WHERE change_id IN (SELECT change_id FROM sqitch.changes WHERE change = 'users')", [], db.name);
+    await pg.query("DELETE FROM sqitch.changes WHERE change = 'users'", [], db.name);
+    const verified = await verifyBackfills({ cwd: project.root, url: db.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.equal(verified.ok, false);
+    assert.deepEqual(verified.sqitch?.changes.map((c) => [c.name, c.ok, c.problem]), [['appschema', true, undefined], ['flips', false, 'Out of order'], ['users', false, 'Not deployed']]);
+    const theirs = sqitch.run(project.root, db.target, db.password, 'verify');
+    assert.notEqual(theirs.code, 0);
+    assert.match(theirs.out, /\* flips \.+ # Out of order\s*\n?\s*not ok/);
+    assert.match(theirs.out, /\* users @v1\.0 \.+ not ok # Not deployed/);
+  });
+
   it('deploy.verify = true in sqitch.conf verifies as --verify does; --no-verify (verify: false) does not', async () => {
     const project = createProject({ ...FILES, ...VERIFY, 'sqitch.conf': `${FILES['sqitch.conf']}[deploy]\n\tverify = true\n`, 'verify/users.sql': 'SELECT bio FROM flipr.users;\n' });
     const db = await database('sqitch_verify_conf');

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
+import { runRunnerCommand } from '../../server/src/cli/runner-commands';
 import { verifyBackfills } from '../../server/src/engine/prove/verify';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
@@ -396,6 +397,33 @@ describe('sqitch verify scripts, against the real sqitch', () => {
     assert.notEqual(theirs.code, 0);
     assert.match(theirs.out, /\* flips \.+ # Out of order\s*\n?\s*not ok/);
     assert.match(theirs.out, /\* users @v1\.0 \.+ not ok # Not deployed/);
+  });
+
+  it('the CLI: zdm up --verify says which verify script failed and that the change was reverted; --verify is refused where it means nothing', async () => {
+    const project = createProject({ ...FILES, ...VERIFY, 'sqitch.conf': `${FILES['sqitch.conf']}[deploy]\n\tverify = true\n`, 'verify/users.sql': 'SELECT bio FROM flipr.users;\n' });
+    const db = await database('sqitch_verify_cli');
+    const cli = async (command: 'up' | 'rollback', args: string[], root = project.root) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { cwd: root, stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTTY: false, env: sqitch.env(root) };
+      const code = await runRunnerCommand(command, [...args, '--url', db.url, '--yes'], io);
+      return { code, stdout, stderr };
+    };
+    const failed = await cli('up', ['--verify']);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.match(failed.stdout, /verified \(verify\/appschema\.sql\)/);
+    assert.match(failed.stderr, /error: verify\/users\.sql:1:8: Verify script verify\/users\.sql failed: column "bio" does not exist/);
+    assert.match(failed.stderr, /The change was reverted with its revert script and is not recorded as deployed\./);
+    assert.deepEqual(await tablesIn(db, 'flipr'), []);
+    // --no-verify wins over deploy.verify; --verify means nothing to a rollback, nor to a project that is not sqitch's.
+    assert.equal((await cli('up', ['--no-verify'])).code, 0);
+    const rollbackVerify = await cli('rollback', ['--verify']);
+    assert.equal(rollbackVerify.code, 2);
+    assert.match(rollbackVerify.stderr, /--verify does not apply to rollback/);
+    const dbmate = createProject({ 'db/migrations/20240101000000_t.sql': '-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n' });
+    const notSqitch = await cli('up', ['--verify'], dbmate.root);
+    assert.equal(notSqitch.code, 2);
+    assert.match(notSqitch.stderr, /--verify runs a sqitch project's verify scripts after each deploy; this project is dbmate/);
   });
 
   it('deploy.verify = true in sqitch.conf verifies as --verify does; --no-verify (verify: false) does not', async () => {

@@ -11,7 +11,9 @@
 // - A reworked change (a name planned twice, `name [name@tag]`): its earlier version runs from
 //   `deploy/name@tag.sql` (the tag sqitch picks), and is keyed `name@tag` among the migrations.
 // What sqitch needs to record a change (its id, tags, dependencies, the deploy script's SHA-1, who
-// deploys) travels with each migration (sqitchChangeOf), for tracking/sqitch.ts.
+// deploys) travels with each migration (sqitchChangeOf), for tracking/sqitch.ts; so do its verify script
+// (with the deploy's variables for --verify, with `[verify.variables]` for zdm verify) and its revert
+// script as a failed verify runs it, for sqitch-verify.ts.
 
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';

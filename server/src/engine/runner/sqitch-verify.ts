@@ -104,7 +104,7 @@ export async function verifyDeployedChange(ctx: ApplyContext, step: Step): Promi
 }
 
 export interface SqitchVerifyEntry {
-  /** The change as sqitch names it (with its tags, `users@v1.0`). */
+  /** The change as zdm names it among the migrations (`users@v1.0`: a reworked change's earlier version). */
   name: string;
   file?: string;
   ok: boolean;

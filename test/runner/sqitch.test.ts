@@ -5,6 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
+import { runRunnerCommand } from '../../server/src/cli/runner-commands';
+import { verifyBackfills } from '../../server/src/engine/prove/verify';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
@@ -283,5 +285,223 @@ describe('sqitch projects, against the real sqitch', () => {
     // sqitch deploys the rest from there.
     runSqitch(project, ours, 'deploy');
     assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
+  });
+});
+
+// Verify scripts as sqitch's templates write them (the script's own BEGIN ... ROLLBACK), with the deploy's variables.
+const VERIFY: Record<string, string> = {
+  'verify/appschema.sql': "-- Verify flipr:appschema on pg\n\nSELECT pg_catalog.has_schema_privilege(:'app_schema', 'usage');\n",
+  'verify/users.sql': '-- Verify flipr:users on pg\n\nBEGIN;\n\nSELECT nickname, password FROM :"app_schema".users WHERE FALSE;\n\nROLLBACK;\n',
+  'verify/flips.sql': '-- Verify flipr:flips on pg\n\nBEGIN;\n\nSELECT id, nickname, body, kind FROM :"app_schema".flips WHERE FALSE;\n\nROLLBACK;\n',
+};
+
+/** The messages zdm gave while it ran. */
+function messages(options: { events: { type: string; message?: string }[] }, type: 'info' | 'warning'): string[] {
+  return options.events.filter((e) => e.type === type).map((e) => e.message!);
+}
+
+describe('sqitch verify scripts, against the real sqitch', () => {
+  it('zdm up --verify runs each verify script after its deploy; the registry is the one sqitch deploy --verify writes, and sqitch verify accepts it', async () => {
+    const project = createProject({ ...FILES, ...VERIFY });
+    const [ours, theirs] = [await database('sqitch_verify'), await database('sqitch_verify_ref')];
+    const options = { ...zdmOptions(project, ours), verify: true };
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(messages(options, 'info').filter((m) => m.includes('verified')).map((m) => m.trim()), ['verified (verify/appschema.sql)', 'verified (verify/users.sql)', 'verified (verify/flips.sql)']);
+    runSqitch(project, theirs, 'deploy', '--verify');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.match(runSqitch(project, ours, 'verify'), /Verify successful/);
+
+    // zdm verify does what sqitch verify does on a sqitch project: every deployed change's verify script.
+    const verified = await verifyBackfills({ cwd: project.root, url: ours.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.ok(verified.ok, JSON.stringify(verified, null, 2));
+    assert.deepEqual(verified.sqitch?.changes.map((c) => [c.name, c.ok]), [['appschema', true], ['users', true], ['flips', true]]);
+
+    // The database drifts from the plan: both say the same change fails.
+    await pg.query('ALTER TABLE flipr.flips DROP COLUMN kind', [], ours.name);
+    const drifted = await verifyBackfills({ cwd: project.root, url: ours.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.equal(drifted.ok, false);
+    assert.deepEqual(drifted.sqitch?.changes.map((c) => [c.name, c.ok]), [['appschema', true], ['users', true], ['flips', false]]);
+    const failure = drifted.sqitch!.changes[2].error!;
+    assert.match(failure.message, /column "kind" does not exist/);
+    assert.deepEqual([failure.file?.replace(project.root + '/', ''), failure.line], ['verify/flips.sql', 5]);
+    assert.ok(drifted.findings.some((f) => f.rule === 'verify-failed' && f.file.endsWith('verify/flips.sql') && f.line === 5), JSON.stringify(drifted.findings));
+    const theirVerdict = sqitch.run(project.root, ours.target, ours.password, 'verify');
+    assert.notEqual(theirVerdict.code, 0);
+    assert.match(theirVerdict.out, /\* flips \.+ (?:# )?Verify script "verify\/flips\.sql" failed\.[\s\S]*not ok/);
+    assert.match(theirVerdict.out, /\* users @v1\.0 \.+ ok/);
+  });
+
+  it('a failing verify script fails its change: reverted with its revert script, no changes row, a fail event, as sqitch deploy --verify --mode change leaves it', async () => {
+    const project = createProject({
+      ...FILES,
+      ...VERIFY,
+      // sqitch runs the revert after a failed verify with the deploy's variables, not [revert.variables].
+      'sqitch.conf': `${FILES['sqitch.conf']}[revert.variables]\n\tapp_schema = nowhere\n`,
+      'verify/flips.sql': '-- Verify flipr:flips on pg\n\nBEGIN;\nSELECT id, nickname, body, posted_at FROM :"app_schema".flips WHERE FALSE;\nROLLBACK;\n',
+    });
+    const [ours, theirs] = [await database('sqitch_verify_fail'), await database('sqitch_verify_fail_ref')];
+    const result = await up({ ...zdmOptions(project, ours), verify: true });
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok]), [['appschema', true], ['users', true], ['flips', false]]);
+    assert.match(result.error?.message ?? '', /^Verify script verify\/flips\.sql failed: column "posted_at" does not exist/);
+    assert.deepEqual([result.error?.file?.replace(project.root + '/', ''), result.error?.line], ['verify/flips.sql', 4]);
+    assert.equal(result.error?.reverted, true);
+    assert.match(result.error?.hint ?? '', /revert script revert\/flips\.sql/);
+    // flips was created by its deploy script, then dropped by its revert script; the changes before it stay.
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['users']);
+    const rows = await registry(ours);
+    assert.deepEqual(rows.changes.map((r) => JSON.parse(r).change).sort(), ['appschema', 'users']);
+    assert.deepEqual(rows.events.map((r) => [JSON.parse(r).event, JSON.parse(r).change]).sort(), [['deploy', 'appschema'], ['deploy', 'users'], ['fail', 'flips']]);
+    assert.deepEqual((await rowsOf(pg, ours.name, 'sqitch.zdm_migrations', 'version')).map((r) => JSON.parse(r).version).sort(), ['appschema', 'users']);
+
+    // The real sqitch, in the mode zdm follows (the changes before the failed one stay), leaves the same.
+    const theirs1 = sqitch.run(project.root, theirs.target, theirs.password, 'deploy', '--verify', '--mode', 'change');
+    assert.notEqual(theirs1.code, 0, theirs1.out);
+    assert.match(theirs1.out, /Verify script "verify\/flips\.sql" failed/);
+    assert.deepEqual(await tablesIn(theirs, 'flipr'), ['users']);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    const st = await status(zdmOptions(project, ours));
+    assert.equal(st.status!.find((s) => s.name === 'flips')?.state, 'pending');
+    assert.match(runSqitch(project, ours, 'status'), /Undeployed change:\n\s+\* flips/);
+  });
+
+  it('when the revert script after a failed verify fails too, the change is still not recorded, and what it did stays, as with sqitch', async () => {
+    const { ['revert/flips.sql']: _gone, ...files } = FILES;
+    const project = createProject({ ...files, ...VERIFY, 'verify/flips.sql': 'SELECT posted_at FROM flipr.flips;\n' });
+    const [ours, theirs] = [await database('sqitch_verify_norevert'), await database('sqitch_verify_norevert_ref')];
+    const result = await up({ ...zdmOptions(project, ours), verify: true });
+    assert.equal(result.ok, false);
+    assert.equal(result.error?.reverted, false);
+    assert.match(result.error?.hint ?? '', /revert script revert\/flips\.sql then failed too \(revert\/flips\.sql does not exist\): what deploy\/flips\.sql did may remain/);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['flips', 'users']);
+    const theirRun = sqitch.run(project.root, theirs.target, theirs.password, 'deploy', '--verify', '--mode', 'change');
+    assert.notEqual(theirRun.code, 0, theirRun.out);
+    assert.deepEqual(await tablesIn(theirs, 'flipr'), ['flips', 'users']);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+  });
+
+  it('zdm verify reports changes out of plan order and planned changes not deployed, as sqitch verify does', async () => {
+    const project = createProject({ ...FILES, ...VERIFY });
+    const db = await database('sqitch_verify_order');
+    runSqitch(project, db, 'deploy');
+    // users vanishes from the registry (its table stays): flips now comes second, and users is not deployed.
+    await pg.query("DELETE FROM sqitch.dependencies WHERE dependency_id IN (SELECT change_id FROM sqitch.changes WHERE change = 'users')", [], db.name);
+    await pg.query("DELETE FROM sqitch.tags WHERE change_id IN (SELECT change_id FROM sqitch.changes WHERE change = 'users')", [], db.name);
+    await pg.query("DELETE FROM sqitch.changes WHERE change = 'users'", [], db.name);
+    const verified = await verifyBackfills({ cwd: project.root, url: db.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.equal(verified.ok, false);
+    assert.deepEqual(verified.sqitch?.changes.map((c) => [c.name, c.ok, c.problem]), [['appschema', true, undefined], ['flips', false, 'Out of order'], ['users', false, 'Not deployed']]);
+    const theirs = sqitch.run(project.root, db.target, db.password, 'verify');
+    assert.notEqual(theirs.code, 0);
+    assert.match(theirs.out, /\* flips \.+ # Out of order\s*\n?\s*not ok/);
+    assert.match(theirs.out, /\* users @v1\.0 \.+ not ok # Not deployed/);
+  });
+
+  it('the CLI: zdm up --verify says which verify script failed and that the change was reverted; --verify is refused where it means nothing', async () => {
+    const project = createProject({ ...FILES, ...VERIFY, 'sqitch.conf': `${FILES['sqitch.conf']}[deploy]\n\tverify = true\n`, 'verify/users.sql': 'SELECT bio FROM flipr.users;\n' });
+    const db = await database('sqitch_verify_cli');
+    const cli = async (command: 'up' | 'rollback', args: string[], root = project.root) => {
+      let stdout = '';
+      let stderr = '';
+      const io = { cwd: root, stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t), isTTY: false, env: sqitch.env(root) };
+      const code = await runRunnerCommand(command, [...args, '--url', db.url, '--yes'], io);
+      return { code, stdout, stderr };
+    };
+    const failed = await cli('up', ['--verify']);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.match(failed.stdout, /verified \(verify\/appschema\.sql\)/);
+    assert.match(failed.stderr, /error: verify\/users\.sql:1:8: Verify script verify\/users\.sql failed: column "bio" does not exist/);
+    assert.match(failed.stderr, /The change was reverted with its revert script and is not recorded as deployed\./);
+    assert.deepEqual(await tablesIn(db, 'flipr'), []);
+    // --no-verify wins over deploy.verify; --verify means nothing to a rollback, nor to a project that is not sqitch's.
+    assert.equal((await cli('up', ['--no-verify'])).code, 0);
+    const rollbackVerify = await cli('rollback', ['--verify']);
+    assert.equal(rollbackVerify.code, 2);
+    assert.match(rollbackVerify.stderr, /--verify does not apply to rollback/);
+    const dbmate = createProject({ 'db/migrations/20240101000000_t.sql': '-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n' });
+    const notSqitch = await cli('up', ['--verify'], dbmate.root);
+    assert.equal(notSqitch.code, 2);
+    assert.match(notSqitch.stderr, /--verify runs a sqitch project's verify scripts after each deploy; this project is dbmate/);
+  });
+
+  it('deploy.verify = true in sqitch.conf verifies as --verify does; --no-verify (verify: false) does not', async () => {
+    const project = createProject({ ...FILES, ...VERIFY, 'sqitch.conf': `${FILES['sqitch.conf']}[deploy]\n\tverify = true\n`, 'verify/users.sql': 'SELECT bio FROM flipr.users;\n' });
+    const db = await database('sqitch_verify_conf');
+    const result = await up(zdmOptions(project, db));
+    assert.equal(result.ok, false);
+    assert.match(result.error?.message ?? '', /Verify script verify\/users\.sql failed: column "bio" does not exist/);
+    assert.deepEqual(await tablesIn(db, 'flipr'), []);
+    const unverified = await up({ ...zdmOptions(project, db), verify: false });
+    assert.ok(unverified.ok, explain(unverified));
+    assert.deepEqual(await tablesIn(db, 'flipr'), ['flips', 'users']);
+  });
+
+  it('a missing verify script is a warning, as sqitch warns, and the change deploys', async () => {
+    const { ['verify/users.sql']: _missing, ...rest } = VERIFY;
+    const project = createProject({ ...FILES, ...rest });
+    const [ours, theirs] = [await database('sqitch_verify_missing'), await database('sqitch_verify_missing_ref')];
+    const options = { ...zdmOptions(project, ours), verify: true };
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.ok(messages(options, 'warning').some((m) => m.startsWith('Verify script verify/users.sql does not exist')), messages(options, 'warning').join('\n'));
+    assert.match(runSqitch(project, theirs, 'deploy', '--verify'), /Verify script verify\/users\.sql does not exist/);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    // sqitch verify warns and passes; so does zdm verify.
+    assert.match(runSqitch(project, ours, 'verify'), /Verify successful/);
+    const verified = await verifyBackfills({ cwd: project.root, url: ours.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.ok(verified.ok, JSON.stringify(verified, null, 2));
+    assert.equal(verified.sqitch?.changes.find((c) => c.name === 'users')?.skipped, 'missing');
+  });
+
+  it('verify scripts take [verify.variables] under zdm verify, the deploy variables under up --verify (a variable without a value there is refused before anything runs)', async () => {
+    const check = "BEGIN;\nSELECT 1 / (pg_get_constraintdef(oid) LIKE '%<= ' || :expected_max || ')%')::int FROM pg_constraint WHERE conrelid = 'flipr.flips'::regclass AND contype = 'c';\nROLLBACK;\n";
+    const project = createProject({ ...FILES, ...VERIFY, 'sqitch.conf': `${FILES['sqitch.conf']}[verify.variables]\n\texpected_max = 140\n`, 'verify/flips.sql': check });
+    const db = await database('sqitch_verify_vars');
+    const refused = await up({ ...zdmOptions(project, db), verify: true });
+    assert.equal(refused.ok, false);
+    assert.match(refused.error?.message ?? '', /verify\/flips\.sql:2:54: the psql variable :expected_max has no value \(set it under \[deploy\.variables\] or \[core\.variables\] \(sqitch deploy --verify passes no \[verify\.variables\]\)/);
+    assert.deepEqual(refused.steps, []);
+    assert.deepEqual(await tablesIn(db, 'flipr'), []);
+
+    const deployed = await up(zdmOptions(project, db));
+    assert.ok(deployed.ok, explain(deployed));
+    const verified = await verifyBackfills({ cwd: project.root, url: db.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.ok(verified.ok, JSON.stringify(verified, null, 2));
+    assert.match(runSqitch(project, db, 'verify'), /Verify successful/);
+    // A wrong value fails it, for both.
+    const wrong = createProject({ ...FILES, ...VERIFY, 'sqitch.conf': `${FILES['sqitch.conf']}[verify.variables]\n\texpected_max = 150\n`, 'verify/flips.sql': check });
+    const failed = await verifyBackfills({ cwd: wrong.root, url: db.url, env: sqitch.env(wrong.root), embedded: false, record: false });
+    assert.equal(failed.ok, false);
+    assert.match(failed.sqitch?.changes.find((c) => c.name === 'flips')?.error?.message ?? '', /division by zero/);
+    assert.notEqual(sqitch.run(wrong.root, db.target, db.password, 'verify').code, 0);
+  });
+
+  it('a reworked change verifies its earlier version with verify/users@v1.0.sql, as sqitch deploy --verify picks it', async () => {
+    const project = createProject({
+      ...FILES,
+      ...VERIFY,
+      'sqitch.plan': `${PLAN}users [users@v1.0] 2024-01-06T10:00:00Z ${planner} # Reworks users: a bio.\n`,
+      'deploy/users@v1.0.sql': FILES['deploy/users.sql'],
+      'revert/users@v1.0.sql': FILES['revert/users.sql'],
+      // The earlier version has no bio yet: this fails if run after the rework, or if the rework's script were run for it.
+      'verify/users@v1.0.sql': "SELECT 1 / (1 - count(*))::int FROM information_schema.columns WHERE table_schema = 'flipr' AND table_name = 'users' AND column_name = 'bio';\n",
+      'deploy/users.sql': 'BEGIN;\nALTER TABLE :"app_schema".users ADD COLUMN IF NOT EXISTS bio TEXT;\nCOMMIT;\n',
+      'revert/users.sql': 'BEGIN;\nALTER TABLE :"app_schema".users DROP COLUMN bio;\nCOMMIT;\n',
+      'verify/users.sql': 'SELECT bio FROM :"app_schema".users WHERE FALSE;\n',
+    });
+    const [ours, theirs] = [await database('sqitch_verify_rework'), await database('sqitch_verify_rework_ref')];
+    const options = { ...zdmOptions(project, ours), verify: true };
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(messages(options, 'info').filter((m) => m.includes('verified')).map((m) => m.trim()), ['verified (verify/appschema.sql)', 'verified (verify/users@v1.0.sql)', 'verified (verify/flips.sql)', 'verified (verify/users.sql)']);
+    runSqitch(project, theirs, 'deploy', '--verify');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    // sqitch verify runs no verify script for the earlier version (it would fail now); zdm verify neither.
+    assert.match(runSqitch(project, ours, 'verify'), /Verify successful/);
+    const verified = await verifyBackfills({ cwd: project.root, url: ours.url, env: sqitch.env(project.root), embedded: false, record: false });
+    assert.ok(verified.ok, JSON.stringify(verified, null, 2));
+    assert.deepEqual(verified.sqitch?.changes.map((c) => [c.name, c.ok, c.skipped]), [['appschema', true, undefined], ['users@v1.0', true, 'reworked'], ['flips', true, undefined], ['users', true, undefined]]);
   });
 });

@@ -157,10 +157,15 @@ async function verifyBackfill(ctx: ProveContext, file: vscode.Uri | undefined): 
   const result = parseResult<VerifyResult>(run);
   if (!result || run.cancelled) return failed(ctx, 'the verification', run);
   if (result.usageError) return failed(ctx, 'the verification', run, result.usageError);
-  ctx.view.showFindings('verify', result.findings, result.files.map((f) => f.file));
+  // A sqitch project's verify scripts ran too (zdm verify without FILE): their findings are replaced as well.
+  const sqitchFiles = result.sqitch?.changes.flatMap((c) => (c.file ? [c.file] : [])) ?? [];
+  ctx.view.showFindings('verify', result.findings, [...result.files.map((f) => f.file), ...sqitchFiles]);
   const ran = result.files.filter((f) => f.ran);
   const failing = ran.filter((f) => !f.passed);
+  const sqitchFailing = result.sqitch?.changes.filter((c) => !c.ok) ?? [];
   if (result.error) void vscode.window.showErrorMessage(`zdm: verification: ${result.error.message}`);
+  else if (sqitchFailing.length > 0) void vscode.window.showWarningMessage(`zdm: sqitch verify failed for ${sqitchFailing.map((c) => `${c.name} (${c.problem ?? 'not ok'})`).join(', ')}.`);
+  else if (result.sqitch && ran.length === 0) void vscode.window.showInformationMessage(`zdm: sqitch verify: ${result.sqitch.changes.length} deployed change${result.sqitch.changes.length === 1 ? '' : 's'} verified on the dev database.`);
   else if (ran.length === 0) void vscode.window.showInformationMessage(result.files.length === 0 ? 'zdm: no -- zdm:verify directives to run.' : `zdm: nothing verified: ${result.files.map((f) => f.note).filter(Boolean).join('; ')}`);
   else if (failing.length === 0) void vscode.window.showInformationMessage(`zdm: backfill verified: ${ran.reduce((n, f) => n + f.directives.length, 0)} zdm:verify quer${ran.reduce((n, f) => n + f.directives.length, 0) === 1 ? 'y holds' : 'ies hold'} on the dev database.`);
   else void vscode.window.showWarningMessage(`zdm: backfill verification failed for ${failing.map((f) => path.basename(f.file)).join(', ')}: its contract migration stays blocked.`);

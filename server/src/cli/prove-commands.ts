@@ -67,6 +67,10 @@ database (each in a read-only transaction) and shows pass / fail; the result is 
 has directives. It only reads (one query per directive, in a READ ONLY transaction rolled back), so
 it asks no confirmation for a server that is not on this machine.
 
+In a sqitch project, without FILE it also runs the verify script (verify/<change>.sql) of every
+deployed change, as sqitch verify does: each as sqitch runs it (its own BEGIN/ROLLBACK decide), with
+[verify.variables]; a failing script, or a change deployed out of plan order, fails the command.
+
 Options:
   --format text|json        Output (default text)
 ${COMMON}

@@ -28,10 +28,13 @@ const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL
 /** What VERSION may be besides a version: sqitch and Liquibase number their migrations by position, and name them too. */
 const VERSION_NAMES = `VERSION is a version as zdm status lists it. A sqitch change may be named by its name, name@tag or\n@tag (zdm up --to users, zdm rollback --to @v1.0); a Liquibase changeset by its position, its id,\nid::author or path::id::author (zdm up --to 2::alice); a name several changesets answer to is refused.`;
 
+const VERIFY = `  --verify, --no-verify     sqitch: run each change's verify script after its deploy; a failing one
+                            reverts the change (default: deploy.verify in sqitch.conf)`;
+
 export const RUNNER_HELP: Record<string, string> = {
-  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Stop after this version\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${COMMON}\n`,
+  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Stop after this version\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${VERIFY}\n${COMMON}\n`,
   rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n${COMMON}\n`,
-  redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${COMMON}\n`,
+  redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${VERIFY}\n${COMMON}\n`,
   status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed, or\napplied but missing on disk. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
   db: `Usage: zdm db start|stop|url|status [--show-password]\n\nThe embedded PostgreSQL of this project (data in .zdm/postgres, git-ignored): started on demand by\nthe runner when no database URL is configured, kept running between commands.\n\n  start     Start it (initialising it the first time)\n  stop      Stop it\n  url       Print its URL (password masked unless --show-password)\n  status    Whether it runs, and where\n`,
 };
@@ -50,6 +53,8 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
         to: { type: 'string' },
         through: { type: 'string' },
         'allow-missing': { type: 'boolean', default: false },
+        verify: { type: 'boolean' },
+        'no-verify': { type: 'boolean' },
         url: { type: 'string' },
         dir: { type: 'string' },
         config: { type: 'string' },
@@ -78,6 +83,14 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     io.stderr(`zdm ${command}: --allow-missing does not apply to ${command}.\n`);
     return 2;
   }
+  if ((values.verify || values['no-verify']) && command !== 'up' && command !== 'redo') {
+    io.stderr(`zdm ${command}: --${values.verify ? '' : 'no-'}verify does not apply to ${command}.\n`);
+    return 2;
+  }
+  if (values.verify && values['no-verify']) {
+    io.stderr(`zdm ${command}: use --verify or --no-verify, not both.\n`);
+    return 2;
+  }
   if (values.to !== undefined && values.through !== undefined) {
     io.stderr(`zdm rollback: use --to or --through, not both.\n`);
     return 2;
@@ -97,6 +110,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     yes: values.yes,
     wait: values.wait,
     startEmbedded: !values['no-start'],
+    verify: values.verify ? true : values['no-verify'] ? false : undefined,
     onEvent: (event) => {
       if (event.type === 'migration-start') running = event;
       else if (event.type === 'migration-end') running = undefined;
@@ -301,7 +315,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
 function printError(io: CommandIO, error: RunError, rel: (f: string) => string, red: (s: string) => string, dim: (s: string) => string): void {
   const where = error.file ? `${rel(error.file)}:${error.line}:${error.column}: ` : '';
   io.stderr(`${red('error')}: ${where}${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}\n`);
-  if (error.statement !== undefined) io.stderr(dim(`  in statement ${error.statement} of the ${error.section} section: ${error.statementText}\n`));
+  if (error.statement !== undefined) io.stderr(dim(`  in statement ${error.statement}${error.section ? ` of the ${error.section} section` : ''}: ${error.statementText}\n`));
   if (error.detail) io.stderr(`  detail: ${error.detail}\n`);
   if (error.hint) io.stderr(`  hint: ${error.hint}\n`);
   if (error.where) io.stderr(dim(`  context: ${error.where.split('\n')[0]}\n`));
@@ -311,7 +325,9 @@ function printError(io: CommandIO, error: RunError, rel: (f: string) => string, 
         ? `  ${error.committed} statement${error.committed === 1 ? ' was' : 's were'} committed before it (this section runs statement by statement); zdm status shows the record, and the next zdm up resumes at the failed statement.\n`
         : '  Nothing of this migration was committed.\n',
     );
-  } else if (error.file) io.stderr('  The migration was rolled back: schema and bookkeeping are as before it.\n');
+  } else if (error.reverted === false) io.stderr('  The change is not recorded as deployed, but its revert failed: what its deploy script did may remain.\n');
+  else if (error.reverted) io.stderr('  The change was reverted with its revert script and is not recorded as deployed.\n');
+  else if (error.file) io.stderr('  The migration was rolled back: schema and bookkeeping are as before it.\n');
 }
 
 function printStatus(io: CommandIO, result: RunResult, c: { rel: (f: string) => string; green: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string; dim: (s: string) => string; bold: (s: string) => string }): void {

@@ -213,8 +213,22 @@ export function verifyText(result: VerifyResult, options: RenderOptions): string
     }
   }
   const ran = result.files.filter((f) => f.ran);
-  if (result.files.length === 0) out.push('No -- zdm:verify directives to run.');
-  else out.push(`${ran.filter((f) => f.passed).length} of ${ran.length} verified file${ran.length === 1 ? '' : 's'} passed${ran.length < result.files.length ? `, ${result.files.length - ran.length} skipped` : ''}; recorded in .zdm/verify.json.`);
+  if (result.sqitch) {
+    // As `sqitch verify` lists them: each deployed change, ok or not ok with why.
+    const changes = result.sqitch.changes;
+    if (changes.length === 0) out.push('sqitch: no changes deployed.');
+    const width = Math.max(0, ...changes.map((c) => c.name.length));
+    for (const c of changes) {
+      const why = c.error ? `${c.problem} ${c.error.file ? `${rel(c.error.file)}:${c.error.line}:${c.error.column}: ` : ''}${c.error.message}` : c.problem;
+      const note = c.skipped === 'reworked' ? '  (reworked: sqitch runs no verify script for it)' : c.skipped === 'missing' ? `  (no verify script: ${rel(c.file!)})` : '';
+      out.push(`  * ${c.name} ${'.'.repeat(width - c.name.length + 2)} ${c.ok ? 'ok' : 'not ok'}${why ? `  # ${why}` : ''}${note}`);
+    }
+    if (changes.length > 0) out.push(result.sqitch.passed ? 'Verify successful' : `Verify failed: ${changes.filter((c) => !c.ok).length} of ${changes.length} changes not ok.`);
+    if (result.files.length > 0) out.push('');
+  }
+  if (result.files.length === 0) {
+    if (!result.sqitch) out.push('No -- zdm:verify directives to run.');
+  } else out.push(`${ran.filter((f) => f.passed).length} of ${ran.length} verified file${ran.length === 1 ? '' : 's'} passed${ran.length < result.files.length ? `, ${result.files.length - ran.length} skipped` : ''}; recorded in .zdm/verify.json.`);
   return out.join('\n') + '\n';
 }
 

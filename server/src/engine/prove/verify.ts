@@ -3,6 +3,11 @@
 // in a READ ONLY transaction that is rolled back, with the result recorded in `.zdm/verify.json`
 // (scaffold/verify-record.ts), which the `trio-incomplete` rule reads.
 //
+// In a sqitch project, `zdm verify` without FILE also does what `sqitch verify` does (runner/sqitch-verify.ts):
+// every deployed change's verify script (`verify/<change>.sql`), run as sqitch runs it (its own
+// BEGIN/ROLLBACK decide: sqitch's template rolls back, and what a script commits stays), and the
+// checks sqitch makes (changes out of order, not in the plan, planned and not deployed).
+//
 // The contract gate: before `zdm up` applies the contract migration of a trio (`<slug>_3_contract`),
 // the backfill of the same trio (`<slug>_2_backfill`) must be applied and its verification must pass
 // on the dev database, now. Otherwise `zdm up` refuses (exit 1), unless `--force`.
@@ -12,7 +17,8 @@ import { loadConfig } from '../config/config';
 import { describeMigration } from '../formats/index';
 import { createDiskHost } from '../host';
 import { DEFAULT_MIGRATION_DIRS } from '../runner/commands';
-import { dbErrorInfo, withClient, type Session } from '../runner/db';
+import { applySessionTimeouts, dbErrorInfo, withClient, type Session } from '../runner/db';
+import { verifySqitchChanges, type SqitchVerifyEntry } from '../runner/sqitch-verify';
 import type { RunResult } from '../runner/events';
 import type { Migration } from '../runner/migrations';
 import { planUp, type MigrationState, type MigrationStatus } from '../runner/plan';
@@ -20,7 +26,7 @@ import { splitStatements } from '../sql/split';
 import { findTrioSibling, trioStepOf } from '../scaffold/trio-names';
 import { matchesExpectation, parseVerifyDirectives, type VerifyDirective } from '../scaffold/verify-directives';
 import { recordVerifyResult } from '../scaffold/verify-record';
-import { finding, locationOf, type ProveFinding } from './findings';
+import { finding, locationOf, locationOfError, type ProveFinding } from './findings';
 import { connectProblem, ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
 
 export interface VerifyOptions extends ProveOptions {
@@ -63,6 +69,8 @@ export interface VerifyResult {
   database?: string;
   source?: string;
   files: FileVerification[];
+  /** A sqitch project, without FILE: `sqitch verify`'s verdict on every deployed change (runner/sqitch-verify.ts). */
+  sqitch?: { changes: SqitchVerifyEntry[]; passed: boolean };
   findings: ProveFinding[];
   warnings: string[];
   usageError?: string;
@@ -118,7 +126,7 @@ export async function verifyBackfills(options: VerifyOptions): Promise<VerifyRes
       const directives = parseVerifyDirectives(m.up.fileText);
       if (directives.length > 0) candidates.push({ file: m.upPath, text: m.up.fileText, directives, migration: m });
     }
-    if (candidates.length === 0) emit({ type: 'info', message: 'No migration has -- zdm:verify directives.' });
+    if (candidates.length === 0 && target.format !== 'sqitch') emit({ type: 'info', message: 'No migration has -- zdm:verify directives.' });
   }
 
   try {
@@ -126,6 +134,20 @@ export async function verifyBackfills(options: VerifyOptions): Promise<VerifyRes
       target.url,
       async (session) => {
         const statuses = await readStatuses(session, target).catch(() => [] as MigrationStatus[]);
+        if (target.format === 'sqitch' && explicit.length === 0) {
+          emit({ type: 'progress', message: 'Running the verify scripts of the deployed sqitch changes ...' });
+          // The configured timeouts, as for a run (each script's own SETs are reset after it).
+          await applySessionTimeouts(session, target.timeouts);
+          const changes = await verifySqitchChanges(session, statuses, target.redact, target.timeouts);
+          result.sqitch = { changes, passed: changes.every((c) => c.ok) };
+          for (const c of changes) {
+            if (c.skipped === 'missing') emit({ type: 'warning', message: `Verify script ${path.relative(options.cwd, c.file!) || c.file} does not exist (sqitch warns the same; the change counts as verified).` });
+            if (!c.error?.file) continue;
+            const text = host.readFile(c.error.file) ?? '';
+            const where = locationOfError(c.error, locationOf(c.error.file, text, { start: 0, end: 0 }));
+            result.findings.push(finding(where, 'verify-failed', 'error', `sqitch verify script of ${c.name} failed: ${c.error.message}`, { help: 'The change is deployed but does not verify: fix the database (or the script), as sqitch verify would report it.' }));
+          }
+        }
         for (const c of candidates) {
           const status = c.migration ? statuses.find((s) => s.migration === c.migration) : undefined;
           const entry: FileVerification = { file: c.file, version: c.migration?.version, name: c.migration?.name, state: status?.state, ran: false, passed: false, directives: [] };
@@ -168,7 +190,7 @@ export async function verifyBackfills(options: VerifyOptions): Promise<VerifyRes
     if (usage) result.usageError = usage.message;
     else result.error = { message: target.redact(error instanceof Error ? error.message : String(error)) };
   }
-  result.ok = result.error === undefined && result.usageError === undefined && result.files.every((f) => !f.ran || f.passed);
+  result.ok = result.error === undefined && result.usageError === undefined && result.files.every((f) => !f.ran || f.passed) && result.sqitch?.passed !== false;
   return finish();
 }
 

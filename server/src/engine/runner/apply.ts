@@ -24,6 +24,12 @@ export interface ApplyContext {
   redact(text: string): string;
   /** Send a transactional section's statements in one round trip (default); false: one at a time. */
   batch?: boolean;
+  /**
+   * Runs after an up section sent statement by statement has run to its end, before it is recorded:
+   * an error fails the step, which is then not recorded as applied (the hook has undone it). sqitch's
+   * --verify (sqitch-verify.ts); sqitch's scripts are always sent statement by statement.
+   */
+  afterUp?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
 }
 
 export interface StepOptions {
@@ -365,6 +371,14 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     error.hint = 'End the transaction with COMMIT; at the end of the section (or remove the BEGIN).';
     result.error = { ...error, committed };
     await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message)), ...failedRecord(ctx, step)]).catch(() => undefined);
+    return;
+  }
+  const rejected = direction === 'up' ? await ctx.afterUp?.(ctx, step) : undefined;
+  if (rejected) {
+    // Undone by the hook (sqitch: the revert script after a failed verify): not applied, so no row of
+    // progress either; the tool's failure record (sqitch's fail event) says what happened.
+    result.error = rejected;
+    await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration), ...failedRecord(ctx, step)]).catch(() => undefined);
     return;
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));

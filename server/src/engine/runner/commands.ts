@@ -24,7 +24,8 @@ import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
-import { sqitchChangesTable, sqitchRunProblems, sqitchVersionOf } from './sqitch';
+import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
+import { verifyDeployedChange } from './sqitch-verify';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -49,6 +50,11 @@ export interface RunnerOptions {
   startEmbedded?: boolean;
   /** Send each transactional section in one round trip (default true); false: one statement at a time. */
   batchStatements?: boolean;
+  /**
+   * A sqitch project's `up` and `redo`: run each change's verify script right after its deploy, as
+   * `sqitch deploy --verify` does (false: not, as `--no-verify`). Unset: `deploy.verify` in sqitch.conf.
+   */
+  verify?: boolean;
 }
 
 export interface UpOptions extends RunnerOptions {
@@ -247,6 +253,20 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
   }
   const migrations = loadedMigrations.migrations;
   const format = loaded.config.format ?? loadedMigrations.format ?? 'dbmate';
+  if (options.verify && format !== 'sqitch') {
+    result.usageError = `--verify runs a sqitch project's verify scripts after each deploy; this project is ${format}. (A backfill's -- zdm:verify queries run with zdm verify.)`;
+    return finish();
+  }
+  // sqitch's --verify, else deploy.verify in its configuration; a rollback deploys nothing.
+  let verify = false;
+  if (format === 'sqitch' && command !== 'rollback' && command !== 'status') {
+    const configured = options.verify === undefined ? sqitchDeployVerify(project.dirs[0] ?? root, options.host ?? createDiskHost(), options.env) : { verify: options.verify };
+    if ('error' in configured) {
+      result.usageError = configured.error;
+      return finish();
+    }
+    verify = configured.verify;
+  }
 
   // The database: --url, ZDM_DATABASE_URL, DATABASE_URL, .zdm.json, else the embedded server.
   let resolved: ResolvedUrl;
@@ -305,7 +325,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           let statuses = await readStatus(session, tracker, zdm, migrations);
           const plan = planner(statuses, project, format);
           plan.problems.push(...changedCommitted(plan.steps, statuses));
-          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd));
+          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify }));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
             if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset'))) result.usageError = plan.problems.join('\n');
@@ -321,7 +341,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             }
           }
           emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false };
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined };
           const removed = new Set<string>();
           for (const step of plan.steps) {
             const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));

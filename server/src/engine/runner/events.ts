@@ -29,6 +29,12 @@ export interface RunError {
   committed?: number;
   /** True when the error position came from PostgreSQL (exact), false when it marks the whole statement. */
   exact?: boolean;
+  /**
+   * A sqitch change whose verify script failed (`zdm up --verify`): true when its revert script then
+   * undid it, false when that failed too (what the deploy script did may remain). Either way the change
+   * is not recorded as deployed.
+   */
+  reverted?: boolean;
 }
 
 export interface StatementResult {

@@ -11,7 +11,9 @@
 // - A reworked change (a name planned twice, `name [name@tag]`): its earlier version runs from
 //   `deploy/name@tag.sql` (the tag sqitch picks), and is keyed `name@tag` among the migrations.
 // What sqitch needs to record a change (its id, tags, dependencies, the deploy script's SHA-1, who
-// deploys) travels with each migration (sqitchChangeOf), for tracking/sqitch.ts.
+// deploys) travels with each migration (sqitchChangeOf), for tracking/sqitch.ts; so do its verify script
+// (with the deploy's variables for --verify, with `[verify.variables]` for zdm verify) and its revert
+// script as a failed verify runs it, for sqitch-verify.ts.
 
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
@@ -40,6 +42,18 @@ export interface SqitchInfo {
   requireIds: Map<string, string>;
   /** The migration keys of the changes its `require` dependencies resolve to. */
   requireKeys: Map<string, string>;
+  /**
+   * The change's verify script (`verify/<change>.sql`, or the reworked change's `verify/name@tag.sql`,
+   * the same segments as its deploy script), as `sqitch deploy --verify` runs it (`deploy`: the deploy's
+   * variables) and as `sqitch verify` runs it (`verify`: with `[verify.variables]`); undefined when the
+   * file does not exist (sqitch warns and goes on).
+   */
+  verifyScript(kind: 'deploy' | 'verify'): RunSection | undefined;
+  verifyPath: string;
+  /** The project's top folder (holding sqitch.plan). */
+  top: string;
+  /** The revert script as `sqitch deploy` runs it after a failed verify: with the deploy's variables, not `[revert.variables]`. */
+  revertAfterVerify(): RunSection | undefined;
 }
 
 const infos = new WeakMap<Migration, SqitchInfo>();
@@ -86,10 +100,28 @@ export function sqitchChangesTable(dir: string, host: ProjectHost, env: NodeJS.P
   return `${quoteIdent(sqitchRegistry(sqitchConfig(top, host, env)))}.${quoteIdent('changes')}`;
 }
 
-/** The psql variables sqitch sets for a deploy or a revert (later sources win), and `registry`. */
-export function sqitchVariables(config: ReadonlyMap<string, string>, kind: 'deploy' | 'revert'): Map<string, string> {
+/**
+ * `deploy.verify` in the sqitch configuration of the project whose deploy folder (or top) is `dir`:
+ * sqitch deploy's --verify default. A value that is no boolean is an error naming it (sqitch dies on it).
+ */
+export function sqitchDeployVerify(dir: string, host: ProjectHost, env: NodeJS.ProcessEnv): { verify: boolean } | { error: string } {
+  const top = sqitchTop(dir, host) ?? dir;
+  const value = sqitchConfig(top, host, env).get('deploy.verify');
+  if (value === undefined) return { verify: false };
+  // As sqitch's configuration reads a boolean (Config::GitLike).
+  if (/^(?:true|yes|on|-?0*1)$/i.test(value)) return { verify: true };
+  if (/^(?:false|no|off|0*)$/i.test(value)) return { verify: false };
+  return { error: `deploy.verify = ${value} in the sqitch configuration is not a boolean (sqitch: Invalid bool); use true or false.` };
+}
+
+/**
+ * The psql variables sqitch sets for a command (later sources win), and `registry`: `sqitch deploy`
+ * (whose verify scripts, and the revert after a failed verify, run with these too), `sqitch revert`
+ * (adds `[revert.variables]`), `sqitch verify` (adds `[verify.variables]`).
+ */
+export function sqitchVariables(config: ReadonlyMap<string, string>, kind: 'deploy' | 'revert' | 'verify'): Map<string, string> {
   const target = targetName(config);
-  const sources = ['core.variables', 'deploy.variables', ...(kind === 'revert' ? ['revert.variables'] : []), 'engine.pg.variables', ...(target ? [`target.${target}.variables`] : [])];
+  const sources = ['core.variables', 'deploy.variables', ...(kind === 'deploy' ? [] : [`${kind}.variables`]), 'engine.pg.variables', ...(target ? [`target.${target}.variables`] : [])];
   const out = new Map<string, string>();
   for (const s of sources) for (const [k, v] of configSection(config, s)) out.set(k, v);
   out.set('registry', sqitchRegistry(config));
@@ -127,11 +159,13 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
   const committerEmail = env.SQITCH_EMAIL || config.get('user.email') || env.SQITCH_ORIG_EMAIL || `${systemUser()}@${os.hostname()}`;
   const deployVariables = sqitchVariables(config, 'deploy');
   const revertVariables = sqitchVariables(config, 'revert');
+  const verifyVariables = sqitchVariables(config, 'verify');
   const migrations: Migration[] = [];
   plan.changes.forEach((change, index) => {
     const segments = sqitchScriptSegments(change, (p) => host.fileExists(childPath(top, 'deploy', ...p)));
     const upPath = childPath(top, 'deploy', ...segments);
     const downPath = childPath(top, 'revert', ...segments);
+    const verifyPath = childPath(top, 'verify', ...segments);
     const upText = host.readFile(upPath);
     if (upText === undefined) {
       problems.push({ path: upPath, message: `${rel(planPath)}:${change.line}: the deploy script of change "${change.name}", ${rel(upPath)}, does not exist.`, severity: 'error' });
@@ -152,9 +186,9 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
       }
       requires.set(d.name, required);
     }
-    const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables);
+    const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables, DEPLOY_VARIABLES);
     const downText = host.readFile(downPath);
-    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables);
+    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables, `[revert.variables], ${DEPLOY_VARIABLES}`);
     if (!up) return;
     const written = up.written;
     let hashes: { checksum: string; statements: string[] } | undefined;
@@ -179,7 +213,30 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     };
     const requireIds = new Map([...requires].map(([name, c]) => [name, c.id]));
     const requireKeys = new Map([...requires].map(([name, c]) => [name, changeKey(c)]));
-    infos.set(migration, { plan, change, scriptHash: createHash('sha1').update(Buffer.from(upText, 'utf8')).digest('hex'), committerName, committerEmail, requireIds, requireKeys });
+    // Read now (a project cached between runs is reloaded when a file it read changes), parsed when a
+    // run asks for them (--verify, zdm verify): most runs never do.
+    const verifyText = host.readFile(verifyPath);
+    const scripts = new Map<string, RunSection | undefined>();
+    const script = (file: string, text: string | undefined, kind: 'up' | 'down', variables: ReadonlyMap<string, string>, key: string, where: string) => {
+      if (!scripts.has(key)) scripts.set(key, text === undefined ? undefined : psqlSection(file, text.replace(/^\uFEFF/, ''), host, kind, variables, where)?.section);
+      return scripts.get(key);
+    };
+    infos.set(migration, {
+      plan,
+      change,
+      scriptHash: createHash('sha1').update(Buffer.from(upText, 'utf8')).digest('hex'),
+      committerName,
+      committerEmail,
+      requireIds,
+      requireKeys,
+      verifyPath,
+      top,
+      verifyScript: (kind) =>
+        kind === 'deploy'
+          ? script(verifyPath, verifyText, 'up', deployVariables, kind, `${DEPLOY_VARIABLES} (sqitch deploy --verify passes no [verify.variables])`)
+          : script(verifyPath, verifyText, 'up', verifyVariables, kind, `[verify.variables], ${DEPLOY_VARIABLES}`),
+      revertAfterVerify: () => script(downPath, downText, 'down', deployVariables, 'revert', `${DEPLOY_VARIABLES} (after a failed verify, sqitch deploy runs the revert script with the deploy's variables)`),
+    });
     migrations.push(migration);
   });
   return { dirs: options.dirs, format: 'sqitch', migrations: problems.some((p) => p.severity === 'error') ? [] : migrations, problems };
@@ -227,7 +284,10 @@ const HONOURED = new Set(['set', 'unset', 'echo', 'qecho', 'warn']);
  * first reason zdm cannot run it as psql would (its `toolFailure`). `written` keeps the statements as
  * written, for checksums (a changed value in sqitch.conf is not an edited migration).
  */
-function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' | 'down', variables: ReadonlyMap<string, string>): { section: RunSection; written: string[] } | undefined {
+/** Where a deploy script's variables are set in sqitch.conf, for the message about one without a value. */
+const DEPLOY_VARIABLES = '[deploy.variables] or [core.variables]';
+
+function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' | 'down', variables: ReadonlyMap<string, string>, where: string): { section: RunSection; written: string[] } | undefined {
   const doc = describeMigration(file, text, host, { format: 'sqitch' });
   // The format layer names a revert script's section `down`, a deploy script's `up`.
   const section = runSection(doc, kind, undefined, false);
@@ -275,7 +335,7 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
       let sent: string;
       if (form === 'defined') sent = value === undefined ? 'FALSE' : 'TRUE';
       else if (value === undefined) {
-        fail(`the psql variable :${name} has no value (set it under [deploy.variables] or [core.variables] in sqitch.conf, or with \\set); psql would send it as written. Nothing was run.`, statement.span.start + start);
+        fail(`the psql variable :${name} has no value (set it under ${where} in sqitch.conf, or with \\set); psql would send it as written. Nothing was run.`, statement.span.start + start);
         sent = statement.text.slice(start, end);
       } else sent = form === 'literal' ? quoteLiteral(value) : form === 'identifier' ? `"${value.replace(/"/g, '""')}"` : value;
       out += statement.text.slice(last, start);
@@ -334,16 +394,21 @@ function quoteLiteral(value: string): string {
  * (its file and line), a change whose required change is neither deployed nor deployed earlier in the
  * run, or one conflicting with a deployed change (sqitch refuses those too).
  */
-export function sqitchRunProblems(steps: readonly Step[], statuses: readonly MigrationStatus[], root: string): string[] {
+export function sqitchRunProblems(steps: readonly Step[], statuses: readonly MigrationStatus[], root: string, options: { verify?: boolean } = {}): string[] {
   const problems: string[] = [];
   const deployed = new Set(statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').map((s) => s.key));
   for (const step of steps) {
-    const section = step.direction === 'up' ? step.migration.up : step.migration.down;
-    if (section?.toolFailure) {
-      const at = new LineIndex(section.fileText).positionAt(section.toolFailure.offset);
-      problems.push(`${path.relative(root, section.path) || section.path}:${at.line + 1}:${at.character + 1}: ${section.toolFailure.message}`);
-    }
     const info = sqitchChangeOf(step.migration);
+    const section = step.direction === 'up' ? step.migration.up : step.migration.down;
+    // With --verify, the verify script of each change deployed runs too: its problems refuse the run as the
+    // deploy script's do. (The revert script run after a failed verify is not checked here: it runs
+    // only then, and a problem with it is reported then.)
+    const verify = step.direction === 'up' && options.verify ? info?.verifyScript('deploy') : undefined;
+    for (const s of [section, verify]) {
+      if (!s?.toolFailure) continue;
+      const at = new LineIndex(s.fileText).positionAt(s.toolFailure.offset);
+      problems.push(`${path.relative(root, s.path) || s.path}:${at.line + 1}:${at.character + 1}: ${s.toolFailure.message}`);
+    }
     if (step.direction === 'up' && info) {
       for (const d of info.change.dependencies) {
         const required = info.requireKeys.get(d.name);

@@ -8,7 +8,7 @@
 //   change carries, and a `deploy` event;
 // - per revert: the change's tags and its `changes` row deleted (its dependencies go with it, ON
 //   DELETE CASCADE), and a `revert` event listing the deleted tags and the dependencies;
-// - a deploy script that fails: a `fail` event (the change is not recorded).
+// - a deploy script that fails, or (--verify) a verify script: a `fail` event (the change is not recorded).
 // The change's facts come from the plan (sqitch.ts sqitchChangeOf). Who deploys is sqitch's user
 // (SQITCH_FULLNAME, user.name in sqitch.conf ...). Several bookkeeping commands travel in one statement
 // (db.ts batchCommands, as sibling WITH clauses on one snapshot): the revert's event reads the tags and

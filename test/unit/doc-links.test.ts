@@ -18,9 +18,14 @@ function markdownFiles(): string[] {
   }
 }
 
+/** The text without fenced code blocks. */
+function withoutFences(text: string): string {
+  return text.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
+}
+
 /** The text without fenced code blocks and inline code, where brackets are not links. */
 function prose(text: string): string {
-  return text.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
+  return withoutFences(text).replace(/`[^`\n]*`/g, '');
 }
 
 /** Link targets: inline `[text](target "title")`, images, and reference definitions `[id]: target`. */
@@ -35,7 +40,8 @@ export function linkTargets(markdown: string): string[] {
 export function headingAnchors(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
-  for (const m of prose(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+  // A heading's inline code counts (GitHub anchors ## `zdm verify [FILE...]` as zdm-verify-file).
+  for (const m of withoutFences(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
     const base = m[1]
       .toLowerCase()
       .replace(/<[^>]+>/g, '')

@@ -3,24 +3,22 @@
 // - A file with a version (dbmate, goose, golang-migrate, diesel, Flyway, Prisma, plain): "Migrate up to
 //   here" above its up section (`zdm up --to VERSION`), "Roll back to here" above its down section
 //   (`zdm rollback --through VERSION`).
-// - A sqitch script: the format layer gives it no version (its position comes from sqitch.plan, and a
-//   version there would change the order the linter replays a folder's history in), so the change is
-//   found here, in sqitch.plan, and named as the runner names it: its name, or `name@tag` for the earlier
-//   version of a reworked change. A deploy script migrates up to its change, a revert script rolls back
-//   through it.
+// - A sqitch script: its version is its change's position in sqitch.plan (formats/sqitch.ts); the lens
+//   names the change as the runner names it, so it still points at the same change when the plan
+//   grows: its name, or `name@tag` for the earlier version of a reworked change. A deploy script
+//   migrates up to its change, a revert script rolls back through it.
 // - A Liquibase changelog holds many changesets: each `--changeset` line gets its own pair, naming the
 //   changeset by the file and its id and author (`/abs/path.sql::id::author`, which --to and --through
 //   accept: plan.ts liquibaseVersionOf). "Roll back to here" only for a changeset with a rollback (one
 //   without is refused, as Liquibase refuses it).
 
-import * as path from 'node:path';
 import { describeMigration } from '../../../server/src/engine/formats/index';
 import { sqitchLayout } from '../../../server/src/engine/formats/sqitch';
 import type { ProjectHost } from '../../../server/src/engine/host';
 import { childPath } from '../../../server/src/engine/paths';
 import { readLiquibaseChangelog, runsOnPostgres } from '../../../server/src/engine/runner/liquibase-changelog';
 import { RUNNABLE_FORMATS } from '../../../server/src/engine/runner/runnable';
-import { parseSqitchPlan, type SqitchChange } from '../../../server/src/engine/runner/sqitch-plan';
+import { changeKey, parseSqitchPlan, type SqitchChange } from '../../../server/src/engine/runner/sqitch-plan';
 import { LineIndex } from '../../../server/src/engine/text/offsets';
 
 export interface RunnerLens {
@@ -43,7 +41,7 @@ export function runnerLenses(file: string, text: string, host: ProjectHost): Run
   const lines = new LineIndex(text);
   const at = (offset: number) => lines.positionAt(offset).line;
   if (doc.format === 'sqitch') {
-    const change = sqitchChangeKey(file, host);
+    const change = sqitchChangeKey(file, doc.version, host);
     if (change === undefined) return [];
     const target = { file, version: change.key };
     return change.role === 'deploy' ? [{ line: 0, title: UP, command: 'zdm.migrateUp', target }] : [{ line: 0, title: DOWN, command: 'zdm.rollback', target }];
@@ -72,28 +70,19 @@ export function runnerLenses(file: string, text: string, host: ProjectHost): Run
 }
 
 /**
- * The change a sqitch deploy or revert script belongs to, named as the runner names it (runner/sqitch.ts
- * changeKey): a change's scripts are `deploy/<name>.sql`; a change reworked later in the plan runs from
- * `deploy/<name><tag>.sql` (the first of its rework tags whose deploy script exists, else the first) and
- * is named by its first tag (else that first rework tag). Undefined when the plan does not read or
- * plans no change with this script.
+ * The change a sqitch deploy or revert script belongs to, named as the runner names it (changeKey): the
+ * change at the script's position in the plan (the format layer's version, formats/sqitch.ts).
+ * Undefined when the plan does not read or plans no change with this script.
  */
-function sqitchChangeKey(file: string, host: ProjectHost): { key: string; role: 'deploy' | 'revert' } | undefined {
+function sqitchChangeKey(file: string, version: string | undefined, host: ProjectHost): { key: string; role: 'deploy' | 'revert' } | undefined {
   const layout = sqitchLayout(file, host);
-  if (!layout || layout.role === 'verify') return undefined;
+  if (!layout || layout.role === 'verify' || version === undefined) return undefined;
   let changes: SqitchChange[];
   try {
     changes = parseSqitchPlan(host.readFile(childPath(layout.top, 'sqitch.plan')) ?? '').changes;
   } catch {
     return undefined; // the runner refuses such a plan, with its line
   }
-  const scriptOf = (c: SqitchChange): string => {
-    if (c.reworkTags.length === 0) return c.name;
-    const segments = c.name.split('/');
-    const found = c.reworkTags.find((tag) => host.fileExists(childPath(layout.top, 'deploy', ...segments.slice(0, -1), `${segments[segments.length - 1]}${tag}.sql`)));
-    return `${c.name}${found ?? c.reworkTags[0]}`;
-  };
-  const change = changes.find((c) => scriptOf(c) === layout.change.split(path.sep).join('/'));
-  if (!change) return undefined;
-  return { key: change.reworkTags.length === 0 ? change.name : `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`, role: layout.role };
+  const change = changes[Number(version) - 1];
+  return change ? { key: changeKey(change), role: layout.role } : undefined;
 }

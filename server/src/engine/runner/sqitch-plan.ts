@@ -275,3 +275,12 @@ export function sqitchScriptSegments(change: SqitchChange, deployExists: (segmen
   const found = change.reworkTags.find((tag) => deployExists([...segments, `${base}${tag}.sql`]));
   return [...segments, `${base}${found ?? change.reworkTags[0]}.sql`];
 }
+
+/**
+ * The key of a change among the migrations: its name, or for a change reworked later in the plan, its
+ * name with its first tag or rework tag (`users@v1.0`), as sqitch names it (format_tag_qualified_name).
+ */
+export function changeKey(change: SqitchChange): string {
+  if (change.reworkTags.length === 0) return change.name;
+  return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`;
+}

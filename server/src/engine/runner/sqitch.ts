@@ -29,7 +29,7 @@ import { checksumOf, statementHash } from './record';
 import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { runSection, withStatementTexts } from './migrations';
 import type { MigrationStatus, Step } from './plan';
-import { configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, sqitchScriptSegments, type SqitchChange, type SqitchPlan } from './sqitch-plan';
+import { changeKey, configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, sqitchScriptSegments, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
 export interface SqitchInfo {
   plan: SqitchPlan;
@@ -240,15 +240,6 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     migrations.push(migration);
   });
   return { dirs: options.dirs, format: 'sqitch', migrations: problems.some((p) => p.severity === 'error') ? [] : migrations, problems };
-}
-
-/**
- * The key of a change among the migrations: its name, or for a change reworked later in the plan, its
- * name with its first tag or rework tag (`users@v1.0`), as sqitch names it (format_tag_qualified_name).
- */
-export function changeKey(change: SqitchChange): string {
-  if (change.reworkTags.length === 0) return change.name;
-  return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`;
 }
 
 /**

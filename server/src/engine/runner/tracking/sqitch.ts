@@ -17,7 +17,8 @@
 import * as os from 'node:os';
 import { quoteIdent, type Session, type SqlCommand } from '../db';
 import type { Migration } from '../migrations';
-import { changeKey, sqitchChangeOf, type SqitchInfo } from '../sqitch';
+import { sqitchChangeOf, type SqitchInfo } from '../sqitch';
+import { changeKey } from '../sqitch-plan';
 import { TrackingTableError, type Tracker } from './types';
 
 /** The registry version this module writes and reads (sqitch 1.3's). */

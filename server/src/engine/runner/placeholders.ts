@@ -297,7 +297,7 @@ export function replaceInStatement(text: string, base: number, replacements: rea
 }
 
 /** An offset in the output, back in the text as written: inside a value, the placeholder's start; after one, shifted back. */
-function originalOffsets(replaced: readonly { outStart: number; outEnd: number; start: number; end: number }[]): (offset: number) => number {
+export function originalOffsets(replaced: readonly { outStart: number; outEnd: number; start: number; end: number }[]): (offset: number) => number {
   return (offset: number) => {
     let shift = 0;
     for (const r of replaced) {

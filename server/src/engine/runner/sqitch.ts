@@ -29,6 +29,7 @@ import { checksumOf, statementHash } from './record';
 import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { runSection, withStatementTexts } from './migrations';
 import type { MigrationStatus, Step } from './plan';
+import { originalOffsets } from './placeholders';
 import { changeKey, configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, sqitchScriptSegments, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
 export interface SqitchInfo {
@@ -335,16 +336,7 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
       last = end;
     }
     out += statement.text.slice(last);
-    const toOriginal = (offset: number) => {
-      let shift = 0;
-      for (const r of replaced) {
-        if (offset < r.outStart) break;
-        if (offset < r.outEnd) return r.start;
-        shift = r.end - r.outEnd;
-      }
-      return offset + shift;
-    };
-    return { text: out, toOriginal };
+    return { text: out, toOriginal: originalOffsets(replaced) };
   });
   const result = withStatementTexts(section, texts);
   return { section: failure ? { ...result, toolFailure: failure } : result, written };

@@ -6,7 +6,7 @@ import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
 import { concurrentOperation } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
-import { lineBreakAfter, lineStartOf } from '../text/offsets';
+import { eolOf, lineBreakAfter, lineStartOf } from '../text/offsets';
 
 export const banConcurrentIndexCreationInTransaction: Rule = {
   id: 'ban-concurrent-index-creation-in-transaction',
@@ -43,7 +43,8 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         // A goose block of several statements, in a NO TRANSACTION section: the statement leaves the block.
         // (Other query strings, statements psql joins with `\;` or a Liquibase changeset sends between
         // two delimiters, have no block to leave.)
-        const move = context.document.format === 'goose' ? moveOutOfBlock(s, block) : undefined;
+        const goose = context.document.format === 'goose';
+        const move = !goose ? undefined : isStatementBlock(s, block) ? moveOutOfBlock(s, block) : splitLine(s, block, context.facts.sectionStatements(s.section));
         if (move) fixes.push(move);
       } else {
         const others = othersNeedTransaction(context, s);
@@ -59,7 +60,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         statement: s,
         span: concurrentlySpan(s) ?? headSpan(s),
         message: `${operation} cannot run inside a transaction block, and this statement runs in one (${where}): the migration will fail.`,
-        help: helpFor(context.document, s, block !== undefined),
+        help: block && context.document.format === 'goose' && !isStatementBlock(s, block) ? "Put it on a line of its own, with the statement before it ending its line with `;`: goose then sends it alone." : helpFor(context.document, s, block !== undefined),
         fixes,
       });
     }
@@ -96,6 +97,33 @@ function moveOutOfBlock(s: Statement, block: Span): FixSpec | undefined {
     ],
     safe: false,
   };
+}
+
+function isStatementBlock(s: Statement, span: Span): boolean {
+  return s.section.statementBlocks?.some((b) => b.start === span.start && b.end === span.end) ?? false;
+}
+
+/**
+ * Puts `s`, one of the statements goose sends as one query string because they share a line (or the
+ * `;` ending one of them is not the last word of its line), on lines of its own: a line break after
+ * the `;` of the statement before it, and after its own `;` when another follows, so that goose cuts
+ * on both sides of it. The statements keep their order.
+ */
+function splitLine(s: Statement, joined: Span, statements: readonly Statement[]): FixSpec | undefined {
+  const text = s.section.source;
+  const group = statements.filter((t) => joined.start <= t.span.start && t.span.end <= joined.end);
+  const at = group.indexOf(s);
+  if (at === -1) return undefined;
+  const eol = eolOf(text);
+  const indent = /^[ \t]*/.exec(text.slice(lineStartOf(text, joined.start)))![0];
+  const edits = [];
+  for (const before of [group[at - 1], at + 1 < group.length ? s : undefined]) {
+    if (!before || text[before.span.end - 1] !== ';') continue;
+    const spaces = /^[ \t]*/.exec(text.slice(before.span.end))![0];
+    edits.push({ span: { start: before.span.end, end: before.span.end + spaces.length }, newText: `${eol}${indent}` });
+  }
+  if (edits.length === 0) return undefined;
+  return { title: 'Put it on a line of its own (goose then sends it alone)', edits, safe: true };
 }
 
 /** The index, table or partition the concurrent operation works on, for the new migration's name. */

@@ -579,7 +579,7 @@ describe('goose ENVSUB: line by line, as goose reads the file', () => {
 });
 
 describe('goose NO TRANSACTION: statements that share a line', () => {
-  it('go to PostgreSQL as one query string, as goose sends them (it cuts only where a line ends with `;`): CONCURRENTLY fails there, and runs once on a line of its own', async () => {
+  it('go to PostgreSQL as one query string, as goose sends them (it cuts only where a line ends with `;`): CONCURRENTLY fails there, and succeeds on a line of its own', async () => {
     const db = await pg.createDatabase('goose_one_line');
     // goose reads `a; b;` as one statement and sends it whole: PostgreSQL runs it as one implicit
     // transaction, where CREATE INDEX CONCURRENTLY fails (25001) and takes the CREATE TABLE with it.

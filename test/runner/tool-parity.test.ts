@@ -577,3 +577,28 @@ describe('goose ENVSUB: line by line, as goose reads the file', () => {
     assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
   });
 });
+
+describe('goose NO TRANSACTION: statements that share a line', () => {
+  it('go to PostgreSQL as one query string, as goose sends them (it cuts only where a line ends with `;`): CONCURRENTLY fails there, and succeeds on a line of its own', async () => {
+    const db = await pg.createDatabase('goose_one_line');
+    // goose reads `a; b;` as one statement and sends it whole: PostgreSQL runs it as one implicit
+    // transaction, where CREATE INDEX CONCURRENTLY fails (25001) and takes the CREATE TABLE with it.
+    const oneLine = gooseFile('CREATE TABLE t (x int); CREATE INDEX CONCURRENTLY t_x_idx ON t (x);', 'DROP TABLE IF EXISTS t;', { noTransaction: true });
+    const project = createProject({ 'migrations/00001_t.sql': oneLine }, { migrationsDir: 'migrations' });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false, 'goose fails this migration: zdm up must too');
+    assert.equal(result.error!.code, '25001');
+    assert.equal(result.error!.statement, 2, 'the CONCURRENTLY statement');
+    assert.equal(result.error!.committed, 0, 'the CREATE TABLE on its line was rolled back with it');
+    assert.match(result.error!.hint ?? '', /goose ends a statement only where a line ends with `;`, so it sends these statements as one query string \(statements 1-2\).*none of them was committed.*put it on a line of its own/);
+    assert.doesNotMatch(result.error!.hint ?? '', /StatementBegin/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), [], 'nothing of the line was committed');
+
+    // Each statement on its own line: goose sends them one by one, and the index builds outside a transaction.
+    project.write('migrations/00001_t.sql', oneLine.replace('(x int); CREATE', '(x int);\nCREATE'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.ok((await schemaOf(pg, db, { userOnly: true })).some((s) => s.startsWith('index t_x_idx')));
+  });
+});

@@ -63,8 +63,9 @@ export interface Section {
   /**
    * Parts of a non-transactional section that the tool sends as one query string each (goose
    * `StatementBegin` ... `StatementEnd` blocks, from the start of the Begin line to the end of the End
-   * line; statements psql joins with `\;`; what a Liquibase changeset holds between two of its
-   * `endDelimiter`s): PostgreSQL runs one holding several statements as one implicit transaction.
+   * line; goose statements sharing a line, `a; b;`, up to the line it ends them at; statements psql
+   * joins with `\;`; what a Liquibase changeset holds between two of its `endDelimiter`s): PostgreSQL
+   * runs one holding several statements as one implicit transaction.
    */
   queryStrings?: Span[];
   /** goose's `StatementBegin` ... `StatementEnd` blocks (from the Begin line to the End line), whatever the transaction mode: inside one, goose does not cut at lines ending in `;`. */

@@ -94,3 +94,34 @@ export function wrapFix(text: string, statement: Span, sectionEnd: number, [befo
     safe: true,
   };
 }
+
+/**
+ * The query strings of several statements goose sends in `section` outside `blocks`: goose's statement
+ * runs from the line after its last cut to the end of the next line it cuts at, so statements that
+ * share a line (`a; b;`), or whose `;` is not the last word of its line (`a; b` then `c;`), reach
+ * PostgreSQL as one query string, which it runs as one implicit transaction. Each span runs from the
+ * start of such a statement's first line to the end of the line goose cuts at; only statements that
+ * lie whole inside one are counted (a statement goose cuts in two is reported by
+ * gooseCutInsideStatement). goose also sends what it holds at a StatementEnd line: a run of statements
+ * reaching into a block is left to the block's own query string.
+ */
+export function gooseJoinedStatements(section: Section, blocks: readonly Span[]): Span[] {
+  const text = section.source;
+  const { start, end } = section.span;
+  const ends = gooseCuts(text, start, end, blocks).map((at) => ({ at, to: lineBreakAfter(text, at).end }));
+  for (const b of blocks) if (start <= b.start && b.end <= end) ends.push({ at: -1, to: b.end });
+  if (ends.length === 0) return [];
+  ends.sort((a, b) => a.to - b.to);
+  const statements = splitStatements(text, start, end).statements;
+  const out: Span[] = [];
+  let from = start;
+  let k = 0;
+  for (const { at, to } of ends) {
+    while (k < statements.length && statements[k].span.start < from) k++;
+    let count = 0;
+    for (let j = k; j < statements.length && statements[j].span.end <= to; j++) count++;
+    if (at !== -1 && count > 1 && !blocks.some((b) => from <= b.start && b.start < to)) out.push({ start: lineStartOf(text, statements[k].span.start), end: to });
+    from = lineBreakAfter(text, to).next;
+  }
+  return out;
+}

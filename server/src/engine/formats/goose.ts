@@ -4,11 +4,12 @@
 // inside them anyway); goose sends each block as one query string, so under NO TRANSACTION a block of
 // several statements still runs as one implicit transaction (`Section.queryStrings`). Outside a block,
 // goose ends a statement at every line ending with `;`, inside a dollar quote too: such a cut is
-// reported (goose-cuts.ts).
+// reported (goose-cuts.ts). For the same reason, statements sharing a line (`a; b;`) reach PostgreSQL as
+// one query string, and under NO TRANSACTION as one implicit transaction too (`queryStrings` again).
 
 import { basenameOf } from '../paths';
 import type { FormatProblem, MigrationDocument, Span } from '../model';
-import { gooseCutInsideStatement, wrapFix } from './goose-cuts';
+import { gooseCutInsideStatement, gooseJoinedStatements, wrapFix } from './goose-cuts';
 import { splitStatements } from '../sql/split';
 import { brokenDollarQuotes, gooseEnvsubLines, readEnvsubLine } from './goose-envsub';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
@@ -72,6 +73,13 @@ export const goose: FormatModule = {
     if (open) doc.problems.push(problem('migration-format', "'-- +goose StatementBegin' is never closed by '-- +goose StatementEnd'.", open.span));
     else {
       for (const s of doc.sections) {
+        const joined = noTransaction ? gooseJoinedStatements(s, blocks) : [];
+        if (joined.length > 0) {
+          s.queryStrings = [...(s.queryStrings ?? []), ...joined].sort((a, b) => a.start - b.start);
+          s.queryStringSource = s.queryStringSource
+            ? 'goose sends a StatementBegin/StatementEnd block as one query string, and statements that share a line too (it ends a statement only where a line ends with `;`)'
+            : 'goose ends a statement only where a line ends with `;`, so it sends these statements together as one query string';
+        }
         const cut = gooseCutInsideStatement(s, blocks);
         if (!cut) continue;
         doc.problems.push({

@@ -6,7 +6,7 @@ import { bodyOf, droppedObjects, relationOf } from '../sql/ast';
 import { concurrentOperation } from '../sql/classify';
 import { findWord, headSpan } from '../sql/tokens';
 import type { FixSpec, Rule } from './types';
-import { lineBreakAfter, lineStartOf } from '../text/offsets';
+import { eolOf, lineBreakAfter, lineStartOf } from '../text/offsets';
 
 export const banConcurrentIndexCreationInTransaction: Rule = {
   id: 'ban-concurrent-index-creation-in-transaction',
@@ -16,12 +16,13 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
   sameAs: ['squawk: ban-concurrent-index-creation-in-transaction', 'postgres-language-server: banConcurrentIndexCreationInTransaction', 'pgfence: concurrent-in-transaction'],
   fixable: true,
   docs: {
-    why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction, as is a goose `StatementBegin`/`StatementEnd` block of several statements, even under `NO TRANSACTION`. Flyway runs a script holding such a statement outside a transaction by itself.',
+    why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction, as is a goose `StatementBegin`/`StatementEnd` block of several statements, even under `NO TRANSACTION`, and so are statements sharing a line in a goose migration (goose ends a statement only where a line ends with `;`, and sends `a; b;` as one query string). Flyway runs a script holding such a statement outside a transaction by itself.',
     instead: "Mark the section non-transactional in the migration format (dbmate `-- migrate:up transaction:false`, goose `-- +goose NO TRANSACTION`, diesel `run_in_transaction = false`, Flyway `executeInTransaction=false`, Liquibase `runInTransaction:false`), or put the statement in a migration file of its own.",
     invalid: [
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down\nDROP INDEX IF EXISTS users_email_idx;\n" },
       { sql: "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n", path: '000003_users_email_idx.up.sql', files: { '000003_users_email_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email_idx;\n' }, note: 'golang-migrate sends the file as one query string: two statements make an implicit transaction.' },
       { sql: "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n", path: '00003_users_email_idx.sql', note: 'goose sends a StatementBegin/StatementEnd block as one query string, even under NO TRANSACTION.' },
+      { sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s'; CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\n", path: '00003_users_email_idx.sql', note: 'goose ends a statement only where a line ends with `;`: it sends the two statements of this line as one query string.' },
     ],
     valid: [
       { sql: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n', note: 'dbmate sends a `transaction:false` block as one query string: the statement is alone in it, so it runs outside a transaction.' },
@@ -43,7 +44,8 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         // A goose block of several statements, in a NO TRANSACTION section: the statement leaves the block.
         // (Other query strings, statements psql joins with `\;` or a Liquibase changeset sends between
         // two delimiters, have no block to leave.)
-        const move = context.document.format === 'goose' ? moveOutOfBlock(s, block) : undefined;
+        const goose = context.document.format === 'goose';
+        const move = !goose ? undefined : isStatementBlock(s, block) ? moveOutOfBlock(s, block) : splitLine(s, block, context.facts.sectionStatements(s.section));
         if (move) fixes.push(move);
       } else {
         const others = othersNeedTransaction(context, s);
@@ -59,7 +61,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         statement: s,
         span: concurrentlySpan(s) ?? headSpan(s),
         message: `${operation} cannot run inside a transaction block, and this statement runs in one (${where}): the migration will fail.`,
-        help: helpFor(context.document, s, block !== undefined),
+        help: block && context.document.format === 'goose' && !isStatementBlock(s, block) ? "Put it on a line of its own, with the statement before it ending its line with `;`: goose then sends it alone." : helpFor(context.document, s, block !== undefined),
         fixes,
       });
     }
@@ -96,6 +98,33 @@ function moveOutOfBlock(s: Statement, block: Span): FixSpec | undefined {
     ],
     safe: false,
   };
+}
+
+function isStatementBlock(s: Statement, span: Span): boolean {
+  return s.section.statementBlocks?.some((b) => b.start === span.start && b.end === span.end) ?? false;
+}
+
+/**
+ * Puts `s`, one of the statements goose sends as one query string because they share a line (or the
+ * `;` ending one of them is not the last word of its line), on lines of its own: a line break after
+ * the `;` of the statement before it, and after its own `;` when another follows, so that goose cuts
+ * on both sides of it. The statements keep their order.
+ */
+function splitLine(s: Statement, joined: Span, statements: readonly Statement[]): FixSpec | undefined {
+  const text = s.section.source;
+  const group = statements.filter((t) => joined.start <= t.span.start && t.span.end <= joined.end);
+  const at = group.indexOf(s);
+  if (at === -1) return undefined;
+  const eol = eolOf(text);
+  const indent = /^[ \t]*/.exec(text.slice(lineStartOf(text, joined.start)))![0];
+  const edits = [];
+  for (const before of [group[at - 1], at + 1 < group.length ? s : undefined]) {
+    if (!before || text[before.span.end - 1] !== ';') continue;
+    const spaces = /^[ \t]*/.exec(text.slice(before.span.end))![0];
+    edits.push({ span: { start: before.span.end, end: before.span.end + spaces.length }, newText: `${eol}${indent}` });
+  }
+  if (edits.length === 0) return undefined;
+  return { title: 'Put it on a line of its own (goose then sends it alone)', edits, safe: true };
 }
 
 /** The index, table or partition the concurrent operation works on, for the new migration's name. */

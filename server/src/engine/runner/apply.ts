@@ -435,7 +435,7 @@ async function runQueryString(ctx: ApplyContext, step: Step, section: RunSection
   if (failure === undefined) return;
   const statement = statements[failed];
   const error = statementFailure(ctx, section, statement, failure, starts[failed]);
-  const sent = `${section.format === 'goose' ? 'goose sends a StatementBegin/StatementEnd block' : 'The tool sends these statements'} as one query string (statements ${first + 1}-${last + 1}), which PostgreSQL runs as one implicit transaction: none of them was committed.`;
+  const sent = `${section.format !== 'goose' ? 'The tool sends these statements' : inStatementBlock(section, statement) ? 'goose sends a StatementBegin/StatementEnd block' : 'goose ends a statement only where a line ends with `;`, so it sends these statements'} as one query string (statements ${first + 1}-${last + 1}), which PostgreSQL runs as one implicit transaction: none of them was committed.`;
   error.runError.hint = error.runError.hint ? `${sent} ${error.runError.hint}` : sent;
   throw error;
 }
@@ -525,9 +525,14 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
   return undefined;
 }
 
+function inStatementBlock(section: RunSection, statement: RunStatement): boolean {
+  return section.statementBlocks?.some((b) => b.start <= statement.span.start && statement.span.end <= b.end) ?? false;
+}
+
 /** How the section's own format says "run this outside a transaction". */
 function outsideTransactionHowTo(section: RunSection, statement: RunStatement): string {
   if (section.queryStrings?.some((q) => q.start <= statement.span.start && statement.span.end <= q.end)) {
+    if (section.format === 'goose' && !inStatementBlock(section, statement)) return 'put it on a line of its own, with the statement before it ending its line with `;` (goose sends statements that share a line as one query string)';
     return 'move it out of its StatementBegin/StatementEnd block (goose sends the block as one query string)';
   }
   if (section.transaction === 'implicit') {

@@ -54,9 +54,12 @@ export interface RunSection {
   /**
    * In a section sent statement by statement, spans the tool sends whole, as one query string, which
    * PostgreSQL runs as one implicit transaction when it holds several statements (goose
-   * StatementBegin/StatementEnd blocks under NO TRANSACTION).
+   * StatementBegin/StatementEnd blocks under NO TRANSACTION, and statements goose reads as one because
+   * they share a line).
    */
   queryStrings?: readonly Span[];
+  /** goose's StatementBegin/StatementEnd blocks, to tell such a query string from statements that share a line (its hints differ). */
+  statementBlocks?: readonly Span[];
   /** The values of the `${name}` placeholders the tool substitutes in this section (Flyway; goose ENVSUB), substituted when it runs (runner/placeholders.ts). */
   placeholders?: ReadonlyMap<string, string>;
   /** goose: the lines it substitutes in, this section's and the rest of the file's (formats/goose-envsub.ts). */
@@ -329,6 +332,7 @@ export function runSectionOf(doc: MigrationDocument, section: Section, placehold
     statements,
     anchor: anchorOf(section),
     queryStrings: section.transaction === 'none' ? section.queryStrings : undefined,
+    statementBlocks: section.transaction === 'none' ? section.statementBlocks : undefined,
     placeholders: section.placeholders === 'braces' && replaces ? (placeholders ?? new Map()) : undefined,
     envsub: section.substitutedLines ? { lines: section.substitutedLines, elsewhere: doc.sections.filter((s) => s !== section).flatMap((s) => s.substitutedLines ?? []) } : undefined,
     toolFailure: toolFailureIn(doc, section.span),

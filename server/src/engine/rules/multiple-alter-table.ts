@@ -4,7 +4,7 @@ import { bodyOf, relationOf, sameRelation, walk, type RelationRef } from '../sql
 import { relationsMentioned } from '../sql/columns';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
-import { lineNumberAt } from '../text/offsets';
+import { eolOf, lineNumberAt } from '../text/offsets';
 
 /** Subcommands that must not be merged into a neighbour: the point is that they run on their own. */
 const KEEP_APART = new Set(['AT_ValidateConstraint', 'AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize', 'AT_SetNotNull']);
@@ -127,10 +127,11 @@ function mergeFix(context: RuleContext, run: Statement[]): FixSpec[] {
   const first = run[0];
   const last = run[run.length - 1];
   const semicolon = first.span.end - 1;
+  const eol = eolOf(source);
   return [
     {
       title: `Merge into one ALTER TABLE`,
-      edits: [{ span: { start: semicolon, end: last.span.end }, newText: `,\n  ${parts.slice(1).join(',\n  ')};` }],
+      edits: [{ span: { start: semicolon, end: last.span.end }, newText: `,${eol}  ${parts.slice(1).join(`,${eol}  `)};` }],
       safe: false,
     },
   ];

@@ -3,7 +3,7 @@ import { bodyOf, relationOf } from '../sql/ast';
 import { findClause, findIdentifier, headSpan, statementTokens, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 import { KeyedMemo } from '../memo';
-import { lineStartOf } from '../text/offsets';
+import { eolOf, lineStartOf } from '../text/offsets';
 import { queryStringEnd } from '../fixes/timeouts';
 
 const DROP_TYPE_WORDS = new Set(['table', 'index', 'concurrently', 'view', 'materialized', 'function', 'procedure', 'routine', 'aggregate', 'type', 'domain', 'sequence', 'schema', 'trigger', 'extension', 'policy', 'foreign', 'rule', 'collation', 'statistics']);
@@ -104,7 +104,8 @@ function problems(context: RuleContext, s: Statement): Problem[] {
         // both would run in one implicit transaction, which CONCURRENTLY refuses.
         const block = s.section.queryStrings?.find((q) => q.start <= s.span.start && s.span.end <= q.end);
         const title = `Add DROP INDEX CONCURRENTLY IF EXISTS ${name} before it`;
-        const fix = block ? insertFix(title, block.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};\n${queryStringEnd(s)}`) : insertFix(title, s.span.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};\n${/^\s*$/.test(indent) ? indent : ''}`);
+        const eol = eolOf(s.section.source);
+        const fix = block ? insertFix(title, block.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};${eol}${queryStringEnd(s)}`) : insertFix(title, s.span.start, `DROP INDEX CONCURRENTLY IF EXISTS ${name};${eol}${/^\s*$/.test(indent) ? indent : ''}`);
         out.push({
           message: `If CREATE INDEX CONCURRENTLY ${index.idxname} fails, it leaves an INVALID index named ${index.idxname} behind, and running the migration again fails with "already exists".`,
           help: 'Drop it first with DROP INDEX CONCURRENTLY IF EXISTS (IF NOT EXISTS would silently keep the invalid index).',

@@ -5,6 +5,7 @@ import type { AstNode, Statement } from '../model';
 import { alwaysTrue, bodyOf, columnsReadBy, quoteIdent, relationOf, sameRelation, type RelationRef } from '../sql/ast';
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
+import { eolOf } from '../text/offsets';
 
 const BATCH_SIZE = 5000;
 
@@ -188,7 +189,9 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
     loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}))${whereText ? ` AND (${whereText})` : ''};`;
   }
   const replacement = `DO $$\nDECLARE\n${declarations.map((d) => `  ${d}\n`).join('')}BEGIN\n  LOOP\n    ${loopBody}${counted ? `\n    ${counted}` : ''}\n    EXIT WHEN batch_rows = 0;${stuck}\n    COMMIT;\n  END LOOP;\nEND $$;`;
-  const newText = sentWholeByGoose(context.document, s.section, s.span, replacement);
+  // Written with \n, then with the file's own line ending (the statement's own lines already use it).
+  const eol = eolOf(s.section.source);
+  const newText = sentWholeByGoose(context.document, s.section, s.span, eol === '\n' ? replacement : replacement.replace(/\r?\n/g, eol));
   if (newText === undefined) return [];
   const edit = { span: s.span, newText };
   if (!facts.inTransaction) return [{ title: `Rewrite as batches of ${BATCH_SIZE} rows, each committed`, edits: [edit], safe: false }];

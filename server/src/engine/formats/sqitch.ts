@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
-import { DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables } from '../runner/sqitch-plan';
+import { parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
 import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
 import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, type PsqlAssignment } from '../sql/psql';
 import { baseDocument, type FormatModule, problem, section } from './common';
@@ -90,14 +90,6 @@ function planPosition(top: string, script: string, host: ProjectHost): string | 
   return known.byScript.get(script);
 }
 
-/** Where each kind of script's variables are set in sqitch.conf, for the warning about one with no value. */
-const WHERE: Record<keyof typeof ROLES, string> = {
-  deploy: DEPLOY_VARIABLES,
-  revert: `[revert.variables], ${DEPLOY_VARIABLES}`,
-  // `sqitch verify` adds [verify.variables] to the deploy's; `sqitch deploy --verify` passes the deploy's only.
-  verify: `[verify.variables], ${DEPLOY_VARIABLES}`,
-};
-
 /** Per project folder: the configuration files read (paths and texts) and the variables each kind of script gets from them. */
 const configs = new Map<string, { files: string[]; texts: (string | undefined)[]; variables: Record<keyof typeof ROLES, ReadonlyMap<string, string>> }>();
 
@@ -108,7 +100,7 @@ function variablesFor(top: string, role: keyof typeof ROLES, host: ProjectHost):
   let known = configs.get(top);
   if (!known || known.files.some((f, i) => f !== files[i]) || known.texts.some((t, i) => t !== texts[i])) {
     const config = sqitchConfigOf(texts);
-    // A verify script: `sqitch verify`'s variables, the deploy's and [verify.variables] (what --verify passes is a part of them).
+    // A verify script: `sqitch verify`'s variables, the deploy's and [verify.variables] (`sqitch deploy --verify` passes the deploy's only).
     known = { files, texts, variables: { deploy: sqitchVariables(config, 'deploy'), revert: sqitchVariables(config, 'revert'), verify: sqitchVariables(config, 'verify') } };
     configs.set(top, known);
   }
@@ -135,7 +127,7 @@ function unsetVariables(doc: MigrationDocument, text: string, source: string, to
     if (psqlValueAt(variables, assignments, use.name, use.start) !== undefined) continue;
     const p = problem(
       'migration-format',
-      `The psql variable :${use.name} has no value (set it under ${WHERE[role]} in sqitch.conf, or with \\set before it); psql would send it as written, and zdm's runner refuses the script.`,
+      `The psql variable :${use.name} has no value (set it under ${VARIABLES_WHERE[role]} in sqitch.conf, or with \\set before it); psql would send it as written, and zdm's runner refuses the script.`,
       { start: use.start, end: use.end },
       `If you pass it to sqitch with --set ${use.name}=..., which zdm cannot see, set it in sqitch.conf as well, or put -- zdm-ignore migration-format above the statement.`,
     );

@@ -315,6 +315,13 @@ export function sqitchVariables(config: ReadonlyMap<string, string>, kind: 'depl
 /** Where a deploy script's variables are set in sqitch.conf, for the message about one without a value. */
 export const DEPLOY_VARIABLES = '[deploy.variables] or [core.variables]';
 
+/** Where each command's variables are set in sqitch.conf (sqitchVariables' sections), for the runner's and the linter's messages. */
+export const VARIABLES_WHERE: Record<'deploy' | 'revert' | 'verify', string> = {
+  deploy: DEPLOY_VARIABLES,
+  revert: `[revert.variables], ${DEPLOY_VARIABLES}`,
+  verify: `[verify.variables], ${DEPLOY_VARIABLES}`,
+};
+
 /**
  * A change's script path under deploy/ (or revert/, verify/), as segments: its name's segments and
  * `.sql`; for a reworked change, the name with the first of its rework tags whose deploy script

@@ -30,7 +30,7 @@ import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection 
 import { runSection, withStatementTexts } from './migrations';
 import type { MigrationStatus, Step } from './plan';
 import { originalOffsets } from './placeholders';
-import { changeKey, DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfig, SqitchPlanError, sqitchRegistry, sqitchScriptSegments, sqitchVariables, type SqitchChange, type SqitchPlan } from './sqitch-plan';
+import { changeKey, DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfig, SqitchPlanError, sqitchRegistry, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
 export interface SqitchInfo {
   plan: SqitchPlan;
@@ -152,7 +152,7 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     }
     const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables, DEPLOY_VARIABLES);
     const downText = host.readFile(downPath);
-    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables, `[revert.variables], ${DEPLOY_VARIABLES}`);
+    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables, VARIABLES_WHERE.revert);
     if (!up) return;
     const written = up.written;
     let hashes: { checksum: string; statements: string[] } | undefined;
@@ -198,7 +198,7 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
       verifyScript: (kind) =>
         kind === 'deploy'
           ? script(verifyPath, verifyText, 'up', deployVariables, kind, `${DEPLOY_VARIABLES} (sqitch deploy --verify passes no [verify.variables])`)
-          : script(verifyPath, verifyText, 'up', verifyVariables, kind, `[verify.variables], ${DEPLOY_VARIABLES}`),
+          : script(verifyPath, verifyText, 'up', verifyVariables, kind, VARIABLES_WHERE.verify),
       revertAfterVerify: () => script(downPath, downText, 'down', deployVariables, 'revert', `${DEPLOY_VARIABLES} (after a failed verify, sqitch deploy runs the revert script with the deploy's variables)`),
     });
     migrations.push(migration);

@@ -213,7 +213,8 @@ describe('migration formats', () => {
     check(files, '/p/deploy/users.sql', { format: 'sqitch', role: 'up', description: 'users', sections: [['up', 'none', 'BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;']], companion: true });
     check(files, '/p/revert/users.sql', { format: 'sqitch', role: 'down', sections: [['down', 'none', 'DROP TABLE users;']], companion: true });
     // psql runs the scripts: its meta-commands are blanked in the source the statements are read from.
-    const psql = { ...files, '/p/deploy/users.sql': '\\set ON_ERROR_STOP 1\nBEGIN;\nCREATE TABLE :"schema".users (id int);\nCOMMIT;\n' };
+    // (:schema has its value in sqitch.conf: one with none would be a migration-format problem, sqitch-variables.test.ts.)
+    const psql = { ...files, '/p/sqitch.conf': '[deploy "variables"]\n\tschema = app\n', '/p/deploy/users.sql': '\\set ON_ERROR_STOP 1\nBEGIN;\nCREATE TABLE :"schema".users (id int);\nCOMMIT;\n' };
     check(psql, '/p/deploy/users.sql', { format: 'sqitch', role: 'up', sections: [['up', 'none', 'BEGIN;\nCREATE TABLE :"schema".users (id int);\nCOMMIT;']], companion: true });
   });
 

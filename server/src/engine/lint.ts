@@ -104,7 +104,8 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     const rule = rules.find((r) => r.id === p.rule);
     const level = rule ? levelOf(rule, config) : 'error';
     if (!isSeverity(level)) continue;
-    const finding: Finding = { rule: p.rule, severity: level, message: p.message, help: p.help, span: p.span };
+    const severity = p.severity !== undefined && config.rules[p.rule]?.level === undefined ? p.severity : level;
+    const finding: Finding = { rule: p.rule, severity, message: p.message, help: p.help, span: p.span };
     if (p.fixes) finding.fixes = p.fixes;
     findings.push(finding);
   }

@@ -107,6 +107,8 @@ export interface FormatProblem {
   failsRun?: boolean;
   /** With failsRun: the tool fails the whole file, whichever direction runs (goose cannot read a line under ENVSUB). */
   failsFile?: boolean;
+  /** A severity for this finding when .zdm.json does not set the rule's level (a sqitch variable with no value may come from `--set`: a warning). */
+  severity?: Severity;
 }
 
 export interface MigrationDocument {

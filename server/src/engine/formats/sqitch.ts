@@ -5,14 +5,20 @@
 // A script's version is its change's position in sqitch.plan (1, 2, 3 ..., as the runner numbers the
 // changes), so the folder's history (history.ts) replays the earlier changes in plan order; a script the
 // plan does not name, or a plan sqitch would refuse, gives none.
+// A variable the script uses with no value (not in the sqitch configuration for its kind of script, not
+// `\set` before it) is a `migration-format` warning: the runner refuses it, and psql would send
+// `:name` as written. A warning, not an error: `sqitch deploy --set name=value` may give it one, which
+// zdm cannot see. The configuration is read as the runner reads it (runner/sqitch-plan.ts), with this
+// process's environment (SQITCH_CONFIG ...): the CLI's, or the language server's as the editor started it.
 
 import * as path from 'node:path';
 import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
-import { parseSqitchPlan, sqitchScriptSegments } from '../runner/sqitch-plan';
-import { psqlScript } from '../sql/psql';
-import { baseDocument, type FormatModule, section } from './common';
+import { parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
+import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
+import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, type PsqlAssignment } from '../sql/psql';
+import { baseDocument, type FormatModule, problem, section } from './common';
 
 const ROLES = { deploy: 'up', revert: 'down', verify: 'verify' } as const;
 
@@ -45,6 +51,7 @@ export const sqitch: FormatModule = {
     const script = psqlScript(text);
     const joined = script.queryStrings ? { queryStrings: script.queryStrings, queryStringSource: 'psql sends statements joined by `\\;` as one query string' } : {};
     doc.sections.push(section(kind, { start: 0, end: text.length }, 'none', 'sqitch runs the script with psql as written (its own BEGIN/COMMIT decide)', script.source, { placeholders: 'psql', ...joined }));
+    if (layout) unsetVariables(doc, text, script.source, layout.top, layout.role, host);
     if (layout && layout.role !== 'verify') {
       doc.companionPath = childPath(layout.top, layout.role === 'deploy' ? 'revert' : 'deploy', ...layout.change.split('/')) + '.sql';
       doc.companionExists = host.fileExists(doc.companionPath);
@@ -81,4 +88,49 @@ function planPosition(top: string, script: string, host: ProjectHost): string | 
     positions.set(top, known);
   }
   return known.byScript.get(script);
+}
+
+/** Per project folder: the configuration files read (paths and texts) and the variables each kind of script gets from them. */
+const configs = new Map<string, { files: string[]; texts: (string | undefined)[]; variables: Record<keyof typeof ROLES, ReadonlyMap<string, string>> }>();
+
+/** The psql variables sqitch sets for a script of `role` in the project at `top`: read again only when a configuration file changed. */
+function variablesFor(top: string, role: keyof typeof ROLES, host: ProjectHost): ReadonlyMap<string, string> {
+  const files = sqitchConfigFiles(top, process.env);
+  const texts = files.map((file) => host.readFile(file));
+  let known = configs.get(top);
+  if (!known || known.files.some((f, i) => f !== files[i]) || known.texts.some((t, i) => t !== texts[i])) {
+    const config = sqitchConfigOf(texts);
+    // A verify script: `sqitch verify`'s variables, the deploy's and [verify.variables] (`sqitch deploy --verify` passes the deploy's only).
+    known = { files, texts, variables: { deploy: sqitchVariables(config, 'deploy'), revert: sqitchVariables(config, 'revert'), verify: sqitchVariables(config, 'verify') } };
+    configs.set(top, known);
+  }
+  return known.variables[role];
+}
+
+/** A warning at each psql variable of the script that has no value where it stands (see the top of this file). */
+function unsetVariables(doc: MigrationDocument, text: string, source: string, top: string, role: keyof typeof ROLES, host: ProjectHost): void {
+  // `:{?name}` is TRUE or FALSE, always defined.
+  const uses = psqlVariables(source)
+    .map(([start, end, mask]) => ({ start, end, ...psqlVariableOf(mask) }))
+    .filter((v) => v.form !== 'defined');
+  if (uses.length === 0) return;
+  const variables = variablesFor(top, role, host);
+  const assignments: PsqlAssignment[] = [];
+  for (const { start, name, args } of psqlMetaCommands(text)) {
+    if (name !== 'set' && name !== 'unset') continue;
+    // A `\set` zdm cannot read still gives its name a value (the runner reports the `\set` itself).
+    const parsed = psqlSetArguments(args);
+    const variable = parsed?.name ?? /^[A-Za-z0-9_\u0080-\uffff]+/.exec(args)?.[0];
+    if (variable !== undefined) assignments.push({ offset: start, name: variable, value: name === 'set' ? (parsed?.value ?? '') : undefined });
+  }
+  for (const use of uses) {
+    if (psqlValueAt(variables, assignments, use.name, use.start) !== undefined) continue;
+    const p = problem(
+      'migration-format',
+      `The psql variable :${use.name} has no value (set it under ${VARIABLES_WHERE[role]} in sqitch.conf, or with \\set before it); psql would send it as written, and zdm's runner refuses the script.`,
+      { start: use.start, end: use.end },
+      `If you pass it to sqitch with --set ${use.name}=..., which zdm cannot see, set it in sqitch.conf as well, or put -- zdm-ignore migration-format above the statement.`,
+    );
+    doc.problems.push({ ...p, severity: 'warning' });
+  }
 }

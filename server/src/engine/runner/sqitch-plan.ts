@@ -5,9 +5,16 @@
 // before it in the plan), the planner, the planned time and the dependencies and note; a tag's id is
 // hashed the same way from the tag's own lines and its change's id. sqitch finds the last deployed change
 // in the plan by that id, so zdm must compute the same one for `sqitch status` and `sqitch deploy` to
-// accept what zdm deployed. No I/O here.
+// accept what zdm deployed. Also which psql variables sqitch sets for a script (the configuration files
+// read through a ProjectHost), for the runner and for the linter, which warns about a variable a script
+// uses with no value. No I/O here but through the host, and nothing of the runner's database code: the
+// format layer (formats/sqitch.ts) imports this file.
 
 import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ProjectHost } from '../host';
+import { childPath } from '../paths';
 
 export interface SqitchDependency {
   /** `require` or `conflict` (written `!name`). */
@@ -261,6 +268,59 @@ export function configSection(config: ReadonlyMap<string, string>, prefix: strin
   for (const [k, v] of config) if (k.startsWith(head) && k.length > head.length) out.set(k.slice(head.length), v);
   return out;
 }
+
+/** sqitch's configuration: system, user, then project file (SQITCH_SYSTEM_CONFIG, SQITCH_USER_CONFIG, SQITCH_CONFIG override where each is). */
+export function sqitchConfig(top: string, host: ProjectHost, env: NodeJS.ProcessEnv): Map<string, string> {
+  return sqitchConfigOf(sqitchConfigFiles(top, env).map((file) => host.readFile(file)));
+}
+
+/** The files of sqitch's configuration for the project at `top`, in the order they are read (later ones win). */
+export function sqitchConfigFiles(top: string, env: NodeJS.ProcessEnv): string[] {
+  return [env.SQITCH_SYSTEM_CONFIG ?? '/etc/sqitch/sqitch.conf', env.SQITCH_USER_CONFIG ?? path.join(os.homedir(), '.sqitch', 'sqitch.conf'), env.SQITCH_CONFIG ? path.resolve(top, env.SQITCH_CONFIG) : childPath(top, 'sqitch.conf')];
+}
+
+/** sqitch's configuration from the texts of its files (undefined: the file does not exist), in sqitchConfigFiles' order. */
+export function sqitchConfigOf(texts: readonly (string | undefined)[]): Map<string, string> {
+  const config = new Map<string, string>();
+  for (const text of texts) if (text !== undefined) for (const [k, v] of parseSqitchConf(text)) config.set(k, v);
+  return config;
+}
+
+/** The registry schema: the target's `registry`, else `[engine "pg"] registry`, else `sqitch`. */
+export function sqitchRegistry(config: ReadonlyMap<string, string>): string {
+  const target = targetName(config);
+  return (target && config.get(`target.${target}.registry`)) || config.get('engine.pg.registry') || 'sqitch';
+}
+
+function targetName(config: ReadonlyMap<string, string>): string | undefined {
+  const name = config.get('engine.pg.target') ?? config.get('core.target');
+  // A URI names no target section of its own.
+  return name && !name.startsWith('db:') ? name : undefined;
+}
+
+/**
+ * The psql variables sqitch sets for a command (later sources win), and `registry`: `sqitch deploy`
+ * (whose verify scripts, and the revert after a failed verify, run with these too), `sqitch revert`
+ * (adds `[revert.variables]`), `sqitch verify` (adds `[verify.variables]`).
+ */
+export function sqitchVariables(config: ReadonlyMap<string, string>, kind: 'deploy' | 'revert' | 'verify'): Map<string, string> {
+  const target = targetName(config);
+  const sources = ['core.variables', 'deploy.variables', ...(kind === 'deploy' ? [] : [`${kind}.variables`]), 'engine.pg.variables', ...(target ? [`target.${target}.variables`] : [])];
+  const out = new Map<string, string>();
+  for (const s of sources) for (const [k, v] of configSection(config, s)) out.set(k, v);
+  out.set('registry', sqitchRegistry(config));
+  return out;
+}
+
+/** Where a deploy script's variables are set in sqitch.conf, for the message about one without a value. */
+export const DEPLOY_VARIABLES = '[deploy.variables] or [core.variables]';
+
+/** Where each command's variables are set in sqitch.conf (sqitchVariables' sections), for the runner's and the linter's messages. */
+export const VARIABLES_WHERE: Record<'deploy' | 'revert' | 'verify', string> = {
+  deploy: DEPLOY_VARIABLES,
+  revert: `[revert.variables], ${DEPLOY_VARIABLES}`,
+  verify: `[verify.variables], ${DEPLOY_VARIABLES}`,
+};
 
 /**
  * A change's script path under deploy/ (or revert/, verify/), as segments: its name's segments and

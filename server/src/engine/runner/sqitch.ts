@@ -21,8 +21,8 @@ import * as path from 'node:path';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
 import { childPath } from '../paths';
-import { lex } from '../sql/lexer';
-import { psqlVariables } from '../sql/placeholders';
+import { psqlMetaCommands, psqlSetArguments, psqlValueAt, type PsqlAssignment } from '../sql/psql';
+import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
 import { LineIndex } from '../text/offsets';
 import { quoteIdent } from './db';
 import { checksumOf, statementHash } from './record';
@@ -30,7 +30,7 @@ import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection 
 import { runSection, withStatementTexts } from './migrations';
 import type { MigrationStatus, Step } from './plan';
 import { originalOffsets } from './placeholders';
-import { changeKey, configSection, parseSqitchConf, parseSqitchPlan, SqitchPlanError, sqitchScriptSegments, type SqitchChange, type SqitchPlan } from './sqitch-plan';
+import { changeKey, DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfig, SqitchPlanError, sqitchRegistry, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
 export interface SqitchInfo {
   plan: SqitchPlan;
@@ -72,29 +72,6 @@ export function sqitchTop(dir: string, host: ProjectHost): string | undefined {
   return undefined;
 }
 
-/** sqitch's configuration: system, user, then project file (SQITCH_SYSTEM_CONFIG, SQITCH_USER_CONFIG, SQITCH_CONFIG override where each is). */
-export function sqitchConfig(top: string, host: ProjectHost, env: NodeJS.ProcessEnv): Map<string, string> {
-  const files = [env.SQITCH_SYSTEM_CONFIG ?? '/etc/sqitch/sqitch.conf', env.SQITCH_USER_CONFIG ?? path.join(os.homedir(), '.sqitch', 'sqitch.conf'), env.SQITCH_CONFIG ? path.resolve(top, env.SQITCH_CONFIG) : childPath(top, 'sqitch.conf')];
-  const config = new Map<string, string>();
-  for (const file of files) {
-    const text = host.readFile(file);
-    if (text !== undefined) for (const [k, v] of parseSqitchConf(text)) config.set(k, v);
-  }
-  return config;
-}
-
-/** The registry schema: the target's `registry`, else `[engine "pg"] registry`, else `sqitch`. */
-export function sqitchRegistry(config: ReadonlyMap<string, string>): string {
-  const target = targetName(config);
-  return (target && config.get(`target.${target}.registry`)) || config.get('engine.pg.registry') || 'sqitch';
-}
-
-function targetName(config: ReadonlyMap<string, string>): string | undefined {
-  const name = config.get('engine.pg.target') ?? config.get('core.target');
-  // A URI names no target section of its own.
-  return name && !name.startsWith('db:') ? name : undefined;
-}
-
 /** The registry's `changes` table, `"schema"."changes"`, for the project whose deploy folder (or top) is `dir`. */
 export function sqitchChangesTable(dir: string, host: ProjectHost, env: NodeJS.ProcessEnv): string {
   const top = sqitchTop(dir, host) ?? dir;
@@ -113,20 +90,6 @@ export function sqitchDeployVerify(dir: string, host: ProjectHost, env: NodeJS.P
   if (/^(?:true|yes|on|-?0*1)$/i.test(value)) return { verify: true };
   if (/^(?:false|no|off|0*)$/i.test(value)) return { verify: false };
   return { error: `deploy.verify = ${value} in the sqitch configuration is not a boolean (sqitch: Invalid bool); use true or false.` };
-}
-
-/**
- * The psql variables sqitch sets for a command (later sources win), and `registry`: `sqitch deploy`
- * (whose verify scripts, and the revert after a failed verify, run with these too), `sqitch revert`
- * (adds `[revert.variables]`), `sqitch verify` (adds `[verify.variables]`).
- */
-export function sqitchVariables(config: ReadonlyMap<string, string>, kind: 'deploy' | 'revert' | 'verify'): Map<string, string> {
-  const target = targetName(config);
-  const sources = ['core.variables', 'deploy.variables', ...(kind === 'deploy' ? [] : [`${kind}.variables`]), 'engine.pg.variables', ...(target ? [`target.${target}.variables`] : [])];
-  const out = new Map<string, string>();
-  for (const s of sources) for (const [k, v] of configSection(config, s)) out.set(k, v);
-  out.set('registry', sqitchRegistry(config));
-  return out;
 }
 
 /** Loads the changes of the sqitch project at `top` as migrations. */
@@ -189,7 +152,7 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
     }
     const up = psqlSection(upPath, upText.replace(/^\uFEFF/, ''), host, 'up', deployVariables, DEPLOY_VARIABLES);
     const downText = host.readFile(downPath);
-    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables, `[revert.variables], ${DEPLOY_VARIABLES}`);
+    const down = downText === undefined ? undefined : psqlSection(downPath, downText.replace(/^\uFEFF/, ''), host, 'down', revertVariables, VARIABLES_WHERE.revert);
     if (!up) return;
     const written = up.written;
     let hashes: { checksum: string; statements: string[] } | undefined;
@@ -235,7 +198,7 @@ export function loadSqitchMigrations(options: LoadOptions, top: string): LoadedM
       verifyScript: (kind) =>
         kind === 'deploy'
           ? script(verifyPath, verifyText, 'up', deployVariables, kind, `${DEPLOY_VARIABLES} (sqitch deploy --verify passes no [verify.variables])`)
-          : script(verifyPath, verifyText, 'up', verifyVariables, kind, `[verify.variables], ${DEPLOY_VARIABLES}`),
+          : script(verifyPath, verifyText, 'up', verifyVariables, kind, VARIABLES_WHERE.verify),
       revertAfterVerify: () => script(downPath, downText, 'down', deployVariables, 'revert', `${DEPLOY_VARIABLES} (after a failed verify, sqitch deploy runs the revert script with the deploy's variables)`),
     });
     migrations.push(migration);
@@ -276,9 +239,6 @@ const HONOURED = new Set(['set', 'unset', 'echo', 'qecho', 'warn']);
  * first reason zdm cannot run it as psql would (its `toolFailure`). `written` keeps the statements as
  * written, for checksums (a changed value in sqitch.conf is not an edited migration).
  */
-/** Where a deploy script's variables are set in sqitch.conf, for the message about one without a value. */
-const DEPLOY_VARIABLES = '[deploy.variables] or [core.variables]';
-
 function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' | 'down', variables: ReadonlyMap<string, string>, where: string): { section: RunSection; written: string[] } | undefined {
   const doc = describeMigration(file, text, host, { format: 'sqitch' });
   // The format layer names a revert script's section `down`, a deploy script's `up`.
@@ -290,30 +250,19 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
     if (!failure || offset < failure.offset) failure = { message, offset };
   };
   // `\set` and `\unset` in file order: the values a variable has at each offset.
-  const sets: { offset: number; name: string; value: string | undefined }[] = [];
-  for (const t of lex(text)) {
-    if (t.kind !== 'backslash') continue;
-    const second = text.charCodeAt(t.start + 1);
-    if (second === 59 || second === 58) continue; // \; and \: are part of the query text (sql/psql.ts)
-    const command = text.slice(t.start + 1, t.end).replace(/\\\\?$/, '').trim();
-    const name = /^[^\s\\]*/.exec(command)![0];
-    const args = command.slice(name.length).trim();
+  const sets: PsqlAssignment[] = [];
+  for (const { start, name, args } of psqlMetaCommands(text)) {
     if (name === 'g' && args === '') continue; // sends the buffer as `;` does
     if (!HONOURED.has(name)) {
-      fail(`psql meta-command \\${name} cannot be run by zdm (it honours \\set and \\unset, and skips \\echo); nothing was run. Remove it, or deploy this change with sqitch.`, t.start);
+      fail(`psql meta-command \\${name} cannot be run by zdm (it honours \\set and \\unset, and skips \\echo); nothing was run. Remove it, or deploy this change with sqitch.`, start);
       continue;
     }
     if (name === 'set' || name === 'unset') {
-      const parsed = setArguments(args);
-      if (!parsed || (name === 'unset' && parsed.value !== '')) fail(`\\${name} ${args}: zdm reads a variable name and a plain or single-quoted value only (no backquotes, :variables or double quotes); nothing was run.`, t.start);
-      else sets.push({ offset: t.start, name: parsed.name, value: name === 'set' ? parsed.value : undefined });
+      const parsed = psqlSetArguments(args);
+      if (!parsed || (name === 'unset' && parsed.value !== '')) fail(`\\${name} ${args}: zdm reads a variable name and a plain or single-quoted value only (no backquotes, :variables or double quotes); nothing was run.`, start);
+      else sets.push({ offset: start, name: parsed.name, value: name === 'set' ? parsed.value : undefined });
     }
   }
-  const valueAt = (name: string, offset: number): string | undefined => {
-    let value = variables.get(name);
-    for (const s of sets) if (s.offset < offset && s.name === name) value = s.value;
-    return value;
-  };
   const texts = section.statements.map((statement) => {
     if (statement.firstWord === 'copy' && /\bfrom\s+stdin\b/i.test(statement.text)) fail('COPY ... FROM STDIN reads the rows that follow it in the script, which zdm does not send; nothing was run. Deploy this change with sqitch.', statement.span.start);
     const refs = psqlVariables(statement.text);
@@ -322,8 +271,8 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
     let out = '';
     let last = 0;
     for (const [start, end, mask] of refs) {
-      const { name, form } = decodeMask(mask);
-      const value = valueAt(name, statement.span.start + start);
+      const { name, form } = psqlVariableOf(mask);
+      const value = psqlValueAt(variables, sets, name, statement.span.start + start);
       let sent: string;
       if (form === 'defined') sent = value === undefined ? 'FALSE' : 'TRUE';
       else if (value === undefined) {
@@ -340,30 +289,6 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
   });
   const result = withStatementTexts(section, texts);
   return { section: failure ? { ...result, toolFailure: failure } : result, written };
-}
-
-/** psql's `\set name [value ...]` arguments: plain words and single-quoted strings, joined. */
-function setArguments(args: string): { name: string; value: string } | undefined {
-  const m = /^([A-Za-z0-9_\u0080-\uffff]+)\s*(.*)$/s.exec(args);
-  if (!m) return undefined;
-  let value = '';
-  const re = /\s*(?:'((?:[^'\\]|''|\\.)*)'|([^\s'"`:\\]+))/y;
-  let rest = m[2];
-  while (rest.trim() !== '') {
-    re.lastIndex = 0;
-    const part = re.exec(rest);
-    if (!part) return undefined;
-    value += part[1] !== undefined ? part[1].replace(/''/g, "'").replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c)) : part[2];
-    rest = rest.slice(re.lastIndex);
-  }
-  return { name: m[1], value };
-}
-
-function decodeMask(mask: string): { name: string; form: 'value' | 'literal' | 'identifier' | 'defined' } {
-  if (mask.startsWith("':")) return { name: mask.slice(2, -1), form: 'literal' };
-  if (mask.startsWith('":?')) return { name: mask.slice(3, -1), form: 'defined' };
-  if (mask.startsWith('":')) return { name: mask.slice(2, -1), form: 'identifier' };
-  return { name: mask.slice(1), form: 'value' };
 }
 
 /** As psql's `:'name'` quotes a value (PQescapeLiteral): quotes doubled; with backslashes, an E'' string with them doubled. */

@@ -63,6 +63,14 @@ export function psqlVariables(text: string): [number, number, string][] {
   return out;
 }
 
+/** What a psql variable's mask (psqlVariables) stands for: its name and how psql writes its value. */
+export function psqlVariableOf(mask: string): { name: string; form: 'value' | 'literal' | 'identifier' | 'defined' } {
+  if (mask.startsWith("':")) return { name: mask.slice(2, -1), form: 'literal' };
+  if (mask.startsWith('":?')) return { name: mask.slice(3, -1), form: 'defined' };
+  if (mask.startsWith('":')) return { name: mask.slice(2, -1), form: 'identifier' };
+  return { name: mask.slice(1), form: 'value' };
+}
+
 /** `text` with its psql variables written as identifiers and literals of the same length (see the top). */
 export function maskPsqlVariables(text: string): string {
   const variables = psqlVariables(text);

@@ -159,6 +159,66 @@ export function psqlScript(text: string, from = 0, to = text.length): PsqlScript
   return queryStrings.length > 0 ? { source, queryStrings } : { source };
 }
 
+/** A meta-command of a script: where its backslash is, its name (`set`, `i` ...) and its arguments, trimmed. */
+export interface PsqlMetaCommand {
+  start: number;
+  name: string;
+  args: string;
+}
+
+/**
+ * The meta-commands of `text` in file order (not `\;` and `\:`, which are part of the query text):
+ * the runner refuses those it cannot honour and follows `\set` / `\unset`; the sqitch format
+ * follows `\set` / `\unset` to know which variables have a value.
+ */
+export function psqlMetaCommands(text: string): PsqlMetaCommand[] {
+  const out: PsqlMetaCommand[] = [];
+  if (!text.includes('\\')) return out;
+  for (const t of lex(text)) {
+    if (t.kind !== 'backslash') continue;
+    const second = text.charCodeAt(t.start + 1);
+    if (second === 59 || second === 58) continue;
+    const command = text.slice(t.start + 1, t.end).replace(/\\\\?$/, '').trim();
+    const name = /^[^\s\\]*/.exec(command)![0];
+    out.push({ start: t.start, name, args: command.slice(name.length).trim() });
+  }
+  return out;
+}
+
+/**
+ * psql's `\set name [value ...]` arguments: plain words and single-quoted strings, joined; undefined
+ * for what zdm does not read (backquotes, :variables, double quotes), which the runner refuses.
+ */
+export function psqlSetArguments(args: string): { name: string; value: string } | undefined {
+  const m = /^([A-Za-z0-9_\u0080-\uffff]+)\s*(.*)$/s.exec(args);
+  if (!m) return undefined;
+  let value = '';
+  const re = /\s*(?:'((?:[^'\\]|''|\\.)*)'|([^\s'"`:\\]+))/y;
+  let rest = m[2];
+  while (rest.trim() !== '') {
+    re.lastIndex = 0;
+    const part = re.exec(rest);
+    if (!part) return undefined;
+    value += part[1] !== undefined ? part[1].replace(/''/g, "'").replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c)) : part[2];
+    rest = rest.slice(re.lastIndex);
+  }
+  return { name: m[1], value };
+}
+
+/** A `\set` (its value) or `\unset` (undefined) of a script, at the offset of its backslash. */
+export interface PsqlAssignment {
+  offset: number;
+  name: string;
+  value: string | undefined;
+}
+
+/** The value psql gives the variable `name` at `offset`: the last `\set` / `\unset` before it, else its value in `variables`. */
+export function psqlValueAt(variables: ReadonlyMap<string, string>, assignments: readonly PsqlAssignment[], name: string, offset: number): string | undefined {
+  let value = variables.get(name);
+  for (const s of assignments) if (s.offset < offset && s.name === name) value = s.value;
+  return value;
+}
+
 /** A meta-command's name: after its backslash, up to whitespace or another backslash. */
 function commandName(text: string, t: Token): string {
   let end = t.start + 1;

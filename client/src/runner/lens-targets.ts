@@ -13,12 +13,10 @@
 //   without is refused, as Liquibase refuses it).
 
 import { describeMigration } from '../../../server/src/engine/formats/index';
-import { sqitchLayout } from '../../../server/src/engine/formats/sqitch';
+import { sqitchChangeOfScript } from '../../../server/src/engine/formats/sqitch';
 import type { ProjectHost } from '../../../server/src/engine/host';
-import { childPath } from '../../../server/src/engine/paths';
 import { readLiquibaseChangelog, runsOnPostgres } from '../../../server/src/engine/runner/liquibase-changelog';
 import { RUNNABLE_FORMATS } from '../../../server/src/engine/runner/runnable';
-import { changeKey, parseSqitchPlan, type SqitchChange } from '../../../server/src/engine/runner/sqitch-plan';
 import { LineIndex } from '../../../server/src/engine/text/offsets';
 
 export interface RunnerLens {
@@ -41,8 +39,9 @@ export function runnerLenses(file: string, text: string, host: ProjectHost): Run
   const lines = new LineIndex(text);
   const at = (offset: number) => lines.positionAt(offset).line;
   if (doc.format === 'sqitch') {
-    const change = sqitchChangeKey(file, doc.version, host);
-    if (change === undefined) return [];
+    // The change at the script's place in the plan, named as the runner names it (a verify script has no lens).
+    const change = sqitchChangeOfScript(file, host);
+    if (change === undefined || change.role === 'verify') return [];
     const target = { file, version: change.key };
     return change.role === 'deploy' ? [{ line: 0, title: UP, command: 'zdm.migrateUp', target }] : [{ line: 0, title: DOWN, command: 'zdm.rollback', target }];
   }
@@ -67,22 +66,4 @@ export function runnerLenses(file: string, text: string, host: ProjectHost): Run
   if (up) lenses.push({ line: at((up.marker ?? up.span).start), title: UP, command: 'zdm.migrateUp', target });
   if (down) lenses.push({ line: at((down.marker ?? down.span).start), title: DOWN, command: 'zdm.rollback', target });
   return lenses;
-}
-
-/**
- * The change a sqitch deploy or revert script belongs to, named as the runner names it (changeKey): the
- * change at the script's position in the plan (the format layer's version, formats/sqitch.ts).
- * Undefined when the plan does not read or plans no change with this script.
- */
-function sqitchChangeKey(file: string, version: string | undefined, host: ProjectHost): { key: string; role: 'deploy' | 'revert' } | undefined {
-  const layout = sqitchLayout(file, host);
-  if (!layout || layout.role === 'verify' || version === undefined) return undefined;
-  let changes: SqitchChange[];
-  try {
-    changes = parseSqitchPlan(host.readFile(childPath(layout.top, 'sqitch.plan')) ?? '').changes;
-  } catch {
-    return undefined; // the runner refuses such a plan, with its line
-  }
-  const change = changes[Number(version) - 1];
-  return change ? { key: changeKey(change), role: layout.role } : undefined;
 }

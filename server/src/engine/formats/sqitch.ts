@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
-import { parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
+import { changeKey, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
 import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
 import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, type PsqlAssignment } from '../sql/psql';
 import { baseDocument, type FormatModule, problem, section } from './common';
@@ -46,7 +46,7 @@ export const sqitch: FormatModule = {
     const role = layout ? ROLES[layout.role] : 'up';
     const doc = baseDocument(filePath, text, 'sqitch', true, role);
     doc.description = layout?.change ?? basenameOf(filePath, '.sql');
-    if (layout) doc.version = planPosition(layout.top, layout.change, host);
+    if (layout) doc.version = plannedChange(layout.top, layout.change, host)?.version;
     const kind = role === 'down' ? 'down' : 'up';
     const script = psqlScript(text);
     const joined = script.queryStrings ? { queryStrings: script.queryStrings, queryStringSource: 'psql sends statements joined by `\\;` as one query string' } : {};
@@ -66,20 +66,20 @@ export function sqitchPlanText(filePath: string, host: ProjectHost): string | un
   return layout ? host.readFile(childPath(layout.top, 'sqitch.plan')) : undefined;
 }
 
-/** Per project folder: the plan's text and each script name's (`users`, `users@v1.0`, `app/users`) position in it. */
-const positions = new Map<string, { plan: string; byScript: Map<string, string> }>();
+/** Per project folder: the plan's text, and by script name (`users`, `users@v1.0`, `app/users`) its change's position in it and name. */
+const positions = new Map<string, { plan: string; byScript: Map<string, { version: string; key: string }> }>();
 
-/** The position (1-based, as a string) in sqitch.plan of the change whose scripts are named `script`. */
-function planPosition(top: string, script: string, host: ProjectHost): string | undefined {
+/** The change of sqitch.plan whose scripts are named `script`: its position (1-based, as a string) and its name as the runner names it (changeKey). */
+function plannedChange(top: string, script: string, host: ProjectHost): { version: string; key: string } | undefined {
   const plan = host.readFile(childPath(top, 'sqitch.plan'));
   if (plan === undefined) return undefined;
   let known = positions.get(top);
   if (known?.plan !== plan) {
-    const byScript = new Map<string, string>();
+    const byScript = new Map<string, { version: string; key: string }>();
     try {
       parseSqitchPlan(plan).changes.forEach((change, i) => {
         const segments = sqitchScriptSegments(change, (p) => host.fileExists(childPath(top, 'deploy', ...p)));
-        byScript.set(segments.join('/').replace(/\.sql$/, ''), String(i + 1));
+        byScript.set(segments.join('/').replace(/\.sql$/, ''), { version: String(i + 1), key: changeKey(change) });
       });
     } catch {
       // A plan sqitch refuses: no positions (the runner reports the plan's error).
@@ -88,6 +88,13 @@ function planPosition(top: string, script: string, host: ProjectHost): string | 
     positions.set(top, known);
   }
   return known.byScript.get(script);
+}
+
+/** The planned change a deploy, revert or verify script belongs to: its position, its name, and the script's role. */
+export function sqitchChangeOfScript(filePath: string, host: ProjectHost): { version: string; key: string; role: keyof typeof ROLES } | undefined {
+  const layout = sqitchLayout(filePath, host);
+  const change = layout && plannedChange(layout.top, layout.change, host);
+  return change && layout ? { ...change, role: layout.role } : undefined;
 }
 
 /** Per project folder: the configuration files read (paths and texts) and the variables each kind of script gets from them. */

@@ -108,11 +108,7 @@ interface ChangesetContext {
  * Liquibase's pattern: a later `rollbackSplitStatements:` is read as it too.
  */
 function changesetSettings(line: string): ChangesetSettings {
-  const last = (re: RegExp) => {
-    let found: RegExpExecArray | undefined;
-    for (const m of line.matchAll(re)) found = m as RegExpExecArray;
-    return found;
-  };
+  const last = (re: RegExp) => lastAttribute(line, re);
   const flag = (re: RegExp) => {
     const m = last(re);
     return m === undefined ? true : m[1].toLowerCase() === 'true';
@@ -129,6 +125,13 @@ function changesetSettings(line: string): ChangesetSettings {
     rollbackEndDelimiter: delimiter(/\brollbackEndDelimiter:(\S*)/gi),
     psql: /runWith:psql(?![\w${}])/i.test(line),
   };
+}
+
+/** The last match of `re` (global) in a changeset line: Liquibase reads an attribute as `.*name:(value).*`, so the last one wins. */
+export function lastAttribute(line: string, re: RegExp): RegExpExecArray | undefined {
+  let found: RegExpExecArray | undefined;
+  for (const m of line.matchAll(re)) found = m as RegExpExecArray;
+  return found;
 }
 
 /** Where Liquibase ends a statement (see the top of this file). */

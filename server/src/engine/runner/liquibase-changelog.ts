@@ -16,6 +16,8 @@
 // trimmed) with every space, tab, CR and LF removed gives the change's checksum `9:<hex>`; the
 // changeset's is the MD5 of that text followed by `:`, written `9:<hex>`.
 
+import { lastAttribute } from '../formats/liquibase';
+
 export interface LiquibaseChangeset {
   author: string;
   id: string;
@@ -26,7 +28,6 @@ export interface LiquibaseChangeset {
   runOnChange: boolean;
   runAlways: boolean;
   runInTransaction: boolean;
-  failOnError: boolean;
   /** The context expression (`context:` / `contextFilter:`), labels and dbms as written, quotes removed. */
   context?: string;
   labels?: string;
@@ -131,7 +132,6 @@ export function readLiquibaseChangelog(text: string): LiquibaseChangelog {
         runOnChange: flag('runOnChange', false),
         runAlways: flag('runAlways', false),
         runInTransaction: flag('runInTransaction', true),
-        failOnError: flag('failOnError', true),
         context: unquoteOptional(lastValue(line, /contextFilter:("[^"]*?"|\S*)/gi) || lastValue(line, /context:("[^"]*?"|\S*)/gi)),
         labels: unquoteOptional(lastValue(line, /labels:("[^"]*?"|\S*)/gi)),
         dbms: lastValue(line, /dbms:([^,][\w!,]+)/gi),
@@ -220,9 +220,7 @@ function splitLines(text: string): { text: string; offset: number }[] {
 
 /** The value of the last match of `re` (global) in `line`, as Liquibase's `.*name:(value).*` reads it. */
 function lastValue(line: string, re: RegExp): string | undefined {
-  let found: string | undefined;
-  for (const m of line.matchAll(re)) found = m[1];
-  return found;
+  return lastAttribute(line, re)?.[1];
 }
 
 function unquote(value: string): string {

@@ -388,7 +388,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
  * The groups of statements a section sends as one query string (`RunSection.queryStrings`): the index
  * of each group's first statement mapped to its last, for groups of more than one.
  */
-function oneStringGroups(section: RunSection): Map<number, number> {
+export function oneStringGroups(section: RunSection): Map<number, number> {
   const groups = new Map<number, number>();
   for (const block of section.queryStrings ?? []) {
     const inside = section.statements.filter((s) => block.start <= s.span.start && s.span.end <= block.end);

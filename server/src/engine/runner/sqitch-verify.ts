@@ -16,7 +16,7 @@ import { statementError, type PositionedError } from './errors';
 import type { RunError } from './events';
 import type { RunSection } from './migrations';
 import type { ApplyContext } from './apply';
-import { isTransactionControl } from './apply';
+import { isTransactionControl, oneStringGroups } from './apply';
 import type { MigrationStatus, Step } from './plan';
 import { LineIndex } from '../text/offsets';
 import { sqitchChangeOf, type SqitchInfo } from './sqitch';
@@ -37,11 +37,7 @@ export async function runPsqlScript(session: Session, section: RunSection, redac
     const at = new LineIndex(section.fileText).positionAt(section.toolFailure.offset);
     return { message: section.toolFailure.message, file: section.path, section: section.kind, line: at.line + 1, column: at.character + 1, exact: true };
   }
-  const groups = new Map<number, number>();
-  for (const block of section.queryStrings ?? []) {
-    const inside = section.statements.filter((s) => block.start <= s.span.start && s.span.end <= block.end);
-    if (inside.length > 1) groups.set(inside[0].index, inside[inside.length - 1].index);
-  }
+  const groups = oneStringGroups(section);
   let inTransaction = false;
   let error: RunError | undefined;
   try {

@@ -223,7 +223,8 @@ function requiredChange(changes: readonly SqitchChange[], index: number, name: s
   return undefined;
 }
 
-function systemUser(): string {
+/** The system user's name ('unknown' without a passwd entry), sqitch's last resort for who deploys. */
+export function systemUser(): string {
   try {
     return os.userInfo().username;
   } catch {

@@ -17,7 +17,7 @@
 import * as os from 'node:os';
 import { quoteIdent, type Session, type SqlCommand } from '../db';
 import type { Migration } from '../migrations';
-import { sqitchChangeOf, type SqitchInfo } from '../sqitch';
+import { sqitchChangeOf, systemUser, type SqitchInfo } from '../sqitch';
 import { changeKey } from '../sqitch-plan';
 import { TrackingTableError, type Tracker } from './types';
 
@@ -174,12 +174,7 @@ async function checkRelease(session: Session, registry: string): Promise<void> {
 
 /** Who installs the registry (before any change is known): sqitch's user from the environment, else the system user. */
 function installer(): [string, string] {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry: keep 'unknown'
-  }
+  const user = systemUser();
   return [process.env.SQITCH_FULLNAME || user, process.env.SQITCH_EMAIL || `${user}@${os.hostname()}`];
 }
 

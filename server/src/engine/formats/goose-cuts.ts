@@ -67,7 +67,7 @@ export function gooseCutsStatement(text: string): boolean {
 }
 
 /** goose's endsWithSemicolon: the `;` ending the line's last word before a `--` word, as an offset. */
-function lastWordSemicolon(text: string, from: number, to: number): number | undefined {
+export function lastWordSemicolon(text: string, from: number, to: number): number | undefined {
   let last: { start: number; end: number } | undefined;
   const words = /\S+/g;
   words.lastIndex = from;

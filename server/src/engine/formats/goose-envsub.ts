@@ -20,6 +20,7 @@
 
 import type { Span } from '../model';
 import { lex } from '../sql/lexer';
+import { lastWordSemicolon } from './goose-cuts';
 
 /** One piece of a substituted line, with its offsets in the file. */
 export type EnvsubItem =
@@ -81,20 +82,9 @@ export function gooseEnvsubLines(text: string, direction: 'up' | 'down'): Span[]
     if (phase === 'start') continue;
     if (envsub && phase === direction) out.push(span);
     // Lines of the other direction are dropped one by one: nothing stays pending.
-    pending = phase === direction && (block || !endsWithSemicolon(line));
+    pending = phase === direction && (block || lastWordSemicolon(line, 0, line.length) === undefined);
   }
   return out;
-}
-
-/** goose's test for a line that ends a statement: its last word before a `--` word ends with `;`. */
-function endsWithSemicolon(line: string): boolean {
-  let last = '';
-  for (const word of line.split(/\s+/)) {
-    if (word === '') continue;
-    if (word.startsWith('--')) break;
-    last = word;
-  }
-  return last.endsWith(';');
 }
 
 /** Reads the line `text.slice(span.start, span.end)` as goose's interpolation does: its pieces, or the first error and where. */

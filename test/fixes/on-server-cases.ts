@@ -649,6 +649,16 @@ export const CASES: FixCase[] = [
   },
   {
     rule: 'unbatched-backfill',
+    name: 'goose NO TRANSACTION, a value computed per row with a literal of several lines',
+    setup: USERS,
+    // The loop's UPDATE is indented inside a WITH: only the lines the fix writes move, never the lines
+    // of a literal, whose text would change.
+    files: { '00001_backfill_names.sql': goose(`${LT}\nUPDATE users\n  SET name = email || ' (imported\n  from v1)';`, '-- Nothing to undo: the data change is kept.\nSELECT 1;', true) },
+    target: '00001_backfill_names.sql',
+    fixes: ['Rewrite as batches'],
+  },
+  {
+    rule: 'unbatched-backfill',
     name: 'golang-migrate, the backfill of a pair on a partitioned table (ctids repeat across partitions)',
     setup: `CREATE TABLE events (id bigint NOT NULL, kind text NOT NULL) PARTITION BY LIST (kind);
       CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a');

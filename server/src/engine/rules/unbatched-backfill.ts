@@ -175,12 +175,15 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
     // The condition again beside the ctids: a ctid names a row only within one table, and a partitioned
     // (or inherited) table's partitions reuse the same ctids, so the ctids alone would also pick rows
     // of other partitions that the WHERE leaves out.
-    const update = `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE})) AND (${condition})`;
+    // `indent` goes before the line the template starts, never into the author's text, whose lines
+    // may be inside a string literal that would change.
+    const update = (indent: string) =>
+      `UPDATE ${from} SET ${sets.map((x) => `${x.column} = ${x.value}`).join(', ')}\n${indent}    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from} WHERE ${condition} LIMIT ${BATCH_SIZE})) AND (${condition})`;
     const perRow = sets.filter((x) => !x.variable);
-    if (perRow.length === 0) loopBody = `${update};`;
+    if (perRow.length === 0) loopBody = `${update('')};`;
     else {
       declarations.push('stuck_rows bigint;');
-      loopBody = `WITH batch AS (\n      ${update.replace(/\n/g, '\n  ')}\n      RETURNING ${perRow.map(differs).join(' OR ')} AS stuck\n    )\n    SELECT count(*), count(*) FILTER (WHERE stuck) INTO batch_rows, stuck_rows FROM batch;`;
+      loopBody = `WITH batch AS (\n      ${update('  ')}\n      RETURNING ${perRow.map(differs).join(' OR ')} AS stuck\n    )\n    SELECT count(*), count(*) FILTER (WHERE stuck) INTO batch_rows, stuck_rows FROM batch;`;
       counted = '';
       const columns = perRow.map((x) => x.column).join(', ');
       stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${relationText.replace(/'/g, "''")}: % rows still differ from the value just written to ${columns.replace(/'/g, "''")} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;

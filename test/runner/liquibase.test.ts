@@ -262,6 +262,13 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '3', '5', '6']);
     const [row] = await pg.query("SELECT contexts, labels FROM databasechangelog WHERE id = '6'", [], db);
     assert.deepEqual(row, { contexts: '(DEV,test)', labels: null });
+    // A changeset the run leaves out (as the editor's CodeLens on its line names it) is refused with the
+    // reason, not as a version no migration has.
+    const skipped = await up({ ...options, to: project.file('db/changelog/001.sql') + '::2::a' });
+    assert.equal(skipped.usageError, "Nothing to run to at changeset db/changelog/001.sql::2::a: this project's runs leave it out, as Liquibase does: its context `test` does not hold under the contexts the project's Liquibase settings give (`dev`).");
+    const unlabelled = await rollback({ ...options, through: '7::a' });
+    assert.match(unlabelled.usageError ?? '', /changeset db\/changelog\/001\.sql::7::a: .*its labels \(`web, legacy`\) do not pass the label filter .*\(`core or \(web and !legacy\)`\)/);
+    assert.deepEqual((await changelogRows(db)).map((r) => r.id), ['1', '3', '5', '6']);
     // Without the settings, every changeset runs (Liquibase given no --contexts or --label-filter).
     project.remove('liquibase.properties');
     const st = await status(options);

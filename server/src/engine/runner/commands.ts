@@ -14,7 +14,7 @@ import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embe
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, LEFT_OUT, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -84,7 +84,7 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const to = targetVersion(statuses, format, options.to, options.cwd);
+    const to = targetVersion(statuses, project, format, options.to, options.cwd);
     if (to.problem) return { steps: [], problems: [to.problem] };
     const plan = planUp(statuses, { to: to.version });
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
@@ -107,9 +107,9 @@ function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, for
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
-  return run('rollback', options, (statuses, _project, format) => {
-    const to = targetVersion(statuses, format, options.to, options.cwd);
-    const through = targetVersion(statuses, format, options.through, options.cwd);
+  return run('rollback', options, (statuses, project, format) => {
+    const to = targetVersion(statuses, project, format, options.to, options.cwd);
+    const through = targetVersion(statuses, project, format, options.through, options.cwd);
     const problems = [to.problem, through.problem].filter((p): p is string => p !== undefined);
     if (problems.length > 0) return { steps: [], problems };
     return planRollback(statuses, { to: to.version, through: through.version });
@@ -121,9 +121,9 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
  * `name@tag`, `@tag`), a Liquibase changeset by its id, `id::author` or `path::id::author`; both are
  * numbered by position, which is what the planner compares.
  */
-function targetVersion(statuses: readonly MigrationStatus[], format: FormatId, target: string | undefined, cwd: string): { version?: string; problem?: string } {
+function targetVersion(statuses: readonly MigrationStatus[], project: Project, format: FormatId, target: string | undefined, cwd: string): { version?: string; problem?: string } {
   if (format === 'sqitch') return { version: sqitchVersionOf(target, statuses) };
-  if (format === 'liquibase') return liquibaseVersionOf(target, statuses, cwd);
+  if (format === 'liquibase') return liquibaseVersionOf(target, statuses, cwd, project.loadedMigrations.leftOut);
   return { version: target };
 }
 
@@ -328,7 +328,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify }));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
-            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset'))) result.usageError = plan.problems.join('\n');
+            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT))) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }

@@ -7,11 +7,16 @@
 
 /** Whether a changeset with `context` and `labels` runs under the run's `contexts` and `labelFilter`. */
 export function runsUnder(changeset: { context?: string; labels?: string }, contexts: string | undefined, labelFilter: string | undefined): boolean {
+  return whyNotUnder(changeset, contexts, labelFilter) === undefined;
+}
+
+/** Why a changeset does not run under the run's `contexts` and `labelFilter`, or undefined when it runs. */
+export function whyNotUnder(changeset: { context?: string; labels?: string }, contexts: string | undefined, labelFilter: string | undefined): string | undefined {
   const given = words(contexts);
-  if (given.length > 0 && changeset.context?.trim() && !evaluate(changeset.context, new Set(given))) return false;
+  if (given.length > 0 && changeset.context?.trim() && !evaluate(changeset.context, new Set(given))) return `its context \`${changeset.context.trim()}\` does not hold under the contexts the project's Liquibase settings give (\`${given.join(', ')}\`)`;
   const labels = words(changeset.labels);
-  if (labelFilter?.trim() && labels.length > 0 && !evaluate(labelFilter, new Set(labels))) return false;
-  return true;
+  if (labelFilter?.trim() && labels.length > 0 && !evaluate(labelFilter, new Set(labels))) return `its labels (\`${labels.join(', ')}\`) do not pass the label filter the project's Liquibase settings give (\`${labelFilter.trim()}\`)`;
+  return undefined;
 }
 
 function words(list: string | undefined): string[] {

@@ -22,9 +22,9 @@ import { describeMigration } from '../formats/index';
 import type { MigrationDocument, Section } from '../model';
 import { readLiquibaseChangelog, runsOnPostgres, type LiquibaseChangeset } from './liquibase-changelog';
 import { changelogFiles, filesUnder, liquibaseSettings, recordedPath } from './liquibase-master';
-import { runsUnder } from './liquibase-contexts';
+import { whyNotUnder } from './liquibase-contexts';
 import { preconditionChecks, withChecks } from './liquibase-preconditions';
-import type { LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
+import type { LeftOutChangeset, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { checksumOf, statementHash } from './record';
 
 /** What the runner keeps of a Liquibase changeset for its tracker (tracking/liquibase.ts). */
@@ -36,9 +36,10 @@ export interface LiquibaseRun extends LiquibaseChangeset {
 type SectionBuilder = (doc: MigrationDocument, section: Section, placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean) => RunSection;
 
 /** The changesets of every formatted-SQL changelog under the folders, in the order Liquibase runs them. */
-export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProblem[], build: SectionBuilder): { migrations: Migration[]; problems: LoadProblem[] } {
+export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProblem[], build: SectionBuilder): { migrations: Migration[]; problems: LoadProblem[]; leftOut: LeftOutChangeset[] } {
   const { host, root } = options;
   const migrations: Migration[] = [];
+  const leftOut: LeftOutChangeset[] = [];
   const seen = new Map<string, string>();
   const settings = liquibaseSettings(root, host, options.env ?? process.env);
   let files: string[];
@@ -61,15 +62,19 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
     for (const e of changelog.errors) problems.push({ path: file, message: `${name}:${e.line}: ${e.message}. Liquibase refuses the whole changelog.`, severity: 'error' });
     const ups = doc.sections.filter((s) => s.kind === 'up');
     for (const changeset of changelog.changesets) {
-      if (changeset.ignore || !runsOnPostgres(changeset.dbms) || !runsUnder(changeset, settings.contexts, settings.labelFilter)) continue;
+      const filename = (changeset.logicalFilePath ?? recordedPath(file, settings, root)).replace(/\\/g, '/').replace(/^\//, '');
+      const key = `${filename}::${changeset.id}::${changeset.author}`;
+      const skipped = changeset.ignore ? 'it is marked `ignore:true`' : !runsOnPostgres(changeset.dbms) ? `its dbms (\`${changeset.dbms}\`) leaves PostgreSQL out` : whyNotUnder(changeset, settings.contexts, settings.labelFilter);
+      if (skipped !== undefined) {
+        leftOut.push({ key, name: `${name}::${changeset.id}::${changeset.author}`, id: changeset.id, author: changeset.author, filename, path: file, why: skipped });
+        continue;
+      }
       const up = ups.find((s) => s.marker?.start === changeset.offset);
       const where = `${name}:${changeset.line}`;
       if (!up) {
         problems.push({ path: file, message: `${where}: zdm cannot read changeset ${changeset.author}:${changeset.id} (its --changeset line must start the line, as \`--changeset author:id\`).`, severity: 'error' });
         continue;
       }
-      const filename = (changeset.logicalFilePath ?? recordedPath(file, settings, root)).replace(/\\/g, '/').replace(/^\//, '');
-      const key = `${filename}::${changeset.id}::${changeset.author}`;
       if (seen.has(key)) {
         problems.push({ path: file, message: `${where}: changeset ${changeset.id} by ${changeset.author} is already defined at ${seen.get(key)}; Liquibase refuses duplicate changeset identifiers.`, severity: 'error' });
         continue;
@@ -108,7 +113,7 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
       });
     }
   }
-  return { migrations, problems };
+  return { migrations, problems, leftOut };
 }
 
 /** True when a `.sql` file under the folders (subfolders included) is a Liquibase formatted-SQL changelog. */

@@ -114,6 +114,22 @@ export interface LoadedMigrations {
   problems: LoadProblem[];
   /** A Flyway project's settings, read once here for the whole command (placeholders.ts FlywaySettings). */
   flyway?: FlywaySettings;
+  /** Liquibase changesets this project's runs leave out (ignore, dbms, contexts, labels), to say so when one is named. */
+  leftOut?: LeftOutChangeset[];
+}
+
+/** A Liquibase changeset the run leaves out, and why. */
+export interface LeftOutChangeset {
+  /** `filename::id::author`, FILENAME as Liquibase records it. */
+  key: string;
+  /** `path::id::author`, the path relative to the project root. */
+  name: string;
+  id: string;
+  author: string;
+  filename: string;
+  /** The changelog file. */
+  path: string;
+  why: string;
 }
 
 export { RUNNABLE_FORMATS } from './runnable';

@@ -3,7 +3,7 @@
 
 import * as path from 'node:path';
 import { compareVersions } from '../versions';
-import { downSectionOf, type Migration } from './migrations';
+import { downSectionOf, type LeftOutChangeset, type Migration } from './migrations';
 import type { ToolState, ZdmRow } from './tracking/index';
 
 export type MigrationState = 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
@@ -252,26 +252,35 @@ export function matchesVersion(status: Pick<MigrationStatus, 'version' | 'key'>,
  * records, the changelog's path relative to the project root (as zdm status prints it), or a path to the
  * file from `cwd` (absolute, as the editor's CodeLens gives it). Digits alone stay a position (changeset
  * ids are often numbers: `1::alice` names that one). A name more than one changeset answers to is
- * refused with the matches; one no changeset answers to is left as it is (the planner then says that no
- * migration has that version).
+ * refused with the matches; so is one only a changeset the run leaves out answers to (`leftOut`: its
+ * context, labels, dbms or `ignore`), saying why; one no changeset answers to is left as it is (the
+ * planner then says that no migration has that version).
  */
-export function liquibaseVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], cwd: string): { version?: string; problem?: string } {
+export function liquibaseVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], cwd: string, leftOut: readonly LeftOutChangeset[] = []): { version?: string; problem?: string } {
   if (target === undefined || /^\d+$/.test(target)) return { version: target };
   const matches = statuses.filter((s) => {
     const c = s.migration?.changeset;
-    if (!c) return false;
-    if (target === c.id || target === `${c.id}::${c.author}` || target === s.key || target === s.migration!.name) return true;
-    const suffix = `::${c.id}::${c.author}`;
-    if (!target.endsWith(suffix) || target.length === suffix.length) return false;
-    const file = target.slice(0, -suffix.length);
-    return file.replace(/\\/g, '/') === c.filename || path.resolve(cwd, file) === path.resolve(s.migration!.upPath);
+    return c !== undefined && answersTo(target, { ...c, key: s.key, name: s.migration!.name, path: s.migration!.upPath }, cwd);
   });
   if (matches.length === 1) return { version: matches[0].version };
   if (matches.length > 1) {
     const names = matches.map((s) => `${s.migration!.name} (${s.version})`).join(', ');
     return { problem: `Ambiguous changeset ${target}: ${matches.length} changesets answer to it: ${names}. Name one as id::author, path::id::author or by its position.` };
   }
+  const skipped = leftOut.find((c) => answersTo(target, c, cwd));
+  if (skipped) return { problem: `${LEFT_OUT} ${skipped.name}: this project's runs leave it out, as Liquibase does: ${skipped.why}.` };
   return { version: target };
+}
+
+/** How a refusal to run to a changeset the run leaves out begins (a usage error, as an unknown version is). */
+export const LEFT_OUT = 'Nothing to run to at changeset';
+
+function answersTo(target: string, c: { id: string; author: string; key: string; name: string; filename: string; path: string }, cwd: string): boolean {
+  if (target === c.id || target === `${c.id}::${c.author}` || target === c.key || target === c.name) return true;
+  const suffix = `::${c.id}::${c.author}`;
+  if (!target.endsWith(suffix) || target.length === suffix.length) return false;
+  const file = target.slice(0, -suffix.length);
+  return file.replace(/\\/g, '/') === c.filename || path.resolve(cwd, file) === path.resolve(c.path);
 }
 
 /** The migration that becomes the latest applied once `migration` is rolled back (golang-migrate stores it). */

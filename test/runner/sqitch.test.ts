@@ -213,7 +213,7 @@ describe('sqitch projects, against the real sqitch', () => {
   });
 
   it('refuses, before anything runs, a meta-command it cannot honour and a variable with no value, naming file and line', async () => {
-    const project = createProject({ ...FILES, 'deploy/users.sql': 'BEGIN;\n\\i other.sql\nCREATE TABLE :"app_schema".users (nickname text);\nCOMMIT;\n' });
+    const project = createProject({ ...FILES, 'deploy/users.sql': 'BEGIN;\n\\i other.sql\nCREATE TABLE :"app_schema".users (nickname text PRIMARY KEY);\nCOMMIT;\n' });
     const db = await database('sqitch_meta');
     const result = await up(zdmOptions(project, db));
     assert.equal(result.ok, false);
@@ -228,6 +228,19 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.equal(refused.ok, false);
     assert.match(refused.error?.message ?? '', /deploy\/appschema\.sql:3:15: the psql variable :app_schema has no value/);
     assert.deepEqual(refused.steps, []);
+
+    // psql's variables that change how it runs the script: AUTOCOMMIT off opens a transaction psql never
+    // commits unless the script does; values that keep sqitch's behaviour are fine.
+    const autocommit = createProject({ ...FILES, 'deploy/users.sql': '\\set ON_ERROR_STOP 1\n\\set AUTOCOMMIT off\nCREATE TABLE :"app_schema".users (nickname text PRIMARY KEY);\nCOMMIT;\n' });
+    const third = await database('sqitch_autocommit');
+    const stopped = await up(zdmOptions(autocommit, third));
+    assert.equal(stopped.ok, false);
+    assert.match(stopped.error?.message ?? '', /deploy\/users\.sql:2:1: \\set AUTOCOMMIT off changes how psql runs the script, which zdm does not follow/);
+    assert.deepEqual(stopped.steps, []);
+    autocommit.write('deploy/users.sql', '\\set ON_ERROR_STOP 1\n\\set AUTOCOMMIT on\n\\unset AUTOCOMMIT\nCREATE TABLE :"app_schema".users (nickname text PRIMARY KEY);\n');
+    const ran = await up(zdmOptions(autocommit, third));
+    assert.ok(ran.ok, JSON.stringify(ran.error));
+    assert.deepEqual(await tablesIn(third, 'flipr'), ['flips', 'users']);
   });
 
   it('waits for no sqitch: while sqitch holds its lock on the database, zdm up stops before running anything', async () => {

@@ -17,7 +17,7 @@ import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { changeKey, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
 import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
-import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, type PsqlAssignment } from '../sql/psql';
+import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, unrunnableMetaCommand, type PsqlAssignment } from '../sql/psql';
 import { baseDocument, type FormatModule, problem, section } from './common';
 
 const ROLES = { deploy: 'up', revert: 'down', verify: 'verify' } as const;
@@ -52,6 +52,7 @@ export const sqitch: FormatModule = {
     const joined = script.queryStrings ? { queryStrings: script.queryStrings, queryStringSource: 'psql sends statements joined by `\\;` as one query string' } : {};
     doc.sections.push(section(kind, { start: 0, end: text.length }, 'none', 'sqitch runs the script with psql as written (its own BEGIN/COMMIT decide)', script.source, { placeholders: 'psql', ...joined }));
     if (layout) unsetVariables(doc, text, script.source, layout.top, layout.role, host);
+    unrunnableMetaCommands(doc, text);
     if (layout && layout.role !== 'verify') {
       doc.companionPath = childPath(layout.top, layout.role === 'deploy' ? 'revert' : 'deploy', ...layout.change.split('/')) + '.sql';
       doc.companionExists = host.fileExists(doc.companionPath);
@@ -112,6 +113,26 @@ function variablesFor(top: string, role: keyof typeof ROLES, host: ProjectHost):
     configs.set(top, known);
   }
   return known.variables[role];
+}
+
+const INCLUDES = new Set(['i', 'include', 'ir', 'include_relative']);
+/** The rest of an `\if` block: its `\if` has the warning. */
+const BRANCHES = new Set(['elif', 'else', 'endif']);
+
+/**
+ * A warning at each meta-command zdm's runner refuses (runner/sqitch.ts): `\i`, `\if`, `\connect`,
+ * a `\set AUTOCOMMIT off` ... sqitch runs them, so it is a warning, said while typing rather than when
+ * the run is refused. The linter reads the script as written: not the file `\i` includes, and every
+ * branch of an `\if`.
+ */
+function unrunnableMetaCommands(doc: MigrationDocument, text: string): void {
+  for (const command of psqlMetaCommands(text)) {
+    const reason = BRANCHES.has(command.name) ? undefined : unrunnableMetaCommand(command);
+    if (!reason) continue;
+    const linted = INCLUDES.has(command.name) ? ' zdm does not lint the file it includes.' : command.name === 'if' ? ' zdm lints every branch as if it ran.' : '';
+    const p = problem('migration-format', `${reason}; so zdm's runner refuses the script.${linted}`, { start: command.start, end: command.start + 1 + command.name.length }, 'Deploy this change with sqitch, or write the script without it.');
+    doc.problems.push({ ...p, severity: 'warning' });
+  }
 }
 
 /** A warning at each psql variable of the script that has no value where it stands (see the top of this file). */

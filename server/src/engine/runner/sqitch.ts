@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { describeMigration } from '../formats/index';
 import type { ProjectHost } from '../host';
 import { childPath } from '../paths';
-import { psqlMetaCommands, psqlSetArguments, psqlValueAt, type PsqlAssignment } from '../sql/psql';
+import { psqlMetaCommands, psqlSetArguments, psqlValueAt, unrunnableMetaCommand, type PsqlAssignment } from '../sql/psql';
 import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
 import { LineIndex } from '../text/offsets';
 import { quoteIdent } from './db';
@@ -233,8 +233,6 @@ export function systemUser(): string {
 }
 
 /** Meta-commands zdm honours or that only print: everything else refuses the run. */
-const HONOURED = new Set(['set', 'unset', 'echo', 'qecho', 'warn']);
-
 /**
  * A script's section as the runner sends it: the statements with psql's variables replaced, and the
  * first reason zdm cannot run it as psql would (its `toolFailure`). `written` keeps the statements as
@@ -252,16 +250,16 @@ function psqlSection(file: string, text: string, host: ProjectHost, kind: 'up' |
   };
   // `\set` and `\unset` in file order: the values a variable has at each offset.
   const sets: PsqlAssignment[] = [];
-  for (const { start, name, args } of psqlMetaCommands(text)) {
-    if (name === 'g' && args === '') continue; // sends the buffer as `;` does
-    if (!HONOURED.has(name)) {
-      fail(`psql meta-command \\${name} cannot be run by zdm (it honours \\set and \\unset, and skips \\echo); nothing was run. Remove it, or deploy this change with sqitch.`, start);
+  for (const command of psqlMetaCommands(text)) {
+    const { start, name, args } = command;
+    const unrunnable = unrunnableMetaCommand(command);
+    if (unrunnable) {
+      fail(name === 'set' || name === 'unset' ? `${unrunnable}; nothing was run.` : `${unrunnable}; nothing was run. Remove it, or deploy this change with sqitch.`, start);
       continue;
     }
     if (name === 'set' || name === 'unset') {
-      const parsed = psqlSetArguments(args);
-      if (!parsed || (name === 'unset' && parsed.value !== '')) fail(`\\${name} ${args}: zdm reads a variable name and a plain or single-quoted value only (no backquotes, :variables or double quotes); nothing was run.`, start);
-      else sets.push({ offset: start, name: parsed.name, value: name === 'set' ? parsed.value : undefined });
+      const parsed = psqlSetArguments(args)!;
+      sets.push({ offset: start, name: parsed.name, value: name === 'set' ? parsed.value : undefined });
     }
   }
   const texts = section.statements.map((statement) => {

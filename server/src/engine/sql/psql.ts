@@ -205,6 +205,46 @@ export function psqlSetArguments(args: string): { name: string; value: string } 
   return { name: m[1], value };
 }
 
+/** The meta-commands zdm's runner follows (`\set`, `\unset`) or skips (what psql only prints). */
+const HONOURED = new Set(['set', 'unset', 'echo', 'qecho', 'warn']);
+
+const TRUE_WORD = /^(?:on|t|tr|tru|true|y|ye|yes|1)$/i;
+const FALSE_WORD = /^(?:of|off|f|fa|fal|fals|false|n|no|0)$/i;
+
+/**
+ * psql's variables that change how it runs a script, and whether a value (undefined: `\unset`) keeps
+ * the behaviour sqitch has psql run its scripts with: each statement committed as it runs (AUTOCOMMIT
+ * on), stopping at the first error (sqitch passes ON_ERROR_STOP=1), no savepoint per statement
+ * (ON_ERROR_ROLLBACK off), the whole script read as written (SINGLESTEP, SINGLELINE off). psql resets
+ * AUTOCOMMIT to on when it is unset, and ON_ERROR_STOP to off.
+ */
+const BEHAVIOUR: Record<string, (value: string | undefined) => boolean> = {
+  AUTOCOMMIT: (v) => v === undefined || TRUE_WORD.test(v),
+  ON_ERROR_STOP: (v) => v !== undefined && TRUE_WORD.test(v),
+  ON_ERROR_ROLLBACK: (v) => v === undefined || FALSE_WORD.test(v),
+  SINGLESTEP: (v) => v === undefined || FALSE_WORD.test(v),
+  SINGLELINE: (v) => v === undefined || FALSE_WORD.test(v),
+};
+
+/**
+ * Why zdm's runner cannot run a meta-command as psql would run it for sqitch, or undefined when it
+ * follows it (`\set`, `\unset`) or skips it (`\echo` ...). Shared by the runner, which refuses the
+ * script, and the sqitch format, which warns while typing.
+ */
+export function unrunnableMetaCommand(command: PsqlMetaCommand): string | undefined {
+  const { name, args } = command;
+  if (name === 'g' && args === '') return undefined; // sends the buffer as `;` does
+  if (!HONOURED.has(name)) return `psql meta-command \\${name} cannot be run by zdm (it honours \\set and \\unset, and skips \\echo)`;
+  if (name !== 'set' && name !== 'unset') return undefined;
+  const parsed = psqlSetArguments(args);
+  if (!parsed || (name === 'unset' && parsed.value !== '')) return `\\${name} ${args}: zdm reads a variable name and a plain or single-quoted value only (no backquotes, :variables or double quotes)`;
+  const keeps = BEHAVIOUR[parsed.name];
+  if (keeps && !keeps(name === 'set' ? parsed.value : undefined)) {
+    return `\\${name} ${args} changes how psql runs the script, which zdm does not follow: it runs a script as sqitch has psql run it (AUTOCOMMIT on, ON_ERROR_STOP on, ON_ERROR_ROLLBACK off)`;
+  }
+  return undefined;
+}
+
 /** A `\set` (its value) or `\unset` (undefined) of a script, at the offset of its backslash. */
 export interface PsqlAssignment {
   offset: number;

@@ -6,6 +6,8 @@
 // goose ends a statement at every line ending with `;`, inside a dollar quote too: such a cut is
 // reported (goose-cuts.ts). For the same reason, statements sharing a line (`a; b;`) reach PostgreSQL as
 // one query string, and under NO TRANSACTION as one implicit transaction too (`queryStrings` again).
+// goose does not empty what it holds at a StatementBegin line: a statement before the block whose line
+// does not end with `;` is sent with the block, as one query string (goose-cuts.ts).
 
 import { basenameOf } from '../paths';
 import type { FormatProblem, MigrationDocument, Span } from '../model';

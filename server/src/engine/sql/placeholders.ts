@@ -1,7 +1,7 @@
 // Placeholders a migration tool substitutes before the server sees a script:
 // - `braces`: Flyway's `${name}` (on by default, `${flyway:defaultSchema}` and the project's own),
 //   Liquibase's changelog parameters, and goose's `${VAR}` under `-- +goose ENVSUB ON` (and its `$VAR`,
-//   read as `_VAR`, in a section with lines goose substitutes);
+//   read as `_VAR`), only on the lines goose substitutes: elsewhere goose sends them as written;
 // - `psql`: psql's variables in a script psql runs (sqitch; Liquibase `runWith:psql`): `:name`,
 //   `:'name'` (a quoted literal), `:"name"` (a quoted identifier) and `:{?name}` (TRUE or FALSE), outside
 //   quotes, dollar quotes and comments. `::` (a cast) and `:=` are not variables, nor is a bare `:name`

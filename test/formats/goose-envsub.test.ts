@@ -108,3 +108,21 @@ describe('goose ENVSUB: what goose cannot run is reported while typing', () => {
     assert.deepEqual(lint(text).findings.filter((f) => f.rule === 'syntax-error' || f.rule === 'migration-format'), []);
   });
 });
+
+describe('goose ENVSUB: outside ON ... OFF, `${X}` is SQL as written', () => {
+  it('is the syntax error PostgreSQL reports ("at or near \\"$\\""), on its line only; in a string it is text', () => {
+    const text = ['-- +goose Up', '-- +goose ENVSUB ON', 'CREATE TABLE ${A} (id bigint PRIMARY KEY);', '-- +goose ENVSUB OFF', 'CREATE TABLE ${B} (id bigint PRIMARY KEY);', "SELECT '${C}';", ''].join('\n');
+    const errors = lint(text).findings.filter((f) => f.rule === 'syntax-error');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /at or near "\$"/);
+    assert.equal(text.slice(errors[0].span.start, errors[0].span.start + 4), '${B}');
+  });
+
+  it('a statement running past ENVSUB OFF: the lines after it are not substituted', () => {
+    const text = ['-- +goose Up', '-- +goose ENVSUB ON', 'CREATE TABLE ${A} (', '  id bigint PRIMARY KEY,', '-- +goose ENVSUB OFF', '  $COL int);', ''].join('\n');
+    const [error, ...more] = lint(text).findings.filter((f) => f.rule === 'syntax-error');
+    assert.deepEqual(more, []);
+    assert.equal(lineOf(text, error.span.start), 6);
+    assert.deepEqual(lint(text.replace('-- +goose ENVSUB OFF\n', '')).findings.filter((f) => f.rule === 'syntax-error'), [], 'under ENVSUB, $COL is a variable');
+  });
+});

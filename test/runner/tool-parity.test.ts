@@ -602,3 +602,45 @@ describe('goose NO TRANSACTION: statements that share a line', () => {
     assert.ok((await schemaOf(pg, db, { userOnly: true })).some((s) => s.startsWith('index t_x_idx')));
   });
 });
+
+describe('goose NO TRANSACTION: what goose holds at a StatementBegin line', () => {
+  it('is sent with the block as one query string, as goose sends it (its buffer is not emptied at StatementBegin): CONCURRENTLY fails there, and succeeds once its line ends with `;`', async () => {
+    const db = await pg.createDatabase('goose_block_join');
+    // `/* ... */` after the `;` is the line's last word: goose does not end the statement there, and
+    // sends it at the StatementEnd line together with the block. PostgreSQL runs that string as one
+    // implicit transaction, where CREATE INDEX CONCURRENTLY fails (25001) and takes the block with it.
+    const joined = gooseFile(
+      'CREATE TABLE t (x int);\nCREATE INDEX CONCURRENTLY t_x_idx ON t (x); /* for lookups */\n-- +goose StatementBegin\nCREATE TABLE u (y int);\nINSERT INTO u VALUES (1);\n-- +goose StatementEnd',
+      'DROP TABLE IF EXISTS u;\nDROP TABLE IF EXISTS t;',
+      { noTransaction: true },
+    );
+    const project = createProject({ 'migrations/00001_t.sql': joined }, { migrationsDir: 'migrations' });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.ok, false, 'goose fails this migration: zdm up must too');
+    assert.equal(result.error!.code, '25001');
+    assert.equal(result.error!.statement, 2, 'the CONCURRENTLY statement');
+    assert.equal(result.error!.committed, 1, 'the CREATE TABLE t, which goose sends alone');
+    assert.match(result.error!.hint ?? '', /statements 2-4.*end its line with `;`.*goose sends what it has read and not yet sent at a StatementBegin line together with the block/s);
+    const tables = await pg.query<{ relname: string }>("SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1", [], db);
+    assert.deepEqual(tables.map((r) => r.relname).filter((n) => n === 't' || n === 'u'), ['t'], 'the block was rolled back with the index');
+
+    // The comment on a line of its own: goose ends the statement at its `;` and sends it alone.
+    project.write('migrations/00001_t.sql', joined.replace('(x); /* for lookups */', '(x);\n/* for lookups */'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.ok((await schemaOf(pg, db, { userOnly: true })).some((s) => s.startsWith('index t_x_idx')));
+  });
+});
+
+describe('goose: `${X}` outside ENVSUB ON ... OFF', () => {
+  it('is sent as written, and PostgreSQL reports the syntax error the lint shows', async () => {
+    const db = await pg.createDatabase('goose_literal_braces');
+    const project = createProject({ 'migrations/00001_t.sql': gooseFile("-- +goose ENVSUB ON\nCREATE TABLE ${ZDM_T_NAME} (x int);\n-- +goose ENVSUB OFF\nSELECT '${kept}';\nCREATE TABLE ${B} (y int);", 'SELECT 1;') }, { migrationsDir: 'migrations' });
+    const result = await up(optionsFor(project, pg.url(db), { env: { ZDM_T_NAME: 'named' } }));
+    assert.equal(result.ok, false);
+    assert.equal(result.error!.code, '42601');
+    assert.match(result.error!.message, /syntax error at or near "\$"/);
+    assert.equal(result.error!.statement, 3);
+  });
+});

@@ -303,7 +303,7 @@ function parseFileUncached(filePath: string, text: string, host: ProjectHost, li
   for (const s of other.sections) {
     if (s.kind !== kind) continue;
     for (const raw of splitStatements(s.source, s.span.start, s.span.end).statements) {
-      nodes.push(raw.unterminated ? undefined : parseSectionStatement(s, s.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+      nodes.push(raw.unterminated ? undefined : parseSectionStatement(s, s.source.slice(raw.span.start, raw.span.end), raw.span.start).nodes[0]);
     }
   }
   return nodes;

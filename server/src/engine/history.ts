@@ -260,7 +260,7 @@ export function downPartsRunBefore(document: MigrationDocument, host: ProjectHos
     const doc = describeMigration(file, text, host, { format: document.format });
     for (const section of doc.sections) {
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
-        out.push(raw.unterminated ? undefined : parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0]);
+        out.push(raw.unterminated ? undefined : parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end), raw.span.start).nodes[0]);
       }
     }
   }
@@ -373,7 +373,7 @@ function upStatements(doc: MigrationDocument): { nodes: (AstNode | undefined)[];
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         const read = !raw.unterminated && readByHistory(section.source, raw.tokens);
         const at = nodes.length;
-        nodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end)).nodes[0] : undefined);
+        nodes.push(read ? parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end), raw.span.start).nodes[0] : undefined);
         if (!raw.unterminated) addViewStep(viewSteps, section, raw.span, raw.tokens, at);
       }
     }
@@ -401,7 +401,7 @@ function indexStepsOf(doc: MigrationDocument): IndexStep[] | undefined {
         const text = () => section.source.slice(raw.span.start, raw.span.end);
         if (readByHistory(section.source, raw.tokens)) {
           const lower = text().toLowerCase();
-          if (TABLE_STEP.test(lower)) steps.push({ kind: 'table', text: text(), lower, section });
+          if (TABLE_STEP.test(lower)) steps.push({ kind: 'table', text: text(), start: raw.span.start, lower, section });
           continue;
         }
         const first: string[] = [];
@@ -411,7 +411,7 @@ function indexStepsOf(doc: MigrationDocument): IndexStep[] | undefined {
           first.push(wordOf(section.source, token));
         }
         const kind = indexStepKind(first) ?? (isRoutine(first) ? 'routine' : undefined);
-        if (kind) steps.push({ kind, text: text(), section });
+        if (kind) steps.push({ kind, text: text(), start: raw.span.start, section });
       }
     }
   } catch {
@@ -438,6 +438,8 @@ const TABLE_STEP = /create|drop|rename|primary|unique|exclude|like|inherits|part
 interface IndexStep {
   kind: 'table' | 'index' | 'opaque' | 'routine';
   text: string;
+  /** Where `text` starts in the section's source. */
+  start: number;
   section: Section;
   /** The lower-cased text, on first use. */
   lower?: string;
@@ -715,7 +717,7 @@ function applyIndexStep(state: TableIndexes, step: IndexStep): void {
 
 /** A step's tree, parsed on first use; undefined when it does not parse. */
 function nodeOf(step: IndexStep): AstNode | undefined {
-  if (step.node === undefined) step.node = parseSectionStatement(step.section, step.text).nodes[0] ?? null;
+  if (step.node === undefined) step.node = parseSectionStatement(step.section, step.text, step.start).nodes[0] ?? null;
   return step.node ?? undefined;
 }
 
@@ -726,7 +728,7 @@ function nodeOf(step: IndexStep): AstNode | undefined {
  * statement's index).
  */
 type ViewStep =
-  | { view: string; created?: { name: string | undefined; words: ReadonlySet<string>; star: boolean }; events?: ViewEvent[]; section: Section }
+  | { view: string; start: number; created?: { name: string | undefined; words: ReadonlySet<string>; star: boolean }; events?: ViewEvent[]; section: Section }
   | { node: number; events?: ViewEvent[] };
 
 /** The step of the statement at `span` (the `at`-th of the up), if it matters to views. */
@@ -742,7 +744,7 @@ function addViewStep(steps: ViewStep[], section: Section, span: { start: number;
   if (kind !== 'create-view' && kind !== 'view') return;
   const view = section.source.slice(span.start, span.end);
   if (kind === 'view') {
-    steps.push({ view, section });
+    steps.push({ view, start: span.start, section });
     return;
   }
   // A view's CREATE is parsed only when asked about a column it may read: its words, its name and
@@ -763,7 +765,7 @@ function addViewStep(steps: ViewStep[], section: Section, span: { start: number;
       else if (!(token.end - token.start === 1 && section.source[token.start] === '.')) naming = 2;
     }
   }
-  steps.push({ view, created: { name, words, star }, section });
+  steps.push({ view, start: span.start, created: { name, words, star }, section });
 }
 
 /**
@@ -826,7 +828,7 @@ export function viewEventsBefore(document: MigrationDocument, host: ProjectHost,
         if (created.name !== undefined) apply({ kind: 'drop-view', view: created.name });
         continue;
       }
-      const events = (step.events ??= viewEventsOf(parseSectionStatement(step.section, step.view).nodes[0]));
+      const events = (step.events ??= viewEventsOf(parseSectionStatement(step.section, step.view, step.start).nodes[0]));
       for (let e = 0; e < events.length; e++) apply(events[e]);
     }
   }

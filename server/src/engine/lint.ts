@@ -169,7 +169,7 @@ export function buildStatements(document: MigrationDocument): Statement[] {
         const t = raw.unterminated;
         statement.error = { message: unterminatedMessage(section.source, t.kind, t.start), offset: t.start };
       } else {
-        const outcome = parseSectionStatement(section, text);
+        const outcome = parseSectionStatement(section, text, start);
         if (outcome.error) {
           statement.error = { message: outcome.error.message, offset: start + utf16FromCodePoint(text, outcome.error.codePoint, ascii) };
         } else {

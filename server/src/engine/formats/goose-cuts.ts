@@ -96,6 +96,30 @@ export function wrapFix(text: string, statement: Span, sectionEnd: number, [befo
 }
 
 /**
+ * Where the query string goose sends for the StatementBegin/StatementEnd `block` of `section` starts.
+ * goose does not empty its buffer at a StatementBegin line: what it holds then (lines read since the
+ * last line it ended a statement at, or since the section's marker or the previous block's
+ * StatementEnd) is sent with the block, as one query string, at the StatementEnd line. Comment lines
+ * and empty lines read while the buffer is empty are dropped, so it starts at the first other line
+ * (a statement whose `;` a block comment follows on its line, so that its last word does not end
+ * with `;`; or one with no `;` at all, which PostgreSQL then reads as one with the block's first). `block.start` when goose holds nothing.
+ * `blocks`: the section's blocks before this one.
+ */
+export function gooseBlockQueryStart(text: string, section: Span, block: Span, blocks: readonly Span[]): number {
+  let from = section.start;
+  for (const b of blocks) if (section.start <= b.start && b.end <= block.start) from = Math.max(from, lineBreakAfter(text, b.end).next);
+  for (const at of gooseCuts(text, from, block.start, blocks)) from = Math.max(from, lineBreakAfter(text, at).next);
+  for (let at = from; at < block.start; ) {
+    const line = lineBreakAfter(text, at);
+    const content = text.slice(at, line.end);
+    if (content !== '' && !content.trim().startsWith('--')) return at;
+    if (line.next <= at) break;
+    at = line.next;
+  }
+  return block.start;
+}
+
+/**
  * The query strings of several statements goose sends in `section` outside `blocks`: goose's statement
  * runs from the line after its last cut to the end of the next line it cuts at, so statements that
  * share a line (`a; b;`), or whose `;` is not the last word of its line (`a; b` then `c;`), reach

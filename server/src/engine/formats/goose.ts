@@ -6,10 +6,12 @@
 // goose ends a statement at every line ending with `;`, inside a dollar quote too: such a cut is
 // reported (goose-cuts.ts). For the same reason, statements sharing a line (`a; b;`) reach PostgreSQL as
 // one query string, and under NO TRANSACTION as one implicit transaction too (`queryStrings` again).
+// goose does not empty what it holds at a StatementBegin line: a statement before the block whose line
+// does not end with `;` is sent with the block, as one query string (goose-cuts.ts).
 
 import { basenameOf } from '../paths';
 import type { FormatProblem, MigrationDocument, Span } from '../model';
-import { gooseCutInsideStatement, gooseJoinedStatements, wrapFix } from './goose-cuts';
+import { gooseBlockQueryStart, gooseCutInsideStatement, gooseJoinedStatements, wrapFix } from './goose-cuts';
 import { splitStatements } from '../sql/split';
 import { brokenDollarQuotes, gooseEnvsubLines, readEnvsubLine } from './goose-envsub';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
@@ -54,13 +56,16 @@ export const goose: FormatModule = {
         if (!open) doc.problems.push(problem('migration-format', "'-- +goose StatementEnd' without a StatementBegin.", a.span));
         else {
           const block = { start: open.span.start, end: a.span.end };
-          blocks.push(block);
           const holder = doc.sections.find((s) => s.span.start <= block.start && block.end <= s.span.end);
           if (holder) (holder.statementBlocks ??= []).push(block);
           if (holder && noTransaction) {
-            (holder.queryStrings ??= []).push(block);
-            holder.queryStringSource = 'goose sends the StatementBegin/StatementEnd block as one query string';
+            // What goose holds at the StatementBegin line goes with the block (goose-cuts.ts).
+            const from = gooseBlockQueryStart(text, holder.span, block, blocks);
+            (holder.queryStrings ??= []).push({ start: from, end: block.end });
+            if (from < block.start) holder.queryStringSource = 'goose sends a StatementBegin/StatementEnd block as one query string, with what it read before the block and had not yet sent (no line ending with `;` ended it)';
+            else holder.queryStringSource ??= 'goose sends the StatementBegin/StatementEnd block as one query string';
           }
+          blocks.push(block);
         }
         open = undefined;
       } else if (/^(up|down)$/i.test(a.match[1]) && open) {

@@ -45,7 +45,9 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         // (Other query strings, statements psql joins with `\;` or a Liquibase changeset sends between
         // two delimiters, have no block to leave.)
         const goose = context.document.format === 'goose';
-        const move = !goose ? undefined : isStatementBlock(s, block) ? moveOutOfBlock(s, block) : splitLine(s, block, context.facts.sectionStatements(s.section));
+        // The query string may start before the block's StatementBegin line (what goose held then goes with it).
+        const inner = goose ? statementBlockOf(s, block) : undefined;
+        const move = !goose ? undefined : inner ? moveOutOfBlock(s, inner) : splitLine(s, block, context.facts.sectionStatements(s.section));
         if (move) fixes.push(move);
       } else {
         const others = othersNeedTransaction(context, s);
@@ -61,7 +63,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         statement: s,
         span: concurrentlySpan(s) ?? headSpan(s),
         message: `${operation} cannot run inside a transaction block, and this statement runs in one (${where}): the migration will fail.`,
-        help: block && context.document.format === 'goose' && !isStatementBlock(s, block) ? "Put it on a line of its own, with the statement before it ending its line with `;`: goose then sends it alone." : helpFor(context.document, s, block !== undefined),
+        help: block && context.document.format === 'goose' && !statementBlockOf(s, block) ? "Put it on a line of its own, with the statement before it ending its line with `;`: goose then sends it alone." : helpFor(context.document, s, block !== undefined),
         fixes,
       });
     }
@@ -100,8 +102,9 @@ function moveOutOfBlock(s: Statement, block: Span): FixSpec | undefined {
   };
 }
 
-function isStatementBlock(s: Statement, span: Span): boolean {
-  return s.section.statementBlocks?.some((b) => b.start === span.start && b.end === span.end) ?? false;
+/** The StatementBegin/StatementEnd block of the query string `span` that holds `s`, if any. */
+function statementBlockOf(s: Statement, span: Span): Span | undefined {
+  return s.section.statementBlocks?.find((b) => span.start <= b.start && b.end === span.end && b.start <= s.span.start && s.span.end <= b.end);
 }
 
 /**

@@ -531,8 +531,13 @@ function inStatementBlock(section: RunSection, statement: RunStatement): boolean
 
 /** How the section's own format says "run this outside a transaction". */
 function outsideTransactionHowTo(section: RunSection, statement: RunStatement): string {
-  if (section.queryStrings?.some((q) => q.start <= statement.span.start && statement.span.end <= q.end)) {
-    if (section.format === 'goose' && !inStatementBlock(section, statement)) return 'put it on a line of its own, with the statement before it ending its line with `;` (goose sends statements that share a line as one query string)';
+  const queryString = section.queryStrings?.find((q) => q.start <= statement.span.start && statement.span.end <= q.end);
+  if (queryString) {
+    if (section.format === 'goose' && !inStatementBlock(section, statement)) {
+      // Before a StatementBegin line, where goose had not ended it: sent with the block (formats/goose-cuts.ts).
+      if (section.statementBlocks?.some((b) => b.end === queryString.end && statement.span.end <= b.start)) return 'end its line with `;` (only a `--` comment may follow it), and the line of the statement before it too: goose sends what it has read and not yet sent at a StatementBegin line together with the block, as one query string';
+      return 'put it on a line of its own, with the statement before it ending its line with `;` (goose sends statements that share a line as one query string)';
+    }
     return 'move it out of its StatementBegin/StatementEnd block (goose sends the block as one query string)';
   }
   if (section.transaction === 'implicit') {

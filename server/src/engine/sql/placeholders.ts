@@ -1,7 +1,7 @@
 // Placeholders a migration tool substitutes before the server sees a script:
 // - `braces`: Flyway's `${name}` (on by default, `${flyway:defaultSchema}` and the project's own),
 //   Liquibase's changelog parameters, and goose's `${VAR}` under `-- +goose ENVSUB ON` (and its `$VAR`,
-//   read as `_VAR`, in a section with lines goose substitutes);
+//   read as `_VAR`), only on the lines goose substitutes: elsewhere goose sends them as written;
 // - `psql`: psql's variables in a script psql runs (sqitch; Liquibase `runWith:psql`): `:name`,
 //   `:'name'` (a quoted literal), `:"name"` (a quoted identifier) and `:{?name}` (TRUE or FALSE), outside
 //   quotes, dollar quotes and comments. `::` (a cast) and `:=` are not variables, nor is a bare `:name`
@@ -22,9 +22,13 @@ export type PlaceholderSyntax = 'braces' | 'psql';
 const PLACEHOLDER = /\$\{((?:[^$}"\n]|\$\{[^}"\n]*\}|\$(?!\{))*)\}/g;
 const MASKED = /"\{([^"\n]*)"/g;
 
-/** `text` with each `${name}` written `"{name"`: the same length, and an identifier to the parser. */
-export function maskPlaceholders(text: string): string {
-  return text.replace(PLACEHOLDER, '"{$1"');
+/**
+ * `text` with each `${name}` written `"{name"`: the same length, and an identifier to the parser. With
+ * `substituted`, only those at an offset of `text` it accepts (goose: on a line under ENVSUB ON).
+ */
+export function maskPlaceholders(text: string, substituted?: (offset: number) => boolean): string {
+  if (!substituted) return text.replace(PLACEHOLDER, '"{$1"');
+  return text.replace(PLACEHOLDER, (whole: string, inner: string, offset: number) => (substituted(offset) ? `"{${inner}"` : whole));
 }
 
 /** The placeholders of a masked text (or SQL built from its names) as they were written. */
@@ -128,11 +132,23 @@ export function dollarVariables(text: string): [number, string][] {
   return out;
 }
 
-/** `text` with each goose `$NAME` written `_NAME`: the same length, and an identifier to the parser. */
-export function maskDollarVariables(text: string): string {
+/** `text` with each goose `$NAME` written `_NAME` (with `substituted`, those at an offset it accepts): the same length, and an identifier to the parser. */
+export function maskDollarVariables(text: string, substituted?: (offset: number) => boolean): string {
   let out = text;
-  for (const [at] of dollarVariables(text)) out = `${out.slice(0, at)}_${out.slice(at + 1)}`;
+  for (const [at] of dollarVariables(text)) if (!substituted || substituted(at)) out = `${out.slice(0, at)}_${out.slice(at + 1)}`;
   return out;
+}
+
+/**
+ * Whether an offset of a statement's text starting at `start` in its section's source lies on a line
+ * the tool substitutes in: goose substitutes only the lines from `-- +goose ENVSUB ON` to `OFF`
+ * (`Section.substitutedLines`), and elsewhere `${X}` and `$X` reach PostgreSQL as written. Undefined:
+ * the whole section (Flyway, Liquibase).
+ */
+function substitutedAt(section: Pick<Section, 'substitutedLines'>, start: number): ((offset: number) => boolean) | undefined {
+  const lines = section.substitutedLines;
+  if (!lines) return undefined;
+  return (offset) => lines.some((l) => l.start <= start + offset && start + offset < l.end);
 }
 
 /**
@@ -140,7 +156,7 @@ export function maskDollarVariables(text: string): string {
  * the document has any: `${name}` of Flyway and goose, and the psql variables of the statements of
  * sections psql runs.
  */
-export function placeholderUnmasker(sections: readonly Pick<Section, 'placeholders' | 'substitutedLines'>[], statements: readonly { text: string; section: Pick<Section, 'placeholders' | 'substitutedLines'> }[]): ((text: string) => string) | undefined {
+export function placeholderUnmasker(sections: readonly Pick<Section, 'placeholders' | 'substitutedLines'>[], statements: readonly { text: string; span: { start: number }; section: Pick<Section, 'placeholders' | 'substitutedLines'> }[]): ((text: string) => string) | undefined {
   const braces = sections.some((s) => s.placeholders === 'braces');
   const psql = sections.some((s) => s.placeholders === 'psql');
   if (!braces && !psql) return undefined;
@@ -148,7 +164,10 @@ export function placeholderUnmasker(sections: readonly Pick<Section, 'placeholde
   if (psql) for (const s of statements) if (s.section.placeholders === 'psql') for (const name of psqlVariableNames(s.text)) names.set(name.toLowerCase(), name);
   // goose's `$NAME`, masked as `_NAME` (maskDollarVariables).
   const dollars = new Map<string, string>();
-  for (const s of statements) if (s.section.substitutedLines) for (const [, name] of dollarVariables(s.text)) dollars.set(name.toLowerCase(), name);
+  for (const s of statements) {
+    const substituted = s.section.substitutedLines && substitutedAt(s.section, s.span.start);
+    if (substituted) for (const [at, name] of dollarVariables(s.text)) if (substituted(at)) dollars.set(name.toLowerCase(), name);
+  }
   return (text) => {
     let out = braces ? unmaskPlaceholders(text) : text;
     if (psql) out = unmaskPsqlVariables(out, names);
@@ -162,13 +181,19 @@ export function placeholderUnmasker(sections: readonly Pick<Section, 'placeholde
   };
 }
 
-/** Parses a statement of `section`, reading its placeholders as identifiers when the tool substitutes them. */
-export function parseSectionStatement(section: Pick<Section, 'placeholders' | 'substitutedLines'>, text: string): ParseOutcome {
+/**
+ * Parses a statement of `section` (its text, starting at `start` in the section's source), reading its
+ * placeholders as identifiers where the tool substitutes them. goose substitutes only on the lines under
+ * ENVSUB ON: elsewhere a `${X}` is SQL as written, and PostgreSQL reads it so (a syntax error outside a
+ * string).
+ */
+export function parseSectionStatement(section: Pick<Section, 'placeholders' | 'substitutedLines'>, text: string, start: number): ParseOutcome {
   switch (section.placeholders) {
     case 'braces': {
-      const masked = text.includes('${') ? maskPlaceholders(text) : text;
+      const substituted = substitutedAt(section, start);
+      const masked = text.includes('${') ? maskPlaceholders(text, substituted) : text;
       // goose also substitutes `$NAME` on the lines it substitutes (formats/goose-envsub.ts).
-      return parseStatement(section.substitutedLines && masked.includes('$') ? maskDollarVariables(masked) : masked);
+      return parseStatement(substituted && masked.includes('$') ? maskDollarVariables(masked, substituted) : masked);
     }
     case 'psql':
       return parseStatement(maskPsqlVariables(text));

@@ -15,7 +15,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { applyEdits } from '../../server/src/engine/fixes/apply';
 import { createDiskHost } from '../../server/src/engine/host';
 import type { Finding, Fix } from '../../server/src/engine/model';
@@ -26,19 +26,16 @@ import { rollback, up } from '../../server/src/engine/runner/commands';
 import { quoteIdent, withClient } from '../../server/src/engine/runner/db';
 import type { RunResult } from '../../server/src/engine/runner/events';
 import { initParser } from '../../server/src/engine/sql/parser';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { CASES, type FixCase } from './on-server-cases';
 
-let pg: TestPostgres;
 const roots: string[] = [];
 
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  for (const root of roots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
-  await stopTestPostgres();
+const pg = usePostgres({
+  setup: initParser,
+  cleanup: () => {
+    for (const root of roots.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+  },
 });
 
 const MIGRATIONS = 'db/migrations';

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import { Client } from 'pg';
 import { freePort, initDataDir, startPostgres, type PostgresProcess } from '../../server/src/engine/runner/embedded';
 
@@ -27,7 +28,7 @@ const PASSWORD = 'zdm_test_password';
 let shared: Promise<TestPostgres> | undefined;
 let counter = 0;
 
-/** The test process's PostgreSQL, started on first use. Call `stopTestPostgres()` in an `after` hook. */
+/** The test process's PostgreSQL, started on first use. Call `stopTestPostgres()` in an `after` hook (or use `usePostgres()`). */
 export function testPostgres(): Promise<TestPostgres> {
   shared ??= start();
   return shared;
@@ -37,6 +38,46 @@ export async function stopTestPostgres(): Promise<void> {
   const server = shared;
   shared = undefined;
   if (server) await (await server).stop();
+}
+
+export interface UsePostgresOptions {
+  /** Runs in the `before` hook, ahead of starting the server (initParser, a tool the suite needs ...). */
+  setup?: () => unknown;
+  /** Runs in the `after` hook, ahead of stopping the server (removing the suite's temporary folders ...). */
+  cleanup?: () => unknown;
+}
+
+/**
+ * Starts the test process's PostgreSQL in a `before` hook and stops it in an `after` hook, registered
+ * where this is called (a test file's top level, or a `describe`). Returns the server, usable from the
+ * tests and later hooks: each member goes to the started server.
+ */
+export function usePostgres(options: UsePostgresOptions = {}): TestPostgres {
+  let server: TestPostgres | undefined;
+  before(async () => {
+    await options.setup?.();
+    server = await testPostgres();
+  });
+  after(async () => {
+    await options.cleanup?.();
+    await stopTestPostgres();
+  });
+  const current = (): TestPostgres => {
+    if (!server) throw new Error('The test PostgreSQL is not started: use it in a test or a hook that runs after usePostgres()’s before hook');
+    return server;
+  };
+  return {
+    get port() {
+      return current().port;
+    },
+    get socketDir() {
+      return current().socketDir;
+    },
+    url: (database) => current().url(database),
+    createDatabase: (prefix) => current().createDatabase(prefix),
+    query: <T = any>(sql: string, params?: unknown[], database?: string) => current().query<T>(sql, params, database),
+    stop: () => current().stop(),
+  };
 }
 
 export { freePort };

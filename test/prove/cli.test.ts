@@ -3,21 +3,14 @@
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { up } from '../../server/src/engine/runner/commands';
 import { zdm } from '../helpers/cli';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, optionsFor } from '../runner/helpers';
 import { throwawaysOn } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 describe('the proving commands on the command line', () => {
   it('trace --format json and --report; roundtrip exit codes; verify; usage errors', async () => {

@@ -4,21 +4,14 @@
 
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { roundTrip } from '../../server/src/engine/prove/roundtrip';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { CLI } from '../helpers/paths';
 import { cleanupProjects, createProject, dbmateFile } from '../runner/helpers';
 import { proveOptions, throwawaysOn, until } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 const SLOW = dbmateFile('CREATE TABLE slow (id int);\nSELECT pg_sleep(60);', 'DROP TABLE slow;');
 

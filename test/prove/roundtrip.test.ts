@@ -4,21 +4,14 @@
 // including a failing one.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { roundTrip } from '../../server/src/engine/prove/roundtrip';
 import { up } from '../../server/src/engine/runner/commands';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, optionsFor } from '../runner/helpers';
 import { describeFindings, proveOptions, throwawaysOn } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 const USERS = dbmateFile(
   "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text);\nINSERT INTO users (email, name) SELECT 'u' || g || '@example.com', 'user ' || g FROM generate_series(1, 25) g;",

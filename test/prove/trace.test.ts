@@ -11,23 +11,16 @@
 // verdict from a migration file, so a mismatch the trace reports is the table's, not the trace's.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { LOCK_FACTS } from '../../server/src/engine/locks';
 import { traceLocks, type TraceResult } from '../../server/src/engine/prove/trace';
 import { up } from '../../server/src/engine/runner/commands';
 import { LOCK_EXAMPLE_SETUP, LOCK_FIXTURE } from '../helpers/lock-fixture';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, gooseFile, optionsFor } from '../runner/helpers';
 import { proveOptions, throwawaysOn } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 const USERS = dbmateFile(
   "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text);\nINSERT INTO users (email, name) SELECT 'u' || g || '@example.com', 'user ' || g FROM generate_series(1, 50) g;",

@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runUpWithContractCheck } from '../../server/src/cli/prove-commands';
 import { runRunnerCommand } from '../../server/src/cli/runner-commands';
 import { createDiskHost } from '../../server/src/engine/host';
@@ -12,19 +12,11 @@ import { ConfigCache, lintFileFromDisk } from '../../server/src/engine/project';
 import { verifyBackfills } from '../../server/src/engine/prove/verify';
 import { up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, optionsFor, type TestProject } from '../runner/helpers';
 import { proveOptions } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ setup: initParser, cleanup: cleanupProjects });
 
 const EXPAND = 'db/migrations/20240101000001_rename_users_name_to_full_name_1_expand.sql';
 const BACKFILL = 'db/migrations/20240101000002_rename_users_name_to_full_name_2_backfill.sql';

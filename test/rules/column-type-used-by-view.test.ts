@@ -4,18 +4,11 @@
 // a CTE's `SELECT *` (its own FROM only), a materialized view, a view renamed, dropped first.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { initParser, lintSql } from '../helpers/lint';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 
-let pg: TestPostgres;
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  await stopTestPostgres();
-});
+const pg = usePostgres({ setup: initParser });
 
 const HISTORY = [
   'CREATE TABLE posts (id bigint PRIMARY KEY, title varchar(100), body varchar(100), author_id bigint);',

@@ -2,21 +2,13 @@
 // what its help says --to and --through take; JSON output keeps its fields (only `format` was added).
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { RUNNER_HELP, runRunnerCommand } from '../../server/src/cli/runner-commands';
 import { initParser } from '../../server/src/engine/sql/parser';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, type TestProject } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ setup: initParser, cleanup: cleanupProjects });
 
 async function zdm(project: TestProject, url: string, command: 'up' | 'status' | 'rollback', ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

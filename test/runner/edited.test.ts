@@ -6,25 +6,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultConfig } from '../../server/src/engine/config/config';
 import { createDiskHost } from '../../server/src/engine/host';
 import { lintText } from '../../server/src/engine/lint';
 import { redo, rollback, status, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../helpers/lint';
 import { CLI } from '../helpers/paths';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ setup: initParser, cleanup: cleanupProjects });
 
 function lintFile(file: string, format: 'dbmate' | 'liquibase' | 'sqitch' = 'dbmate') {
   const text = fs.readFileSync(file, 'utf8');

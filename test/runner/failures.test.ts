@@ -3,22 +3,15 @@
 // transaction (CREATE INDEX CONCURRENTLY) are sent statement by statement and leave a clear record.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { applyStep } from '../../server/src/engine/runner/apply';
 import { loadProject, rollback, status, up } from '../../server/src/engine/runner/commands';
 import { withClient } from '../../server/src/engine/runner/db';
 import { trackerFor, zdmTable } from '../../server/src/engine/runner/tracking/index';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 /** The versions goose's table records as applied (its first row, version 0, left out). */
 async function gooseVersions(db: string): Promise<string[]> {

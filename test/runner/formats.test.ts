@@ -2,19 +2,12 @@
 // changes, the tool's own tracking table is kept the way the tool keeps it, re-running up is a no-op.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { redo, rollback, status, up } from '../../server/src/engine/runner/commands';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, rowsOf, schemaOf } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 const A = { up: 'CREATE TABLE authors (id bigint PRIMARY KEY, name text NOT NULL);', down: 'DROP TABLE authors;' };
 const B = { up: 'CREATE TABLE books (id bigint PRIMARY KEY, author_id bigint NOT NULL REFERENCES authors (id));', down: 'DROP TABLE books;' };

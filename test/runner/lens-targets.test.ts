@@ -5,23 +5,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runnerLenses, type RunnerLens } from '../../client/src/runner/lens-targets';
 import { createDiskHost } from '../../server/src/engine/host';
 import { loadProject, rollback, status, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, optionsFor, type TestProject } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ setup: initParser, cleanup: cleanupProjects });
 
 const planner = 'Ann Planner <ann@example.org>';
 const PLAN = `%syntax-version=1.0.0

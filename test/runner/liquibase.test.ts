@@ -4,20 +4,13 @@
 // Liquibase does is refused at the changeset's line; a failing changeset is not recorded.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { liquibaseChecksum, readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase-changelog';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, optionsFor, rowsOf, schemaOf } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 const USERS = `--liquibase formatted sql
 

@@ -3,21 +3,14 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { createRedactor, isLocalUrl, maskUrl, resolveConfiguredUrl } from '../../server/src/engine/runner/url';
 import { CLI } from '../helpers/paths';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor, schemaOf } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 describe('database URLs', () => {
   it('masks passwords, also percent-encoded, in query parameters and in URLs that do not parse', () => {

@@ -2,19 +2,12 @@
 // migrations run, and a migration's own SET does not leak into the next one.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { up } from '../../server/src/engine/runner/commands';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 /** A statement that fails unless `setting` is `expected` when it runs. */
 const expect = (setting: string, expected: string) =>

@@ -3,27 +3,24 @@
 // `sqitch revert` reverts; what sqitch deploys, `zdm status` sees applied and `zdm rollback` reverts.
 
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from 'pg';
 import { runRunnerCommand } from '../../server/src/cli/runner-commands';
 import { verifyBackfills } from '../../server/src/engine/prove/verify';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { ensureSqitch, type Sqitch } from '../helpers/sqitch';
 import { cleanupProjects, createProject, explain, optionsFor, rowsOf, type TestProject } from './helpers';
 
-let pg: TestPostgres;
 let sqitch: Sqitch;
 
-before(async () => {
-  sqitch = ensureSqitch();
-  pg = await testPostgres();
-  await initParser();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
+const pg = usePostgres({
+  setup: () => {
+    sqitch = ensureSqitch();
+    return initParser();
+  },
+  cleanup: cleanupProjects,
 });
 
 const planner = 'Ann Planner <ann@example.org>';

@@ -5,23 +5,16 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { openSession } from '../../server/src/engine/runner/db';
 import { status } from '../../server/src/engine/runner/commands';
 import { remoteConfirmation } from '../../server/src/engine/runner/safety';
 import { checkUrl, createRedactor, describeUrl, isLocalUrl, maskUrl, parsePgUrl, pgConnectionString, UrlError } from '../../server/src/engine/runner/url';
 import { CLI } from '../helpers/paths';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, optionsFor } from './helpers';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  cleanupProjects();
-  await stopTestPostgres();
-});
+const pg = usePostgres({ cleanup: cleanupProjects });
 
 /** The test server's user and password, from its TCP URL. */
 function credentials(): { user: string; password: string } {

@@ -7,16 +7,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultConfig } from '../../server/src/engine/config/config';
 import { devDatabase, devDatabaseUrl, readCatalog } from '../../server/src/engine/scaffold/catalog';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 
-let pg: TestPostgres;
-before(async () => {
-  pg = await testPostgres();
-});
-after(() => stopTestPostgres());
+const pg = usePostgres();
 
 describe('dev database catalog', () => {
   it('lists tables with their columns, types, NOT NULL, defaults and primary keys', async () => {

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultConfig } from '../../server/src/engine/config/config';
 import { createDiskHost } from '../../server/src/engine/host';
 import type { FormatId } from '../../server/src/engine/model';
@@ -20,17 +20,14 @@ import { readCatalog, trioCatalogOf } from '../../server/src/engine/scaffold/cat
 import { newTrioFiles, trioSettingsFrom, type TrioRequest } from '../../server/src/engine/scaffold/trio';
 import { writeScaffold } from '../../server/src/engine/scaffold/write';
 import { initParser } from '../helpers/lint';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 
-let pg: TestPostgres;
 const roots: string[] = [];
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-  await stopTestPostgres();
+const pg = usePostgres({
+  setup: initParser,
+  cleanup: () => {
+    for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+  },
 });
 
 const SCHEMA = `CREATE TABLE promos (code text PRIMARY KEY);

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultConfig } from '../../server/src/engine/config/config';
 import { createDiskHost } from '../../server/src/engine/host';
 import type { FormatId } from '../../server/src/engine/model';
@@ -19,18 +19,15 @@ import { newTrioFiles, TRIO_KINDS, trioSettingsFrom, type TrioKind } from '../..
 import { matchesExpectation, parseVerifyDirectives } from '../../server/src/engine/scaffold/verify-directives';
 import { writeScaffold } from '../../server/src/engine/scaffold/write';
 import { initParser } from '../helpers/lint';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { SAMPLE_REQUESTS } from './sample';
 
-let pg: TestPostgres;
 const roots: string[] = [];
-before(async () => {
-  await initParser();
-  pg = await testPostgres();
-});
-after(async () => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-  await stopTestPostgres();
+const pg = usePostgres({
+  setup: initParser,
+  cleanup: () => {
+    for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+  },
 });
 
 const ROWS = 2500;

@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
+import { beforeEach, describe, it } from 'node:test';
+import { usePostgres } from '../helpers/postgres';
 import { installFakeVscode, type FakeVscode } from './fake-vscode';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-vscode-scaffold-'));
@@ -15,7 +15,6 @@ const editor: FakeVscode = installFakeVscode(root);
 // Loaded after the stand-in is installed.
 const { SCAFFOLD_COMMANDS } = require('../../client/src/scaffold/commands') as typeof import('../../client/src/scaffold/commands');
 
-let pg: TestPostgres;
 const { secretKey, splitPassword } = require('../../client/src/runner/settings') as typeof import('../../client/src/runner/settings');
 const ctx = {
   log: { info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -23,13 +22,11 @@ const ctx = {
 } as unknown as Parameters<(typeof SCAFFOLD_COMMANDS)[string]>[0];
 const migrations = path.join(root, 'db', 'migrations');
 
-before(async () => {
-  pg = await testPostgres();
-});
-after(async () => {
-  delete process.env.DATABASE_URL;
-  fs.rmSync(root, { recursive: true, force: true });
-  await stopTestPostgres();
+const pg = usePostgres({
+  cleanup: () => {
+    delete process.env.DATABASE_URL;
+    fs.rmSync(root, { recursive: true, force: true });
+  },
 });
 beforeEach(() => {
   fs.rmSync(migrations, { recursive: true, force: true });

@@ -141,6 +141,21 @@ describe('migration formats', () => {
     check(files, '/p/sql/R__views.sql', { format: 'flyway', role: 'repeatable', sections: [['up', 'transaction', 'CREATE OR REPLACE VIEW v AS SELECT 1;']] });
   });
 
+  it('Flyway: the script config is a properties file as Flyway reads it (key: value, key value, comments; the last setting wins)', () => {
+    const sql = 'CREATE INDEX i ON t (a);';
+    const section = (conf: string) => {
+      const files = { '/p/sql/V1__i.sql': sql, '/p/sql/V1__i.sql.conf': conf };
+      return describeMigration('/p/sql/V1__i.sql', sql, createMemoryHost(files), {}).sections[0].transaction;
+    };
+    assert.equal(section('# no transaction\nexecuteInTransaction: false\n'), 'none');
+    assert.equal(section('  executeInTransaction   false  \r\n'), 'none');
+    assert.equal(section('executeInTransaction=false\nexecuteInTransaction=true\n'), 'transaction');
+    assert.equal(section('executeInTransaction=true\nexecuteInTransaction=false\n'), 'none');
+    // Not a setting, or not a boolean Flyway takes: the script runs in a transaction, as without one.
+    assert.equal(section('#executeInTransaction=false\n'), 'transaction');
+    assert.equal(section('executeInTransaction=FALSE\n'), 'transaction');
+  });
+
   it('Flyway: a script with a statement that cannot run in a transaction runs outside one, as Flyway decides', () => {
     const files = {
       '/p/sql/V2__idx.sql': '-- the index\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_idx ON t (id);\n',

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ScaffoldError } from '../../server/src/engine/scaffold/naming';
-import { carryOver, newName, type TrioCatalog } from '../../server/src/engine/scaffold/trio-carry';
+import { carryOver, newName, restoreOnWayBack, type TrioCatalog } from '../../server/src/engine/scaffold/trio-carry';
 import { initParser } from '../helpers/lint';
 
 before(() => initParser());
@@ -81,6 +81,43 @@ describe('trio: carrying indexes and constraints over', () => {
       'index users_code_broken (it is INVALID: a build that failed; drop it or rebuild it first)',
       "foreign key orders_code_fkey of public.orders (it references code: point it at the new column first, or the contract's DROP COLUMN fails)",
     ]);
+  });
+
+  it('carrying over and restoring on the way back refuse the same constraints, each with its reason; a NOT NULL constraint is named as a constraint, not a primary key', () => {
+    // PostgreSQL 18's pg_get_constraintdef of a NOT NULL constraint: the scaffold's catalog read leaves
+    // those out, but a TrioCatalog may hold one.
+    const catalog: TrioCatalog = {
+      indexes: [
+        { name: 'users_pkey', definition: 'CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id, code)' },
+        { name: 'users_code_excl', definition: 'CREATE INDEX users_code_excl ON public.users USING gist (code)' },
+      ],
+      constraints: [
+        { name: 'users_pkey', definition: 'PRIMARY KEY (id, code)' },
+        { name: 'users_code_excl', definition: 'EXCLUDE USING gist (code WITH =)' },
+        { name: 'users_code_not_null', definition: 'NOT NULL code' },
+        { name: 'users_id_not_null', definition: 'NOT NULL id' },
+        { name: 'users_parent_fkey', definition: 'FOREIGN KEY (code) REFERENCES users(code)' },
+        { name: 'users_code_check', definition: "CHECK (code <> ''::text)" },
+      ],
+    };
+    const carried = carryOver(users, 'code', 'promo', catalog);
+    assert.deepEqual(carried.notCarried, [
+      "PRIMARY KEY users_pkey (a primary key moves with a table rewrite or a new key, not a trio; the contract's DROP COLUMN drops it)",
+      "EXCLUDE users_code_excl (an exclusion constraint cannot be built CONCURRENTLY; the contract's DROP COLUMN drops it)",
+      "constraint users_code_not_null (a trio carries only UNIQUE, FOREIGN KEY and CHECK constraints; the contract's DROP COLUMN drops it)",
+      'foreign key users_parent_fkey (it references code itself)',
+    ]);
+    assert.deepEqual(carried.expandActions, ["ADD CONSTRAINT users_promo_check CHECK (promo <> ''::text) NOT VALID"]);
+    assert.deepEqual(carried.builds, [], "the primary key's and the exclusion constraint's indexes are theirs, not carried as indexes");
+    const restored = restoreOnWayBack(users, 'code', catalog);
+    assert.deepEqual(restored.notRestored, [
+      'PRIMARY KEY users_pkey (a primary key is not rebuilt by a trio)',
+      'EXCLUDE users_code_excl (an exclusion constraint cannot be built CONCURRENTLY)',
+      'constraint users_code_not_null (a trio restores only UNIQUE, FOREIGN KEY and CHECK constraints)',
+      'foreign key users_parent_fkey (it references code itself)',
+    ]);
+    assert.deepEqual(restored.contractDownActions, ["ADD CONSTRAINT users_code_check CHECK (code <> ''::text) NOT VALID"]);
+    assert.deepEqual(restored.restores, []);
   });
 
   it('a definition it cannot read is an error naming it', () => {

@@ -8,6 +8,7 @@ import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { MigrationDocument } from '../model';
 import { baseDocument, type FormatModule, section } from './common';
 import { splitStatements } from '../sql/split';
+import { readFlywayConf } from '../text/java-properties';
 
 export const FLYWAY_NAME = /^([VUR])([0-9][0-9._]*)?__(.+)\.sql$/;
 
@@ -24,7 +25,8 @@ export const flyway: FormatModule = {
     if (m?.[2]) doc.version = m[2].replace(/_/g, '.');
     if (m?.[3]) doc.description = m[3];
     const conf = host.readFile(filePath + '.conf');
-    const configured = conf === undefined ? undefined : /^\s*executeInTransaction\s*=\s*(true|false)\s*$/m.exec(conf)?.[1];
+    const setting = conf === undefined ? undefined : readFlywayConf(conf).get('executeInTransaction');
+    const configured = setting === 'true' || setting === 'false' ? setting : undefined;
     const detected = configured === undefined ? nonTransactionalStatement(text) : undefined;
     const span = { start: 0, end: text.length };
     // Flyway replaces ${name} placeholders by default (placeholderReplacement).

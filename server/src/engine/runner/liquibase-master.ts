@@ -10,6 +10,7 @@
 
 import * as path from 'node:path';
 import type { ProjectHost } from '../host';
+import { javaTrim, readJavaProperties } from '../text/java-properties';
 
 export interface LiquibaseSettings {
   /** Absolute folders, in order; the project root when none is set. */
@@ -144,16 +145,15 @@ export function filesUnder(dir: string, host: ProjectHost): string[] {
   return out;
 }
 
-/** Java properties, the little liquibase.properties needs: `key=value` or `key: value`, `#`/`!` comments. Keys normalized (`changelog-file`, `changeLogFile`, `liquibase.command.changelogFile` -> `changelogfile`). */
+/**
+ * liquibase.properties as Liquibase reads it: java.util.Properties (text/java-properties.ts), each
+ * value trimmed (DefaultsFileValueProvider's trimAllProperties). Keys normalized as Liquibase matches
+ * them (`changelog-file`, `changeLogFile`, `liquibase.command.changelogFile` -> `changelogfile`).
+ */
 function readProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const raw of text.split(/\r\n|\r|\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const key = m[1].toLowerCase().replace(/^liquibase\.(command\.)?/, '').replace(/[-._]/g, '');
-    out.set(key, m[2].trim());
+  for (const [key, value] of readJavaProperties(text)) {
+    out.set(key.toLowerCase().replace(/^liquibase\.(command\.)?/, '').replace(/[-._]/g, ''), javaTrim(value));
   }
   return out;
 }

@@ -18,6 +18,7 @@ import type { FormatId, Span } from '../model';
 import { readEnvsubLine, type EnvsubExpansion, type EnvsubItem } from '../formats/goose-envsub';
 import type { ProjectHost } from '../host';
 import { childPath } from '../paths';
+import { readFlywayConf } from '../text/java-properties';
 import type { Session } from './db';
 
 const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
@@ -50,7 +51,7 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
   let file = new Map<string, string>();
   for (const name of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
     const text = host.readFile(name);
-    if (text !== undefined) file = new Map([...file, ...confSettings(text)]);
+    if (text !== undefined) file = new Map([...file, ...readFlywayConf(text, env)]);
   }
   const toml = host.readFile(childPath(root, 'flyway.toml'));
   if (toml !== undefined) file = new Map([...file, ...tomlSettings(toml)]);
@@ -129,16 +130,6 @@ export function flywayHistoryTable(settings: FlywaySettings): string | undefined
  */
 export function flywaySchema(settings: FlywaySettings): { schema: string; create: boolean } | undefined {
   return settings.schema ? { schema: settings.schema, create: settings.createSchemas } : undefined;
-}
-
-/** `key=value` lines of a flyway.conf (comments and blank lines skipped). */
-function confSettings(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*([^#!=\s][^=]*?)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) out.set(m[1], m[2]);
-  }
-  return out;
 }
 
 /** The `[flyway]` and `[flyway.placeholders]` tables of a flyway.toml, as flyway.conf keys. */

@@ -113,18 +113,14 @@ export function carryOver(table: TableName, old: string, neu: string, catalog: T
   const expandDown: string[] = [];
 
   for (const c of catalog.constraints) {
-    const read = readConstraint(c.name, c.definition);
-    if (read.kind === 'PRIMARY KEY' || read.kind === 'UNIQUE' || read.kind === 'EXCLUDE') constraintIndexes.add(c.name);
-    if (!read.involves(old)) continue;
-    const what = `${read.kind === 'FOREIGN KEY' ? 'foreign key' : read.kind} ${q(c.name)}`;
-    if (read.kind === 'PRIMARY KEY' || read.kind === 'EXCLUDE') {
-      out.notCarried.push(`${what} (${read.kind === 'PRIMARY KEY' ? 'a primary key moves with a table rewrite or a new key, not a trio' : 'an exclusion constraint cannot be built CONCURRENTLY'}; the contract's DROP COLUMN drops it)`);
+    const step = constraintStep(table, c, old, constraintIndexes, NOT_CARRIED);
+    if (!step) continue;
+    const { what } = step;
+    if ('refused' in step) {
+      out.notCarried.push(`${what} (${step.refused})`);
       continue;
     }
-    if (read.references(table, old)) {
-      out.notCarried.push(`${what} (it references ${q(old)} itself)`);
-      continue;
-    }
+    const { read } = step;
     if (read.kind === 'UNIQUE') {
       const index = indexByName.get(c.name);
       if (!index) {
@@ -240,18 +236,14 @@ export function restoreOnWayBack(table: TableName, column: string, catalog: Trio
     return undefined;
   };
   for (const c of catalog.constraints) {
-    const read = readConstraint(c.name, c.definition);
-    if (read.kind === 'PRIMARY KEY' || read.kind === 'UNIQUE' || read.kind === 'EXCLUDE') constraintIndexes.add(c.name);
-    if (!read.involves(column)) continue;
-    const what = `${read.kind === 'FOREIGN KEY' ? 'foreign key' : read.kind} ${q(c.name)}`;
-    if (read.kind === 'PRIMARY KEY' || read.kind === 'EXCLUDE' || read.kind === 'other') {
-      out.notRestored.push(`${what} (${read.kind === 'EXCLUDE' ? 'an exclusion constraint cannot be built CONCURRENTLY' : 'a primary key is not rebuilt by a trio'})`);
+    const step = constraintStep(table, c, column, constraintIndexes, NOT_RESTORED);
+    if (!step) continue;
+    const { what } = step;
+    if ('refused' in step) {
+      out.notRestored.push(`${what} (${step.refused})`);
       continue;
     }
-    if (read.references(table, column)) {
-      out.notRestored.push(`${what} (it references ${q(column)} itself)`);
-      continue;
-    }
+    const { read } = step;
     if (read.kind === 'UNIQUE') {
       const index = indexByName.get(c.name);
       const problem = index ? restore(index.name, index.definition) : 'its index was not found in the catalog';
@@ -286,6 +278,44 @@ export function restoreOnWayBack(table: TableName, column: string, catalog: Trio
   }
   out.expandDownFirst = [...attach, ...validate].join('');
   return out;
+}
+
+/** Why a trio does not re-create a constraint of a kind it leaves to the contract's DROP COLUMN (carryOver) or does not restore on the way back (restoreOnWayBack). */
+type Refusals = Record<Exclude<ReadConstraint['kind'], Recreated>, string>;
+
+const NOT_CARRIED: Refusals = {
+  'PRIMARY KEY': "a primary key moves with a table rewrite or a new key, not a trio; the contract's DROP COLUMN drops it",
+  EXCLUDE: "an exclusion constraint cannot be built CONCURRENTLY; the contract's DROP COLUMN drops it",
+  other: "a trio carries only UNIQUE, FOREIGN KEY and CHECK constraints; the contract's DROP COLUMN drops it",
+};
+
+const NOT_RESTORED: Refusals = {
+  'PRIMARY KEY': 'a primary key is not rebuilt by a trio',
+  EXCLUDE: 'an exclusion constraint cannot be built CONCURRENTLY',
+  other: 'a trio restores only UNIQUE, FOREIGN KEY and CHECK constraints',
+};
+
+/**
+ * The first steps carryOver and restoreOnWayBack take with each constraint of the catalog: read it;
+ * note it in `constraintIndexes` when it owns an index (PRIMARY KEY, UNIQUE, EXCLUDE: the index loops
+ * leave those to the constraint); undefined when it does not involve `column`; `refused` (with
+ * `refusals`' reason for its kind) when a trio does not re-create it, or when it is a foreign key
+ * referencing `column` itself; else the constraint, which is a UNIQUE, FOREIGN KEY or CHECK.
+ */
+function constraintStep(
+  table: TableName,
+  c: { name: string; definition: string },
+  column: string,
+  constraintIndexes: Set<string>,
+  refusals: Refusals,
+): { what: string; refused: string } | { what: string; read: ReadConstraint & { kind: Recreated } } | undefined {
+  const read = readConstraint(c.name, c.definition);
+  if (read.kind === 'PRIMARY KEY' || read.kind === 'UNIQUE' || read.kind === 'EXCLUDE') constraintIndexes.add(c.name);
+  if (!read.involves(column)) return undefined;
+  const what = `${read.kind === 'FOREIGN KEY' ? 'foreign key' : read.kind === 'other' ? 'constraint' : read.kind} ${q(c.name)}`;
+  if (!isRecreated(read)) return { what, refused: refusals[read.kind as keyof Refusals] };
+  if (read.references(table, column)) return { what, refused: `it references ${q(column)} itself` };
+  return { what, read };
 }
 
 /** DO block: the new UNIQUE constraint dropped (its index with it) when the contract's down kept it, else its index alone. */
@@ -383,8 +413,16 @@ function readIndex(name: string, definition: string): ReadIndex {
 
 // ── Constraints ─────────────────────────────────────────────────────────────────────────────────────
 
+/** The kinds a trio re-creates on the new column (carryOver) or on the way back (restoreOnWayBack). */
+type Recreated = 'UNIQUE' | 'FOREIGN KEY' | 'CHECK';
+
 interface ReadConstraint {
-  kind: 'PRIMARY KEY' | 'UNIQUE' | 'FOREIGN KEY' | 'CHECK' | 'EXCLUDE' | 'other';
+  /**
+   * `other`: a kind PostgreSQL's ADD CONSTRAINT also reads, but neither loop re-creates: NOT NULL
+   * (PostgreSQL 18's `pg_get_constraintdef` of a NOT NULL constraint, which the scaffold's catalog
+   * read leaves out, but a TrioCatalog may hold).
+   */
+  kind: Recreated | 'PRIMARY KEY' | 'EXCLUDE' | 'other';
   involves(column: string): boolean;
   /** The definition with the column replaced, or why it cannot be. */
   substituted(old: string, neu: string): string | { problem: string };
@@ -393,6 +431,8 @@ interface ReadConstraint {
   /** A foreign key whose referenced columns include `column` of `table`. */
   references(table: TableName, column: string): boolean;
 }
+
+const isRecreated = (read: ReadConstraint): read is ReadConstraint & { kind: Recreated } => read.kind === 'UNIQUE' || read.kind === 'FOREIGN KEY' || read.kind === 'CHECK';
 
 const PREFIX = 'ALTER TABLE zdm_t ADD CONSTRAINT zdm_c ';
 const KINDS: Record<string, ReadConstraint['kind']> = { CONSTR_PRIMARY: 'PRIMARY KEY', CONSTR_UNIQUE: 'UNIQUE', CONSTR_FOREIGN: 'FOREIGN KEY', CONSTR_CHECK: 'CHECK', CONSTR_EXCLUSION: 'EXCLUDE' };

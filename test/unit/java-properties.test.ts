@@ -1,0 +1,159 @@
+// The .properties reader behind liquibase.properties and flyway.conf (text/java-properties.ts). The
+// expected maps of readJavaProperties were produced by java.util.Properties.load(Reader) itself
+// (OpenJDK 17) from the same texts (and 20,000 random texts of =, :, blanks, backslashes, line ends,
+// # and ! gave the same maps as Java); readFlywayConf's follow Flyway's ConfigUtils.loadConfigurationFromString.
+
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createMemoryHost } from '../../server/src/engine/host';
+import { liquibaseSettings } from '../../server/src/engine/runner/liquibase-master';
+import { readFlywaySettings } from '../../server/src/engine/runner/placeholders';
+import { javaTrim, readFlywayConf, readJavaProperties } from '../../server/src/engine/text/java-properties';
+
+const read = (text: string) => Object.fromEntries(readJavaProperties(text));
+
+describe('readJavaProperties (java.util.Properties.load)', () => {
+  it('key=value, key: value, key value (space, tab, form feed); a key alone has an empty value', () => {
+    assert.deepEqual(read('a=1\nb: 2\nc 3\nd\t4\ne\f5\nf = 6\ng  :  7\nh\n'), { a: '1', b: '2', c: '3', d: '4', e: '5', f: '6', g: '7', h: '' });
+    assert.deepEqual(read('a=\nb:\nc\nd   \n'), { a: '', b: '', c: '', d: '' });
+  });
+
+  it('whitespace around the separator is skipped, and one separator only: a second = or : is the value\'s', () => {
+    assert.deepEqual(read('a = = x\nb :=y\nc  = : z\nd=:w\n'), { a: '= x', b: '=y', c: ': z', d: ':w' });
+    assert.deepEqual(read('   spaced.key   =   v\n'), { 'spaced.key': 'v' });
+    assert.deepEqual(read('url=jdbc:postgresql://h:5432/db?x=y\n'), { url: 'jdbc:postgresql://h:5432/db?x=y' });
+  });
+
+  it('a value keeps its trailing whitespace, and an escaped leading space', () => {
+    assert.deepEqual(read('a=  lead and trail  \nb=\\  escaped lead\n'), { a: 'lead and trail  ', b: '  escaped lead' });
+  });
+
+  it('# and ! comments (also indented) and blank lines are skipped; # inside a value is the value\'s', () => {
+    assert.deepEqual(read('# c1\n! c2\n   # indented\n\t! tabbed\nx=1 # not a comment\n#a=2\n'), { x: '1 # not a comment' });
+    assert.deepEqual(read('\n\n   \n\t\f\nk=v\n\n'), { k: 'v' });
+  });
+
+  it('lines end at \\n, \\r\\n or \\r; the last line needs no terminator', () => {
+    assert.deepEqual(read('a=1\r\nb=2\rc=3\n'), { a: '1', b: '2', c: '3' });
+    assert.deepEqual(read('a=1\nb=2'), { a: '1', b: '2' });
+  });
+
+  it('a trailing backslash continues the line, the next line\'s leading whitespace dropped', () => {
+    assert.deepEqual(read('a=one \\\n    two \\\n\tthree\nb=motor\\\ncycle\n'), { a: 'one two three', b: 'motorcycle' });
+    assert.deepEqual(read('a=x\\\r\n   y\r\nb=z\\\r  w\r\n'), { a: 'xy', b: 'zw' });
+  });
+
+  it('only an odd number of backslashes continues a line', () => {
+    assert.deepEqual(read('a=x\\\\\nb=y\n'), { a: 'x\\', b: 'y' });
+    assert.deepEqual(read('a=x\\\\\\\n  y\n'), { a: 'x\\y' });
+  });
+
+  it('a continuation line starting with # is data; a comment is never continued', () => {
+    assert.deepEqual(read('a=x\\\n  # still value\nb=1\n'), { a: 'x# still value', b: '1' });
+    assert.deepEqual(read('# comment \\\nb=1\n'), { b: '1' });
+  });
+
+  it('a continuation onto a blank line or the end of the text ends the value there', () => {
+    assert.deepEqual(read('a=x\\\n\nb=1\n'), { a: 'x', b: '1' });
+    assert.deepEqual(read('a=x\\'), { a: 'x' });
+    assert.deepEqual(read('\\\n\nb=1\n'), { b: '1' });
+  });
+
+  it('after a lone backslash the logical line is still empty: a # there starts a comment; at the very end it is the pair "" = ""', () => {
+    assert.deepEqual(read('\\\n  # comment\nb=1\n'), { b: '1' });
+    assert.deepEqual(read('a=1\n\\'), { a: '1', '': '' });
+    assert.deepEqual(read('=x\n\\\n'), { '': '' });
+  });
+
+  it('escapes: \\t \\n \\r \\f, \\uXXXX (surrogate pairs too), and any other character as itself', () => {
+    assert.deepEqual(read('tab=a\\tb\nnl=a\\nb\ncr=a\\rb\nff=a\\fb\nu=\\u0041\\u00e9\\u20AC\nother=\\q\\z\\\\\nsurr=\\ud83d\\ude00\n'), {
+      tab: 'a\tb',
+      nl: 'a\nb',
+      cr: 'a\rb',
+      ff: 'a\fb',
+      u: 'Aé€',
+      other: 'qz\\',
+      surr: '😀',
+    });
+  });
+
+  it('escaped separators, whitespace and comment characters belong to the key', () => {
+    assert.deepEqual(read('a\\=b=1\nc\\:d:2\ne\\ f 3\n\\#g=4\n\\!h=5\nk\\u0041y=6\n'), { 'a=b': '1', 'c:d': '2', 'e f': '3', '#g': '4', '!h': '5', kAy: '6' });
+  });
+
+  it('the later of two values of a key wins; text outside ASCII is read as it is', () => {
+    assert.deepEqual(read('a=1\na=2\n'), { a: '2' });
+    assert.deepEqual(read('name=héllo wörld\n'), { name: 'héllo wörld' });
+  });
+
+  it('a malformed \\u escape (where Java throws) is kept as written', () => {
+    assert.deepEqual(read('a=\\u00zz!\nb=\\u12\n'), { a: '\\u00zz!', b: '\\u12' });
+  });
+});
+
+describe('javaTrim', () => {
+  it('removes every character up to U+0020 at both ends, nothing else', () => {
+    assert.equal(javaTrim(' \t\f\u0001 a b \r\n'), 'a b');
+    assert.equal(javaTrim('\u00a0a\u00a0'), '\u00a0a\u00a0');
+  });
+});
+
+describe('readFlywayConf (Flyway\'s reading of flyway.conf)', () => {
+  const conf = (text: string, env?: NodeJS.ProcessEnv) => Object.fromEntries(readFlywayConf(text, env));
+
+  it('the Java properties grammar: separators, comments, blank lines; values trimmed as Flyway trims each line', () => {
+    assert.deepEqual(conf('# settings\nflyway.url = jdbc:postgresql://h/db\nflyway.table: history  \n  flyway.schemas app\n! done\n'), {
+      'flyway.url': 'jdbc:postgresql://h/db',
+      'flyway.table': 'history',
+      'flyway.schemas': 'app',
+    });
+  });
+
+  it('a backslash is a plain character: Windows paths, \\t and \\u as written', () => {
+    assert.deepEqual(conf('flyway.locations=filesystem:C:\\sql\\tables\nflyway.placeholders.x=a\\tb\\u0041\n'), {
+      'flyway.locations': 'filesystem:C:\\sql\\tables',
+      'flyway.placeholders.x': 'a\\tb\\u0041',
+    });
+  });
+
+  it('a backslash ending a line continues the value, unless the next line is empty or a flyway. setting', () => {
+    assert.deepEqual(conf('flyway.placeholders.list=one, \\\n    two, \\\n    three\nflyway.table=t\n'), { 'flyway.placeholders.list': 'one, two, three', 'flyway.table': 't' });
+    assert.deepEqual(conf('flyway.locations=C:\\sql\\\nflyway.table=t\n'), { 'flyway.locations': 'C:\\sql\\', 'flyway.table': 't' });
+    assert.deepEqual(conf('flyway.locations=C:\\sql\\\n\nflyway.table=t\n'), { 'flyway.locations': 'C:\\sql\\', 'flyway.table': 't' });
+    assert.deepEqual(conf('flyway.locations=C:\\sql\\'), { 'flyway.locations': 'C:\\sql\\' });
+    // A next line comparing with == or != continues a boolean expression.
+    assert.deepEqual(conf('shouldExecute=${env}==prod || \\\nflyway.x==y\n'), { shouldExecute: '${env}==prod || flyway.x==y' });
+  });
+
+  it('${NAME} is the environment variable NAME (empty when unset) when an environment is given; left as written without one', () => {
+    const text = 'flyway.placeholders.owner=${OWNER}\nflyway.placeholders.none=[${UNSET_ONE}]\n';
+    assert.deepEqual(conf(text, { OWNER: 'alice' }), { 'flyway.placeholders.owner': 'alice', 'flyway.placeholders.none': '[]' });
+    assert.deepEqual(conf(text), { 'flyway.placeholders.owner': '${OWNER}', 'flyway.placeholders.none': '[${UNSET_ONE}]' });
+  });
+
+  it('\\r\\n line ends', () => {
+    assert.deepEqual(conf('flyway.a=1\r\nflyway.b=x \\\r\n  y\r\n'), { 'flyway.a': '1', 'flyway.b': 'x y' });
+  });
+});
+
+describe('the settings read through it', () => {
+  it('liquibase.properties: any separator, continuations, escapes; values trimmed as Liquibase trims them; keys matched as Liquibase matches them', () => {
+    const host = createMemoryHost({
+      '/p/liquibase.properties': '! Liquibase\nliquibase.command.changeLogFile db/changelog/master.yaml\nsearch-path: res, \\\n    other\ncontexts = dev\\u002c test   \nlabel-filter=core\n',
+      '/p/res/db/changelog/master.yaml': 'databaseChangeLog: []\n',
+    });
+    const settings = liquibaseSettings('/p', host, {});
+    assert.equal(settings.changelogFile, '/p/res/db/changelog/master.yaml');
+    assert.deepEqual(settings.searchPaths, ['/p/res', '/p/other']);
+    assert.equal(settings.contexts, 'dev, test');
+    assert.equal(settings.labelFilter, 'core');
+  });
+
+  it('flyway.conf: any separator, Windows backslashes as written, ${VAR} from the environment', () => {
+    const host = createMemoryHost({ '/p/flyway.conf': 'flyway.schemas app\nflyway.table: hist\nflyway.placeholders.dir=C:\\data\\new\nflyway.placeholders.owner=${OWNER}\n' });
+    const settings = readFlywaySettings('/p', host, { OWNER: 'alice' });
+    assert.equal(settings.schema, 'app');
+    assert.equal(settings.table, 'hist');
+    assert.deepEqual(Object.fromEntries(settings.placeholders), { dir: 'C:\\data\\new', owner: 'alice' });
+  });
+});

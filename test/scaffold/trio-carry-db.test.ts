@@ -135,6 +135,22 @@ describe('trio: the column’s indexes and constraints carried over (PostgreSQL)
     });
   }
 
+  it('dbmate: a table with a constraint trigger (whose pg_get_constraintdef is only TRIGGER) still gets its trio, the trigger left as it is', async () => {
+    const database = await pg.createDatabase('carry_trigger');
+    await pg.query(
+      SCHEMA +
+        `\nCREATE FUNCTION users_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER users_audit AFTER UPDATE ON users DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION users_audit();`,
+      [],
+      database,
+    );
+    const { trio, options } = await generate('dbmate', database, { kind: 'rename-column', table: { name: 'users' }, column: 'code', to: 'promo_code', type: 'text' });
+    assert.equal(trio.outputs.length, 3 + 5 * 2);
+    for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+    const triggers = await pg.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.users'::regclass AND tgconstraint <> 0 AND NOT tgisinternal`, [], database);
+    assert.deepEqual(triggers, [{ tgname: 'users_audit' }]);
+  });
+
   it('dbmate: new names avoid every relation of the schema (another table’s index, a sequence), not only the table’s own', async () => {
     const database = await pg.createDatabase('carry_names');
     await pg.query(

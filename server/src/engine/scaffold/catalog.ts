@@ -104,6 +104,9 @@ export function tablesOf(snapshot: SchemaSnapshot, relations?: readonly { schema
       if (item.fields.default !== undefined) column.default = item.fields.default;
       table.columns.push(column);
     } else if (item.kind === 'constraint') {
+      // A constraint trigger has a pg_constraint row too, whose definition is only `TRIGGER [DEFERRABLE
+      // ...]`: a trigger, not a constraint a trio carries over or could read.
+      if (/^TRIGGER\b/.test(item.fields.definition ?? '')) continue;
       table.constraints.push({ name: item.name.slice(item.table!.length + 1), definition: item.fields.definition, valid: item.fields.valid !== 'NOT VALID' });
       if (/^PRIMARY KEY \(/.test(item.fields.definition ?? '')) table.primaryKey = splitColumnList(/^PRIMARY KEY \((.*)\)/.exec(item.fields.definition)![1]);
     } else if (item.kind === 'index') {

@@ -1,5 +1,6 @@
 // The VS Code side's pure parts: settings declared once and present in package.json, the URL/password
-// split (the password goes to the secret storage), and the output channel's lines.
+// split (the password goes to the secret storage), the output channel's lines, and the Migrations view's
+// labels and button targets.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -7,6 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { errorLines, eventLines } from '../../client/src/runner/output';
 import { runnerConfigurationProperties, secretKey, splitPassword, withPassword } from '../../client/src/runner/settings';
+import { migrationItemLabel, migrationRunTarget } from '../../client/src/runner/tree-items';
 import { REPO_ROOT } from '../helpers/paths';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
@@ -59,5 +61,23 @@ describe('runner in the editor', () => {
       '  in statement 2 of the up section: INSERT INTO x …',
       '  The migration was rolled back: schema and bookkeeping are as before it.',
     ]);
+  });
+
+  it("the Migrations view labels a sqitch change and a Liquibase changeset by their whole names, a file by its name; its buttons name a sqitch change, not its position", () => {
+    // A sqitch change in a subfolder, and a reworked change's earlier version: not cut at the slash.
+    assert.equal(migrationItemLabel({ version: '3', name: 'schema/tags', format: 'sqitch' }), 'schema/tags');
+    assert.equal(migrationItemLabel({ version: '1', name: 'users@v1.0', format: 'sqitch' }), 'users@v1.0');
+    // A changeset as zdm status names it, an id holding a slash kept whole.
+    assert.equal(migrationItemLabel({ version: '2', name: 'db/changelog/001.sql::3::bob', format: 'liquibase' }), 'db/changelog/001.sql::3::bob');
+    assert.equal(migrationItemLabel({ version: '4', name: 'db/changelog/001.sql::2024/01/add::bob', format: 'liquibase' }), 'db/changelog/001.sql::2024/01/add::bob');
+    // Files: their name; a Prisma migration: its folder; missing on disk (no name): the version.
+    assert.equal(migrationItemLabel({ version: '20240101000000', name: 'db/migrations/20240101000000_users.sql', format: 'dbmate' }), '20240101000000_users.sql');
+    assert.equal(migrationItemLabel({ version: '20240101000000', name: 'prisma/migrations/20240101000000_init', format: 'prisma' }), '20240101000000_init');
+    assert.equal(migrationItemLabel({ version: '20240101000000' }), '20240101000000');
+    // sqitch reads digits that are a change's name as that change: the button gives the name (2024 at position 3).
+    assert.equal(migrationRunTarget({ version: '3', name: '2024', format: 'sqitch' }), '2024');
+    assert.equal(migrationRunTarget({ version: '1', name: 'users@v1.0', format: 'sqitch' }), 'users@v1.0');
+    assert.equal(migrationRunTarget({ version: '2', name: 'db/changelog/001.sql::3::bob', format: 'liquibase' }), '2');
+    assert.equal(migrationRunTarget({ version: '20240101000000', name: 'db/migrations/20240101000000_users.sql', format: 'dbmate' }), '20240101000000');
   });
 });

@@ -56,6 +56,13 @@ describe('sqitch.plan', () => {
     assert.throws(() => parseSqitchPlan('%project=p\n\n@t 2024-01-01T00:00:00Z A <a@x>\n'), /line 3: tag "@t" declared without a preceding change/);
     assert.throws(() => parseSqitchPlan('%project=p\n\na 2024-01-01T00:00:00Z A <a@x>\n@t 2024-01-01T00:00:00Z A <a@x>\n@t 2024-01-01T00:00:00Z A <a@x>\n'), /line 5: tag "@t" duplicates earlier declaration on line 4/);
   });
+
+  it('takes the names sqitch takes and refuses the ones it refuses (checked with sqitch 1.3.1 plan)', () => {
+    const plan = (name: string) => parseSqitchPlan(`%project=p\n\na 2024-01-01T00:00:00Z A <a@x>\n${name} 2024-01-02T00:00:00Z A <a@x>\n`);
+    // Digits alone, `_` at either end, punctuation and digits at the end but for ~ / = % ^.
+    for (const name of ['2024', '001', '00', '_foo', 'foo_', 'foo-1', 'a/b', '1.2', 'a~1b']) assert.equal(plan(name).changes[1].name, name, name);
+    for (const name of ['0', 'foo~1', 'foo^2', 'foo/3', 'foo=4', 'foo%5', 'foo-', '@0']) assert.throws(() => plan(name), /line 4: /, name);
+  });
 });
 
 describe('sqitch.conf', () => {

@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { runRunnerCommand } from '../../server/src/cli/runner-commands';
 import { verifyBackfills } from '../../server/src/engine/prove/verify';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
+import { parseSqitchPlan } from '../../server/src/engine/runner/sqitch-plan';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { usePostgres } from '../helpers/postgres';
 import { ensureSqitch, type Sqitch } from '../helpers/sqitch';
@@ -295,6 +296,67 @@ describe('sqitch projects, against the real sqitch', () => {
     // sqitch deploys the rest from there.
     runSqitch(project, ours, 'deploy');
     assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
+  });
+
+  it('a --to or --through of digits that is a change name is that change, as sqitch reads it (a warning when it is also another position); digits no change has are a position; a change id is its change', async () => {
+    // sqitch's name rule (App::Sqitch::Plan name_regex) allows names of digits only: 00, 3, 2024 (not 0: its plan reader takes 0 for no name).
+    const names = ['00', 'schema', '2024', '3', 'tables'];
+    const files: Record<string, string> = {
+      'sqitch.plan': `%syntax-version=1.0.0\n%project=digits\n\n${names.map((n, i) => `${n} 2024-01-0${i + 1}T10:00:00Z ${planner} # Change ${n}.\n`).join('')}`,
+      'sqitch.conf': '[core]\n\tengine = pg\n',
+    };
+    for (const n of names) {
+      files[`deploy/${n}.sql`] = `CREATE TABLE t_${n} (id int);\n`;
+      files[`revert/${n}.sql`] = `DROP TABLE t_${n};\n`;
+    }
+    const project = createProject(files);
+    const [ours, theirs] = [await database('sqitch_digits'), await database('sqitch_digits_ref')];
+    const warned = (options: ReturnType<typeof zdmOptions>) => messages(options, 'warning');
+
+    // 3 is the change named 3 (position 4), not position 3 (2024); sqitch deploy --to 3 deploys the same.
+    const toThree = zdmOptions(project, ours);
+    const first = await up({ ...toThree, to: '3' });
+    assert.ok(first.ok, explain(first));
+    assert.deepEqual(first.steps.map((s) => s.name), ['00', 'schema', '2024', '3']);
+    assert.deepEqual(warned(toThree), ['zdm up --to 3: the change "3" (position 4 in sqitch.plan), as sqitch reads a change name, not the change at position 3 ("2024"): name that one "2024".']);
+    runSqitch(project, theirs, 'deploy', '--to', '3');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // 2024 is a name and no position: no warning.
+    const through = zdmOptions(project, ours);
+    const back = await rollback({ ...through, through: '2024' });
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(back.steps.map((s) => s.name), ['3', '2024']);
+    assert.deepEqual(warned(through), []);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'schema');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // 5 names no change: zdm's position (tables), as zdm status numbers it.
+    const toFive = zdmOptions(project, ours);
+    const all = await up({ ...toFive, to: '5' });
+    assert.ok(all.ok, explain(all));
+    assert.deepEqual(all.steps.map((s) => s.name), ['2024', '3', 'tables']);
+    assert.deepEqual(warned(toFive), []);
+    runSqitch(project, theirs, 'deploy', '--to', 'tables');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // A change id, as sqitch takes it.
+    const idOfThree = parseSqitchPlan(files['sqitch.plan']).changes[3].id;
+    const byId = await rollback({ ...zdmOptions(project, ours), to: idOfThree });
+    assert.ok(byId.ok, explain(byId));
+    assert.deepEqual(byId.steps.map((s) => s.name), ['tables']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', idOfThree);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // rollback --to 00 (zdm's "everything", as 0), with a change named 00: back to that change, as sqitch revert --to 00; the warning says how to roll back everything.
+    const toZero = zdmOptions(project, ours);
+    const zero = await rollback({ ...toZero, to: '00' });
+    assert.ok(zero.ok, explain(zero));
+    assert.deepEqual(zero.steps.map((s) => s.name), ['3', '2024', 'schema']);
+    assert.deepEqual(warned(toZero), ['zdm rollback --to 00: the change "00" (position 1 in sqitch.plan), as sqitch reads a change name, not "roll back everything": to roll back every change, roll back through the first one (zdm rollback --through "00").']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', '00');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual(await tablesIn(ours, 'public'), ['t_00']);
   });
 });
 

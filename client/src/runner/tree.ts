@@ -2,9 +2,9 @@
 // applied, pending, failed, applied but missing on disk) and applied time, from `zdm status`. It never
 // starts the embedded database by itself: without a database it offers the commands that provide one.
 
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunResult, StatusEntry } from '../../../server/src/engine/runner/events';
+import { migrationItemLabel } from './tree-items';
 
 export type MigrationNode = { kind: 'migration'; entry: StatusEntry; folder: vscode.WorkspaceFolder } | { kind: 'message'; text: string; command?: vscode.Command; folder?: vscode.WorkspaceFolder };
 
@@ -45,7 +45,7 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode> {
     }
     const { entry } = node;
     const look = LOOK[entry.state];
-    const item = new vscode.TreeItem(entry.name ? path.basename(entry.name) : entry.version);
+    const item = new vscode.TreeItem(migrationItemLabel(entry));
     const when = entry.appliedAt ? new Date(entry.appliedAt).toLocaleString() : '';
     item.description = [look.label, when].filter(Boolean).join(' · ');
     item.tooltip = new vscode.MarkdownString(

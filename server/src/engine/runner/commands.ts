@@ -84,9 +84,10 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const to = targetVersion(statuses, project, format, options.to, options.cwd);
+    const to = targetVersion(statuses, project, format, options.to, options.cwd, 'zdm up --to');
     if (to.problem) return { steps: [], problems: [to.problem] };
     const plan = planUp(statuses, { to: to.version });
+    if (to.warning) plan.warnings = [to.warning];
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     return plan;
@@ -108,21 +109,26 @@ function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, for
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
   return run('rollback', options, (statuses, project, format) => {
-    const to = targetVersion(statuses, project, format, options.to, options.cwd);
-    const through = targetVersion(statuses, project, format, options.through, options.cwd);
+    const to = targetVersion(statuses, project, format, options.to, options.cwd, 'zdm rollback --to');
+    const through = targetVersion(statuses, project, format, options.through, options.cwd, 'zdm rollback --through');
     const problems = [to.problem, through.problem].filter((p): p is string => p !== undefined);
     if (problems.length > 0) return { steps: [], problems };
-    return planRollback(statuses, { to: to.version, through: through.version });
+    const plan = planRollback(statuses, { to: to.version, through: through.version });
+    const warnings = [to.warning, through.warning].filter((w): w is string => w !== undefined);
+    if (warnings.length > 0) plan.warnings = warnings;
+    return plan;
   });
 }
 
 /**
- * A --to / --through as the version the planner compares: a sqitch change is named by its name (or
- * `name@tag`, `@tag`), a Liquibase changeset by its id, `id::author` or `path::id::author`; both are
- * numbered by position, which is what the planner compares.
+ * A --to / --through as the version the planner compares: a sqitch change is named as sqitch names it
+ * (its name, `name@tag`, `@tag`, its id; digits that are a change's name are that change, with a warning
+ * when they are also another change's position: sqitchVersionOf), a Liquibase changeset by its id,
+ * `id::author` or `path::id::author`; both are numbered by position, which is what the planner compares.
+ * `option` names the flag in a warning.
  */
-function targetVersion(statuses: readonly MigrationStatus[], project: Project, format: FormatId, target: string | undefined, cwd: string): { version?: string; problem?: string } {
-  if (format === 'sqitch') return { version: sqitchVersionOf(target, statuses) };
+function targetVersion(statuses: readonly MigrationStatus[], project: Project, format: FormatId, target: string | undefined, cwd: string, option: string): { version?: string; problem?: string; warning?: string } {
+  if (format === 'sqitch') return sqitchVersionOf(target, statuses, option);
   if (format === 'liquibase') return liquibaseVersionOf(target, statuses, cwd, project.loadedMigrations.leftOut);
   return { version: target };
 }
@@ -324,6 +330,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
           let statuses = await readStatus(session, tracker, zdm, migrations);
           const plan = planner(statuses, project, format);
+          for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
           plan.problems.push(...changedCommitted(plan.steps, statuses));
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify }));
           if (plan.problems.length > 0) {

@@ -157,6 +157,8 @@ export interface Plan {
   steps: Step[];
   /** Reasons the plan cannot run (a missing down, an unknown --to version). */
   problems: string[];
+  /** What the run says before it runs (a sqitch --to of digits read as a change name, not a position). */
+  warnings?: string[];
 }
 
 /** Every pending (or failed) migration, in version order; with `to`, only those at or before it. */

@@ -75,10 +75,12 @@ export class SqitchPlanError extends Error {
   }
 }
 
-// A name: no leading punctuation, no blanks, `:`, `@`, `#` or `\` inside, and no trailing punctuation
-// (sqitch's name rule; digits after punctuation at the end are refused too, so `foo-1` is not a name).
-const PUNCT = `-!"#$%&'()*+,./:;<=>?@\\[\\\\\\]^_\`{|}~`;
-const NAME = `[^${PUNCT}\\s](?:(?:[^\\s:#@\\\\]*[^${PUNCT}\\s])?)`;
+// A name, by sqitch's rule (App::Sqitch::Plan name_re): no leading or trailing punctuation (`_` is not
+// punctuation there: `_foo`, `foo_` are names), no blanks, `:`, `@`, `#` or `\` inside, and not ending
+// in a symbolic reference's punctuation and digits (`foo~1`, `foo^2`, `foo/3`; `foo-1` is a name).
+// Digits alone are a name (`2024`, `00`), but not `0`: sqitch's plan reader takes a name of 0 as no name.
+const PUNCT = `-!"#$%&'()*+,./:;<=>?@\\[\\\\\\]^\`{|}~`;
+const NAME = `[^${PUNCT}\\s](?:(?:[^\\s:#@\\\\]*[^${PUNCT}\\s])?)(?<![~/=%^]\\d+)`;
 const NAME_ONLY = new RegExp(`^${NAME}$`);
 const LINE = new RegExp(`^\\s*(?:(@)|\\s*([+-])\\s*)?(${NAME})(?:\\s+)?(?:\\[([^\\]]+)\\]\\s*)?(?:(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2}):(\\d{2})Z\\s*)?(?:([^<]+?)\\s+<([^>]+)>)?$`);
 const NOTE_ESCAPES: Record<string, string> = { '\\\\': '\\', '\\n': '\n', '\\r': '\r' };
@@ -130,6 +132,8 @@ export function parseSqitchPlan(text: string): SqitchPlan {
     const [, at, operator, name, deps, yr, mo, dy, hr, mi, sc, plannerName, plannerEmail] = m!;
     if (!yr) fail('missing timestamp');
     if (!plannerName) fail('missing planner name and email');
+    // Perl's truth: sqitch's reader (`!$params{name}`) refuses a change or tag named 0.
+    if (name === '0') fail(`invalid name "${at ?? ''}0" (sqitch refuses it: "Invalid name")`);
     if (/^[0-9a-f]{40}/.test(name)) fail(`"${name}" could be confused with a SHA1 ID`);
     if (['HEAD', 'ROOT'].includes(name)) fail(`"${at ?? ''}${name}" is a reserved name`);
     const plannedAt = `${yr}-${mo}-${dy}T${hr}:${mi}:${sc}Z`;

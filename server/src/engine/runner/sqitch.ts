@@ -330,17 +330,43 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
   return problems;
 }
 
-/** A --to given as a change name (or `name@tag`, `@tag`), as the version (plan position) the planner compares. */
-export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[]): string | undefined {
-  if (target === undefined || /^\d+$/.test(target)) return target;
+/**
+ * A --to / --through as the version (plan position) the planner compares. It is read as sqitch reads a
+ * change spec (App::Sqitch::Plan::ChangeList `index_of`, Engine `change_id_for_key`): a change name
+ * (zdm's own names too: `users@v1.0` for the earlier version of a reworked change), `name@tag`, `@tag`
+ * or a change id. sqitch has no positions, and digits alone are a valid change name (`2024`, `001`):
+ * when a change has that name, the target is that change, as `sqitch deploy --to 2024` reads it; only
+ * when none has, digits are zdm's plan position (what `zdm status` numbers and the editor gives). When
+ * they name one change and are the position of another, the run says which it took (`warning`).
+ * `option` is how the warning names the flag (`zdm up --to`).
+ */
+export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], option = '--to'): { version?: string; warning?: string } {
+  if (target === undefined) return {};
+  const named = sqitchChangeNamed(target, statuses);
+  if (!/^\d+$/.test(target)) return { version: named?.version ?? target };
+  if (!named) return { version: target };
+  const name = (s: MigrationStatus) => s.migration?.name ?? s.key;
+  const first = statuses.find((s) => s.migration);
+  // `zdm rollback --to 0` is zdm's "roll back everything"; a change named 0 makes it that change.
+  if (/^0+$/.test(target) && option === 'zdm rollback --to' && first)
+    return { version: named.version, warning: `${option} ${target}: the change "${name(named)}" (position ${named.version} in sqitch.plan), as sqitch reads a change name, not "roll back everything": to roll back every change, roll back through the first one (zdm rollback --through "${name(first)}").` };
+  const asPosition = statuses.find((s) => /^\d+$/.test(s.version) && BigInt(s.version) === BigInt(target));
+  if (asPosition && asPosition !== named)
+    return { version: named.version, warning: `${option} ${target}: the change "${name(named)}" (position ${named.version} in sqitch.plan), as sqitch reads a change name, not the change at position ${target} ("${name(asPosition)}"): name that one "${name(asPosition)}".` };
+  return { version: named.version };
+}
+
+/** The planned change a sqitch change spec names (see sqitchVersionOf), if any. */
+function sqitchChangeNamed(target: string, statuses: readonly MigrationStatus[]): MigrationStatus | undefined {
   const exact = statuses.find((s) => s.key === target && s.migration);
-  if (exact) return exact.version;
+  if (exact) return exact;
+  const byId = statuses.find((s) => s.migration && sqitchChangeOf(s.migration)?.change.id === target);
+  if (byId) return byId;
   const [name, tag] = target.split('@');
-  const match = statuses.find((s) => {
+  return statuses.find((s) => {
     const info = s.migration && sqitchChangeOf(s.migration);
     if (!info) return false;
     if (name && info.change.name !== name) return false;
     return tag === undefined || info.change.tags.some((t) => t.name === `@${tag}`) || (name !== '' && tag === 'HEAD');
   });
-  return match?.version ?? target;
 }

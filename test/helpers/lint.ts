@@ -57,7 +57,8 @@ function defaultName(format: FormatId | undefined): string {
 export function lintExample(example: DocExample, rule?: Rule): LintResult {
   // With no path and no format's markers (dbmate's, goose's), an example is a plain file.
   const format = example.format ?? (example.path === undefined && !/^--\s*(migrate:|\+goose\s)/im.test(example.sql) ? 'plain' : undefined);
-  const config: Partial<ZdmConfig> | undefined = rule?.defaultLevel === 'off' ? { rules: { [rule.id]: { level: 'info', options: {} } } } : undefined;
+  const config: Partial<ZdmConfig> = rule?.defaultLevel === 'off' ? { rules: { [rule.id]: { level: 'info', options: {} } } } : {};
+  if (example.golangMigrateMultiStatement) config.golangMigrate = { multiStatement: true };
   return lintSql(example.sql, { path: example.path, format, pgVersion: example.pgVersion, files: example.files, config });
 }
 

@@ -61,6 +61,22 @@ describe('.zdm.json', () => {
     assert.deepEqual(config.rules['unbatched-backfill'], { level: 'warning', options: { smallTables: ['settings'] } });
   });
 
+  it('reads golangMigrate.multiStatement, and names a misspelt key or a bad value in it', () => {
+    assert.equal(parseConfigText('{ "golangMigrate": { "multiStatement": true } }', ruleIds).config.golangMigrate?.multiStatement, true);
+    assert.equal(parseConfigText('{}', ruleIds).config.golangMigrate, undefined);
+    let read = parseConfigText('{ "golangMigrate": { "multiStatements": true } }', ruleIds);
+    assert.deepEqual(read.problems.map((p) => p.key), ['golangMigrate.multiStatements']);
+    assert.match(read.problems[0].message, /did you mean "multiStatement"/);
+    assert.equal(read.config.golangMigrate, undefined);
+    read = parseConfigText('{ "golangMigrate": { "multiStatement": "yes" } }', ruleIds);
+    assert.deepEqual(read.problems.map((p) => p.key), ['golangMigrate.multiStatement']);
+    assert.match(read.problems[0].message, /must be true or false/);
+    read = parseConfigText('{ "golang-migrate": { "multiStatement": true } }', ruleIds);
+    assert.match(read.problems[0].message, /Unknown key "golang-migrate".*did you mean "golangMigrate"/);
+    read = parseConfigText('{ "golangMigrate": true }', ruleIds);
+    assert.match(read.problems[0].message, /"golangMigrate" in \.zdm\.json must be an object/);
+  });
+
   it('tolerates comments and trailing commas, and survives invalid JSON with defaults', () => {
     assert.deepEqual(parseConfigText('{ // c\n "pgVersion": 13, /* x */ }', ruleIds).problems, []);
     const broken = parseConfigText('{ "pgVersion": ', ruleIds);

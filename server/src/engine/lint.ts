@@ -6,7 +6,7 @@ import { type ZdmConfig } from './config/config';
 import { computeFacts } from './context';
 import { type FixEdits, isLazyFix, lazyFix } from './fixes/lazy';
 import { firstLineSpan } from './formats/common';
-import { describeMigration } from './formats/index';
+import { describeMigration, describeOptionsOf } from './formats/index';
 import type { ProjectHost } from './host';
 import type { Finding, Fix, LintResult, MigrationDocument, Severity, Statement } from './model';
 import { registry } from './rules/registry';
@@ -33,7 +33,7 @@ export interface LintOptions {
 /** Lints `text` as the migration at `filePath`. */
 export function lintText(filePath: string, text: string, options: LintOptions): LintResult {
   const { config, host } = options;
-  const document = describeMigration(filePath, text, host, { format: config.format, assumeInTransaction: config.assumeInTransaction });
+  const document = describeMigration(filePath, text, host, describeOptionsOf(config));
   const result: LintResult = { document, statements: [], findings: [], ruleFailures: [] };
 
   if (text.length > config.maxFileSize) {

@@ -26,6 +26,11 @@ export interface ZdmConfig {
   /** Migrations at or before this version are not linted unless asked. */
   baseline?: string;
   assumeInTransaction?: boolean;
+  /**
+   * golang-migrate run with `x-multi-statement=true` in its database URL: it cuts each file at every
+   * `;` and sends each piece alone (formats/golang-migrate-cuts.ts).
+   */
+  golangMigrate?: { multiStatement?: boolean };
   /** Report a missing down even where the project keeps none. */
   requireDown: boolean;
   /** lock_timeout written by fixes and used by the runner. */
@@ -81,6 +86,7 @@ const KNOWN_KEYS = [
   'rules',
   'baseline',
   'assumeInTransaction',
+  'golangMigrate',
   'requireDown',
   'lockTimeout',
   'statementTimeout',
@@ -158,6 +164,18 @@ export function parseConfigText(text: string, knownRules?: readonly string[], ru
     if (obj[key] === undefined) continue;
     if (typeof obj[key] === 'boolean') (config as unknown as Record<string, unknown>)[key] = obj[key];
     else bad(key, 'true or false');
+  }
+  if (obj.golangMigrate !== undefined) {
+    const gm = obj.golangMigrate as Record<string, unknown>;
+    if (typeof gm === 'object' && gm !== null && !Array.isArray(gm)) {
+      for (const key of Object.keys(gm)) {
+        if (key !== 'multiStatement') problems.push({ key: `golangMigrate.${key}`, message: `Unknown key "golangMigrate.${key}" in ${CONFIG_FILE_NAME}${suggest(key, ['multiStatement'])}; it is ignored.` });
+      }
+      if (gm.multiStatement !== undefined) {
+        if (typeof gm.multiStatement === 'boolean') config.golangMigrate = { multiStatement: gm.multiStatement };
+        else bad('golangMigrate.multiStatement', 'true or false (true when golang-migrate runs with x-multi-statement=true in its database URL)');
+      }
+    } else bad('golangMigrate', 'an object such as { "multiStatement": true }');
   }
   for (const key of ['lockTimeout', 'statementTimeout', 'maxLockTimeout'] as const) {
     if (obj[key] === undefined) continue;

@@ -7,6 +7,8 @@ import { lineBreakAfter, type Span } from '../text/offsets';
 export interface FormatOptions {
   /** Overrides the format's own transaction default (squawk's `assumeInTransaction`). */
   assumeInTransaction?: boolean;
+  /** golang-migrate runs with `x-multi-statement=true`: it cuts each file at every `;` and sends each piece alone. */
+  golangMigrateMultiStatement?: boolean;
 }
 
 export interface FormatModule {

@@ -2,12 +2,16 @@
 // pop (gobuffalo/pop, Ory's popx) adds optional infixes: a dialect (`.postgres.up.sql`, which
 // overrides the generic file for that database) and `.autocommit` (run outside a transaction).
 // golang-migrate sends the whole file as one query string, which PostgreSQL runs as one implicit
-// transaction when it holds several statements; pop runs each migration in a transaction.
+// transaction when it holds several statements; pop runs each migration in a transaction. With
+// `x-multi-statement=true` in its database URL (`"golangMigrate": { "multiStatement": true }` in
+// .zdm.json), golang-migrate cuts the file at every `;` and sends each piece alone, in autocommit: a
+// `;` it cuts at that does not end a statement is reported (golang-migrate-cuts.ts).
 
 import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument, Section } from '../model';
-import { baseDocument, type FormatModule, section, versionAndDescription } from './common';
+import { baseDocument, type FormatModule, problem, section, versionAndDescription } from './common';
+import { multiStatementCuts, type MultiStatementCut } from './golang-migrate-cuts';
 
 const DIALECTS = 'postgres|postgresql|pg|cockroach|cockroachdb|crdb|mysql|mariadb|sqlite|sqlite3|mssql|sqlserver';
 const SPLIT = new RegExp(`^(.+?)(?:\\.(${DIALECTS}))?(\\.autocommit)?\\.(up|down)\\.sql$`, 'i');
@@ -64,7 +68,7 @@ export const golangMigrate: FormatModule = {
   name: 'golang-migrate',
   supportsDown: true,
   matchesPath: (filePath) => SPLIT.test(basenameOf(filePath)),
-  describe(filePath, text, host): MigrationDocument {
+  describe(filePath, text, host, options): MigrationDocument {
     const dir = dirnameOf(filePath);
     const parts = parseSplitName(basenameOf(filePath));
     const kind = parts?.direction ?? 'up';
@@ -86,6 +90,11 @@ export const golangMigrate: FormatModule = {
     } else if (usesPopInfixes(dir, host)) {
       mode = 'transaction';
       why = 'pop runs each migration in a transaction';
+    } else if (options.golangMigrateMultiStatement) {
+      mode = 'none';
+      why = 'golang-migrate in multi-statement mode (x-multi-statement=true) cuts the file at every `;` and sends each statement alone, in autocommit';
+      const cut = multiStatementCuts(text, 0, text.length)[0];
+      if (cut) doc.problems.push({ ...problem('migration-format', cutMessage(cut), { start: cut.at, end: cut.at + 1 }, CUT_HELP), failsRun: true });
     }
     doc.sections.push(section(kind, { start: 0, end: text.length }, mode, why, text));
     if (parts) {
@@ -95,3 +104,25 @@ export const golangMigrate: FormatModule = {
     return doc;
   },
 };
+
+const FAILS: Record<MultiStatementCut['inside'], string> = {
+  string: 'a string',
+  'quoted identifier': 'a quoted identifier',
+  'dollar quote': 'a dollar quote (a function or DO body)',
+  'block comment': 'a /* */ comment',
+  'line comment': 'a -- comment',
+  statement: 'a BEGIN ATOMIC body',
+};
+
+function cutMessage(cut: MultiStatementCut): string {
+  const result =
+    cut.inside === 'line comment'
+      ? 'the rest of the comment reaches PostgreSQL as SQL, or the statement arrives unfinished'
+      : cut.inside === 'statement'
+        ? 'PostgreSQL receives the statement unfinished ("syntax error at end of input")'
+        : `PostgreSQL receives ${cut.inside === 'block comment' ? 'an unterminated comment' : `an unterminated ${cut.inside}`}`;
+  return `golang-migrate in multi-statement mode cuts the file at this \`;\`, inside ${FAILS[cut.inside]}: it cuts at every \`;\` and does not read strings, dollar quotes or comments. ${result[0].toUpperCase()}${result.slice(1)}, and the migration fails there (the pieces before it stay committed, and golang-migrate leaves the version dirty).`;
+}
+
+const CUT_HELP =
+  "golang-migrate's multi-statement mode has no way to keep a `;` inside a statement (golang-migrate issues #590, #1323): keep `;` out of strings and comments (chr(59) in a string), and run a migration holding a function or DO body without x-multi-statement.";

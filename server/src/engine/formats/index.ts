@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { childPath, dirnameOf, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
+import type { ZdmConfig } from '../config/config';
 import type { FormatId, MigrationDocument } from '../model';
 import type { FormatModule, FormatOptions } from './common';
 import { dbmate } from './dbmate';
@@ -38,11 +39,18 @@ export interface DescribeOptions extends FormatOptions {
   format?: FormatId;
 }
 
+/** What .zdm.json says about how the tool runs its files, as `describeMigration` takes it. */
+export function describeOptionsOf(config: Pick<ZdmConfig, 'format' | 'assumeInTransaction' | 'golangMigrate'>): DescribeOptions {
+  const options: DescribeOptions = { format: config.format, assumeInTransaction: config.assumeInTransaction };
+  if (config.golangMigrate?.multiStatement) options.golangMigrateMultiStatement = true;
+  return options;
+}
+
 export function describeMigration(filePath: string, text: string, host: ProjectHost, options: DescribeOptions = {}): MigrationDocument {
   const decided = decideFormat(filePath, text, host, options.format);
   let byKey = described.get(host);
   if (!byKey) described.set(host, (byKey = new Map()));
-  const key = `${decided.module.id}\u0000${options.assumeInTransaction ?? ''}\u0000${filePath}`;
+  const key = `${decided.module.id}\u0000${options.assumeInTransaction ?? ''}\u0000${options.golangMigrateMultiStatement ? 'multi' : ''}\u0000${filePath}`;
   const hit = byKey.get(key);
   // A copy: its own identity (memos keyed by a document stay per caller) and its own formatSource; the
   // sections are shared, and nothing changes a document or its sections once described.
@@ -55,10 +63,10 @@ export function describeMigration(filePath: string, text: string, host: ProjectH
 }
 
 /**
- * Descriptions by host (one CLI run, or one lint in the language server), then by format, transaction
- * option and path, checked against the text. A batch run describes most files three times: linted,
- * read as the other half of their pair, and read by the folder's history (~0.7% of a corpus run's
- * instructions went to the repeats). What a format reads besides the text (a sqitch plan, diesel's
+ * Descriptions by host (one CLI run, or one lint in the language server), then by format, the options
+ * that change transaction modes, and path, checked against the text. A batch run describes most files
+ * three times: linted, read as the other half of their pair, and read by the folder's history (~0.7%
+ * of a corpus run's instructions went to the repeats). What a format reads besides the text (a sqitch plan, diesel's
  * metadata, the folder's listing) comes through the same host, which is a snapshot for as long as it is
  * used: the CLI's caching disk host, the language server's host of one lint, or a host made for one
  * command. A long-lived host that does not cache (the language server's config reader) never

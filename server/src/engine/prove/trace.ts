@@ -21,7 +21,7 @@
 
 import * as path from 'node:path';
 import { computeFacts } from '../context';
-import { describeMigration } from '../formats/index';
+import { describeMigration, describeOptionsOf } from '../formats/index';
 import { createDiskHost } from '../host';
 import { buildStatements } from '../lint';
 import { locksOf, modeFromPgLocks, strongest, type LockKnowledge, type LockMode, type StatementLocks } from '../locks';
@@ -306,7 +306,7 @@ async function traceSection(
   emit: (e: { type: 'info' | 'warning' | 'progress'; message: string }) => void,
 ): Promise<void> {
   const config = target.project.loaded.config;
-  const document = describeMigration(runSection.path, runSection.fileText, createDiskHost(), { format: config.format, assumeInTransaction: config.assumeInTransaction });
+  const document = describeMigration(runSection.path, runSection.fileText, createDiskHost(), describeOptionsOf(config));
   const sectionOf = document.sections.find((s) => s.kind === runSection.kind);
   const lintStatements = buildStatements(document).filter((s) => s.section === sectionOf);
   const facts = computeFacts(lintStatements);

@@ -16,8 +16,8 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
   sameAs: ['squawk: ban-concurrent-index-creation-in-transaction', 'postgres-language-server: banConcurrentIndexCreationInTransaction', 'pgfence: concurrent-in-transaction'],
   fixable: true,
   docs: {
-    why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction, as is a goose `StatementBegin`/`StatementEnd` block of several statements, even under `NO TRANSACTION`, and so are statements sharing a line in a goose migration (goose ends a statement only where a line ends with `;`, and sends `a; b;` as one query string). Flyway runs a script holding such a statement outside a transaction by itself.',
-    instead: "Mark the section non-transactional in the migration format (dbmate `-- migrate:up transaction:false`, goose `-- +goose NO TRANSACTION`, diesel `run_in_transaction = false`, Flyway `executeInTransaction=false`, Liquibase `runInTransaction:false`), or put the statement in a migration file of its own.",
+    why: '`CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` cannot run inside a transaction block: PostgreSQL stops the migration with "cannot run inside a transaction block". Most tools wrap each migration in a transaction unless told otherwise, and a multi-statement file sent as one query string (golang-migrate, Prisma) is one implicit transaction, as is a goose `StatementBegin`/`StatementEnd` block of several statements, even under `NO TRANSACTION`, and so are statements sharing a line in a goose migration (goose ends a statement only where a line ends with `;`, and sends `a; b;` as one query string). Flyway runs a script holding such a statement outside a transaction by itself, and golang-migrate run with `x-multi-statement=true` in its database URL sends each statement of the file alone (say so in .zdm.json with `"golangMigrate": { "multiStatement": true }`).',
+    instead: "Mark the section non-transactional in the migration format (dbmate `-- migrate:up transaction:false`, goose `-- +goose NO TRANSACTION`, diesel `run_in_transaction = false`, Flyway `executeInTransaction=false`, Liquibase `runInTransaction:false`, golang-migrate `x-multi-statement=true` in the database URL, which cuts every file at each `;`), or put the statement in a migration file of its own.",
     invalid: [
       { sql: "-- migrate:up\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down\nDROP INDEX IF EXISTS users_email_idx;\n" },
       { sql: "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n", path: '000003_users_email_idx.up.sql', files: { '000003_users_email_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email_idx;\n' }, note: 'golang-migrate sends the file as one query string: two statements make an implicit transaction.' },
@@ -28,6 +28,13 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
       { sql: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n', note: 'dbmate sends a `transaction:false` block as one query string: the statement is alone in it, so it runs outside a transaction.' },
       { sql: "-- +goose NO TRANSACTION\n-- +goose Up\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n-- +goose Down\nDROP INDEX CONCURRENTLY users_email_idx;\n", note: 'goose sends the statements of a NO TRANSACTION migration one at a time.' },
       { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n', path: '000003_users_email_idx.up.sql', files: { '000003_users_email_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email_idx;\n' }, note: 'golang-migrate: a single statement is not in a transaction.' },
+      {
+        sql: "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+        path: '000003_users_email_idx.up.sql',
+        files: { '000003_users_email_idx.down.sql': 'DROP INDEX CONCURRENTLY users_email_idx;\n' },
+        golangMigrateMultiStatement: true,
+        note: 'golang-migrate with `x-multi-statement=true` in its database URL sends each statement alone.',
+      },
     ],
   },
   check(context) {

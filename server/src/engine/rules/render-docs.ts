@@ -45,6 +45,7 @@ function exampleHeader(example: DocExample): string[] {
   if (example.format) parts.push(`format ${example.format}`);
   if (example.pgVersion) parts.push(`PostgreSQL ${example.pgVersion}`);
   if (example.files && Object.keys(example.files).length > 0) parts.push(`beside ${Object.keys(example.files).map((f) => `\`${f}\``).join(', ')}`);
+  if (example.golangMigrateMultiStatement) parts.push('`"golangMigrate": { "multiStatement": true }` in .zdm.json');
   return parts.length ? [`<sub>${parts.join(' · ')}</sub>`, ''] : [];
 }
 

@@ -26,6 +26,8 @@ export interface DocExample {
   pgVersion?: number;
   /** Other files that exist beside it (for split formats), by path relative to the example's folder. */
   files?: Record<string, string>;
+  /** The project's .zdm.json says golang-migrate runs with x-multi-statement=true (`"golangMigrate": { "multiStatement": true }`). */
+  golangMigrateMultiStatement?: boolean;
   /** A sentence shown above the example in the docs. */
   note?: string;
 }

@@ -7,7 +7,7 @@
 
 import * as path from 'node:path';
 import type { ZdmConfig } from '../config/config';
-import { describeMigration } from '../formats/index';
+import { describeMigration, describeOptionsOf } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { AstNode, FormatId, MigrationDocument, Section, Span, TransactionMode } from '../model';
 import { nodeKind, parseStatement } from '../sql/parser';
@@ -165,7 +165,7 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
       for (const file of candidateFiles(full, name, host)) {
         const text = host.readFile(file);
         if (text === undefined) continue;
-        documents.push(describeMigration(file, text.replace(/^\uFEFF/, ''), host, { format: config.format, assumeInTransaction: config.assumeInTransaction }));
+        documents.push(describeMigration(file, text.replace(/^\uFEFF/, ''), host, describeOptionsOf(config)));
       }
     }
   }

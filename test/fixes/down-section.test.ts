@@ -89,4 +89,17 @@ describe('generated down sections, per format', () => {
     assert.equal(fix.creates![0].text, 'DROP INDEX tags_id_idx;\nDROP TABLE tags;\n');
     assert.equal(fix.title, 'Create 000002_tags.down.sql with the inverse of the up statements');
   });
+
+  it('golang-migrate: a down of several statements drops indexes without CONCURRENTLY (one query string), but keeps it in multi-statement mode', () => {
+    const up = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY tags_name_idx ON tags (name);\n";
+    const files = { '000001_init.up.sql': 'CREATE TABLE tags (id int, name text);\n', '000001_init.down.sql': 'DROP TABLE tags;\n' };
+    const oneString = generateDownFix(lintSql(up, { path: '000002_tags.up.sql', files }).document, lintSql(up, { path: '000002_tags.up.sql', files }).statements)!;
+    assert.equal(oneString.creates![0].text, "SET lock_timeout = '5s';\nDROP INDEX tags_name_idx;\n");
+    const multi = lintSql(up, { path: '000002_tags.up.sql', files, config: { golangMigrate: { multiStatement: true } } });
+    assert.equal(generateDownFix(multi.document, multi.statements)!.creates![0].text, "SET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY tags_name_idx;\n");
+    // An empty down file filled from its up: the up is read the way the down was (its statements one by one).
+    const filled = lintSql('', { path: '000002_tags.down.sql', files: { ...files, '000002_tags.up.sql': up }, config: { golangMigrate: { multiStatement: true } } });
+    const fill = filled.findings.find((f) => f.rule === 'empty-down-section')!.fixes![0];
+    assert.equal(fill.edits[0].newText, "SET lock_timeout = '5s';\nDROP INDEX CONCURRENTLY tags_name_idx;\n");
+  });
 });

@@ -4,7 +4,7 @@
 
 import { basenameOf, childPath, dirnameOf } from './paths';
 import { parseDuration } from './config/config';
-import { describeMigration } from './formats/index';
+import { describeLike } from './formats/index';
 import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument, Section, SectionKind, Statement } from './model';
 import { bodyOf, constantOf, namesOf, relationOf, sameRelation, type RelationRef } from './sql/ast';
@@ -298,7 +298,7 @@ const parsedFiles = new WeakMap<ProjectHost, Map<string, { text: string; nodes: 
 const MAX_PARSED_FILES = 4096;
 
 function parseFileUncached(filePath: string, text: string, host: ProjectHost, like: MigrationDocument, kind: SectionKind): (AstNode | undefined)[] {
-  const other = describeMigration(filePath, text, host, { format: like.format });
+  const other = describeLike(filePath, text, host, like);
   const nodes: (AstNode | undefined)[] = [];
   for (const s of other.sections) {
     if (s.kind !== kind) continue;

@@ -6,7 +6,7 @@
 // Read through the host, only when a rule asks; each earlier file is read and parsed once per process.
 
 import { basenameOf, childPath, dirnameOf, resolvedPath } from './paths';
-import { describeMigration } from './formats/index';
+import { describeLike } from './formats/index';
 import { sqitchPlanText } from './formats/sqitch';
 import type { ProjectHost } from './host';
 import type { AstNode, MigrationDocument, Section } from './model';
@@ -257,7 +257,7 @@ export function downPartsRunBefore(document: MigrationDocument, host: ProjectHos
     const file = childPath(dir, name);
     const text = host.readFile(file);
     if (text === undefined) continue;
-    const doc = describeMigration(file, text, host, { format: document.format });
+    const doc = describeLike(file, text, host, document);
     for (const section of doc.sections) {
       for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {
         out.push(raw.unterminated ? undefined : parseSectionStatement(section, section.source.slice(raw.span.start, raw.span.end), raw.span.start).nodes[0]);
@@ -323,7 +323,7 @@ function describeOnce(file: string, text: string, host: ProjectHost, like: Migra
   if (hit && hit.text === stamp) return hit.migration;
   let migration: EarlierMigration | undefined;
   try {
-    const doc = describeMigration(file, text, host, { format: like.format });
+    const doc = describeLike(file, text, host, like);
     if (doc.version !== undefined && !doc.dialect && doc.role !== 'down' && doc.role !== 'repeatable' && doc.role !== 'verify') {
       // The version is needed to order the folder; the statements only when a history reaches this
       // migration (a file early in a big folder needs few of them), so they are parsed on first use.

@@ -132,6 +132,12 @@ export interface MigrationDocument {
   dialect?: string;
   /** The file the tool runs instead of this one (pop's `.postgres.up.sql` beside a generic `.up.sql`): not linted. */
   overriddenBy?: string;
+  /**
+   * What .zdm.json said about how the tool runs files when this one was described (assumeInTransaction,
+   * golang-migrate's multi-statement mode): its other half and the folder's earlier migrations are
+   * described the same way (formats/index.ts describeLike).
+   */
+  formatOptions?: { assumeInTransaction?: boolean; golangMigrateMultiStatement?: boolean };
 }
 
 /** A parse error of one statement, with its position already in file offsets. */

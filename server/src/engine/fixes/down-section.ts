@@ -3,7 +3,7 @@
 // or a new `.down.sql` / `down.sql` / `U…` / `revert/` file).
 
 import { companionOf } from '../context';
-import { describeMigration } from '../formats/index';
+import { describeLike } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
 import { nodeKind, parseStatement } from '../sql/parser';
@@ -104,17 +104,19 @@ function fillDownFile(document: MigrationDocument, statements: readonly Statemen
 /**
  * golang-migrate and Prisma send a file as one query string, which runs as one transaction when it
  * holds more than one statement: there a down drops its indexes without CONCURRENTLY (a rollback drops
- * what its up built; DROP INDEX CONCURRENTLY would fail in the transaction).
+ * what its up built; DROP INDEX CONCURRENTLY would fail in the transaction). Not golang-migrate in
+ * multi-statement mode, which sends each statement alone.
  */
 function oneQueryString(document: MigrationDocument, lines: string[]): string[] {
   if (document.format !== 'golang-migrate' && document.format !== 'prisma') return lines;
+  if (document.formatOptions?.golangMigrateMultiStatement) return lines;
   if (lines.filter((l) => !l.startsWith('--')).length <= 1) return lines;
   return lines.map((l) => l.replace(/^DROP INDEX CONCURRENTLY /, 'DROP INDEX '));
 }
 
 /** The statements of another migration file, parsed the way lint.ts parses the linted one. */
 function statementsOf(filePath: string, text: string, host: ProjectHost, like: MigrationDocument): Statement[] {
-  const other = describeMigration(filePath, text, host, { format: like.format });
+  const other = describeLike(filePath, text, host, like);
   const out: Statement[] = [];
   for (const section of other.sections) {
     for (const raw of splitStatements(section.source, section.span.start, section.span.end).statements) {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { sendsOneQueryString } from './format-edits';
 import type { FileFacts } from '../context';
 import { counterpartOf } from '../context';
-import { describeMigration } from '../formats/index';
+import { describeLike } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
 import { basenameOf, dirnameOf, isNormalizedAbsolute, relativePath, resolvedPath } from '../paths';
@@ -375,7 +375,7 @@ const companionDowns = new KeyedMemo<object, Map<string, DownStatement[]>>('comp
 
 function companionDownStatements(companion: string, text: string, input: FollowUpInput): DownStatement[] {
   const counterpart = { path: companion, text };
-  const other = describeMigration(counterpart.path, counterpart.text, input.host, { format: input.document.format });
+  const other = describeLike(counterpart.path, counterpart.text, input.host, input.document);
   const out: DownStatement[] = [];
   for (const section of other.sections) {
     if (section.kind !== 'down' || section.source !== counterpart.text) continue;

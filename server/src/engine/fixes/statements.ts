@@ -3,7 +3,7 @@
 // line added to the migration's own down.
 
 import { counterpartOf } from '../context';
-import { describeMigration } from '../formats/index';
+import { describeLike } from '../formats/index';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument, Section, Statement, TextEdit } from '../model';
 import { namesOf, quoteIdent, type RelationRef } from '../sql/ast';
@@ -102,7 +102,7 @@ export function addToDownEdit(document: MigrationDocument, statements: readonly 
   if (!counterpart?.path || counterpart.text === undefined) return undefined;
   const text = counterpart.text;
   const eol = eolOf(text);
-  const other = describeMigration(counterpart.path, text, host, { format: document.format });
+  const other = describeLike(counterpart.path, text, host, document);
   const section = other.sections.find((s) => s.kind === 'down' && s.source === text);
   if (!section) return undefined;
   const raws = splitStatements(text, section.span.start, section.span.end).statements;

@@ -57,9 +57,17 @@ export function describeMigration(filePath: string, text: string, host: ProjectH
   if (hit !== undefined && hit.text === text) return { ...hit.doc, formatSource: decided.source };
   const doc = decided.module.describe(filePath, text, host, options);
   doc.formatSource = decided.source;
+  if (options.assumeInTransaction !== undefined || options.golangMigrateMultiStatement) {
+    doc.formatOptions = { assumeInTransaction: options.assumeInTransaction, golangMigrateMultiStatement: options.golangMigrateMultiStatement };
+  }
   if (byKey.size >= MAX_DESCRIBED) byKey.delete(byKey.keys().next().value as string);
   byKey.set(key, { text, doc });
   return doc;
+}
+
+/** Another file of `like`'s project (its other half, an earlier migration), described as `like` was: same format, same options. */
+export function describeLike(filePath: string, text: string, host: ProjectHost, like: Pick<MigrationDocument, 'format' | 'formatOptions'>): MigrationDocument {
+  return describeMigration(filePath, text, host, like.formatOptions ? { ...like.formatOptions, format: like.format } : { format: like.format });
 }
 
 /**

@@ -250,4 +250,59 @@ describe('compatibility with the real Liquibase', () => {
     run = liquibase(project, db, 'validate');
     assert.equal(run.code, 0, run.out);
   });
+  it("an include's context, contextFilter, labels and ignore, nested and on includeAll, errorIfMissing=\"false\": the same changesets, CONTEXTS and LABELS for both", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_include_attrs');
+    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile: db/changelog/master.xml\ncontexts: dev\nlabelFilter: core or seed\n',
+        'db/changelog/master.xml':
+          '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd" context="dev or ci">\n' +
+          '  <include file="db/changelog/a.sql" context="test"/>\n' +
+          '  <include file="db/changelog/b.sql" contextFilter="dev" context="test"/>\n' +
+          '  <include file="db/changelog/c.sql" labels="legacy"/>\n' +
+          '  <include file="db/changelog/d.sql" ignore="true"/>\n' +
+          '  <include file="db/changelog/mid.yaml" ignore="true" context="dev" labels="Core"/>\n' +
+          '  <include file="db/changelog/missing.sql" errorIfMissing="false"/>\n' +
+          '  <includeAll path="db/changelog/none/" errorIfMissingOrEmpty="false"/>\n' +
+          '  <includeAll path="db/changelog/seed/" contextFilter="dev" labels="seed"/>\n' +
+          '  <includeAll path="db/changelog/old/" ignore="true"/>\n' +
+          '</databaseChangeLog>\n',
+        'db/changelog/a.sql': sql('a1'),
+        'db/changelog/b.sql': sql('b1', 'b2 context:prod'),
+        'db/changelog/c.sql': sql('c1 labels:core'),
+        'db/changelog/d.sql': sql('d1'),
+        'db/changelog/mid.yaml': 'databaseChangeLog:\n  - include: {file: db/changelog/e.sql, context: dev or test, labels: core}\n  - include:\n      file: db/changelog/f.sql\n      context: test # only under test\n',
+        'db/changelog/e.sql': sql('e1'),
+        'db/changelog/f.sql': sql('f1'),
+        'db/changelog/seed/s.sql': sql('s1', 's2 labels:other'),
+        'db/changelog/old/o.sql': sql('o1'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let run = liquibase(project, db, 'update');
+    assert.equal(run.code, 0, run.out);
+    const rows = () => pg.query<{ filename: string; id: string; contexts: string | null; labels: string | null }>('SELECT filename, id, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
+    const expected = [
+      { filename: 'db/changelog/b.sql', id: 'b1', contexts: 'dev AND (dev or ci)', labels: null },
+      { filename: 'db/changelog/e.sql', id: 'e1', contexts: '(dev or test) AND dev AND (dev or ci)', labels: 'core,core' },
+      { filename: 'db/changelog/seed/s.sql', id: 's1', contexts: 'dev AND (dev or ci)', labels: 'seed' },
+    ];
+    assert.deepEqual(await rows(), expected);
+    const st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied']);
+    let result = await rollback({ ...options, to: '0' });
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rows(), []);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rows(), expected);
+    run = liquibase(project, db, 'status');
+    assert.match(run.out, /is up to date/, run.out);
+    run = liquibase(project, db, 'validate');
+    assert.equal(run.code, 0, run.out);
+  });
 });

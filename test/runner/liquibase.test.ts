@@ -401,4 +401,61 @@ describe('zdm runs Liquibase changelogs', () => {
     result = await status(options);
     assert.match(result.usageError ?? '', /master\.yaml includes db\/changelog\/z\/gone\.sql, which does not exist/);
   });
+
+  it("applies an include's context, contextFilter, labels and ignore to the changesets below it, as Liquibase does; errorIfMissing=\"false\" passes over a missing file", async () => {
+    const db = await pg.createDatabase('lb_include_attrs');
+    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
+    const master = (missing: string) =>
+      '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" context="dev or ci">\n' +
+      '  <include file="db/changelog/a.sql" context="test"/>\n' +
+      '  <include file="db/changelog/b.sql" contextFilter="dev" context="test"/>\n' +
+      '  <include file="db/changelog/c.sql" labels="legacy"/>\n' +
+      '  <include file="db/changelog/d.sql" ignore="true"/>\n' +
+      '  <include file="db/changelog/mid.yaml" ignore="true" context="dev" labels="Core"/>\n' +
+      `  <include file="db/changelog/missing.sql"${missing}/>\n` +
+      '  <includeAll path="db/changelog/none/" errorIfMissingOrEmpty="false"/>\n' +
+      '</databaseChangeLog>\n';
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.xml\ncontexts=dev\nlabel-filter=core\n',
+        'db/changelog/master.xml': master(' errorIfMissing="false"'),
+        'db/changelog/a.sql': sql('a1'),
+        'db/changelog/b.sql': sql('b1', 'b2 context:prod'),
+        // Its own label passes the filter; the include's does not, and each must pass on its own.
+        'db/changelog/c.sql': sql('c1 labels:core'),
+        'db/changelog/d.sql': sql('d1'),
+        // The ignore of the include naming mid.yaml does not reach the changelogs mid.yaml includes.
+        'db/changelog/mid.yaml': 'databaseChangeLog:\n  - include: {file: db/changelog/e.sql, context: dev or test, labels: core}\n  - include:\n      file: db/changelog/f.sql\n      context: test # only under test\n',
+        'db/changelog/e.sql': sql('e1'),
+        'db/changelog/f.sql': sql('f1'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    // Recorded as Liquibase records them: the includes' contexts (innermost first, the master's own last) and labels before the changeset's own.
+    assert.deepEqual(await pg.query('SELECT filename, id, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db), [
+      { filename: 'db/changelog/b.sql', id: 'b1', contexts: 'dev AND (dev or ci)', labels: null },
+      { filename: 'db/changelog/e.sql', id: 'e1', contexts: '(dev or test) AND dev AND (dev or ci)', labels: 'core,core' },
+    ]);
+    const why = async (name: string) => (await up({ ...options, to: project.file(`db/changelog/${name}`) })).usageError;
+    assert.equal(await why('a.sql::a1::m'), "Nothing to run to at changeset db/changelog/a.sql::a1::m: this project's runs leave it out, as Liquibase does: the context `test` of the include of db/changelog/a.sql in db/changelog/master.xml does not hold under the contexts the project's Liquibase settings give (`dev`).");
+    assert.match((await why('b.sql::b2::m')) ?? '', /its context `prod` does not hold/);
+    assert.match((await why('c.sql::c1::m')) ?? '', /the labels \(`legacy`\) of the include of db\/changelog\/c\.sql in db\/changelog\/master\.xml do not pass the label filter .*\(`core`\)/);
+    assert.match((await why('d.sql::d1::m')) ?? '', /leave it out, as Liquibase does: the include of db\/changelog\/d\.sql in db\/changelog\/master\.xml says ignore="true"/);
+    assert.match((await why('f.sql::f1::m')) ?? '', /the context `test` of the include of db\/changelog\/f\.sql in db\/changelog\/mid\.yaml does not hold/);
+    // Without contexts or a label filter, only the ignored ones stay out.
+    project.write('liquibase.properties', 'changelog-file=db/changelog/master.xml\n');
+    const st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => [s.name!.replace(/.*::(\w+)::m$/, '$1'), s.state]), [['a1', 'pending'], ['b1', 'applied'], ['b2', 'pending'], ['c1', 'pending'], ['e1', 'applied'], ['f1', 'pending']]);
+    // A missing include stops the run unless the include says errorIfMissing="false"; so does a missing includeAll folder.
+    project.write('db/changelog/master.xml', master(''));
+    result = await status(options);
+    assert.match(result.usageError ?? '', /master\.xml includes db\/changelog\/missing\.sql, which does not exist/);
+    project.write('db/changelog/master.xml', master(' errorIfMissing="false"').replace(' errorIfMissingOrEmpty="false"', ''));
+    result = await status(options);
+    assert.match(result.usageError ?? '', /includeAll path db\/changelog\/none\/ is not a folder/);
+  });
 });

@@ -3,19 +3,52 @@
 // by `and`, `or` and `,` (an or), negated by `!` or `not`, grouped in parentheses, case-insensitive. A
 // changeset's context expression holds when the run's contexts make it true; the label filter holds when
 // the changeset's labels make it true. No contexts (or no filter) given: every changeset runs; a changeset
-// without a context (or without labels) runs whatever is given.
+// without a context (or without labels) runs whatever is given. The contexts and labels of the includes
+// above a changeset (and a master changelog's own context) must each hold too, separately: Liquibase ANDs
+// them with the changeset's own, it does not merge them (ContextChangeSetFilter, LabelChangeSetFilter).
+
+/**
+ * What a changeset inherits from the changelogs above it (liquibase-master.ts): the context expressions
+ * and labels of the `include` / `includeAll` entries that reached its changelog, and the `context` of a
+ * master changelog itself, innermost first, each with where it is written. Liquibase's
+ * ChangeSet.getInheritableContextFilter and getInheritableLabels: every one of them must hold, on its
+ * own, besides the changeset's own (ContextExpression.matchesAll, LabelExpression.matchesAll).
+ */
+export interface Inherited {
+  contexts: readonly Scoped[];
+  labels: readonly Scoped[];
+}
+
+/** An expression (or a label list) and where it is written, for messages: "the include of x.sql in master.xml". */
+export interface Scoped {
+  value: string;
+  where: string;
+}
 
 /** Whether a changeset with `context` and `labels` runs under the run's `contexts` and `labelFilter`. */
-export function runsUnder(changeset: { context?: string; labels?: string }, contexts: string | undefined, labelFilter: string | undefined): boolean {
-  return whyNotUnder(changeset, contexts, labelFilter) === undefined;
+export function runsUnder(changeset: { context?: string; labels?: string }, contexts: string | undefined, labelFilter: string | undefined, inherited?: Inherited): boolean {
+  return whyNotUnder(changeset, contexts, labelFilter, inherited) === undefined;
 }
 
 /** Why a changeset does not run under the run's `contexts` and `labelFilter`, or undefined when it runs. */
-export function whyNotUnder(changeset: { context?: string; labels?: string }, contexts: string | undefined, labelFilter: string | undefined): string | undefined {
+export function whyNotUnder(changeset: { context?: string; labels?: string }, contexts: string | undefined, labelFilter: string | undefined, inherited?: Inherited): string | undefined {
   const given = words(contexts);
-  if (given.length > 0 && changeset.context?.trim() && !evaluate(changeset.context, new Set(given))) return `its context \`${changeset.context.trim()}\` does not hold under the contexts the project's Liquibase settings give (\`${given.join(', ')}\`)`;
-  const labels = words(changeset.labels);
-  if (labelFilter?.trim() && labels.length > 0 && !evaluate(labelFilter, new Set(labels))) return `its labels (\`${labels.join(', ')}\`) do not pass the label filter the project's Liquibase settings give (\`${labelFilter.trim()}\`)`;
+  const under = `the contexts the project's Liquibase settings give (\`${given.join(', ')}\`)`;
+  if (given.length > 0) {
+    if (changeset.context?.trim() && !evaluate(changeset.context, new Set(given))) return `its context \`${changeset.context.trim()}\` does not hold under ${under}`;
+    for (const c of inherited?.contexts ?? []) {
+      if (c.value.trim() && !evaluate(c.value, new Set(given))) return `the context \`${c.value.trim()}\` of ${c.where} does not hold under ${under}`;
+    }
+  }
+  if (labelFilter?.trim()) {
+    const filter = `the label filter the project's Liquibase settings give (\`${labelFilter.trim()}\`)`;
+    const labels = words(changeset.labels);
+    if (labels.length > 0 && !evaluate(labelFilter, new Set(labels))) return `its labels (\`${labels.join(', ')}\`) do not pass ${filter}`;
+    for (const l of inherited?.labels ?? []) {
+      const list = words(l.value);
+      if (list.length > 0 && !evaluate(labelFilter, new Set(list))) return `the labels (\`${list.join(', ')}\`) of ${l.where} do not pass ${filter}`;
+    }
+  }
   return undefined;
 }
 

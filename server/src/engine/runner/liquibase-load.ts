@@ -11,18 +11,20 @@
 // Preconditions are checked as Liquibase checks them by default (liquibase-preconditions.ts). What
 // Liquibase would do and zdm does not is refused where the changeset runs, with its line: other
 // precondition options, `runWith` (another executor), changelog parameters (`${name}`). A changeset whose
-// `dbms` excludes PostgreSQL, or marked `ignore:true`, is left out, as Liquibase leaves it out.
+// `dbms` excludes PostgreSQL, or marked `ignore:true` (or named by an include that says `ignore="true"`),
+// is left out, as Liquibase leaves it out.
 // Contexts and labels: the contexts and label filter liquibase.properties gives select changesets as
 // they select them for Liquibase (liquibase-contexts.ts); without them every changeset runs, as
-// Liquibase runs them all when given no `--contexts` or `--label-filter`. They are recorded as Liquibase
-// records them.
+// Liquibase runs them all when given no `--contexts` or `--label-filter`. The context and labels of the
+// includes above a changeset must hold too (liquibase-master.ts). They are recorded as Liquibase records
+// them, the includes' first.
 
 import * as path from 'node:path';
 import { describeMigration } from '../formats/index';
 import type { MigrationDocument, Section } from '../model';
 import { readLiquibaseChangelog, runsOnPostgres, type LiquibaseChangeset } from './liquibase-changelog';
-import { changelogFiles, filesUnder, liquibaseSettings, recordedPath } from './liquibase-master';
-import { whyNotUnder } from './liquibase-contexts';
+import { changelogFiles, filesUnder, liquibaseSettings, recordedPath, type IncludedFile } from './liquibase-master';
+import { whyNotUnder, type Inherited } from './liquibase-contexts';
 import { preconditionChecks, withChecks } from './liquibase-preconditions';
 import type { LeftOutChangeset, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { checksumOf, statementHash } from './record';
@@ -31,6 +33,8 @@ import { checksumOf, statementHash } from './record';
 export interface LiquibaseRun extends LiquibaseChangeset {
   /** The FILENAME column: the changelog's path as Liquibase records it. */
   filename: string;
+  /** The contexts and labels of the includes above its changelog, innermost first (Liquibase records them with its own). */
+  inherited?: Inherited;
 }
 
 type SectionBuilder = (doc: MigrationDocument, section: Section, placeholders: ReadonlyMap<string, string> | undefined, replaces: boolean) => RunSection;
@@ -42,14 +46,16 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
   const leftOut: LeftOutChangeset[] = [];
   const seen = new Map<string, string>();
   const settings = liquibaseSettings(root, host, options.env ?? process.env);
-  let files: string[];
+  let files: IncludedFile[];
   if (settings.changelogFile) {
-    // The project names its changelog (liquibase.properties): its includes decide what runs, and in which order.
+    // The project names its changelog (liquibase.properties): its includes decide what runs, and in which
+    // order, and what its changesets inherit from them (contexts, labels, ignore).
     const named = changelogFiles(settings.changelogFile, settings, host);
     for (const p of named.problems) problems.push({ path: settings.changelogFile, message: p, severity: 'error' });
-    files = [...new Set(named.files)];
-  } else files = options.dirs.flatMap((dir) => sqlFilesUnder(dir, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-  for (const file of files) {
+    const once = new Set<string>();
+    files = named.files.filter((f) => !once.has(f.file) && once.add(f.file));
+  } else files = options.dirs.flatMap((dir) => sqlFilesUnder(dir, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).map((file) => ({ file, inherited: { contexts: [], labels: [] } }));
+  for (const { file, inherited, ignoredBy } of files) {
     const text = host.readFile(file)?.replace(/^\uFEFF/, '');
     if (text === undefined) continue;
     const name = relative(root, file);
@@ -64,7 +70,13 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
     for (const changeset of changelog.changesets) {
       const filename = (changeset.logicalFilePath ?? recordedPath(file, settings, root)).replace(/\\/g, '/').replace(/^\//, '');
       const key = `${filename}::${changeset.id}::${changeset.author}`;
-      const skipped = changeset.ignore ? 'it is marked `ignore:true`' : !runsOnPostgres(changeset.dbms) ? `its dbms (\`${changeset.dbms}\`) leaves PostgreSQL out` : whyNotUnder(changeset, settings.contexts, settings.labelFilter);
+      const skipped = changeset.ignore
+        ? 'it is marked `ignore:true`'
+        : ignoredBy
+          ? `${ignoredBy} says ignore="true"`
+          : !runsOnPostgres(changeset.dbms)
+            ? `its dbms (\`${changeset.dbms}\`) leaves PostgreSQL out`
+            : whyNotUnder(changeset, settings.contexts, settings.labelFilter, inherited);
       if (skipped !== undefined) {
         leftOut.push({ key, name: `${name}::${changeset.id}::${changeset.author}`, id: changeset.id, author: changeset.author, filename, path: file, why: skipped });
         continue;
@@ -103,7 +115,7 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
         up: upRun,
         down: downRun,
         downPath: downRun ? file : undefined,
-        changeset: { ...changeset, filename },
+        changeset: { ...changeset, filename, inherited },
         get checksum() {
           return hashesOf().checksum;
         },

@@ -3,7 +3,8 @@
 // environment: LIQUIBASE_COMMAND_CHANGELOG_FILE, LIQUIBASE_SEARCH_PATH) may name the changelog
 // (`changelog-file`, `changeLogFile`) and the search path (`search-path`, `searchPath`). A master
 // changelog in XML or YAML is followed: its `include` (a file) and `includeAll` (a folder: its files and
-// subfolders in the order of their paths, as Liquibase sorts them) entries in order, nested masters too.
+// subfolders in the order of their paths, as Liquibase sorts them) entries in order, nested masters too,
+// with the contexts, labels and ignore those entries give the changesets below them.
 // Liquibase records a changelog by its path relative to the search-path folder it found it in (the
 // working folder when no search path is set): `src/main/resources` makes `db/changelog/001.sql` of
 // `src/main/resources/db/changelog/001.sql`, as a Spring Boot application records it.
@@ -11,6 +12,7 @@
 import * as path from 'node:path';
 import type { ProjectHost } from '../host';
 import { javaTrim, readJavaProperties } from '../text/java-properties';
+import type { Inherited } from './liquibase-contexts';
 
 export interface LiquibaseSettings {
   /** Absolute folders, in order; the project root when none is set. */
@@ -45,34 +47,65 @@ export function recordedPath(file: string, settings: LiquibaseSettings, root: st
   return (path.relative(base, file) || file).split(path.sep).join('/');
 }
 
+/** A formatted-SQL changelog a master runs, with what its changesets inherit from the entries that reached it. */
+export interface IncludedFile {
+  file: string;
+  /** The contexts and labels of the includes above it (and of master changelogs themselves), innermost first. */
+  inherited: Inherited;
+  /** Where the `ignore="true"` of the include (or includeAll) that named this file is written, when it says so. */
+  ignoredBy?: string;
+}
+
 /**
  * The formatted-SQL files a changelog runs, in order: the file itself when it is SQL, else the files its
  * `include` and `includeAll` entries name (nested masters followed). Problems name the file and entry.
+ *
+ * As Liquibase 4.28 (DatabaseChangeLog.handleChildNode, include, includeAll): an entry's `contextFilter`
+ * (else its `context`) and `labels` reach every changeset of the changelogs it names, nested ones too,
+ * each to hold on its own besides the changeset's own (liquibase-contexts.ts); a master's own
+ * `contextFilter` / `context` (XML root attribute) likewise. `ignore="true"` leaves out the changesets
+ * of the files the entry names directly, not those of the changelogs they include in turn (Liquibase's
+ * ChangeSet.isInheritableIgnore looks at its own changelog's include only). `errorIfMissing="false"`
+ * (include) and `errorIfMissingOrEmpty="false"` (includeAll) pass over a missing file or folder (an
+ * empty one too), which else stops the run.
  */
-export function changelogFiles(changelog: string, settings: LiquibaseSettings, host: ProjectHost, depth = 0): { files: string[]; problems: string[] } {
-  const out = { files: [] as string[], problems: [] as string[] };
+export function changelogFiles(changelog: string, settings: LiquibaseSettings, host: ProjectHost, depth = 0, inherited: Inherited = { contexts: [], labels: [] }, ignoredBy?: string): { files: IncludedFile[]; problems: string[] } {
+  const out = { files: [] as IncludedFile[], problems: [] as string[] };
   const text = host.readFile(changelog);
   if (text === undefined) return { files: [], problems: [`The changelog ${changelog} (named by ${settings.source}) does not exist.`] };
-  if (/\.sql$/i.test(changelog)) return { files: [changelog], problems: [] };
+  if (/\.sql$/i.test(changelog)) return { files: [{ file: changelog, inherited, ignoredBy }], problems: [] };
   if (depth > 20) return { files: [], problems: [`${changelog}: changelogs include each other more than 20 levels deep.`] };
   let entries: Include[];
-  if (/\.xml$/i.test(changelog)) entries = xmlIncludes(text);
+  let own: string | undefined;
+  if (/\.xml$/i.test(changelog)) ({ entries, context: own } = xmlIncludes(text));
   else if (/\.ya?ml$/i.test(changelog)) entries = yamlIncludes(text);
   else return { files: [], problems: [`${changelog}: zdm reads master changelogs in XML or YAML (and formatted SQL changelogs), not this one.`] };
   if (/<changeSet\b|^\s*-\s*changeSet\s*:/m.test(text)) out.problems.push(`${changelog} holds changesets of its own: zdm runs formatted SQL changesets only; run this changelog with Liquibase.`);
+  const name = shown(changelog, settings);
+  // This changelog's own context comes before the include that reached it (getInheritableContextFilter).
+  const mine: Inherited = own?.trim() ? { contexts: [{ value: own, where: `the changelog ${name} (its databaseChangeLog context)` }, ...inherited.contexts], labels: inherited.labels } : inherited;
   for (const entry of entries) {
     const target = entry.relative ? path.resolve(path.dirname(changelog), entry.target) : find(entry.target, settings.searchPaths, host) ?? path.resolve(settings.searchPaths[0], entry.target);
+    const where = (file: string) => `the ${entry.kind} ${entry.kind === 'include' ? `of ${entry.target}` : `of ${entry.target} (${shown(file, settings)})`} in ${name}`;
+    const below = (file: string): Inherited => ({
+      contexts: entry.context?.trim() ? [{ value: entry.context, where: where(file) }, ...mine.contexts] : mine.contexts,
+      labels: entry.labels?.trim() ? [{ value: entry.labels, where: where(file) }, ...mine.labels] : mine.labels,
+    });
     if (entry.kind === 'include') {
-      const inner = changelogFiles(target, settings, host, depth + 1);
+      if (!entry.errorIfMissing && host.readFile(target) === undefined) continue;
+      const inner = changelogFiles(target, settings, host, depth + 1, below(target), entry.ignore ? where(target) : undefined);
       out.files.push(...inner.files);
       out.problems.push(...inner.problems.map((p) => (p.includes('does not exist') ? `${changelog} includes ${entry.target}, which does not exist.` : p)));
     } else {
       const found = filesUnder(target, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      if (host.readDirectory(target) === undefined) out.problems.push(`${changelog}: includeAll path ${entry.target} is not a folder.`);
+      if (found.length === 0) {
+        if (entry.errorIfMissing) out.problems.push(host.readDirectory(target) === undefined ? `${changelog}: includeAll path ${entry.target} is not a folder.` : `${changelog}: includeAll path ${entry.target} holds no files; Liquibase stops ("Could not find directory or directory was empty for includeAll"), unless the entry says errorIfMissingOrEmpty="false".`);
+        continue;
+      }
       for (const file of found) {
-        if (/\.sql$/i.test(file)) out.files.push(file);
+        if (/\.sql$/i.test(file)) out.files.push({ file, inherited: below(file), ignoredBy: entry.ignore ? where(file) : undefined });
         else if (/\.(xml|ya?ml)$/i.test(file)) {
-          const inner = changelogFiles(file, settings, host, depth + 1);
+          const inner = changelogFiles(file, settings, host, depth + 1, below(file), entry.ignore ? where(file) : undefined);
           out.files.push(...inner.files);
           out.problems.push(...inner.problems);
         }
@@ -82,23 +115,66 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
   return out;
 }
 
+/** A changelog's path for messages: as Liquibase records it. */
+function shown(file: string, settings: LiquibaseSettings): string {
+  const base = settings.searchPaths.find((dir) => (file + path.sep).startsWith(dir + path.sep) && file !== dir);
+  return base ? path.relative(base, file).split(path.sep).join('/') : path.basename(file);
+}
+
 interface Include {
   kind: 'include' | 'includeAll';
   target: string;
   relative: boolean;
+  /** `contextFilter`, else `context`. */
+  context?: string;
+  labels?: string;
+  ignore: boolean;
+  /** `errorIfMissing` (include) or `errorIfMissingOrEmpty` (includeAll); true unless it says false. */
+  errorIfMissing: boolean;
 }
 
-/** `<include file=".."/>` and `<includeAll path=".."/>`, in document order (comments left out). */
-function xmlIncludes(text: string): Include[] {
+/** The entry as Liquibase reads its attributes (the same keys in XML and YAML). */
+function includeOf(kind: Include['kind'], get: (key: string) => string | undefined): Include | undefined {
+  const target = get(kind === 'include' ? 'file' : 'path');
+  if (target === undefined) return undefined;
+  const flag = (key: string) => get(key)?.trim().toLowerCase();
+  return {
+    kind,
+    target,
+    relative: flag('relativeToChangelogFile') === 'true',
+    context: get('contextFilter')?.trim() ? get('contextFilter') : get('context'),
+    labels: get('labels'),
+    ignore: flag('ignore') === 'true',
+    errorIfMissing: flag(kind === 'include' ? 'errorIfMissing' : 'errorIfMissingOrEmpty') !== 'false',
+  };
+}
+
+/** `<include file=".."/>` and `<includeAll path=".."/>`, in document order (comments left out); the root's own `contextFilter` / `context`. */
+function xmlIncludes(text: string): { entries: Include[]; context?: string } {
   const out: Include[] = [];
   const body = text.replace(/<!--[\s\S]*?-->/g, '');
-  for (const m of body.matchAll(/<(include|includeAll)\b([^>]*)>/g)) {
+  const attributesOf = (list: string) => {
     const attributes = new Map<string, string>();
-    for (const a of m[2].matchAll(/([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attributes.set(a[1], a[2] ?? a[3]);
-    const target = attributes.get(m[1] === 'include' ? 'file' : 'path');
-    if (target !== undefined) out.push({ kind: m[1] as Include['kind'], target, relative: attributes.get('relativeToChangelogFile')?.toLowerCase() === 'true' });
+    for (const a of list.matchAll(/([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attributes.set(a[1], xmlText(a[2] ?? a[3]));
+    return attributes;
+  };
+  for (const m of body.matchAll(/<(include|includeAll)\b([^>]*)>/g)) {
+    const attributes = attributesOf(m[2]);
+    const entry = includeOf(m[1] as Include['kind'], (key) => attributes.get(key));
+    if (entry) out.push(entry);
   }
-  return out;
+  const root = /<databaseChangeLog\b([^>]*)>/.exec(body);
+  const rootAttributes = attributesOf(root?.[1] ?? '');
+  return { entries: out, context: rootAttributes.get('contextFilter')?.trim() ? rootAttributes.get('contextFilter') : rootAttributes.get('context') };
+}
+
+/** An XML attribute's text: its character references read. */
+function xmlText(value: string): string {
+  return value.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[\da-f]+);/gi, (all, ref: string) => {
+    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+    if (ref[0] !== '#') return named[ref.toLowerCase()] ?? all;
+    return String.fromCodePoint(ref[1].toLowerCase() === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10));
+  });
 }
 
 /** `- include: {file: ..}` and `- includeAll: {path: ..}` entries, block or flow style, in order. */
@@ -112,10 +188,14 @@ function yamlIncludes(text: string): Include[] {
     const indent = m[1].length;
     // The entry's own lines: indented deeper than its `-`.
     while (i + 1 < lines.length && (lines[i + 1].trim() === '' || lines[i + 1].search(/\S/) > indent)) block += `\n${lines[++i]}`;
-    const value = (key: string) => new RegExp(`\\b${key}\\s*:\\s*(?:"([^"]*)"|'([^']*)'|([^\\s,}#]+))`).exec(block);
-    const target = value(m[2] === 'include' ? 'file' : 'path');
-    if (!target) continue;
-    out.push({ kind: m[2] as Include['kind'], target: target[1] ?? target[2] ?? target[3], relative: (value('relativeToChangelogFile')?.slice(1).find((v) => v !== undefined) ?? '').toLowerCase() === 'true' });
+    // Flow style ({file: x, context: a}) ends a plain value at `,` or `}`; block style at the line's end (or a comment).
+    const flow = block.trim().startsWith('{');
+    const value = (key: string) => {
+      const v = new RegExp(`(?:^|[\\s{,])${key}\\s*:\\s*(?:"([^"]*)"|'([^']*)'|(${flow ? '[^,}\\n]*' : '[^\\n]*?(?=\\s+#|$)'}))`, 'm').exec(block);
+      return v ? (v[1] ?? v[2] ?? v[3].trim()) : undefined;
+    };
+    const entry = includeOf(m[2] as Include['kind'], value);
+    if (entry) out.push(entry);
   }
   return out;
 }

@@ -139,7 +139,7 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
     },
     recordUp(migration) {
       const c = changesetOf(migration);
-      const values = [c.id, c.author, c.filename, c.checksum, (c.comments ?? '').slice(0, 255), RUN_BY, storedContexts(c.context), storedLabels(c.labels), deploymentId];
+      const values = [c.id, c.author, c.filename, c.checksum, (c.comments ?? '').slice(0, 255), RUN_BY, storedContexts(c.context, c.inherited?.contexts.map((x) => x.value)), storedLabels(c.labels, c.inherited?.labels.map((x) => x.value)), deploymentId];
       const insert: SqlCommand = {
         table,
         text: `INSERT INTO ${table} (id, author, filename, dateexecuted, orderexecuted, exectype, md5sum, description, comments, tag, liquibase, contexts, labels, deployment_id)
@@ -176,15 +176,22 @@ function acceptedChecksum(changeset: LiquibaseRun, stored: string): boolean {
   return changeset.validCheckSums.some((v) => v.toUpperCase() === 'ANY' || v === stored);
 }
 
-/** The CONTEXTS column: the context expression, in parentheses when it holds more than one context (as Liquibase writes it). */
-export function storedContexts(context: string | undefined): string | null {
-  if (!context) return null;
-  return /[\s,]/.test(context.trim()) ? `(${context.trim()})` : context.trim();
+/**
+ * The CONTEXTS column as Liquibase writes it (ChangeSet.buildFullContext): the contexts of the includes
+ * above the changeset (innermost first), then its own, joined by ` AND `, each in parentheses when it
+ * holds a comma or a space.
+ */
+export function storedContexts(context: string | undefined, inherited: readonly string[] = []): string | null {
+  const parts = [...inherited, context ?? ''].map((c) => c.trim()).filter(Boolean);
+  return parts.length > 0 ? parts.map((c) => (/[\s,]/.test(c) ? `(${c})` : c)).join(' AND ') : null;
 }
 
-/** The LABELS column: the labels, trimmed and joined by commas. */
-export function storedLabels(labels: string | undefined): string | null {
-  const list = (labels ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+/**
+ * The LABELS column (ChangeSet.buildFullLabels): the labels of the includes above the changeset, then its
+ * own, joined by commas; each list as Liquibase's Labels keeps it: trimmed, lowercased, once each.
+ */
+export function storedLabels(labels: string | undefined, inherited: readonly string[] = []): string | null {
+  const list = [...inherited, labels ?? ''].flatMap((l) => [...new Set(l.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean))]);
   return list.length > 0 ? list.join(',') : null;
 }
 

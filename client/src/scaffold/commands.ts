@@ -63,8 +63,13 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
   if (catalog && (kind === 'rename-column' || kind === 'change-type' || kind === 'drop-column')) request.catalog = engine().trioCatalogOf(catalog, request.table);
   await engine().initParser();
   engine().planTrio(request, engine().trioSettingsFrom(target.loaded.config)); // a ScaffoldError names what is wrong before anything is written
-  const { outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));
+  const { plan, outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));
   await writeAndOpen(ctx, outputs, 'trio');
+  // What depends on the column and may stop the contract or break the application after it (also in the expand's and contract's headers).
+  for (const warning of plan.warnings) {
+    ctx.log.warn(`zdm trio: ${warning}`);
+    void vscode.window.showWarningMessage(`zdm trio: ${warning}`);
+  }
 }
 
 /**

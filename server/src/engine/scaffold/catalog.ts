@@ -13,6 +13,7 @@ import { resolveConfiguredUrl } from '../runner/url';
 import { quoteIdent, type TableName } from './sql-names';
 import type { TrioRequest } from './trio';
 import type { TrioCatalog } from './trio-carry';
+import { readDependencies, type TableDependencies } from './trio-deps';
 
 export interface CatalogColumn {
   name: string;
@@ -38,6 +39,8 @@ export interface CatalogTable {
    * Shared by the tables of one schema; absent when the catalog was read without it.
    */
   relations?: readonly string[];
+  /** What depends on its columns (views, triggers, policies, sequences...) and its partitioning and inheritance (trio-deps.ts); absent when the catalog was read without them. */
+  dependencies?: TableDependencies;
 }
 
 /** The dev database's URL, when one is configured or the embedded server runs; never starts anything. */
@@ -62,7 +65,7 @@ export function devDatabase(projectRoot: string, config: ZdmConfig, env: NodeJS.
 
 /** The user tables of the database at `url`, sorted by schema and name. */
 export async function readCatalog(url: string, options: { connectTimeoutMs?: number } = {}): Promise<CatalogTable[]> {
-  const { snapshot, relations } = await withClient(
+  const { snapshot, relations, dependencies } = await withClient(
     url,
     async (session) => {
       const snapshot = await takeSnapshot(session);
@@ -72,11 +75,14 @@ export async function readCatalog(url: string, options: { connectTimeoutMs?: num
         `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`,
       );
-      return { snapshot, relations };
+      const dependencies = await readDependencies((sql) => session.query(sql));
+      return { snapshot, relations, dependencies };
     },
     { applicationName: 'zdm scaffold', connectTimeoutMs: options.connectTimeoutMs ?? 3000 },
   );
-  return tablesOf(snapshot, relations);
+  const tables = tablesOf(snapshot, relations);
+  for (const table of tables) table.dependencies = dependencies.get(`${table.schema}.${table.name}`) ?? { dependents: [], triggers: [], partitionKey: [], children: [], inherited: [] };
+  return tables;
 }
 
 /** The tables of a snapshot with their columns (in column order) and primary keys, and the relation names of their schemas when given. */
@@ -133,7 +139,7 @@ export function trioCatalogOf(tables: readonly CatalogTable[], table: TableName)
   const referencedBy = tables
     .filter((t) => t !== found)
     .flatMap((t) => t.constraints.filter((c) => c.definition.startsWith('FOREIGN KEY')).map((c) => ({ table: `${t.schema}.${t.name}`, name: c.name, definition: c.definition })));
-  return { indexes: found.indexes, constraints: found.constraints, referencedBy, relations: found.relations };
+  return { indexes: found.indexes, constraints: found.constraints, referencedBy, relations: found.relations, dependencies: found.dependencies };
 }
 
 /** The catalog's table named `table` (no schema: public), if any. */

@@ -148,6 +148,10 @@ CREATE TRIGGER users_other BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION 
       const final = swap ? 'ticket' : 'ticket_no';
       assert.deepEqual(trio.plan.warnings, []);
       assert.match(text(trio.outputs.length - 1), /^ALTER SEQUENCE users_ticket_seq OWNED BY users\.(ticket_new|ticket_no);$/m);
+      // The generated files lint without errors (the sequence statements included).
+      const lint = zdm(['lint', '--format', 'json', 'db/migrations'], options.cwd);
+      assert.equal(lint.code, 0, lint.stdout);
+      assert.deepEqual(JSON.parse(lint.stdout).filter((f: { severity: string }) => f.severity === 'error'), []);
       for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
       // The sequence is still there, owned by the new column, and inserts that leave the column out get its next value.
       const owner = async () =>

@@ -179,11 +179,12 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     dropTrigger(trigger, table),
     ctx.ignore('ban-drop-function', reason),
     `DROP FUNCTION ${fn}();\n`,
-    ctx.ignore('ban-drop-column', reason),
-    x.swap ? ctx.ignore('expand-and-contract-in-one-migration', `${q(x.neu)} was added and filled by the expand and backfill migrations`) : '',
+    // Before the ignore comments, which apply to the statement right after them.
     sequence
       ? `-- ${sequence.name} is owned by ${q(x.old)} (OWNED BY): DROP COLUMN would drop it too. It goes to ${q(x.neu)}${sequence.default !== undefined && ctx.r.default === undefined ? ', with the default that uses it' : ''}.\nALTER SEQUENCE ${sequence.name} OWNED BY ${table}.${q(x.neu)};\n`
       : '',
+    ctx.ignore('ban-drop-column', reason),
+    x.swap ? ctx.ignore('expand-and-contract-in-one-migration', `${q(x.neu)} was added and filled by the expand and backfill migrations`) : '',
     `ALTER TABLE ${table} DROP COLUMN ${q(x.old)};\n`,
     x.swap ? `${ctx.ignore('renaming-column', `${q(x.neu)} takes the name of the column dropped just before`)}ALTER TABLE ${table} RENAME COLUMN ${q(x.neu)} TO ${q(x.old)};\n` : '',
     // Only now: while both columns exist, a default on the new one would fill it before the sync trigger

@@ -175,6 +175,23 @@ CREATE TRIGGER users_other BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION 
     });
   }
 
+  for (const kind of ['rename-column', 'change-type'] as const) {
+    it(`${kind}: a nextval default of a sequence the column does not own is given to the new column (the sequence stays)`, async () => {
+      const database = await pg.createDatabase('deps_shared_sequence');
+      await pg.query(`${USERS}\nCREATE SEQUENCE ticket_numbers;\nALTER TABLE users ADD COLUMN ticket integer DEFAULT nextval('ticket_numbers');\n`, [], database);
+      const request: TrioRequest =
+        kind === 'change-type' ? { kind, table: { name: 'users' }, column: 'ticket', type: 'bigint' } : { kind, table: { name: 'users' }, column: 'ticket', to: 'ticket_no' };
+      const { trio, options } = await generate(database, request);
+      assert.deepEqual(trio.plan.warnings, []);
+      assert.equal(request.default, "nextval('ticket_numbers'::regclass)");
+      for (const [i, o] of trio.outputs.entries()) ok(await up({ ...options, to: o.version }), `up ${i + 1}`);
+      const final = kind === 'change-type' ? 'ticket' : 'ticket_no';
+      await pg.query(`INSERT INTO users (id, name) VALUES (1001, 'new')`, [], database);
+      const [row] = await pg.query<{ t: string | null }>(`SELECT ${final}::text AS t FROM users WHERE id = 1001`, [], database);
+      assert.equal(row.t, '51');
+    });
+  }
+
   it('drop-column: statistics and an owned sequence go with the column (warned); a view stops the contract (warned)', async () => {
     const database = await pg.createDatabase('deps_drop');
     await pg.query(`${USERS}\nALTER TABLE users ADD COLUMN ticket serial;\nCREATE STATISTICS users_ticket_stats ON id, ticket FROM users;`, [], database);

@@ -155,8 +155,7 @@ export function catalogTable(tables: readonly CatalogTable[], table: TableName):
  * the new column; drop-column: what inserts store while it still exists; not change-type, whose new
  * type may not take the old default's expression), and
  * the backfill's key (a one-column primary key). A value the user gave is kept; NOT NULL, which has
- * no flag to say "nullable", is taken from the database. A default that calls nextval is left out:
- * its sequence belongs to the old column and goes with it. Returns what it took, as the flags that
+ * no flag to say "nullable", is taken from the database. Returns what it took, as the flags that
  * would have said it ("--type text"), for the user to see; nothing when the table or column is not there.
  */
 export function completeTrioRequest(request: TrioRequest, tables: readonly CatalogTable[]): string[] {
@@ -173,8 +172,8 @@ export function completeTrioRequest(request: TrioRequest, tables: readonly Catal
       request.notNull = true;
       taken.push('--not-null');
     }
-    // change-type: the old default is an expression of the old type, which the new one may not take.
-    const carried = request.kind === 'change-type' ? undefined : carriedDefault(column);
+    // change-type: the old default is an expression of the old type, which the new one may not take (but a nextval).
+    const carried = carriedDefault(column, table, { onlyNextval: request.kind === 'change-type' });
     if (request.default === undefined && carried !== undefined) {
       request.default = carried;
       taken.push(`--default ${carried}`);
@@ -188,9 +187,21 @@ export function completeTrioRequest(request: TrioRequest, tables: readonly Catal
   return taken;
 }
 
-/** The column's default as a trio gives it to the new column: none for a nextval (its sequence belongs to the old column and is dropped with it). */
-export function carriedDefault(column: CatalogColumn | undefined): string | undefined {
-  return column?.default !== undefined && !/\bnextval\s*\(/i.test(column.default) ? column.default : undefined;
+/**
+ * The column's default as a trio gives it to the new column. A nextval of a sequence the column owns
+ * (a serial, OWNED BY; or an identity) is left out: the sequence goes with the old column, and a
+ * replacement's contract moves it and its default itself (trio-deps.ts). A nextval of a sequence it
+ * does not own is carried, when `table`'s dependencies say so (read by readCatalog); without them, a
+ * nextval is taken for a serial's. `onlyNextval` (change-type, whose new type may not take the old
+ * default's expression): only a nextval, which any numeric type takes, is carried.
+ */
+export function carriedDefault(column: CatalogColumn | undefined, table?: CatalogTable, options: { onlyNextval?: boolean } = {}): string | undefined {
+  if (column?.default === undefined) return undefined;
+  const nextval = /\bnextval\s*\(/i.test(column.default);
+  if (!nextval) return options.onlyNextval ? undefined : column.default;
+  const deps = table?.dependencies;
+  const owned = !deps || deps.dependents.some((d) => d.column === column.name && (d.kind === 'sequence' || d.kind === 'identity'));
+  return owned ? undefined : column.default;
 }
 
 /** `id, "Order Id"` -> ['id', 'Order Id']. */

@@ -133,6 +133,7 @@ export function installFakeVscode(root: string): FakeVscode {
       showTextDocument: async (document: { uri: Uri }) => state.log.push(['open', document.uri.fsPath]),
       showInformationMessage: async (message: string) => state.log.push(['info', message]),
       showErrorMessage: async (message: string) => state.log.push(['error', message]),
+      showWarningMessage: async (message: string) => state.log.push(['warning', message]),
       showWorkspaceFolderPick: async () => undefined,
     },
   };

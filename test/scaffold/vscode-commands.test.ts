@@ -100,6 +100,33 @@ describe('VS Code scaffolding commands', () => {
     assert.match(backfill, /zdm_from accounts\.account_id%TYPE;/);
   });
 
+  it('a trio whose column a view reads: the trio is written and a warning names the view; a partition key column is refused, nothing written', async () => {
+    const database = await pg.createDatabase('vscode_trio_deps');
+    await pg.query(
+      `CREATE TABLE accounts (account_id bigint PRIMARY KEY, name text NOT NULL, bio text);
+CREATE VIEW account_names AS SELECT account_id, name FROM accounts;
+CREATE TABLE visits (id bigint, at date) PARTITION BY RANGE (at);`,
+      [],
+      database,
+    );
+    process.env.DATABASE_URL = pg.url(database);
+    editor.answers.push('rename-column', 'accounts', 'name', 'full_name', 'account_id', '1000');
+    await SCAFFOLD_COMMANDS['zdm.newTrio'](ctx);
+    assert.equal(opened().length, 3);
+    const warnings = editor.log.filter((l) => l[0] === 'warning').map((l) => String(l[1]));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^zdm trio: view account_names depends on name: the contract's DROP COLUMN fails while it does/);
+
+    editor.log.length = 0;
+    fs.rmSync(migrations, { recursive: true, force: true });
+    fs.mkdirSync(migrations, { recursive: true });
+    editor.answers.push('drop-column', 'visits', 'at', 'id', '1000');
+    await SCAFFOLD_COMMANDS['zdm.newTrio'](ctx);
+    assert.deepEqual(opened(), []);
+    assert.match(String(editor.log.find((l) => l[0] === 'error')?.[1]), /^zdm: No trio can change visits\.at \(per the dev database's catalog\): at is in the partition key of visits/);
+    assert.deepEqual(fs.readdirSync(migrations), []);
+  });
+
   it("the dev database can be the editor's zdm.database.url, with its password in the secret storage", async () => {
     const database = await pg.createDatabase('vscode_settings');
     await pg.query('CREATE TABLE orders (id bigint PRIMARY KEY, total integer NOT NULL)', [], database);

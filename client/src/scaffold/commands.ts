@@ -63,8 +63,13 @@ async function newTrio(ctx: ScaffoldContext, folder: vscode.Uri | undefined): Pr
   if (catalog && (kind === 'rename-column' || kind === 'change-type' || kind === 'drop-column')) request.catalog = engine().trioCatalogOf(catalog, request.table);
   await engine().initParser();
   engine().planTrio(request, engine().trioSettingsFrom(target.loaded.config)); // a ScaffoldError names what is wrong before anything is written
-  const { outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));
+  const { plan, outputs } = engine().newTrioFiles(project(target), request, engine().trioSettingsFrom(target.loaded.config, { batchSize: request.batchSize }));
   await writeAndOpen(ctx, outputs, 'trio');
+  // What depends on the column and may stop the contract or break the application after it (also in the expand's and contract's headers).
+  for (const warning of plan.warnings) {
+    ctx.log.warn(`zdm trio: ${warning}`);
+    void vscode.window.showWarningMessage(`zdm trio: ${warning}`);
+  }
 }
 
 /**
@@ -159,9 +164,9 @@ async function askRequest(kind: TrioKind, catalog: CatalogTable[] | undefined): 
       return true;
     });
   };
-  /** rename-column: the column's default today, which the contract gives the new column. */
-  const keepDefault = () => {
-    const carried = engine().carriedDefault(column);
+  /** rename-column: the column's default today, which the contract gives the new column (change-type: only a nextval of a sequence the column does not own). */
+  const keepDefault = (options: { onlyNextval?: boolean } = {}) => {
+    const carried = engine().carriedDefault(column, table, options);
     if (carried !== undefined) request.default = carried;
   };
   switch (kind) {
@@ -177,6 +182,7 @@ async function askRequest(kind: TrioKind, catalog: CatalogTable[] | undefined): 
       field('using', 'Conversion from the old value (default: CAST(column AS type))', { optional: true, placeHolder: 'round(price * 100)::bigint' });
       field('to', 'A new name for the converted column (default: keep the name)', { optional: true, validate: name('The new name') });
       notNull('Is the column NOT NULL today?');
+      keepDefault({ onlyNextval: true });
       break;
     case 'add-not-null-column':
       field('type', 'Type of the new column', { placeHolder: 'text' });

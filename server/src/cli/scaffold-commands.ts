@@ -146,7 +146,9 @@ export async function runTrio(argv: string[], io: CommandIO): Promise<number> {
     const target = resolveTarget(io, values);
     // The catalog is read while the parser loads (what a database that answers nothing costs overlaps it).
     await Promise.all([initParser(), fillFromCatalog(io, target, request)]);
-    const { outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
+    const { plan, outputs } = newTrioFiles(project(target), request, trioSettingsFrom(target.loaded.config, numbers));
+    // What depends on the column and may stop the contract or break the application after it (also in the expand's and contract's headers).
+    for (const warning of plan.warnings) io.stderr(`zdm trio: warning: ${warning}\n`);
     return outputs;
   });
 }

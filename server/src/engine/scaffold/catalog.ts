@@ -13,6 +13,7 @@ import { resolveConfiguredUrl } from '../runner/url';
 import { quoteIdent, type TableName } from './sql-names';
 import type { TrioRequest } from './trio';
 import type { TrioCatalog } from './trio-carry';
+import { readDependencies, type TableDependencies } from './trio-deps';
 
 export interface CatalogColumn {
   name: string;
@@ -38,6 +39,8 @@ export interface CatalogTable {
    * Shared by the tables of one schema; absent when the catalog was read without it.
    */
   relations?: readonly string[];
+  /** What depends on its columns (views, triggers, policies, sequences...) and its partitioning and inheritance (trio-deps.ts); absent when the catalog was read without them. */
+  dependencies?: TableDependencies;
 }
 
 /** The dev database's URL, when one is configured or the embedded server runs; never starts anything. */
@@ -62,7 +65,7 @@ export function devDatabase(projectRoot: string, config: ZdmConfig, env: NodeJS.
 
 /** The user tables of the database at `url`, sorted by schema and name. */
 export async function readCatalog(url: string, options: { connectTimeoutMs?: number } = {}): Promise<CatalogTable[]> {
-  const { snapshot, relations } = await withClient(
+  const { snapshot, relations, dependencies } = await withClient(
     url,
     async (session) => {
       const snapshot = await takeSnapshot(session);
@@ -72,11 +75,14 @@ export async function readCatalog(url: string, options: { connectTimeoutMs?: num
         `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`,
       );
-      return { snapshot, relations };
+      const dependencies = await readDependencies((sql) => session.query(sql));
+      return { snapshot, relations, dependencies };
     },
     { applicationName: 'zdm scaffold', connectTimeoutMs: options.connectTimeoutMs ?? 3000 },
   );
-  return tablesOf(snapshot, relations);
+  const tables = tablesOf(snapshot, relations);
+  for (const table of tables) table.dependencies = dependencies.get(`${table.schema}.${table.name}`) ?? { dependents: [], triggers: [], partitionKey: [], children: [], inherited: [] };
+  return tables;
 }
 
 /** The tables of a snapshot with their columns (in column order) and primary keys, and the relation names of their schemas when given. */
@@ -133,7 +139,7 @@ export function trioCatalogOf(tables: readonly CatalogTable[], table: TableName)
   const referencedBy = tables
     .filter((t) => t !== found)
     .flatMap((t) => t.constraints.filter((c) => c.definition.startsWith('FOREIGN KEY')).map((c) => ({ table: `${t.schema}.${t.name}`, name: c.name, definition: c.definition })));
-  return { indexes: found.indexes, constraints: found.constraints, referencedBy, relations: found.relations };
+  return { indexes: found.indexes, constraints: found.constraints, referencedBy, relations: found.relations, dependencies: found.dependencies };
 }
 
 /** The catalog's table named `table` (no schema: public), if any. */
@@ -149,8 +155,7 @@ export function catalogTable(tables: readonly CatalogTable[], table: TableName):
  * the new column; drop-column: what inserts store while it still exists; not change-type, whose new
  * type may not take the old default's expression), and
  * the backfill's key (a one-column primary key). A value the user gave is kept; NOT NULL, which has
- * no flag to say "nullable", is taken from the database. A default that calls nextval is left out:
- * its sequence belongs to the old column and goes with it. Returns what it took, as the flags that
+ * no flag to say "nullable", is taken from the database. Returns what it took, as the flags that
  * would have said it ("--type text"), for the user to see; nothing when the table or column is not there.
  */
 export function completeTrioRequest(request: TrioRequest, tables: readonly CatalogTable[]): string[] {
@@ -167,8 +172,8 @@ export function completeTrioRequest(request: TrioRequest, tables: readonly Catal
       request.notNull = true;
       taken.push('--not-null');
     }
-    // change-type: the old default is an expression of the old type, which the new one may not take.
-    const carried = request.kind === 'change-type' ? undefined : carriedDefault(column);
+    // change-type: the old default is an expression of the old type, which the new one may not take (but a nextval).
+    const carried = carriedDefault(column, table, { onlyNextval: request.kind === 'change-type' });
     if (request.default === undefined && carried !== undefined) {
       request.default = carried;
       taken.push(`--default ${carried}`);
@@ -182,9 +187,21 @@ export function completeTrioRequest(request: TrioRequest, tables: readonly Catal
   return taken;
 }
 
-/** The column's default as a trio gives it to the new column: none for a nextval (its sequence belongs to the old column and is dropped with it). */
-export function carriedDefault(column: CatalogColumn | undefined): string | undefined {
-  return column?.default !== undefined && !/\bnextval\s*\(/i.test(column.default) ? column.default : undefined;
+/**
+ * The column's default as a trio gives it to the new column. A nextval of a sequence the column owns
+ * (a serial, OWNED BY; or an identity) is left out: the sequence goes with the old column, and a
+ * replacement's contract moves it and its default itself (trio-deps.ts). A nextval of a sequence it
+ * does not own is carried, when `table`'s dependencies say so (read by readCatalog); without them, a
+ * nextval is taken for a serial's. `onlyNextval` (change-type, whose new type may not take the old
+ * default's expression): only a nextval, which any numeric type takes, is carried.
+ */
+export function carriedDefault(column: CatalogColumn | undefined, table?: CatalogTable, options: { onlyNextval?: boolean } = {}): string | undefined {
+  if (column?.default === undefined) return undefined;
+  const nextval = /\bnextval\s*\(/i.test(column.default);
+  if (!nextval) return options.onlyNextval ? undefined : column.default;
+  const deps = table?.dependencies;
+  const owned = !deps || deps.dependents.some((d) => d.column === column.name && (d.kind === 'sequence' || d.kind === 'identity'));
+  return owned ? undefined : column.default;
 }
 
 /** `id, "Order Id"` -> ['id', 'Order Id']. */

@@ -26,6 +26,7 @@ import { lex, type Token } from '../sql/lexer';
 import { parseStatement, parserReady } from '../sql/parser';
 import { utf16FromUtf8 } from '../text/offsets';
 import { ScaffoldError } from './naming';
+import type { TableDependencies } from './trio-deps';
 import { generatedName, inSchemaOf, quoteIdent as q, splitName, tableLiteral, tableSql, type TableName } from './sql-names';
 
 /** The table's indexes and constraints as the dev database defines them (the scaffold's catalog read). */
@@ -42,6 +43,8 @@ export interface TrioCatalog {
    * names avoid these as well as the table's own indexes and constraints.
    */
   relations?: readonly string[];
+  /** What else depends on the table's columns, its partitioning and inheritance (trio-deps.ts checks them); absent when not read. */
+  dependencies?: TableDependencies;
 }
 
 /** One index built on the new column, and the old column's index its way back rebuilds. */

@@ -5,6 +5,7 @@ import { slugify } from './naming';
 import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
 import { carryOver, type Carried, renameStatements, restoreOnWayBack } from './trio-carry';
+import { checkDependencies } from './trio-deps';
 import {
   alter,
   assignFromRow,
@@ -113,6 +114,11 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   const finalName = x.swap ? x.old : x.neu;
   const reason = `contract step: every deployed version uses ${q(finalName)} now`;
 
+  // What else depends on the old column (trio-deps.ts): refused, warned about, or (a sequence it owns) moved.
+  const deps = ctx.r.catalog ? checkDependencies(ctx.r.table, x.old, 'replace', ctx.r.catalog.dependencies) : undefined;
+  const sequence = deps?.ownedSequence;
+  // The new column's default: the one given, else the owned sequence's nextval (which the contract moves with the sequence).
+  const dflt = ctx.r.default ?? sequence?.default;
   // The old column's indexes and constraints, when the dev database's catalog is known (trio-carry.ts).
   const carry: Carried | undefined = ctx.r.catalog ? carryOver(ctx.r.table, x.old, x.neu, ctx.r.catalog, {
         lockTimeout: ctx.settings.lockTimeout,
@@ -173,13 +179,17 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     dropTrigger(trigger, table),
     ctx.ignore('ban-drop-function', reason),
     `DROP FUNCTION ${fn}();\n`,
+    // Before the ignore comments, which apply to the statement right after them.
+    sequence
+      ? `-- ${sequence.name} is owned by ${q(x.old)} (OWNED BY): DROP COLUMN would drop it too. It goes to ${q(x.neu)}${sequence.default !== undefined && ctx.r.default === undefined ? ', with the default that uses it' : ''}.\nALTER SEQUENCE ${sequence.name} OWNED BY ${table}.${q(x.neu)};\n`
+      : '',
     ctx.ignore('ban-drop-column', reason),
     x.swap ? ctx.ignore('expand-and-contract-in-one-migration', `${q(x.neu)} was added and filled by the expand and backfill migrations`) : '',
     `ALTER TABLE ${table} DROP COLUMN ${q(x.old)};\n`,
     x.swap ? `${ctx.ignore('renaming-column', `${q(x.neu)} takes the name of the column dropped just before`)}ALTER TABLE ${table} RENAME COLUMN ${q(x.neu)} TO ${q(x.old)};\n` : '',
     // Only now: while both columns exist, a default on the new one would fill it before the sync trigger
     // runs, and an insert of the previous version (writing the old column only) would not be copied.
-    ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${ctx.r.default};\n` : '',
+    dflt !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} SET DEFAULT ${dflt};\n` : '',
     carry?.contractAttach ? `-- The UNIQUE constraints, from the unique indexes built after the backfill (no scan; kept by this migration's down).\n${carry.contractAttach}` : '',
     renamed
       ? `-- The old names back, freed by the DROP COLUMN (catalog only: the table is ACCESS EXCLUSIVE locked since then; an index rename locks the index alone).\n${renameStatements(ctx.r.table, renamed)}`
@@ -188,26 +198,28 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
   const contractDown = [
     lockTimeout(ctx),
     statementTimeout(ctx),
-    ctx.r.default !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
+    dflt !== undefined ? `ALTER TABLE ${table} ALTER COLUMN ${q(finalName)} DROP DEFAULT;\n` : '',
     x.swap ? `ALTER TABLE ${table} RENAME COLUMN ${q(x.old)} TO ${q(x.neu)};\n` : '',
     renamed ? `-- The carried indexes and constraints take their new names again, freeing the old ones for ${q(x.old)}'s.\n${renameStatements(ctx.r.table, renamed, true)}` : '',
     notNull ? `-- ${q(x.old)} comes back empty: NOT NULL (a NOT VALID check) only for new writes until the backfill's down refills it.\n` : '',
     carry && carry.contractDownActions.length > 0 ? `-- ${q(x.old)}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the values are back.\n` : '',
     alter(ctx, [
       `ADD COLUMN ${q(x.old)} ${x.oldType}`,
-      ctx.r.default !== undefined && `ALTER COLUMN ${q(x.old)} SET DEFAULT ${ctx.r.default}`,
+      dflt !== undefined && `ALTER COLUMN ${q(x.old)} SET DEFAULT ${dflt}`,
       ...(notNull ? [notNullCheck(ctx, x.old), ...checkFromNotNull(ctx, x.neu)] : []),
       ...(carry?.contractDownActions ?? []),
     ]),
+    sequence ? `ALTER SEQUENCE ${sequence.name} OWNED BY ${table}.${q(x.old)};\n` : '',
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
 
   return {
     slug: x.slug,
+    warnings: deps?.warnings,
     builds: carry?.builds,
     expand: {
-      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.\n${carry ? carriedHeader(ctx, x, carry) : `Not copied to ${q(x.neu)}: ${ctx.r.default === undefined ? `the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it), ` : ''}its indexes, UNIQUE and foreign key constraints. Re-create each on ${q(x.neu)} (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE) before the contract drops ${q(x.old)} with them.`}`,
+      header: `Adds ${q(x.neu)} (${x.newType}, nullable${notNull ? ', NOT NULL for new writes through a NOT VALID check' : ''}) and a trigger that keeps it in step with ${q(x.old)}: writes of either application version land in both columns. Nothing the running version uses changes.\nThen deploy the application version that reads ${q(x.swap ? x.old : x.neu)} and writes ${x.swap ? 'it' : 'both'}.\n${carry ? carriedHeader(ctx, x, carry, { dependencies: ctx.r.catalog?.dependencies !== undefined, sequence, dflt }) : `Not copied to ${q(x.neu)}: ${ctx.r.default === undefined ? `the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it), ` : ''}its indexes, UNIQUE and foreign key constraints. Re-create each on ${q(x.neu)} (indexes CONCURRENTLY, constraints NOT VALID then VALIDATE) before the contract drops ${q(x.old)} with them.`}`,
       up: expandUp,
       down: expandDown,
     },
@@ -229,7 +241,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
 }
 
 /** The expand header's account of the old column's indexes and constraints, read from the dev database. */
-function carriedHeader(ctx: Ctx, x: Replacement, carry: Carried): string {
+function carriedHeader(ctx: Ctx, x: Replacement, carry: Carried, more: { dependencies: boolean; sequence?: { name: string; default?: string }; dflt?: string }): string {
   const lines: string[] = [];
   lines.push(
     carry.carried.length > 0
@@ -238,9 +250,11 @@ function carriedHeader(ctx: Ctx, x: Replacement, carry: Carried): string {
   );
   if (carry.builds.length > 0) lines.push(`The index builds are migrations of their own, between the backfill and the contract, outside a transaction; their downs drop the new indexes and rebuild ${q(x.old)}'s (a no-op unless the contract was rolled back).`);
   if (x.swap || ctx.r.kind === 'change-type') lines.push(`Definitions are carried as written: an operator class, collation or expression that does not fit ${x.newType} fails its migration (an index build then leaves an INVALID index to drop).`);
-  const not = [...carry.notCarried, `views that read ${q(x.old)} (the contract's DROP COLUMN fails while one does: re-create them on ${q(x.neu)} first)`];
-  lines.push(`Not carried over, re-create by hand if needed: ${not.join('; ')}.`);
-  if (ctx.r.default === undefined) lines.push(`Not copied: the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it).`);
+  // With the dependencies read, the views and the rest that depend on the column are named in the warnings (trio-deps.ts).
+  const not = [...carry.notCarried, ...(more.dependencies ? [] : [`views that read ${q(x.old)} (the contract's DROP COLUMN fails while one does: re-create them on ${q(x.neu)} first)`])];
+  if (not.length > 0) lines.push(`Not carried over, re-create by hand if needed: ${not.join('; ')}.`);
+  if (more.sequence) lines.push(`The sequence ${more.sequence.name}, owned by ${q(x.old)}, is handed to ${q(x.neu)} by the contract before it drops ${q(x.old)} (and back by its down)${more.sequence.default !== undefined && ctx.r.default === undefined ? `, with the default ${more.sequence.default}` : ''}.`);
+  if (more.dflt === undefined) lines.push(`Not copied: the DEFAULT of ${q(x.old)} (give it with --default: the contract sets it).`);
   return lines.join('\n');
 }
 
@@ -494,6 +508,8 @@ function dropColumn(ctx: Ctx): TrioParts {
   const fallback = ctx.r.default;
   // The column's indexes and constraints, which the contract's DROP COLUMN drops, for the way back (with the dev database's catalog).
   const back = ctx.r.catalog ? restoreOnWayBack(ctx.r.table, column, ctx.r.catalog) : undefined;
+  // What else depends on the column (trio-deps.ts): refused or warned about.
+  const deps = ctx.r.catalog ? checkDependencies(ctx.r.table, column, 'drop', ctx.r.catalog.dependencies) : undefined;
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
@@ -548,6 +564,7 @@ function dropColumn(ctx: Ctx): TrioParts {
     : [`The way back does not restore ${c}'s indexes and constraints, which the contract drops with it (no dev database to read them from): re-create them by hand after a rollback.`];
   return {
     slug: `drop_${ctx.r.table.name}_${column}`,
+    warnings: deps?.warnings,
     restores: back?.restores,
     expand: {
       header: [

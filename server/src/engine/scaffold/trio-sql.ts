@@ -28,6 +28,8 @@ export interface StepParts {
 
 export interface TrioParts {
   slug: string;
+  /** What the dev database's catalog says may break the contract, or the application after it (trio-deps.ts): for the user, and the expand's and contract's headers. */
+  warnings?: string[];
   /** Indexes built on the new column between the backfill and the contract (trio-carry.ts). */
   builds?: IndexBuild[];
   /** Indexes the way back rebuilds after the backfill's down (drop-column: the dropped column's), with their names. */

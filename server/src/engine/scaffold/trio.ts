@@ -100,6 +100,12 @@ export interface TrioPlan {
   /** Index builds on the new column, between the backfill and the contract, outside a transaction (none without a catalog). */
   indexes: MigrationContent[];
   contract: MigrationContent;
+  /**
+   * What the dev database's catalog says may make the contract fail or break the application after it
+   * (objects depending on the column, trio-deps.ts), one sentence each; also at the top of the expand's
+   * and contract's headers. For the user to see when the trio is made (the CLI's stderr, the editor's warning).
+   */
+  warnings: string[];
 }
 
 export interface TrioLayout {
@@ -160,9 +166,12 @@ export function planTrio(request: TrioRequest, settings: TrioSettings, layout: T
   const parts = BUILDERS[r.kind](ctx);
   const slug = parts.slug;
   const steps = ['expand', 'backfill', 'contract'] as const;
+  const warnings = parts.warnings ?? [];
+  const warned = (i: 0 | 1 | 2, text: string) =>
+    warnings.length > 0 && i !== 1 ? [...warnings.map((w) => `WARNING (from the dev database's catalog): ${w.charAt(0).toUpperCase()}${w.slice(1)}`), '', text].join('\n') : text;
   const make = (i: 0 | 1 | 2, step: StepParts): MigrationContent => ({
     description: trioDescription(slug, steps[i]),
-    header: headerOf(ctx, i, step.header),
+    header: headerOf(ctx, i, warned(i, step.header)),
     up: step.up,
     down: step.down,
     transaction: i !== 1,
@@ -175,6 +184,7 @@ export function planTrio(request: TrioRequest, settings: TrioSettings, layout: T
     backfill: make(1, parts.backfill),
     indexes: indexMigrations(ctx, slug, parts.builds ?? [], layout),
     contract: make(2, parts.contract),
+    warnings,
   };
 }
 

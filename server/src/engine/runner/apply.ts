@@ -149,6 +149,32 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   return result;
 }
 
+/**
+ * A step recorded without running it (`zdm up --log-only`, `zdm rollback --log-only`): only the
+ * bookkeeping a run would write (the tool's rows and zdm_migrations' row), in one transaction, as
+ * `sqitch deploy --log-only` logs a change it does not deploy. A tool that records such a step its own
+ * way (Prisma's `migrate resolve --applied`) gives its statements (`Tracker.recordLogged`). Nothing of
+ * the migration's file is sent, so its placeholders and transaction mode do not matter.
+ */
+export async function recordStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
+  const { migration, direction } = step;
+  const file = direction === 'up' ? migration.upPath : downSectionOf(migration)?.path ?? migration.downPath ?? migration.upPath;
+  const modeReason = `log only: recorded as ${direction === 'up' ? 'applied' : 'rolled back'}, not run`;
+  const result: StepResult = { version: migration.version, name: migration.name, direction, file, ok: false, durationMs: 0, mode: 'transaction', modeReason, statements: [], logOnly: true };
+  ctx.emit({ type: 'migration-start', version: migration.version, name: migration.name, file, format: migration.format, direction, mode: 'transaction', modeReason, statements: 0, logOnly: true });
+  const started = performance.now();
+  try {
+    const commands = direction === 'up' && ctx.tracker.recordLogged ? [...ctx.tracker.recordLogged(migration), ctx.zdm.recordApplied(migration, 0)] : bookkeeping(ctx, step, 0, options);
+    await runAtomically(ctx.session, commands);
+    result.ok = true;
+  } catch (error) {
+    result.error = plainError(error, ctx.redact);
+  }
+  result.durationMs = performance.now() - started;
+  ctx.emit({ type: 'migration-end', step: result });
+  return result;
+}
+
 /** The error of a section its tool would fail to run: where, and why (the format problem's message). */
 function toolFailureError(section: RunSection, failure: NonNullable<RunSection['toolFailure']>): RunError {
   const at = new LineIndex(section.fileText).positionAt(failure.offset);

@@ -179,6 +179,35 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.match(runSqitch(project, ours, 'status'), /Nothing to deploy \(up-to-date\)/);
   });
 
+  it('zdm up --log-only writes the registry sqitch deploy --log-only writes (deploy events), runs no script; rollback --log-only is sqitch revert --log-only', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_log_zdm'), await database('sqitch_log_ref')];
+
+    const logged = await up({ ...zdmOptions(project, ours), to: '@v1.0', logOnly: true });
+    assert.ok(logged.ok, explain(logged));
+    assert.deepEqual(logged.steps.map((s) => [s.name, s.direction, s.ok, s.logOnly, s.statements.length]), [['appschema', 'up', true, true, 0], ['users', 'up', true, true, 0]]);
+    runSqitch(project, theirs, 'deploy', '--log-only', '--to', '@v1.0');
+    // No deploy script ran: no flipr schema on either database.
+    assert.deepEqual(await pg.query("SELECT nspname FROM pg_namespace WHERE nspname = 'flipr'", [], ours.name), []);
+    assert.deepEqual(await pg.query("SELECT nspname FROM pg_namespace WHERE nspname = 'flipr'", [], theirs.name), []);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await registry(ours)).events.map((e) => JSON.parse(e).event), ['deploy', 'deploy']);
+    assert.deepEqual(await registryShape(ours), await registryShape(theirs));
+    // sqitch sees them deployed: only flips is left.
+    assert.match(runSqitch(project, ours, 'status'), /Undeployed change:\n\s+\* flips/);
+
+    // The rest, logged on both; then one reverted with --log-only on both.
+    assert.ok((await up({ ...zdmOptions(project, ours), logOnly: true })).ok);
+    runSqitch(project, theirs, 'deploy', '--log-only');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const back = await rollback({ ...zdmOptions(project, ours), to: 'appschema', logOnly: true });
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(back.steps.map((s) => [s.name, s.direction, s.logOnly]), [['flips', 'down', true], ['users', 'down', true]]);
+    runSqitch(project, theirs, 'revert', '-y', '--log-only', '--to', 'appschema');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual(await pg.query("SELECT nspname FROM pg_namespace WHERE nspname = 'flipr'", [], ours.name), []);
+  });
+
   it('keeps the registry in the schema sqitch.conf names ([engine "pg"] registry), where sqitch finds it', async () => {
     const project = createProject({ ...FILES, 'sqitch.conf': `${FILES['sqitch.conf']}[engine "pg"]\n\tregistry = meta\n` });
     const db = await database('sqitch_registry');

@@ -147,6 +147,33 @@ describe('zdm up --log-only', () => {
     });
   }
 
+  it('Liquibase: the databasechangelog rows of an update (EXECTYPE EXECUTED), as changelog-sync writes them; the lock is released', async () => {
+    const changelog = `--liquibase formatted sql\n\n--changeset alice:1\n${A.up}\n--rollback ${A.down}\n\n--changeset alice:2\n${B.up}\n--rollback ${B.down}\n`;
+    const project = createProject({ 'db/changelog/001_library.sql': changelog });
+    const [ran, logged] = [await pg.createDatabase('lo_lb_ran'), await pg.createDatabase('lo_lb_log')];
+    assert.ok((await up(optionsFor(project, pg.url(ran)))).ok);
+    const result = await up({ ...optionsFor(project, pg.url(logged)), logOnly: true });
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual((await schemaOf(pg, logged, { userOnly: true })).filter((item) => !item.includes('databasechangelog')), []);
+    const columns = 'id, author, filename, orderexecuted, exectype, md5sum, description, comments, tag, liquibase, contexts, labels';
+    assert.deepEqual(await rowsOf(pg, logged, 'databasechangelog', columns), await rowsOf(pg, ran, 'databasechangelog', columns));
+    assert.deepEqual((await rowsOf(pg, logged, 'databasechangelog', 'exectype')).map((r) => JSON.parse(r).exectype), ['EXECUTED', 'EXECUTED']);
+    assert.deepEqual(await rowsOf(pg, logged, 'databasechangeloglock', 'locked'), ['{"locked":false}']);
+  });
+
+  it('Prisma: the row prisma migrate resolve --applied writes (logs empty, no steps counted, started_at = finished_at)', async () => {
+    const project = createProject({ 'prisma/migrations/20240101000000_authors/migration.sql': A.up, 'prisma/migrations/20240102000000_books/migration.sql': B.up }, { format: 'prisma', migrationsDir: 'prisma/migrations' });
+    const db = await pg.createDatabase('lo_prisma');
+    const result = await up({ ...optionsFor(project, pg.url(db)), logOnly: true });
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+    assert.deepEqual(await rowsOf(pg, db, '_prisma_migrations', "migration_name, logs, applied_steps_count, started_at = finished_at AS same, rolled_back_at IS NULL AS live, length(checksum) AS sha"), [
+      '{"migration_name":"20240101000000_authors","logs":"","applied_steps_count":0,"same":true,"live":true,"sha":64}',
+      '{"migration_name":"20240102000000_books","logs":"","applied_steps_count":0,"same":true,"live":true,"sha":64}',
+    ]);
+    assert.ok(result.status!.every((s) => s.state === 'applied'));
+  });
+
   it('a goose migration older than the newest applied one is refused with --log-only too, as without it', async () => {
     const c = CASES[1];
     const project = createProject({ 'db/migrations/00001_authors.sql': c.files['db/migrations/00001_authors.sql'], 'db/migrations/00003_books_index.sql': gooseFile('SELECT 1;', 'SELECT 1;') }, { format: 'goose' });

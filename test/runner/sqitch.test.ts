@@ -433,6 +433,28 @@ describe('sqitch verify scripts, against the real sqitch', () => {
     assert.match(theirVerdict.out, /\* users @v1\.0 \.+ ok/);
   });
 
+  it('zdm up --log-only --verify runs the verify scripts, not the deploy scripts: a change the database lacks fails (a fail event, nothing reverted), as sqitch deploy --log-only --verify --mode change', async () => {
+    const project = createProject({ ...FILES, ...VERIFY });
+    const [ours, theirs] = [await database('sqitch_log_verify'), await database('sqitch_log_verify_ref')];
+    // A database made by hand: appschema and users are there, flips is not.
+    for (const db of [ours, theirs]) await pg.query('CREATE SCHEMA flipr; CREATE TABLE flipr.users (nickname text PRIMARY KEY, password text NOT NULL);', [], db.name);
+    const options = { ...zdmOptions(project, ours), verify: true, logOnly: true };
+    const result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok, s.logOnly]), [['appschema', true, true], ['users', true, true], ['flips', false, true]]);
+    assert.match(result.error?.message ?? '', /^Verify script verify\/flips\.sql failed: relation "flipr\.flips" does not exist/);
+    assert.match(result.error?.hint ?? '', /nothing was reverted/);
+    assert.deepEqual(messages(options, 'info').filter((m) => m.includes('verified')).map((m) => m.trim()), ['verified (verify/appschema.sql)', 'verified (verify/users.sql)']);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['users']);
+
+    const theirRun = sqitch.run(project.root, theirs.target, theirs.password, 'deploy', '--log-only', '--verify', '--mode', 'change');
+    assert.notEqual(theirRun.code, 0, theirRun.out);
+    assert.match(theirRun.out, /Verify script "verify\/flips\.sql" failed/);
+    assert.deepEqual(await tablesIn(theirs, 'flipr'), ['users']);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await registry(ours)).events.map((r) => [JSON.parse(r).event, JSON.parse(r).change]).sort(), [['deploy', 'appschema'], ['deploy', 'users'], ['fail', 'flips']]);
+  });
+
   it('a failing verify script fails its change: reverted with its revert script, no changes row, a fail event, as sqitch deploy --verify --mode change leaves it', async () => {
     const project = createProject({
       ...FILES,

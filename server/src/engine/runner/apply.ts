@@ -30,6 +30,12 @@ export interface ApplyContext {
    * --verify (sqitch-verify.ts); sqitch's scripts are always sent statement by statement.
    */
   afterUp?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
+  /**
+   * Runs before an up recorded without running it (--log-only) is recorded: an error fails the step,
+   * which is then recorded as failed (the tool's failure record), not as applied. sqitch's
+   * `deploy --log-only --verify` runs the verify script (sqitch-verify.ts).
+   */
+  beforeLogged?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
 }
 
 export interface StepOptions {
@@ -164,6 +170,14 @@ export async function recordStep(ctx: ApplyContext, step: Step, options: StepOpt
   ctx.emit({ type: 'migration-start', version: migration.version, name: migration.name, file, format: migration.format, direction, mode: 'transaction', modeReason, statements: 0, logOnly: true });
   const started = performance.now();
   try {
+    const rejected = direction === 'up' ? await ctx.beforeLogged?.(ctx, step) : undefined;
+    if (rejected) {
+      result.error = rejected;
+      await runAtomically(ctx.session, failedRecord(ctx, step)).catch(() => undefined);
+      result.durationMs = performance.now() - started;
+      ctx.emit({ type: 'migration-end', step: result });
+      return result;
+    }
     const commands = direction === 'up' && ctx.tracker.recordLogged ? [...ctx.tracker.recordLogged(migration), ctx.zdm.recordApplied(migration, 0)] : bookkeeping(ctx, step, 0, options);
     await runAtomically(ctx.session, commands);
     result.ok = true;

@@ -25,7 +25,7 @@ import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
 import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
-import { verifyDeployedChange } from './sqitch-verify';
+import { verifyDeployedChange, verifyLoggedChange } from './sqitch-verify';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -284,12 +284,8 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       result.usageError = configured.error;
       return finish();
     }
+    // With --log-only too: sqitch deploy --log-only --verify runs the verify scripts, not the deploy scripts.
     verify = configured.verify;
-    if (logOnly && verify) {
-      // sqitch deploy --log-only --verify runs the verify scripts (not the deploy scripts); zdm does not yet.
-      emit({ type: 'warning', message: `--log-only records the changes without running their verify scripts${options.verify ? '' : ' (deploy.verify is set in sqitch.conf)'}: run zdm verify afterwards to check the database against them.` });
-      verify = false;
-    }
   }
 
   // The database: --url, ZDM_DATABASE_URL, DATABASE_URL, .zdm.json, else the embedded server.
@@ -367,7 +363,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             }
           }
           emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })), ...(logOnly ? { logOnly: true as const } : {}) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined };
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined, beforeLogged: verify ? verifyLoggedChange : undefined };
           const removed = new Set<string>();
           for (const step of plan.steps) {
             const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));

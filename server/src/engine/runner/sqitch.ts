@@ -311,8 +311,8 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
     // deploy script's do. (The revert script run after a failed verify is not checked here: it runs
     // only then, and a problem with it is reported then.)
     const verify = step.direction === 'up' && options.verify ? info?.verifyScript('deploy') : undefined;
-    // --log-only runs no script: only the dependencies are checked, as sqitch checks them.
-    for (const s of options.logOnly ? [] : [section, verify]) {
+    // --log-only runs no deploy or revert script (its verify script, with --verify, it does).
+    for (const s of options.logOnly ? [verify] : [section, verify]) {
       if (!s?.toolFailure) continue;
       const at = new LineIndex(s.fileText).positionAt(s.toolFailure.offset);
       problems.push(`${path.relative(root, s.path) || s.path}:${at.line + 1}:${at.character + 1}: ${s.toolFailure.message}`);

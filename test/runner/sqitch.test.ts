@@ -179,6 +179,35 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.match(runSqitch(project, ours, 'status'), /Nothing to deploy \(up-to-date\)/);
   });
 
+  it('zdm up --log-only writes the registry sqitch deploy --log-only writes (deploy events), runs no script; rollback --log-only is sqitch revert --log-only', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_log_zdm'), await database('sqitch_log_ref')];
+
+    const logged = await up({ ...zdmOptions(project, ours), to: '@v1.0', logOnly: true });
+    assert.ok(logged.ok, explain(logged));
+    assert.deepEqual(logged.steps.map((s) => [s.name, s.direction, s.ok, s.logOnly, s.statements.length]), [['appschema', 'up', true, true, 0], ['users', 'up', true, true, 0]]);
+    runSqitch(project, theirs, 'deploy', '--log-only', '--to', '@v1.0');
+    // No deploy script ran: no flipr schema on either database.
+    assert.deepEqual(await pg.query("SELECT nspname FROM pg_namespace WHERE nspname = 'flipr'", [], ours.name), []);
+    assert.deepEqual(await pg.query("SELECT nspname FROM pg_namespace WHERE nspname = 'flipr'", [], theirs.name), []);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await registry(ours)).events.map((e) => JSON.parse(e).event), ['deploy', 'deploy']);
+    assert.deepEqual(await registryShape(ours), await registryShape(theirs));
+    // sqitch sees them deployed: only flips is left.
+    assert.match(runSqitch(project, ours, 'status'), /Undeployed change:\n\s+\* flips/);
+
+    // The rest, logged on both; then one reverted with --log-only on both.
+    assert.ok((await up({ ...zdmOptions(project, ours), logOnly: true })).ok);
+    runSqitch(project, theirs, 'deploy', '--log-only');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const back = await rollback({ ...zdmOptions(project, ours), to: 'appschema', logOnly: true });
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(back.steps.map((s) => [s.name, s.direction, s.logOnly]), [['flips', 'down', true], ['users', 'down', true]]);
+    runSqitch(project, theirs, 'revert', '-y', '--log-only', '--to', 'appschema');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual(await pg.query("SELECT nspname FROM pg_namespace WHERE nspname = 'flipr'", [], ours.name), []);
+  });
+
   it('keeps the registry in the schema sqitch.conf names ([engine "pg"] registry), where sqitch finds it', async () => {
     const project = createProject({ ...FILES, 'sqitch.conf': `${FILES['sqitch.conf']}[engine "pg"]\n\tregistry = meta\n` });
     const db = await database('sqitch_registry');
@@ -402,6 +431,28 @@ describe('sqitch verify scripts, against the real sqitch', () => {
     assert.notEqual(theirVerdict.code, 0);
     assert.match(theirVerdict.out, /\* flips \.+ (?:# )?Verify script "verify\/flips\.sql" failed\.[\s\S]*not ok/);
     assert.match(theirVerdict.out, /\* users @v1\.0 \.+ ok/);
+  });
+
+  it('zdm up --log-only --verify runs the verify scripts, not the deploy scripts: a change the database lacks fails (a fail event, nothing reverted), as sqitch deploy --log-only --verify --mode change', async () => {
+    const project = createProject({ ...FILES, ...VERIFY });
+    const [ours, theirs] = [await database('sqitch_log_verify'), await database('sqitch_log_verify_ref')];
+    // A database made by hand: appschema and users are there, flips is not.
+    for (const db of [ours, theirs]) await pg.query('CREATE SCHEMA flipr; CREATE TABLE flipr.users (nickname text PRIMARY KEY, password text NOT NULL);', [], db.name);
+    const options = { ...zdmOptions(project, ours), verify: true, logOnly: true };
+    const result = await up(options);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.steps.map((s) => [s.name, s.ok, s.logOnly]), [['appschema', true, true], ['users', true, true], ['flips', false, true]]);
+    assert.match(result.error?.message ?? '', /^Verify script verify\/flips\.sql failed: relation "flipr\.flips" does not exist/);
+    assert.match(result.error?.hint ?? '', /nothing was reverted/);
+    assert.deepEqual(messages(options, 'info').filter((m) => m.includes('verified')).map((m) => m.trim()), ['verified (verify/appschema.sql)', 'verified (verify/users.sql)']);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), ['users']);
+
+    const theirRun = sqitch.run(project.root, theirs.target, theirs.password, 'deploy', '--log-only', '--verify', '--mode', 'change');
+    assert.notEqual(theirRun.code, 0, theirRun.out);
+    assert.match(theirRun.out, /Verify script "verify\/flips\.sql" failed/);
+    assert.deepEqual(await tablesIn(theirs, 'flipr'), ['users']);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await registry(ours)).events.map((r) => [JSON.parse(r).event, JSON.parse(r).change]).sort(), [['deploy', 'appschema'], ['deploy', 'users'], ['fail', 'flips']]);
   });
 
   it('a failing verify script fails its change: reverted with its revert script, no changes row, a fail event, as sqitch deploy --verify --mode change leaves it', async () => {

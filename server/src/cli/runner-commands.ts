@@ -32,8 +32,8 @@ const VERIFY = `  --verify, --no-verify     sqitch: run each change's verify scr
                             reverts the change (default: deploy.verify in sqitch.conf)`;
 
 export const RUNNER_HELP: Record<string, string> = {
-  up: `Usage: zdm up [--to VERSION] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Stop after this version\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${VERIFY}\n${COMMON}\n`,
-  rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n${VERSION_NAMES}\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n${COMMON}\n`,
+  up: `Usage: zdm up [--to VERSION] [--log-only] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n${VERSION_NAMES}\n\nWith --log-only, records them as applied without running them, for a database whose schema already\nmatches (restored from a dump, made by hand): the tool's tracking table gets the rows a run writes\n(sqitch deploy --log-only, Liquibase changelog-sync, Prisma migrate resolve --applied).\n\nOptions:\n  --to VERSION              Stop after this version\n  --log-only                Record the migrations as applied; run none of their statements\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${VERIFY}\n${COMMON}\n`,
+  rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n${VERSION_NAMES}\n\nWith --log-only, records them as rolled back without running their downs (sqitch revert --log-only):\nfor a database where they were undone by hand.\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n  --log-only                Record the migrations as rolled back; run none of their statements\n${COMMON}\n`,
   redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${VERIFY}\n${COMMON}\n`,
   status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed, or\napplied but missing on disk. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
   db: `Usage: zdm db start|stop|url|status [--show-password]\n\nThe embedded PostgreSQL of this project (data in .zdm/postgres, git-ignored): started on demand by\nthe runner when no database URL is configured, kept running between commands.\n\n  start     Start it (initialising it the first time)\n  stop      Stop it\n  url       Print its URL (password masked unless --show-password)\n  status    Whether it runs, and where\n`,
@@ -53,6 +53,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
         to: { type: 'string' },
         through: { type: 'string' },
         'allow-missing': { type: 'boolean', default: false },
+        'log-only': { type: 'boolean', default: false },
         verify: { type: 'boolean' },
         'no-verify': { type: 'boolean' },
         url: { type: 'string' },
@@ -81,6 +82,10 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   }
   if (values['allow-missing'] && command !== 'up') {
     io.stderr(`zdm ${command}: --allow-missing does not apply to ${command}.\n`);
+    return 2;
+  }
+  if (values['log-only'] && command !== 'up' && command !== 'rollback') {
+    io.stderr(`zdm ${command}: --log-only does not apply to ${command}.\n`);
     return 2;
   }
   if ((values.verify || values['no-verify']) && command !== 'up' && command !== 'redo') {
@@ -134,10 +139,10 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   let result: RunResult;
   switch (command) {
     case 'up':
-      result = await up({ ...options, to: values.to, allowMissing: values['allow-missing'] });
+      result = await up({ ...options, to: values.to, allowMissing: values['allow-missing'], logOnly: values['log-only'] });
       break;
     case 'rollback':
-      result = await rollback({ ...options, to: values.to, through: values.through });
+      result = await rollback({ ...options, to: values.to, through: values.through, logOnly: values['log-only'] });
       break;
     case 'redo':
       result = await redo(options);
@@ -268,9 +273,14 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
           io.stderr(`${yellow('warning')}: ${event.message}\n`);
           break;
         case 'plan':
-          if (event.steps.length === 0) io.stdout(command === 'up' ? 'Nothing to apply: the database is up to date.\n' : 'Nothing to roll back.\n');
+          if (event.steps.length === 0) io.stdout(command === 'up' ? (event.logOnly ? 'Nothing to record: the database is up to date.\n' : 'Nothing to apply: the database is up to date.\n') : event.logOnly ? 'Nothing to record as rolled back.\n' : 'Nothing to roll back.\n');
+          else if (event.logOnly) io.stdout(dim(`--log-only: recording ${event.steps.length === 1 ? '1 migration' : `${event.steps.length} migrations`} as ${command === 'up' ? 'applied' : 'rolled back'}, running none of their statements\n`));
           break;
         case 'migration-start':
+          if (event.logOnly) {
+            io.stdout(`${event.direction === 'up' ? '↑' : '↓'} ${bold(migrationLabel(event, rel))} ${dim('(log only: not run)')}\n`);
+            break;
+          }
           io.stdout(
             `${event.direction === 'up' ? '↑' : '↓'} ${bold(migrationLabel(event, rel))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
           );
@@ -279,6 +289,10 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
           io.stdout(`  ${dim((event.result.durationMs < 0 ? '—' : formatMs(event.result.durationMs)).padStart(9))}  ${dim(`L${event.result.line}`.padEnd(5))} ${event.result.ok ? '' : red('✗ ')}${event.result.text}\n`);
           break;
         case 'migration-end':
+          if (event.step.logOnly) {
+            io.stdout(event.step.ok ? `  ${green('✓')} recorded as ${event.step.direction === 'up' ? 'applied' : 'rolled back'}, not run\n` : `  ${red('✗')} not recorded\n`);
+            break;
+          }
           io.stdout(event.step.ok ? `  ${green('✓')} ${event.step.direction === 'up' ? 'applied' : 'rolled back'} in ${formatMs(event.step.durationMs)}\n` : `  ${red('✗')} failed after ${formatMs(event.step.durationMs)}\n`);
           break;
       }
@@ -299,7 +313,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
       }
       if (result.error) printError(io, result.error, rel, red, dim);
       const done = result.steps.filter((s) => s.ok);
-      const verb = (s: StepResult) => (s.direction === 'up' ? 'applied' : 'rolled back');
+      const verb = (s: StepResult) => (s.logOnly ? `recorded as ${s.direction === 'up' ? 'applied' : 'rolled back'} (not run)` : s.direction === 'up' ? 'applied' : 'rolled back');
       const counts = new Map<string, number>();
       for (const s of done) counts.set(verb(s), (counts.get(verb(s)) ?? 0) + 1);
       const parts = [...counts].map(([v, n]) => `${n} migration${n === 1 ? '' : 's'} ${v}`);

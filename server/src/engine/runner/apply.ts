@@ -30,6 +30,12 @@ export interface ApplyContext {
    * --verify (sqitch-verify.ts); sqitch's scripts are always sent statement by statement.
    */
   afterUp?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
+  /**
+   * Runs before an up recorded without running it (--log-only) is recorded: an error fails the step,
+   * which is then recorded as failed (the tool's failure record), not as applied. sqitch's
+   * `deploy --log-only --verify` runs the verify script (sqitch-verify.ts).
+   */
+  beforeLogged?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
 }
 
 export interface StepOptions {
@@ -145,6 +151,40 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
     await ctx.session.queryText('RESET ALL').catch(() => undefined);
     await applySessionTimeouts(ctx.session, ctx.timeouts).catch(() => undefined);
   }
+  ctx.emit({ type: 'migration-end', step: result });
+  return result;
+}
+
+/**
+ * A step recorded without running it (`zdm up --log-only`, `zdm rollback --log-only`): only the
+ * bookkeeping a run would write (the tool's rows and zdm_migrations' row), in one transaction, as
+ * `sqitch deploy --log-only` logs a change it does not deploy. A tool that records such a step its own
+ * way (Prisma's `migrate resolve --applied`) gives its statements (`Tracker.recordLogged`). Nothing of
+ * the migration's file is sent, so its placeholders and transaction mode do not matter.
+ */
+export async function recordStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
+  const { migration, direction } = step;
+  const file = direction === 'up' ? migration.upPath : downSectionOf(migration)?.path ?? migration.downPath ?? migration.upPath;
+  const modeReason = `log only: recorded as ${direction === 'up' ? 'applied' : 'rolled back'}, not run`;
+  const result: StepResult = { version: migration.version, name: migration.name, direction, file, ok: false, durationMs: 0, mode: 'transaction', modeReason, statements: [], logOnly: true };
+  ctx.emit({ type: 'migration-start', version: migration.version, name: migration.name, file, format: migration.format, direction, mode: 'transaction', modeReason, statements: 0, logOnly: true });
+  const started = performance.now();
+  try {
+    const rejected = direction === 'up' ? await ctx.beforeLogged?.(ctx, step) : undefined;
+    if (rejected) {
+      result.error = rejected;
+      await runAtomically(ctx.session, failedRecord(ctx, step)).catch(() => undefined);
+      result.durationMs = performance.now() - started;
+      ctx.emit({ type: 'migration-end', step: result });
+      return result;
+    }
+    const commands = direction === 'up' && ctx.tracker.recordLogged ? [...ctx.tracker.recordLogged(migration), ctx.zdm.recordApplied(migration, 0)] : bookkeeping(ctx, step, 0, options);
+    await runAtomically(ctx.session, commands);
+    result.ok = true;
+  } catch (error) {
+    result.error = plainError(error, ctx.redact);
+  }
+  result.durationMs = performance.now() - started;
   ctx.emit({ type: 'migration-end', step: result });
   return result;
 }

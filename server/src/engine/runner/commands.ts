@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
-import { applyStep, type ApplyContext } from './apply';
+import { applyStep, recordStep, type ApplyContext } from './apply';
 import { ConnectError, LockBusyError, postgresDuration, quoteIdent, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
@@ -25,7 +25,7 @@ import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
 import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
-import { verifyDeployedChange } from './sqitch-verify';
+import { verifyDeployedChange, verifyLoggedChange } from './sqitch-verify';
 
 export interface RunnerOptions {
   /** The folder the command runs from; .zdm.json is found by walking up from it (or from `dir`). */
@@ -66,6 +66,11 @@ export interface UpOptions extends RunnerOptions {
    * Flyway project with such a migration is refused, as those tools refuse it.
    */
   allowMissing?: boolean;
+  /**
+   * Record the planned migrations as applied without running them (`sqitch deploy --log-only`, Liquibase
+   * `changelog-sync`): for a database whose schema already matches. Only the tracking tables change.
+   */
+  logOnly?: boolean;
 }
 
 export interface RollbackOptions extends RunnerOptions {
@@ -73,6 +78,8 @@ export interface RollbackOptions extends RunnerOptions {
   to?: string;
   /** Roll back down to and including this version. */
   through?: string;
+  /** Record the planned migrations as rolled back without running their downs (`sqitch revert --log-only`). */
+  logOnly?: boolean;
 }
 
 /** Folders tried, in order, when neither --dir nor "migrationsDir" says where migrations are. */
@@ -91,7 +98,7 @@ export function up(options: UpOptions): Promise<RunResult> {
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     return plan;
-  });
+  }, options.logOnly === true);
 }
 
 /** Why the run is refused: which migrations are older than the newest applied one, what the tool says, and the way out. */
@@ -117,7 +124,7 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
     const warnings = [to.warning, through.warning].filter((w): w is string => w !== undefined);
     if (warnings.length > 0) plan.warnings = warnings;
     return plan;
-  });
+  }, options.logOnly === true);
 }
 
 /**
@@ -224,9 +231,15 @@ export function flywaySettingsOf(project: Project, env: NodeJS.ProcessEnv, host?
 
 type Planner = (statuses: MigrationStatus[], project: Project, format: FormatId) => Plan;
 
-async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined): Promise<RunResult> {
+/**
+ * `logOnly`: each planned step is only recorded (the tool's rows and zdm_migrations', in one transaction
+ * per step: recordStep), never run; everything else (the plan, its refusals, the confirmation for a
+ * database that is not local, the locks) is as for a run.
+ */
+async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined, logOnly = false): Promise<RunResult> {
   const started = performance.now();
   const result: RunResult = { command, ok: false, steps: [], warnings: [], durationMs: 0 };
+  if (logOnly) result.logOnly = true;
   const emit = (event: RunEvent) => {
     if (event.type === 'warning') result.warnings.push(event.message);
     options.onEvent?.(event);
@@ -271,6 +284,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       result.usageError = configured.error;
       return finish();
     }
+    // With --log-only too: sqitch deploy --log-only --verify runs the verify scripts, not the deploy scripts.
     verify = configured.verify;
   }
 
@@ -331,15 +345,16 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           let statuses = await readStatus(session, tracker, zdm, migrations);
           const plan = planner(statuses, project, format);
           for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
-          plan.problems.push(...changedCommitted(plan.steps, statuses));
-          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify }));
+          // A partly applied migration is recorded as applied as it is: nothing of it is run again.
+          if (!logOnly) plan.problems.push(...changedCommitted(plan.steps, statuses));
+          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
             if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT))) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }
-          if (!options.yes) {
+          if (!options.yes && !logOnly) {
             const drops = destructiveDowns(plan.steps, options.cwd);
             if (drops.length > 0) {
               result.needsConfirmation = destructiveConfirmation(drops);
@@ -347,11 +362,11 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
               return;
             }
           }
-          emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined };
+          emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })), ...(logOnly ? { logOnly: true as const } : {}) });
+          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined, beforeLogged: verify ? verifyLoggedChange : undefined };
           const removed = new Set<string>();
           for (const step of plan.steps) {
-            const stepResult = await applyStep(ctx, step, stepOptions(step, statuses, removed));
+            const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));
             result.steps.push(stepResult);
             if (!stepResult.ok) {
               result.error = stepResult.error;

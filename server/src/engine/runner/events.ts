@@ -60,12 +60,14 @@ export interface StepResult {
   error?: RunError;
   /** The statement the run resumed at, after an interrupted attempt. */
   resumedAt?: number;
+  /** Recorded as applied (or rolled back) without running it (--log-only): no statement was sent. */
+  logOnly?: true;
 }
 
 export type RunEvent =
   | { type: 'database'; url: string; source: string; serverVersion?: number }
-  | { type: 'plan'; command: string; steps: { version: string; name: string; direction: Direction }[] }
-  | { type: 'migration-start'; version: string; name: string; file: string; format?: FormatId; direction: Direction; mode: 'transaction' | 'statements'; modeReason: string; statements: number; resumeAt?: number }
+  | { type: 'plan'; command: string; steps: { version: string; name: string; direction: Direction }[]; logOnly?: true }
+  | { type: 'migration-start'; version: string; name: string; file: string; format?: FormatId; direction: Direction; mode: 'transaction' | 'statements'; modeReason: string; statements: number; resumeAt?: number; logOnly?: true }
   | { type: 'statement'; version: string; file: string; direction: Direction; result: StatementResult }
   | { type: 'migration-end'; step: StepResult }
   | { type: 'info'; message: string }
@@ -99,6 +101,8 @@ export interface Confirmation {
 export interface RunResult {
   command: 'up' | 'rollback' | 'redo' | 'status';
   ok: boolean;
+  /** --log-only: the steps were recorded in the tracking tables, never run. */
+  logOnly?: true;
   /** Password masked. */
   database?: string;
   source?: string;

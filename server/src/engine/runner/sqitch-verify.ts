@@ -99,6 +99,31 @@ export async function verifyDeployedChange(ctx: ApplyContext, step: Step): Promi
   return error;
 }
 
+/**
+ * `sqitch deploy --log-only --verify` for one change: its deploy script is not run, its verify script is
+ * (App::Sqitch::Engine `deploy_change`: `run_deploy ... unless log_only`, then `verify_change` when
+ * verifying); when that fails, nothing is reverted (`run_revert ... unless log_only`) and the change is
+ * not logged as deployed (a fail event). Returns that failure, or undefined when verified (or when it has
+ * no verify script: a warning, as sqitch warns).
+ */
+export async function verifyLoggedChange(ctx: ApplyContext, step: Step): Promise<RunError | undefined> {
+  const info = sqitchChangeOf(step.migration);
+  if (!info) return undefined;
+  const verify = info.verifyScript('deploy');
+  if (!verify) {
+    ctx.emit({ type: 'warning', message: `Verify script ${scriptName(info, info.verifyPath)} does not exist: ${step.migration.name} is recorded without a verify (sqitch warns the same and goes on).` });
+    return undefined;
+  }
+  const failed = await runPsqlScript(ctx.session, verify, ctx.redact, ctx.timeouts);
+  if (!failed) {
+    ctx.emit({ type: 'info', message: `  verified (${scriptName(info, verify.path)})` });
+    return undefined;
+  }
+  const error: RunError = { ...failed, section: undefined, message: `Verify script ${scriptName(info, verify.path)} failed: ${failed.message}` };
+  error.hint = `--log-only ran no deploy script, so the database does not hold what ${step.migration.name} makes; nothing was reverted, and it is not recorded as deployed (sqitch's registry has a fail event for it), as sqitch deploy --log-only --verify leaves it.${failed.hint ? ` PostgreSQL: ${failed.hint}` : ''}`;
+  return error;
+}
+
 export interface SqitchVerifyEntry {
   /** The change as zdm names it among the migrations (`users@v1.0`: a reworked change's earlier version). */
   name: string;

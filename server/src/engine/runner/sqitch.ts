@@ -301,7 +301,7 @@ function quoteLiteral(value: string): string {
  * (its file and line), a change whose required change is neither deployed nor deployed earlier in the
  * run, or one conflicting with a deployed change (sqitch refuses those too).
  */
-export function sqitchRunProblems(steps: readonly Step[], statuses: readonly MigrationStatus[], root: string, options: { verify?: boolean } = {}): string[] {
+export function sqitchRunProblems(steps: readonly Step[], statuses: readonly MigrationStatus[], root: string, options: { verify?: boolean; logOnly?: boolean } = {}): string[] {
   const problems: string[] = [];
   const deployed = new Set(statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').map((s) => s.key));
   for (const step of steps) {
@@ -311,7 +311,8 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
     // deploy script's do. (The revert script run after a failed verify is not checked here: it runs
     // only then, and a problem with it is reported then.)
     const verify = step.direction === 'up' && options.verify ? info?.verifyScript('deploy') : undefined;
-    for (const s of [section, verify]) {
+    // --log-only runs no deploy or revert script (its verify script, with --verify, it does).
+    for (const s of options.logOnly ? [verify] : [section, verify]) {
       if (!s?.toolFailure) continue;
       const at = new LineIndex(s.fileText).positionAt(s.toolFailure.offset);
       problems.push(`${path.relative(root, s.path) || s.path}:${at.line + 1}:${at.character + 1}: ${s.toolFailure.message}`);

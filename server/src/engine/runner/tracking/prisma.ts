@@ -41,6 +41,17 @@ export function prismaTracker(tableName = '_prisma_migrations'): Tracker {
         },
       ];
     },
+    recordLogged(migration) {
+      // As `prisma migrate resolve --applied` records it (schema-engine's mark_migration_applied_impl):
+      // started_at and finished_at the same time, logs '', applied_steps_count left at 0.
+      return [
+        {
+          table,
+          text: `INSERT INTO ${table} (id, checksum, logs, started_at, finished_at, migration_name) VALUES ($1, $2, '', now(), now(), $3)`,
+          values: [randomUUID(), createHash('sha256').update(migration.up.fileText).digest('hex'), migration.key],
+        },
+      ];
+    },
     recordDown(migration) {
       return [{ table, text: `UPDATE ${table} SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL`, values: [migration.key] }];
     },

@@ -44,6 +44,11 @@ export interface Tracker {
   recordUp(migration: Migration, durationMs: number): SqlCommand[];
   /** The statements recording `migration` as rolled back. `previous` becomes the latest applied. */
   recordDown(migration: Migration, previous: Migration | undefined): SqlCommand[];
+  /**
+   * The statements recording `migration` as applied without running it (`zdm up --log-only`), when the
+   * tool records that differently from a run (Prisma's `migrate resolve --applied`); else recordUp's.
+   */
+  recordLogged?(migration: Migration): SqlCommand[];
   /** Marks a migration as running before statements that cannot share its bookkeeping transaction. */
   markStarted?(migration: Migration): SqlCommand[];
   /** The statements recording that `migration`'s up failed (sqitch's `fail` event); the migration is not recorded as applied. */

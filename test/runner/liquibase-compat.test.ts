@@ -305,4 +305,55 @@ describe('compatibility with the real Liquibase', () => {
     run = liquibase(project, db, 'validate');
     assert.equal(run.code, 0, run.out);
   });
+
+  it('failOnError:false: Liquibase and zdm both go on past the failing changesets, roll back the one in a transaction, write the same rows (none for them), and run them again next time', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const changelog = [
+      '--liquibase formatted sql',
+      '--changeset carol:1',
+      'CREATE TABLE before_it (id int);',
+      '--changeset carol:2 failOnError:false',
+      'CREATE TABLE half_done (id int);',
+      'INSERT INTO no_such_table VALUES (1);',
+      '--changeset carol:3 runInTransaction:false failOnError:false',
+      'CREATE TABLE outside (id int);',
+      'INSERT INTO no_such_table VALUES (2);',
+      '--changeset carol:4',
+      'CREATE TABLE after_it (id int);',
+      '',
+    ].join('\n');
+    const project = createProject({ 'changelog.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/\n', 'db/changelog/001.sql': changelog });
+    const byLiquibase = await pg.createDatabase('lb_foe_liquibase');
+    const byZdm = await pg.createDatabase('lb_foe_zdm');
+    const rows = (db: string) => pg.query<Record<string, unknown>>('SELECT id, author, filename, orderexecuted, exectype, md5sum, description, comments, tag, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
+    const tables = (db: string) => pg.query("SELECT to_regclass('before_it')::text AS a, to_regclass('half_done')::text AS b, to_regclass('outside')::text AS c, to_regclass('after_it')::text AS d", [], db);
+
+    let run = liquibase(project, byLiquibase, 'update');
+    assert.equal(run.code, 0, run.out);
+    // Liquibase counts the failed changesets as run, and succeeds.
+    assert.match(run.out, /Run:\s+4\b/, run.out);
+    assert.match(run.out, /Update has been successful/, run.out);
+    const options = optionsFor(project, pg.url(byZdm), { yes: true });
+    let result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.continued ?? false), [false, true, true, false]);
+
+    const expected = await rows(byLiquibase);
+    assert.deepEqual(expected.map((r) => [r.id, r.orderexecuted, r.exectype]), [['1', 1, 'EXECUTED'], ['4', 2, 'EXECUTED']]);
+    assert.deepEqual(await rows(byZdm), expected);
+    assert.deepEqual(await tables(byZdm), await tables(byLiquibase));
+    assert.deepEqual(await tables(byZdm), [{ a: 'before_it', b: null, c: 'outside', d: 'after_it' }]);
+
+    // Both see the two failed changesets as not applied, and run them again.
+    run = liquibase(project, byZdm, 'status', '--verbose');
+    assert.match(run.out, /2 changesets have not been applied/, run.out);
+    assert.deepEqual((await status(optionsFor(project, pg.url(byLiquibase), { yes: true }))).status!.map((s) => s.state), ['applied', 'pending', 'pending', 'applied']);
+    run = liquibase(project, byLiquibase, 'update');
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /Running Changeset: db\/changelog\/001\.sql::2::carol/);
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => s.continued ?? false), [true, true]);
+    assert.deepEqual(await rows(byZdm), await rows(byLiquibase));
+  });
 });

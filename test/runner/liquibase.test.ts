@@ -207,6 +207,52 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.deepEqual(await pg.query('SELECT locked FROM databasechangeloglock', [], db), [{ locked: false }]);
   });
 
+  it('goes on past a failing failOnError:false changeset, as Liquibase does: rolled back, no row, a warning, pending and run again next time', async () => {
+    const db = await pg.createDatabase('lb_fail_on_error');
+    const changelog = [
+      '--liquibase formatted sql',
+      '--changeset carol:1',
+      'CREATE TABLE before_it (id int);',
+      '--changeset carol:2 failOnError:false',
+      'CREATE TABLE half_done (id int);',
+      'INSERT INTO no_such_table VALUES (1);',
+      '--changeset carol:3 runInTransaction:false failOnError:false',
+      'CREATE TABLE outside (id int);',
+      'INSERT INTO no_such_table VALUES (2);',
+      '--changeset carol:4',
+      'CREATE TABLE after_it (id int);',
+      '',
+    ].join('\n');
+    const project = createProject({ 'db/changelog/001.sql': changelog });
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let result = await up(options);
+    const warnings = options.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => [s.name.replace(/.*::(\w+)::.*/, '$1'), s.ok, s.continued ?? false]), [['1', true, false], ['2', false, true], ['3', false, true], ['4', true, false]]);
+    assert.match(result.steps[1].error!.message, /no_such_table/);
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0], /001\.sql::2::carol failed and is not recorded; the run goes on.*failOnError:false.*no_such_table/);
+    // Rows only for what ran, numbered without a gap, as Liquibase writes them (none for a FAILED changeset).
+    assert.deepEqual((await changelogRows(db)).map((r) => [r.id, r.orderexecuted, r.exectype]), [['1', 1, 'EXECUTED'], ['4', 2, 'EXECUTED']]);
+    // In its transaction nothing of changeset 2 stays; outside one (autocommit), its first statement does.
+    assert.deepEqual(await pg.query("SELECT to_regclass('half_done')::text AS a, to_regclass('outside')::text AS b, to_regclass('after_it')::text AS c", [], db), [{ a: null, b: 'outside', c: 'after_it' }]);
+    const st = await status(options);
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'pending', 'pending', 'applied']);
+    assert.match(st.status![1].note!, /failOnError:false/);
+    // The next run tries both again (Liquibase sees them as not ran).
+    project.write('db/changelog/001.sql', changelog.replace('INSERT INTO no_such_table VALUES (1);', 'SELECT 1;'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(result.steps.map((s) => [s.name.replace(/.*::(\w+)::.*/, '$1'), s.ok]), [['2', true], ['3', false]]);
+    assert.match(result.steps[1].error!.message, /"outside" already exists/);
+    assert.deepEqual((await changelogRows(db)).map((r) => [r.id, r.orderexecuted]), [['1', 1], ['4', 2], ['2', 3]]);
+    // Without failOnError:false the same failure stops the run, as before.
+    project.write('db/changelog/001.sql', changelog.replace('INSERT INTO no_such_table VALUES (1);', 'SELECT 1;').replace('runInTransaction:false failOnError:false', 'runInTransaction:false'));
+    result = await up(options);
+    assert.equal(result.ok, false);
+    assert.equal((await status(options)).status![2].state, 'failed');
+  });
+
   it('refuses, at its line, a changeset whose precondition, executor or parameters Liquibase would use; left-out changesets stay out', async () => {
     const db = await pg.createDatabase('lb_refuse');
     const project = createProject({

@@ -293,7 +293,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
             io.stdout(event.step.ok ? `  ${green('✓')} recorded as ${event.step.direction === 'up' ? 'applied' : 'rolled back'}, not run\n` : `  ${red('✗')} not recorded\n`);
             break;
           }
-          io.stdout(event.step.ok ? `  ${green('✓')} ${event.step.direction === 'up' ? 'applied' : 'rolled back'} in ${formatMs(event.step.durationMs)}\n` : `  ${red('✗')} failed after ${formatMs(event.step.durationMs)}\n`);
+          io.stdout(event.step.ok ? `  ${green('✓')} ${event.step.direction === 'up' ? 'applied' : 'rolled back'} in ${formatMs(event.step.durationMs)}\n` : `  ${red('✗')} failed after ${formatMs(event.step.durationMs)}${event.step.continued ? ' (failOnError:false: not recorded, the run goes on)' : ''}\n`);
           break;
       }
     },
@@ -317,6 +317,8 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
       const counts = new Map<string, number>();
       for (const s of done) counts.set(verb(s), (counts.get(verb(s)) ?? 0) + 1);
       const parts = [...counts].map(([v, n]) => `${n} migration${n === 1 ? '' : 's'} ${v}`);
+      const passed = result.steps.filter((s) => s.continued).length;
+      if (passed > 0) parts.push(`${passed} failed and passed over (failOnError:false)`);
       const partly = result.error?.committed !== undefined && result.error.committed > 0;
       const summary = parts.length > 0 ? parts.join(', ') : partly ? 'no migration completed (the failed one is partly applied)' : 'nothing changed';
       const pending = result.status?.filter((s) => s.state === 'pending').length ?? 0;

@@ -105,6 +105,17 @@ export function mayEndTransaction(statement: RunStatement): boolean {
   return /(?:^|;|\b(?:begin|then|else|loop)\b)\s*(?:commit|rollback)\b/i.test(code);
 }
 
+/**
+ * True when the run goes on after this failed step: a Liquibase changeset marked `failOnError:false`
+ * that failed running its SQL (or a precondition), as Liquibase's ChangeSet.execute catches the error,
+ * rolls the changeset's transaction back and returns ExecType FAILED, for which no row is written.
+ * Not a changeset zdm refuses to run (`toolFailure`: Liquibase would run it), nor a lost connection.
+ */
+export function passesOverFailure(step: Step, error: RunError | undefined): boolean {
+  if (step.direction !== 'up' || step.migration.changeset?.failOnError !== false || step.migration.up.toolFailure) return false;
+  return error !== undefined && !isConnectionLost(Object.assign(new Error(error.message), { code: error.code }));
+}
+
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
   const { migration, direction } = step;
   const written = direction === 'up' ? migration.up : downSectionOf(migration)!;
@@ -387,7 +398,9 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
       // The number recorded is where a resumed run starts: the first statement of a block sent whole.
-      await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message)), ...failedRecord(ctx, step)]).catch(() => undefined);
+      // Passed over (Liquibase's failOnError:false): no record of it, so the next run starts it again from its first statement.
+      const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message));
+      await runAtomically(ctx.session, [record, ...failedRecord(ctx, step)]).catch(() => undefined);
       return;
     }
     for (let k = i; k <= last; k++) {
@@ -410,7 +423,8 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     const error = statementError(section, openedBy, undefined, `The ${section.kind} section ends inside the transaction that this ${begin.firstWord.toUpperCase()} opens: no COMMIT follows it, so nothing after it would be committed, nor the record that the migration ran. zdm rolled it back.`, ctx.redact);
     error.hint = 'End the transaction with COMMIT; at the end of the section (or remove the BEGIN).';
     result.error = { ...error, committed };
-    await runAtomically(ctx.session, [ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message)), ...failedRecord(ctx, step)]).catch(() => undefined);
+    const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message));
+    await runAtomically(ctx.session, [record, ...failedRecord(ctx, step)]).catch(() => undefined);
     return;
   }
   const rejected = direction === 'up' ? await ctx.afterUp?.(ctx, step) : undefined;

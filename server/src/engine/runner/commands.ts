@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
-import { applyStep, recordStep, type ApplyContext } from './apply';
+import { applyStep, passesOverFailure, recordStep, type ApplyContext } from './apply';
 import { ConnectError, LockBusyError, postgresDuration, quoteIdent, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
@@ -368,6 +368,14 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           for (const step of plan.steps) {
             const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));
             result.steps.push(stepResult);
+            if (!stepResult.ok && !logOnly && passesOverFailure(step, stepResult.error)) {
+              // Liquibase's failOnError:false: the changeset's transaction was rolled back, nothing of
+              // it is recorded (applyStep left no zdm_migrations row either), and the run goes on: it
+              // stays pending, and the next run tries it again.
+              stepResult.continued = true;
+              emit({ type: 'warning', message: `${step.migration.name} failed and is not recorded; the run goes on, as Liquibase goes on after a changeset marked failOnError:false: ${stepResult.error?.message ?? 'unknown error'}` });
+              continue;
+            }
             if (!stepResult.ok) {
               result.error = stepResult.error;
               break;

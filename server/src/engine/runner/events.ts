@@ -62,6 +62,11 @@ export interface StepResult {
   resumedAt?: number;
   /** Recorded as applied (or rolled back) without running it (--log-only): no statement was sent. */
   logOnly?: true;
+  /**
+   * Failed (`ok` false, `error` says why), and the run went on: a Liquibase changeset with
+   * `failOnError:false`, which Liquibase passes over without recording it (it stays pending).
+   */
+  continued?: true;
 }
 
 export type RunEvent =

@@ -28,6 +28,11 @@ export interface LiquibaseChangeset {
   runOnChange: boolean;
   runAlways: boolean;
   runInTransaction: boolean;
+  /**
+   * `failOnError:false`: when the changeset fails, Liquibase (ChangeSet.execute) rolls its transaction
+   * back, records nothing (ExecType FAILED writes no row) and goes on with the next changeset.
+   */
+  failOnError: boolean;
   /** The context expression (`context:` / `contextFilter:`), labels and dbms as written, quotes removed. */
   context?: string;
   labels?: string;
@@ -132,6 +137,7 @@ export function readLiquibaseChangelog(text: string): LiquibaseChangelog {
         runOnChange: flag('runOnChange', false),
         runAlways: flag('runAlways', false),
         runInTransaction: flag('runInTransaction', true),
+        failOnError: flag('failOnError', true),
         context: unquoteOptional(lastValue(line, /contextFilter:("[^"]*?"|\S*)/gi) || lastValue(line, /context:("[^"]*?"|\S*)/gi)),
         labels: unquoteOptional(lastValue(line, /labels:("[^"]*?"|\S*)/gi)),
         dbms: lastValue(line, /dbms:([^,][\w!,]+)/gi),

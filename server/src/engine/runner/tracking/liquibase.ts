@@ -114,6 +114,8 @@ export function liquibaseTracker(tableName = 'databasechangelog'): Tracker {
         if (!row) {
           // A pending changeset zdm refuses to run (a precondition, runWith, a parameter): status says so before up stops there.
           if (m.up.toolFailure) verdicts.set(m.key, { note: `zdm up stops here. ${m.up.toolFailure.message}` });
+          // failOnError:false: a failed run left no row (Liquibase writes none for ExecType FAILED), so it is pending and runs again next time.
+          else if (!changeset.failOnError) verdicts.set(m.key, { note: 'failOnError:false: if it fails, zdm up goes on without recording it, as Liquibase update does, and the next run tries it again' });
           continue;
         }
         const stored = row.md5sum;

@@ -387,6 +387,70 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.deepEqual(await registry(ours), await registry(theirs));
     assert.deepEqual(await tablesIn(ours, 'public'), ['t_00']);
   });
+
+  it('@HEAD, @ROOT and ~N / ^N offsets: up counts them in the plan, as sqitch deploy; rollback among the deployed changes, as sqitch revert; past either end refused in sqitch\'s words', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_offsets'), await database('sqitch_offsets_ref')];
+    const failing = (...args: string[]) => {
+      const { out, code } = sqitch.run(project.root, theirs.target, theirs.password, ...args);
+      assert.notEqual(code, 0, `sqitch ${args.join(' ')} should fail:\n${out}`);
+      return out;
+    };
+
+    // up --to @HEAD^: the plan's last change is flips, the one before it users.
+    const head = await up({ ...zdmOptions(project, ours), to: '@HEAD^' });
+    assert.ok(head.ok, explain(head));
+    assert.deepEqual(head.steps.map((s) => s.name), ['appschema', 'users']);
+    runSqitch(project, theirs, 'deploy', '--to', '@HEAD^');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // rollback --to @HEAD^: @HEAD is the last deployed change (users), not the plan's last: users is reverted.
+    const back = await rollback({ ...zdmOptions(project, ours), to: '@HEAD^' });
+    assert.ok(back.ok, explain(back));
+    assert.deepEqual(back.steps.map((s) => [s.name, s.direction]), [['users', 'down']]);
+    runSqitch(project, theirs, 'revert', '-y', '--to', '@HEAD^');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Only appschema is deployed: nothing is before it. The plan has a change there: "Change not deployed", as sqitch revert says.
+    const none = await rollback({ ...zdmOptions(project, ours), to: '@HEAD^' });
+    assert.equal(none.ok, false);
+    assert.match(none.error?.message ?? '', /Change not deployed: "@HEAD\^"/);
+    assert.match(failing('revert', '-y', '--to', '@HEAD^'), /Change not deployed: "@HEAD\^"/);
+    // Past the plan's end: "Unknown change", as sqitch deploy says.
+    const past = await up({ ...zdmOptions(project, ours), to: '@HEAD~1' });
+    assert.equal(past.ok, false);
+    assert.match(past.error?.message ?? '', /Unknown change: "@HEAD~1"/);
+    assert.match(failing('deploy', '--to', '@HEAD~1'), /Unknown change: "@HEAD~1"/);
+    const before = await up({ ...zdmOptions(project, ours), to: '@ROOT^' });
+    assert.equal(before.ok, false);
+    assert.match(before.error?.message ?? '', /Unknown change: "@ROOT\^"/);
+    assert.match(failing('deploy', '--to', '@ROOT^'), /Unknown change: "@ROOT\^"/);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // A name with an offset: two changes after appschema in the plan.
+    const two = await up({ ...zdmOptions(project, ours), to: 'appschema~2' });
+    assert.ok(two.ok, explain(two));
+    assert.deepEqual(two.steps.map((s) => s.name), ['users', 'flips']);
+    runSqitch(project, theirs, 'deploy', '--to', 'appschema~2');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // @HEAD^^ (two before the last deployed) is appschema; --through @ROOT~ (the change after the first deployed) is users.
+    const twoBack = await rollback({ ...zdmOptions(project, ours), to: '@HEAD^^' });
+    assert.ok(twoBack.ok, explain(twoBack));
+    assert.deepEqual(twoBack.steps.map((s) => s.name), ['flips', 'users']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', '@HEAD^^');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const again = await up({ ...zdmOptions(project, ours), to: 'HEAD' });
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps.map((s) => s.name), ['users', 'flips']);
+    runSqitch(project, theirs, 'deploy', '--to', 'HEAD');
+    const through = await rollback({ ...zdmOptions(project, ours), through: '@ROOT~' });
+    assert.ok(through.ok, explain(through));
+    assert.deepEqual(through.steps.map((s) => s.name), ['flips', 'users']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'ROOT');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual(await tablesIn(ours, 'flipr'), []);
+  });
 });
 
 // Verify scripts as sqitch's templates write them (the script's own BEGIN ... ROLLBACK), with the deploy's variables.

@@ -130,7 +130,8 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
 /**
  * A --to / --through as the version the planner compares: a sqitch change is named as sqitch names it
  * (its name, `name@tag`, `@tag`, its id; digits that are a change's name are that change, with a warning
- * when they are also another change's position: sqitchVersionOf), a Liquibase changeset by its id,
+ * when they are also another change's position; @HEAD, @ROOT and ~N / ^N offsets counted in the plan for up,
+ * among the deployed changes for rollback: sqitchVersionOf), a Liquibase changeset by its id,
  * `id::author` or `path::id::author`; both are numbered by position, which is what the planner compares.
  * `option` names the flag in a warning.
  */
@@ -350,7 +351,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
-            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT))) result.usageError = plan.problems.join('\n');
+            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT) || p.startsWith('Unknown change: ') || p.startsWith('Change not deployed: '))) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }

@@ -340,9 +340,20 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
  * when none has, digits are zdm's plan position (what `zdm status` numbers and the editor gives). When
  * they name one change and are the position of another, the run says which it took (`warning`).
  * `option` is how the warning names the flag (`zdm up --to`).
+ *
+ * The symbolic tags `@HEAD` and `@ROOT` (`HEAD`, `ROOT` too) and the offsets `~N` / `^N` (`~~`, `^^`:
+ * 2; `@HEAD^`, `users~2`) are read as sqitch reads them: for `zdm up` against the plan, as sqitch deploy
+ * (ChangeList `index_of`: @HEAD the last planned change, @ROOT the first, the offset counted in the plan);
+ * for `zdm rollback` against the registry, as sqitch revert (Engine `change_id_for` and
+ * `change_id_offset_from_id`: @HEAD the last deployed change, @ROOT the first, the offset counted among
+ * the deployed changes in the order they were deployed). A spec that lands before the first change or
+ * after the last is refused in sqitch's words (`Unknown change`, or for a rollback `Change not deployed`
+ * when the plan has it).
  */
-export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], option = '--to'): { version?: string; warning?: string } {
+export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], option = '--to', base: 'plan' | 'deployed' = option.startsWith('zdm rollback') ? 'deployed' : 'plan'): { version?: string; warning?: string; problem?: string } {
   if (target === undefined) return {};
+  const symbolic = sqitchSymbolicTarget(target, statuses, base);
+  if (symbolic) return symbolic;
   const named = sqitchChangeNamed(target, statuses);
   if (!/^\d+$/.test(target)) return { version: named?.version ?? target };
   if (!named) return { version: target };
@@ -355,6 +366,76 @@ export function sqitchVersionOf(target: string | undefined, statuses: readonly M
   if (asPosition && asPosition !== named)
     return { version: named.version, warning: `${option} ${target}: the change "${name(named)}" (position ${named.version} in sqitch.plan), as sqitch reads a change name, not the change at position ${target} ("${name(asPosition)}"): name that one "${name(asPosition)}".` };
   return { version: named.version };
+}
+
+// Like [:punct:] without _: sqitch's ChangeList `$punct`. An offset follows no punctuation (`@HEAD^^^` has none).
+const SQITCH_OFFSET = /(?<![-!"#$%&'()*+,./:;<=>?@[\\\]^`{|}~])([~^])(?:(\1)|(\d+))?$/;
+
+/**
+ * A change spec and its offset, as sqitch's ChangeList `_offset` splits them: `~` counts forwards, `^`
+ * backwards, doubled it is 2, with digits that many (`@HEAD^3`); without a suffix the offset is 0.
+ */
+export function sqitchOffsetOf(spec: string): { key: string; offset: number } {
+  const m = SQITCH_OFFSET.exec(spec);
+  if (!m) return { key: spec, offset: 0 };
+  const n = m[3] !== undefined ? Number(m[3]) : m[2] ? 2 : 1;
+  return { key: spec.slice(0, m.index), offset: m[1] === '^' ? -n : n };
+}
+
+/** True for a spec sqitch reads with its symbolic tags (`@HEAD`, `ROOT`, `name@HEAD`) or an offset. */
+function isSqitchSymbolic(target: string): boolean {
+  const { key, offset } = sqitchOffsetOf(target);
+  return key !== target || offset !== 0 || /^@?(HEAD|ROOT)$/.test(key) || /^[^@]+@(HEAD|ROOT)$/.test(key);
+}
+
+/**
+ * A spec with a symbolic tag or an offset (see sqitchVersionOf), or undefined for any other spec (read as
+ * before). `base` says what it counts in: the plan (`zdm up`, sqitch deploy) or the deployed changes in
+ * the order they were deployed (`zdm rollback`, sqitch revert).
+ */
+function sqitchSymbolicTarget(target: string, statuses: readonly MigrationStatus[], base: 'plan' | 'deployed'): { version?: string; problem?: string } | undefined {
+  if (!isSqitchSymbolic(target)) return undefined;
+  const planned = statuses.filter((s) => s.migration && sqitchChangeOf(s.migration));
+  const found = base === 'plan' ? sqitchSpecIn(target, planned, planned, statuses) : sqitchSpecIn(target, sqitchDeployed(statuses), planned, statuses);
+  if (found) return { version: found.version };
+  // sqitch revert, when the registry has no such change, asks the plan: "Change not deployed" when it has it.
+  if (base === 'deployed' && sqitchSpecIn(target, planned, planned, statuses)) {
+    const count = sqitchDeployed(statuses).length;
+    return { problem: `Change not deployed: "${target}" (sqitch revert reads @HEAD as the last deployed change, @ROOT as the first, and counts ~ and ^ among the ${count} deployed change${count === 1 ? '' : 's'}); nothing was rolled back.` };
+  }
+  return { problem: `Unknown change: "${target}"${base === 'plan' ? ` (sqitch deploy reads @HEAD as the last planned change, @ROOT as the first, and counts ~ and ^ in the plan's ${planned.length} change${planned.length === 1 ? '' : 's'})` : ''}; nothing was run.` };
+}
+
+/** The deployed changes in the order sqitch deployed them (its registry's committed_at; plan order for a tie). */
+function sqitchDeployed(statuses: readonly MigrationStatus[]): MigrationStatus[] {
+  return statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').sort((a, b) => (a.appliedAt?.getTime() ?? 0) - (b.appliedAt?.getTime() ?? 0));
+}
+
+/**
+ * The change a spec with a symbolic tag or an offset lands on in `list` (the plan, or the deployed
+ * changes in deploy order): @HEAD / HEAD its last, @ROOT / ROOT its first, `name@HEAD` the latest change
+ * of that name in it, another spec the change it names (in the plan: sqitchChangeNamed; digits no change
+ * has are zdm's position) when `list` has it; then the offset counted in `list`.
+ */
+function sqitchSpecIn(target: string, list: readonly MigrationStatus[], planned: readonly MigrationStatus[], statuses: readonly MigrationStatus[]): MigrationStatus | undefined {
+  const { key, offset } = sqitchOffsetOf(target);
+  let at: number;
+  if (key === '@HEAD' || key === 'HEAD') at = list.length - 1;
+  else if (key === '@ROOT' || key === 'ROOT') at = list.length > 0 ? 0 : -1;
+  else {
+    const [name, tag] = key.split('@', 2);
+    const nameOf = (s: MigrationStatus) => (s.migration ? sqitchChangeOf(s.migration)?.change.name : undefined);
+    if (tag === 'HEAD' && name) at = list.map(nameOf).lastIndexOf(name);
+    // sqitch: nothing comes before the first tag (`name@ROOT` in the registry); in the plan, the change if it is the first.
+    else if (tag === 'ROOT' && name) at = list === planned && nameOf(list[0]) === name ? 0 : -1;
+    else {
+      const named = sqitchChangeNamed(key, statuses) ?? (/^\d+$/.test(key) ? statuses.find((s) => /^\d+$/.test(s.version) && BigInt(s.version) === BigInt(key) && s.migration) : undefined);
+      at = named ? list.indexOf(named) : -1;
+    }
+  }
+  if (at < 0) return undefined;
+  at += offset;
+  return at >= 0 && at < list.length ? list[at] : undefined;
 }
 
 /** The planned change a sqitch change spec names (see sqitchVersionOf), if any. */

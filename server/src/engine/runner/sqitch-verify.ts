@@ -74,20 +74,9 @@ export async function runPsqlScript(session: Session, section: RunSection, redac
  * warning, as sqitch warns).
  */
 export async function verifyDeployedChange(ctx: ApplyContext, step: Step): Promise<RunError | undefined> {
-  const info = sqitchChangeOf(step.migration);
-  if (!info) return undefined;
-  const verify = info.verifyScript('deploy');
-  if (!verify) {
-    ctx.emit({ type: 'warning', message: `Verify script ${scriptName(info, info.verifyPath)} does not exist: ${step.migration.name} is deployed without a verify (sqitch warns the same and goes on).` });
-    return undefined;
-  }
-  const failed = await runPsqlScript(ctx.session, verify, ctx.redact, ctx.timeouts);
-  if (!failed) {
-    ctx.emit({ type: 'info', message: `  verified (${scriptName(info, verify.path)})` });
-    return undefined;
-  }
-  // Not the up or down section of the migration: the file names the script.
-  const error: RunError = { ...failed, section: undefined, message: `Verify script ${scriptName(info, verify.path)} failed: ${failed.message}` };
+  const verified = await runVerifyScript(ctx, step, 'deployed');
+  if (!verified) return undefined;
+  const { info, failed, error } = verified;
   const revert = info.revertAfterVerify();
   const revertName = scriptName(info, revert?.path ?? step.migration.downPath ?? path.join(info.top, 'revert', path.relative(path.join(info.top, 'verify'), info.verifyPath)));
   const revertError = revert ? await runPsqlScript(ctx.session, revert, ctx.redact, ctx.timeouts) : { message: `${revertName} does not exist` };
@@ -107,19 +96,9 @@ export async function verifyDeployedChange(ctx: ApplyContext, step: Step): Promi
  * no verify script: a warning, as sqitch warns).
  */
 export async function verifyLoggedChange(ctx: ApplyContext, step: Step): Promise<RunError | undefined> {
-  const info = sqitchChangeOf(step.migration);
-  if (!info) return undefined;
-  const verify = info.verifyScript('deploy');
-  if (!verify) {
-    ctx.emit({ type: 'warning', message: `Verify script ${scriptName(info, info.verifyPath)} does not exist: ${step.migration.name} is recorded without a verify (sqitch warns the same and goes on).` });
-    return undefined;
-  }
-  const failed = await runPsqlScript(ctx.session, verify, ctx.redact, ctx.timeouts);
-  if (!failed) {
-    ctx.emit({ type: 'info', message: `  verified (${scriptName(info, verify.path)})` });
-    return undefined;
-  }
-  const error: RunError = { ...failed, section: undefined, message: `Verify script ${scriptName(info, verify.path)} failed: ${failed.message}` };
+  const verified = await runVerifyScript(ctx, step, 'recorded');
+  if (!verified) return undefined;
+  const { failed, error } = verified;
   error.hint = `--log-only ran no deploy script, so the database does not hold what ${step.migration.name} makes; nothing was reverted, and it is not recorded as deployed (sqitch's registry has a fail event for it), as sqitch deploy --log-only --verify leaves it.${failed.hint ? ` PostgreSQL: ${failed.hint}` : ''}`;
   return error;
 }
@@ -182,4 +161,26 @@ export async function verifySqitchChanges(session: Session, statuses: readonly M
     if (!deployed.includes(s)) out.push({ name: s.migration!.name, ok: false, problem: 'Not deployed' });
   }
   return out;
+}
+
+/**
+ * Runs a deployed (or recorded) change's verify script: undefined when it passes, when the change has
+ * none (a warning, as sqitch warns and goes on) or is no sqitch change; else its failure, and the error
+ * that fails the change (naming the script: it is not the up or down section of the migration).
+ */
+async function runVerifyScript(ctx: ApplyContext, step: Step, done: 'deployed' | 'recorded') {
+  const info = sqitchChangeOf(step.migration);
+  if (!info) return undefined;
+  const verify = info.verifyScript('deploy');
+  if (!verify) {
+    ctx.emit({ type: 'warning', message: `Verify script ${scriptName(info, info.verifyPath)} does not exist: ${step.migration.name} is ${done} without a verify (sqitch warns the same and goes on).` });
+    return undefined;
+  }
+  const failed = await runPsqlScript(ctx.session, verify, ctx.redact, ctx.timeouts);
+  if (!failed) {
+    ctx.emit({ type: 'info', message: `  verified (${scriptName(info, verify.path)})` });
+    return undefined;
+  }
+  const error: RunError = { ...failed, section: undefined, message: `Verify script ${scriptName(info, verify.path)} failed: ${failed.message}` };
+  return { info, failed, error };
 }

@@ -3,13 +3,13 @@
 // stop/start with its data, and `zdm db stop` stops it.
 
 import * as assert from 'node:assert/strict';
-import { fork, spawnSync } from 'node:child_process';
+import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { embeddedServerState, stopEmbeddedServer } from '../../server/src/engine/runner/embedded';
 import { CLI } from '../helpers/paths';
-import { cleanupProjects, createProject, dbmateFile, type TestProject } from './helpers';
+import { cleanupProjects, createProject, dbmateFile, type TestProject, zdm } from './helpers';
 
 const started: TestProject[] = [];
 after(async () => {
@@ -20,14 +20,6 @@ after(async () => {
   }
   cleanupProjects();
 });
-
-function zdm(project: TestProject, ...args: string[]) {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.ZDM_DATABASE_URL;
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: project.root, env, encoding: 'utf8' });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
 
 describe('the embedded PostgreSQL', () => {
   it('starts on demand, persists between runs and across a restart, and stops', () => {

@@ -3,9 +3,11 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { RunnerOptions } from '../../server/src/engine/runner/commands';
 import type { RunEvent, RunResult } from '../../server/src/engine/runner/events';
+import { CLI } from '../helpers/paths';
 import type { TestPostgres } from '../helpers/postgres';
 
 export interface TestProject {
@@ -89,4 +91,13 @@ export function gooseFile(up: string, down: string, options: { noTransaction?: b
 
 export function dbmateFile(up: string, down: string, options: { upTransaction?: boolean; downTransaction?: boolean } = {}): string {
   return `-- migrate:up${options.upTransaction === false ? ' transaction:false' : ''}\n${up}\n\n-- migrate:down${options.downTransaction === false ? ' transaction:false' : ''}\n${down}\n`;
+}
+
+/** The built CLI run in the project's folder, with no database URL from the environment (the embedded server or the project's own). */
+export function zdm(project: TestProject, ...args: string[]) {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  delete env.ZDM_DATABASE_URL;
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: project.root, env, encoding: 'utf8' });
+  return { code: run.status, out: run.stdout, err: run.stderr };
 }

@@ -4,12 +4,10 @@
 // the rows a normal run writes on another database.
 
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { rollback, up } from '../../server/src/engine/runner/commands';
-import { CLI } from '../helpers/paths';
 import { usePostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, type TestProject } from './helpers';
+import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, zdm } from './helpers';
 
 const pg = usePostgres({ cleanup: cleanupProjects });
 
@@ -70,14 +68,6 @@ const ZDM_COLUMNS = 'version, file, format, checksum, statements, state, directi
 
 async function records(db: string, c: Case): Promise<{ tool: string[]; zdm: string[] }> {
   return { tool: await rowsOf(pg, db, c.tracking, c.columns), zdm: await rowsOf(pg, db, 'zdm_migrations', ZDM_COLUMNS) };
-}
-
-function zdm(project: TestProject, ...args: string[]) {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.ZDM_DATABASE_URL;
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: project.root, env, encoding: 'utf8' });
-  return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
 describe('zdm up --log-only', () => {

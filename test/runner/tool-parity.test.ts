@@ -4,25 +4,15 @@
 // status (refused by name, not as a missing folder).
 
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
 import { createDiskHost, type ProjectHost } from '../../server/src/engine/host';
-import { CLI } from '../helpers/paths';
 import { usePostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, type TestProject } from './helpers';
+import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, zdm } from './helpers';
 
 const pg = usePostgres({ cleanup: cleanupProjects });
-
-function zdm(project: TestProject, ...args: string[]) {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.ZDM_DATABASE_URL;
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: project.root, env, encoding: 'utf8' });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
 
 describe('a pending migration older than the newest applied one', () => {
   it('goose: the whole run is refused before anything runs, as goose refuses it without -allow-missing', async () => {

@@ -113,7 +113,7 @@ export function mayEndTransaction(statement: RunStatement): boolean {
  */
 export function passesOverFailure(step: Step, error: RunError | undefined): boolean {
   if (step.direction !== 'up' || step.migration.changeset?.failOnError !== false || step.migration.up.toolFailure) return false;
-  return error !== undefined && !isConnectionLost(Object.assign(new Error(error.message), { code: error.code }));
+  return error !== undefined && !isConnectionLost(error);
 }
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {

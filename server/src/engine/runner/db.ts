@@ -340,7 +340,9 @@ export function dbErrorInfo(error: unknown): DbErrorInfo | undefined {
 
 /** True when the error means the connection is gone (the server or the network went away). */
 export function isConnectionLost(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
+  // An Error from pg, or a RunError made of one (a plain object with its message and code).
+  const given = (error as { message?: unknown } | undefined)?.message;
+  const message = typeof given === 'string' ? given : String(error);
   const code = (error as { code?: string } | undefined)?.code;
   return /Connection terminated|ECONNRESET|EPIPE|not queryable/i.test(message) || code === '57P01' || code === '57P02' || code === '57P03';
 }

@@ -101,3 +101,23 @@ export function zdm(project: TestProject, ...args: string[]) {
   const run = spawnSync(process.execPath, [CLI, ...args], { cwd: project.root, env, encoding: 'utf8' });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
+
+/**
+ * A Liquibase changelog whose changesets 2 (in a transaction) and 3 (runInTransaction:false, its first
+ * statement committed) fail and say failOnError:false, between two that run: liquibase.test.ts runs it
+ * with zdm, liquibase-compat.test.ts with both zdm and the real Liquibase.
+ */
+export const FAIL_ON_ERROR_CHANGELOG = [
+  '--liquibase formatted sql',
+  '--changeset carol:1',
+  'CREATE TABLE before_it (id int);',
+  '--changeset carol:2 failOnError:false',
+  'CREATE TABLE half_done (id int);',
+  'INSERT INTO no_such_table VALUES (1);',
+  '--changeset carol:3 runInTransaction:false failOnError:false',
+  'CREATE TABLE outside (id int);',
+  'INSERT INTO no_such_table VALUES (2);',
+  '--changeset carol:4',
+  'CREATE TABLE after_it (id int);',
+  '',
+].join('\n');

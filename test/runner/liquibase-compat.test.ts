@@ -15,7 +15,7 @@ import { readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase
 import { REPO_ROOT } from '../helpers/paths';
 import { aptInstall } from '../helpers/apt';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, explain, optionsFor, type TestProject } from './helpers';
+import { cleanupProjects, createProject, explain, FAIL_ON_ERROR_CHANGELOG, optionsFor, type TestProject } from './helpers';
 
 let pg: TestPostgres;
 let liquibaseHome: string | undefined;
@@ -308,20 +308,7 @@ describe('compatibility with the real Liquibase', () => {
 
   it('failOnError:false: Liquibase and zdm both go on past the failing changesets, roll back the one in a transaction, write the same rows (none for them), and run them again next time', async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const changelog = [
-      '--liquibase formatted sql',
-      '--changeset carol:1',
-      'CREATE TABLE before_it (id int);',
-      '--changeset carol:2 failOnError:false',
-      'CREATE TABLE half_done (id int);',
-      'INSERT INTO no_such_table VALUES (1);',
-      '--changeset carol:3 runInTransaction:false failOnError:false',
-      'CREATE TABLE outside (id int);',
-      'INSERT INTO no_such_table VALUES (2);',
-      '--changeset carol:4',
-      'CREATE TABLE after_it (id int);',
-      '',
-    ].join('\n');
+    const changelog = FAIL_ON_ERROR_CHANGELOG;
     const project = createProject({ 'changelog.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/\n', 'db/changelog/001.sql': changelog });
     const byLiquibase = await pg.createDatabase('lb_foe_liquibase');
     const byZdm = await pg.createDatabase('lb_foe_zdm');

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { liquibaseChecksum, readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase-changelog';
 import { usePostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, explain, optionsFor, rowsOf, schemaOf } from './helpers';
+import { cleanupProjects, createProject, explain, FAIL_ON_ERROR_CHANGELOG, optionsFor, rowsOf, schemaOf } from './helpers';
 
 const pg = usePostgres({ cleanup: cleanupProjects });
 
@@ -209,20 +209,7 @@ describe('zdm runs Liquibase changelogs', () => {
 
   it('goes on past a failing failOnError:false changeset, as Liquibase does: rolled back, no row, a warning, pending and run again next time', async () => {
     const db = await pg.createDatabase('lb_fail_on_error');
-    const changelog = [
-      '--liquibase formatted sql',
-      '--changeset carol:1',
-      'CREATE TABLE before_it (id int);',
-      '--changeset carol:2 failOnError:false',
-      'CREATE TABLE half_done (id int);',
-      'INSERT INTO no_such_table VALUES (1);',
-      '--changeset carol:3 runInTransaction:false failOnError:false',
-      'CREATE TABLE outside (id int);',
-      'INSERT INTO no_such_table VALUES (2);',
-      '--changeset carol:4',
-      'CREATE TABLE after_it (id int);',
-      '',
-    ].join('\n');
+    const changelog = FAIL_ON_ERROR_CHANGELOG;
     const project = createProject({ 'db/changelog/001.sql': changelog });
     const options = optionsFor(project, pg.url(db), { yes: true });
     let result = await up(options);

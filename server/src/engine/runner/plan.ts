@@ -148,6 +148,11 @@ function failureOf(row: ZdmRow): MigrationStatus['failure'] {
   };
 }
 
+/** Whether the database has the migration applied (also when its file changed since, or is gone). */
+export function isApplied(status: Pick<MigrationStatus, 'state'>): boolean {
+  return status.state === 'applied' || status.state === 'edited' || status.state === 'missing';
+}
+
 export interface Step {
   direction: 'up' | 'down';
   migration: Migration;
@@ -182,7 +187,7 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
  */
 export function outOfOrder(steps: readonly Step[], statuses: readonly MigrationStatus[]): { newest: MigrationStatus; older: Migration[] } | undefined {
   let newest: MigrationStatus | undefined;
-  for (const s of statuses) if ((s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && !s.migration?.repeatable && (!newest || compareVersions(s.version, newest.version) > 0)) newest = s;
+  for (const s of statuses) if (isApplied(s) && !s.migration?.repeatable && (!newest || compareVersions(s.version, newest.version) > 0)) newest = s;
   if (!newest) return undefined;
   const pending = new Set(statuses.filter((s) => s.state === 'pending' && !s.migration?.repeatable).map((s) => s.key));
   const older = steps.filter((s) => s.direction === 'up' && pending.has(s.migration.key) && compareVersions(s.migration.version, newest!.version) < 0).map((s) => s.migration);
@@ -200,7 +205,7 @@ export interface RollbackOptions {
 export function planRollback(statuses: readonly MigrationStatus[], options: RollbackOptions = {}): Plan {
   const problems: string[] = [];
   // Repeatable scripts (Flyway) are never rolled back: Flyway's undo has none for them.
-  const applied = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited' || s.state === 'missing') && !s.migration?.repeatable).reverse();
+  const applied = statuses.filter((s) => isApplied(s) && !s.migration?.repeatable).reverse();
   // A tool that rolls back in the order it applied (goose) goes from its last applied migration, which
   // after an out-of-order apply is not the highest version; the others go by version.
   if (applied.some((s) => s.appliedOrder !== undefined)) applied.sort((a, b) => (b.appliedOrder ?? -1) - (a.appliedOrder ?? -1));

@@ -17,7 +17,7 @@ import type { RunError } from './events';
 import type { RunSection } from './migrations';
 import type { ApplyContext } from './apply';
 import { isTransactionControl, oneStringGroups } from './apply';
-import type { MigrationStatus, Step } from './plan';
+import { isApplied, type MigrationStatus, type Step } from './plan';
 import { LineIndex } from '../text/offsets';
 import { sqitchChangeOf, type SqitchInfo } from './sqitch';
 
@@ -121,7 +121,7 @@ export interface SqitchVerifyEntry {
  */
 export async function verifySqitchChanges(session: Session, statuses: readonly MigrationStatus[], redact: (s: string) => string, timeouts: ApplyContext['timeouts']): Promise<SqitchVerifyEntry[]> {
   const out: SqitchVerifyEntry[] = [];
-  const deployed = statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing');
+  const deployed = statuses.filter(isApplied);
   const planned = statuses.filter((s) => s.migration && sqitchChangeOf(s.migration));
   // In order of deployment (sqitch lists the deployed changes by commit time).
   deployed.sort((a, b) => (a.appliedAt?.getTime() ?? 0) - (b.appliedAt?.getTime() ?? 0));

@@ -28,7 +28,7 @@ import { quoteIdent } from './db';
 import { checksumOf, statementHash } from './record';
 import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection } from './migrations';
 import { runSection, withStatementTexts } from './migrations';
-import type { MigrationStatus, Step } from './plan';
+import { isApplied, type MigrationStatus, type Step } from './plan';
 import { originalOffsets } from './placeholders';
 import { changeKey, DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfig, SqitchPlanError, sqitchRegistry, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
@@ -303,7 +303,7 @@ function quoteLiteral(value: string): string {
  */
 export function sqitchRunProblems(steps: readonly Step[], statuses: readonly MigrationStatus[], root: string, options: { verify?: boolean; logOnly?: boolean } = {}): string[] {
   const problems: string[] = [];
-  const deployed = new Set(statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').map((s) => s.key));
+  const deployed = new Set(statuses.filter(isApplied).map((s) => s.key));
   for (const step of steps) {
     const info = sqitchChangeOf(step.migration);
     const section = step.direction === 'up' ? step.migration.up : step.migration.down;
@@ -362,7 +362,7 @@ export function sqitchVersionOf(target: string | undefined, statuses: readonly M
   // `zdm rollback --to 0` is zdm's "roll back everything"; a change named 0 makes it that change.
   if (/^0+$/.test(target) && option === 'zdm rollback --to' && first)
     return { version: named.version, warning: `${option} ${target}: the change "${name(named)}" (position ${named.version} in sqitch.plan), as sqitch reads a change name, not "roll back everything": to roll back every change, roll back through the first one (zdm rollback --through "${name(first)}").` };
-  const asPosition = statuses.find((s) => /^\d+$/.test(s.version) && BigInt(s.version) === BigInt(target));
+  const asPosition = atPosition(statuses, target);
   if (asPosition && asPosition !== named)
     return { version: named.version, warning: `${option} ${target}: the change "${name(named)}" (position ${named.version} in sqitch.plan), as sqitch reads a change name, not the change at position ${target} ("${name(asPosition)}"): name that one "${name(asPosition)}".` };
   return { version: named.version };
@@ -406,9 +406,14 @@ function sqitchSymbolicTarget(target: string, statuses: readonly MigrationStatus
   return { problem: `Unknown change: "${target}"${base === 'plan' ? ` (sqitch deploy reads @HEAD as the last planned change, @ROOT as the first, and counts ~ and ^ in the plan's ${planned.length} change${planned.length === 1 ? '' : 's'})` : ''}; nothing was run.` };
 }
 
+/** The status at zdm's plan position `digits` (what `zdm status` numbers), if any. */
+function atPosition(statuses: readonly MigrationStatus[], digits: string): MigrationStatus | undefined {
+  return statuses.find((s) => /^\d+$/.test(s.version) && BigInt(s.version) === BigInt(digits));
+}
+
 /** The deployed changes in the order sqitch deployed them (its registry's committed_at; plan order for a tie). */
 function sqitchDeployed(statuses: readonly MigrationStatus[]): MigrationStatus[] {
-  return statuses.filter((s) => s.state === 'applied' || s.state === 'edited' || s.state === 'missing').sort((a, b) => (a.appliedAt?.getTime() ?? 0) - (b.appliedAt?.getTime() ?? 0));
+  return statuses.filter(isApplied).sort((a, b) => (a.appliedAt?.getTime() ?? 0) - (b.appliedAt?.getTime() ?? 0));
 }
 
 /**
@@ -429,7 +434,8 @@ function sqitchSpecIn(target: string, list: readonly MigrationStatus[], planned:
     // sqitch: nothing comes before the first tag (`name@ROOT` in the registry); in the plan, the change if it is the first.
     else if (tag === 'ROOT' && name) at = list === planned && nameOf(list[0]) === name ? 0 : -1;
     else {
-      const named = sqitchChangeNamed(key, statuses) ?? (/^\d+$/.test(key) ? statuses.find((s) => /^\d+$/.test(s.version) && BigInt(s.version) === BigInt(key) && s.migration) : undefined);
+      const positioned = /^\d+$/.test(key) ? atPosition(statuses, key) : undefined;
+      const named = sqitchChangeNamed(key, statuses) ?? (positioned?.migration ? positioned : undefined);
       at = named ? list.indexOf(named) : -1;
     }
   }

@@ -1,14 +1,15 @@
 // Trios on a real PostgreSQL, through zdm's runner (server/src/engine/runner): a sample table with
-// rows; expand up (then writes of both application versions, kept in step by the trigger), backfill up
-// (its batches really run and commit one by one), the zdm:verify queries pass, contract up; then the
-// contract, the backfill and the expand rolled back in turn: every row comes back with its values, and
-// the table with its columns, types, NOT NULLs and nothing left behind.
+// rows; expand up (then writes of both application versions, as a role that owns nothing, kept in step
+// by the trigger), backfill up (its batches really run and commit one by one), the zdm:verify queries
+// pass, contract up; then the contract, the backfill and the expand rolled back in turn: every row
+// comes back with its values, and the table with its columns, types, NOT NULLs and nothing left behind.
 
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { Client } from 'pg';
 import { defaultConfig } from '../../server/src/engine/config/config';
 import { createDiskHost } from '../../server/src/engine/host';
 import type { FormatId } from '../../server/src/engine/model';
@@ -46,6 +47,17 @@ SELECT g, 'user ' || g, g * 10, CASE WHEN g % 3 = 0 THEN NULL ELSE 'u' || g || '
        CASE WHEN g % 2 = 0 THEN 'bio of ' || g END, 'https://img.example.org/' || g, 'login' || g
 FROM generate_series(1, ${ROWS}) AS g;`;
 const COLUMNS = ['id', 'name', 'score', 'email', 'bio', 'avatar_url', 'legacy_login'];
+
+/**
+ * The application's role: it reads and writes the table but owns nothing, as in production, where the
+ * application rarely connects as the role that migrates. The writes of both application versions run
+ * as it (roles are the server's, not a database's: created once, granted in each database).
+ */
+const APP_ROLE = 'zdm_trio_app';
+const APP_GRANTS = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN CREATE ROLE ${APP_ROLE}; END IF;
+END $$;
+GRANT SELECT, INSERT, UPDATE, DELETE ON users TO ${APP_ROLE};`;
 
 /** What each kind's expand lets both application versions do: the writes, then what must hold. */
 const APP_WRITES: Record<TrioKind, { sql: string; check: string; expect: string }[]> = {
@@ -130,6 +142,7 @@ async function rows(database: string): Promise<string[]> {
 async function runTrio(format: FormatId, kind: TrioKind): Promise<void> {
   const database = await pg.createDatabase(`trio_${kind.replace(/-/g, '_')}`);
   await pg.query(SCHEMA, [], database);
+  await pg.query(APP_GRANTS, [], database);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-db-'));
   roots.push(root);
   fs.writeFileSync(path.join(root, '.zdm.json'), JSON.stringify({ format }));
@@ -144,7 +157,7 @@ async function runTrio(format: FormatId, kind: TrioKind): Promise<void> {
 
   await drive.up(expand.version, 'expand up');
   for (const write of APP_WRITES[kind]) {
-    await pg.query(write.sql, [], database);
+    await pg.query(`SET ROLE ${APP_ROLE}; ${write.sql}; RESET ROLE`, [], database);
     const got = await value(database, write.check);
     assert.ok(matchesExpectation(got, write.expect), `${kind}: after "${write.sql}", ${write.check} returned ${String(got)}, expected ${write.expect}`);
   }
@@ -236,4 +249,43 @@ describe('trios on PostgreSQL', () => {
       }
     });
   }
+});
+
+describe('rename-table: the compatibility view and row-level security', () => {
+  /** A table whose policy shows the application's role its first ten rows, and the trio's expand applied: the run's result. */
+  async function expandOnRowSecurity(pgVersion: number): Promise<{ database: string; result: RunResult }> {
+    const database = await pg.createDatabase('trio_rls');
+    await pg.query(`${SCHEMA}\n${APP_GRANTS}\nALTER TABLE users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY first_ten ON users TO ${APP_ROLE} USING (id <= 10);`, [], database);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-rls-'));
+    roots.push(root);
+    fs.writeFileSync(path.join(root, '.zdm.json'), JSON.stringify({ format: 'dbmate', pgVersion }));
+    const dir = path.join(root, 'db/migrations');
+    fs.mkdirSync(dir, { recursive: true });
+    const config = { ...defaultConfig(), format: 'dbmate' as const, pgVersion };
+    const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS['rename-table'], trioSettingsFrom(config));
+    writeScaffold(trio.outputs);
+    const result = await up({ cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true, to: trio.outputs[0].version });
+    return { database, result };
+  }
+
+  it('on PostgreSQL 15 and later, the view checks the policies as the caller: the application still sees only its rows', async () => {
+    const { database, result } = await expandOnRowSecurity(15);
+    ok(result, 'expand up');
+    const client = new Client({ connectionString: pg.url(database) });
+    await client.connect();
+    try {
+      await client.query(`SET ROLE ${APP_ROLE}`);
+      const seen = await client.query<{ n: string }>('SELECT count(*) AS n FROM users');
+      assert.equal(seen.rows[0].n, '10');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('before 15, where a view would bypass them, the expand refuses and changes nothing', async () => {
+    const { database, result } = await expandOnRowSecurity(14);
+    assert.equal(result.ok, false);
+    assert.match(JSON.stringify(result.steps.map((s) => s.error?.message)), /row-level security/);
+    assert.equal(await value(database, "SELECT relkind::text FROM pg_class WHERE oid = 'users'::regclass"), 'r');
+  });
 });

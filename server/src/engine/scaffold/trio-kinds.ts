@@ -2,7 +2,7 @@
 
 import { backfillBlock } from './backfill';
 import { slugify } from './naming';
-import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
+import { generatedName, inSchemaOf, quoteIdent as q, tableLiteral, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
 import { carryOver, type Carried, renameStatements, restoreOnWayBack } from './trio-carry';
 import { checkDependencies } from './trio-deps';
@@ -12,6 +12,7 @@ import {
   backfillHeader,
   checkFromNotNull,
   contractHeader,
+  copyGrants,
   createTrigger,
   type Ctx,
   dropTrigger,
@@ -349,11 +350,27 @@ function renameTable(ctx: Ctx): TrioParts {
   const newT: TableName = { schema: oldT.schema, name: ctx.r.to! };
   const oldSql = tableSql(oldT);
   const newSql = tableSql(newT);
-  const view = `CREATE VIEW ${oldSql} AS SELECT * FROM ${newSql};\n`;
+  // The view answers for the table to the application version still running: with the same
+  // privileges, and with the table's row-level security policies checked as the caller, which a view
+  // does only from PostgreSQL 15 on (security_invoker); before, it checks them as its owner, who
+  // bypasses them, so a table with row security is refused rather than exposed.
+  const invoker = ctx.pgVersion >= 15;
+  const guard = invoker
+    ? ''
+    : `-- Before PostgreSQL 15 a view checks row-level security as its owner, who bypasses it: refused rather than showing every row.
+DO $$
+BEGIN
+  IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${tableLiteral(newT)}::regclass) THEN
+    RAISE EXCEPTION '${`${tableSql(newT)} has row-level security: a view in place of ${tableSql(oldT)} would bypass its policies before PostgreSQL 15. On PostgreSQL 15 or later, set "pgVersion" to 15 or more in .zdm.json and make the trio again (the view then checks them as the caller).`.replace(/'/g, "''")}';
+  END IF;
+END
+$$;
+`;
+  const view = `${guard}CREATE VIEW ${oldSql}${invoker ? ' WITH (security_invoker = true)' : ''} AS SELECT * FROM ${newSql};\n${copyGrants(newT, oldT)}`;
   return {
     slug: `rename_${oldT.name}_to_${newT.name}`,
     expand: {
-      header: `Renames the table and puts a view with the old name in its place (a simple view is updatable: reads and writes of the running version go through it to ${newSql}).`,
+      header: `Renames the table and puts a view with the old name in its place (a simple view is updatable: reads and writes of the running version go through it to ${newSql}), with the table's privileges${invoker ? ', checking row-level security as the caller' : ''}.`,
       up: `${lockTimeout(ctx)}${statementTimeout(ctx)}ALTER TABLE ${oldSql} RENAME TO ${q(newT.name)};\n-- Keeps the old name working for the application version still running.\n${view}`,
       down: `${lockTimeout(ctx)}${statementTimeout(ctx)}DROP VIEW ${oldSql};\n${ctx.ignore('wide-lock-window', 'the view and the table change together, so the old name is never missing')}ALTER TABLE ${newSql} RENAME TO ${q(oldT.name)};\n`,
     },
@@ -413,6 +430,7 @@ function splitTable(ctx: Ctx): TrioParts {
     `-- The new table, with the moved columns' types, one row per row of ${table} (same key).\n`,
     `CREATE TABLE ${dstSql} AS SELECT ${key}, ${list} FROM ${table} WITH NO DATA;\n`,
     `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${key}), ADD CONSTRAINT ${q(fk)} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
+    copyGrants(src, dst),
     '\n' + functions,
   ].join('');
   const expandDown = [
@@ -516,6 +534,7 @@ function dropColumn(ctx: Ctx): TrioParts {
     `-- Where ${c}'s values are kept, so that the drop can be rolled back.\n`,
     `CREATE TABLE ${archiveSql} AS SELECT ${key}, ${c} FROM ${table} WITH NO DATA;\n`,
     `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, 'pkey'))} PRIMARY KEY (${key}), ADD CONSTRAINT ${q(generatedName(archive.name, ctx.keyName, 'fkey'))} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
+    copyGrants(ctx.r.table, archive),
     fallback !== undefined ? `-- What inserts that leave ${c} out store while it still exists (the next application version no longer writes it).\n${alter(ctx, [`ALTER COLUMN ${c} SET DEFAULT ${fallback}`])}` : '',
     '\n' + archiveFunction,
     '\n' + archiveTrigger,

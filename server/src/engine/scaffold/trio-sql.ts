@@ -2,7 +2,7 @@
 // several actions, trigger functions, the NOT NULL-through-a-CHECK steps, verification lines.
 
 import type { BackfillSettings } from './backfill';
-import { generatedName, quoteIdent as q, tableLiteral, tableSql } from './sql-names';
+import { generatedName, quoteIdent as q, tableLiteral, tableSql, type TableName } from './sql-names';
 import type { TrioRequest } from './trio';
 import type { IndexBuild } from './trio-carry';
 import { verifyDirective } from './verify-directives';
@@ -100,6 +100,44 @@ LANGUAGE plpgsql AS $$
 BEGIN
 ${body.replace(/\s+$/, '')}
 END;
+$$;
+`;
+}
+
+/**
+ * Gives `to`, a relation the trio creates (a compatibility view, a split-off table, an archive), the
+ * privileges roles hold on `from`: table-wide, and on its columns that `to` has under the same names.
+ * The application rarely runs as the role that migrates: without them, its reads and writes through
+ * the view fail (permission denied), and so does every write of the table whose trigger copies the row
+ * into the new table (a trigger function runs with the rights of the role that wrote). Read from the
+ * catalog when the migration runs, so it needs no dev database when the trio is made. The new
+ * relation's owner (the role that runs the migration) is skipped: it holds every privilege already.
+ */
+export function copyGrants(from: TableName, to: TableName): string {
+  const source = `${tableLiteral(from)}::regclass`;
+  const target = `${tableLiteral(to)}::regclass`;
+  return `-- The privileges roles have on ${tableSql(from)}, on ${tableSql(to)} too (table-wide, and on the columns of the same names).
+DO $$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN
+    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, NULL::name AS column_name
+      FROM pg_class AS c, aclexplode(c.relacl) AS a
+     WHERE c.oid = ${source}
+    UNION ALL
+    SELECT a.privilege_type, a.grantee, a.is_grantable, f.attname
+      FROM pg_attribute AS f, aclexplode(f.attacl) AS a
+     WHERE f.attrelid = ${source} AND f.attnum > 0 AND NOT f.attisdropped
+       AND f.attname IN (SELECT attname FROM pg_attribute WHERE attrelid = ${target} AND attnum > 0 AND NOT attisdropped)
+  LOOP
+    CONTINUE WHEN g.grantee = (SELECT relowner FROM pg_class WHERE oid = ${target});
+    EXECUTE format('GRANT %s%s ON %s TO %s%s', g.privilege,
+      CASE WHEN g.column_name IS NULL THEN '' ELSE format(' (%I)', g.column_name) END, ${target},
+      CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END
 $$;
 `;
 }

@@ -1,7 +1,8 @@
-// A scripted stand-in for the `vscode` module, enough for the scaffolding commands and the Migrations
-// view's refresh: input boxes and quick picks answer from a queue (checking validateInput like the real
-// one), opened documents are recorded, file-system watchers see the real file system. Installed before
-// client code is loaded; the real editor tests live in test/e2e.
+// A scripted stand-in for the `vscode` module, enough for the scaffolding commands, the Migrations
+// view's refresh and the runner's commands: input boxes, quick picks and modal questions answer from a
+// queue (checking validateInput like the real one), opened documents are recorded, file-system watchers
+// see the real file system. Installed before client code is loaded; the real editor tests live in
+// test/e2e.
 
 import * as fs from 'node:fs';
 import Module from 'node:module';
@@ -28,6 +29,9 @@ export function installFakeVscode(root: string): FakeVscode {
     constructor(readonly fsPath: string) {}
     static file(p: string) {
       return new Uri(p);
+    }
+    static joinPath(base: Uri, ...parts: string[]) {
+      return new Uri(path.join(base.fsPath, ...parts));
     }
   }
   const next = (kind: string, prompt: string | undefined) => {
@@ -126,14 +130,20 @@ export function installFakeVscode(root: string): FakeVscode {
         };
         return pick;
       },
-      withProgress: async (options: { title?: string }, task: () => Promise<unknown>) => {
+      withProgress: async (options: { title?: string }, task: (progress: unknown, token: unknown) => Promise<unknown>) => {
         state.log.push(['progress', options.title]);
-        return task();
+        return task({ report: () => undefined }, { onCancellationRequested: () => ({ dispose: () => undefined }) });
       },
       showTextDocument: async (document: { uri: Uri }) => state.log.push(['open', document.uri.fsPath]),
       showInformationMessage: async (message: string) => state.log.push(['info', message]),
       showErrorMessage: async (message: string) => state.log.push(['error', message]),
-      showWarningMessage: async (message: string) => state.log.push(['warning', message]),
+      // A modal question is answered from the queue (a button's title, or undefined: Cancel); a notification is only recorded.
+      showWarningMessage: async (message: string, ...rest: unknown[]) => {
+        const options = rest[0] as { modal?: boolean; detail?: string } | undefined;
+        if (!options?.modal) return void state.log.push(['warning', message]);
+        state.log.push(['modal', message, options.detail, rest.slice(1)]);
+        return next('answer', message);
+      },
       showWorkspaceFolderPick: async () => undefined,
     },
   };
@@ -143,5 +153,10 @@ export function installFakeVscode(root: string): FakeVscode {
     return request === 'vscode' ? 'vscode' : original.call(this, request, ...rest);
   };
   require.cache.vscode = { id: 'vscode', filename: 'vscode', loaded: true, exports: fake } as unknown as NodeJS.Module;
+  // The language client's classes extend the editor's, which the stand-in has not: the runner only takes
+  // a notification type from it (telling the server that .zdm/applied.json changed).
+  const languageClient = require.resolve('vscode-languageclient/node');
+  const exports = { DidChangeWatchedFilesNotification: { type: 'workspace/didChangeWatchedFiles' }, FileChangeType: { Created: 1, Changed: 2, Deleted: 3 } };
+  require.cache[languageClient] = { id: languageClient, filename: languageClient, loaded: true, exports } as unknown as NodeJS.Module;
   return state;
 }

@@ -1,5 +1,6 @@
 // Runs the bundled CLI (dist/cli.js) for the runner commands. The editor is a thin layer over
-// `zdm up|rollback|redo|status --format jsonl` (and `zdm db start|stop`): one JSON event per line (statements with their
+// `zdm up|rollback|redo|status --format jsonl` (and `zdm db start|stop`; `--log-only` for the "Mark as
+// (Not) Applied" commands): one JSON event per line (statements with their
 // durations, as they run) and the result last, so the terminal and the editor run the same code.
 // The password travels in the child's environment (ZDM_DATABASE_URL), never on its command line.
 // Cancelling stops the CLI: each migration is one transaction (or records how far it got), so stopping
@@ -27,6 +28,30 @@ export interface ZdmRunOptions {
   onText?: (line: string) => void;
   /** Resolves when the user cancels. */
   cancelled?: Promise<unknown>;
+}
+
+/** What a Migrate Up / Roll Back / Redo / Mark as (Not) Applied run asks the CLI for. */
+export interface MigrationRun {
+  command: 'up' | 'rollback' | 'redo';
+  /** Up to and including this migration (`up --to`), or back through it (`rollback --through`). */
+  version?: string;
+  /** Record the migrations as applied / not applied without running them (`--log-only`). */
+  logOnly?: boolean;
+}
+
+/**
+ * The CLI's arguments for a run. `confirmed`: the user said yes to the CLI's question (a database not on
+ * this machine, a rollback that drops data), so the same run is asked for again with `--yes`.
+ */
+export function runArgs(run: MigrationRun, confirmed = false): string[] {
+  const args: string[] = [run.command];
+  if (run.version !== undefined && run.command === 'up') args.push('--to', run.version);
+  if (run.version !== undefined && run.command === 'rollback') args.push('--through', run.version);
+  // Only up and rollback take it (the CLI refuses it for redo): never sent for anything else.
+  if (run.logOnly && run.command !== 'redo') args.push('--log-only');
+  if (confirmed) args.push('--yes');
+  args.push('--format', 'jsonl');
+  return args;
 }
 
 export function runZdm(args: string[], options: ZdmRunOptions): Promise<ZdmRun> {

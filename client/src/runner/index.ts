@@ -1,7 +1,7 @@
-// The runner in VS Code: palette commands (Migrate Up, Roll Back, Redo, Migration Status, Set Database
-// URL, Start/Stop Embedded Database), CodeLenses above each up/down section, the Migrations view, an
-// output channel with every statement and its duration, and database errors as diagnostics at the exact
-// line and column. The work is done by the bundled CLI (cli.ts), in its own process: a cancelled or
+// The runner in VS Code: palette commands (Migrate Up, Roll Back, Redo, Mark Migrations as Applied / Not
+// Applied (log only), Migration Status, Set Database URL, Start/Stop Embedded Database), CodeLenses
+// above each up/down section, the Migrations view, an output channel with every statement and its
+// duration, and database errors as diagnostics at the exact line and column. The work is done by the bundled CLI (cli.ts), in its own process: a cancelled or
 // crashed run never takes the extension host with it, and the editor runs exactly what `zdm up` runs.
 // Nothing here runs in an untrusted workspace. The embedded PostgreSQL the editor used is stopped when
 // the editor closes (deactivate).
@@ -13,12 +13,13 @@ import { stopEmbeddedServerSync } from '../../../server/src/engine/runner/embedd
 import type { RunResult } from '../../../server/src/engine/runner/events';
 import type { ServerHandle } from '../client';
 import { chooseWorkspaceFolder, registerCommandTable, trustedWorkspace, type CommandTable } from '../command-table';
-import { errorLine, runZdm, type ZdmRun } from './cli';
+import { errorLine, runArgs, runZdm, type MigrationRun, type ZdmRun } from './cli';
 import { RunnerCodeLenses } from './codelens';
 import { databaseUrlFor, setDatabaseUrl } from './database';
+import { databaseName, logOnlyChoices, logOnlyQuestion, type LogOnlyCommand } from './log-only';
 import { errorLines, eventLines, resultLines, summary } from './output';
 import { MigrationTree, type MigrationNode } from './tree';
-import { migrationRunTarget } from './tree-items';
+import { migrationItemLabel, migrationRunTarget } from './tree-items';
 import { watchMigrationFiles } from './watch';
 
 interface RunnerContext {
@@ -34,12 +35,14 @@ interface RunnerContext {
 /** Project folders whose embedded PostgreSQL this editor started or used: stopped on deactivate. */
 const embeddedRoots = new Set<string>();
 
-type Command = 'up' | 'rollback' | 'redo';
+type Command = MigrationRun['command'];
 
 export const RUNNER_COMMANDS: CommandTable<RunnerContext> = {
   'zdm.migrateUp': (ctx, target?: unknown) => migrate(ctx, 'up', target),
   'zdm.rollback': (ctx, target?: unknown) => migrate(ctx, 'rollback', target),
   'zdm.redo': (ctx, target?: unknown) => migrate(ctx, 'redo', target),
+  'zdm.markApplied': (ctx, target?: unknown) => markLogOnly(ctx, 'up', target),
+  'zdm.markNotApplied': (ctx, target?: unknown) => markLogOnly(ctx, 'rollback', target),
   'zdm.migrationStatus': async (ctx) => {
     if (!trusted()) return;
     ctx.tree.refresh();
@@ -99,10 +102,10 @@ function cliPath(ctx: RunnerContext): string {
 }
 
 /** The file a command is about: a CodeLens target, a Migrations view node, a URI, or the active editor. */
-function fileOf(target: unknown): { file?: string; version?: string; folder?: vscode.WorkspaceFolder } {
+function fileOf(target: unknown): { file?: string; version?: string; folder?: vscode.WorkspaceFolder; label?: string } {
   if (target && typeof target === 'object') {
     const t = target as Partial<MigrationNode> & { file?: string; version?: string };
-    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: migrationRunTarget(t.entry), folder: t.folder };
+    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: migrationRunTarget(t.entry), folder: t.folder, label: migrationItemLabel(t.entry) };
     if (typeof t.file === 'string') return { file: t.file, version: t.version };
     if (target instanceof vscode.Uri) return { file: target.fsPath };
   }
@@ -130,25 +133,89 @@ async function envFor(ctx: RunnerContext, folder: vscode.WorkspaceFolder | undef
 }
 
 const TITLES: Record<Command, string> = { up: 'Migrate Up', rollback: 'Roll Back', redo: 'Redo' };
+const LOG_ONLY_TITLES: Record<LogOnlyCommand, string> = { up: 'Mark as Applied (log only)', rollback: 'Mark as Not Applied (log only)' };
 
-async function migrate(ctx: RunnerContext, command: Command, target: unknown, confirmed = false): Promise<void> {
-  if (!trusted()) return;
+function titleOf(request: MigrationRun): string {
+  return request.logOnly && request.command !== 'redo' ? LOG_ONLY_TITLES[request.command] : TITLES[request.command];
+}
+
+/** Where a run goes: the workspace folder and the CLI's working folder. */
+interface RunPlace {
+  folder: vscode.WorkspaceFolder | undefined;
+  cwd: string;
+}
+
+/** Checks shared by every run command; the folder and working folder of its target, or undefined (said why). */
+async function runPlace(ctx: RunnerContext, target: unknown): Promise<RunPlace | undefined> {
+  if (!trusted()) return undefined;
   if (ctx.busy) {
     void vscode.window.showWarningMessage('zdm: a migration run is already in progress.');
-    return;
+    return undefined;
   }
-  const { file, version } = fileOf(target);
+  const { file } = fileOf(target);
   const folder = await folderOf(target);
   const cwd = cwdOf(folder, file);
   if (!cwd) {
     void vscode.window.showErrorMessage('zdm: open a folder with migrations first.');
+    return undefined;
+  }
+  return { folder, cwd };
+}
+
+async function migrate(ctx: RunnerContext, command: Command, target: unknown): Promise<void> {
+  const place = await runPlace(ctx, target);
+  if (!place) return;
+  await runMigration(ctx, { command, version: fileOf(target).version }, place);
+}
+
+/**
+ * "Mark Migrations as Applied" / "Mark Migration as Not Applied" (log only): `zdm up|rollback --log-only`.
+ * The migration is the Migrations view's item, or picked from `zdm status`; then a modal question saying
+ * that nothing runs and which database's tracking table changes; then the same run as Migrate Up (the
+ * CLI's confirmation for a database not on this machine, the password from the secret storage, output,
+ * view and notification).
+ */
+async function markLogOnly(ctx: RunnerContext, command: LogOnlyCommand, target: unknown): Promise<void> {
+  const place = await runPlace(ctx, target);
+  if (!place) return;
+  // The status names the database the run would use (and lists what to pick from); it never starts the
+  // embedded server: there is nothing to mark in a database that is not there yet.
+  const status = await statusAt(ctx, place.cwd, place.folder);
+  if (!('command' in status) || status.noDatabase || status.usageError !== undefined || !status.status) {
+    const why = !('command' in status) ? status.message : status.noDatabase ? 'no database is running: start the embedded PostgreSQL or set a database URL first' : (status.usageError ?? status.error?.message ?? 'zdm status failed').split('\n')[0];
+    showError(ctx, `zdm: ${LOG_ONLY_TITLES[command]}: ${why}`);
     return;
   }
-  const args: string[] = [command];
-  if (version !== undefined && command === 'up') args.push('--to', version);
-  if (version !== undefined && command === 'rollback') args.push('--through', version);
-  if (confirmed) args.push('--yes');
-  args.push('--format', 'jsonl');
+  let { version, label } = fileOf(target);
+  if (version === undefined) {
+    const choices = logOnlyChoices(command, status.status);
+    if (choices.length === 0) {
+      void vscode.window.showInformationMessage(command === 'up' ? 'zdm: no migration is pending: nothing to mark as applied.' : 'zdm: no migration is applied: nothing to mark as not applied.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(choices, {
+      title: `zdm: ${LOG_ONLY_TITLES[command]}`,
+      placeHolder: command === 'up' ? 'Mark which migrations as applied, without running them?' : 'Mark which migrations as not applied, without running their downs?',
+    });
+    if (!pick) return;
+    ({ version } = pick);
+    label = pick.version === undefined ? undefined : pick.label;
+  }
+  const question = logOnlyQuestion(command, label ?? version, databaseName(status));
+  const answer = await vscode.window.showWarningMessage(`zdm: ${question.message}`, { modal: true, detail: question.detail }, question.button);
+  if (answer !== question.button) return;
+  await runMigration(ctx, { command, version, logOnly: true }, place);
+}
+
+/** Runs the CLI for a run; `confirmed`: again, after the user said yes to what the CLI asked. */
+async function runMigration(ctx: RunnerContext, request: MigrationRun, place: RunPlace, confirmed = false): Promise<void> {
+  // Asked again: a question may have been open while another run started.
+  if (ctx.busy) {
+    void vscode.window.showWarningMessage('zdm: a migration run is already in progress.');
+    return;
+  }
+  const { folder, cwd } = place;
+  const args = runArgs(request, confirmed);
 
   ctx.busy = true;
   ctx.diagnostics.clear();
@@ -157,7 +224,7 @@ async function migrate(ctx: RunnerContext, command: Command, target: unknown, co
   let run: ZdmRun;
   try {
     run = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `zdm: ${TITLES[command]}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `zdm: ${titleOf(request)}`, cancellable: true },
       async (progress, token) => {
         let total = 0;
         let done = 0;
@@ -181,14 +248,16 @@ async function migrate(ctx: RunnerContext, command: Command, target: unknown, co
   } finally {
     ctx.busy = false;
   }
-  await finishRun(ctx, command, target, folder, cwd, run);
+  await finishRun(ctx, request, place, run);
 }
 
-async function finishRun(ctx: RunnerContext, command: Command, target: unknown, folder: vscode.WorkspaceFolder | undefined, cwd: string, run: ZdmRun): Promise<void> {
+async function finishRun(ctx: RunnerContext, request: MigrationRun, place: RunPlace, run: ZdmRun): Promise<void> {
+  const { folder, cwd } = place;
+  const title = titleOf(request);
   const result = run.result;
   if (!result) {
     ctx.output.appendLine(run.cancelled ? 'Cancelled.' : `The zdm CLI ended without a result (exit code ${run.code}).`);
-    if (!run.cancelled) showError(ctx, `zdm: ${TITLES[command]} failed: ${errorLine(run.stderr) || `exit code ${run.code}`}`);
+    if (!run.cancelled) showError(ctx, `zdm: ${title} failed: ${errorLine(run.stderr) || `exit code ${run.code}`}`);
     ctx.tree.refresh();
     return;
   }
@@ -200,9 +269,10 @@ async function finishRun(ctx: RunnerContext, command: Command, target: unknown, 
 
   if (result.needsConfirmation) {
     const c = result.needsConfirmation;
-    const go = c.reason === 'destructive-down' ? 'Roll Back Anyway' : 'Run Anyway';
+    const go = c.reason === 'destructive-down' ? 'Roll Back Anyway' : request.logOnly ? 'Record Anyway' : 'Run Anyway';
     const pick = await vscode.window.showWarningMessage(`zdm: ${c.message}`, { modal: true, detail: c.details.join('\n') }, go);
-    if (pick === go) await migrate(ctx, command, target, true);
+    // The same run (log only stays log only, the migration picked stays picked), now with --yes.
+    if (pick === go) await runMigration(ctx, request, place, true);
     return;
   }
   if (result.usageError !== undefined) {
@@ -220,7 +290,7 @@ async function finishRun(ctx: RunnerContext, command: Command, target: unknown, 
     }
     const where = error.file ? ` (${path.basename(error.file)}:${error.line})` : '';
     const buttons = error.file ? ['Show Output', 'Go to Error'] : ['Show Output'];
-    void vscode.window.showErrorMessage(`zdm: ${TITLES[command]} failed${where}: ${error.message}`, ...buttons).then(async (pick) => {
+    void vscode.window.showErrorMessage(`zdm: ${title} failed${where}: ${error.message}`, ...buttons).then(async (pick) => {
       if (pick === 'Show Output') ctx.output.show(true);
       if (pick === 'Go to Error' && error.file && error.line !== undefined) {
         const position = new vscode.Position(error.line - 1, (error.column ?? 1) - 1);
@@ -249,8 +319,13 @@ function notifyLanguageServer(ctx: RunnerContext, result: RunResult): void {
 }
 
 /** The Migrations view's status: never starts the embedded server by itself (--no-start). */
-async function loadStatus(ctx: RunnerContext, folder: vscode.WorkspaceFolder): Promise<RunResult | { message: string }> {
-  const run = await runZdm(['status', '--no-start', '--format', 'jsonl'], { cli: cliPath(ctx), cwd: folder.uri.fsPath, env: await envFor(ctx, folder) });
+function loadStatus(ctx: RunnerContext, folder: vscode.WorkspaceFolder): Promise<RunResult | { message: string }> {
+  return statusAt(ctx, folder.uri.fsPath, folder);
+}
+
+/** `zdm status --no-start` in `cwd`, with the folder's database URL (the setting, its password from the secret storage). */
+async function statusAt(ctx: RunnerContext, cwd: string, folder: vscode.WorkspaceFolder | undefined): Promise<RunResult | { message: string }> {
+  const run = await runZdm(['status', '--no-start', '--format', 'jsonl'], { cli: cliPath(ctx), cwd, env: await envFor(ctx, folder) });
   if (run.result) {
     if (run.result.source?.startsWith('the embedded server') && run.result.root) embeddedRoots.add(run.result.root);
     return run.result;

@@ -14,14 +14,18 @@ export function eventLines(event: RunEvent, cwd: string): string[] {
     case 'warning':
       return [`warning: ${event.message}`];
     case 'plan':
+      // --log-only says so before anything is recorded, as the CLI does in a terminal.
+      if (event.logOnly) return [event.steps.length === 0 ? 'Nothing to record.' : `Log only: recording ${count(event.steps.length)} as ${event.command === 'up' ? 'applied' : 'not applied'}, running none of their statements.`];
       return event.steps.length === 0 ? ['Nothing to do.'] : [];
     case 'migration-start':
+      if (event.logOnly) return [`${event.direction === 'up' ? '↑' : '↓'} ${migrationLabel(event, rel)} (log only: not run)`];
       return [`${event.direction === 'up' ? '↑' : '↓'} ${migrationLabel(event, rel)} (${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`];
     case 'statement': {
       const r = event.result;
       return [`  ${(r.durationMs < 0 ? '—' : formatMs(r.durationMs)).padStart(9)}  ${`L${r.line}`.padEnd(5)} ${r.ok ? '' : '✗ '}${r.text}`];
     }
     case 'migration-end':
+      if (event.step.logOnly) return [event.step.ok ? `  ✓ recorded as ${event.step.direction === 'up' ? 'applied' : 'not applied'}, not run` : '  ✗ not recorded'];
       return [event.step.ok ? `  ✓ ${event.step.direction === 'up' ? 'applied' : 'rolled back'} in ${formatMs(event.step.durationMs)}` : `  ✗ failed after ${formatMs(event.step.durationMs)}`];
   }
 }
@@ -37,10 +41,20 @@ export function resultLines(result: RunResult, cwd: string): string[] {
 }
 
 export function summary(result: RunResult): string {
-  const ups = result.steps.filter((s) => s.ok && s.direction === 'up').length;
-  const downs = result.steps.filter((s) => s.ok && s.direction === 'down').length;
-  const parts = [ups ? `${ups} migration${ups === 1 ? '' : 's'} applied` : '', downs ? `${downs} rolled back` : ''].filter(Boolean);
+  // A step recorded without running it (--log-only) is never counted as applied or rolled back: it was not.
+  const done = (direction: 'up' | 'down', logOnly: boolean) => result.steps.filter((s) => s.ok && s.direction === direction && (s.logOnly === true) === logOnly).length;
+  const [ups, downs, recordedUp, recordedDown] = [done('up', false), done('down', false), done('up', true), done('down', true)];
+  const parts = [
+    ups ? `${count(ups)} applied` : '',
+    downs ? `${downs} rolled back` : '',
+    recordedUp ? `${count(recordedUp)} recorded as applied (not run)` : '',
+    recordedDown ? `${count(recordedDown)} recorded as not applied (not run)` : '',
+  ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'nothing changed';
+}
+
+function count(n: number): string {
+  return `${n} migration${n === 1 ? '' : 's'}`;
 }
 
 export function errorLines(error: RunError, cwd: string): string[] {

@@ -1,8 +1,9 @@
 // The runner in VS Code: palette commands (Migrate Up, Roll Back, Redo, Mark Migrations as Applied / Not
 // Applied (log only), Migration Status, Set Database URL, Start/Stop Embedded Database), CodeLenses
 // above each up/down section, the Migrations view, an output channel with every statement and its
-// duration, and database errors as diagnostics at the exact line and column. The work is done by the bundled CLI (cli.ts), in its own process: a cancelled or
-// crashed run never takes the extension host with it, and the editor runs exactly what `zdm up` runs.
+// duration, and database errors as diagnostics at the exact line and column. The work is done by the
+// bundled CLI (cli.ts), in its own process: a cancelled or crashed run never takes the extension host
+// with it, and the editor runs exactly what `zdm up` runs.
 // Nothing here runs in an untrusted workspace. The embedded PostgreSQL the editor used is stopped when
 // the editor closes (deactivate).
 

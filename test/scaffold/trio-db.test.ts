@@ -251,9 +251,9 @@ describe('trios on PostgreSQL', () => {
   }
 });
 
-describe('rename-table: the compatibility view and row-level security', () => {
+describe('trios on a table with row-level security', () => {
   /** A table whose policy shows the application's role its first ten rows, and the trio's expand applied: the run's result. */
-  async function expandOnRowSecurity(pgVersion: number): Promise<{ database: string; result: RunResult }> {
+  async function expandOnRowSecurity(kind: TrioKind, pgVersion: number): Promise<{ database: string; result: RunResult }> {
     const database = await pg.createDatabase('trio_rls');
     await pg.query(`${SCHEMA}\n${APP_GRANTS}\nALTER TABLE users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY first_ten ON users TO ${APP_ROLE} USING (id <= 10);`, [], database);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-rls-'));
@@ -262,30 +262,53 @@ describe('rename-table: the compatibility view and row-level security', () => {
     const dir = path.join(root, 'db/migrations');
     fs.mkdirSync(dir, { recursive: true });
     const config = { ...defaultConfig(), format: 'dbmate' as const, pgVersion };
-    const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS['rename-table'], trioSettingsFrom(config));
+    const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS[kind], trioSettingsFrom(config));
     writeScaffold(trio.outputs);
     const result = await up({ cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true, to: trio.outputs[0].version });
     return { database, result };
   }
 
-  it('on PostgreSQL 15 and later, the view checks the policies as the caller: the application still sees only its rows', async () => {
-    const { database, result } = await expandOnRowSecurity(15);
-    ok(result, 'expand up');
+  /** Runs `sql` as the application's role; its rows, or the error's message. */
+  async function asApp(database: string, sql: string): Promise<Record<string, unknown>[] | string> {
     const client = new Client({ connectionString: pg.url(database) });
     await client.connect();
     try {
       await client.query(`SET ROLE ${APP_ROLE}`);
-      const seen = await client.query<{ n: string }>('SELECT count(*) AS n FROM users');
-      assert.equal(seen.rows[0].n, '10');
+      return (await client.query(sql)).rows;
+    } catch (error) {
+      return (error as Error).message;
     } finally {
       await client.end();
     }
+  }
+
+  async function refused(database: string, result: RunResult): Promise<void> {
+    assert.equal(result.ok, false);
+    assert.match(JSON.stringify(result.steps.map((s) => s.error?.message)), /(users|accounts) has row-level security/);
+    assert.deepEqual(await pg.query("SELECT relname FROM pg_class WHERE relname IN ('accounts', 'user_profiles')", [], database), []);
+  }
+
+  it('rename-table, on PostgreSQL 15 and later: the view checks the policies as the caller, and the application still sees only its rows', async () => {
+    const { database, result } = await expandOnRowSecurity('rename-table', 15);
+    ok(result, 'expand up');
+    assert.deepEqual(await asApp(database, 'SELECT count(*)::int AS n FROM users'), [{ n: 10 }]);
   });
 
-  it('before 15, where a view would bypass them, the expand refuses and changes nothing', async () => {
-    const { database, result } = await expandOnRowSecurity(14);
-    assert.equal(result.ok, false);
-    assert.match(JSON.stringify(result.steps.map((s) => s.error?.message)), /row-level security/);
-    assert.equal(await value(database, "SELECT relkind::text FROM pg_class WHERE oid = 'users'::regclass"), 'r');
+  it('rename-table, before 15, where a view would bypass them: the expand refuses and changes nothing', async () => {
+    const { database, result } = await expandOnRowSecurity('rename-table', 14);
+    await refused(database, result);
+  });
+
+  it('split-table: the new table would have none of the policies, so the expand refuses and changes nothing', async () => {
+    const { database, result } = await expandOnRowSecurity('split-table', 16);
+    await refused(database, result);
+  });
+
+  it('drop-column: the application writes through the archive trigger, and cannot read the archive', async () => {
+    const { database, result } = await expandOnRowSecurity('drop-column', 16);
+    ok(result, 'expand up');
+    assert.deepEqual(await asApp(database, "UPDATE users SET legacy_login = 'changed' WHERE id = 5 RETURNING id"), [{ id: '5' }]);
+    assert.equal(await value(database, 'SELECT legacy_login FROM users_legacy_login_archive WHERE id = 5'), 'changed');
+    assert.match(String(await asApp(database, 'SELECT count(*) FROM users_legacy_login_archive')), /permission denied/);
   });
 });

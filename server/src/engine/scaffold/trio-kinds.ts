@@ -2,7 +2,7 @@
 
 import { backfillBlock } from './backfill';
 import { slugify } from './naming';
-import { generatedName, inSchemaOf, quoteIdent as q, tableLiteral, tableSql, type TableName } from './sql-names';
+import { generatedName, inSchemaOf, quoteIdent as q, tableSql, type TableName } from './sql-names';
 import type { TrioKind } from './trio';
 import { carryOver, type Carried, renameStatements, restoreOnWayBack } from './trio-carry';
 import { checkDependencies } from './trio-deps';
@@ -21,6 +21,7 @@ import {
   notNullCheck,
   notNullCheckName,
   notNullFromCheck,
+  refuseRowSecurity,
   restoreNotNullAfterCopy,
   statementTimeout,
   triggerFunction,
@@ -357,15 +358,10 @@ function renameTable(ctx: Ctx): TrioParts {
   const invoker = ctx.pgVersion >= 15;
   const guard = invoker
     ? ''
-    : `-- Before PostgreSQL 15 a view checks row-level security as its owner, who bypasses it: refused rather than showing every row.
-DO $$
-BEGIN
-  IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${tableLiteral(newT)}::regclass) THEN
-    RAISE EXCEPTION '${`${tableSql(newT)} has row-level security: a view in place of ${tableSql(oldT)} would bypass its policies before PostgreSQL 15. On PostgreSQL 15 or later, set "pgVersion" to 15 or more in .zdm.json and make the trio again (the view then checks them as the caller).`.replace(/'/g, "''")}';
-  END IF;
-END
-$$;
-`;
+    : refuseRowSecurity(
+        newT,
+        `a view in place of ${oldSql} would bypass its policies, as its owner does, before PostgreSQL 15. On PostgreSQL 15 or later, set "pgVersion" to 15 or more in .zdm.json and make the trio again (the view then checks them as the caller).`,
+      );
   const view = `${guard}CREATE VIEW ${oldSql}${invoker ? ' WITH (security_invoker = true)' : ''} AS SELECT * FROM ${newSql};\n${copyGrants(newT, oldT)}`;
   return {
     slug: `rename_${oldT.name}_to_${newT.name}`,
@@ -427,6 +423,10 @@ function splitTable(ctx: Ctx): TrioParts {
   const expandUp = [
     lockTimeout(ctx),
     statementTimeout(ctx),
+    refuseRowSecurity(
+      src,
+      `${dstSql} would show the moved columns of every row to each role allowed to read it, with none of its policies. Enable row security on ${dstSql} with policies of its own in this migration, after CREATE TABLE, then remove this check.`,
+    ),
     `-- The new table, with the moved columns' types, one row per row of ${table} (same key).\n`,
     `CREATE TABLE ${dstSql} AS SELECT ${key}, ${list} FROM ${table} WITH NO DATA;\n`,
     `ALTER TABLE ${dstSql} ADD CONSTRAINT ${q(pk)} PRIMARY KEY (${key}), ADD CONSTRAINT ${q(fk)} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
@@ -520,6 +520,9 @@ function dropColumn(ctx: Ctx): TrioParts {
     fn,
     `Keeps ${archiveSql} up to date with every write of ${c} until the column is dropped.`,
     `  INSERT INTO ${archiveSql} (${key}, ${c}) VALUES (NEW.${key}, NEW.${c})\n  ON CONFLICT (${key}) DO UPDATE SET ${c} = EXCLUDED.${c};\n  RETURN NULL;`,
+    // The application writes the table, not the archive: no role but the owner may read it (it holds
+    // every row's value, whatever the table's policies or column privileges let a role see).
+    { definer: true },
   );
   const archiveTrigger = createTrigger(ctx, trigger, `AFTER INSERT OR UPDATE OF ${c}`, table, fn);
   const reason = `contract step: no deployed version uses ${c} any more`;
@@ -534,7 +537,6 @@ function dropColumn(ctx: Ctx): TrioParts {
     `-- Where ${c}'s values are kept, so that the drop can be rolled back.\n`,
     `CREATE TABLE ${archiveSql} AS SELECT ${key}, ${c} FROM ${table} WITH NO DATA;\n`,
     `ALTER TABLE ${archiveSql} ADD CONSTRAINT ${q(generatedName(archive.name, 'pkey'))} PRIMARY KEY (${key}), ADD CONSTRAINT ${q(generatedName(archive.name, ctx.keyName, 'fkey'))} FOREIGN KEY (${key}) REFERENCES ${table} (${key}) ON DELETE CASCADE;\n`,
-    copyGrants(ctx.r.table, archive),
     fallback !== undefined ? `-- What inserts that leave ${c} out store while it still exists (the next application version no longer writes it).\n${alter(ctx, [`ALTER COLUMN ${c} SET DEFAULT ${fallback}`])}` : '',
     '\n' + archiveFunction,
     '\n' + archiveTrigger,

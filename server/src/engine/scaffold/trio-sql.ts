@@ -92,11 +92,16 @@ export function executeFunction(ctx: Ctx, fn: string): string {
   return `${ctx.pgVersion >= 11 ? 'EXECUTE FUNCTION' : 'EXECUTE PROCEDURE'} ${fn}()`;
 }
 
-/** A trigger function body in PL/pgSQL. */
-export function triggerFunction(fn: string, comment: string, body: string): string {
+/**
+ * A trigger function body in PL/pgSQL. `definer`: it runs with the rights of its owner (the role that
+ * migrates), for a trigger that writes a table the application must not be given (drop-column's
+ * archive); its search_path is the one it was created under, so its names resolve as they did then
+ * and no role can put another table of that name in front of them.
+ */
+export function triggerFunction(fn: string, comment: string, body: string, options: { definer?: boolean } = {}): string {
   return `-- ${comment}
 CREATE FUNCTION ${fn}() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql${options.definer ? ' SECURITY DEFINER SET search_path FROM CURRENT' : ''} AS $$
 BEGIN
 ${body.replace(/\s+$/, '')}
 END;
@@ -113,6 +118,23 @@ $$;
  * catalog when the migration runs, so it needs no dev database when the trio is made. The new
  * relation's owner (the role that runs the migration) is skipped: it holds every privilege already.
  */
+/**
+ * Stops the migration (it rolls back) when `table` has row-level security enabled: for a relation the
+ * trio creates whose rows the table's policies would no longer guard. `why` says what would be exposed
+ * and the way out.
+ */
+export function refuseRowSecurity(table: TableName, why: string): string {
+  return `-- Stops here, rolled back, when ${tableSql(table)} has row-level security (the message says why).
+DO $$
+BEGIN
+  IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${tableLiteral(table)}::regclass) THEN
+    RAISE EXCEPTION '${`${tableSql(table)} has row-level security: ${why}`.replace(/'/g, "''")}';
+  END IF;
+END
+$$;
+`;
+}
+
 export function copyGrants(from: TableName, to: TableName): string {
   const source = `${tableLiteral(from)}::regclass`;
   const target = `${tableLiteral(to)}::regclass`;

@@ -102,7 +102,7 @@ function cliPath(ctx: RunnerContext): string {
 function fileOf(target: unknown): { file?: string; version?: string; folder?: vscode.WorkspaceFolder } {
   if (target && typeof target === 'object') {
     const t = target as Partial<MigrationNode> & { file?: string; version?: string };
-    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: migrationRunTarget(t.entry), folder: t.folder };
+    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: t.target ?? migrationRunTarget(t.entry), folder: t.folder };
     if (typeof t.file === 'string') return { file: t.file, version: t.version };
     if (target instanceof vscode.Uri) return { file: target.fsPath };
   }

@@ -159,6 +159,9 @@ describe('runner in the editor', () => {
     // sqitch reads digits that are a change's name as that change: the button gives the name (2024 at position 3).
     assert.equal(migrationRunTarget({ version: '3', name: '2024', format: 'sqitch' }), '2024');
     assert.equal(migrationRunTarget({ version: '1', name: 'users@v1.0', format: 'sqitch' }), 'users@v1.0');
+    // The rework of a reworked change (shown after users@v1.0): its bare name is ambiguous to sqitch and the runner.
+    const reworked = [{ version: '1', name: 'users@v1.0', format: 'sqitch' as const }, { version: '2', name: 'posts', format: 'sqitch' as const }, { version: '3', name: 'users', format: 'sqitch' as const }];
+    assert.deepEqual(reworked.map((e) => migrationRunTarget(e, reworked)), ['users@v1.0', 'posts', 'users@HEAD']);
     assert.equal(migrationRunTarget({ version: '2', name: 'db/changelog/001.sql::3::bob', format: 'liquibase' }), '2');
     assert.equal(migrationRunTarget({ version: '20240101000000', name: 'db/migrations/20240101000000_users.sql', format: 'dbmate' }), '20240101000000');
   });

@@ -73,7 +73,7 @@ describe('runner CodeLenses (lens-targets.ts)', () => {
     ]);
   });
 
-  it('a sqitch deploy script migrates up to its change, a revert script rolls back through it, named as the runner names them (a reworked change: name@tag)', async () => {
+  it('a sqitch deploy script migrates up to its change, a revert script rolls back through it, named as the runner names them (a reworked change: name@tag, its rework name@HEAD)', async () => {
     const project = createProject(SQITCH);
     const cases: [string, RunnerLens['command'], string][] = [
       ['deploy/users@v1.0.sql', 'zdm.migrateUp', 'users@v1.0'],
@@ -81,19 +81,21 @@ describe('runner CodeLenses (lens-targets.ts)', () => {
       ['deploy/posts.sql', 'zdm.migrateUp', 'posts'],
       ['revert/posts.sql', 'zdm.rollback', 'posts'],
       ['deploy/schema/tags.sql', 'zdm.migrateUp', 'schema/tags'],
-      ['deploy/users.sql', 'zdm.migrateUp', 'users'],
-      ['revert/users.sql', 'zdm.rollback', 'users'],
+      // sqitch refuses the bare name users as ambiguous (planned twice): the rework is users@HEAD.
+      ['deploy/users.sql', 'zdm.migrateUp', 'users@HEAD'],
+      ['revert/users.sql', 'zdm.rollback', 'users@HEAD'],
     ];
     for (const [file, command, change] of cases) assert.deepEqual(short(lensesOf(project, file), project.root), [[0, command, change]], file);
     // A verify script is not run; a script no change of the plan has is not a migration.
     assert.deepEqual(lensesOf(project, 'verify/users.sql'), []);
     project.write('deploy/unplanned.sql', 'SELECT 1;\n');
     assert.deepEqual(lensesOf(project, 'deploy/unplanned.sql'), []);
-    // The runner's own names for the same scripts: each lens names the migration its file is the script of.
+    // The runner's own names for the same scripts: each lens names the migration its file is the script of (the rework, by @HEAD).
     const loaded = await loadProject({ cwd: project.root });
     for (const m of loaded.loadedMigrations.migrations) {
-      assert.equal(runnerLenses(m.upPath, fs.readFileSync(m.upPath, 'utf8'), createDiskHost({ cache: false }))[0].target.version, m.key, m.upPath);
-      assert.equal(runnerLenses(m.down!.path, fs.readFileSync(m.down!.path, 'utf8'), createDiskHost({ cache: false }))[0].target.version, m.key, m.down!.path);
+      const name = m.key === 'users' ? 'users@HEAD' : m.key;
+      assert.equal(runnerLenses(m.upPath, fs.readFileSync(m.upPath, 'utf8'), createDiskHost({ cache: false }))[0].target.version, name, m.upPath);
+      assert.equal(runnerLenses(m.down!.path, fs.readFileSync(m.down!.path, 'utf8'), createDiskHost({ cache: false }))[0].target.version, name, m.down!.path);
     }
   });
 
@@ -119,9 +121,16 @@ describe('what the lenses run', () => {
     const first = await up({ ...options, to: toPosts.target.version });
     assert.ok(first.ok, explain(first));
     assert.deepEqual(first.steps.map((s) => s.name), ['users@v1.0', 'posts']);
+    // The rework's lenses: its bare name users would be refused as ambiguous, as sqitch refuses it.
     const [toRework] = lensesOf(project, 'deploy/users.sql');
     const second = await up({ ...options, to: toRework.target.version });
+    assert.ok(second.ok, explain(second));
     assert.deepEqual(second.steps.map((s) => s.name), ['schema/tags', 'users']);
+    const [backRework] = lensesOf(project, 'revert/users.sql');
+    const reworkBack = await rollback({ ...options, through: backRework.target.version });
+    assert.ok(reworkBack.ok, explain(reworkBack));
+    assert.deepEqual(reworkBack.steps.map((s) => [s.name, s.direction]), [['users', 'down']]);
+    assert.ok((await up({ ...options, to: toRework.target.version })).ok);
     const [back] = lensesOf(project, 'revert/posts.sql');
     const third = await rollback({ ...options, through: back.target.version });
     assert.ok(third.ok, explain(third));

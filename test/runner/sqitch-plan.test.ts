@@ -4,7 +4,7 @@
 
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalUri, parseSqitchConf, parseSqitchPlan } from '../../server/src/engine/runner/sqitch-plan';
+import { canonicalUri, changeTargetName, parseSqitchConf, parseSqitchPlan, tagQualifiedName } from '../../server/src/engine/runner/sqitch-plan';
 
 const PLAN = `%syntax-version=1.0.0
 %project=ids
@@ -47,6 +47,18 @@ describe('sqitch.plan', () => {
     const plan = parseSqitchPlan('%project=p\n\na 2024-01-01T00:00:00Z A <a@x>\n@t1 2024-01-01T00:00:01Z A <a@x>\nb 2024-01-02T00:00:00Z A <a@x>\n@t2 2024-01-02T00:00:01Z A <a@x>\na [a@t1] 2024-01-03T00:00:00Z A <a@x>\n');
     assert.deepEqual(plan.changes.map((c) => [c.name, c.reworkTags]), [['a', ['@t2', '@t1']], ['b', []], ['a', []]]);
     assert.throws(() => parseSqitchPlan('%project=p\n\na 2024-01-01T00:00:00Z A <a@x>\na 2024-01-02T00:00:00Z A <a@x>\n'), /line 4: change "a" duplicates earlier declaration on line 3/);
+  });
+
+  it('names each version of a reworked change as sqitch lists them when its bare name is ambiguous (format_tag_qualified_name)', () => {
+    // sqitch 1.3.1, deploy --to foo on this plan: `* foo@v4`, `* foo@v3`, `* foo@v2` (latest first). The
+    // first foo has no tag of its own: its first rework tag, the latest before its rework.
+    const plan = parseSqitchPlan('%project=p\n\nfoo 2024-01-01T00:00:00Z A <a@x>\nbar 2024-01-02T00:00:00Z A <a@x>\n@v1 2024-01-02T00:00:01Z A <a@x>\nbaz 2024-01-03T00:00:00Z A <a@x>\n@v2 2024-01-03T00:00:01Z A <a@x>\nfoo [foo@v2] 2024-01-04T00:00:00Z A <a@x>\n@v3 2024-01-04T00:00:01Z A <a@x>\nfoo [foo@v3] 2024-01-05T00:00:00Z A <a@x>\n@v4 2024-01-05T00:00:01Z A <a@x>\nqux 2024-01-06T00:00:00Z A <a@x>\n');
+    assert.deepEqual(plan.changes.map(tagQualifiedName), ['foo@v2', 'bar@v1', 'baz@v2', 'foo@v3', 'foo@v4', 'qux@HEAD']);
+    // What --to names a change by: a change planned once by its name.
+    assert.deepEqual(plan.changes.map((c) => changeTargetName(c, plan.changes)), ['foo@v2', 'bar', 'baz', 'foo@v3', 'foo@v4', 'qux']);
+    // The rework with no tag of its own (sqitch 1.3.1: `* users@HEAD`, `* users@v1.0`).
+    const users = parseSqitchPlan('%project=p\n\nusers 2024-01-01T00:00:00Z A <a@x>\n@v1.0 2024-01-01T00:00:01Z A <a@x>\nflips 2024-01-02T00:00:00Z A <a@x>\nusers [users@v1.0] 2024-01-03T00:00:00Z A <a@x>\n');
+    assert.deepEqual(users.changes.map((c) => changeTargetName(c, users.changes)), ['users@v1.0', 'flips', 'users@HEAD']);
   });
 
   it('refuses what sqitch refuses, with the line', () => {

@@ -47,6 +47,16 @@ const FILES: Record<string, string> = {
   'revert/flips.sql': '-- Revert flipr:flips from pg\n\nBEGIN;\n\nDROP TABLE :"app_schema".flips;\n\nCOMMIT;\n',
 };
 
+// users reworked after flips: the earlier version's scripts are users@v1.0.sql.
+const REWORKED: Record<string, string> = {
+  ...FILES,
+  'sqitch.plan': `${PLAN}users [users@v1.0] 2024-01-06T10:00:00Z ${planner} # Reworks users: a bio.\n`,
+  'deploy/users@v1.0.sql': FILES['deploy/users.sql'],
+  'revert/users@v1.0.sql': FILES['revert/users.sql'],
+  'deploy/users.sql': '-- Deploy flipr:users to pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users ADD COLUMN IF NOT EXISTS bio TEXT;\n\nCOMMIT;\n',
+  'revert/users.sql': '-- Revert flipr:users from pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users DROP COLUMN bio;\n\nCOMMIT;\n',
+};
+
 interface Db {
   name: string;
   /** db:pg:// target for sqitch, without the password. */
@@ -289,14 +299,7 @@ describe('sqitch projects, against the real sqitch', () => {
   });
 
   it('runs a reworked change as sqitch does: the earlier version from deploy/users@v1.0.sql, the same registry, and reverts both ways', async () => {
-    const project = createProject({
-      ...FILES,
-      'sqitch.plan': `${PLAN}users [users@v1.0] 2024-01-06T10:00:00Z ${planner} # Reworks users: a bio.\n`,
-      'deploy/users@v1.0.sql': FILES['deploy/users.sql'],
-      'revert/users@v1.0.sql': FILES['revert/users.sql'],
-      'deploy/users.sql': '-- Deploy flipr:users to pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users ADD COLUMN IF NOT EXISTS bio TEXT;\n\nCOMMIT;\n',
-      'revert/users.sql': '-- Revert flipr:users from pg\n\nBEGIN;\n\nALTER TABLE :"app_schema".users DROP COLUMN bio;\n\nCOMMIT;\n',
-    });
+    const project = createProject(REWORKED);
     const [ours, theirs] = [await database('sqitch_rework'), await database('sqitch_rework_ref')];
     const columns = async () => (await pg.query<{ c: string }>("SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'flipr' AND table_name = 'users' ORDER BY ordinal_position", [], ours.name)).map((r) => r.c);
 
@@ -450,6 +453,94 @@ describe('sqitch projects, against the real sqitch', () => {
     runSqitch(project, theirs, 'revert', '-y', '--to', 'ROOT');
     assert.deepEqual(await registry(ours), await registry(theirs));
     assert.deepEqual(await tablesIn(ours, 'flipr'), []);
+  });
+
+  it('the bare name of a reworked change is refused by up as sqitch deploy refuses it (ambiguous, with the tag-qualified names), offsets too; users@HEAD, users@v1.0, users@v1.0^ and a change id still deploy', async () => {
+    const project = createProject(REWORKED);
+    const [ours, theirs] = [await database('sqitch_ambiguous_up'), await database('sqitch_ambiguous_up_ref')];
+    const refused = (...args: string[]) => {
+      const { out, code } = sqitch.run(project.root, theirs.target, theirs.password, ...args);
+      assert.equal(code, 2, `sqitch ${args.join(' ')} should refuse:\n${out}`);
+      return out;
+    };
+    const ambiguous = 'Change "users" is ambiguous. Please specify a tag-qualified change:\n  * users@HEAD\n  * users@v1.0\n';
+
+    // sqitch deploy looks a name up in the plan: users is planned twice, so it is ambiguous before anything is deployed; an offset is cut first.
+    for (const to of ['users', 'users^', 'users~', 'users^1']) {
+      assert.ok(refused('deploy', '--to', to).startsWith(`${ambiguous}Change lookup failed`), to);
+      const result = await up({ ...zdmOptions(project, ours), to });
+      assert.equal(result.ok, false, to);
+      assert.equal(result.usageError, `${ambiguous}Nothing was run.`, to);
+      assert.deepEqual(result.steps, [], to);
+    }
+    const st = await status(zdmOptions(project, ours));
+    assert.deepEqual(st.status!.map((s) => s.state), ['pending', 'pending', 'pending', 'pending']);
+    assert.deepEqual(await tablesIn(ours, 'flipr'), []);
+    assert.deepEqual(await pg.query("SELECT 1 FROM pg_namespace WHERE nspname IN ('flipr', 'sqitch')", [], theirs.name), []);
+
+    // The CLI: a usage error (exit 2), as sqitch exits 2.
+    let stderr = '';
+    const io = { cwd: project.root, stdout: () => undefined, stderr: (t: string) => void (stderr += t), isTTY: false, env: sqitch.env(project.root) };
+    assert.equal(await runRunnerCommand('up', ['--to', 'users', '--url', ours.url, '--yes'], io), 2);
+    assert.equal(stderr, `zdm up: ${ambiguous}Nothing was run.\n`);
+
+    // The names sqitch offers deploy, as sqitch deploys them.
+    for (const to of ['users@v1.0^', 'users@v1.0', parseSqitchPlan(REWORKED['sqitch.plan']).changes[2].id, 'users@HEAD']) {
+      const result = await up({ ...zdmOptions(project, ours), to });
+      assert.ok(result.ok, `${to}: ${explain(result)}`);
+      runSqitch(project, theirs, 'deploy', '--to', to);
+      assert.deepEqual(await registry(ours), await registry(theirs), to);
+    }
+    assert.deepEqual((await status(zdmOptions(project, ours))).status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied']);
+  });
+
+  it('rollback finds the bare name of a reworked change among the deployed changes, as sqitch revert does: ambiguous while both versions are deployed, the one deployed when only one is', async () => {
+    const project = createProject(REWORKED);
+    const [ours, theirs] = [await database('sqitch_ambiguous_down'), await database('sqitch_ambiguous_down_ref')];
+    const refused = (...args: string[]) => {
+      const { out, code } = sqitch.run(project.root, theirs.target, theirs.password, ...args);
+      assert.equal(code, 2, `sqitch ${args.join(' ')} should refuse:\n${out}`);
+      return out;
+    };
+    const ambiguous = 'Change "users" is ambiguous. Please specify a tag-qualified change:\n  * users@HEAD\n  * users@v1.0\n';
+    assert.ok((await up(zdmOptions(project, ours))).ok);
+    runSqitch(project, theirs, 'deploy');
+
+    // Both versions deployed: refused, offsets too (sqitch revert's own last line is "Change Lookup Failed").
+    for (const to of ['users', 'users^', 'users~']) {
+      assert.ok(refused('revert', '-y', '--to', to).startsWith(`${ambiguous}Change Lookup Failed`), to);
+      const result = await rollback({ ...zdmOptions(project, ours), to });
+      assert.equal(result.ok, false, to);
+      assert.equal(result.usageError, `${ambiguous}Nothing was rolled back (sqitch revert looks a name up among the deployed changes: 2 versions of "users" are deployed).`, to);
+    }
+    const through = await rollback({ ...zdmOptions(project, ours), through: 'users' });
+    assert.match(through.usageError ?? '', /^Change "users" is ambiguous\./);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // users@HEAD is the last deployed users (the rework): ^ is flips.
+    const head = await rollback({ ...zdmOptions(project, ours), to: 'users@HEAD^' });
+    assert.ok(head.ok, explain(head));
+    assert.deepEqual(head.steps.map((s) => s.name), ['users']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'users@HEAD^');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Only users@v1.0 is deployed: users is it (flips is reverted), not the rework the plan has last.
+    const one = await rollback({ ...zdmOptions(project, ours), to: 'users' });
+    assert.ok(one.ok, explain(one));
+    assert.deepEqual(one.steps.map((s) => s.name), ['flips']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'users');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    const before = await rollback({ ...zdmOptions(project, ours), to: 'users^' });
+    assert.ok(before.ok, explain(before));
+    assert.deepEqual(before.steps.map((s) => s.name), ['users@v1.0']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'users^');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // None deployed: the plan has it, so "Change not deployed", as sqitch revert says.
+    const none = await rollback({ ...zdmOptions(project, ours), to: 'users^' });
+    assert.match(none.usageError ?? '', /^Change not deployed: "users\^"/);
+    assert.match(refused('revert', '-y', '--to', 'users^'), /Change not deployed: "users\^"/);
+    assert.deepEqual(await registry(ours), await registry(theirs));
   });
 });
 

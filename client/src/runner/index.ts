@@ -106,7 +106,7 @@ function cliPath(ctx: RunnerContext): string {
 function fileOf(target: unknown): { file?: string; version?: string; folder?: vscode.WorkspaceFolder; label?: string } {
   if (target && typeof target === 'object') {
     const t = target as Partial<MigrationNode> & { file?: string; version?: string };
-    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: migrationRunTarget(t.entry), folder: t.folder, label: migrationItemLabel(t.entry) };
+    if (t.kind === 'migration' && 'entry' in t && t.entry) return { file: t.entry.file, version: t.target ?? migrationRunTarget(t.entry), folder: t.folder, label: migrationItemLabel(t.entry) };
     if (typeof t.file === 'string') return { file: t.file, version: t.version };
     if (target instanceof vscode.Uri) return { file: target.fsPath };
   }

@@ -4,9 +4,10 @@
 //   here" above its up section (`zdm up --to VERSION`), "Roll back to here" above its down section
 //   (`zdm rollback --through VERSION`).
 // - A sqitch script: its version is its change's position in sqitch.plan (formats/sqitch.ts); the lens
-//   names the change as the runner names it, so it still points at the same change when the plan
-//   grows: its name, or `name@tag` for the earlier version of a reworked change. A deploy script
-//   migrates up to its change, a revert script rolls back through it.
+//   names the change so that it still points at the same change when the plan grows: its name, or for
+//   a reworked change (whose bare name sqitch refuses as ambiguous) its tag-qualified name, `name@tag`
+//   for the earlier version and `name@HEAD` for the rework. A deploy script migrates up to its
+//   change, a revert script rolls back through it.
 // - A Liquibase changelog holds many changesets: each `--changeset` line gets its own pair, naming the
 //   changeset by the file and its id and author (`/abs/path.sql::id::author`, which --to and --through
 //   accept: plan.ts liquibaseVersionOf). "Roll back to here" only for a changeset with a rollback (one
@@ -39,10 +40,10 @@ export function runnerLenses(file: string, text: string, host: ProjectHost): Run
   const lines = new LineIndex(text);
   const at = (offset: number) => lines.positionAt(offset).line;
   if (doc.format === 'sqitch') {
-    // The change at the script's place in the plan, named as the runner names it (a verify script has no lens).
+    // The change at the script's place in the plan (a verify script has no lens).
     const change = sqitchChangeOfScript(file, host);
     if (change === undefined || change.role === 'verify') return [];
-    const target = { file, version: change.key };
+    const target = { file, version: change.target };
     return change.role === 'deploy' ? [{ line: 0, title: UP, command: 'zdm.migrateUp', target }] : [{ line: 0, title: DOWN, command: 'zdm.rollback', target }];
   }
   if (doc.format === 'liquibase') {

@@ -30,7 +30,7 @@ export function logOnlyChoices(command: LogOnlyCommand, entries: readonly Status
     const each = pending.map((e): LogOnlyChoice => ({
       label: migrationItemLabel(e),
       description: e.state === 'failed' ? 'failed: recorded as applied as it is, and the pending ones before it' : 'and the pending ones before it',
-      version: migrationRunTarget(e),
+      version: migrationRunTarget(e, entries),
     }));
     return [{ label: 'All pending migrations', description: `${pending.length} pending` }, ...each];
   }
@@ -38,7 +38,7 @@ export function logOnlyChoices(command: LogOnlyCommand, entries: readonly Status
   return applied.map((e, i) => ({
     label: migrationItemLabel(e),
     description: i === 0 ? 'the last applied' : `and the ${i === 1 ? 'one' : i} applied after it`,
-    version: migrationRunTarget(e),
+    version: migrationRunTarget(e, entries),
   }));
 }
 

@@ -7,7 +7,9 @@
 // - The target its "Migrate up to here" / "Roll back to here" buttons give `--to` / `--through`: the
 //   version (its position for sqitch and Liquibase), but a sqitch change's name: sqitch reads digits
 //   that are a change's name as that change (runner/sqitch.ts sqitchVersionOf), so a position could
-//   name another change; the name is what sqitch and the CodeLens give too.
+//   name another change; the name is what sqitch and the CodeLens give too. The rework of a reworked
+//   change (`users`, shown after `users@v1.0`) is `users@HEAD`: sqitch refuses its bare name as
+//   ambiguous, and so does the runner.
 
 import type { StatusEntry } from '../../../server/src/engine/runner/events';
 
@@ -25,7 +27,11 @@ export function migrationItemLabel(entry: Entry): string {
   return lastSegment(entry.name);
 }
 
-/** What the view's buttons give `zdm up --to` and `zdm rollback --through` for a migration. */
-export function migrationRunTarget(entry: Entry): string {
-  return entry.format === 'sqitch' && entry.name ? entry.name : entry.version;
+/** What the view's buttons give `zdm up --to` and `zdm rollback --through` for a migration, among the view's `entries`. */
+export function migrationRunTarget(entry: Entry, entries: readonly Entry[] = []): string {
+  if (entry.format !== 'sqitch' || !entry.name) return entry.version;
+  // An earlier version of a reworked change is named `name@tag` (a name has no @): this is its rework.
+  const name = entry.name;
+  if (!name.includes('@') && entries.some((e) => e.format === 'sqitch' && e.name?.startsWith(`${name}@`))) return `${name}@HEAD`;
+  return name;
 }

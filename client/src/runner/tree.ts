@@ -4,9 +4,10 @@
 
 import * as vscode from 'vscode';
 import type { RunResult, StatusEntry } from '../../../server/src/engine/runner/events';
-import { migrationItemLabel } from './tree-items';
+import { migrationItemLabel, migrationRunTarget } from './tree-items';
 
-export type MigrationNode = { kind: 'migration'; entry: StatusEntry; folder: vscode.WorkspaceFolder } | { kind: 'message'; text: string; command?: vscode.Command; folder?: vscode.WorkspaceFolder };
+// `target`: what its buttons give --to / --through (migrationRunTarget: it depends on the other migrations).
+export type MigrationNode = { kind: 'migration'; entry: StatusEntry; folder: vscode.WorkspaceFolder; target: string } | { kind: 'message'; text: string; command?: vscode.Command; folder?: vscode.WorkspaceFolder };
 
 const LOOK: Record<StatusEntry['state'], { icon: string; color?: string; label: string }> = {
   applied: { icon: 'pass', color: 'testing.iconPassed', label: 'applied' },
@@ -90,7 +91,8 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode> {
         nodes.push({ kind: 'message', text: result.error.message.split('\n')[0], folder });
         continue;
       }
-      for (const entry of result.status ?? []) nodes.push({ kind: 'migration', entry, folder });
+      const entries = result.status ?? [];
+      for (const entry of entries) nodes.push({ kind: 'migration', entry, folder, target: migrationRunTarget(entry, entries) });
     }
     return nodes.length > 0 ? nodes : [{ kind: 'message', text: 'No migrations.' }];
   }

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
-import { changeKey, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
+import { changeKey, changeTargetName, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
 import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
 import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, unrunnableMetaCommand, type PsqlAssignment } from '../sql/psql';
 import { baseDocument, type FormatModule, problem, section } from './common';
@@ -67,20 +67,30 @@ export function sqitchPlanText(filePath: string, host: ProjectHost): string | un
   return layout ? host.readFile(childPath(layout.top, 'sqitch.plan')) : undefined;
 }
 
-/** Per project folder: the plan's text, and by script name (`users`, `users@v1.0`, `app/users`) its change's position in it and name. */
-const positions = new Map<string, { plan: string; byScript: Map<string, { version: string; key: string }> }>();
+interface PlannedChange {
+  /** Its position in sqitch.plan, 1-based. */
+  version: string;
+  /** Its name as the runner names it (changeKey): `users`, `users@v1.0` for the earlier version of a reworked change. */
+  key: string;
+  /** What --to / --through name it by (changeTargetName): `users@HEAD` for the rework, whose bare name sqitch finds ambiguous. */
+  target: string;
+}
 
-/** The change of sqitch.plan whose scripts are named `script`: its position (1-based, as a string) and its name as the runner names it (changeKey). */
-function plannedChange(top: string, script: string, host: ProjectHost): { version: string; key: string } | undefined {
+/** Per project folder: the plan's text, and by script name (`users`, `users@v1.0`, `app/users`) its change's position in it and names. */
+const positions = new Map<string, { plan: string; byScript: Map<string, PlannedChange> }>();
+
+/** The change of sqitch.plan whose scripts are named `script`. */
+function plannedChange(top: string, script: string, host: ProjectHost): PlannedChange | undefined {
   const plan = host.readFile(childPath(top, 'sqitch.plan'));
   if (plan === undefined) return undefined;
   let known = positions.get(top);
   if (known?.plan !== plan) {
-    const byScript = new Map<string, { version: string; key: string }>();
+    const byScript = new Map<string, PlannedChange>();
     try {
-      parseSqitchPlan(plan).changes.forEach((change, i) => {
+      const { changes } = parseSqitchPlan(plan);
+      changes.forEach((change, i) => {
         const segments = sqitchScriptSegments(change, (p) => host.fileExists(childPath(top, 'deploy', ...p)));
-        byScript.set(segments.join('/').replace(/\.sql$/, ''), { version: String(i + 1), key: changeKey(change) });
+        byScript.set(segments.join('/').replace(/\.sql$/, ''), { version: String(i + 1), key: changeKey(change), target: changeTargetName(change, changes) });
       });
     } catch {
       // A plan sqitch refuses: no positions (the runner reports the plan's error).
@@ -91,8 +101,8 @@ function plannedChange(top: string, script: string, host: ProjectHost): { versio
   return known.byScript.get(script);
 }
 
-/** The planned change a deploy, revert or verify script belongs to: its position, its name, and the script's role. */
-export function sqitchChangeOfScript(filePath: string, host: ProjectHost): { version: string; key: string; role: keyof typeof ROLES } | undefined {
+/** The planned change a deploy, revert or verify script belongs to: its position, its names, and the script's role. */
+export function sqitchChangeOfScript(filePath: string, host: ProjectHost): (PlannedChange & { role: keyof typeof ROLES }) | undefined {
   const layout = sqitchLayout(filePath, host);
   const change = layout && plannedChange(layout.top, layout.change, host);
   return change && layout ? { ...change, role: layout.role } : undefined;

@@ -24,7 +24,7 @@ import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
-import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
+import { SQITCH_AMBIGUOUS, sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
 import { verifyDeployedChange, verifyLoggedChange } from './sqitch-verify';
 
 export interface RunnerOptions {
@@ -351,7 +351,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
-            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT) || p.startsWith('Unknown change: ') || p.startsWith('Change not deployed: '))) result.usageError = plan.problems.join('\n');
+            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT) || p.startsWith('Unknown change: ') || p.startsWith('Change not deployed: ') || SQITCH_AMBIGUOUS.test(p))) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }

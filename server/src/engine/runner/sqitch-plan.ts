@@ -348,3 +348,20 @@ export function changeKey(change: SqitchChange): string {
   if (change.reworkTags.length === 0) return change.name;
   return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0]}`;
 }
+
+/**
+ * A change as sqitch lists it when a bare name is ambiguous (format_tag_qualified_name): its name with
+ * its first tag, else its first rework tag, else `@HEAD` (`users@v1.0`, `users@HEAD`).
+ */
+export function tagQualifiedName(change: SqitchChange): string {
+  return `${change.name}${change.tags[0]?.name ?? change.reworkTags[0] ?? '@HEAD'}`;
+}
+
+/**
+ * What a --to / --through names a change by, so that it still points at that change when the plan grows:
+ * its name; for a change planned more than once (reworked, or the rework) its tag-qualified name, since
+ * sqitch refuses the bare name of such a change as ambiguous.
+ */
+export function changeTargetName(change: SqitchChange, changes: readonly SqitchChange[]): string {
+  return changes.some((c) => c !== change && c.name === change.name) ? tagQualifiedName(change) : change.name;
+}

@@ -30,7 +30,7 @@ import type { LoadedMigrations, LoadOptions, LoadProblem, Migration, RunSection 
 import { runSection, withStatementTexts } from './migrations';
 import { isApplied, type MigrationStatus, type Step } from './plan';
 import { originalOffsets } from './placeholders';
-import { changeKey, DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfig, SqitchPlanError, sqitchRegistry, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE, type SqitchChange, type SqitchPlan } from './sqitch-plan';
+import { changeKey, DEPLOY_VARIABLES, parseSqitchPlan, sqitchConfig, SqitchPlanError, sqitchRegistry, sqitchScriptSegments, sqitchVariables, tagQualifiedName, VARIABLES_WHERE, type SqitchChange, type SqitchPlan } from './sqitch-plan';
 
 export interface SqitchInfo {
   plan: SqitchPlan;
@@ -349,11 +349,19 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
  * the deployed changes in the order they were deployed). A spec that lands before the first change or
  * after the last is refused in sqitch's words (`Unknown change`, or for a rollback `Change not deployed`
  * when the plan has it).
+ *
+ * The bare name of a reworked change (`users`, `users^`, `users~2`) is refused as sqitch refuses it, as
+ * ambiguous, listing the tag-qualified names that are not (sqitchAmbiguity): `users@HEAD`, `users@v1.0`.
  */
 export function sqitchVersionOf(target: string | undefined, statuses: readonly MigrationStatus[], option = '--to', base: 'plan' | 'deployed' = option.startsWith('zdm rollback') ? 'deployed' : 'plan'): { version?: string; warning?: string; problem?: string } {
   if (target === undefined) return {};
+  const ambiguous = sqitchAmbiguity(target, statuses, base);
+  if (ambiguous) return { problem: ambiguous };
   const symbolic = sqitchSymbolicTarget(target, statuses, base);
   if (symbolic) return symbolic;
+  // sqitch revert finds a name in its registry: of a reworked change with one version deployed, that one (not the plan's latest).
+  const [deployedOnly] = base === 'deployed' && sqitchInstancesOf(target, statuses, 'plan').length > 1 ? sqitchInstancesOf(target, statuses, 'deployed') : [];
+  if (deployedOnly) return { version: deployedOnly.version };
   const named = sqitchChangeNamed(target, statuses);
   if (!/^\d+$/.test(target)) return { version: named?.version ?? target };
   if (!named) return { version: target };
@@ -406,6 +414,37 @@ function sqitchSymbolicTarget(target: string, statuses: readonly MigrationStatus
   return { problem: `Unknown change: "${target}"${base === 'plan' ? ` (sqitch deploy reads @HEAD as the last planned change, @ROOT as the first, and counts ~ and ^ in the plan's ${planned.length} change${planned.length === 1 ? '' : 's'})` : ''}; nothing was run.` };
 }
 
+/** How sqitchAmbiguity's refusal starts: a usage error, as an unknown change is. */
+export const SQITCH_AMBIGUOUS = /^Change "[^\n]*" is ambiguous\. Please specify a tag-qualified change:\n/;
+
+/**
+ * sqitch's refusal of a bare change name that names several changes (a reworked change), in its words, or
+ * undefined. sqitch deploy looks the name up in the plan (ChangeList `index_of`), so it is ambiguous as
+ * soon as the plan reworks the change; sqitch revert looks it up in its registry (Engine `change_id_for`),
+ * so only when more than one version of it is deployed (one deployed is that one: sqitchVersionOf). An
+ * offset is cut first, as sqitch cuts it (`users^` is as ambiguous as `users`). sqitch lists the
+ * candidates latest first, each by its tag-qualified name (format_tag_qualified_name: `users@HEAD`).
+ */
+function sqitchAmbiguity(target: string, statuses: readonly MigrationStatus[], base: 'plan' | 'deployed'): string | undefined {
+  const { key } = sqitchOffsetOf(target);
+  const instances = sqitchInstancesOf(key, statuses, base);
+  if (instances.length < 2) return undefined;
+  const names = [...instances].reverse().map((s) => `  * ${tagQualifiedName(sqitchChangeOf(s.migration!)!.change)}`);
+  const after = base === 'plan' ? 'Nothing was run.' : `Nothing was rolled back (sqitch revert looks a name up among the deployed changes: ${instances.length} versions of "${key}" are deployed).`;
+  return [`Change "${key}" is ambiguous. Please specify a tag-qualified change:`, ...names, after].join('\n');
+}
+
+/**
+ * The changes a bare change name (no tag, not a change id) names: in the plan, or among the deployed
+ * changes in the order they were deployed. More than one for a reworked change.
+ */
+function sqitchInstancesOf(key: string, statuses: readonly MigrationStatus[], base: 'plan' | 'deployed'): MigrationStatus[] {
+  if (key.includes('@') || key === 'HEAD' || key === 'ROOT') return [];
+  const changeOf = (s: MigrationStatus) => (s.migration ? sqitchChangeOf(s.migration)?.change : undefined);
+  if (statuses.some((s) => changeOf(s)?.id === key)) return [];
+  return (base === 'plan' ? statuses : sqitchDeployed(statuses)).filter((s) => changeOf(s)?.name === key);
+}
+
 /** The status at zdm's plan position `digits` (what `zdm status` numbers), if any. */
 function atPosition(statuses: readonly MigrationStatus[], digits: string): MigrationStatus | undefined {
   return statuses.find((s) => /^\d+$/.test(s.version) && BigInt(s.version) === BigInt(digits));
@@ -434,8 +473,10 @@ function sqitchSpecIn(target: string, list: readonly MigrationStatus[], planned:
     // sqitch: nothing comes before the first tag (`name@ROOT` in the registry); in the plan, the change if it is the first.
     else if (tag === 'ROOT' && name) at = list === planned && nameOf(list[0]) === name ? 0 : -1;
     else {
+      // Among the deployed changes, a reworked change's name is its one deployed version (sqitchAmbiguity refused more).
+      const [deployedOnly] = list !== planned ? sqitchInstancesOf(key, statuses, 'deployed') : [];
       const positioned = /^\d+$/.test(key) ? atPosition(statuses, key) : undefined;
-      const named = sqitchChangeNamed(key, statuses) ?? (positioned?.migration ? positioned : undefined);
+      const named = deployedOnly ?? sqitchChangeNamed(key, statuses) ?? (positioned?.migration ? positioned : undefined);
       at = named ? list.indexOf(named) : -1;
     }
   }

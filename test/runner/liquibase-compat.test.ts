@@ -306,6 +306,58 @@ describe('compatibility with the real Liquibase', () => {
     assert.equal(run.code, 0, run.out);
   });
 
+  it("an includeAll's endsWithFilter, minDepth and maxDepth (hidden folders, a README, names in capitals): the same changesets in the same order for both", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile: db/changelog/master.xml\n',
+        // The attributes are in the 4.28 schema (4.20's refuses them), and in YAML.
+        'db/changelog/master.xml':
+          '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">\n' +
+          '  <includeAll path="db/changelog/top/" maxDepth="1"/>\n' +
+          '  <includeAll path="db/changelog/nested/" endsWithFilter=" _UP.sql " minDepth="2" maxDepth="2"/>\n' +
+          '  <include file="db/changelog/more.yaml"/>\n' +
+          '</databaseChangeLog>\n',
+        'db/changelog/more.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/nested/\n      endsWithFilter: deep/d.sql\n',
+        'db/changelog/top/B.sql': sql('top_b'),
+        'db/changelog/top/a.sql': sql('top_a'),
+        'db/changelog/top/README.txt': 'not a changelog\n',
+        'db/changelog/top/sub/never.sql': sql('never1'),
+        'db/changelog/nested/x_up.sql': sql('never2'),
+        'db/changelog/nested/sub/c_up.sql': sql('sub_c'),
+        'db/changelog/nested/sub/c_down.sql': sql('never3'),
+        'db/changelog/nested/.hidden/h_UP.SQL': sql('hidden_h'),
+        'db/changelog/nested/sub/deep/d_up.sql': sql('never4'),
+        'db/changelog/nested/sub/deep/d.sql': sql('deep_d'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const byLiquibase = await pg.createDatabase('lb_include_all_liquibase');
+    const byZdm = await pg.createDatabase('lb_include_all_zdm');
+    const rows = (db: string) => pg.query<Record<string, unknown>>('SELECT id, author, filename, orderexecuted, exectype, md5sum, description, comments, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
+    let run = liquibase(project, byLiquibase, 'update');
+    assert.equal(run.code, 0, run.out);
+    const expected = await rows(byLiquibase);
+    assert.deepEqual(expected.map((r) => [r.filename, r.id]), [
+      ['db/changelog/top/B.sql', 'top_b'],
+      ['db/changelog/top/a.sql', 'top_a'],
+      ['db/changelog/nested/.hidden/h_UP.SQL', 'hidden_h'],
+      ['db/changelog/nested/sub/c_up.sql', 'sub_c'],
+      ['db/changelog/nested/sub/deep/d.sql', 'deep_d'],
+    ]);
+    const options = optionsFor(project, pg.url(byZdm), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rows(byZdm), expected);
+    // Each sees the other's run as complete.
+    run = liquibase(project, byZdm, 'status');
+    assert.match(run.out, /is up to date/, run.out);
+    const st = await status(optionsFor(project, pg.url(byLiquibase), { yes: true }));
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied', 'applied']);
+  });
+
   it('failOnError:false: Liquibase and zdm both go on past the failing changesets, roll back the one in a transaction, write the same rows (none for them), and run them again next time', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const changelog = FAIL_ON_ERROR_CHANGELOG;

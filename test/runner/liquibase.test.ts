@@ -491,4 +491,93 @@ describe('zdm runs Liquibase changelogs', () => {
     result = await status(options);
     assert.match(result.usageError ?? '', /includeAll path db\/changelog\/none\/ is not a folder/);
   });
+
+  it("chooses an includeAll's files by its endsWithFilter, minDepth and maxDepth as Liquibase does, hidden ones too; refuses filter, resourceFilter and resourceComparator at their line", async () => {
+    const db = await pg.createDatabase('lb_include_all_attrs');
+    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
+    const master = (attributes: string) =>
+      '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n' + `  <includeAll path="db/changelog/all/"\n      ${attributes}/>\n` + '</databaseChangeLog>\n';
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.xml\n',
+        'db/changelog/master.xml': master(''),
+        'db/changelog/all/a.sql': sql('a'),
+        'db/changelog/all/B.SQL': sql('b'),
+        'db/changelog/all/x_up.sql': sql('x'),
+        'db/changelog/all/readme.txt': 'not a changelog: Liquibase passes over it\n',
+        'db/changelog/all/sub/c.sql': sql('c'),
+        'db/changelog/all/sub/c_up.sql': sql('cu'),
+        'db/changelog/all/sub/.h.sql': sql('h'),
+        'db/changelog/all/sub/deep/d_UP.SQL': sql('du'),
+        'db/changelog/all/.hidden/e.sql': sql('e'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const ids = async (attributes: string) => {
+      project.write('db/changelog/master.xml', master(attributes));
+      const st = await status(options);
+      assert.ok(st.ok, explain(st));
+      return st.status!.map((s) => s.name!.replace(/.*::(\w+)::m$/, '$1'));
+    };
+    // What Liquibase 4.28 runs for each (liquibase status --verbose on these folders): a file directly in
+    // the folder is at depth 1; hidden files and folders are taken; paths sort as strings (B.SQL first).
+    assert.deepEqual(await ids(''), ['e', 'b', 'a', 'h', 'c', 'cu', 'du', 'x']);
+    assert.deepEqual(await ids('maxDepth="1"'), ['b', 'a', 'x']);
+    assert.deepEqual(await ids('maxDepth="2"'), ['e', 'b', 'a', 'h', 'c', 'cu', 'x']);
+    assert.deepEqual(await ids('minDepth="2"'), ['e', 'h', 'c', 'cu', 'du']);
+    assert.deepEqual(await ids('minDepth="2" maxDepth="2"'), ['e', 'h', 'c', 'cu']);
+    // The filter is trimmed and ignores case; it is matched against the whole path.
+    assert.deepEqual(await ids('endsWithFilter=" _UP.sql "'), ['cu', 'du', 'x']);
+    assert.deepEqual(await ids('endsWithFilter="sub/c.sql" minDepth="0"'), ['c']);
+    const refused = async (attributes: string) => {
+      project.write('db/changelog/master.xml', master(attributes));
+      return (await status(options)).usageError ?? '';
+    };
+    // Nothing left stops the run, as an empty folder does, unless errorIfMissingOrEmpty="false".
+    assert.match(await refused('endsWithFilter=".none"'), /master\.xml:3: includeAll path db\/changelog\/all\/ holds no file its endsWithFilter="\.none" keeps; Liquibase stops/);
+    assert.match(await refused('maxDepth="0"'), /holds no file its maxDepth="0" keeps/);
+    assert.deepEqual(await ids('endsWithFilter=".none" errorIfMissingOrEmpty="false"'), []);
+    assert.match(await refused('minDepth="3" maxDepth="2"'), /master\.xml:3: the includeAll of db\/changelog\/all\/ says minDepth="3" and maxDepth="2"; Liquibase stops \("maxDepth argument must be greater than minDepth"\)/);
+    assert.match(await refused('minDepth="-1"'), /minDepth must be non-negative/);
+    // Java classes Liquibase would load and run: refused, naming the attribute, its file and line.
+    assert.match(await refused('endsWithFilter=".sql"\n      resourceFilter="com.example.OnlyNew"'), /master\.xml:5: the includeAll of db\/changelog\/all\/ says resourceFilter="com\.example\.OnlyNew", a Java IncludeAllFilter class that chooses its files: Liquibase loads and runs that code, and zdm cannot follow it/);
+    assert.match(await refused('filter="com.example.OnlyNew"'), /master\.xml:4: .* says filter="com\.example\.OnlyNew"/);
+    assert.match(await refused('resourceComparator="com.example.ByDate"'), /master\.xml:4: .* says resourceComparator="com\.example\.ByDate", a Java Comparator class that orders its files: .*zdm cannot follow it/);
+    // YAML says the same, at the attribute's line.
+    project.write('liquibase.properties', 'changelog-file=db/changelog/master.yaml\n');
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n      maxDepth: 1\n      endsWithFilter: .SQL\n');
+    let st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.name!.replace(/.*::(\w+)::m$/, '$1')), ['b', 'a', 'x']);
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n\n      resourceComparator: com.example.ByDate # newest first\n');
+    assert.match((await status(options)).usageError ?? '', /master\.yaml:5: the includeAll of db\/changelog\/all\/ says resourceComparator="com\.example\.ByDate"/);
+    // A JSON changelog in the folder is one Liquibase runs: zdm does not read it, and says so.
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n');
+    project.write('db/changelog/all/z.json', '{"databaseChangeLog": [{"include": {"file": "db/changelog/all/a.sql"}}]}\n');
+    st = await status(options);
+    assert.match(st.usageError ?? '', /z\.json: zdm reads master changelogs in XML or YAML/);
+  });
+
+  it('passes over a missing include when the onMissingIncludeChangelog setting says WARN, as Liquibase does', async () => {
+    const db = await pg.createDatabase('lb_on_missing_include');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.yaml\nliquibase.onMissingIncludeChangelog=warn\n',
+        'db/changelog/master.yaml': 'databaseChangeLog:\n  - include:\n      file: db/changelog/gone.sql\n  - include:\n      file: db/changelog/a.sql\n',
+        'db/changelog/a.sql': '--liquibase formatted sql\n--changeset m:a\nCREATE TABLE t_a (id int);\n',
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let st = await status(options);
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.name), ['db/changelog/a.sql::a::m']);
+    // The environment wins; FAIL (the default) stops at the missing file, and Liquibase refuses other values.
+    st = await status({ ...options, env: { LIQUIBASE_ON_MISSING_INCLUDE_CHANGELOG: 'FAIL' } });
+    assert.match(st.usageError ?? '', /master\.yaml includes db\/changelog\/gone\.sql, which does not exist/);
+    project.write('liquibase.properties', 'changelog-file=db/changelog/master.yaml\non-missing-include-changelog: maybe\n');
+    st = await status(options);
+    assert.match(st.usageError ?? '', /the onMissingIncludeChangelog setting says `maybe`: Liquibase accepts FAIL or WARN only/);
+  });
 });

@@ -4,7 +4,8 @@
 // (`changelog-file`, `changeLogFile`) and the search path (`search-path`, `searchPath`). A master
 // changelog in XML or YAML is followed: its `include` (a file) and `includeAll` (a folder: its files and
 // subfolders in the order of their paths, as Liquibase sorts them) entries in order, nested masters too,
-// with the contexts, labels and ignore those entries give the changesets below them.
+// with the contexts, labels and ignore those entries give the changesets below them, and an includeAll's
+// `endsWithFilter`, `minDepth` and `maxDepth` choosing its files.
 // Liquibase records a changelog by its path relative to the search-path folder it found it in (the
 // working folder when no search path is set): `src/main/resources` makes `db/changelog/001.sql` of
 // `src/main/resources/db/changelog/001.sql`, as a Spring Boot application records it.
@@ -24,6 +25,8 @@ export interface LiquibaseSettings {
   /** The run's contexts and label filter (`contexts`, `label-filter`; LIQUIBASE_COMMAND_CONTEXTS, LIQUIBASE_COMMAND_LABEL_FILTER). */
   contexts?: string;
   labelFilter?: string;
+  /** `onMissingIncludeChangelog` (LIQUIBASE_ON_MISSING_INCLUDE_CHANGELOG): `WARN` passes over every missing include, as `errorIfMissing="false"` does. */
+  onMissingInclude?: string;
 }
 
 /** The project's Liquibase settings: liquibase.properties at the root, the environment winning. */
@@ -38,6 +41,9 @@ export function liquibaseSettings(root: string, host: ProjectHost, env: NodeJS.P
   const unquote = (v: string | undefined) => v?.replace(/^"(.*)"$/, '$1');
   settings.contexts = unquote(env.LIQUIBASE_COMMAND_CONTEXTS ?? properties.get('contexts'));
   settings.labelFilter = unquote(env.LIQUIBASE_COMMAND_LABEL_FILTER ?? properties.get('labelfilter') ?? properties.get('labels'));
+  // A global setting, not a command's: `liquibase.onMissingIncludeChangelog`, `onMissingIncludeChangelog`
+  // and `on-missing-include-changelog` all reach it (readProperties makes them one key).
+  settings.onMissingInclude = env.LIQUIBASE_ON_MISSING_INCLUDE_CHANGELOG ?? properties.get('onmissingincludechangelog');
   return settings;
 }
 
@@ -67,7 +73,9 @@ export interface IncludedFile {
  * of the files the entry names directly, not those of the changelogs they include in turn (Liquibase's
  * ChangeSet.isInheritableIgnore looks at its own changelog's include only). `errorIfMissing="false"`
  * (include) and `errorIfMissingOrEmpty="false"` (includeAll) pass over a missing file or folder (an
- * empty one too), which else stops the run.
+ * empty one too), which else stops the run; the setting `onMissingIncludeChangelog=WARN` passes over
+ * every missing include (not a missing includeAll folder), as `errorIfMissing="false"` would.
+ * Which files an includeAll runs: includeAllFiles.
  */
 export function changelogFiles(changelog: string, settings: LiquibaseSettings, host: ProjectHost, depth = 0, inherited: Inherited = { contexts: [], labels: [] }, ignoredBy?: string): { files: IncludedFile[]; problems: string[] } {
   const out = { files: [] as IncludedFile[], problems: [] as string[] };
@@ -92,19 +100,26 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
       labels: entry.labels?.trim() ? [{ value: entry.labels, where: where(file) }, ...mine.labels] : mine.labels,
     });
     if (entry.kind === 'include') {
-      if (!entry.errorIfMissing && host.readFile(target) === undefined) continue;
+      if (host.readFile(target) === undefined) {
+        const setting = settings.onMissingInclude?.trim().toUpperCase();
+        // Liquibase reads the setting only here, at a missing include: a wrong value stops the run then.
+        if (setting !== undefined && setting !== 'FAIL' && setting !== 'WARN') {
+          out.problems.push(`${changelog} includes ${entry.target}, which does not exist, and the onMissingIncludeChangelog setting says \`${settings.onMissingInclude}\`: Liquibase accepts FAIL or WARN only, and stops.`);
+          continue;
+        }
+        if (!entry.errorIfMissing || setting === 'WARN') continue;
+      }
       const inner = changelogFiles(target, settings, host, depth + 1, below(target), entry.ignore ? where(target) : undefined);
       out.files.push(...inner.files);
       out.problems.push(...inner.problems.map((p) => (p.includes('does not exist') ? `${changelog} includes ${entry.target}, which does not exist.` : p)));
     } else {
-      const found = filesUnder(target, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      if (found.length === 0) {
-        if (entry.errorIfMissing) out.problems.push(host.readDirectory(target) === undefined ? `${changelog}: includeAll path ${entry.target} is not a folder.` : `${changelog}: includeAll path ${entry.target} holds no files; Liquibase stops ("Could not find directory or directory was empty for includeAll"), unless the entry says errorIfMissingOrEmpty="false".`);
-        continue;
-      }
-      for (const file of found) {
+      const found = includeAllFiles(entry, target, changelog, host);
+      if (found.problem) out.problems.push(found.problem);
+      for (const file of found.files) {
         if (/\.sql$/i.test(file)) out.files.push({ file, inherited: below(file), ignoredBy: entry.ignore ? where(file) : undefined });
-        else if (/\.(xml|ya?ml)$/i.test(file)) {
+        // Liquibase parses every file it has a parser for: XML, YAML and JSON changelogs are followed
+        // (JSON ones refused by the call, zdm does not read them); others (a README) it passes over.
+        else if (/\.(xml|ya?ml|json)$/i.test(file)) {
           const inner = changelogFiles(file, settings, host, depth + 1, below(file), entry.ignore ? where(file) : undefined);
           out.files.push(...inner.files);
           out.problems.push(...inner.problems);
@@ -113,6 +128,53 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
     }
   }
   return out;
+}
+
+/**
+ * The files an includeAll entry runs, in order, as Liquibase 4.28 finds them (DatabaseChangeLog.findResources
+ * and AbstractPathResourceAccessor.search, checked by running it on test folders): every regular file of
+ * the folder and its subfolders, hidden ones too (Liquibase's file walk skips nothing), sorted by path as
+ * strings. `maxDepth` is the depth of Java's Files.walkFileTree, so a file directly in the folder is at
+ * depth 1, one in a subfolder at 2 (`maxDepth="1"`: the folder's own files; `0`: none); `minDepth` keeps
+ * the files at that depth or deeper (0 and 1 keep all). Defaults: 0 and no limit. `endsWithFilter`
+ * (trimmed) keeps the files whose path ends with it, ignoring case (`_up.sql` takes `D_UP.SQL` too).
+ * Nothing left after these, or no folder, stops the run unless the entry says
+ * errorIfMissingOrEmpty="false" (no `problem` then); a folder of files Liquibase cannot parse
+ * (a README alone) is not empty, and runs nothing.
+ * `filter` / `resourceFilter` (an IncludeAllFilter class) and `resourceComparator` (a Comparator class)
+ * are Java code Liquibase loads and runs on the paths: zdm cannot, and refuses the entry.
+ */
+function includeAllFiles(entry: Include, target: string, changelog: string, host: ProjectHost): { files: string[]; problem?: string } {
+  const at = `${changelog}:${entry.line}`;
+  for (const key of ['filter', 'resourceFilter', 'resourceComparator']) {
+    const value = entry.java.get(key);
+    if (value === undefined) continue;
+    const what = key === 'resourceComparator' ? 'a Java Comparator class that orders its files' : 'a Java IncludeAllFilter class that chooses its files';
+    return { files: [], problem: `${changelog}:${entry.lines.get(key) ?? entry.line}: the includeAll of ${entry.target} says ${key}="${value}", ${what}: Liquibase loads and runs that code, and zdm cannot follow it, so it does not know which changelogs Liquibase would run, or in which order. Run this changelog with Liquibase, or list the files with include (or choose them with endsWithFilter, minDepth, maxDepth).` };
+  }
+  const depth = (key: 'minDepth' | 'maxDepth', fallback: number): number | string => {
+    const value = entry[key];
+    if (value === undefined) return fallback;
+    if (!/^\s*-?\d+\s*$/.test(value)) return `${at}: the includeAll of ${entry.target} says ${key}="${value}", which is not a whole number; Liquibase stops.`;
+    const n = Number(value);
+    return n < 0 ? `${at}: the includeAll of ${entry.target} says ${key}="${value}"; Liquibase stops ("${key} must be non-negative").` : n;
+  };
+  const minDepth = depth('minDepth', 0);
+  const maxDepth = depth('maxDepth', Infinity);
+  if (typeof minDepth === 'string') return { files: [], problem: minDepth };
+  if (typeof maxDepth === 'string') return { files: [], problem: maxDepth };
+  if (maxDepth < minDepth) return { files: [], problem: `${at}: the includeAll of ${entry.target} says minDepth="${entry.minDepth}" and maxDepth="${entry.maxDepth}"; Liquibase stops ("maxDepth argument must be greater than minDepth").` };
+  const endsWith = entry.endsWith?.trim().toLowerCase() ?? '';
+  const all = filesUnder(target, host, { hidden: true, maxDepth });
+  const files = all
+    .filter((f) => path.relative(target, f).split(path.sep).length >= minDepth && f.split(path.sep).join('/').toLowerCase().endsWith(endsWith))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (files.length > 0) return { files };
+  if (!entry.errorIfMissing) return { files: [] };
+  if (host.readDirectory(target) === undefined) return { files: [], problem: `${at}: includeAll path ${entry.target} is not a folder.` };
+  const filtered = [entry.endsWith?.trim() ? `endsWithFilter="${entry.endsWith}"` : '', entry.minDepth !== undefined ? `minDepth="${entry.minDepth}"` : '', entry.maxDepth !== undefined ? `maxDepth="${entry.maxDepth}"` : ''].filter(Boolean);
+  const none = filtered.length > 0 && filesUnder(target, host, { hidden: true }).length > 0 ? `holds no file its ${filtered.join(', ')} keeps` : 'holds no files';
+  return { files: [], problem: `${at}: includeAll path ${entry.target} ${none}; Liquibase stops ("Could not find directory, directory was empty, or no changelogs matched the provided search criteria for includeAll"), unless the entry says errorIfMissingOrEmpty="false".` };
 }
 
 /** A changelog's path for messages: as Liquibase records it. */
@@ -131,14 +193,39 @@ interface Include {
   ignore: boolean;
   /** `errorIfMissing` (include) or `errorIfMissingOrEmpty` (includeAll); true unless it says false. */
   errorIfMissing: boolean;
+  /** includeAll's `endsWithFilter`, `minDepth` and `maxDepth`, as written. */
+  endsWith?: string;
+  minDepth?: string;
+  maxDepth?: string;
+  /** includeAll's `filter`, `resourceFilter` and `resourceComparator`: Java class names, refused. */
+  java: Map<string, string>;
+  /** The entry's line, and the lines of its attributes (for messages). */
+  line: number;
+  lines: Map<string, number>;
 }
 
-/** The entry as Liquibase reads its attributes (the same keys in XML and YAML). */
-function includeOf(kind: Include['kind'], get: (key: string) => string | undefined): Include | undefined {
+/** The entry as Liquibase reads its attributes (the same keys in XML and YAML); `lineOf` the line of one, if written. */
+function includeOf(kind: Include['kind'], get: (key: string) => string | undefined, line: number, lineOf: (key: string) => number | undefined): Include | undefined {
   const target = get(kind === 'include' ? 'file' : 'path');
   if (target === undefined) return undefined;
   const flag = (key: string) => get(key)?.trim().toLowerCase();
+  const java = new Map<string, string>();
+  const lines = new Map<string, number>();
+  // Liquibase reads these of includeAll only (an include's are never looked at).
+  for (const key of kind === 'includeAll' ? ['filter', 'resourceFilter', 'resourceComparator'] : []) {
+    const value = get(key);
+    if (value === undefined) continue;
+    java.set(key, value);
+    const at = lineOf(key);
+    if (at !== undefined) lines.set(key, at);
+  }
   return {
+    endsWith: kind === 'includeAll' ? get('endsWithFilter') : undefined,
+    minDepth: kind === 'includeAll' ? get('minDepth') : undefined,
+    maxDepth: kind === 'includeAll' ? get('maxDepth') : undefined,
+    java,
+    line,
+    lines,
     kind,
     target,
     relative: flag('relativeToChangelogFile') === 'true',
@@ -152,19 +239,26 @@ function includeOf(kind: Include['kind'], get: (key: string) => string | undefin
 /** `<include file=".."/>` and `<includeAll path=".."/>`, in document order (comments left out); the root's own `contextFilter` / `context`. */
 function xmlIncludes(text: string): { entries: Include[]; context?: string } {
   const out: Include[] = [];
-  const body = text.replace(/<!--[\s\S]*?-->/g, '');
+  // Comments blanked, not cut, so that offsets (and lines) stay those of the file.
+  const body = text.replace(/<!--[\s\S]*?-->/g, (c) => c.replace(/[^\n]/g, ' '));
+  const lineAt = (offset: number) => body.slice(0, offset).split('\n').length;
   const attributesOf = (list: string) => {
     const attributes = new Map<string, string>();
-    for (const a of list.matchAll(/([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) attributes.set(a[1], xmlText(a[2] ?? a[3]));
-    return attributes;
+    const offsets = new Map<string, number>();
+    for (const a of list.matchAll(/([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+      attributes.set(a[1], xmlText(a[2] ?? a[3]));
+      offsets.set(a[1], a.index);
+    }
+    return { attributes, offsets };
   };
   for (const m of body.matchAll(/<(include|includeAll)\b([^>]*)>/g)) {
-    const attributes = attributesOf(m[2]);
-    const entry = includeOf(m[1] as Include['kind'], (key) => attributes.get(key));
+    const { attributes, offsets } = attributesOf(m[2]);
+    const start = m.index + 1 + m[1].length;
+    const entry = includeOf(m[1] as Include['kind'], (key) => attributes.get(key), lineAt(m.index), (key) => (offsets.has(key) ? lineAt(start + offsets.get(key)!) : undefined));
     if (entry) out.push(entry);
   }
   const root = /<databaseChangeLog\b([^>]*)>/.exec(body);
-  const rootAttributes = attributesOf(root?.[1] ?? '');
+  const rootAttributes = attributesOf(root?.[1] ?? '').attributes;
   return { entries: out, context: rootAttributes.get('contextFilter')?.trim() ? rootAttributes.get('contextFilter') : rootAttributes.get('context') };
 }
 
@@ -185,6 +279,7 @@ function yamlIncludes(text: string): Include[] {
     const m = /^(\s*)-\s*(include|includeAll)\s*:\s*(.*)$/.exec(lines[i]);
     if (!m) continue;
     let block = m[3];
+    const line = i + 1;
     const indent = m[1].length;
     // The entry's own lines: indented deeper than its `-`.
     while (i + 1 < lines.length && (lines[i + 1].trim() === '' || lines[i + 1].search(/\S/) > indent)) block += `\n${lines[++i]}`;
@@ -194,7 +289,11 @@ function yamlIncludes(text: string): Include[] {
       const v = new RegExp(`(?:^|[\\s{,])${key}\\s*:\\s*(?:"([^"]*)"|'([^']*)'|(${flow ? '[^,}\\n]*' : '[^\\n]*?(?=\\s+#|$)'}))`, 'm').exec(block);
       return v ? (v[1] ?? v[2] ?? v[3].trim()) : undefined;
     };
-    const entry = includeOf(m[2] as Include['kind'], value);
+    const lineOf = (key: string) => {
+      const at = block.split('\n').findIndex((l) => new RegExp(`(?:^|[\\s{,])${key}\\s*:`).test(l));
+      return at === -1 ? undefined : line + at;
+    };
+    const entry = includeOf(m[2] as Include['kind'], value, line, lineOf);
     if (entry) out.push(entry);
   }
   return out;
@@ -210,16 +309,20 @@ function find(name: string, searchPaths: readonly string[], host: ProjectHost): 
   return path.isAbsolute(name) && (host.readFile(name) !== undefined || host.readDirectory(name) !== undefined) ? name : undefined;
 }
 
-/** Files in `dir` and its subfolders (hidden ones left out). */
-export function filesUnder(dir: string, host: ProjectHost): string[] {
-  const names = host.readDirectory(dir);
+/**
+ * Files in `dir` and its subfolders: hidden ones left out unless `hidden` (an includeAll takes them, as
+ * Liquibase does); down to `maxDepth` (1: the folder's own files).
+ */
+export function filesUnder(dir: string, host: ProjectHost, options: { hidden?: boolean; maxDepth?: number } = {}): string[] {
+  const maxDepth = options.maxDepth ?? Infinity;
+  const names = maxDepth >= 1 ? host.readDirectory(dir) : undefined;
   if (!names) return [];
   const out: string[] = [];
   for (const name of names) {
-    if (name.startsWith('.')) continue;
+    if (name.startsWith('.') && !options.hidden) continue;
     const full = path.join(dir, name);
     const inner = host.readDirectory(full);
-    if (inner) out.push(...filesUnder(full, host));
+    if (inner) out.push(...filesUnder(full, host, { ...options, maxDepth: maxDepth - 1 }));
     else out.push(full);
   }
   return out;

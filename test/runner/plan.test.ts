@@ -120,6 +120,18 @@ describe('status and plans', () => {
     assert.match(all.problems[0], /20240102000000_b\.sql: it has no down migration/);
     assert.deepEqual(planRollback(statuses, { through: '20240103000000' }).steps.map((s) => s.migration.version), ['20240103000000']);
   });
+
+  it('flags a --to / --through that names no migration as a usage error, and problems of the migrations as not one', () => {
+    const m = migrations();
+    const statuses = computeStatus(m, { applied: new Map(m.map((x) => [x.key, {}])), exists: true }, new Map());
+    for (const plan of [planUp(statuses, { to: '20991231000000' }), planRollback(statuses, { to: '20991231000000' }), planRollback(statuses, { through: '20991231000000' })]) {
+      assert.deepEqual(plan, { steps: [], problems: ['No migration has version 20991231000000.'], usage: true });
+    }
+    // A migration without a down is the migrations' problem, not the command's.
+    const noDown = planRollback(statuses, { to: '0' });
+    assert.equal(noDown.problems.length, 1);
+    assert.equal(noDown.usage, undefined);
+  });
 });
 
 describe('the project a runner command works on', () => {

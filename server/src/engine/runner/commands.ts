@@ -14,7 +14,7 @@ import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embe
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, LEFT_OUT, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -24,7 +24,7 @@ import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { flywayChecksum } from './tracking/flyway';
-import { SQITCH_AMBIGUOUS, sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
+import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
 import { verifyDeployedChange, verifyLoggedChange } from './sqitch-verify';
 
 export interface RunnerOptions {
@@ -92,7 +92,7 @@ const LOCK_NAMESPACE = 0x7a646d;
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
     const to = targetVersion(statuses, project, format, options.to, options.cwd, 'zdm up --to');
-    if (to.problem) return { steps: [], problems: [to.problem] };
+    if (to.problem) return { steps: [], problems: [to.problem], usage: true };
     const plan = planUp(statuses, { to: to.version });
     if (to.warning) plan.warnings = [to.warning];
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
@@ -119,7 +119,7 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
     const to = targetVersion(statuses, project, format, options.to, options.cwd, 'zdm rollback --to');
     const through = targetVersion(statuses, project, format, options.through, options.cwd, 'zdm rollback --through');
     const problems = [to.problem, through.problem].filter((p): p is string => p !== undefined);
-    if (problems.length > 0) return { steps: [], problems };
+    if (problems.length > 0) return { steps: [], problems, usage: true };
     const plan = planRollback(statuses, { to: to.version, through: through.version });
     const warnings = [to.warning, through.warning].filter((w): w is string => w !== undefined);
     if (warnings.length > 0) plan.warnings = warnings;
@@ -351,7 +351,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
           if (plan.problems.length > 0) {
             result.error = { message: plan.problems.join('\n') };
-            if (plan.problems.every((p) => p.startsWith('No migration has version') || p.startsWith('Ambiguous changeset') || p.startsWith(LEFT_OUT) || p.startsWith('Unknown change: ') || p.startsWith('Change not deployed: ') || SQITCH_AMBIGUOUS.test(p))) result.usageError = plan.problems.join('\n');
+            if (plan.usage) result.usageError = plan.problems.join('\n');
             seen = statuses;
             return;
           }

@@ -162,6 +162,12 @@ export interface Plan {
   steps: Step[];
   /** Reasons the plan cannot run (a missing down, an unknown --to version). */
   problems: string[];
+  /**
+   * The problems are about what the command was asked, not about the migrations: a --to / --through
+   * that names no migration, several, or one the run leaves out. The CLI reports them as a usage error
+   * (exit 2). Such a plan has no steps.
+   */
+  usage?: boolean;
   /** What the run says before it runs (a sqitch --to of digits read as a change name, not a position). */
   warnings?: string[];
 }
@@ -171,13 +177,17 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
   // A migration the tool recorded as failed stops the tool's whole migrate until it is repaired (Flyway's validation).
   const refusals = statuses.flatMap((s) => (s.refusal ? [s.refusal] : []));
   if (refusals.length > 0) return { steps: [], problems: refusals };
-  const problems: string[] = [];
-  if (options.to !== undefined && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
+  if (options.to !== undefined && !statuses.some((s) => matchesVersion(s, options.to!))) return unknownTarget(options.to);
   const steps = statuses
     .filter((s) => (s.state === 'pending' || s.state === 'failed') && s.migration)
     .filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0)
     .map((s): Step => ({ direction: 'up', migration: s.migration! }));
-  return { steps, problems };
+  return { steps, problems: [] };
+}
+
+/** The plan of a command whose --to / --through names no migration: a usage error. */
+function unknownTarget(version: string): Plan {
+  return { steps: [], problems: [`No migration has version ${version}.`], usage: true };
 }
 
 /**
@@ -211,10 +221,10 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   if (applied.some((s) => s.appliedOrder !== undefined)) applied.sort((a, b) => (b.appliedOrder ?? -1) - (a.appliedOrder ?? -1));
   let chosen: MigrationStatus[];
   if (options.through !== undefined) {
-    if (!statuses.some((s) => matchesVersion(s, options.through!))) problems.push(`No migration has version ${options.through}.`);
+    if (!statuses.some((s) => matchesVersion(s, options.through!))) return unknownTarget(options.through);
     chosen = applied.filter((s) => compareVersions(s.version, options.through!) >= 0);
   } else if (options.to !== undefined) {
-    if (!/^0+$/.test(options.to) && !statuses.some((s) => matchesVersion(s, options.to!))) problems.push(`No migration has version ${options.to}.`);
+    if (!/^0+$/.test(options.to) && !statuses.some((s) => matchesVersion(s, options.to!))) return unknownTarget(options.to);
     chosen = applied.filter((s) => compareVersions(s.version, options.to!) > 0);
   } else chosen = applied.slice(0, 1);
   // A migration that ran only partly (statements sent one at a time and one failed, or marked dirty by
@@ -275,12 +285,9 @@ export function liquibaseVersionOf(target: string | undefined, statuses: readonl
     return { problem: `Ambiguous changeset ${target}: ${matches.length} changesets answer to it: ${names}. Name one as id::author, path::id::author or by its position.` };
   }
   const skipped = leftOut.find((c) => answersTo(target, c, cwd));
-  if (skipped) return { problem: `${LEFT_OUT} ${skipped.name}: this project's runs leave it out, as Liquibase does: ${skipped.why}.` };
+  if (skipped) return { problem: `Nothing to run to at changeset ${skipped.name}: this project's runs leave it out, as Liquibase does: ${skipped.why}.` };
   return { version: target };
 }
-
-/** How a refusal to run to a changeset the run leaves out begins (a usage error, as an unknown version is). */
-export const LEFT_OUT = 'Nothing to run to at changeset';
 
 function answersTo(target: string, c: { id: string; author: string; key: string; name: string; filename: string; path: string }, cwd: string): boolean {
   if (target === c.id || target === `${c.id}::${c.author}` || target === c.key || target === c.name) return true;

@@ -414,9 +414,6 @@ function sqitchSymbolicTarget(target: string, statuses: readonly MigrationStatus
   return { problem: `Unknown change: "${target}"${base === 'plan' ? ` (sqitch deploy reads @HEAD as the last planned change, @ROOT as the first, and counts ~ and ^ in the plan's ${planned.length} change${planned.length === 1 ? '' : 's'})` : ''}; nothing was run.` };
 }
 
-/** How sqitchAmbiguity's refusal starts: a usage error, as an unknown change is. */
-export const SQITCH_AMBIGUOUS = /^Change "[^\n]*" is ambiguous\. Please specify a tag-qualified change:\n/;
-
 /**
  * sqitch's refusal of a bare change name that names several changes (a reworked change), in its words, or
  * undefined. sqitch deploy looks the name up in the plan (ChangeList `index_of`), so it is ambiguous as

@@ -251,36 +251,43 @@ describe('trios on PostgreSQL', () => {
   }
 });
 
+/** A dbmate project with the sample table (and `setup` run on it), a trio of `kind` written, and a runner's options for its database. */
+async function trioProject(kind: TrioKind, pgVersion: number, setup: string): Promise<{ database: string; options: RunnerOptions; versions: string[] }> {
+  const database = await pg.createDatabase(`trio_${kind.replace(/-/g, '_')}`);
+  await pg.query(`${SCHEMA}\n${APP_GRANTS}\n${setup}`, [], database);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-roles-'));
+  roots.push(root);
+  fs.writeFileSync(path.join(root, '.zdm.json'), JSON.stringify({ format: 'dbmate', pgVersion }));
+  const dir = path.join(root, 'db/migrations');
+  fs.mkdirSync(dir, { recursive: true });
+  const config = { ...defaultConfig(), format: 'dbmate' as const, pgVersion };
+  const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS[kind], trioSettingsFrom(config));
+  writeScaffold(trio.outputs);
+  return { database, options: { cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true }, versions: trio.outputs.map((o) => o.version) };
+}
+
+/** Runs `sql` as `role`; its rows, or the error's message. */
+async function asRole(role: string, database: string, sql: string): Promise<Record<string, unknown>[] | string> {
+  const client = new Client({ connectionString: pg.url(database) });
+  await client.connect();
+  try {
+    await client.query(`SET ROLE ${role}`);
+    return (await client.query(sql)).rows;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end();
+  }
+}
+
 describe('trios on a table with row-level security', () => {
   /** A table whose policy shows the application's role its first ten rows, and the trio's expand applied: the run's result. */
   async function expandOnRowSecurity(kind: TrioKind, pgVersion: number): Promise<{ database: string; result: RunResult }> {
-    const database = await pg.createDatabase('trio_rls');
-    await pg.query(`${SCHEMA}\n${APP_GRANTS}\nALTER TABLE users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY first_ten ON users TO ${APP_ROLE} USING (id <= 10);`, [], database);
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-rls-'));
-    roots.push(root);
-    fs.writeFileSync(path.join(root, '.zdm.json'), JSON.stringify({ format: 'dbmate', pgVersion }));
-    const dir = path.join(root, 'db/migrations');
-    fs.mkdirSync(dir, { recursive: true });
-    const config = { ...defaultConfig(), format: 'dbmate' as const, pgVersion };
-    const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS[kind], trioSettingsFrom(config));
-    writeScaffold(trio.outputs);
-    const result = await up({ cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true, to: trio.outputs[0].version });
-    return { database, result };
+    const { database, options, versions } = await trioProject(kind, pgVersion, `ALTER TABLE users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY first_ten ON users TO ${APP_ROLE} USING (id <= 10);`);
+    return { database, result: await up({ ...options, to: versions[0] }) };
   }
 
-  /** Runs `sql` as the application's role; its rows, or the error's message. */
-  async function asApp(database: string, sql: string): Promise<Record<string, unknown>[] | string> {
-    const client = new Client({ connectionString: pg.url(database) });
-    await client.connect();
-    try {
-      await client.query(`SET ROLE ${APP_ROLE}`);
-      return (await client.query(sql)).rows;
-    } catch (error) {
-      return (error as Error).message;
-    } finally {
-      await client.end();
-    }
-  }
+  const asApp = (database: string, sql: string) => asRole(APP_ROLE, database, sql);
 
   async function refused(database: string, result: RunResult): Promise<void> {
     assert.equal(result.ok, false);
@@ -310,5 +317,31 @@ describe('trios on a table with row-level security', () => {
     assert.deepEqual(await asApp(database, "UPDATE users SET legacy_login = 'changed' WHERE id = 5 RETURNING id"), [{ id: '5' }]);
     assert.equal(await value(database, 'SELECT legacy_login FROM users_legacy_login_archive WHERE id = 5'), 'changed');
     assert.match(String(await asApp(database, 'SELECT count(*) FROM users_legacy_login_archive')), /permission denied/);
+  });
+});
+
+describe('trios and column privileges', () => {
+  // A role allowed to change one column only (GRANT UPDATE (name)): table-wide privileges cover a new column, these do not.
+  const EDITOR = 'zdm_trio_editor';
+  const EDITOR_GRANTS = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${EDITOR}') THEN CREATE ROLE ${EDITOR}; END IF;
+END $$;
+GRANT SELECT (id), UPDATE (name) ON users TO ${EDITOR};`;
+
+  it('rename-column: the new column gets the old one\'s column privileges, and the old one gets them back when the contract is rolled back', async () => {
+    const { database, options, versions } = await trioProject('rename-column', 14, EDITOR_GRANTS);
+    ok(await up({ ...options, to: versions[0] }), 'expand up');
+    assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET full_name = 'by the new version' WHERE id = 1 RETURNING id"), [{ id: '1' }]);
+    ok(await up(options), 'backfill and contract up');
+    assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET full_name = 'after the contract' WHERE id = 2 RETURNING id"), [{ id: '2' }]);
+    ok(await rollback(options), 'contract down');
+    assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET name = 'by the old version' WHERE id = 3 RETURNING id"), [{ id: '3' }]);
+  });
+
+  it('split-table: a moved column re-created by the contract\'s down gets its column privileges back', async () => {
+    const { database, options } = await trioProject('split-table', 14, `${EDITOR_GRANTS}\nGRANT UPDATE (bio) ON users TO ${EDITOR};`);
+    ok(await up(options), 'expand, backfill and contract up');
+    ok(await rollback(options), 'contract down');
+    assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET bio = 'back' WHERE id = 4 RETURNING id"), [{ id: '4' }]);
   });
 });

@@ -12,6 +12,7 @@ import {
   backfillHeader,
   checkFromNotNull,
   contractHeader,
+  copyColumnGrants,
   copyGrants,
   createTrigger,
   type Ctx,
@@ -135,6 +136,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
     notNull ? `-- The check makes ${q(x.neu)} NOT NULL for rows written from now on (the trigger fills it); the contract validates it.\n` : '',
     carry && carry.expandActions.length > 0 ? `-- The foreign keys and CHECKs of ${q(x.old)}, on ${q(x.neu)}: NOT VALID (checked for new writes only); the contract validates them.\n` : '',
     alter(ctx, [`ADD COLUMN ${q(x.neu)} ${x.newType}`, notNull && notNullCheck(ctx, x.neu), ...(carry?.expandActions ?? [])]),
+    copyColumnGrants(ctx.r.table, x.old, x.neu),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
@@ -212,6 +214,7 @@ function columnReplacement(ctx: Ctx, x: Replacement): TrioParts {
       ...(carry?.contractDownActions ?? []),
     ]),
     sequence ? `ALTER SEQUENCE ${sequence.name} OWNED BY ${table}.${q(x.old)};\n` : '',
+    copyColumnGrants(ctx.r.table, x.neu, x.old),
     '\n' + syncFunction,
     '\n' + syncTrigger,
   ].join('');
@@ -409,12 +412,16 @@ function splitTable(ctx: Ctx): TrioParts {
       toDst,
       `Copies writes of ${list} on ${table} to ${dstSql} (the application version still running writes ${table}).`,
       `  IF pg_trigger_depth() > 1 THEN\n    RETURN NULL;  -- a write made by the other sync trigger\n  END IF;\n  INSERT INTO ${dstSql} (${key}, ${list}) VALUES (NEW.${key}, ${names.map((n) => `NEW.${n}`).join(', ')})\n  ON CONFLICT (${key}) DO UPDATE SET ${names.map((n) => `${n} = EXCLUDED.${n}`).join(', ')};\n  RETURN NULL;`,
+      // As its owner: the copy is the table's own bookkeeping, and a role that may write the columns on
+      // one side (even through column privileges alone, UPDATE (bio)) may not insert rows on the other.
+      { definer: true },
     ),
     createTrigger(ctx, trigSrc, `AFTER INSERT OR UPDATE OF ${list}`, table, toDst),
     triggerFunction(
       toSrc,
       `Copies writes of ${dstSql} back to ${table} (the new application version writes ${dstSql}).`,
       `  IF pg_trigger_depth() > 1 THEN\n    RETURN NULL;\n  END IF;\n  UPDATE ${table} SET ${names.map((n) => `${n} = NEW.${n}`).join(', ')}\n  WHERE ${key} = NEW.${key} AND ${row('')} IS DISTINCT FROM ${row('NEW.')};\n  RETURN NULL;`,
+      { definer: true },
     ),
     createTrigger(ctx, trigDst, 'AFTER INSERT OR UPDATE', dstSql, toSrc),
   ].join('\n');
@@ -482,7 +489,8 @@ function splitTable(ctx: Ctx): TrioParts {
     ctx.ignore('ban-drop-column', reason),
     `ALTER TABLE ${table} ${names.map((n) => `DROP COLUMN ${n}`).join(', ')};\n`,
   ].join('');
-  const contractDown = [lockTimeout(ctx), statementTimeout(ctx), alter(ctx, cols.map((c) => `ADD COLUMN ${q(c.name)} ${c.type}`)), '\n' + functions].join('');
+  // The moved columns come back with the column privileges their copies in the new table have (the expand's, from them).
+  const contractDown = [lockTimeout(ctx), statementTimeout(ctx), alter(ctx, cols.map((c) => `ADD COLUMN ${q(c.name)} ${c.type}`)), copyGrants(dst, src, { columnsOnly: true }), '\n' + functions].join('');
   return {
     slug: `split_${src.name}_into_${dst.name}`,
     expand: {

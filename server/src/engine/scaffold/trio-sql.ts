@@ -94,9 +94,10 @@ export function executeFunction(ctx: Ctx, fn: string): string {
 
 /**
  * A trigger function body in PL/pgSQL. `definer`: it runs with the rights of its owner (the role that
- * migrates), for a trigger that writes a table the application must not be given (drop-column's
- * archive); its search_path is the one it was created under, so its names resolve as they did then
- * and no role can put another table of that name in front of them.
+ * migrates), for a trigger that writes another table than the one written: one the application must
+ * not be given (drop-column's archive), or one a role allowed to write the table may not write as it
+ * is (split-table's copies); its search_path is the one it was created under, so its names resolve as
+ * they did then and no role can put another table of that name in front of them.
  */
 export function triggerFunction(fn: string, comment: string, body: string, options: { definer?: boolean } = {}): string {
   return `-- ${comment}
@@ -109,15 +110,6 @@ $$;
 `;
 }
 
-/**
- * Gives `to`, a relation the trio creates (a compatibility view, a split-off table, an archive), the
- * privileges roles hold on `from`: table-wide, and on its columns that `to` has under the same names.
- * The application rarely runs as the role that migrates: without them, its reads and writes through
- * the view fail (permission denied), and so does every write of the table whose trigger copies the row
- * into the new table (a trigger function runs with the rights of the role that wrote). Read from the
- * catalog when the migration runs, so it needs no dev database when the trio is made. The new
- * relation's owner (the role that runs the migration) is skipped: it holds every privilege already.
- */
 /**
  * Stops the migration (it rolls back) when `table` has row-level security enabled: for a relation the
  * trio creates whose rows the table's policies would no longer guard. `why` says what would be exposed
@@ -135,23 +127,65 @@ $$;
 `;
 }
 
-export function copyGrants(from: TableName, to: TableName): string {
+/**
+ * Gives `to`, a relation the trio creates (a compatibility view, a split-off table), the privileges
+ * roles hold on `from`: table-wide, and on its columns that `to` has under the same names (`columnsOnly`:
+ * those alone, for columns re-created on a table whose table-wide privileges stand).
+ * The application rarely runs as the role that migrates: without them, its reads and writes through
+ * the view fail (permission denied), and so does every write of the table whose trigger copies the row
+ * into the new table (a trigger function runs with the rights of the role that wrote). Read from the
+ * catalog when the migration runs, so it needs no dev database when the trio is made. The new
+ * relation's owner (the role that runs the migration) is skipped: it holds every privilege already.
+ */
+export function copyGrants(from: TableName, to: TableName, options: { columnsOnly?: boolean } = {}): string {
   const source = `${tableLiteral(from)}::regclass`;
   const target = `${tableLiteral(to)}::regclass`;
-  return `-- The privileges roles have on ${tableSql(from)}, on ${tableSql(to)} too (table-wide, and on the columns of the same names).
+  const tableWide = `    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, NULL::name AS column_name
+      FROM pg_class AS c, aclexplode(c.relacl) AS a
+     WHERE c.oid = ${source}
+    UNION ALL
+`;
+  return grantLoop(
+    options.columnsOnly
+      ? `-- The column privileges roles have on ${tableSql(from)}, on the columns of the same names of ${tableSql(to)}.`
+      : `-- The privileges roles have on ${tableSql(from)}, on ${tableSql(to)} too (table-wide, and on the columns of the same names).`,
+    `${options.columnsOnly ? '' : tableWide}    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, f.attname AS column_name
+      FROM pg_attribute AS f, aclexplode(f.attacl) AS a
+     WHERE f.attrelid = ${source} AND f.attnum > 0 AND NOT f.attisdropped
+       AND f.attname IN (SELECT attname FROM pg_attribute WHERE attrelid = ${target} AND attnum > 0 AND NOT attisdropped)`,
+    target,
+  );
+}
+
+/**
+ * Gives column `to` of `table` the column privileges roles hold on its column `from` (`GRANT UPDATE
+ * (name) ON users TO app`): for the new column of a replacement, and for the old one its contract's
+ * down re-creates. Table-wide privileges cover every column already; these are the ones that do not.
+ */
+export function copyColumnGrants(table: TableName, from: string, to: string): string {
+  const relation = `${tableLiteral(table)}::regclass`;
+  return grantLoop(
+    `-- The column privileges roles have on ${q(from)}, on ${q(to)} too (table-wide ones cover both already).`,
+    `    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, ${literal(to)}::name AS column_name
+      FROM pg_attribute AS f, aclexplode(f.attacl) AS a
+     WHERE f.attrelid = ${relation} AND f.attname = ${literal(from)}`,
+    relation,
+  );
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A DO block granting, on `target` (a regclass expression), each privilege `query` lists (privilege, grantee, is_grantable, column_name or NULL). */
+function grantLoop(comment: string, query: string, target: string): string {
+  return `${comment}
 DO $$
 DECLARE
   g record;
 BEGIN
   FOR g IN
-    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, NULL::name AS column_name
-      FROM pg_class AS c, aclexplode(c.relacl) AS a
-     WHERE c.oid = ${source}
-    UNION ALL
-    SELECT a.privilege_type, a.grantee, a.is_grantable, f.attname
-      FROM pg_attribute AS f, aclexplode(f.attacl) AS a
-     WHERE f.attrelid = ${source} AND f.attnum > 0 AND NOT f.attisdropped
-       AND f.attname IN (SELECT attname FROM pg_attribute WHERE attrelid = ${target} AND attnum > 0 AND NOT attisdropped)
+${query}
   LOOP
     CONTINUE WHEN g.grantee = (SELECT relowner FROM pg_class WHERE oid = ${target});
     EXECUTE format('GRANT %s%s ON %s TO %s%s', g.privilege,

@@ -369,7 +369,7 @@ function renameTable(ctx: Ctx): TrioParts {
   return {
     slug: `rename_${oldT.name}_to_${newT.name}`,
     expand: {
-      header: `Renames the table and puts a view with the old name in its place (a simple view is updatable: reads and writes of the running version go through it to ${newSql}), with the table's privileges${invoker ? ', checking row-level security as the caller' : ''}.`,
+      header: `Renames the table and puts a view with the old name in its place (a simple view is updatable: reads and writes of the running version go through it to ${newSql}), with the table's privileges${invoker ? ', checking row-level security as the caller' : ''}.\nWhat a view does not take: COPY ... FROM, TRUNCATE and ALTER TABLE on ${oldSql} fail from now on (the running version and its jobs must use ${newSql} for those).`,
       up: `${lockTimeout(ctx)}${statementTimeout(ctx)}ALTER TABLE ${oldSql} RENAME TO ${q(newT.name)};\n-- Keeps the old name working for the application version still running.\n${view}`,
       down: `${lockTimeout(ctx)}${statementTimeout(ctx)}DROP VIEW ${oldSql};\n${ctx.ignore('wide-lock-window', 'the view and the table change together, so the old name is never missing')}ALTER TABLE ${newSql} RENAME TO ${q(oldT.name)};\n`,
     },

@@ -16,7 +16,7 @@ import type { FormatId } from '../../server/src/engine/model';
 import { rollback, up, type RunnerOptions } from '../../server/src/engine/runner/commands';
 import type { RunResult } from '../../server/src/engine/runner/events';
 import type { ScaffoldOutput } from '../../server/src/engine/scaffold/naming';
-import { newTrioFiles, TRIO_KINDS, trioSettingsFrom, type TrioKind } from '../../server/src/engine/scaffold/trio';
+import { newTrioFiles, TRIO_KINDS, trioSettingsFrom, type TrioKind, type TrioRequest } from '../../server/src/engine/scaffold/trio';
 import { matchesExpectation, parseVerifyDirectives } from '../../server/src/engine/scaffold/verify-directives';
 import { writeScaffold } from '../../server/src/engine/scaffold/write';
 import { initParser } from '../helpers/lint';
@@ -252,7 +252,7 @@ describe('trios on PostgreSQL', () => {
 });
 
 /** A dbmate project with the sample table (and `setup` run on it), a trio of `kind` written, and a runner's options for its database. */
-async function trioProject(kind: TrioKind, pgVersion: number, setup: string): Promise<{ database: string; options: RunnerOptions; versions: string[] }> {
+async function trioProject(kind: TrioKind, pgVersion: number, setup: string, request: TrioRequest = SAMPLE_REQUESTS[kind]): Promise<{ database: string; options: RunnerOptions; versions: string[] }> {
   const database = await pg.createDatabase(`trio_${kind.replace(/-/g, '_')}`);
   await pg.query(`${SCHEMA}\n${APP_GRANTS}\n${setup}`, [], database);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-trio-roles-'));
@@ -261,7 +261,7 @@ async function trioProject(kind: TrioKind, pgVersion: number, setup: string): Pr
   const dir = path.join(root, 'db/migrations');
   fs.mkdirSync(dir, { recursive: true });
   const config = { ...defaultConfig(), format: 'dbmate' as const, pgVersion };
-  const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, SAMPLE_REQUESTS[kind], trioSettingsFrom(config));
+  const trio = newTrioFiles({ dir, format: 'dbmate', host: createDiskHost({ cache: false }) }, request, trioSettingsFrom(config));
   writeScaffold(trio.outputs);
   return { database, options: { cwd: root, url: pg.url(database), env: {}, embedded: false, yes: true }, versions: trio.outputs.map((o) => o.version) };
 }
@@ -343,5 +343,46 @@ GRANT SELECT (id), UPDATE (name) ON users TO ${EDITOR};`;
     ok(await up(options), 'expand, backfill and contract up');
     ok(await rollback(options), 'contract down');
     assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET bio = 'back' WHERE id = 4 RETURNING id"), [{ id: '4' }]);
+  });
+});
+
+describe("trios and what the application's role can do", () => {
+  it("drop-column: a caller's temporary table of the archive's name takes nothing, and runs nothing as the owner", async () => {
+    // Every role may create temporary tables (TEMPORARY is granted to PUBLIC on a new database).
+    const { database, options, versions } = await trioProject('drop-column', 14, '');
+    ok(await up({ ...options, to: versions[0] }), 'expand up');
+    const client = new Client({ connectionString: pg.url(database) });
+    await client.connect();
+    try {
+      await client.query(`SET ROLE ${APP_ROLE}`);
+      await client.query('CREATE TEMPORARY TABLE users_legacy_login_archive (id bigint PRIMARY KEY, legacy_login text)');
+      await client.query(`CREATE FUNCTION pg_temp.as_owner() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ran as %', current_user; END $$`);
+      await client.query('CREATE TRIGGER as_owner AFTER INSERT ON pg_temp.users_legacy_login_archive FOR EACH ROW EXECUTE FUNCTION pg_temp.as_owner()');
+      await client.query("UPDATE users SET legacy_login = 'kept' WHERE id = 7");
+      assert.deepEqual((await client.query('SELECT count(*)::int AS n FROM pg_temp.users_legacy_login_archive')).rows, [{ n: 0 }]);
+    } finally {
+      await client.end();
+    }
+    assert.equal(await value(database, 'SELECT legacy_login FROM public.users_legacy_login_archive WHERE id = 7'), 'kept');
+  });
+
+  it("split-table: a role that may insert into the table but not update it cannot overwrite it through the new table", async () => {
+    const { database, options, versions } = await trioProject('split-table', 14, `REVOKE UPDATE ON users FROM ${APP_ROLE};`);
+    ok(await up({ ...options, to: versions[0] }), 'expand up');
+    const before = await value(database, 'SELECT bio FROM users WHERE id = 2');
+    assert.match(String(await asRole(APP_ROLE, database, "INSERT INTO user_profiles (id, bio) VALUES (2, 'overwritten')")), /permission denied for table users/);
+    assert.equal(await value(database, 'SELECT bio FROM users WHERE id = 2'), before);
+  });
+
+  it('a % or a $$ in the table\'s name: the generated blocks still run (rename-table, with the row security check before PostgreSQL 15)', async () => {
+    const odd = 'Odd%$$name';
+    const request: TrioRequest = { kind: 'rename-table', table: { name: odd }, to: 'renamed' };
+    const plainTable = await trioProject('rename-table', 14, `CREATE TABLE "${odd}" (id bigint PRIMARY KEY); GRANT SELECT ON "${odd}" TO ${APP_ROLE};`, request);
+    ok(await up({ ...plainTable.options, to: plainTable.versions[0] }), 'expand up');
+    assert.deepEqual(await asRole(APP_ROLE, plainTable.database, `SELECT count(*)::int AS n FROM "${odd}"`), [{ n: 0 }]);
+    const secured = await trioProject('rename-table', 14, `CREATE TABLE "${odd}" (id bigint PRIMARY KEY); ALTER TABLE "${odd}" ENABLE ROW LEVEL SECURITY;`, request);
+    const refused = await up({ ...secured.options, to: secured.versions[0] });
+    assert.equal(refused.ok, false);
+    assert.match(JSON.stringify(refused.steps.map((s) => s.error?.message)), /renamed has row-level security: a view in place of \\"Odd%\$\$name\\" would bypass/);
   });
 });

@@ -412,8 +412,8 @@ function splitTable(ctx: Ctx): TrioParts {
       toDst,
       `Copies writes of ${list} on ${table} to ${dstSql} (the application version still running writes ${table}).`,
       `  IF pg_trigger_depth() > 1 THEN\n    RETURN NULL;  -- a write made by the other sync trigger\n  END IF;\n  INSERT INTO ${dstSql} (${key}, ${list}) VALUES (NEW.${key}, ${names.map((n) => `NEW.${n}`).join(', ')})\n  ON CONFLICT (${key}) DO UPDATE SET ${names.map((n) => `${n} = EXCLUDED.${n}`).join(', ')};\n  RETURN NULL;`,
-      // As its owner: the copy is the table's own bookkeeping, and a role that may write the columns on
-      // one side (even through column privileges alone, UPDATE (bio)) may not insert rows on the other.
+      // As its owner: it copies a write already allowed on the table, and a role allowed to write the
+      // moved columns through column privileges alone (UPDATE (bio)) may not insert into the new table.
       { definer: true },
     ),
     createTrigger(ctx, trigSrc, `AFTER INSERT OR UPDATE OF ${list}`, table, toDst),
@@ -421,7 +421,8 @@ function splitTable(ctx: Ctx): TrioParts {
       toSrc,
       `Copies writes of ${dstSql} back to ${table} (the new application version writes ${dstSql}).`,
       `  IF pg_trigger_depth() > 1 THEN\n    RETURN NULL;\n  END IF;\n  UPDATE ${table} SET ${names.map((n) => `${n} = NEW.${n}`).join(', ')}\n  WHERE ${key} = NEW.${key} AND ${row('')} IS DISTINCT FROM ${row('NEW.')};\n  RETURN NULL;`,
-      { definer: true },
+      // As the writer: a write of the new table changes the old one only where the writer may update it
+      // (as its owner, a role allowed to insert into the new table alone could overwrite the old one's rows).
     ),
     createTrigger(ctx, trigDst, 'AFTER INSERT OR UPDATE', dstSql, toSrc),
   ].join('\n');

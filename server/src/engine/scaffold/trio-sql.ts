@@ -94,20 +94,48 @@ export function executeFunction(ctx: Ctx, fn: string): string {
 
 /**
  * A trigger function body in PL/pgSQL. `definer`: it runs with the rights of its owner (the role that
- * migrates), for a trigger that writes another table than the one written: one the application must
- * not be given (drop-column's archive), or one a role allowed to write the table may not write as it
- * is (split-table's copies); its search_path is the one it was created under, so its names resolve as
- * they did then and no role can put another table of that name in front of them.
+ * migrates), for a trigger that writes a table the application must not be given (drop-column's
+ * archive), or may not write as it is (split-table's copy of a write already allowed on the table).
+ * Such a function's names must resolve as they did when it was created, and never to a table of the
+ * caller's: PostgreSQL searches pg_temp first unless the search_path lists it, so a caller's temporary
+ * table of the archive's name would take the write, and a trigger on it would run as the owner. So the
+ * next statement pins its search_path to this migration's schemas (`current_schemas`, run time: the
+ * trio does not know them when the table is named without its schema), pg_temp last.
  */
 export function triggerFunction(fn: string, comment: string, body: string, options: { definer?: boolean } = {}): string {
-  return `-- ${comment}
+  const code = `BEGIN\n${body.replace(/\s+$/, '')}\nEND;\n`;
+  const tag = dollarTag(code);
+  const created = `-- ${comment}
 CREATE FUNCTION ${fn}() RETURNS trigger
-LANGUAGE plpgsql${options.definer ? ' SECURITY DEFINER SET search_path FROM CURRENT' : ''} AS $$
-BEGIN
-${body.replace(/\s+$/, '')}
-END;
-$$;
+LANGUAGE plpgsql${options.definer ? ' SECURITY DEFINER' : ''} AS ${tag}
+${code}${tag};
 `;
+  if (!options.definer) return created;
+  return `${created}${doBlock(
+    `-- ${fn}() runs as its owner: its names resolve in this migration's schemas, never in a caller's temporary ones.`,
+    `BEGIN
+  EXECUTE format('ALTER FUNCTION %s SET search_path = %s', ${literal(`${fn}()`)}::regprocedure,
+    coalesce((SELECT string_agg(quote_ident(s), ', ' ORDER BY i) FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i)) || ', ', '') || 'pg_temp');
+END`,
+  )}`;
+}
+
+/**
+ * A dollar-quote tag the text does not hold: `$$`, else `$zdm$`, `$zdm1$`... (a quoted name may hold
+ * `$$`, and the text holds the names the trio was given).
+ */
+export function dollarTag(text: string): string {
+  if (!text.includes('$$')) return '$$';
+  for (let i = 0; ; i++) {
+    const tag = `$zdm${i === 0 ? '' : i}$`;
+    if (!text.includes(tag)) return tag;
+  }
+}
+
+/** A DO block of `code` (DECLARE ... END), after its comment line. */
+function doBlock(comment: string, code: string): string {
+  const tag = dollarTag(code);
+  return `${comment}\nDO ${tag}\n${code}\n${tag};\n`;
 }
 
 /**
@@ -116,15 +144,15 @@ $$;
  * and the way out.
  */
 export function refuseRowSecurity(table: TableName, why: string): string {
-  return `-- Stops here, rolled back, when ${tableSql(table)} has row-level security (the message says why).
-DO $$
-BEGIN
+  // USING MESSAGE: a RAISE format string would read a % in the table's name as a placeholder.
+  return doBlock(
+    `-- Stops here, rolled back, when ${tableSql(table)} has row-level security (the message says why).`,
+    `BEGIN
   IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${tableLiteral(table)}::regclass) THEN
-    RAISE EXCEPTION '${`${tableSql(table)} has row-level security: ${why}`.replace(/'/g, "''")}';
+    RAISE EXCEPTION USING MESSAGE = ${literal(`${tableSql(table)} has row-level security: ${why}`)};
   END IF;
-END
-$$;
-`;
+END`,
+  );
 }
 
 /**
@@ -179,9 +207,9 @@ function literal(text: string): string {
 
 /** A DO block granting, on `target` (a regclass expression), each privilege `query` lists (privilege, grantee, is_grantable, column_name or NULL). */
 function grantLoop(comment: string, query: string, target: string): string {
-  return `${comment}
-DO $$
-DECLARE
+  return doBlock(
+    comment,
+    `DECLARE
   g record;
 BEGIN
   FOR g IN
@@ -193,9 +221,8 @@ ${query}
       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
   END LOOP;
-END
-$$;
-`;
+END`,
+  );
 }
 
 export function createTrigger(ctx: Ctx, name: string, timing: string, table: string, fn: string): string {

@@ -649,6 +649,23 @@ export const CASES: FixCase[] = [
   },
   {
     rule: 'unbatched-backfill',
+    name: 'goose NO TRANSACTION, a value in a $$ string (the DO block takes another tag)',
+    setup: USERS,
+    files: { '00001_backfill_locale.sql': goose(`${LT}\nUPDATE users SET locale = $$en$$;`, '-- Nothing to undo: the data change is kept.\nSELECT 1;', true) },
+    target: '00001_backfill_locale.sql',
+    fixes: ['Rewrite as batches'],
+  },
+  {
+    rule: 'unbatched-backfill',
+    name: 'goose NO TRANSACTION, a table with a % in its name (the loop\'s error names it as it is)',
+    setup: `CREATE TABLE "ord%ers" (id bigint PRIMARY KEY, total numeric NOT NULL, total_cents integer); INSERT INTO "ord%ers" VALUES (1, 1.01), (2, 2.01);`,
+    files: { '00001_backfill_cents.sql': goose(`${LT}\nUPDATE "ord%ers" SET total_cents = total * 100.5;`, '-- Nothing to undo: the data change is kept.\nSELECT 1;', true) },
+    target: '00001_backfill_cents.sql',
+    fixes: ['Rewrite as batches'],
+    fixFails: /batched UPDATE of "ord%ers": 2 rows still differ from the value just written to total_cents/,
+  },
+  {
+    rule: 'unbatched-backfill',
     name: 'goose NO TRANSACTION, a value computed per row with a literal of several lines',
     setup: USERS,
     // The loop's UPDATE is indented inside a WITH: only the lines the fix writes move, never the lines

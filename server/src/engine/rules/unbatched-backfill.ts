@@ -6,6 +6,7 @@ import { alwaysTrue, bodyOf, columnsReadBy, quoteIdent, relationOf, sameRelation
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 import { eolOf } from '../text/offsets';
+import { dollarTag } from '../sql/quote';
 
 const BATCH_SIZE = 5000;
 
@@ -186,12 +187,17 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
       loopBody = `WITH batch AS (\n      ${update('  ')}\n      RETURNING ${perRow.map(differs).join(' OR ')} AS stuck\n    )\n    SELECT count(*), count(*) FILTER (WHERE stuck) INTO batch_rows, stuck_rows FROM batch;`;
       counted = '';
       const columns = perRow.map((x) => x.column).join(', ');
-      stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${relationText.replace(/'/g, "''")}: % rows still differ from the value just written to ${columns.replace(/'/g, "''")} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;
+      // In a RAISE format, a % of a name must be written %% (it would be read as a placeholder).
+      const inFormat = (text: string) => text.replace(/'/g, "''").replace(/%/g, '%%');
+      stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${inFormat(relationText)}: % rows still differ from the value just written to ${inFormat(columns)} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;
     }
   } else {
     loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}))${whereText ? ` AND (${whereText})` : ''};`;
   }
-  const replacement = `DO $$\nDECLARE\n${declarations.map((d) => `  ${d}\n`).join('')}BEGIN\n  LOOP\n    ${loopBody}${counted ? `\n    ${counted}` : ''}\n    EXIT WHEN batch_rows = 0;${stuck}\n    COMMIT;\n  END LOOP;\nEND $$;`;
+  const code = `DECLARE\n${declarations.map((d) => `  ${d}\n`).join('')}BEGIN\n  LOOP\n    ${loopBody}${counted ? `\n    ${counted}` : ''}\n    EXIT WHEN batch_rows = 0;${stuck}\n    COMMIT;\n  END LOOP;\nEND`;
+  // A tag the author's statement does not hold (it may set a $$-quoted value).
+  const tag = dollarTag(code);
+  const replacement = `DO ${tag}\n${code} ${tag};`;
   // Written with \n, then with the file's own line ending (the statement's own lines already use it).
   const eol = eolOf(s.section.source);
   const newText = sentWholeByGoose(context.document, s.section, s.span, eol === '\n' ? replacement : replacement.replace(/\r?\n/g, eol));

@@ -11,6 +11,7 @@
 
 import type { LiquibaseChangeset, Precondition } from './liquibase-changelog';
 import type { RunSection, RunStatement } from './migrations';
+import { dollarTag, sqlLiteral } from '../sql/quote';
 
 /** The checks to run before the changeset's statements, or why zdm refuses the changeset. */
 export function preconditionChecks(changeset: LiquibaseChangeset, up: RunSection): { checks: RunStatement[] } | { refusal: NonNullable<RunSection['toolFailure']> } {
@@ -67,39 +68,29 @@ export function withChecks(section: RunSection, checks: readonly RunStatement[])
 
 /** A DO block raising when the precondition does not hold; undefined when zdm cannot check it. */
 function checkSql(p: Precondition): string | undefined {
-  const failed = (detail: string) => `RAISE EXCEPTION USING MESSAGE = ${literal(`Liquibase precondition failed (line ${p.line}: ${p.text.trim()})`)} || ${detail} || ${literal('; Liquibase stops here too (onFail:HALT)')};`;
+  const failed = (detail: string) => `RAISE EXCEPTION USING MESSAGE = ${sqlLiteral(`Liquibase precondition failed (line ${p.line}: ${p.text.trim()})`)} || ${detail} || ${sqlLiteral('; Liquibase stops here too (onFail:HALT)')};`;
   if (p.kind === 'sql-check') {
     if (p.expected === undefined || !p.sql?.trim()) return undefined;
     const query = p.sql.trim().replace(/;\s*$/, '');
-    const tag = dollarTag('zdm_query', query);
+    const tag = dollarTag(query, 'zdm_query');
     return block(
-      `DECLARE got text; BEGIN EXECUTE ${tag}${query}${tag} INTO got; IF got IS DISTINCT FROM ${literal(p.expected)} THEN ${failed(`': expected ' || ${literal(p.expected)} || ', got ' || coalesce(got, 'no value')`)} END IF; END`,
+      `DECLARE got text; BEGIN EXECUTE ${tag}${query}${tag} INTO got; IF got IS DISTINCT FROM ${sqlLiteral(p.expected)} THEN ${failed(`': expected ' || ${sqlLiteral(p.expected)} || ', got ' || coalesce(got, 'no value')`)} END IF; END`,
     );
   }
   if (p.kind === 'table-exists' || p.kind === 'view-exists') {
     if (!p.name) return undefined;
     const kinds = p.kind === 'table-exists' ? `'r', 'p'` : `'v'`;
-    const schema = p.schema ? literal(p.schema.toLowerCase()) : 'current_schema()';
+    const schema = p.schema ? sqlLiteral(p.schema.toLowerCase()) : 'current_schema()';
     const what = `${p.kind === 'table-exists' ? 'table' : 'view'} ${p.schema ? `${p.schema.toLowerCase()}.` : ''}${p.name.toLowerCase()}`;
     return block(
-      `BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = ${literal(p.name.toLowerCase())} AND n.nspname = ${schema} AND c.relkind IN (${kinds})) THEN ${failed(literal(`: there is no ${what}`))} END IF; END`,
+      `BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = ${sqlLiteral(p.name.toLowerCase())} AND n.nspname = ${schema} AND c.relkind IN (${kinds})) THEN ${failed(sqlLiteral(`: there is no ${what}`))} END IF; END`,
     );
   }
   return undefined;
 }
 
 function block(body: string): string {
-  const tag = dollarTag('zdm_precondition', body);
+  const tag = dollarTag(body, 'zdm_precondition');
   return `DO ${tag} ${body} ${tag};`;
 }
 
-/** A dollar-quote tag that does not occur in `text`. */
-function dollarTag(base: string, text: string): string {
-  let n = 0;
-  while (text.includes(`$${base}${n || ''}$`)) n++;
-  return `$${base}${n || ''}$`;
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}

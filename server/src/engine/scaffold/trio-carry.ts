@@ -28,6 +28,7 @@ import { utf16FromUtf8 } from '../text/offsets';
 import { ScaffoldError } from './naming';
 import type { TableDependencies } from './trio-deps';
 import { generatedName, inSchemaOf, quoteIdent as q, splitName, tableLiteral, tableSql, type TableName } from './sql-names';
+import { sqlLiteral } from '../sql/quote';
 
 /** The table's indexes and constraints as the dev database defines them (the scaffold's catalog read). */
 export interface TrioCatalog {
@@ -324,8 +325,8 @@ function constraintStep(
 /** DO block: the new UNIQUE constraint dropped (its index with it) when the contract's down kept it, else its index alone. */
 function dropUnique(table: TableName, name: string, lockTimeout: string): string {
   return (
-    `DO $drop$\nBEGIN\n  PERFORM set_config('lock_timeout', ${literal(lockTimeout)}, true);\n` +
-    `  IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${literal(name)}) THEN\n` +
+    `DO $drop$\nBEGIN\n  PERFORM set_config('lock_timeout', ${sqlLiteral(lockTimeout)}, true);\n` +
+    `  IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${sqlLiteral(name)}) THEN\n` +
     `    ALTER TABLE ${tableSql(table)} DROP CONSTRAINT ${q(name)};\n  ELSE\n    DROP INDEX IF EXISTS ${inSchemaOf(table, name)};\n  END IF;\nEND\n$drop$;\n`
   );
 }
@@ -333,8 +334,8 @@ function dropUnique(table: TableName, name: string, lockTimeout: string): string
 function validIndexCheck(table: TableName, name: string): string {
   const index = inSchemaOf(table, name);
   return (
-    `DO $check$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass(${literal(index)}) AND indisvalid) THEN\n` +
-    `    RAISE EXCEPTION 'index % is missing or INVALID (a build that failed): drop it with DROP INDEX CONCURRENTLY IF EXISTS and run its build again', ${literal(index)};\n` +
+    `DO $check$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass(${sqlLiteral(index)}) AND indisvalid) THEN\n` +
+    `    RAISE EXCEPTION 'index % is missing or INVALID (a build that failed): drop it with DROP INDEX CONCURRENTLY IF EXISTS and run its build again', ${sqlLiteral(index)};\n` +
     `  END IF;\nEND\n$check$;\n`
   );
 }
@@ -342,7 +343,7 @@ function validIndexCheck(table: TableName, name: string): string {
 /** ADD CONSTRAINT name UNIQUE USING INDEX name, skipped when the table has the constraint already. */
 function attachUnique(table: TableName, name: string, deferrable: string): string {
   return (
-    `DO $attach$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${literal(name)}) THEN\n` +
+    `DO $attach$\nBEGIN\n  IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(table)}) AND conname = ${sqlLiteral(name)}) THEN\n` +
     `    ALTER TABLE ${tableSql(table)} ADD CONSTRAINT ${q(name)} UNIQUE USING INDEX ${q(name)}${deferrable};\n  END IF;\nEND\n$attach$;\n`
   );
 }
@@ -574,10 +575,6 @@ function applyReplacements(text: string, replacements: Replacement[]): string {
   let out = text;
   for (const r of [...replacements].sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + r.text + out.slice(r.end);
   return out;
-}
-
-function literal(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 // ── Names ───────────────────────────────────────────────────────────────────────────────────────────

@@ -6,6 +6,7 @@ import { generatedName, quoteIdent as q, tableLiteral, tableSql, type TableName 
 import type { TrioRequest } from './trio';
 import type { IndexBuild } from './trio-carry';
 import { verifyDirective } from './verify-directives';
+import { dollarTag, sqlLiteral } from '../sql/quote';
 
 export interface Ctx {
   r: TrioRequest;
@@ -114,22 +115,10 @@ ${code}${tag};
   return `${created}${doBlock(
     `-- ${fn}() runs as its owner: its names resolve in this migration's schemas, never in a caller's temporary ones.`,
     `BEGIN
-  EXECUTE format('ALTER FUNCTION %s SET search_path = %s', ${literal(`${fn}()`)}::regprocedure,
+  EXECUTE format('ALTER FUNCTION %s SET search_path = %s', ${sqlLiteral(`${fn}()`)}::regprocedure,
     coalesce((SELECT string_agg(quote_ident(s), ', ' ORDER BY i) FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i)) || ', ', '') || 'pg_temp');
 END`,
   )}`;
-}
-
-/**
- * A dollar-quote tag the text does not hold: `$$`, else `$zdm$`, `$zdm1$`... (a quoted name may hold
- * `$$`, and the text holds the names the trio was given).
- */
-export function dollarTag(text: string): string {
-  if (!text.includes('$$')) return '$$';
-  for (let i = 0; ; i++) {
-    const tag = `$zdm${i === 0 ? '' : i}$`;
-    if (!text.includes(tag)) return tag;
-  }
 }
 
 /** A DO block of `code` (DECLARE ... END), after its comment line. */
@@ -149,7 +138,7 @@ export function refuseRowSecurity(table: TableName, why: string): string {
     `-- Stops here, rolled back, when ${tableSql(table)} has row-level security (the message says why).`,
     `BEGIN
   IF (SELECT relrowsecurity FROM pg_class WHERE oid = ${tableLiteral(table)}::regclass) THEN
-    RAISE EXCEPTION USING MESSAGE = ${literal(`${tableSql(table)} has row-level security: ${why}`)};
+    RAISE EXCEPTION USING MESSAGE = ${sqlLiteral(`${tableSql(table)} has row-level security: ${why}`)};
   END IF;
 END`,
   );
@@ -194,15 +183,11 @@ export function copyColumnGrants(table: TableName, from: string, to: string): st
   const relation = `${tableLiteral(table)}::regclass`;
   return grantLoop(
     `-- The column privileges roles have on ${q(from)}, on ${q(to)} too (table-wide ones cover both already).`,
-    `    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, ${literal(to)}::name AS column_name
+    `    SELECT a.privilege_type AS privilege, a.grantee, a.is_grantable, ${sqlLiteral(to)}::name AS column_name
       FROM pg_attribute AS f, aclexplode(f.attacl) AS a
-     WHERE f.attrelid = ${relation} AND f.attname = ${literal(from)}`,
+     WHERE f.attrelid = ${relation} AND f.attname = ${sqlLiteral(from)}`,
     relation,
   );
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }
 
 /** A DO block granting, on `target` (a regclass expression), each privilege `query` lists (privilege, grantee, is_grantable, column_name or NULL). */

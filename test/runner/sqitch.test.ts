@@ -542,6 +542,76 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.match(refused('revert', '-y', '--to', 'users^'), /Change not deployed: "users\^"/);
     assert.deepEqual(await registry(ours), await registry(theirs));
   });
+
+  it('rollback --to / --through a change the plan has and the registry has not is refused as sqitch revert refuses it ("Change not deployed", exit 2), names, name@tag, @tag and ids alike; nothing is reverted', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_not_deployed'), await database('sqitch_not_deployed_ref')];
+    const sqitchSays = (...args: string[]) => sqitch.run(project.root, theirs.target, theirs.password, ...args);
+    const ids = parseSqitchPlan(PLAN).changes.map((c) => c.id);
+
+    // appschema@v1.0 is the last appschema planned up to the tag v1.0 (sqitch's index_of): appschema, as sqitch deploy reads it.
+    const first = await up({ ...zdmOptions(project, ours), to: 'appschema@v1.0' });
+    assert.ok(first.ok, explain(first));
+    assert.deepEqual(first.steps.map((s) => s.name), ['appschema']);
+    runSqitch(project, theirs, 'deploy', '--to', 'appschema@v1.0');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Only appschema is deployed: a planned change, a name@tag or @tag whose tag is not deployed, an offset from one, an undeployed change's id.
+    for (const spec of ['users', 'flips', 'users@v1.0', 'appschema@v1.0', '@v1.0', 'flips^', ids[1], ids[2]]) {
+      const theirsSay = sqitchSays('revert', '-y', '--to', spec);
+      assert.deepEqual(theirsSay, { out: `Change not deployed: "${spec}"\n`, code: 2 }, spec);
+      for (const option of ['to', 'through'] as const) {
+        const result = await rollback({ ...zdmOptions(project, ours), [option]: spec });
+        assert.equal(result.ok, false, `${option} ${spec}`);
+        assert.ok(result.usageError?.startsWith(`Change not deployed: "${spec}" (`), `${option} ${spec}: ${explain(result)}`);
+        assert.ok(result.usageError?.endsWith('nothing was rolled back.'), `${option} ${spec}`);
+        assert.deepEqual(result.steps, [], `${option} ${spec}`);
+      }
+    }
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await status(zdmOptions(project, ours))).status!.map((s) => s.state), ['applied', 'pending', 'pending']);
+
+    // The CLI: a usage error (exit 2), as sqitch exits 2; --through says it too.
+    for (const option of ['--to', '--through']) {
+      let stderr = '';
+      const io = { cwd: project.root, stdout: () => undefined, stderr: (t: string) => void (stderr += t), isTTY: false, env: sqitch.env(project.root) };
+      assert.equal(await runRunnerCommand('rollback', [option, 'users', '--url', ours.url, '--yes'], io), 2, option);
+      assert.ok(stderr.startsWith('zdm rollback: Change not deployed: "users" ('), `${option}: ${stderr}`);
+    }
+
+    // The last deployed change: nothing to revert, no error (sqitch: "No changes deployed since", exit 0).
+    assert.deepEqual(sqitchSays('revert', '-y', '--to', 'appschema'), { out: 'No changes deployed since: "appschema"\n', code: 0 });
+    const last = await rollback({ ...zdmOptions(project, ours), to: 'appschema' });
+    assert.ok(last.ok, explain(last));
+    assert.deepEqual(last.steps, []);
+
+    // Once v1.0 is deployed, users@v1.0 and @v1.0 are users; appschema@v1.0 is appschema (users is reverted).
+    assert.ok((await up({ ...zdmOptions(project, ours), to: '@v1.0' })).ok);
+    runSqitch(project, theirs, 'deploy', '--to', '@v1.0');
+    for (const spec of ['users@v1.0', '@v1.0']) {
+      assert.deepEqual(sqitchSays('revert', '-y', '--to', spec), { out: `No changes deployed since: "${spec}"\n`, code: 0 }, spec);
+      const none = await rollback({ ...zdmOptions(project, ours), to: spec });
+      assert.ok(none.ok, `${spec}: ${explain(none)}`);
+      assert.deepEqual(none.steps, [], spec);
+    }
+    const toAppschema = await rollback({ ...zdmOptions(project, ours), to: 'appschema@v1.0' });
+    assert.ok(toAppschema.ok, explain(toAppschema));
+    assert.deepEqual(toAppschema.steps.map((s) => s.name), ['users']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', 'appschema@v1.0');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Not in the plan: flips is planned after v1.0, @v9 and users@v9 name no tag. Refused in sqitch's words, nothing rolled back (before, --through flips@v1.0 rolled back appschema).
+    for (const [spec, says] of [['flips@v1.0', 'Unknown change: "flips@v1.0"'], ['@v9', 'Unknown change: "@v9"'], ['users@v9', 'Unknown tag "@v9"']]) {
+      assert.deepEqual(sqitchSays('revert', '-y', '--to', spec), { out: `${says}\n`, code: 2 }, spec);
+      for (const option of ['to', 'through'] as const) {
+        const result = await rollback({ ...zdmOptions(project, ours), [option]: spec });
+        assert.ok(result.usageError?.startsWith(says), `${option} ${spec}: ${explain(result)}`);
+        assert.deepEqual(result.steps, [], `${option} ${spec}`);
+      }
+    }
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await status(zdmOptions(project, ours))).status!.map((s) => s.state), ['applied', 'pending', 'pending']);
+  });
 });
 
 // Verify scripts as sqitch's templates write them (the script's own BEGIN ... ROLLBACK), with the deploy's variables.

@@ -350,6 +350,12 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
  * after the last is refused in sqitch's words (`Unknown change`, or for a rollback `Change not deployed`
  * when the plan has it).
  *
+ * `name@tag` is the last change named `name` up to the change the tag is on (ChangeList `index_of`); one
+ * the plan does not resolve is `Unknown change` (`Unknown tag` for a tag it has not). For `zdm rollback`
+ * every spec is looked up among the deployed changes, as sqitch revert looks it up in its registry
+ * (`name@tag` only once the tag is deployed): one the plan has and the registry has not is refused,
+ * `Change not deployed: "users"`, before anything is rolled back (--through too, which sqitch has not).
+ *
  * The bare name of a reworked change (`users`, `users^`, `users~2`) is refused as sqitch refuses it, as
  * ambiguous, listing the tag-qualified names that are not (sqitchAmbiguity): `users@HEAD`, `users@v1.0`.
  */
@@ -359,10 +365,23 @@ export function sqitchVersionOf(target: string | undefined, statuses: readonly M
   if (ambiguous) return { problem: ambiguous };
   const symbolic = sqitchSymbolicTarget(target, statuses, base);
   if (symbolic) return symbolic;
-  // sqitch revert finds a name in its registry: of a reworked change with one version deployed, that one (not the plan's latest).
-  const [deployedOnly] = base === 'deployed' && sqitchInstancesOf(target, statuses, 'plan').length > 1 ? sqitchInstancesOf(target, statuses, 'deployed') : [];
-  if (deployedOnly) return { version: deployedOnly.version };
   const named = sqitchChangeNamed(target, statuses);
+  // A tag-qualified spec the plan does not resolve (`flips@v1.0` with flips after the tag, an unknown tag) is no position either.
+  if (!named && target.includes('@')) {
+    const tag = target.slice(target.indexOf('@'));
+    const tagged = statuses.some((s) => s.migration && sqitchChangeOf(s.migration)?.change.tags.some((t) => t.name === tag));
+    return { problem: tagged || target.startsWith('@') ? `Unknown change: "${target}"; nothing was run.` : `Unknown tag "${tag}" in "${target}"; nothing was run.` };
+  }
+  // sqitch revert finds a change in its registry (a reworked change's name: its one deployed version, not
+  // the plan's latest; `name@tag`: only once the tag is deployed); one the plan has but the registry has
+  // not is "Change not deployed". Digits no change has stay zdm's position.
+  if (base === 'deployed' && named) {
+    const planned = statuses.filter((s) => s.migration && sqitchChangeOf(s.migration));
+    const deployed = sqitchDeployed(statuses);
+    const found = sqitchSpecIn(target, deployed, planned, statuses);
+    if (!found) return { problem: sqitchNotDeployed(target, deployed.length) };
+    if (found !== named) return { version: found.version };
+  }
   if (!/^\d+$/.test(target)) return { version: named?.version ?? target };
   if (!named) return { version: target };
   const name = (s: MigrationStatus) => s.migration?.name ?? s.key;
@@ -412,6 +431,12 @@ function sqitchSymbolicTarget(target: string, statuses: readonly MigrationStatus
     return { problem: `Change not deployed: "${target}" (sqitch revert reads @HEAD as the last deployed change, @ROOT as the first, and counts ~ and ^ among the ${count} deployed change${count === 1 ? '' : 's'}); nothing was rolled back.` };
   }
   return { problem: `Unknown change: "${target}"${base === 'plan' ? ` (sqitch deploy reads @HEAD as the last planned change, @ROOT as the first, and counts ~ and ^ in the plan's ${planned.length} change${planned.length === 1 ? '' : 's'})` : ''}; nothing was run.` };
+}
+
+/** sqitch revert's refusal of a planned change its registry does not have, with what zdm looked at. */
+function sqitchNotDeployed(target: string, deployed: number): string {
+  const among = deployed === 0 ? 'no change is deployed' : `${deployed} change${deployed === 1 ? ' is' : 's are'} deployed`;
+  return `Change not deployed: "${target}" (sqitch revert looks a change up among the deployed changes, a name@tag only once its tag is deployed: ${among}); nothing was rolled back.`;
 }
 
 /**
@@ -469,6 +494,9 @@ function sqitchSpecIn(target: string, list: readonly MigrationStatus[], planned:
     if (tag === 'HEAD' && name) at = list.map(nameOf).lastIndexOf(name);
     // sqitch: nothing comes before the first tag (`name@ROOT` in the registry); in the plan, the change if it is the first.
     else if (tag === 'ROOT' && name) at = list === planned && nameOf(list[0]) === name ? 0 : -1;
+    // Among the deployed changes, `@tag` is the change the deployed tag is on and `name@tag` the last
+    // change of that name deployed up to it (sqitch's registry: committed_at <= the tag's).
+    else if (tag !== undefined && list !== planned) at = sqitchAtTag(list, name, tag);
     else {
       // Among the deployed changes, a reworked change's name is its one deployed version (sqitchAmbiguity refused more).
       const [deployedOnly] = list !== planned ? sqitchInstancesOf(key, statuses, 'deployed') : [];
@@ -488,11 +516,21 @@ function sqitchChangeNamed(target: string, statuses: readonly MigrationStatus[])
   if (exact) return exact;
   const byId = statuses.find((s) => s.migration && sqitchChangeOf(s.migration)?.change.id === target);
   if (byId) return byId;
-  const [name, tag] = target.split('@');
-  return statuses.find((s) => {
-    const info = s.migration && sqitchChangeOf(s.migration);
-    if (!info) return false;
-    if (name && info.change.name !== name) return false;
-    return tag === undefined || info.change.tags.some((t) => t.name === `@${tag}`) || (name !== '' && tag === 'HEAD');
-  });
+  const [name, tag] = target.split('@', 2);
+  const planned = statuses.filter((s) => s.migration && sqitchChangeOf(s.migration));
+  // `name@tag`: the last change of that name planned up to the tag (sqitch's ChangeList `index_of`); `@tag`: the change the tag is on.
+  if (tag !== undefined && tag !== 'HEAD') {
+    const at = sqitchAtTag(planned, name, tag);
+    return at >= 0 ? planned[at] : undefined;
+  }
+  return name ? planned.find((s) => sqitchChangeOf(s.migration!)!.change.name === name) : undefined;
+}
+
+/** The index in `list` of `@tag` (the change the tag is on) or `name@tag` (the last change named `name` up to it); -1 for none. */
+function sqitchAtTag(list: readonly MigrationStatus[], name: string, tag: string): number {
+  const changeOf = (s: MigrationStatus) => (s.migration ? sqitchChangeOf(s.migration)?.change : undefined);
+  const tagAt = list.findIndex((s) => changeOf(s)?.tags.some((t) => t.name === `@${tag}`));
+  if (tagAt < 0 || !name) return tagAt;
+  for (let i = tagAt; i >= 0; i--) if (changeOf(list[i])?.name === name) return i;
+  return -1;
 }

@@ -550,6 +550,9 @@ describe('zdm runs Liquibase changelogs', () => {
     let st = await status(options);
     assert.ok(st.ok, explain(st));
     assert.deepEqual(st.status!.map((s) => s.name!.replace(/.*::(\w+)::m$/, '$1')), ['b', 'a', 'x']);
+    // A quoted YAML number is taken as written, spaces too (XML's schema trims them): Liquibase stops.
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n      maxDepth: " 1 "\n');
+    assert.match((await status(options)).usageError ?? '', /master\.yaml:2: the includeAll of db\/changelog\/all\/ says maxDepth=" 1 ", which is not a whole number; Liquibase stops/);
     project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n\n      resourceComparator: com.example.ByDate # newest first\n');
     assert.match((await status(options)).usageError ?? '', /master\.yaml:5: the includeAll of db\/changelog\/all\/ says resourceComparator="com\.example\.ByDate"/);
     // A JSON changelog in the folder is one Liquibase runs: zdm follows it, and refuses the changesets it holds itself.
@@ -606,6 +609,8 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.match(await refused('    // a JavaScript comment\n    {"include": {"file": "db/changelog/a.sql"}}'), /db\.changelog-master\.json:4:5: not valid JSON \(unexpected `\/`\)\. Liquibase reads a \.json changelog with its YAML parser, and stops on this too/);
     assert.match(await refused('    {"include": {"file": "db/changelog/a.sql"}\n'), /db\.changelog-master\.json:6:3: not valid JSON \(unexpected `\]`\)/);
     assert.match(await refused('    {"include": {"file": "db/changelog/a.sql"}},\n    {"includeAll": {"path": "db/changelog/all/",\n      "maxDepth": 1.0}}'), /db\.changelog-master\.json:5: the includeAll of db\/changelog\/all\/ says maxDepth="1\.0", which is not a whole number; Liquibase stops/);
+    // Liquibase takes the text as written (XML's schema trims it, YAML and JSON do not): " 1 " stops it.
+    assert.match(await refused('    {"includeAll": {"path": "db/changelog/all/", "maxDepth": " 1 "}}'), /db\.changelog-master\.json:4: the includeAll of db\/changelog\/all\/ says maxDepth=" 1 ", which is not a whole number; Liquibase stops/);
     assert.match(await refused('    {"includeAll": {"path": "db/changelog/all/",\n      "resourceComparator": "com.example.ByDate"}}'), /db\.changelog-master\.json:5: the includeAll of db\/changelog\/all\/ says resourceComparator="com\.example\.ByDate"/);
     assert.match(await refused('    {"include": {"file": "db/changelog/a.sql",\n      "labels": ["core", "extra"]}}'), /db\.changelog-master\.json:5: the include's labels is a JSON list; .*write it as a string/);
     assert.match(await refused('    {"include": {"relativeToChangelogFile": true}}'), /db\.changelog-master\.json:4: the include gives no file; Liquibase stops \("No 'file' attribute on 'include'"\)/);

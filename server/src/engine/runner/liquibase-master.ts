@@ -160,7 +160,8 @@ function includeAllFiles(entry: Include, target: string, changelog: string, host
   const depth = (key: 'minDepth' | 'maxDepth', fallback: number): number | string => {
     const value = entry[key];
     if (value === undefined) return fallback;
-    if (!/^\s*-?\d+\s*$/.test(value)) return `${at}: the includeAll of ${entry.target} says ${key}="${value}", which is not a whole number; Liquibase stops.`;
+    // XML's schema trims the number; YAML and JSON text is taken as written (Integer.parseInt: " 1 " stops Liquibase).
+    if (!(entry.untrimmed ? /^[-+]?\d+$/ : /^\s*-?\d+\s*$/).test(value)) return `${at}: the includeAll of ${entry.target} says ${key}="${value}", which is not a whole number; Liquibase stops.`;
     const n = Number(value);
     return n < 0 ? `${at}: the includeAll of ${entry.target} says ${key}="${value}"; Liquibase stops ("${key} must be non-negative").` : n;
   };
@@ -202,6 +203,8 @@ interface Include {
   endsWith?: string;
   minDepth?: string;
   maxDepth?: string;
+  /** YAML or JSON: minDepth and maxDepth are read as written, not trimmed as XML's schema trims them. */
+  untrimmed?: boolean;
   /** includeAll's `filter`, `resourceFilter` and `resourceComparator`: Java class names, refused. */
   java: Map<string, string>;
   /** The entry's line, and the lines of its attributes (for messages). */
@@ -299,7 +302,7 @@ function yamlIncludes(text: string): Include[] {
       return at === -1 ? undefined : line + at;
     };
     const entry = includeOf(m[2] as Include['kind'], value, line, lineOf);
-    if (entry) out.push(entry);
+    if (entry) out.push({ ...entry, untrimmed: true });
   }
   return out;
 }
@@ -372,7 +375,7 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
         return offset === undefined ? undefined : lineAt(offset);
       };
       const entry = includeOf(kind, get, line, lineOf);
-      if (entry) entries.push(entry);
+      if (entry) entries.push({ ...entry, untrimmed: true });
       else problems.push(`${changelog}:${line}: the ${kind} gives no ${kind === 'include' ? 'file' : 'path'}; Liquibase stops ("${kind === 'include' ? "No 'file' attribute on 'include'" : 'No path attribute for includeAll'}").`);
     }
   });

@@ -358,6 +358,61 @@ describe('compatibility with the real Liquibase', () => {
     assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied', 'applied']);
   });
 
+  it('a JSON master changelog (db.changelog-master.json in liquibase.properties): attributes as JSON numbers, booleans and strings, # comments, a trailing comma, a nested JSON changelog: the same rows for both', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/db.changelog-master.json\ncontexts=dev\n',
+        // Liquibase reads JSON with its YAML parser: # comments and trailing commas are taken.
+        'db/changelog/db.changelog-master.json': [
+          '{',
+          '  # the project\'s changelogs',
+          '  "databaseChangeLog": [',
+          '    {"include": {"file": "db/changelog/a.sql", "context": "dev", "labels": "core"}},',
+          '    {"include": {"file": "b.sql", "relativeToChangelogFile": true}}, # a boolean',
+          '    {"include": {"file": "db/changelog/old.sql", "ignore": "true"}},',
+          '    {"include": {"file": "db/changelog/gone.sql", "errorIfMissing": false}},',
+          '    {"includeAll": {"path": "db/changelog/none/", "errorIfMissingOrEmpty": "false"}},',
+          '    {"includeAll": {"path": "db/changelog/all/", "maxDepth": 1, "minDepth": "1", "endsWithFilter": ".sql", "labels": "bulk"}},',
+          '    {"includeAll": {"path": "db/changelog/more/", "maxDepth": "1", "context": "dev or test"}},',
+          '  ]',
+          '}',
+        ].join('\n'),
+        'db/changelog/a.sql': sql('a'),
+        'db/changelog/b.sql': sql('b', 'b2 context:test'),
+        'db/changelog/old.sql': sql('old'),
+        'db/changelog/all/c.sql': sql('c'),
+        'db/changelog/all/sub/never.sql': sql('never'),
+        'db/changelog/more/m.json': '{"databaseChangeLog": [{"include": {"file": "sql/d.sql", "relativeToChangelogFile": "true", "context": "dev"}}]}',
+        'db/changelog/more/sql/d.sql': sql('d'),
+        'db/changelog/more/sql/deeper/never.sql': sql('never2'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const byLiquibase = await pg.createDatabase('lb_json_liquibase');
+    const byZdm = await pg.createDatabase('lb_json_zdm');
+    const rows = (db: string) => pg.query<Record<string, unknown>>('SELECT id, author, filename, orderexecuted, exectype, md5sum, description, comments, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
+    let run = liquibase(project, byLiquibase, 'update');
+    assert.equal(run.code, 0, run.out);
+    const expected = await rows(byLiquibase);
+    assert.deepEqual(expected.map((r) => [r.filename, r.id, r.contexts, r.labels]), [
+      ['db/changelog/a.sql', 'a', 'dev', 'core'],
+      ['db/changelog/b.sql', 'b', null, null],
+      ['db/changelog/all/c.sql', 'c', null, 'bulk'],
+      ['db/changelog/more/sql/d.sql', 'd', 'dev AND (dev or test)', null],
+    ]);
+    const options = optionsFor(project, pg.url(byZdm), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rows(byZdm), expected);
+    run = liquibase(project, byZdm, 'status');
+    assert.match(run.out, /is up to date/, run.out);
+    const st = await status(optionsFor(project, pg.url(byLiquibase), { yes: true }));
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied']);
+  });
+
   it('failOnError:false: Liquibase and zdm both go on past the failing changesets, roll back the one in a transaction, write the same rows (none for them), and run them again next time', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const changelog = FAIL_ON_ERROR_CHANGELOG;

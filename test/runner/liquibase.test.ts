@@ -550,13 +550,75 @@ describe('zdm runs Liquibase changelogs', () => {
     let st = await status(options);
     assert.ok(st.ok, explain(st));
     assert.deepEqual(st.status!.map((s) => s.name!.replace(/.*::(\w+)::m$/, '$1')), ['b', 'a', 'x']);
+    // A quoted YAML number is taken as written, spaces too (XML's schema trims them): Liquibase stops.
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n      maxDepth: " 1 "\n');
+    assert.match((await status(options)).usageError ?? '', /master\.yaml:2: the includeAll of db\/changelog\/all\/ says maxDepth=" 1 ", which is not a whole number; Liquibase stops/);
     project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n\n      resourceComparator: com.example.ByDate # newest first\n');
     assert.match((await status(options)).usageError ?? '', /master\.yaml:5: the includeAll of db\/changelog\/all\/ says resourceComparator="com\.example\.ByDate"/);
-    // A JSON changelog in the folder is one Liquibase runs: zdm does not read it, and says so.
+    // A JSON changelog in the folder is one Liquibase runs: zdm follows it, and refuses the changesets it holds itself.
     project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/all/\n');
-    project.write('db/changelog/all/z.json', '{"databaseChangeLog": [{"include": {"file": "db/changelog/all/a.sql"}}]}\n');
+    project.write('db/changelog/all/z.json', '{"databaseChangeLog": [\n  {"changeSet": {"id": "j", "author": "m", "changes": [{"sql": {"sql": "SELECT 1"}}]}}\n]}\n');
     st = await status(options);
-    assert.match(st.usageError ?? '', /z\.json: zdm reads master changelogs in XML or YAML/);
+    assert.match(st.usageError ?? '', /z\.json:2: the changelog holds changesets of its own \(changeSet entries\): zdm runs formatted SQL changesets only/);
+  });
+
+  it('follows a JSON master changelog as Liquibase does (its YAML parser): include and includeAll with their attributes as strings, numbers or booleans, # comments, a nested JSON changelog; errors name the file and line', async () => {
+    const db = await pg.createDatabase('lb_json_master');
+    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`).join('')}`;
+    const master = (entries: string) => `{\n  # the project's changelogs (a YAML comment: Liquibase takes it)\n  "databaseChangeLog": [\n${entries}\n  ]\n}\n`;
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/db.changelog-master.json\n',
+        'db/changelog/db.changelog-master.json': master(
+          [
+            '    {"include": {"file": "db/changelog/a.sql", "context": "dev", "labels": "core"}},',
+            '    {"include": {"file": "b.sql", "relativeToChangelogFile": true}},',
+            '    {"include": {"file": "db/changelog/old.sql", "ignore": "true"}},',
+            '    {"include": {"file": "db/changelog/gone.sql", "errorIfMissing": false}},',
+            '    {"includeAll": {"path": "db/changelog/none/", "errorIfMissingOrEmpty": "false"}},',
+            '    {"includeAll": {"path": "db/changelog/all/", "maxDepth": 1, "minDepth": "1", "endsWithFilter": ".sql", "labels": "bulk"}},',
+            '    {"includeAll": {"path": "db/changelog/more/", "maxDepth": "1"}},', // a trailing comma, as Liquibase takes it
+          ].join('\n'),
+        ),
+        'db/changelog/a.sql': sql('a'),
+        'db/changelog/b.sql': sql('b'),
+        'db/changelog/old.sql': sql('old'),
+        'db/changelog/all/c.sql': sql('c'),
+        'db/changelog/all/readme.json.txt': 'not a changelog\n',
+        'db/changelog/all/sub/never.sql': sql('never'),
+        // A JSON changelog found by an includeAll is followed, its includes relative to it.
+        'db/changelog/more/m.json': '{"databaseChangeLog": [{"include": {"file": "sql/d.sql", "relativeToChangelogFile": "true", "context": "test"}}]}',
+        'db/changelog/more/sql/d.sql': sql('d'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT filename, id, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db), [
+      { filename: 'db/changelog/a.sql', id: 'a', contexts: 'dev', labels: 'core' },
+      { filename: 'db/changelog/b.sql', id: 'b', contexts: null, labels: null },
+      { filename: 'db/changelog/all/c.sql', id: 'c', contexts: null, labels: 'bulk' },
+      { filename: 'db/changelog/more/sql/d.sql', id: 'd', contexts: 'test', labels: null },
+    ]);
+    const refused = async (entries: string) => {
+      project.write('db/changelog/db.changelog-master.json', master(entries));
+      return (await status(options)).usageError ?? '';
+    };
+    // What Liquibase stops on, zdm stops on too, naming the file and the line (and column for a syntax error).
+    assert.match(await refused('    // a JavaScript comment\n    {"include": {"file": "db/changelog/a.sql"}}'), /db\.changelog-master\.json:4:5: not valid JSON \(unexpected `\/`\)\. Liquibase reads a \.json changelog with its YAML parser, and stops on this too/);
+    assert.match(await refused('    {"include": {"file": "db/changelog/a.sql"}\n'), /db\.changelog-master\.json:6:3: not valid JSON \(unexpected `\]`\)/);
+    assert.match(await refused('    {"include": {"file": "db/changelog/a.sql"}},\n    {"includeAll": {"path": "db/changelog/all/",\n      "maxDepth": 1.0}}'), /db\.changelog-master\.json:5: the includeAll of db\/changelog\/all\/ says maxDepth="1\.0", which is not a whole number; Liquibase stops/);
+    // Liquibase takes the text as written (XML's schema trims it, YAML and JSON do not): " 1 " stops it.
+    assert.match(await refused('    {"includeAll": {"path": "db/changelog/all/", "maxDepth": " 1 "}}'), /db\.changelog-master\.json:4: the includeAll of db\/changelog\/all\/ says maxDepth=" 1 ", which is not a whole number; Liquibase stops/);
+    assert.match(await refused('    {"includeAll": {"path": "db/changelog/all/",\n      "resourceComparator": "com.example.ByDate"}}'), /db\.changelog-master\.json:5: the includeAll of db\/changelog\/all\/ says resourceComparator="com\.example\.ByDate"/);
+    assert.match(await refused('    {"include": {"file": "db/changelog/a.sql",\n      "labels": ["core", "extra"]}}'), /db\.changelog-master\.json:5: the include's labels is a JSON list; .*write it as a string/);
+    assert.match(await refused('    {"include": {"relativeToChangelogFile": true}}'), /db\.changelog-master\.json:4: the include gives no file; Liquibase stops \("No 'file' attribute on 'include'"\)/);
+    assert.match(await refused('    {"include": {"file": "db/changelog/a.sql"}},\n    {"changeSet": {"id": "j", "author": "m", "changes": []}}'), /db\.changelog-master\.json:5: the changelog holds changesets of its own/);
+    project.write('db/changelog/db.changelog-master.json', '{"databaseChangeLog": {"include": {"file": "db/changelog/a.sql"}}}');
+    assert.match((await status(options)).usageError ?? '', /db\.changelog-master\.json:1: databaseChangeLog is not a list of entries/);
+    project.write('db/changelog/db.changelog-master.json', '{}');
+    assert.match((await status(options)).usageError ?? '', /db\.changelog-master\.json: the changelog is empty; Liquibase stops \("Empty file"\)/);
   });
 
   it('passes over a missing include when the onMissingIncludeChangelog setting says WARN, as Liquibase does', async () => {

@@ -2,7 +2,7 @@
 // project's Liquibase settings when it has them. `liquibase.properties` at the project root (or the
 // environment: LIQUIBASE_COMMAND_CHANGELOG_FILE, LIQUIBASE_SEARCH_PATH) may name the changelog
 // (`changelog-file`, `changeLogFile`) and the search path (`search-path`, `searchPath`). A master
-// changelog in XML or YAML is followed: its `include` (a file) and `includeAll` (a folder: its files and
+// changelog in XML, YAML or JSON is followed: its `include` (a file) and `includeAll` (a folder: its files and
 // subfolders in the order of their paths, as Liquibase sorts them) entries in order, nested masters too,
 // with the contexts, labels and ignore those entries give the changesets below them, and an includeAll's
 // `endsWithFilter`, `minDepth` and `maxDepth` choosing its files.
@@ -87,7 +87,12 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
   let own: string | undefined;
   if (/\.xml$/i.test(changelog)) ({ entries, context: own } = xmlIncludes(text));
   else if (/\.ya?ml$/i.test(changelog)) entries = yamlIncludes(text);
-  else return { files: [], problems: [`${changelog}: zdm reads master changelogs in XML or YAML (and formatted SQL changelogs), not this one.`] };
+  else if (/\.json$/i.test(changelog)) {
+    const json = jsonIncludes(text, changelog);
+    if (json.problems.length > 0) return { files: [], problems: json.problems };
+    entries = json.entries;
+    if (json.changeSet !== undefined) out.problems.push(`${changelog}:${json.changeSet}: the changelog holds changesets of its own (changeSet entries): zdm runs formatted SQL changesets only; run this changelog with Liquibase.`);
+  } else return { files: [], problems: [`${changelog}: zdm reads master changelogs in XML, YAML or JSON (and formatted SQL changelogs), not this one.`] };
   if (/<changeSet\b|^\s*-\s*changeSet\s*:/m.test(text)) out.problems.push(`${changelog} holds changesets of its own: zdm runs formatted SQL changesets only; run this changelog with Liquibase.`);
   const name = shown(changelog, settings);
   // This changelog's own context comes before the include that reached it (getInheritableContextFilter).
@@ -117,8 +122,8 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
       if (found.problem) out.problems.push(found.problem);
       for (const file of found.files) {
         if (/\.sql$/i.test(file)) out.files.push({ file, inherited: below(file), ignoredBy: entry.ignore ? where(file) : undefined });
-        // Liquibase parses every file it has a parser for: XML, YAML and JSON changelogs are followed
-        // (JSON ones refused by the call, zdm does not read them); others (a README) it passes over.
+        // Liquibase parses every file it has a parser for: XML, YAML and JSON changelogs are followed;
+        // others (a README) it passes over.
         else if (/\.(xml|ya?ml|json)$/i.test(file)) {
           const inner = changelogFiles(file, settings, host, depth + 1, below(file), entry.ignore ? where(file) : undefined);
           out.files.push(...inner.files);
@@ -155,7 +160,8 @@ function includeAllFiles(entry: Include, target: string, changelog: string, host
   const depth = (key: 'minDepth' | 'maxDepth', fallback: number): number | string => {
     const value = entry[key];
     if (value === undefined) return fallback;
-    if (!/^\s*-?\d+\s*$/.test(value)) return `${at}: the includeAll of ${entry.target} says ${key}="${value}", which is not a whole number; Liquibase stops.`;
+    // XML's schema trims the number; YAML and JSON text is taken as written (Integer.parseInt: " 1 " stops Liquibase).
+    if (!(entry.untrimmed ? /^[-+]?\d+$/ : /^\s*-?\d+\s*$/).test(value)) return `${at}: the includeAll of ${entry.target} says ${key}="${value}", which is not a whole number; Liquibase stops.`;
     const n = Number(value);
     return n < 0 ? `${at}: the includeAll of ${entry.target} says ${key}="${value}"; Liquibase stops ("${key} must be non-negative").` : n;
   };
@@ -197,6 +203,8 @@ interface Include {
   endsWith?: string;
   minDepth?: string;
   maxDepth?: string;
+  /** YAML or JSON: minDepth and maxDepth are read as written, not trimmed as XML's schema trims them. */
+  untrimmed?: boolean;
   /** includeAll's `filter`, `resourceFilter` and `resourceComparator`: Java class names, refused. */
   java: Map<string, string>;
   /** The entry's line, and the lines of its attributes (for messages). */
@@ -294,9 +302,200 @@ function yamlIncludes(text: string): Include[] {
       return at === -1 ? undefined : line + at;
     };
     const entry = includeOf(m[2] as Include['kind'], value, line, lineOf);
-    if (entry) out.push(entry);
+    if (entry) out.push({ ...entry, untrimmed: true });
   }
   return out;
+}
+
+/**
+ * A JSON changelog's `include` and `includeAll` entries, in order, read with JSON.parse; or the problems
+ * that stop Liquibase (and zdm) on it, with the file and line. `changeSet`: the line of its first
+ * changeSet entry, if it has one.
+ *
+ * As Liquibase 4.28 reads it (checked by running it): JsonChangeLogParser is its YAML parser (SnakeYAML),
+ * so a `.json` changelog is the YAML one written as JSON: the same entries and attributes. An attribute
+ * may be a JSON string, number or boolean (`"maxDepth": 1` and `"1"`, `"ignore": true` and `"true"` are
+ * the same); a number Liquibase reads as written (`1.0` is not a whole number for maxDepth); `null` is as
+ * if not written. YAML comments (`#` after a space or at a line's start) and trailing commas are YAML
+ * that Liquibase takes, and zdm blanks them before JSON.parse; `//` and `/* *\/` comments stop
+ * Liquibase ("Syntax error"), and zdm too. An entry with both keys (`{"include": .., "includeAll": ..}`)
+ * runs both, in the order written; a duplicate key is the last one written (SnakeYAML's and JSON.parse's
+ * rule). An include without `file`, an includeAll without `path`, an empty changelog, one without a
+ * `databaseChangeLog` list: Liquibase stops, and so does zdm. Other entries (`property`, `preConditions`,
+ * a string) are passed over, as in YAML.
+ */
+function jsonIncludes(text: string, changelog: string): { entries: Include[]; problems: string[]; changeSet?: number } {
+  const source = text.replace(/^\uFEFF/, '');
+  const clean = blankYamlisms(source);
+  const lineAt = (offset: number) => source.slice(0, offset).split(/\r\n?|\n/).length;
+  const stop = (message: string, offset?: number) => ({ entries: [], problems: [`${changelog}${offset === undefined ? '' : `:${lineAt(offset)}`}: ${message}`] });
+  let root: unknown;
+  try {
+    root = clean.trim() === '' ? undefined : JSON.parse(clean);
+  } catch {
+    const at = jsonErrorAt(clean);
+    const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
+    const what = at >= clean.length ? 'the file ends too early' : `unexpected \`${source[at]}\``;
+    return { entries: [], problems: [`${changelog}:${lineAt(at)}:${column}: not valid JSON (${what}). Liquibase reads a .json changelog with its YAML parser, and stops on this too ("Syntax error in file") unless it is YAML (unquoted or single-quoted keys, say); zdm reads JSON (with the # comments and trailing commas Liquibase takes): write it as JSON.`] };
+  }
+  const offsets = jsonKeyOffsets(clean);
+  const offsetOf = (...keys: (string | number)[]) => offsets.get(JSON.stringify(keys));
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (root === undefined || root === null || (isObject(root) && Object.keys(root).length === 0)) return stop('the changelog is empty; Liquibase stops ("Empty file").');
+  if (!isObject(root) || !('databaseChangeLog' in root)) return stop('the changelog has no databaseChangeLog object; Liquibase stops ("Could not find databaseChangeLog node").');
+  const list = root.databaseChangeLog;
+  if (!Array.isArray(list)) return stop('databaseChangeLog is not a list of entries ([{"include": {..}}, ..]); Liquibase stops.', offsetOf('databaseChangeLog')?.key);
+  const entries: Include[] = [];
+  const problems: string[] = [];
+  let changeSet: number | undefined;
+  list.forEach((item, index) => {
+    if (!isObject(item)) return;
+    for (const [kind, value] of Object.entries(item)) {
+      const at = offsetOf('databaseChangeLog', index, kind)?.key;
+      const line = at === undefined ? 1 : lineAt(at);
+      if (kind === 'changeSet') changeSet ??= line;
+      if (kind !== 'include' && kind !== 'includeAll') continue;
+      const attributes = isObject(value) ? value : {};
+      const listed = Object.entries(attributes).find(([, v]) => typeof v === 'object' && v !== null);
+      if (listed) {
+        const key = offsetOf('databaseChangeLog', index, kind, listed[0])?.key;
+        problems.push(`${changelog}:${key === undefined ? line : lineAt(key)}: the ${kind}'s ${listed[0]} is a JSON ${Array.isArray(listed[1]) ? 'list' : 'object'}; Liquibase reads it as Java prints it (${Array.isArray(listed[1]) ? '`[a, b]`' : '`{a=b}`'}), zdm does not: write it as a string ("a, b").`);
+        continue;
+      }
+      const get = (key: string): string | undefined => {
+        const v = attributes[key];
+        if (v === undefined || v === null) return undefined;
+        if (typeof v !== 'number') return String(v);
+        // The number as written: Liquibase has its text (`1.0` stays `1.0`).
+        const start = offsetOf('databaseChangeLog', index, kind, key)?.value;
+        return (start === undefined ? undefined : /-?\d[\d.eE+-]*/y.exec(clean.slice(start))?.[0]) ?? String(v);
+      };
+      const lineOf = (key: string) => {
+        const offset = offsetOf('databaseChangeLog', index, kind, key)?.key;
+        return offset === undefined ? undefined : lineAt(offset);
+      };
+      const entry = includeOf(kind, get, line, lineOf);
+      if (entry) entries.push({ ...entry, untrimmed: true });
+      else problems.push(`${changelog}:${line}: the ${kind} gives no ${kind === 'include' ? 'file' : 'path'}; Liquibase stops ("${kind === 'include' ? "No 'file' attribute on 'include'" : 'No path attribute for includeAll'}").`);
+    }
+  });
+  return { entries, problems, changeSet };
+}
+
+/**
+ * JSON text with what Liquibase's YAML parser takes besides JSON blanked (spaces, so that offsets and
+ * lines stay): `#` comments (at a line's start or after a space, outside strings) and trailing commas.
+ */
+function blankYamlisms(text: string): string {
+  const out = text.split('');
+  let comma = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      comma = -1;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      for (; i < text.length && text[i] !== '\n' && text[i] !== '\r'; i++) out[i] = ' ';
+    } else if (c === ',') comma = i;
+    else if ((c === ']' || c === '}') && comma !== -1) {
+      out[comma] = ' ';
+      comma = -1;
+    } else if (!/\s/.test(c)) comma = -1;
+  }
+  return out.join('');
+}
+
+/**
+ * Where each key of a JSON text is (valid JSON): by its path (JSON.stringify of its keys and list
+ * indexes from the root), the offset of the key and of its value. A duplicate key: the last one.
+ */
+function jsonKeyOffsets(text: string): Map<string, { key: number; value: number }> {
+  const out = new Map<string, { key: number; value: number }>();
+  const path: (string | number)[] = [];
+  const kinds: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      const colon = /\s*:\s*/y;
+      colon.lastIndex = i + 1;
+      if (kinds[kinds.length - 1] === '{' && colon.exec(text)) {
+        path[path.length - 1] = JSON.parse(text.slice(start, i + 1)) as string;
+        out.set(JSON.stringify(path), { key: start, value: colon.lastIndex });
+      }
+    } else if (c === '{' || c === '[') {
+      kinds.push(c);
+      path.push(c === '[' ? 0 : '');
+    } else if (c === '}' || c === ']') {
+      kinds.pop();
+      path.pop();
+    } else if (c === ',' && kinds[kinds.length - 1] === '[') path[path.length - 1] = (path[path.length - 1] as number) + 1;
+  }
+  return out;
+}
+
+/** The offset of the first error in a text that JSON.parse refuses (its length when the text ends too early). */
+function jsonErrorAt(text: string): number {
+  let i = 0;
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const string = () => {
+    for (i++; i < text.length && text[i] !== '"'; i++) {
+      if (text[i] < ' ') fail();
+      if (text[i] === '\\') i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === '"') return string();
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          space();
+          if (text[i] !== '"') fail();
+          string();
+          space();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    const scalar = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+    scalar.lastIndex = i;
+    if (!scalar.exec(text)) fail();
+    i = scalar.lastIndex;
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) fail();
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, text.length);
+    throw at;
+  }
+  return text.length;
 }
 
 /** `name` as found in the search path (the first folder holding it). */

@@ -119,6 +119,29 @@ function liquibaseProject(): TestProject {
   });
 }
 
+/**
+ * The real Liquibase and zdm each update a database of their own from `project` (named after `name`):
+ * zdm writes the DATABASECHANGELOG rows Liquibase wrote (Liquibase's are given to `check` first), and
+ * each tool sees the other's database as up to date.
+ */
+async function bothUpdate(project: TestProject, name: string, check: (rows: Record<string, unknown>[]) => void): Promise<void> {
+  const byLiquibase = await pg.createDatabase(`${name}_liquibase`);
+  const byZdm = await pg.createDatabase(`${name}_zdm`);
+  const rows = (db: string) => pg.query<Record<string, unknown>>('SELECT id, author, filename, orderexecuted, exectype, md5sum, description, comments, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
+  let run = liquibase(project, byLiquibase, 'update');
+  assert.equal(run.code, 0, run.out);
+  const expected = await rows(byLiquibase);
+  check(expected);
+  const result = await up(optionsFor(project, pg.url(byZdm), { yes: true }));
+  assert.ok(result.ok, explain(result));
+  assert.deepEqual(await rows(byZdm), expected);
+  run = liquibase(project, byZdm, 'status');
+  assert.match(run.out, /is up to date/, run.out);
+  const st = await status(optionsFor(project, pg.url(byLiquibase), { yes: true }));
+  assert.ok(st.ok, explain(st));
+  assert.deepEqual(st.status!.map((s) => s.state), expected.map(() => 'applied'));
+}
+
 const NAMES = ['db/changelog/001_users.sql::create-users::alice', 'db/changelog/001_users.sql::users-email-idx::alice', 'db/changelog/002_posts.sql::posts::bob', 'db/changelog/002_posts.sql::post-count::bob'];
 
 describe('compatibility with the real Liquibase', () => {
@@ -333,29 +356,15 @@ describe('compatibility with the real Liquibase', () => {
       },
       { migrationsDir: 'db/changelog' },
     );
-    const byLiquibase = await pg.createDatabase('lb_include_all_liquibase');
-    const byZdm = await pg.createDatabase('lb_include_all_zdm');
-    const rows = (db: string) => pg.query<Record<string, unknown>>('SELECT id, author, filename, orderexecuted, exectype, md5sum, description, comments, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
-    let run = liquibase(project, byLiquibase, 'update');
-    assert.equal(run.code, 0, run.out);
-    const expected = await rows(byLiquibase);
-    assert.deepEqual(expected.map((r) => [r.filename, r.id]), [
-      ['db/changelog/top/B.sql', 'top_b'],
-      ['db/changelog/top/a.sql', 'top_a'],
-      ['db/changelog/nested/.hidden/h_UP.SQL', 'hidden_h'],
-      ['db/changelog/nested/sub/c_up.sql', 'sub_c'],
-      ['db/changelog/nested/sub/deep/d.sql', 'deep_d'],
-    ]);
-    const options = optionsFor(project, pg.url(byZdm), { yes: true });
-    const result = await up(options);
-    assert.ok(result.ok, explain(result));
-    assert.deepEqual(await rows(byZdm), expected);
-    // Each sees the other's run as complete.
-    run = liquibase(project, byZdm, 'status');
-    assert.match(run.out, /is up to date/, run.out);
-    const st = await status(optionsFor(project, pg.url(byLiquibase), { yes: true }));
-    assert.ok(st.ok, explain(st));
-    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied', 'applied']);
+    await bothUpdate(project, 'lb_include_all', (rows) =>
+      assert.deepEqual(rows.map((r) => [r.filename, r.id]), [
+        ['db/changelog/top/B.sql', 'top_b'],
+        ['db/changelog/top/a.sql', 'top_a'],
+        ['db/changelog/nested/.hidden/h_UP.SQL', 'hidden_h'],
+        ['db/changelog/nested/sub/c_up.sql', 'sub_c'],
+        ['db/changelog/nested/sub/deep/d.sql', 'deep_d'],
+      ]),
+    );
   });
 
   it('a JSON master changelog (db.changelog-master.json in liquibase.properties): attributes as JSON numbers, booleans and strings, # comments, a trailing comma, a nested JSON changelog: the same rows for both', async (t) => {
@@ -390,27 +399,14 @@ describe('compatibility with the real Liquibase', () => {
       },
       { migrationsDir: 'db/changelog' },
     );
-    const byLiquibase = await pg.createDatabase('lb_json_liquibase');
-    const byZdm = await pg.createDatabase('lb_json_zdm');
-    const rows = (db: string) => pg.query<Record<string, unknown>>('SELECT id, author, filename, orderexecuted, exectype, md5sum, description, comments, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db);
-    let run = liquibase(project, byLiquibase, 'update');
-    assert.equal(run.code, 0, run.out);
-    const expected = await rows(byLiquibase);
-    assert.deepEqual(expected.map((r) => [r.filename, r.id, r.contexts, r.labels]), [
-      ['db/changelog/a.sql', 'a', 'dev', 'core'],
-      ['db/changelog/b.sql', 'b', null, null],
-      ['db/changelog/all/c.sql', 'c', null, 'bulk'],
-      ['db/changelog/more/sql/d.sql', 'd', 'dev AND (dev or test)', null],
-    ]);
-    const options = optionsFor(project, pg.url(byZdm), { yes: true });
-    const result = await up(options);
-    assert.ok(result.ok, explain(result));
-    assert.deepEqual(await rows(byZdm), expected);
-    run = liquibase(project, byZdm, 'status');
-    assert.match(run.out, /is up to date/, run.out);
-    const st = await status(optionsFor(project, pg.url(byLiquibase), { yes: true }));
-    assert.ok(st.ok, explain(st));
-    assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'applied', 'applied', 'applied']);
+    await bothUpdate(project, 'lb_json', (rows) =>
+      assert.deepEqual(rows.map((r) => [r.filename, r.id, r.contexts, r.labels]), [
+        ['db/changelog/a.sql', 'a', 'dev', 'core'],
+        ['db/changelog/b.sql', 'b', null, null],
+        ['db/changelog/all/c.sql', 'c', null, 'bulk'],
+        ['db/changelog/more/sql/d.sql', 'd', 'dev AND (dev or test)', null],
+      ]),
+    );
   });
 
   it('failOnError:false: Liquibase and zdm both go on past the failing changesets, roll back the one in a transaction, write the same rows (none for them), and run them again next time', async (t) => {

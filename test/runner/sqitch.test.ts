@@ -428,6 +428,13 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.equal(before.ok, false);
     assert.match(before.error?.message ?? '', /Unknown change: "@ROOT\^"/);
     assert.match(failing('deploy', '--to', '@ROOT^'), /Unknown change: "@ROOT\^"/);
+    // A name the plan has not: "Unknown change" for both, a usage error (it was "No migration has version nosuch").
+    const unknownUp = await up({ ...zdmOptions(project, ours), to: 'nosuch' });
+    assert.match(unknownUp.usageError ?? '', /^Unknown change: "nosuch"/);
+    assert.match(failing('deploy', '--to', 'nosuch'), /Unknown change: "nosuch"/);
+    const unknownBack = await rollback({ ...zdmOptions(project, ours), through: 'nosuch' });
+    assert.match(unknownBack.usageError ?? '', /^Unknown change: "nosuch"/);
+    assert.match(failing('revert', '-y', '--to', 'nosuch'), /Unknown change: "nosuch"/);
     assert.deepEqual(await registry(ours), await registry(theirs));
 
     // A name with an offset: two changes after appschema in the plan.

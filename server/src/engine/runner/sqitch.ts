@@ -382,7 +382,8 @@ export function sqitchVersionOf(target: string | undefined, statuses: readonly M
     if (!found) return { problem: sqitchNotDeployed(target, deployed.length) };
     if (found !== named) return { version: found.version };
   }
-  if (!/^\d+$/.test(target)) return { version: named?.version ?? target };
+  // A name no change of the plan has: sqitch deploy and revert both say so (digits stay zdm's position).
+  if (!/^\d+$/.test(target)) return named ? { version: named.version } : { problem: `Unknown change: "${target}"; nothing was run.` };
   if (!named) return { version: target };
   const name = (s: MigrationStatus) => s.migration?.name ?? s.key;
   const first = statuses.find((s) => s.migration);

@@ -446,4 +446,29 @@ describe('compatibility with the real Liquibase', () => {
     assert.deepEqual(result.steps.map((s) => s.continued ?? false), [true, true]);
     assert.deepEqual(await rows(byZdm), await rows(byLiquibase));
   });
+
+  it('a formatted-SQL file included twice (an include and an includeAll that finds it), or an include without file: both refuse, and nothing runs', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_included_twice');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/master.yaml\n',
+        'db/changelog/master.yaml': 'databaseChangeLog:\n  - include:\n      file: db/changelog/sql/a.sql\n  - includeAll:\n      path: db/changelog/sql/\n',
+        'db/changelog/sql/a.sql': '--liquibase formatted sql\n--changeset m:a\nCREATE TABLE t_a (id int);\n',
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    let run = liquibase(project, db, 'update');
+    assert.notEqual(run.code, 0, run.out);
+    assert.match(run.out, /1 changesets had duplicate identifiers\s+db\/changelog\/sql\/a\.sql::a::m/, run.out);
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.match(explain(result), /changeset a by m is already defined at db\/changelog\/sql\/a\.sql:2, included by db\/changelog\/master\.yaml:2/);
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - include: {}\n');
+    run = liquibase(project, db, 'update');
+    assert.notEqual(run.code, 0, run.out);
+    assert.match(run.out, /No 'file' attribute on 'include'/, run.out);
+    assert.match((await status(options)).usageError ?? '', /master\.yaml:2: the include gives no file; Liquibase stops \("No 'file' attribute on 'include'"\)/);
+    assert.deepEqual(await pg.query("SELECT to_regclass('public.t_a') AS t", [], db), [{ t: null }]);
+  });
 });

@@ -621,6 +621,69 @@ describe('zdm runs Liquibase changelogs', () => {
     assert.match((await status(options)).usageError ?? '', /db\.changelog-master\.json: the changelog is empty; Liquibase stops \("Empty file"\)/);
   });
 
+  it('stops on an XML or YAML include without file, or includeAll without path, as Liquibase 4.28 does, at its line', async () => {
+    const db = await pg.createDatabase('lb_include_no_target');
+    const xml = (entries: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n  <include file="db/changelog/a.sql"/>\n${entries}\n</databaseChangeLog>\n`;
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.xml\n',
+        'db/changelog/master.xml': xml('  <include relativeToChangelogFile="true"/>'),
+        'db/changelog/a.sql': '--liquibase formatted sql\n--changeset m:a\nCREATE TABLE t_a (id int);\n',
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const refused = async () => (await status(options)).usageError ?? '';
+    // Liquibase: "cvc-complex-type.4: Attribute 'file' must appear on element 'include'." (its XML schema).
+    assert.match(await refused(), /master\.xml:4: the include gives no file; Liquibase stops \("Attribute 'file' must appear on element 'include'"\)/);
+    project.write('db/changelog/master.xml', xml('  <!-- <include file="x.sql"/> -->\n  <includeAll\n    relativeToChangelogFile="true"/>'));
+    assert.match(await refused(), /master\.xml:5: the includeAll gives no path; Liquibase stops \("Attribute 'path' must appear on element 'includeAll'"\)/);
+    // YAML: "No 'file' attribute on 'include'", "No path attribute for includeAll" (its parser).
+    project.write('liquibase.properties', 'changelog-file=db/changelog/master.yaml\n');
+    const yaml = (entries: string) => `databaseChangeLog:\n  - include:\n      file: db/changelog/a.sql\n${entries}\n`;
+    for (const [entries, line] of [['  - include: {}', 4], ['  - include:', 4], ['  - include:\n      relativeToChangelogFile: true', 4]] as const) {
+      project.write('db/changelog/master.yaml', yaml(entries));
+      assert.match(await refused(), new RegExp(`master\\.yaml:${line}: the include gives no file; Liquibase stops \\("No 'file' attribute on 'include'"\\)`), entries);
+    }
+    project.write('db/changelog/master.yaml', yaml('  - includeAll:\n      relativeToChangelogFile: true'));
+    assert.match(await refused(), /master\.yaml:4: the includeAll gives no path; Liquibase stops \("No path attribute for includeAll"\)/);
+    // Nothing ran.
+    assert.equal((await pg.query("SELECT to_regclass('public.databasechangelog') AS t", [], db))[0].t, null);
+  });
+
+  it('stops on a formatted-SQL changelog included twice, naming both includes, as Liquibase 4.28 does; a copy its filters leave out does not count', async () => {
+    const db = await pg.createDatabase('lb_included_twice');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.yaml\ncontexts=dev\n',
+        'db/changelog/master.yaml': 'databaseChangeLog:\n  - include:\n      file: db/changelog/sql/a.sql\n  - include:\n      file: db/changelog/sql/a.sql\n',
+        'db/changelog/sql/a.sql': '--liquibase formatted sql\n--changeset m:a\nCREATE TABLE t_a (id int);\n',
+        'db/changelog/sql/b.sql': '--liquibase formatted sql\n--changeset m:b\nCREATE TABLE t_b (id int);\n',
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    // Liquibase: "Validation Failed: 1 changesets had duplicate identifiers  db/changelog/sql/a.sql::a::m".
+    let result = await up(options);
+    assert.ok(!result.ok);
+    assert.match(explain(result), /db\/changelog\/sql\/a\.sql:2, included by db\/changelog\/master\.yaml:4 \(its include of db\/changelog\/sql\/a\.sql\): changeset a by m is already defined at db\/changelog\/sql\/a\.sql:2, included by db\/changelog\/master\.yaml:2 \(its include of db\/changelog\/sql\/a\.sql\); Liquibase refuses duplicate changeset identifiers/);
+    assert.equal((await pg.query("SELECT to_regclass('public.t_a') AS t", [], db))[0].t, null);
+    // An include and an includeAll that covers the file: the same.
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - include:\n      file: db/changelog/sql/a.sql\n  - includeAll:\n      path: db/changelog/sql/\n');
+    result = await up(options);
+    assert.ok(!result.ok);
+    assert.match(explain(result), /a\.sql:2, included by db\/changelog\/master\.yaml:4 \(its includeAll of db\/changelog\/sql\/\): changeset a by m is already defined at .*master\.yaml:2 \(its include of/);
+    // An include's ignore="true" does not take a copy out of Liquibase's check.
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - include: {file: db/changelog/sql/a.sql}\n  - include: {file: db/changelog/sql/a.sql, ignore: true}\n');
+    assert.match(explain(await up(options)), /already defined at/);
+    // A copy the contexts leave out is not checked (Liquibase runs the other once, and so does zdm).
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - include: {file: db/changelog/sql/a.sql, context: prod}\n  - include: {file: db/changelog/sql/a.sql}\n  - include: {file: db/changelog/sql/b.sql}\n');
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT id FROM databasechangelog ORDER BY orderexecuted', [], db), [{ id: 'a' }, { id: 'b' }]);
+  });
+
   it('passes over a missing include when the onMissingIncludeChangelog setting says WARN, as Liquibase does', async () => {
     const db = await pg.createDatabase('lb_on_missing_include');
     const project = createProject(

@@ -52,10 +52,11 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
     // order, and what its changesets inherit from them (contexts, labels, ignore).
     const named = changelogFiles(settings.changelogFile, settings, host);
     for (const p of named.problems) problems.push({ path: settings.changelogFile, message: p, severity: 'error' });
-    const once = new Set<string>();
-    files = named.files.filter((f) => !once.has(f.file) && once.add(f.file));
+    // A file named twice (two includes, an include and an includeAll) is read twice, as Liquibase reads
+    // it: its changesets meet themselves in the duplicate check below.
+    files = named.files;
   } else files = options.dirs.flatMap((dir) => sqlFilesUnder(dir, host).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).map((file) => ({ file, inherited: { contexts: [], labels: [] } }));
-  for (const { file, inherited, ignoredBy } of files) {
+  for (const { file, inherited, ignoredBy, via } of files) {
     const text = host.readFile(file)?.replace(/^\uFEFF/, '');
     if (text === undefined) continue;
     const name = relative(root, file);
@@ -70,28 +71,30 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
     for (const changeset of changelog.changesets) {
       const filename = (changeset.logicalFilePath ?? recordedPath(file, settings, root)).replace(/\\/g, '/').replace(/^\//, '');
       const key = `${filename}::${changeset.id}::${changeset.author}`;
-      const skipped = changeset.ignore
+      const filtered = changeset.ignore
         ? 'it is marked `ignore:true`'
-        : ignoredBy
-          ? `${ignoredBy} says ignore="true"`
-          : !runsOnPostgres(changeset.dbms)
-            ? `its dbms (\`${changeset.dbms}\`) leaves PostgreSQL out`
-            : whyNotUnder(changeset, settings.contexts, settings.labelFilter, inherited);
+        : !runsOnPostgres(changeset.dbms)
+          ? `its dbms (\`${changeset.dbms}\`) leaves PostgreSQL out`
+          : whyNotUnder(changeset, settings.contexts, settings.labelFilter, inherited);
+      const where = `${name}:${changeset.line}`;
+      const at = via ? `${where}, included by ${via}` : where;
+      // Liquibase's duplicate check (its validation) sees the changesets its filters keep: its own
+      // ignore:true, dbms, contexts and labels leave one out of it; an include's ignore="true" does not.
+      if (filtered === undefined && seen.has(key)) {
+        problems.push({ path: file, message: `${at}: changeset ${changeset.id} by ${changeset.author} is already defined at ${seen.get(key)}; Liquibase refuses duplicate changeset identifiers, and stops ("Validation Failed: … changesets had duplicate identifiers", listing ${key}).`, severity: 'error' });
+        continue;
+      }
+      if (filtered === undefined) seen.set(key, at);
+      const skipped = filtered ?? (ignoredBy ? `${ignoredBy} says ignore="true"` : undefined);
       if (skipped !== undefined) {
         leftOut.push({ key, name: `${name}::${changeset.id}::${changeset.author}`, id: changeset.id, author: changeset.author, filename, path: file, why: skipped });
         continue;
       }
       const up = ups.find((s) => s.marker?.start === changeset.offset);
-      const where = `${name}:${changeset.line}`;
       if (!up) {
         problems.push({ path: file, message: `${where}: zdm cannot read changeset ${changeset.author}:${changeset.id} (its --changeset line must start the line, as \`--changeset author:id\`).`, severity: 'error' });
         continue;
       }
-      if (seen.has(key)) {
-        problems.push({ path: file, message: `${where}: changeset ${changeset.id} by ${changeset.author} is already defined at ${seen.get(key)}; Liquibase refuses duplicate changeset identifiers.`, severity: 'error' });
-        continue;
-      }
-      seen.set(key, where);
       if (changeset.sql === '') {
         problems.push({ path: file, message: `${where}: changeset ${changeset.author}:${changeset.id} has no SQL; Liquibase refuses it ("No SQL for changeset").`, severity: 'error' });
         continue;
@@ -125,7 +128,9 @@ export function loadLiquibaseMigrations(options: LoadOptions, problems: LoadProb
       });
     }
   }
-  return { migrations, problems, leftOut };
+  // A file named twice whose one copy the filters leave out and the other runs: it runs (Liquibase counts nothing filtered).
+  const run = new Set(migrations.map((m) => m.key));
+  return { migrations, problems, leftOut: leftOut.filter((c) => !run.has(c.key)) };
 }
 
 /** True when a `.sql` file under the folders (subfolders included) is a Liquibase formatted-SQL changelog. */

@@ -60,6 +60,8 @@ export interface IncludedFile {
   inherited: Inherited;
   /** Where the `ignore="true"` of the include (or includeAll) that named this file is written, when it says so. */
   ignoredBy?: string;
+  /** The include (or includeAll) that named this file, for messages: `master.xml:3 (its include of sql/a.sql)`. */
+  via?: string;
 }
 
 /**
@@ -75,7 +77,9 @@ export interface IncludedFile {
  * (include) and `errorIfMissingOrEmpty="false"` (includeAll) pass over a missing file or folder (an
  * empty one too), which else stops the run; the setting `onMissingIncludeChangelog=WARN` passes over
  * every missing include (not a missing includeAll folder), as `errorIfMissing="false"` would.
- * Which files an includeAll runs: includeAllFiles.
+ * Which files an includeAll runs: includeAllFiles. An include without `file` or an includeAll without
+ * `path` stops Liquibase (missingTarget). A file named twice is listed twice, each with the entry that
+ * named it (`via`): Liquibase reads it twice, and stops on its changesets as duplicates (liquibase-load.ts).
  */
 export function changelogFiles(changelog: string, settings: LiquibaseSettings, host: ProjectHost, depth = 0, inherited: Inherited = { contexts: [], labels: [] }, ignoredBy?: string): { files: IncludedFile[]; problems: string[] } {
   const out = { files: [] as IncludedFile[], problems: [] as string[] };
@@ -85,9 +89,11 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
   if (depth > 20) return { files: [], problems: [`${changelog}: changelogs include each other more than 20 levels deep.`] };
   let entries: Include[];
   let own: string | undefined;
-  if (/\.xml$/i.test(changelog)) ({ entries, context: own } = xmlIncludes(text));
-  else if (/\.ya?ml$/i.test(changelog)) entries = yamlIncludes(text);
-  else if (/\.json$/i.test(changelog)) {
+  if (/\.xml$/i.test(changelog) || /\.ya?ml$/i.test(changelog)) {
+    const read = /\.xml$/i.test(changelog) ? xmlIncludes(text) : { ...yamlIncludes(text), context: undefined };
+    if (read.missing.length > 0) return { files: [], problems: read.missing.map((m) => missingTarget(changelog, m.kind, m.line, /\.xml$/i.test(changelog))) };
+    ({ entries, context: own } = read);
+  } else if (/\.json$/i.test(changelog)) {
     const json = jsonIncludes(text, changelog);
     if (json.problems.length > 0) return { files: [], problems: json.problems };
     entries = json.entries;
@@ -99,6 +105,7 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
   const mine: Inherited = own?.trim() ? { contexts: [{ value: own, where: `the changelog ${name} (its databaseChangeLog context)` }, ...inherited.contexts], labels: inherited.labels } : inherited;
   for (const entry of entries) {
     const target = entry.relative ? path.resolve(path.dirname(changelog), entry.target) : find(entry.target, settings.searchPaths, host) ?? path.resolve(settings.searchPaths[0], entry.target);
+    const via = `${name}:${entry.line} (its ${entry.kind} of ${entry.target})`;
     const where = (file: string) => `the ${entry.kind} ${entry.kind === 'include' ? `of ${entry.target}` : `of ${entry.target} (${shown(file, settings)})`} in ${name}`;
     const below = (file: string): Inherited => ({
       contexts: entry.context?.trim() ? [{ value: entry.context, where: where(file) }, ...mine.contexts] : mine.contexts,
@@ -115,18 +122,18 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
         if (!entry.errorIfMissing || setting === 'WARN') continue;
       }
       const inner = changelogFiles(target, settings, host, depth + 1, below(target), entry.ignore ? where(target) : undefined);
-      out.files.push(...inner.files);
+      out.files.push(...inner.files.map((f) => ({ ...f, via: f.via ?? via })));
       out.problems.push(...inner.problems.map((p) => (p.includes('does not exist') ? `${changelog} includes ${entry.target}, which does not exist.` : p)));
     } else {
       const found = includeAllFiles(entry, target, changelog, host);
       if (found.problem) out.problems.push(found.problem);
       for (const file of found.files) {
-        if (/\.sql$/i.test(file)) out.files.push({ file, inherited: below(file), ignoredBy: entry.ignore ? where(file) : undefined });
+        if (/\.sql$/i.test(file)) out.files.push({ file, inherited: below(file), ignoredBy: entry.ignore ? where(file) : undefined, via });
         // Liquibase parses every file it has a parser for: XML, YAML and JSON changelogs are followed;
         // others (a README) it passes over.
         else if (/\.(xml|ya?ml|json)$/i.test(file)) {
           const inner = changelogFiles(file, settings, host, depth + 1, below(file), entry.ignore ? where(file) : undefined);
-          out.files.push(...inner.files);
+          out.files.push(...inner.files.map((f) => ({ ...f, via: f.via ?? via })));
           out.problems.push(...inner.problems);
         }
       }
@@ -212,6 +219,22 @@ interface Include {
   lines: Map<string, number>;
 }
 
+/** An include without `file`, an includeAll without `path`: where it is written. */
+interface Missing {
+  kind: Include['kind'];
+  line: number;
+}
+
+/**
+ * An include without `file` or an includeAll without `path` stops Liquibase 4.28 (checked by running it):
+ * in XML its schema refuses the entry; in YAML and JSON its parser does (`- include: {}`, `- include:`).
+ */
+function missingTarget(changelog: string, kind: Include['kind'], line: number, xml: boolean): string {
+  const key = kind === 'include' ? 'file' : 'path';
+  const says = xml ? `Attribute '${key}' must appear on element '${kind}'` : kind === 'include' ? "No 'file' attribute on 'include'" : 'No path attribute for includeAll';
+  return `${changelog}:${line}: the ${kind} gives no ${key}; Liquibase stops ("${says}").`;
+}
+
 /** The entry as Liquibase reads its attributes (the same keys in XML and YAML); `lineOf` the line of one, if written. */
 function includeOf(kind: Include['kind'], get: (key: string) => string | undefined, line: number, lineOf: (key: string) => number | undefined): Include | undefined {
   const target = get(kind === 'include' ? 'file' : 'path');
@@ -245,8 +268,9 @@ function includeOf(kind: Include['kind'], get: (key: string) => string | undefin
 }
 
 /** `<include file=".."/>` and `<includeAll path=".."/>`, in document order (comments left out); the root's own `contextFilter` / `context`. */
-function xmlIncludes(text: string): { entries: Include[]; context?: string } {
+function xmlIncludes(text: string): { entries: Include[]; context?: string; missing: Missing[] } {
   const out: Include[] = [];
+  const missing: Missing[] = [];
   // Comments blanked, not cut, so that offsets (and lines) stay those of the file.
   const body = text.replace(/<!--[\s\S]*?-->/g, (c) => c.replace(/[^\n]/g, ' '));
   const lineAt = (offset: number) => body.slice(0, offset).split('\n').length;
@@ -264,10 +288,11 @@ function xmlIncludes(text: string): { entries: Include[]; context?: string } {
     const start = m.index + 1 + m[1].length;
     const entry = includeOf(m[1] as Include['kind'], (key) => attributes.get(key), lineAt(m.index), (key) => (offsets.has(key) ? lineAt(start + offsets.get(key)!) : undefined));
     if (entry) out.push(entry);
+    else missing.push({ kind: m[1] as Include['kind'], line: lineAt(m.index) });
   }
   const root = /<databaseChangeLog\b([^>]*)>/.exec(body);
   const rootAttributes = attributesOf(root?.[1] ?? '').attributes;
-  return { entries: out, context: rootAttributes.get('contextFilter')?.trim() ? rootAttributes.get('contextFilter') : rootAttributes.get('context') };
+  return { entries: out, missing, context: rootAttributes.get('contextFilter')?.trim() ? rootAttributes.get('contextFilter') : rootAttributes.get('context') };
 }
 
 /** An XML attribute's text: its character references read. */
@@ -280,8 +305,9 @@ function xmlText(value: string): string {
 }
 
 /** `- include: {file: ..}` and `- includeAll: {path: ..}` entries, block or flow style, in order. */
-function yamlIncludes(text: string): Include[] {
+function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } {
   const out: Include[] = [];
+  const missing: Missing[] = [];
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const m = /^(\s*)-\s*(include|includeAll)\s*:\s*(.*)$/.exec(lines[i]);
@@ -303,8 +329,9 @@ function yamlIncludes(text: string): Include[] {
     };
     const entry = includeOf(m[2] as Include['kind'], value, line, lineOf);
     if (entry) out.push({ ...entry, untrimmed: true });
+    else missing.push({ kind: m[2] as Include['kind'], line });
   }
-  return out;
+  return { entries: out, missing };
 }
 
 /**
@@ -376,7 +403,7 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
       };
       const entry = includeOf(kind, get, line, lineOf);
       if (entry) entries.push({ ...entry, untrimmed: true });
-      else problems.push(`${changelog}:${line}: the ${kind} gives no ${kind === 'include' ? 'file' : 'path'}; Liquibase stops ("${kind === 'include' ? "No 'file' attribute on 'include'" : 'No path attribute for includeAll'}").`);
+      else problems.push(missingTarget(changelog, kind, line, false));
     }
   });
   return { entries, problems, changeSet };

@@ -103,6 +103,15 @@ export function zdm(project: TestProject, ...args: string[]) {
 }
 
 /**
+ * A Liquibase formatted-SQL changelog with one changeset per id (author m), each creating table `t_<id>`
+ * and dropping it in its --rollback. What follows the id's word characters stays on the --changeset
+ * line: `formattedSql('b1', 'b2 context:prod')`.
+ */
+export function formattedSql(...ids: string[]): string {
+  return `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
+}
+
+/**
  * A Liquibase changelog whose changesets 2 (in a transaction) and 3 (runInTransaction:false, its first
  * statement committed) fail and say failOnError:false, between two that run: liquibase.test.ts runs it
  * with zdm, liquibase-compat.test.ts with both zdm and the real Liquibase.

@@ -15,7 +15,7 @@ import { readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase
 import { REPO_ROOT } from '../helpers/paths';
 import { aptInstall } from '../helpers/apt';
 import { stopTestPostgres, testPostgres, type TestPostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, explain, FAIL_ON_ERROR_CHANGELOG, optionsFor, type TestProject } from './helpers';
+import { cleanupProjects, createProject, explain, FAIL_ON_ERROR_CHANGELOG, formattedSql, optionsFor, type TestProject } from './helpers';
 
 let pg: TestPostgres;
 let liquibaseHome: string | undefined;
@@ -276,7 +276,6 @@ describe('compatibility with the real Liquibase', () => {
   it("an include's context, contextFilter, labels and ignore, nested and on includeAll, errorIfMissing=\"false\": the same changesets, CONTEXTS and LABELS for both", async (t) => {
     if (skipReason) return t.skip(skipReason);
     const db = await pg.createDatabase('lb_include_attrs');
-    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
     const project = createProject(
       {
         'liquibase.properties': 'changeLogFile: db/changelog/master.xml\ncontexts: dev\nlabelFilter: core or seed\n',
@@ -292,15 +291,15 @@ describe('compatibility with the real Liquibase', () => {
           '  <includeAll path="db/changelog/seed/" contextFilter="dev" labels="seed"/>\n' +
           '  <includeAll path="db/changelog/old/" ignore="true"/>\n' +
           '</databaseChangeLog>\n',
-        'db/changelog/a.sql': sql('a1'),
-        'db/changelog/b.sql': sql('b1', 'b2 context:prod'),
-        'db/changelog/c.sql': sql('c1 labels:core'),
-        'db/changelog/d.sql': sql('d1'),
+        'db/changelog/a.sql': formattedSql('a1'),
+        'db/changelog/b.sql': formattedSql('b1', 'b2 context:prod'),
+        'db/changelog/c.sql': formattedSql('c1 labels:core'),
+        'db/changelog/d.sql': formattedSql('d1'),
         'db/changelog/mid.yaml': 'databaseChangeLog:\n  - include: {file: db/changelog/e.sql, context: dev or test, labels: core}\n  - include:\n      file: db/changelog/f.sql\n      context: test # only under test\n',
-        'db/changelog/e.sql': sql('e1'),
-        'db/changelog/f.sql': sql('f1'),
-        'db/changelog/seed/s.sql': sql('s1', 's2 labels:other'),
-        'db/changelog/old/o.sql': sql('o1'),
+        'db/changelog/e.sql': formattedSql('e1'),
+        'db/changelog/f.sql': formattedSql('f1'),
+        'db/changelog/seed/s.sql': formattedSql('s1', 's2 labels:other'),
+        'db/changelog/old/o.sql': formattedSql('o1'),
       },
       { migrationsDir: 'db/changelog' },
     );
@@ -331,7 +330,6 @@ describe('compatibility with the real Liquibase', () => {
 
   it("an includeAll's endsWithFilter, minDepth and maxDepth (hidden folders, a README, names in capitals): the same changesets in the same order for both", async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
     const project = createProject(
       {
         'liquibase.properties': 'changeLogFile: db/changelog/master.xml\n',
@@ -343,16 +341,16 @@ describe('compatibility with the real Liquibase', () => {
           '  <include file="db/changelog/more.yaml"/>\n' +
           '</databaseChangeLog>\n',
         'db/changelog/more.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/nested/\n      endsWithFilter: deep/d.sql\n',
-        'db/changelog/top/B.sql': sql('top_b'),
-        'db/changelog/top/a.sql': sql('top_a'),
+        'db/changelog/top/B.sql': formattedSql('top_b'),
+        'db/changelog/top/a.sql': formattedSql('top_a'),
         'db/changelog/top/README.txt': 'not a changelog\n',
-        'db/changelog/top/sub/never.sql': sql('never1'),
-        'db/changelog/nested/x_up.sql': sql('never2'),
-        'db/changelog/nested/sub/c_up.sql': sql('sub_c'),
-        'db/changelog/nested/sub/c_down.sql': sql('never3'),
-        'db/changelog/nested/.hidden/h_UP.SQL': sql('hidden_h'),
-        'db/changelog/nested/sub/deep/d_up.sql': sql('never4'),
-        'db/changelog/nested/sub/deep/d.sql': sql('deep_d'),
+        'db/changelog/top/sub/never.sql': formattedSql('never1'),
+        'db/changelog/nested/x_up.sql': formattedSql('never2'),
+        'db/changelog/nested/sub/c_up.sql': formattedSql('sub_c'),
+        'db/changelog/nested/sub/c_down.sql': formattedSql('never3'),
+        'db/changelog/nested/.hidden/h_UP.SQL': formattedSql('hidden_h'),
+        'db/changelog/nested/sub/deep/d_up.sql': formattedSql('never4'),
+        'db/changelog/nested/sub/deep/d.sql': formattedSql('deep_d'),
       },
       { migrationsDir: 'db/changelog' },
     );
@@ -369,7 +367,6 @@ describe('compatibility with the real Liquibase', () => {
 
   it('a JSON master changelog (db.changelog-master.json in liquibase.properties): attributes as JSON numbers, booleans and strings, # comments, a trailing comma, a nested JSON changelog: the same rows for both', async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
     const project = createProject(
       {
         'liquibase.properties': 'changeLogFile=db/changelog/db.changelog-master.json\ncontexts=dev\n',
@@ -388,14 +385,14 @@ describe('compatibility with the real Liquibase', () => {
           '  ]',
           '}',
         ].join('\n'),
-        'db/changelog/a.sql': sql('a'),
-        'db/changelog/b.sql': sql('b', 'b2 context:test'),
-        'db/changelog/old.sql': sql('old'),
-        'db/changelog/all/c.sql': sql('c'),
-        'db/changelog/all/sub/never.sql': sql('never'),
+        'db/changelog/a.sql': formattedSql('a'),
+        'db/changelog/b.sql': formattedSql('b', 'b2 context:test'),
+        'db/changelog/old.sql': formattedSql('old'),
+        'db/changelog/all/c.sql': formattedSql('c'),
+        'db/changelog/all/sub/never.sql': formattedSql('never'),
         'db/changelog/more/m.json': '{"databaseChangeLog": [{"include": {"file": "sql/d.sql", "relativeToChangelogFile": "true", "context": "dev"}}]}',
-        'db/changelog/more/sql/d.sql': sql('d'),
-        'db/changelog/more/sql/deeper/never.sql': sql('never2'),
+        'db/changelog/more/sql/d.sql': formattedSql('d'),
+        'db/changelog/more/sql/deeper/never.sql': formattedSql('never2'),
       },
       { migrationsDir: 'db/changelog' },
     );

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { liquibaseChecksum, readLiquibaseChangelog } from '../../server/src/engine/runner/liquibase-changelog';
 import { usePostgres } from '../helpers/postgres';
-import { cleanupProjects, createProject, explain, FAIL_ON_ERROR_CHANGELOG, optionsFor, rowsOf, schemaOf } from './helpers';
+import { cleanupProjects, createProject, explain, FAIL_ON_ERROR_CHANGELOG, formattedSql, optionsFor, rowsOf, schemaOf } from './helpers';
 
 const pg = usePostgres({ cleanup: cleanupProjects });
 
@@ -406,17 +406,16 @@ describe('zdm runs Liquibase changelogs', () => {
 
   it('follows the changelog liquibase.properties names: includes in their order, FILENAME relative to the search path; a missing include stops the run', async () => {
     const db = await pg.createDatabase('lb_master');
-    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
     const project = createProject(
       {
         'liquibase.properties': '# the changelog and where Liquibase looks for it\nchangelog-file=db/changelog/master.yaml\nsearch-path=res\n',
         'res/db/changelog/master.yaml':
           'databaseChangeLog:\n  - include:\n      file: db/changelog/z/last_first.sql\n  - includeAll:\n      path: all/\n      relativeToChangelogFile: true\n  - include: {file: db/changelog/z/flow.sql}\n',
-        'res/db/changelog/z/last_first.sql': sql('a'),
-        'res/db/changelog/all/2.sql': sql('c'),
-        'res/db/changelog/all/10.sql': sql('b'),
-        'res/db/changelog/z/flow.sql': sql('d'),
-        'res/db/changelog/z/not_included.sql': sql('never'),
+        'res/db/changelog/z/last_first.sql': formattedSql('a'),
+        'res/db/changelog/all/2.sql': formattedSql('c'),
+        'res/db/changelog/all/10.sql': formattedSql('b'),
+        'res/db/changelog/z/flow.sql': formattedSql('d'),
+        'res/db/changelog/z/not_included.sql': formattedSql('never'),
       },
       { migrationsDir: 'res/db/changelog' },
     );
@@ -437,7 +436,6 @@ describe('zdm runs Liquibase changelogs', () => {
 
   it("applies an include's context, contextFilter, labels and ignore to the changesets below it, as Liquibase does; errorIfMissing=\"false\" passes over a missing file", async () => {
     const db = await pg.createDatabase('lb_include_attrs');
-    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id.replace(/\W.*/, '')} (id int);\n--rollback DROP TABLE t_${id.replace(/\W.*/, '')};\n`).join('')}`;
     const master = (missing: string) =>
       '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" context="dev or ci">\n' +
       '  <include file="db/changelog/a.sql" context="test"/>\n' +
@@ -452,15 +450,15 @@ describe('zdm runs Liquibase changelogs', () => {
       {
         'liquibase.properties': 'changelog-file=db/changelog/master.xml\ncontexts=dev\nlabel-filter=core\n',
         'db/changelog/master.xml': master(' errorIfMissing="false"'),
-        'db/changelog/a.sql': sql('a1'),
-        'db/changelog/b.sql': sql('b1', 'b2 context:prod'),
+        'db/changelog/a.sql': formattedSql('a1'),
+        'db/changelog/b.sql': formattedSql('b1', 'b2 context:prod'),
         // Its own label passes the filter; the include's does not, and each must pass on its own.
-        'db/changelog/c.sql': sql('c1 labels:core'),
-        'db/changelog/d.sql': sql('d1'),
+        'db/changelog/c.sql': formattedSql('c1 labels:core'),
+        'db/changelog/d.sql': formattedSql('d1'),
         // The ignore of the include naming mid.yaml does not reach the changelogs mid.yaml includes.
         'db/changelog/mid.yaml': 'databaseChangeLog:\n  - include: {file: db/changelog/e.sql, context: dev or test, labels: core}\n  - include:\n      file: db/changelog/f.sql\n      context: test # only under test\n',
-        'db/changelog/e.sql': sql('e1'),
-        'db/changelog/f.sql': sql('f1'),
+        'db/changelog/e.sql': formattedSql('e1'),
+        'db/changelog/f.sql': formattedSql('f1'),
       },
       { migrationsDir: 'db/changelog' },
     );
@@ -494,22 +492,21 @@ describe('zdm runs Liquibase changelogs', () => {
 
   it("chooses an includeAll's files by its endsWithFilter, minDepth and maxDepth as Liquibase does, hidden ones too; refuses filter, resourceFilter and resourceComparator at their line", async () => {
     const db = await pg.createDatabase('lb_include_all_attrs');
-    const sql = (id: string) => `--liquibase formatted sql\n--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`;
     const master = (attributes: string) =>
       '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n' + `  <includeAll path="db/changelog/all/"\n      ${attributes}/>\n` + '</databaseChangeLog>\n';
     const project = createProject(
       {
         'liquibase.properties': 'changelog-file=db/changelog/master.xml\n',
         'db/changelog/master.xml': master(''),
-        'db/changelog/all/a.sql': sql('a'),
-        'db/changelog/all/B.SQL': sql('b'),
-        'db/changelog/all/x_up.sql': sql('x'),
+        'db/changelog/all/a.sql': formattedSql('a'),
+        'db/changelog/all/B.SQL': formattedSql('b'),
+        'db/changelog/all/x_up.sql': formattedSql('x'),
         'db/changelog/all/readme.txt': 'not a changelog: Liquibase passes over it\n',
-        'db/changelog/all/sub/c.sql': sql('c'),
-        'db/changelog/all/sub/c_up.sql': sql('cu'),
-        'db/changelog/all/sub/.h.sql': sql('h'),
-        'db/changelog/all/sub/deep/d_UP.SQL': sql('du'),
-        'db/changelog/all/.hidden/e.sql': sql('e'),
+        'db/changelog/all/sub/c.sql': formattedSql('c'),
+        'db/changelog/all/sub/c_up.sql': formattedSql('cu'),
+        'db/changelog/all/sub/.h.sql': formattedSql('h'),
+        'db/changelog/all/sub/deep/d_UP.SQL': formattedSql('du'),
+        'db/changelog/all/.hidden/e.sql': formattedSql('e'),
       },
       { migrationsDir: 'db/changelog' },
     );
@@ -564,7 +561,6 @@ describe('zdm runs Liquibase changelogs', () => {
 
   it('follows a JSON master changelog as Liquibase does (its YAML parser): include and includeAll with their attributes as strings, numbers or booleans, # comments, a nested JSON changelog; errors name the file and line', async () => {
     const db = await pg.createDatabase('lb_json_master');
-    const sql = (...ids: string[]) => `--liquibase formatted sql\n${ids.map((id) => `--changeset m:${id}\nCREATE TABLE t_${id} (id int);\n--rollback DROP TABLE t_${id};\n`).join('')}`;
     const master = (entries: string) => `{\n  # the project's changelogs (a YAML comment: Liquibase takes it)\n  "databaseChangeLog": [\n${entries}\n  ]\n}\n`;
     const project = createProject(
       {
@@ -580,15 +576,15 @@ describe('zdm runs Liquibase changelogs', () => {
             '    {"includeAll": {"path": "db/changelog/more/", "maxDepth": "1"}},', // a trailing comma, as Liquibase takes it
           ].join('\n'),
         ),
-        'db/changelog/a.sql': sql('a'),
-        'db/changelog/b.sql': sql('b'),
-        'db/changelog/old.sql': sql('old'),
-        'db/changelog/all/c.sql': sql('c'),
+        'db/changelog/a.sql': formattedSql('a'),
+        'db/changelog/b.sql': formattedSql('b'),
+        'db/changelog/old.sql': formattedSql('old'),
+        'db/changelog/all/c.sql': formattedSql('c'),
         'db/changelog/all/readme.json.txt': 'not a changelog\n',
-        'db/changelog/all/sub/never.sql': sql('never'),
+        'db/changelog/all/sub/never.sql': formattedSql('never'),
         // A JSON changelog found by an includeAll is followed, its includes relative to it.
         'db/changelog/more/m.json': '{"databaseChangeLog": [{"include": {"file": "sql/d.sql", "relativeToChangelogFile": "true", "context": "test"}}]}',
-        'db/changelog/more/sql/d.sql': sql('d'),
+        'db/changelog/more/sql/d.sql': formattedSql('d'),
       },
       { migrationsDir: 'db/changelog' },
     );

@@ -6,7 +6,7 @@ import { alwaysTrue, bodyOf, columnsReadBy, quoteIdent, relationOf, sameRelation
 import { headSpan, statementTokens, tokenIndexAt, tokenText } from '../sql/tokens';
 import type { FixSpec, Rule, RuleContext } from './types';
 import { eolOf } from '../text/offsets';
-import { dollarTag } from '../sql/quote';
+import { dollarTag, raiseFormatText } from '../sql/quote';
 
 const BATCH_SIZE = 5000;
 
@@ -187,9 +187,7 @@ function batchedFix(context: RuleContext, s: Statement, table: RelationRef, body
       loopBody = `WITH batch AS (\n      ${update('  ')}\n      RETURNING ${perRow.map(differs).join(' OR ')} AS stuck\n    )\n    SELECT count(*), count(*) FILTER (WHERE stuck) INTO batch_rows, stuck_rows FROM batch;`;
       counted = '';
       const columns = perRow.map((x) => x.column).join(', ');
-      // In a RAISE format, a % of a name must be written %% (it would be read as a placeholder).
-      const inFormat = (text: string) => text.replace(/'/g, "''").replace(/%/g, '%%');
-      stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${inFormat(relationText)}: % rows still differ from the value just written to ${inFormat(columns)} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;
+      stuck = `\n    IF stuck_rows > 0 THEN\n      RAISE EXCEPTION 'batched UPDATE of ${raiseFormatText(relationText)}: % rows still differ from the value just written to ${raiseFormatText(columns)} (converted or rounded by the column''s type), so the loop would never end; cast the value to the column''s type', stuck_rows;\n    END IF;`;
     }
   } else {
     loopBody = `DELETE FROM ${from}\n    WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${from}${whereText ? ` WHERE ${whereText}` : ''} LIMIT ${BATCH_SIZE}))${whereText ? ` AND (${whereText})` : ''};`;

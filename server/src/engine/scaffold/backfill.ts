@@ -7,6 +7,7 @@
 
 import type { TableName } from './sql-names';
 import { quoteIdent, tableSql } from './sql-names';
+import { raiseFormatText, sqlLiteral } from '../sql/quote';
 
 export interface BackfillSettings {
   /** Rows per batch (each batch commits). */
@@ -46,7 +47,7 @@ export interface BackfillLoop {
 export function backfillBlock(loop: BackfillLoop, settings: BackfillSettings): string {
   const t = tableSql(loop.table);
   const k = quoteIdent(loop.key);
-  const label = loop.label.replace(/'/g, "''").replace(/%/g, '%%');
+  const label = raiseFormatText(loop.label);
   const lagSeconds = Math.max(0, settings.maxLagSeconds);
   return `DO $backfill$
 DECLARE
@@ -59,7 +60,7 @@ DECLARE
   zdm_total bigint := 0;
   zdm_lag interval;
 BEGIN
-  PERFORM set_config('lock_timeout', '${settings.lockTimeout.replace(/'/g, "''")}', false);
+  PERFORM set_config('lock_timeout', ${sqlLiteral(settings.lockTimeout)}, false);
   -- Resume at the first row that still needs work (all done: nothing to do).
   SELECT min(t.${k}) INTO zdm_from FROM ${t} AS t WHERE ${loop.pending};
   WHILE zdm_from IS NOT NULL LOOP

@@ -5,6 +5,7 @@
 import { quoteIdent } from '../sql/ast';
 import { lex } from '../sql/lexer';
 import { ScaffoldError } from './naming';
+import { sqlLiteral } from '../sql/quote';
 
 export { quoteIdent } from '../sql/ast';
 
@@ -111,7 +112,7 @@ export function inSchemaOf(table: TableName, name: string): string {
 
 /** The table as a string literal for catalog lookups (to_regclass). */
 export function tableLiteral(table: TableName): string {
-  return `'${tableSql(table).replace(/'/g, "''")}'`;
+  return sqlLiteral(tableSql(table));
 }
 
 /** An identifier built from parts, cut to PostgreSQL's 63 bytes (with a short hash when cut, so names stay distinct). */

@@ -75,12 +75,12 @@ export function describeTarget(r: TrioRequest): string {
 }
 
 export function lockTimeout(ctx: Ctx): string {
-  return `SET lock_timeout = '${ctx.settings.lockTimeout.replace(/'/g, "''")}';\n`;
+  return `SET lock_timeout = ${sqlLiteral(ctx.settings.lockTimeout)};\n`;
 }
 
 /** SET LOCAL: bounds this migration's statements without leaking into the next migration of the same session (a backfill must not inherit it). */
 export function statementTimeout(ctx: Ctx): string {
-  return `SET LOCAL statement_timeout = '${ctx.settings.statementTimeout.replace(/'/g, "''")}';\n`;
+  return `SET LOCAL statement_timeout = ${sqlLiteral(ctx.settings.statementTimeout)};\n`;
 }
 
 /** One ALTER TABLE with several actions (one lock, at most one pass); nothing when there is no action. */
@@ -261,14 +261,13 @@ export function checkFromNotNull(ctx: Ctx, column: string): string[] {
 export function restoreNotNullAfterCopy(ctx: Ctx, column: string): string {
   const check = notNullCheckName(ctx, column);
   const table = tableSql(ctx.r.table);
-  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
   return `-- The contract's down re-created ${q(column)} with a NOT VALID check instead of NOT NULL; now that
 -- the rows are back, make it NOT NULL again (skipped when the contract was never rolled back).
-IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(ctx.r.table)}) AND conname = ${lit(check)}) THEN
-  EXECUTE ${lit(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${q(check)}`)};
+IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = to_regclass(${tableLiteral(ctx.r.table)}) AND conname = ${sqlLiteral(check)}) THEN
+  EXECUTE ${sqlLiteral(`ALTER TABLE ${table} VALIDATE CONSTRAINT ${q(check)}`)};
   COMMIT;
-  EXECUTE ${lit(`ALTER TABLE ${table} ALTER COLUMN ${q(column)} SET NOT NULL`)};
-  EXECUTE ${lit(`ALTER TABLE ${table} DROP CONSTRAINT ${q(check)}`)};
+  EXECUTE ${sqlLiteral(`ALTER TABLE ${table} ALTER COLUMN ${q(column)} SET NOT NULL`)};
+  EXECUTE ${sqlLiteral(`ALTER TABLE ${table} DROP CONSTRAINT ${q(check)}`)};
 END IF;
 `;
 }

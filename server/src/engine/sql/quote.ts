@@ -7,6 +7,14 @@ export function sqlLiteral(text: string): string {
 }
 
 /**
+ * Text inside a PL/pgSQL RAISE format string: quotes doubled, and % written %% (a lone % is a
+ * placeholder there, and a name holding one would take an argument or break the RAISE).
+ */
+export function raiseFormatText(text: string): string {
+  return text.replace(/'/g, "''").replace(/%/g, '%%');
+}
+
+/**
  * A dollar-quote tag that `text` does not contain, for a DO block or a function body around it:
  * `$$` (or `$base$`), else the same with 1, 2... A name may hold `$$`, an UPDATE's value a `$$` string.
  */

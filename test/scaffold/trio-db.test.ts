@@ -344,6 +344,89 @@ GRANT SELECT (id), UPDATE (name) ON users TO ${EDITOR};`;
     ok(await rollback(options), 'contract down');
     assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET bio = 'back' WHERE id = 4 RETURNING id"), [{ id: '4' }]);
   });
+
+  /** The column's attacl, its items sorted (the way back grants them again in its own order), as text. */
+  async function columnAcl(database: string, table: string, column: string): Promise<string[]> {
+    const rows = await pg.query<{ item: string }>(
+      'SELECT a::text AS item FROM pg_attribute AS f, unnest(f.attacl) AS a WHERE f.attrelid = $1::regclass AND f.attname = $2 ORDER BY 1',
+      [table, column],
+      database,
+    );
+    return rows.map((r) => r.item);
+  }
+
+  const createRole = (role: string) => `DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role.replace(/'/g, "''")}') THEN CREATE ROLE "${role.replace(/"/g, '""')}"; END IF;
+END $$;`;
+
+  it("drop-column: the column's privileges (WITH GRANT OPTION, PUBLIC) come back with it when the contract is rolled back; a role dropped since is skipped", async () => {
+    const READER = 'zdm_trio_reader';
+    const GONE = 'zdm_trio_gone';
+    const { database, options, versions } = await trioProject(
+      'drop-column',
+      14,
+      `${EDITOR_GRANTS}
+${createRole(READER)}
+${createRole(GONE)}
+GRANT SELECT (legacy_login), UPDATE (legacy_login) ON users TO ${EDITOR};
+GRANT SELECT (id) ON users TO ${READER};
+GRANT SELECT (legacy_login) ON users TO ${READER} WITH GRANT OPTION;
+GRANT REFERENCES (legacy_login) ON users TO PUBLIC;
+GRANT SELECT (legacy_login) ON users TO ${GONE};`,
+    );
+    const before = await columnAcl(database, 'users', 'legacy_login');
+    assert.equal(before.length, 4, before.join(' '));
+    assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET legacy_login = 'by the editor' WHERE id = 3 RETURNING id"), [{ id: '3' }]);
+
+    ok(await up(options), 'expand, backfill and contract up');
+    assert.equal(versions.length, 3);
+    // The record gives nobody anything on the archive.
+    assert.deepEqual(await pg.query("SELECT c.relacl, a.attname, a.attacl FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 WHERE c.relname = 'users_legacy_login_archive' AND (c.relacl IS NOT NULL OR a.attacl IS NOT NULL)", [], database), []);
+    for (const role of [EDITOR, READER, APP_ROLE]) {
+      assert.match(String(await asRole(role, database, 'SELECT legacy_login FROM users_legacy_login_archive LIMIT 1')), /permission denied/);
+    }
+    // A role whose privileges went with the column may be dropped before the rollback.
+    await pg.query(`DROP ROLE ${GONE}`, [], database);
+
+    ok(await rollback(options), 'contract down');
+    assert.deepEqual(await columnAcl(database, 'users', 'legacy_login'), before.filter((item) => !item.startsWith(`${GONE}=`)));
+    assert.deepEqual(await asRole(EDITOR, database, "UPDATE users SET legacy_login = 'back' WHERE id = 3 RETURNING id"), [{ id: '3' }]);
+    assert.deepEqual(await asRole(EDITOR, database, 'SELECT legacy_login FROM users WHERE id = 3'), [{ legacy_login: 'back' }]);
+    assert.deepEqual(await asRole(READER, database, 'SELECT legacy_login FROM users WHERE id = 3'), [{ legacy_login: 'back' }]);
+    assert.match(String(await asRole(READER, database, "UPDATE users SET legacy_login = 'no' WHERE id = 3")), /permission denied/);
+
+    ok(await rollback(options), 'backfill down');
+    ok(await rollback(options), 'expand down');
+    assert.deepEqual(await asRole(READER, database, 'SELECT legacy_login FROM users WHERE id = 4'), [{ legacy_login: 'login4' }]);
+    // The grant option came back too: the reader may pass it on.
+    assert.deepEqual(await asRole(READER, database, `GRANT SELECT (legacy_login) ON users TO ${APP_ROLE}`), []);
+  });
+
+  it('drop-column: odd table, column and role names (% $$ quotes) in the record and the grants again', async () => {
+    const table = 'Odd%$$name';
+    const column = 'odd "col"%$$';
+    const role = 'zdm odd"role%';
+    const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const request: TrioRequest = { kind: 'drop-column', table: { name: table }, column, type: 'text' };
+    const { database, options } = await trioProject(
+      'drop-column',
+      14,
+      `CREATE TABLE ${ident(table)} (id bigint PRIMARY KEY, ${ident(column)} text);
+INSERT INTO ${ident(table)} SELECT g, 'value ' || g FROM generate_series(1, 5) AS g;
+${createRole(role)}
+GRANT SELECT (id, ${ident(column)}) ON ${ident(table)} TO ${ident(role)};
+GRANT UPDATE (${ident(column)}) ON ${ident(table)} TO ${ident(role)} WITH GRANT OPTION;`,
+      request,
+    );
+    const before = await columnAcl(database, ident(table), column);
+    assert.equal(before.length, 1, before.join(' '));
+    ok(await up(options), 'expand, backfill and contract up');
+    ok(await rollback(options), 'contract down');
+    assert.deepEqual(await columnAcl(database, ident(table), column), before);
+    assert.deepEqual(await asRole(ident(role), database, `UPDATE ${ident(table)} SET ${ident(column)} = 'back' WHERE id = 2 RETURNING id, ${ident(column)}`), [{ id: '2', [column]: 'back' }]);
+    ok(await rollback(options), 'backfill down');
+    assert.deepEqual(await asRole(ident(role), database, `SELECT ${ident(column)} FROM ${ident(table)} WHERE id = 3`), [{ [column]: 'value 3' }]);
+  });
 });
 
 describe("trios and what the application's role can do", () => {

@@ -22,7 +22,9 @@ import {
   notNullCheck,
   notNullCheckName,
   notNullFromCheck,
+  recordColumnGrants,
   refuseRowSecurity,
+  restoreColumnGrants,
   restoreNotNullAfterCopy,
   statementTimeout,
   triggerFunction,
@@ -615,7 +617,7 @@ function dropColumn(ctx: Ctx): TrioParts {
       header: contractHeader(
         `Drops ${c} (and the trigger that archives it).`,
         `Ship it only after no running version of the application reads or writes ${c}, and after the backfill's verification passed (zdm verify).`,
-        `${c} is deleted from ${table}; its values survive in ${archiveSql}, which this migration's down and the backfill's down use to restore them. Dropping ${archiveSql} later (in a migration of its own, once you are sure) is the real point of no return.`,
+        `${c} is deleted from ${table}; its values survive in ${archiveSql}, which this migration's down and the backfill's down use to restore them. This migration records ${c}'s column privileges (GRANT SELECT (${c}) ...) in a comment on the archive's column, and its down grants them again (a role dropped since is skipped, with a warning). Dropping ${archiveSql} later (in a migration of its own, once you are sure) is the real point of no return.`,
       ),
       up: [
         lockTimeout(ctx),
@@ -624,6 +626,8 @@ function dropColumn(ctx: Ctx): TrioParts {
         dropTrigger(trigger, table),
         ctx.ignore('ban-drop-function', reason),
         `DROP FUNCTION ${fn}();\n`,
+        // Before the ignore comment, which applies to the statement right after it.
+        recordColumnGrants(ctx.r.table, column, archive),
         ctx.ignore('ban-drop-column', reason),
         `ALTER TABLE ${table} DROP COLUMN ${c};\n`,
       ].join(''),
@@ -633,6 +637,7 @@ function dropColumn(ctx: Ctx): TrioParts {
         notNull ? `-- Back with its default in every row (no rewrite for a constant default); the backfill's down restores the archived values.\n` : '',
         back && back.contractDownActions.length > 0 ? `-- ${c}'s foreign keys and CHECKs, NOT VALID: the expand's down validates them once the backfill's down has put the values back.\n` : '',
         alter(ctx, [`ADD COLUMN ${c} ${ctx.r.type}${notNull ? ' NOT NULL' : ''}${fallback !== undefined ? ` DEFAULT ${fallback}` : ''}`, ...(back?.contractDownActions ?? [])]),
+        restoreColumnGrants(ctx.r.table, column, archive),
         '\n' + archiveFunction,
         '\n' + archiveTrigger,
       ].join(''),

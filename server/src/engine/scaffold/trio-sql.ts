@@ -190,8 +190,65 @@ export function copyColumnGrants(table: TableName, from: string, to: string): st
   );
 }
 
-/** A DO block granting, on `target` (a regclass expression), each privilege `query` lists (privilege, grantee, is_grantable, column_name or NULL). */
-function grantLoop(comment: string, query: string, target: string): string {
+/**
+ * drop-column's way back: the column privileges roles hold on `column` of `table`, recorded by the
+ * contract's up before its DROP COLUMN (nothing else keeps them once the column is gone: PostgreSQL
+ * clears a dropped column's attacl), for restoreColumnGrants in the contract's down.
+ * Where: a COMMENT on the archive's column, a JSON object {"zdm": what it is, "grants": [{privilege,
+ * grantee (a role's name, null for PUBLIC), grantable}]}. The archive is the trio's own table, made by
+ * its expand and dropped by the expand's down: it lives exactly as long as the way back can be taken
+ * (the backfill's down refills the column from it), so the record needs no table of its own to create,
+ * grant or clean up, and nobody is given anything on the archive. A comment is readable by every role,
+ * and so is pg_attribute.attacl: this is no secret. Role names, not OIDs, nor the aclitem[] text: the
+ * grants are made again by name, and a role dropped since (the grantee or the grantor of an aclitem)
+ * must leave the others restorable. The grantor is not kept: the role that runs the down grants them.
+ */
+export function recordColumnGrants(table: TableName, column: string, archive: TableName): string {
+  const note = `column privileges of ${tableSql(table)}.${q(column)} before the drop-column contract dropped it; its down grants them again`;
+  return doBlock(
+    `-- Records ${q(column)}'s column privileges (pg_attribute.attacl, readable by every role) on the archive's column, for this migration's down.`,
+    `BEGIN
+  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', ${tableLiteral(archive)}::regclass, ${sqlLiteral(column)}, (
+    SELECT json_build_object('zdm', ${sqlLiteral(note)}, 'grants', coalesce(json_agg(json_build_object(
+             'privilege', a.privilege_type, 'grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+             'grantable', a.is_grantable) ORDER BY a.grantee, a.privilege_type), '[]'))
+      FROM pg_attribute AS f, aclexplode(f.attacl) AS a
+     WHERE f.attrelid = ${tableLiteral(table)}::regclass AND f.attname = ${sqlLiteral(column)}));
+END`,
+  );
+}
+
+/**
+ * The contract's down of drop-column, after it re-created `column`: grants again the column privileges
+ * recordColumnGrants kept on the archive's column (none when there is no record). A role dropped since
+ * the contract is skipped with a WARNING rather than failing the rollback half-way: its privileges
+ * cannot come back, the other roles' can.
+ */
+export function restoreColumnGrants(table: TableName, column: string, archive: TableName): string {
+  const relation = `${tableLiteral(table)}::regclass`;
+  const kept = tableLiteral(archive);
+  return grantLoop(
+    `-- The column privileges roles had on ${q(column)} before the contract dropped it, as its up recorded them on ${tableSql(archive)}.`,
+    `    SELECT x.privilege, CASE WHEN x.grantee IS NULL THEN 0::oid ELSE (SELECT oid FROM pg_roles WHERE rolname = x.grantee) END AS grantee,
+           x.grantable AS is_grantable, ${sqlLiteral(column)}::name AS column_name, x.grantee AS role_name
+      FROM pg_attribute AS f,
+           json_to_recordset(col_description(f.attrelid, f.attnum)::json -> 'grants') AS x(privilege text, grantee name, grantable boolean)
+     WHERE f.attrelid = to_regclass(${kept}) AND f.attname = ${sqlLiteral(column)}`,
+    relation,
+    `    IF g.grantee IS NULL THEN
+      RAISE WARNING USING MESSAGE = format('role %s no longer exists: its %s privilege on column %s of %s is not restored',
+        quote_ident(g.role_name), g.privilege, ${sqlLiteral(q(column))}, ${sqlLiteral(tableSql(table))});
+      CONTINUE;
+    END IF;
+`,
+  );
+}
+
+/**
+ * A DO block granting, on `target` (a regclass expression), each privilege `query` lists (privilege,
+ * grantee, is_grantable, column_name or NULL); `guard`: PL/pgSQL run first for each one (it may CONTINUE).
+ */
+function grantLoop(comment: string, query: string, target: string, guard = ''): string {
   return doBlock(
     comment,
     `DECLARE
@@ -200,7 +257,7 @@ BEGIN
   FOR g IN
 ${query}
   LOOP
-    CONTINUE WHEN g.grantee = (SELECT relowner FROM pg_class WHERE oid = ${target});
+${guard}    CONTINUE WHEN g.grantee = (SELECT relowner FROM pg_class WHERE oid = ${target});
     EXECUTE format('GRANT %s%s ON %s TO %s%s', g.privilege,
       CASE WHEN g.column_name IS NULL THEN '' ELSE format(' (%I)', g.column_name) END, ${target},
       CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,

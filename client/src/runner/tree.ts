@@ -1,5 +1,5 @@
 // The "Migrations" view in the explorer: every migration with its state (applied, edited after it was
-// applied, pending, failed, applied but missing on disk) and applied time, from `zdm status`. It never
+// applied, pending, failed, applied but missing on disk, below a Flyway baseline) and applied time, from `zdm status`. It never
 // starts the embedded database by itself: without a database it offers the commands that provide one.
 
 import * as vscode from 'vscode';
@@ -15,6 +15,7 @@ const LOOK: Record<StatusEntry['state'], { icon: string; color?: string; label: 
   pending: { icon: 'circle-large-outline', label: 'pending' },
   failed: { icon: 'error', color: 'list.errorForeground', label: 'failed' },
   missing: { icon: 'warning', color: 'list.warningForeground', label: 'missing on disk' },
+  'below-baseline': { icon: 'circle-slash', color: 'disabledForeground', label: 'below Flyway baseline' },
 };
 
 export class MigrationTree implements vscode.TreeDataProvider<MigrationNode> {
@@ -45,7 +46,8 @@ export class MigrationTree implements vscode.TreeDataProvider<MigrationNode> {
       return item;
     }
     const { entry } = node;
-    const look = LOOK[entry.state];
+    // A state a newer zdm reports that this view does not know yet is shown by its name.
+    const look = LOOK[entry.state] ?? { icon: 'question', label: String(entry.state) };
     const item = new vscode.TreeItem(migrationItemLabel(entry));
     const when = entry.appliedAt ? new Date(entry.appliedAt).toLocaleString() : '';
     item.description = [look.label, when].filter(Boolean).join(' · ');

@@ -23,6 +23,7 @@ Usage:
   zdm rollback [--to VERSION]           Roll back the last migration (or down to VERSION); zdm down is the same
   zdm redo                              Roll back the last migration and apply it again
   zdm status [--format text|json]       Applied / pending / edited / missing migrations
+  zdm baseline [--version VERSION]      Flyway: write Flyway's baseline row (as flyway baseline)
   zdm db start|stop|url|status          The embedded PostgreSQL (used when no URL is configured)
   zdm roundtrip [--seed FILE]           Check that each pending migration's down undoes its up (throwaway copy)
   zdm trace FILE [--format json]        Run FILE's up on a throwaway copy and show the locks each statement takes
@@ -49,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'rollback':
     case 'redo':
     case 'status':
+    case 'baseline':
       return runner().runRunnerCommand(command, rest, io);
     case 'down': // goose's, golang-migrate's and dbmate's name for it
       return runner().runRunnerCommand('rollback', rest, io);

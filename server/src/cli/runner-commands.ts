@@ -1,4 +1,4 @@
-// `zdm up|rollback|redo|status` and `zdm db start|stop|url|status`: a thin layer over the runner
+// `zdm up|rollback|redo|status|baseline` and `zdm db start|stop|url|status`: a thin layer over the runner
 // library (engine/runner/commands.ts). Every statement is printed with its duration as it runs, then
 // a summary. Exit codes: 0 ok, 1 a migration (or the run) failed, 2 bad usage, config or a missing
 // confirmation (--yes).
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../engine/config/config';
 import { createDiskHost } from '../engine/host';
-import { redo, rollback, status, up, type RunnerOptions } from '../engine/runner/commands';
+import { baseline, redo, rollback, status, up, type RunnerOptions } from '../engine/runner/commands';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer, stopEmbeddedServer } from '../engine/runner/embedded';
 import { migrationLabel, type RunError, type RunEvent, type RunResult, type StatusEntry, type StepResult } from '../engine/runner/events';
 import { createRedactor, maskUrl } from '../engine/runner/url';
@@ -37,11 +37,12 @@ export const RUNNER_HELP: Record<string, string> = {
   up: `Usage: zdm up [--to VERSION] [--log-only] [options]\n\nApplies every pending migration, in version order (with --to, up to and including VERSION).\n${VERSION_NAMES}\n\nWith --log-only, records them as applied without running them, for a database whose schema already\nmatches (restored from a dump, made by hand): the tool's tracking table gets the rows a run writes\n(sqitch deploy --log-only, Liquibase changelog-sync, Prisma migrate resolve --applied).\n\nOptions:\n  --to VERSION              Stop after this version\n  --log-only                Record the migrations as applied; run none of their statements\n  --allow-missing           Apply pending migrations older than the newest applied one (goose and\n                            Flyway refuse them unless told, as goose -allow-missing, Flyway outOfOrder)\n${VERIFY}\n${COMMON}\n`,
   rollback: `Usage: zdm rollback [--to VERSION | --through VERSION] [options]\n\nRolls back the last applied migration; with --to, every migration after VERSION (VERSION stays\napplied; --to 0 rolls back all); with --through, down to and including VERSION.\n${VERSION_NAMES}\n\nWith --log-only, records them as rolled back without running their downs (sqitch revert --log-only):\nfor a database where they were undone by hand.\n\nOptions:\n  --to VERSION              Roll back everything after this version\n  --through VERSION         Roll back down to and including this version\n  --log-only                Record the migrations as rolled back; run none of their statements\n${COMMON}\n`,
   redo: `Usage: zdm redo [options]\n\nRolls back the last applied migration and applies it again.\n\nOptions:\n${VERIFY}\n${COMMON}\n`,
-  status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed, or\napplied but missing on disk. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
+  status: `Usage: zdm status [options]\n\nLists every migration: applied (with its time), edited after it was applied, pending, failed,\napplied but missing on disk, or below a Flyway baseline. Changes nothing in the database.\n\nOptions:\n${COMMON}\n`,
+  baseline: `Usage: zdm baseline [--version VERSION] [--description TEXT] [options]\n\nFlyway projects only: does what flyway baseline does. Writes Flyway's BASELINE row to its schema\nhistory table (creating the table when missing) for a database that already holds the schema: the\nmigrations at or below VERSION are then "below baseline", never run by zdm up or Flyway, never rolled\nback. Refused, as Flyway refuses it, when the table already holds migrations or another baseline.\n\nOptions:\n  --version VERSION         The baseline version (default: flyway.baselineVersion in flyway.conf or\n                            flyway.toml, FLYWAY_BASELINE_VERSION, else 1)\n  --description TEXT        Its description (default: flyway.baselineDescription, else\n                            << Flyway Baseline >>)\n${COMMON}\n`,
   db: `Usage: zdm db start|stop|url|status [--show-password]\n\nThe embedded PostgreSQL of this project (data in .zdm/postgres, git-ignored): started on demand by\nthe runner when no database URL is configured, kept running between commands.\n\n  start     Start it (initialising it the first time)\n  stop      Stop it\n  url       Print its URL (password masked unless --show-password)\n  status    Whether it runs, and where\n`,
 };
 
-type RunnerCommand = 'up' | 'rollback' | 'redo' | 'status';
+type RunnerCommand = 'up' | 'rollback' | 'redo' | 'status' | 'baseline';
 
 export async function runRunnerCommand(command: RunnerCommand, argv: string[], io: CommandIO): Promise<number> {
   const parsed = parseCommandArgs(
@@ -54,6 +55,8 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       options: {
         to: { type: 'string' },
         through: { type: 'string' },
+        version: { type: 'string' },
+        description: { type: 'string' },
         'allow-missing': { type: 'boolean', default: false },
         'log-only': { type: 'boolean', default: false },
         verify: { type: 'boolean' },
@@ -80,6 +83,10 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   }
   if ((values.to !== undefined && command !== 'up' && command !== 'rollback') || (values.through !== undefined && command !== 'rollback')) {
     io.stderr(`zdm ${command}: ${values.through !== undefined ? '--through' : '--to'} does not apply to ${command}.\n`);
+    return 2;
+  }
+  if ((values.version !== undefined || values.description !== undefined) && command !== 'baseline') {
+    io.stderr(`zdm ${command}: ${values.version !== undefined ? '--version' : '--description'} does not apply to ${command}.\n`);
     return 2;
   }
   if (values['allow-missing'] && command !== 'up') {
@@ -151,6 +158,9 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       break;
     case 'status':
       result = await status(options);
+      break;
+    case 'baseline':
+      result = await baseline({ ...options, version: values.version, description: values.description });
       break;
   }
   process.removeListener('SIGINT', interrupted);
@@ -313,6 +323,11 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
         printStatus(io, result, { rel, green, red, yellow, dim, bold });
         return;
       }
+      if (result.command === 'baseline') {
+        if (result.error) io.stderr(`${red('error')}: ${result.error.message}\n`);
+        else if (result.baseline) io.stdout(`${green('Done')}: ${result.baseline.skipped ? 'already baselined' : 'baselined'} at version ${result.baseline.version} (${result.baseline.description}) in ${formatMs(result.durationMs)}; ${result.status?.filter((s) => s.state === 'pending').length ?? 0} pending.\n`);
+        return;
+      }
       if (result.error) printError(io, result.error, rel, red, dim);
       const done = result.steps.filter((s) => s.ok);
       const verb = (s: StepResult) => (s.logOnly ? `recorded as ${s.direction === 'up' ? 'applied' : 'rolled back'} (not run)` : s.direction === 'up' ? 'applied' : 'rolled back');
@@ -351,15 +366,19 @@ function printError(io: CommandIO, error: RunError, rel: (f: string) => string, 
 function printStatus(io: CommandIO, result: RunResult, c: { rel: (f: string) => string; green: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string; dim: (s: string) => string; bold: (s: string) => string }): void {
   if (result.error) io.stderr(`${c.red('error')}: ${result.error.message}\n`);
   const entries = result.status ?? [];
-  const look: Record<StatusEntry['state'], (s: string) => string> = { applied: c.green, edited: c.yellow, pending: (s) => s, missing: c.red, failed: c.red };
+  const look: Record<StatusEntry['state'], (s: string) => string> = { applied: c.green, edited: c.yellow, pending: (s) => s, missing: c.red, failed: c.red, 'below-baseline': c.dim };
   if (entries.length === 0) io.stdout('No migrations.\n');
   const width = Math.max(7, ...entries.map((e) => e.version.length));
+  // The state column is 8 wide unless a Flyway baseline adds "below-baseline" (Flyway info's "Below Baseline").
+  const stateWidth = Math.max(8, ...entries.map((e) => e.state.length));
   for (const e of entries) {
     const when = e.appliedAt ? c.dim(e.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '';
-    io.stdout(`${look[e.state](e.state.padEnd(8))} ${e.version.padEnd(width)}  ${e.file ? migrationLabel(e, c.rel) : c.dim('(not on disk)')}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
+    const what = e.file ? migrationLabel(e, c.rel) : c.dim(e.state === 'below-baseline' ? "(Flyway's baseline row)" : '(not on disk)');
+    io.stdout(`${look[e.state](e.state.padEnd(stateWidth))} ${e.version.padEnd(width)}  ${what}  ${when}${e.note ? c.dim(` — ${e.note}`) : ''}\n`);
   }
   const count = (state: StatusEntry['state']) => entries.filter((e) => e.state === state).length;
-  io.stdout(`${count('applied') + count('edited')} applied (${count('edited')} edited after apply), ${count('pending')} pending, ${count('failed')} failed, ${count('missing')} missing on disk.\n`);
+  const below = entries.filter((e) => e.state === 'below-baseline' && e.file).length;
+  io.stdout(`${count('applied') + count('edited')} applied (${count('edited')} edited after apply), ${count('pending')} pending, ${count('failed')} failed, ${count('missing')} missing on disk${count('below-baseline') > 0 ? `, ${below} below the Flyway baseline` : ''}.\n`);
 }
 
 function formatMs(ms: number): string {

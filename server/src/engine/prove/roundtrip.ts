@@ -160,7 +160,8 @@ async function runRoundTrips(session: Session, target: ProveTarget, plan: Plan, 
   } else {
     const statuses = plan.devStatuses ?? [];
     warnAboutStates(statuses, emit);
-    replay = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited') && s.migration).map((s) => s.migration!);
+    // Below a Flyway baseline: the dev database has that schema too (it was there before Flyway), so the empty one gets it.
+    replay = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited' || s.state === 'below-baseline') && s.migration).map((s) => s.migration!);
     trip = statuses.filter((s) => s.state === 'pending' && s.migration).map((s) => s.migration!);
     applied = [];
   }

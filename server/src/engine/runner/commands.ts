@@ -9,7 +9,7 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, passesOverFailure, recordStep, type ApplyContext } from './apply';
-import { ConnectError, LockBusyError, postgresDuration, quoteIdent, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
@@ -23,7 +23,8 @@ import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedU
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
-import { flywayChecksum } from './tracking/flyway';
+import { FLYWAY_BASELINE_DEFAULTS, flywayBaselineCheck, flywayBaselineRow, flywayChecksum, flywayVersion } from './tracking/flyway';
+import { tableColumns } from './tracking/types';
 import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
 import { verifyDeployedChange, verifyLoggedChange } from './sqitch-verify';
 
@@ -122,7 +123,7 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
     if (problems.length > 0) return { steps: [], problems, usage: true };
     const plan = planRollback(statuses, { to: to.version, through: through.version });
     const warnings = [to.warning, through.warning].filter((w): w is string => w !== undefined);
-    if (warnings.length > 0) plan.warnings = warnings;
+    if (warnings.length > 0) plan.warnings = [...warnings, ...(plan.warnings ?? [])];
     return plan;
   }, options.logOnly === true);
 }
@@ -150,7 +151,25 @@ export function redo(options: RunnerOptions): Promise<RunResult> {
   });
 }
 
-/** Every migration with its state (applied, edited, pending, missing, failed). Changes nothing in the database. */
+export interface BaselineOptions extends RunnerOptions {
+  /** Flyway's baselineVersion (default: flyway.baselineVersion / FLYWAY_BASELINE_VERSION, else 1). */
+  version?: string;
+  /** Flyway's baselineDescription (default: flyway.baselineDescription / FLYWAY_BASELINE_DESCRIPTION, else << Flyway Baseline >>). */
+  description?: string;
+}
+
+/**
+ * `flyway baseline` for a Flyway project: writes Flyway's BASELINE row to its history table (creating
+ * the table when missing), so the migrations at or below that version count as the database's starting
+ * point; refused, in Flyway's words, when the table already holds migrations or another baseline.
+ * Everything else (the confirmation for a database that is not local, the locks) is as for `up`.
+ */
+export function baseline(options: BaselineOptions): Promise<RunResult> {
+  // Its work is done before any plan (run: flywayBaseline); the planner is never asked.
+  return run('baseline', options, () => ({ steps: [], problems: [] }), false, { version: options.version, description: options.description });
+}
+
+/** Every migration with its state (applied, edited, pending, missing, failed, below a Flyway baseline). Changes nothing in the database. */
 export function status(options: RunnerOptions): Promise<RunResult> {
   return run('status', options, undefined);
 }
@@ -237,7 +256,7 @@ type Planner = (statuses: MigrationStatus[], project: Project, format: FormatId)
  * per step: recordStep), never run; everything else (the plan, its refusals, the confirmation for a
  * database that is not local, the locks) is as for a run.
  */
-async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined, logOnly = false): Promise<RunResult> {
+async function run(command: RunResult['command'], options: RunnerOptions, planner: Planner | undefined, logOnly = false, baselineAsked: { version?: string; description?: string } = {}): Promise<RunResult> {
   const started = performance.now();
   const result: RunResult = { command, ok: false, steps: [], warnings: [], durationMs: 0 };
   if (logOnly) result.logOnly = true;
@@ -277,6 +296,32 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     result.usageError = `--verify runs a sqitch project's verify scripts after each deploy; this project is ${format}. (A backfill's -- zdm:verify queries run with zdm verify.)`;
     return finish();
   }
+  // Flyway's baseline: `zdm baseline`, or `zdm up` under baselineOnMigrate (not with --log-only, as
+  // Flyway does not baseline when it skips executing migrations).
+  let flywayBaseline: { version: string; description: string; onMigrate: boolean } | undefined;
+  if (command === 'baseline' && format !== 'flyway') {
+    result.usageError = `zdm baseline is a Flyway command (flyway baseline): it writes Flyway's BASELINE row to its schema history table, and this project is ${format}. To record migrations as applied without running them, use zdm up --log-only [--to VERSION].`;
+    return finish();
+  }
+  if (format === 'flyway' && (command === 'baseline' || (command === 'up' && !logOnly))) {
+    const settings = flywaySettingsOf(project, options.env, options.host);
+    if (command === 'baseline' || settings.baselineOnMigrate) {
+      const asked = baselineAsked.version ?? settings.baselineVersion ?? FLYWAY_BASELINE_DEFAULTS.version;
+      const version = flywayVersion(asked);
+      const description = baselineAsked.description ?? settings.baselineDescription ?? FLYWAY_BASELINE_DEFAULTS.description;
+      const from = baselineAsked.version !== undefined ? '--version' : 'baselineVersion (flyway.conf, flyway.toml or FLYWAY_BASELINE_VERSION)';
+      if (version === undefined) {
+        result.usageError = `Invalid version containing non-numeric characters. Only 0..9 and . are allowed. Invalid version: ${asked} (from ${from}).`;
+        return finish();
+      }
+      if (description.length > 200) {
+        result.usageError = `The baseline description is ${description.length} characters long; Flyway's schema history table keeps at most 200.`;
+        return finish();
+      }
+      flywayBaseline = { version, description, onMigrate: command === 'up' };
+    }
+  }
+
   // sqitch's --verify, else deploy.verify in its configuration; a rollback deploys nothing.
   let verify = false;
   if (format === 'sqitch' && command !== 'rollback' && command !== 'status') {
@@ -342,8 +387,39 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
         }
         await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
           const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
+          // What Flyway looks at before it creates its table: whether the table exists, and for baselineOnMigrate whether the schema holds anything.
+          const existed = flywayBaseline ? (await tableColumns(session, tracker.table)).length > 0 : true;
+          const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || (!existed && !(await schemaIsEmpty(session, tracker.table))));
           settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
+          if (flywayBaseline && baselineNow) {
+            const { version, description } = flywayBaseline;
+            const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);
+            if ('refusal' in check) {
+              result.error = { message: check.refusal };
+              seen = await readStatus(session, tracker, zdm, migrations);
+              return;
+            }
+            if ('skip' in check) {
+              emit({ type: 'info', message: check.skip });
+              result.baseline = { version, description, skipped: true };
+            } else {
+              const row = flywayBaselineRow(tracker.table, version, description);
+              await session.query(row.text, row.values);
+              result.baseline = { version, description };
+              emit({
+                type: 'info',
+                message: flywayBaseline.onMigrate
+                  ? `baselineOnMigrate: the schema is not empty and has no schema history table, so it was baselined first, as Flyway does: Successfully baselined schema with version: ${version}`
+                  : `Successfully baselined schema with version: ${version}`,
+              });
+            }
+          }
           let statuses = await readStatus(session, tracker, zdm, migrations);
+          if (command === 'baseline') {
+            seen = statuses;
+            result.ok = true;
+            return;
+          }
           const plan = planner(statuses, project, format);
           for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
           // A partly applied migration is recorded as applied as it is: nothing of it is run again.
@@ -406,6 +482,30 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     writeAppliedRecord(root, result.database ?? '', seen);
   }
   return finish();
+}
+
+/**
+ * Whether the schema the history table `table` is (to be) in holds nothing, as Flyway's PostgreSQL
+ * schema check sees it (no table, view, sequence, type or function that is not an extension's); zdm's
+ * own zdm_migrations does not count.
+ */
+async function schemaIsEmpty(session: Session, table: string): Promise<boolean> {
+  const parts = splitQualified(table);
+  const [row] = await session.query<{ used: boolean }>(
+    `WITH s AS (SELECT oid FROM pg_namespace WHERE nspname = coalesce($1, current_schema()))
+     SELECT EXISTS (
+       SELECT 1 FROM pg_class c LEFT JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
+        WHERE c.relnamespace IN (SELECT oid FROM s) AND d.objid IS NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> 'zdm_migrations'
+       UNION ALL
+       SELECT 1 FROM pg_type t LEFT JOIN pg_depend d ON d.objid = t.oid AND d.deptype = 'e'
+        WHERE t.typnamespace IN (SELECT oid FROM s) AND d.objid IS NULL AND t.typcategory NOT IN ('A', 'C')
+       UNION ALL
+       SELECT 1 FROM pg_proc p LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
+        WHERE p.pronamespace IN (SELECT oid FROM s) AND d.objid IS NULL
+     ) AS used`,
+    [parts.length > 1 ? parts[0] : null],
+  );
+  return !row.used;
 }
 
 /** Holds the tool's own lock (Liquibase's databasechangeloglock), when it has one, while `fn` runs. */

@@ -84,7 +84,13 @@ export interface StatusEntry {
   file?: string;
   /** The migration's format (absent for one missing on disk). */
   format?: FormatId;
-  state: 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
+  /**
+   * `below-baseline` (added later; a reader that knows only the others can take it as neither applied
+   * nor pending): a Flyway migration at or below the version of the history's BASELINE row, which
+   * Flyway never runs and zdm never runs or rolls back; also the baseline row itself (no `file`) when
+   * no migration on disk has its version.
+   */
+  state: 'applied' | 'edited' | 'pending' | 'missing' | 'failed' | 'below-baseline';
   /** A Flyway repeatable script (R__): no version (`version` is empty), runs after the versioned ones, never rolled back. */
   repeatable?: true;
   appliedAt?: string;
@@ -104,7 +110,12 @@ export interface Confirmation {
 }
 
 export interface RunResult {
-  command: 'up' | 'rollback' | 'redo' | 'status';
+  command: 'up' | 'rollback' | 'redo' | 'status' | 'baseline';
+  /**
+   * Flyway's baseline row this command wrote (`zdm baseline`, or `zdm up` under baselineOnMigrate), or
+   * for a `zdm baseline` that found the very same baseline already there, that one with `skipped`.
+   */
+  baseline?: { version: string; description: string; skipped?: true };
   ok: boolean;
   /** --log-only: the steps were recorded in the tracking tables, never run. */
   logOnly?: true;

@@ -44,6 +44,12 @@ export interface FlywaySettings {
   placeholderReplacement: boolean;
   /** `outOfOrder` (FLYWAY_OUT_OF_ORDER): off unless true. */
   outOfOrder: boolean;
+  /** `baselineVersion` (FLYWAY_BASELINE_VERSION), trimmed, when set (Flyway's default: 1). */
+  baselineVersion?: string;
+  /** `baselineDescription` (FLYWAY_BASELINE_DESCRIPTION), when set (Flyway's default: << Flyway Baseline >>). */
+  baselineDescription?: string;
+  /** `baselineOnMigrate` (FLYWAY_BASELINE_ON_MIGRATE): off unless true. */
+  baselineOnMigrate: boolean;
 }
 
 /** Reads the project's Flyway settings (once per command: see FlywaySettings). */
@@ -66,6 +72,9 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
     createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'flyway.createSchemas') !== 'false',
     placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'flyway.placeholderReplacement') !== 'false',
     outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'flyway.outOfOrder') === 'true',
+    baselineVersion: (env.FLYWAY_BASELINE_VERSION ?? file.get('flyway.baselineVersion'))?.trim() || undefined,
+    baselineDescription: (env.FLYWAY_BASELINE_DESCRIPTION ?? file.get('flyway.baselineDescription')) || undefined,
+    baselineOnMigrate: flag('FLYWAY_BASELINE_ON_MIGRATE', 'flyway.baselineOnMigrate') === 'true',
   };
 }
 

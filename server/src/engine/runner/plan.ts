@@ -6,7 +6,12 @@ import { compareVersions } from '../versions';
 import { downSectionOf, type LeftOutChangeset, type Migration } from './migrations';
 import type { ToolState, ZdmRow } from './tracking/index';
 
-export type MigrationState = 'applied' | 'edited' | 'pending' | 'missing' | 'failed';
+/**
+ * `below-baseline`: a Flyway versioned migration at or below the version of the history's BASELINE row
+ * (Flyway info's "Below Baseline"): the database had it before Flyway took over, so it is neither
+ * pending (no run applies it) nor applied by a migration (no rollback undoes it).
+ */
+export type MigrationState = 'applied' | 'edited' | 'pending' | 'missing' | 'failed' | 'below-baseline';
 
 export interface MigrationStatus {
   /** The version as in the file name (or as stored, for a migration missing on disk). */
@@ -77,8 +82,16 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.recordedStatements = row.statements;
         status.note = upFailureNote(row);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
+    } else if (tool.baseline && compareVersions(m.version, tool.baseline.version) <= 0) {
+      status.state = 'below-baseline';
+      status.note = baselineNote(tool.baseline, compareVersions(m.version, tool.baseline.version) === 0);
     } else if (tool.verdicts?.has(m.key)) status.note = tool.verdicts.get(m.key)!.note;
     out.push(status);
+  }
+  // The baseline row itself, when no migration on disk has its version (it is not a migration: never rolled back).
+  const baseline = tool.baseline;
+  if (baseline && !migrations.some((m) => !m.repeatable && compareVersions(m.version, baseline.version) === 0)) {
+    out.push({ version: baseline.version, key: baseline.version, state: 'below-baseline', appliedAt: baseline.appliedAt, note: baselineNote(baseline, true) });
   }
   for (const [key, info] of tool.applied) {
     if (onDisk.has(key)) continue;
@@ -121,6 +134,19 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
     status.note = 'repeatable: changed since its last run, so it runs again after the versioned migrations';
   } else status.note = 'repeatable: runs after the versioned migrations';
   return status;
+}
+
+/** What status says of a migration below Flyway's baseline (`at`: at its very version). */
+function baselineNote(baseline: NonNullable<ToolState['baseline']>, at: boolean): string {
+  const row = `Flyway's baseline (version ${baseline.version}, "${baseline.description}", installed_rank ${baseline.installedRank})`;
+  return at ? `${row}: this version and those below it are below the baseline; Flyway never runs them, and nothing rolls them back` : `below ${row}: Flyway never runs it, and nothing rolls it back`;
+}
+
+/** The version of Flyway's baseline row, as status shows it (the highest below-baseline entry), when there is one. */
+export function baselineVersionOf(statuses: readonly Pick<MigrationStatus, 'state' | 'version'>[]): string | undefined {
+  let version: string | undefined;
+  for (const s of statuses) if (s.state === 'below-baseline' && (version === undefined || compareVersions(s.version, version) > 0)) version = s.version;
+  return version;
 }
 
 /** Flyway applies repeatable scripts in the order of their descriptions, as it writes them (`_` as a space), then of file names for a tie. */
@@ -220,12 +246,19 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   // after an out-of-order apply is not the highest version; the others go by version.
   if (applied.some((s) => s.appliedOrder !== undefined)) applied.sort((a, b) => (b.appliedOrder ?? -1) - (a.appliedOrder ?? -1));
   let chosen: MigrationStatus[];
+  // Flyway's baseline row is not a migration: a rollback stops above it (undo never applies to what is below it).
+  const baseline = baselineVersionOf(statuses);
+  const warnings: string[] = [];
   if (options.through !== undefined) {
     if (!statuses.some((s) => matchesVersion(s, options.through!))) return unknownTarget(options.through);
+    if (baseline !== undefined && compareVersions(options.through, baseline) <= 0) return { steps: [], problems: [belowBaseline(`through ${options.through}`, baseline)] };
     chosen = applied.filter((s) => compareVersions(s.version, options.through!) >= 0);
   } else if (options.to !== undefined) {
-    if (!/^0+$/.test(options.to) && !statuses.some((s) => matchesVersion(s, options.to!))) return unknownTarget(options.to);
+    const all = /^0+$/.test(options.to);
+    if (!all && !statuses.some((s) => matchesVersion(s, options.to!))) return unknownTarget(options.to);
+    if (baseline !== undefined && !all && compareVersions(options.to, baseline) < 0) return { steps: [], problems: [belowBaseline(`to ${options.to}`, baseline)] };
     chosen = applied.filter((s) => compareVersions(s.version, options.to!) > 0);
+    if (baseline !== undefined && all) warnings.push(`--to ${options.to} stops at Flyway's baseline (version ${baseline}): the baseline row and the migrations below it are not migrations to roll back.`);
   } else chosen = applied.slice(0, 1);
   // A migration that ran only partly (statements sent one at a time and one failed, or marked dirty by
   // the tool) sits above the applied ones: undoing the one below it would leave its committed part in
@@ -254,7 +287,12 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
     }
     steps.push({ direction: 'down', migration: s.migration });
   }
-  return { steps, problems };
+  return { steps, problems, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** Why a rollback --to / --through at or below Flyway's baseline is refused. */
+function belowBaseline(target: string, baseline: string): string {
+  return `Cannot roll back ${target}: the history has Flyway's baseline at version ${baseline}, and what is at or below it was never run as a migration (Flyway's undo does not apply to it). Nothing was rolled back; zdm rollback --to ${baseline} rolls back everything after the baseline.`;
 }
 
 /** True when the status's version is `version` (numeric comparison: 0001 = 1), or its key is. */

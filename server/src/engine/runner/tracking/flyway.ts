@@ -5,9 +5,9 @@
 
 import * as zlib from 'node:zlib';
 import * as path from 'node:path';
-import { quoteIdent, quoteQualified, splitQualified, type SqlCommand } from '../db';
+import { quoteIdent, quoteQualified, splitQualified, type Session, type SqlCommand } from '../db';
 import { compareVersions } from '../../versions';
-import { checkShape, tableColumns, type Tracker } from './types';
+import { checkShape, tableColumns, type ToolState, type Tracker } from './types';
 
 const COLUMNS = ['installed_rank', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
 
@@ -37,7 +37,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
         `CREATE TABLE ${table} (installed_rank integer NOT NULL, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL, CONSTRAINT ${quoteIdent(`${splitQualified(tableName).pop()}_pk`)} PRIMARY KEY (installed_rank))`,
       );
     },
-    async read(session, migrations) {
+    async read(session) {
       if ((await tableColumns(session, table)).length === 0) return { applied: new Map(), exists: false };
       const rows = await session.query<{ installed_rank: number; version: string | null; description: string; type: string; script: string; checksum: number | null; success: boolean; installed_on: Date }>(
         `SELECT installed_rank, version, description, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
@@ -52,6 +52,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       // history."; for a repeatable script, "Detected failed repeatable migration"). The latest row of
       // a migration decides: a successful run after a repair clears it.
       const failed = new Map<string, { note: string; refusal: string }>();
+      let baseline: ToolState['baseline'];
       for (const r of rows) {
         const key = r.version ?? path.basename(r.script);
         if (!r.success) {
@@ -68,11 +69,11 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
           continue;
         }
         if (r.type === 'UNDO_SQL' || r.type === 'DELETE') applied.delete(r.version);
-        else if (r.type === 'BASELINE') {
-          for (const m of migrations) if (compareVersions(m.key, r.version) <= 0) applied.set(m.key, { appliedAt: r.installed_on });
-        } else applied.set(r.version, { appliedAt: r.installed_on });
+        // The baseline is not a migration: what is at or below it is "Below Baseline" (plan.ts computeStatus).
+        else if (r.type === 'BASELINE') baseline = { version: r.version, description: r.description, installedRank: r.installed_rank, appliedAt: r.installed_on };
+        else applied.set(r.version, { appliedAt: r.installed_on });
       }
-      return { applied, repeatables, exists: true, ...(failed.size > 0 ? { failed } : {}) };
+      return { applied, repeatables, exists: true, ...(failed.size > 0 ? { failed } : {}), ...(baseline ? { baseline } : {}) };
     },
     recordUp(migration, durationMs) {
       if (migration.repeatable) {
@@ -85,6 +86,54 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       const down = migration.down!;
       return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
     },
+  };
+}
+
+/** Flyway's defaults for `flyway baseline` (baselineVersion, baselineDescription). */
+export const FLYWAY_BASELINE_DEFAULTS = { version: '1', description: '<< Flyway Baseline >>' } as const;
+
+/**
+ * A version as Flyway's MigrationVersion takes it (digits, parts separated by `.` or `_`) and stores it
+ * (`_` written as `.`); undefined when Flyway would refuse it.
+ */
+export function flywayVersion(text: string): string | undefined {
+  const version = text.trim().replace(/_/g, '.');
+  return /^\d+(\.\d+)*$/.test(version) ? version : undefined;
+}
+
+/**
+ * What `flyway baseline` (DbBaseline) does with the history table `table` (as written in SQL, schema
+ * and name quoted, as Flyway names it in its messages): `write` the BASELINE row; `skip` when the
+ * table holds that very baseline already; `refusal` (Flyway's words) when it holds another baseline,
+ * a migration (any row but the synthetic SCHEMA, BASELINE and DELETE ones), nothing at all (it exists
+ * and is empty), or baseline version 0 beside the schema creation marker. `existed`: whether the
+ * table was there before this command created it.
+ */
+export async function flywayBaselineCheck(session: Session, table: string, existed: boolean, version: string, description: string): Promise<{ write: true } | { skip: string } | { refusal: string }> {
+  if (!existed) return { write: true };
+  const rows = await session.query<{ version: string | null; description: string; type: string }>(`SELECT version, description, type FROM ${table} ORDER BY installed_rank`);
+  const marker = rows.find((r) => r.type === 'BASELINE');
+  if (marker) {
+    if (marker.version !== null && compareVersions(marker.version, version) === 0 && marker.description === description) {
+      return { skip: `Schema history table ${table} already initialized with (${version},${description}). Skipping.` };
+    }
+    return { refusal: `Unable to baseline schema history table ${table} with (${version},${description}) as it has already been baselined with (${marker.version},${marker.description})` };
+  }
+  if (rows.some((r) => r.type === 'SCHEMA') && compareVersions(version, '0') === 0) {
+    return { refusal: `Unable to baseline schema history table ${table} with version 0 as this version was used for schema creation` };
+  }
+  if (rows.some((r) => !['SCHEMA', 'BASELINE', 'DELETE'].includes(r.type))) return { refusal: `Unable to baseline schema history table ${table} as it already contains migrations` };
+  if (rows.length === 0) return { refusal: `Unable to baseline schema history table ${table} as it already exists, and is empty.\nDelete the schema history table with the clean command, and run baseline again.` };
+  return { write: true };
+}
+
+/** The row `flyway baseline` writes: type BASELINE, the description as its script too, no checksum, next installed_rank (1 in a new table). */
+export function flywayBaselineRow(table: string, version: string, description: string): SqlCommand {
+  return {
+    table,
+    text: `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'BASELINE', $2, NULL, current_user, 0, true FROM ${table}`,
+    values: [version, description],
   };
 }
 

@@ -25,6 +25,12 @@ export interface ToolState {
   /** False when the table does not exist yet (nothing applied). */
   exists: boolean;
   /**
+   * Flyway's baseline row (type BASELINE, written by `flyway baseline` or baselineOnMigrate): the
+   * versioned migrations at or below its version are "Below Baseline", neither pending nor applied by a
+   * migration; Flyway never runs them, and there is nothing of them to undo.
+   */
+  baseline?: { version: string; description: string; installedRank: number; appliedAt?: Date };
+  /**
    * The tool's own verdict on a migration, by key, beyond applied or not (Liquibase's checksums): an
    * applied one it would report as changed (`edited`), or why a pending one runs (again).
    */

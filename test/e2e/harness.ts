@@ -871,6 +871,15 @@ export interface QuickInputState {
  */
 export type PromptAnswer = { when: RegExp } & ({ pick: string } | { type: string } | { accept: true });
 
+/** An open modal dialog (e.g. `showWarningMessage(…, { modal: true }, …)`): its message, detail and buttons. */
+export interface DialogState {
+  visible: boolean;
+  message: string;
+  detail: string;
+  /** Button labels, in the order shown (VS Code adds Cancel). */
+  buttons: string[];
+}
+
 /** A row of a tree view. */
 export interface ViewItem {
   label: string;
@@ -907,6 +916,8 @@ const SEL = {
   markersRow: '.markers-panel .monaco-list-row',
   toast: '.notifications-toasts .notification-toast',
   notificationCenterRow: '.notifications-center .notification-list-item',
+  dialog: '.monaco-dialog-box',
+  dialogButton: '.monaco-dialog-box .dialog-buttons .monaco-button',
 };
 
 /** Page helpers for the VS Code workbench. All waits poll; none sleep a fixed time. */
@@ -1463,6 +1474,43 @@ export class Workbench {
         return false;
       }, { timeoutMs: opts.timeoutMs ?? Math.round(60_000 * TIMEOUT_SCALE), intervalMs: 200, fatal: (e) => e instanceof UnexpectedPromptError });
       return asked;
+    });
+  }
+
+  // ------------------------------------------------------------------------------- modal dialogs
+
+  /** The open modal dialog, if any: message, detail and button labels. `visible` false when none. */
+  async dialogState(): Promise<DialogState> {
+    return this.page.evaluate(`(() => {
+      const box = document.querySelector(${JSON.stringify(SEL.dialog)});
+      const visible = !!box && box.offsetParent !== null;
+      const text = (sel) => ((box && box.querySelector(sel)?.textContent) ?? '').trim();
+      const buttons = box ? Array.from(box.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent ?? '').trim()) : [];
+      return { visible, message: text('.dialog-message-text'), detail: text('.dialog-message-detail'), buttons };
+    })()`);
+  }
+
+  /**
+   * Waits for a modal dialog whose message matches `message`, presses its button `button` and waits for
+   * the dialog to close. Returns what the dialog showed. A dialog with another message, or without that
+   * button, fails (the command asks something the test does not expect).
+   */
+  async answerDialog(message: RegExp, button: string, opts: { timeoutMs?: number } = {}): Promise<DialogState> {
+    return this.guard(`the dialog ${message} -> "${button}"`, async () => {
+      const shown = await poll(`a dialog ${message}`, async (note) => {
+        const d = await this.dialogState();
+        note({ dialog: d.visible ? d : '(no dialog open)' });
+        if (!d.visible || !d.message) return undefined;
+        if (!message.test(d.message)) throw new UnexpectedPromptError(d.message, d.buttons);
+        return d;
+      }, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, intervalMs: 200, fatal: (e) => e instanceof UnexpectedPromptError });
+      const index = shown.buttons.indexOf(button);
+      if (index < 0) throw new UnexpectedPromptError(`${shown.message} (no button "${button}")`, shown.buttons);
+      debug(`dialog "${shown.message}" -> ${button}`);
+      await this.page.locator(SEL.dialogButton).nth(index).click({ timeout: 5000 });
+      await this.parkMouse(); // a mouse resting over the workbench hides keyboard hovers later
+      await poll('the dialog to close', async () => !(await this.dialogState()).visible, { timeoutMs: 10_000 });
+      return shown;
     });
   }
 

@@ -1558,6 +1558,42 @@ export class Workbench {
     })()`);
   }
 
+  /**
+   * Opens the "More Actions…" menu of the view pane titled `title` (its title bar's overflow: the
+   * `view/title` entries outside the navigation group), clicks `entry` and returns every entry the menu
+   * listed. The pane's header actions show only while it is hovered, so the mouse goes there first, and
+   * is parked again afterwards.
+   */
+  async runViewTitleMenu(title: string, entry: string, opts: { timeoutMs?: number } = {}): Promise<string[]> {
+    return this.guard(`"${entry}" in the ${title} view's title menu`, async () => {
+      const header = this.page
+        .locator('.monaco-workbench .pane > .pane-header')
+        .filter({ has: this.page.locator('h3.title', { hasText: new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i') }) });
+      const menuItem = '.monaco-menu .action-item:not(.disabled) .action-label';
+      const labels = await poll(`the ${title} view's title menu`, async (note) => {
+        if (!(await this.exists(menuItem))) {
+          await header.first().hover({ timeout: 3000 });
+          await header.first().locator('.actions .codicon-toolbar-more').click({ timeout: 3000 });
+        }
+        const found = await poll('menu entries', async () => {
+          const l = (await this.page.locator(menuItem).allTextContents()).map((t) => t.trim()).filter(Boolean);
+          return l.length ? l : undefined;
+        }, { timeoutMs: 3000 });
+        note({ menu: found });
+        return found;
+      }, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, intervalMs: 250 });
+      const index = labels.indexOf(entry);
+      if (index < 0) {
+        await this.page.keyboard.press('Escape');
+        throw new Error(`no "${entry}" in the ${title} view's title menu (entries: ${labels.join(', ')})`);
+      }
+      await this.page.locator(menuItem).filter({ hasText: entry }).first().click({ timeout: 5000 });
+      await this.parkMouse();
+      await poll('the menu to close', async () => !(await this.exists(menuItem)), { timeoutMs: 5000 });
+      return labels;
+    });
+  }
+
   /** Waits until the view titled `title` shows rows satisfying `predicate`; returns them. */
   async waitForViewItems(title: string, predicate: (items: ViewItem[]) => boolean, opts: { what?: string; timeoutMs?: number } = {}): Promise<ViewItem[]> {
     const what = opts.what ?? `the ${title} view`;

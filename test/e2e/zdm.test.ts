@@ -170,7 +170,10 @@ describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeou
 
     const dialogOpen = async () => (await ses.wb.dialogState()).visible;
     let t = Date.now();
-    await ses.wb.runCommand('zdm: Mark Migrations as Applied (log only)');
+    // From the Migrations view's title menu ("…"; Mark as Not Applied below goes through the palette).
+    const menu = await ses.step('mark-applied-title-menu', () => ses.wb.runViewTitleMenu('Migrations', 'Mark Migrations as Applied (log only)'));
+    log(`the Migrations view's title menu: ${menu.join(' / ')}`);
+    assert.ok(menu.includes('Roll Back') && !menu.includes('Mark Migration as Not Applied (log only)'), JSON.stringify(menu));
     await ses.step('mark-applied-pick', () =>
       ses.wb.answerPrompts([{ when: /Mark which migrations as applied, without running them\?/, pick: index }], dialogOpen, { what: `${index} picked, until the modal question` }),
     );
@@ -180,8 +183,9 @@ describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeou
     assert.match(asked.detail, /Their SQL will NOT be run\./, JSON.stringify(asked));
     assert.ok(asked.buttons.includes('Cancel'), JSON.stringify(asked));
     await ses.step('mark-applied-done', async () => {
-      // Not the progress notification ("zdm: Mark as Applied (log only): 1/1 <file>"): the summary, or an error.
-      const done = await ses.wb.waitForNotification(/zdm: (1 migration recorded as applied \(not run\)|Mark as Applied \(log only\)[^.]* failed|Mark as Applied \(log only\): (?!\d+\/)|could not)/, { timeoutMs: RUN_TIMEOUT_MS });
+      // Not the progress notification ("zdm: Mark as Applied (log only): 1/1 <file>"): the summary (a real
+      // run's "1 migration applied" too, to fail at once; Migrate Up's was "2 migrations"), or an error.
+      const done = await ses.wb.waitForNotification(/zdm: (1 migration recorded as applied \(not run\)|1 migration applied|Mark as Applied \(log only\)[^.]* failed|Mark as Applied \(log only\): (?!\d+\/)|could not)/, { timeoutMs: RUN_TIMEOUT_MS });
       assert.match(done, /zdm: 1 migration recorded as applied \(not run\)\./);
       await ses.wb.waitForViewItems('Migrations', (i) => isState(i, USERS, 'applied') && isState(i, INDEX, 'applied'), { what: 'the index migration applied in the view' });
     });

@@ -1507,9 +1507,18 @@ export class Workbench {
       const index = shown.buttons.indexOf(button);
       if (index < 0) throw new UnexpectedPromptError(`${shown.message} (no button "${button}")`, shown.buttons);
       debug(`dialog "${shown.message}" -> ${button}`);
-      await this.page.locator(SEL.dialogButton).nth(index).click({ timeout: 5000 });
-      await this.parkMouse(); // a mouse resting over the workbench hides keyboard hovers later
-      await poll('the dialog to close', async () => !(await this.dialogState()).visible, { timeoutMs: 10_000 });
+      // Pressed again while the same dialog stays open (a click may be lost while it renders); never a
+      // button of the next dialog (a command may ask twice).
+      await poll(`the dialog to close after "${button}"`, async () => {
+        const d = await this.dialogState();
+        if (!d.visible || d.message !== shown.message) return true;
+        await this.page.locator(SEL.dialogButton).nth(index).click({ timeout: 3000 });
+        await this.parkMouse(); // a mouse resting over the workbench hides keyboard hovers later
+        return poll('the dialog to close', async () => {
+          const n = await this.dialogState();
+          return !n.visible || n.message !== shown.message;
+        }, { timeoutMs: 2000 }).catch(() => false);
+      }, { timeoutMs: 15_000, intervalMs: 100 });
       return shown;
     });
   }
@@ -1561,8 +1570,8 @@ export class Workbench {
   /**
    * Opens the "More Actions…" menu of the view pane titled `title` (its title bar's overflow: the
    * `view/title` entries outside the navigation group), clicks `entry` and returns every entry the menu
-   * listed. The pane's header actions show only while it is hovered, so the mouse goes there first, and
-   * is parked again afterwards.
+   * listed. The pane's header actions show only while it is hovered, so the mouse goes there first (and
+   * is parked before the entry is chosen with the arrow keys and Enter).
    */
   async runViewTitleMenu(title: string, entry: string, opts: { timeoutMs?: number } = {}): Promise<string[]> {
     return this.guard(`"${entry}" in the ${title} view's title menu`, async () => {
@@ -1587,8 +1596,15 @@ export class Workbench {
         await this.page.keyboard.press('Escape');
         throw new Error(`no "${entry}" in the ${title} view's title menu (entries: ${labels.join(', ')})`);
       }
-      await this.page.locator(menuItem).filter({ hasText: entry }).first().click({ timeout: 5000 });
+      // The keyboard, not a click: a click just after the menu opens may be ignored (the menu stays open).
       await this.parkMouse();
+      await poll(`"${entry}" focused in the menu`, async () => {
+        const focused = (await this.page.locator('.monaco-menu .action-item.focused .action-label').allTextContents()).map((t) => t.trim());
+        if (focused[0] === entry) return true;
+        await this.page.keyboard.press('ArrowDown');
+        return false;
+      }, { timeoutMs: 5000, intervalMs: 150 });
+      await this.page.keyboard.press('Enter');
       await poll('the menu to close', async () => !(await this.exists(menuItem)), { timeoutMs: 5000 });
       return labels;
     });

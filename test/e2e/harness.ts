@@ -871,6 +871,15 @@ export interface QuickInputState {
  */
 export type PromptAnswer = { when: RegExp } & ({ pick: string } | { type: string } | { accept: true });
 
+/** An open modal dialog (e.g. `showWarningMessage(…, { modal: true }, …)`): its message, detail and buttons. */
+export interface DialogState {
+  visible: boolean;
+  message: string;
+  detail: string;
+  /** Button labels, in the order shown (VS Code adds Cancel). */
+  buttons: string[];
+}
+
 /** A row of a tree view. */
 export interface ViewItem {
   label: string;
@@ -907,6 +916,8 @@ const SEL = {
   markersRow: '.markers-panel .monaco-list-row',
   toast: '.notifications-toasts .notification-toast',
   notificationCenterRow: '.notifications-center .notification-list-item',
+  dialog: '.monaco-dialog-box',
+  dialogButton: '.monaco-dialog-box .dialog-buttons .monaco-button',
 };
 
 /** Page helpers for the VS Code workbench. All waits poll; none sleep a fixed time. */
@@ -1466,6 +1477,52 @@ export class Workbench {
     });
   }
 
+  // ------------------------------------------------------------------------------- modal dialogs
+
+  /** The open modal dialog, if any: message, detail and button labels. `visible` false when none. */
+  async dialogState(): Promise<DialogState> {
+    return this.page.evaluate(`(() => {
+      const box = document.querySelector(${JSON.stringify(SEL.dialog)});
+      const visible = !!box && box.offsetParent !== null;
+      const text = (sel) => ((box && box.querySelector(sel)?.textContent) ?? '').trim();
+      const buttons = box ? Array.from(box.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent ?? '').trim()) : [];
+      return { visible, message: text('.dialog-message-text'), detail: text('.dialog-message-detail'), buttons };
+    })()`);
+  }
+
+  /**
+   * Waits for a modal dialog whose message matches `message`, presses its button `button` and waits for
+   * the dialog to close. Returns what the dialog showed. A dialog with another message, or without that
+   * button, fails (the command asks something the test does not expect).
+   */
+  async answerDialog(message: RegExp, button: string, opts: { timeoutMs?: number } = {}): Promise<DialogState> {
+    return this.guard(`the dialog ${message} -> "${button}"`, async () => {
+      const shown = await poll(`a dialog ${message}`, async (note) => {
+        const d = await this.dialogState();
+        note({ dialog: d.visible ? d : '(no dialog open)' });
+        if (!d.visible || !d.message) return undefined;
+        if (!message.test(d.message)) throw new UnexpectedPromptError(d.message, d.buttons);
+        return d;
+      }, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, intervalMs: 200, fatal: (e) => e instanceof UnexpectedPromptError });
+      const index = shown.buttons.indexOf(button);
+      if (index < 0) throw new UnexpectedPromptError(`${shown.message} (no button "${button}")`, shown.buttons);
+      debug(`dialog "${shown.message}" -> ${button}`);
+      // Pressed again while the same dialog stays open (a click may be lost while it renders); never a
+      // button of the next dialog (a command may ask twice).
+      await poll(`the dialog to close after "${button}"`, async () => {
+        const d = await this.dialogState();
+        if (!d.visible || d.message !== shown.message) return true;
+        await this.page.locator(SEL.dialogButton).nth(index).click({ timeout: 3000 });
+        await this.parkMouse(); // a mouse resting over the workbench hides keyboard hovers later
+        return poll('the dialog to close', async () => {
+          const n = await this.dialogState();
+          return !n.visible || n.message !== shown.message;
+        }, { timeoutMs: 2000 }).catch(() => false);
+      }, { timeoutMs: 15_000, intervalMs: 100 });
+      return shown;
+    });
+  }
+
   // ------------------------------------------------------------------------ explorer and tree views
 
   /** Names of the rows the Explorer's file tree shows (expanded folders' children included). */
@@ -1508,6 +1565,49 @@ export class Workbench {
         ariaLabel: r.getAttribute('aria-label') ?? '',
       }));
     })()`);
+  }
+
+  /**
+   * Opens the "More Actions…" menu of the view pane titled `title` (its title bar's overflow: the
+   * `view/title` entries outside the navigation group), clicks `entry` and returns every entry the menu
+   * listed. The pane's header actions show only while it is hovered, so the mouse goes there first (and
+   * is parked before the entry is chosen with the arrow keys and Enter).
+   */
+  async runViewTitleMenu(title: string, entry: string, opts: { timeoutMs?: number } = {}): Promise<string[]> {
+    return this.guard(`"${entry}" in the ${title} view's title menu`, async () => {
+      const header = this.page
+        .locator('.monaco-workbench .pane > .pane-header')
+        .filter({ has: this.page.locator('h3.title', { hasText: new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'i') }) });
+      const menuItem = '.monaco-menu .action-item:not(.disabled) .action-label';
+      const labels = await poll(`the ${title} view's title menu`, async (note) => {
+        if (!(await this.exists(menuItem))) {
+          await header.first().hover({ timeout: 3000 });
+          await header.first().locator('.actions .codicon-toolbar-more').click({ timeout: 3000 });
+        }
+        const found = await poll('menu entries', async () => {
+          const l = (await this.page.locator(menuItem).allTextContents()).map((t) => t.trim()).filter(Boolean);
+          return l.length ? l : undefined;
+        }, { timeoutMs: 3000 });
+        note({ menu: found });
+        return found;
+      }, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, intervalMs: 250 });
+      const index = labels.indexOf(entry);
+      if (index < 0) {
+        await this.page.keyboard.press('Escape');
+        throw new Error(`no "${entry}" in the ${title} view's title menu (entries: ${labels.join(', ')})`);
+      }
+      // The keyboard, not a click: a click just after the menu opens may be ignored (the menu stays open).
+      await this.parkMouse();
+      await poll(`"${entry}" focused in the menu`, async () => {
+        const focused = (await this.page.locator('.monaco-menu .action-item.focused .action-label').allTextContents()).map((t) => t.trim());
+        if (focused[0] === entry) return true;
+        await this.page.keyboard.press('ArrowDown');
+        return false;
+      }, { timeoutMs: 5000, intervalMs: 150 });
+      await this.page.keyboard.press('Enter');
+      await poll('the menu to close', async () => !(await this.exists(menuItem)), { timeoutMs: 5000 });
+      return labels;
+    });
   }
 
   /** Waits until the view titled `title` shows rows satisfying `predicate`; returns them. */

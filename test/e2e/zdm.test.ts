@@ -14,6 +14,8 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Client } from 'pg';
+import { embeddedServerState } from '../../server/src/engine/runner/embedded-state';
 import { FIXED_INDEX, FIX_CONCURRENTLY, FIXTURE, INDEX, USERS } from './fixture';
 import { E2ESession, REPO_ROOT, TIMEOUT_SCALE, log, mib, poll, recordMetrics } from './harness';
 
@@ -28,6 +30,7 @@ const TRIO = /^\d{14}_rename_users_name_to_full_name_([123])_(expand|backfill|co
 describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeout: 900_000 }, () => {
   let session: E2ESession | undefined;
   let migrated = false;
+  let rolledBack = false;
   const figures: Record<string, number> = {};
   let peakRss = 0;
   const sampleRss = () => {
@@ -153,6 +156,62 @@ describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeou
     await ses.step('status-pending', () =>
       ses.wb.waitForViewItems('Migrations', (i) => isState(i, USERS, 'applied') && isState(i, INDEX, 'pending'), { what: 'the index migration pending in the view' }),
     );
+    rolledBack = true;
+  });
+
+  it('marks the pending migration as applied (log only): recorded, not run; then as not applied: the record goes, the schema stays', async () => {
+    const ses = s();
+    assert.ok(rolledBack, 'not run: Roll Back failed');
+    const index = path.posix.basename(INDEX);
+    const [usersVersion, indexVersion] = [USERS, INDEX].map((f) => path.posix.basename(f).slice(0, 14));
+    const before = await databaseState(ses.workspace);
+    // As Roll Back left it: the users table recorded and there, the index neither.
+    assert.deepEqual(before, { tool: [usersVersion], zdm: [`${usersVersion} applied`], users: true, index: false }, JSON.stringify(before));
+
+    const dialogOpen = async () => (await ses.wb.dialogState()).visible;
+    let t = Date.now();
+    // From the Migrations view's title menu ("…"; Mark as Not Applied below goes through the palette).
+    const menu = await ses.step('mark-applied-title-menu', () => ses.wb.runViewTitleMenu('Migrations', 'Mark Migrations as Applied (log only)'));
+    log(`the Migrations view's title menu: ${menu.join(' / ')}`);
+    assert.ok(menu.includes('Roll Back') && !menu.includes('Mark Migration as Not Applied (log only)'), JSON.stringify(menu));
+    await ses.step('mark-applied-pick', () =>
+      ses.wb.answerPrompts([{ when: /Mark which migrations as applied, without running them\?/, pick: index }], dialogOpen, { what: `${index} picked, until the modal question` }),
+    );
+    const asked = await ses.step('mark-applied-confirm', () =>
+      ses.wb.answerDialog(new RegExp(`Mark ${escapeRegExp(index)} and every pending migration before it as applied in .*, without running them\\?`), 'Mark as Applied'),
+    );
+    assert.match(asked.detail, /Their SQL will NOT be run\./, JSON.stringify(asked));
+    assert.ok(asked.buttons.includes('Cancel'), JSON.stringify(asked));
+    await ses.step('mark-applied-done', async () => {
+      // Not the progress notification ("zdm: Mark as Applied (log only): 1/1 <file>"): the summary (a real
+      // run's "1 migration applied" too, to fail at once; Migrate Up's was "2 migrations"), or an error.
+      const done = await ses.wb.waitForNotification(/zdm: (1 migration recorded as applied \(not run\)|1 migration applied|Mark as Applied \(log only\)[^.]* failed|Mark as Applied \(log only\): (?!\d+\/)|could not)/, { timeoutMs: RUN_TIMEOUT_MS });
+      assert.match(done, /zdm: 1 migration recorded as applied \(not run\)\./);
+      await ses.wb.waitForViewItems('Migrations', (i) => isState(i, USERS, 'applied') && isState(i, INDEX, 'applied'), { what: 'the index migration applied in the view' });
+    });
+    figures.markAppliedMs = Date.now() - t;
+    const marked = await databaseState(ses.workspace);
+    // Both tracking tables have the row, and the CREATE INDEX never ran.
+    assert.deepEqual(marked, { tool: [usersVersion, indexVersion], zdm: [`${usersVersion} applied`, `${indexVersion} applied`], users: true, index: false }, JSON.stringify(marked));
+
+    t = Date.now();
+    await ses.wb.runCommand('zdm: Mark Migration as Not Applied (log only)');
+    await ses.step('mark-not-applied-pick', () =>
+      ses.wb.answerPrompts([{ when: /Mark which migrations as not applied, without running their downs\?/, pick: index }], dialogOpen, { what: `${index} picked, until the modal question` }),
+    );
+    const askedBack = await ses.step('mark-not-applied-confirm', () =>
+      ses.wb.answerDialog(new RegExp(`Mark ${escapeRegExp(index)} and every migration applied after it as not applied in .*, without running their down sections\\?`), 'Mark as Not Applied'),
+    );
+    assert.match(askedBack.detail, /Their down SQL will NOT be run/, JSON.stringify(askedBack));
+    await ses.step('mark-not-applied-done', async () => {
+      // Its down (DROP INDEX users_email_idx) would fail here: the index was never made.
+      const done = await ses.wb.waitForNotification(/zdm: (1 migration recorded as not applied \(not run\)|Mark as Not Applied \(log only\)[^.]* failed|Mark as Not Applied \(log only\): (?!\d+\/)|could not)/, { timeoutMs: RUN_TIMEOUT_MS });
+      assert.match(done, /zdm: 1 migration recorded as not applied \(not run\)\./);
+      await ses.wb.waitForViewItems('Migrations', (i) => isState(i, USERS, 'applied') && isState(i, INDEX, 'pending'), { what: 'the index migration pending again in the view' });
+    });
+    figures.markNotAppliedMs = Date.now() - t;
+    const unmarked = await databaseState(ses.workspace);
+    assert.deepEqual(unmarked, before, JSON.stringify(unmarked));
   });
 
   it('scaffolds an expand/backfill/contract trio through its prompts; three files appear in the Explorer and the Migrations view', async () => {
@@ -214,6 +273,31 @@ describe('zdm in VS Code (packaged extension, code-server + Chromium)', { timeou
 function isState(items: Array<{ label: string; description: string }>, file: string, state: string): boolean {
   const item = items.find((x) => x.label === path.posix.basename(file));
   return item !== undefined && item.description.startsWith(state);
+}
+
+/**
+ * What the embedded dev database holds, read with its own connection (pg): the versions dbmate's table
+ * and zdm_migrations record, and whether the users table and the index exist.
+ */
+async function databaseState(workspace: string): Promise<{ tool: string[]; zdm: string[]; users: boolean; index: boolean }> {
+  const { url } = embeddedServerState(workspace);
+  assert.ok(url, 'the embedded server is not running');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 15_000, statement_timeout: 15_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`SELECT
+      ARRAY(SELECT version::text FROM schema_migrations ORDER BY 1) AS tool,
+      ARRAY(SELECT version || ' ' || state FROM zdm_migrations ORDER BY 1) AS zdm,
+      to_regclass('public.users') IS NOT NULL AS users,
+      to_regclass('public.users_email_idx') IS NOT NULL AS index`);
+    return rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function embeddedRecord(workspace: string): { dataDir: string } | undefined {

@@ -34,7 +34,7 @@ describe('runner in the editor', () => {
     assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('zdm.database.url'));
   });
 
-  it("puts Mark as (Not) Applied (log only) in the palette and the Migrations view's item menu, on the items it applies to; never as an inline button", () => {
+  it("puts Mark as (Not) Applied (log only) in the palette and the Migrations view's item menu, on the items it applies to, Mark as Applied in the view's title menu; never as a button", () => {
     const menus = manifest.contributes.menus as Record<string, { command: string; when?: string; group?: string }[]>;
     const items = (id: string) => menus['view/item/context'].filter((m) => m.command === id);
     const [applied] = items('zdm.markApplied');
@@ -45,6 +45,12 @@ describe('runner in the editor', () => {
     for (const m of [applied, notApplied]) assert.notEqual(m.group, 'inline', m.command);
     // In the palette (disabled in an untrusted workspace by their enablement, as the other runner commands).
     assert.ok(!menus.commandPalette.some((m) => m.command.startsWith('zdm.mark')));
+    // Mark as Applied in the view's title menu too, as Roll Back and Redo (every pending one, or one picked),
+    // in its own group, never a title button; Mark as Not Applied concerns one item: its menu only.
+    const title = menus['view/title'].filter((m) => m.command.startsWith('zdm.mark'));
+    assert.deepEqual(title.map((m) => m.command), ['zdm.markApplied'], JSON.stringify(title));
+    assert.equal(title[0].when, menus['view/title'].find((m) => m.command === 'zdm.rollback')!.when);
+    assert.ok(title[0].group && !title[0].group.startsWith('navigation'), title[0].group);
   });
 
   it('asks the CLI for a run: --to / --through the migration, --log-only for the Mark commands, --yes once the user confirmed', () => {

@@ -65,7 +65,7 @@ describe("the CLI's lines", () => {
 
   it("help says --to and --through take sqitch's change names and @tags and a Liquibase changeset's identity", () => {
     for (const command of ['up', 'rollback']) {
-      assert.match(RUNNER_HELP[command], /sqitch change may be named by its name, name@tag or\n@tag/, command);
+      assert.match(RUNNER_HELP[command], /sqitch change is named as sqitch names it \(not by\nits position\): its name, name@tag or @tag/, command);
       assert.match(RUNNER_HELP[command], /Liquibase changeset by its position, its id,\nid::author or path::id::author/, command);
     }
   });

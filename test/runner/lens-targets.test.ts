@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { runnerLenses, type RunnerLens } from '../../client/src/runner/lens-targets';
 import { createDiskHost } from '../../server/src/engine/host';
 import { loadProject, rollback, status, up } from '../../server/src/engine/runner/commands';
+import { parseSqitchPlan } from '../../server/src/engine/runner/sqitch-plan';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, optionsFor, type TestProject } from './helpers';
@@ -73,17 +74,19 @@ describe('runner CodeLenses (lens-targets.ts)', () => {
     ]);
   });
 
-  it('a sqitch deploy script migrates up to its change, a revert script rolls back through it, named as the runner names them (a reworked change: name@tag, its rework name@HEAD)', async () => {
+  it('a sqitch deploy script migrates up to its change, a revert script rolls back through it, named as the runner names them (a reworked change: name@tag, its rework name@HEAD; its revert scripts by their change ids)', async () => {
     const project = createProject(SQITCH);
+    const ids = parseSqitchPlan(PLAN).changes.map((c) => c.id);
     const cases: [string, RunnerLens['command'], string][] = [
       ['deploy/users@v1.0.sql', 'zdm.migrateUp', 'users@v1.0'],
-      ['revert/users@v1.0.sql', 'zdm.rollback', 'users@v1.0'],
+      // A rollback reads names among the deployed changes (users@HEAD: the latest DEPLOYED users): each version of a reworked change by its id.
+      ['revert/users@v1.0.sql', 'zdm.rollback', ids[0]],
       ['deploy/posts.sql', 'zdm.migrateUp', 'posts'],
       ['revert/posts.sql', 'zdm.rollback', 'posts'],
       ['deploy/schema/tags.sql', 'zdm.migrateUp', 'schema/tags'],
       // sqitch refuses the bare name users as ambiguous (planned twice): the rework is users@HEAD.
       ['deploy/users.sql', 'zdm.migrateUp', 'users@HEAD'],
-      ['revert/users.sql', 'zdm.rollback', 'users@HEAD'],
+      ['revert/users.sql', 'zdm.rollback', ids[3]],
     ];
     for (const [file, command, change] of cases) assert.deepEqual(short(lensesOf(project, file), project.root), [[0, command, change]], file);
     // A verify script is not run; a script no change of the plan has is not a migration.
@@ -92,10 +95,10 @@ describe('runner CodeLenses (lens-targets.ts)', () => {
     assert.deepEqual(lensesOf(project, 'deploy/unplanned.sql'), []);
     // The runner's own names for the same scripts: each lens names the migration its file is the script of (the rework, by @HEAD).
     const loaded = await loadProject({ cwd: project.root });
-    for (const m of loaded.loadedMigrations.migrations) {
+    for (const [i, m] of loaded.loadedMigrations.migrations.entries()) {
       const name = m.key === 'users' ? 'users@HEAD' : m.key;
       assert.equal(runnerLenses(m.upPath, fs.readFileSync(m.upPath, 'utf8'), createDiskHost({ cache: false }))[0].target.version, name, m.upPath);
-      assert.equal(runnerLenses(m.down!.path, fs.readFileSync(m.down!.path, 'utf8'), createDiskHost({ cache: false }))[0].target.version, name, m.down!.path);
+      assert.equal(runnerLenses(m.down!.path, fs.readFileSync(m.down!.path, 'utf8'), createDiskHost({ cache: false }))[0].target.version, m.key.startsWith('users') ? ids[i] : name, m.down!.path);
     }
   });
 

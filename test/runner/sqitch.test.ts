@@ -3,9 +3,12 @@
 // `sqitch revert` reverts; what sqitch deploys, `zdm status` sees applied and `zdm rollback` reverts.
 
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
+import { runnerLenses } from '../../client/src/runner/lens-targets';
 import { runRunnerCommand } from '../../server/src/cli/runner-commands';
+import { createDiskHost } from '../../server/src/engine/host';
 import { verifyBackfills } from '../../server/src/engine/prove/verify';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { parseSqitchPlan } from '../../server/src/engine/runner/sqitch-plan';
@@ -330,7 +333,7 @@ describe('sqitch projects, against the real sqitch', () => {
     assert.deepEqual(await columns(), ['nickname', 'password', 'bio']);
   });
 
-  it('a --to or --through of digits that is a change name is that change, as sqitch reads it (a warning when it is also another position); digits no change has are a position; a change id is its change', async () => {
+  it('a --to or --through of digits that is a change name is that change, as sqitch reads it (a warning when it is also another position); digits no change has are "Unknown change", as sqitch says; a change id is its change', async () => {
     // sqitch's name rule (App::Sqitch::Plan name_regex) allows names of digits only: 00, 3, 2024 (not 0: its plan reader takes 0 for no name).
     const names = ['00', 'schema', '2024', '3', 'tables'];
     const files: Record<string, string> = {
@@ -363,12 +366,15 @@ describe('sqitch projects, against the real sqitch', () => {
     runSqitch(project, theirs, 'revert', '-y', '--to', 'schema');
     assert.deepEqual(await registry(ours), await registry(theirs));
 
-    // 5 names no change: zdm's position (tables), as zdm status numbers it.
-    const toFive = zdmOptions(project, ours);
-    const all = await up({ ...toFive, to: '5' });
+    // 5 names no change: "Unknown change", as sqitch deploy --to 5 says (it was zdm's position 5, tables); the message names the change at that position.
+    const five = await up({ ...zdmOptions(project, ours), to: '5' });
+    assert.equal(five.usageError, 'Unknown change: "5" (sqitch names a change by its name, name@tag, @tag or change id, not by its position: the change at position 5 in sqitch.plan is "tables"); nothing was run.');
+    assert.deepEqual(sqitch.run(project.root, theirs.target, theirs.password, 'deploy', '--to', '5'), { out: 'Unknown change: "5"\n', code: 2 });
+    const toTables = zdmOptions(project, ours);
+    const all = await up({ ...toTables, to: 'tables' });
     assert.ok(all.ok, explain(all));
     assert.deepEqual(all.steps.map((s) => s.name), ['2024', '3', 'tables']);
-    assert.deepEqual(warned(toFive), []);
+    assert.deepEqual(warned(toTables), []);
     runSqitch(project, theirs, 'deploy', '--to', 'tables');
     assert.deepEqual(await registry(ours), await registry(theirs));
 
@@ -618,6 +624,101 @@ describe('sqitch projects, against the real sqitch', () => {
     }
     assert.deepEqual(await registry(ours), await registry(theirs));
     assert.deepEqual((await status(zdmOptions(project, ours))).status!.map((s) => s.state), ['applied', 'pending', 'pending']);
+  });
+
+  it('a --to / --through no change answers to is "Unknown change" for zdm as for sqitch deploy and revert (exit 2, nothing run): digits (zdm status positions), digits with an offset, an abbreviated or upper-case change id, a name with digits', async () => {
+    const project = createProject(FILES);
+    const [ours, theirs] = [await database('sqitch_unknown_digits'), await database('sqitch_unknown_digits_ref')];
+    const sqitchSays = (...args: string[]) => sqitch.run(project.root, theirs.target, theirs.password, ...args);
+    const ids = parseSqitchPlan(PLAN).changes.map((c) => c.id);
+    assert.ok((await up({ ...zdmOptions(project, ours), to: 'appschema' })).ok);
+    runSqitch(project, theirs, 'deploy', '--to', 'appschema');
+
+    // 2 and 3 are positions in zdm status (users, flips), no change names: sqitch deploy --to 2 says "Unknown change" (zdm deployed users).
+    const specs = ['2', '3', '0', '2^', '3~', 'v2users', ids[1].slice(0, 7), ids[1].slice(0, 39), ids[1].toUpperCase()];
+    for (const spec of specs) {
+      assert.deepEqual(sqitchSays('deploy', '--to', spec), { out: `Unknown change: "${spec}"\n`, code: 2 }, spec);
+      const result = await up({ ...zdmOptions(project, ours), to: spec });
+      assert.equal(result.ok, false, spec);
+      assert.ok(result.usageError?.startsWith(`Unknown change: "${spec}"`), `${spec}: ${explain(result)}`);
+      assert.deepEqual(result.steps, [], spec);
+    }
+    // A position says which change to name.
+    const two = await up({ ...zdmOptions(project, ours), to: '2' });
+    assert.equal(two.usageError, 'Unknown change: "2" (sqitch names a change by its name, name@tag, @tag or change id, not by its position: the change at position 2 in sqitch.plan is "users"); nothing was run.');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Everything deployed: sqitch revert --to 1 says "Unknown change" too (zdm rolled back users and flips); --through, which sqitch has not, as well.
+    assert.ok((await up(zdmOptions(project, ours))).ok);
+    runSqitch(project, theirs, 'deploy');
+    for (const spec of ['1', '2', '2^', '1~', 'v2users', ids[0].slice(0, 7), ids[0].slice(0, 39), ids[0].toUpperCase()]) {
+      assert.deepEqual(sqitchSays('revert', '-y', '--to', spec), { out: `Unknown change: "${spec}"\n`, code: 2 }, spec);
+      for (const option of ['to', 'through'] as const) {
+        const result = await rollback({ ...zdmOptions(project, ours), [option]: spec });
+        assert.equal(result.ok, false, `${option} ${spec}`);
+        assert.ok(result.usageError?.startsWith(`Unknown change: "${spec}"`), `${option} ${spec}: ${explain(result)}`);
+        assert.deepEqual(result.steps, [], `${option} ${spec}`);
+      }
+    }
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await status(zdmOptions(project, ours))).status!.map((s) => s.state), ['applied', 'applied', 'applied']);
+
+    // The CLI: a usage error (exit 2), as sqitch exits 2.
+    for (const command of ['up', 'rollback'] as const) {
+      let stderr = '';
+      const io = { cwd: project.root, stdout: () => undefined, stderr: (t: string) => void (stderr += t), isTTY: false, env: sqitch.env(project.root) };
+      assert.equal(await runRunnerCommand(command, ['--to', '2', '--url', ours.url, '--yes'], io), 2, command);
+      assert.ok(stderr.startsWith(`zdm ${command}: Unknown change: "2" (`), `${command}: ${stderr}`);
+    }
+
+    // zdm rollback --to 0 stays zdm's "roll back everything" (sqitch revert without --to).
+    const all = await rollback({ ...zdmOptions(project, ours), to: '0' });
+    assert.ok(all.ok, explain(all));
+    assert.deepEqual(all.steps.map((s) => s.name), ['flips', 'users', 'appschema']);
+    runSqitch(project, theirs, 'revert', '-y');
+    assert.deepEqual(await registry(ours), await registry(theirs));
+  });
+
+  it('the rollback CodeLens of a reworked change\'s revert script rolls back that version only, by its change id: refused as sqitch revert refuses it when that version is not deployed (before: users@HEAD, which sqitch revert reads as the deployed users@v1.0)', async () => {
+    const project = createProject(REWORKED);
+    const [ours, theirs] = [await database('sqitch_rework_lens'), await database('sqitch_rework_lens_ref')];
+    const sqitchSays = (...args: string[]) => sqitch.run(project.root, theirs.target, theirs.password, ...args);
+    const ids = parseSqitchPlan(REWORKED['sqitch.plan']).changes.map((c) => c.id);
+    const lensOf = (file: string) => {
+      const full = project.file(file);
+      const lenses = runnerLenses(full, fs.readFileSync(full, 'utf8'), createDiskHost({ cache: false }));
+      assert.deepEqual(lenses.map((l) => l.command), ['zdm.rollback'], file);
+      return lenses[0].target.version;
+    };
+    // Only the earlier version (users@v1.0) and flips are deployed.
+    assert.ok((await up({ ...zdmOptions(project, ours), to: 'flips' })).ok);
+    runSqitch(project, theirs, 'deploy', '--to', 'flips');
+    // The rework's lens: its version is not deployed, refused as sqitch revert --to <its id> refuses it; nothing rolled back.
+    assert.deepEqual(sqitchSays('revert', '-y', '--to', ids[3]), { out: `Change not deployed: "${ids[3]}"\n`, code: 2 });
+    const rework = await rollback({ ...zdmOptions(project, ours), through: lensOf('revert/users.sql') });
+    assert.equal(rework.ok, false, explain(rework));
+    assert.ok(rework.usageError?.startsWith(`Change not deployed: "${ids[3]}" (`), explain(rework));
+    assert.deepEqual(rework.steps, []);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    assert.deepEqual((await status(zdmOptions(project, ours))).status!.map((s) => s.state), ['applied', 'applied', 'applied', 'pending']);
+
+    // The earlier version's lens: through users@v1.0 (flips, then users@v1.0), as sqitch revert --to <its id>^.
+    const earlier = await rollback({ ...zdmOptions(project, ours), through: lensOf('revert/users@v1.0.sql') });
+    assert.ok(earlier.ok, explain(earlier));
+    assert.deepEqual(earlier.steps.map((s) => s.name), ['flips', 'users@v1.0']);
+    runSqitch(project, theirs, 'revert', '-y', '--to', `${ids[1]}^`);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+
+    // Both versions deployed: the rework's lens rolls back the rework only, as sqitch revert --to <its id>^.
+    assert.ok((await up(zdmOptions(project, ours))).ok);
+    runSqitch(project, theirs, 'deploy');
+    const both = await rollback({ ...zdmOptions(project, ours), through: lensOf('revert/users.sql') });
+    assert.ok(both.ok, explain(both));
+    assert.deepEqual(both.steps.map((s) => [s.name, s.direction]), [['users', 'down']]);
+    runSqitch(project, theirs, 'revert', '-y', '--to', `${ids[3]}^`);
+    assert.deepEqual(await registry(ours), await registry(theirs));
+    // What the lenses gave: the versions' change ids (a change planned once keeps its name).
+    assert.deepEqual(['revert/users.sql', 'revert/users@v1.0.sql', 'revert/flips.sql'].map(lensOf), [ids[3], ids[1], 'flips']);
   });
 });
 

@@ -7,7 +7,10 @@
 //   names the change so that it still points at the same change when the plan grows: its name, or for
 //   a reworked change (whose bare name sqitch refuses as ambiguous) its tag-qualified name, `name@tag`
 //   for the earlier version and `name@HEAD` for the rework. A deploy script migrates up to its
-//   change, a revert script rolls back through it.
+//   change, a revert script rolls back through it: a version of a reworked change by its change id,
+//   since a rollback reads `name@HEAD` as sqitch revert does, among the deployed changes (the earlier
+//   version while the rework is not deployed: its lens would roll back the other version), while the
+//   id is that version or `Change not deployed`.
 // - A Liquibase changelog holds many changesets: each `--changeset` line gets its own pair, naming the
 //   changeset by the file and its id and author (`/abs/path.sql::id::author`, which --to and --through
 //   accept: plan.ts liquibaseVersionOf). "Roll back to here" only for a changeset with a rollback (one
@@ -43,8 +46,8 @@ export function runnerLenses(file: string, text: string, host: ProjectHost): Run
     // The change at the script's place in the plan (a verify script has no lens).
     const change = sqitchChangeOfScript(file, host);
     if (change === undefined || change.role === 'verify') return [];
-    const target = { file, version: change.target };
-    return change.role === 'deploy' ? [{ line: 0, title: UP, command: 'zdm.migrateUp', target }] : [{ line: 0, title: DOWN, command: 'zdm.rollback', target }];
+    if (change.role === 'deploy') return [{ line: 0, title: UP, command: 'zdm.migrateUp', target: { file, version: change.target } }];
+    return [{ line: 0, title: DOWN, command: 'zdm.rollback', target: { file, version: change.revertTarget } }];
   }
   if (doc.format === 'liquibase') {
     const lenses: RunnerLens[] = [];

@@ -26,8 +26,8 @@ const COMMON = `  --url URL                 Database URL (default: $DATABASE_URL
   --no-color                Plain text output`;
 
 /** What VERSION may be besides a version: sqitch and Liquibase number their migrations by position, and name them too. */
-const VERSION_NAMES = `VERSION is a version as zdm status lists it. A sqitch change may be named by its name, name@tag or\n@tag (zdm up --to users, zdm rollback --to @v1.0), @HEAD or @ROOT, with ~N / ^N offsets as sqitch
-takes them (zdm rollback --to @HEAD^; @HEAD is the plan's last change for up, the last deployed
+const VERSION_NAMES = `VERSION is a version as zdm status lists it. A sqitch change is named as sqitch names it (not by\nits position): its name, name@tag or @tag (zdm up --to users, zdm rollback --to @v1.0), @HEAD or
+@ROOT, with ~N / ^N offsets as sqitch takes them (zdm rollback --to @HEAD^; @HEAD is the plan's last change for up, the last deployed
 one for rollback); a Liquibase changeset by its position, its id,\nid::author or path::id::author (zdm up --to 2::alice); a name several changesets answer to is refused.`;
 
 const VERIFY = `  --verify, --no-verify     sqitch: run each change's verify script after its deploy; a failing one

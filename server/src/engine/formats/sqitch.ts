@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { basenameOf, childPath, resolvedPath } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
-import { changeKey, changeTargetName, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
+import { changeKey, changeRevertTargetName, changeTargetName, parseSqitchPlan, sqitchConfigFiles, sqitchConfigOf, sqitchScriptSegments, sqitchVariables, VARIABLES_WHERE } from '../runner/sqitch-plan';
 import { psqlVariableOf, psqlVariables } from '../sql/placeholders';
 import { psqlMetaCommands, psqlScript, psqlSetArguments, psqlValueAt, unrunnableMetaCommand, type PsqlAssignment } from '../sql/psql';
 import { baseDocument, type FormatModule, problem, section } from './common';
@@ -74,6 +74,11 @@ interface PlannedChange {
   key: string;
   /** What --to / --through name it by (changeTargetName): `users@HEAD` for the rework, whose bare name sqitch finds ambiguous. */
   target: string;
+  /**
+   * What a rollback names it by (changeRevertTargetName): its name, or the change id of a version of a
+   * reworked change, since a rollback looks `users@HEAD` up among the deployed changes (another version).
+   */
+  revertTarget: string;
 }
 
 /** Per project folder: the plan's text, and by script name (`users`, `users@v1.0`, `app/users`) its change's position in it and names. */
@@ -90,7 +95,7 @@ function plannedChange(top: string, script: string, host: ProjectHost): PlannedC
       const { changes } = parseSqitchPlan(plan);
       changes.forEach((change, i) => {
         const segments = sqitchScriptSegments(change, (p) => host.fileExists(childPath(top, 'deploy', ...p)));
-        byScript.set(segments.join('/').replace(/\.sql$/, ''), { version: String(i + 1), key: changeKey(change), target: changeTargetName(change, changes) });
+        byScript.set(segments.join('/').replace(/\.sql$/, ''), { version: String(i + 1), key: changeKey(change), target: changeTargetName(change, changes), revertTarget: changeRevertTargetName(change, changes) });
       });
     } catch {
       // A plan sqitch refuses: no positions (the runner reports the plan's error).

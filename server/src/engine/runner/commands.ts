@@ -132,7 +132,8 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
  * A --to / --through as the version the planner compares: a sqitch change is named as sqitch names it
  * (its name, `name@tag`, `@tag`, its id; digits that are a change's name are that change, with a warning
  * when they are also another change's position; @HEAD, @ROOT and ~N / ^N offsets counted in the plan for up,
- * among the deployed changes for rollback: sqitchVersionOf), a Liquibase changeset by its id,
+ * among the deployed changes for rollback; anything else, digits and abbreviated ids too, is sqitch's
+ * `Unknown change`: sqitchVersionOf), a Liquibase changeset by its id,
  * `id::author` or `path::id::author`; both are numbered by position, which is what the planner compares.
  * `option` names the flag in a warning.
  */

@@ -295,7 +295,11 @@ function belowBaseline(target: string, baseline: string): string {
   return `Cannot roll back ${target}: the history has Flyway's baseline at version ${baseline}, and what is at or below it was never run as a migration (Flyway's undo does not apply to it). Nothing was rolled back; zdm rollback --to ${baseline} rolls back everything after the baseline.`;
 }
 
-/** True when the status's version is `version` (numeric comparison: 0001 = 1), or its key is. */
+/**
+ * True when the status's version is `version` (numeric comparison: 0001 = 1), or its key is. A sqitch
+ * target reaches it already resolved to its change's position (sqitchVersionOf: sqitch matches no change
+ * by digits or position, so neither does zdm); a Liquibase one to its changeset's position when named.
+ */
 export function matchesVersion(status: Pick<MigrationStatus, 'version' | 'key'>, version: string): boolean {
   if (status.version === '') return false; // a repeatable script (Flyway) has no version to stop at
   return status.key === version || status.version === version || (/\d/.test(version) && compareVersions(status.version, version) === 0 && status.version.replace(/\D/g, '').length > 0);

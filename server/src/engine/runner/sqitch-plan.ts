@@ -365,3 +365,15 @@ export function tagQualifiedName(change: SqitchChange): string {
 export function changeTargetName(change: SqitchChange, changes: readonly SqitchChange[]): string {
   return changes.some((c) => c !== change && c.name === change.name) ? tagQualifiedName(change) : change.name;
 }
+
+/**
+ * What a rollback (--through) names a change by, so that it names that version and no other: its name;
+ * for a change planned more than once, its change id. sqitch revert looks a spec up among the deployed
+ * changes, not in the plan, so a tag-qualified name may land on another version: `users@HEAD` is the
+ * latest DEPLOYED users, the earlier `users@v1.0` while the rework is not deployed (sqitch 1.3.1 `revert
+ * --to users@HEAD` then reverts to it), and `users@v1.0` is not deployed at all while a tag placed on a
+ * later change is not. The id is that one version: `Change not deployed` when it is not.
+ */
+export function changeRevertTargetName(change: SqitchChange, changes: readonly SqitchChange[]): string {
+  return changes.some((c) => c !== change && c.name === change.name) ? change.id : change.name;
+}

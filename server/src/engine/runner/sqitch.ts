@@ -335,11 +335,14 @@ export function sqitchRunProblems(steps: readonly Step[], statuses: readonly Mig
  * A --to / --through as the version (plan position) the planner compares. It is read as sqitch reads a
  * change spec (App::Sqitch::Plan::ChangeList `index_of`, Engine `change_id_for_key`): a change name
  * (zdm's own names too: `users@v1.0` for the earlier version of a reworked change), `name@tag`, `@tag`
- * or a change id. sqitch has no positions, and digits alone are a valid change name (`2024`, `001`):
- * when a change has that name, the target is that change, as `sqitch deploy --to 2024` reads it; only
- * when none has, digits are zdm's plan position (what `zdm status` numbers and the editor gives). When
- * they name one change and are the position of another, the run says which it took (`warning`).
- * `option` is how the warning names the flag (`zdm up --to`).
+ * or a change id (all 40 lower-case hex digits: sqitch takes no abbreviated or upper-case id). sqitch has
+ * no positions, and digits alone are a valid change name (`2024`, `001`): when a change has that name,
+ * the target is that change, as `sqitch deploy --to 2024` reads it; when none has, they are `Unknown
+ * change: "5"`, as sqitch deploy and revert say (checked with sqitch 1.3.1), saying which change is at
+ * that position of zdm's numbering (the editor gives names, never positions). The one exception is
+ * `zdm rollback --to 0`, zdm's "roll back everything" (sqitch revert without --to). When digits name
+ * one change and are the position of another, the run says which it took (`warning`). `option` is how
+ * the warning names the flag (`zdm up --to`).
  *
  * The symbolic tags `@HEAD` and `@ROOT` (`HEAD`, `ROOT` too) and the offsets `~N` / `^N` (`~~`, `^^`:
  * 2; `@HEAD^`, `users~2`) are read as sqitch reads them: for `zdm up` against the plan, as sqitch deploy
@@ -374,7 +377,7 @@ export function sqitchVersionOf(target: string | undefined, statuses: readonly M
   }
   // sqitch revert finds a change in its registry (a reworked change's name: its one deployed version, not
   // the plan's latest; `name@tag`: only once the tag is deployed); one the plan has but the registry has
-  // not is "Change not deployed". Digits no change has stay zdm's position.
+  // not is "Change not deployed".
   if (base === 'deployed' && named) {
     const planned = statuses.filter((s) => s.migration && sqitchChangeOf(s.migration));
     const deployed = sqitchDeployed(statuses);
@@ -382,11 +385,19 @@ export function sqitchVersionOf(target: string | undefined, statuses: readonly M
     if (!found) return { problem: sqitchNotDeployed(target, deployed.length) };
     if (found !== named) return { version: found.version };
   }
-  // A name no change of the plan has: sqitch deploy and revert both say so (digits stay zdm's position).
-  if (!/^\d+$/.test(target)) return named ? { version: named.version } : { problem: `Unknown change: "${target}"; nothing was run.` };
-  if (!named) return { version: target };
   const name = (s: MigrationStatus) => s.migration?.name ?? s.key;
   const first = statuses.find((s) => s.migration);
+  if (!named) {
+    // `zdm rollback --to 0` is zdm's "roll back everything" (sqitch revert without --to), no change spec.
+    if (/^0+$/.test(target) && option === 'zdm rollback --to') return { version: target };
+    // A spec no change of the plan answers to, digits too (sqitch has no positions, and no abbreviated or
+    // upper-case change id): sqitch deploy and revert both say "Unknown change". Digits that are a
+    // position of zdm's numbering say which change to name instead.
+    const asPosition = /^\d+$/.test(target) ? atPosition(statuses, target) : undefined;
+    const hint = asPosition ? ` (sqitch names a change by its name, name@tag, @tag or change id, not by its position: the change at position ${target} in sqitch.plan is "${name(asPosition)}")` : '';
+    return { problem: `Unknown change: "${target}"${hint}; nothing was run.` };
+  }
+  if (!/^\d+$/.test(target)) return { version: named.version };
   // `zdm rollback --to 0` is zdm's "roll back everything"; a change named 0 makes it that change.
   if (/^0+$/.test(target) && option === 'zdm rollback --to' && first)
     return { version: named.version, warning: `${option} ${target}: the change "${name(named)}" (position ${named.version} in sqitch.plan), as sqitch reads a change name, not "roll back everything": to roll back every change, roll back through the first one (zdm rollback --through "${name(first)}").` };
@@ -481,8 +492,9 @@ function sqitchDeployed(statuses: readonly MigrationStatus[]): MigrationStatus[]
 /**
  * The change a spec with a symbolic tag or an offset lands on in `list` (the plan, or the deployed
  * changes in deploy order): @HEAD / HEAD its last, @ROOT / ROOT its first, `name@HEAD` the latest change
- * of that name in it, another spec the change it names (in the plan: sqitchChangeNamed; digits no change
- * has are zdm's position) when `list` has it; then the offset counted in `list`.
+ * of that name in it, another spec the change it names (in the plan: sqitchChangeNamed; digits are a
+ * change name only, never a position: sqitch says `Unknown change: "2^"`) when `list` has it; then the
+ * offset counted in `list`.
  */
 function sqitchSpecIn(target: string, list: readonly MigrationStatus[], planned: readonly MigrationStatus[], statuses: readonly MigrationStatus[]): MigrationStatus | undefined {
   const { key, offset } = sqitchOffsetOf(target);
@@ -501,8 +513,8 @@ function sqitchSpecIn(target: string, list: readonly MigrationStatus[], planned:
     else {
       // Among the deployed changes, a reworked change's name is its one deployed version (sqitchAmbiguity refused more).
       const [deployedOnly] = list !== planned ? sqitchInstancesOf(key, statuses, 'deployed') : [];
-      const positioned = /^\d+$/.test(key) ? atPosition(statuses, key) : undefined;
-      const named = deployedOnly ?? sqitchChangeNamed(key, statuses) ?? (positioned?.migration ? positioned : undefined);
+      // No position: sqitch reads `2^` as the change named 2 (Unknown change when none is).
+      const named = deployedOnly ?? sqitchChangeNamed(key, statuses);
       at = named ? list.indexOf(named) : -1;
     }
   }

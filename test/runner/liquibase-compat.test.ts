@@ -406,7 +406,7 @@ describe('compatibility with the real Liquibase', () => {
     );
   });
 
-  it("a .json master written as YAML (unquoted keys and values, single quotes, block style), an include of `cvs` or `.svn`, an includeAll's .svn and CVS folders: the same rows for both", async (t) => {
+  it("a .json master written as YAML (unquoted keys and values, single quotes, block style, `ignore: yes`), an include of `cvs` or `.svn`, an includeAll's .svn and CVS folders: the same rows for both", async (t) => {
     if (skipReason) return t.skip(skipReason);
     const project = createProject(
       {
@@ -419,11 +419,17 @@ describe('compatibility with the real Liquibase', () => {
           "  {'include': {file: cvs}},",
           '  {include: {file: .SVN}},',
           '  {includeAll: {path: db/changelog/all/, errorIfMissingOrEmpty: false}},',
+          // YAML 1.1: a plain `yes` or `On` is true; a quoted 'yes' is text, and not true.
+          '  {include: {file: db/changelog/old.sql, ignore: yes}},',
+          "  {include: {file: db/changelog/kept.sql, ignore: 'yes'}},",
           "  {include: {file: 'db/changelog/block.json'}}, # a trailing comma",
           ']}',
         ].join('\n'),
         // YAML in block style in a .json file: Liquibase takes it too.
-        'db/changelog/block.json': 'databaseChangeLog:\n  - include:\n      file: db/changelog/b.sql\n',
+        'db/changelog/block.json': 'databaseChangeLog:\n  - include:\n      file: db/changelog/b.sql\n  - include: {file: db/changelog/old2.sql, ignore: On}\n',
+        'db/changelog/old.sql': formattedSql('old'),
+        'db/changelog/old2.sql': formattedSql('old2'),
+        'db/changelog/kept.sql': formattedSql('kept'),
         cvs: formattedSql('never'),
         'db/changelog/a.sql': formattedSql('a'),
         'db/changelog/b.sql': formattedSql('b'),
@@ -443,6 +449,7 @@ describe('compatibility with the real Liquibase', () => {
         ['db/changelog/all/CVS/y.sql', 'cvs_y', null, null],
         ['db/changelog/all/c.sql', 'c', null, null],
         ['db/changelog/all/sub/.svn/z.sql', 'svn_z', null, null],
+        ['db/changelog/kept.sql', 'kept', null, null],
         ['db/changelog/b.sql', 'b', null, null],
       ]),
     );

@@ -376,7 +376,7 @@ function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } 
     const flow = block.trim().startsWith('{');
     const value = (key: string) => {
       const v = new RegExp(`(?:^|[\\s{,])${key}\\s*:\\s*(?:"([^"]*)"|'([^']*)'|(${flow ? '[^,}\\n]*' : '[^\\n]*?(?=\\s+#|$)'}))`, 'm').exec(block);
-      return v ? (v[1] ?? v[2] ?? v[3].trim()) : undefined;
+      return v ? (v[1] ?? v[2] ?? yamlPlain(v[3].trim())) : undefined;
     };
     const lineOf = (key: string) => {
       const at = block.split('\n').findIndex((l) => new RegExp(`(?:^|[\\s{,])${key}\\s*:`).test(l));
@@ -483,6 +483,15 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
   return { entries, problems, changeSet };
 }
 
+/**
+ * A plain (unquoted) YAML scalar as Liquibase has it: SnakeYAML (YAML 1.1) makes `yes`, `on`, `true`
+ * (and `no`, `off`, `false`) in any of their spellings booleans, so `ignore: yes` ignores (checked by
+ * running Liquibase 4.28); quoted, `'yes'` is text and does not.
+ */
+function yamlPlain(value: string): string {
+  return /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(value) ? String(/^(?:yes|true|on)$/i.test(value)) : value;
+}
+
 /** Whether a .json changelog's text is block-style YAML (it starts with neither `{` nor `[`). */
 function blockYaml(text: string): boolean {
   const first = blankYamlisms(text.replace(/^\uFEFF/, '')).trim()[0];
@@ -545,7 +554,7 @@ function flowYamlToJson(text: string): { json: string; origin: number[] } | { at
       let out: string;
       if (/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(value)) out = value;
       else if (/^(?:~|null|Null|NULL)$/.test(value)) out = 'null';
-      else if (/^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(value)) out = /^(?:yes|true|on)$/i.test(value) ? 'true' : 'false';
+      else if (yamlPlain(value) !== value) out = yamlPlain(value);
       else out = JSON.stringify(value);
       emit(out, i);
       i += value.length;

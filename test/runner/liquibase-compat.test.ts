@@ -406,6 +406,83 @@ describe('compatibility with the real Liquibase', () => {
     );
   });
 
+  it("a .json master written as YAML (unquoted keys and values, single quotes, block style, `ignore: yes`), an include of `cvs` or `.svn`, an includeAll's .svn and CVS folders: the same rows for both", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/master.json\n',
+        // Not JSON but YAML in flow style: Liquibase's JSON parser is its YAML parser (SnakeYAML), and takes it.
+        'db/changelog/master.json': [
+          '{databaseChangeLog: [',
+          "  {include: {file: db/changelog/a.sql, context: 'dev', labels: core}},",
+          // Liquibase's include() passes over a file named `cvs` or `.svn` (any case) without looking, whether it is there or not.
+          "  {'include': {file: cvs}},",
+          '  {include: {file: .SVN}},',
+          '  {includeAll: {path: db/changelog/all/, errorIfMissingOrEmpty: false}},',
+          // YAML 1.1: a plain `yes` or `On` is true; a quoted 'yes' is text, and not true.
+          '  {include: {file: db/changelog/old.sql, ignore: yes}},',
+          "  {include: {file: db/changelog/kept.sql, ignore: 'yes'}},",
+          "  {include: {file: 'db/changelog/block.json'}}, # a trailing comma",
+          ']}',
+        ].join('\n'),
+        // YAML in block style in a .json file: Liquibase takes it too.
+        'db/changelog/block.json': 'databaseChangeLog:\n  - include:\n      file: db/changelog/b.sql\n  - include: {file: db/changelog/old2.sql, ignore: On}\n',
+        'db/changelog/old.sql': formattedSql('old'),
+        'db/changelog/old2.sql': formattedSql('old2'),
+        'db/changelog/kept.sql': formattedSql('kept'),
+        cvs: formattedSql('never'),
+        'db/changelog/a.sql': formattedSql('a'),
+        'db/changelog/b.sql': formattedSql('b'),
+        // An includeAll skips no folder: .svn and CVS ones run as any other.
+        'db/changelog/all/c.sql': formattedSql('c'),
+        'db/changelog/all/.svn/x.sql': formattedSql('svn_x'),
+        'db/changelog/all/CVS/y.sql': formattedSql('cvs_y'),
+        'db/changelog/all/CVS/Entries': 'not a changelog\n',
+        'db/changelog/all/sub/.svn/z.sql': formattedSql('svn_z'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    await bothUpdate(project, 'lb_json_yaml', (rows) =>
+      assert.deepEqual(rows.map((r) => [r.filename, r.id, r.contexts, r.labels]), [
+        ['db/changelog/a.sql', 'a', 'dev', 'core'],
+        ['db/changelog/all/.svn/x.sql', 'svn_x', null, null],
+        ['db/changelog/all/CVS/y.sql', 'cvs_y', null, null],
+        ['db/changelog/all/c.sql', 'c', null, null],
+        ['db/changelog/all/sub/.svn/z.sql', 'svn_z', null, null],
+        ['db/changelog/kept.sql', 'kept', null, null],
+        ['db/changelog/b.sql', 'b', null, null],
+      ]),
+    );
+  });
+
+  it('an includeAll below another that names a folder already named below it: both refuse with Liquibase\'s "Circular reference detected"; with errorOnCircularIncludeAll=false both run it', async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const db = await pg.createDatabase('lb_circular');
+    // Two changelogs below one includeAll each includeAll db/changelog/B/: not a loop, but Liquibase remembers
+    // every includeAll folder below the top one, and stops on the second.
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/master.yaml\n',
+        'db/changelog/master.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/A/\n',
+        'db/changelog/A/a.sql': formattedSql('a'),
+        'db/changelog/A/x.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/B/\n',
+        'db/changelog/A/z.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/B\n',
+        'db/changelog/B/README.txt': 'no changelog here\n',
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const run = liquibase(project, db, 'update');
+    assert.notEqual(run.code, 0, run.out);
+    const says = "Circular reference detected in 'db/changelog/B/'. Set liquibase.errorOnCircularIncludeAll if you'd like to ignore this error.";
+    assert.ok(run.out.includes(says), run.out);
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const st = await status(options);
+    assert.ok(st.usageError?.includes(`A/z.yaml:2: the includeAll of db/changelog/B names a folder an includeAll already named below the same top includeAll; Liquibase stops ("${says}")`), explain(st));
+    assert.deepEqual(await pg.query("SELECT to_regclass('public.t_a') AS t", [], db), [{ t: null }]);
+    project.write('liquibase.properties', 'changeLogFile=db/changelog/master.yaml\nerrorOnCircularIncludeAll=false\n');
+    await bothUpdate(project, 'lb_circular_off', (rows) => assert.deepEqual(rows.map((r) => [r.filename, r.id]), [['db/changelog/A/a.sql', 'a']]));
+  });
+
   it('failOnError:false: Liquibase and zdm both go on past the failing changesets, roll back the one in a transaction, write the same rows (none for them), and run them again next time', async (t) => {
     if (skipReason) return t.skip(skipReason);
     const changelog = FAIL_ON_ERROR_CHANGELOG;

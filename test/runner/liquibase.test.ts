@@ -701,4 +701,99 @@ describe('zdm runs Liquibase changelogs', () => {
     st = await status(options);
     assert.match(st.usageError ?? '', /the onMissingIncludeChangelog setting says `maybe`: Liquibase accepts FAIL or WARN only/);
   });
+
+  it('reads a .json master written as YAML (flow or block style) as Liquibase\'s YAML parser does, and stops on a real syntax error at its line and column', async () => {
+    const db = await pg.createDatabase('lb_json_yaml');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/master.json\n',
+        'db/changelog/master.json': [
+          '{databaseChangeLog: [  # unquoted keys and values, single quotes',
+          "  {include: {file: 'db/changelog/it''s.sql', labels: 'core, extra'}},",
+          '  {include: {file: classpath:db/changelog/b.sql, context: dev or test}},',
+          "  {'includeAll': {path: db/changelog/all/, maxDepth: 1, ignore: true}},",
+          '  {include: {file: c.sql, relativeToChangelogFile: true}},',
+          ']}',
+        ].join('\n'),
+        "db/changelog/it's.sql": formattedSql('a'),
+        'db/changelog/b.sql': formattedSql('b'),
+        'db/changelog/c.sql': formattedSql('c'),
+        'db/changelog/all/x.sql': formattedSql('x'),
+        'db/changelog/all/sub/never.sql': formattedSql('never'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT filename, id, contexts, labels FROM databasechangelog ORDER BY orderexecuted', [], db), [
+      { filename: "db/changelog/it's.sql", id: 'a', contexts: null, labels: 'core,extra' },
+      { filename: 'db/changelog/b.sql', id: 'b', contexts: '(dev or test)', labels: null },
+      { filename: 'db/changelog/c.sql', id: 'c', contexts: null, labels: null },
+    ]);
+    const refused = async (text: string) => {
+      project.write('db/changelog/master.json', text);
+      return (await status(options)).usageError ?? '';
+    };
+    // Lines are the file's: an entry's problem names its line, a syntax error its line and column.
+    assert.match(await refused("{databaseChangeLog: [\n  {include: {file: b.sql}},\n  {includeAll: {errorIfMissingOrEmpty: 'false'}}\n]}"), /master\.json:3: the includeAll gives no path; Liquibase stops \("No path attribute for includeAll"\)/);
+    assert.match(await refused('{databaseChangeLog: [\n  {include: {file: db/changelog/b.sql}}\n  {include: {file: db/changelog/c.sql}}\n]}'), /master\.json:3:3: not valid JSON \(unexpected `\{`\)\. Liquibase reads a \.json changelog with its YAML parser, and stops on this too \("Syntax error in file"\): it is not YAML either/);
+    assert.match(await refused("{databaseChangeLog: [\n  {include: {file: 'db/changelog/b.sql}}\n]}\n"), /master\.json:4:1: not valid JSON \(the file ends too early\)/);
+    // Block style: the YAML master's reading.
+    assert.equal(await refused('databaseChangeLog:\n  - include:\n      file: db/changelog/c.sql\n'), '');
+    assert.deepEqual((await status(options)).status!.filter((s) => s.name).map((s) => [s.name, s.state]), [['db/changelog/c.sql::c::m', 'applied']]);
+  });
+
+  it('stops on circular includes as Liquibase 4.28 does ("Circular reference detected", StackOverflowError), never looping; errorOnCircularIncludeAll=false', async () => {
+    const db = await pg.createDatabase('lb_circular');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.yaml\n',
+        // An includeAll of the folder that holds the master: Liquibase reads the master three times, then stops.
+        'db/changelog/master.yaml': 'databaseChangeLog:\n  - include:\n      file: db/changelog/a.sql\n  - includeAll:\n      path: db/changelog/\n',
+        'db/changelog/a.sql': formattedSql('a'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    let st = await status(options);
+    assert.equal(st.usageError, `${project.file('db/changelog/master.yaml')}:4: the includeAll of db/changelog/ names a folder an includeAll already named below the same top includeAll; Liquibase stops ("Circular reference detected in 'db/changelog/'. Set liquibase.errorOnCircularIncludeAll if you'd like to ignore this error.").`);
+    // With the check off Liquibase reads on until Java's stack runs out; zdm names the loop, and does not
+    // follow it (two changelogs in the folder would make it branch without end).
+    project.write('db/changelog/other.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/\n');
+    st = await status({ ...options, env: { LIQUIBASE_ERROR_ON_CIRCULAR_INCLUDE_ALL: 'false' } });
+    assert.match(st.usageError ?? '', /^\S*master\.yaml: the changelog includes itself \(db\/changelog\/master\.yaml -> db\/changelog\/master\.yaml\): Liquibase reads it again and again until it stops with java\.lang\.StackOverflowError/);
+    assert.doesNotMatch(st.usageError ?? '', /duplicate/);
+    // An include of itself, through another changelog: the same.
+    project.remove('db/changelog/other.yaml');
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - include:\n      file: db/changelog/a.sql\n  - include:\n      file: db/changelog/mid.yaml\n');
+    project.write('db/changelog/mid.yaml', 'databaseChangeLog:\n  - include:\n      file: master.yaml\n      relativeToChangelogFile: true\n');
+    st = await status(options);
+    assert.match(st.usageError ?? '', /the changelog includes itself \(db\/changelog\/master\.yaml -> db\/changelog\/mid\.yaml -> db\/changelog\/master\.yaml\)/);
+    // Two includeAll of one folder side by side, at the top: each top includeAll starts afresh; not circular.
+    project.write('db/changelog/master.yaml', 'databaseChangeLog:\n  - includeAll:\n      path: db/changelog/sub/\n  - includeAll:\n      path: db/changelog/sub/\n');
+    project.write('db/changelog/sub/n.yaml', 'databaseChangeLog:\n  - include:\n      file: db/changelog/a.sql\n      errorIfMissing: false\n');
+    project.write('db/changelog/sub/README.txt', 'the folder is not empty\n');
+    project.remove('db/changelog/a.sql');
+    st = await status(options);
+    assert.ok(st.ok, explain(st));
+  });
+
+  it('passes over an include of `.svn` or `cvs` (any case) without looking, as Liquibase does', async () => {
+    const db = await pg.createDatabase('lb_include_svn');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changelog-file=db/changelog/master.xml\n',
+        'db/changelog/master.xml':
+          '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n  <include file="CVS"/>\n  <include file=".svn"/>\n  <include file="db/changelog/a.sql"/>\n</databaseChangeLog>\n',
+        'db/changelog/a.sql': formattedSql('a'),
+        // There or not: Liquibase does not read it.
+        CVS: 'not a changelog\n',
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const st = await status(optionsFor(project, pg.url(db), { yes: true }));
+    assert.ok(st.ok, explain(st));
+    assert.deepEqual(st.status!.map((s) => s.name), ['db/changelog/a.sql::a::m']);
+  });
 });

@@ -27,6 +27,8 @@ export interface LiquibaseSettings {
   labelFilter?: string;
   /** `onMissingIncludeChangelog` (LIQUIBASE_ON_MISSING_INCLUDE_CHANGELOG): `WARN` passes over every missing include, as `errorIfMissing="false"` does. */
   onMissingInclude?: string;
+  /** `errorOnCircularIncludeAll` (LIQUIBASE_ERROR_ON_CIRCULAR_INCLUDE_ALL): `false` lets an includeAll below another name a folder already named there. */
+  errorOnCircularIncludeAll?: string;
 }
 
 /** The project's Liquibase settings: liquibase.properties at the root, the environment winning. */
@@ -44,6 +46,7 @@ export function liquibaseSettings(root: string, host: ProjectHost, env: NodeJS.P
   // A global setting, not a command's: `liquibase.onMissingIncludeChangelog`, `onMissingIncludeChangelog`
   // and `on-missing-include-changelog` all reach it (readProperties makes them one key).
   settings.onMissingInclude = env.LIQUIBASE_ON_MISSING_INCLUDE_CHANGELOG ?? properties.get('onmissingincludechangelog');
+  settings.errorOnCircularIncludeAll = env.LIQUIBASE_ERROR_ON_CIRCULAR_INCLUDE_ALL ?? properties.get('erroroncircularincludeall');
   return settings;
 }
 
@@ -80,16 +83,48 @@ export interface IncludedFile {
  * Which files an includeAll runs: includeAllFiles. An include without `file` or an includeAll without
  * `path` stops Liquibase (missingTarget). A file named twice is listed twice, each with the entry that
  * named it (`via`): Liquibase reads it twice, and stops on its changesets as duplicates (liquibase-load.ts).
+ *
+ * Circular includes, as Liquibase 4.28 meets them (checked by running it): below an includeAll, every
+ * includeAll's folder is remembered (DatabaseChangeLog.findResources, its SEEN_CHANGELOG_PATHS set,
+ * shared by everything that includeAll reaches; not the folder of the includeAll at the top itself),
+ * and an includeAll naming a folder already remembered stops the run: "Circular reference detected in
+ * 'db/changelog/'. Set liquibase.errorOnCircularIncludeAll if you'd like to ignore this error." So an
+ * includeAll of the folder holding the master stops it (on its third reading), and so do two changelogs
+ * below one includeAll that each includeAll the same folder, circular or not. The setting
+ * `errorOnCircularIncludeAll=false` turns that off. A changelog that includes itself with include
+ * (directly or through others) Liquibase reads until Java's stack runs out (StackOverflowError): zdm
+ * stops when a changelog comes back a fourth time in its own includes (an includeAll's
+ * loop has stopped Liquibase by then), and names the loop. Either stops the whole
+ * run: no file is listed then. An include of `.svn` or `cvs` (the file named so, any case) Liquibase
+ * passes over without looking (DatabaseChangeLog.include), whether it exists or not; an includeAll
+ * takes a `.svn` or `CVS` folder's files as any other's.
  */
-export function changelogFiles(changelog: string, settings: LiquibaseSettings, host: ProjectHost, depth = 0, inherited: Inherited = { contexts: [], labels: [] }, ignoredBy?: string): { files: IncludedFile[]; problems: string[] } {
-  const out = { files: [] as IncludedFile[], problems: [] as string[] };
+export function changelogFiles(changelog: string, settings: LiquibaseSettings, host: ProjectHost): { files: IncludedFile[]; problems: string[] } {
+  const walked = walkChangelog(changelog, settings, host, { contexts: [], labels: [] }, undefined, { seen: undefined, stack: [] });
+  return walked.stopped ? { files: [], problems: walked.problems } : walked;
+}
+
+/** Where an includeAll is, as Liquibase tells what it has seen: the includeAll folders below the top one (undefined above any), and the changelogs being read. */
+interface Walk {
+  seen: Set<string> | undefined;
+  stack: string[];
+}
+
+function walkChangelog(changelog: string, settings: LiquibaseSettings, host: ProjectHost, inherited: Inherited, ignoredBy: string | undefined, walk: Walk): { files: IncludedFile[]; problems: string[]; stopped?: boolean } {
+  const out = { files: [] as IncludedFile[], problems: [] as string[], stopped: false };
   const text = host.readFile(changelog);
   if (text === undefined) return { files: [], problems: [`The changelog ${changelog} (named by ${settings.source}) does not exist.`] };
   if (/\.sql$/i.test(changelog)) return { files: [{ file: changelog, inherited, ignoredBy }], problems: [] };
-  if (depth > 20) return { files: [], problems: [`${changelog}: changelogs include each other more than 20 levels deep.`] };
+  if (walk.stack.filter((f) => f === changelog).length >= 3) {
+    const loop = [...walk.stack.slice(walk.stack.indexOf(changelog)), changelog].map((f) => shown(f, settings));
+    return { files: [], stopped: true, problems: [`${changelog}: the changelog includes itself (${[...new Set(loop)].join(' -> ')} -> ${shown(changelog, settings)}): Liquibase reads it again and again until it stops with java.lang.StackOverflowError. Remove the include that leads back to it.`] };
+  }
+  if (walk.stack.length > 20) return { files: [], problems: [`${changelog}: changelogs include each other more than 20 levels deep.`] };
+  const inner = (seen: Set<string> | undefined): Walk => ({ seen, stack: [...walk.stack, changelog] });
   let entries: Include[];
   let own: string | undefined;
-  if (/\.xml$/i.test(changelog) || /\.ya?ml$/i.test(changelog)) {
+  // A .json changelog written as block YAML (`databaseChangeLog:` and `- include:` lines) is one to Liquibase's YAML parser.
+  if (/\.xml$/i.test(changelog) || /\.ya?ml$/i.test(changelog) || (/\.json$/i.test(changelog) && blockYaml(text))) {
     const read = /\.xml$/i.test(changelog) ? xmlIncludes(text) : { ...yamlIncludes(text), context: undefined };
     if (read.missing.length > 0) return { files: [], problems: read.missing.map((m) => missingTarget(changelog, m.kind, m.line, /\.xml$/i.test(changelog))) };
     ({ entries, context: own } = read);
@@ -104,6 +139,9 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
   // This changelog's own context comes before the include that reached it (getInheritableContextFilter).
   const mine: Inherited = own?.trim() ? { contexts: [{ value: own, where: `the changelog ${name} (its databaseChangeLog context)` }, ...inherited.contexts], labels: inherited.labels } : inherited;
   for (const entry of entries) {
+    if (out.stopped) break;
+    // Liquibase's include() returns at once for these names, before it looks for the file.
+    if (entry.kind === 'include' && /^(\.svn|cvs)$/i.test(entry.target)) continue;
     const target = entry.relative ? path.resolve(path.dirname(changelog), entry.target) : find(entry.target, settings.searchPaths, host) ?? path.resolve(settings.searchPaths[0], entry.target);
     const via = `${name}:${entry.line} (its ${entry.kind} of ${entry.target})`;
     const where = (file: string) => `the ${entry.kind} ${entry.kind === 'include' ? `of ${entry.target}` : `of ${entry.target} (${shown(file, settings)})`} in ${name}`;
@@ -121,20 +159,37 @@ export function changelogFiles(changelog: string, settings: LiquibaseSettings, h
         }
         if (!entry.errorIfMissing || setting === 'WARN') continue;
       }
-      const inner = changelogFiles(target, settings, host, depth + 1, below(target), entry.ignore ? where(target) : undefined);
-      out.files.push(...inner.files.map((f) => ({ ...f, via: f.via ?? via })));
-      out.problems.push(...inner.problems.map((p) => (p.includes('does not exist') ? `${changelog} includes ${entry.target}, which does not exist.` : p)));
+      const read = walkChangelog(target, settings, host, below(target), entry.ignore ? where(target) : undefined, inner(walk.seen));
+      out.files.push(...read.files.map((f) => ({ ...f, via: f.via ?? via })));
+      out.problems.push(...read.problems.map((p) => (p.includes('does not exist') ? `${changelog} includes ${entry.target}, which does not exist.` : p)));
+      if (read.stopped) out.stopped = true;
     } else {
+      // The folder as Liquibase's fixPath writes it: resolved when relative, `/` for `\`, a `/` at the end.
+      const folder = `${(entry.relative ? recordedPath(target, settings, settings.searchPaths[0]) : entry.target).replace(/\\/g, '/').replace(/\/?$/, '/')}`;
+      if (walk.seen !== undefined && settings.errorOnCircularIncludeAll?.trim().toLowerCase() !== 'false') {
+        if (walk.seen.has(folder)) {
+          out.problems.push(`${changelog}:${entry.line}: the includeAll of ${entry.target} names a folder an includeAll already named below the same top includeAll; Liquibase stops ("Circular reference detected in '${folder}'. Set liquibase.errorOnCircularIncludeAll if you'd like to ignore this error.").`);
+          out.stopped = true;
+          break;
+        }
+        walk.seen.add(folder);
+      }
       const found = includeAllFiles(entry, target, changelog, host);
       if (found.problem) out.problems.push(found.problem);
+      // Everything below this includeAll shares one set of the folders seen (a new one below a top includeAll).
+      const seen = walk.seen ?? new Set<string>();
       for (const file of found.files) {
         if (/\.sql$/i.test(file)) out.files.push({ file, inherited: below(file), ignoredBy: entry.ignore ? where(file) : undefined, via });
         // Liquibase parses every file it has a parser for: XML, YAML and JSON changelogs are followed;
         // others (a README) it passes over.
         else if (/\.(xml|ya?ml|json)$/i.test(file)) {
-          const inner = changelogFiles(file, settings, host, depth + 1, below(file), entry.ignore ? where(file) : undefined);
-          out.files.push(...inner.files.map((f) => ({ ...f, via: f.via ?? via })));
-          out.problems.push(...inner.problems);
+          const read = walkChangelog(file, settings, host, below(file), entry.ignore ? where(file) : undefined, inner(seen));
+          out.files.push(...read.files.map((f) => ({ ...f, via: f.via ?? via })));
+          out.problems.push(...read.problems);
+          if (read.stopped) {
+            out.stopped = true;
+            break;
+          }
         }
       }
     }
@@ -321,7 +376,7 @@ function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } 
     const flow = block.trim().startsWith('{');
     const value = (key: string) => {
       const v = new RegExp(`(?:^|[\\s{,])${key}\\s*:\\s*(?:"([^"]*)"|'([^']*)'|(${flow ? '[^,}\\n]*' : '[^\\n]*?(?=\\s+#|$)'}))`, 'm').exec(block);
-      return v ? (v[1] ?? v[2] ?? v[3].trim()) : undefined;
+      return v ? (v[1] ?? v[2] ?? yamlPlain(v[3].trim())) : undefined;
     };
     const lineOf = (key: string) => {
       const at = block.split('\n').findIndex((l) => new RegExp(`(?:^|[\\s{,])${key}\\s*:`).test(l));
@@ -345,7 +400,11 @@ function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } 
  * the same); a number Liquibase reads as written (`1.0` is not a whole number for maxDepth); `null` is as
  * if not written. YAML comments (`#` after a space or at a line's start) and trailing commas are YAML
  * that Liquibase takes, and zdm blanks them before JSON.parse; `//` and `/* *\/` comments stop
- * Liquibase ("Syntax error"), and zdm too. An entry with both keys (`{"include": .., "includeAll": ..}`)
+ * Liquibase ("Syntax error"), and zdm too. Text that is not JSON but YAML in flow style (unquoted or
+ * single-quoted keys and values: `{databaseChangeLog: [{include: {file: 'a.sql'}}]}`) Liquibase takes
+ * (checked by running it): zdm makes it JSON (flowYamlToJson) and reads that, its lines those of the
+ * file; a syntax error in it names the file's line and column. (Block-style YAML in a .json file is
+ * read as a YAML master: changelogFiles.) An entry with both keys (`{"include": .., "includeAll": ..}`)
  * runs both, in the order written; a duplicate key is the last one written (SnakeYAML's and JSON.parse's
  * rule). An include without `file`, an includeAll without `path`, an empty changelog, one without a
  * `databaseChangeLog` list: Liquibase stops, and so does zdm. Other entries (`property`, `preConditions`,
@@ -353,17 +412,32 @@ function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } 
  */
 function jsonIncludes(text: string, changelog: string): { entries: Include[]; problems: string[]; changeSet?: number } {
   const source = text.replace(/^\uFEFF/, '');
-  const clean = blankYamlisms(source);
-  const lineAt = (offset: number) => source.slice(0, offset).split(/\r\n?|\n/).length;
+  let clean = blankYamlisms(source);
+  // Offsets in `clean` are those of the file, unless it is YAML made JSON (flowYamlToJson): then `origin` maps them.
+  let origin: number[] | undefined;
+  const toSource = (offset: number) => (origin ? (origin[offset] ?? source.length) : offset);
+  const lineAt = (offset: number) => source.slice(0, toSource(offset)).split(/\r\n?|\n/).length;
   const stop = (message: string, offset?: number) => ({ entries: [], problems: [`${changelog}${offset === undefined ? '' : `:${lineAt(offset)}`}: ${message}`] });
   let root: unknown;
   try {
     root = clean.trim() === '' ? undefined : JSON.parse(clean);
   } catch {
-    const at = jsonErrorAt(clean);
-    const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
-    const what = at >= clean.length ? 'the file ends too early' : `unexpected \`${source[at]}\``;
-    return { entries: [], problems: [`${changelog}:${lineAt(at)}:${column}: not valid JSON (${what}). Liquibase reads a .json changelog with its YAML parser, and stops on this too ("Syntax error in file") unless it is YAML (unquoted or single-quoted keys, say); zdm reads JSON (with the # comments and trailing commas Liquibase takes): write it as JSON.`] };
+    // Not JSON: YAML in flow style ({databaseChangeLog: [{include: {file: 'a.sql'}}]}) is one to Liquibase.
+    const yaml = flowYamlToJson(source);
+    let at = 'at' in yaml ? yaml.at : undefined;
+    if (!('at' in yaml)) {
+      try {
+        root = JSON.parse(yaml.json);
+        ({ json: clean, origin } = yaml);
+      } catch {
+        at = yaml.origin[jsonErrorAt(yaml.json)] ?? source.length;
+      }
+    }
+    if (at !== undefined) {
+      const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
+      const what = at >= source.length ? 'the file ends too early' : `unexpected \`${source[at]}\``;
+      return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: not valid JSON (${what}). Liquibase reads a .json changelog with its YAML parser, and stops on this too ("Syntax error in file"): it is not YAML either.`] };
+    }
   }
   const offsets = jsonKeyOffsets(clean);
   const offsetOf = (...keys: (string | number)[]) => offsets.get(JSON.stringify(keys));
@@ -407,6 +481,87 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
     }
   });
   return { entries, problems, changeSet };
+}
+
+/**
+ * A plain (unquoted) YAML scalar as Liquibase has it: SnakeYAML (YAML 1.1) makes `yes`, `on`, `true`
+ * (and `no`, `off`, `false`) in any of their spellings booleans, so `ignore: yes` ignores (checked by
+ * running Liquibase 4.28); quoted, `'yes'` is text and does not.
+ */
+function yamlPlain(value: string): string {
+  return /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(value) ? String(/^(?:yes|true|on)$/i.test(value)) : value;
+}
+
+/** Whether a .json changelog's text is block-style YAML (it starts with neither `{` nor `[`). */
+function blockYaml(text: string): boolean {
+  const first = blankYamlisms(text.replace(/^\uFEFF/, '')).trim()[0];
+  return first !== undefined && first !== '{' && first !== '[';
+}
+
+/**
+ * YAML in flow style made JSON, as Liquibase's YAML parser (SnakeYAML, YAML 1.1) reads it: keys and values
+ * unquoted (plain: `{file: db/a.sql}`, `classpath:db/a.sql`) or in single quotes (`'it''s'`) become JSON
+ * strings, plain `true`/`yes`/`on` (any of YAML 1.1's spellings) booleans, `~` and `null` null, JSON
+ * numbers stay; `#` comments and trailing commas are blanked. `origin`: each JSON character's offset in
+ * the text. `at`: where the text stops being YAML this reads (a `//` or `/*` comment, say).
+ */
+function flowYamlToJson(text: string): { json: string; origin: number[] } | { at: number } {
+  let json = '';
+  const origin: number[] = [];
+  const emit = (out: string, from: number) => {
+    for (const c of out) {
+      json += c;
+      origin.push(from);
+    }
+  };
+  let comma = -1;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i];
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') emit(' ', i++);
+    } else if (/\s/.test(c)) emit(c, i++);
+    else if ((c === ']' || c === '}') && comma !== -1) {
+      json = json.slice(0, comma) + ' ' + json.slice(comma + 1);
+      comma = -1;
+    } else if ('{}[],:'.includes(c)) {
+      comma = c === ',' ? json.length : -1;
+      emit(c, i++);
+    } else if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      for (let k = start; k <= Math.min(i, text.length - 1); k++) emit(text[k], k);
+      i++;
+      comma = -1;
+    } else if (c === "'") {
+      const start = i;
+      let value = '';
+      for (i++; i < text.length; i++) {
+        if (text[i] === "'" && text[i + 1] === "'") value += text[++i];
+        else if (text[i] === "'") break;
+        else value += text[i];
+      }
+      if (i >= text.length) return { at: text.length };
+      emit(JSON.stringify(value), start);
+      i++;
+      comma = -1;
+    } else {
+      if (c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) return { at: i };
+      // A plain scalar ends at a flow indicator, at `: ` (a `:` before a space, an indicator or the line's end), at ` #`, at the line's end.
+      const end = /[,[\]{}\r\n]|:(?=[\s,[\]{}]|$)|\s#/g;
+      end.lastIndex = i;
+      const stop = end.exec(text)?.index ?? text.length;
+      const value = text.slice(i, stop).trimEnd();
+      let out: string;
+      if (/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(value)) out = value;
+      else if (/^(?:~|null|Null|NULL)$/.test(value)) out = 'null';
+      else if (yamlPlain(value) !== value) out = yamlPlain(value);
+      else out = JSON.stringify(value);
+      emit(out, i);
+      i += value.length;
+      comma = -1;
+    }
+  }
+  return { json, origin };
 }
 
 /**

@@ -263,3 +263,48 @@ describe('Flyway baselineOnMigrate', () => {
     assert.deepEqual((await history(empty)).map((r) => [r.r, r.version, r.type]), [[1, '1', 'SQL'], [2, '2', 'SQL'], [3, '3', 'SQL'], [4, '4', 'SQL'], [5, '5', 'SQL']]);
   });
 });
+
+describe('Flyway migrate on a schema made by other means', () => {
+  it('without baselineOnMigrate, up on a non-empty schema with no history table is refused as Flyway refuses it, creating nothing; zdm baseline then works', async () => {
+    const db = await pg.createDatabase('fb_refuse');
+    await pg.query('CREATE TABLE a (id int)', [], db);
+    const project = createProject(fiveMigrations(), { migrationsDir: 'db/migration' });
+    const options = optionsFor(project, pg.url(db));
+    const ran = await up(options);
+    assert.equal(ran.ok, false);
+    assert.match(ran.error?.message ?? '', /^Found non-empty schema\(s\) "public" but no schema history table\. Use baseline\(\) or set baselineOnMigrate to true/);
+    assert.match(ran.error?.message ?? '', /zdm baseline --version V/);
+    assert.deepEqual(ran.steps, []);
+    // Nothing ran, and no history table was left behind for a later baseline to trip on.
+    assert.deepEqual(await pg.query("SELECT to_regclass('flyway_schema_history') AS t", [], db), [{ t: null }]);
+    const based = await baseline({ ...options, version: '1' });
+    assert.ok(based.ok, explain(based));
+    const rest = await up(options);
+    assert.ok(rest.ok, explain(rest));
+    assert.deepEqual(rest.steps.map((s) => s.version), ['2', '3', '4', '5']);
+    // --log-only records without running: Flyway's skipExecutingMigrations does not refuse either.
+    const other = await pg.createDatabase('fb_refuse_log_only');
+    await pg.query('CREATE TABLE a (id int)', [], other);
+    const logged = await up({ ...optionsFor(project, pg.url(other)), logOnly: true, to: '1' });
+    assert.ok(logged.ok, explain(logged));
+  });
+
+  it('looks at every schema Flyway manages (flyway.schemas, or a flyway.toml list): a populated second schema is enough', async () => {
+    for (const [name, config] of [
+      ['conf', { 'flyway.conf': 'flyway.schemas=app,audit\n' }],
+      ['toml', { 'flyway.toml': '[flyway]\nschemas = ["app", "audit"]\n' }],
+    ] as const) {
+      const db = await pg.createDatabase(`fb_schemas_${name}`);
+      await pg.query('CREATE SCHEMA audit; CREATE TABLE audit.log (id int)', [], db);
+      const project = createProject({ ...fiveMigrations(), ...config }, { migrationsDir: 'db/migration' });
+      const ran = await up(optionsFor(project, pg.url(db)));
+      assert.equal(ran.ok, false, name);
+      assert.match(ran.error?.message ?? '', /^Found non-empty schema\(s\) "audit" but no schema history table/, name);
+      // The history table goes in the first schema, app, as Flyway puts it.
+      const based = await baseline({ ...optionsFor(project, pg.url(db)), version: '5' });
+      assert.ok(based.ok, `${name}: ${explain(based)}`);
+      // Flyway's rank-0 row for the schema it created, then the baseline.
+      assert.deepEqual(await history(db, '"app"."flyway_schema_history"').then((rows) => rows.map((r) => [r.r, r.version, r.type])), [[0, null, 'SCHEMA'], [1, '5', 'BASELINE']], name);
+    }
+  });
+});

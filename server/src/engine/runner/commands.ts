@@ -388,9 +388,23 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
         }
         await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
           const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
-          // What Flyway looks at before it creates its table: whether the table exists, and for baselineOnMigrate whether the schema holds anything.
-          const existed = flywayBaseline ? (await tableColumns(session, tracker.table)).length > 0 : true;
-          const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || (!existed && !(await schemaIsEmpty(session, tracker.table))));
+          // What Flyway looks at before it creates its table (DbMigrate): whether the table exists, and if it
+          // does not, whether a schema it manages holds anything. Then `migrate` baselines first under
+          // baselineOnMigrate, and without it refuses: run on a schema made by other means, V1 would fail
+          // half-way or, worse, run again what is already there.
+          const flywayUp = format === 'flyway' && command === 'up' && !logOnly;
+          const existed = flywayBaseline || flywayUp ? (await tableColumns(session, tracker.table)).length > 0 : true;
+          const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flywaySettingsOf(project, options.env, options.host).schemas) : [];
+          if (flywayUp && occupied.length > 0 && !flywayBaseline) {
+            result.error = {
+              message:
+                `Found non-empty schema(s) ${occupied.map(quoteIdent).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.` +
+                ` (Flyway's refusal, and zdm's: nothing was run. If the schema already has what the migrations up to a version make, record that version with zdm baseline --version V, or set flyway.baselineOnMigrate=true; on a database meant to be empty, drop what is there.)`,
+            };
+            seen = await readStatus(session, tracker, zdm, migrations);
+            return;
+          }
+          const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
           settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
           if (flywayBaseline && baselineNow) {
             const { version, description } = flywayBaseline;
@@ -486,27 +500,26 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
 }
 
 /**
- * Whether the schema the history table `table` is (to be) in holds nothing, as Flyway's PostgreSQL
- * schema check sees it (no table, view, sequence, type or function that is not an extension's); zdm's
- * own zdm_migrations does not count.
+ * The schemas Flyway manages (`schemas`; none set: the one of the history table `table`, else the
+ * session's current schema) that exist and hold something, as Flyway's PostgreSQL schema check sees it:
+ * a table, view, sequence, type or function that is not an extension's. zdm's own zdm_migrations does
+ * not count.
  */
-async function schemaIsEmpty(session: Session, table: string): Promise<boolean> {
+async function nonEmptySchemas(session: Session, table: string, schemas: readonly string[]): Promise<string[]> {
   const parts = splitQualified(table);
-  const [row] = await session.query<{ used: boolean }>(
-    `WITH s AS (SELECT oid FROM pg_namespace WHERE nspname = coalesce($1, current_schema()))
-     SELECT EXISTS (
-       SELECT 1 FROM pg_class c LEFT JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
-        WHERE c.relnamespace IN (SELECT oid FROM s) AND d.objid IS NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> 'zdm_migrations'
-       UNION ALL
-       SELECT 1 FROM pg_type t LEFT JOIN pg_depend d ON d.objid = t.oid AND d.deptype = 'e'
-        WHERE t.typnamespace IN (SELECT oid FROM s) AND d.objid IS NULL AND t.typcategory NOT IN ('A', 'C')
-       UNION ALL
-       SELECT 1 FROM pg_proc p LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
-        WHERE p.pronamespace IN (SELECT oid FROM s) AND d.objid IS NULL
-     ) AS used`,
-    [parts.length > 1 ? parts[0] : null],
+  const rows = await session.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_namespace AS n
+      WHERE n.nspname = ANY (CASE WHEN cardinality($1::text[]) > 0 THEN $1::text[] ELSE ARRAY[coalesce($2, current_schema())] END)
+        AND (EXISTS (SELECT 1 FROM pg_class c LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+                      WHERE c.relnamespace = n.oid AND d.objid IS NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> 'zdm_migrations')
+          OR EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+                      WHERE t.typnamespace = n.oid AND d.objid IS NULL AND t.typcategory NOT IN ('A', 'C'))
+          OR EXISTS (SELECT 1 FROM pg_proc p LEFT JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+                      WHERE p.pronamespace = n.oid AND d.objid IS NULL))
+      ORDER BY array_position(CASE WHEN cardinality($1::text[]) > 0 THEN $1::text[] ELSE ARRAY[coalesce($2, current_schema())] END, n.nspname::text)`,
+    [schemas, parts.length > 1 ? parts[0] : null],
   );
-  return !row.used;
+  return rows.map((r) => r.nspname);
 }
 
 /** Holds the tool's own lock (Liquibase's databasechangeloglock), when it has one, while `fn` runs. */

@@ -38,6 +38,8 @@ export interface FlywaySettings {
   table?: string;
   /** FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed. */
   schema?: string;
+  /** Every schema Flyway manages: the default schema, then the others of FLYWAY_SCHEMAS / `flyway.schemas` (none set: empty, the session's current schema). */
+  schemas: string[];
   /** `createSchemas` (FLYWAY_CREATE_SCHEMAS): on unless false. */
   createSchemas: boolean;
   /** `placeholderReplacement` (FLYWAY_PLACEHOLDER_REPLACEMENT): on unless false. */
@@ -65,10 +67,13 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
   for (const [k, v] of file) if (k.startsWith('flyway.placeholders.')) placeholders.set(k.slice('flyway.placeholders.'.length), v);
   for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) placeholders.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
   const flag = (envName: string, key: string) => (env[envName] ?? file.get(key))?.trim().toLowerCase();
+  const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas')) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const schema = (env.FLYWAY_DEFAULT_SCHEMA ?? file.get('flyway.defaultSchema'))?.trim() || listed[0];
   return {
     placeholders,
     table: (env.FLYWAY_TABLE ?? file.get('flyway.table'))?.trim() || undefined,
-    schema: (env.FLYWAY_DEFAULT_SCHEMA ?? file.get('flyway.defaultSchema') ?? (env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas'))?.split(',')[0])?.trim() || undefined,
+    schema,
+    schemas: schema === undefined ? [] : [schema, ...listed.filter((name) => name !== schema)],
     createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'flyway.createSchemas') !== 'false',
     placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'flyway.placeholderReplacement') !== 'false',
     outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'flyway.outOfOrder') === 'true',
@@ -151,8 +156,15 @@ function tomlSettings(text: string): Map<string, string> {
       table = header[1].trim();
       continue;
     }
+    if (table !== 'flyway' && table !== 'flyway.placeholders') continue;
+    // An array of strings on one line (`schemas = ["app", "audit"]`), as the comma-separated list flyway.conf writes.
+    const list = /^\s*([A-Za-z0-9_.-]+)\s*=\s*\[([^\]]*)\]/.exec(line);
+    if (list) {
+      out.set(`${table}.${list[1]}`, [...list[2].matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)].map((v) => (v[1] !== undefined ? v[1].replace(/\\(.)/g, '$1') : v[2])).join(','));
+      continue;
+    }
     const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^#\s]+))/.exec(line);
-    if (!m || (table !== 'flyway' && table !== 'flyway.placeholders')) continue;
+    if (!m) continue;
     out.set(`${table}.${m[1]}`, m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? m[4]));
   }
   return out;

@@ -123,7 +123,7 @@ export async function flywayBaselineCheck(session: Session, table: string, exist
     return { refusal: `Unable to baseline schema history table ${table} with version 0 as this version was used for schema creation` };
   }
   if (rows.some((r) => !['SCHEMA', 'BASELINE', 'DELETE'].includes(r.type))) return { refusal: `Unable to baseline schema history table ${table} as it already contains migrations` };
-  if (rows.length === 0) return { refusal: `Unable to baseline schema history table ${table} as it already exists, and is empty.\nDelete the schema history table with the clean command, and run baseline again.` };
+  if (rows.length === 0) return { refusal: `Unable to baseline schema history table ${table} as it already exists, and is empty.\nDelete the schema history table with the clean command, and run baseline again. (zdm has no clean, and flyway clean drops everything in the schema: DROP TABLE ${table} drops the empty history table alone.)` };
   return { write: true };
 }
 

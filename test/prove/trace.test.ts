@@ -14,7 +14,7 @@ import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { LOCK_FACTS } from '../../server/src/engine/locks';
 import { traceLocks, type TraceResult } from '../../server/src/engine/prove/trace';
-import { up } from '../../server/src/engine/runner/commands';
+import { baseline, up } from '../../server/src/engine/runner/commands';
 import { LOCK_EXAMPLE_SETUP, LOCK_FIXTURE } from '../helpers/lock-fixture';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, gooseFile, optionsFor } from '../runner/helpers';
@@ -265,6 +265,46 @@ describe('the lock table agrees with the trace on every statement kind it lists'
     assert.deepEqual(problems.filter((p) => !known(p)).sort(), []);
     for (const id of Object.keys(KNOWN_MISMATCHES)) if (!problems.some((p) => p.startsWith(`${id}: `))) t.diagnostic(`${id} no longer mismatches: remove it from KNOWN_MISMATCHES`);
     assert.deepEqual(await pg.query("SELECT relname FROM pg_class WHERE relname IN ('t_a_idx', 'p_2', 'x')", [], template), [], 'the fixture database is untouched');
+    assert.deepEqual(await throwawaysOn(pg), []);
+  });
+});
+
+describe('zdm trace on a Flyway-baselined database', () => {
+  it('migrations below the baseline are on the copy already: not replayed, not rolled back, and the next one is traced', async () => {
+    const db = await pg.createDatabase('trace_baseline');
+    // The database had V1's table before Flyway took over, then `zdm baseline --version 1`.
+    await pg.query('CREATE TABLE t (id int)', [], db);
+    const project = createProject(
+      {
+        'db/migration/V1__init.sql': 'CREATE TABLE t (id int);\n',
+        'db/migration/V2__add.sql': 'ALTER TABLE t ADD COLUMN note text;\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const based = await baseline({ ...optionsFor(project, pg.url(db)), version: '1' });
+    assert.equal(based.ok, true, based.error?.message);
+    assert.deepEqual(based.status?.map((s) => [s.version, s.state]), [['1', 'below-baseline'], ['2', 'pending']]);
+
+    const result = await traceLocks({ ...proveOptions(project, pg.url(db)), file: 'db/migration/V2__add.sql' });
+    assert.equal(result.usageError, undefined);
+    assert.equal(result.error, undefined, result.error?.message);
+    assert.equal(result.ok, true);
+    assert.equal(result.throwaway?.base, 'copy');
+    assert.deepEqual(result.prepared, { applied: [], rolledBack: [] });
+    assert.equal(result.statements.length, 1);
+    assert.equal(result.statements[0].ok, true);
+    assert.equal(lockOn(result, 1, 't')?.mode, 'ACCESS EXCLUSIVE');
+    assert.equal(result.throwaway?.dropped, true);
+    assert.deepEqual(await throwawaysOn(pg), []);
+    // The dev database is untouched: V2 is still pending there.
+    assert.deepEqual(await pg.query("SELECT attname FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum", [], db), [{ attname: 'id' }]);
+
+    // V1 itself cannot be traced on the copy (it has t, and nothing rolls V1 back): refused with --fresh as the way out, which traces it.
+    const below = await traceLocks({ ...proveOptions(project, pg.url(db)), file: 'db/migration/V1__init.sql' });
+    assert.match(below.usageError ?? '', /V1__init\.sql is below Flyway's baseline on the dev database: .*Trace with --fresh/);
+    const fresh = await traceLocks({ ...proveOptions(project, pg.url(db)), file: 'db/migration/V1__init.sql', fresh: true });
+    assert.equal(fresh.ok, true, fresh.usageError ?? fresh.error?.message);
+    assert.deepEqual(fresh.statements[0].created, [{ name: 'public.t', kind: 'table' }]);
     assert.deepEqual(await throwawaysOn(pg), []);
   });
 });

@@ -10,7 +10,7 @@ import { runRunnerCommand } from '../../server/src/cli/runner-commands';
 import { createDiskHost } from '../../server/src/engine/host';
 import { ConfigCache, lintFileFromDisk } from '../../server/src/engine/project';
 import { verifyBackfills } from '../../server/src/engine/prove/verify';
-import { up } from '../../server/src/engine/runner/commands';
+import { baseline, up } from '../../server/src/engine/runner/commands';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, optionsFor, type TestProject } from '../runner/helpers';
@@ -162,5 +162,49 @@ describe('zdm verify and the contract check', () => {
     assert.equal(result.ok, false);
     const [{ n }] = await pg.query<{ n: string }>('SELECT count(*) AS n FROM t', [], db);
     assert.equal(Number(n), 2, 'nothing was deleted');
+  });
+});
+
+describe('zdm verify and the contract check on a Flyway-baselined database', () => {
+  const F_BACKFILL = 'db/migration/V3__rename_users_name_to_full_name_2_backfill.sql';
+  const F_CONTRACT = 'db/migration/V4__rename_users_name_to_full_name_3_contract.sql';
+
+  it('a backfill below the baseline counts as applied: verify runs it, and the contract above the baseline is gated on its directives, not refused as unapplied', async () => {
+    const db = await pg.createDatabase('verify_baseline');
+    // The expand and a half-done backfill ran before Flyway took over; then `zdm baseline --version 3`.
+    await pg.query("CREATE TABLE users (id bigint PRIMARY KEY, name text, full_name text); INSERT INTO users SELECT g, 'user ' || g, CASE WHEN g <= 20 THEN 'user ' || g END FROM generate_series(1, 40) g", [], db);
+    const project = createProject(
+      {
+        'db/migration/V1__users.sql': "CREATE TABLE users (id bigint PRIMARY KEY, name text);\nINSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 40) g;\n",
+        'db/migration/V2__rename_users_name_to_full_name_1_expand.sql': 'ALTER TABLE users ADD COLUMN full_name text;\n',
+        [F_BACKFILL]: 'UPDATE users SET full_name = name WHERE full_name IS DISTINCT FROM name;\n-- zdm:verify SELECT count(*) FROM users WHERE full_name IS DISTINCT FROM name -- expect 0\n',
+        [F_CONTRACT]: 'ALTER TABLE users DROP COLUMN name;\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const based = await baseline({ ...optionsFor(project, pg.url(db)), version: '3' });
+    assert.equal(based.ok, true, based.error?.message);
+    assert.deepEqual(based.status?.map((s) => [s.version, s.state]), [['1', 'below-baseline'], ['2', 'below-baseline'], ['3', 'below-baseline'], ['4', 'pending']]);
+
+    // verify does not skip the backfill as unapplied: its query runs, and fails on the half-done copy.
+    const failing = await verifyBackfills(proveOptions(project, pg.url(db)));
+    assert.deepEqual(failing.files.map((f) => [f.file, f.state, f.ran, f.passed, f.note]), [[project.file(F_BACKFILL), 'below-baseline', true, false, undefined]]);
+    assert.equal(failing.ok, false);
+
+    // The contract is refused for the failing verification, not as "not applied yet" with a `zdm up --to 3` that does nothing.
+    const refused = await zdmUp(project, pg.url(db), []);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.doesNotMatch(refused.stderr, /is not applied yet|zdm up --to 3/);
+    assert.match(refused.stderr, /the verification of its backfill .*V3__rename_users_name_to_full_name_2_backfill\.sql fails on the dev database: SELECT count\(\*\) .* returned 20, expected 0/);
+    assert.equal(await hasColumn(db, 'name'), true, 'the contract did not run');
+
+    // The backfill finishes: verify passes, and zdm up applies the contract.
+    await pg.query('UPDATE users SET full_name = name WHERE full_name IS NULL', [], db);
+    const passing = await verifyBackfills(proveOptions(project, pg.url(db)));
+    assert.equal(passing.ok, true);
+    assert.deepEqual(passing.files.map((f) => [f.state, f.ran, f.passed]), [['below-baseline', true, true]]);
+    const applied = await zdmUp(project, pg.url(db), []);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(await hasColumn(db, 'name'), false);
   });
 });

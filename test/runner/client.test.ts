@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { runArgs } from '../../client/src/runner/cli';
 import { databaseName, logOnlyChoices, logOnlyQuestion } from '../../client/src/runner/log-only';
-import { errorLines, eventLines, summary } from '../../client/src/runner/output';
+import { errorLines, eventLines, resultLines, summary } from '../../client/src/runner/output';
 import { runnerConfigurationProperties, secretKey, splitPassword, withPassword } from '../../client/src/runner/settings';
 import { migrationItemLabel, migrationRunTarget } from '../../client/src/runner/tree-items';
 import { REPO_ROOT } from '../helpers/paths';
@@ -84,6 +84,23 @@ describe('runner in the editor', () => {
     // A sqitch change by its name, as the view's buttons give it.
     assert.deepEqual(logOnlyChoices('rollback', [{ version: '3', name: '2024', format: 'sqitch', state: 'applied' }]).map((c) => c.version), ['2024']);
     assert.deepEqual(logOnlyChoices('up', entries.slice(0, 2)), [], 'nothing pending: nothing to offer');
+  });
+
+  it('a migration below a Flyway baseline is offered by neither Mark as Applied nor Mark as Not Applied, and status counts it apart', () => {
+    const entries = [
+      { version: '1', name: 'V1__a.sql', file: '/p/db/migration/V1__a.sql', format: 'flyway' as const, state: 'below-baseline' as const },
+      { version: '2', name: 'V2__b.sql', file: '/p/db/migration/V2__b.sql', format: 'flyway' as const, state: 'below-baseline' as const },
+      { version: '3', name: 'V3__c.sql', file: '/p/db/migration/V3__c.sql', format: 'flyway' as const, state: 'applied' as const },
+      { version: '4', name: 'V4__d.sql', file: '/p/db/migration/V4__d.sql', format: 'flyway' as const, state: 'pending' as const },
+    ];
+    assert.deepEqual(logOnlyChoices('up', entries).map((c) => c.version), [undefined, '4']);
+    assert.deepEqual(logOnlyChoices('rollback', entries).map((c) => c.version), ['3']);
+    assert.deepEqual(logOnlyChoices('rollback', entries.slice(0, 2)), [], 'only below the baseline: nothing to mark as not applied');
+    assert.deepEqual(logOnlyChoices('up', entries.slice(0, 2)), [], 'only below the baseline: nothing to mark as applied');
+    // The baseline row without a file of its version is not a migration on disk: not counted (as zdm status counts).
+    const status = [...entries, { version: '5', state: 'below-baseline' as const }];
+    assert.deepEqual(resultLines({ command: 'status', ok: true, steps: [], warnings: [], durationMs: 1, status }, '/p'), ['1 applied, 1 pending, 2 below the Flyway baseline.']);
+    assert.deepEqual(resultLines({ command: 'status', ok: true, steps: [], warnings: [], durationMs: 1, status: entries.slice(2) }, '/p'), ['1 applied, 1 pending.']);
   });
 
   it("Mark as (Not) Applied asks plainly: no SQL runs, the tracking table will say it did (or did not), on which database", () => {

@@ -36,7 +36,11 @@ export function resultLines(result: RunResult, cwd: string): string[] {
   if (result.needsConfirmation) lines.push(result.needsConfirmation.message, ...result.needsConfirmation.details.map((d) => `  - ${d}`));
   if (result.error) lines.push(...errorLines(result.error, cwd));
   if (result.command !== 'status') lines.push(`${result.ok ? 'Done' : 'Failed'}: ${summary(result)} in ${formatMs(result.durationMs)}.`);
-  else if (result.status) lines.push(`${result.status.filter((s) => s.state === 'applied' || s.state === 'edited').length} applied, ${result.status.filter((s) => s.state === 'pending').length} pending.`);
+  else if (result.status) {
+    // Below a Flyway baseline: neither applied by a run nor pending (as `zdm status` counts them: the migrations on disk).
+    const below = result.status.filter((s) => s.state === 'below-baseline' && s.file).length;
+    lines.push(`${result.status.filter((s) => s.state === 'applied' || s.state === 'edited').length} applied, ${result.status.filter((s) => s.state === 'pending').length} pending${below > 0 ? `, ${below} below the Flyway baseline` : ''}.`);
+  }
   return lines;
 }
 

@@ -230,9 +230,15 @@ async function prepare(
     throw new PrepareError(`Preparing the copy failed: ${what} ${rel(m)} failed${message ? `: ${message}` : ''}. The trace needs the schema as it is right before ${rel(migration)}.`);
   };
   let statuses = await readStatuses(session, target);
-  const isApplied = (m: Migration) => base === 'copy' && statuses.some((s) => s.migration === m && (s.state === 'applied' || s.state === 'edited'));
+  // Below a Flyway baseline: the copy has it (the database had it before Flyway), so it is not applied again;
+  // nothing rolls it back either, so it is never in the rollback list below.
+  const isApplied = (m: Migration) => base === 'copy' && statuses.some((s) => s.migration === m && (s.state === 'applied' || s.state === 'edited' || s.state === 'below-baseline'));
   // Roll back what is applied at or after the migration (newest first): the copy must be as before it.
   if (base === 'copy') {
+    // The traced migration itself below the baseline: the copy has what it makes, and nothing rolls it back.
+    if (statuses.some((s) => s.migration === migration && s.state === 'below-baseline')) {
+      throw new ProveUsageError(`${rel(migration)} is below Flyway's baseline on the dev database: the copy already has what it makes, and nothing rolls it back, so the copy cannot be brought back to before it. Trace with --fresh (an empty database with the earlier migrations applied).`);
+    }
     const later = statuses.filter((s) => s.migration && (s.state === 'applied' || s.state === 'edited') && migrations.indexOf(s.migration) >= at).reverse();
     const removed = new Set<string>();
     for (const s of later) {

@@ -152,7 +152,8 @@ export async function verifyBackfills(options: VerifyOptions): Promise<VerifyRes
           const status = c.migration ? statuses.find((s) => s.migration === c.migration) : undefined;
           const entry: FileVerification = { file: c.file, version: c.migration?.version, name: c.migration?.name, state: status?.state, ran: false, passed: false, directives: [] };
           result.files.push(entry);
-          const applied = status?.state === 'applied' || status?.state === 'edited';
+          // Below a Flyway baseline: it ran before the baseline was taken, so the database has it.
+          const applied = status?.state === 'applied' || status?.state === 'edited' || status?.state === 'below-baseline';
           if (!applied && status && explicit.length === 0) {
             entry.note = `not applied on the dev database (${status.state}): its directives were not run`;
             continue;
@@ -293,7 +294,8 @@ export async function checkContractGate(options: GateOptions): Promise<GateOutco
               error: { message, hint, file: m.upPath, line: contractLine.line, column: contractLine.column, endLine: contractLine.endLine, endColumn: contractLine.endColumn, section: 'up' },
             };
           };
-          if (backfill && (planned.has(backfill) || (status && status.state !== 'applied' && status.state !== 'edited'))) {
+          // A backfill below a Flyway baseline ran before the baseline was taken: it counts as applied (zdm up never runs it).
+          if (backfill && (planned.has(backfill) || (status && status.state !== 'applied' && status.state !== 'edited' && status.state !== 'below-baseline'))) {
             refuse(
               `Refusing to apply the contract ${rel(m.upPath)}: its backfill ${rel(backfillPath)} is not applied yet, so nothing shows that every row was copied before the old structure is dropped.`,
               `Apply up to the backfill (zdm up --to ${backfill.version}), check it with zdm verify ${rel(backfillPath)}, then run zdm up again. --force applies the contract anyway.`,

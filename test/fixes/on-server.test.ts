@@ -145,7 +145,10 @@ async function runProject(root: string, testCase: FixCase, label: string, option
     if (testCase.setup.trim()) await withClient(pg.url(database), (s) => s.queryText(testCase.setup));
     const setup = await stateOf(database);
     // A statement_timeout on the runner's session: a fix that loops forever fails the case instead of hanging it.
-    const runner = { cwd: root, url: `${pg.url(database)}?options=${encodeURIComponent('-c statement_timeout=20s')}`, env: {}, embedded: false, yes: true };
+    // A Flyway project adopts the set-up schema as a team adopting Flyway would: baselineOnMigrate at version 0
+    // (Flyway, and zdm, refuse to migrate a non-empty schema without a history table otherwise).
+    const env = { FLYWAY_BASELINE_ON_MIGRATE: 'true', FLYWAY_BASELINE_VERSION: '0' };
+    const runner = { cwd: root, url: `${pg.url(database)}?options=${encodeURIComponent('-c statement_timeout=20s')}`, env, embedded: false, yes: true };
     const result = await up(runner);
     if (!result.ok && options.mayFail) return { setup, error: result.error?.message ?? explain(result), failed: await stateOf(database) };
     assert.ok(result.ok, `${label} up failed:\n${explain(result)}\n${describeFiles(root)}`);

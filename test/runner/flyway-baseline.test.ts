@@ -289,10 +289,20 @@ describe('Flyway migrate on a schema made by other means', () => {
     assert.ok(logged.ok, explain(logged));
   });
 
+  it('counts what Flyway counts: a schema holding only a materialized view is empty, and up runs', async () => {
+    const db = await pg.createDatabase('fb_empty_enough');
+    await pg.query('CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x', [], db);
+    const project = createProject(fiveMigrations(), { migrationsDir: 'db/migration' });
+    const ran = await up({ ...optionsFor(project, pg.url(db)), to: '1' });
+    assert.ok(ran.ok, explain(ran));
+    assert.deepEqual(ran.steps.map((s) => s.version), ['1']);
+  });
+
   it('looks at every schema Flyway manages (flyway.schemas, or a flyway.toml list): a populated second schema is enough', async () => {
     for (const [name, config] of [
       ['conf', { 'flyway.conf': 'flyway.schemas=app,audit\n' }],
       ['toml', { 'flyway.toml': '[flyway]\nschemas = ["app", "audit"]\n' }],
+      ['toml-lines', { 'flyway.toml': '[flyway]\nschemas = [\n  "app", # where the history goes\n  \'audit\',\n]\ntable = "flyway_schema_history"\n' }],
     ] as const) {
       const db = await pg.createDatabase(`fb_schemas_${name}`);
       await pg.query('CREATE SCHEMA audit; CREATE TABLE audit.log (id int)', [], db);

@@ -501,9 +501,10 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
 
 /**
  * The schemas Flyway manages (`schemas`; none set: the one of the history table `table`, else the
- * session's current schema) that exist and hold something, as Flyway's PostgreSQL schema check sees it:
- * a table, view, sequence, type or function that is not an extension's. zdm's own zdm_migrations does
- * not count.
+ * session's current schema) that exist and hold something, as Flyway's PostgreSQL schema check
+ * (PostgreSQLSchema.doEmpty) sees it: a table, view or sequence (relkind r, v, S, t: not a materialized
+ * view, a foreign table or a partitioned table without partitions), a type that is not a row or array
+ * type, or a function, that is not an extension's. zdm's own zdm_migrations does not count.
  */
 async function nonEmptySchemas(session: Session, table: string, schemas: readonly string[]): Promise<string[]> {
   const parts = splitQualified(table);
@@ -511,7 +512,7 @@ async function nonEmptySchemas(session: Session, table: string, schemas: readonl
     `SELECT n.nspname FROM pg_namespace AS n
       WHERE n.nspname = ANY (CASE WHEN cardinality($1::text[]) > 0 THEN $1::text[] ELSE ARRAY[coalesce($2, current_schema())] END)
         AND (EXISTS (SELECT 1 FROM pg_class c LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
-                      WHERE c.relnamespace = n.oid AND d.objid IS NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> 'zdm_migrations')
+                      WHERE c.relnamespace = n.oid AND d.objid IS NULL AND c.relkind IN ('r', 'v', 'S', 't') AND c.relname <> 'zdm_migrations')
           OR EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
                       WHERE t.typnamespace = n.oid AND d.objid IS NULL AND t.typcategory NOT IN ('A', 'C'))
           OR EXISTS (SELECT 1 FROM pg_proc p LEFT JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

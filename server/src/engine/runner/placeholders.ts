@@ -146,26 +146,40 @@ export function flywaySchema(settings: FlywaySettings): { schema: string; create
   return settings.schema ? { schema: settings.schema, create: settings.createSchemas } : undefined;
 }
 
-/** The `[flyway]` and `[flyway.placeholders]` tables of a flyway.toml, as flyway.conf keys. */
+/**
+ * The `[flyway]` and `[flyway.placeholders]` tables of a flyway.toml, as flyway.conf keys. An array of
+ * strings (`schemas = ["app", "audit"]`, on one line or several) becomes the comma-separated list
+ * flyway.conf writes; a value that is neither a string, a list nor a bare word is left out.
+ */
 function tomlSettings(text: string): Map<string, string> {
   const out = new Map<string, string>();
   let table = '';
-  for (const line of text.split(/\r?\n/)) {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
     if (header) {
       table = header[1].trim();
       continue;
     }
-    if (table !== 'flyway' && table !== 'flyway.placeholders') continue;
-    // An array of strings on one line (`schemas = ["app", "audit"]`), as the comma-separated list flyway.conf writes.
-    const list = /^\s*([A-Za-z0-9_.-]+)\s*=\s*\[([^\]]*)\]/.exec(line);
-    if (list) {
-      out.set(`${table}.${list[1]}`, [...list[2].matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)].map((v) => (v[1] !== undefined ? v[1].replace(/\\(.)/g, '$1') : v[2])).join(','));
+    const key = /^\s*([A-Za-z0-9_.-]+)\s*=\s*/.exec(line);
+    if (!key) continue;
+    const rest = line.slice(key[0].length);
+    if (rest.startsWith('[')) {
+      // Up to the closing bracket, which may be lines below (strings hold no `]` in these settings' values).
+      let list = rest;
+      while (!/\]/.test(list.replace(/"(?:[^"\\]|\\.)*"|'[^']*'|#[^\n]*/g, '')) && i + 1 < lines.length) list += '\n' + lines[++i];
+      if (table === 'flyway' || table === 'flyway.placeholders') {
+        // The strings, not what a comment holds.
+        const items = [...list.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|#[^\n]*/g)].filter((v) => !v[0].startsWith('#')).map((v) => (v[1] !== undefined ? v[1].replace(/\\(.)/g, '$1') : v[2]));
+        out.set(`${table}.${key[1]}`, items.join(','));
+      }
       continue;
     }
-    const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^#\s]+))/.exec(line);
+    if (table !== 'flyway' && table !== 'flyway.placeholders') continue;
+    const m = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^#\s\[{]+))/.exec(rest);
     if (!m) continue;
-    out.set(`${table}.${m[1]}`, m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? m[4]));
+    out.set(`${table}.${key[1]}`, m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]));
   }
   return out;
 }

@@ -406,13 +406,16 @@ describe('compatibility with the real Liquibase', () => {
     );
   });
 
-  it("a .json master written as YAML (unquoted keys and values, single quotes, block style, `ignore: yes`), an include of `cvs` or `.svn`, an includeAll's .svn and CVS folders: the same rows for both", async (t) => {
+  it("a .json master written as YAML (unquoted keys and values, single quotes, block style, `ignore: yes`, after `---`), an include of `cvs` or `.svn`, an includeAll's .svn and CVS folders: the same rows for both", async (t) => {
     if (skipReason) return t.skip(skipReason);
     const project = createProject(
       {
         'liquibase.properties': 'changeLogFile=db/changelog/master.json\n',
-        // Not JSON but YAML in flow style: Liquibase's JSON parser is its YAML parser (SnakeYAML), and takes it.
+        // Not JSON but YAML in flow style: Liquibase's JSON parser is its YAML parser (SnakeYAML), and takes it,
+        // after a comment and YAML's document marker too.
         'db/changelog/master.json': [
+          '# the master',
+          '---',
           '{databaseChangeLog: [',
           "  {include: {file: db/changelog/a.sql, context: 'dev', labels: core}},",
           // Liquibase's include() passes over a file named `cvs` or `.svn` (any case) without looking, whether it is there or not.

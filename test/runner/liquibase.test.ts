@@ -742,6 +742,49 @@ describe('zdm runs Liquibase changelogs', () => {
     // Block style: the YAML master's reading.
     assert.equal(await refused('databaseChangeLog:\n  - include:\n      file: db/changelog/c.sql\n'), '');
     assert.deepEqual((await status(options)).status!.filter((s) => s.name).map((s) => [s.name, s.state]), [['db/changelog/c.sql::c::m', 'applied']]);
+    // A YAML document marker (after comments and blank lines) before the JSON: the JSON is the document (Liquibase runs its include).
+    for (const text of ['---\n{"databaseChangeLog":[{"include":{"file":"db/changelog/b.sql"}}]}\n', '# note\n\n--- # start\n{"databaseChangeLog":[\n  {"include":{"file":"db/changelog/b.sql"}},\n  {"include":{}}\n]}\n']) {
+      const error = await refused(text);
+      if (text.startsWith('---')) {
+        assert.equal(error, '');
+        assert.deepEqual((await status(options)).status!.filter((s) => s.name).map((s) => [s.name, s.state]), [['db/changelog/b.sql::b::m', 'applied']]);
+      } else assert.match(error, /master\.json:6: the include gives no file/);
+    }
+    // Not a changelog: Liquibase stops ("Syntax error in file", or "Could not find databaseChangeLog node"), and so does zdm.
+    assert.match(await refused('// note\n{"databaseChangeLog":[{"include":{"file":"db/changelog/b.sql"}}]}\n'), /master\.json:1:1: not valid JSON \(unexpected `\/`\)\. Liquibase reads a \.json changelog with its YAML parser, and stops on this too \("Syntax error in file"\)/);
+    assert.match(await refused('---\n  // note\n{"databaseChangeLog":[]}\n'), /master\.json:2:3: not valid JSON \(unexpected `\/`\)/);
+    assert.match(await refused('\nhello there garbage\n'), /master\.json:2:1: not a changelog: the file holds a text, not an object with databaseChangeLog; Liquibase stops \("Syntax error in file": class java\.lang\.String cannot be cast to class java\.util\.Map\)/);
+    assert.match(await refused('[{"include":{"file":"db/changelog/b.sql"}}]'), /master\.json:1:1: not a changelog: the file holds a list, .*java\.util\.ArrayList/);
+    assert.match(await refused('# c\nfoo:\n  - include:\n      file: db/changelog/b.sql\n'), /master\.json:2: the changelog has no databaseChangeLog node \(its top-level keys: foo\); Liquibase stops \("Could not find databaseChangeLog node"\)/);
+  });
+
+  it('refuses a YAML master without a databaseChangeLog node or that is not a mapping, as Liquibase 4.28 does; reads one in flow style or after `---`', async () => {
+    const db = await pg.createDatabase('lb_yaml_node');
+    const project = createProject(
+      {
+        'liquibase.properties': 'changeLogFile=db/changelog/master.yaml\n',
+        'db/changelog/master.yaml': '# the master\n---\n{databaseChangeLog: [{include: {file: db/changelog/a.sql}}]}\n',
+        'db/changelog/a.sql': formattedSql('a'),
+        'db/changelog/b.sql': formattedSql('b'),
+      },
+      { migrationsDir: 'db/changelog' },
+    );
+    const options = optionsFor(project, pg.url(db), { yes: true });
+    const result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await pg.query('SELECT filename, id FROM databasechangelog ORDER BY orderexecuted', [], db), [{ filename: 'db/changelog/a.sql', id: 'a' }]);
+    const refused = async (text: string) => {
+      project.write('db/changelog/master.yaml', text);
+      return (await status(options)).usageError ?? '';
+    };
+    assert.match(await refused('---\nfoo: 1\nbar:\n  - include:\n      file: db/changelog/b.sql\n'), /master\.yaml:2: the changelog has no databaseChangeLog node \(its top-level keys: foo, bar\); Liquibase stops \("Could not find databaseChangeLog node"\)/);
+    assert.match(await refused('hello garbage\n'), /master\.yaml:1:1: not a changelog: the file holds a text, .*java\.lang\.String/);
+    assert.match(await refused('- include:\n    file: db/changelog/b.sql\n'), /master\.yaml:1:1: not a changelog: the file holds a list, .*java\.util\.ArrayList/);
+    assert.match(await refused('{databaseChangeLog: [}\n'), /master\.yaml:1:22: not valid YAML \(unexpected `\}`\); Liquibase stops on this too/);
+    assert.match(await refused(''), /master\.yaml: the changelog is empty; Liquibase stops \("Empty file"\)/);
+    // databaseChangeLog need not be the first key.
+    assert.equal(await refused('---\nfoo: 1\ndatabaseChangeLog:\n  - include:\n      file: db/changelog/b.sql\n'), '');
+    assert.deepEqual((await status(options)).status!.filter((s) => s.name).map((s) => [s.name, s.state]), [['db/changelog/b.sql::b::m', 'pending']]);
   });
 
   it('stops on circular includes as Liquibase 4.28 does ("Circular reference detected", StackOverflowError), never looping; errorOnCircularIncludeAll=false', async () => {

@@ -123,12 +123,17 @@ function walkChangelog(changelog: string, settings: LiquibaseSettings, host: Pro
   const inner = (seen: Set<string> | undefined): Walk => ({ seen, stack: [...walk.stack, changelog] });
   let entries: Include[];
   let own: string | undefined;
-  // A .json changelog written as block YAML (`databaseChangeLog:` and `- include:` lines) is one to Liquibase's YAML parser.
-  if (/\.xml$/i.test(changelog) || /\.ya?ml$/i.test(changelog) || (/\.json$/i.test(changelog) && blockYaml(text))) {
+  // YAML and JSON changelogs are one to Liquibase's YAML parser (SnakeYAML): a block mapping (`databaseChangeLog:`
+  // and `- include:` lines) is read line by line, anything else (`{..}`, `[..]`, a scalar, after any `---`) as JSON.
+  if (/\.xml$/i.test(changelog) || (/\.(ya?ml|json)$/i.test(changelog) && blockYaml(text))) {
+    if (!/\.xml$/i.test(changelog)) {
+      const node = changeLogNode(text);
+      if (node.line !== undefined) return { files: [], problems: [`${changelog}:${node.line}: the changelog has no databaseChangeLog node (its top-level keys: ${node.keys.join(', ')}); Liquibase stops ("Could not find databaseChangeLog node").`] };
+    }
     const read = /\.xml$/i.test(changelog) ? xmlIncludes(text) : { ...yamlIncludes(text), context: undefined };
     if (read.missing.length > 0) return { files: [], problems: read.missing.map((m) => missingTarget(changelog, m.kind, m.line, /\.xml$/i.test(changelog))) };
     ({ entries, context: own } = read);
-  } else if (/\.json$/i.test(changelog)) {
+  } else if (/\.(ya?ml|json)$/i.test(changelog)) {
     const json = jsonIncludes(text, changelog);
     if (json.problems.length > 0) return { files: [], problems: json.problems };
     entries = json.entries;
@@ -403,8 +408,11 @@ function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } 
  * Liquibase ("Syntax error"), and zdm too. Text that is not JSON but YAML in flow style (unquoted or
  * single-quoted keys and values: `{databaseChangeLog: [{include: {file: 'a.sql'}}]}`) Liquibase takes
  * (checked by running it): zdm makes it JSON (flowYamlToJson) and reads that, its lines those of the
- * file; a syntax error in it names the file's line and column. (Block-style YAML in a .json file is
- * read as a YAML master: changelogFiles.) An entry with both keys (`{"include": .., "includeAll": ..}`)
+ * file; a syntax error in it names the file's line and column. A leading `---` (YAML's document marker,
+ * after blank and `#` comment lines) is blanked: the JSON after it is the document. A text, number or list
+ * where the changelog's object should be (`hello`, `[..]`, `- include:` lines) stops Liquibase ("Syntax
+ * error in file": its cast to a Map fails), and zdm, at its line and column. (Block-style YAML, a file
+ * whose first line with content is a key, is read as a YAML master: changelogFiles.) An entry with both keys (`{"include": .., "includeAll": ..}`)
  * runs both, in the order written; a duplicate key is the last one written (SnakeYAML's and JSON.parse's
  * rule). An include without `file`, an includeAll without `path`, an empty changelog, one without a
  * `databaseChangeLog` list: Liquibase stops, and so does zdm. Other entries (`property`, `preConditions`,
@@ -412,18 +420,27 @@ function yamlIncludes(text: string): { entries: Include[]; missing: Missing[] } 
  */
 function jsonIncludes(text: string, changelog: string): { entries: Include[]; problems: string[]; changeSet?: number } {
   const source = text.replace(/^\uFEFF/, '');
-  let clean = blankYamlisms(source);
+  // A leading `---` (YAML's document marker) is blanked: `---\n{..}` is the document `{..}` to Liquibase.
+  const document = blankDocumentStart(source);
+  let clean = blankYamlisms(document);
   // Offsets in `clean` are those of the file, unless it is YAML made JSON (flowYamlToJson): then `origin` maps them.
   let origin: number[] | undefined;
   const toSource = (offset: number) => (origin ? (origin[offset] ?? source.length) : offset);
   const lineAt = (offset: number) => source.slice(0, toSource(offset)).split(/\r\n?|\n/).length;
   const stop = (message: string, offset?: number) => ({ entries: [], problems: [`${changelog}${offset === undefined ? '' : `:${lineAt(offset)}`}: ${message}`] });
+  const notAMap = (at: number, what: string, java: string) => {
+    const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
+    return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: not a changelog: the file holds ${what}, not an object with databaseChangeLog; Liquibase stops ("Syntax error in file": class ${java} cannot be cast to class java.util.Map).`] };
+  };
+  // A block-style list (`- include:` lines at the top): a list to Liquibase, not a changelog.
+  const start = clean.search(/\S/);
+  if (start !== -1 && /^-(?=\s|$)/.test(clean.slice(start))) return notAMap(start, 'a list', 'java.util.ArrayList');
   let root: unknown;
   try {
     root = clean.trim() === '' ? undefined : JSON.parse(clean);
   } catch {
     // Not JSON: YAML in flow style ({databaseChangeLog: [{include: {file: 'a.sql'}}]}) is one to Liquibase.
-    const yaml = flowYamlToJson(source);
+    const yaml = flowYamlToJson(document);
     let at = 'at' in yaml ? yaml.at : undefined;
     if (!('at' in yaml)) {
       try {
@@ -436,14 +453,20 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
     if (at !== undefined) {
       const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
       const what = at >= source.length ? 'the file ends too early' : `unexpected \`${source[at]}\``;
-      return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: not valid JSON (${what}). Liquibase reads a .json changelog with its YAML parser, and stops on this too ("Syntax error in file"): it is not YAML either.`] };
+      const problem = /\.json$/i.test(changelog) ? `not valid JSON (${what}). Liquibase reads a .json changelog with its YAML parser, and stops on this too ("Syntax error in file"): it is not YAML either.` : `not valid YAML (${what}); Liquibase stops on this too ("Syntax error in file").`;
+      return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: ${problem}`] };
     }
   }
   const offsets = jsonKeyOffsets(clean);
   const offsetOf = (...keys: (string | number)[]) => offsets.get(JSON.stringify(keys));
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (root === undefined || root === null || (isObject(root) && Object.keys(root).length === 0)) return stop('the changelog is empty; Liquibase stops ("Empty file").');
-  if (!isObject(root) || !('databaseChangeLog' in root)) return stop('the changelog has no databaseChangeLog object; Liquibase stops ("Could not find databaseChangeLog node").');
+  if (!isObject(root)) {
+    // A text, number or list where the changelog's object should be: Liquibase's cast to a Map fails.
+    const [what, java] = Array.isArray(root) ? ['a list', 'java.util.ArrayList'] : typeof root === 'string' ? ['a text', 'java.lang.String'] : typeof root === 'boolean' ? ['a boolean', 'java.lang.Boolean'] : Number.isInteger(root) ? ['a number', 'java.lang.Integer'] : ['a number', 'java.lang.Double'];
+    return notAMap(toSource(clean.search(/\S/)), what, java);
+  }
+  if (!('databaseChangeLog' in root)) return stop('the changelog has no databaseChangeLog object; Liquibase stops ("Could not find databaseChangeLog node").');
   const list = root.databaseChangeLog;
   if (!Array.isArray(list)) return stop('databaseChangeLog is not a list of entries ([{"include": {..}}, ..]); Liquibase stops.', offsetOf('databaseChangeLog')?.key);
   const entries: Include[] = [];
@@ -492,10 +515,50 @@ function yamlPlain(value: string): string {
   return /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/.test(value) ? String(/^(?:yes|true|on)$/i.test(value)) : value;
 }
 
-/** Whether a .json changelog's text is block-style YAML (it starts with neither `{` nor `[`). */
+/**
+ * Whether a YAML or JSON changelog's text is a block-style YAML mapping: its first line with content
+ * (after blank and `#` comment lines and a `---` document marker) is a key (`databaseChangeLog:`,
+ * `"databaseChangeLog":`). Anything else is read as JSON (jsonIncludes, which reads YAML in flow style):
+ * `{..}` and `[..]`, and a scalar or a `//` comment, which stop Liquibase ("Syntax error in file") and zdm.
+ */
 function blockYaml(text: string): boolean {
-  const first = blankYamlisms(text.replace(/^\uFEFF/, '')).trim()[0];
-  return first !== undefined && first !== '{' && first !== '[';
+  const first = /\S[^\r\n]*/.exec(blankYamlisms(blankDocumentStart(text.replace(/^\uFEFF/, ''))))?.[0];
+  return first !== undefined && YAML_KEY.test(first);
+}
+
+/** A block mapping's key at a line's start: plain, double- or single-quoted, followed by `:` and a space or the line's end. */
+const YAML_KEY = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s{}[\]#,'"&*!|>%@`?-][^\r\n]*?|-[^\s\r\n][^\r\n]*?)\s*:(?=\s|$)/;
+
+/**
+ * A block YAML changelog's top-level keys, to check that one is databaseChangeLog: Liquibase stops
+ * without it ("Could not find databaseChangeLog node"). `line`: the first key's line when none is
+ * databaseChangeLog (undefined when one is, or when there is no key).
+ */
+function changeLogNode(text: string): { line?: number; keys: string[] } {
+  const lines = blankYamlisms(blankDocumentStart(text.replace(/^\uFEFF/, ''))).split(/\r\n?|\n/);
+  const first = lines.findIndex((l) => /\S/.test(l));
+  if (first === -1) return { keys: [] };
+  const indent = lines[first].search(/\S/);
+  const keys: string[] = [];
+  for (const l of lines.slice(first)) {
+    if (!/\S/.test(l) || l.search(/\S/) !== indent) continue;
+    const key = YAML_KEY.exec(l.slice(indent))?.[0];
+    if (key === undefined) continue;
+    const name = key.replace(/\s*:$/, '');
+    keys.push(name);
+    if (/^(?:databaseChangeLog|"databaseChangeLog"|'databaseChangeLog')$/.test(name)) return { keys };
+  }
+  return { line: first + 1, keys };
+}
+
+/**
+ * The text with its leading YAML document marker (`---` at a line's start, after blank and `#` comment
+ * lines only) blanked, so that offsets and lines stay: `---\n{"databaseChangeLog": ..}` is the document
+ * `{..}` to Liquibase's YAML parser.
+ */
+function blankDocumentStart(text: string): string {
+  const m = /^(?:[ \t]*(?:#[^\r\n]*)?(?:\r\n?|\n))*---(?=\s|$)/.exec(text);
+  return m ? `${text.slice(0, m[0].length - 3)}   ${text.slice(m[0].length)}` : text;
 }
 
 /**

@@ -208,3 +208,79 @@ describe('zdm verify and the contract check on a Flyway-baselined database', () 
     assert.equal(await hasColumn(db, 'name'), false);
   });
 });
+
+describe('zdm verify and the contract check in a sqitch project', () => {
+  const S_PLANNER = 'Ann Planner <ann@example.org>';
+  const S_BACKFILL = 'deploy/rename_users_name_to_full_name_2_backfill.sql';
+  const S_CONTRACT = 'deploy/rename_users_name_to_full_name_3_contract.sql';
+
+  // A trio as `zdm trio` writes it for sqitch: changes named <slug>_N_<step>, at positions 2 to 4 of sqitch.plan.
+  function sqitchTrio(): TestProject {
+    const change = (name: string, requires: string, when: string) => `${name} [${requires}] 2024-01-0${when}T10:00:00Z ${S_PLANNER} # ${name}\n`;
+    return createProject({
+      'sqitch.plan':
+        `%syntax-version=1.0.0\n%project=app\n\nusers 2024-01-01T10:00:00Z ${S_PLANNER} # users\n` +
+        change('rename_users_name_to_full_name_1_expand', 'users', '2') +
+        change('rename_users_name_to_full_name_2_backfill', 'rename_users_name_to_full_name_1_expand', '3') +
+        change('rename_users_name_to_full_name_3_contract', 'rename_users_name_to_full_name_2_backfill', '4'),
+      'sqitch.conf': '[core]\n\tengine = pg\n[user]\n\tname = Ann Planner\n\temail = ann@example.org\n',
+      'deploy/users.sql': "CREATE TABLE users (id bigint PRIMARY KEY, name text);\nINSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 40) g;\n",
+      'revert/users.sql': 'DROP TABLE users;\n',
+      'deploy/rename_users_name_to_full_name_1_expand.sql': 'ALTER TABLE users ADD COLUMN full_name text;\n',
+      'revert/rename_users_name_to_full_name_1_expand.sql': 'ALTER TABLE users DROP COLUMN full_name;\n',
+      // A backfill that stops half way.
+      [S_BACKFILL]: 'UPDATE users SET full_name = name WHERE id <= 20;\n-- zdm:verify SELECT count(*) FROM users WHERE full_name IS DISTINCT FROM name -- expect 0\n',
+      'revert/rename_users_name_to_full_name_2_backfill.sql': 'SELECT 1;\n',
+      [S_CONTRACT]: 'ALTER TABLE users DROP COLUMN name;\n',
+      'revert/rename_users_name_to_full_name_3_contract.sql': 'ALTER TABLE users ADD COLUMN name text;\n',
+    });
+  }
+
+  async function deployed(db: string): Promise<string[]> {
+    return (await pg.query<{ change: string }>('SELECT change FROM sqitch.changes ORDER BY committed_at, change', [], db)).map((r) => r.change);
+  }
+
+  it("the refusal names the backfill by its change name (not its plan position, which sqitch refuses), and that command applies it", async () => {
+    const db = await pg.createDatabase('verify_sqitch');
+    const project = sqitchTrio();
+    const premature = await zdmUp(project, pg.url(db), []);
+    assert.equal(premature.code, 1, premature.stderr);
+    assert.match(premature.stderr, /Refusing to apply the contract deploy\/rename_users_name_to_full_name_3_contract\.sql: its backfill deploy\/rename_users_name_to_full_name_2_backfill\.sql is not applied yet/);
+    const hint = /\(zdm up (--to \S+)\)/.exec(premature.stderr);
+    assert.ok(hint, premature.stderr);
+    assert.equal(hint[1], '--to rename_users_name_to_full_name_2_backfill');
+
+    // The command the hint gives runs, and stops before the contract.
+    const suggested = await zdmUp(project, pg.url(db), hint[1].split(' '));
+    assert.equal(suggested.code, 0, suggested.stderr);
+    assert.deepEqual(await deployed(db), ['users', 'rename_users_name_to_full_name_1_expand', 'rename_users_name_to_full_name_2_backfill']);
+    assert.equal(await hasColumn(db, 'name'), true);
+
+    // Digits name a change, never the position: the contract's position 4 is sqitch's `Unknown change`, not a contract refusal.
+    const position = await zdmUp(project, pg.url(db), ['--to', '4']);
+    assert.equal(position.code, 2, position.stderr);
+    assert.match(position.stderr, /Unknown change: "4"/);
+    assert.doesNotMatch(position.stderr, /Refusing to apply the contract/);
+    assert.equal(await hasColumn(db, 'name'), true, 'the contract did not run');
+  });
+
+  it('resolves --to as zdm up does: @HEAD, @ROOT~3 and the contract by name are gated, @HEAD^ stops before it', async () => {
+    const db = await pg.createDatabase('verify_sqitch_to');
+    const project = sqitchTrio();
+    for (const to of ['@HEAD', 'rename_users_name_to_full_name_3_contract', '@ROOT~3']) {
+      const refused = await zdmUp(project, pg.url(db), ['--to', to]);
+      assert.equal(refused.code, 1, `--to ${to}: ${refused.stderr}`);
+      assert.match(refused.stderr, /its backfill deploy\/rename_users_name_to_full_name_2_backfill\.sql is not applied yet/, `--to ${to}`);
+      assert.equal((await pg.query("SELECT to_regclass('users') AS t", [], db))[0].t, null, `--to ${to}: nothing was applied`);
+    }
+    // @HEAD^ is the backfill: no contract in the run, nothing to refuse.
+    const before = await zdmUp(project, pg.url(db), ['--to', '@HEAD^']);
+    assert.equal(before.code, 0, before.stderr);
+    assert.deepEqual(await deployed(db), ['users', 'rename_users_name_to_full_name_1_expand', 'rename_users_name_to_full_name_2_backfill']);
+    // The backfill is applied but half done: @HEAD is refused for its verification.
+    const failing = await zdmUp(project, pg.url(db), ['--to', '@HEAD']);
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stderr, /the verification of its backfill deploy\/rename_users_name_to_full_name_2_backfill\.sql fails on the dev database: SELECT count\(\*\) .* returned 20, expected 0/);
+    assert.equal(await hasColumn(db, 'name'), true, 'the contract did not run');
+  });
+});

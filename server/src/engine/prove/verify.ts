@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../config/config';
 import { describeMigration } from '../formats/index';
 import { createDiskHost } from '../host';
-import { DEFAULT_MIGRATION_DIRS } from '../runner/commands';
+import { defaultDirCandidates, targetVersion, upTargetOf } from '../runner/commands';
 import { applySessionTimeouts, dbErrorInfo, withClient, type Session } from '../runner/db';
 import { verifySqitchChanges, type SqitchVerifyEntry } from '../runner/sqitch-verify';
 import type { RunResult } from '../runner/events';
@@ -266,7 +266,11 @@ export async function checkContractGate(options: GateOptions): Promise<GateOutco
       target.url,
       async (session) => {
         const statuses = await readStatuses(session, target);
-        const plan = planUp(statuses, { to: options.to });
+        // The --to as `zdm up` reads it (a sqitch change name, name@tag, @HEAD^; a Liquibase id): one it
+        // refuses is left to it, and the contracts checked are those it would apply.
+        const to = targetVersion(statuses, target.project, target.format, options.to, options.cwd, 'zdm up --to');
+        if (to.problem) return;
+        const plan = planUp(statuses, { to: to.version });
         if (plan.problems.length > 0) return;
         const planned = new Set(plan.steps.map((s) => s.migration));
         for (const step of plan.steps) {
@@ -298,7 +302,7 @@ export async function checkContractGate(options: GateOptions): Promise<GateOutco
           if (backfill && (planned.has(backfill) || (status && status.state !== 'applied' && status.state !== 'edited' && status.state !== 'below-baseline'))) {
             refuse(
               `Refusing to apply the contract ${rel(m.upPath)}: its backfill ${rel(backfillPath)} is not applied yet, so nothing shows that every row was copied before the old structure is dropped.`,
-              `Apply up to the backfill (zdm up --to ${backfill.version}), check it with zdm verify ${rel(backfillPath)}, then run zdm up again. --force applies the contract anyway.`,
+              `Apply up to the backfill (zdm up --to ${upTargetOf(backfill)}), check it with zdm verify ${rel(backfillPath)}, then run zdm up again. --force applies the contract anyway.`,
             );
             return;
           }
@@ -344,6 +348,8 @@ function mayHoldContract(options: GateOptions): boolean {
       ? [path.resolve(options.cwd, options.dir)]
       : loaded.config.migrationsDir.length > 0
         ? loaded.config.migrationsDir.map((d) => path.resolve(loaded.root, d))
-        : DEFAULT_MIGRATION_DIRS.map((d) => path.join(loaded.root, d));
-  return dirs.some((dir) => (host.readDirectory(dir) ?? []).some((name) => /_3_contract(\.|$)/.test(name)));
+        : defaultDirCandidates(loaded.root, host);
+  // A sqitch project named by its top folder keeps its scripts in deploy/.
+  const scripts = dirs.flatMap((dir) => (host.fileExists(path.join(dir, 'sqitch.plan')) ? [dir, path.join(dir, 'deploy')] : [dir]));
+  return scripts.some((dir) => (host.readDirectory(dir) ?? []).some((name) => /_3_contract(\.|$)/.test(name)));
 }

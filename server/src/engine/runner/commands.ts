@@ -25,7 +25,8 @@ import type { FormatId } from '../model';
 import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
 import { FLYWAY_BASELINE_DEFAULTS, flywayBaselineCheck, flywayBaselineRow, flywayChecksum, flywayVersion } from './tracking/flyway';
 import { tableColumns } from './tracking/types';
-import { sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
+import { sqitchChangeOf, sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
+import { changeTargetName } from './sqitch-plan';
 import { verifyDeployedChange, verifyLoggedChange } from './sqitch-verify';
 
 export interface RunnerOptions {
@@ -135,12 +136,23 @@ export function rollback(options: RollbackOptions): Promise<RunResult> {
  * among the deployed changes for rollback; anything else, digits and abbreviated ids too, is sqitch's
  * `Unknown change`: sqitchVersionOf), a Liquibase changeset by its id,
  * `id::author` or `path::id::author`; both are numbered by position, which is what the planner compares.
- * `option` names the flag in a warning.
+ * `option` names the flag in a warning. The contract gate (prove/verify.ts) plans `zdm up --to` with it too.
  */
-function targetVersion(statuses: readonly MigrationStatus[], project: Project, format: FormatId, target: string | undefined, cwd: string, option: string): { version?: string; problem?: string; warning?: string } {
+export function targetVersion(statuses: readonly MigrationStatus[], project: Project, format: FormatId, target: string | undefined, cwd: string, option: string): { version?: string; problem?: string; warning?: string } {
   if (format === 'sqitch') return sqitchVersionOf(target, statuses, option);
   if (format === 'liquibase') return liquibaseVersionOf(target, statuses, cwd, project.loadedMigrations.leftOut);
   return { version: target };
+}
+
+/**
+ * What a hint tells `zdm up --to` to name a migration by, so that the command it suggests is accepted:
+ * a sqitch change as sqitch names it (changeTargetName: its name, `users@HEAD` for a reworked change),
+ * since its version is its position in sqitch.plan, which targetVersion refuses; any other migration
+ * by its version.
+ */
+export function upTargetOf(migration: Migration): string {
+  const sqitch = sqitchChangeOf(migration);
+  return sqitch ? changeTargetName(sqitch.change, sqitch.plan.changes) : migration.version;
 }
 
 /** Rolls back the last applied migration and applies it again. */
@@ -213,9 +225,7 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   if (dirOption !== undefined) dirs = [dirOption];
   else if (loaded.config.migrationsDir.length > 0) dirs = loaded.config.migrationsDir.map((d) => path.resolve(root, d));
   else {
-    // A sqitch project keeps its scripts in deploy/ beside sqitch.plan (its changes are read from the plan).
-    const sqitchDeploy = host.readFile(path.join(root, 'sqitch.plan')) !== undefined ? path.join(root, 'deploy') : undefined;
-    const found = [...DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)), ...(sqitchDeploy ? [sqitchDeploy] : [])].find((d) => host.readDirectory(d) !== undefined);
+    const found = defaultDirCandidates(root, host).find((d) => host.readDirectory(d) !== undefined);
     if (!found) throw new UsageError(`No migrations folder: none of ${DEFAULT_MIGRATION_DIRS.join(', ')} exists in ${root}. Pass --dir, or set "migrationsDir" in .zdm.json.`);
     dirs = [found];
   }
@@ -224,6 +234,15 @@ export async function loadProject(options: Pick<RunnerOptions, 'cwd' | 'configPa
   const project = { loaded, root, dirs, loadedMigrations };
   if (!options.host) projectCache.set(key, { project, stamps: [...read].map((p) => [p, stampOf(p)]) });
   return project;
+}
+
+/**
+ * The folders looked in, in order, when neither --dir nor "migrationsDir" says: the usual ones, then a
+ * sqitch project's deploy/ beside its sqitch.plan (its changes are read from the plan).
+ */
+export function defaultDirCandidates(root: string, host: ProjectHost): string[] {
+  const sqitchDeploy = host.readFile(path.join(root, 'sqitch.plan')) !== undefined ? path.join(root, 'deploy') : undefined;
+  return [...DEFAULT_MIGRATION_DIRS.map((d) => path.join(root, d)), ...(sqitchDeploy ? [sqitchDeploy] : [])];
 }
 
 const projectCache = new Map<string, { project: Project; stamps: [string, string][] }>();

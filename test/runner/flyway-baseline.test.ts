@@ -302,6 +302,9 @@ describe('Flyway migrate on a schema made by other means', () => {
     for (const [name, config] of [
       ['conf', { 'flyway.conf': 'flyway.schemas=app,audit\n' }],
       ['toml', { 'flyway.toml': '[flyway]\nschemas = ["app", "audit"]\n' }],
+      // Flyway 10: `schemas` belongs to the environment flyway.environment names ("default" unless set).
+      ['toml-env', { 'flyway.toml': '[environments.dev]\nurl = "jdbc:postgresql://localhost/app"\nschemas = ["app", "audit"]\n\n[environments.default]\nschemas = ["other"]\n\n[flyway]\nenvironment = "dev"\n' }],
+      ['toml-default-env', { 'flyway.toml': '[environments.default]\nschemas = [\n  "app",\n  "audit",\n]\n' }],
       ['toml-lines', { 'flyway.toml': '[flyway]\nschemas = [\n  "app", # where the history goes\n  \'audit\',\n]\ntable = "flyway_schema_history"\n' }],
     ] as const) {
       const db = await pg.createDatabase(`fb_schemas_${name}`);

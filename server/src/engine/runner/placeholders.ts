@@ -38,7 +38,10 @@ export interface FlywaySettings {
   table?: string;
   /** FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed. */
   schema?: string;
-  /** Every schema Flyway manages: the default schema, then the others of FLYWAY_SCHEMAS / `flyway.schemas` (none set: empty, the session's current schema). */
+  /**
+   * Every schema Flyway manages: the default schema, then the others of FLYWAY_SCHEMAS / `flyway.schemas`
+   * / flyway.toml's `schemas` of the environment in use (none set: empty, the session's current schema).
+   */
   schemas: string[];
   /** `createSchemas` (FLYWAY_CREATE_SCHEMAS): on unless false. */
   createSchemas: boolean;
@@ -67,7 +70,10 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
   for (const [k, v] of file) if (k.startsWith('flyway.placeholders.')) placeholders.set(k.slice('flyway.placeholders.'.length), v);
   for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) placeholders.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
   const flag = (envName: string, key: string) => (env[envName] ?? file.get(key))?.trim().toLowerCase();
-  const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas')) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  // Flyway 10's flyway.toml keeps `schemas` with the connection, in the environment `flyway.environment`
+  // names ("default" unless set; its variable is lower-case: flyway_environment).
+  const environment = (env.flyway_environment ?? file.get('flyway.environment'))?.trim() || 'default';
+  const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas') ?? file.get(`environments.${environment}.schemas`)) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const schema = (env.FLYWAY_DEFAULT_SCHEMA ?? file.get('flyway.defaultSchema'))?.trim() || listed[0];
   return {
     placeholders,
@@ -147,12 +153,15 @@ export function flywaySchema(settings: FlywaySettings): { schema: string; create
 }
 
 /**
- * The `[flyway]` and `[flyway.placeholders]` tables of a flyway.toml, as flyway.conf keys. An array of
+ * The `[flyway]`, `[flyway.placeholders]` and `[environments.NAME]` tables of a flyway.toml, as
+ * flyway.conf keys (`environments.NAME.schemas`). An array of
  * strings (`schemas = ["app", "audit"]`, on one line or several) becomes the comma-separated list
  * flyway.conf writes; a value that is neither a string, a list nor a bare word is left out.
  */
 function tomlSettings(text: string): Map<string, string> {
   const out = new Map<string, string>();
+  // [flyway], [flyway.placeholders], and each environment's own table ([environments.default]).
+  const wanted = (table: string) => table === 'flyway' || table === 'flyway.placeholders' || /^environments\.[^.]+$/.test(table);
   let table = '';
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -169,14 +178,14 @@ function tomlSettings(text: string): Map<string, string> {
       // Up to the closing bracket, which may be lines below (strings hold no `]` in these settings' values).
       let list = rest;
       while (!/\]/.test(list.replace(/"(?:[^"\\]|\\.)*"|'[^']*'|#[^\n]*/g, '')) && i + 1 < lines.length) list += '\n' + lines[++i];
-      if (table === 'flyway' || table === 'flyway.placeholders') {
+      if (wanted(table)) {
         // The strings, not what a comment holds.
         const items = [...list.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|#[^\n]*/g)].filter((v) => !v[0].startsWith('#')).map((v) => (v[1] !== undefined ? v[1].replace(/\\(.)/g, '$1') : v[2]));
         out.set(`${table}.${key[1]}`, items.join(','));
       }
       continue;
     }
-    if (table !== 'flyway' && table !== 'flyway.placeholders') continue;
+    if (!wanted(table)) continue;
     const m = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^#\s\[{]+))/.exec(rest);
     if (!m) continue;
     out.set(`${table}.${key[1]}`, m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]));

@@ -17,7 +17,7 @@ import { dbErrorInfo, withClient, type Session } from '../runner/db';
 import type { RunError, RunEvent } from '../runner/events';
 import { lineOf } from '../runner/errors';
 import type { Migration } from '../runner/migrations';
-import type { MigrationStatus } from '../runner/plan';
+import { holdsMigration, type MigrationStatus } from '../runner/plan';
 import { finding, locationOf, locationOfError, reachesLevel, type Location, type ProveFinding } from './findings';
 import { compareSnapshots, countRows, describeFields, displayName, resetSequences, takeSnapshot, type SchemaSnapshot, type SnapshotDifference } from './snapshot';
 import { ProveUsageError, readStatuses, resolveTarget, type ProveOptions, type ProveTarget } from './target';
@@ -161,7 +161,7 @@ async function runRoundTrips(session: Session, target: ProveTarget, plan: Plan, 
     const statuses = plan.devStatuses ?? [];
     warnAboutStates(statuses, emit);
     // Below a Flyway baseline: the dev database has that schema too (it was there before Flyway), so the empty one gets it.
-    replay = statuses.filter((s) => (s.state === 'applied' || s.state === 'edited' || s.state === 'below-baseline') && s.migration).map((s) => s.migration!);
+    replay = statuses.filter((s) => holdsMigration(s) && s.migration).map((s) => s.migration!);
     trip = statuses.filter((s) => s.state === 'pending' && s.migration).map((s) => s.migration!);
     applied = [];
   }

@@ -31,7 +31,7 @@ import { dbErrorInfo, openSession, quoteIdent, type Session } from '../runner/db
 import { firstLine } from '../runner/errors';
 import type { RunEvent } from '../runner/events';
 import type { Migration, RunSection, RunStatement } from '../runner/migrations';
-import { previousApplied } from '../runner/plan';
+import { holdsMigration, previousApplied } from '../runner/plan';
 import { relationFromNames, typeNameOf, type RelationRef } from '../sql/ast';
 import { parseStatement } from '../sql/parser';
 import { finding, locationOf, type ProveFinding } from './findings';
@@ -232,7 +232,7 @@ async function prepare(
   let statuses = await readStatuses(session, target);
   // Below a Flyway baseline: the copy has it (the database had it before Flyway), so it is not applied again;
   // nothing rolls it back either, so it is never in the rollback list below.
-  const isApplied = (m: Migration) => base === 'copy' && statuses.some((s) => s.migration === m && (s.state === 'applied' || s.state === 'edited' || s.state === 'below-baseline'));
+  const isApplied = (m: Migration) => base === 'copy' && statuses.some((s) => s.migration === m && holdsMigration(s));
   // Roll back what is applied at or after the migration (newest first): the copy must be as before it.
   if (base === 'copy') {
     // The traced migration itself below the baseline: the copy has what it makes, and nothing rolls it back.

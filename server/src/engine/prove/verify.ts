@@ -21,7 +21,7 @@ import { applySessionTimeouts, dbErrorInfo, withClient, type Session } from '../
 import { verifySqitchChanges, type SqitchVerifyEntry } from '../runner/sqitch-verify';
 import type { RunResult } from '../runner/events';
 import type { Migration } from '../runner/migrations';
-import { planUp, type MigrationState, type MigrationStatus } from '../runner/plan';
+import { holdsMigration, planUp, type MigrationState, type MigrationStatus } from '../runner/plan';
 import { splitStatements } from '../sql/split';
 import { findTrioSibling, trioStepOf } from '../scaffold/trio-names';
 import { matchesExpectation, parseVerifyDirectives, type VerifyDirective } from '../scaffold/verify-directives';
@@ -153,7 +153,7 @@ export async function verifyBackfills(options: VerifyOptions): Promise<VerifyRes
           const entry: FileVerification = { file: c.file, version: c.migration?.version, name: c.migration?.name, state: status?.state, ran: false, passed: false, directives: [] };
           result.files.push(entry);
           // Below a Flyway baseline: it ran before the baseline was taken, so the database has it.
-          const applied = status?.state === 'applied' || status?.state === 'edited' || status?.state === 'below-baseline';
+          const applied = status !== undefined && holdsMigration(status);
           if (!applied && status && explicit.length === 0) {
             entry.note = `not applied on the dev database (${status.state}): its directives were not run`;
             continue;
@@ -299,7 +299,7 @@ export async function checkContractGate(options: GateOptions): Promise<GateOutco
             };
           };
           // A backfill below a Flyway baseline ran before the baseline was taken: it counts as applied (zdm up never runs it).
-          if (backfill && (planned.has(backfill) || (status && status.state !== 'applied' && status.state !== 'edited' && status.state !== 'below-baseline'))) {
+          if (backfill && (planned.has(backfill) || (status && !holdsMigration(status)))) {
             refuse(
               `Refusing to apply the contract ${rel(m.upPath)}: its backfill ${rel(backfillPath)} is not applied yet, so nothing shows that every row was copied before the old structure is dropped.`,
               `Apply up to the backfill (zdm up --to ${upTargetOf(backfill)}), check it with zdm verify ${rel(backfillPath)}, then run zdm up again. --force applies the contract anyway.`,

@@ -174,6 +174,14 @@ function failureOf(row: ZdmRow): MigrationStatus['failure'] {
   };
 }
 
+/**
+ * Whether the database holds what the migration on disk makes: applied (also when its file changed
+ * since), or below a Flyway baseline (the database had it before Flyway took over; never rolled back).
+ */
+export function holdsMigration(status: Pick<MigrationStatus, 'state'>): boolean {
+  return status.state === 'applied' || status.state === 'edited' || status.state === 'below-baseline';
+}
+
 /** Whether the database has the migration applied (also when its file changed since, or is gone). */
 export function isApplied(status: Pick<MigrationStatus, 'state'>): boolean {
   return status.state === 'applied' || status.state === 'edited' || status.state === 'missing';

@@ -319,16 +319,16 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
   // Flyway's baseline: `zdm baseline`, or `zdm up` under baselineOnMigrate (not with --log-only, as
   // Flyway does not baseline when it skips executing migrations).
   let flywayBaseline: { version: string; description: string; onMigrate: boolean } | undefined;
+  const flyway = format === 'flyway' ? flywaySettingsOf(project, options.env, options.host) : undefined;
   if (command === 'baseline' && format !== 'flyway') {
     result.usageError = `zdm baseline is a Flyway command (flyway baseline): it writes Flyway's BASELINE row to its schema history table, and this project is ${format}. To record migrations as applied without running them, use zdm up --log-only [--to VERSION].`;
     return finish();
   }
-  if (format === 'flyway' && (command === 'baseline' || (command === 'up' && !logOnly))) {
-    const settings = flywaySettingsOf(project, options.env, options.host);
-    if (command === 'baseline' || settings.baselineOnMigrate) {
-      const asked = baselineAsked.version ?? settings.baselineVersion ?? FLYWAY_BASELINE_DEFAULTS.version;
+  if (flyway && (command === 'baseline' || (command === 'up' && !logOnly))) {
+    if (command === 'baseline' || flyway.baselineOnMigrate) {
+      const asked = baselineAsked.version ?? flyway.baselineVersion ?? FLYWAY_BASELINE_DEFAULTS.version;
       const version = flywayVersion(asked);
-      const description = baselineAsked.description ?? settings.baselineDescription ?? FLYWAY_BASELINE_DEFAULTS.description;
+      const description = baselineAsked.description ?? flyway.baselineDescription ?? FLYWAY_BASELINE_DEFAULTS.description;
       const from = baselineAsked.version !== undefined ? '--version' : 'baselineVersion (flyway.conf, flyway.toml or FLYWAY_BASELINE_VERSION)';
       if (version === undefined) {
         result.usageError = `Invalid version containing non-numeric characters. Only 0..9 and . are allowed. Invalid version: ${asked} (from ${from}).`;
@@ -411,9 +411,9 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           // does not, whether a schema it manages holds anything. Then `migrate` baselines first under
           // baselineOnMigrate, and without it refuses: run on a schema made by other means, V1 would fail
           // half-way or, worse, run again what is already there.
-          const flywayUp = format === 'flyway' && command === 'up' && !logOnly;
+          const flywayUp = flyway !== undefined && command === 'up' && !logOnly;
           const existed = flywayBaseline || flywayUp ? (await tableColumns(session, tracker.table)).length > 0 : true;
-          const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flywaySettingsOf(project, options.env, options.host).schemas) : [];
+          const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flyway.schemas) : [];
           if (flywayUp && occupied.length > 0 && !flywayBaseline) {
             result.error = {
               message:
@@ -528,15 +528,16 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
 async function nonEmptySchemas(session: Session, table: string, schemas: readonly string[]): Promise<string[]> {
   const parts = splitQualified(table);
   const rows = await session.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_namespace AS n
-      WHERE n.nspname = ANY (CASE WHEN cardinality($1::text[]) > 0 THEN $1::text[] ELSE ARRAY[coalesce($2, current_schema())] END)
+    `WITH managed (names) AS (SELECT CASE WHEN cardinality($1::text[]) > 0 THEN $1::text[] ELSE ARRAY[coalesce($2, current_schema())] END)
+     SELECT n.nspname FROM pg_namespace AS n, managed
+      WHERE n.nspname = ANY (managed.names)
         AND (EXISTS (SELECT 1 FROM pg_class c LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
                       WHERE c.relnamespace = n.oid AND d.objid IS NULL AND c.relkind IN ('r', 'v', 'S', 't') AND c.relname <> 'zdm_migrations')
           OR EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
                       WHERE t.typnamespace = n.oid AND d.objid IS NULL AND t.typcategory NOT IN ('A', 'C'))
           OR EXISTS (SELECT 1 FROM pg_proc p LEFT JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
                       WHERE p.pronamespace = n.oid AND d.objid IS NULL))
-      ORDER BY array_position(CASE WHEN cardinality($1::text[]) > 0 THEN $1::text[] ELSE ARRAY[coalesce($2, current_schema())] END, n.nspname::text)`,
+      ORDER BY array_position(managed.names, n.nspname::text)`,
     [schemas, parts.length > 1 ? parts[0] : null],
   );
   return rows.map((r) => r.nspname);

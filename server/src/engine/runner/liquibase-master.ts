@@ -428,10 +428,13 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
   const toSource = (offset: number) => (origin ? (origin[offset] ?? source.length) : offset);
   const lineAt = (offset: number) => source.slice(0, toSource(offset)).split(/\r\n?|\n/).length;
   const stop = (message: string, offset?: number) => ({ entries: [], problems: [`${changelog}${offset === undefined ? '' : `:${lineAt(offset)}`}: ${message}`] });
-  const notAMap = (at: number, what: string, java: string) => {
+  // A stop at an offset of the file, with its line and column.
+  const stopAt = (at: number, message: string) => {
     const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
-    return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: not a changelog: the file holds ${what}, not an object with databaseChangeLog; Liquibase stops ("Syntax error in file": class ${java} cannot be cast to class java.util.Map).`] };
+    return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: ${message}`] };
   };
+  const notAMap = (at: number, what: string, java: string) =>
+    stopAt(at, `not a changelog: the file holds ${what}, not an object with databaseChangeLog; Liquibase stops ("Syntax error in file": class ${java} cannot be cast to class java.util.Map).`);
   // A block-style list (`- include:` lines at the top): a list to Liquibase, not a changelog.
   const start = clean.search(/\S/);
   if (start !== -1 && /^-(?=\s|$)/.test(clean.slice(start))) return notAMap(start, 'a list', 'java.util.ArrayList');
@@ -451,10 +454,9 @@ function jsonIncludes(text: string, changelog: string): { entries: Include[]; pr
       }
     }
     if (at !== undefined) {
-      const column = at - Math.max(source.lastIndexOf('\n', at - 1), source.lastIndexOf('\r', at - 1));
       const what = at >= source.length ? 'the file ends too early' : `unexpected \`${source[at]}\``;
       const problem = /\.json$/i.test(changelog) ? `not valid JSON (${what}). Liquibase reads a .json changelog with its YAML parser, and stops on this too ("Syntax error in file"): it is not YAML either.` : `not valid YAML (${what}); Liquibase stops on this too ("Syntax error in file").`;
-      return { entries: [], problems: [`${changelog}:${source.slice(0, at).split(/\r\n?|\n/).length}:${column}: ${problem}`] };
+      return stopAt(at, problem);
     }
   }
   const offsets = jsonKeyOffsets(clean);

@@ -75,7 +75,16 @@ function wasmPath(): string {
  * before the compile (see v8-flags.ts for when the CLI sets it).
  */
 export function compileParser(): Promise<CompiledParser> {
-  if (compiled === undefined) setV8Flag('--liftoff-only');
+  if (compiled === undefined) {
+    // Set at run time, `--liftoff-only` alone kept Node 20 and 22 in Liftoff, but not Node 24.11: it
+    // still compiled the parser's hot functions with TurboFan in the background unless both tiering
+    // flags were also off (each alone was not enough). On the corpus, `zdm lint --threads 1` on Node 24
+    // took 2.7 s and 735 MB of RSS without them, 1.6 s and 200 MB with them (docs/performance.md,
+    // nineteenth round).
+    setV8Flag('--liftoff-only');
+    setV8Flag('--no-wasm-tier-up');
+    setV8Flag('--no-wasm-dynamic-tiering');
+  }
   compiled ??= fs.promises.readFile(wasmPath()).then((bytes) => WebAssembly.compile(bytes));
   return compiled;
 }

@@ -320,4 +320,30 @@ describe('Flyway migrate on a schema made by other means', () => {
       assert.deepEqual(await history(db, '"app"."flyway_schema_history"').then((rows) => rows.map((r) => [r.r, r.version, r.type])), [[0, null, 'SCHEMA'], [1, '5', 'BASELINE']], name);
     }
   });
+
+  it("honours the selected environment's [environments.NAME.flyway] overrides: baselines and migrates into its history table, not [flyway]'s", async () => {
+    const db = await pg.createDatabase('fb_toml_env_override');
+    await pg.query('CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE TABLE c (id int)', [], db);
+    const toml = [
+      '[environments.dev]',
+      'url = "jdbc:postgresql://localhost/app"',
+      '[environments.dev.flyway]',
+      'table = "dev_history"',
+      'baselineOnMigrate = true',
+      'baselineVersion = "3"',
+      '[environments.prod.flyway]',
+      'table = "prod_history"',
+      '[flyway]',
+      'environment = "dev"',
+      'table = "flyway_schema_history"',
+      '',
+    ].join('\n');
+    const project = createProject({ ...fiveMigrations(), 'flyway.toml': toml }, { migrationsDir: 'db/migration' });
+    const ran = await up(optionsFor(project, pg.url(db)));
+    assert.ok(ran.ok, explain(ran));
+    assert.deepEqual(ran.steps.map((s) => s.version), ['4', '5']);
+    assert.deepEqual((await history(db, 'dev_history')).map((r) => [r.r, r.version, r.type]), [[1, '3', 'BASELINE'], [2, '4', 'SQL'], [3, '5', 'SQL']]);
+    const [{ tables }] = await pg.query<{ tables: string }>("SELECT string_agg(tablename, ',' ORDER BY tablename) AS tables FROM pg_tables WHERE tablename LIKE '%history'", [], db);
+    assert.equal(tables, 'dev_history');
+  });
 });

@@ -157,3 +157,66 @@ describe('the settings read through it', () => {
     assert.deepEqual(Object.fromEntries(settings.placeholders), { dir: 'C:\\data\\new', owner: 'alice' });
   });
 });
+
+// Flyway 10+'s flyway.toml: the selected environment's [environments.NAME.flyway] table overrides the
+// [flyway] settings, and wins over the FLYWAY_* variables too, as Flyway's ClassicConfiguration getters
+// read the environment's overrides before the [flyway] model the variables were merged into.
+describe('flyway.toml: [environments.NAME.flyway] overrides', () => {
+  const settingsOf = (toml: string, env: NodeJS.ProcessEnv = {}, conf?: string) =>
+    readFlywaySettings('/p', createMemoryHost({ '/p/flyway.toml': toml, ...(conf === undefined ? {} : { '/p/flyway.conf': conf }) }), env);
+  const flywayTable = '[flyway]\nenvironment = "dev"\ntable = "flyway_schema_history"\ndefaultSchema = "base"\ncreateSchemas = true\nplaceholderReplacement = true\noutOfOrder = false\nbaselineVersion = "1"\nbaselineDescription = "from flyway"\nbaselineOnMigrate = false\n';
+
+  it('the selected environment\'s overrides win over [flyway] and flyway.conf, for every setting the runner reads', () => {
+    const toml = `[environments.dev]\nurl = "jdbc:postgresql://localhost/dev"\nschemas = ["app", "audit"]\n\n[environments.dev.flyway]\nlocations = ["filesystem:sql/dev"]\ntable = "dev_history"\ndefaultSchema = "audit"\ncreateSchemas = false\nplaceholderReplacement = false\noutOfOrder = true\nbaselineVersion = "3"\nbaselineDescription = "dev baseline"\nbaselineOnMigrate = true\n\n${flywayTable}`;
+    const settings = settingsOf(toml, {}, 'flyway.table=conf_history\nflyway.outOfOrder=false\n');
+    assert.equal(settings.table, 'dev_history');
+    assert.equal(settings.schema, 'audit');
+    assert.deepEqual(settings.schemas, ['audit', 'app']);
+    assert.equal(settings.createSchemas, false);
+    assert.equal(settings.placeholderReplacement, false);
+    assert.equal(settings.outOfOrder, true);
+    assert.equal(settings.baselineVersion, '3');
+    assert.equal(settings.baselineDescription, 'dev baseline');
+    assert.equal(settings.baselineOnMigrate, true);
+  });
+
+  it('dotted keys under [environments.NAME] are the same overrides (TOML: flyway.table there is [environments.NAME.flyway] table)', () => {
+    const settings = settingsOf(`[environments.dev]\nflyway.table = "dev_history"\nflyway.outOfOrder = true\n\n${flywayTable}`);
+    assert.equal(settings.table, 'dev_history');
+    assert.equal(settings.outOfOrder, true);
+    assert.equal(settings.baselineDescription, 'from flyway');
+  });
+
+  it('FLYWAY_* variables still win over [flyway] where the environment does not override; an override wins over its variable, as in Flyway', () => {
+    const toml = `[environments.dev.flyway]\ntable = "dev_history"\n\n${flywayTable}`;
+    const settings = settingsOf(toml, { FLYWAY_TABLE: 'env_history', FLYWAY_BASELINE_VERSION: '7', FLYWAY_OUT_OF_ORDER: 'true', FLYWAY_SCHEMAS: 'x,y', FLYWAY_DEFAULT_SCHEMA: 'y' });
+    assert.equal(settings.table, 'dev_history');
+    assert.equal(settings.baselineVersion, '7');
+    assert.equal(settings.outOfOrder, true);
+    assert.deepEqual(settings.schemas, ['y', 'x']);
+  });
+
+  it('only the selected environment\'s overrides count: flyway.environment, flyway_environment winning, an undefined one changing nothing', () => {
+    const toml = `[environments.dev.flyway]\ntable = "dev_history"\n\n[environments.prod.flyway]\ntable = "prod_history"\nbaselineOnMigrate = true\n\n${flywayTable}`;
+    assert.equal(settingsOf(toml).table, 'dev_history');
+    assert.equal(settingsOf(toml).baselineOnMigrate, false);
+    assert.equal(settingsOf(toml, { flyway_environment: 'prod' }).table, 'prod_history');
+    assert.equal(settingsOf(toml, { flyway_environment: 'prod' }).baselineOnMigrate, true);
+    assert.equal(settingsOf(toml, { flyway_environment: 'staging' }).table, 'flyway_schema_history');
+    // Without flyway.environment, the environment is "default".
+    const byDefault = settingsOf('[environments.default.flyway]\ntable = "default_history"\n\n[environments.dev.flyway]\ntable = "dev_history"\n\n[flyway]\ntable = "flyway_schema_history"\n');
+    assert.equal(byDefault.table, 'default_history');
+  });
+
+  it('[environments.NAME.flyway.placeholders] replaces the [flyway] placeholders and FLYWAY_PLACEHOLDERS_* whole, as Flyway\'s getPlaceholders() does', () => {
+    const toml = `[environments.dev.flyway.placeholders]\nowner = "dev_owner"\n\n[environments.prod.flyway.placeholders]\nowner = "prod_owner"\n\n${flywayTable}\n[flyway.placeholders]\nowner = "base_owner"\nregion = "eu"\n`;
+    const env = { FLYWAY_PLACEHOLDERS_TIER: 'gold' };
+    assert.deepEqual(Object.fromEntries(settingsOf(toml, env).placeholders), { owner: 'dev_owner' });
+    assert.deepEqual(Object.fromEntries(settingsOf(toml, { ...env, flyway_environment: 'prod' }).placeholders), { owner: 'prod_owner' });
+    // An environment without a placeholders table keeps [flyway]'s, the variables winning.
+    assert.deepEqual(Object.fromEntries(settingsOf(toml, { ...env, flyway_environment: 'staging' }).placeholders), { owner: 'base_owner', region: 'eu', tier: 'gold' });
+    // Dotted keys, and an empty table, which still replaces them all.
+    assert.deepEqual(Object.fromEntries(settingsOf(`[environments.dev]\nflyway.placeholders.owner = "dotted"\n\n${flywayTable}\n[flyway.placeholders]\nregion = "eu"\n`).placeholders), { owner: 'dotted' });
+    assert.deepEqual(Object.fromEntries(settingsOf(`[environments.dev.flyway.placeholders]\n\n${flywayTable}\n[flyway.placeholders]\nregion = "eu"\n`, env).placeholders), {});
+  });
+});

@@ -2,7 +2,9 @@
 // zdm's runner (the linter reads them as identifiers: sql/placeholders.ts).
 // - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted): `flyway.placeholders.NAME=value` in the project's
 //   flyway.conf or conf/flyway.conf, `[flyway.placeholders]` in flyway.toml, FLYWAY_PLACEHOLDERS_NAME in
-//   the environment (which wins), and the built-ins `flyway:defaultSchema`, `flyway:user`,
+//   the environment (which wins), all of them replaced by the selected environment's
+//   `[environments.NAME.flyway.placeholders]` in flyway.toml when it has one (flywayPlaceholders), and
+//   the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`,
 //   valued from the settings the runner itself uses (FlywaySettings, read once per command).
 // - goose, on the lines from `-- +goose ENVSUB ON` to `OFF`: environment variables, with the expansions
@@ -27,16 +29,17 @@ const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
  * A project's Flyway settings as the runner uses them, read and parsed once per command
  * (`readFlywaySettings`, called by loadMigrations and carried on the loaded project): flyway.conf,
  * conf/flyway.conf and flyway.toml's [flyway] tables, with the environment's FLYWAY_* values winning,
- * as they win for Flyway. Everything that depends on them (the history table, the managed schema, the
- * placeholders and their built-ins, outOfOrder) reads this one object, so the table the runner writes
- * and `${flyway:table}` cannot disagree.
+ * as they win for Flyway, and the selected environment's `[environments.NAME.flyway]` table winning
+ * over all of them (flywayOverride). Everything that depends on them (the history table, the managed
+ * schema, the placeholders and their built-ins, outOfOrder) reads this one object, so the table the
+ * runner writes and `${flyway:table}` cannot disagree.
  */
 export interface FlywaySettings {
-  /** `flyway.placeholders.NAME` / FLYWAY_PLACEHOLDERS_NAME (the environment wins). */
+  /** `flyway.placeholders.NAME` / FLYWAY_PLACEHOLDERS_NAME (the variable wins); the selected environment's `[environments.NAME.flyway.placeholders]` instead, when it has one. */
   placeholders: Map<string, string>;
-  /** The history table's name when set (FLYWAY_TABLE / `flyway.table`), trimmed. */
+  /** The history table's name when set (`[environments.NAME.flyway]` table / FLYWAY_TABLE / `flyway.table`), trimmed. */
   table?: string;
-  /** FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed. */
+  /** The environment's override / FLYWAY_DEFAULT_SCHEMA / `flyway.defaultSchema`, else the first of FLYWAY_SCHEMAS / `flyway.schemas`, trimmed. */
   schema?: string;
   /**
    * Every schema Flyway manages: the default schema, then the others of FLYWAY_SCHEMAS / `flyway.schemas`
@@ -66,27 +69,59 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
   }
   const toml = host.readFile(childPath(root, 'flyway.toml'));
   if (toml !== undefined) file = new Map([...file, ...tomlSettings(toml)]);
-  const placeholders = new Map<string, string>();
-  for (const [k, v] of file) if (k.startsWith('flyway.placeholders.')) placeholders.set(k.slice('flyway.placeholders.'.length), v);
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) placeholders.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
-  const flag = (envName: string, key: string) => (env[envName] ?? file.get(key))?.trim().toLowerCase();
   // Flyway 10's flyway.toml keeps `schemas` with the connection, in the environment `flyway.environment`
   // names ("default" unless set; its variable is lower-case: flyway_environment).
   const environment = (env.flyway_environment ?? file.get('flyway.environment'))?.trim() || 'default';
+  const setting = flywayOverride(file, env, environment);
+  const flag = (envName: string, key: string) => setting(envName, key)?.trim().toLowerCase();
   const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas') ?? file.get(`environments.${environment}.schemas`)) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const schema = (env.FLYWAY_DEFAULT_SCHEMA ?? file.get('flyway.defaultSchema'))?.trim() || listed[0];
+  const schema = setting('FLYWAY_DEFAULT_SCHEMA', 'defaultSchema')?.trim() || listed[0];
   return {
-    placeholders,
-    table: (env.FLYWAY_TABLE ?? file.get('flyway.table'))?.trim() || undefined,
+    placeholders: flywayPlaceholders(file, env, environment),
+    table: setting('FLYWAY_TABLE', 'table')?.trim() || undefined,
     schema,
     schemas: schema === undefined ? [] : [schema, ...listed.filter((name) => name !== schema)],
-    createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'flyway.createSchemas') !== 'false',
-    placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'flyway.placeholderReplacement') !== 'false',
-    outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'flyway.outOfOrder') === 'true',
-    baselineVersion: (env.FLYWAY_BASELINE_VERSION ?? file.get('flyway.baselineVersion'))?.trim() || undefined,
-    baselineDescription: (env.FLYWAY_BASELINE_DESCRIPTION ?? file.get('flyway.baselineDescription')) || undefined,
-    baselineOnMigrate: flag('FLYWAY_BASELINE_ON_MIGRATE', 'flyway.baselineOnMigrate') === 'true',
+    createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'createSchemas') !== 'false',
+    placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'placeholderReplacement') !== 'false',
+    outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'outOfOrder') === 'true',
+    baselineVersion: setting('FLYWAY_BASELINE_VERSION', 'baselineVersion')?.trim() || undefined,
+    baselineDescription: setting('FLYWAY_BASELINE_DESCRIPTION', 'baselineDescription') || undefined,
+    baselineOnMigrate: flag('FLYWAY_BASELINE_ON_MIGRATE', 'baselineOnMigrate') === 'true',
   };
+}
+
+/**
+ * How a Flyway setting (`table`, `outOfOrder`...) is valued: the selected environment's
+ * `[environments.NAME.flyway]` table of flyway.toml first, then the FLYWAY_* variable, then `flyway.KEY`
+ * (flyway.toml's [flyway] over flyway.conf). The override wins over the variable too, as in Flyway
+ * 10/11: ClassicConfiguration's getters (getTable, getDefaultSchema, isOutOfOrder, isCreateSchemas,
+ * isPlaceholderReplacement, getBaselineVersion/Description, isBaselineOnMigrate; getLocations too, but
+ * zdm reads no `locations`: the migrations folder is --dir / .zdm.json's) read
+ * `getEnvironmentOverrides()` (the current environment's FlywayEnvironmentModel) before
+ * `getModernFlyway()`, the [flyway] model into which TomlUtils.loadConfigurationFromEnvironment has
+ * already merged FLYWAY_TABLE & co. (flyway/flyway, flyway-core ClassicConfiguration.java,
+ * FlywayEnvironmentModel.java). Redgate's "Environment Flyway Namespace" page: every [flyway] setting can
+ * be overridden per environment except those of child namespaces (flyway.oracle...), and the overrides
+ * have no environment variables of their own. An environment that is not selected, or not defined, changes nothing.
+ */
+function flywayOverride(file: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, environment: string): (envName: string, key: string) => string | undefined {
+  return (envName, key) => file.get(`environments.${environment}.flyway.${key}`) ?? env[envName] ?? file.get(`flyway.${key}`);
+}
+
+/**
+ * `flyway.placeholders.NAME` with FLYWAY_PLACEHOLDERS_NAME winning; but when the selected environment
+ * has its own `[environments.NAME.flyway.placeholders]` table, that table alone, as Flyway's
+ * getPlaceholders() returns the override's map whole when it has one (not merged key by key: a
+ * placeholder it does not name has no value, FLYWAY_PLACEHOLDERS_* included).
+ */
+function flywayPlaceholders(file: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, environment: string): Map<string, string> {
+  const own = `environments.${environment}.flyway.placeholders`;
+  const mine = [...file].filter(([k]) => k.startsWith(`${own}.`));
+  if (mine.length > 0 || file.has(own)) return new Map(mine.map(([k, v]) => [k.slice(own.length + 1), v]));
+  const placeholders = new Map<string, string>();
+  for (const [k, v] of file) if (k.startsWith('flyway.placeholders.')) placeholders.set(k.slice('flyway.placeholders.'.length), v);
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('FLYWAY_PLACEHOLDERS_') && v !== undefined) placeholders.set(k.slice('FLYWAY_PLACEHOLDERS_'.length).toLowerCase(), v);
+  return placeholders;
 }
 
 /**
@@ -153,15 +188,19 @@ export function flywaySchema(settings: FlywaySettings): { schema: string; create
 }
 
 /**
- * The `[flyway]`, `[flyway.placeholders]` and `[environments.NAME]` tables of a flyway.toml, as
- * flyway.conf keys (`environments.NAME.schemas`). An array of
- * strings (`schemas = ["app", "audit"]`, on one line or several) becomes the comma-separated list
- * flyway.conf writes; a value that is neither a string, a list nor a bare word is left out.
+ * The `[flyway]`, `[flyway.placeholders]`, `[environments.NAME]`, `[environments.NAME.flyway]` and
+ * `[environments.NAME.flyway.placeholders]` tables of a flyway.toml, as flyway.conf-like keys
+ * (`environments.NAME.schemas`, `environments.NAME.flyway.table`). An environment's placeholders table
+ * is also kept as a key of its own (empty value), since even an empty one replaces the [flyway] ones
+ * (flywayPlaceholders). An array of strings (`schemas = ["app", "audit"]`, on one line or several)
+ * becomes the comma-separated list flyway.conf writes; a value that is neither a string, a list nor a
+ * bare word is left out.
  */
 function tomlSettings(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  // [flyway], [flyway.placeholders], and each environment's own table ([environments.default]).
-  const wanted = (table: string) => table === 'flyway' || table === 'flyway.placeholders' || /^environments\.[^.]+$/.test(table);
+  // [flyway], [flyway.placeholders], each environment's own table ([environments.default]) and its
+  // Flyway overrides ([environments.default.flyway], [environments.default.flyway.placeholders]).
+  const wanted = (table: string) => table === 'flyway' || table === 'flyway.placeholders' || /^environments\.[^.]+(?:\.flyway(?:\.placeholders)?)?$/.test(table);
   let table = '';
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -169,6 +208,7 @@ function tomlSettings(text: string): Map<string, string> {
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
     if (header) {
       table = header[1].trim();
+      if (/^environments\.[^.]+\.flyway\.placeholders$/.test(table)) out.set(table, '');
       continue;
     }
     const key = /^\s*([A-Za-z0-9_.-]+)\s*=\s*/.exec(line);

@@ -283,6 +283,22 @@ describe('Flyway\'s built-in placeholders take the values the runner uses', () =
     assert.equal((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'from_file'", [], db))[0].n, 0);
   });
 
+  it('${flyway:environment} is the flyway.toml environment in use: `default` unless flyway.environment or flyway_environment selects one', async () => {
+    const migration = { 'db/migration/V1__env.sql': "CREATE TABLE env_seen AS SELECT '${flyway:environment}'::text AS environment;\n" };
+    const cases: { name: string; files: Record<string, string>; env?: NodeJS.ProcessEnv; expected: string }[] = [
+      { name: 'flyway_env_none', files: {}, expected: 'default' },
+      { name: 'flyway_env_toml', files: { 'flyway.toml': '[environments.dev]\nurl = "jdbc:postgresql://localhost/dev"\n\n[flyway]\nenvironment = "dev"\n' }, expected: 'dev' },
+      { name: 'flyway_env_var', files: { 'flyway.toml': '[flyway]\nenvironment = "dev"\n' }, env: { flyway_environment: 'ci' }, expected: 'ci' },
+    ];
+    for (const c of cases) {
+      const db = await pg.createDatabase(c.name);
+      const project = createProject({ ...migration, ...c.files }, { migrationsDir: 'db/migration' });
+      const result = await up(optionsFor(project, pg.url(db), c.env ? { env: c.env } : {}));
+      assert.ok(result.ok, explain(result));
+      assert.deepEqual(await rowsOf(pg, db, 'env_seen'), [JSON.stringify({ environment: c.expected })], c.name);
+    }
+  });
+
   it('without a configured schema, ${flyway:defaultSchema} is the session\'s current schema; .zdm.json\'s migrationsTable (where the runner records) gives ${flyway:table}', async () => {
     const db = await pg.createDatabase('flyway_builtins_default');
     await pg.query('CREATE SCHEMA tenant', [], db);

@@ -5,7 +5,7 @@
 //   the environment (which wins), all of them replaced by the selected environment's
 //   `[environments.NAME.flyway.placeholders]` in flyway.toml when it has one (flywayPlaceholders), and
 //   the built-ins `flyway:defaultSchema`, `flyway:user`,
-//   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`,
+//   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`, `flyway:environment`,
 //   valued from the settings the runner itself uses (FlywaySettings, read once per command).
 // - goose, on the lines from `-- +goose ENVSUB ON` to `OFF`: environment variables, with the expansions
 //   goose's interpolation knows (gooseReplacements: defaults, nested ones, `${VAR?message}`, substrings,
@@ -58,6 +58,8 @@ export interface FlywaySettings {
   baselineDescription?: string;
   /** `baselineOnMigrate` (FLYWAY_BASELINE_ON_MIGRATE): off unless true. */
   baselineOnMigrate: boolean;
+  /** The flyway.toml environment in use (`flyway.environment` / flyway_environment; `default` unless set): `${flyway:environment}`. */
+  environment: string;
 }
 
 /** Reads the project's Flyway settings (once per command: see FlywaySettings). */
@@ -87,6 +89,7 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
     baselineVersion: setting('FLYWAY_BASELINE_VERSION', 'baselineVersion')?.trim() || undefined,
     baselineDescription: setting('FLYWAY_BASELINE_DESCRIPTION', 'baselineDescription') || undefined,
     baselineOnMigrate: flag('FLYWAY_BASELINE_ON_MIGRATE', 'baselineOnMigrate') === 'true',
+    environment,
   };
 }
 
@@ -130,7 +133,8 @@ function flywayPlaceholders(file: ReadonlyMap<string, string>, env: NodeJS.Proce
  * documented built-ins, "Placeholders" in its docs): `flyway:table` is the history table's name (the
  * one in `.zdm.json`'s database.migrationsTable when set, as the runner writes there),
  * `flyway:defaultSchema` the schema the project configures (without one, the session's current schema,
- * filled in by sessionPlaceholderValues), `flyway:workingDirectory` the folder the command runs from.
+ * filled in by sessionPlaceholderValues), `flyway:workingDirectory` the folder the command runs from,
+ * `flyway:environment` the flyway.toml environment in use (`default` unless one is selected).
  */
 export function placeholderValues(format: FormatId, env: NodeJS.ProcessEnv, flyway: FlywaySettings | undefined, runner: { migrationsTable?: string; cwd?: string } = {}): Map<string, string> {
   const values = new Map<string, string>();
@@ -145,6 +149,7 @@ export function placeholderValues(format: FormatId, env: NodeJS.ProcessEnv, flyw
   const schema = flyway.schema ?? configured?.schema;
   if (schema) values.set('flyway:defaultSchema', schema);
   if (runner.cwd) values.set('flyway:workingDirectory', runner.cwd);
+  values.set('flyway:environment', flyway.environment);
   return values;
 }
 
@@ -264,8 +269,9 @@ function flywayValue(name: string, values: ReadonlyMap<string, string>, extra: R
   const value = extra.get(name) ?? values.get(name) ?? (name.startsWith('flyway:') ? undefined : values.get(name.toLowerCase()));
   if (value !== undefined) return value;
   // Flyway stops the same way: "No value provided for placeholder: ${name}".
+  const environment = values.get('flyway:environment') ?? 'default';
   return {
-    message: `No value for the placeholder \${${name}}: nothing was run. To give it one, set flyway.placeholders.${name} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${name.toUpperCase()}.`,
+    message: `No value for the placeholder \${${name}}: nothing was run. To give it one, set flyway.placeholders.${name} in flyway.conf (or [flyway.placeholders] in flyway.toml), or the environment variable FLYWAY_PLACEHOLDERS_${name.toUpperCase()}; or, when flyway.toml has an [environments.${environment}.flyway.placeholders] table (it replaces those for the environment ${environment}), in that table.`,
   };
 }
 

@@ -315,13 +315,13 @@ describe('Flyway\'s built-in placeholders take the values the runner uses', () =
 });
 
 describe('Flyway\'s settings files are read once per command', () => {
-  it('flyway.conf and flyway.toml: one read each for up, which needs the table, the schema, the placeholders, replacement and outOfOrder', async () => {
+  it('flyway.conf and conf/flyway.conf: one read each for up, which needs the table, the schema, the placeholders, replacement and outOfOrder', async () => {
     const db = await pg.createDatabase('flyway_settings_once');
     const project = createProject(
       {
         'db/migration/V1__t.sql': 'CREATE TABLE ${flyway:defaultSchema}.t (id int, note text DEFAULT \'${note}\');\n',
         'flyway.conf': 'flyway.schemas=shop\nflyway.placeholders.note=hello\n',
-        'flyway.toml': '[flyway]\noutOfOrder = true\n',
+        'conf/flyway.conf': 'flyway.outOfOrder=true\n',
       },
       { migrationsDir: 'db/migration' },
     );
@@ -336,7 +336,8 @@ describe('Flyway\'s settings files are read once per command', () => {
     assert.ok(result.ok, explain(result));
     assert.deepEqual(await rowsOf(pg, db, 'shop.flyway_schema_history', 'version'), ['{"version":"1"}', '{"version":null}']);
     assert.equal(reads.get('flyway.conf'), 2, 'flyway.conf and conf/flyway.conf, once each');
-    assert.equal(reads.get('flyway.toml'), 1);
+    assert.equal(reads.get('flyway.toml'), 1, 'looked for once (absent: the .conf files are read)');
+    assert.equal(reads.get('flyway.user.toml'), 1);
 
     // Read again by the next command: a change between two commands of one process (the language server) is seen.
     project.write('flyway.conf', 'flyway.schemas=shop\nflyway.placeholders.note=changed\n');

@@ -161,6 +161,45 @@ describe('the settings read through it', () => {
 // Flyway 10+'s flyway.toml: the selected environment's [environments.NAME.flyway] table overrides the
 // [flyway] settings, and wins over the FLYWAY_* variables too, as Flyway's ClassicConfiguration getters
 // read the environment's overrides before the [flyway] model the variables were merged into.
+// Flyway reads TOML or .conf, never both ("modern" and "legacy" configuration modes), and after
+// flyway.toml its flyway.user.toml (Flyway Desktop's per-developer file), the later winning key by key.
+describe('Flyway settings files: flyway.toml and flyway.user.toml, or else flyway.conf', () => {
+  const settingsOf = (files: Record<string, string>, env: NodeJS.ProcessEnv = {}) =>
+    readFlywaySettings('/p', createMemoryHost(Object.fromEntries(Object.entries(files).map(([k, v]) => [`/p/${k}`, v]))), env);
+
+  it('with a flyway.toml, the .conf files are not read at all (not even keys the TOML does not set)', () => {
+    const settings = settingsOf({ 'flyway.toml': '[flyway]\noutOfOrder = true\n', 'flyway.conf': 'flyway.table=conf_history\nflyway.schemas=shop\nflyway.placeholders.note=hi\n', 'conf/flyway.conf': 'flyway.baselineOnMigrate=true\n' });
+    assert.equal(settings.outOfOrder, true);
+    assert.equal(settings.table, undefined);
+    assert.deepEqual(settings.schemas, []);
+    assert.deepEqual(Object.fromEntries(settings.placeholders), {});
+    assert.equal(settings.baselineOnMigrate, false);
+    // An empty flyway.toml is a TOML configuration too.
+    assert.equal(settingsOf({ 'flyway.toml': '', 'flyway.conf': 'flyway.table=conf_history\n' }).table, undefined);
+  });
+
+  it('without a TOML file, flyway.conf then conf/flyway.conf', () => {
+    const settings = settingsOf({ 'flyway.conf': 'flyway.table=conf_history\nflyway.schemas=shop\n', 'conf/flyway.conf': 'flyway.outOfOrder=true\n' });
+    assert.equal(settings.table, 'conf_history');
+    assert.deepEqual(settings.schemas, ['shop']);
+    assert.equal(settings.outOfOrder, true);
+  });
+
+  it('flyway.user.toml is read after flyway.toml and wins key by key; its environments count (Flyway Desktop keeps them there)', () => {
+    const settings = settingsOf({
+      'flyway.toml': '[flyway]\nenvironment = "development"\ntable = "project_history"\noutOfOrder = true\n\n[flyway.placeholders]\nowner = "project"\nregion = "eu"\n',
+      'flyway.user.toml': '[environments.development]\nurl = "jdbc:postgresql://localhost/dev"\nschemas = ["app", "audit"]\n\n[flyway]\ntable = "my_history"\n\n[flyway.placeholders]\nowner = "me"\n',
+    });
+    assert.equal(settings.environment, 'development');
+    assert.equal(settings.table, 'my_history');
+    assert.equal(settings.outOfOrder, true);
+    assert.deepEqual(settings.schemas, ['app', 'audit']);
+    assert.deepEqual(Object.fromEntries(settings.placeholders), { owner: 'me', region: 'eu' });
+    // flyway.user.toml alone is a TOML configuration as well.
+    assert.equal(settingsOf({ 'flyway.user.toml': '[flyway]\ntable = "mine"\n', 'flyway.conf': 'flyway.table=conf_history\n' }).table, 'mine');
+  });
+});
+
 describe('flyway.toml: [environments.NAME.flyway] overrides', () => {
   const settingsOf = (toml: string, env: NodeJS.ProcessEnv = {}, conf?: string) =>
     readFlywaySettings('/p', createMemoryHost({ '/p/flyway.toml': toml, ...(conf === undefined ? {} : { '/p/flyway.conf': conf }) }), env);

@@ -27,8 +27,9 @@ const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
 
 /**
  * A project's Flyway settings as the runner uses them, read and parsed once per command
- * (`readFlywaySettings`, called by loadMigrations and carried on the loaded project): flyway.conf,
- * conf/flyway.conf and flyway.toml's [flyway] tables, with the environment's FLYWAY_* values winning,
+ * (`readFlywaySettings`, called by loadMigrations and carried on the loaded project): flyway.toml and
+ * flyway.user.toml's tables, or without either of them flyway.conf and conf/flyway.conf, with the
+ * environment's FLYWAY_* values winning,
  * as they win for Flyway, and the selected environment's `[environments.NAME.flyway]` table winning
  * over all of them (flywayOverride). Everything that depends on them (the history table, the managed
  * schema, the placeholders and their built-ins, outOfOrder) reads this one object, so the table the
@@ -65,12 +66,24 @@ export interface FlywaySettings {
 /** Reads the project's Flyway settings (once per command: see FlywaySettings). */
 export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): FlywaySettings {
   let file = new Map<string, string>();
-  for (const name of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
-    const text = host.readFile(name);
-    if (text !== undefined) file = new Map([...file, ...readFlywayConf(text, env)]);
+  // Flyway reads one format, never both. A TOML file puts it in "modern configuration mode", where the
+  // .conf files are ignored. Its TOML files are flyway.toml, then flyway.user.toml (Flyway Desktop keeps
+  // each developer's environments there, git-ignored), the later one winning key by key. Without a TOML
+  // file, Flyway reads the legacy flyway.conf (Redgate's docs: "Configuration Precedence", "TOML
+  // Configuration File").
+  let modern = false;
+  for (const name of ['flyway.toml', 'flyway.user.toml']) {
+    const toml = host.readFile(childPath(root, name));
+    if (toml === undefined) continue;
+    modern = true;
+    file = new Map([...file, ...tomlSettings(toml)]);
   }
-  const toml = host.readFile(childPath(root, 'flyway.toml'));
-  if (toml !== undefined) file = new Map([...file, ...tomlSettings(toml)]);
+  if (!modern) {
+    for (const name of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
+      const text = host.readFile(name);
+      if (text !== undefined) file = new Map([...file, ...readFlywayConf(text, env)]);
+    }
+  }
   // Flyway 10's flyway.toml keeps `schemas` with the connection, in the environment `flyway.environment`
   // names ("default" unless set; its variable is lower-case: flyway_environment).
   const environment = (env.flyway_environment ?? file.get('flyway.environment'))?.trim() || 'default';

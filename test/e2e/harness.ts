@@ -1712,9 +1712,11 @@ export class E2ESession {
         if (session.consoleLines.length > 200) session.consoleLines.shift();
       });
       page.on('pageerror', (e: any) => session.consoleLines.push(`[pageerror] ${e?.message ?? e}`));
+      const query = opts.query?.(cs);
+      if (query && 'payload' in query) await allowDevelopmentPayload(page);
       session.navigatedAt = Date.now();
       try {
-        await page.goto(cs.workbenchUrl(workspace, opts.query?.(cs)), { waitUntil: 'domcontentloaded', timeout: Math.round(60_000 * TIMEOUT_SCALE) });
+        await page.goto(cs.workbenchUrl(workspace, query), { waitUntil: 'domcontentloaded', timeout: Math.round(60_000 * TIMEOUT_SCALE) });
         if (!opts.noWaitForReady) await session.wb.waitForReady();
       } catch (err) {
         await session.captureFailure('startup', err);
@@ -1816,6 +1818,37 @@ export class E2ESession {
     await removeDir(this.root);
     log(`session ${this.name} stopped and cleaned up in ${Date.now() - t} ms`);
   }
+}
+
+/**
+ * Makes a built web workbench honour the `payload`'s extensionDevelopmentPath / extensionTestsPath
+ * (CodeServer.testPayload). VS Code 1.100 reads them from any payload; newer ones (1.139) only when the
+ * workbench is not built or its configuration has `developmentOptions.enableSmokeTestDriver`, which the
+ * server sets for `--enable-smoke-test-driver`, an option code-server's CLI rejects. So a script that
+ * runs before the page's own adds that flag to the configuration (the `vscode-workbench-web-configuration`
+ * meta element's JSON) as soon as the parser inserts it, before workbench.js (a module script, run after
+ * parsing) reads it. Older workbenches ignore the flag. (Serving a rewritten page through page.route
+ * instead makes Chromium treat it as public and block its WebSocket to 127.0.0.1: Local Network Access.)
+ */
+async function allowDevelopmentPayload(page: Page): Promise<void> {
+  await page.addInitScript(`(() => {
+    if (window.top !== window) return;
+    const patch = () => {
+      const meta = document.getElementById('vscode-workbench-web-configuration');
+      const raw = meta && meta.getAttribute('data-settings');
+      if (!raw || raw.startsWith('{{')) return false;
+      try {
+        const config = JSON.parse(raw);
+        config.developmentOptions = Object.assign({}, config.developmentOptions, { enableSmokeTestDriver: true });
+        meta.setAttribute('data-settings', JSON.stringify(config));
+      } catch (err) {
+        console.error('zdm-e2e: workbench configuration not patched: ' + err);
+      }
+      return true;
+    };
+    const observer = new MutationObserver(() => { if (patch()) observer.disconnect(); });
+    observer.observe(document, { childList: true, subtree: true });
+  })()`);
 }
 
 async function removeDir(dir: string): Promise<void> {

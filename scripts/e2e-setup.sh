@@ -235,13 +235,14 @@ add_allow_scripts "$PREFIX/package.json" "${TOP_ALLOWED[@]}"
 # wrong for the Node 24 that a newer code-server runs on: its modules would not load).
 NODEDIR_CONF="$(npm config get nodedir 2>/dev/null | grep -v '^null$' || true)"
 headers_major() { sed -n 's/^#define NODE_MAJOR_VERSION \([0-9]*\).*/\1/p' "$1/include/node/node_version.h" 2>/dev/null; }
-if [ -z "$NODEDIR_CONF" ] || [ "$(headers_major "$NODEDIR_CONF")" != "$NODE_MAJOR" ]; then
+CONF_MAJOR="$(headers_major "$NODEDIR_CONF")"   # empty when unknown (e.g. a source tree): kept as is
+if [ -z "$NODEDIR_CONF" ] || { [ -n "$CONF_MAJOR" ] && [ "$CONF_MAJOR" != "$NODE_MAJOR" ]; }; then
   NODE_PREFIX="$(node -p 'require("path").resolve(process.execPath, "../..")')"
-  if [ -f "$NODE_PREFIX/include/node/node.h" ] && [ "$(headers_major "$NODE_PREFIX")" = "$NODE_MAJOR" ]; then
+  if [ -f "$NODE_PREFIX/include/node/node.h" ]; then
     export npm_config_nodedir="$NODE_PREFIX"
-    say "using Node headers from $NODE_PREFIX/include/node${NODEDIR_CONF:+ (npm's nodedir $NODEDIR_CONF holds Node $(headers_major "$NODEDIR_CONF")'s)}"
+    say "using Node headers from $NODE_PREFIX/include/node${NODEDIR_CONF:+ (npm's nodedir $NODEDIR_CONF holds Node $CONF_MAJOR's)}"
   elif [ -n "$NODEDIR_CONF" ]; then
-    die "npm's nodedir $NODEDIR_CONF holds the headers of Node $(headers_major "$NODEDIR_CONF"), not $NODE_MAJOR, and $NODE_PREFIX/include/node has none: native modules would not load"
+    say "WARNING: npm's nodedir $NODEDIR_CONF holds Node $CONF_MAJOR's headers, not $NODE_MAJOR's, and $NODE_PREFIX/include/node has none: native modules built with them may not load"
   fi
 fi
 

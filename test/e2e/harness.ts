@@ -1,7 +1,8 @@
 /**
- * End-to-end harness: a real VS Code (code-server 4.100.3 = VS Code 1.100.3, web workbench with a Node
- * extension host) driven through Debian's Chromium by playwright-core. Works offline, as root, without a
- * TTY. `scripts/e2e-setup.sh` installs what it needs; `scripts/run-e2e.mjs` runs the suites.
+ * End-to-end harness: a real VS Code (code-server 4.100.3 = VS Code 1.100.3 by default; 4.139.1 = VS Code
+ * 1.139.1 works too, see README.md; web workbench with a Node extension host) driven through Debian's
+ * Chromium by playwright-core. Works offline, as root, without a TTY. `scripts/e2e-setup.sh` installs
+ * what it needs; `scripts/run-e2e.mjs` runs the suites.
  *
  * Typical use (see smoke.test.ts):
  *
@@ -544,6 +545,10 @@ export const DEFAULT_SETTINGS: Record<string, unknown> = {
   'git.enabled': false,
   'github.gitAuthentication': false,
   'chat.commandCenter.enabled': false,
+  // VS Code 1.139 opens the Chat view in the secondary side bar (it takes the focus and a third of the
+  // width); 1.100 ignores the first setting, and hidden is already its default for the second.
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'files.autoSave': 'off',
   'editor.accessibilitySupport': 'off',
   'npm.autoDetect': 'off',

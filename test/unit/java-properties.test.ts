@@ -178,11 +178,12 @@ describe('Flyway settings files: flyway.toml and flyway.user.toml, or else flywa
     assert.equal(settingsOf({ 'flyway.toml': '', 'flyway.conf': 'flyway.table=conf_history\n' }).table, undefined);
   });
 
-  it('without a TOML file, flyway.conf then conf/flyway.conf', () => {
-    const settings = settingsOf({ 'flyway.conf': 'flyway.table=conf_history\nflyway.schemas=shop\n', 'conf/flyway.conf': 'flyway.outOfOrder=true\n' });
+  it('without a TOML file, conf/flyway.conf then flyway.conf (the install folder\'s first, as Flyway reads them: the project\'s wins)', () => {
+    const settings = settingsOf({ 'flyway.conf': 'flyway.table=conf_history\nflyway.schemas=shop\n', 'conf/flyway.conf': 'flyway.outOfOrder=true\nflyway.table=install_history\n' });
     assert.equal(settings.table, 'conf_history');
     assert.deepEqual(settings.schemas, ['shop']);
     assert.equal(settings.outOfOrder, true);
+    assert.deepEqual(settings.problems, []);
   });
 
   it('flyway.user.toml is read after flyway.toml and wins key by key; its environments count (Flyway Desktop keeps them there)', () => {
@@ -197,6 +198,72 @@ describe('Flyway settings files: flyway.toml and flyway.user.toml, or else flywa
     assert.deepEqual(Object.fromEntries(settings.placeholders), { owner: 'me', region: 'eu' });
     // flyway.user.toml alone is a TOML configuration as well.
     assert.equal(settingsOf({ 'flyway.user.toml': '[flyway]\ntable = "mine"\n', 'flyway.conf': 'flyway.table=conf_history\n' }).table, 'mine');
+  });
+});
+
+// Where Flyway looks (flyway-commandline's ConfigurationManagerImpl and ConfigUtils): its install
+// folder's conf/ (the project's conf/ here), the user's home, the folder it runs from (the project
+// root), then FLYWAY_CONFIG_FILES; TOML or .conf by what FLYWAY_CONFIG_FILES lists, else by whether
+// any default TOML file exists.
+describe('Flyway settings files: the home folder, conf/, and FLYWAY_CONFIG_FILES', () => {
+  const settingsOf = (files: Record<string, string>, env: NodeJS.ProcessEnv = {}) => readFlywaySettings('/p', createMemoryHost(files), { HOME: '/home/dev', ...env });
+
+  it('TOML: conf/, then the home folder, then the project, each flyway.toml before its flyway.user.toml', () => {
+    const settings = settingsOf({
+      '/p/conf/flyway.toml': '[flyway]\ntable = "install"\noutOfOrder = true\nbaselineVersion = "7"\n',
+      '/home/dev/flyway.toml': '[flyway]\ntable = "home"\ncreateSchemas = false\n',
+      '/home/dev/flyway.user.toml': '[flyway.placeholders]\nowner = "dev"\n',
+      '/p/flyway.toml': '[flyway]\ntable = "project"\n',
+    });
+    assert.equal(settings.table, 'project');
+    assert.equal(settings.outOfOrder, true);
+    assert.equal(settings.createSchemas, false);
+    assert.deepEqual(Object.fromEntries(settings.placeholders), { owner: 'dev' });
+    assert.equal(settings.baselineVersionFrom, 'baselineVersion in conf/flyway.toml');
+  });
+
+  it('a TOML file in the home folder puts Flyway in TOML mode: the project\'s flyway.conf is then not read', () => {
+    const settings = settingsOf({ '/home/dev/flyway.user.toml': '[flyway]\noutOfOrder = true\n', '/p/flyway.conf': 'flyway.table=conf_history\n' });
+    assert.equal(settings.outOfOrder, true);
+    assert.equal(settings.table, undefined);
+    // Without it, the .conf files: the home folder's before the project's.
+    const legacy = settingsOf({ '/home/dev/flyway.conf': 'flyway.table=home_history\nflyway.baselineVersion=3\n', '/p/flyway.conf': 'flyway.outOfOrder=true\n' });
+    assert.equal(legacy.table, 'home_history');
+    assert.equal(legacy.outOfOrder, true);
+    assert.equal(legacy.baselineVersionFrom, 'flyway.baselineVersion in /home/dev/flyway.conf');
+  });
+
+  it('FLYWAY_CONFIG_FILES: read after the defaults (relative to the project), and its kind decides the mode', () => {
+    const files = { '/p/flyway.conf': 'flyway.table=conf_history\n', '/p/flyway.toml': '[flyway]\ntable = "toml_history"\n', '/p/config/ci.toml': '[flyway]\noutOfOrder = true\n', '/p/config/ci.conf': 'flyway.schemas=ci\n' };
+    const toml = settingsOf(files, { FLYWAY_CONFIG_FILES: 'config/ci.toml' });
+    assert.equal(toml.table, 'toml_history');
+    assert.equal(toml.outOfOrder, true);
+    // Listing a .conf file selects the .conf files even though flyway.toml exists.
+    const conf = settingsOf(files, { FLYWAY_CONFIG_FILES: ' config/ci.conf ' });
+    assert.equal(conf.table, 'conf_history');
+    assert.deepEqual(conf.schemas, ['ci']);
+    assert.equal(conf.outOfOrder, false);
+    assert.deepEqual(conf.problems, []);
+  });
+
+  it('FLYWAY_CONFIG_FILES: a missing .conf file is an error (Flyway stops), a missing TOML file a warning, both kinds an error', () => {
+    assert.deepEqual(settingsOf({}, { FLYWAY_CONFIG_FILES: 'ci.conf' }).problems, [
+      { path: '/p/ci.conf', message: 'FLYWAY_CONFIG_FILES lists ci.conf, which does not exist (Flyway stops: "Unable to read config file").', severity: 'error' },
+    ]);
+    assert.deepEqual(settingsOf({}, { FLYWAY_CONFIG_FILES: '/etc/flyway/ci.toml' }).problems, [
+      { path: '/etc/flyway/ci.toml', message: 'FLYWAY_CONFIG_FILES lists /etc/flyway/ci.toml, which does not exist; it is skipped, as Flyway skips it.', severity: 'warning' },
+    ]);
+    const both = settingsOf({ '/p/a.toml': '', '/p/b.conf': '' }, { FLYWAY_CONFIG_FILES: 'a.toml,b.conf' }).problems;
+    assert.equal(both.length, 1);
+    assert.equal(both[0].severity, 'error');
+    assert.match(both[0].message, /^FLYWAY_CONFIG_FILES lists both TOML and \.conf files \(a\.toml, b\.conf\); Flyway reads one kind, never both/);
+  });
+
+  it('baselineVersionFrom names the environment\'s override, the variable, or the file', () => {
+    const toml = '[environments.dev.flyway]\nbaselineVersion = "5"\n\n[flyway]\nenvironment = "dev"\nbaselineVersion = "2"\n';
+    assert.equal(settingsOf({ '/p/flyway.toml': toml }).baselineVersionFrom, '[environments.dev.flyway] baselineVersion in flyway.toml');
+    assert.equal(settingsOf({ '/p/flyway.toml': '[flyway]\nbaselineVersion = "2"\n' }, { FLYWAY_BASELINE_VERSION: '4' }).baselineVersionFrom, 'FLYWAY_BASELINE_VERSION');
+    assert.equal(settingsOf({ '/p/flyway.toml': '[flyway]\n' }).baselineVersionFrom, undefined);
   });
 });
 

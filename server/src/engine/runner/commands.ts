@@ -329,7 +329,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       const asked = baselineAsked.version ?? flyway.baselineVersion ?? FLYWAY_BASELINE_DEFAULTS.version;
       const version = flywayVersion(asked);
       const description = baselineAsked.description ?? flyway.baselineDescription ?? FLYWAY_BASELINE_DEFAULTS.description;
-      const from = baselineAsked.version !== undefined ? '--version' : 'baselineVersion (flyway.conf, flyway.toml or FLYWAY_BASELINE_VERSION)';
+      const from = baselineAsked.version !== undefined ? '--version' : flyway.baselineVersionFrom ?? "Flyway's default";
       if (version === undefined) {
         result.usageError = `Invalid version containing non-numeric characters. Only 0..9 and . are allowed. Invalid version: ${asked} (from ${from}).`;
         return finish();

@@ -214,6 +214,7 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   const migrations: Migration[] = [];
   const env = options.env ?? process.env;
   const flyway = (format ?? config.format) === 'flyway' ? readFlywaySettings(options.root, host, env) : undefined;
+  if (flyway) problems.push(...flyway.problems);
   const placeholderMaps: Partial<Record<FormatId, Map<string, string>>> = {};
   const values = (doc: MigrationDocument) =>
     doc.sections.some((s) => s.placeholders === 'braces') ? (placeholderMaps[doc.format] ??= placeholderValues(doc.format, env, flyway, { migrationsTable: config.database.migrationsTable, cwd: options.cwd })) : undefined;

@@ -1,8 +1,8 @@
 // The `${name}` placeholders a tool substitutes before it runs a script, substituted the same way by
 // zdm's runner (the linter reads them as identifiers: sql/placeholders.ts).
 // - Flyway (placeholderReplacement is on by default; off in the project settings, nothing is substituted):
-//   `[flyway.placeholders]` in flyway.toml / flyway.user.toml, or without either of them
-//   `flyway.placeholders.NAME=value` in the project's flyway.conf or conf/flyway.conf (readFlywaySettings),
+//   `[flyway.placeholders]` in the TOML files, or without one `flyway.placeholders.NAME=value` in the
+//   .conf files (flywayConfigFiles says which files, readFlywaySettings reads them),
 //   FLYWAY_PLACEHOLDERS_NAME in the environment (which wins), all of them replaced by the selected environment's
 //   `[environments.NAME.flyway.placeholders]` in flyway.toml when it has one (flywayPlaceholders), and
 //   the built-ins `flyway:defaultSchema`, `flyway:user`,
@@ -16,6 +16,7 @@
 // there too, a forgotten variable being likelier than a meant empty one, and says so; `${VAR-}` says
 // that empty is meant (docs/runner.md, Placeholders).
 
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FormatId, Span } from '../model';
 import { readEnvsubLine, type EnvsubExpansion, type EnvsubItem } from '../formats/goose-envsub';
@@ -28,8 +29,8 @@ const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
 
 /**
  * A project's Flyway settings as the runner uses them, read and parsed once per command
- * (`readFlywaySettings`, called by loadMigrations and carried on the loaded project): flyway.toml and
- * flyway.user.toml's tables, or without either of them flyway.conf and conf/flyway.conf, with the
+ * (`readFlywaySettings`, called by loadMigrations and carried on the loaded project): the TOML files'
+ * tables, or without one the .conf files (flywayConfigFiles: where Flyway looks), with the
  * environment's FLYWAY_* values winning,
  * as they win for Flyway, and the selected environment's `[environments.NAME.flyway]` table winning
  * over all of them (flywayOverride). Everything that depends on them (the history table, the managed
@@ -56,39 +57,107 @@ export interface FlywaySettings {
   outOfOrder: boolean;
   /** `baselineVersion` (FLYWAY_BASELINE_VERSION), trimmed, when set (Flyway's default: 1). */
   baselineVersion?: string;
+  /** Where baselineVersion comes from, for messages: `baselineVersion in flyway.toml`, `FLYWAY_BASELINE_VERSION`... */
+  baselineVersionFrom?: string;
   /** `baselineDescription` (FLYWAY_BASELINE_DESCRIPTION), when set (Flyway's default: << Flyway Baseline >>). */
   baselineDescription?: string;
   /** `baselineOnMigrate` (FLYWAY_BASELINE_ON_MIGRATE): off unless true. */
   baselineOnMigrate: boolean;
   /** The flyway.toml environment in use (`flyway.environment` / flyway_environment; `default` unless set): `${flyway:environment}`. */
   environment: string;
+  /** What is wrong with the configuration files (flywayConfigFiles); loadMigrations reports them, an error stopping the command. */
+  problems: FlywaySettingsProblem[];
+}
+
+/** What is wrong with the project's Flyway configuration files, as loadMigrations reports it (an error stops the command). */
+export interface FlywaySettingsProblem {
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/**
+ * The Flyway configuration files of the project at `root`, in the order Flyway reads them (a later
+ * file wins key by key), and which kind Flyway reads: TOML ("modern configuration mode") or .conf
+ * ("legacy"), never both (flyway-commandline's ConfigurationManagerImpl.useModernConfig,
+ * ConfigUtils.getDefaultTomlConfigFileLocations / getDefaultLegacyConfigurationFiles):
+ * - TOML: `{installDir}/conf/flyway.toml` and its `flyway.user.toml`, then the same two in the user's
+ *   home folder, then in the folder Flyway runs from, then the `.toml` files FLYWAY_CONFIG_FILES lists.
+ * - .conf: `{installDir}/conf/flyway.conf`, `{userhome}/flyway.conf`, the running folder's
+ *   `flyway.conf`, then the other files FLYWAY_CONFIG_FILES lists.
+ * The project root stands for the folder Flyway runs from and `{root}/conf` for its install folder's
+ * `conf` (where Flyway's Docker image reads a mounted configuration); FLYWAY_CONFIG_FILES' relative
+ * paths are the root's. Which kind: the one FLYWAY_CONFIG_FILES lists when it lists files (both kinds:
+ * an error, as Flyway stops), else TOML when any of the default TOML files exists, else .conf.
+ * A .conf file FLYWAY_CONFIG_FILES lists that does not exist is an error (Flyway: "Unable to read
+ * config file"); a missing listed TOML file, which Flyway skips, a warning.
+ */
+export function flywayConfigFiles(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): { modern: boolean; files: { path: string; text: string }[]; problems: FlywaySettingsProblem[] } {
+  const home = env.HOME || env.USERPROFILE || os.homedir();
+  const places = [childPath(root, 'conf'), home, root].filter((dir, i, all) => all.findIndex((d) => path.resolve(d) === path.resolve(dir)) === i);
+  const listed = (env.FLYWAY_CONFIG_FILES ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '').map((f) => path.resolve(root, f));
+  const listedToml = listed.filter((f) => f.endsWith('.toml'));
+  const listedConf = listed.filter((f) => !f.endsWith('.toml'));
+  const problems: FlywaySettingsProblem[] = [];
+  const texts = new Map<string, string | undefined>();
+  const read = (file: string) => {
+    if (!texts.has(file)) texts.set(file, host.readFile(file));
+    return texts.get(file);
+  };
+  const defaultToml = places.flatMap((dir) => [childPath(dir, 'flyway.toml'), childPath(dir, 'flyway.user.toml')]);
+  let modern: boolean;
+  if (listedToml.length > 0 && listedConf.length > 0) {
+    problems.push({ path: root, message: `FLYWAY_CONFIG_FILES lists both TOML and .conf files (${listed.map((f) => shownPath(root, f)).join(', ')}); Flyway reads one kind, never both ("Using both TOML configuration and CONF configuration is not supported").`, severity: 'error' });
+    modern = true;
+  } else if (listed.length > 0) modern = listedToml.length > 0;
+  else modern = defaultToml.some((f) => read(f) !== undefined);
+  const candidates = modern ? [...defaultToml, ...listedToml] : [...places.map((dir) => childPath(dir, 'flyway.conf')), ...listedConf];
+  const files: { path: string; text: string }[] = [];
+  for (const file of candidates) {
+    const text = read(file);
+    if (text !== undefined) files.push({ path: file, text });
+    else if (listed.includes(file)) {
+      problems.push(
+        modern
+          ? { path: file, message: `FLYWAY_CONFIG_FILES lists ${shownPath(root, file)}, which does not exist; it is skipped, as Flyway skips it.`, severity: 'warning' }
+          : { path: file, message: `FLYWAY_CONFIG_FILES lists ${shownPath(root, file)}, which does not exist (Flyway stops: "Unable to read config file").`, severity: 'error' },
+      );
+    }
+  }
+  return { modern, files, problems };
+}
+
+/** A file as messages name it: relative to the project root when inside it, else in full. */
+function shownPath(root: string, file: string): string {
+  const relative = path.relative(root, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 /** Reads the project's Flyway settings (once per command: see FlywaySettings). */
 export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.ProcessEnv): FlywaySettings {
-  let file = new Map<string, string>();
-  // Flyway reads one format, never both. A TOML file puts it in "modern configuration mode", where the
-  // .conf files are ignored. Its TOML files are flyway.toml, then flyway.user.toml (Flyway Desktop keeps
-  // each developer's environments there, git-ignored), the later one winning key by key. Without a TOML
-  // file, Flyway reads the legacy flyway.conf (Redgate's docs: "Configuration Precedence", "TOML
-  // Configuration File").
-  let modern = false;
-  for (const name of ['flyway.toml', 'flyway.user.toml']) {
-    const toml = host.readFile(childPath(root, name));
-    if (toml === undefined) continue;
-    modern = true;
-    file = new Map([...file, ...tomlSettings(toml)]);
-  }
-  if (!modern) {
-    for (const name of [childPath(root, 'flyway.conf'), childPath(root, 'conf', 'flyway.conf')]) {
-      const text = host.readFile(name);
-      if (text !== undefined) file = new Map([...file, ...readFlywayConf(text, env)]);
+  const found = flywayConfigFiles(root, host, env);
+  // The value of each key, and the file it came from (the last one that sets it).
+  const file = new Map<string, string>();
+  const origin = new Map<string, string>();
+  for (const { path: at, text } of found.files) {
+    for (const [k, v] of found.modern ? tomlSettings(text) : readFlywayConf(text, env)) {
+      file.set(k, v);
+      origin.set(k, at);
     }
   }
   // Flyway 10's flyway.toml keeps `schemas` with the connection, in the environment `flyway.environment`
   // names ("default" unless set; its variable is lower-case: flyway_environment).
   const environment = (env.flyway_environment ?? file.get('flyway.environment'))?.trim() || 'default';
   const setting = flywayOverride(file, env, environment);
+  // Where a setting's value comes from, for messages about it: the file or the variable.
+  const shown = (at: string) => shownPath(root, at);
+  const settingOrigin = (envName: string, key: string): string | undefined => {
+    const override = `environments.${environment}.flyway.${key}`;
+    if (file.has(override)) return `[environments.${environment}.flyway] ${key} in ${shown(origin.get(override)!)}`;
+    if (env[envName] !== undefined) return envName;
+    const at = origin.get(`flyway.${key}`);
+    return at === undefined ? undefined : `${found.modern ? key : `flyway.${key}`} in ${shown(at)}`;
+  };
   const flag = (envName: string, key: string) => setting(envName, key)?.trim().toLowerCase();
   const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas') ?? file.get(`environments.${environment}.schemas`)) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const schema = setting('FLYWAY_DEFAULT_SCHEMA', 'defaultSchema')?.trim() || listed[0];
@@ -101,9 +170,11 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
     placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'placeholderReplacement') !== 'false',
     outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'outOfOrder') === 'true',
     baselineVersion: setting('FLYWAY_BASELINE_VERSION', 'baselineVersion')?.trim() || undefined,
+    baselineVersionFrom: settingOrigin('FLYWAY_BASELINE_VERSION', 'baselineVersion'),
     baselineDescription: setting('FLYWAY_BASELINE_DESCRIPTION', 'baselineDescription') || undefined,
     baselineOnMigrate: flag('FLYWAY_BASELINE_ON_MIGRATE', 'baselineOnMigrate') === 'true',
     environment,
+    problems: found.problems,
   };
 }
 

@@ -286,8 +286,8 @@ rg_cache_for_release() {
 }
 
 # unsafe-perm is no npm setting since npm 7 (npm 11 warns "Unknown env config" for it). Only code-server's
-# own postinstall reads it: up to 4.10x (4.100.3) it exits as root unless $npm_config_unsafe_perm is
-# "true"; 4.139.1's has no such check. So it is set only as root, only where that postinstall runs, and
+# own postinstall reads it: 4.100.3's exits as root unless $npm_config_unsafe_perm is "true" (tested:
+# "Please pass --unsafe-perm to npm to install code-server"); 4.139.1's has no such check. So it is set only as root, only where that postinstall runs, and
 # only when the release's postinstall.sh checks it (npm before 11 runs the postinstall in the first
 # `npm install`, when its postinstall.sh is not yet unpacked: set there too).
 NPM_MAJOR="$(npm --version | cut -d. -f1)"

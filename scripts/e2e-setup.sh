@@ -285,10 +285,24 @@ rg_cache_for_release() {
   rg_cache "$v" "$asset"
 }
 
+# unsafe-perm is no npm setting since npm 7 (npm 11 warns "Unknown env config" for it). Only code-server's
+# own postinstall reads it: 4.100.3's exits as root unless $npm_config_unsafe_perm is "true" (tested:
+# "Please pass --unsafe-perm to npm to install code-server"); 4.139.1's has no such check. So it is set only as root, only where that postinstall runs, and
+# only when the release's postinstall.sh checks it (npm before 11 runs the postinstall in the first
+# `npm install`, when its postinstall.sh is not yet unpacked: set there too).
+NPM_MAJOR="$(npm --version | cut -d. -f1)"
+unsafe_perm_env() { # <postinstall.sh or ""> ; sets npm_config_unsafe_perm=true when that script needs it
+  [ "$(id -u)" = 0 ] || return 0
+  if [ -z "$1" ]; then
+    [ "$NPM_MAJOR" -lt 11 ] && export npm_config_unsafe_perm=true
+  elif grep -q 'npm_config_unsafe_perm' "$1"; then
+    export npm_config_unsafe_perm=true
+  fi
+  return 0
+}
 npm_env() {
   # yes: node-pty's install runs `npx node-gyp`, which otherwise cancels without a TTY.
-  # unsafe_perm: code-server's postinstall refuses root without it.
-  export npm_config_yes=true npm_config_unsafe_perm=true
+  export npm_config_yes=true
   export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
   export npm_config_foreground_scripts=true npm_config_progress=false
   export TMPDIR="$WORK_TMP"
@@ -296,6 +310,7 @@ npm_env() {
 set +e
 (
   npm_env
+  unsafe_perm_env ""
   set -x
   cd "$PREFIX"
   npm install --prefix "$PREFIX" --no-save --omit=dev </dev/null
@@ -309,6 +324,7 @@ if [ $rc -eq 0 ] && [ ! -e "$VSCODE_DIR/node_modules.asar" ] && [ ! -d "$VSCODE_
   set +e
   (
     npm_env
+    unsafe_perm_env "$CS_PKG/postinstall.sh"
     set -x
     add_allow_scripts "$VSCODE_DIR/package.json" "${VSCODE_ALLOWED[@]}"
     add_allow_scripts "$VSCODE_DIR/extensions/package.json" "${EXTENSIONS_ALLOWED[@]}"

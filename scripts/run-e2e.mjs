@@ -11,7 +11,10 @@
 // 4. a summary (times, figures from test-results/e2e/metrics.json). Exit code 0 only if all passed.
 //
 // Env: ZDM_E2E_SKIP_SETUP=1, ZDM_E2E_SUITE_TIMEOUT_S (default 900), ZDM_E2E_TOTAL_TIMEOUT_S (default
-// 1800), ZDM_E2E_KEEP=1 (keep temp dirs), ZDM_E2E_TIMEOUT_SCALE (multiplies the harness's waits).
+// 1800), ZDM_E2E_KEEP=1 (keep temp dirs), ZDM_E2E_TIMEOUT_SCALE (multiplies the harness's waits),
+// ZDM_E2E_RESULTS (where screenshots, logs and metrics.json go; default test-results/e2e; .ci/run's
+// phase on the newest code-server uses test-results/e2e-latest). scripts/e2e-setup.sh reads
+// ZDM_E2E_DIR (the harness too) and ZDM_E2E_CODE_SERVER_VERSION.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -63,6 +63,24 @@ describe('language server over stdio', () => {
     );
   });
 
+  it('keeps its text and positions right after an edit whose range lies past the last line', async () => {
+    const uri = client.open(migrationPath('20240102100000_past_end.sql'), INDEX_MIGRATION, 1);
+    await client.diagnostics(uri, 1);
+    // The document has 8 lines (0-7); a range on lines 20-22 means its end. Two line breaks in the
+    // new text, as many as the range spans, once left holes in the server's line table.
+    client.change(uri, 2, [{ range: { start: { line: 20, character: 0 }, end: { line: 22, character: 0 } }, text: '\nCREATE INDEX j ON t (b);\n' }]);
+    // The next edit lands on a line that edit made: "j" -> "k".
+    client.change(uri, 3, [{ range: { start: { line: 8, character: 13 }, end: { line: 8, character: 14 } }, text: 'k' }]);
+    const incremental = await client.diagnostics(uri, 3);
+    const expected = `${INDEX_MIGRATION}\nCREATE INDEX k ON t (b);\n`;
+    client.close(uri);
+    client.open(migrationPath('20240102100000_past_end.sql'), expected, 4);
+    const fresh = await client.diagnostics(uri, 4);
+    const withoutVersions = (ds: Diagnostic[]) => JSON.stringify(ds).replace(/"version":\d+,?/g, '');
+    assert.ok(fresh.some((d) => d.range.start.line === 8 && /CREATE INDEX|CONCURRENTLY/.test(text(d))), JSON.stringify(fresh));
+    assert.equal(withoutVersions(incremental), withoutVersions(fresh));
+  });
+
   it('marks a syntax error on its own statement and still lints the others', async () => {
     const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text NOT NUL;\nCREATE INDEX orders_note_idx ON orders (note);\n\n-- migrate:down\nSELECT 1;\n";
     const uri = client.open(migrationPath('20240103000000_broken.sql'), text, 1);

@@ -16,6 +16,8 @@ import {
   ErrorCodes,
   type InitializeParams,
   type InitializeResult,
+  type Position,
+  type TextDocumentContentChangeEvent,
   MarkupKind,
   MessageType,
   ShowMessageNotification,
@@ -56,7 +58,7 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments({ create: TextDocument.create, update: updateDocument });
   const settingsCache = new Map<string, Promise<ClientSettings>>();
   /** Pending lints by document: a cancel function each. */
   const timers = new Map<string, () => void>();
@@ -414,6 +416,33 @@ export function toDiagnostic(document: TextDocument, f: Finding, result: LintRes
     message: f.help ? `${f.message}\n${f.help}` : f.message,
     data: diagnosticData(document, f, result, host, resolveLazy),
   };
+}
+
+/**
+ * Applies a didChange's edits one by one, each range first brought inside the document as it is at that
+ * edit: a position on a line past the end means the end of the text. TextDocument.update finds the text
+ * to replace that way, but it shifts its line table by the lines the client named, so a range past the
+ * last line left holes in the table: positions of NaN in every diagnostic after it, and the next edits
+ * applied at the wrong offsets (the server's text no longer the editor's).
+ */
+export function updateDocument(document: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
+  for (const change of changes) {
+    if (!('range' in change) || !change.range) {
+      TextDocument.update(document, [change], version);
+      continue;
+    }
+    const { start, end } = change.range;
+    TextDocument.update(document, [{ ...change, range: { start: insideDocument(document, start), end: insideDocument(document, end) } }], version);
+  }
+  return document;
+}
+
+/** A position the document's line table can hold: on one of its lines, with a whole, non-negative character. */
+function insideDocument(document: TextDocument, position: Position): Position {
+  const { line, character } = position;
+  if (!(line >= 0)) return { line: 0, character: 0 };
+  if (line >= document.lineCount) return document.positionAt(document.getText().length);
+  return { line: Math.floor(line), character: character > 0 ? Math.floor(character) : 0 };
 }
 
 function emptyLint(document: TextDocument): LintResult {

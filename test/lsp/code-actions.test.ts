@@ -124,6 +124,21 @@ describe('code actions over stdio', () => {
     assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation' || d.code === 'unused-ignore'), JSON.stringify(after));
   });
 
+  it('disable-for-file keeps a Liquibase header first and writes the file\'s own line ending', async () => {
+    const text = '--liquibase formatted sql\r\n\r\n--changeset ann:1\r\nCREATE INDEX orders_user_idx ON orders (user_id);\r\n--rollback DROP INDEX orders_user_idx;\r\n';
+    const { uri, diagnostics } = await openWith('changelog.sql', text);
+    const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
+    assert.ok(diagnostic, JSON.stringify(diagnostics));
+    const action = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title === 'Disable require-concurrent-index-creation for this file')!;
+    const edited = applyTextEdits(text, editsFor(action, uri));
+    // Liquibase reads the first line to know the format: a comment above it would make this plain SQL.
+    assert.equal(edited, '--liquibase formatted sql\r\n-- zdm-ignore-file require-concurrent-index-creation\r\n\r\n--changeset ann:1\r\nCREATE INDEX orders_user_idx ON orders (user_id);\r\n--rollback DROP INDEX orders_user_idx;\r\n');
+    client.change(uri, 2, [{ text: edited }]);
+    const after = await client.diagnostics(uri, 2);
+    const codes = (ds: Diagnostic[]) => ds.map((d) => `${d.code}@${d.range.start.line + (ds === after ? -1 : 0)}`);
+    assert.deepEqual(codes(after), codes(diagnostics).filter((c) => !c.startsWith('require-concurrent-index-creation@')), 'only that rule is gone: the file is still read as Liquibase');
+  });
+
   it('Show documentation works in any client: the server runs the command and gives the rule page to the client', async () => {
     const { uri, diagnostics } = await openWith('20240102000002_docs.sql', MIGRATION);
     const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;

@@ -16,7 +16,8 @@ import { applySafeFixesInPasses } from '../engine/fixes/apply';
 import type { ProjectHost } from '../engine/host';
 import { isLazyFix } from '../engine/fixes/lazy';
 import type { Finding, Fix, LintResult } from '../engine/model';
-import { LineIndex } from '../engine/text/offsets';
+import { liquibaseHeaderEnd } from '../engine/formats/liquibase';
+import { eolOf, LineIndex } from '../engine/text/offsets';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.zdm`;
 /** The VS Code extension's command that opens a rule's documentation. */
@@ -182,14 +183,26 @@ export function isResolveData(data: unknown): data is ResolveData {
   return typeof d?.uri === 'string' && typeof d.rule === 'string' && typeof d.title === 'string' && typeof d.range === 'object';
 }
 
-/** Adds the rule to an existing `-- zdm-ignore-file a, b` line, or inserts one at the top. */
+/**
+ * Adds the rule to an existing `-- zdm-ignore-file a, b` line, or inserts one at the top, in the file's
+ * own line ending: after a byte order mark, and after the `--liquibase formatted sql` line, which must
+ * stay first (a comment above it makes the file no longer Liquibase formatted SQL, for Liquibase and zdm).
+ */
 function fileIgnoreEdit(document: TextDocument, rule: string): LspTextEdit {
-  const m = /^(--[ \t]*zdm-ignore-file[ \t]+)([a-z0-9_-]+(?:[ \t]*,[ \t]*[a-z0-9_-]+)*)/m.exec(document.getText());
+  const text = document.getText();
+  const m = /^(--[ \t]*zdm-ignore-file[ \t]+)([a-z0-9_-]+(?:[ \t]*,[ \t]*[a-z0-9_-]+)*)/m.exec(text);
   if (m) {
     const at = document.positionAt(m.index + m[0].length);
     return { range: { start: at, end: at }, newText: `, ${rule}` };
   }
-  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `-- zdm-ignore-file ${rule}\n` };
+  const eol = eolOf(text);
+  const header = liquibaseHeaderEnd(text);
+  if (header !== undefined) {
+    const at = document.positionAt(header);
+    return { range: { start: at, end: at }, newText: `${eol}-- zdm-ignore-file ${rule}` };
+  }
+  const start = { line: 0, character: text.charCodeAt(0) === 0xfeff ? 1 : 0 };
+  return { range: { start, end: start }, newText: `-- zdm-ignore-file ${rule}${eol}` };
 }
 
 /**

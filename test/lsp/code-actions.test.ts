@@ -139,6 +139,20 @@ describe('code actions over stdio', () => {
     assert.deepEqual(codes(after), codes(diagnostics).filter((c) => !c.startsWith('require-concurrent-index-creation@')), 'only that rule is gone: the file is still read as Liquibase');
   });
 
+  it('disabling unused-ignore, for the file or for the statement, silences the report about a stale ignore comment and adds none', async () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\n-- zdm-ignore require-concurrent-index-creation\nALTER TABLE users ADD COLUMN locale text;\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN locale;\n";
+    for (const [i, scope] of ['file', 'statement'].entries()) {
+      const { uri, diagnostics } = await openWith(`2024010300000${i}_stale_ignore.sql`, text);
+      const diagnostic = diagnostics.find((d) => d.code === 'unused-ignore')!;
+      assert.ok(diagnostic, JSON.stringify(diagnostics));
+      const action = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title === `Disable unused-ignore for this ${scope}`);
+      assert.ok(action, `Disable unused-ignore for this ${scope} is offered`);
+      client.change(uri, 2, [{ text: applyTextEdits(text, editsFor(action, uri)) }]);
+      const after = await client.diagnostics(uri, 2);
+      assert.deepEqual(after.map((d) => d.code), [], `${scope}: ${JSON.stringify(after)}`);
+    }
+  });
+
   it('Show documentation works in any client: the server runs the command and gives the rule page to the client', async () => {
     const { uri, diagnostics } = await openWith('20240102000002_docs.sql', MIGRATION);
     const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;

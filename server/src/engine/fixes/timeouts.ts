@@ -6,6 +6,7 @@
 import { parseDuration } from '../config/config';
 import type { Section, Statement } from '../model';
 import type { FixSpec, RuleContext } from '../rules/types';
+import { lineStartOf } from '../text/offsets';
 import { eolOf, indentOf } from './statements';
 
 /** The start of the line of the section's first statement (or of the goose block holding it). */
@@ -24,9 +25,8 @@ export function sectionTop(context: RuleContext, section: Section): number {
 export function insertionPointBefore(s: Statement): number {
   const block = queryStringOf(s);
   if (block) return block.start;
-  let lineStart = s.span.start;
-  while (lineStart > s.section.span.start && s.section.source[lineStart - 1] !== '\n') lineStart--;
-  return lineStart;
+  // The start of its line (a lone \r ends a line too), not before the section.
+  return Math.max(s.section.span.start, lineStartOf(s.section.source, s.span.start));
 }
 
 /**
@@ -62,6 +62,14 @@ export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec
   const max = parseDuration(context.config.maxLockTimeout);
   const preferred = parseDuration(value);
   const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;
+  return timeoutBeforeFix(s, 'lock_timeout', short);
+}
+
+/**
+ * `SET <name> = '<value>';` on its own line right before `s`: where a SET earlier in the section (to 0)
+ * is in force, one at the top of the section changes nothing, and `--fix` would add it pass after pass.
+ */
+export function timeoutBeforeFix(s: Statement, name: 'lock_timeout' | 'statement_timeout', value: string): FixSpec {
   const at = insertionPointBefore(s);
-  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}${queryStringEnd(s)}` }] };
+  return { title: `Add SET ${name} = '${value}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET ${name} = '${value}';${eolOf(s.section.source)}${queryStringEnd(s)}` }] };
 }

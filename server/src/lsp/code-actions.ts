@@ -140,7 +140,8 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[], do
         const line = data.statementLine;
         const lineText = document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
         const indent = /^[ \t]*/.exec(lineText)![0];
-        const eol = lineText.endsWith('\r\n') ? '\r\n' : '\n';
+        // The line's own break (\r\n, \n or a lone \r), or the file's on its last line.
+        const eol = /\r\n?$|\n$/.exec(lineText)?.[0] ?? eolOf(document.getText());
         // The comment goes on the line above the statement; when another statement starts that line,
         // the statement first moves to a line of its own (a comment above the line would be that one's).
         const character = data.statementCharacter;

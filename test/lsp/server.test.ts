@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Diagnostic, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
+import { type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -138,6 +138,16 @@ describe('language server over stdio', () => {
     client.filesChanged([{ uri: pathToFileURL(configPath).toString(), type: 3 }]);
     await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'rule back on');
     await client.waitFor(() => client.latest(pathToFileURL(configPath).toString())!.diagnostics.length === 0, 'the deleted config file loses its diagnostics');
+  });
+
+  it('answers for a file: URI with a host, which has no path outside Windows, as for any file it does not lint', { skip: process.platform === 'win32' }, async () => {
+    const uri = 'file://fileserver/share/db/migrations/20240101000000_unc.sql';
+    void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version: 1, text: INDEX_MIGRATION } });
+    assert.deepEqual(await client.diagnostics(uri, 1), []);
+    const range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
+    assert.deepEqual(await client.codeActions(uri, range, [], ['source.fixAll.zdm']), []);
+    assert.equal(await client.hover(uri, 2, 3), undefined);
+    assert.doesNotMatch(client.stderr, /ERR_INVALID_FILE_URL_HOST/);
   });
 
   it('leaves SQL files that are not migrations alone', async () => {

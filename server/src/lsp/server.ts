@@ -159,8 +159,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   /** Lints the document's current text with its settings and config; undefined when it is not ours to lint. */
   const lintNow = (document: TextDocument, settings: ClientSettings, projectHost: ProjectHost, text = document.getText()): LintResult | undefined => {
-    if (!document.uri.startsWith('file:')) return undefined;
-    const filePath = fileURLToPath(document.uri);
+    const filePath = filePathOf(document.uri);
+    if (filePath === undefined) return undefined;
     if (!settings.enable || !isMigration(filePath, text, projectHost, settings)) return undefined;
     const loaded = configs.forFile(filePath);
     reportConfigProblems(loaded.path, loaded.problems);
@@ -293,7 +293,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const settings = await settingsFor(document.uri);
       const { result, projectHost } = lintCurrent(document, settings);
       if (!result) return null;
-      const loaded = configs.forFile(fileURLToPath(document.uri));
+      const loaded = configs.forFile(filePathOf(document.uri)!);
       const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
       const value = hoverAt(result, document.offsetAt(params.position), config, { host: projectHost });
       return value ? { contents: { kind: MarkupKind.Markdown, value } } : null;
@@ -443,6 +443,19 @@ function insideDocument(document: TextDocument, position: Position): Position {
   if (!(line >= 0)) return { line: 0, character: 0 };
   if (line >= document.lineCount) return document.positionAt(document.getText().length);
   return { line: Math.floor(line), character: character > 0 ? Math.floor(character) : 0 };
+}
+
+/**
+ * The path of a file: URI, or undefined for other schemes (untitled:, a notebook cell) and for file: URIs
+ * this platform has no path for (file://host/share/x.sql outside Windows), which fileURLToPath throws on.
+ */
+function filePathOf(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
 }
 
 function emptyLint(document: TextDocument): LintResult {

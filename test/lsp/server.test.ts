@@ -150,6 +150,34 @@ describe('language server over stdio', () => {
     assert.doesNotMatch(client.stderr, /ERR_INVALID_FILE_URL_HOST/);
   });
 
+  it('puts each .zdm.json problem where it is: on the key, or at the JSON error with its line and column; reads a config saved with a BOM', async () => {
+    const project = path.join(dir, 'placed');
+    fs.mkdirSync(path.join(project, 'db', 'migrations'), { recursive: true });
+    const configPath = path.join(project, '.zdm.json');
+    const configUri = pathToFileURL(configPath).toString();
+    const write = (text: string) => {
+      fs.writeFileSync(configPath, text);
+      client.filesChanged([{ uri: configUri, type: 2 }]);
+    };
+    const configDiagnostics = () => client.latest(configUri)?.diagnostics ?? [];
+    write('{\n  "rules": {\n    "require-concurrent-index-creation": "of"\n  }\n}\n');
+    const uri = client.open(path.join(project, 'db', 'migrations', '20240101000000_idx.sql'), INDEX_MIGRATION, 1);
+    await client.diagnostics(uri, 1);
+    await client.waitFor(() => configDiagnostics().length === 1, 'the config problem');
+    assert.deepEqual(configDiagnostics()[0].range, { start: { line: 2, character: 4 }, end: { line: 2, character: 39 } });
+    // The same problem a line lower: the same message, published again where it now is.
+    const messages = client.messages.length;
+    write('{\n\n  "rules": {\n    "require-concurrent-index-creation": "of"\n  }\n}\n');
+    await client.waitFor(() => configDiagnostics()[0]?.range.start.line === 3, 'the problem moved');
+    assert.equal(client.messages.length, messages, 'the same problem is not shown again as a message');
+    write('{\n  "rules": {\n    "require-concurrent-index-creation": "off"\n    "require-lock-timeout": "off"\n  }\n}\n');
+    await client.waitFor(() => /not valid JSON/.test(text(configDiagnostics()[0] ?? { message: '' } as Diagnostic)), 'the JSON error');
+    assert.match(text(configDiagnostics()[0]), /not valid JSON at line 4, column 5 /);
+    assert.deepEqual(configDiagnostics()[0].range.start, { line: 3, character: 4 });
+    write('\ufeff{ "rules": { "require-concurrent-index-creation": "off" } }\n');
+    await client.waitFor(() => configDiagnostics().length === 0 && !client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'the config with a BOM applies');
+  });
+
   it('leaves SQL files that are not migrations alone', async () => {
     const uri = client.open(path.join(dir, 'queries', 'report.sql'), 'CREATE INDEX i ON t (a);\n', 1);
     assert.deepEqual(await client.diagnostics(uri, 1), []);

@@ -27,7 +27,8 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME } from '../engine/config/config';
+import { CONFIG_FILE_NAME, type ConfigProblem } from '../engine/config/config';
+import { LineIndex, type Span } from '../engine/text/offsets';
 import { ruleDocsUrl } from '../engine/docs-url';
 import { createDiskHost, type ProjectHost } from '../engine/host';
 import { hoverAt } from '../engine/hover';
@@ -71,7 +72,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let resolvesEdits = false;
   let parserReady: Promise<void> = initParser();
   /** The problems last published for each config file, by its path. */
-  const reportedConfigProblems = new Map<string, string>();
+  const reportedConfigProblems = new Map<string, { messages: string; placed: string }>();
   /** Settings the client pushed with workspace/didChangeConfiguration (clients that cannot be asked for them). */
   let pushedSettings: ClientSettings | undefined;
   // Opt-in timing for the benchmark (ZDM_TIMING=1): from receiving a change to publishing its diagnostics.
@@ -306,19 +307,28 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean =>
     settings.lintAllSqlFiles || looksLikeMigration(filePath, text, projectHost, configs.forFile(filePath));
 
-  const reportConfigProblems = (configPath: string | undefined, problems: { message: string }[]) => {
+  const reportConfigProblems = (configPath: string | undefined, problems: ConfigProblem[]) => {
     if (!configPath) return;
     const messages = problems.map((p) => p.message).join('\n');
-    if (reportedConfigProblems.get(configPath) === messages) return;
-    reportedConfigProblems.set(configPath, messages);
+    // Published again when a problem moves (lines added above it), shown as a message again only when it changes.
+    const placed = `${messages}\n${problems.map((p) => (p.span ? `${p.span.start}-${p.span.end}` : '')).join(',')}`;
+    const before = reportedConfigProblems.get(configPath);
+    if (before?.placed === placed) return;
+    reportedConfigProblems.set(configPath, { messages, placed });
     const uri = pathToFileURL(configPath).toString();
-    // Problems show on the config file itself, and once as a message.
+    // Problems show on the config file itself, at the key or the JSON error they are about, and once as a message.
+    let index: LineIndex | undefined;
+    const rangeOf = (span: Span | undefined) => {
+      if (!span) return { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+      index ??= new LineIndex(readText(configPath));
+      return { start: index.positionAt(span.start), end: index.positionAt(span.end) };
+    };
     publish(
       uri,
       undefined,
-      problems.map((p) => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: DiagnosticSeverity.Warning, source: 'zdm', message: p.message })),
+      problems.map((p) => ({ range: rangeOf(p.span), severity: DiagnosticSeverity.Warning, source: 'zdm', message: p.message })),
     );
-    if (problems.length > 0) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `zdm: ${problems.map((p) => p.message).join(' ')}` });
+    if (problems.length > 0 && before?.messages !== messages) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `zdm: ${problems.map((p) => p.message).join(' ')}` });
   };
 
   const schedule = (document: TextDocument) => {
@@ -449,6 +459,15 @@ function insideDocument(document: TextDocument, position: Position): Position {
  * The path of a file: URI, or undefined for other schemes (untitled:, a notebook cell) and for file: URIs
  * this platform has no path for (file://host/share/x.sql outside Windows), which fileURLToPath throws on.
  */
+/** A file's text as the config cache read it (from the disk), or '' when it cannot be read. */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function filePathOf(uri: string): string | undefined {
   if (!uri.startsWith('file:')) return undefined;
   try {

@@ -81,6 +81,16 @@ describe('language server over stdio', () => {
     assert.equal(withoutVersions(incremental), withoutVersions(fresh));
   });
 
+  it('marks a syntax error at its column after an edit that splits an emoji, leaving a lone surrogate', async () => {
+    const uri = client.open(migrationPath('20240102200000_split_emoji.sql'), "-- migrate:up\nSELECT '\u{1F600}x', 1 + ;\n", 1);
+    await client.diagnostics(uri, 1);
+    // Delete the low half of the emoji (character 9): a client may send that mid-edit.
+    client.change(uri, 2, [{ range: { start: { line: 1, character: 9 }, end: { line: 1, character: 10 } }, text: '' }]);
+    const syntax = (await client.diagnostics(uri, 2)).filter((d) => d.code === 'syntax-error');
+    assert.equal(syntax.length, 1);
+    assert.deepEqual(syntax[0].range.start, { line: 1, character: "SELECT '\ud83dx', 1 + ".length });
+  });
+
   it('marks a syntax error on its own statement and still lints the others', async () => {
     const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN note text NOT NUL;\nCREATE INDEX orders_note_idx ON orders (note);\n\n-- migrate:down\nSELECT 1;\n";
     const uri = client.open(migrationPath('20240103000000_broken.sql'), text, 1);

@@ -208,6 +208,11 @@ describe('code actions over stdio', () => {
         assert.equal(action.edit!.changes, undefined, action.title);
         assert.deepEqual(changes.filter((c) => 'textDocument' in c && c.textDocument.uri === uri).map((c) => c.textDocument.version), [1], action.title);
       }
+      // Fix-all replaces the whole text: it names the version it read too.
+      const [fixAll] = await versioned.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ['source.fixAll.zdm']);
+      assert.ok(fixAll?.edit, 'fix-all is offered');
+      assert.equal(fixAll.edit.changes, undefined);
+      assert.deepEqual((fixAll.edit.documentChanges as TextDocumentEdit[]).map((c) => [c.textDocument.uri, c.textDocument.version]), [[uri, 2]]);
     } finally {
       await versioned.stop();
     }

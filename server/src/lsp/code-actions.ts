@@ -215,5 +215,7 @@ export function fixAllEdit(document: TextDocument, lint: (text: string) => LintR
   // The same passes as zdm lint --fix; what passed before a failure is kept.
   const { text } = applySafeFixesInPasses(original, lint(original), lint);
   if (text === original) return undefined;
-  return { changes: { [document.uri]: [{ range: { start: { line: 0, character: 0 }, end: document.positionAt(original.length) }, newText: text }] } };
+  // The whole text, replaced: for the version it was computed on, when the client checks versions (an
+  // unchecked one would put back the text as it was before the keystrokes that came since).
+  return editOf(document.uri, versionedEdits ? document.version : undefined, [{ range: { start: { line: 0, character: 0 }, end: document.positionAt(original.length) }, newText: text }]);
 }

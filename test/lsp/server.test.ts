@@ -251,6 +251,22 @@ describe('language server over stdio', () => {
     }, 'the removed down file is seen without a notification');
   });
 
+  it('reads the unsaved text of an open file whatever way the client spelled its URI (VS Code writes @ as %40)', async () => {
+    const folder = path.join(dir, 'gm@2');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '000000_init.up.sql'), 'CREATE TABLE orders (id bigint);\n');
+    fs.writeFileSync(path.join(folder, '000000_init.down.sql'), 'DROP TABLE orders;\n');
+    const asVsCode = (file: string) => pathToFileURL(file).toString().replace(/@/g, '%40');
+    // The down file exists only in the editor, not yet saved.
+    const down = asVsCode(path.join(folder, '000001_add_note.down.sql'));
+    void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: down, languageId: 'sql', version: 1, text: 'ALTER TABLE orders DROP COLUMN note;\n' } });
+    await client.diagnostics(down, 1);
+    const up = asVsCode(path.join(folder, '000001_add_note.up.sql'));
+    void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: up, languageId: 'sql', version: 1, text: 'ALTER TABLE orders ADD COLUMN note text;\n' } });
+    const diagnostics = await client.diagnostics(up, 1);
+    assert.ok(!diagnostics.some((d) => d.code === 'missing-down-section'), JSON.stringify(diagnostics));
+  });
+
   it('with a client that neither watches files nor answers workspace/configuration: pushed settings apply, .zdm.json changes are seen within seconds, a deleted one loses its diagnostics', async () => {
     const project = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-lsp-plain-'));
     const plain = await LspClient.start({ rootPath: project, plain: true });

@@ -114,6 +114,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   // when a watched file changes and, for changes the client does not report (no file watching, files
   // outside the watched patterns), after DISK_HOST_TTL_MS.
   let disk: { host: ReturnType<typeof createDiskHost>; created: number } | undefined;
+  /**
+   * The URI of each open file by its path. Clients spell URIs their own way (VS Code writes `@` as %40,
+   * `(` as %28, a drive letter's colon as %3A), so the URI Node makes from a path may not be the one a
+   * document was opened with.
+   */
+  const openPaths = new Map<string, string>();
   /** Counts the times the client reported changed files: a lint made before such a change is stale. */
   let diskGeneration = 0;
   const forgetDisk = () => {
@@ -129,9 +135,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
     const current = disk.host;
     // Open editors' unsaved text wins over the disk.
+    const open = (p: string) => {
+      const uri = openPaths.get(p);
+      return uri === undefined ? undefined : documents.get(uri);
+    };
     return {
-      readFile: (p) => documents.get(pathToFileURL(p).toString())?.getText() ?? current.readFile(p),
-      fileExists: (p) => documents.get(pathToFileURL(p).toString()) !== undefined || current.fileExists(p),
+      readFile: (p) => open(p)?.getText() ?? current.readFile(p),
+      fileExists: (p) => open(p) !== undefined || current.fileExists(p),
       readDirectory: (d) => current.readDirectory(d),
     };
   };
@@ -355,6 +365,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   };
 
   documents.onDidOpen((e) => {
+    const filePath = filePathOf(e.document.uri);
+    if (filePath !== undefined) openPaths.set(filePath, e.document.uri);
     forgetDisk();
     schedule(e.document);
   });
@@ -363,6 +375,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     schedule(e.document);
   });
   documents.onDidClose((e) => {
+    const filePath = filePathOf(e.document.uri);
+    if (filePath !== undefined && openPaths.get(filePath) === e.document.uri) openPaths.delete(filePath);
     forgetDisk();
     timers.get(e.document.uri)?.();
     timers.delete(e.document.uri);

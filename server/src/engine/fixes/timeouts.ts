@@ -4,6 +4,7 @@
 // that asks for a timeout at the top makes the same edit, so applying all safe fixes adds it once.
 
 import { parseDuration } from '../config/config';
+import { timeoutSetting } from '../context';
 import type { Section, Statement } from '../model';
 import type { FixSpec, RuleContext } from '../rules/types';
 import { lineStartOf } from '../text/offsets';
@@ -63,6 +64,21 @@ export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec
   const preferred = parseDuration(value);
   const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;
   return timeoutBeforeFix(s, 'lock_timeout', short);
+}
+
+/**
+ * A SET of the timeout for `s`: at the top of the section, or right before `s` when a statement between
+ * them sets or resets it (SET ... = 0, RESET), which would override the one at the top.
+ */
+export function timeoutFix(context: RuleContext, s: Statement, name: 'lock_timeout' | 'statement_timeout', value: string): FixSpec {
+  return setEarlierInSection(context, s, name) ? timeoutBeforeFix(s, name, value) : timeoutAtTopFix(context, s.section, name, value);
+}
+
+/** Whether a statement of `s`'s section before it sets or resets the timeout. */
+export function setEarlierInSection(context: RuleContext, s: Statement, name: 'lock_timeout' | 'statement_timeout'): boolean {
+  const list = context.facts.sectionStatements(s.section);
+  for (let i = 0; i < list.length && list[i].index < s.index; i++) if (timeoutSetting(list[i])?.name === name) return true;
+  return false;
 }
 
 /**

@@ -53,13 +53,13 @@ export function timeoutAtTopFix(context: RuleContext, section: Section, name: 'l
 }
 
 /**
- * A short lock_timeout for `s`: at the top of the section when none is set before it, else (the one in
+ * A short lock_timeout for `s`: at the top of the section when none is set or reset before it, else (the one in
  * force is 0 or above maxLockTimeout) right before it.
  */
 export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec {
   const value = context.config.lockTimeout;
   const inForce = context.factsOf(s).lockTimeout;
-  if (!inForce) return timeoutAtTopFix(context, s.section, 'lock_timeout', value);
+  if (!inForce) return timeoutFix(context, s, 'lock_timeout', value);
   const max = parseDuration(context.config.maxLockTimeout);
   const preferred = parseDuration(value);
   const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;

@@ -267,6 +267,23 @@ describe('language server over stdio', () => {
     assert.ok(!diagnostics.some((d) => d.code === 'missing-down-section'), JSON.stringify(diagnostics));
   });
 
+  it('lints the up again as its down file is edited, before the down is saved', async () => {
+    const folder = path.join(dir, 'gm-pair');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '000000_init.up.sql'), 'CREATE TABLE orders (id bigint);\n');
+    fs.writeFileSync(path.join(folder, '000000_init.down.sql'), 'DROP TABLE orders;\n');
+    fs.writeFileSync(path.join(folder, '000001_add_note.down.sql'), 'SELECT 1;\n');
+    const up = client.open(path.join(folder, '000001_add_note.up.sql'), 'ALTER TABLE orders ADD COLUMN note text;\n', 1);
+    const down = client.open(path.join(folder, '000001_add_note.down.sql'), 'SELECT 1;\n', 1);
+    assert.ok((await client.diagnostics(up, 1)).some((d) => d.code === 'down-does-not-reverse-up'));
+    await client.diagnostics(down, 1);
+    // The user writes the inverse in the down, and has not saved it.
+    client.change(down, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 9 } }, text: 'ALTER TABLE orders DROP COLUMN note;' }]);
+    await client.waitFor(() => !client.latest(up)!.diagnostics.some((d) => d.code === 'down-does-not-reverse-up'), 'the up no longer says its down leaves the column');
+    // Hover on the up reads the down as it is now too.
+    assert.doesNotMatch((await client.hover(up, 0, 5)) ?? '', /down-does-not-reverse-up/);
+  });
+
   it('with a client that neither watches files nor answers workspace/configuration: pushed settings apply, .zdm.json changes are seen within seconds, a deleted one loses its diagnostics', async () => {
     const project = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-lsp-plain-'));
     const plain = await LspClient.start({ rootPath: project, plain: true });

@@ -120,6 +120,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
    * document was opened with.
    */
   const openPaths = new Map<string, string>();
+
   /** Counts the times the client reported changed files: a lint made before such a change is stale. */
   let diskGeneration = 0;
   const forgetDisk = () => {
@@ -184,15 +185,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
    * The last lint of each open document, with what it was made from: hover, code lenses and resolving a
    * code action on the version just published reuse it instead of linting the whole text again (seconds
    * on a file of megabytes). A new version, other settings or config, or files the client reports
-   * changed make it stale; so does nothing else, as for the diagnostics published from it.
+   * changed, or an edit to an open file it read (relintReaders) make it stale; so does nothing else, as
+   * for the diagnostics published from it.
    */
-  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; result: LintResult | undefined }>();
+  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; reads: Set<string>; result: LintResult | undefined }>();
   const lintCurrent = (document: TextDocument, settings: ClientSettings): { result: LintResult | undefined; projectHost: ProjectHost } => {
-    const projectHost = host();
     const hit = lastLints.get(document.uri);
     if (hit && hit.version === document.version && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
+    // The files it reads, open or not: an edit to one of them makes this lint stale (relintReaders).
+    const base = host();
+    const reads = new Set<string>();
+    const projectHost: ProjectHost = {
+      readFile: (p) => (reads.add(p), base.readFile(p)),
+      fileExists: (p) => (reads.add(p), base.fileExists(p)),
+      readDirectory: (d) => base.readDirectory(d),
+    };
     const result = lintNow(document, settings, projectHost);
-    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, result });
+    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, reads, result });
     return { result, projectHost };
   };
 
@@ -341,7 +350,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (problems.length > 0 && before?.messages !== messages) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `zdm: ${problems.map((p) => p.message).join(' ')}` });
   };
 
-  const schedule = (document: TextDocument) => {
+  const schedule = (document: TextDocument, debounceMs = options.debounceMs) => {
     if (shutDown) return;
     const uri = document.uri;
     timers.get(uri)?.();
@@ -351,11 +360,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (latest) void lintDocument(latest);
     };
     // No debounce: right after the pending messages (a 0 ms timer would still wait a millisecond).
-    if (options.debounceMs === 0) {
+    if (debounceMs === 0) {
       const immediate = setImmediate(run);
       timers.set(uri, () => clearImmediate(immediate));
     } else {
-      const timer = setTimeout(run, options.debounceMs);
+      const timer = setTimeout(run, debounceMs);
       timers.set(uri, () => clearTimeout(timer));
     }
   };
@@ -364,7 +373,26 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     for (const d of documents.all()) schedule(d);
   };
 
+  /** The document being opened: its first content event is not an edit. */
+  let opening: string | undefined;
+  /**
+   * Lints again the open files whose last lint read this one (its other half, a later migration), once
+   * the edits pause: a lint reads open files' unsaved text, and an edit to a down file left the up's
+   * diagnostics, hover and fixes as they were until the down was saved or the up edited.
+   */
+  const relintReaders = (document: TextDocument) => {
+    const filePath = filePathOf(document.uri);
+    if (filePath === undefined) return;
+    for (const [uri, lint] of [...lastLints]) {
+      if (uri === document.uri || !lint.reads.has(filePath)) continue;
+      lastLints.delete(uri);
+      const reader = documents.get(uri);
+      if (reader) schedule(reader, Math.max(options.debounceMs, READERS_DEBOUNCE_MS));
+    }
+  };
+
   documents.onDidOpen((e) => {
+    opening = e.document.uri;
     const filePath = filePathOf(e.document.uri);
     if (filePath !== undefined) openPaths.set(filePath, e.document.uri);
     forgetDisk();
@@ -373,6 +401,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   documents.onDidChangeContent((e) => {
     timing?.set(e.document.uri, performance.now());
     schedule(e.document);
+    if (opening === e.document.uri) {
+      opening = undefined;
+      return;
+    }
+    relintReaders(e.document);
   });
   documents.onDidClose((e) => {
     const filePath = filePathOf(e.document.uri);
@@ -426,6 +459,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 }
 
 declare const ZDM_VERSION: string | undefined;
+
+/** How long the edits to a file pause before the open files that read it are linted again (relintReaders). */
+const READERS_DEBOUNCE_MS = 250;
 
 /** How long the language server trusts what it read from the disk (see `host` in startServer). */
 const DISK_HOST_TTL_MS = 2000;

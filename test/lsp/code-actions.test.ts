@@ -124,6 +124,63 @@ describe('code actions over stdio', () => {
     assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation' || d.code === 'unused-ignore'), JSON.stringify(after));
   });
 
+  it('disable-for-file keeps a Liquibase header first and writes the file\'s own line ending', async () => {
+    const text = '--liquibase formatted sql\r\n\r\n--changeset ann:1\r\nCREATE INDEX orders_user_idx ON orders (user_id);\r\n--rollback DROP INDEX orders_user_idx;\r\n';
+    const { uri, diagnostics } = await openWith('changelog.sql', text);
+    const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
+    assert.ok(diagnostic, JSON.stringify(diagnostics));
+    const action = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title === 'Disable require-concurrent-index-creation for this file')!;
+    const edited = applyTextEdits(text, editsFor(action, uri));
+    // Liquibase reads the first line to know the format: a comment above it would make this plain SQL.
+    assert.equal(edited, '--liquibase formatted sql\r\n-- zdm-ignore-file require-concurrent-index-creation\r\n\r\n--changeset ann:1\r\nCREATE INDEX orders_user_idx ON orders (user_id);\r\n--rollback DROP INDEX orders_user_idx;\r\n');
+    client.change(uri, 2, [{ text: edited }]);
+    const after = await client.diagnostics(uri, 2);
+    const codes = (ds: Diagnostic[]) => ds.map((d) => `${d.code}@${d.range.start.line + (ds === after ? -1 : 0)}`);
+    assert.deepEqual(codes(after), codes(diagnostics).filter((c) => !c.startsWith('require-concurrent-index-creation@')), 'only that rule is gone: the file is still read as Liquibase');
+  });
+
+  it('disabling unused-ignore, for the file or for the statement, silences the report about a stale ignore comment and adds none', async () => {
+    const text = "-- migrate:up\nSET lock_timeout = '5s';\n-- zdm-ignore require-concurrent-index-creation\nALTER TABLE users ADD COLUMN locale text;\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN locale;\n";
+    for (const [i, scope] of ['file', 'statement'].entries()) {
+      const { uri, diagnostics } = await openWith(`2024010300000${i}_stale_ignore.sql`, text);
+      const diagnostic = diagnostics.find((d) => d.code === 'unused-ignore')!;
+      assert.ok(diagnostic, JSON.stringify(diagnostics));
+      const action = (await client.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => a.title === `Disable unused-ignore for this ${scope}`);
+      assert.ok(action, `Disable unused-ignore for this ${scope} is offered`);
+      client.change(uri, 2, [{ text: applyTextEdits(text, editsFor(action, uri)) }]);
+      const after = await client.diagnostics(uri, 2);
+      assert.deepEqual(after.map((d) => d.code), [], `${scope}: ${JSON.stringify(after)}`);
+    }
+  });
+
+  it('in a file with old Mac line endings (a lone \\r), every quick fix writes \\r, keeps the SQL valid and removes its finding', async () => {
+    const text = "-- migrate:up\rSET lock_timeout = 0;\rCREATE TABLE t (\r  id bigint\r);\rALTER TABLE orders DISABLE TRIGGER orders_audit;\rREINDEX INDEX\r  users_email_idx;\r\r-- migrate:down\r";
+    const { uri, diagnostics } = await openWith('20240104000000_old_mac.sql', text);
+    let version = 1;
+    const tried: string[] = [];
+    for (const diagnostic of diagnostics) {
+      for (const action of await client.codeActions(uri, diagnostic.range, [diagnostic])) {
+        if (!action.edit) continue;
+        const edits = [...Object.values(action.edit.changes ?? {}).flat(), ...(action.edit.documentChanges ?? []).filter((c): c is TextDocumentEdit => 'textDocument' in c && c.textDocument.uri === uri).flatMap((c) => c.edits)];
+        const edited = applyTextEdits(text, edits as { range: any; newText: string }[]);
+        const what = `${diagnostic.code}: "${action.title}"`;
+        tried.push(what);
+        assert.ok(!edited.includes('\n'), `${what} wrote a \\n: ${JSON.stringify(edited)}`);
+        client.change(uri, ++version, [{ text: edited }]);
+        const after = await client.diagnostics(uri, version);
+        assert.deepEqual(after.filter((d) => d.code === 'syntax-error').map((d) => d.message), [], `${what}: ${JSON.stringify(edited)}`);
+        const count = (ds: Diagnostic[]) => ds.filter((d) => d.code === diagnostic.code).length;
+        assert.ok(count(after) < count(diagnostics), `${what} left its finding: ${JSON.stringify(edited)}`);
+        client.change(uri, ++version, [{ text }]);
+        await client.diagnostics(uri, version);
+      }
+    }
+    // The fixes this file exercises: a TODO comment for what has no inverse, a timeout before one statement.
+    assert.ok(tried.some((t) => t.startsWith('empty-down-section: "Fill the down section')), tried.join('\n'));
+    assert.ok(tried.some((t) => t.startsWith('avoid-enable-disable-trigger: "Add SET lock_timeout')), tried.join('\n'));
+    assert.ok(tried.some((t) => t.endsWith('for this statement"')), tried.join('\n'));
+  });
+
   it('Show documentation works in any client: the server runs the command and gives the rule page to the client', async () => {
     const { uri, diagnostics } = await openWith('20240102000002_docs.sql', MIGRATION);
     const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
@@ -151,6 +208,11 @@ describe('code actions over stdio', () => {
         assert.equal(action.edit!.changes, undefined, action.title);
         assert.deepEqual(changes.filter((c) => 'textDocument' in c && c.textDocument.uri === uri).map((c) => c.textDocument.version), [1], action.title);
       }
+      // Fix-all replaces the whole text: it names the version it read too.
+      const [fixAll] = await versioned.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ['source.fixAll.zdm']);
+      assert.ok(fixAll?.edit, 'fix-all is offered');
+      assert.equal(fixAll.edit.changes, undefined);
+      assert.deepEqual((fixAll.edit.documentChanges as TextDocumentEdit[]).map((c) => [c.textDocument.uri, c.textDocument.version]), [[uri, 2]]);
     } finally {
       await versioned.stop();
     }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Diagnostic, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
+import { type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -61,6 +61,34 @@ describe('language server over stdio', () => {
       [],
       JSON.stringify(after),
     );
+  });
+
+  it('keeps its text and positions right after an edit whose range lies past the last line', async () => {
+    const uri = client.open(migrationPath('20240102100000_past_end.sql'), INDEX_MIGRATION, 1);
+    await client.diagnostics(uri, 1);
+    // The document has 8 lines (0-7); a range on lines 20-22 means its end. Two line breaks in the
+    // new text, as many as the range spans, once left holes in the server's line table.
+    client.change(uri, 2, [{ range: { start: { line: 20, character: 0 }, end: { line: 22, character: 0 } }, text: '\nCREATE INDEX j ON t (b);\n' }]);
+    // The next edit lands on a line that edit made: "j" -> "k".
+    client.change(uri, 3, [{ range: { start: { line: 8, character: 13 }, end: { line: 8, character: 14 } }, text: 'k' }]);
+    const incremental = await client.diagnostics(uri, 3);
+    const expected = `${INDEX_MIGRATION}\nCREATE INDEX k ON t (b);\n`;
+    client.close(uri);
+    client.open(migrationPath('20240102100000_past_end.sql'), expected, 4);
+    const fresh = await client.diagnostics(uri, 4);
+    const withoutVersions = (ds: Diagnostic[]) => JSON.stringify(ds).replace(/"version":\d+,?/g, '');
+    assert.ok(fresh.some((d) => d.range.start.line === 8 && /CREATE INDEX|CONCURRENTLY/.test(text(d))), JSON.stringify(fresh));
+    assert.equal(withoutVersions(incremental), withoutVersions(fresh));
+  });
+
+  it('marks a syntax error at its column after an edit that splits an emoji, leaving a lone surrogate', async () => {
+    const uri = client.open(migrationPath('20240102200000_split_emoji.sql'), "-- migrate:up\nSELECT '\u{1F600}x', 1 + ;\n", 1);
+    await client.diagnostics(uri, 1);
+    // Delete the low half of the emoji (character 9): a client may send that mid-edit.
+    client.change(uri, 2, [{ range: { start: { line: 1, character: 9 }, end: { line: 1, character: 10 } }, text: '' }]);
+    const syntax = (await client.diagnostics(uri, 2)).filter((d) => d.code === 'syntax-error');
+    assert.equal(syntax.length, 1);
+    assert.deepEqual(syntax[0].range.start, { line: 1, character: "SELECT '\ud83dx', 1 + ".length });
   });
 
   it('marks a syntax error on its own statement and still lints the others', async () => {
@@ -120,6 +148,44 @@ describe('language server over stdio', () => {
     client.filesChanged([{ uri: pathToFileURL(configPath).toString(), type: 3 }]);
     await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'rule back on');
     await client.waitFor(() => client.latest(pathToFileURL(configPath).toString())!.diagnostics.length === 0, 'the deleted config file loses its diagnostics');
+  });
+
+  it('answers for a file: URI with a host, which has no path outside Windows, as for any file it does not lint', { skip: process.platform === 'win32' }, async () => {
+    const uri = 'file://fileserver/share/db/migrations/20240101000000_unc.sql';
+    void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version: 1, text: INDEX_MIGRATION } });
+    assert.deepEqual(await client.diagnostics(uri, 1), []);
+    const range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
+    assert.deepEqual(await client.codeActions(uri, range, [], ['source.fixAll.zdm']), []);
+    assert.equal(await client.hover(uri, 2, 3), undefined);
+    assert.doesNotMatch(client.stderr, /ERR_INVALID_FILE_URL_HOST/);
+  });
+
+  it('puts each .zdm.json problem where it is: on the key, or at the JSON error with its line and column; reads a config saved with a BOM', async () => {
+    const project = path.join(dir, 'placed');
+    fs.mkdirSync(path.join(project, 'db', 'migrations'), { recursive: true });
+    const configPath = path.join(project, '.zdm.json');
+    const configUri = pathToFileURL(configPath).toString();
+    const write = (text: string) => {
+      fs.writeFileSync(configPath, text);
+      client.filesChanged([{ uri: configUri, type: 2 }]);
+    };
+    const configDiagnostics = () => client.latest(configUri)?.diagnostics ?? [];
+    write('{\n  "rules": {\n    "require-concurrent-index-creation": "of"\n  }\n}\n');
+    const uri = client.open(path.join(project, 'db', 'migrations', '20240101000000_idx.sql'), INDEX_MIGRATION, 1);
+    await client.diagnostics(uri, 1);
+    await client.waitFor(() => configDiagnostics().length === 1, 'the config problem');
+    assert.deepEqual(configDiagnostics()[0].range, { start: { line: 2, character: 4 }, end: { line: 2, character: 39 } });
+    // The same problem a line lower: the same message, published again where it now is.
+    const messages = client.messages.length;
+    write('{\n\n  "rules": {\n    "require-concurrent-index-creation": "of"\n  }\n}\n');
+    await client.waitFor(() => configDiagnostics()[0]?.range.start.line === 3, 'the problem moved');
+    assert.equal(client.messages.length, messages, 'the same problem is not shown again as a message');
+    write('{\n  "rules": {\n    "require-concurrent-index-creation": "off"\n    "require-lock-timeout": "off"\n  }\n}\n');
+    await client.waitFor(() => /not valid JSON/.test(text(configDiagnostics()[0] ?? { message: '' } as Diagnostic)), 'the JSON error');
+    assert.match(text(configDiagnostics()[0]), /not valid JSON at line 4, column 5 /);
+    assert.deepEqual(configDiagnostics()[0].range.start, { line: 3, character: 4 });
+    write('\ufeff{ "rules": { "require-concurrent-index-creation": "off" } }\n');
+    await client.waitFor(() => configDiagnostics().length === 0 && !client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'the config with a BOM applies');
   });
 
   it('leaves SQL files that are not migrations alone', async () => {
@@ -183,6 +249,39 @@ describe('language server over stdio', () => {
       if (client.latest(uri)!.version === version) client.change(uri, ++version, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: '\n' }]);
       return false;
     }, 'the removed down file is seen without a notification');
+  });
+
+  it('reads the unsaved text of an open file whatever way the client spelled its URI (VS Code writes @ as %40)', async () => {
+    const folder = path.join(dir, 'gm@2');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '000000_init.up.sql'), 'CREATE TABLE orders (id bigint);\n');
+    fs.writeFileSync(path.join(folder, '000000_init.down.sql'), 'DROP TABLE orders;\n');
+    const asVsCode = (file: string) => pathToFileURL(file).toString().replace(/@/g, '%40');
+    // The down file exists only in the editor, not yet saved.
+    const down = asVsCode(path.join(folder, '000001_add_note.down.sql'));
+    void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: down, languageId: 'sql', version: 1, text: 'ALTER TABLE orders DROP COLUMN note;\n' } });
+    await client.diagnostics(down, 1);
+    const up = asVsCode(path.join(folder, '000001_add_note.up.sql'));
+    void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: up, languageId: 'sql', version: 1, text: 'ALTER TABLE orders ADD COLUMN note text;\n' } });
+    const diagnostics = await client.diagnostics(up, 1);
+    assert.ok(!diagnostics.some((d) => d.code === 'missing-down-section'), JSON.stringify(diagnostics));
+  });
+
+  it('lints the up again as its down file is edited, before the down is saved', async () => {
+    const folder = path.join(dir, 'gm-pair');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '000000_init.up.sql'), 'CREATE TABLE orders (id bigint);\n');
+    fs.writeFileSync(path.join(folder, '000000_init.down.sql'), 'DROP TABLE orders;\n');
+    fs.writeFileSync(path.join(folder, '000001_add_note.down.sql'), 'SELECT 1;\n');
+    const up = client.open(path.join(folder, '000001_add_note.up.sql'), 'ALTER TABLE orders ADD COLUMN note text;\n', 1);
+    const down = client.open(path.join(folder, '000001_add_note.down.sql'), 'SELECT 1;\n', 1);
+    assert.ok((await client.diagnostics(up, 1)).some((d) => d.code === 'down-does-not-reverse-up'));
+    await client.diagnostics(down, 1);
+    // The user writes the inverse in the down, and has not saved it.
+    client.change(down, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 9 } }, text: 'ALTER TABLE orders DROP COLUMN note;' }]);
+    await client.waitFor(() => !client.latest(up)!.diagnostics.some((d) => d.code === 'down-does-not-reverse-up'), 'the up no longer says its down leaves the column');
+    // Hover on the up reads the down as it is now too.
+    assert.doesNotMatch((await client.hover(up, 0, 5)) ?? '', /down-does-not-reverse-up/);
   });
 
   it('with a client that neither watches files nor answers workspace/configuration: pushed settings apply, .zdm.json changes are seen within seconds, a deleted one loses its diagnostics', async () => {

@@ -85,6 +85,27 @@ describe('.zdm.json', () => {
     assert.equal(broken.config.pgVersion, 14);
   });
 
+  it('says where a problem is: the line and column of a JSON error, the span of the key a problem is about', () => {
+    const text = '{\n  // levels\n  "rules": {\n    "require-lock-timeout": "off"\n    "syntax-error": "off"\n  }\n}\n';
+    const broken = parseConfigText(text, ruleIds);
+    assert.match(broken.problems[0].message, /not valid JSON at line 5, column 5 /);
+    assert.deepEqual(broken.problems[0].span, { start: text.indexOf('"syntax-error"'), end: text.indexOf('"syntax-error"') + 1 });
+    const typo = '{\n  /* a comment, */ "pgVersion": 15,\n  "rules": { "require-concurent-index-creation": "off", },\n}\n';
+    const read = parseConfigText(typo, ruleIds);
+    assert.deepEqual(read.problems.map((p) => p.key), ['rules.require-concurent-index-creation']);
+    const at = typo.indexOf('"require-concurent-index-creation"');
+    assert.deepEqual(read.problems[0].span, { start: at, end: at + '"require-concurent-index-creation"'.length });
+    assert.equal(read.config.pgVersion, 15);
+    // A comma and a brace inside a string are the string's.
+    assert.deepEqual(parseConfigText('{ "ignore": ["a,}", "b,]"], }', ruleIds).config.ignore, ['a,}', 'b,]']);
+  });
+
+  it('reads a file saved with a byte order mark', () => {
+    const read = parseConfigText('\ufeff{ "pgVersion": 13 }', ruleIds);
+    assert.deepEqual(read.problems, []);
+    assert.equal(read.config.pgVersion, 13);
+  });
+
   it('is found by walking up from the file', () => {
     const host = createMemoryHost({ '/p/.zdm.json': '{ "pgVersion": 11 }', '/p/db/migrations/x.sql': '' });
     const loaded = loadConfig('/p/db/migrations', host, undefined, ruleIds);

@@ -21,6 +21,18 @@ describe('offset conversion', () => {
     assert.equal(utf16FromCodePoint(text, 3), 4);
   });
 
+  it('counts a lone surrogate (an edit that split a pair) as one code point of three bytes, as the parser encodes it', () => {
+    const text = 'a\ud83d\u00e9b\ude00c';
+    // bytes: a(1) \ud83d(3) é(2) b(1) \ude00(3) c(1); code points: one each
+    assert.equal(utf16FromUtf8(text, 4), 2);
+    assert.equal(utf16FromUtf8(text, 6), 3);
+    assert.equal(utf16FromUtf8(text, 7), 4);
+    assert.equal(utf16FromUtf8(text, 10), 5);
+    assert.equal(utf16FromCodePoint(text, 2), 2);
+    assert.equal(utf16FromCodePoint(text, 5), 5);
+    assert.equal(utf16FromCodePoint('\ud83d\ude00x', 1), 2, 'a pair is still one code point');
+  });
+
   it('maps offsets to lines and UTF-16 columns across \\n, \\r\\n and \\r', () => {
     const index = new LineIndex('ab\r\ncd\nef\rgh');
     assert.deepEqual(index.positionAt(0), { line: 0, character: 0 });

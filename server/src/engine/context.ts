@@ -136,7 +136,7 @@ function notInTransactionReason(section: Section): string {
 }
 
 /** `SET [LOCAL] lock_timeout = ...`, `RESET`, and `SELECT set_config('lock_timeout', ...)`. */
-function timeoutSetting(s: Statement): { name: string; value: TimeoutSetting | undefined } | undefined {
+export function timeoutSetting(s: Statement): { name: string; value: TimeoutSetting | undefined } | undefined {
   const set = bodyOf(s.node, 'VariableSetStmt');
   if (set && (set.name === 'lock_timeout' || set.name === 'statement_timeout')) {
     if (set.kind === 'VAR_RESET' || set.kind === 'VAR_SET_DEFAULT') return { name: set.name, value: undefined };

@@ -15,7 +15,7 @@ import { isComment, lex } from './sql/lexer';
 import { nodeKind } from './sql/parser';
 import { parseSectionStatement, placeholderUnmasker } from './sql/placeholders';
 import { splitStatements } from './sql/split';
-import { collectDirectives, suppresses } from './suppress';
+import { collectDirectives, type IgnoreDirective, suppresses } from './suppress';
 import { isAscii, type Span, utf16FromCodePoint, utf16FromUtf8 } from './text/offsets';
 import { atOrBeforeBaseline } from './versions';
 
@@ -242,18 +242,31 @@ function applySuppressions(text: string, statements: readonly Statement[], findi
   const level = unused ? levelOf(unused, config) : 'off';
   if (!isSeverity(level)) return kept;
   const known = new Set(rules.map((r) => r.id));
+  // The reports about the comments themselves are findings of unused-ignore, silenced like any other:
+  // by a file directive naming it (or naming nothing), or by a statement directive naming it on the
+  // statement the reported comment is about. A comment that names no rule never silences the report
+  // about itself, and whether `unused-ignore` in a comment silenced anything is known only at the end.
+  const report = (finding: Finding, about: IgnoreDirective) => {
+    if (about.scope === 'statement' && about.statementIndex !== undefined) finding.statementIndex = about.statementIndex;
+    if (!directives.some((d) => (d !== about || d.rules.length > 0) && suppresses(d, finding))) kept.push(finding);
+  };
   for (const d of directives) {
-    if (d.rules.length === 0) {
-      if (!d.used.has('*')) kept.push({ rule: 'unused-ignore', severity: level, message: `This ${d.tool}-ignore comment suppresses nothing.`, help: 'Remove it.', span: d.span, fixes: [removeFix(text, d.span)] });
-      continue;
-    }
     for (const r of d.rules) {
+      if (r.id === 'unused-ignore') continue;
       if (!known.has(r.id)) {
         if (d.tool === 'squawk') continue; // squawk rules we do not have are not ours to judge
-        kept.push({ rule: 'unused-ignore', severity: level, message: `Unknown rule "${r.id}" in this ignore comment.`, span: r.span });
+        report({ rule: 'unused-ignore', severity: level, message: `Unknown rule "${r.id}" in this ignore comment.`, span: r.span }, d);
       } else if (!d.used.has(r.id)) {
-        kept.push({ rule: 'unused-ignore', severity: level, message: `"${r.id}" is ignored here but reports nothing ${d.scope === 'file' ? 'in this file' : 'on the next statement'}.`, help: 'Remove it from the comment.', span: r.span });
+        report({ rule: 'unused-ignore', severity: level, message: `"${r.id}" is ignored here but reports nothing ${d.scope === 'file' ? 'in this file' : 'on the next statement'}.`, help: 'Remove it from the comment.', span: r.span }, d);
       }
+    }
+  }
+  for (const d of directives) {
+    if (d.rules.length === 0 && !d.used.has('*')) report({ rule: 'unused-ignore', severity: level, message: `This ${d.tool}-ignore comment suppresses nothing.`, help: 'Remove it.', span: d.span, fixes: [removeFix(text, d.span)] }, d);
+  }
+  for (const d of directives) {
+    for (const r of d.rules) {
+      if (r.id === 'unused-ignore' && !d.used.has(r.id)) kept.push({ rule: 'unused-ignore', severity: level, message: `"${r.id}" is ignored here but reports nothing ${d.scope === 'file' ? 'in this file' : 'on the next statement'}.`, help: 'Remove it from the comment.', span: r.span });
     }
   }
   return kept;

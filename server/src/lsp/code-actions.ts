@@ -16,7 +16,8 @@ import { applySafeFixesInPasses } from '../engine/fixes/apply';
 import type { ProjectHost } from '../engine/host';
 import { isLazyFix } from '../engine/fixes/lazy';
 import type { Finding, Fix, LintResult } from '../engine/model';
-import { LineIndex } from '../engine/text/offsets';
+import { liquibaseHeaderEnd } from '../engine/formats/liquibase';
+import { eolOf, LineIndex } from '../engine/text/offsets';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.zdm`;
 /** The VS Code extension's command that opens a rule's documentation. */
@@ -139,7 +140,8 @@ export function quickFixes(document: TextDocument, diagnostics: Diagnostic[], do
         const line = data.statementLine;
         const lineText = document.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
         const indent = /^[ \t]*/.exec(lineText)![0];
-        const eol = lineText.endsWith('\r\n') ? '\r\n' : '\n';
+        // The line's own break (\r\n, \n or a lone \r), or the file's on its last line.
+        const eol = /\r\n?$|\n$/.exec(lineText)?.[0] ?? eolOf(document.getText());
         // The comment goes on the line above the statement; when another statement starts that line,
         // the statement first moves to a line of its own (a comment above the line would be that one's).
         const character = data.statementCharacter;
@@ -182,14 +184,26 @@ export function isResolveData(data: unknown): data is ResolveData {
   return typeof d?.uri === 'string' && typeof d.rule === 'string' && typeof d.title === 'string' && typeof d.range === 'object';
 }
 
-/** Adds the rule to an existing `-- zdm-ignore-file a, b` line, or inserts one at the top. */
+/**
+ * Adds the rule to an existing `-- zdm-ignore-file a, b` line, or inserts one at the top, in the file's
+ * own line ending: after a byte order mark, and after the `--liquibase formatted sql` line, which must
+ * stay first (a comment above it makes the file no longer Liquibase formatted SQL, for Liquibase and zdm).
+ */
 function fileIgnoreEdit(document: TextDocument, rule: string): LspTextEdit {
-  const m = /^(--[ \t]*zdm-ignore-file[ \t]+)([a-z0-9_-]+(?:[ \t]*,[ \t]*[a-z0-9_-]+)*)/m.exec(document.getText());
+  const text = document.getText();
+  const m = /^(--[ \t]*zdm-ignore-file[ \t]+)([a-z0-9_-]+(?:[ \t]*,[ \t]*[a-z0-9_-]+)*)/m.exec(text);
   if (m) {
     const at = document.positionAt(m.index + m[0].length);
     return { range: { start: at, end: at }, newText: `, ${rule}` };
   }
-  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `-- zdm-ignore-file ${rule}\n` };
+  const eol = eolOf(text);
+  const header = liquibaseHeaderEnd(text);
+  if (header !== undefined) {
+    const at = document.positionAt(header);
+    return { range: { start: at, end: at }, newText: `${eol}-- zdm-ignore-file ${rule}` };
+  }
+  const start = { line: 0, character: text.charCodeAt(0) === 0xfeff ? 1 : 0 };
+  return { range: { start, end: start }, newText: `-- zdm-ignore-file ${rule}${eol}` };
 }
 
 /**
@@ -201,5 +215,7 @@ export function fixAllEdit(document: TextDocument, lint: (text: string) => LintR
   // The same passes as zdm lint --fix; what passed before a failure is kept.
   const { text } = applySafeFixesInPasses(original, lint(original), lint);
   if (text === original) return undefined;
-  return { changes: { [document.uri]: [{ range: { start: { line: 0, character: 0 }, end: document.positionAt(original.length) }, newText: text }] } };
+  // The whole text, replaced: for the version it was computed on, when the client checks versions (an
+  // unchecked one would put back the text as it was before the keystrokes that came since).
+  return editOf(document.uri, versionedEdits ? document.version : undefined, [{ range: { start: { line: 0, character: 0 }, end: document.positionAt(original.length) }, newText: text }]);
 }

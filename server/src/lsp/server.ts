@@ -16,6 +16,8 @@ import {
   ErrorCodes,
   type InitializeParams,
   type InitializeResult,
+  type Position,
+  type TextDocumentContentChangeEvent,
   MarkupKind,
   MessageType,
   ShowMessageNotification,
@@ -25,7 +27,8 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CONFIG_FILE_NAME } from '../engine/config/config';
+import { CONFIG_FILE_NAME, type ConfigProblem } from '../engine/config/config';
+import { LineIndex, type Span } from '../engine/text/offsets';
 import { ruleDocsUrl } from '../engine/docs-url';
 import { createDiskHost, type ProjectHost } from '../engine/host';
 import { hoverAt } from '../engine/hover';
@@ -56,7 +59,7 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments({ create: TextDocument.create, update: updateDocument });
   const settingsCache = new Map<string, Promise<ClientSettings>>();
   /** Pending lints by document: a cancel function each. */
   const timers = new Map<string, () => void>();
@@ -69,7 +72,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let resolvesEdits = false;
   let parserReady: Promise<void> = initParser();
   /** The problems last published for each config file, by its path. */
-  const reportedConfigProblems = new Map<string, string>();
+  const reportedConfigProblems = new Map<string, { messages: string; placed: string }>();
   /** Settings the client pushed with workspace/didChangeConfiguration (clients that cannot be asked for them). */
   let pushedSettings: ClientSettings | undefined;
   // Opt-in timing for the benchmark (ZDM_TIMING=1): from receiving a change to publishing its diagnostics.
@@ -111,6 +114,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   // when a watched file changes and, for changes the client does not report (no file watching, files
   // outside the watched patterns), after DISK_HOST_TTL_MS.
   let disk: { host: ReturnType<typeof createDiskHost>; created: number } | undefined;
+  /**
+   * The URI of each open file by its path. Clients spell URIs their own way (VS Code writes `@` as %40,
+   * `(` as %28, a drive letter's colon as %3A), so the URI Node makes from a path may not be the one a
+   * document was opened with.
+   */
+  const openPaths = new Map<string, string>();
+
   /** Counts the times the client reported changed files: a lint made before such a change is stale. */
   let diskGeneration = 0;
   const forgetDisk = () => {
@@ -126,9 +136,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
     const current = disk.host;
     // Open editors' unsaved text wins over the disk.
+    const open = (p: string) => {
+      const uri = openPaths.get(p);
+      return uri === undefined ? undefined : documents.get(uri);
+    };
     return {
-      readFile: (p) => documents.get(pathToFileURL(p).toString())?.getText() ?? current.readFile(p),
-      fileExists: (p) => documents.get(pathToFileURL(p).toString()) !== undefined || current.fileExists(p),
+      readFile: (p) => open(p)?.getText() ?? current.readFile(p),
+      fileExists: (p) => open(p) !== undefined || current.fileExists(p),
       readDirectory: (d) => current.readDirectory(d),
     };
   };
@@ -157,8 +171,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   /** Lints the document's current text with its settings and config; undefined when it is not ours to lint. */
   const lintNow = (document: TextDocument, settings: ClientSettings, projectHost: ProjectHost, text = document.getText()): LintResult | undefined => {
-    if (!document.uri.startsWith('file:')) return undefined;
-    const filePath = fileURLToPath(document.uri);
+    const filePath = filePathOf(document.uri);
+    if (filePath === undefined) return undefined;
     if (!settings.enable || !isMigration(filePath, text, projectHost, settings)) return undefined;
     const loaded = configs.forFile(filePath);
     reportConfigProblems(loaded.path, loaded.problems);
@@ -171,15 +185,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
    * The last lint of each open document, with what it was made from: hover, code lenses and resolving a
    * code action on the version just published reuse it instead of linting the whole text again (seconds
    * on a file of megabytes). A new version, other settings or config, or files the client reports
-   * changed make it stale; so does nothing else, as for the diagnostics published from it.
+   * changed, or an edit to an open file it read (relintReaders) make it stale; so does nothing else, as
+   * for the diagnostics published from it.
    */
-  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; result: LintResult | undefined }>();
+  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; reads: Set<string>; result: LintResult | undefined }>();
   const lintCurrent = (document: TextDocument, settings: ClientSettings): { result: LintResult | undefined; projectHost: ProjectHost } => {
-    const projectHost = host();
     const hit = lastLints.get(document.uri);
     if (hit && hit.version === document.version && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
+    // The files it reads, open or not: an edit to one of them makes this lint stale (relintReaders).
+    const base = host();
+    const reads = new Set<string>();
+    const projectHost: ProjectHost = {
+      readFile: (p) => (reads.add(p), base.readFile(p)),
+      fileExists: (p) => (reads.add(p), base.fileExists(p)),
+      readDirectory: (d) => base.readDirectory(d),
+    };
     const result = lintNow(document, settings, projectHost);
-    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, result });
+    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, reads, result });
     return { result, projectHost };
   };
 
@@ -291,7 +313,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const settings = await settingsFor(document.uri);
       const { result, projectHost } = lintCurrent(document, settings);
       if (!result) return null;
-      const loaded = configs.forFile(fileURLToPath(document.uri));
+      const loaded = configs.forFile(filePathOf(document.uri)!);
       const config = settings.pgVersion ? { ...loaded.config, pgVersion: settings.pgVersion } : loaded.config;
       const value = hoverAt(result, document.offsetAt(params.position), config, { host: projectHost });
       return value ? { contents: { kind: MarkupKind.Markdown, value } } : null;
@@ -304,22 +326,31 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const isMigration = (filePath: string, text: string, projectHost: ProjectHost, settings: ClientSettings): boolean =>
     settings.lintAllSqlFiles || looksLikeMigration(filePath, text, projectHost, configs.forFile(filePath));
 
-  const reportConfigProblems = (configPath: string | undefined, problems: { message: string }[]) => {
+  const reportConfigProblems = (configPath: string | undefined, problems: ConfigProblem[]) => {
     if (!configPath) return;
     const messages = problems.map((p) => p.message).join('\n');
-    if (reportedConfigProblems.get(configPath) === messages) return;
-    reportedConfigProblems.set(configPath, messages);
+    // Published again when a problem moves (lines added above it), shown as a message again only when it changes.
+    const placed = `${messages}\n${problems.map((p) => (p.span ? `${p.span.start}-${p.span.end}` : '')).join(',')}`;
+    const before = reportedConfigProblems.get(configPath);
+    if (before?.placed === placed) return;
+    reportedConfigProblems.set(configPath, { messages, placed });
     const uri = pathToFileURL(configPath).toString();
-    // Problems show on the config file itself, and once as a message.
+    // Problems show on the config file itself, at the key or the JSON error they are about, and once as a message.
+    let index: LineIndex | undefined;
+    const rangeOf = (span: Span | undefined) => {
+      if (!span) return { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+      index ??= new LineIndex(readText(configPath));
+      return { start: index.positionAt(span.start), end: index.positionAt(span.end) };
+    };
     publish(
       uri,
       undefined,
-      problems.map((p) => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, severity: DiagnosticSeverity.Warning, source: 'zdm', message: p.message })),
+      problems.map((p) => ({ range: rangeOf(p.span), severity: DiagnosticSeverity.Warning, source: 'zdm', message: p.message })),
     );
-    if (problems.length > 0) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `zdm: ${problems.map((p) => p.message).join(' ')}` });
+    if (problems.length > 0 && before?.messages !== messages) void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `zdm: ${problems.map((p) => p.message).join(' ')}` });
   };
 
-  const schedule = (document: TextDocument) => {
+  const schedule = (document: TextDocument, debounceMs = options.debounceMs) => {
     if (shutDown) return;
     const uri = document.uri;
     timers.get(uri)?.();
@@ -329,11 +360,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       if (latest) void lintDocument(latest);
     };
     // No debounce: right after the pending messages (a 0 ms timer would still wait a millisecond).
-    if (options.debounceMs === 0) {
+    if (debounceMs === 0) {
       const immediate = setImmediate(run);
       timers.set(uri, () => clearImmediate(immediate));
     } else {
-      const timer = setTimeout(run, options.debounceMs);
+      const timer = setTimeout(run, debounceMs);
       timers.set(uri, () => clearTimeout(timer));
     }
   };
@@ -342,15 +373,43 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     for (const d of documents.all()) schedule(d);
   };
 
+  /** The document being opened: its first content event is not an edit. */
+  let opening: string | undefined;
+  /**
+   * Lints again the open files whose last lint read this one (its other half, a later migration), once
+   * the edits pause: a lint reads open files' unsaved text, and an edit to a down file left the up's
+   * diagnostics, hover and fixes as they were until the down was saved or the up edited.
+   */
+  const relintReaders = (document: TextDocument) => {
+    const filePath = filePathOf(document.uri);
+    if (filePath === undefined) return;
+    for (const [uri, lint] of [...lastLints]) {
+      if (uri === document.uri || !lint.reads.has(filePath)) continue;
+      lastLints.delete(uri);
+      const reader = documents.get(uri);
+      if (reader) schedule(reader, Math.max(options.debounceMs, READERS_DEBOUNCE_MS));
+    }
+  };
+
   documents.onDidOpen((e) => {
+    opening = e.document.uri;
+    const filePath = filePathOf(e.document.uri);
+    if (filePath !== undefined) openPaths.set(filePath, e.document.uri);
     forgetDisk();
     schedule(e.document);
   });
   documents.onDidChangeContent((e) => {
     timing?.set(e.document.uri, performance.now());
     schedule(e.document);
+    if (opening === e.document.uri) {
+      opening = undefined;
+      return;
+    }
+    relintReaders(e.document);
   });
   documents.onDidClose((e) => {
+    const filePath = filePathOf(e.document.uri);
+    if (filePath !== undefined && openPaths.get(filePath) === e.document.uri) openPaths.delete(filePath);
     forgetDisk();
     timers.get(e.document.uri)?.();
     timers.delete(e.document.uri);
@@ -401,6 +460,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
 declare const ZDM_VERSION: string | undefined;
 
+/** How long the edits to a file pause before the open files that read it are linted again (relintReaders). */
+const READERS_DEBOUNCE_MS = 250;
+
 /** How long the language server trusts what it read from the disk (see `host` in startServer). */
 const DISK_HOST_TTL_MS = 2000;
 
@@ -414,6 +476,55 @@ export function toDiagnostic(document: TextDocument, f: Finding, result: LintRes
     message: f.help ? `${f.message}\n${f.help}` : f.message,
     data: diagnosticData(document, f, result, host, resolveLazy),
   };
+}
+
+/**
+ * Applies a didChange's edits one by one, each range first brought inside the document as it is at that
+ * edit: a position on a line past the end means the end of the text. TextDocument.update finds the text
+ * to replace that way, but it shifts its line table by the lines the client named, so a range past the
+ * last line left holes in the table: positions of NaN in every diagnostic after it, and the next edits
+ * applied at the wrong offsets (the server's text no longer the editor's).
+ */
+export function updateDocument(document: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
+  for (const change of changes) {
+    if (!('range' in change) || !change.range) {
+      TextDocument.update(document, [change], version);
+      continue;
+    }
+    const { start, end } = change.range;
+    TextDocument.update(document, [{ ...change, range: { start: insideDocument(document, start), end: insideDocument(document, end) } }], version);
+  }
+  return document;
+}
+
+/** A position the document's line table can hold: on one of its lines, with a whole, non-negative character. */
+function insideDocument(document: TextDocument, position: Position): Position {
+  const { line, character } = position;
+  if (!(line >= 0)) return { line: 0, character: 0 };
+  if (line >= document.lineCount) return document.positionAt(document.getText().length);
+  return { line: Math.floor(line), character: character > 0 ? Math.floor(character) : 0 };
+}
+
+/**
+ * The path of a file: URI, or undefined for other schemes (untitled:, a notebook cell) and for file: URIs
+ * this platform has no path for (file://host/share/x.sql outside Windows), which fileURLToPath throws on.
+ */
+/** A file's text as the config cache read it (from the disk), or '' when it cannot be read. */
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function filePathOf(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
 }
 
 function emptyLint(document: TextDocument): LintResult {

@@ -3,6 +3,8 @@
 // and a suggestion) and the default is used; linting never stops because of the config.
 
 import * as path from 'node:path';
+import { LineIndex, type Span } from '../text/offsets';
+import { jsonErrorOffset, jsonKeySpans } from './json-positions';
 import type { ProjectHost } from '../host';
 import { FORMAT_IDS, type FormatId, SEVERITIES, type Severity } from '../model';
 
@@ -51,6 +53,8 @@ export interface ZdmConfig {
 export interface ConfigProblem {
   message: string;
   key?: string;
+  /** Where in the config file's text: the key (or the first key of `key` that is there), or the JSON error. */
+  span?: Span;
 }
 
 export interface LoadedConfig {
@@ -126,14 +130,19 @@ export function parseConfigText(text: string, knownRules?: readonly string[], ru
   const config = defaultConfig();
   const problems: ConfigProblem[] = [];
   let raw: unknown;
+  // Offsets in `json` are offsets in `text`: comments become spaces, and so does a byte order mark
+  // (an editor's "UTF-8 with BOM"), which JSON.parse rejects.
+  const json = stripJsonComments(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
   try {
-    raw = text.trim() === '' ? {} : JSON.parse(stripJsonComments(text));
+    raw = json.trim() === '' ? {} : JSON.parse(json);
   } catch (error) {
-    problems.push({ message: `${CONFIG_FILE_NAME} is not valid JSON (${(error as Error).message}); using the defaults.` });
+    const at = jsonErrorOffset(json) ?? 0;
+    const where = new LineIndex(text).positionAt(at);
+    problems.push({ message: `${CONFIG_FILE_NAME} is not valid JSON at line ${where.line + 1}, column ${where.character + 1} (${(error as Error).message}); using the defaults.`, span: { start: at, end: Math.min(at + 1, text.length) } });
     return { config, problems };
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push({ message: `${CONFIG_FILE_NAME} must hold a JSON object; using the defaults.` });
+    problems.push({ message: `${CONFIG_FILE_NAME} must hold a JSON object; using the defaults.`, span: { start: json.length - json.trimStart().length, end: json.trimEnd().length } });
     return { config, problems };
   }
   const obj = raw as Record<string, unknown>;
@@ -232,6 +241,13 @@ export function parseConfigText(text: string, knownRules?: readonly string[], ru
       }
     }
   }
+  if (problems.length > 0) {
+    const spans = jsonKeySpans(json);
+    for (const p of problems) {
+      // The key itself, or the nearest enclosing key the text has.
+      for (let key = p.key; key !== undefined && p.span === undefined; key = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : undefined) p.span = spans.get(key);
+    }
+  }
   return { config, problems };
 }
 
@@ -259,28 +275,41 @@ export function parseDuration(value: string): number | undefined {
   return n * factor[unit];
 }
 
-/** Removes // and /* *\/ comments and trailing commas outside JSON strings. */
+/**
+ * Blanks // and /* *\/ comments and trailing commas outside JSON strings: each of their characters
+ * becomes a space (line breaks stay), so an offset in the result is the same offset in `text`.
+ */
 export function stripJsonComments(text: string): string {
-  let out = '';
+  const out = text.split('');
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+  };
+  let lastComma = -1;
   let i = 0;
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {
       let j = i + 1;
       while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
       i = j + 1;
+      lastComma = -1;
     } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
+      const start = i;
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
+      blank(start, i);
     } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
-      i = end === -1 ? text.length : end + 2;
+      const to = end === -1 ? text.length : end + 2;
+      blank(i, to);
+      i = to;
     } else {
-      out += c;
+      if (c === ',') lastComma = i;
+      else if ((c === '}' || c === ']') && lastComma !== -1) out[lastComma] = ' ';
+      if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== ',') lastComma = -1;
       i++;
     }
   }
-  return out.replace(/,(\s*[}\]])/g, '$1');
+  return out.join('');
 }
 
 /** ", did you mean "x"?" when a close match exists. */

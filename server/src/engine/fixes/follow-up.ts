@@ -236,12 +236,13 @@ function removalSpan(text: string, s: Statement): { start: number; end: number; 
   }
   let start = textStart;
   while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
-  const lineStart = start === 0 || text[start - 1] === '\n';
+  const lineStart = start === 0 || text[start - 1] === '\n' || text[start - 1] === '\r';
   let end = s.span.end;
   while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+  const lineEnd = end;
   if (text[end] === '\r') end++;
-  if (text[end] === '\n' && lineStart) end++;
-  else end = s.span.end;
+  if (text[end] === '\n') end++;
+  if (end === lineEnd || !lineStart) end = s.span.end;
   return { start: lineStart ? start : textStart, end, textStart };
 }
 
@@ -301,9 +302,10 @@ function downStatementsUndoing(input: FollowUpInput, move: readonly Statement[],
     edits: undoing.map((d) => {
       let end = d.span.end;
       while (end < d.source.length && (d.source[end] === ' ' || d.source[end] === '\t')) end++;
+      const lineEnd = end;
       if (d.source[end] === '\r') end++;
       if (d.source[end] === '\n') end++;
-      else end = d.span.end;
+      if (end === lineEnd) end = d.span.end;
       return { path: d.path, span: { start: d.span.start, end }, newText: '' };
     }),
   };

@@ -1,6 +1,7 @@
 // The inverse of up statements, for generated down sections: each statement's undo where one exists,
 // in reverse order, and a TODO comment where none does (dropped data, replaced definitions).
 
+import { lineBreakAfter } from '../text/offsets';
 import type { Statement } from '../model';
 import { bodyOf, droppedObjects, namesOf, quoteIdent, relationOf, type RelationRef } from '../sql/ast';
 import { statementTokens, tokenText } from '../sql/tokens';
@@ -60,7 +61,8 @@ function oneLine(sql: string): string {
 }
 
 function todo(s: Statement, what: string): string[] {
-  const first = s.text.split('\n')[0].trim();
+  // Its first line, as every line break ends one: a lone \r would end the comment and leave SQL after it.
+  const first = s.text.slice(0, lineBreakAfter(s.text, 0).end).trim();
   return [`-- TODO ${what}: ${first.length > 80 ? first.slice(0, 77) + '...' : first}`];
 }
 

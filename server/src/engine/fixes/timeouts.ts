@@ -4,8 +4,10 @@
 // that asks for a timeout at the top makes the same edit, so applying all safe fixes adds it once.
 
 import { parseDuration } from '../config/config';
+import { timeoutSetting } from '../context';
 import type { Section, Statement } from '../model';
 import type { FixSpec, RuleContext } from '../rules/types';
+import { lineStartOf } from '../text/offsets';
 import { eolOf, indentOf } from './statements';
 
 /** The start of the line of the section's first statement (or of the goose block holding it). */
@@ -24,9 +26,8 @@ export function sectionTop(context: RuleContext, section: Section): number {
 export function insertionPointBefore(s: Statement): number {
   const block = queryStringOf(s);
   if (block) return block.start;
-  let lineStart = s.span.start;
-  while (lineStart > s.section.span.start && s.section.source[lineStart - 1] !== '\n') lineStart--;
-  return lineStart;
+  // The start of its line (a lone \r ends a line too), not before the section.
+  return Math.max(s.section.span.start, lineStartOf(s.section.source, s.span.start));
 }
 
 /**
@@ -52,16 +53,39 @@ export function timeoutAtTopFix(context: RuleContext, section: Section, name: 'l
 }
 
 /**
- * A short lock_timeout for `s`: at the top of the section when none is set before it, else (the one in
+ * A short lock_timeout for `s`: at the top of the section when none is set or reset before it, else (the one in
  * force is 0 or above maxLockTimeout) right before it.
  */
 export function shortLockTimeoutFix(context: RuleContext, s: Statement): FixSpec {
   const value = context.config.lockTimeout;
   const inForce = context.factsOf(s).lockTimeout;
-  if (!inForce) return timeoutAtTopFix(context, s.section, 'lock_timeout', value);
+  if (!inForce) return timeoutFix(context, s, 'lock_timeout', value);
   const max = parseDuration(context.config.maxLockTimeout);
   const preferred = parseDuration(value);
   const short = preferred !== undefined && preferred > 0 && (max === undefined || preferred <= max) ? value : context.config.maxLockTimeout;
+  return timeoutBeforeFix(s, 'lock_timeout', short);
+}
+
+/**
+ * A SET of the timeout for `s`: at the top of the section, or right before `s` when a statement between
+ * them sets or resets it (SET ... = 0, RESET), which would override the one at the top.
+ */
+export function timeoutFix(context: RuleContext, s: Statement, name: 'lock_timeout' | 'statement_timeout', value: string): FixSpec {
+  return setEarlierInSection(context, s, name) ? timeoutBeforeFix(s, name, value) : timeoutAtTopFix(context, s.section, name, value);
+}
+
+/** Whether a statement of `s`'s section before it sets or resets the timeout. */
+export function setEarlierInSection(context: RuleContext, s: Statement, name: 'lock_timeout' | 'statement_timeout'): boolean {
+  const list = context.facts.sectionStatements(s.section);
+  for (let i = 0; i < list.length && list[i].index < s.index; i++) if (timeoutSetting(list[i])?.name === name) return true;
+  return false;
+}
+
+/**
+ * `SET <name> = '<value>';` on its own line right before `s`: where a SET earlier in the section (to 0)
+ * is in force, one at the top of the section changes nothing, and `--fix` would add it pass after pass.
+ */
+export function timeoutBeforeFix(s: Statement, name: 'lock_timeout' | 'statement_timeout', value: string): FixSpec {
   const at = insertionPointBefore(s);
-  return { title: `Add SET lock_timeout = '${short}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET lock_timeout = '${short}';${eolOf(s.section.source)}${queryStringEnd(s)}` }] };
+  return { title: `Add SET ${name} = '${value}' before it`, edits: [{ span: { start: at, end: at }, newText: `${indentOf(s)}SET ${name} = '${value}';${eolOf(s.section.source)}${queryStringEnd(s)}` }] };
 }

@@ -32,7 +32,7 @@ import type { FormatProblem, MigrationDocument, Section, TransactionMode } from 
 import { isComment, lex } from '../sql/lexer';
 import { psqlScript } from '../sql/psql';
 import { liquibaseCutInsideDollarQuote } from './liquibase-cuts';
-import type { Span } from '../text/offsets';
+import { lineBreakAfter, type Span } from '../text/offsets';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section } from './common';
 
 const HEADER = /^--\s*liquibase\s+formatted\s+sql\b/i;
@@ -78,6 +78,17 @@ export const liquibase: FormatModule = {
  * (`splitStatements:false`, or an empty `endDelimiter`), so that with `runInTransaction:false` its
  * statements still run as one implicit transaction.
  */
+/**
+ * Where the `--liquibase formatted sql` line ends (before its line break) when the file starts with it,
+ * blank lines aside: Liquibase reads that first line to know the format, so nothing may come before it.
+ */
+export function liquibaseHeaderEnd(text: string): number | undefined {
+  const start = text.length - text.trimStart().length;
+  HEADER_AT.lastIndex = start;
+  return HEADER_AT.test(text) ? lineBreakAfter(text, start).end : undefined;
+}
+const HEADER_AT = /--\s*liquibase\s+formatted\s+sql\b/iy;
+
 export function sendsChangesetWhole(line: string): boolean {
   const settings = changesetSettings(line);
   return !settings.splitStatements || settings.endDelimiter?.value === '';

@@ -1,3 +1,4 @@
+import { lineNumberAt } from '../text/offsets';
 import { createdEarlierInSection } from '../context';
 import { splitHereFix } from '../fixes/follow-up';
 import { retitled } from '../fixes/lazy';
@@ -42,7 +43,7 @@ export const mixedSchemaAndDataChanges: Rule = {
       const ddl = nearest(schema, first);
       const target = dataChangeTarget(first.node)!;
       const shared = context.factsOf(first).inTransaction && context.factsOf(first).transactionId === context.factsOf(ddl).transactionId;
-      const ddlLine = lineOf(context.document.text, ddl.span.start);
+      const ddlLine = lineNumberAt(context.document.text, ddl.span.start);
       const altered = alteredRelation(ddl.node)!;
       const sameTable = sameRelation(altered, target.relation);
       context.report({
@@ -64,11 +65,6 @@ function nearest(candidates: Statement[], to: Statement): Statement {
   return candidates.reduce((best, s) => (Math.abs(s.index - to.index) < Math.abs(best.index - to.index) ? s : best));
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
 
 /** System catalogs (`UPDATE pg_index SET indisready = ...`) are not application data. */
 function isCatalog(relation: RelationRef): boolean {

@@ -1,5 +1,5 @@
 import { schemaFactsOf } from '../context';
-import { timeoutAtTopFix } from '../fixes/timeouts';
+import { setEarlierInSection, timeoutFix } from '../fixes/timeouts';
 import { describeBlocking, type LockMode, strongest, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
 import type { RelationRef } from '../sql/ast';
@@ -38,8 +38,9 @@ export const requireLockTimeout: Rule = {
         statement: s,
         span: headSpan(s),
         message: `${lock.label} takes ${lock.mode} on ${lock.object} with no lock_timeout set${timeout ? ' (it is 0: wait forever)' : ''}: while it waits for the lock, ${describeBlocking(lock.mode)} on ${lock.object} queue behind it.`,
-        help: `Set lock_timeout at the top of the section (SET lock_timeout = '${value}';) so the migration fails fast and can be retried.`,
-        fixes: [timeoutAtTopFix(context, s.section, 'lock_timeout', value)],
+        help: `Set lock_timeout ${setEarlierInSection(context, s, 'lock_timeout') ? 'before it' : 'at the top of the section'} (SET lock_timeout = '${value}';) so the migration fails fast and can be retried.`,
+        // Where it was set (to 0) or reset earlier in the section, one at the top would be overridden.
+        fixes: [timeoutFix(context, s, 'lock_timeout', value)],
       });
     }
   },

@@ -1,5 +1,5 @@
 import { schemaFactsOf } from '../context';
-import { timeoutAtTopFix } from '../fixes/timeouts';
+import { setEarlierInSection, timeoutFix } from '../fixes/timeouts';
 import { alternativeOn, takenBlocksTraffic } from '../locks';
 import type { Section, Statement } from '../model';
 import type { RelationRef } from '../sql/ast';
@@ -47,8 +47,9 @@ export const requireStatementTimeout: Rule = {
         statement: s,
         span: headSpan(s),
         message: `${work} with no statement_timeout set${timeout ? ' (it is 0: no limit)' : ''}: nothing stops it if the table is larger than expected, and traffic stays blocked for as long as it runs.`,
-        help: `Set statement_timeout at the top of the section (SET statement_timeout = '${value}';), sized to how long the table can be blocked.`,
-        fixes: [timeoutAtTopFix(context, s.section, 'statement_timeout', value)],
+        help: `Set statement_timeout ${setEarlierInSection(context, s, 'statement_timeout') ? 'before it' : 'at the top of the section'} (SET statement_timeout = '${value}';), sized to how long the table can be blocked.`,
+        // Where it was set (to 0) or reset earlier in the section, one at the top would be overridden.
+        fixes: [timeoutFix(context, s, 'statement_timeout', value)],
       });
     }
   },

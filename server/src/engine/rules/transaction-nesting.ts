@@ -74,7 +74,7 @@ function removeLine(text: string, s: Statement): TextEdit {
   while (lineStart > 0 && (text[lineStart - 1] === ' ' || text[lineStart - 1] === '\t')) lineStart--;
   let lineEnd = end;
   while (lineEnd < text.length && (text[lineEnd] === ' ' || text[lineEnd] === '\t')) lineEnd++;
-  if ((lineStart === 0 || text[lineStart - 1] === '\n') && (lineEnd === text.length || text[lineEnd] === '\n' || text[lineEnd] === '\r')) {
+  if ((lineStart === 0 || text[lineStart - 1] === '\n' || text[lineStart - 1] === '\r') && (lineEnd === text.length || text[lineEnd] === '\n' || text[lineEnd] === '\r')) {
     start = lineStart;
     end = lineEnd;
     if (text[end] === '\r') end++;

@@ -38,10 +38,11 @@ export function utf16FromUtf8(text: string, byteOffset: number, ascii = isAscii(
     } else if (c < 0x800) {
       bytes += 2;
       i += 1;
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    } else if (isPairAt(text, i, c)) {
       bytes += 4;
       i += 2;
     } else {
+      // Three bytes, a lone surrogate too: the parser's encoder writes it as its own code point.
       bytes += 3;
       i += 1;
     }
@@ -57,10 +58,22 @@ export function utf16FromCodePoint(text: string, codePoint: number, ascii = isAs
   let i = 0;
   while (i < text.length && points < codePoint) {
     const c = text.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+    i += isPairAt(text, i, c) ? 2 : 1;
     points++;
   }
   return i;
+}
+
+/**
+ * Whether a surrogate pair starts at `i` (`c` is the code unit there). A lone surrogate (an editor's
+ * edit can split a pair for a moment) is one code point of three UTF-8 bytes, as the parser's encoder
+ * (Emscripten's, for text that is not well formed) writes it: counted as a pair with the unit after
+ * it, every offset past it was one unit off.
+ */
+function isPairAt(text: string, i: number, c: number): boolean {
+  if (c < 0xd800 || c > 0xdbff) return false;
+  const next = text.charCodeAt(i + 1);
+  return next >= 0xdc00 && next <= 0xdfff;
 }
 
 const LINE_BREAK = /\r\n?|\n/g;

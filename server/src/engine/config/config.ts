@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import { LineIndex, type Span } from '../text/offsets';
-import { jsonErrorOffset, jsonKeySpans } from './json-positions';
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { ProjectHost } from '../host';
 import { FORMAT_IDS, type FormatId, SEVERITIES, type Severity } from '../model';
 
@@ -129,20 +129,22 @@ export function loadConfig(startDir: string, host: ProjectHost, configPath?: str
 export function parseConfigText(text: string, knownRules?: readonly string[], ruleOptions?: ReadonlyMap<string, readonly string[]>): { config: ZdmConfig; problems: ConfigProblem[] } {
   const config = defaultConfig();
   const problems: ConfigProblem[] = [];
-  let raw: unknown;
-  // Offsets in `json` are offsets in `text`: comments become spaces, and so does a byte order mark
-  // (an editor's "UTF-8 with BOM"), which JSON.parse rejects.
-  const json = stripJsonComments(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
-  try {
-    raw = json.trim() === '' ? {} : JSON.parse(json);
-  } catch (error) {
-    const at = jsonErrorOffset(json) ?? 0;
-    const where = new LineIndex(text).positionAt(at);
-    problems.push({ message: `${CONFIG_FILE_NAME} is not valid JSON at line ${where.line + 1}, column ${where.character + 1} (${(error as Error).message}); using the defaults.`, span: { start: at, end: Math.min(at + 1, text.length) } });
+  // jsonc-parser (VS Code's own reader of settings.json) reads comments and trailing commas and gives
+  // every error and node its offset in the text. A byte order mark (an editor's "UTF-8 with BOM") is
+  // read as a space, keeping the offsets.
+  const errors: ParseError[] = [];
+  const tree = parseTree(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const { offset, length, error } = errors[0];
+    const where = new LineIndex(text).positionAt(offset);
+    const what = printParseErrorCode(error).replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
+    problems.push({ message: `${CONFIG_FILE_NAME} is not valid JSON at line ${where.line + 1}, column ${where.character + 1} (${what}); using the defaults.`, span: { start: offset, end: Math.min(offset + Math.max(length, 1), text.length) } });
     return { config, problems };
   }
+  // Plain objects, as JSON.parse makes them (getNodeValue's have no prototype).
+  const raw: unknown = tree === undefined ? {} : JSON.parse(JSON.stringify(getNodeValue(tree)));
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push({ message: `${CONFIG_FILE_NAME} must hold a JSON object; using the defaults.`, span: { start: json.length - json.trimStart().length, end: json.trimEnd().length } });
+    problems.push({ message: `${CONFIG_FILE_NAME} must hold a JSON object; using the defaults.`, span: tree && { start: tree.offset, end: tree.offset + tree.length } });
     return { config, problems };
   }
   const obj = raw as Record<string, unknown>;
@@ -241,12 +243,9 @@ export function parseConfigText(text: string, knownRules?: readonly string[], ru
       }
     }
   }
-  if (problems.length > 0) {
-    const spans = jsonKeySpans(json);
-    for (const p of problems) {
-      // The key itself, or the nearest enclosing key the text has.
-      for (let key = p.key; key !== undefined && p.span === undefined; key = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : undefined) p.span = spans.get(key);
-    }
+  for (const p of problems) {
+    // The key itself, or the nearest enclosing key the text has.
+    for (let key = p.key; key !== undefined && p.span === undefined; key = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : undefined) p.span = keySpan(tree, key);
   }
   return { config, problems };
 }
@@ -275,41 +274,11 @@ export function parseDuration(value: string): number | undefined {
   return n * factor[unit];
 }
 
-/**
- * Blanks // and /* *\/ comments and trailing commas outside JSON strings: each of their characters
- * becomes a space (line breaks stay), so an offset in the result is the same offset in `text`.
- */
-export function stripJsonComments(text: string): string {
-  const out = text.split('');
-  const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
-  };
-  let lastComma = -1;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      i = j + 1;
-      lastComma = -1;
-    } else if (c === '/' && text[i + 1] === '/') {
-      const start = i;
-      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
-      blank(start, i);
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const to = end === -1 ? text.length : end + 2;
-      blank(i, to);
-      i = to;
-    } else {
-      if (c === ',') lastComma = i;
-      else if ((c === '}' || c === ']') && lastComma !== -1) out[lastComma] = ' ';
-      if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== ',') lastComma = -1;
-      i++;
-    }
-  }
-  return out.join('');
+/** The span of the key (quotes included) at the dotted path `key` ("rules.require-lock-timeout"), when the text has it. */
+function keySpan(tree: JsonNode | undefined, key: string): Span | undefined {
+  const property = tree && findNodeAtLocation(tree, key.split('.'))?.parent;
+  const name = property?.type === 'property' ? property.children?.[0] : undefined;
+  return name && { start: name.offset, end: name.offset + name.length };
 }
 
 /** ", did you mean "x"?" when a close match exists. */

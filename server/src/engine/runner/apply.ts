@@ -5,7 +5,7 @@
 // process leaves a clear record of which statement failed and how many were committed.
 
 import { concurrentOperation } from '../sql/classify';
-import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
+import { applySessionTimeouts, batchCommands, dbErrorInfo, isCancelled, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import { downSectionOf, withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
@@ -36,6 +36,11 @@ export interface ApplyContext {
    * `deploy --log-only --verify` runs the verify script (sqitch-verify.ts).
    */
   beforeLogged?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
+  /**
+   * True once the run was asked to stop (Ctrl-C: the CLI's SIGINT or SIGTERM, the editor's Cancel):
+   * a section sent statement by statement sends no further statement, and fails as if the next one had.
+   */
+  interrupted?: () => boolean;
 }
 
 export interface StepOptions {
@@ -113,7 +118,7 @@ export function mayEndTransaction(statement: RunStatement): boolean {
  */
 export function passesOverFailure(step: Step, error: RunError | undefined): boolean {
   if (step.direction !== 'up' || step.migration.changeset?.failOnError !== false || step.migration.up.toolFailure) return false;
-  return error !== undefined && !isConnectionLost(error);
+  return error !== undefined && !isConnectionLost(error) && !error.interrupted;
 }
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
@@ -314,10 +319,13 @@ async function runBatch(ctx: ApplyContext, step: Step, section: RunSection, resu
     await ctx.session.queryText('ROLLBACK').catch(() => undefined);
     const position = dbErrorInfo(error)?.position;
     let index = position !== undefined ? starts.findLastIndex((start) => start < position) : -1;
-    if (index === -1) index = await findFailingStatement(ctx, section);
+    // A cancelled batch (Ctrl-C) is not run again to find the statement: it is the one that was running.
+    if (index === -1 && !isCancelled(error)) index = await findFailingStatement(ctx, section);
     if (index === -1) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new StatementFailed({ ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false });
+      const failed: RunError = { ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false };
+      if (isCancelled(error)) Object.assign(failed, { interrupted: true, hint: 'The migration was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).' });
+      throw new StatementFailed(failed);
     }
     // A syntax error stops PostgreSQL before it runs anything; otherwise the statements before ran (and were rolled back).
     const ranBefore = dbErrorInfo(error)?.code !== '42601';
@@ -390,6 +398,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     // The last statement sent with this one: the tool sends a goose StatementBegin/End block whole.
     const last = groups.get(i) ?? i;
     try {
+      if (ctx.interrupted?.()) throw new StatementFailed({ ...statementError(section, i, undefined, `Interrupted before statement ${i + 1} of ${total} ran: it and the statements after it were not sent.`, ctx.redact), interrupted: true });
       if (last > i) await runQueryString(ctx, step, section, i, last, result);
       else await runStatement(ctx, step, section, statement, result);
     } catch (error) {
@@ -494,8 +503,21 @@ async function runQueryString(ctx: ApplyContext, step: Step, section: RunSection
   throw error;
 }
 
-/** Runs commands as one unit: one statement alone, or several inside BEGIN ... COMMIT. */
+/**
+ * Runs commands as one unit: one statement alone, or several inside BEGIN ... COMMIT. A cancel meant
+ * for the migration's statement (Ctrl-C) that reaches the server as this bookkeeping runs instead
+ * cancels it: it is run once more, so the record stays true to what was committed.
+ */
 async function runAtomically(session: Session, commands: SqlCommand[]): Promise<void> {
+  try {
+    await runAtomicallyOnce(session, commands);
+  } catch (error) {
+    if (!isCancelled(error)) throw error;
+    await runAtomicallyOnce(session, commands);
+  }
+}
+
+async function runAtomicallyOnce(session: Session, commands: SqlCommand[]): Promise<void> {
   const batches = batchCommands(commands);
   if (batches.length === 1) {
     await session.queryPrepared(preparedName(batches[0].text), batches[0].text, batches[0].values);
@@ -560,6 +582,7 @@ function statementFailure(ctx: ApplyContext, section: RunSection, statement: Run
   if (!info) runError.message = ctx.redact(message);
   const hint = extraHint(info, statement, section);
   if (hint && !runError.hint) runError.hint = hint;
+  if (isCancelled(failure)) runError.interrupted = true;
   return new StatementFailed(runError);
 }
 
@@ -575,6 +598,7 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
     return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
+  if (info.code === '57014' && isCancelled(info)) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
   return undefined;
 }

@@ -57,6 +57,13 @@ export interface RunnerOptions {
    * `sqitch deploy --verify` does (false: not, as `--no-verify`). Unset: `deploy.verify` in sqitch.conf.
    */
   verify?: boolean;
+  /**
+   * Stops the run (the CLI's Ctrl-C or SIGTERM, the editor's Cancel): the statement running is
+   * cancelled as psql's Ctrl-C cancels it, and the run ends as after a failure: a migration in one
+   * transaction is rolled back, one sent statement by statement is recorded as failed where it stopped,
+   * no further migration starts, and the locks are released before the run returns.
+   */
+  signal?: AbortSignal;
 }
 
 export interface UpOptions extends RunnerOptions {
@@ -397,107 +404,119 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       resolved.url,
       async (session) => {
         emit({ type: 'database', url: result.database!, source: resolved.origin, serverVersion: session.serverVersion });
-        await configureSession(session, loaded);
-        ({ tracker, zdm } = await pinnedTracking(session, format, tableName));
-        if (!planner) {
-          const statuses = await readStatus(session, tracker, zdm, migrations);
-          seen = statuses;
-          result.ok = true;
-          return;
-        }
-        await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
-          const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
-          // What Flyway looks at before it creates its table (DbMigrate): whether the table exists, and if it
-          // does not, whether a schema it manages holds anything. Then `migrate` baselines first under
-          // baselineOnMigrate, and without it refuses: run on a schema made by other means, V1 would fail
-          // half-way or, worse, run again what is already there.
-          const flywayUp = flyway !== undefined && command === 'up' && !logOnly;
-          const existed = flywayBaseline || flywayUp ? (await tableColumns(session, tracker.table)).length > 0 : true;
-          const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flyway.schemas) : [];
-          if (flywayUp && occupied.length > 0 && !flywayBaseline) {
-            result.error = {
-              message:
-                `Found non-empty schema(s) ${occupied.map(quoteIdent).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.` +
-                ` (Flyway's refusal, and zdm's: nothing was run. If the schema already has what the migrations up to a version make, record that version with zdm baseline --version V, or set flyway.baselineOnMigrate=true; on a database meant to be empty, drop what is there.)`,
-            };
-            seen = await readStatus(session, tracker, zdm, migrations);
-            return;
-          }
-          const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
-          settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
-          if (flywayBaseline && baselineNow) {
-            const { version, description } = flywayBaseline;
-            const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);
-            if ('refusal' in check) {
-              result.error = { message: check.refusal };
-              seen = await readStatus(session, tracker, zdm, migrations);
-              return;
-            }
-            if ('skip' in check) {
-              emit({ type: 'info', message: check.skip });
-              result.baseline = { version, description, skipped: true };
-            } else {
-              const row = flywayBaselineRow(tracker.table, version, description);
-              await session.query(row.text, row.values);
-              result.baseline = { version, description };
-              emit({
-                type: 'info',
-                message: flywayBaseline.onMigrate
-                  ? `baselineOnMigrate: the schema is not empty and has no schema history table, so it was baselined first, as Flyway does: Successfully baselined schema with version: ${version}`
-                  : `Successfully baselined schema with version: ${version}`,
-              });
-            }
-          }
-          let statuses = await readStatus(session, tracker, zdm, migrations);
-          if (command === 'baseline') {
+        // Ctrl-C: cancel what the session runs now; the run then stops at its next check.
+        const cancel = () => void session.cancel();
+        options.signal?.addEventListener('abort', cancel, { once: true });
+        try {
+          await configureSession(session, loaded);
+          ({ tracker, zdm } = await pinnedTracking(session, format, tableName));
+          if (!planner) {
+            const statuses = await readStatus(session, tracker, zdm, migrations);
             seen = statuses;
             result.ok = true;
             return;
           }
-          const plan = planner(statuses, project, format);
-          for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
-          // A partly applied migration is recorded as applied as it is: nothing of it is run again.
-          if (!logOnly) plan.problems.push(...changedCommitted(plan.steps, statuses));
-          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
-          if (plan.problems.length > 0) {
-            result.error = { message: plan.problems.join('\n') };
-            if (plan.usage) result.usageError = plan.problems.join('\n');
-            seen = statuses;
-            return;
-          }
-          if (!options.yes && !logOnly) {
-            const drops = destructiveDowns(plan.steps, options.cwd);
-            if (drops.length > 0) {
-              result.needsConfirmation = destructiveConfirmation(drops);
+          await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
+            const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
+            // What Flyway looks at before it creates its table (DbMigrate): whether the table exists, and if it
+            // does not, whether a schema it manages holds anything. Then `migrate` baselines first under
+            // baselineOnMigrate, and without it refuses: run on a schema made by other means, V1 would fail
+            // half-way or, worse, run again what is already there.
+            const flywayUp = flyway !== undefined && command === 'up' && !logOnly;
+            const existed = flywayBaseline || flywayUp ? (await tableColumns(session, tracker.table)).length > 0 : true;
+            const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flyway.schemas) : [];
+            if (flywayUp && occupied.length > 0 && !flywayBaseline) {
+              result.error = {
+                message:
+                  `Found non-empty schema(s) ${occupied.map(quoteIdent).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.` +
+                  ` (Flyway's refusal, and zdm's: nothing was run. If the schema already has what the migrations up to a version make, record that version with zdm baseline --version V, or set flyway.baselineOnMigrate=true; on a database meant to be empty, drop what is there.)`,
+              };
+              seen = await readStatus(session, tracker, zdm, migrations);
+              return;
+            }
+            const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
+            settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
+            if (flywayBaseline && baselineNow) {
+              const { version, description } = flywayBaseline;
+              const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);
+              if ('refusal' in check) {
+                result.error = { message: check.refusal };
+                seen = await readStatus(session, tracker, zdm, migrations);
+                return;
+              }
+              if ('skip' in check) {
+                emit({ type: 'info', message: check.skip });
+                result.baseline = { version, description, skipped: true };
+              } else {
+                const row = flywayBaselineRow(tracker.table, version, description);
+                await session.query(row.text, row.values);
+                result.baseline = { version, description };
+                emit({
+                  type: 'info',
+                  message: flywayBaseline.onMigrate
+                    ? `baselineOnMigrate: the schema is not empty and has no schema history table, so it was baselined first, as Flyway does: Successfully baselined schema with version: ${version}`
+                    : `Successfully baselined schema with version: ${version}`,
+                });
+              }
+            }
+            let statuses = await readStatus(session, tracker, zdm, migrations);
+            if (command === 'baseline') {
+              seen = statuses;
+              result.ok = true;
+              return;
+            }
+            const plan = planner(statuses, project, format);
+            for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
+            // A partly applied migration is recorded as applied as it is: nothing of it is run again.
+            if (!logOnly) plan.problems.push(...changedCommitted(plan.steps, statuses));
+            if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
+            if (plan.problems.length > 0) {
+              result.error = { message: plan.problems.join('\n') };
+              if (plan.usage) result.usageError = plan.problems.join('\n');
               seen = statuses;
               return;
             }
-          }
-          emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })), ...(logOnly ? { logOnly: true as const } : {}) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined, beforeLogged: verify ? verifyLoggedChange : undefined };
-          const removed = new Set<string>();
-          for (const step of plan.steps) {
-            const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));
-            result.steps.push(stepResult);
-            if (!stepResult.ok && !logOnly && passesOverFailure(step, stepResult.error)) {
-              // Liquibase's failOnError:false: the changeset's transaction was rolled back, nothing of
-              // it is recorded (applyStep left no zdm_migrations row either), and the run goes on: it
-              // stays pending, and the next run tries it again.
-              stepResult.continued = true;
-              emit({ type: 'warning', message: `${step.migration.name} failed and is not recorded; the run goes on, as Liquibase goes on after a changeset marked failOnError:false: ${stepResult.error?.message ?? 'unknown error'}` });
-              continue;
+            if (!options.yes && !logOnly) {
+              const drops = destructiveDowns(plan.steps, options.cwd);
+              if (drops.length > 0) {
+                result.needsConfirmation = destructiveConfirmation(drops);
+                seen = statuses;
+                return;
+              }
             }
-            if (!stepResult.ok) {
-              result.error = stepResult.error;
-              break;
+            emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })), ...(logOnly ? { logOnly: true as const } : {}) });
+            const interrupted = () => options.signal?.aborted === true;
+            const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined, beforeLogged: verify ? verifyLoggedChange : undefined, interrupted };
+            const removed = new Set<string>();
+            for (const step of plan.steps) {
+              if (interrupted()) {
+                result.error = { message: `Interrupted before ${step.migration.name} ${step.direction === 'up' ? 'was applied' : 'was rolled back'}: it and the migrations after it were not run.`, interrupted: true };
+                break;
+              }
+              const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));
+              result.steps.push(stepResult);
+              if (!stepResult.ok && !logOnly && passesOverFailure(step, stepResult.error)) {
+                // Liquibase's failOnError:false: the changeset's transaction was rolled back, nothing of
+                // it is recorded (applyStep left no zdm_migrations row either), and the run goes on: it
+                // stays pending, and the next run tries it again.
+                stepResult.continued = true;
+                emit({ type: 'warning', message: `${step.migration.name} failed and is not recorded; the run goes on, as Liquibase goes on after a changeset marked failOnError:false: ${stepResult.error?.message ?? 'unknown error'}` });
+                continue;
+              }
+              if (!stepResult.ok) {
+                result.error = stepResult.error;
+                break;
+              }
+              if (step.direction === 'down') removed.add(step.migration.key);
+              else removed.delete(step.migration.key);
             }
-            if (step.direction === 'down') removed.add(step.migration.key);
-            else removed.delete(step.migration.key);
-          }
-          statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
-          seen = statuses;
-          result.ok = result.error === undefined;
-        }));
+            statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
+            seen = statuses;
+            result.ok = result.error === undefined;
+          }));
+        } finally {
+          options.signal?.removeEventListener('abort', cancel);
+        }
       },
       { applicationName: `zdm ${command}` },
     );

@@ -265,6 +265,36 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 
+  it('fixed, resumed, failing again further on and fixed again: resumes again, the statements the resumed run committed recorded as they ran', async () => {
+    const db = await pg.createDatabase('nontx_fail_twice');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const version = (second: string, third: string, more = '') => gooseFile(`CREATE TABLE events (id int);\n${second}\n${third}${more}`, 'DROP TABLE events;', { noTransaction: true });
+    const project = createProject({ [file]: version('INSERT INTO no_such_table VALUES (1);', 'INSERT INTO other_missing_table VALUES (1);') });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.error?.statement, 2, explain(result));
+
+    // The second statement fixed: the run resumes there, commits it, and fails at the third.
+    project.write(file, version('INSERT INTO events VALUES (1);', 'INSERT INTO other_missing_table VALUES (1);'));
+    result = await up(options);
+    assert.equal(result.steps[0].resumedAt, 2, explain(result));
+    assert.equal(result.error?.statement, 3, explain(result));
+    assert.equal(result.error?.committed, 2);
+    let st = await status(options);
+    assert.match(st.status![0].note ?? '', /failed at statement 3 of 3; the statements before it were committed/);
+
+    // The third fixed, and a fourth added: it resumes at the third (statement 2 ran as it is now,
+    // not as it was written at the first attempt), and counts the fourth.
+    project.write(file, version('INSERT INTO events VALUES (1);', 'INSERT INTO events VALUES (2);', '\nINSERT INTO events VALUES (3);'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 3);
+    assert.deepEqual(await rowsOf(pg, db, 'events'), ['{"id":1}', '{"id":2}', '{"id":3}'], 'each insert ran once');
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+    st = await status(options);
+    assert.equal(st.status![0].state, 'applied');
+  });
+
   it("a section that ends inside its own BEGIN fails, rolled back, instead of being reported applied and lost with the session", async () => {
     const db = await pg.createDatabase('open_begin');
     const open = dbmateFile("SET lock_timeout = '5s';\nBEGIN;\nCREATE TABLE nicknames (id bigint PRIMARY KEY);", 'DROP TABLE nicknames;', { upTransaction: false });

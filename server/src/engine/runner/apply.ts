@@ -383,7 +383,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
   const started = performance.now();
   const total = section.statements.length;
   await runAtomically(ctx.session, [
-    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordProgress(migration, from),
+    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordResumed(migration, from, total),
     ...(direction === 'up' ? ctx.tracker.markStarted?.(migration) ?? [] : []),
   ]);
   let inUserTransaction = false;

@@ -401,6 +401,52 @@ describe('Flyway rows with success = false (a failed non-transactional migration
   });
 });
 
+describe('a Flyway migration zdm runs outside a transaction that fails part way', () => {
+  it('is recorded in the history with success = false, as Flyway records it, so flyway migrate refuses rather than running it again from its first statement; zdm resumes it and leaves one successful row', async () => {
+    const db = await pg.createDatabase('flyway_zdm_failed_row');
+    const project = createProject(
+      {
+        'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n',
+        'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nINSERT INTO no_such_table VALUES (1);\nCREATE TABLE c (id int);\n',
+        'db/migration/V2__b.sql.conf': 'executeInTransaction=false\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    const failed = await up(options);
+    assert.equal(failed.ok, false, explain(failed));
+    assert.equal(failed.error!.committed, 2);
+    const history = () => pg.query<{ r: number; version: string; script: string; success: boolean }>('SELECT installed_rank AS r, version, script, success FROM flyway_schema_history ORDER BY installed_rank', [], db);
+    // Flyway's DbMigrate writes this row when a migration it ran outside a transaction fails; without it,
+    // `flyway migrate` would run V2 again from its first statement over the rows it committed.
+    assert.deepEqual((await history()).map((h) => [h.version, h.script, h.success]), [
+      ['1', 'V1__a.sql', true],
+      ['2', 'V2__b.sql', false],
+    ]);
+    const seen = await status(options);
+    assert.deepEqual(seen.status!.map((s) => s.state), ['applied', 'failed']);
+    assert.match(seen.status![1].note ?? '', /failed at statement 3 of 4; the statements before it were committed \(the Flyway history records it as failed too/);
+    assert.equal(seen.status![1].failure?.committed, 2);
+
+    // Fixed, it fails again later on: still one failed row.
+    project.write('db/migration/V2__b.sql', 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nINSERT INTO a VALUES (1);\nINSERT INTO no_such_table VALUES (2);\n');
+    assert.equal((await up(options)).ok, false);
+    assert.deepEqual((await history()).map((h) => [h.version, h.success]), [['1', true], ['2', false]]);
+
+    // zdm's own record says what was committed: it resumes there (the row 1 of b is not inserted twice), and the failed row goes, as after `flyway repair`.
+    project.write('db/migration/V2__b.sql', 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nINSERT INTO a VALUES (1);\nCREATE TABLE c (id int);\n');
+    const resumed = await up(options);
+    assert.ok(resumed.ok, explain(resumed));
+    assert.equal(resumed.steps[0].resumedAt, 4);
+    assert.deepEqual(await rowsOf(pg, db, 'b'), ['{"id":1}']);
+    assert.deepEqual((await history()).map((h) => [h.version, h.script, h.success]), [
+      ['1', 'V1__a.sql', true],
+      ['2', 'V2__b.sql', true],
+    ]);
+    assert.deepEqual((await status(options)).status!.map((s) => s.state), ['applied', 'applied']);
+  });
+});
+
 describe('goose down after up --allow-missing', () => {
   it('rolls back the last applied migration (goose_db_version\'s id order), not the highest version; --to 0 in the reverse of the applied order', async () => {
     const db = await pg.createDatabase('goose_down_order');

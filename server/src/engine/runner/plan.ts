@@ -72,15 +72,15 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
       }
-    } else if (tool.failed?.has(m.key)) {
+    } else if (tool.failed?.has(m.key) && !upFailed(row)) {
       const failed = tool.failed.get(m.key)!;
       Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
-    } else if (tool.dirty === m.key || (row && row.state !== 'applied' && row.direction === 'up')) {
+    } else if (tool.dirty === m.key || upFailed(row)) {
       status.state = 'failed';
       if (row && row.state !== 'applied') {
         status.failure = failureOf(row);
         status.recordedStatements = row.statements;
-        status.note = upFailureNote(row);
+        status.note = upFailureNote(row) + failedRowNote(tool, m.key);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
     } else if (tool.baseline && compareVersions(m.version, tool.baseline.version) <= 0) {
       status.state = 'below-baseline';
@@ -121,12 +121,12 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
   const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
   const ran = tool.repeatables?.get(m.key);
   const failed = tool.failed?.get(m.key);
-  if (failed) Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
-  else if (row && row.state !== 'applied' && row.direction === 'up') {
+  if (failed && !upFailed(row)) Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
+  else if (upFailed(row)) {
     status.state = 'failed';
-    status.failure = failureOf(row);
-    status.recordedStatements = row.statements;
-    status.note = upFailureNote(row);
+    status.failure = failureOf(row!);
+    status.recordedStatements = row!.statements;
+    status.note = upFailureNote(row!) + failedRowNote(tool, m.key);
   } else if (ran && ran.checksum !== null && (ran.checksum === m.repeatable!.checksum || ran.checksum === m.repeatable!.rawChecksum)) {
     status.state = 'applied';
     status.appliedAt = ran.appliedAt;
@@ -154,6 +154,21 @@ export function compareRepeatables(a: Pick<Migration, 'description' | 'key'>, b:
   const x = (a.description ?? '').replace(/_/g, ' ');
   const y = (b.description ?? '').replace(/_/g, ' ');
   return x < y ? -1 : x > y ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * zdm's own record of an up sent statement by statement that failed or was interrupted. It wins over a
+ * failed row in the tool's table (Flyway's success = false, which zdm writes too when such an up fails,
+ * as Flyway does): zdm knows which statements were committed, so its next `up` resumes there rather
+ * than refusing as Flyway refuses until `flyway repair`.
+ */
+function upFailed(row: ZdmRow | undefined): boolean {
+  return row !== undefined && row.state !== 'applied' && row.direction === 'up';
+}
+
+/** What status adds when the tool's table records the failure too (Flyway's success = false row). */
+function failedRowNote(tool: ToolState, key: string): string {
+  return tool.failed?.has(key) ? ` (the Flyway history records it as failed too, success = false, as Flyway does: \`flyway migrate\` refuses until \`flyway repair\`; zdm up resumes it)` : '';
 }
 
 /** Where an up sent statement by statement stopped, and what of it stays committed. */

@@ -295,6 +295,50 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 
+  it('a rollback that fails part way resumes at the failed statement once fixed, instead of running again the statements it committed', async () => {
+    const db = await pg.createDatabase('nontx_down_fail');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const down = (second: string) => `DROP INDEX CONCURRENTLY events_id_idx;\n${second}\nDROP TABLE events;`;
+    const project = createProject({ [file]: gooseFile('CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);', down('DROP TABLE no_such_table;'), { noTransaction: true }) });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    let result = await rollback({ ...options, yes: true });
+    assert.equal(result.error?.statement, 2, explain(result));
+    assert.equal(result.error?.section, 'down');
+    assert.equal(result.error?.committed, 1);
+    let st = await status(options);
+    assert.equal(st.status![0].state, 'applied');
+    assert.match(st.status![0].note ?? '', /a rollback failed at statement 2 of 3/);
+
+    // Fixed: the rollback starts at statement 2 (DROP INDEX would fail: the index is gone), and completes.
+    project.write(file, gooseFile('CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);', down('DROP TABLE IF EXISTS no_such_table;'), { noTransaction: true }));
+    result = await rollback({ ...options, yes: true });
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 2);
+    assert.deepEqual(result.steps[0].statements.map((s) => s.number), [2, 3]);
+    assert.deepEqual(await gooseVersions(db), []);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+    st = await status(options);
+    assert.equal(st.status![0].state, 'pending');
+  });
+
+  it('a rollback that failed part way is not resumed once its down section has another number of statements: zdm cannot tell which ran', async () => {
+    const db = await pg.createDatabase('nontx_down_changed');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const upText = 'CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);';
+    const project = createProject({ [file]: gooseFile(upText, 'DROP INDEX CONCURRENTLY events_id_idx;\nDROP TABLE no_such_table;\nDROP TABLE events;', { noTransaction: true }) });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    assert.equal((await rollback({ ...options, yes: true })).error?.committed, 1);
+    // The committed DROP INDEX taken out: resuming at statement 2 would skip DROP TABLE events.
+    project.write(file, gooseFile(upText, 'DROP TABLE IF EXISTS no_such_table;\nDROP TABLE events;', { noTransaction: true }));
+    const refused = await rollback({ ...options, yes: true });
+    assert.equal(refused.ok, false);
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.error!.message, /statement 1 was committed \(of 3\); the down section has 2 statements now/);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+  });
+
   it("a section that ends inside its own BEGIN fails, rolled back, instead of being reported applied and lost with the session", async () => {
     const db = await pg.createDatabase('open_begin');
     const open = dbmateFile("SET lock_timeout = '5s';\nBEGIN;\nCREATE TABLE nicknames (id bigint PRIMARY KEY);", 'DROP TABLE nicknames;', { upTransaction: false });

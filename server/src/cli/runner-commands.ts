@@ -378,7 +378,7 @@ function printError(io: CommandIO, error: RunError, rel: (f: string) => string, 
   if (error.committed !== undefined) {
     io.stderr(
       error.committed > 0
-        ? `  ${error.committed} statement${error.committed === 1 ? ' was' : 's were'} committed before it (this section runs statement by statement); zdm status shows the record, and the next zdm up resumes at the failed statement.\n`
+        ? `  ${error.committed} statement${error.committed === 1 ? ' was' : 's were'} committed before it (this section runs statement by statement); zdm status shows the record, and the next zdm ${error.section === 'down' ? 'rollback' : 'up'} resumes at the failed statement.\n`
         : '  Nothing of this migration was committed.\n',
     );
   } else if (error.reverted === false) io.stderr('  The change is not recorded as deployed, but its revert failed: what its deploy script did may remain.\n');

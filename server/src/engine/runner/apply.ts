@@ -46,7 +46,7 @@ export interface ApplyContext {
 export interface StepOptions {
   /** The migration that becomes the latest applied after a rollback (golang-migrate stores it). */
   previous?: Migration;
-  /** Resume a non-transactional up at this 0-based statement (earlier ones were committed by an interrupted run). */
+  /** Resume a non-transactional section at this 0-based statement (earlier ones were committed by an interrupted run). */
   resumeAt?: number;
 }
 
@@ -137,7 +137,7 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   }
   const section = prepared.section;
   const mode = executionMode(section);
-  const resumeAt = direction === 'up' && !mode.atomic && options.resumeAt !== undefined && options.resumeAt > 0 ? options.resumeAt : undefined;
+  const resumeAt = !mode.atomic && options.resumeAt !== undefined && options.resumeAt > 0 ? options.resumeAt : undefined;
   const result: StepResult = {
     version: migration.version,
     name: migration.name,
@@ -383,7 +383,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
   const started = performance.now();
   const total = section.statements.length;
   await runAtomically(ctx.session, [
-    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordResumed(migration, from, total),
+    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordResumed(migration, direction, from, total),
     ...(direction === 'up' ? ctx.tracker.markStarted?.(migration) ?? [] : []),
   ]);
   let inUserTransaction = false;

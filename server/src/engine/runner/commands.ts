@@ -13,7 +13,7 @@ import { ConnectError, LockBusyError, postgresDuration, quoteIdent, splitQualifi
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
-import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
+import { downSectionOf, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
 import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
@@ -650,11 +650,19 @@ async function repeatableChecksums(session: Session, migrations: readonly Migrat
   }
 }
 
-/** Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has refused the plan when they changed). */
+/**
+ * Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has
+ * refused the plan when they changed), and likewise a rollback whose down section failed part way
+ * (`changedCommitted` has refused it when the section's number of statements changed).
+ */
 function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: ReadonlySet<string>): { previous?: Migration; resumeAt?: number } {
-  if (step.direction === 'down') return { previous: previousApplied(statuses, step.migration, removed) };
   const status = statuses.find((s) => s.key === step.migration.key);
   const failure = status?.failure;
+  if (step.direction === 'down') {
+    const previous = previousApplied(statuses, step.migration, removed);
+    if (!failure || failure.direction !== 'down' || failure.done === 0) return { previous };
+    return { previous, resumeAt: failure.done };
+  }
   if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) return {};
   return { resumeAt: failure.done };
 }
@@ -667,9 +675,18 @@ function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: 
 function changedCommitted(steps: readonly Step[], statuses: readonly MigrationStatus[]): string[] {
   const problems: string[] = [];
   for (const step of steps) {
-    if (step.direction !== 'up') continue;
     const status = statuses.find((s) => s.key === step.migration.key);
     const failure = status?.failure;
+    if (step.direction === 'down') {
+      // zdm keeps no hashes of the down's statements: its number of statements tells whether the place to resume still holds.
+      const total = downSectionOf(step.migration)?.statements.length;
+      if (!failure || failure.direction !== 'down' || failure.done === 0 || total === failure.total) continue;
+      const done = failure.done === 1 ? 'statement 1 was' : `statements 1-${failure.done} were`;
+      problems.push(
+        `${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); the down section has ${total} statements now, so zdm cannot tell which of them ran. Put the statements before statement ${failure.done + 1} back as they ran to resume there, or finish the rollback by hand and record it with zdm rollback --log-only.`,
+      );
+      continue;
+    }
     if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) continue;
     const recorded = status.recordedStatements ?? [];
     const changed = step.migration.statementHashes.slice(0, failure.done).flatMap((h, i) => (recorded[i] === h ? [] : [i + 1]));

@@ -37,11 +37,11 @@ export interface ZdmTable {
   recordRunning(migration: Migration, direction: 'up' | 'down', total: number): SqlCommand;
   recordProgress(migration: Migration, done: number): SqlCommand;
   /**
-   * An up resumed after `done` committed statements: running again, with the statements as they are
-   * now (the committed ones are unchanged, or the run was refused), so the record holds the text each
-   * statement ran with, and a later resume compares against that.
+   * A section resumed after `done` committed statements: running again. For an up, with the statements
+   * as they are now (the committed ones are unchanged, or the run was refused), so the record holds the
+   * text each statement ran with, and a later resume compares against that.
    */
-  recordResumed(migration: Migration, done: number, total: number): SqlCommand;
+  recordResumed(migration: Migration, direction: 'up' | 'down', done: number, total: number): SqlCommand;
   recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): SqlCommand;
 }
 
@@ -102,7 +102,8 @@ export function zdmTable(toolTableName: string | undefined): ZdmTable {
     recordProgress(m, done) {
       return command(`UPDATE ${table} SET statements_done = $2 WHERE version = $1`, [m.key, done]);
     },
-    recordResumed(m, done, total) {
+    recordResumed(m, direction, done, total) {
+      if (direction === 'down') return command(`UPDATE ${table} SET state = 'running', direction = 'down', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL WHERE version = $1`, [m.key, done, total]);
       return command(
         `UPDATE ${table} SET state = 'running', direction = 'up', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL, checksum = $4, statements = $5 WHERE version = $1`,
         [m.key, done, total, m.checksum, m.statementHashes],

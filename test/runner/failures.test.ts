@@ -557,3 +557,18 @@ describe('procedures and DO blocks that COMMIT', () => {
     assert.deepEqual(await rowsOf(pg, dbmateDb, 'items', 'label'), ['p1', 'p2', 'p3', 'p4', 'p5'].map((label) => JSON.stringify({ label })));
   });
 });
+
+describe('a down section with no statement', () => {
+  it('rolls back as the tool does (nothing runs, the row goes) and warns that what the up did stays', async () => {
+    const db = await pg.createDatabase('empty_down');
+    const project = createProject({ 'db/migrations/20240101000000_c.sql': '-- migrate:up\nCREATE TABLE c (id int);\n\n-- migrate:down\n-- nothing to undo\n' });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    const result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), []);
+    assert.equal(result.warnings.length, 1, result.warnings.join('\n'));
+    assert.match(result.warnings[0], /20240101000000_c\.sql's down section has no statement: rolling it back runs nothing .* What its up did stays in the database, and the next zdm up runs it again/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table c(id integer)']);
+  });
+});

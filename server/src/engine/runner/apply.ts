@@ -126,6 +126,9 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   const written = direction === 'up' ? migration.up : downSectionOf(migration)!;
   if (written.absent) {
     ctx.emit({ type: 'warning', message: `${migration.name} has no '-- +goose Down' section: as goose does, rolling it back runs nothing and only deletes its row from the tracking table. What its up did stays in the database, and the next zdm up runs it again.` });
+  } else if (direction === 'down' && written.statements.length === 0 && migration.up.statements.length > 0) {
+    // A down section written but left empty (or holding only comments): the tool runs nothing too.
+    ctx.emit({ type: 'warning', message: `${migration.name}'s down section has no statement: rolling it back runs nothing and only deletes its row from the tracking table. What its up did stays in the database, and the next zdm up runs it again.` });
   }
   // The tool's placeholders, substituted before anything runs: one without a value stops the step here;
   // so does a section the tool itself would fail to run (goose cutting a statement in two).

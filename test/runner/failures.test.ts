@@ -572,3 +572,28 @@ describe('a down section with no statement', () => {
     assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table c(id integer)']);
   });
 });
+
+describe('a CREATE INDEX CONCURRENTLY that fails', () => {
+  it('names the INVALID index it left behind, in the error the user sees first (not only when the retry fails with "already exists")', async () => {
+    const db = await pg.createDatabase('cic_invalid');
+    const project = createProject({
+      'db/migrations/20240101000000_a.sql': dbmateFile('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1), (1);', 'DROP TABLE a;'),
+      'db/migrations/20240102000000_a_uq.sql': dbmateFile('CREATE UNIQUE INDEX CONCURRENTLY a_uq ON a (id);', 'DROP INDEX CONCURRENTLY a_uq;', { upTransaction: false, downTransaction: false }),
+      'db/migrations/20240103000000_a_col.sql': dbmateFile('CREATE INDEX CONCURRENTLY a_bad ON a (no_such_column);', 'DROP INDEX CONCURRENTLY a_bad;', { upTransaction: false, downTransaction: false }),
+    });
+    const options = optionsFor(project, pg.url(db));
+    const result = await up(options);
+    assert.equal(result.error?.code, '23505', explain(result));
+    assert.match(result.error?.hint ?? '', /left the index a_uq behind, INVALID: .* Drop it \(DROP INDEX CONCURRENTLY a_uq;\) before running the migration again/);
+    const [index] = await pg.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'a_uq'::regclass", [], db);
+    assert.equal(index.valid, false);
+
+    // Done as the hint says, with the data fixed: the next up runs it; a failure that leaves no index says nothing of one.
+    await pg.query('DROP INDEX CONCURRENTLY a_uq', [], db);
+    await pg.query('DELETE FROM a WHERE ctid <> (SELECT min(ctid) FROM a)', [], db);
+    const next = await up(options);
+    assert.deepEqual(next.steps.map((s) => [s.version, s.ok]), [['20240102000000', true], ['20240103000000', false]], explain(next));
+    assert.equal(next.error?.code, '42703');
+    assert.doesNotMatch(next.error?.hint ?? '', /INVALID/);
+  });
+});

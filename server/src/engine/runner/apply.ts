@@ -5,7 +5,7 @@
 // process leaves a clear record of which statement failed and how many were committed.
 
 import { concurrentOperation } from '../sql/classify';
-import { applySessionTimeouts, batchCommands, dbErrorInfo, isCancelled, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
+import { applySessionTimeouts, batchCommands, dbErrorInfo, isCancelled, isConnectionLost, preparedName, quoteIdent, runCommands, type Session, type SqlCommand } from './db';
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import { downSectionOf, withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
@@ -409,6 +409,8 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       result.error = { ...error.runError, committed };
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
+      const invalid = await invalidIndexLeft(ctx, statement, error.runError);
+      if (invalid) result.error.hint = result.error.hint ? `${result.error.hint} ${invalid}` : invalid;
       // The number recorded is where a resumed run starts: the first statement of a block sent whole.
       // Passed over (Liquibase's failOnError:false): no record of it, so the next run starts it again from its first statement.
       const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message));
@@ -448,6 +450,22 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     return;
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+}
+
+/**
+ * The INVALID index a failed CREATE INDEX CONCURRENTLY left behind (PostgreSQL keeps the index it
+ * started building when the build fails: a unique violation, a deadlock, a cancel), said when the
+ * statement fails rather than when it is run again and fails with "already exists".
+ */
+async function invalidIndexLeft(ctx: ApplyContext, statement: RunStatement, error: RunError): Promise<string | undefined> {
+  const index = statement.node?.IndexStmt as { concurrent?: boolean; idxname?: string; relation?: { schemaname?: string } } | undefined;
+  if (!index?.concurrent || !index.idxname || error.code === '42P07' || isConnectionLost(error)) return undefined;
+  const name = index.relation?.schemaname ? `${quoteIdent(index.relation.schemaname)}.${quoteIdent(index.idxname)}` : quoteIdent(index.idxname);
+  const rows = await ctx.session
+    .query<{ name: string }>('SELECT i.indexrelid::regclass::text AS name FROM pg_index i WHERE i.indexrelid = to_regclass($1) AND NOT i.indisvalid', [name])
+    .catch(() => []);
+  if (rows.length === 0) return undefined;
+  return `The failed CREATE INDEX CONCURRENTLY left the index ${rows[0].name} behind, INVALID: queries do not use it, but writes keep it up to date. Drop it (DROP INDEX CONCURRENTLY ${rows[0].name};) before running the migration again.`;
 }
 
 /**

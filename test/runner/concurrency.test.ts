@@ -181,3 +181,33 @@ describe('a runner stopped by Ctrl-C (SIGINT) or SIGTERM in the middle of a migr
     });
   }
 });
+
+describe('Ctrl-C while waiting for the migration lock (--wait)', () => {
+  it('stops waiting at once, says so, and changes nothing', async () => {
+    const db = await pg.createDatabase('stopped_waiting');
+    await pg.query('CREATE TABLE test_control (seconds float)', [], db);
+    await pg.query('INSERT INTO test_control VALUES (600)', [], db);
+    const project = createProject({ 'db/migrations/20240101000000_slow.sql': dbmateFile(`CREATE TABLE slow (id int);\n${SLEEP}`, 'DROP TABLE slow;') });
+    const env = { ...process.env, DATABASE_URL: pg.url(db) };
+    const first = spawn(process.execPath, [CLI, 'up'], { cwd: project.root, env, stdio: ['ignore', 'ignore', 'ignore'] });
+    const firstExited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    try {
+      await until('the first runner to be inside the slow migration', () => sleeping(db));
+      const second = spawn(process.execPath, [CLI, 'up', '--wait'], { cwd: project.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      second.stdout.on('data', (d) => (output += d));
+      second.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => second.once('exit', (code) => resolve(code)));
+      await until('the second runner to wait for the lock', async () => {
+        const rows = await pg.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_lock%'", [db]);
+        return rows.length > 0 ? true : undefined;
+      });
+      second.kill('SIGINT');
+      assert.equal(await exited, 130, output);
+      assert.match(output, /Interrupted before any migration ran \(while waiting for the migration lock/);
+    } finally {
+      first.kill('SIGKILL');
+      await firstExited;
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, passesOverFailure, recordStep, type ApplyContext } from './apply';
-import { ConnectError, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, isCancelled, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
@@ -522,6 +522,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     );
   } catch (error) {
     if (error instanceof ConnectError) result.usageError = redact(error.message);
+    else if (options.signal?.aborted && isCancelled(error)) result.error = { message: 'Interrupted before any migration ran (while waiting for the migration lock, or reading the database): nothing changed.', code: '57014', interrupted: true };
     else if (error instanceof LockBusyError || error instanceof TrackingTableError) result.error = { message: redact(error.message) };
     else {
       result.error = { message: redact(error instanceof Error ? error.message : String(error)) };

@@ -597,3 +597,23 @@ describe('a CREATE INDEX CONCURRENTLY that fails', () => {
     assert.doesNotMatch(next.error?.hint ?? '', /INVALID/);
   });
 });
+
+describe('a goose statement without its `;`', () => {
+  it('is not run (goose stops at it: "unexpected unfinished SQL query"), and the error says where; with the `;` the migration runs', async () => {
+    const db = await pg.createDatabase('goose_unfinished');
+    const file = 'db/migrations/20240101000000_a.sql';
+    const project = createProject({ [file]: gooseFile('CREATE TABLE a (id int);\nCREATE TABLE b (id int)', 'DROP TABLE b;\nDROP TABLE a;') });
+    const options = optionsFor(project, pg.url(db));
+    const result = await up(options);
+    assert.equal(result.ok, false, explain(result));
+    assert.match(result.error!.message, /goose never sends this statement: .* and this one has no `;`.* missing semicolon\?.* Nothing of it was run\./);
+    assert.equal(result.error!.file, project.file(file));
+    assert.deepEqual([result.error!.line, result.error!.statement], [3, 2]);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), [], 'not even the first statement ran');
+    assert.deepEqual(await gooseVersions(db), []);
+
+    project.write(file, gooseFile('CREATE TABLE a (id int);\nCREATE TABLE b (id int);', 'DROP TABLE b;\nDROP TABLE a;'));
+    assert.ok((await up(options)).ok);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+  });
+});

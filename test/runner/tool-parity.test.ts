@@ -447,6 +447,36 @@ describe('a Flyway migration zdm runs outside a transaction that fails part way'
   });
 });
 
+describe('an applied migration whose file is gone', () => {
+  it('Flyway: zdm up applies the pending ones and warns that Flyway validation refuses to migrate ("not resolved locally"); golang-migrate: that it cannot migrate from a current version without its file', async () => {
+    const flywayDb = await pg.createDatabase('missing_flyway');
+    const flyway = createProject({ 'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n', 'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\n' }, { migrationsDir: 'db/migration' });
+    const flywayOptions = optionsFor(flyway, pg.url(flywayDb));
+    assert.ok((await up(flywayOptions)).ok);
+    flyway.remove('db/migration/V2__b.sql');
+    flyway.write('db/migration/V3__c.sql', 'CREATE TABLE c (id int);\n');
+    const applied = await up(flywayOptions);
+    assert.ok(applied.ok, explain(applied));
+    assert.deepEqual(applied.steps.map((s) => s.version), ['3']);
+    assert.equal(applied.warnings.length, 1, applied.warnings.join('\n'));
+    assert.match(applied.warnings[0], /Applied but not on disk: version 2\. Flyway's validation refuses to migrate this database \("Detected applied migration not resolved locally: 2\./);
+    // Nothing pending: nothing to warn about on this run.
+    assert.deepEqual((await up(flywayOptions)).warnings, []);
+
+    const golangDb = await pg.createDatabase('missing_golang_migrate');
+    const files = (n: number) => ({ [`migrations/00000${n}_t${n}.up.sql`]: `CREATE TABLE t${n} (id int);\n`, [`migrations/00000${n}_t${n}.down.sql`]: `DROP TABLE t${n};\n` });
+    const golang = createProject({ ...files(1), ...files(2) }, { migrationsDir: 'migrations' });
+    const golangOptions = optionsFor(golang, pg.url(golangDb));
+    assert.ok((await up(golangOptions)).ok);
+    golang.remove('migrations/000002_t2.up.sql');
+    golang.remove('migrations/000002_t2.down.sql');
+    for (const [name, text] of Object.entries(files(3))) golang.write(name, text);
+    const next = await up(golangOptions);
+    assert.ok(next.ok, explain(next));
+    assert.match(next.warnings.join('\n'), /The current version, 2, has no file on disk\. golang-migrate refuses to migrate from it \("no migration found for version 2"\)/);
+  });
+});
+
 describe('goose down after up --allow-missing', () => {
   it('rolls back the last applied migration (goose_db_version\'s id order), not the highest version; --to 0 in the reverse of the applied order', async () => {
     const db = await pg.createDatabase('goose_down_order');

@@ -106,8 +106,30 @@ export function up(options: UpOptions): Promise<RunResult> {
     if (to.warning) plan.warnings = [to.warning];
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
+    const gone = plan.steps.length > 0 ? missingFileWarning(statuses, format) : undefined;
+    if (gone) plan.warnings = [...(plan.warnings ?? []), gone];
     return plan;
   }, options.logOnly === true);
+}
+
+/**
+ * What Flyway and golang-migrate say of an applied migration whose file is gone, which zdm applies the
+ * pending ones past (as dbmate and goose do): Flyway's validation (validateOnMigrate, on by default)
+ * refuses every migrate while one is "not resolved locally" (unless its ignoreMigrationPatterns holds
+ * `*:missing`, which zdm does not read); golang-migrate cannot migrate from a current version it has no
+ * file for. A warning, so that the user learns it on the dev database, not from the tool in production.
+ */
+function missingFileWarning(statuses: readonly MigrationStatus[], format: FormatId): string | undefined {
+  const missing = statuses.filter((s) => s.state === 'missing');
+  if (missing.length === 0) return undefined;
+  const versions = missing.map((s) => s.version).join(', ');
+  if (format === 'flyway') {
+    return `Applied but not on disk: version ${versions}. Flyway's validation refuses to migrate this database ("Detected applied migration not resolved locally: ${missing[0].version}. If you removed this migration intentionally, run repair to mark the migration as deleted."), unless its ignoreMigrationPatterns holds *:missing; zdm applies the pending migrations anyway. Put the file back, or run flyway repair, which records the deletion.`;
+  }
+  if (format === 'golang-migrate') {
+    return `The current version, ${versions}, has no file on disk. golang-migrate refuses to migrate from it ("no migration found for version ${missing[0].version}"); zdm applies the pending migrations anyway. Put the file back before running golang-migrate on this database.`;
+  }
+  return undefined;
 }
 
 /** Why the run is refused: which migrations are older than the newest applied one, what the tool says, and the way out. */

@@ -5,7 +5,7 @@
 
 import * as net from 'node:net';
 import type { Client as PgClient } from 'pg';
-import { describeUrl, maskUrl, parsePgUrl, pgConnectionString, withQuery } from './url';
+import { connectTimeoutOf, describeUrl, maskUrl, parsePgUrl, pgConnectionString, withQuery } from './url';
 
 let pgModule: typeof import('pg') | undefined;
 
@@ -134,6 +134,8 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   }
   const parsed = parsePgUrl(url);
   const sslmode = 'error' in parsed ? undefined : parsed.params.get('sslmode');
+  // libpq's connect_timeout in the URL, which node-postgres does not read (its connectionTimeoutMillis).
+  if (options.connectTimeoutMs === undefined && connectTimeoutOf(url) !== undefined) options = { ...options, connectTimeoutMs: connectTimeoutOf(url) };
   let client: PgClient;
   try {
     // libpq's sslmode=allow tries without SSL first, then with it; prefer, with SSL first, then without

@@ -477,6 +477,26 @@ describe('an applied migration whose file is gone', () => {
   });
 });
 
+describe('golang-migrate: a migration added below the current version', () => {
+  it('is counted as applied, as golang-migrate counts it, but status and up say it most likely never ran', async () => {
+    const db = await pg.createDatabase('golang_below_current');
+    const files = (n: number) => ({ [`migrations/00000${n}_t${n}.up.sql`]: `CREATE TABLE t${n} (id int);\n`, [`migrations/00000${n}_t${n}.down.sql`]: `DROP TABLE t${n};\n` });
+    const project = createProject({ ...files(1), ...files(3) }, { migrationsDir: 'migrations' });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    for (const [name, text] of Object.entries(files(2))) project.write(name, text);
+    const seen = await status(options);
+    assert.deepEqual(seen.status!.map((s) => s.state), ['applied', 'applied', 'applied'], 'golang-migrate counts it applied: it keeps the current version only');
+    assert.match(seen.status![1].note ?? '', /no run recorded it, and zdm applied the migrations on either side of it, so it was most likely added after them and never ran on this database/);
+    assert.equal(seen.status![0].note, undefined);
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps, []);
+    assert.match(again.warnings.join('\n'), /migrations\/000002_t2\.up\.sql: counted as applied only because golang-migrate keeps the current version alone/);
+    assert.equal((await pg.query("SELECT to_regclass('t2') AS t", [], db))[0].t, null, 'it never ran');
+  });
+});
+
 describe('goose down after up --allow-missing', () => {
   it('rolls back the last applied migration (goose_db_version\'s id order), not the highest version; --to 0 in the reverse of the applied order', async () => {
     const db = await pg.createDatabase('goose_down_order');

@@ -60,7 +60,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
           status.note = 'its up section changed after it was applied';
         }
       } else if (!row) {
-        status.note = 'applied without zdm (no checksum recorded)';
+        status.note = toolName === 'golang-migrate' && betweenZdmRuns(m, zdmRows) ? GOLANG_MIGRATE_SKIPPED : 'applied without zdm (no checksum recorded)';
       }
       // The tool compares its own checksums (Liquibase): its verdict, not zdm's, says whether it was edited.
       const verdict = tool.verdicts?.get(m.key);
@@ -154,6 +154,27 @@ export function compareRepeatables(a: Pick<Migration, 'description' | 'key'>, b:
   const x = (a.description ?? '').replace(/_/g, ' ');
   const y = (b.description ?? '').replace(/_/g, ' ');
   return x < y ? -1 : x > y ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * golang-migrate keeps only the current version and counts every migration below it as applied: one
+ * added below it later (a branch merged with a lower version) is never run by golang-migrate, nor by
+ * zdm, though status calls it applied. When zdm applied migrations on both sides of it and has no
+ * record of it, that is most likely what happened: said beside it, since nothing else would.
+ */
+export const GOLANG_MIGRATE_SKIPPED =
+  'counted as applied only because golang-migrate keeps the current version alone and this one is below it: no run recorded it, and zdm applied the migrations on either side of it, so it was most likely added after them and never ran on this database (golang-migrate will not run it either; give it a version above the current one)';
+
+function betweenZdmRuns(m: Migration, zdmRows: ReadonlyMap<string, ZdmRow>): boolean {
+  let below = false;
+  let above = false;
+  for (const row of zdmRows.values()) {
+    if (row.state !== 'applied' || row.direction !== 'up') continue;
+    const order = compareVersions(row.version, m.key);
+    if (order < 0) below = true;
+    else if (order > 0) above = true;
+  }
+  return below && above;
 }
 
 /**

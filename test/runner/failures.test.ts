@@ -617,3 +617,40 @@ describe('a goose statement without its `;`', () => {
     assert.deepEqual(await gooseVersions(db), ['20240101000000']);
   });
 });
+
+describe('a section sent statement by statement, interrupted between statements (Ctrl-C)', () => {
+  it('sends no further statement; recorded as failed where it stopped, or not at all when nothing of it ran (no Flyway failure row then)', async () => {
+    const db = await pg.createDatabase('interrupted_between');
+    const project = createProject(
+      { 'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n', 'db/migration/V1__a.sql.conf': 'executeInTransaction=false\n' },
+      { migrationsDir: 'db/migration' },
+    );
+    const { loadedMigrations } = await loadProject({ cwd: project.root });
+    const migration = loadedMigrations.migrations[0];
+    const tracker = trackerFor('flyway', undefined);
+    const zdm = zdmTable(undefined);
+    const history = () => rowsOf(pg, db, 'flyway_schema_history', 'version, success');
+    await withClient(pg.url(db), async (session) => {
+      await tracker.ensure(session);
+      await zdm.ensure(session);
+      let stopAfter = 0;
+      let sent = 0;
+      const ctx = { session, tracker, zdm, timeouts: {}, emit: (e: { type: string }) => void (e.type === 'statement' && sent++), redact: (t: string) => t, interrupted: () => sent >= stopAfter };
+      // Asked to stop before its first statement: nothing ran, nothing is recorded.
+      let result = await applyStep(ctx, { direction: 'up', migration });
+      assert.equal(result.ok, false);
+      assert.equal(result.error?.interrupted, true);
+      assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+      assert.deepEqual(await rowsOf(pg, db, 'zdm_migrations'), []);
+      assert.deepEqual(await history(), []);
+      // Asked to stop after the first: the second is not sent; failed at statement 2, as Flyway records a failure.
+      stopAfter = 1;
+      result = await applyStep(ctx, { direction: 'up', migration });
+      assert.match(result.error?.message ?? '', /Interrupted before statement 2 of 2 ran/);
+      assert.equal(result.error?.committed, 1);
+      assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table a(id integer)']);
+      assert.deepEqual(await rowsOf(pg, db, 'zdm_migrations', 'state, statements_done, failed_statement'), ['{"state":"failed","statements_done":1,"failed_statement":2}']);
+      assert.deepEqual(await history(), ['{"version":"1","success":false}']);
+    });
+  });
+});

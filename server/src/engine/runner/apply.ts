@@ -401,7 +401,16 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     // The last statement sent with this one: the tool sends a goose StatementBegin/End block whole.
     const last = groups.get(i) ?? i;
     try {
-      if (ctx.interrupted?.()) throw new StatementFailed({ ...statementError(section, i, undefined, `Interrupted before statement ${i + 1} of ${total} ran: it and the statements after it were not sent.`, ctx.redact), interrupted: true });
+      if (ctx.interrupted?.()) {
+        const stopped: RunError = { ...statementError(section, i, undefined, `Interrupted before statement ${i + 1} of ${total} ran: it and the statements after it were not sent.`, ctx.redact), interrupted: true };
+        if (direction === 'up' && from === 0 && i === 0 && !ctx.tracker.markStarted) {
+          // Nothing of it ran: no record of it either (not a failure the tool's table should keep, as Flyway's would).
+          result.error = { ...stopped, committed: 0 };
+          await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration)]).catch(() => undefined);
+          return;
+        }
+        throw new StatementFailed(stopped);
+      }
       if (last > i) await runQueryString(ctx, step, section, i, last, result);
       else await runStatement(ctx, step, section, statement, result);
     } catch (error) {

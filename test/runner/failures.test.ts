@@ -654,3 +654,23 @@ describe('a section sent statement by statement, interrupted between statements 
     });
   });
 });
+
+describe('a role that may not create the tracking tables', () => {
+  it('is told which step failed (creating the tracking tables), not only "permission denied for schema public"', async () => {
+    const db = await pg.createDatabase('no_create');
+    const role = `zdm_reader_${db.replace(/\W/g, '_')}`.slice(0, 60);
+    await pg.query(`CREATE ROLE ${role} LOGIN PASSWORD 'reader_pw'`, [], db);
+    await pg.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`, [], db);
+    const url = new URL(pg.url(db));
+    url.username = role;
+    url.password = 'reader_pw';
+    const project = createProject({ 'db/migrations/20240101000000_a.sql': dbmateFile('CREATE TABLE a (id int);', 'DROP TABLE a;') });
+    const result = await up(optionsFor(project, url.toString()));
+    assert.equal(result.ok, false, explain(result));
+    assert.equal(result.error?.code, '42501');
+    assert.match(result.error!.message, /^Cannot create the tracking tables \("public"\."schema_migrations" and "public"\."zdm_migrations"\) that record what is applied: permission denied for schema public\. Nothing was run\.$/);
+    assert.deepEqual(result.steps, []);
+    await pg.query(`DROP OWNED BY ${role}`, [], db);
+    await pg.query(`DROP ROLE ${role}`, [], db);
+  });
+});

@@ -9,7 +9,7 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, passesOverFailure, recordStep, type ApplyContext } from './apply';
-import { ConnectError, isCancelled, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, dbErrorInfo, isCancelled, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
@@ -459,7 +459,16 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
               return;
             }
             const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
-            settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
+            try {
+              settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
+            } catch (error) {
+              // Say which step failed: a role without CREATE on the schema otherwise reads "permission denied for schema public" and nothing more.
+              const code = dbErrorInfo(error)?.code;
+              if (code === undefined || isCancelled(error)) throw error;
+              result.error = { message: redact(`Cannot create the tracking tables (${tracker.tool === 'zdm' ? zdm.table : `${tracker.table} and ${zdm.table}`}) that record what is applied: ${(error as Error).message}. Nothing was run.`), code };
+              seen = await readStatus(session, tracker, zdm, migrations).catch(() => undefined);
+              return;
+            }
             if (flywayBaseline && baselineNow) {
               const { version, description } = flywayBaseline;
               const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);

@@ -54,3 +54,31 @@ describe('goose cutting a statement', () => {
     assert.ok(finding.fixes![0].edits.every((e) => !/(^|[^\r])\n/.test(e.newText)), 'no bare \\n in a CRLF file');
   });
 });
+
+describe('a goose statement with no `;` ending its line', () => {
+  /** The lines (1-based) where an unfinished statement is reported. */
+  const unfinished = (text: string) =>
+    lint(text)
+      .findings.filter((f) => f.rule === 'migration-format' && f.message.startsWith('goose never sends'))
+      .map((f) => text.slice(0, f.span.start).split('\n').length);
+
+  it('is reported at the statement: goose stops there ("unexpected unfinished SQL query ... missing semicolon?")', () => {
+    assert.deepEqual(unfinished(goose('CREATE TABLE a (id int);', 'CREATE TABLE b (id int)')), [3], 'the last up statement, a Down section following');
+    assert.deepEqual(unfinished(['-- +goose Up', 'CREATE TABLE a (id int)', ''].join('\n')), [2], 'at the end of the file');
+    assert.deepEqual(unfinished(['-- +goose Up', 'CREATE TABLE a (id int);', '-- +goose Down', 'DROP TABLE a', ''].join('\n')), [4], 'the down section');
+    assert.deepEqual(unfinished(goose('CREATE TABLE a (id int); /* a note */')), [2], 'a `;` that is not the last word of its line');
+    const text = goose('CREATE TABLE b (id int)', '-- a comment after it');
+    const finding = lint(text).findings.find((f) => f.message.startsWith('goose never sends'))!;
+    assert.equal(finding.severity, 'error');
+    assert.match(finding.message, /At the '-- \+goose Down' line goose stops: "failed to parse migration: \.\.\. unexpected unfinished SQL query: \.\.\.: missing semicolon\?"/);
+    assert.deepEqual(finding.fixes?.[0]?.edits, [{ span: { start: text.indexOf('(id int)') + 8, end: text.indexOf('(id int)') + 8 }, newText: ';' }]);
+  });
+
+  it('is not reported for statements goose ends, comments after the last one, or inside a StatementBegin/End block', () => {
+    assert.deepEqual(unfinished(goose('CREATE TABLE a (id int);', '-- done', '/* nothing more */;')), []);
+    assert.deepEqual(unfinished(goose('CREATE TABLE a (id int); -- done')), []);
+    assert.deepEqual(unfinished(goose('-- +goose StatementBegin', ...FUNCTION, '-- +goose StatementEnd')), []);
+    assert.deepEqual(unfinished(goose('-- +goose StatementBegin', 'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql', '-- +goose StatementEnd')), [], 'the StatementEnd line ends it');
+    assert.deepEqual(unfinished(['-- +goose Up', 'CREATE TABLE a (id int);', '', '-- +goose Down', '-- nothing', ''].join('\n')), []);
+  });
+});

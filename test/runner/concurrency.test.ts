@@ -128,3 +128,86 @@ describe('a runner killed in the middle of a migration', () => {
     });
   }
 });
+
+describe('a runner stopped by Ctrl-C (SIGINT) or SIGTERM in the middle of a migration', () => {
+  for (const [kind, signal] of [['transactional', 'SIGINT'], ['non-transactional', 'SIGTERM']] as const) {
+    it(`${kind}, ${signal}: the statement is cancelled and the lock released before the process exits, so a run started right after goes through`, async () => {
+      const db = await pg.createDatabase(`stopped_${kind === 'transactional' ? 'tx' : 'notx'}`);
+      await pg.query('CREATE TABLE test_control (seconds float)', [], db);
+      await pg.query('INSERT INTO test_control VALUES (600)', [], db);
+      const project = createProject({
+        'db/migrations/20240101000000_first.sql': gooseFile('CREATE TABLE first (id int);', 'DROP TABLE first;'),
+        'db/migrations/20240102000000_slow.sql': gooseFile(`CREATE TABLE before_sleep (id int);\n${SLEEP}\nCREATE TABLE after_sleep (id int);`, 'DROP TABLE after_sleep;\nDROP TABLE before_sleep;', { noTransaction: kind !== 'transactional' }),
+      });
+      const child = spawn(process.execPath, [CLI, 'up'], { cwd: project.root, env: { ...process.env, DATABASE_URL: pg.url(db) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await until('the CLI to be inside the slow migration', () => sleeping(db));
+      } catch (error) {
+        child.kill('SIGKILL');
+        throw new Error(`${(error as Error).message}\n${output}`);
+      }
+      child.kill(signal);
+      const code = await exited;
+      assert.equal(code, 130, output);
+      assert.match(output, /canceling statement due to user request/);
+      // No waiting for the server to notice a closed connection: the session already ended its statement
+      // and gave the lock back.
+      assert.equal(await sleeping(db), undefined, 'the statement was cancelled, not left running');
+      const locks = await pg.query("SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = $1", [db], db);
+      assert.equal(locks[0].n, 0, 'the migration lock was released');
+
+      const options = optionsFor(project, pg.url(db));
+      const st = await status(options);
+      if (kind === 'transactional') {
+        assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'pending']);
+        assert.equal((await pg.query("SELECT to_regclass('before_sleep') AS t", [], db))[0].t, null, 'the transaction was rolled back');
+      } else {
+        // Recorded as a failure at the statement that was cancelled (not left `running`).
+        assert.deepEqual(st.status!.map((s) => s.state), ['applied', 'failed']);
+        assert.match(st.status![1].note ?? '', /failed at statement 2 of 3/);
+        assert.match(st.status![1].failure?.error ?? '', /user request/);
+      }
+      assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+
+      await pg.query('UPDATE test_control SET seconds = 0', [], db);
+      const again = await up(options);
+      assert.ok(again.ok, explain(again));
+      if (kind === 'non-transactional') assert.equal(again.steps[0].resumedAt, 2);
+      assert.deepEqual(await gooseVersions(db), ['20240101000000', '20240102000000']);
+    });
+  }
+});
+
+describe('Ctrl-C while waiting for the migration lock (--wait)', () => {
+  it('stops waiting at once, says so, and changes nothing', async () => {
+    const db = await pg.createDatabase('stopped_waiting');
+    await pg.query('CREATE TABLE test_control (seconds float)', [], db);
+    await pg.query('INSERT INTO test_control VALUES (600)', [], db);
+    const project = createProject({ 'db/migrations/20240101000000_slow.sql': dbmateFile(`CREATE TABLE slow (id int);\n${SLEEP}`, 'DROP TABLE slow;') });
+    const env = { ...process.env, DATABASE_URL: pg.url(db) };
+    const first = spawn(process.execPath, [CLI, 'up'], { cwd: project.root, env, stdio: ['ignore', 'ignore', 'ignore'] });
+    const firstExited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    try {
+      await until('the first runner to be inside the slow migration', () => sleeping(db));
+      const second = spawn(process.execPath, [CLI, 'up', '--wait'], { cwd: project.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      second.stdout.on('data', (d) => (output += d));
+      second.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => second.once('exit', (code) => resolve(code)));
+      await until('the second runner to wait for the lock', async () => {
+        const rows = await pg.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE '%pg_advisory_lock%'", [db]);
+        return rows.length > 0 ? true : undefined;
+      });
+      second.kill('SIGINT');
+      assert.equal(await exited, 130, output);
+      assert.match(output, /Interrupted before any migration ran \(while waiting for the migration lock/);
+    } finally {
+      first.kill('SIGKILL');
+      await firstExited;
+    }
+  });
+});

@@ -265,6 +265,80 @@ describe('sections that cannot run in a transaction', () => {
     assert.equal(st.status![0].state, 'applied');
   });
 
+  it('fixed, resumed, failing again further on and fixed again: resumes again, the statements the resumed run committed recorded as they ran', async () => {
+    const db = await pg.createDatabase('nontx_fail_twice');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const version = (second: string, third: string, more = '') => gooseFile(`CREATE TABLE events (id int);\n${second}\n${third}${more}`, 'DROP TABLE events;', { noTransaction: true });
+    const project = createProject({ [file]: version('INSERT INTO no_such_table VALUES (1);', 'INSERT INTO other_missing_table VALUES (1);') });
+    const options = optionsFor(project, pg.url(db));
+    let result = await up(options);
+    assert.equal(result.error?.statement, 2, explain(result));
+
+    // The second statement fixed: the run resumes there, commits it, and fails at the third.
+    project.write(file, version('INSERT INTO events VALUES (1);', 'INSERT INTO other_missing_table VALUES (1);'));
+    result = await up(options);
+    assert.equal(result.steps[0].resumedAt, 2, explain(result));
+    assert.equal(result.error?.statement, 3, explain(result));
+    assert.equal(result.error?.committed, 2);
+    let st = await status(options);
+    assert.match(st.status![0].note ?? '', /failed at statement 3 of 3; the statements before it were committed/);
+
+    // The third fixed, and a fourth added: it resumes at the third (statement 2 ran as it is now,
+    // not as it was written at the first attempt), and counts the fourth.
+    project.write(file, version('INSERT INTO events VALUES (1);', 'INSERT INTO events VALUES (2);', '\nINSERT INTO events VALUES (3);'));
+    result = await up(options);
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 3);
+    assert.deepEqual(await rowsOf(pg, db, 'events'), ['{"id":1}', '{"id":2}', '{"id":3}'], 'each insert ran once');
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+    st = await status(options);
+    assert.equal(st.status![0].state, 'applied');
+  });
+
+  it('a rollback that fails part way resumes at the failed statement once fixed, instead of running again the statements it committed', async () => {
+    const db = await pg.createDatabase('nontx_down_fail');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const down = (second: string) => `DROP INDEX CONCURRENTLY events_id_idx;\n${second}\nDROP TABLE events;`;
+    const project = createProject({ [file]: gooseFile('CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);', down('DROP TABLE no_such_table;'), { noTransaction: true }) });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    let result = await rollback({ ...options, yes: true });
+    assert.equal(result.error?.statement, 2, explain(result));
+    assert.equal(result.error?.section, 'down');
+    assert.equal(result.error?.committed, 1);
+    let st = await status(options);
+    assert.equal(st.status![0].state, 'applied');
+    assert.match(st.status![0].note ?? '', /a rollback failed at statement 2 of 3/);
+
+    // Fixed: the rollback starts at statement 2 (DROP INDEX would fail: the index is gone), and completes.
+    project.write(file, gooseFile('CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);', down('DROP TABLE IF EXISTS no_such_table;'), { noTransaction: true }));
+    result = await rollback({ ...options, yes: true });
+    assert.ok(result.ok, explain(result));
+    assert.equal(result.steps[0].resumedAt, 2);
+    assert.deepEqual(result.steps[0].statements.map((s) => s.number), [2, 3]);
+    assert.deepEqual(await gooseVersions(db), []);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+    st = await status(options);
+    assert.equal(st.status![0].state, 'pending');
+  });
+
+  it('a rollback that failed part way is not resumed once its down section has another number of statements: zdm cannot tell which ran', async () => {
+    const db = await pg.createDatabase('nontx_down_changed');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const upText = 'CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);';
+    const project = createProject({ [file]: gooseFile(upText, 'DROP INDEX CONCURRENTLY events_id_idx;\nDROP TABLE no_such_table;\nDROP TABLE events;', { noTransaction: true }) });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    assert.equal((await rollback({ ...options, yes: true })).error?.committed, 1);
+    // The committed DROP INDEX taken out: resuming at statement 2 would skip DROP TABLE events.
+    project.write(file, gooseFile(upText, 'DROP TABLE IF EXISTS no_such_table;\nDROP TABLE events;', { noTransaction: true }));
+    const refused = await rollback({ ...options, yes: true });
+    assert.equal(refused.ok, false);
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.error!.message, /statement 1 was committed \(of 3\); the down section has 2 statements now/);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+  });
+
   it("a section that ends inside its own BEGIN fails, rolled back, instead of being reported applied and lost with the session", async () => {
     const db = await pg.createDatabase('open_begin');
     const open = dbmateFile("SET lock_timeout = '5s';\nBEGIN;\nCREATE TABLE nicknames (id bigint PRIMARY KEY);", 'DROP TABLE nicknames;', { upTransaction: false });
@@ -481,5 +555,122 @@ describe('procedures and DO blocks that COMMIT', () => {
     result = await up(optionsFor(dbmate, pg.url(dbmateDb)));
     assert.ok(result.ok, explain(result));
     assert.deepEqual(await rowsOf(pg, dbmateDb, 'items', 'label'), ['p1', 'p2', 'p3', 'p4', 'p5'].map((label) => JSON.stringify({ label })));
+  });
+});
+
+describe('a down section with no statement', () => {
+  it('rolls back as the tool does (nothing runs, the row goes) and warns that what the up did stays', async () => {
+    const db = await pg.createDatabase('empty_down');
+    const project = createProject({ 'db/migrations/20240101000000_c.sql': '-- migrate:up\nCREATE TABLE c (id int);\n\n-- migrate:down\n-- nothing to undo\n' });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    const result = await rollback(options);
+    assert.ok(result.ok, explain(result));
+    assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), []);
+    assert.equal(result.warnings.length, 1, result.warnings.join('\n'));
+    assert.match(result.warnings[0], /20240101000000_c\.sql's down section has no statement: rolling it back runs nothing .* What its up did stays in the database, and the next zdm up runs it again/);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table c(id integer)']);
+  });
+});
+
+describe('a CREATE INDEX CONCURRENTLY that fails', () => {
+  it('names the INVALID index it left behind, in the error the user sees first (not only when the retry fails with "already exists")', async () => {
+    const db = await pg.createDatabase('cic_invalid');
+    const project = createProject({
+      'db/migrations/20240101000000_a.sql': dbmateFile('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1), (1);', 'DROP TABLE a;'),
+      'db/migrations/20240102000000_a_uq.sql': dbmateFile('CREATE UNIQUE INDEX CONCURRENTLY a_uq ON a (id);', 'DROP INDEX CONCURRENTLY a_uq;', { upTransaction: false, downTransaction: false }),
+      'db/migrations/20240103000000_a_col.sql': dbmateFile('CREATE INDEX CONCURRENTLY a_bad ON a (no_such_column);', 'DROP INDEX CONCURRENTLY a_bad;', { upTransaction: false, downTransaction: false }),
+    });
+    const options = optionsFor(project, pg.url(db));
+    const result = await up(options);
+    assert.equal(result.error?.code, '23505', explain(result));
+    assert.match(result.error?.hint ?? '', /left the index a_uq behind, INVALID: .* Drop it \(DROP INDEX CONCURRENTLY a_uq;\) before running the migration again/);
+    const [index] = await pg.query<{ valid: boolean }>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'a_uq'::regclass", [], db);
+    assert.equal(index.valid, false);
+
+    // Done as the hint says, with the data fixed: the next up runs it; a failure that leaves no index says nothing of one.
+    await pg.query('DROP INDEX CONCURRENTLY a_uq', [], db);
+    await pg.query('DELETE FROM a WHERE ctid <> (SELECT min(ctid) FROM a)', [], db);
+    const next = await up(options);
+    assert.deepEqual(next.steps.map((s) => [s.version, s.ok]), [['20240102000000', true], ['20240103000000', false]], explain(next));
+    assert.equal(next.error?.code, '42703');
+    assert.doesNotMatch(next.error?.hint ?? '', /INVALID/);
+  });
+});
+
+describe('a goose statement without its `;`', () => {
+  it('is not run (goose stops at it: "unexpected unfinished SQL query"), and the error says where; with the `;` the migration runs', async () => {
+    const db = await pg.createDatabase('goose_unfinished');
+    const file = 'db/migrations/20240101000000_a.sql';
+    const project = createProject({ [file]: gooseFile('CREATE TABLE a (id int);\nCREATE TABLE b (id int)', 'DROP TABLE b;\nDROP TABLE a;') });
+    const options = optionsFor(project, pg.url(db));
+    const result = await up(options);
+    assert.equal(result.ok, false, explain(result));
+    assert.match(result.error!.message, /goose never sends this statement: .* and this one has no `;`.* missing semicolon\?.* Nothing of it was run\./);
+    assert.equal(result.error!.file, project.file(file));
+    assert.deepEqual([result.error!.line, result.error!.statement], [3, 2]);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), [], 'not even the first statement ran');
+    assert.deepEqual(await gooseVersions(db), []);
+
+    project.write(file, gooseFile('CREATE TABLE a (id int);\nCREATE TABLE b (id int);', 'DROP TABLE b;\nDROP TABLE a;'));
+    assert.ok((await up(options)).ok);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+  });
+});
+
+describe('a section sent statement by statement, interrupted between statements (Ctrl-C)', () => {
+  it('sends no further statement; recorded as failed where it stopped, or not at all when nothing of it ran (no Flyway failure row then)', async () => {
+    const db = await pg.createDatabase('interrupted_between');
+    const project = createProject(
+      { 'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n', 'db/migration/V1__a.sql.conf': 'executeInTransaction=false\n' },
+      { migrationsDir: 'db/migration' },
+    );
+    const { loadedMigrations } = await loadProject({ cwd: project.root });
+    const migration = loadedMigrations.migrations[0];
+    const tracker = trackerFor('flyway', undefined);
+    const zdm = zdmTable(undefined);
+    const history = () => rowsOf(pg, db, 'flyway_schema_history', 'version, success');
+    await withClient(pg.url(db), async (session) => {
+      await tracker.ensure(session);
+      await zdm.ensure(session);
+      let stopAfter = 0;
+      let sent = 0;
+      const ctx = { session, tracker, zdm, timeouts: {}, emit: (e: { type: string }) => void (e.type === 'statement' && sent++), redact: (t: string) => t, interrupted: () => sent >= stopAfter };
+      // Asked to stop before its first statement: nothing ran, nothing is recorded.
+      let result = await applyStep(ctx, { direction: 'up', migration });
+      assert.equal(result.ok, false);
+      assert.equal(result.error?.interrupted, true);
+      assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), []);
+      assert.deepEqual(await rowsOf(pg, db, 'zdm_migrations'), []);
+      assert.deepEqual(await history(), []);
+      // Asked to stop after the first: the second is not sent; failed at statement 2, as Flyway records a failure.
+      stopAfter = 1;
+      result = await applyStep(ctx, { direction: 'up', migration });
+      assert.match(result.error?.message ?? '', /Interrupted before statement 2 of 2 ran/);
+      assert.equal(result.error?.committed, 1);
+      assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table a(id integer)']);
+      assert.deepEqual(await rowsOf(pg, db, 'zdm_migrations', 'state, statements_done, failed_statement'), ['{"state":"failed","statements_done":1,"failed_statement":2}']);
+      assert.deepEqual(await history(), ['{"version":"1","success":false}']);
+    });
+  });
+});
+
+describe('a role that may not create the tracking tables', () => {
+  it('is told which step failed (creating the tracking tables), not only "permission denied for schema public"', async () => {
+    const db = await pg.createDatabase('no_create');
+    const role = `zdm_reader_${db.replace(/\W/g, '_')}`.slice(0, 60);
+    await pg.query(`CREATE ROLE ${role} LOGIN PASSWORD 'reader_pw'`, [], db);
+    await pg.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`, [], db);
+    const url = new URL(pg.url(db));
+    url.username = role;
+    url.password = 'reader_pw';
+    const project = createProject({ 'db/migrations/20240101000000_a.sql': dbmateFile('CREATE TABLE a (id int);', 'DROP TABLE a;') });
+    const result = await up(optionsFor(project, url.toString()));
+    assert.equal(result.ok, false, explain(result));
+    assert.equal(result.error?.code, '42501');
+    assert.match(result.error!.message, /^Cannot create the tracking tables \("public"\."schema_migrations" and "public"\."zdm_migrations"\) that record what is applied: permission denied for schema public\. Nothing was run\.$/);
+    assert.deepEqual(result.steps, []);
+    await pg.query(`DROP OWNED BY ${role}`, [], db);
+    await pg.query(`DROP ROLE ${role}`, [], db);
   });
 });

@@ -422,6 +422,102 @@ describe('Flyway rows with success = false (a failed non-transactional migration
   });
 });
 
+describe('a Flyway migration zdm runs outside a transaction that fails part way', () => {
+  it('is recorded in the history with success = false, as Flyway records it, so flyway migrate refuses rather than running it again from its first statement; zdm resumes it and leaves one successful row', async () => {
+    const db = await pg.createDatabase('flyway_zdm_failed_row');
+    const project = createProject(
+      {
+        'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n',
+        'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nINSERT INTO no_such_table VALUES (1);\nCREATE TABLE c (id int);\n',
+        'db/migration/V2__b.sql.conf': 'executeInTransaction=false\n',
+      },
+      { migrationsDir: 'db/migration' },
+    );
+    const options = optionsFor(project, pg.url(db));
+    const failed = await up(options);
+    assert.equal(failed.ok, false, explain(failed));
+    assert.equal(failed.error!.committed, 2);
+    const history = () => pg.query<{ r: number; version: string; script: string; success: boolean }>('SELECT installed_rank AS r, version, script, success FROM flyway_schema_history ORDER BY installed_rank', [], db);
+    // Flyway's DbMigrate writes this row when a migration it ran outside a transaction fails; without it,
+    // `flyway migrate` would run V2 again from its first statement over the rows it committed.
+    assert.deepEqual((await history()).map((h) => [h.version, h.script, h.success]), [
+      ['1', 'V1__a.sql', true],
+      ['2', 'V2__b.sql', false],
+    ]);
+    const seen = await status(options);
+    assert.deepEqual(seen.status!.map((s) => s.state), ['applied', 'failed']);
+    assert.match(seen.status![1].note ?? '', /failed at statement 3 of 4; the statements before it were committed \(the Flyway history records it as failed too/);
+    assert.equal(seen.status![1].failure?.committed, 2);
+
+    // Fixed, it fails again later on: still one failed row.
+    project.write('db/migration/V2__b.sql', 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nINSERT INTO a VALUES (1);\nINSERT INTO no_such_table VALUES (2);\n');
+    assert.equal((await up(options)).ok, false);
+    assert.deepEqual((await history()).map((h) => [h.version, h.success]), [['1', true], ['2', false]]);
+
+    // zdm's own record says what was committed: it resumes there (the row 1 of b is not inserted twice), and the failed row goes, as after `flyway repair`.
+    project.write('db/migration/V2__b.sql', 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nINSERT INTO a VALUES (1);\nCREATE TABLE c (id int);\n');
+    const resumed = await up(options);
+    assert.ok(resumed.ok, explain(resumed));
+    assert.equal(resumed.steps[0].resumedAt, 4);
+    assert.deepEqual(await rowsOf(pg, db, 'b'), ['{"id":1}']);
+    assert.deepEqual((await history()).map((h) => [h.version, h.script, h.success]), [
+      ['1', 'V1__a.sql', true],
+      ['2', 'V2__b.sql', true],
+    ]);
+    assert.deepEqual((await status(options)).status!.map((s) => s.state), ['applied', 'applied']);
+  });
+});
+
+describe('an applied migration whose file is gone', () => {
+  it('Flyway: zdm up applies the pending ones and warns that Flyway validation refuses to migrate ("not resolved locally"); golang-migrate: that it cannot migrate from a current version without its file', async () => {
+    const flywayDb = await pg.createDatabase('missing_flyway');
+    const flyway = createProject({ 'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n', 'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\n' }, { migrationsDir: 'db/migration' });
+    const flywayOptions = optionsFor(flyway, pg.url(flywayDb));
+    assert.ok((await up(flywayOptions)).ok);
+    flyway.remove('db/migration/V2__b.sql');
+    flyway.write('db/migration/V3__c.sql', 'CREATE TABLE c (id int);\n');
+    const applied = await up(flywayOptions);
+    assert.ok(applied.ok, explain(applied));
+    assert.deepEqual(applied.steps.map((s) => s.version), ['3']);
+    assert.equal(applied.warnings.length, 1, applied.warnings.join('\n'));
+    assert.match(applied.warnings[0], /Applied but not on disk: version 2\. Flyway's validation refuses to migrate this database \("Detected applied migration not resolved locally: 2\./);
+    // Nothing pending: nothing to warn about on this run.
+    assert.deepEqual((await up(flywayOptions)).warnings, []);
+
+    const golangDb = await pg.createDatabase('missing_golang_migrate');
+    const files = (n: number) => ({ [`migrations/00000${n}_t${n}.up.sql`]: `CREATE TABLE t${n} (id int);\n`, [`migrations/00000${n}_t${n}.down.sql`]: `DROP TABLE t${n};\n` });
+    const golang = createProject({ ...files(1), ...files(2) }, { migrationsDir: 'migrations' });
+    const golangOptions = optionsFor(golang, pg.url(golangDb));
+    assert.ok((await up(golangOptions)).ok);
+    golang.remove('migrations/000002_t2.up.sql');
+    golang.remove('migrations/000002_t2.down.sql');
+    for (const [name, text] of Object.entries(files(3))) golang.write(name, text);
+    const next = await up(golangOptions);
+    assert.ok(next.ok, explain(next));
+    assert.match(next.warnings.join('\n'), /The current version, 2, has no file on disk\. golang-migrate refuses to migrate from it \("no migration found for version 2"\)/);
+  });
+});
+
+describe('golang-migrate: a migration added below the current version', () => {
+  it('is counted as applied, as golang-migrate counts it, but status and up say it most likely never ran', async () => {
+    const db = await pg.createDatabase('golang_below_current');
+    const files = (n: number) => ({ [`migrations/00000${n}_t${n}.up.sql`]: `CREATE TABLE t${n} (id int);\n`, [`migrations/00000${n}_t${n}.down.sql`]: `DROP TABLE t${n};\n` });
+    const project = createProject({ ...files(1), ...files(3) }, { migrationsDir: 'migrations' });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    for (const [name, text] of Object.entries(files(2))) project.write(name, text);
+    const seen = await status(options);
+    assert.deepEqual(seen.status!.map((s) => s.state), ['applied', 'applied', 'applied'], 'golang-migrate counts it applied: it keeps the current version only');
+    assert.match(seen.status![1].note ?? '', /no run recorded it, and zdm applied the migrations on either side of it, so it was most likely added after them and never ran on this database/);
+    assert.equal(seen.status![0].note, undefined);
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps, []);
+    assert.match(again.warnings.join('\n'), /migrations\/000002_t2\.up\.sql: counted as applied only because golang-migrate keeps the current version alone/);
+    assert.equal((await pg.query("SELECT to_regclass('t2') AS t", [], db))[0].t, null, 'it never ran');
+  });
+});
+
 describe('goose down after up --allow-missing', () => {
   it('rolls back the last applied migration (goose_db_version\'s id order), not the highest version; --to 0 in the reverse of the applied order', async () => {
     const db = await pg.createDatabase('goose_down_order');

@@ -5,6 +5,7 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { openSession } from '../../server/src/engine/runner/db';
 import { status } from '../../server/src/engine/runner/commands';
@@ -92,6 +93,29 @@ describe('URL forms libpq accepts: read, checked and judged without connecting',
     assert.match(refusal('postgres://u@h1:5432,h2:5433/app'), /names several hosts \(h1, h2\), which libpq tries in turn; zdm connects to one/);
     assert.match(refusal('postgres://u@localhost:54x2/app'), /^DATABASE_URL is not a valid URL: .*the port '54x2' is not a number/);
     assert.match(refusal('mysql://u@localhost/app'), /must be a postgres:\/\/ URL, not mysql:\/\//);
+    // What libpq refuses before connecting, and node-postgres misread ("Invalid URL"; an unknown sslmode tried as SSL).
+    assert.match(refusal('postgres://u:hunter2@localhost:99999/app'), /^DATABASE_URL has an invalid port number: "99999" \(1 to 65535\) \(postgres:\/\/u:\*\*\*\*@/);
+    assert.match(refusal('postgres://u@localhost/app?sslmode=requier'), /invalid sslmode value: "requier" \(one of disable, allow, prefer, require, verify-ca, verify-full\)/);
+    assert.match(refusal('postgres://u@localhost/app?connect_timeout=5s'), /invalid connect_timeout value: "5s" \(whole seconds\)/);
+  });
+
+  it("waits for a server that never answers as long as the URL's connect_timeout says (libpq's, in whole seconds), not node-postgres' 10 s", async () => {
+    // A server that takes the connection and never answers, as a host that drops packets behind a proxy.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const started = Date.now();
+      await assert.rejects(openSession(`postgres://u:hunter2@127.0.0.1:${port}/app?connect_timeout=2`), (error: Error) => {
+        assert.match(error.message, /no answer within 2 s/);
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      });
+      const waited = Date.now() - started;
+      assert.ok(waited >= 1900 && waited < 6000, `waited ${waited} ms`);
+    } finally {
+      silent.close();
+    }
   });
 
   it("gives node-postgres the default socket when there is no host (libpq's default), and drops sslmode over a socket", () => {

@@ -281,6 +281,11 @@ async function finishRun(ctx: RunnerContext, request: MigrationRun, place: RunPl
     return;
   }
   const error = result.error;
+  if (run.cancelled && error?.interrupted) {
+    // Cancelled by the user: the CLI cancelled the running statement and recorded it; no error to show.
+    ctx.output.appendLine('Cancelled.');
+    return;
+  }
   if (error) {
     if (error.file && error.line !== undefined) {
       const range = new vscode.Range(error.line - 1, (error.column ?? 1) - 1, (error.endLine ?? error.line) - 1, (error.endColumn ?? error.column ?? 1) - 1);

@@ -68,7 +68,7 @@ export function errorLines(error: RunError, cwd: string): string[] {
   if (error.detail) lines.push(`  detail: ${error.detail}`);
   if (error.hint) lines.push(`  hint: ${error.hint}`);
   if (error.where) lines.push(`  context: ${error.where.split('\n')[0]}`);
-  if (error.committed !== undefined) lines.push(error.committed > 0 ? `  ${error.committed} statement(s) were committed before it; the next Migrate Up resumes at the failed statement.` : '  Nothing of this migration was committed.');
+  if (error.committed !== undefined) lines.push(error.committed > 0 ? `  ${error.committed} statement(s) were committed before it; the next ${error.section === 'down' ? 'Roll Back' : 'Migrate Up'} resumes at the failed statement.` : '  Nothing of this migration was committed.');
   else if (error.file) lines.push('  The migration was rolled back: schema and bookkeeping are as before it.');
   return lines;
 }

@@ -115,6 +115,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
   const printer = createPrinter({ ...io, stdout: out.write, stderr: (s) => (out.flush(), io.stderr(s)) }, { color, cwd: io.cwd });
   /** The migration under way, for what Ctrl-C leaves behind. */
   let running: Extract<RunEvent, { type: 'migration-start' }> | undefined;
+  const stop = new AbortController();
   const options: RunnerOptions = {
     cwd: io.cwd,
     configPath: values.config !== undefined ? path.resolve(io.cwd, values.config) : undefined,
@@ -125,6 +126,7 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     wait: values.wait,
     startEmbedded: !values['no-start'],
     verify: values.verify ? true : values['no-verify'] ? false : undefined,
+    signal: stop.signal,
     onEvent: (event) => {
       if (event.type === 'migration-start') running = event;
       else if (event.type === 'migration-end') running = undefined;
@@ -132,9 +134,26 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       else if (format === 'text') printer.event(event, command);
     },
   };
-  // Ctrl-C: the process ends (its connection closes and PostgreSQL ends what was running); say what
-  // that leaves behind for the migration under way.
-  const interrupted = () => {
+  // Ctrl-C (or SIGTERM, as the editor's Cancel and process managers send): the runner cancels the
+  // statement running, as psql's Ctrl-C does, records what that leaves behind as it records a failure,
+  // releases its locks and returns; the result is printed and the exit code is 130. Waiting for a
+  // closed connection to be noticed instead would leave the statement running and the migration lock
+  // held for a while, so a run started right after would find it taken. A second Ctrl-C, or a run
+  // that has not returned 10 s after the first, ends the process at once: its connection closes and
+  // PostgreSQL ends what was running (client_connection_check_interval).
+  let signals = 0;
+  const interrupted = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1 && !stop.signal.aborted) {
+      stop.abort();
+      out.flush();
+      io.stderr(`zdm ${command}: interrupted (${signal}): cancelling the running statement; ${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once.\n`);
+      setTimeout(() => quit(), 10_000).unref();
+      return;
+    }
+    quit();
+  };
+  const quit = () => {
     out.flush();
     const what = running
       ? running.mode === 'transaction'
@@ -144,7 +163,10 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
     io.stderr(`zdm ${command}: interrupted. ${what}\n`);
     process.exit(130);
   };
-  if (command !== 'status') process.once('SIGINT', interrupted);
+  if (command !== 'status') {
+    process.on('SIGINT', interrupted);
+    process.on('SIGTERM', interrupted);
+  }
   let result: RunResult;
   switch (command) {
     case 'up':
@@ -164,11 +186,12 @@ export async function runRunnerCommand(command: RunnerCommand, argv: string[], i
       break;
   }
   process.removeListener('SIGINT', interrupted);
+  process.removeListener('SIGTERM', interrupted);
   if (format === 'json') out.write(JSON.stringify(result, null, 2) + '\n');
   else if (format === 'jsonl') out.write(JSON.stringify({ event: 'result', ...result }) + '\n');
   else printer.result(result);
   out.flush();
-  return exitCode(result);
+  return stop.signal.aborted ? 130 : exitCode(result);
 }
 
 /** Collects output and writes it when 32 KB have gathered or 50 ms have passed. */
@@ -355,7 +378,7 @@ function printError(io: CommandIO, error: RunError, rel: (f: string) => string, 
   if (error.committed !== undefined) {
     io.stderr(
       error.committed > 0
-        ? `  ${error.committed} statement${error.committed === 1 ? ' was' : 's were'} committed before it (this section runs statement by statement); zdm status shows the record, and the next zdm up resumes at the failed statement.\n`
+        ? `  ${error.committed} statement${error.committed === 1 ? ' was' : 's were'} committed before it (this section runs statement by statement); zdm status shows the record, and the next zdm ${error.section === 'down' ? 'rollback' : 'up'} resumes at the failed statement.\n`
         : '  Nothing of this migration was committed.\n',
     );
   } else if (error.reverted === false) io.stderr('  The change is not recorded as deployed, but its revert failed: what its deploy script did may remain.\n');

@@ -149,3 +149,27 @@ export function gooseJoinedStatements(section: Section, blocks: readonly Span[])
   }
   return out;
 }
+
+/**
+ * A statement of `section` goose never ends: after the last line it ends a statement at (outside
+ * `blocks`) and the last StatementEnd line, what it still holds at the section's end. goose sends a
+ * statement only at a line whose last word ends with `;`, so such a statement (the section's last,
+ * written without its `;`) is never sent: at the `-- +goose Down` line or the end of the file goose
+ * stops ("failed to parse migration: ... unexpected unfinished SQL query: ...: missing semicolon?");
+ * older versions, reading the up direction, emptied their buffer at each line of the Down section,
+ * dropping the statement without a word. Comment lines and empty lines are not held (goose skips
+ * them while it holds nothing). Returns the statement, and where its `;` goes.
+ */
+export function gooseUnfinished(section: Section, blocks: readonly Span[]): { statement: Span; end: number; terminated: boolean } | undefined {
+  const text = section.source;
+  const { start, end } = section.span;
+  let from = start;
+  for (const b of blocks) if (start <= b.start && b.end <= end) from = Math.max(from, lineBreakAfter(text, b.end).next);
+  for (const at of gooseCuts(text, from, end, blocks)) from = Math.max(from, lineBreakAfter(text, at).next);
+  if (from >= end) return undefined;
+  const statements = splitStatements(text, from, end).statements.filter((s) => s.tokens.some((t) => !isComment(t)));
+  const last = statements[statements.length - 1];
+  if (!last) return undefined;
+  const token = last.tokens.findLast((t) => !isComment(t))!;
+  return { statement: { start: statements[0].span.start, end: token.end }, end: token.end, terminated: last.terminated };
+}

@@ -11,7 +11,7 @@
 
 import { basenameOf } from '../paths';
 import type { FormatProblem, MigrationDocument, Span } from '../model';
-import { gooseBlockQueryStart, gooseCutInsideStatement, gooseJoinedStatements, wrapFix } from './goose-cuts';
+import { gooseBlockQueryStart, gooseCutInsideStatement, gooseJoinedStatements, gooseUnfinished, wrapFix } from './goose-cuts';
 import { splitStatements } from '../sql/split';
 import { brokenDollarQuotes, gooseEnvsubLines, readEnvsubLine } from './goose-envsub';
 import { baseDocument, findMarkerLines, firstLineSpan, type FormatModule, nextLineStart, problem, section, versionAndDescription } from './common';
@@ -84,6 +84,19 @@ export const goose: FormatModule = {
           s.queryStringSource = s.queryStringSource
             ? 'goose sends a StatementBegin/StatementEnd block as one query string, and statements that share a line too (it ends a statement only where a line ends with `;`)'
             : 'goose ends a statement only where a line ends with `;`, so it sends these statements together as one query string';
+        }
+        const unfinished = gooseUnfinished(s, blocks);
+        if (unfinished) {
+          doc.problems.push({
+            ...problem(
+              'migration-format',
+              `goose never sends this statement: it ends a statement only at a line whose last word ends with \`;\`${unfinished.terminated ? ' (here something other than a `--` comment follows the `;` on its line)' : ', and this one has no `;`'}. At the ${s.kind === 'up' && s.span.end < text.length ? "'-- +goose Down' line" : 'end of the file'} goose stops: "failed to parse migration: ... unexpected unfinished SQL query: ...: missing semicolon?" (older goose versions, reading the up direction, dropped it without a word when a Down section followed, and recorded the migration as applied without it).`,
+              unfinished.statement,
+              unfinished.terminated ? 'End the line with the `;` (only a `--` comment may follow it).' : 'End the statement with `;`.',
+            ),
+            ...(unfinished.terminated ? {} : { fixes: [{ title: 'Add the `;`', edits: [{ span: { start: unfinished.end, end: unfinished.end }, newText: ';' }], safe: true }] }),
+            failsRun: true,
+          });
         }
         const cut = gooseCutInsideStatement(s, blocks);
         if (!cut) continue;

@@ -5,7 +5,7 @@
 // process leaves a clear record of which statement failed and how many were committed.
 
 import { concurrentOperation } from '../sql/classify';
-import { applySessionTimeouts, batchCommands, dbErrorInfo, isConnectionLost, preparedName, runCommands, type Session, type SqlCommand } from './db';
+import { applySessionTimeouts, batchCommands, dbErrorInfo, isCancelled, isConnectionLost, preparedName, quoteIdent, runCommands, type Session, type SqlCommand } from './db';
 import { firstLine, statementError, type PositionedError } from './errors';
 import type { RunError, RunEvent, StatementResult, StepResult } from './events';
 import { downSectionOf, withStatementTexts, type Migration, type RunSection, type RunStatement } from './migrations';
@@ -36,12 +36,17 @@ export interface ApplyContext {
    * `deploy --log-only --verify` runs the verify script (sqitch-verify.ts).
    */
   beforeLogged?: (ctx: ApplyContext, step: Step) => Promise<RunError | undefined>;
+  /**
+   * True once the run was asked to stop (Ctrl-C: the CLI's SIGINT or SIGTERM, the editor's Cancel):
+   * a section sent statement by statement sends no further statement, and fails as if the next one had.
+   */
+  interrupted?: () => boolean;
 }
 
 export interface StepOptions {
   /** The migration that becomes the latest applied after a rollback (golang-migrate stores it). */
   previous?: Migration;
-  /** Resume a non-transactional up at this 0-based statement (earlier ones were committed by an interrupted run). */
+  /** Resume a non-transactional section at this 0-based statement (earlier ones were committed by an interrupted run). */
   resumeAt?: number;
 }
 
@@ -113,7 +118,7 @@ export function mayEndTransaction(statement: RunStatement): boolean {
  */
 export function passesOverFailure(step: Step, error: RunError | undefined): boolean {
   if (step.direction !== 'up' || step.migration.changeset?.failOnError !== false || step.migration.up.toolFailure) return false;
-  return error !== undefined && !isConnectionLost(error);
+  return error !== undefined && !isConnectionLost(error) && !error.interrupted;
 }
 
 export async function applyStep(ctx: ApplyContext, step: Step, options: StepOptions = {}): Promise<StepResult> {
@@ -121,6 +126,9 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   const written = direction === 'up' ? migration.up : downSectionOf(migration)!;
   if (written.absent) {
     ctx.emit({ type: 'warning', message: `${migration.name} has no '-- +goose Down' section: as goose does, rolling it back runs nothing and only deletes its row from the tracking table. What its up did stays in the database, and the next zdm up runs it again.` });
+  } else if (direction === 'down' && written.statements.length === 0 && migration.up.statements.length > 0) {
+    // A down section written but left empty (or holding only comments): the tool runs nothing too.
+    ctx.emit({ type: 'warning', message: `${migration.name}'s down section has no statement: rolling it back runs nothing and only deletes its row from the tracking table. What its up did stays in the database, and the next zdm up runs it again.` });
   }
   // The tool's placeholders, substituted before anything runs: one without a value stops the step here;
   // so does a section the tool itself would fail to run (goose cutting a statement in two).
@@ -132,7 +140,7 @@ export async function applyStep(ctx: ApplyContext, step: Step, options: StepOpti
   }
   const section = prepared.section;
   const mode = executionMode(section);
-  const resumeAt = direction === 'up' && !mode.atomic && options.resumeAt !== undefined && options.resumeAt > 0 ? options.resumeAt : undefined;
+  const resumeAt = !mode.atomic && options.resumeAt !== undefined && options.resumeAt > 0 ? options.resumeAt : undefined;
   const result: StepResult = {
     version: migration.version,
     name: migration.name,
@@ -314,10 +322,13 @@ async function runBatch(ctx: ApplyContext, step: Step, section: RunSection, resu
     await ctx.session.queryText('ROLLBACK').catch(() => undefined);
     const position = dbErrorInfo(error)?.position;
     let index = position !== undefined ? starts.findLastIndex((start) => start < position) : -1;
-    if (index === -1) index = await findFailingStatement(ctx, section);
+    // A cancelled batch (Ctrl-C) is not run again to find the statement: it is the one that was running.
+    if (index === -1 && !isCancelled(error)) index = await findFailingStatement(ctx, section);
     if (index === -1) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new StatementFailed({ ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false });
+      const failed: RunError = { ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false };
+      if (isCancelled(error)) Object.assign(failed, { interrupted: true, hint: 'The migration was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).' });
+      throw new StatementFailed(failed);
     }
     // A syntax error stops PostgreSQL before it runs anything; otherwise the statements before ran (and were rolled back).
     const ranBefore = dbErrorInfo(error)?.code !== '42601';
@@ -375,7 +386,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
   const started = performance.now();
   const total = section.statements.length;
   await runAtomically(ctx.session, [
-    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordProgress(migration, from),
+    from === 0 ? ctx.zdm.recordRunning(migration, direction, total) : ctx.zdm.recordResumed(migration, direction, from, total),
     ...(direction === 'up' ? ctx.tracker.markStarted?.(migration) ?? [] : []),
   ]);
   let inUserTransaction = false;
@@ -390,6 +401,16 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     // The last statement sent with this one: the tool sends a goose StatementBegin/End block whole.
     const last = groups.get(i) ?? i;
     try {
+      if (ctx.interrupted?.()) {
+        const stopped: RunError = { ...statementError(section, i, undefined, `Interrupted before statement ${i + 1} of ${total} ran: it and the statements after it were not sent.`, ctx.redact), interrupted: true };
+        if (direction === 'up' && from === 0 && i === 0 && !ctx.tracker.markStarted) {
+          // Nothing of it ran: no record of it either (not a failure the tool's table should keep, as Flyway's would).
+          result.error = { ...stopped, committed: 0 };
+          await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration)]).catch(() => undefined);
+          return;
+        }
+        throw new StatementFailed(stopped);
+      }
       if (last > i) await runQueryString(ctx, step, section, i, last, result);
       else await runStatement(ctx, step, section, statement, result);
     } catch (error) {
@@ -397,6 +418,8 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       result.error = { ...error.runError, committed };
       // A failure inside the file's own BEGIN leaves an aborted transaction: end it before recording.
       await ctx.session.queryText('ROLLBACK').catch(() => undefined);
+      const invalid = await invalidIndexLeft(ctx, statement, error.runError);
+      if (invalid) result.error.hint = result.error.hint ? `${result.error.hint} ${invalid}` : invalid;
       // The number recorded is where a resumed run starts: the first statement of a block sent whole.
       // Passed over (Liquibase's failOnError:false): no record of it, so the next run starts it again from its first statement.
       const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message));
@@ -436,6 +459,22 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     return;
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+}
+
+/**
+ * The INVALID index a failed CREATE INDEX CONCURRENTLY left behind (PostgreSQL keeps the index it
+ * started building when the build fails: a unique violation, a deadlock, a cancel), said when the
+ * statement fails rather than when it is run again and fails with "already exists".
+ */
+async function invalidIndexLeft(ctx: ApplyContext, statement: RunStatement, error: RunError): Promise<string | undefined> {
+  const index = statement.node?.IndexStmt as { concurrent?: boolean; idxname?: string; relation?: { schemaname?: string } } | undefined;
+  if (!index?.concurrent || !index.idxname || error.code === '42P07' || isConnectionLost(error)) return undefined;
+  const name = index.relation?.schemaname ? `${quoteIdent(index.relation.schemaname)}.${quoteIdent(index.idxname)}` : quoteIdent(index.idxname);
+  const rows = await ctx.session
+    .query<{ name: string }>('SELECT i.indexrelid::regclass::text AS name FROM pg_index i WHERE i.indexrelid = to_regclass($1) AND NOT i.indisvalid', [name])
+    .catch(() => []);
+  if (rows.length === 0) return undefined;
+  return `The failed CREATE INDEX CONCURRENTLY left the index ${rows[0].name} behind, INVALID: queries do not use it, but writes keep it up to date. Drop it (DROP INDEX CONCURRENTLY ${rows[0].name};) before running the migration again.`;
 }
 
 /**
@@ -494,8 +533,21 @@ async function runQueryString(ctx: ApplyContext, step: Step, section: RunSection
   throw error;
 }
 
-/** Runs commands as one unit: one statement alone, or several inside BEGIN ... COMMIT. */
+/**
+ * Runs commands as one unit: one statement alone, or several inside BEGIN ... COMMIT. A cancel meant
+ * for the migration's statement (Ctrl-C) that reaches the server as this bookkeeping runs instead
+ * cancels it: it is run once more, so the record stays true to what was committed.
+ */
 async function runAtomically(session: Session, commands: SqlCommand[]): Promise<void> {
+  try {
+    await runAtomicallyOnce(session, commands);
+  } catch (error) {
+    if (!isCancelled(error)) throw error;
+    await runAtomicallyOnce(session, commands);
+  }
+}
+
+async function runAtomicallyOnce(session: Session, commands: SqlCommand[]): Promise<void> {
   const batches = batchCommands(commands);
   if (batches.length === 1) {
     await session.queryPrepared(preparedName(batches[0].text), batches[0].text, batches[0].values);
@@ -560,6 +612,7 @@ function statementFailure(ctx: ApplyContext, section: RunSection, statement: Run
   if (!info) runError.message = ctx.redact(message);
   const hint = extraHint(info, statement, section);
   if (hint && !runError.hint) runError.hint = hint;
+  if (isCancelled(failure)) runError.interrupted = true;
   return new StatementFailed(runError);
 }
 
@@ -575,6 +628,7 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
     return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
+  if (info.code === '57014' && isCancelled(info)) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
   return undefined;
 }

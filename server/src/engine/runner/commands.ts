@@ -9,12 +9,12 @@ import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
 import { applyStep, passesOverFailure, recordStep, type ApplyContext } from './apply';
-import { ConnectError, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
+import { ConnectError, dbErrorInfo, isCancelled, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
-import { loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { downSectionOf, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
+import { computeStatus, GOLANG_MIGRATE_SKIPPED, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -57,6 +57,13 @@ export interface RunnerOptions {
    * `sqitch deploy --verify` does (false: not, as `--no-verify`). Unset: `deploy.verify` in sqitch.conf.
    */
   verify?: boolean;
+  /**
+   * Stops the run (the CLI's Ctrl-C or SIGTERM, the editor's Cancel): the statement running is
+   * cancelled as psql's Ctrl-C cancels it, and the run ends as after a failure: a migration in one
+   * transaction is rolled back, one sent statement by statement is recorded as failed where it stopped,
+   * no further migration starts, and the locks are released before the run returns.
+   */
+  signal?: AbortSignal;
 }
 
 export interface UpOptions extends RunnerOptions {
@@ -99,8 +106,32 @@ export function up(options: UpOptions): Promise<RunResult> {
     if (to.warning) plan.warnings = [to.warning];
     const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
+    const gone = plan.steps.length > 0 ? missingFileWarning(statuses, format) : undefined;
+    if (gone) plan.warnings = [...(plan.warnings ?? []), gone];
+    const skipped = statuses.filter((s) => s.note === GOLANG_MIGRATE_SKIPPED && s.migration);
+    if (skipped.length > 0) plan.warnings = [...(plan.warnings ?? []), `${skipped.map((s) => s.migration!.name).join(', ')}: ${GOLANG_MIGRATE_SKIPPED}.`];
     return plan;
   }, options.logOnly === true);
+}
+
+/**
+ * What Flyway and golang-migrate say of an applied migration whose file is gone, which zdm applies the
+ * pending ones past (as dbmate and goose do): Flyway's validation (validateOnMigrate, on by default)
+ * refuses every migrate while one is "not resolved locally" (unless its ignoreMigrationPatterns holds
+ * `*:missing`, which zdm does not read); golang-migrate cannot migrate from a current version it has no
+ * file for. A warning, so that the user learns it on the dev database, not from the tool in production.
+ */
+function missingFileWarning(statuses: readonly MigrationStatus[], format: FormatId): string | undefined {
+  const missing = statuses.filter((s) => s.state === 'missing');
+  if (missing.length === 0) return undefined;
+  const versions = missing.map((s) => s.version).join(', ');
+  if (format === 'flyway') {
+    return `Applied but not on disk: version ${versions}. Flyway's validation refuses to migrate this database ("Detected applied migration not resolved locally: ${missing[0].version}. If you removed this migration intentionally, run repair to mark the migration as deleted."), unless its ignoreMigrationPatterns holds *:missing; zdm applies the pending migrations anyway. Put the file back, or run flyway repair, which records the deletion.`;
+  }
+  if (format === 'golang-migrate') {
+    return `The current version, ${versions}, has no file on disk. golang-migrate refuses to migrate from it ("no migration found for version ${missing[0].version}"); zdm applies the pending migrations anyway. Put the file back before running golang-migrate on this database.`;
+  }
+  return undefined;
 }
 
 /** Why the run is refused: which migrations are older than the newest applied one, what the tool says, and the way out. */
@@ -397,112 +428,134 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
       resolved.url,
       async (session) => {
         emit({ type: 'database', url: result.database!, source: resolved.origin, serverVersion: session.serverVersion });
-        await configureSession(session, loaded);
-        ({ tracker, zdm } = await pinnedTracking(session, format, tableName));
-        if (!planner) {
-          const statuses = await readStatus(session, tracker, zdm, migrations);
-          seen = statuses;
-          result.ok = true;
-          return;
-        }
-        await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
-          const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
-          // What Flyway looks at before it creates its table (DbMigrate): whether the table exists, and if it
-          // does not, whether a schema it manages holds anything. Then `migrate` baselines first under
-          // baselineOnMigrate, and without it refuses: run on a schema made by other means, V1 would fail
-          // half-way or, worse, run again what is already there.
-          const flywayUp = flyway !== undefined && command === 'up' && !logOnly;
-          const existed = flywayBaseline || flywayUp ? (await tableColumns(session, tracker.table)).length > 0 : true;
-          const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flyway.schemas) : [];
-          if (flywayUp && occupied.length > 0 && !flywayBaseline) {
-            result.error = {
-              message:
-                `Found non-empty schema(s) ${occupied.map(quoteIdent).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.` +
-                ` (Flyway's refusal, and zdm's: nothing was run. If the schema already has what the migrations up to a version make, record that version with zdm baseline --version V, or set flyway.baselineOnMigrate=true; on a database meant to be empty, drop what is there.)`,
-            };
-            seen = await readStatus(session, tracker, zdm, migrations);
-            return;
-          }
-          const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
-          settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
-          if (flywayBaseline && baselineNow) {
-            const { version, description } = flywayBaseline;
-            const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);
-            if ('refusal' in check) {
-              result.error = { message: check.refusal };
-              seen = await readStatus(session, tracker, zdm, migrations);
-              return;
-            }
-            if ('skip' in check) {
-              emit({ type: 'info', message: check.skip });
-              result.baseline = { version, description, skipped: true };
-            } else {
-              const row = flywayBaselineRow(tracker.table, version, description);
-              await session.query(row.text, row.values);
-              result.baseline = { version, description };
-              emit({
-                type: 'info',
-                message: flywayBaseline.onMigrate
-                  ? `baselineOnMigrate: the schema is not empty and has no schema history table, so it was baselined first, as Flyway does: Successfully baselined schema with version: ${version}`
-                  : `Successfully baselined schema with version: ${version}`,
-              });
-            }
-          }
-          let statuses = await readStatus(session, tracker, zdm, migrations);
-          if (command === 'baseline') {
+        // Ctrl-C: cancel what the session runs now; the run then stops at its next check.
+        const cancel = () => void session.cancel();
+        options.signal?.addEventListener('abort', cancel, { once: true });
+        try {
+          await configureSession(session, loaded);
+          ({ tracker, zdm } = await pinnedTracking(session, format, tableName));
+          if (!planner) {
+            const statuses = await readStatus(session, tracker, zdm, migrations);
             seen = statuses;
             result.ok = true;
             return;
           }
-          const plan = planner(statuses, project, format);
-          for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
-          // A partly applied migration is recorded as applied as it is: nothing of it is run again.
-          if (!logOnly) plan.problems.push(...changedCommitted(plan.steps, statuses));
-          if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
-          if (plan.problems.length > 0) {
-            result.error = { message: plan.problems.join('\n') };
-            if (plan.usage) result.usageError = plan.problems.join('\n');
-            seen = statuses;
-            return;
-          }
-          if (!options.yes && !logOnly) {
-            const drops = destructiveDowns(plan.steps, options.cwd);
-            if (drops.length > 0) {
-              result.needsConfirmation = destructiveConfirmation(drops);
+          await withAdvisoryLock(session, [LOCK_NAMESPACE, hash31(tracker.table)], { wait: options.wait ?? false }, () => withToolLock(session, tracker, async () => {
+            const settings: ApplyContext['timeouts'] = timeoutsOf(loaded);
+            // What Flyway looks at before it creates its table (DbMigrate): whether the table exists, and if it
+            // does not, whether a schema it manages holds anything. Then `migrate` baselines first under
+            // baselineOnMigrate, and without it refuses: run on a schema made by other means, V1 would fail
+            // half-way or, worse, run again what is already there.
+            const flywayUp = flyway !== undefined && command === 'up' && !logOnly;
+            const existed = flywayBaseline || flywayUp ? (await tableColumns(session, tracker.table)).length > 0 : true;
+            const occupied = flywayUp && !existed ? await nonEmptySchemas(session, tracker.table, flyway.schemas) : [];
+            if (flywayUp && occupied.length > 0 && !flywayBaseline) {
+              result.error = {
+                message:
+                  `Found non-empty schema(s) ${occupied.map(quoteIdent).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.` +
+                  ` (Flyway's refusal, and zdm's: nothing was run. If the schema already has what the migrations up to a version make, record that version with zdm baseline --version V, or set flyway.baselineOnMigrate=true; on a database meant to be empty, drop what is there.)`,
+              };
+              seen = await readStatus(session, tracker, zdm, migrations);
+              return;
+            }
+            const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
+            try {
+              settings.searchPath = await ensureTracking(session, tracker, zdm, managedSchema(project, format, options.env, options.host));
+            } catch (error) {
+              // Say which step failed: a role without CREATE on the schema otherwise reads "permission denied for schema public" and nothing more.
+              const code = dbErrorInfo(error)?.code;
+              if (code === undefined || isCancelled(error)) throw error;
+              result.error = { message: redact(`Cannot create the tracking tables (${tracker.tool === 'zdm' ? zdm.table : `${tracker.table} and ${zdm.table}`}) that record what is applied: ${(error as Error).message}. Nothing was run.`), code };
+              seen = await readStatus(session, tracker, zdm, migrations).catch(() => undefined);
+              return;
+            }
+            if (flywayBaseline && baselineNow) {
+              const { version, description } = flywayBaseline;
+              const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);
+              if ('refusal' in check) {
+                result.error = { message: check.refusal };
+                seen = await readStatus(session, tracker, zdm, migrations);
+                return;
+              }
+              if ('skip' in check) {
+                emit({ type: 'info', message: check.skip });
+                result.baseline = { version, description, skipped: true };
+              } else {
+                const row = flywayBaselineRow(tracker.table, version, description);
+                await session.query(row.text, row.values);
+                result.baseline = { version, description };
+                emit({
+                  type: 'info',
+                  message: flywayBaseline.onMigrate
+                    ? `baselineOnMigrate: the schema is not empty and has no schema history table, so it was baselined first, as Flyway does: Successfully baselined schema with version: ${version}`
+                    : `Successfully baselined schema with version: ${version}`,
+                });
+              }
+            }
+            let statuses = await readStatus(session, tracker, zdm, migrations);
+            if (command === 'baseline') {
+              seen = statuses;
+              result.ok = true;
+              return;
+            }
+            const plan = planner(statuses, project, format);
+            for (const warning of plan.warnings ?? []) emit({ type: 'warning', message: warning });
+            // A partly applied migration is recorded as applied as it is: nothing of it is run again.
+            if (!logOnly) plan.problems.push(...changedCommitted(plan.steps, statuses));
+            if (format === 'sqitch') plan.problems.push(...sqitchRunProblems(plan.steps, statuses, options.cwd, { verify, logOnly }));
+            if (plan.problems.length > 0) {
+              result.error = { message: plan.problems.join('\n') };
+              if (plan.usage) result.usageError = plan.problems.join('\n');
               seen = statuses;
               return;
             }
-          }
-          emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })), ...(logOnly ? { logOnly: true as const } : {}) });
-          const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined, beforeLogged: verify ? verifyLoggedChange : undefined };
-          const removed = new Set<string>();
-          for (const step of plan.steps) {
-            const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));
-            result.steps.push(stepResult);
-            if (!stepResult.ok && !logOnly && passesOverFailure(step, stepResult.error)) {
-              // Liquibase's failOnError:false: the changeset's transaction was rolled back, nothing of
-              // it is recorded (applyStep left no zdm_migrations row either), and the run goes on: it
-              // stays pending, and the next run tries it again.
-              stepResult.continued = true;
-              emit({ type: 'warning', message: `${step.migration.name} failed and is not recorded; the run goes on, as Liquibase goes on after a changeset marked failOnError:false: ${stepResult.error?.message ?? 'unknown error'}` });
-              continue;
+            if (!options.yes && !logOnly) {
+              const drops = destructiveDowns(plan.steps, options.cwd);
+              if (drops.length > 0) {
+                result.needsConfirmation = destructiveConfirmation(drops);
+                seen = statuses;
+                return;
+              }
             }
-            if (!stepResult.ok) {
-              result.error = stepResult.error;
-              break;
+            emit({ type: 'plan', command, steps: plan.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, direction: s.direction })), ...(logOnly ? { logOnly: true as const } : {}) });
+            const interrupted = () => options.signal?.aborted === true;
+            const ctx: ApplyContext = { session, tracker, zdm, timeouts: settings, emit, redact, batch: options.batchStatements !== false, afterUp: verify ? verifyDeployedChange : undefined, beforeLogged: verify ? verifyLoggedChange : undefined, interrupted };
+            const removed = new Set<string>();
+            for (const step of plan.steps) {
+              if (interrupted()) {
+                result.error = { message: `Interrupted before ${step.migration.name} ${step.direction === 'up' ? 'was applied' : 'was rolled back'}: it and the migrations after it were not run.`, interrupted: true };
+                break;
+              }
+              const stepResult = logOnly ? await recordStep(ctx, step, stepOptions(step, statuses, removed)) : await applyStep(ctx, step, stepOptions(step, statuses, removed));
+              result.steps.push(stepResult);
+              if (!stepResult.ok && !logOnly && passesOverFailure(step, stepResult.error)) {
+                // Liquibase's failOnError:false: the changeset's transaction was rolled back, nothing of
+                // it is recorded (applyStep left no zdm_migrations row either), and the run goes on: it
+                // stays pending, and the next run tries it again.
+                stepResult.continued = true;
+                emit({ type: 'warning', message: `${step.migration.name} failed and is not recorded; the run goes on, as Liquibase goes on after a changeset marked failOnError:false: ${stepResult.error?.message ?? 'unknown error'}` });
+                continue;
+              }
+              if (!stepResult.ok) {
+                result.error = stepResult.error;
+                break;
+              }
+              if (step.direction === 'down') removed.add(step.migration.key);
+              else removed.delete(step.migration.key);
             }
-            if (step.direction === 'down') removed.add(step.migration.key);
-            else removed.delete(step.migration.key);
-          }
-          statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
-          seen = statuses;
-          result.ok = result.error === undefined;
-        }));
+            statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
+            seen = statuses;
+            result.ok = result.error === undefined;
+          }));
+        } finally {
+          options.signal?.removeEventListener('abort', cancel);
+        }
       },
       { applicationName: `zdm ${command}` },
     );
   } catch (error) {
     if (error instanceof ConnectError) result.usageError = redact(error.message);
+    else if (options.signal?.aborted && isCancelled(error)) result.error = { message: 'Interrupted before any migration ran (while waiting for the migration lock, or reading the database): nothing changed.', code: '57014', interrupted: true };
     else if (error instanceof LockBusyError || error instanceof TrackingTableError) result.error = { message: redact(error.message) };
     else {
       result.error = { message: redact(error instanceof Error ? error.message : String(error)) };
@@ -631,11 +684,19 @@ async function repeatableChecksums(session: Session, migrations: readonly Migrat
   }
 }
 
-/** Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has refused the plan when they changed). */
+/**
+ * Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has
+ * refused the plan when they changed), and likewise a rollback whose down section failed part way
+ * (`changedCommitted` has refused it when the section's number of statements changed).
+ */
 function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: ReadonlySet<string>): { previous?: Migration; resumeAt?: number } {
-  if (step.direction === 'down') return { previous: previousApplied(statuses, step.migration, removed) };
   const status = statuses.find((s) => s.key === step.migration.key);
   const failure = status?.failure;
+  if (step.direction === 'down') {
+    const previous = previousApplied(statuses, step.migration, removed);
+    if (!failure || failure.direction !== 'down' || failure.done === 0) return { previous };
+    return { previous, resumeAt: failure.done };
+  }
   if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) return {};
   return { resumeAt: failure.done };
 }
@@ -648,9 +709,18 @@ function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: 
 function changedCommitted(steps: readonly Step[], statuses: readonly MigrationStatus[]): string[] {
   const problems: string[] = [];
   for (const step of steps) {
-    if (step.direction !== 'up') continue;
     const status = statuses.find((s) => s.key === step.migration.key);
     const failure = status?.failure;
+    if (step.direction === 'down') {
+      // zdm keeps no hashes of the down's statements: its number of statements tells whether the place to resume still holds.
+      const total = downSectionOf(step.migration)?.statements.length;
+      if (!failure || failure.direction !== 'down' || failure.done === 0 || total === failure.total) continue;
+      const done = failure.done === 1 ? 'statement 1 was' : `statements 1-${failure.done} were`;
+      problems.push(
+        `${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); the down section has ${total} statements now, so zdm cannot tell which of them ran. Put the statements before statement ${failure.done + 1} back as they ran to resume there, or finish the rollback by hand and record it with zdm rollback --log-only.`,
+      );
+      continue;
+    }
     if (status?.state !== 'failed' || !failure || failure.direction !== 'up' || failure.done === 0) continue;
     const recorded = status.recordedStatements ?? [];
     const changed = step.migration.statementHashes.slice(0, failure.done).flatMap((h, i) => (recorded[i] === h ? [] : [i + 1]));

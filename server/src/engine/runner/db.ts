@@ -3,8 +3,9 @@
 // open, and identifier quoting. Values always travel as query parameters; identifiers that cannot be
 // parameters (table names from .zdm.json) go through `quoteIdent`.
 
+import * as net from 'node:net';
 import type { Client as PgClient } from 'pg';
-import { describeUrl, maskUrl, parsePgUrl, pgConnectionString, withQuery } from './url';
+import { connectTimeoutOf, describeUrl, maskUrl, parsePgUrl, pgConnectionString, withQuery } from './url';
 
 let pgModule: typeof import('pg') | undefined;
 
@@ -44,6 +45,12 @@ export interface Session {
   readonly serverVersion: number;
   /** The URL, password masked. */
   readonly displayUrl: string;
+  /**
+   * Asks the server to cancel what this session is running, as psql's Ctrl-C does (a CancelRequest on a
+   * connection of its own, needing no password); resolves once the server has taken it. What runs
+   * then fails with 57014 "canceling statement due to user request"; an idle session ignores it.
+   */
+  cancel(): Promise<void>;
   /** Listens to the server's notices (NOTICE, INFO, WARNING) as they arrive; returns the unsubscribe. */
   onNotice(listener: (notice: { severity?: string; message: string }) => void): () => void;
   close(): Promise<void>;
@@ -127,6 +134,8 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   }
   const parsed = parsePgUrl(url);
   const sslmode = 'error' in parsed ? undefined : parsed.params.get('sslmode');
+  // libpq's connect_timeout in the URL, which node-postgres does not read (its connectionTimeoutMillis).
+  if (options.connectTimeoutMs === undefined && connectTimeoutOf(url) !== undefined) options = { ...options, connectTimeoutMs: connectTimeoutOf(url) };
   let client: PgClient;
   try {
     // libpq's sslmode=allow tries without SSL first, then with it; prefer, with SSL first, then without
@@ -163,6 +172,9 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, unknown> } }).connection;
       if (connection?.parsedStatements) connection.parsedStatements = {};
     },
+    cancel() {
+      return closed ? Promise.resolve() : sendCancelRequest(client);
+    },
     onNotice(listener) {
       const handler = (n: { severity?: string; message?: string }) => listener({ severity: n.severity, message: n.message ?? '' });
       client.on('notice', handler);
@@ -174,6 +186,34 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       await client.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Sends PostgreSQL's CancelRequest for `client`'s backend (its process id and secret key) to the
+ * server it is connected to, over TCP or its unix socket, and waits until the server closes that
+ * connection (it has then signalled the backend) or 5 s pass. Never rejects.
+ */
+function sendCancelRequest(client: PgClient): Promise<void> {
+  const { host, port, processID, secretKey } = client as unknown as { host?: string; port?: number; processID?: number | null; secretKey?: number | null };
+  if (typeof processID !== 'number' || typeof secretKey !== 'number' || !port) return Promise.resolve();
+  return new Promise((resolve) => {
+    const message = Buffer.alloc(16);
+    message.writeInt32BE(16, 0);
+    message.writeInt32BE(80877102, 4);
+    message.writeInt32BE(processID, 8);
+    message.writeInt32BE(secretKey, 12);
+    const socket = host?.startsWith('/') ? net.connect(`${host}/.s.PGSQL.${port}`) : net.connect(port, host || 'localhost');
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    };
+    const timer = setTimeout(done, 5000);
+    socket.once('connect', () => socket.write(message));
+    socket.once('error', done);
+    socket.once('close', done);
+    socket.on('data', () => undefined);
+  });
 }
 
 /** A connected `pg` client for a connection string; closed again when connecting fails. */
@@ -336,6 +376,12 @@ export function dbErrorInfo(error: unknown): DbErrorInfo | undefined {
   if (e.hint) info.hint = e.hint;
   if (e.where) info.where = e.where;
   return info;
+}
+
+/** True when the error is PostgreSQL cancelling a statement on request (Session.cancel, pg_cancel_backend), not a statement_timeout. */
+export function isCancelled(error: unknown): boolean {
+  const e = error as { code?: string; message?: unknown } | undefined;
+  return e?.code === '57014' && typeof e.message === 'string' && /user request/i.test(e.message);
 }
 
 /** True when the error means the connection is gone (the server or the network went away). */

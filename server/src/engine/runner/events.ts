@@ -35,6 +35,8 @@ export interface RunError {
    * is not recorded as deployed.
    */
   reverted?: boolean;
+  /** True when the run was asked to stop (Ctrl-C, SIGTERM, the editor's Cancel): the statement was cancelled, or not sent. */
+  interrupted?: boolean;
 }
 
 export interface StatementResult {

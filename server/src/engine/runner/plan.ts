@@ -60,7 +60,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
           status.note = 'its up section changed after it was applied';
         }
       } else if (!row) {
-        status.note = 'applied without zdm (no checksum recorded)';
+        status.note = toolName === 'golang-migrate' && betweenZdmRuns(m, zdmRows) ? GOLANG_MIGRATE_SKIPPED : 'applied without zdm (no checksum recorded)';
       }
       // The tool compares its own checksums (Liquibase): its verdict, not zdm's, says whether it was edited.
       const verdict = tool.verdicts?.get(m.key);
@@ -72,15 +72,15 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
         status.failure = failureOf(row);
         status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
       }
-    } else if (tool.failed?.has(m.key)) {
+    } else if (tool.failed?.has(m.key) && !upFailed(row)) {
       const failed = tool.failed.get(m.key)!;
       Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
-    } else if (tool.dirty === m.key || (row && row.state !== 'applied' && row.direction === 'up')) {
+    } else if (tool.dirty === m.key || upFailed(row)) {
       status.state = 'failed';
       if (row && row.state !== 'applied') {
         status.failure = failureOf(row);
         status.recordedStatements = row.statements;
-        status.note = upFailureNote(row);
+        status.note = upFailureNote(row) + failedRowNote(tool, m.key);
       } else status.note = `${toolName}'s table marks it as failed (dirty): it may have run only partly`;
     } else if (tool.baseline && compareVersions(m.version, tool.baseline.version) <= 0) {
       status.state = 'below-baseline';
@@ -121,12 +121,12 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
   const status: MigrationStatus = { version: m.version, key: m.key, state: 'pending', migration: m };
   const ran = tool.repeatables?.get(m.key);
   const failed = tool.failed?.get(m.key);
-  if (failed) Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
-  else if (row && row.state !== 'applied' && row.direction === 'up') {
+  if (failed && !upFailed(row)) Object.assign(status, { state: 'failed', note: failed.note, refusal: failed.refusal });
+  else if (upFailed(row)) {
     status.state = 'failed';
-    status.failure = failureOf(row);
-    status.recordedStatements = row.statements;
-    status.note = upFailureNote(row);
+    status.failure = failureOf(row!);
+    status.recordedStatements = row!.statements;
+    status.note = upFailureNote(row!) + failedRowNote(tool, m.key);
   } else if (ran && ran.checksum !== null && (ran.checksum === m.repeatable!.checksum || ran.checksum === m.repeatable!.rawChecksum)) {
     status.state = 'applied';
     status.appliedAt = ran.appliedAt;
@@ -154,6 +154,42 @@ export function compareRepeatables(a: Pick<Migration, 'description' | 'key'>, b:
   const x = (a.description ?? '').replace(/_/g, ' ');
   const y = (b.description ?? '').replace(/_/g, ' ');
   return x < y ? -1 : x > y ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * golang-migrate keeps only the current version and counts every migration below it as applied: one
+ * added below it later (a branch merged with a lower version) is never run by golang-migrate, nor by
+ * zdm, though status calls it applied. When zdm applied migrations on both sides of it and has no
+ * record of it, that is most likely what happened: said beside it, since nothing else would.
+ */
+export const GOLANG_MIGRATE_SKIPPED =
+  'counted as applied only because golang-migrate keeps the current version alone and this one is below it: no run recorded it, and zdm applied the migrations on either side of it, so it was most likely added after them and never ran on this database (golang-migrate will not run it either; give it a version above the current one)';
+
+function betweenZdmRuns(m: Migration, zdmRows: ReadonlyMap<string, ZdmRow>): boolean {
+  let below = false;
+  let above = false;
+  for (const row of zdmRows.values()) {
+    if (row.state !== 'applied' || row.direction !== 'up') continue;
+    const order = compareVersions(row.version, m.key);
+    if (order < 0) below = true;
+    else if (order > 0) above = true;
+  }
+  return below && above;
+}
+
+/**
+ * zdm's own record of an up sent statement by statement that failed or was interrupted. It wins over a
+ * failed row in the tool's table (Flyway's success = false, which zdm writes too when such an up fails,
+ * as Flyway does): zdm knows which statements were committed, so its next `up` resumes there rather
+ * than refusing as Flyway refuses until `flyway repair`.
+ */
+function upFailed(row: ZdmRow | undefined): boolean {
+  return row !== undefined && row.state !== 'applied' && row.direction === 'up';
+}
+
+/** What status adds when the tool's table records the failure too (Flyway's success = false row). */
+function failedRowNote(tool: ToolState, key: string): string {
+  return tool.failed?.has(key) ? ` (the Flyway history records it as failed too, success = false, as Flyway does: \`flyway migrate\` refuses until \`flyway repair\`; zdm up resumes it)` : '';
 }
 
 /** Where an up sent statement by statement stopped, and what of it stays committed. */

@@ -75,6 +75,26 @@ function refuseUnsupported(parsed: PgUrl, url: string, origin: string): void {
   if (parsed.params.has('service')) throw new UrlError(`${origin} names a service (pg_service.conf), which zdm does not read: write the service's host, port and database in the URL (${maskUrl(url)}).`);
   if (parsed.hosts.length > 1) throw new UrlError(`${origin} names several hosts (${parsed.hosts.join(', ')}), which libpq tries in turn; zdm connects to one: name the one to migrate (${maskUrl(url)}).`);
   if (parsed.port?.includes(',')) throw new UrlError(`${origin} names several ports (${parsed.port}); zdm connects to one: name the one to migrate (${maskUrl(url)}).`);
+  // What libpq refuses before it connects, and node-postgres would misread (a port out of range: "Invalid URL"; an unknown sslmode: a try with SSL).
+  if (parsed.port !== undefined && !(Number(parsed.port) >= 1 && Number(parsed.port) <= 65535)) throw new UrlError(`${origin} has an invalid port number: "${parsed.port}" (1 to 65535) (${maskUrl(url)}).`);
+  const sslmode = parsed.params.get('sslmode');
+  if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) throw new UrlError(`${origin} has an invalid sslmode value: "${sslmode}" (one of ${SSL_MODES.join(', ')}) (${maskUrl(url)}).`);
+  const timeout = parsed.params.get('connect_timeout');
+  if (timeout !== undefined && !/^\s*-?\d+\s*$/.test(timeout)) throw new UrlError(`${origin} has an invalid connect_timeout value: "${timeout}" (whole seconds) (${maskUrl(url)}).`);
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/**
+ * How long to wait for the server, from the URL's connect_timeout as libpq reads it: whole seconds, at
+ * least 2; 0 or less waits without end (0 ms to node-postgres). Undefined when the URL does not say.
+ */
+export function connectTimeoutOf(url: string): number | undefined {
+  const parsed = parsePgUrl(url);
+  const value = 'error' in parsed ? undefined : parsed.params.get('connect_timeout');
+  if (value === undefined || !/^\s*-?\d+\s*$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return seconds <= 0 ? 0 : Math.max(2, seconds) * 1000;
 }
 
 /**

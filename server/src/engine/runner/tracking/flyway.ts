@@ -7,6 +7,7 @@ import * as zlib from 'node:zlib';
 import * as path from 'node:path';
 import { quoteIdent, quoteQualified, splitQualified, type Session, type SqlCommand } from '../db';
 import { compareVersions } from '../../versions';
+import type { Migration } from '../migrations';
 import { checkShape, tableColumns, type ToolState, type Tracker } from './types';
 
 const COLUMNS = ['installed_rank', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
@@ -18,14 +19,31 @@ export function flywayChecksum(text: string): number {
 
 export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const table = quoteQualified(tableName);
-  const insert = (values: { version: string | null; description: string; type: string; script: string; checksum: number; ms: number }): SqlCommand[] => [
+  const insert = (values: { version: string | null; description: string; type: string; script: string; checksum: number; ms: number }, success = true): SqlCommand[] => [
     {
       table,
       text: `INSERT INTO ${table} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
-       SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, $6, true FROM ${table}`,
-      values: [values.version, values.description, values.type, values.script, values.checksum, Math.round(values.ms)],
+       SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, $6, $7 FROM ${table}`,
+      values: [values.version, values.description, values.type, values.script, values.checksum, Math.round(values.ms), success],
     },
   ];
+  /**
+   * Deletes the failed rows (success = false) of a migration: those zdm wrote when it failed part way,
+   * as Flyway writes them, once it completes the migration (resuming where it failed) or fails it again;
+   * `flyway repair` deletes them the same way before a migration is run again. Its `table` is a name of
+   * its own so that it travels in one statement with the insert (sibling WITH clauses): they touch
+   * different rows, the insert numbering after every row the DELETE sees.
+   */
+  const dropFailed = (migration: Migration): SqlCommand => ({
+    table: `${table} (failed rows)`,
+    text: migration.repeatable ? `DELETE FROM ${table} WHERE NOT success AND version IS NULL AND script = $1` : `DELETE FROM ${table} WHERE NOT success AND version = $1 AND type = 'SQL'`,
+    values: [migration.repeatable ? path.basename(migration.upPath) : migration.key],
+  });
+  const upRow = (migration: Migration, durationMs: number) =>
+    migration.repeatable
+      ? // As Flyway records a repeatable script: no version, and the checksum of the script with its placeholders replaced.
+        { version: null, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs }
+      : { version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs };
   return {
     tool: 'Flyway',
     table,
@@ -76,11 +94,14 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       return { applied, repeatables, exists: true, ...(failed.size > 0 ? { failed } : {}), ...(baseline ? { baseline } : {}) };
     },
     recordUp(migration, durationMs) {
-      if (migration.repeatable) {
-        // As Flyway records a repeatable script: no version, and the checksum of the script with its placeholders replaced.
-        return insert({ version: null, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs });
-      }
-      return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs });
+      return [dropFailed(migration), ...insert(upRow(migration, durationMs))];
+    },
+    recordFailed(migration) {
+      // Flyway's DbMigrate, when a migration it ran outside a transaction fails (executeInTransaction=false,
+      // CREATE INDEX CONCURRENTLY): "Please restore backups and roll back database and code!", and a row
+      // with success = false, so `flyway migrate` refuses ("Detected failed migration") instead of running
+      // the script again from its first statement over what it committed.
+      return [dropFailed(migration), ...insert(upRow(migration, 0), false)];
     },
     recordDown(migration) {
       const down = migration.down!;

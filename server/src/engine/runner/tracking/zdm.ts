@@ -36,6 +36,12 @@ export interface ZdmTable {
   /** Before statements sent one at a time: the record of how far a migration got. */
   recordRunning(migration: Migration, direction: 'up' | 'down', total: number): SqlCommand;
   recordProgress(migration: Migration, done: number): SqlCommand;
+  /**
+   * A section resumed after `done` committed statements: running again. For an up, with the statements
+   * as they are now (the committed ones are unchanged, or the run was refused), so the record holds the
+   * text each statement ran with, and a later resume compares against that.
+   */
+  recordResumed(migration: Migration, direction: 'up' | 'down', done: number, total: number): SqlCommand;
   recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): SqlCommand;
 }
 
@@ -95,6 +101,13 @@ export function zdmTable(toolTableName: string | undefined): ZdmTable {
     },
     recordProgress(m, done) {
       return command(`UPDATE ${table} SET statements_done = $2 WHERE version = $1`, [m.key, done]);
+    },
+    recordResumed(m, direction, done, total) {
+      if (direction === 'down') return command(`UPDATE ${table} SET state = 'running', direction = 'down', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL WHERE version = $1`, [m.key, done, total]);
+      return command(
+        `UPDATE ${table} SET state = 'running', direction = 'up', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL, checksum = $4, statements = $5 WHERE version = $1`,
+        [m.key, done, total, m.checksum, m.statementHashes],
+      );
     },
     recordFailed(m, direction, statementNumber, error) {
       return command(`UPDATE ${table} SET state = 'failed', direction = $2, failed_statement = $3, error = $4 WHERE version = $1`, [m.key, direction, statementNumber, error]);

@@ -30,8 +30,21 @@ describe('follow-up migrations in a pop folder', () => {
   });
 
   it('a folder without pop infixes keeps golang-migrate names', () => {
-    const result = lintSql(up, { path: '20240102000000_tags_name.up.sql', files: { '20240101000000_init.up.sql': 'CREATE TABLE tags (id bigint, name text);\n' } });
+    const result = lintSql(up, { path: '20240102000000_tags_name.up.sql', files: { '20240101000000_init.up.sql': 'CREATE TABLE tags (id bigint, name text);\n', '20240101000000_init.down.sql': 'DROP TABLE tags;\n' } });
     const fix = result.findings.find((f) => f.rule === 'require-concurrent-index-creation')?.fixes?.find((f) => /new migration/.test(f.title));
     assert.deepEqual((fix?.creates ?? []).map((c) => path.basename(c.path)), ['20240102000001_create_index_tags_name_idx_concurrently.up.sql', '20240102000001_create_index_tags_name_idx_concurrently.down.sql']);
+  });
+
+  it('a forward-only folder (no .down.sql) gets no down file: it would make missing-down-section fire on every other migration', () => {
+    const files = { '20240101000000_init.postgres.up.sql': 'CREATE TABLE tags (id bigint, name text);\n', '20240101000001_more.up.sql': 'CREATE TABLE more (id bigint);\n' };
+    const name = '20240102000000_tags_name.postgres.up.sql';
+    const fix = lintSql(up, { path: name, files }).findings.find((f) => f.rule === 'require-concurrent-index-creation')?.fixes?.find((f) => /new migration/.test(f.title));
+    assert.deepEqual((fix?.creates ?? []).map((c) => path.basename(c.path)), ['20240102000001_create_index_tags_name_idx_concurrently.postgres.autocommit.up.sql']);
+    const newUp = fix!.creates![0];
+    const withNew = { ...files, [name]: up, [path.basename(newUp.path)]: newUp.text };
+    for (const [file, text] of Object.entries(withNew)) {
+      const rules = lintSql(text, { path: file, files: withNew }).findings.map((f) => f.rule);
+      assert.ok(!rules.includes('missing-down-section'), `${file}: ${rules.join(', ')}`);
+    }
   });
 });

@@ -65,7 +65,11 @@ export function migrationFiles(project: RenderProject, version: string, slug: st
       // PostgreSQL-only SQL does not run for the project's other databases.
       const pop = usesPopInfixes(dir, project.host);
       const name = (direction: 'up' | 'down') => childPath(dir, splitFileName({ base: `${version}_${slug}`, dialect: pop ? (project.dialect ?? '') : '', autocommit: pop && !transaction, direction }));
-      return { primary: name('up'), paths: [name('up'), name('down')] };
+      // A forward-only folder (up files, not one .down.sql) gets no down file: the first one would make
+      // missing-down-section ask every other migration of the folder for its own.
+      const names = project.host.readDirectory(dir) ?? [];
+      const forwardOnly = names.some((n) => /\.up\.sql$/i.test(n)) && !names.some((n) => /\.down\.sql$/i.test(n));
+      return { primary: name('up'), paths: forwardOnly ? [name('up')] : [name('up'), name('down')] };
     }
     case 'diesel': {
       const folder = childPath(dir, `${version}_${slug}`);

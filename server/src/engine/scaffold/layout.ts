@@ -127,7 +127,7 @@ export function renderMigration(project: RenderProject, version: string, slug: s
       const note = transaction
         ? ''
         : usesPopInfixes(dir, project.host)
-          ? commentBlock("pop runs an `.autocommit` file outside a transaction, as one query string: keep the single\nstatement below alone in its file, so that it runs outside a transaction.") + '\n'
+          ? commentBlock('pop runs an `.autocommit` file outside a transaction: keep the single statement below\nalone in its file, so that nothing that needs a transaction shares it.') + '\n'
           : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
       return { primary: files.primary, creates: created(`${header}${note}${up}`, `${note}${down || '\n'}`) };
     }

@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as pgQuery from 'libpg-query';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { readByHistory } from '../../server/src/engine/history';
 import type { LintResult } from '../../server/src/engine/model';
 import { registry } from '../../server/src/engine/rules/registry';
@@ -18,7 +20,7 @@ import { ConfigCache, lintFileFromDisk } from '../../server/src/engine/project';
 import { parseStatement } from '../../server/src/engine/sql/parser';
 import { splitStatements } from '../../server/src/engine/sql/split';
 import { initParser } from '../helpers/lint';
-import { CORPUS, REPO_ROOT } from '../helpers/paths';
+import { CLI, CORPUS, REPO_ROOT } from '../helpers/paths';
 
 const present = fs.existsSync(CORPUS);
 
@@ -27,6 +29,14 @@ function sqlFiles(dir: string): string[] {
     .readdirSync(dir, { recursive: true })
     .map((f) => path.join(dir, String(f)))
     .filter((f) => f.endsWith('.sql'))
+    .sort();
+}
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, String(f)))
+    .filter((f) => fs.statSync(f).isFile())
     .sort();
 }
 
@@ -124,6 +134,37 @@ describe('real-world corpus', { skip: present ? false : `${CORPUS} is absent` },
     }
     assert.ok(read > 1000, `only ${read} statements read`);
     assert.deepEqual(missed, []);
+  });
+
+  it('zdm lint --fix on a copy: every fixed file parses, a second run changes nothing, and the report is what a lint of the result finds', () => {
+    // The built CLI over a temporary copy (about 30 s): the safe fixes, pass after pass, and the files
+    // they create (.down.sql companions, diesel metadata.toml). docs/fixes.md "On the real corpus".
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zdm-corpus-fix-'));
+    try {
+      fs.cpSync(CORPUS, path.join(dir, 'corpus'), { recursive: true });
+      const run = (...args: string[]) => {
+        const r = spawnSync(process.execPath, [CLI, 'lint', ...args, '--format', 'json', 'corpus'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 256 * 1024 * 1024, timeout: 300_000 });
+        assert.ok(r.status === 0 || r.status === 1, `zdm lint ${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+        return { findings: JSON.parse(r.stdout) as { file: string; rule: string; message: string }[], stderr: r.stderr };
+      };
+      const snapshot = () => new Map(filesUnder(dir).map((f) => [f, fs.readFileSync(f, 'utf8')]));
+      const first = run('--fix');
+      const applied = first.stderr.split('\n').filter((l) => / applied \(/.test(l));
+      assert.ok(applied.length > 1000, `only ${applied.length} files fixed`);
+      assert.deepEqual(first.stderr.split('\n').filter((l) => /untouched/.test(l)), []);
+      assert.deepEqual(first.findings.filter((f) => f.rule === 'syntax-error').map((f) => `${f.file}: ${f.message}`), []);
+      const after = snapshot();
+      assert.ok(![...after.keys()].some((f) => f.endsWith('.tmp')), 'a temp file left behind');
+      const fresh = run();
+      assert.deepEqual(fresh.findings, first.findings, 'the --fix report differs from a lint of the fixed files');
+      const second = run('--fix');
+      assert.deepEqual(second.stderr.split('\n').filter((l) => / applied \(/.test(l)), [], 'a second --fix run applied fixes');
+      const again = snapshot();
+      assert.deepEqual([...again.keys()], [...after.keys()]);
+      for (const [f, text] of after) assert.ok(again.get(f) === text, `${f} changed in the second run`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('docs/corpus-rules.md and docs/corpus-locks.md give every rule, its default level and the counts this lint finds', () => {

@@ -63,6 +63,19 @@ describe('zdm lint --fix', () => {
     assert.deepEqual(JSON.parse(r.stdout).filter((f: { rule: string }) => f.rule.includes('concurrent')), []);
   });
 
+  it('reports the findings of the file beside the files the last step created (diesel: metadata.toml makes up.sql non-transactional)', () => {
+    // Linted as if metadata.toml were still missing, the fixed up.sql read as transactional: a
+    // re-runnable CREATE INDEX CONCURRENTLY (prefer-robust-stmts) that a lint of the result does not report.
+    const dir = project({
+      'migrations/2024-01-01-000000_idx/up.sql': 'CREATE INDEX orders_user_idx ON orders (user_id);\n',
+      'migrations/2024-01-01-000000_idx/down.sql': "SET lock_timeout = '5s';\nDROP INDEX IF EXISTS orders_user_idx;\n",
+    });
+    const fixed = JSON.parse(zdm(['lint', '--fix', '--format', 'json', 'migrations'], dir).stdout);
+    const fresh = JSON.parse(zdm(['lint', '--format', 'json', 'migrations'], dir).stdout);
+    assert.deepEqual(fixed, fresh);
+    assert.deepEqual(fixed.filter((f: { rule: string }) => f.rule === 'prefer-robust-stmts'), []);
+  });
+
   it('leaves fixes that need review alone: no edit, no new migration', () => {
     const text = "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CHECK (total >= 0);\n\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE orders DROP CONSTRAINT orders_total_check;\n";
     const dir = project({ 'db/migrations/20240101000000_total.sql': text });

@@ -15,7 +15,7 @@
 // The result never depends on which thread linted a file: reports are sorted by file and configs are
 // listed in the order a single thread would have met them.
 
-import { createDiskHost, type DiskHost, withFileText } from '../engine/host';
+import { createDiskHost, createMemoryHost, type DiskHost, withFileText } from '../engine/host';
 import { fixFileInPlace } from '../engine/fixes/fix-file';
 import { lintText } from '../engine/lint';
 import { ConfigCache, lintFileFromDisk, looksLikeMigration } from '../engine/project';
@@ -142,7 +142,9 @@ export function lintJobHere(job: LintJob, claim?: Claim, disk: DiskHost = create
     let result = lintFileFromDisk(file, host, configs, { ignoreBaseline: job.ignoreBaseline });
     let fixReport: string | undefined;
     if (job.fix && !result.skipped) {
-      const fixed = fixFileInPlace(file, result, (text) => lintText(file, text, { config: configs.forFile(file).config, host, ignoreBaseline: job.ignoreBaseline }));
+      const fixed = fixFileInPlace(file, result, (text, created) =>
+        lintText(file, text, { config: configs.forFile(file).config, host: created?.length ? createMemoryHost(Object.fromEntries(created.map((c) => [c.path, c.text])), host) : host, ignoreBaseline: job.ignoreBaseline }),
+      );
       result = fixed.result;
       fixReport = fixed.message;
     }

@@ -3,7 +3,7 @@
 // new follow-up migration inside one), and the unique index built CONCURRENTLY behind UNIQUE / PRIMARY
 // KEY, attached with ADD CONSTRAINT ... USING INDEX.
 
-import type { Statement } from '../model';
+import type { Statement, TextEdit } from '../model';
 import type { FixSpec, RuleContext } from '../rules/types';
 import type { RelationRef } from '../sql/ast';
 import { othersNeedTransaction } from './concurrently';
@@ -11,6 +11,8 @@ import { followUpMigration } from './follow-up';
 import { nonTransactionalEdit, sendsOneQueryString } from './format-edits';
 import { lazyFix } from './lazy';
 import { insertAfter, notValidEdits, replaceStatement, uniqueIndexSql, validateSql } from './statements';
+import { bodyOf, quoteIdent } from '../sql/ast';
+import { statementTokens, tokenIndexBefore, tokenText } from '../sql/tokens';
 
 /** Split `ADD CONSTRAINT` (CHECK, FOREIGN KEY) of `s` into `... NOT VALID` and `VALIDATE CONSTRAINT`. */
 export function notValidFixes(context: RuleContext, s: Statement, constraint: any, table: RelationRef): FixSpec[] {
@@ -18,8 +20,14 @@ export function notValidFixes(context: RuleContext, s: Statement, constraint: an
   if (!marked) return [];
   const validate = validateSql(table, marked.name);
   if (!context.factsOf(s).inTransaction) {
-    // Each statement commits on its own: VALIDATE right after the ADD runs without its lock.
-    return [{ title: `Add NOT VALID, then VALIDATE CONSTRAINT ${marked.name}`, edits: [...marked.edits, insertAfter(s, [validate])], safe: true }];
+    // Each statement commits on its own: VALIDATE right after the ADD runs without its lock. The NOT
+    // VALID constraint commits before VALIDATE runs: when VALIDATE fails (a row that breaks it, its
+    // lock_timeout), running the migration again must not fail on "already exists", so a CHECK's ADD
+    // drops the constraint first (the form prefer-robust-stmts accepts), unless the statement does
+    // already. Not a foreign key's: DROP CONSTRAINT takes ACCESS EXCLUSIVE, where ADD FOREIGN KEY
+    // takes SHARE ROW EXCLUSIVE (reads go on); prefer-robust-stmts says so, with its own fix.
+    const robust = constraint.contype === 'CONSTR_CHECK' ? dropFirstEdit(s, constraint, marked.name) : undefined;
+    return [{ title: `Add NOT VALID, then VALIDATE CONSTRAINT ${marked.name}`, edits: [...(robust ? [robust] : []), ...marked.edits, insertAfter(s, [validate])], safe: true }];
   }
   const followUp = followUpMigration({
     document: context.document,
@@ -82,4 +90,21 @@ export function uniqueIndexFixes(context: RuleContext, s: Statement, constraint:
   });
   if (followUp) fixes.push(lazyFix(`Move to a new migration ${followUp.name}, as CREATE UNIQUE INDEX CONCURRENTLY and ADD CONSTRAINT ... USING INDEX`, false, followUp.files));
   return fixes;
+}
+
+/**
+ * `DROP CONSTRAINT IF EXISTS name, ` before the `ADD` of an ALTER TABLE's constraint clause, or
+ * undefined when the statement drops it first already, or the constraint is not such a clause.
+ */
+function dropFirstEdit(s: Statement, constraint: any, name: string): TextEdit | undefined {
+  const cmds: any[] = bodyOf(s.node, 'AlterTableStmt')?.cmds ?? [];
+  if (cmds.some((c) => c.AlterTableCmd?.subtype === 'AT_DropConstraint' && c.AlterTableCmd.missing_ok && c.AlterTableCmd.name === name)) return undefined;
+  if (!cmds.some((c) => c.AlterTableCmd?.subtype === 'AT_AddConstraint' && c.AlterTableCmd.def?.Constraint === constraint)) return undefined;
+  const tokens = statementTokens(s);
+  for (let i = tokenIndexBefore(s, s.offsetOf(constraint.location) + 1); i >= 0; i--) {
+    const word = tokens[i].kind === 'word' ? tokenText(s, tokens[i]).toLowerCase() : '';
+    if (word === 'add') return { span: { start: tokens[i].start, end: tokens[i].start }, newText: `DROP CONSTRAINT IF EXISTS ${quoteIdent(name)}, ` };
+    if (word !== 'constraint' && i < tokenIndexBefore(s, s.offsetOf(constraint.location))) return undefined;
+  }
+  return undefined;
 }

@@ -19,7 +19,11 @@ import { applyEdits, applySafeFixesInPasses, chooseSafeCreatingFixes, parseError
 
 const MAX_PASSES = 10;
 
-export function fixFileInPlace(file: string, initial: LintResult, relint: (text: string) => LintResult): { result: LintResult; message?: string } {
+/**
+ * `relint` lints a text of the file; with `created`, as if those files existed already (the last step
+ * creates them: a diesel `metadata.toml`, a `.down.sql`, which change how the file itself is read).
+ */
+export function fixFileInPlace(file: string, initial: LintResult, relint: (text: string, created?: readonly FileCreate[]) => LintResult): { result: LintResult; message?: string } {
   let result = initial;
   let text = initial.document.text;
   const applied: string[] = [];
@@ -38,9 +42,11 @@ export function fixFileInPlace(file: string, initial: LintResult, relint: (text:
   if (creating.length > 0) {
     const outcome = applyEdits(text, creating.flatMap(({ fix }) => fix.edits));
     if (!outcome.ok) return untouched(outcome.reason);
-    const next = outcome.text === text ? result : relint(outcome.text);
-    if (parseErrors(next) > parseErrors(result)) return untouched(`the fixed text would not parse (${creating.map(({ fix }) => fix.title).join('; ')})`);
     creates.push(...creating.flatMap(({ fix }) => fix.creates ?? []).filter((c) => !fs.existsSync(c.path)));
+    // The findings reported are those of the file beside the files it now has: a diesel metadata.toml
+    // makes up.sql non-transactional, which other rules read (a re-run of CREATE INDEX CONCURRENTLY).
+    const next = relint(outcome.text, creates);
+    if (parseErrors(next) > parseErrors(result)) return untouched(`the fixed text would not parse (${creating.map(({ fix }) => fix.title).join('; ')})`);
     applied.push(...creating.map(({ fix }) => fix.title));
     text = outcome.text;
     result = next;

@@ -11,6 +11,7 @@ import { sendsOneQueryString } from './format-edits';
 import type { FileFacts } from '../context';
 import { counterpartOf } from '../context';
 import { describeLike } from '../formats/index';
+import { parseSplitName } from '../formats/golang-migrate';
 import type { ProjectHost } from '../host';
 import type { FileCreate, MigrationDocument, Section, Statement, TextEdit } from '../model';
 import { basenameOf, dirnameOf, isNormalizedAbsolute, relativePath, resolvedPath } from '../paths';
@@ -171,6 +172,9 @@ const scaffoldProjects = new KeyedMemo<MigrationDocument, WeakMap<ProjectHost, S
 function makeScaffoldProject(document: MigrationDocument, host: ProjectHost): ScaffoldProject {
   const dir = migrationsDirOf(document);
   const project: ScaffoldProject = { dir, format: document.format, host: withOwnEntry(host, dir, document) };
+  // pop: the new migration runs on the same database as this one (`.postgres.up.sql`).
+  const dialect = document.format === 'golang-migrate' ? parseSplitName(basenameOf(document.path))?.dialect : undefined;
+  if (dialect) project.dialect = dialect;
   // sqitch names changes, not versions; its plan line records when the change was planned.
   if (document.format !== 'sqitch' && folderVersions(project).newest !== undefined) project.now = new Date(0);
   return project;

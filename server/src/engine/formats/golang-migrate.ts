@@ -44,7 +44,7 @@ export function isPostgresDialect(dialect: string): boolean {
 }
 
 /** A folder using pop's infixes is a pop project: its migrations run in a transaction. */
-function usesPopInfixes(dir: string, host: ProjectHost): boolean {
+export function usesPopInfixes(dir: string, host: ProjectHost): boolean {
   const names = host.readDirectory(dir);
   if (names === undefined) return false;
   // Asked for every file of the folder: answered once per listing (hosts hand out the same array while

@@ -11,6 +11,7 @@ import type { FileCreate, FormatId } from '../model';
 import { lex } from '../sql/lexer';
 import { splitStatements } from '../sql/split';
 import { gooseCutsStatement } from '../formats/goose-cuts';
+import { splitFileName, usesPopInfixes } from '../formats/golang-migrate';
 
 export interface MigrationContent {
   /** What the migration does; becomes the slug of its name ("add users display_name"). */
@@ -38,6 +39,8 @@ interface RenderProject {
   host: ProjectHost;
   now?: Date;
   author?: string;
+  /** pop: the dialect infix (`postgres`) of the migration a new one follows, which the new files keep. */
+  dialect?: string;
 }
 
 /**
@@ -57,8 +60,16 @@ export function migrationFiles(project: RenderProject, version: string, slug: st
       return { primary: file, paths: [file] };
     }
     case 'golang-migrate': {
-      const base = childPath(dir, `${version}_${slug}`);
-      return { primary: `${base}.up.sql`, paths: [`${base}.up.sql`, `${base}.down.sql`] };
+      // A pop folder (dialect or `.autocommit` infixes) runs each migration in a transaction unless its
+      // files carry `.autocommit`; a new migration keeps the dialect of the one it follows, so that
+      // PostgreSQL-only SQL does not run for the project's other databases.
+      const pop = usesPopInfixes(dir, project.host);
+      const name = (direction: 'up' | 'down') => childPath(dir, splitFileName({ base: `${version}_${slug}`, dialect: pop ? (project.dialect ?? '') : '', autocommit: pop && !transaction, direction }));
+      // A forward-only folder (up files, not one .down.sql) gets no down file: the first one would make
+      // missing-down-section ask every other migration of the folder for its own.
+      const names = project.host.readDirectory(dir) ?? [];
+      const forwardOnly = names.some((n) => /\.up\.sql$/i.test(n)) && !names.some((n) => /\.down\.sql$/i.test(n));
+      return { primary: name('up'), paths: forwardOnly ? [name('up')] : [name('up'), name('down')] };
     }
     case 'diesel': {
       const folder = childPath(dir, `${version}_${slug}`);
@@ -113,7 +124,11 @@ export function renderMigration(project: RenderProject, version: string, slug: s
       return { primary: files.primary, creates: created(`${noTx}${header}-- +goose Up\n${gooseBlocks(up)}\n-- +goose Down\n${gooseBlocks(down)}`) };
     }
     case 'golang-migrate': {
-      const note = transaction ? '' : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
+      const note = transaction
+        ? ''
+        : usesPopInfixes(dir, project.host)
+          ? commentBlock('pop runs an `.autocommit` file outside a transaction: keep the single statement below\nalone in its file, so that nothing that needs a transaction shares it.') + '\n'
+          : commentBlock('golang-migrate sends the whole file as one query string: keep the single statement below\nalone in its file, so that it runs outside a transaction.') + '\n';
       return { primary: files.primary, creates: created(`${header}${note}${up}`, `${note}${down || '\n'}`) };
     }
     case 'diesel': {

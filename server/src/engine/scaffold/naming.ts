@@ -24,6 +24,8 @@ export interface ScaffoldProject {
   now?: Date;
   /** Liquibase changeset author / sqitch planner ("Name <email>"); read from existing files when absent. */
   author?: string;
+  /** pop: the dialect infix (`postgres`) of the migration a new one follows, which the new files keep. */
+  dialect?: string;
 }
 
 /** What creating one migration changes: new files, and edits of existing ones (sqitch.plan). */

@@ -48,3 +48,34 @@ describe('follow-up migrations in a pop folder', () => {
     }
   });
 });
+
+// A pop file without a dialect infix runs on every database the project migrates: kratos keeps
+// `.mysql.up.sql`, `.sqlite3.up.sql` and `.cockroach.up.sql` files beside generic ones. PostgreSQL's
+// safe form (CONCURRENTLY, SET lock_timeout) would break those databases, so the fixes there are for
+// review, never applied by --fix or fix-all.
+describe('generic files of a pop folder with other databases\' files', () => {
+  const up = 'CREATE INDEX tags_name_idx ON tags (name);\n';
+  const files = { '20240101000000_init.up.sql': 'CREATE TABLE tags (id bigint, name text);\n', '20240101000000_init.down.sql': 'DROP TABLE tags;\n', '20240101000001_seed.mysql.up.sql': 'INSERT INTO tags VALUES (1, "a");\n', '20240101000001_seed.sqlite3.up.sql': "INSERT INTO tags VALUES (1, 'a');\n" };
+
+  it('offer their fixes for review only, saying which databases run the file too', () => {
+    const result = lintSql(up, { path: '20240102000000_tags_name.up.sql', files: { ...files, '20240102000000_tags_name.down.sql': 'DROP INDEX tags_name_idx;\n' } });
+    assert.deepEqual(result.document.sharedWith, ['mysql', 'sqlite3']);
+    const fixes = result.findings.flatMap((f) => f.fixes ?? []);
+    assert.ok(fixes.length >= 2, fixes.map((f) => f.title).join('; '));
+    for (const fix of fixes) {
+      assert.equal(fix.safe, false, fix.title);
+      assert.match(fix.title, /\(review: this generic file also runs on mysql, sqlite3; put PostgreSQL's form in a \.postgres variant of it\)$/);
+    }
+    // Their edits are still there to review.
+    assert.ok(fixes.find((f) => /CONCURRENTLY/.test(f.title))?.edits.length);
+  });
+
+  it('a .postgres file of that folder, and a generic file of a folder with no other database, keep their safe fixes', () => {
+    const postgres = lintSql(up, { path: '20240102000000_tags_name.postgres.up.sql', files });
+    assert.equal(postgres.document.sharedWith, undefined);
+    assert.ok(postgres.findings.some((f) => f.fixes?.some((x) => x.safe)));
+    const alone = lintSql(up, { path: '20240102000000_tags_name.up.sql', files: { '20240101000000_init.postgres.up.sql': 'CREATE TABLE tags (id bigint, name text);\n' } });
+    assert.equal(alone.document.sharedWith, undefined);
+    assert.ok(alone.findings.some((f) => f.fixes?.some((x) => x.safe)));
+  });
+});

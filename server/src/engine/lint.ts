@@ -110,6 +110,7 @@ export function lintText(filePath: string, text: string, options: LintOptions): 
     findings.push(finding);
   }
   result.findings = applySuppressions(text, result.statements, findings, rules, config);
+  if (document.sharedWith) result.findings = result.findings.map((f) => forReviewOnly(f, document.sharedWith!));
   const unmask = placeholderUnmasker(document.sections, result.statements);
   if (unmask) result.findings = result.findings.map((f) => withPlaceholders(f, unmask));
   // Rule ids are lowercase ASCII words and hyphens, which code-unit order sorts as localeCompare did;
@@ -200,6 +201,17 @@ function withPlaceholders(f: Finding, unmask: (text: string) => string): Finding
     });
   }
   return out;
+}
+
+/**
+ * A finding of a generic pop file that other databases run too (MigrationDocument.sharedWith): its
+ * fixes write PostgreSQL's own SQL, so none is applied blindly (zdm lint --fix, fix-all), and each
+ * title says why and what to do instead.
+ */
+function forReviewOnly(f: Finding, others: readonly string[]): Finding {
+  if (!f.fixes) return f;
+  const note = ` (review: this generic file also runs on ${others.join(', ')}; put PostgreSQL's form in a .postgres variant of it)`;
+  return { ...f, fixes: f.fixes.map((x: Fix): Fix => (isLazyFix(x as object) ? lazyFix(x.title + note, false, () => x) : { ...x, title: x.title + note, safe: false })) };
 }
 
 function unterminatedMessage(text: string, kind: string, start: number): string {

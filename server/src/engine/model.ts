@@ -130,6 +130,12 @@ export interface MigrationDocument {
   problems: FormatProblem[];
   /** A non-PostgreSQL dialect named by the file (pop's `.mysql.up.sql`): such files are not linted. */
   dialect?: string;
+  /**
+   * For a generic pop file (no dialect infix): the other databases its folder has files for
+   * (`.mysql.up.sql`, `.sqlite3.up.sql`...), which run this file too. Its fixes are then offered for
+   * review only, as PostgreSQL's safe form (CONCURRENTLY, SET lock_timeout) fails on those databases.
+   */
+  sharedWith?: string[];
   /** The file the tool runs instead of this one (pop's `.postgres.up.sql` beside a generic `.up.sql`): not linted. */
   overriddenBy?: string;
   /**

@@ -63,6 +63,25 @@ export function usesPopInfixes(dir: string, host: ProjectHost): boolean {
 
 const popListings = new WeakMap<string[], boolean>();
 
+/** The non-PostgreSQL dialects a folder has pop files for (`.mysql.up.sql`: mysql), once per listing. */
+export function otherDialects(dir: string, host: ProjectHost): string[] {
+  const names = host.readDirectory(dir);
+  if (names === undefined) return [];
+  let found = dialectListings.get(names);
+  if (found === undefined) {
+    const set = new Set<string>();
+    for (let i = 0; i < names.length; i++) {
+      const dialect = parseSplitName(names[i])?.dialect;
+      if (dialect && !isPostgresDialect(dialect)) set.add(dialect);
+    }
+    found = [...set].sort();
+    dialectListings.set(names, found);
+  }
+  return found;
+}
+
+const dialectListings = new WeakMap<string[], string[]>();
+
 export const golangMigrate: FormatModule = {
   id: 'golang-migrate',
   name: 'golang-migrate',
@@ -81,6 +100,9 @@ export const golangMigrate: FormatModule = {
         const specific = childPath(dir, splitFileName({ ...parts, dialect }));
         if (host.fileExists(specific)) doc.overriddenBy = specific;
       }
+      // Without a dialect, pop runs the file on every database the project migrates.
+      const others = otherDialects(dir, host);
+      if (others.length > 0) doc.sharedWith = others;
     }
     let mode: Section['transaction'] = 'implicit';
     let why = 'golang-migrate sends the whole file as one query string (an implicit transaction)';

@@ -148,15 +148,15 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
   // Flyway 10's flyway.toml keeps `schemas` with the connection, in the environment `flyway.environment`
   // names ("default" unless set; its variable is lower-case: flyway_environment).
   const environment = (env.flyway_environment ?? file.get('flyway.environment'))?.trim() || 'default';
-  const setting = flywayOverride(file, env, environment);
-  // Where a setting's value comes from, for messages about it: the file or the variable.
-  const shown = (at: string) => shownPath(root, at);
+  const lookup = flywayOverride(file, env, environment);
+  const setting = (envName: string, key: string) => lookup(envName, key)?.value;
+  // Where a setting's value comes from, for messages about it: the variable, or the file and its table.
   const settingOrigin = (envName: string, key: string): string | undefined => {
-    const override = `environments.${environment}.flyway.${key}`;
-    if (file.has(override)) return `[environments.${environment}.flyway] ${key} in ${shown(origin.get(override)!)}`;
-    if (env[envName] !== undefined) return envName;
-    const at = origin.get(`flyway.${key}`);
-    return at === undefined ? undefined : `${found.modern ? key : `flyway.${key}`} in ${shown(at)}`;
+    const source = lookup(envName, key)?.source;
+    if (source === undefined || source === envName) return source;
+    const at = shownPath(root, origin.get(source)!);
+    if (source.startsWith('environments.')) return `[environments.${environment}.flyway] ${key} in ${at}`;
+    return `${found.modern ? key : source} in ${at}`;
   };
   const flag = (envName: string, key: string) => setting(envName, key)?.trim().toLowerCase();
   const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas') ?? file.get(`environments.${environment}.schemas`)) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -179,7 +179,7 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
 }
 
 /**
- * How a Flyway setting (`table`, `outOfOrder`...) is valued: the selected environment's
+ * How a Flyway setting (`table`, `outOfOrder`...) is valued, and where from: the selected environment's
  * `[environments.NAME.flyway]` table of flyway.toml first, then the FLYWAY_* variable, then `flyway.KEY`
  * (the TOML files' [flyway], or without them flyway.conf's). The override wins over the variable too, as in Flyway
  * 10/11: ClassicConfiguration's getters (getTable, getDefaultSchema, isOutOfOrder, isCreateSchemas,
@@ -192,8 +192,15 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
  * be overridden per environment except those of child namespaces (flyway.oracle...), and the overrides
  * have no environment variables of their own. An environment that is not selected, or not defined, changes nothing.
  */
-function flywayOverride(file: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, environment: string): (envName: string, key: string) => string | undefined {
-  return (envName, key) => file.get(`environments.${environment}.flyway.${key}`) ?? env[envName] ?? file.get(`flyway.${key}`);
+function flywayOverride(file: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, environment: string): (envName: string, key: string) => { value: string; source: string } | undefined {
+  return (envName, key) => {
+    // `source`: the key of `file`, or the variable's name, the value was taken from.
+    for (const source of [`environments.${environment}.flyway.${key}`, envName, `flyway.${key}`]) {
+      const value = source === envName ? env[envName] : file.get(source);
+      if (value !== undefined) return { value, source };
+    }
+    return undefined;
+  };
 }
 
 /**

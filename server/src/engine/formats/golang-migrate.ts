@@ -45,42 +45,39 @@ export function isPostgresDialect(dialect: string): boolean {
 
 /** A folder using pop's infixes is a pop project: its migrations run in a transaction. */
 export function usesPopInfixes(dir: string, host: ProjectHost): boolean {
-  const names = host.readDirectory(dir);
-  if (names === undefined) return false;
-  // Asked for every file of the folder: answered once per listing (hosts hand out the same array while
-  // a folder is unchanged), not by scanning the folder again per file (quadratic in a folder without
-  // infixes, where no early entry ends the scan).
-  let uses = popListings.get(names);
-  if (uses === undefined) {
-    uses = names.some((n) => {
-      const parts = parseSplitName(n);
-      return parts !== undefined && (parts.dialect !== '' || parts.autocommit);
-    });
-    popListings.set(names, uses);
-  }
-  return uses;
+  return popFolder(dir, host)?.pop ?? false;
 }
 
-const popListings = new WeakMap<string[], boolean>();
-
-/** The non-PostgreSQL dialects a folder has pop files for (`.mysql.up.sql`: mysql), once per listing. */
+/** The non-PostgreSQL dialects a folder has pop files for (`.mysql.up.sql`: mysql). */
 export function otherDialects(dir: string, host: ProjectHost): string[] {
+  return popFolder(dir, host)?.others ?? [];
+}
+
+/**
+ * What a folder's pop infixes say, read once per listing: asked for every file of the folder, answered
+ * once (hosts hand out the same array while a folder is unchanged), not by scanning the folder again per
+ * file (quadratic in a folder of many files).
+ */
+function popFolder(dir: string, host: ProjectHost): { pop: boolean; others: string[] } | undefined {
   const names = host.readDirectory(dir);
-  if (names === undefined) return [];
-  let found = dialectListings.get(names);
+  if (names === undefined) return undefined;
+  let found = popListings.get(names);
   if (found === undefined) {
-    const set = new Set<string>();
+    let pop = false;
+    const others = new Set<string>();
     for (let i = 0; i < names.length; i++) {
-      const dialect = parseSplitName(names[i])?.dialect;
-      if (dialect && !isPostgresDialect(dialect)) set.add(dialect);
+      const parts = parseSplitName(names[i]);
+      if (parts === undefined) continue;
+      if (parts.dialect !== '' || parts.autocommit) pop = true;
+      if (parts.dialect && !isPostgresDialect(parts.dialect)) others.add(parts.dialect);
     }
-    found = [...set].sort();
-    dialectListings.set(names, found);
+    found = { pop, others: [...others].sort() };
+    popListings.set(names, found);
   }
   return found;
 }
 
-const dialectListings = new WeakMap<string[], string[]>();
+const popListings = new WeakMap<string[], { pop: boolean; others: string[] }>();
 
 export const golangMigrate: FormatModule = {
   id: 'golang-migrate',

@@ -43,6 +43,11 @@ export function isPostgresDialect(dialect: string): boolean {
   return POSTGRES_DIALECTS.has(dialect);
 }
 
+/** Whether a folder keeps down migrations (any `.down.sql`): without one, its project is forward-only. */
+export function keepsDownFiles(dir: string, host: ProjectHost): boolean {
+  return (host.readDirectory(dir) ?? []).some((n) => /\.down\.sql$/i.test(n));
+}
+
 /** A folder using pop's infixes is a pop project: its migrations run in a transaction. */
 export function usesPopInfixes(dir: string, host: ProjectHost): boolean {
   return popFolder(dir, host)?.pop ?? false;

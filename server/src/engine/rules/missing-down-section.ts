@@ -2,6 +2,7 @@ import { basenameOf, childPath, dirnameOf } from '../paths';
 import type { ProjectHost } from '../host';
 import type { MigrationDocument } from '../model';
 import { firstLineSpan } from '../formats/common';
+import { keepsDownFiles } from '../formats/golang-migrate';
 import { companionOf, popGroupChanges } from '../context';
 import { generateDownFix } from '../fixes/down-section';
 import type { Statement } from '../model';
@@ -78,7 +79,7 @@ function projectKeepsDowns(doc: MigrationDocument, host: ProjectHost): boolean {
   const dir = dirnameOf(doc.path);
   switch (doc.format) {
     case 'golang-migrate':
-      return (host.readDirectory(dir) ?? []).some((n) => /\.down\.sql$/i.test(n));
+      return keepsDownFiles(dir, host);
     case 'flyway':
       return (host.readDirectory(dir) ?? []).some((n) => /^U\d/.test(n));
     case 'diesel': {

@@ -11,7 +11,7 @@ import type { FileCreate, FormatId } from '../model';
 import { lex } from '../sql/lexer';
 import { splitStatements } from '../sql/split';
 import { gooseCutsStatement } from '../formats/goose-cuts';
-import { splitFileName, usesPopInfixes } from '../formats/golang-migrate';
+import { keepsDownFiles, splitFileName, usesPopInfixes } from '../formats/golang-migrate';
 
 export interface MigrationContent {
   /** What the migration does; becomes the slug of its name ("add users display_name"). */
@@ -67,8 +67,7 @@ export function migrationFiles(project: RenderProject, version: string, slug: st
       const name = (direction: 'up' | 'down') => childPath(dir, splitFileName({ base: `${version}_${slug}`, dialect: pop ? (project.dialect ?? '') : '', autocommit: pop && !transaction, direction }));
       // A forward-only folder (up files, not one .down.sql) gets no down file: the first one would make
       // missing-down-section ask every other migration of the folder for its own.
-      const names = project.host.readDirectory(dir) ?? [];
-      const forwardOnly = names.some((n) => /\.up\.sql$/i.test(n)) && !names.some((n) => /\.down\.sql$/i.test(n));
+      const forwardOnly = (project.host.readDirectory(dir) ?? []).some((n) => /\.up\.sql$/i.test(n)) && !keepsDownFiles(dir, project.host);
       return { primary: name('up'), paths: forwardOnly ? [name('up')] : [name('up'), name('down')] };
     }
     case 'diesel': {

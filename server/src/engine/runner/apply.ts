@@ -628,7 +628,7 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
     return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
-  if (info.code === '57014' && isCancelled(info)) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
+  if (isCancelled(info)) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
   return undefined;
 }

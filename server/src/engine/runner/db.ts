@@ -135,7 +135,8 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   const parsed = parsePgUrl(url);
   const sslmode = 'error' in parsed ? undefined : parsed.params.get('sslmode');
   // libpq's connect_timeout in the URL, which node-postgres does not read (its connectionTimeoutMillis).
-  if (options.connectTimeoutMs === undefined && connectTimeoutOf(url) !== undefined) options = { ...options, connectTimeoutMs: connectTimeoutOf(url) };
+  const urlTimeout = options.connectTimeoutMs === undefined ? connectTimeoutOf(url) : undefined;
+  if (urlTimeout !== undefined) options = { ...options, connectTimeoutMs: urlTimeout };
   let client: PgClient;
   try {
     // libpq's sslmode=allow tries without SSL first, then with it; prefer, with SSL first, then without

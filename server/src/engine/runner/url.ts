@@ -80,10 +80,12 @@ function refuseUnsupported(parsed: PgUrl, url: string, origin: string): void {
   const sslmode = parsed.params.get('sslmode');
   if (sslmode !== undefined && !SSL_MODES.includes(sslmode)) throw new UrlError(`${origin} has an invalid sslmode value: "${sslmode}" (one of ${SSL_MODES.join(', ')}) (${maskUrl(url)}).`);
   const timeout = parsed.params.get('connect_timeout');
-  if (timeout !== undefined && !/^\s*-?\d+\s*$/.test(timeout)) throw new UrlError(`${origin} has an invalid connect_timeout value: "${timeout}" (whole seconds) (${maskUrl(url)}).`);
+  if (timeout !== undefined && !WHOLE_SECONDS.test(timeout)) throw new UrlError(`${origin} has an invalid connect_timeout value: "${timeout}" (whole seconds) (${maskUrl(url)}).`);
 }
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/** connect_timeout as libpq reads it: an integer number of seconds. */
+const WHOLE_SECONDS = /^\s*-?\d+\s*$/;
 
 /**
  * How long to wait for the server, from the URL's connect_timeout as libpq reads it: whole seconds, at
@@ -92,7 +94,7 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 export function connectTimeoutOf(url: string): number | undefined {
   const parsed = parsePgUrl(url);
   const value = 'error' in parsed ? undefined : parsed.params.get('connect_timeout');
-  if (value === undefined || !/^\s*-?\d+\s*$/.test(value)) return undefined;
+  if (value === undefined || !WHOLE_SECONDS.test(value)) return undefined;
   const seconds = Number(value);
   return seconds <= 0 ? 0 : Math.max(2, seconds) * 1000;
 }

@@ -15,6 +15,7 @@ import {
   type FileEvent,
   InitializedNotification,
   InitializeRequest,
+  type InitializeResult,
   type ProtocolConnection,
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
@@ -48,6 +49,8 @@ export interface LspClientOptions {
   plain?: boolean;
   /** Declare `workspace.workspaceEdit.documentChanges`: edits then name the document version they are for. */
   versionedEdits?: boolean;
+  /** Start the server without sending initialize (call `initialize` later, or never). */
+  uninitialized?: boolean;
 }
 
 export class LspClient {
@@ -81,7 +84,13 @@ export class LspClient {
     connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => client.settings));
     connection.onRequest(RegistrationRequest.type, () => undefined);
     connection.listen();
-    await connection.sendRequest(InitializeRequest.type, {
+    if (!options.uninitialized) await client.initialize(options);
+    return client;
+  }
+
+  /** Sends initialize, then initialized; returns the server's answer to initialize. */
+  async initialize(options: LspClientOptions = {}): Promise<InitializeResult> {
+    const result = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: options.rootPath ? pathToFileURL(options.rootPath).toString() : null,
       capabilities: {
@@ -98,8 +107,8 @@ export class LspClient {
       initializationOptions: options.initializationOptions ?? { debounceMs: 0 },
       workspaceFolders: null,
     });
-    await connection.sendNotification(InitializedNotification.type, {});
-    return client;
+    await this.connection.sendNotification(InitializedNotification.type, {});
+    return result;
   }
 
   private wake(): void {

@@ -322,12 +322,48 @@ describe('language server over stdio', () => {
       assert.match((await other.hover(uri, 2, 3)) ?? '', /SHARE/);
       await other.connection.sendRequest(ShutdownRequest.type);
       await assert.rejects(other.hover(uri, 2, 3), (error: { code?: number; message?: string }) => error.code === -32600 && /shutdown/.test(error.message ?? ''));
+      // So do methods the server does not implement, and shutdown itself.
+      await assert.rejects(other.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 2, character: 3 } }), (error: { code?: number }) => error.code === -32600);
+      await assert.rejects(other.connection.sendRequest(ShutdownRequest.type), (error: { code?: number }) => error.code === -32600);
       const exited = new Promise<number | null>((resolve) => other.process.once('exit', (code) => resolve(code)));
       await other.connection.sendNotification(ExitNotification.type);
       assert.equal(await exited, 0);
     } finally {
       other.connection.dispose();
       if (other.process.exitCode === null) other.process.kill('SIGKILL');
+    }
+  });
+
+  it('before initialize, answers requests with ServerNotInitialized and drops notifications; initialize is answered once', async () => {
+    const fresh = await LspClient.start({ uninitialized: true, settings: { enable: true } });
+    try {
+      const notInitialized = (error: { code?: number }) => error.code === -32002;
+      const uri = fresh.open(migrationPath('20240113000000_before_init.sql'), INDEX_MIGRATION, 1);
+      await assert.rejects(fresh.hover(uri, 2, 3), notInitialized);
+      await assert.rejects(fresh.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } }, [], ['source.fixAll.zdm']), notInitialized);
+      await assert.rejects(fresh.connection.sendRequest(ShutdownRequest.type), notInitialized);
+      await fresh.initialize({ rootPath: dir });
+      // The didOpen sent before initialize was dropped: the document is unknown, nothing was published for it.
+      assert.equal(await fresh.hover(uri, 2, 3), undefined);
+      assert.deepEqual(fresh.published.filter((p) => p.uri === uri), []);
+      await assert.rejects(fresh.initialize({ rootPath: dir }), (error: { code?: number; message?: string }) => error.code === -32600 && /already initialized/.test(error.message ?? ''));
+      // Still the server the first initialize set up: it lints, with the client's settings.
+      fresh.open(migrationPath('20240113000000_before_init.sql'), INDEX_MIGRATION, 2);
+      assert.ok((await fresh.diagnostics(uri, 2)).some((d) => d.code === 'require-concurrent-index-creation'));
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('exits with 1 on exit before initialize', async () => {
+    const fresh = await LspClient.start({ uninitialized: true });
+    try {
+      const exited = new Promise<number | null>((resolve) => fresh.process.once('exit', (code) => resolve(code)));
+      await fresh.connection.sendNotification(ExitNotification.type);
+      assert.equal(await exited, 1);
+    } finally {
+      fresh.connection.dispose();
+      if (fresh.process.exitCode === null) fresh.process.kill('SIGKILL');
     }
   });
 

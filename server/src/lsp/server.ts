@@ -7,10 +7,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createConnection,
   DidChangeConfigurationNotification,
+  ExitNotification,
+  InitializeRequest,
+  Message,
+  type MessageStrategy,
   DidChangeWatchedFilesNotification,
   type CodeAction,
   CodeActionKind,
-  type Connection,
   type Diagnostic,
   DiagnosticSeverity,
   ErrorCodes,
@@ -58,7 +61,42 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
+export function startServer(): void {
+  /** `initialize` was answered: until then requests are refused (see `lifecycle`). */
+  let initialized = false;
+  /** `shutdown` was received: from then on only `exit` is accepted. */
+  let shutDown = false;
+  /**
+   * The protocol's lifecycle, kept where every message arrives before its handler: before `initialize`
+   * a request gets ServerNotInitialized and a notification is dropped, `exit` excepted; `initialize`
+   * is answered once; after `shutdown` a request gets InvalidRequest. The library runs any handler in
+   * any state: a hover before initialize linted with no settings or capabilities, a second initialize
+   * initialized again, and a method the server does not implement got MethodNotFound after shutdown.
+   * A refused request reaches the handler of REFUSED with its error, which answers it under its id.
+   */
+  const lifecycle: MessageStrategy = {
+    handleMessage(message, next) {
+      if (Message.isRequest(message)) {
+        const refusal = !initialized
+          ? message.method === InitializeRequest.method
+            ? undefined
+            : new ResponseError(ErrorCodes.ServerNotInitialized, `zdm: the server is not initialized: send initialize before ${message.method}`)
+          : shutDown
+            ? new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now')
+            : message.method === InitializeRequest.method
+              ? new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server is already initialized: initialize is sent once')
+              : undefined;
+        return next(refusal ? { jsonrpc: message.jsonrpc, id: message.id, method: REFUSED, params: refusal } : message);
+      }
+      if (Message.isNotification(message) && !initialized && message.method !== ExitNotification.method) return;
+      return next(message);
+    },
+  };
+  const connection = createConnection(ProposedFeatures.all, { messageStrategy: lifecycle });
+  // Only the lifecycle's refusals carry a ResponseError; a client that sends this method itself gets what any unknown method gets.
+  connection.onRequest(REFUSED, (refusal: unknown) => {
+    throw refusal instanceof ResponseError ? refusal : new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${REFUSED}`);
+  });
   const documents = new TextDocuments({ create: TextDocument.create, update: updateDocument });
   const settingsCache = new Map<string, Promise<ClientSettings>>();
   /** Pending lints by document: a cancel function each. */
@@ -88,6 +126,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     options.clientCommands = init.clientCommands === true;
     canShowDocument = params.capabilities.window?.showDocument?.support === true;
     useVersionedEdits(params.capabilities.workspace?.workspaceEdit?.documentChanges === true);
+    // Set once the client's capabilities are read: an initialize that failed on them can be sent again.
+    initialized = true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
@@ -226,14 +266,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   };
 
-  // After `shutdown` the protocol allows only `exit`: requests get InvalidRequest, and nothing is linted.
-  let shutDown = false;
-  const refuseAfterShutdown = () => {
-    if (shutDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now');
-  };
-
   connection.onCodeAction(async (params) => {
-    refuseAfterShutdown();
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     const only = params.context.only;
@@ -256,7 +289,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   // A quick fix sent without its edit (a fix that moves statements into a new migration): the edit,
   // from a lint of the text as it is now. Left without one when the text no longer has that finding.
   connection.onCodeActionResolve(async (action) => {
-    refuseAfterShutdown();
     const data = action.data;
     if (action.edit || !isResolveData(data)) return action;
     const document = documents.get(data.uri);
@@ -275,7 +307,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // CodeLenses of the proving commands (Trace Locks, Verify Round Trip, Verify Backfill), from the format layer's sections.
   connection.onCodeLens(async (params) => {
-    refuseAfterShutdown();
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     try {
@@ -294,7 +325,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // "Show documentation" in clients other than the extension: the rule's page, opened by the client.
   connection.onExecuteCommand(async (params) => {
-    refuseAfterShutdown();
     if (params.command !== SERVER_SHOW_DOCS_COMMAND) return undefined;
     const rule = String(params.arguments?.[0] ?? '');
     const url = ruleDocsUrl(rule);
@@ -305,7 +335,6 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // Hover: the locks a statement takes, what they block, its findings; or a rule in an ignore comment.
   connection.onHover(async (params) => {
-    refuseAfterShutdown();
     const document = documents.get(params.textDocument.uri);
     if (!document) return null;
     try {
@@ -459,6 +488,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 }
 
 declare const ZDM_VERSION: string | undefined;
+
+/** The method a request refused by the lifecycle is handed to (startServer): its handler answers with the refusal. */
+const REFUSED = 'zdm/$refused';
 
 /** How long the edits to a file pause before the open files that read it are linted again (relintReaders). */
 const READERS_DEBOUNCE_MS = 250;

@@ -14,6 +14,8 @@ import {
   ExitNotification,
   type FileEvent,
   InitializedNotification,
+  LogMessageNotification,
+  type LogMessageParams,
   InitializeRequest,
   type InitializeResult,
   type ProtocolConnection,
@@ -56,6 +58,8 @@ export interface LspClientOptions {
 export class LspClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly messages: ShowMessageParams[] = [];
+  /** What the server logged (window/logMessage: connection.console). */
+  readonly logs: LogMessageParams[] = [];
   settings: Record<string, unknown>;
   private waiters: { check: () => boolean; resolve: () => void }[] = [];
   stderr = '';
@@ -80,6 +84,9 @@ export class LspClient {
     connection.onNotification(ShowMessageNotification.type, (p) => {
       client.messages.push(p);
       client.wake();
+    });
+    connection.onNotification(LogMessageNotification.type, (p) => {
+      client.logs.push(p);
     });
     connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => client.settings));
     connection.onRequest(RegistrationRequest.type, () => undefined);

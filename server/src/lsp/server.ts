@@ -40,7 +40,7 @@ import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache, looksLikeMigration } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
 import { initParser } from '../engine/sql/parser';
-import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
+import { dataFromLint, type DiagnosticData, diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, readDiagnosticData, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
@@ -269,13 +269,29 @@ export function startServer(): void {
   connection.onCodeAction(async (params) => {
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
-    const only = params.context.only;
+    // The context as the client sent it: what is not a list is read as nothing asked or given.
+    const only: unknown = params.context?.only;
+    const kinds = Array.isArray(only) ? only.filter((k): k is string => typeof k === 'string') : undefined;
+    const diagnostics: Diagnostic[] = Array.isArray(params.context?.diagnostics) ? params.context.diagnostics.filter((d) => typeof d === 'object' && d !== null) : [];
     // Kinds are dot-separated: `source` asks for `source.fixAll.zdm`, `source.fix` does not.
-    const asked = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
-    const wantsFixAll = only !== undefined && asked(FIX_ALL_KIND);
+    const asked = (kind: string) => !kinds || kinds.some((k) => kind === k || kind.startsWith(`${k}.`));
+    const wantsFixAll = kinds !== undefined && asked(FIX_ALL_KIND);
     const wantsQuickFix = asked(CodeActionKind.QuickFix);
     const actions: CodeAction[] = [];
-    if (wantsQuickFix) actions.push(...quickFixes(document, params.context.diagnostics, options.clientCommands ? undefined : SERVER_SHOW_DOCS_COMMAND));
+    if (wantsQuickFix) {
+      // A zdm diagnostic whose data the client stripped, rewrote or invented: its finding is looked up in a lint of the text.
+      let recover: ((diagnostic: Diagnostic) => DiagnosticData | undefined) | undefined;
+      if (diagnostics.some((d) => d.source === 'zdm' && !readDiagnosticData(d.data))) {
+        try {
+          await parserReady;
+          const { result, projectHost } = lintCurrent(document, await settingsFor(document.uri));
+          if (result) recover = (diagnostic) => dataFromLint(document, diagnostic, result, projectHost, resolvesEdits);
+        } catch (error) {
+          connection.console.error(`zdm: code actions failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
+        }
+      }
+      actions.push(...quickFixes(document, diagnostics, options.clientCommands ? undefined : SERVER_SHOW_DOCS_COMMAND, recover));
+    }
     if (wantsFixAll) {
       await parserReady;
       const settings = await settingsFor(document.uri);
@@ -289,7 +305,7 @@ export function startServer(): void {
   // A quick fix sent without its edit (a fix that moves statements into a new migration): the edit,
   // from a lint of the text as it is now. Left without one when the text no longer has that finding.
   connection.onCodeActionResolve(async (action) => {
-    const data = action.data;
+    const data: unknown = action.data;
     if (action.edit || !isResolveData(data)) return action;
     const document = documents.get(data.uri);
     if (!document) return action;

@@ -58,6 +58,8 @@ export interface LspClientOptions {
 export class LspClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly messages: ShowMessageParams[] = [];
+  /** How many workspace/configuration requests the server sent (it asks before a file's first lint). */
+  configurationRequests = 0;
   /** What the server logged (window/logMessage: connection.console). */
   readonly logs: LogMessageParams[] = [];
   settings: Record<string, unknown>;
@@ -88,7 +90,11 @@ export class LspClient {
     connection.onNotification(LogMessageNotification.type, (p) => {
       client.logs.push(p);
     });
-    connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => client.settings));
+    connection.onRequest(ConfigurationRequest.type, (params) => {
+      client.configurationRequests++;
+      client.wake();
+      return params.items.map(() => client.settings);
+    });
     connection.onRequest(RegistrationRequest.type, () => undefined);
     connection.listen();
     if (!options.uninitialized) await client.initialize(options);

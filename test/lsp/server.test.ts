@@ -367,6 +367,26 @@ describe('language server over stdio', () => {
     }
   });
 
+  it('exits with 1 when the client closes its stdin (it died) during a long lint, without shutdown', async () => {
+    const dying = await LspClient.start({ rootPath: dir, settings: { enable: true } });
+    try {
+      const asked = dying.configurationRequests;
+      // 5 MB: its lint takes seconds.
+      dying.open(migrationPath('20240114000000_client_dies.sql'), `-- migrate:up\n${'SELECT 1;\n'.repeat(500_000)}`, 1);
+      await dying.waitFor(() => dying.configurationRequests > asked, 'the settings of the big file asked for: its lint comes next', 60_000);
+      // Give the answer time to arrive: the lint is then under way.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const exited = new Promise<number | null>((resolve) => dying.process.once('exit', (code) => resolve(code)));
+      dying.process.stdin!.end();
+      // A bound only so that a server that never exits fails the test instead of hanging it.
+      const never = new Promise<string>((resolve) => setTimeout(() => resolve('still running after 5 minutes'), 300_000).unref());
+      assert.equal(await Promise.race([exited, never]), 1);
+    } finally {
+      dying.connection.dispose();
+      if (dying.process.exitCode === null) dying.process.kill('SIGKILL');
+    }
+  });
+
   it('clears diagnostics when a document closes', async () => {
     const uri = client.open(migrationPath('20240111000000_close.sql'), INDEX_MIGRATION, 1);
     assert.ok((await client.diagnostics(uri, 1)).length > 0);

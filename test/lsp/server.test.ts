@@ -81,6 +81,19 @@ describe('language server over stdio', () => {
     assert.equal(withoutVersions(incremental), withoutVersions(fresh));
   });
 
+  it('lints each edit of a client that does not raise the version, not the text before it', async () => {
+    const uri = client.open(migrationPath('20240102150000_same_version.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+    // The protocol wants a higher version on every change; this client sends 1 again.
+    const start = client.published.length;
+    client.change(uri, 1, [{ range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } }, text: '' }]);
+    await client.waitFor(() => client.published.slice(start).some((p) => p.uri === uri), 'diagnostics of the edit');
+    const after = client.latest(uri)!.diagnostics;
+    assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation'), JSON.stringify(after));
+    // Line 2 is blank now; in the text before the edit, the CREATE INDEX started there.
+    assert.equal(await client.hover(uri, 2, 0), undefined);
+  });
+
   it('marks a syntax error at its column after an edit that splits an emoji, leaving a lone surrogate', async () => {
     const uri = client.open(migrationPath('20240102200000_split_emoji.sql'), "-- migrate:up\nSELECT '\u{1F600}x', 1 + ;\n", 1);
     await client.diagnostics(uri, 1);

@@ -224,14 +224,17 @@ export function startServer(): void {
   /**
    * The last lint of each open document, with what it was made from: hover, code lenses and resolving a
    * code action on the version just published reuse it instead of linting the whole text again (seconds
-   * on a file of megabytes). A new version, other settings or config, or files the client reports
-   * changed, or an edit to an open file it read (relintReaders) make it stale; so does nothing else, as
-   * for the diagnostics published from it.
+   * on a file of megabytes). A new version or text, other settings or config, or files the client
+   * reports changed, or an edit to an open file it read (relintReaders) make it stale; so does nothing
+   * else, as for the diagnostics published from it. The text is compared too (the same string while
+   * nothing changed, so at no cost): a client that does not raise the version on every change (the
+   * protocol says it must) had its edits' diagnostics answered from the text before them.
    */
-  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; reads: Set<string>; result: LintResult | undefined }>();
+  const lastLints = new Map<string, { version: number; text: string; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; reads: Set<string>; result: LintResult | undefined }>();
   const lintCurrent = (document: TextDocument, settings: ClientSettings): { result: LintResult | undefined; projectHost: ProjectHost } => {
     const hit = lastLints.get(document.uri);
-    if (hit && hit.version === document.version && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
+    const text = document.getText();
+    if (hit && hit.version === document.version && hit.text === text && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
     // The files it reads, open or not: an edit to one of them makes this lint stale (relintReaders).
     const base = host();
     const reads = new Set<string>();
@@ -240,8 +243,8 @@ export function startServer(): void {
       fileExists: (p) => (reads.add(p), base.fileExists(p)),
       readDirectory: (d) => base.readDirectory(d),
     };
-    const result = lintNow(document, settings, projectHost);
-    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, reads, result });
+    const result = lintNow(document, settings, projectHost, text);
+    lastLints.set(document.uri, { version: document.version, text, settings, disk: diskGeneration, configs, projectHost, reads, result });
     return { result, projectHost };
   };
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
+import { CancellationTokenSource, CodeActionRequest, type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, HoverRequest, ShutdownRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -398,6 +398,31 @@ describe('language server over stdio', () => {
       dying.connection.dispose();
       if (dying.process.exitCode === null) dying.process.kill('SIGKILL');
     }
+  });
+
+  it('answers requests the client cancelled while they waited behind a long lint with RequestCancelled, and does not do their work', async () => {
+    // A safe fix (CONCURRENTLY, in a transaction:false block): fix-all has an answer.
+    const uri = client.open(migrationPath('20240115000000_cancelled.sql'), "-- migrate:up\nCREATE INDEX a_idx ON orders (x);\n\n-- migrate:down\nDROP INDEX CONCURRENTLY a_idx;\n", 1);
+    await client.diagnostics(uri, 1);
+    const whole = { start: { line: 0, character: 0 }, end: { line: 5, character: 0 } };
+    const asked = client.configurationRequests;
+    // 1 MB: its lint takes seconds.
+    client.open(migrationPath('20240115000001_long_lint.sql'), `-- migrate:up\n${'SELECT 1;\n'.repeat(100_000)}`, 1);
+    await client.waitFor(() => client.configurationRequests > asked, 'the settings of the big file asked for: its lint comes next');
+    // Give the answer time to arrive: the server is linting, and what follows waits behind the lint.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fixAllCancel = new CancellationTokenSource();
+    const cancelledFixAll = client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: whole, context: { diagnostics: [], only: ['source.fixAll.zdm'] } }, fixAllCancel.token);
+    const hoverCancel = new CancellationTokenSource();
+    const cancelledHover = client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 3 } }, hoverCancel.token);
+    fixAllCancel.cancel();
+    hoverCancel.cancel();
+    const requestCancelled = (error: { code?: number }) => error.code === -32800;
+    await assert.rejects(cancelledFixAll, requestCancelled);
+    await assert.rejects(cancelledHover, requestCancelled);
+    // The same requests, not cancelled, are answered.
+    assert.equal((await client.codeActions(uri, whole, [], ['source.fixAll.zdm'])).length, 1);
+    assert.match((await client.hover(uri, 1, 3)) ?? '', /SHARE/);
   });
 
   it('clears diagnostics when a document closes', async () => {

@@ -9,6 +9,7 @@ import {
   DidChangeConfigurationNotification,
   ExitNotification,
   InitializeRequest,
+  LSPErrorCodes,
   Message,
   type MessageStrategy,
   DidChangeWatchedFilesNotification,
@@ -17,6 +18,7 @@ import {
   type Diagnostic,
   DiagnosticSeverity,
   ErrorCodes,
+  type CancellationToken,
   type InitializeParams,
   type InitializeResult,
   type Position,
@@ -269,7 +271,17 @@ export function startServer(): void {
     }
   };
 
-  connection.onCodeAction(async (params) => {
+  /**
+   * A request the client cancelled before the server came to it (it waited behind a long lint, as a
+   * fix-all on save does that the editor gave up on): answered so, without doing its work. The work
+   * itself is synchronous, so a request under way is not stopped.
+   */
+  const refuseCancelled = (token: CancellationToken) => {
+    if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'zdm: the request was cancelled');
+  };
+
+  connection.onCodeAction(async (params, token) => {
+    refuseCancelled(token);
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     // The context as the client sent it: what is not a list is read as nothing asked or given.
@@ -298,6 +310,8 @@ export function startServer(): void {
     if (wantsFixAll) {
       await parserReady;
       const settings = await settingsFor(document.uri);
+      // Fix-all lints the text once per pass: the costliest request, the one most worth not running for nothing.
+      refuseCancelled(token);
       const projectHost = host();
       const edit = fixAllEdit(document, (text) => lintNow(document, settings, projectHost, text) ?? emptyLint(document));
       if (edit) actions.push({ title: 'Fix all safe zdm problems', kind: FIX_ALL_KIND, edit });
@@ -307,7 +321,8 @@ export function startServer(): void {
 
   // A quick fix sent without its edit (a fix that moves statements into a new migration): the edit,
   // from a lint of the text as it is now. Left without one when the text no longer has that finding.
-  connection.onCodeActionResolve(async (action) => {
+  connection.onCodeActionResolve(async (action, token) => {
+    refuseCancelled(token);
     const data: unknown = action.data;
     if (action.edit || !isResolveData(data)) return action;
     const document = documents.get(data.uri);
@@ -325,7 +340,8 @@ export function startServer(): void {
   });
 
   // CodeLenses of the proving commands (Trace Locks, Verify Round Trip, Verify Backfill), from the format layer's sections.
-  connection.onCodeLens(async (params) => {
+  connection.onCodeLens(async (params, token) => {
+    refuseCancelled(token);
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     try {
@@ -353,7 +369,8 @@ export function startServer(): void {
   });
 
   // Hover: the locks a statement takes, what they block, its findings; or a rule in an ignore comment.
-  connection.onHover(async (params) => {
+  connection.onHover(async (params, token) => {
+    refuseCancelled(token);
     const document = documents.get(params.textDocument.uri);
     if (!document) return null;
     try {

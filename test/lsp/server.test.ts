@@ -163,6 +163,20 @@ describe('language server over stdio', () => {
     await client.waitFor(() => client.latest(pathToFileURL(configPath).toString())!.diagnostics.length === 0, 'the deleted config file loses its diagnostics');
   });
 
+  it('a change of watched files the client garbled still re-reads .zdm.json and lints again', async () => {
+    const project = path.join(dir, 'garbled');
+    fs.mkdirSync(path.join(project, 'db', 'migrations'), { recursive: true });
+    const uri = client.open(path.join(project, 'db', 'migrations', '20240101000000_idx.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+    const configPath = path.join(project, '.zdm.json');
+    fs.writeFileSync(configPath, JSON.stringify({ rules: { 'require-concurrent-index-creation': 'off' } }));
+    void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: null });
+    await client.waitFor(() => !client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'the rule turned off by the new .zdm.json');
+    fs.rmSync(configPath);
+    void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [null, { uri: 5 }] });
+    await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'the rule back on');
+  });
+
   it('answers for a file: URI with a host, which has no path outside Windows, as for any file it does not lint', { skip: process.platform === 'win32' }, async () => {
     const uri = 'file://fileserver/share/db/migrations/20240101000000_unc.sql';
     void client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'sql', version: 1, text: INDEX_MIGRATION } });

@@ -493,7 +493,9 @@ export function startServer(): void {
 
   connection.onDidChangeWatchedFiles((params) => {
     forgetDisk();
-    if (params.changes.some((c) => c.uri.endsWith(CONFIG_FILE_NAME))) refreshConfigs();
+    // A list the client garbled (not a list, entries without a URI) says that files changed, not which: .zdm.json may be one.
+    const changes: unknown = params?.changes;
+    if (!Array.isArray(changes) || changes.some((c: { uri?: unknown } | null) => typeof c?.uri !== 'string' || c.uri.endsWith(CONFIG_FILE_NAME))) refreshConfigs();
     relintAll();
   });
 

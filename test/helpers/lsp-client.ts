@@ -60,6 +60,8 @@ export class LspClient {
   readonly messages: ShowMessageParams[] = [];
   /** How many workspace/configuration requests the server sent (it asks before a file's first lint). */
   configurationRequests = 0;
+  /** While set, workspace/configuration is answered only once it resolves (a client slow to answer, or that never does). */
+  configurationHeld: Promise<void> | undefined;
   /** What the server logged (window/logMessage: connection.console). */
   readonly logs: LogMessageParams[] = [];
   settings: Record<string, unknown>;
@@ -90,9 +92,10 @@ export class LspClient {
     connection.onNotification(LogMessageNotification.type, (p) => {
       client.logs.push(p);
     });
-    connection.onRequest(ConfigurationRequest.type, (params) => {
+    connection.onRequest(ConfigurationRequest.type, async (params) => {
       client.configurationRequests++;
       client.wake();
+      await client.configurationHeld;
       return params.items.map(() => client.settings);
     });
     connection.onRequest(RegistrationRequest.type, () => undefined);

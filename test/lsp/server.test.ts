@@ -439,6 +439,22 @@ describe('language server over stdio', () => {
     assert.match((await client.hover(uri, 1, 3)) ?? '', /SHARE/);
   });
 
+  it('lints with the default settings while the client does not answer workspace/configuration, and again with its answer when it comes', async () => {
+    const slow = await LspClient.start({ rootPath: dir, settings: { enable: false } });
+    try {
+      let answer!: () => void;
+      slow.configurationHeld = new Promise((resolve) => (answer = resolve));
+      const uri = slow.open(migrationPath('20240116000000_unanswered.sql'), INDEX_MIGRATION, 1);
+      // Meanwhile the defaults (enable: true) apply: diagnostics are published, hovers answered.
+      assert.ok((await slow.diagnostics(uri, 1, 30_000)).some((d) => d.code === 'require-concurrent-index-creation'));
+      assert.match((await slow.hover(uri, 2, 3)) ?? '', /SHARE/);
+      answer();
+      await slow.waitFor(() => slow.latest(uri)!.diagnostics.length === 0, 'linted again with the late answer (enable: false)');
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('clears diagnostics when a document closes', async () => {
     const uri = client.open(migrationPath('20240111000000_close.sql'), INDEX_MIGRATION, 1);
     assert.ok((await client.diagnostics(uri, 1)).length > 0);

@@ -191,15 +191,34 @@ export function startServer(): void {
 
   const settingsFor = (uri: string): Promise<ClientSettings> => {
     if (!canPullSettings) return Promise.resolve(pushedSettings ?? DEFAULT_SETTINGS);
-    let cached = settingsCache.get(uri);
-    if (!cached) {
-      cached = connection.workspace.getConfiguration({ scopeUri: uri, section: 'zdm' }).then(
-        (raw) => readSettings(raw),
-        () => DEFAULT_SETTINGS,
-      );
-      settingsCache.set(uri, cached);
-    }
-    return cached;
+    const cached = settingsCache.get(uri);
+    if (cached) return cached;
+    const answer = connection.workspace.getConfiguration({ scopeUri: uri, section: 'zdm' }).then(
+      (raw) => readSettings(raw),
+      () => DEFAULT_SETTINGS,
+    );
+    // A client that said it answers workspace/configuration and does not left the file unlinted and its
+    // hovers and code actions unanswered for good: after SETTINGS_TIMEOUT_MS the defaults apply, and the
+    // answer, when it comes, replaces them (the file is linted again).
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const timeout = new Promise<ClientSettings>((resolve) => {
+      timer = setTimeout(() => {
+        late = true;
+        resolve(DEFAULT_SETTINGS);
+      }, SETTINGS_TIMEOUT_MS);
+    });
+    const settings = Promise.race([answer, timeout]);
+    settingsCache.set(uri, settings);
+    void answer.then((answered) => {
+      clearTimeout(timer);
+      // Not when the cache was cleared since (settings changed, the file closed): they are asked for again.
+      if (!late || settingsCache.get(uri) !== settings) return;
+      settingsCache.set(uri, Promise.resolve(answered));
+      const document = documents.get(uri);
+      if (document) schedule(document);
+    });
+    return settings;
   };
 
   const publish = (uri: string, version: number | undefined, diagnostics: Diagnostic[]) => {
@@ -532,6 +551,9 @@ const REFUSED = 'zdm/$refused';
 
 /** How long the edits to a file pause before the open files that read it are linted again (relintReaders). */
 const READERS_DEBOUNCE_MS = 250;
+
+/** How long the language server waits for the client's settings before it lints with the defaults (see `settingsFor` in startServer). */
+const SETTINGS_TIMEOUT_MS = 5000;
 
 /** How long the language server trusts what it read from the disk (see `host` in startServer). */
 const DISK_HOST_TTL_MS = 2000;

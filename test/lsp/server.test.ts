@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { CancellationTokenSource, CodeActionRequest, type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, HoverRequest, ShutdownRequest } from 'vscode-languageserver-protocol';
+import { CancellationTokenSource, CodeActionRequest, type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, ShutdownRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -379,6 +379,25 @@ describe('language server over stdio', () => {
       assert.ok((await fresh.diagnostics(uri, 2)).some((d) => d.code === 'require-concurrent-index-creation'));
     } finally {
       await fresh.stop();
+    }
+  });
+
+  it('initializes a client whose resolveSupport has no list of properties, as one that cannot resolve code actions', async () => {
+    const odd = await LspClient.start({ uninitialized: true, settings: { enable: true } });
+    try {
+      const result = await odd.connection.sendRequest(InitializeRequest.type, {
+        processId: process.pid,
+        rootUri: null,
+        capabilities: { workspace: { configuration: true }, textDocument: { codeAction: { resolveSupport: {} as { properties: string[] } } } },
+        initializationOptions: { debounceMs: 0 },
+      });
+      assert.equal((result.capabilities.codeActionProvider as { resolveProvider?: boolean }).resolveProvider, false);
+      await odd.connection.sendNotification(InitializedNotification.type, {});
+      const uri = odd.open(migrationPath('20240113100000_odd_client.sql'), INDEX_MIGRATION, 1);
+      const diagnostic = (await odd.diagnostics(uri, 1)).find((d) => d.code === 'require-concurrent-index-creation')!;
+      assert.ok((diagnostic.data as { fixes: { edit?: unknown }[] }).fixes.every((f) => f.edit !== undefined), 'every fix travels with its edit');
+    } finally {
+      await odd.stop();
     }
   });
 

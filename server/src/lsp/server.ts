@@ -122,7 +122,9 @@ export function startServer(): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canPullSettings = Boolean(params.capabilities.workspace?.configuration);
     canWatchFiles = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
-    resolvesEdits = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') ?? false;
+    // A resolveSupport without its list of properties (the protocol requires one) is no support, not a failed initialize.
+    const resolvable: unknown = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties;
+    resolvesEdits = Array.isArray(resolvable) && resolvable.includes('edit');
     const init = (params.initializationOptions ?? {}) as Partial<ServerOptions>;
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) options.debounceMs = init.debounceMs;
     options.clientCommands = init.clientCommands === true;

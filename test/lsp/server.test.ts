@@ -401,6 +401,13 @@ describe('language server over stdio', () => {
     }
   });
 
+  it('answers a document request that names no document with InvalidParams', async () => {
+    const invalidParams = (error: { code?: number; message?: string }) => error.code === -32602 && /names no document/.test(error.message ?? '');
+    await assert.rejects(client.connection.sendRequest('textDocument/hover', { position: { line: 0, character: 0 } }), invalidParams);
+    await assert.rejects(client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: 7 }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } }), invalidParams);
+    await assert.rejects(client.connection.sendRequest('textDocument/codeLens', { textDocument: null }), invalidParams);
+  });
+
   it('exits with 1 on exit before initialize', async () => {
     const fresh = await LspClient.start({ uninitialized: true });
     try {

@@ -12,6 +12,7 @@ import {
   LSPErrorCodes,
   Message,
   type MessageStrategy,
+  type RequestMessage,
   DidChangeWatchedFilesNotification,
   type CodeAction,
   CodeActionKind,
@@ -75,19 +76,22 @@ export function startServer(): void {
    * any state: a hover before initialize linted with no settings or capabilities, a second initialize
    * initialized again, and a method the server does not implement got MethodNotFound after shutdown.
    * A refused request reaches the handler of REFUSED with its error, which answers it under its id.
+   * So does a document request that names no document, with InvalidParams (the handlers answered it
+   * with an internal error, a TypeError's message).
    */
+  const refusalOf = (request: RequestMessage): ResponseError | undefined => {
+    const initializing = request.method === InitializeRequest.method;
+    if (!initialized) return initializing ? undefined : new ResponseError(ErrorCodes.ServerNotInitialized, `zdm: the server is not initialized: send initialize before ${request.method}`);
+    if (shutDown) return new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now');
+    if (initializing) return new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server is already initialized: initialize is sent once');
+    const named = (request.params as { textDocument?: { uri?: unknown } } | null | undefined)?.textDocument?.uri;
+    if (request.method.startsWith('textDocument/') && typeof named !== 'string') return new ResponseError(ErrorCodes.InvalidParams, `zdm: ${request.method} names no document (textDocument.uri)`);
+    return undefined;
+  };
   const lifecycle: MessageStrategy = {
     handleMessage(message, next) {
       if (Message.isRequest(message)) {
-        const refusal = !initialized
-          ? message.method === InitializeRequest.method
-            ? undefined
-            : new ResponseError(ErrorCodes.ServerNotInitialized, `zdm: the server is not initialized: send initialize before ${message.method}`)
-          : shutDown
-            ? new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now')
-            : message.method === InitializeRequest.method
-              ? new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server is already initialized: initialize is sent once')
-              : undefined;
+        const refusal = refusalOf(message);
         return next(refusal ? { jsonrpc: message.jsonrpc, id: message.id, method: REFUSED, params: refusal } : message);
       }
       if (Message.isNotification(message) && !initialized && message.method !== ExitNotification.method) return;

@@ -191,6 +191,12 @@ describe('code actions over stdio', () => {
     await client.executeCommand(docs.command!.command, docs.command!.arguments);
     await client.waitFor(() => client.messages.length > before, 'the documentation link');
     assert.match(client.messages[client.messages.length - 1].message, /require-concurrent-index-creation: https:\/\/\S+\/docs\/rules\/require-concurrent-index-creation\.md/);
+    // Its argument must be a rule: no page is given for a path, an object or nothing.
+    const shown = client.messages.length;
+    for (const args of [['../../../../../elsewhere/repo/blob/main/x'], [{}], [], 'x']) {
+      await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: docs.command!.command, arguments: args }), (error: { code?: number }) => error.code === -32602, JSON.stringify(args));
+    }
+    assert.equal(client.messages.length, shown);
   });
 
   it('with a client that checks versions, every quick fix names the version it was made for, so a stale one is refused', async () => {

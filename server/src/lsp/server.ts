@@ -42,6 +42,7 @@ import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache, looksLikeMigration } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
+import { ruleById } from '../engine/rules/registry';
 import { initParser } from '../engine/sql/parser';
 import { dataFromLint, type DiagnosticData, diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, readDiagnosticData, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
@@ -386,7 +387,9 @@ export function startServer(): void {
   // "Show documentation" in clients other than the extension: the rule's page, opened by the client.
   connection.onExecuteCommand(async (params) => {
     if (params.command !== SERVER_SHOW_DOCS_COMMAND) return undefined;
-    const rule = String(params.arguments?.[0] ?? '');
+    const rule: unknown = Array.isArray(params.arguments) ? params.arguments[0] : undefined;
+    // Only a rule's page: any other argument made a URL of it (`../../..` walked out of the rules' folder).
+    if (typeof rule !== 'string' || !ruleById(rule)) throw new ResponseError(ErrorCodes.InvalidParams, `zdm: ${SERVER_SHOW_DOCS_COMMAND} takes a rule id, not ${JSON.stringify(rule) ?? 'nothing'}`);
     const url = ruleDocsUrl(rule);
     if (canShowDocument) await connection.window.showDocument({ uri: url, external: true });
     else void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `zdm: ${rule}: ${url}` });

@@ -14,7 +14,10 @@ import {
   ExitNotification,
   type FileEvent,
   InitializedNotification,
+  LogMessageNotification,
+  type LogMessageParams,
   InitializeRequest,
+  type InitializeResult,
   type ProtocolConnection,
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
@@ -48,11 +51,19 @@ export interface LspClientOptions {
   plain?: boolean;
   /** Declare `workspace.workspaceEdit.documentChanges`: edits then name the document version they are for. */
   versionedEdits?: boolean;
+  /** Start the server without sending initialize (call `initialize` later, or never). */
+  uninitialized?: boolean;
 }
 
 export class LspClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly messages: ShowMessageParams[] = [];
+  /** How many workspace/configuration requests the server sent (it asks before a file's first lint). */
+  configurationRequests = 0;
+  /** While set, workspace/configuration is answered only once it resolves (a client slow to answer, or that never does). */
+  configurationHeld: Promise<void> | undefined;
+  /** What the server logged (window/logMessage: connection.console). */
+  readonly logs: LogMessageParams[] = [];
   settings: Record<string, unknown>;
   private waiters: { check: () => boolean; resolve: () => void }[] = [];
   stderr = '';
@@ -78,10 +89,24 @@ export class LspClient {
       client.messages.push(p);
       client.wake();
     });
-    connection.onRequest(ConfigurationRequest.type, (params) => params.items.map(() => client.settings));
+    connection.onNotification(LogMessageNotification.type, (p) => {
+      client.logs.push(p);
+    });
+    connection.onRequest(ConfigurationRequest.type, async (params) => {
+      client.configurationRequests++;
+      client.wake();
+      await client.configurationHeld;
+      return params.items.map(() => client.settings);
+    });
     connection.onRequest(RegistrationRequest.type, () => undefined);
     connection.listen();
-    await connection.sendRequest(InitializeRequest.type, {
+    if (!options.uninitialized) await client.initialize(options);
+    return client;
+  }
+
+  /** Sends initialize, then initialized; returns the server's answer to initialize. */
+  async initialize(options: LspClientOptions = {}): Promise<InitializeResult> {
+    const result = await this.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: options.rootPath ? pathToFileURL(options.rootPath).toString() : null,
       capabilities: {
@@ -98,8 +123,8 @@ export class LspClient {
       initializationOptions: options.initializationOptions ?? { debounceMs: 0 },
       workspaceFolders: null,
     });
-    await connection.sendNotification(InitializedNotification.type, {});
-    return client;
+    await this.connection.sendNotification(InitializedNotification.type, {});
+    return result;
   }
 
   private wake(): void {

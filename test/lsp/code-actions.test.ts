@@ -191,6 +191,12 @@ describe('code actions over stdio', () => {
     await client.executeCommand(docs.command!.command, docs.command!.arguments);
     await client.waitFor(() => client.messages.length > before, 'the documentation link');
     assert.match(client.messages[client.messages.length - 1].message, /require-concurrent-index-creation: https:\/\/\S+\/docs\/rules\/require-concurrent-index-creation\.md/);
+    // Its argument must be a rule: no page is given for a path, an object or nothing.
+    const shown = client.messages.length;
+    for (const args of [['../../../../../elsewhere/repo/blob/main/x'], [{}], [], 'x']) {
+      await assert.rejects(client.connection.sendRequest('workspace/executeCommand', { command: docs.command!.command, arguments: args }), (error: { code?: number }) => error.code === -32602, JSON.stringify(args));
+    }
+    assert.equal(client.messages.length, shown);
   });
 
   it('with a client that checks versions, every quick fix names the version it was made for, so a stale one is refused', async () => {
@@ -216,6 +222,47 @@ describe('code actions over stdio', () => {
     } finally {
       await versioned.stop();
     }
+  });
+
+  it('a diagnostic whose data the client stripped, rewrote or invented gets the actions of its finding in the text, or none; never an error', async () => {
+    const { uri, diagnostics } = await openWith('20240120000000_bad_data.sql', MIGRATION);
+    const diagnostic = diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
+    assert.ok(diagnostic, JSON.stringify(diagnostics));
+    // What an action does, without the diagnostic it echoes (the client's own, bad data and all).
+    const offered = (actions: CodeAction[]) => actions.map((a) => ({ title: a.title, edit: a.edit, command: a.command }));
+    const expected = offered(await client.codeActions(uri, diagnostic.range, [diagnostic]));
+    assert.ok(expected.some((a) => a.edit) && expected.some((a) => /Disable require-concurrent-index-creation/.test(a.title)), JSON.stringify(expected));
+    const rule = diagnostic.code;
+    const rewritten: unknown[] = [
+      undefined,
+      null,
+      'a string',
+      42,
+      [],
+      { rule },
+      { rule, fixes: 'none' },
+      { rule, fixes: [null] },
+      { rule, fixes: [{ title: 7, safe: 'yes' }] },
+      { rule, fixes: [], statementLine: 'one' },
+      { rule, fixes: [], statementLine: -1 },
+      { rule, fixes: [], version: 1.5 },
+      // Written into an ignore comment as it is, this rule would have put a statement into the file.
+      { rule: 'x\nDROP TABLE orders;', fixes: [] },
+    ];
+    for (const data of rewritten) {
+      const actions = await client.codeActions(uri, diagnostic.range, [{ ...diagnostic, data }]);
+      assert.deepEqual(offered(actions), expected, `data ${JSON.stringify(data)}`);
+    }
+    // Nothing for a finding the text does not have, one of another source, or a diagnostic without a range.
+    const line = { start: { line: 0, character: 0 }, end: { line: 0, character: 5 } };
+    assert.deepEqual(await client.codeActions(uri, line, [{ ...diagnostic, range: line, data: 'x' }]), []);
+    assert.deepEqual(await client.codeActions(uri, diagnostic.range, [{ ...diagnostic, source: 'other' }]), []);
+    assert.deepEqual(await client.codeActions(uri, diagnostic.range, [{ ...diagnostic, range: 'x', data: 'x' } as unknown as Diagnostic]), []);
+    // A context whose lists are not lists: nothing asked, nothing given.
+    const raw = (context: unknown) => client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context });
+    assert.deepEqual(await raw({ diagnostics: 'all', only: 'quickfix' }), []);
+    assert.deepEqual(await raw(undefined), []);
+    assert.deepEqual(client.logs.filter((l) => /failed|TypeError/.test(l.message)), []);
   });
 
   it('matches requested code action kinds by their dot-separated parts', async () => {
@@ -391,6 +438,19 @@ describe('code actions over stdio, with a client that resolves their edits (as V
     assert.ok(inPlace.length > 0 && inPlace.every((f) => f.edit !== undefined), JSON.stringify([...byTitle]));
     const moves = fixes.filter((f) => f.title.startsWith('Move to a new migration'));
     assert.ok(moves.length > 0 && moves.every((f) => f.edit === undefined), JSON.stringify([...byTitle]));
+  });
+
+  it('resolving an action whose data the client rewrote answers the action as it came, without an edit', async () => {
+    const uri = resolving.open(path.join(folder, 'db', 'migrations', '20240109000000_bad_resolve.sql'), TEXT, 1);
+    const diagnostic = (await resolving.diagnostics(uri, 1)).find((d) => d.code === 'constraint-missing-not-valid')!;
+    const action = (await resolving.codeActions(uri, diagnostic.range, [diagnostic])).find((a) => FOLLOW_UP.test(a.title))!;
+    const data = action.data as Record<string, unknown>;
+    for (const bad of [{ ...data, range: {} }, { ...data, range: 'x' }, { ...data, range: { start: { line: -1 }, end: null } }, 'a string', null]) {
+      const resolved = await resolving.resolveCodeAction({ ...action, data: bad });
+      assert.equal(resolved.edit, undefined, JSON.stringify(bad));
+      assert.equal(resolved.title, action.title);
+    }
+    assert.deepEqual(resolving.logs.filter((l) => /failed|TypeError/.test(l.message)), []);
   });
 
   it('a fix whose finding is gone by the time it is picked resolves to no edit', async () => {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, ShutdownRequest } from 'vscode-languageserver-protocol';
+import { CancellationTokenSource, CodeActionRequest, type Diagnostic, DidOpenTextDocumentNotification, ExitNotification, HoverRequest, InitializedNotification, InitializeRequest, ShutdownRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from '../helpers/lsp-client';
 
 let dir: string;
@@ -81,6 +81,19 @@ describe('language server over stdio', () => {
     assert.equal(withoutVersions(incremental), withoutVersions(fresh));
   });
 
+  it('lints each edit of a client that does not raise the version, not the text before it', async () => {
+    const uri = client.open(migrationPath('20240102150000_same_version.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+    // The protocol wants a higher version on every change; this client sends 1 again.
+    const start = client.published.length;
+    client.change(uri, 1, [{ range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } }, text: '' }]);
+    await client.waitFor(() => client.published.slice(start).some((p) => p.uri === uri), 'diagnostics of the edit');
+    const after = client.latest(uri)!.diagnostics;
+    assert.ok(!after.some((d) => d.code === 'require-concurrent-index-creation'), JSON.stringify(after));
+    // Line 2 is blank now; in the text before the edit, the CREATE INDEX started there.
+    assert.equal(await client.hover(uri, 2, 0), undefined);
+  });
+
   it('marks a syntax error at its column after an edit that splits an emoji, leaving a lone surrogate', async () => {
     const uri = client.open(migrationPath('20240102200000_split_emoji.sql'), "-- migrate:up\nSELECT '\u{1F600}x', 1 + ;\n", 1);
     await client.diagnostics(uri, 1);
@@ -148,6 +161,20 @@ describe('language server over stdio', () => {
     client.filesChanged([{ uri: pathToFileURL(configPath).toString(), type: 3 }]);
     await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'rule back on');
     await client.waitFor(() => client.latest(pathToFileURL(configPath).toString())!.diagnostics.length === 0, 'the deleted config file loses its diagnostics');
+  });
+
+  it('a change of watched files the client garbled still re-reads .zdm.json and lints again', async () => {
+    const project = path.join(dir, 'garbled');
+    fs.mkdirSync(path.join(project, 'db', 'migrations'), { recursive: true });
+    const uri = client.open(path.join(project, 'db', 'migrations', '20240101000000_idx.sql'), INDEX_MIGRATION, 1);
+    assert.ok((await client.diagnostics(uri, 1)).some((d) => d.code === 'require-concurrent-index-creation'));
+    const configPath = path.join(project, '.zdm.json');
+    fs.writeFileSync(configPath, JSON.stringify({ rules: { 'require-concurrent-index-creation': 'off' } }));
+    void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: null });
+    await client.waitFor(() => !client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'the rule turned off by the new .zdm.json');
+    fs.rmSync(configPath);
+    void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [null, { uri: 5 }] });
+    await client.waitFor(() => client.latest(uri)!.diagnostics.some((d) => d.code === 'require-concurrent-index-creation'), 'the rule back on');
   });
 
   it('answers for a file: URI with a host, which has no path outside Windows, as for any file it does not lint', { skip: process.platform === 'win32' }, async () => {
@@ -322,12 +349,135 @@ describe('language server over stdio', () => {
       assert.match((await other.hover(uri, 2, 3)) ?? '', /SHARE/);
       await other.connection.sendRequest(ShutdownRequest.type);
       await assert.rejects(other.hover(uri, 2, 3), (error: { code?: number; message?: string }) => error.code === -32600 && /shutdown/.test(error.message ?? ''));
+      // So do methods the server does not implement, and shutdown itself.
+      await assert.rejects(other.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 2, character: 3 } }), (error: { code?: number }) => error.code === -32600);
+      await assert.rejects(other.connection.sendRequest(ShutdownRequest.type), (error: { code?: number }) => error.code === -32600);
       const exited = new Promise<number | null>((resolve) => other.process.once('exit', (code) => resolve(code)));
       await other.connection.sendNotification(ExitNotification.type);
       assert.equal(await exited, 0);
     } finally {
       other.connection.dispose();
       if (other.process.exitCode === null) other.process.kill('SIGKILL');
+    }
+  });
+
+  it('before initialize, answers requests with ServerNotInitialized and drops notifications; initialize is answered once', async () => {
+    const fresh = await LspClient.start({ uninitialized: true, settings: { enable: true } });
+    try {
+      const notInitialized = (error: { code?: number }) => error.code === -32002;
+      const uri = fresh.open(migrationPath('20240113000000_before_init.sql'), INDEX_MIGRATION, 1);
+      await assert.rejects(fresh.hover(uri, 2, 3), notInitialized);
+      await assert.rejects(fresh.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } }, [], ['source.fixAll.zdm']), notInitialized);
+      await assert.rejects(fresh.connection.sendRequest(ShutdownRequest.type), notInitialized);
+      await fresh.initialize({ rootPath: dir });
+      // The didOpen sent before initialize was dropped: the document is unknown, nothing was published for it.
+      assert.equal(await fresh.hover(uri, 2, 3), undefined);
+      assert.deepEqual(fresh.published.filter((p) => p.uri === uri), []);
+      await assert.rejects(fresh.initialize({ rootPath: dir }), (error: { code?: number; message?: string }) => error.code === -32600 && /already initialized/.test(error.message ?? ''));
+      // Still the server the first initialize set up: it lints, with the client's settings.
+      fresh.open(migrationPath('20240113000000_before_init.sql'), INDEX_MIGRATION, 2);
+      assert.ok((await fresh.diagnostics(uri, 2)).some((d) => d.code === 'require-concurrent-index-creation'));
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('initializes a client whose resolveSupport has no list of properties, as one that cannot resolve code actions', async () => {
+    const odd = await LspClient.start({ uninitialized: true, settings: { enable: true } });
+    try {
+      const result = await odd.connection.sendRequest(InitializeRequest.type, {
+        processId: process.pid,
+        rootUri: null,
+        capabilities: { workspace: { configuration: true }, textDocument: { codeAction: { resolveSupport: {} as { properties: string[] } } } },
+        initializationOptions: { debounceMs: 0 },
+      });
+      assert.equal((result.capabilities.codeActionProvider as { resolveProvider?: boolean }).resolveProvider, false);
+      await odd.connection.sendNotification(InitializedNotification.type, {});
+      const uri = odd.open(migrationPath('20240113100000_odd_client.sql'), INDEX_MIGRATION, 1);
+      const diagnostic = (await odd.diagnostics(uri, 1)).find((d) => d.code === 'require-concurrent-index-creation')!;
+      assert.ok((diagnostic.data as { fixes: { edit?: unknown }[] }).fixes.every((f) => f.edit !== undefined), 'every fix travels with its edit');
+    } finally {
+      await odd.stop();
+    }
+  });
+
+  it('answers a document request that names no document with InvalidParams', async () => {
+    const invalidParams = (error: { code?: number; message?: string }) => error.code === -32602 && /names no document/.test(error.message ?? '');
+    await assert.rejects(client.connection.sendRequest('textDocument/hover', { position: { line: 0, character: 0 } }), invalidParams);
+    await assert.rejects(client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: 7 }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } }), invalidParams);
+    await assert.rejects(client.connection.sendRequest('textDocument/codeLens', { textDocument: null }), invalidParams);
+  });
+
+  it('exits with 1 on exit before initialize', async () => {
+    const fresh = await LspClient.start({ uninitialized: true });
+    try {
+      const exited = new Promise<number | null>((resolve) => fresh.process.once('exit', (code) => resolve(code)));
+      await fresh.connection.sendNotification(ExitNotification.type);
+      assert.equal(await exited, 1);
+    } finally {
+      fresh.connection.dispose();
+      if (fresh.process.exitCode === null) fresh.process.kill('SIGKILL');
+    }
+  });
+
+  it('exits with 1 when the client closes its stdin (it died) during a long lint, without shutdown', async () => {
+    const dying = await LspClient.start({ rootPath: dir, settings: { enable: true } });
+    try {
+      const asked = dying.configurationRequests;
+      // 5 MB: its lint takes seconds.
+      dying.open(migrationPath('20240114000000_client_dies.sql'), `-- migrate:up\n${'SELECT 1;\n'.repeat(500_000)}`, 1);
+      await dying.waitFor(() => dying.configurationRequests > asked, 'the settings of the big file asked for: its lint comes next', 60_000);
+      // Give the answer time to arrive: the lint is then under way.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const exited = new Promise<number | null>((resolve) => dying.process.once('exit', (code) => resolve(code)));
+      dying.process.stdin!.end();
+      // A bound only so that a server that never exits fails the test instead of hanging it.
+      const never = new Promise<string>((resolve) => setTimeout(() => resolve('still running after 5 minutes'), 300_000).unref());
+      assert.equal(await Promise.race([exited, never]), 1);
+    } finally {
+      dying.connection.dispose();
+      if (dying.process.exitCode === null) dying.process.kill('SIGKILL');
+    }
+  });
+
+  it('answers requests the client cancelled while they waited behind a long lint with RequestCancelled, and does not do their work', async () => {
+    // A safe fix (CONCURRENTLY, in a transaction:false block): fix-all has an answer.
+    const uri = client.open(migrationPath('20240115000000_cancelled.sql'), "-- migrate:up\nCREATE INDEX a_idx ON orders (x);\n\n-- migrate:down\nDROP INDEX CONCURRENTLY a_idx;\n", 1);
+    await client.diagnostics(uri, 1);
+    const whole = { start: { line: 0, character: 0 }, end: { line: 5, character: 0 } };
+    const asked = client.configurationRequests;
+    // 1 MB: its lint takes seconds.
+    client.open(migrationPath('20240115000001_long_lint.sql'), `-- migrate:up\n${'SELECT 1;\n'.repeat(100_000)}`, 1);
+    await client.waitFor(() => client.configurationRequests > asked, 'the settings of the big file asked for: its lint comes next');
+    // Give the answer time to arrive: the server is linting, and what follows waits behind the lint.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fixAllCancel = new CancellationTokenSource();
+    const cancelledFixAll = client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: whole, context: { diagnostics: [], only: ['source.fixAll.zdm'] } }, fixAllCancel.token);
+    const hoverCancel = new CancellationTokenSource();
+    const cancelledHover = client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 3 } }, hoverCancel.token);
+    fixAllCancel.cancel();
+    hoverCancel.cancel();
+    const requestCancelled = (error: { code?: number }) => error.code === -32800;
+    await assert.rejects(cancelledFixAll, requestCancelled);
+    await assert.rejects(cancelledHover, requestCancelled);
+    // The same requests, not cancelled, are answered.
+    assert.equal((await client.codeActions(uri, whole, [], ['source.fixAll.zdm'])).length, 1);
+    assert.match((await client.hover(uri, 1, 3)) ?? '', /SHARE/);
+  });
+
+  it('lints with the default settings while the client does not answer workspace/configuration, and again with its answer when it comes', async () => {
+    const slow = await LspClient.start({ rootPath: dir, settings: { enable: false } });
+    try {
+      let answer!: () => void;
+      slow.configurationHeld = new Promise((resolve) => (answer = resolve));
+      const uri = slow.open(migrationPath('20240116000000_unanswered.sql'), INDEX_MIGRATION, 1);
+      // Meanwhile the defaults (enable: true) apply: diagnostics are published, hovers answered.
+      assert.ok((await slow.diagnostics(uri, 1, 30_000)).some((d) => d.code === 'require-concurrent-index-creation'));
+      assert.match((await slow.hover(uri, 2, 3)) ?? '', /SHARE/);
+      answer();
+      await slow.waitFor(() => slow.latest(uri)!.diagnostics.length === 0, 'linted again with the late answer (enable: false)');
+    } finally {
+      await slow.stop();
     }
   });
 

@@ -10,7 +10,7 @@
 // of the document's text at that moment.
 
 import { pathToFileURL } from 'node:url';
-import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit as LspTextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
+import { CodeActionKind, type CodeAction, type Diagnostic, Range, type TextEdit as LspTextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { applySafeFixesInPasses } from '../engine/fixes/apply';
 import type { ProjectHost } from '../engine/host';
@@ -122,13 +122,50 @@ export function diagnosticData(document: TextDocument, finding: Finding, result:
   return data;
 }
 
-/** Quick fixes for the zdm diagnostics in a code action request. */
-export function quickFixes(document: TextDocument, diagnostics: Diagnostic[], docsCommand = SHOW_DOCS_COMMAND): CodeAction[] {
+/**
+ * A zdm diagnostic's `data` when it has the shape diagnosticData gave it; undefined when the client
+ * stripped, rewrote or invented it (a string, a number, an object of another shape). The rule id is
+ * written into ignore comments, so it must look like one.
+ */
+export function readDiagnosticData(data: unknown): DiagnosticData | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as Partial<Record<keyof DiagnosticData, unknown>>;
+  if (typeof d.rule !== 'string' || !RULE_ID.test(d.rule) || !Array.isArray(d.fixes)) return undefined;
+  const fixOk = (f: unknown) => {
+    const x = f as Partial<Record<'title' | 'safe' | 'edit', unknown>> | null;
+    return typeof x === 'object' && x !== null && typeof x.title === 'string' && typeof x.safe === 'boolean' && (x.edit === undefined || (typeof x.edit === 'object' && x.edit !== null));
+  };
+  const index = (n: unknown) => n === undefined || (Number.isInteger(n) && (n as number) >= 0);
+  if (!d.fixes.every(fixOk) || !index(d.statementLine) || !index(d.statementCharacter) || !(d.version === undefined || Number.isInteger(d.version))) return undefined;
+  return d as DiagnosticData;
+}
+
+const RULE_ID = /^[a-z0-9_-]+$/;
+
+/**
+ * The data of the finding a zdm diagnostic shows, from `result`, a lint of the document's current text:
+ * the finding of the diagnostic's rule (`code`) on its range. For a diagnostic whose `data` the client
+ * lost or changed; undefined when the text no longer has that finding.
+ */
+export function dataFromLint(document: TextDocument, diagnostic: Diagnostic, result: LintResult, host: ProjectHost, resolveLazy: boolean): DiagnosticData | undefined {
+  if (typeof diagnostic.code !== 'string' || !Range.is(diagnostic.range)) return undefined;
+  const start = document.offsetAt(diagnostic.range.start);
+  const end = document.offsetAt(diagnostic.range.end);
+  const finding = result.findings.find((f) => f.rule === diagnostic.code && f.span.start === start && Math.max(f.span.end, f.span.start) === end);
+  return finding && diagnosticData(document, finding, result, host, resolveLazy);
+}
+
+/**
+ * Quick fixes for the zdm diagnostics in a code action request. `recover` gives the data of a zdm
+ * diagnostic whose own is not zdm's (readDiagnosticData), from the document; without it, or when
+ * it finds none, that diagnostic gets no actions.
+ */
+export function quickFixes(document: TextDocument, diagnostics: Diagnostic[], docsCommand = SHOW_DOCS_COMMAND, recover?: (diagnostic: Diagnostic) => DiagnosticData | undefined): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== 'zdm') continue;
-    const data = diagnostic.data as DiagnosticData | undefined;
-    if (!data?.rule) continue;
+    const data = readDiagnosticData(diagnostic.data) ?? recover?.(diagnostic);
+    if (!data) continue;
     data.fixes.forEach((fix, i) => {
       const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: i === 0 && fix.safe };
       if (fix.edit) action.edit = fix.edit;
@@ -180,8 +217,8 @@ export function resolvedEdit(document: TextDocument, data: ResolveData, result: 
 }
 
 export function isResolveData(data: unknown): data is ResolveData {
-  const d = data as Partial<ResolveData> | undefined;
-  return typeof d?.uri === 'string' && typeof d.rule === 'string' && typeof d.title === 'string' && typeof d.range === 'object';
+  const d = data as Partial<ResolveData> | null | undefined;
+  return typeof d?.uri === 'string' && typeof d.rule === 'string' && typeof d.title === 'string' && Range.is(d.range);
 }
 
 /**

@@ -7,13 +7,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createConnection,
   DidChangeConfigurationNotification,
+  ExitNotification,
+  InitializeRequest,
+  LSPErrorCodes,
+  Message,
+  type MessageStrategy,
+  type RequestMessage,
   DidChangeWatchedFilesNotification,
   type CodeAction,
   CodeActionKind,
-  type Connection,
   type Diagnostic,
   DiagnosticSeverity,
   ErrorCodes,
+  type CancellationToken,
   type InitializeParams,
   type InitializeResult,
   type Position,
@@ -36,8 +42,9 @@ import { lintText } from '../engine/lint';
 import type { Finding, LintResult, Severity } from '../engine/model';
 import { ConfigCache, looksLikeMigration } from '../engine/project';
 import { proveLenses } from '../engine/prove/lenses';
+import { ruleById } from '../engine/rules/registry';
 import { initParser } from '../engine/sql/parser';
-import { diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
+import { dataFromLint, type DiagnosticData, diagnosticData, FIX_ALL_KIND, fixAllEdit, isResolveData, quickFixes, readDiagnosticData, resolvedEdit, SERVER_SHOW_DOCS_COMMAND, useVersionedEdits } from './code-actions';
 import { type ClientSettings, DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface ServerOptions {
@@ -58,7 +65,45 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): void {
+export function startServer(): void {
+  /** `initialize` was answered: until then requests are refused (see `lifecycle`). */
+  let initialized = false;
+  /** `shutdown` was received: from then on only `exit` is accepted. */
+  let shutDown = false;
+  /**
+   * The protocol's lifecycle, kept where every message arrives before its handler: before `initialize`
+   * a request gets ServerNotInitialized and a notification is dropped, `exit` excepted; `initialize`
+   * is answered once; after `shutdown` a request gets InvalidRequest. The library runs any handler in
+   * any state: a hover before initialize linted with no settings or capabilities, a second initialize
+   * initialized again, and a method the server does not implement got MethodNotFound after shutdown.
+   * A refused request reaches the handler of REFUSED with its error, which answers it under its id.
+   * So does a document request that names no document, with InvalidParams (the handlers answered it
+   * with an internal error, a TypeError's message).
+   */
+  const refusalOf = (request: RequestMessage): ResponseError | undefined => {
+    const initializing = request.method === InitializeRequest.method;
+    if (!initialized) return initializing ? undefined : new ResponseError(ErrorCodes.ServerNotInitialized, `zdm: the server is not initialized: send initialize before ${request.method}`);
+    if (shutDown) return new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now');
+    if (initializing) return new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server is already initialized: initialize is sent once');
+    const named = (request.params as { textDocument?: { uri?: unknown } } | null | undefined)?.textDocument?.uri;
+    if (request.method.startsWith('textDocument/') && typeof named !== 'string') return new ResponseError(ErrorCodes.InvalidParams, `zdm: ${request.method} names no document (textDocument.uri)`);
+    return undefined;
+  };
+  const lifecycle: MessageStrategy = {
+    handleMessage(message, next) {
+      if (Message.isRequest(message)) {
+        const refusal = refusalOf(message);
+        return next(refusal ? { jsonrpc: message.jsonrpc, id: message.id, method: REFUSED, params: refusal } : message);
+      }
+      if (Message.isNotification(message) && !initialized && message.method !== ExitNotification.method) return;
+      return next(message);
+    },
+  };
+  const connection = createConnection(ProposedFeatures.all, { messageStrategy: lifecycle });
+  // Only the lifecycle's refusals carry a ResponseError; a client that sends this method itself gets what any unknown method gets.
+  connection.onRequest(REFUSED, (refusal: unknown) => {
+    throw refusal instanceof ResponseError ? refusal : new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${REFUSED}`);
+  });
   const documents = new TextDocuments({ create: TextDocument.create, update: updateDocument });
   const settingsCache = new Map<string, Promise<ClientSettings>>();
   /** Pending lints by document: a cancel function each. */
@@ -82,12 +127,16 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     canPullSettings = Boolean(params.capabilities.workspace?.configuration);
     canWatchFiles = Boolean(params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration);
-    resolvesEdits = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') ?? false;
+    // A resolveSupport without its list of properties (the protocol requires one) is no support, not a failed initialize.
+    const resolvable: unknown = params.capabilities.textDocument?.codeAction?.resolveSupport?.properties;
+    resolvesEdits = Array.isArray(resolvable) && resolvable.includes('edit');
     const init = (params.initializationOptions ?? {}) as Partial<ServerOptions>;
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) options.debounceMs = init.debounceMs;
     options.clientCommands = init.clientCommands === true;
     canShowDocument = params.capabilities.window?.showDocument?.support === true;
     useVersionedEdits(params.capabilities.workspace?.workspaceEdit?.documentChanges === true);
+    // Set once the client's capabilities are read: an initialize that failed on them can be sent again.
+    initialized = true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
@@ -149,15 +198,34 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   const settingsFor = (uri: string): Promise<ClientSettings> => {
     if (!canPullSettings) return Promise.resolve(pushedSettings ?? DEFAULT_SETTINGS);
-    let cached = settingsCache.get(uri);
-    if (!cached) {
-      cached = connection.workspace.getConfiguration({ scopeUri: uri, section: 'zdm' }).then(
-        (raw) => readSettings(raw),
-        () => DEFAULT_SETTINGS,
-      );
-      settingsCache.set(uri, cached);
-    }
-    return cached;
+    const cached = settingsCache.get(uri);
+    if (cached) return cached;
+    const answer = connection.workspace.getConfiguration({ scopeUri: uri, section: 'zdm' }).then(
+      (raw) => readSettings(raw),
+      () => DEFAULT_SETTINGS,
+    );
+    // A client that said it answers workspace/configuration and does not left the file unlinted and its
+    // hovers and code actions unanswered for good: after SETTINGS_TIMEOUT_MS the defaults apply, and the
+    // answer, when it comes, replaces them (the file is linted again).
+    let timer: NodeJS.Timeout | undefined;
+    let late = false;
+    const timeout = new Promise<ClientSettings>((resolve) => {
+      timer = setTimeout(() => {
+        late = true;
+        resolve(DEFAULT_SETTINGS);
+      }, SETTINGS_TIMEOUT_MS);
+    });
+    const settings = Promise.race([answer, timeout]);
+    settingsCache.set(uri, settings);
+    void answer.then((answered) => {
+      clearTimeout(timer);
+      // Not when the cache was cleared since (settings changed, the file closed): they are asked for again.
+      if (!late || settingsCache.get(uri) !== settings) return;
+      settingsCache.set(uri, Promise.resolve(answered));
+      const document = documents.get(uri);
+      if (document) schedule(document);
+    });
+    return settings;
   };
 
   const publish = (uri: string, version: number | undefined, diagnostics: Diagnostic[]) => {
@@ -184,14 +252,17 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   /**
    * The last lint of each open document, with what it was made from: hover, code lenses and resolving a
    * code action on the version just published reuse it instead of linting the whole text again (seconds
-   * on a file of megabytes). A new version, other settings or config, or files the client reports
-   * changed, or an edit to an open file it read (relintReaders) make it stale; so does nothing else, as
-   * for the diagnostics published from it.
+   * on a file of megabytes). A new version or text, other settings or config, or files the client
+   * reports changed, or an edit to an open file it read (relintReaders) make it stale; so does nothing
+   * else, as for the diagnostics published from it. The text is compared too (the same string while
+   * nothing changed, so at no cost): a client that does not raise the version on every change (the
+   * protocol says it must) had its edits' diagnostics answered from the text before them.
    */
-  const lastLints = new Map<string, { version: number; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; reads: Set<string>; result: LintResult | undefined }>();
+  const lastLints = new Map<string, { version: number; text: string; settings: ClientSettings; disk: number; configs: ConfigCache; projectHost: ProjectHost; reads: Set<string>; result: LintResult | undefined }>();
   const lintCurrent = (document: TextDocument, settings: ClientSettings): { result: LintResult | undefined; projectHost: ProjectHost } => {
     const hit = lastLints.get(document.uri);
-    if (hit && hit.version === document.version && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
+    const text = document.getText();
+    if (hit && hit.version === document.version && hit.text === text && hit.settings === settings && hit.disk === diskGeneration && hit.configs === configs) return hit;
     // The files it reads, open or not: an edit to one of them makes this lint stale (relintReaders).
     const base = host();
     const reads = new Set<string>();
@@ -200,8 +271,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       fileExists: (p) => (reads.add(p), base.fileExists(p)),
       readDirectory: (d) => base.readDirectory(d),
     };
-    const result = lintNow(document, settings, projectHost);
-    lastLints.set(document.uri, { version: document.version, settings, disk: diskGeneration, configs, projectHost, reads, result });
+    const result = lintNow(document, settings, projectHost, text);
+    lastLints.set(document.uri, { version: document.version, text, settings, disk: diskGeneration, configs, projectHost, reads, result });
     return { result, projectHost };
   };
 
@@ -226,26 +297,47 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     }
   };
 
-  // After `shutdown` the protocol allows only `exit`: requests get InvalidRequest, and nothing is linted.
-  let shutDown = false;
-  const refuseAfterShutdown = () => {
-    if (shutDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'zdm: the server received shutdown and only accepts exit now');
+  /**
+   * A request the client cancelled before the server came to it (it waited behind a long lint, as a
+   * fix-all on save does that the editor gave up on): answered so, without doing its work. The work
+   * itself is synchronous, so a request under way is not stopped.
+   */
+  const refuseCancelled = (token: CancellationToken) => {
+    if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'zdm: the request was cancelled');
   };
 
-  connection.onCodeAction(async (params) => {
-    refuseAfterShutdown();
+  connection.onCodeAction(async (params, token) => {
+    refuseCancelled(token);
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
-    const only = params.context.only;
+    // The context as the client sent it: what is not a list is read as nothing asked or given.
+    const only: unknown = params.context?.only;
+    const kinds = Array.isArray(only) ? only.filter((k): k is string => typeof k === 'string') : undefined;
+    const diagnostics: Diagnostic[] = Array.isArray(params.context?.diagnostics) ? params.context.diagnostics.filter((d) => typeof d === 'object' && d !== null) : [];
     // Kinds are dot-separated: `source` asks for `source.fixAll.zdm`, `source.fix` does not.
-    const asked = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
-    const wantsFixAll = only !== undefined && asked(FIX_ALL_KIND);
+    const asked = (kind: string) => !kinds || kinds.some((k) => kind === k || kind.startsWith(`${k}.`));
+    const wantsFixAll = kinds !== undefined && asked(FIX_ALL_KIND);
     const wantsQuickFix = asked(CodeActionKind.QuickFix);
     const actions: CodeAction[] = [];
-    if (wantsQuickFix) actions.push(...quickFixes(document, params.context.diagnostics, options.clientCommands ? undefined : SERVER_SHOW_DOCS_COMMAND));
+    if (wantsQuickFix) {
+      // A zdm diagnostic whose data the client stripped, rewrote or invented: its finding is looked up in a lint of the text.
+      let recover: ((diagnostic: Diagnostic) => DiagnosticData | undefined) | undefined;
+      if (diagnostics.some((d) => d.source === 'zdm' && !readDiagnosticData(d.data))) {
+        try {
+          await parserReady;
+          const { result, projectHost } = lintCurrent(document, await settingsFor(document.uri));
+          if (result) recover = (diagnostic) => dataFromLint(document, diagnostic, result, projectHost, resolvesEdits);
+        } catch (error) {
+          connection.console.error(`zdm: code actions failed for ${document.uri}: ${error instanceof Error ? error.stack : String(error)}`);
+        }
+      }
+      actions.push(...quickFixes(document, diagnostics, options.clientCommands ? undefined : SERVER_SHOW_DOCS_COMMAND, recover));
+    }
     if (wantsFixAll) {
       await parserReady;
       const settings = await settingsFor(document.uri);
+      // Fix-all lints the text once per pass: the costliest request, the one most worth not running for nothing.
+      refuseCancelled(token);
       const projectHost = host();
       const edit = fixAllEdit(document, (text) => lintNow(document, settings, projectHost, text) ?? emptyLint(document));
       if (edit) actions.push({ title: 'Fix all safe zdm problems', kind: FIX_ALL_KIND, edit });
@@ -255,9 +347,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // A quick fix sent without its edit (a fix that moves statements into a new migration): the edit,
   // from a lint of the text as it is now. Left without one when the text no longer has that finding.
-  connection.onCodeActionResolve(async (action) => {
-    refuseAfterShutdown();
-    const data = action.data;
+  connection.onCodeActionResolve(async (action, token) => {
+    refuseCancelled(token);
+    const data: unknown = action.data;
     if (action.edit || !isResolveData(data)) return action;
     const document = documents.get(data.uri);
     if (!document) return action;
@@ -274,8 +366,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   // CodeLenses of the proving commands (Trace Locks, Verify Round Trip, Verify Backfill), from the format layer's sections.
-  connection.onCodeLens(async (params) => {
-    refuseAfterShutdown();
+  connection.onCodeLens(async (params, token) => {
+    refuseCancelled(token);
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
     try {
@@ -294,9 +386,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // "Show documentation" in clients other than the extension: the rule's page, opened by the client.
   connection.onExecuteCommand(async (params) => {
-    refuseAfterShutdown();
     if (params.command !== SERVER_SHOW_DOCS_COMMAND) return undefined;
-    const rule = String(params.arguments?.[0] ?? '');
+    const rule: unknown = Array.isArray(params.arguments) ? params.arguments[0] : undefined;
+    // Only a rule's page: any other argument made a URL of it (`../../..` walked out of the rules' folder).
+    if (typeof rule !== 'string' || !ruleById(rule)) throw new ResponseError(ErrorCodes.InvalidParams, `zdm: ${SERVER_SHOW_DOCS_COMMAND} takes a rule id, not ${JSON.stringify(rule) ?? 'nothing'}`);
     const url = ruleDocsUrl(rule);
     if (canShowDocument) await connection.window.showDocument({ uri: url, external: true });
     else void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `zdm: ${rule}: ${url}` });
@@ -304,8 +397,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   });
 
   // Hover: the locks a statement takes, what they block, its findings; or a rule in an ignore comment.
-  connection.onHover(async (params) => {
-    refuseAfterShutdown();
+  connection.onHover(async (params, token) => {
+    refuseCancelled(token);
     const document = documents.get(params.textDocument.uri);
     if (!document) return null;
     try {
@@ -428,7 +521,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onDidChangeWatchedFiles((params) => {
     forgetDisk();
-    if (params.changes.some((c) => c.uri.endsWith(CONFIG_FILE_NAME))) refreshConfigs();
+    // A list the client garbled (not a list, entries without a URI) says that files changed, not which: .zdm.json may be one.
+    const changes: unknown = params?.changes;
+    if (!Array.isArray(changes) || changes.some((c: { uri?: unknown } | null) => typeof c?.uri !== 'string' || c.uri.endsWith(CONFIG_FILE_NAME))) refreshConfigs();
     relintAll();
   });
 
@@ -460,8 +555,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
 declare const ZDM_VERSION: string | undefined;
 
+/** The method a request refused by the lifecycle is handed to (startServer): its handler answers with the refusal. */
+const REFUSED = 'zdm/$refused';
+
 /** How long the edits to a file pause before the open files that read it are linted again (relintReaders). */
 const READERS_DEBOUNCE_MS = 250;
+
+/** How long the language server waits for the client's settings before it lints with the defaults (see `settingsFor` in startServer). */
+const SETTINGS_TIMEOUT_MS = 5000;
 
 /** How long the language server trusts what it read from the disk (see `host` in startServer). */
 const DISK_HOST_TTL_MS = 2000;

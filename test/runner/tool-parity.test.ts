@@ -55,7 +55,7 @@ describe('a pending migration older than the newest applied one', () => {
     const refused = await up(options);
     assert.equal(refused.ok, false, explain(refused));
     assert.deepEqual(refused.steps, []);
-    assert.match(refused.error!.message, /db\/migration\/V2__b\.sql \(version 2\).*Flyway refuses.*outOfOrder/s);
+    assert.match(refused.error!.message, /Flyway's validation \(validateOnMigrate\) refuses to migrate.*db\/migration\/V2__b\.sql: Detected resolved migration not applied to database: 2\..*set -outOfOrder=true/s);
     assert.deepEqual(await rowsOf(pg, db, 'flyway_schema_history', 'version'), ['{"version":"1"}', '{"version":"3"}']);
 
     project.write('flyway.conf', 'flyway.outOfOrder=true\n');
@@ -469,20 +469,23 @@ describe('a Flyway migration zdm runs outside a transaction that fails part way'
 });
 
 describe('an applied migration whose file is gone', () => {
-  it('Flyway: zdm up applies the pending ones and warns that Flyway validation refuses to migrate ("not resolved locally"); golang-migrate: that it cannot migrate from a current version without its file', async () => {
+  it('Flyway: zdm up is refused as Flyway\'s validation refuses it ("not resolved locally"), unless ignoreMigrationPatterns lets it pass; golang-migrate: a warning that it cannot migrate from a current version without its file', async () => {
     const flywayDb = await pg.createDatabase('missing_flyway');
     const flyway = createProject({ 'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n', 'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\n' }, { migrationsDir: 'db/migration' });
     const flywayOptions = optionsFor(flyway, pg.url(flywayDb));
     assert.ok((await up(flywayOptions)).ok);
     flyway.remove('db/migration/V2__b.sql');
     flyway.write('db/migration/V3__c.sql', 'CREATE TABLE c (id int);\n');
+    const refused = await up(flywayOptions);
+    assert.equal(refused.ok, false, explain(refused));
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.error!.message, /Validate failed: Migrations have failed validation\nDetected applied migration not resolved locally: 2\.\nIf you removed this migration intentionally, run repair/);
+    flyway.write('flyway.conf', 'flyway.ignoreMigrationPatterns=*:missing\n');
     const applied = await up(flywayOptions);
     assert.ok(applied.ok, explain(applied));
     assert.deepEqual(applied.steps.map((s) => s.version), ['3']);
-    assert.equal(applied.warnings.length, 1, applied.warnings.join('\n'));
-    assert.match(applied.warnings[0], /Applied but not on disk: version 2\. Flyway's validation refuses to migrate this database \("Detected applied migration not resolved locally: 2\./);
-    // Nothing pending: nothing to warn about on this run.
-    assert.deepEqual((await up(flywayOptions)).warnings, []);
+    assert.deepEqual(applied.warnings, []);
+    assert.match(applied.status!.find((s) => s.version === '2')!.note ?? '', /Flyway: Missing\): Flyway lets it pass \(ignoreMigrationPatterns \*:missing\)/);
 
     const golangDb = await pg.createDatabase('missing_golang_migrate');
     const files = (n: number) => ({ [`migrations/00000${n}_t${n}.up.sql`]: `CREATE TABLE t${n} (id int);\n`, [`migrations/00000${n}_t${n}.down.sql`]: `DROP TABLE t${n};\n` });

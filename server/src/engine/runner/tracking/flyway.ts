@@ -61,7 +61,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
         `SELECT installed_rank, version, description, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
       );
       const applied = new Map<string, { appliedAt?: Date }>();
-      const repeatables = new Map<string, { checksum: number | null; appliedAt?: Date }>();
+      const repeatables = new Map<string, { checksum: number | null; description: string; appliedAt?: Date }>();
       // A row with success = false is what Flyway writes when a migration it could not run in a
       // transaction fails (on PostgreSQL, executeInTransaction=false or a statement such as CREATE INDEX
       // CONCURRENTLY): it may have run in part. Such a migration is not applied, and Flyway's validation
@@ -82,7 +82,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
         failed.delete(key);
         if (r.version === null) {
           // A repeatable script's run (Flyway records them without a version; the latest one counts).
-          if (r.type === 'SQL') repeatables.set(key, { checksum: r.checksum, appliedAt: r.installed_on });
+          if (r.type === 'SQL') repeatables.set(key, { checksum: r.checksum, description: r.description, appliedAt: r.installed_on });
           else if (r.type === 'DELETE') repeatables.delete(key);
           continue;
         }

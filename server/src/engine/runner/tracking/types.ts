@@ -20,8 +20,8 @@ export interface ToolState {
    * why `up` is refused with what to do.
    */
   failed?: Map<string, { note: string; refusal: string }>;
-  /** Flyway's repeatable scripts by file name: the checksum of their latest successful run. */
-  repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
+  /** Flyway's repeatable scripts by file name: the checksum and description of their latest successful run. */
+  repeatables?: Map<string, { checksum: number | null; description: string; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */
   exists: boolean;
   /**

@@ -114,6 +114,18 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     if (onDisk.has(script)) continue;
     out.push({ version: '', key: script, state: 'missing', repeatable: true, description: ran.description, appliedAt: ran.appliedAt, note: `repeatable script ${script}: it ran, but its file is not on disk` });
   }
+  // golang-migrate's dirty current version whose file is gone still stops golang-migrate until
+  // it is forced: shown, and refused, rather than run past (recording the next version would clear the flag).
+  if (tool.dirty !== undefined && !onDisk.has(tool.dirty)) {
+    const version = tool.dirty;
+    out.push({
+      version,
+      key: version,
+      state: 'failed',
+      note: `${toolName}'s table marks it as failed (dirty): it may have run only partly; its file is not on disk`,
+      refusal: `Version ${version} is dirty in ${toolName}'s table (a migration failed part way) and its file is not on disk. golang-migrate refuses to migrate ("Dirty database version ${version}. Fix and force version."), and so does zdm: nothing was run. Undo by hand what it did, set the version it should be at (migrate force VERSION), then run zdm up again.`,
+    });
+  }
   // A migration the tool recorded as failed whose file is gone still stops the tool: shown, and refused.
   for (const [key, failed] of tool.failed ?? []) {
     if (!onDisk.has(key)) out.push({ version: key, key, state: 'failed', note: `${failed.note}; its file is not on disk`, refusal: failed.refusal });

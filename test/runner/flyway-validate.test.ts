@@ -10,6 +10,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { evaluateFlywayBoolean } from '../../server/src/engine/runner/placeholders';
+import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, optionsFor, rowsOf } from './helpers';
@@ -133,6 +134,45 @@ describe('Flyway: an applied migration whose file is gone', () => {
     const result = await status(optionsFor(project, pg.url(await pg.createDatabase('fv_bad_pattern'))));
     assert.equal(result.ok, false);
     assert.match(result.usageError ?? '', /Invalid migration state 'gone'\. Valid states are: \[\*, missing, pending, ignored, future\] \(ignoreMigrationPatterns, from flyway\.ignoreMigrationPatterns in flyway\.conf\)/);
+  });
+});
+
+describe('Flyway: an applied migration whose file changed', () => {
+  it('its checksum (line breaks aside) or description differing from the history refuses up with Flyway\'s mismatch message, whatever the patterns; validateOnMigrate=false lets it pass', async () => {
+    const db = await pg.createDatabase('fv_mismatch');
+    const project = createProject({ 'db/migration/V1__a.sql': table('a'), 'db/migration/V2__b.sql': table('b'), 'flyway.conf': 'flyway.ignoreMigrationPatterns=*:*\n' }, { migrationsDir: 'db/migration' });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    project.write('db/migration/V3__c.sql', table('c'));
+
+    // Only the line breaks changed: Flyway's checksum leaves them out.
+    project.write('db/migration/V2__b.sql', 'CREATE TABLE b (id int);\r\n');
+    assert.ok((await status(options)).warnings.every((w) => !/mismatch/.test(w)));
+
+    project.write('db/migration/V2__b.sql', 'CREATE TABLE b (id bigint);\n');
+    const refused = await up(options);
+    assert.equal(refused.ok, false);
+    assert.deepEqual(refused.steps, []);
+    assert.ok(
+      refused.error!.message.includes(
+        `db/migration/V2__b.sql: Migration checksum mismatch for migration version 2\n-> Applied to database : ${flywayChecksum(table('b'))}\n-> Resolved locally    : ${flywayChecksum('CREATE TABLE b (id bigint);\n')}\nEither revert the changes to the migration, or run repair to update the schema history.`,
+      ),
+      refused.error!.message,
+    );
+    assert.match((await status(options)).status![1].note ?? '', /checksum differs from what Flyway's history recorded: flyway migrate refuses/);
+
+    // Renamed: the description Flyway recorded no longer matches.
+    project.write('db/migration/V2__b.sql', table('b'));
+    project.remove('db/migration/V2__b.sql');
+    project.write('db/migration/V2__bee_table.sql', table('b'));
+    const renamed = await up(options);
+    assert.equal(renamed.ok, false);
+    assert.match(renamed.error!.message, /Migration description mismatch for migration version 2\n-> Applied to database : b\n-> Resolved locally    : bee table\n/);
+
+    project.write('flyway.conf', 'flyway.validateOnMigrate=false\n');
+    const ran = await up(options);
+    assert.ok(ran.ok, explain(ran));
+    assert.deepEqual(ran.steps.map((s) => s.version), ['3']);
   });
 });
 

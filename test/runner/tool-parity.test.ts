@@ -150,7 +150,7 @@ describe('Flyway\'s history table as the project names it', () => {
       [],
       db,
     );
-    await pg.query(`INSERT INTO app.my_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true)`, [], db);
+    await pg.query(`INSERT INTO app.my_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', $1, 'flyway', now(), 5, true)`, [flywayChecksum('CREATE TABLE app.a (id int);\n')], db);
     await pg.query('CREATE TABLE app.a (id int)', [], db);
     const project = createProject(
       {
@@ -381,8 +381,8 @@ describe('Flyway rows with success = false (a failed non-transactional migration
     );
     await pg.query('CREATE TABLE a (id int)', [], db);
     await pg.query(
-      `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true), (2, '3', 'a id', 'SQL', 'V3__a_id.sql', 0, 'flyway', now(), 5, false), (3, NULL, 'a view', 'SQL', 'R__a_view.sql', 0, 'flyway', now(), 5, false)`,
-      [],
+      `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', $1, 'flyway', now(), 5, true), (2, '3', 'a id', 'SQL', 'V3__a_id.sql', 0, 'flyway', now(), 5, false), (3, NULL, 'a view', 'SQL', 'R__a_view.sql', 0, 'flyway', now(), 5, false)`,
+      [flywayChecksum('CREATE TABLE a (id int);\n')],
       db,
     );
     const project = createProject(

@@ -37,7 +37,7 @@ export interface MigrationStatus {
   refusal?: string;
   /** A Flyway repeatable script the history has a run of, whose file is gone (state `missing`, no migration): never rolled back. */
   repeatable?: true;
-  /** The description the tool recorded, for a migration whose file is gone (a Flyway repeatable script is named by it). */
+  /** The description the tool recorded (Flyway: a repeatable script whose file is gone is named by it; validation compares a versioned one's). */
   description?: string;
   /** Why the tool does not run this pending migration (Flyway's shouldExecute evaluating to false): `up` leaves it alone. */
   skipped?: string;
@@ -58,6 +58,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       status.state = 'applied';
       if (applied.order !== undefined) status.appliedOrder = applied.order;
       if (applied.checksum !== undefined) status.toolChecksum = applied.checksum;
+      if (applied.description !== undefined) status.description = applied.description;
       status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
       if (row && row.direction === 'up' && row.state === 'applied') {
         status.recordedChecksum = row.checksum;
@@ -336,7 +337,11 @@ export interface FlywayValidation {
   notes: Map<string, string>;
 }
 
-export function flywayValidation(statuses: readonly MigrationStatus[], settings: { patterns: readonly FlywayPattern[]; outOfOrder: boolean; validateOnMigrate: boolean }, to?: string): FlywayValidation {
+export function flywayValidation(
+  statuses: readonly MigrationStatus[],
+  settings: { patterns: readonly FlywayPattern[]; outOfOrder: boolean; validateOnMigrate: boolean; checksum: (script: string) => number },
+  to?: string,
+): FlywayValidation {
   const result: FlywayValidation = { errors: [], leftAlone: [], future: [], notes: new Map() };
   let lastApplied: string | undefined;
   let lastResolved: string | undefined;
@@ -351,7 +356,19 @@ export function flywayValidation(statuses: readonly MigrationStatus[], settings:
     return settings.patterns.find((p) => (p.type === '*' || p.type === type) && (p.state === '*' || p.state === state));
   };
   const shown = (p: FlywayPattern) => `${p.type}:${p.state}`;
+  let baseline: string | undefined;
+  for (const s of statuses) if (s.state === 'below-baseline' && (baseline === undefined || compareVersions(s.version, baseline) > 0)) baseline = s.version;
   for (const s of statuses) {
+    // An applied versioned migration above the baseline whose file no longer matches what the history
+    // recorded: no pattern lets that pass (Flyway's ignore patterns are about states, and it is Success).
+    if (settings.validateOnMigrate && (s.state === 'applied' || s.state === 'edited') && s.migration && !isRepeatable(s) && s.toolChecksum !== undefined && (baseline === undefined || compareVersions(s.version, baseline) > 0)) {
+      const mismatch = flywayMismatch(s, settings.checksum);
+      if (mismatch) {
+        result.errors.push({ status: s, message: mismatch.message });
+        result.notes.set(s.key, `${mismatch.what} differs from what Flyway's history recorded: flyway migrate refuses ("Migration ${mismatch.what} mismatch"), and so does zdm up; revert the file, or run flyway repair to record it as it is now`);
+      }
+      continue;
+    }
     if (s.state === 'pending' && s.migration && !isRepeatable(s) && s.skipped === undefined && !settings.outOfOrder && lastApplied !== undefined && compareVersions(s.version, lastApplied) < 0) {
       if (to !== undefined && compareVersions(s.version, to) > 0) continue;
       const pattern = passes(s, 'ignored');
@@ -379,6 +396,27 @@ export function flywayValidation(statuses: readonly MigrationStatus[], settings:
     }
   }
   return result;
+}
+
+/**
+ * Flyway's comparison of an applied versioned migration with its file (MigrationInfoImpl.validate): its
+ * checksum (of the script as written: `checksumOf` is tracking/flyway.ts flywayChecksum, which this
+ * pure module does not import with its database code), then its description (`_` written as a space), the first that
+ * differs, in Flyway's words.
+ */
+function flywayMismatch(s: MigrationStatus, checksumOf: (script: string) => number): { what: string; message: string } | undefined {
+  const m = s.migration!;
+  const mismatch = (what: string, applied: string, resolved: string) => ({
+    what,
+    message: `Migration ${what} mismatch for migration version ${s.version}\n-> Applied to database : ${applied}\n-> Resolved locally    : ${resolved}\nEither revert the changes to the migration, or run repair to update the schema history.`,
+  });
+  const checksum = String(checksumOf(m.up.fileText));
+  if (s.toolChecksum !== checksum) return mismatch('checksum', s.toolChecksum!, checksum);
+  const description = (m.description ?? '').replace(/_/g, ' ');
+  const recorded = s.description ?? '';
+  // Flyway cuts a description to 200 characters (197 and "...") before it compares.
+  if (recorded !== (description.length > 200 ? `${description.slice(0, 197)}...` : description)) return mismatch('description', recorded, description);
+  return undefined;
 }
 
 export interface RollbackOptions {

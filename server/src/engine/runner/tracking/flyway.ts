@@ -60,7 +60,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       const rows = await session.query<{ installed_rank: number; version: string | null; description: string; type: string; script: string; checksum: number | null; success: boolean; installed_on: Date }>(
         `SELECT installed_rank, version, description, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
       );
-      const applied = new Map<string, { appliedAt?: Date }>();
+      const applied = new Map<string, { appliedAt?: Date; checksum?: string; description?: string }>();
       const repeatables = new Map<string, { checksum: number | null; description: string; appliedAt?: Date }>();
       // A row with success = false is what Flyway writes when a migration it could not run in a
       // transaction fails (on PostgreSQL, executeInTransaction=false or a statement such as CREATE INDEX
@@ -89,7 +89,8 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
         if (r.type === 'UNDO_SQL' || r.type === 'DELETE') applied.delete(r.version);
         // The baseline is not a migration: what is at or below it is "Below Baseline" (plan.ts computeStatus).
         else if (r.type === 'BASELINE') baseline = { version: r.version, description: r.description, installedRank: r.installed_rank, appliedAt: r.installed_on };
-        else applied.set(r.version, { appliedAt: r.installed_on });
+        // Its checksum and description as recorded: Flyway's validation compares them with the file (plan.ts flywayValidation).
+        else applied.set(r.version, { appliedAt: r.installed_on, checksum: String(r.checksum), description: r.description });
       }
       return { applied, repeatables, exists: true, ...(failed.size > 0 ? { failed } : {}), ...(baseline ? { baseline } : {}) };
     },

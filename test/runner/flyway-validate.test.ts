@@ -113,7 +113,8 @@ describe('Flyway: an applied migration whose file is gone', () => {
     project.write('db/migration/V2__b.sql', table('b'));
 
     const seen = await status(options);
-    assert.deepEqual(seen.status!.map((s) => [s.version, s.state, s.repeatable ?? false]), [['1', 'applied', false], ['2', 'pending', false], ['', 'missing', true]]);
+    assert.deepEqual(seen.status!.map((s) => [s.version, s.state, s.repeatable ?? false, s.file === undefined]), [['1', 'applied', false, false], ['2', 'pending', false, false], ['', 'missing', true, true]]);
+    assert.equal(seen.status![2].name, 'R__a_view.sql', 'named by its script: it has no version');
     const refused = await up(options);
     assert.equal(refused.ok, false);
     assert.match(refused.error!.message, /Detected applied migration not resolved locally: a view\./);

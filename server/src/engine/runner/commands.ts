@@ -805,7 +805,11 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
         entry.downLine = lineOf(m.down.fileText, m.down.anchor.start);
       }
     }
-    if (s.repeatable) entry.repeatable = true;
+    if (s.repeatable) {
+      // A repeatable script whose file is gone has no version: its script's name names it.
+      entry.repeatable = true;
+      entry.name = s.key;
+    }
     if (s.appliedAt) entry.appliedAt = s.appliedAt.toISOString();
     if (s.note) entry.note = s.note;
     if (s.failure) {

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
 import { evaluateFlywayBoolean } from '../../server/src/engine/runner/placeholders';
-import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
+import { flywayChecksum } from '../../server/src/engine/runner/flyway-script';
 import { initParser } from '../../server/src/engine/sql/parser';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, optionsFor, rowsOf } from './helpers';
@@ -174,6 +174,23 @@ describe('Flyway: an applied migration whose file changed', () => {
     const ran = await up(options);
     assert.ok(ran.ok, explain(ran));
     assert.deepEqual(ran.steps.map((s) => s.version), ['3']);
+  });
+});
+
+describe('Flyway: a description longer than the history keeps', () => {
+  it('is recorded cut to 200 characters as Flyway cuts it (197 and "..."), and compares equal to the file\'s afterwards', async () => {
+    const db = await pg.createDatabase('fv_long_description');
+    const words = 'long_'.repeat(42);
+    const project = createProject({ [`db/migration/V1__${words}.sql`]: table('a') }, { migrationsDir: 'db/migration' });
+    const options = optionsFor(project, pg.url(db));
+    const ran = await up(options);
+    assert.ok(ran.ok, explain(ran));
+    const [row] = await pg.query<{ description: string }>('SELECT description FROM flyway_schema_history', [], db);
+    assert.equal(row.description, `${words.replace(/_/g, ' ').slice(0, 197)}...`);
+    project.write('db/migration/V2__b.sql', table('b'));
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps.map((s) => s.version), ['2']);
   });
 });
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
-import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
+import { flywayChecksum } from '../../server/src/engine/runner/flyway-script';
 import { createDiskHost, type ProjectHost } from '../../server/src/engine/host';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, zdm } from './helpers';

@@ -24,7 +24,8 @@ import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedU
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
 import { evaluateFlywayBoolean, fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
-import { FLYWAY_BASELINE_DEFAULTS, flywayBaselineCheck, flywayBaselineRow, flywayChecksum, flywayVersion } from './tracking/flyway';
+import { flywayChecksum } from './flyway-script';
+import { FLYWAY_BASELINE_DEFAULTS, flywayBaselineCheck, flywayBaselineRow, flywayVersion } from './tracking/flyway';
 import { tableColumns } from './tracking/types';
 import { sqitchChangeOf, sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
 import { changeTargetName } from './sqitch-plan';
@@ -125,7 +126,7 @@ export function up(options: UpOptions): Promise<RunResult> {
  * (zdm up --allow-missing) stands for outOfOrder=true.
  */
 function flywayMigrateChecks(plan: Plan, statuses: readonly MigrationStatus[], settings: FlywaySettings, allowMissing: boolean, to: string | undefined): void {
-  const validation = flywayValidation(statuses, { patterns: settings.ignoreMigrationPatterns, outOfOrder: settings.outOfOrder || allowMissing, validateOnMigrate: settings.validateOnMigrate, checksum: flywayChecksum }, to);
+  const validation = flywayValidation(statuses, { patterns: settings.ignoreMigrationPatterns, outOfOrder: settings.outOfOrder || allowMissing, validateOnMigrate: settings.validateOnMigrate }, to);
   if (validation.errors.length > 0) plan.problems.push(flywayRefusal(validation, "Flyway's validation (validateOnMigrate) refuses to migrate this database, and so does zdm: nothing was run."));
   const warnings: string[] = [];
   if (validation.leftAlone.length > 0) {
@@ -462,7 +463,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             const statuses = await readStatus(session, tracker, zdm, migrations, flyway);
             if (flyway) {
               // What `flyway migrate` would say of this database now, as zdm up would say it.
-              const validation = flywayValidation(statuses, { patterns: flyway.ignoreMigrationPatterns, outOfOrder: flyway.outOfOrder, validateOnMigrate: flyway.validateOnMigrate, checksum: flywayChecksum });
+              const validation = flywayValidation(statuses, { patterns: flyway.ignoreMigrationPatterns, outOfOrder: flyway.outOfOrder, validateOnMigrate: flyway.validateOnMigrate });
               if (validation.errors.length > 0) emit({ type: 'warning', message: flywayRefusal(validation, "Flyway's validation (validateOnMigrate) would refuse to migrate this database, and so would zdm up:") });
             }
             seen = statuses;
@@ -696,7 +697,7 @@ async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, mig
   const statuses = computeStatus(migrations, tool, rows, tracker.tool);
   if (flyway) {
     // What Flyway's validation says of them, beside each (Ignored, Missing, Future): the plan acts on it (flywayMigrateChecks).
-    const validation = flywayValidation(statuses, { patterns: flyway.ignoreMigrationPatterns, outOfOrder: flyway.outOfOrder, validateOnMigrate: flyway.validateOnMigrate, checksum: flywayChecksum });
+    const validation = flywayValidation(statuses, { patterns: flyway.ignoreMigrationPatterns, outOfOrder: flyway.outOfOrder, validateOnMigrate: flyway.validateOnMigrate });
     for (const s of statuses) if (validation.notes.has(s.key)) s.note = validation.notes.get(s.key);
   }
   return statuses;

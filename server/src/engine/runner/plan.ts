@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { compareVersions } from '../versions';
 import { downSectionOf, type LeftOutChangeset, type Migration } from './migrations';
+import { flywayChecksum, flywayDescription } from './flyway-script';
 import type { FlywayPattern } from './placeholders';
 import type { ToolState, ZdmRow } from './tracking/index';
 
@@ -337,11 +338,7 @@ export interface FlywayValidation {
   notes: Map<string, string>;
 }
 
-export function flywayValidation(
-  statuses: readonly MigrationStatus[],
-  settings: { patterns: readonly FlywayPattern[]; outOfOrder: boolean; validateOnMigrate: boolean; checksum: (script: string) => number },
-  to?: string,
-): FlywayValidation {
+export function flywayValidation(statuses: readonly MigrationStatus[], settings: { patterns: readonly FlywayPattern[]; outOfOrder: boolean; validateOnMigrate: boolean }, to?: string): FlywayValidation {
   const result: FlywayValidation = { errors: [], leftAlone: [], future: [], notes: new Map() };
   let lastApplied: string | undefined;
   let lastResolved: string | undefined;
@@ -362,7 +359,7 @@ export function flywayValidation(
     // An applied versioned migration above the baseline whose file no longer matches what the history
     // recorded: no pattern lets that pass (Flyway's ignore patterns are about states, and it is Success).
     if (settings.validateOnMigrate && (s.state === 'applied' || s.state === 'edited') && s.migration && !isRepeatable(s) && s.toolChecksum !== undefined && (baseline === undefined || compareVersions(s.version, baseline) > 0)) {
-      const mismatch = flywayMismatch(s, settings.checksum);
+      const mismatch = flywayMismatch(s);
       if (mismatch) {
         result.errors.push({ status: s, message: mismatch.message });
         result.notes.set(s.key, `${mismatch.what} differs from what Flyway's history recorded: flyway migrate refuses ("Migration ${mismatch.what} mismatch"), and so does zdm up; revert the file, or run flyway repair to record it as it is now`);
@@ -400,22 +397,20 @@ export function flywayValidation(
 
 /**
  * Flyway's comparison of an applied versioned migration with its file (MigrationInfoImpl.validate): its
- * checksum (of the script as written: `checksumOf` is tracking/flyway.ts flywayChecksum, which this
- * pure module does not import with its database code), then its description (`_` written as a space), the first that
+ * checksum (of the script as written), then its description (as Flyway records it), the first that
  * differs, in Flyway's words.
  */
-function flywayMismatch(s: MigrationStatus, checksumOf: (script: string) => number): { what: string; message: string } | undefined {
+function flywayMismatch(s: MigrationStatus): { what: string; message: string } | undefined {
   const m = s.migration!;
   const mismatch = (what: string, applied: string, resolved: string) => ({
     what,
     message: `Migration ${what} mismatch for migration version ${s.version}\n-> Applied to database : ${applied}\n-> Resolved locally    : ${resolved}\nEither revert the changes to the migration, or run repair to update the schema history.`,
   });
-  const checksum = String(checksumOf(m.up.fileText));
+  const checksum = String(flywayChecksum(m.up.fileText));
   if (s.toolChecksum !== checksum) return mismatch('checksum', s.toolChecksum!, checksum);
-  const description = (m.description ?? '').replace(/_/g, ' ');
+  const description = flywayDescription(m.description);
   const recorded = s.description ?? '';
-  // Flyway cuts a description to 200 characters (197 and "...") before it compares.
-  if (recorded !== (description.length > 200 ? `${description.slice(0, 197)}...` : description)) return mismatch('description', recorded, description);
+  if (recorded !== description) return mismatch('description', recorded, (m.description ?? '').replace(/_/g, ' '));
   return undefined;
 }
 

@@ -3,19 +3,14 @@
 // The checksum column holds Flyway's own checksum (CRC32 of the script's lines), so `flyway validate`
 // accepts scripts zdm applied.
 
-import * as zlib from 'node:zlib';
 import * as path from 'node:path';
 import { quoteIdent, quoteQualified, splitQualified, type Session, type SqlCommand } from '../db';
 import { compareVersions } from '../../versions';
+import { flywayChecksum, flywayDescription } from '../flyway-script';
 import type { Migration } from '../migrations';
 import { checkShape, tableColumns, type ToolState, type Tracker } from './types';
 
 const COLUMNS = ['installed_rank', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
-
-/** Flyway's checksum: CRC32 over the script's lines without their line breaks (BOM removed), as a signed int. */
-export function flywayChecksum(text: string): number {
-  return zlib.crc32(text.replace(/^\uFEFF/, '').replace(/\r\n|\r|\n/g, '')) | 0;
-}
 
 export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const table = quoteQualified(tableName);
@@ -42,8 +37,8 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const upRow = (migration: Migration, durationMs: number) =>
     migration.repeatable
       ? // As Flyway records a repeatable script: no version, and the checksum of the script with its placeholders replaced.
-        { version: null, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs }
-      : { version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs };
+        { version: null, description: flywayDescription(migration.description), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs }
+      : { version: migration.key, description: flywayDescription(migration.description), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs };
   return {
     tool: 'Flyway',
     table,
@@ -106,7 +101,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
     },
     recordDown(migration) {
       const down = migration.down!;
-      return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
+      return insert({ version: migration.key, description: flywayDescription(migration.description), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
     },
   };
 }

@@ -177,6 +177,27 @@ describe('Flyway: an applied migration whose file changed', () => {
   });
 });
 
+describe('Flyway\'s target setting', () => {
+  it('zdm up stops at it as flyway migrate does (--to and FLYWAY_TARGET=latest go past it); a target zdm does not read is refused', async () => {
+    const db = await pg.createDatabase('fv_target');
+    const project = createProject({ 'db/migration/V1__a.sql': table('a'), 'db/migration/V2__b.sql': table('b'), 'db/migration/V3__c.sql': table('c'), 'flyway.conf': 'flyway.target=2\n' }, { migrationsDir: 'db/migration' });
+    const options = optionsFor(project, pg.url(db));
+    const ran = await up(options);
+    assert.ok(ran.ok, explain(ran));
+    assert.deepEqual(ran.steps.map((s) => s.version), ['1', '2']);
+    assert.match(ran.warnings.join('\n'), /Flyway's target is 2 \(from flyway\.target in flyway\.conf\): zdm up stops there/);
+    const latest = await up({ ...options, env: { FLYWAY_TARGET: 'latest' } });
+    assert.ok(latest.ok, explain(latest));
+    assert.deepEqual(latest.steps.map((s) => s.version), ['3']);
+
+    project.write('flyway.conf', 'flyway.target=current\n');
+    const current = await up(options);
+    assert.equal(current.ok, false);
+    assert.match(current.usageError ?? '', /Flyway's target is current \(from flyway\.target in flyway\.conf\); zdm up reads a version or latest there/);
+    assert.ok((await up({ ...options, to: '3' })).ok, '--to wins over the setting');
+  });
+});
+
 describe('Flyway: a description longer than the history keeps', () => {
   it('is recorded cut to 200 characters as Flyway cuts it (197 and "..."), and compares equal to the file\'s afterwards', async () => {
     const db = await pg.createDatabase('fv_long_description');

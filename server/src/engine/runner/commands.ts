@@ -102,10 +102,13 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const to = targetVersion(statuses, project, format, options.to, options.cwd, 'zdm up --to');
+    const configured = options.to === undefined && format === 'flyway' ? flywayTarget(flywaySettingsOf(project, options.env, options.host)) : undefined;
+    if (configured?.problem) return { steps: [], problems: [configured.problem], usage: true };
+    const to = targetVersion(statuses, project, format, options.to ?? configured?.version, options.cwd, 'zdm up --to');
     if (to.problem) return { steps: [], problems: [to.problem], usage: true };
     const plan = planUp(statuses, { to: to.version });
     if (to.warning) plan.warnings = [to.warning];
+    if (configured?.version !== undefined) plan.warnings = [...(plan.warnings ?? []), configured.warning!];
     if (format === 'flyway') flywayMigrateChecks(plan, statuses, flywaySettingsOf(project, options.env, options.host), options.allowMissing === true, to.version);
     const late = format === 'goose' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing) plan.problems.push(outOfOrderProblem(late));
@@ -115,6 +118,20 @@ export function up(options: UpOptions): Promise<RunResult> {
     if (skipped.length > 0) plan.warnings = [...(plan.warnings ?? []), `${skipped.map((s) => s.migration!.name).join(', ')}: ${GOLANG_MIGRATE_SKIPPED}.`];
     return plan;
   }, options.logOnly === true);
+}
+
+/**
+ * Flyway's `target` setting, which `flyway migrate` stops at as `zdm up --to` does (--to wins over it):
+ * a version, or `latest` (Flyway's default: no stop). Flyway's other targets (`current`, `next`, a
+ * version with `?`) are refused rather than ignored.
+ */
+function flywayTarget(settings: FlywaySettings): { version?: string; warning?: string; problem?: string } | undefined {
+  const target = settings.target;
+  if (target === undefined || target.toLowerCase() === 'latest') return undefined;
+  const version = flywayVersion(target);
+  const from = settings.targetFrom ?? 'target';
+  if (version === undefined) return { problem: `Flyway's target is ${target} (from ${from}); zdm up reads a version or latest there, not ${target}. Nothing was run: set a version, or pass zdm up --to VERSION.` };
+  return { version, warning: `Flyway's target is ${version} (from ${from}): zdm up stops there, as flyway migrate does (zdm up --to VERSION goes elsewhere).` };
 }
 
 /**

@@ -55,6 +55,10 @@ export interface FlywaySettings {
   placeholderReplacement: boolean;
   /** `outOfOrder` (FLYWAY_OUT_OF_ORDER): off unless true. */
   outOfOrder: boolean;
+  /** `target` (FLYWAY_TARGET), trimmed, when set: the version `flyway migrate` stops at (`latest` unless set). */
+  target?: string;
+  /** Where target comes from, for messages. */
+  targetFrom?: string;
   /** `validateOnMigrate` (FLYWAY_VALIDATE_ON_MIGRATE): on unless false. Off, `migrate` runs no validation (plan.ts flywayValidation). */
   validateOnMigrate: boolean;
   /**
@@ -210,6 +214,8 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
     createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'createSchemas') !== 'false',
     placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'placeholderReplacement') !== 'false',
     outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'outOfOrder') === 'true',
+    target: setting('FLYWAY_TARGET', 'target')?.trim() || undefined,
+    targetFrom: settingOrigin('FLYWAY_TARGET', 'target'),
     validateOnMigrate: flag('FLYWAY_VALIDATE_ON_MIGRATE', 'validateOnMigrate') !== 'false',
     ignoreMigrationPatterns: patterns.patterns,
     baselineVersion: setting('FLYWAY_BASELINE_VERSION', 'baselineVersion')?.trim() || undefined,

@@ -160,7 +160,7 @@ describe('Flyway: an applied migration whose file changed', () => {
       ),
       refused.error!.message,
     );
-    assert.match((await status(options)).status![1].note ?? '', /checksum differs from what Flyway's history recorded: flyway migrate refuses/);
+    assert.match((await status(options)).status![1].note ?? '', /its up section changed after it was applied; its checksum differs from what Flyway's history recorded: flyway migrate refuses/);
 
     // Renamed: the description Flyway recorded no longer matches.
     project.write('db/migration/V2__b.sql', table('b'));

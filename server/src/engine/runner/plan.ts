@@ -362,7 +362,7 @@ export function flywayValidation(statuses: readonly MigrationStatus[], settings:
       const mismatch = flywayMismatch(s);
       if (mismatch) {
         result.errors.push({ status: s, message: mismatch.message });
-        result.notes.set(s.key, `${mismatch.what} differs from what Flyway's history recorded: flyway migrate refuses ("Migration ${mismatch.what} mismatch"), and so does zdm up; revert the file, or run flyway repair to record it as it is now`);
+        result.notes.set(s.key, `${s.note ? `${s.note}; ` : ''}its ${mismatch.what} differs from what Flyway's history recorded: flyway migrate refuses ("Migration ${mismatch.what} mismatch"), and so does zdm up; revert the file, or run flyway repair to record it as it is now`);
       }
       continue;
     }

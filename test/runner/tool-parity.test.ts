@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { rollback, status, up } from '../../server/src/engine/runner/commands';
-import { flywayChecksum } from '../../server/src/engine/runner/tracking/flyway';
+import { flywayChecksum } from '../../server/src/engine/runner/flyway-script';
 import { createDiskHost, type ProjectHost } from '../../server/src/engine/host';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf, schemaOf, zdm } from './helpers';
@@ -55,7 +55,7 @@ describe('a pending migration older than the newest applied one', () => {
     const refused = await up(options);
     assert.equal(refused.ok, false, explain(refused));
     assert.deepEqual(refused.steps, []);
-    assert.match(refused.error!.message, /db\/migration\/V2__b\.sql \(version 2\).*Flyway refuses.*outOfOrder/s);
+    assert.match(refused.error!.message, /Flyway's validation \(validateOnMigrate\) refuses to migrate.*db\/migration\/V2__b\.sql: Detected resolved migration not applied to database: 2\..*set -outOfOrder=true/s);
     assert.deepEqual(await rowsOf(pg, db, 'flyway_schema_history', 'version'), ['{"version":"1"}', '{"version":"3"}']);
 
     project.write('flyway.conf', 'flyway.outOfOrder=true\n');
@@ -150,7 +150,7 @@ describe('Flyway\'s history table as the project names it', () => {
       [],
       db,
     );
-    await pg.query(`INSERT INTO app.my_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true)`, [], db);
+    await pg.query(`INSERT INTO app.my_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', $1, 'flyway', now(), 5, true)`, [flywayChecksum('CREATE TABLE app.a (id int);\n')], db);
     await pg.query('CREATE TABLE app.a (id int)', [], db);
     const project = createProject(
       {
@@ -381,8 +381,8 @@ describe('Flyway rows with success = false (a failed non-transactional migration
     );
     await pg.query('CREATE TABLE a (id int)', [], db);
     await pg.query(
-      `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', 0, 'flyway', now(), 5, true), (2, '3', 'a id', 'SQL', 'V3__a_id.sql', 0, 'flyway', now(), 5, false), (3, NULL, 'a view', 'SQL', 'R__a_view.sql', 0, 'flyway', now(), 5, false)`,
-      [],
+      `INSERT INTO flyway_schema_history VALUES (1, '1', 'a', 'SQL', 'V1__a.sql', $1, 'flyway', now(), 5, true), (2, '3', 'a id', 'SQL', 'V3__a_id.sql', 0, 'flyway', now(), 5, false), (3, NULL, 'a view', 'SQL', 'R__a_view.sql', 0, 'flyway', now(), 5, false)`,
+      [flywayChecksum('CREATE TABLE a (id int);\n')],
       db,
     );
     const project = createProject(
@@ -469,20 +469,23 @@ describe('a Flyway migration zdm runs outside a transaction that fails part way'
 });
 
 describe('an applied migration whose file is gone', () => {
-  it('Flyway: zdm up applies the pending ones and warns that Flyway validation refuses to migrate ("not resolved locally"); golang-migrate: that it cannot migrate from a current version without its file', async () => {
+  it('Flyway: zdm up is refused as Flyway\'s validation refuses it ("not resolved locally"), unless ignoreMigrationPatterns lets it pass; golang-migrate: a warning that it cannot migrate from a current version without its file', async () => {
     const flywayDb = await pg.createDatabase('missing_flyway');
     const flyway = createProject({ 'db/migration/V1__a.sql': 'CREATE TABLE a (id int);\n', 'db/migration/V2__b.sql': 'CREATE TABLE b (id int);\n' }, { migrationsDir: 'db/migration' });
     const flywayOptions = optionsFor(flyway, pg.url(flywayDb));
     assert.ok((await up(flywayOptions)).ok);
     flyway.remove('db/migration/V2__b.sql');
     flyway.write('db/migration/V3__c.sql', 'CREATE TABLE c (id int);\n');
+    const refused = await up(flywayOptions);
+    assert.equal(refused.ok, false, explain(refused));
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.error!.message, /Validate failed: Migrations have failed validation\nDetected applied migration not resolved locally: 2\.\nIf you removed this migration intentionally, run repair/);
+    flyway.write('flyway.conf', 'flyway.ignoreMigrationPatterns=*:missing\n');
     const applied = await up(flywayOptions);
     assert.ok(applied.ok, explain(applied));
     assert.deepEqual(applied.steps.map((s) => s.version), ['3']);
-    assert.equal(applied.warnings.length, 1, applied.warnings.join('\n'));
-    assert.match(applied.warnings[0], /Applied but not on disk: version 2\. Flyway's validation refuses to migrate this database \("Detected applied migration not resolved locally: 2\./);
-    // Nothing pending: nothing to warn about on this run.
-    assert.deepEqual((await up(flywayOptions)).warnings, []);
+    assert.deepEqual(applied.warnings, []);
+    assert.match(applied.status!.find((s) => s.version === '2')!.note ?? '', /Flyway: Missing\): Flyway lets it pass \(ignoreMigrationPatterns \*:missing\)/);
 
     const golangDb = await pg.createDatabase('missing_golang_migrate');
     const files = (n: number) => ({ [`migrations/00000${n}_t${n}.up.sql`]: `CREATE TABLE t${n} (id int);\n`, [`migrations/00000${n}_t${n}.down.sql`]: `DROP TABLE t${n};\n` });

@@ -8,13 +8,14 @@ import * as path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/config';
 import { createDiskHost, type ProjectHost } from '../host';
 import { initParser } from '../sql/parser';
+import { compareVersions } from '../versions';
 import { applyStep, passesOverFailure, recordStep, type ApplyContext } from './apply';
 import { ConnectError, dbErrorInfo, isCancelled, LockBusyError, postgresDuration, quoteIdent, splitQualified, withAdvisoryLock, withClient, type Session } from './db';
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { downSectionOf, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, GOLANG_MIGRATE_SKIPPED, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, flywayValidation, GOLANG_MIGRATE_SKIPPED, type FlywayValidation, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -22,8 +23,9 @@ import { pinnedTracking, TrackingTableError, type Tracker, type ZdmTable } from 
 import { createRedactor, maskUrl, resolveConfiguredUrl, UrlError, type ResolvedUrl } from './url';
 import { USUAL_MIGRATION_DIRS } from '../scaffold/target';
 import type { FormatId } from '../model';
-import { fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
-import { FLYWAY_BASELINE_DEFAULTS, flywayBaselineCheck, flywayBaselineRow, flywayChecksum, flywayVersion } from './tracking/flyway';
+import { evaluateFlywayBoolean, fileValues, flywayHistoryTable, flywaySchema, readFlywaySettings, sessionPlaceholderValues, substitutePlaceholders, type FlywaySettings } from './placeholders';
+import { flywayChecksum } from './flyway-script';
+import { FLYWAY_BASELINE_DEFAULTS, flywayBaselineCheck, flywayBaselineRow, flywayVersion } from './tracking/flyway';
 import { tableColumns } from './tracking/types';
 import { sqitchChangeOf, sqitchChangesTable, sqitchDeployVerify, sqitchRunProblems, sqitchVersionOf } from './sqitch';
 import { changeTargetName } from './sqitch-plan';
@@ -100,13 +102,17 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const to = targetVersion(statuses, project, format, options.to, options.cwd, 'zdm up --to');
+    const configured = options.to === undefined && format === 'flyway' ? flywayTarget(flywaySettingsOf(project, options.env, options.host)) : undefined;
+    if (configured?.problem) return { steps: [], problems: [configured.problem], usage: true };
+    const to = targetVersion(statuses, project, format, options.to ?? configured?.version, options.cwd, 'zdm up --to');
     if (to.problem) return { steps: [], problems: [to.problem], usage: true };
     const plan = planUp(statuses, { to: to.version });
     if (to.warning) plan.warnings = [to.warning];
-    const late = format === 'goose' || format === 'flyway' ? outOfOrder(plan.steps, statuses) : undefined;
-    if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
-    const gone = plan.steps.length > 0 ? missingFileWarning(statuses, format) : undefined;
+    if (configured?.version !== undefined) plan.warnings = [...(plan.warnings ?? []), configured.warning!];
+    if (format === 'flyway') flywayMigrateChecks(plan, statuses, flywaySettingsOf(project, options.env, options.host), options.allowMissing === true, to.version);
+    const late = format === 'goose' ? outOfOrder(plan.steps, statuses) : undefined;
+    if (late && !options.allowMissing) plan.problems.push(outOfOrderProblem(late));
+    const gone = plan.steps.length > 0 && format === 'golang-migrate' ? missingCurrentVersion(statuses) : undefined;
     if (gone) plan.warnings = [...(plan.warnings ?? []), gone];
     const skipped = statuses.filter((s) => s.note === GOLANG_MIGRATE_SKIPPED && s.migration);
     if (skipped.length > 0) plan.warnings = [...(plan.warnings ?? []), `${skipped.map((s) => s.migration!.name).join(', ')}: ${GOLANG_MIGRATE_SKIPPED}.`];
@@ -115,36 +121,72 @@ export function up(options: UpOptions): Promise<RunResult> {
 }
 
 /**
- * What Flyway and golang-migrate say of an applied migration whose file is gone, which zdm applies the
- * pending ones past (as dbmate and goose do): Flyway's validation (validateOnMigrate, on by default)
- * refuses every migrate while one is "not resolved locally" (unless its ignoreMigrationPatterns holds
- * `*:missing`, which zdm does not read); golang-migrate cannot migrate from a current version it has no
- * file for. A warning, so that the user learns it on the dev database, not from the tool in production.
+ * Flyway's `target` setting, which `flyway migrate` stops at as `zdm up --to` does (--to wins over it):
+ * a version, or `latest` (Flyway's default: no stop). Flyway's other targets (`current`, `next`, a
+ * version with `?`) are refused rather than ignored.
  */
-function missingFileWarning(statuses: readonly MigrationStatus[], format: FormatId): string | undefined {
+function flywayTarget(settings: FlywaySettings): { version?: string; warning?: string; problem?: string } | undefined {
+  const target = settings.target;
+  if (target === undefined || target.toLowerCase() === 'latest') return undefined;
+  const version = flywayVersion(target);
+  const from = settings.targetFrom ?? 'target';
+  if (version === undefined) return { problem: `Flyway's target is ${target} (from ${from}); zdm up reads a version or latest there, not ${target}. Nothing was run: set a version, or pass zdm up --to VERSION.` };
+  return { version, warning: `Flyway's target is ${version} (from ${from}): zdm up stops there, as flyway migrate does (zdm up --to VERSION goes elsewhere).` };
+}
+
+/**
+ * Flyway's validation before `flyway migrate` (plan.ts flywayValidation), applied to zdm's plan: what
+ * it refuses (an Ignored migration below the newest applied one, a Missing or Future one that no
+ * ignoreMigrationPatterns pattern lets pass) refuses the run with Flyway's messages, so that a
+ * database zdm migrates is one Flyway migrates too; an Ignored migration it lets pass is not run, as
+ * Flyway does not run it; a Future one it lets pass is warned about, as Flyway warns. `allowMissing`
+ * (zdm up --allow-missing) stands for outOfOrder=true.
+ */
+function flywayMigrateChecks(plan: Plan, statuses: readonly MigrationStatus[], settings: FlywaySettings, allowMissing: boolean, to: string | undefined): void {
+  const validation = flywayValidation(statuses, { patterns: settings.ignoreMigrationPatterns, outOfOrder: settings.outOfOrder || allowMissing, validateOnMigrate: settings.validateOnMigrate }, to);
+  if (validation.errors.length > 0) plan.problems.push(flywayRefusal(validation, "Flyway's validation (validateOnMigrate) refuses to migrate this database, and so does zdm: nothing was run."));
+  const warnings: string[] = [];
+  if (validation.leftAlone.length > 0) {
+    const leave = new Set(validation.leftAlone.map((s) => s.key));
+    plan.steps = plan.steps.filter((step) => !leave.has(step.migration.key));
+    warnings.push(`${validation.leftAlone.map((s) => `${s.migration!.name} (version ${s.version})`).join(', ')}: ${validation.notes.get(validation.leftAlone[0].key)}.`);
+  }
+  const newest = validation.future.reduce<string | undefined>((v, s) => (v === undefined || compareVersions(s.version, v) > 0 ? s.version : v), undefined);
+  if (newest !== undefined) {
+    // Flyway's DbMigrate warns on every migrate while the history is ahead of the files.
+    warnings.push(
+      validation.lastResolved === undefined
+        ? `The schema history has version ${newest}, but no migration could be resolved in the migrations folder (Flyway logs this too; its ignoreMigrationPatterns lets the Future migration pass).`
+        : `The schema history has a version (${newest}) that is newer than the latest available migration (${validation.lastResolved}): Flyway warns so too, and lets it pass (ignoreMigrationPatterns).`,
+    );
+  }
+  if (warnings.length > 0) plan.warnings = [...(plan.warnings ?? []), ...warnings];
+}
+
+/** Flyway's validation failure, as Flyway words it, each message after the file it is about (when on disk). */
+function flywayRefusal(validation: FlywayValidation, lead: string): string {
+  const lines = validation.errors.map((e) => `${e.status.migration ? `${e.status.migration.name}: ` : ''}${e.message}`);
+  return `${lead}\nValidate failed: Migrations have failed validation\n${lines.join('\n')}`;
+}
+
+/**
+ * What golang-migrate says of a current version whose file is gone, which zdm applies the pending
+ * migrations past: golang-migrate cannot migrate from it. A warning, so that the user learns it on the
+ * dev database, not from the tool in production.
+ */
+function missingCurrentVersion(statuses: readonly MigrationStatus[]): string | undefined {
   const missing = statuses.filter((s) => s.state === 'missing');
   if (missing.length === 0) return undefined;
   const versions = missing.map((s) => s.version).join(', ');
-  if (format === 'flyway') {
-    return `Applied but not on disk: version ${versions}. Flyway's validation refuses to migrate this database ("Detected applied migration not resolved locally: ${missing[0].version}. If you removed this migration intentionally, run repair to mark the migration as deleted."), unless its ignoreMigrationPatterns holds *:missing; zdm applies the pending migrations anyway. Put the file back, or run flyway repair, which records the deletion.`;
-  }
-  if (format === 'golang-migrate') {
-    return `The current version, ${versions}, has no file on disk. golang-migrate refuses to migrate from it ("no migration found for version ${missing[0].version}"); zdm applies the pending migrations anyway. Put the file back before running golang-migrate on this database.`;
-  }
-  return undefined;
+  return `The current version, ${versions}, has no file on disk. golang-migrate refuses to migrate from it ("no migration found for version ${missing[0].version}"); zdm applies the pending migrations anyway. Put the file back before running golang-migrate on this database.`;
 }
 
-/** Why the run is refused: which migrations are older than the newest applied one, what the tool says, and the way out. */
-function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>, format: FormatId): string {
+/** Why a goose run is refused: which migrations are older than the newest applied one, what goose says, and the way out. */
+function outOfOrderProblem(late: NonNullable<ReturnType<typeof outOfOrder>>): string {
   const names = late.older.map((m) => `${m.name} (version ${m.version})`).join(', ');
   const count = late.older.length === 1 ? '1 pending migration is' : `${late.older.length} pending migrations are`;
   const head = `${count} older than the newest applied one, ${late.newest.migration?.name ?? late.newest.version} (version ${late.newest.version}): ${names}.`;
-  const tool =
-    format === 'goose'
-      ? `goose refuses to run (\`found ${late.older.length} missing migrations before current version ${late.newest.key}\`) unless it is given -allow-missing`
-      : 'Flyway refuses to migrate (validate: "Detected resolved migration not applied to database") unless outOfOrder is true';
-  const how = format === 'goose' ? 'zdm up --allow-missing' : 'flyway.outOfOrder=true in flyway.conf (or zdm up --allow-missing)';
-  return `${head} ${tool}; nothing was run. Give it a version after ${late.newest.version}, or apply it out of order with ${how}.`;
+  return `${head} goose refuses to run (\`found ${late.older.length} missing migrations before current version ${late.newest.key}\`) unless it is given -allow-missing; nothing was run. Give it a version after ${late.newest.version}, or apply it out of order with zdm up --allow-missing.`;
 }
 
 export function rollback(options: RollbackOptions): Promise<RunResult> {
@@ -435,7 +477,12 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
           await configureSession(session, loaded);
           ({ tracker, zdm } = await pinnedTracking(session, format, tableName));
           if (!planner) {
-            const statuses = await readStatus(session, tracker, zdm, migrations);
+            const statuses = await readStatus(session, tracker, zdm, migrations, flyway);
+            if (flyway) {
+              // What `flyway migrate` would say of this database now, as zdm up would say it.
+              const validation = flywayValidation(statuses, { patterns: flyway.ignoreMigrationPatterns, outOfOrder: flyway.outOfOrder, validateOnMigrate: flyway.validateOnMigrate });
+              if (validation.errors.length > 0) emit({ type: 'warning', message: flywayRefusal(validation, "Flyway's validation (validateOnMigrate) would refuse to migrate this database, and so would zdm up:") });
+            }
             seen = statuses;
             result.ok = true;
             return;
@@ -455,7 +502,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
                   `Found non-empty schema(s) ${occupied.map(quoteIdent).join(',')} but no schema history table. Use baseline() or set baselineOnMigrate to true to initialize the schema history table.` +
                   ` (Flyway's refusal, and zdm's: nothing was run. If the schema already has what the migrations up to a version make, record that version with zdm baseline --version V, or set flyway.baselineOnMigrate=true; on a database meant to be empty, drop what is there.)`,
               };
-              seen = await readStatus(session, tracker, zdm, migrations);
+              seen = await readStatus(session, tracker, zdm, migrations, flyway);
               return;
             }
             const baselineNow = flywayBaseline && (!flywayBaseline.onMigrate || occupied.length > 0);
@@ -466,7 +513,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
               const code = dbErrorInfo(error)?.code;
               if (code === undefined || isCancelled(error)) throw error;
               result.error = { message: redact(`Cannot create the tracking tables (${tracker.tool === 'zdm' ? zdm.table : `${tracker.table} and ${zdm.table}`}) that record what is applied: ${(error as Error).message}. Nothing was run.`), code };
-              seen = await readStatus(session, tracker, zdm, migrations).catch(() => undefined);
+              seen = await readStatus(session, tracker, zdm, migrations, flyway).catch(() => undefined);
               return;
             }
             if (flywayBaseline && baselineNow) {
@@ -474,7 +521,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
               const check = await flywayBaselineCheck(session, tracker.table, existed, version, description);
               if ('refusal' in check) {
                 result.error = { message: check.refusal };
-                seen = await readStatus(session, tracker, zdm, migrations);
+                seen = await readStatus(session, tracker, zdm, migrations, flyway);
                 return;
               }
               if ('skip' in check) {
@@ -492,7 +539,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
                 });
               }
             }
-            let statuses = await readStatus(session, tracker, zdm, migrations);
+            let statuses = await readStatus(session, tracker, zdm, migrations, flyway);
             if (command === 'baseline') {
               seen = statuses;
               result.ok = true;
@@ -543,7 +590,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
               if (step.direction === 'down') removed.add(step.migration.key);
               else removed.delete(step.migration.key);
             }
-            statuses = await readStatus(session, tracker, zdm, migrations).catch(() => statuses);
+            statuses = await readStatus(session, tracker, zdm, migrations, flyway).catch(() => statuses);
             seen = statuses;
             result.ok = result.error === undefined;
           }));
@@ -659,11 +706,39 @@ function timeoutsOf(loaded: LoadedConfig): { lockTimeout: string; statementTimeo
   return { lockTimeout: loaded.config.lockTimeout, statementTimeout: loaded.config.statementTimeout };
 }
 
-async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, migrations: readonly Migration[]): Promise<MigrationStatus[]> {
+async function readStatus(session: Session, tracker: Tracker, zdm: ZdmTable, migrations: readonly Migration[], flyway?: FlywaySettings): Promise<MigrationStatus[]> {
   await repeatableChecksums(session, migrations);
+  await shouldExecuteValues(session, migrations);
   const tool = await tracker.read(session, migrations);
   const rows = await zdm.read(session);
-  return computeStatus(migrations, tool, rows, tracker.tool);
+  const statuses = computeStatus(migrations, tool, rows, tracker.tool);
+  if (flyway) {
+    // What Flyway's validation says of them, beside each (Ignored, Missing, Future): the plan acts on it (flywayMigrateChecks).
+    const validation = flywayValidation(statuses, { patterns: flyway.ignoreMigrationPatterns, outOfOrder: flyway.outOfOrder, validateOnMigrate: flyway.validateOnMigrate });
+    for (const s of statuses) if (validation.notes.has(s.key)) s.note = validation.notes.get(s.key);
+  }
+  return statuses;
+}
+
+/**
+ * The value of each Flyway script's `shouldExecute` (its script configuration file), with its
+ * placeholders replaced as in the script (the session's built-ins included), evaluated as Flyway
+ * evaluates it. Flyway stops on an expression it cannot read or a placeholder without a value: so does
+ * zdm, naming the file.
+ */
+async function shouldExecuteValues(session: Session, migrations: readonly Migration[]): Promise<void> {
+  const conditional = migrations.filter((m) => m.shouldExecute);
+  if (conditional.length === 0) return;
+  const withPlaceholders = conditional.filter((m) => m.up.placeholders);
+  const sessionValues = withPlaceholders.length > 0 ? await sessionPlaceholderValues(session, withPlaceholders.map((m) => m.shouldExecute!.expression), withPlaceholders[0].up.placeholders!) : new Map<string, string>();
+  for (const m of conditional) {
+    const written = m.shouldExecute!.expression;
+    const replaced = m.up.placeholders ? substitutePlaceholders(written, m.up.placeholders, new Map([...fileValues(m.upPath), ...sessionValues])) : { text: written };
+    if (!('text' in replaced)) throw new Error(`${m.name}.conf: shouldExecute=${written}: ${replaced.message}`);
+    const value = evaluateFlywayBoolean(replaced.text);
+    if (typeof value !== 'boolean') throw new Error(`${m.name}.conf: shouldExecute=${written}: ${value.error} (Flyway stops on it too; write true, false, or A==B / A!=B joined by && and ||, with parentheses). Nothing was run.`);
+    m.shouldExecute!.value = value;
+  }
 }
 
 /**
@@ -747,6 +822,11 @@ function statusEntries(statuses: readonly MigrationStatus[]): StatusEntry[] {
         entry.downFile = m.down.path;
         entry.downLine = lineOf(m.down.fileText, m.down.anchor.start);
       }
+    }
+    if (s.repeatable) {
+      // A repeatable script whose file is gone has no version: its script's name names it.
+      entry.repeatable = true;
+      entry.name = s.key;
     }
     if (s.appliedAt) entry.appliedAt = s.appliedAt.toISOString();
     if (s.note) entry.note = s.note;

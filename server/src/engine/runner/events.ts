@@ -93,7 +93,10 @@ export interface StatusEntry {
    * no migration on disk has its version.
    */
   state: 'applied' | 'edited' | 'pending' | 'missing' | 'failed' | 'below-baseline';
-  /** A Flyway repeatable script (R__): no version (`version` is empty), runs after the versioned ones, never rolled back. */
+  /**
+   * A Flyway repeatable script (R__): no version (`version` is empty), runs after the versioned ones,
+   * never rolled back. One whose file is gone (state `missing`, no `file`) has its script's name as `name`.
+   */
   repeatable?: true;
   appliedAt?: string;
   note?: string;

@@ -12,6 +12,7 @@ import type { ProjectHost } from '../host';
 import type { AstNode, FormatId, MigrationDocument, Section, Span, TransactionMode } from '../model';
 import { nodeKind, parseStatement } from '../sql/parser';
 import { splitStatements } from '../sql/split';
+import { readFlywayConf } from '../text/java-properties';
 import { LineIndex } from '../text/offsets';
 import { compareVersions } from '../versions';
 import { checksumOf, statementHash } from './record';
@@ -93,6 +94,12 @@ export interface Migration {
    * `flyway:user` and `flyway:database`).
    */
   repeatable?: { checksum?: number; rawChecksum?: number };
+  /**
+   * Flyway's `shouldExecute` from the script's configuration file (`V1__x.sql.conf`), as written;
+   * `value` is set when the database is read (its placeholders may need the session's values), and a
+   * pending migration whose value is false is not run (plan.ts computeStatus).
+   */
+  shouldExecute?: { expression: string; value?: boolean };
   /** A Liquibase changeset (runner/liquibase-load.ts): how Liquibase identifies, checksums and records it. */
   changeset?: LiquibaseRun;
   /** Checksum of the up statements (record.ts); computed on first use. */
@@ -236,6 +243,7 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
     const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
     migrations.push({
       version: pair.up.version!,
+      ...shouldExecuteOf(pair.up, host),
       key,
       name: relative(options.root, pair.up.format === 'diesel' || pair.up.format === 'prisma' ? path.dirname(pair.up.path) : pair.up.path),
       description: pair.up.description,
@@ -262,6 +270,7 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
     const hashesOf = () => (hashes ??= { checksum: checksumOf(up.statements.map((s) => s.text)), statements: up.statements.map((s) => statementHash(s.text)) });
     repeatableMigrations.push({
       version: '',
+      ...shouldExecuteOf(doc, host),
       key: path.basename(doc.path),
       name: relative(options.root, doc.path),
       description: doc.description,
@@ -280,6 +289,14 @@ export function loadMigrations(options: LoadOptions): LoadedMigrations {
   repeatableMigrations.sort((a, b) => compareRepeatables(a, b));
   migrations.push(...repeatableMigrations);
   return { dirs: options.dirs, format, migrations, problems, flyway };
+}
+
+/** A Flyway script's `shouldExecute`, from its configuration file (`V1__x.sql.conf`), as written there. */
+function shouldExecuteOf(doc: MigrationDocument, host: ProjectHost): Pick<Migration, 'shouldExecute'> {
+  if (doc.format !== 'flyway') return {};
+  const conf = host.readFile(doc.path + '.conf');
+  const expression = conf === undefined ? undefined : readFlywayConf(conf).get('shouldExecute');
+  return expression === undefined ? {} : { shouldExecute: { expression } };
 }
 
 /**

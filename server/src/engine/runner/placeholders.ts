@@ -22,7 +22,7 @@ import type { FormatId, Span } from '../model';
 import { readEnvsubLine, type EnvsubExpansion, type EnvsubItem } from '../formats/goose-envsub';
 import type { ProjectHost } from '../host';
 import { childPath } from '../paths';
-import { readFlywayConf } from '../text/java-properties';
+import { javaTrim, readFlywayConf } from '../text/java-properties';
 import type { Session } from './db';
 
 const PLACEHOLDER = /\$\{([^}"\n]*)\}/g;
@@ -55,6 +55,18 @@ export interface FlywaySettings {
   placeholderReplacement: boolean;
   /** `outOfOrder` (FLYWAY_OUT_OF_ORDER): off unless true. */
   outOfOrder: boolean;
+  /** `target` (FLYWAY_TARGET), trimmed, when set: the version `flyway migrate` stops at (`latest` unless set). */
+  target?: string;
+  /** Where target comes from, for messages. */
+  targetFrom?: string;
+  /** `validateOnMigrate` (FLYWAY_VALIDATE_ON_MIGRATE): on unless false. Off, `migrate` runs no validation (plan.ts flywayValidation). */
+  validateOnMigrate: boolean;
+  /**
+   * `ignoreMigrationPatterns` (FLYWAY_IGNORE_MIGRATION_PATTERNS), `type:state` pairs: the migrations in
+   * those states that Flyway's validation lets pass. Flyway's default, `*:future`, when unset; a value
+   * replaces it (so `*:missing` alone no longer lets a future migration pass, as in Flyway).
+   */
+  ignoreMigrationPatterns: FlywayPattern[];
   /** `baselineVersion` (FLYWAY_BASELINE_VERSION), trimmed, when set (Flyway's default: 1). */
   baselineVersion?: string;
   /** Where baselineVersion comes from, for messages: `baselineVersion in flyway.toml`, `FLYWAY_BASELINE_VERSION`... */
@@ -67,6 +79,33 @@ export interface FlywaySettings {
   environment: string;
   /** What is wrong with the configuration files (flywayConfigFiles); loadMigrations reports them, an error stopping the command. */
   problems: FlywaySettingsProblem[];
+}
+
+/** One of Flyway's ignoreMigrationPatterns (ValidatePattern): `versioned`, `repeatable` or `*`, and `missing`, `pending`, `ignored`, `future` or `*`. */
+export interface FlywayPattern {
+  type: '*' | 'versioned' | 'repeatable';
+  state: '*' | 'missing' | 'pending' | 'ignored' | 'future';
+}
+
+/**
+ * `ignoreMigrationPatterns` as Flyway reads it: comma-separated, each trimmed (empty ones dropped), each
+ * `type:state` read case-insensitively; a pattern Flyway refuses gives its message instead (Flyway stops
+ * the command with it).
+ */
+export function parseFlywayPatterns(value: string): { patterns: FlywayPattern[]; error?: string } {
+  const patterns: FlywayPattern[] = [];
+  for (const pattern of value.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    // Java's split drops trailing empty parts: `*:` is one part, refused as Flyway refuses it.
+    const parts = pattern.split(':');
+    while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+    if (parts.length !== 2) return { patterns, error: `Invalid pattern '${pattern}'. Pattern must be of the form <migration_type>:<migration_state>` };
+    const type = parts[0].trim().toLowerCase();
+    const state = parts[1].trim().toLowerCase();
+    if (type !== '*' && type !== 'versioned' && type !== 'repeatable') return { patterns, error: `Invalid migration type '${parts[0]}'. Valid types are: [*, repeatable, versioned]` };
+    if (state !== '*' && state !== 'missing' && state !== 'pending' && state !== 'ignored' && state !== 'future') return { patterns, error: `Invalid migration state '${parts[1]}'. Valid states are: [*, missing, pending, ignored, future]` };
+    patterns.push({ type, state });
+  }
+  return { patterns };
 }
 
 /** What is wrong with the project's Flyway configuration files, as loadMigrations reports it (an error stops the command). */
@@ -161,6 +200,12 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
   const flag = (envName: string, key: string) => setting(envName, key)?.trim().toLowerCase();
   const listed = ((env.FLYWAY_SCHEMAS ?? file.get('flyway.schemas') ?? file.get(`environments.${environment}.schemas`)) ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
   const schema = setting('FLYWAY_DEFAULT_SCHEMA', 'defaultSchema')?.trim() || listed[0];
+  const problems = [...found.problems];
+  const patterns = parseFlywayPatterns(setting('FLYWAY_IGNORE_MIGRATION_PATTERNS', 'ignoreMigrationPatterns') ?? '*:future');
+  if (patterns.error) {
+    const from = settingOrigin('FLYWAY_IGNORE_MIGRATION_PATTERNS', 'ignoreMigrationPatterns');
+    problems.push({ path: root, message: `${patterns.error} (ignoreMigrationPatterns, from ${from}); Flyway stops on it too.`, severity: 'error' });
+  }
   return {
     placeholders: flywayPlaceholders(file, env, environment),
     table: setting('FLYWAY_TABLE', 'table')?.trim() || undefined,
@@ -169,12 +214,16 @@ export function readFlywaySettings(root: string, host: ProjectHost, env: NodeJS.
     createSchemas: flag('FLYWAY_CREATE_SCHEMAS', 'createSchemas') !== 'false',
     placeholderReplacement: flag('FLYWAY_PLACEHOLDER_REPLACEMENT', 'placeholderReplacement') !== 'false',
     outOfOrder: flag('FLYWAY_OUT_OF_ORDER', 'outOfOrder') === 'true',
+    target: setting('FLYWAY_TARGET', 'target')?.trim() || undefined,
+    targetFrom: settingOrigin('FLYWAY_TARGET', 'target'),
+    validateOnMigrate: flag('FLYWAY_VALIDATE_ON_MIGRATE', 'validateOnMigrate') !== 'false',
+    ignoreMigrationPatterns: patterns.patterns,
     baselineVersion: setting('FLYWAY_BASELINE_VERSION', 'baselineVersion')?.trim() || undefined,
     baselineVersionFrom: settingOrigin('FLYWAY_BASELINE_VERSION', 'baselineVersion'),
     baselineDescription: setting('FLYWAY_BASELINE_DESCRIPTION', 'baselineDescription') || undefined,
     baselineOnMigrate: flag('FLYWAY_BASELINE_ON_MIGRATE', 'baselineOnMigrate') === 'true',
     environment,
-    problems: found.problems,
+    problems,
   };
 }
 
@@ -490,4 +539,61 @@ export function fileValues(file: string, now = new Date()): Map<string, string> 
     ['flyway:filename', path.basename(file)],
     ['flyway:timestamp', timestamp],
   ]);
+}
+
+/**
+ * A script configuration file's `shouldExecute` with its placeholders replaced, evaluated as Flyway's
+ * BooleanEvaluator evaluates it: `true` / `false` (any case), `A==B` and `A!=B` comparing the trimmed
+ * texts (case matters), `&&` and `||` (an expression holding `&&` is cut there first, so `&&` binds
+ * looser than `||`), parentheses first, innermost first. What Flyway cannot read gives its message.
+ */
+export function evaluateFlywayBoolean(expression: string): boolean | { error: string } {
+  try {
+    return flywayBoolean(expression);
+  } catch (error) {
+    if (error instanceof FlywayExpressionError) return { error: error.message };
+    throw error;
+  }
+}
+
+class FlywayExpressionError extends Error {}
+
+function flywayBoolean(expression: string): boolean {
+  while (expression.includes('(')) {
+    const inner = innermostBrackets(expression);
+    expression = expression.split(`(${inner})`).join(flywayBoolean(inner) ? 'true' : 'false');
+  }
+  const trimmed = javaTrim(expression).toLowerCase();
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  if (expression.includes('&&')) return javaSplit(expression, '&&').every((part) => flywayBoolean(part));
+  if (expression.includes('||')) return javaSplit(expression, '||').some((part) => flywayBoolean(part));
+  if (expression.includes('!=')) return !sameOperands('!=', expression);
+  if (expression.includes('==')) return sameOperands('==', expression);
+  throw new FlywayExpressionError(`Unable to parse expression: ${expression}`);
+}
+
+function innermostBrackets(expression: string): string {
+  let open = -1;
+  for (let i = 0; i < expression.length; i++) {
+    if (expression[i] === '(') open = i + 1;
+    if (expression[i] === ')') {
+      if (open === -1) throw new FlywayExpressionError(`Unable to parse expression: ${expression} - unexpected )`);
+      return expression.slice(open, i);
+    }
+  }
+  throw new FlywayExpressionError(`Unable to parse expression: ${expression} - unexpected (`);
+}
+
+function sameOperands(operator: string, expression: string): boolean {
+  const operands = javaSplit(expression, operator);
+  if (operands.length !== 2) throw new FlywayExpressionError(`Invalid boolean expression '${expression}'. `);
+  return javaTrim(operands[0]) === javaTrim(operands[1]);
+}
+
+/** Java's String.split on a literal separator: trailing empty parts dropped. */
+function javaSplit(text: string, separator: string): string[] {
+  const parts = text.split(separator);
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
 }

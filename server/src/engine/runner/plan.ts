@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 import { compareVersions } from '../versions';
 import { downSectionOf, type LeftOutChangeset, type Migration } from './migrations';
+import { flywayChecksum, flywayDescription } from './flyway-script';
+import type { FlywayPattern } from './placeholders';
 import type { ToolState, ZdmRow } from './tracking/index';
 
 /**
@@ -34,6 +36,12 @@ export interface MigrationStatus {
   note?: string;
   /** Why the tool refuses to migrate at all while this migration is in its table as it is (a failed Flyway row), and what to do: `up` is refused with it. */
   refusal?: string;
+  /** A Flyway repeatable script the history has a run of, whose file is gone (state `missing`, no migration): never rolled back. */
+  repeatable?: true;
+  /** The description the tool recorded (Flyway: a repeatable script whose file is gone is named by it; validation compares a versioned one's). */
+  description?: string;
+  /** Why the tool does not run this pending migration (Flyway's shouldExecute evaluating to false): `up` leaves it alone. */
+  skipped?: string;
 }
 
 export function computeStatus(migrations: readonly Migration[], tool: ToolState, zdmRows: ReadonlyMap<string, ZdmRow>, toolName = 'the tool'): MigrationStatus[] {
@@ -51,6 +59,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       status.state = 'applied';
       if (applied.order !== undefined) status.appliedOrder = applied.order;
       if (applied.checksum !== undefined) status.toolChecksum = applied.checksum;
+      if (applied.description !== undefined) status.description = applied.description;
       status.appliedAt = row?.state === 'applied' ? row.applied_at : applied.appliedAt ?? row?.applied_at;
       if (row && row.direction === 'up' && row.state === 'applied') {
         status.recordedChecksum = row.checksum;
@@ -86,6 +95,10 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       status.state = 'below-baseline';
       status.note = baselineNote(tool.baseline, compareVersions(m.version, tool.baseline.version) === 0);
     } else if (tool.verdicts?.has(m.key)) status.note = tool.verdicts.get(m.key)!.note;
+    if (status.state === 'pending' && m.shouldExecute?.value === false) {
+      status.skipped = `shouldExecute=${m.shouldExecute.expression} in its script configuration file is false: Flyway does not run it and records nothing of it (it is Ignored), and neither does zdm`;
+      status.note = status.skipped;
+    }
     out.push(status);
   }
   // The baseline row itself, when no migration on disk has its version (it is not a migration: never rolled back).
@@ -98,15 +111,32 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
     const row = zdmRows.get(key);
     out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, ...(info.order !== undefined ? { appliedOrder: info.order } : {}), note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
   }
+  // A Flyway repeatable script whose latest run is in the history but whose file is gone.
+  for (const [script, ran] of tool.repeatables ?? []) {
+    if (onDisk.has(script)) continue;
+    out.push({ version: '', key: script, state: 'missing', repeatable: true, description: ran.description, appliedAt: ran.appliedAt, note: `repeatable script ${script}: it ran, but its file is not on disk` });
+  }
+  // golang-migrate's dirty current version whose file is gone still stops golang-migrate until
+  // it is forced: shown, and refused, rather than run past (recording the next version would clear the flag).
+  if (tool.dirty !== undefined && !onDisk.has(tool.dirty)) {
+    const version = tool.dirty;
+    out.push({
+      version,
+      key: version,
+      state: 'failed',
+      note: `${toolName}'s table marks it as failed (dirty): it may have run only partly; its file is not on disk`,
+      refusal: `Version ${version} is dirty in ${toolName}'s table (a migration failed part way) and its file is not on disk. golang-migrate refuses to migrate ("Dirty database version ${version}. Fix and force version."), and so does zdm: nothing was run. Undo by hand what it did, set the version it should be at (migrate force VERSION), then run zdm up again.`,
+    });
+  }
   // A migration the tool recorded as failed whose file is gone still stops the tool: shown, and refused.
   for (const [key, failed] of tool.failed ?? []) {
     if (!onDisk.has(key)) out.push({ version: key, key, state: 'failed', note: `${failed.note}; its file is not on disk`, refusal: failed.refusal });
   }
   // Versioned migrations in version order, then the repeatable ones (Flyway) in the order they run.
   out.sort((a, b) => {
-    const ra = a.migration?.repeatable !== undefined;
-    const rb = b.migration?.repeatable !== undefined;
-    if (ra || rb) return ra && rb ? compareRepeatables(a.migration!, b.migration!) : ra ? 1 : -1;
+    const ra = isRepeatable(a);
+    const rb = isRepeatable(b);
+    if (ra || rb) return ra && rb ? compareRepeatables(a.migration ?? a, b.migration ?? b) : ra ? 1 : -1;
     return compareVersions(a.version, b.version) || a.key.localeCompare(b.key);
   });
   return out;
@@ -133,6 +163,10 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
   } else if (ran) {
     status.note = 'repeatable: changed since its last run, so it runs again after the versioned migrations';
   } else status.note = 'repeatable: runs after the versioned migrations';
+  if (status.state === 'pending' && m.shouldExecute?.value === false) {
+    status.skipped = `shouldExecute=${m.shouldExecute.expression} in its script configuration file is false: Flyway does not run it and records nothing of it (it is Ignored), and neither does zdm`;
+    status.note = status.skipped;
+  }
   return status;
 }
 
@@ -140,6 +174,11 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
 function baselineNote(baseline: NonNullable<ToolState['baseline']>, at: boolean): string {
   const row = `Flyway's baseline (version ${baseline.version}, "${baseline.description}", installed_rank ${baseline.installedRank})`;
   return at ? `${row}: this version and those below it are below the baseline; Flyway never runs them, and nothing rolls them back` : `below ${row}: Flyway never runs it, and nothing rolls it back`;
+}
+
+/** A Flyway repeatable script, on disk or not. */
+export function isRepeatable(status: Pick<MigrationStatus, 'repeatable' | 'migration'>): boolean {
+  return status.repeatable === true || status.migration?.repeatable !== undefined;
 }
 
 /** The version of Flyway's baseline row, as status shows it (the highest below-baseline entry), when there is one. */
@@ -249,7 +288,7 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
   if (refusals.length > 0) return { steps: [], problems: refusals };
   if (options.to !== undefined && !statuses.some((s) => matchesVersion(s, options.to!))) return unknownTarget(options.to);
   const steps = statuses
-    .filter((s) => (s.state === 'pending' || s.state === 'failed') && s.migration)
+    .filter((s) => (s.state === 'pending' || s.state === 'failed') && s.migration && s.skipped === undefined)
     .filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0)
     .map((s): Step => ({ direction: 'up', migration: s.migration! }));
   return { steps, problems: [] };
@@ -267,11 +306,112 @@ function unknownTarget(version: string): Plan {
  */
 export function outOfOrder(steps: readonly Step[], statuses: readonly MigrationStatus[]): { newest: MigrationStatus; older: Migration[] } | undefined {
   let newest: MigrationStatus | undefined;
-  for (const s of statuses) if (isApplied(s) && !s.migration?.repeatable && (!newest || compareVersions(s.version, newest.version) > 0)) newest = s;
+  for (const s of statuses) if (isApplied(s) && !isRepeatable(s) && (!newest || compareVersions(s.version, newest.version) > 0)) newest = s;
   if (!newest) return undefined;
   const pending = new Set(statuses.filter((s) => s.state === 'pending' && !s.migration?.repeatable).map((s) => s.key));
   const older = steps.filter((s) => s.direction === 'up' && pending.has(s.migration.key) && compareVersions(s.migration.version, newest!.version) < 0).map((s) => s.migration);
   return older.length > 0 ? { newest, older } : undefined;
+}
+
+/**
+ * What Flyway's validation decides before `flyway migrate` runs anything (validateOnMigrate, on by
+ * default), from Flyway's states (MigrationInfoImpl.getState, validate):
+ * - Ignored: a pending versioned migration below the newest applied version while outOfOrder is off
+ *   (above a `to` target it is Above Target instead, out of scope); one whose shouldExecute is false
+ *   is Ignored too, but never an error, and `skipped` already keeps it from running.
+ * - Missing: an applied migration whose file is gone, below the newest version on disk (a repeatable
+ *   script: any); Future: one at or above it.
+ * Pending ones never fail `migrate` (it validates with `*:pending` added to the patterns). A migration in
+ * one of these states passes when an ignoreMigrationPatterns pattern matches its kind (versioned,
+ * repeatable) and state; else validation fails, and `migrate` with it, with Flyway's message. Either way
+ * an Ignored migration is not pending for Flyway: it is never run. validateOnMigrate=false: nothing fails.
+ */
+export interface FlywayValidation {
+  /** Flyway's messages for the migrations that fail its validation; `migrate` refuses with them. */
+  errors: { status: MigrationStatus; message: string }[];
+  /** Ignored migrations Flyway lets pass: it does not run them, so neither does zdm. */
+  leftAlone: MigrationStatus[];
+  /** Future migrations Flyway lets pass (it warns about them), and the newest version on disk. */
+  future: MigrationStatus[];
+  lastResolved?: string;
+  /** What status says beside each migration in one of these states, by key. */
+  notes: Map<string, string>;
+}
+
+export function flywayValidation(statuses: readonly MigrationStatus[], settings: { patterns: readonly FlywayPattern[]; outOfOrder: boolean; validateOnMigrate: boolean }, to?: string): FlywayValidation {
+  const result: FlywayValidation = { errors: [], leftAlone: [], future: [], notes: new Map() };
+  let lastApplied: string | undefined;
+  let lastResolved: string | undefined;
+  for (const s of statuses) {
+    if (isRepeatable(s)) continue;
+    if ((isApplied(s) || s.state === 'below-baseline') && (lastApplied === undefined || compareVersions(s.version, lastApplied) > 0)) lastApplied = s.version;
+    if (s.migration && (lastResolved === undefined || compareVersions(s.version, lastResolved) > 0)) lastResolved = s.version;
+  }
+  result.lastResolved = lastResolved;
+  const passes = (s: MigrationStatus, state: FlywayPattern['state']) => {
+    const type = isRepeatable(s) ? 'repeatable' : 'versioned';
+    return settings.patterns.find((p) => (p.type === '*' || p.type === type) && (p.state === '*' || p.state === state));
+  };
+  const shown = (p: FlywayPattern) => `${p.type}:${p.state}`;
+  let baseline: string | undefined;
+  for (const s of statuses) if (s.state === 'below-baseline' && (baseline === undefined || compareVersions(s.version, baseline) > 0)) baseline = s.version;
+  for (const s of statuses) {
+    // An applied versioned migration above the baseline whose file no longer matches what the history
+    // recorded: no pattern lets that pass (Flyway's ignore patterns are about states, and it is Success).
+    if (settings.validateOnMigrate && (s.state === 'applied' || s.state === 'edited') && s.migration && !isRepeatable(s) && s.toolChecksum !== undefined && (baseline === undefined || compareVersions(s.version, baseline) > 0)) {
+      const mismatch = flywayMismatch(s);
+      if (mismatch) {
+        result.errors.push({ status: s, message: mismatch.message });
+        result.notes.set(s.key, `${s.note ? `${s.note}; ` : ''}its ${mismatch.what} differs from what Flyway's history recorded: flyway migrate refuses ("Migration ${mismatch.what} mismatch"), and so does zdm up; revert the file, or run flyway repair to record it as it is now`);
+      }
+      continue;
+    }
+    if (s.state === 'pending' && s.migration && !isRepeatable(s) && s.skipped === undefined && !settings.outOfOrder && lastApplied !== undefined && compareVersions(s.version, lastApplied) < 0) {
+      if (to !== undefined && compareVersions(s.version, to) > 0) continue;
+      const pattern = passes(s, 'ignored');
+      const why = `below the newest applied version, ${lastApplied}, with outOfOrder off (Flyway: Ignored)`;
+      if (pattern || !settings.validateOnMigrate) {
+        result.leftAlone.push(s);
+        result.notes.set(s.key, `${why}: flyway migrate leaves it alone (${pattern ? `ignoreMigrationPatterns ${shown(pattern)}` : 'validateOnMigrate=false'}) and never runs it, nor does zdm up; outOfOrder=true (or zdm up --allow-missing) runs it`);
+      } else {
+        result.errors.push({ status: s, message: `Detected resolved migration not applied to database: ${s.version}.\nTo ignore this migration, set -ignoreMigrationPatterns='*:ignored'. To allow executing this migration, set -outOfOrder=true.` });
+        result.notes.set(s.key, `${why}: flyway migrate refuses to run ("Detected resolved migration not applied to database"), and so does zdm up; outOfOrder=true (or zdm up --allow-missing) runs it, ignoreMigrationPatterns=*:ignored leaves it alone`);
+      }
+      continue;
+    }
+    if (s.state !== 'missing') continue;
+    const future = !isRepeatable(s) && (lastResolved === undefined || compareVersions(s.version, lastResolved) >= 0);
+    const state = future ? 'future' : 'missing';
+    const pattern = passes(s, state);
+    const what = future ? `newer than every migration on disk (Flyway: Future)` : 'its file is gone (Flyway: Missing)';
+    if (pattern || !settings.validateOnMigrate) {
+      if (future) result.future.push(s);
+      result.notes.set(s.key, `${s.note ?? 'applied'}; ${what}: Flyway lets it pass (${pattern ? `ignoreMigrationPatterns ${shown(pattern)}${settings.patterns.length === 1 && shown(pattern) === '*:future' ? ', its default' : ''}` : 'validateOnMigrate=false'})`);
+    } else {
+      result.errors.push({ status: s, message: `Detected applied migration not resolved locally: ${isRepeatable(s) ? s.description ?? s.key : s.version}.\nIf you removed this migration intentionally, run repair to mark the migration as deleted.` });
+      result.notes.set(s.key, `${s.note ?? 'applied'}; ${what}: flyway migrate refuses ("Detected applied migration not resolved locally"), and so does zdm up: put the file back, run flyway repair (which records the deletion), or set ignoreMigrationPatterns=${isRepeatable(s) ? 'repeatable' : 'versioned'}:${state}`);
+    }
+  }
+  return result;
+}
+
+/**
+ * Flyway's comparison of an applied versioned migration with its file (MigrationInfoImpl.validate): its
+ * checksum (of the script as written), then its description (as Flyway records it), the first that
+ * differs, in Flyway's words.
+ */
+function flywayMismatch(s: MigrationStatus): { what: string; message: string } | undefined {
+  const m = s.migration!;
+  const mismatch = (what: string, applied: string, resolved: string) => ({
+    what,
+    message: `Migration ${what} mismatch for migration version ${s.version}\n-> Applied to database : ${applied}\n-> Resolved locally    : ${resolved}\nEither revert the changes to the migration, or run repair to update the schema history.`,
+  });
+  const checksum = String(flywayChecksum(m.up.fileText));
+  if (s.toolChecksum !== checksum) return mismatch('checksum', s.toolChecksum!, checksum);
+  const description = flywayDescription(m.description);
+  const recorded = s.description ?? '';
+  if (recorded !== description) return mismatch('description', recorded, (m.description ?? '').replace(/_/g, ' '));
+  return undefined;
 }
 
 export interface RollbackOptions {
@@ -285,7 +425,7 @@ export interface RollbackOptions {
 export function planRollback(statuses: readonly MigrationStatus[], options: RollbackOptions = {}): Plan {
   const problems: string[] = [];
   // Repeatable scripts (Flyway) are never rolled back: Flyway's undo has none for them.
-  const applied = statuses.filter((s) => isApplied(s) && !s.migration?.repeatable).reverse();
+  const applied = statuses.filter((s) => isApplied(s) && !isRepeatable(s)).reverse();
   // A tool that rolls back in the order it applied (goose) goes from its last applied migration, which
   // after an out-of-order apply is not the highest version; the others go by version.
   if (applied.some((s) => s.appliedOrder !== undefined)) applied.sort((a, b) => (b.appliedOrder ?? -1) - (a.appliedOrder ?? -1));

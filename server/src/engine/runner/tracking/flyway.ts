@@ -3,19 +3,14 @@
 // The checksum column holds Flyway's own checksum (CRC32 of the script's lines), so `flyway validate`
 // accepts scripts zdm applied.
 
-import * as zlib from 'node:zlib';
 import * as path from 'node:path';
 import { quoteIdent, quoteQualified, splitQualified, type Session, type SqlCommand } from '../db';
 import { compareVersions } from '../../versions';
+import { flywayChecksum, flywayDescription } from '../flyway-script';
 import type { Migration } from '../migrations';
 import { checkShape, tableColumns, type ToolState, type Tracker } from './types';
 
 const COLUMNS = ['installed_rank', 'version', 'description', 'type', 'script', 'checksum', 'installed_by', 'installed_on', 'execution_time', 'success'];
-
-/** Flyway's checksum: CRC32 over the script's lines without their line breaks (BOM removed), as a signed int. */
-export function flywayChecksum(text: string): number {
-  return zlib.crc32(text.replace(/^\uFEFF/, '').replace(/\r\n|\r|\n/g, '')) | 0;
-}
 
 export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const table = quoteQualified(tableName);
@@ -42,8 +37,8 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
   const upRow = (migration: Migration, durationMs: number) =>
     migration.repeatable
       ? // As Flyway records a repeatable script: no version, and the checksum of the script with its placeholders replaced.
-        { version: null, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs }
-      : { version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs };
+        { version: null, description: flywayDescription(migration.description), type: 'SQL', script: path.basename(migration.upPath), checksum: migration.repeatable.checksum ?? flywayChecksum(migration.up.fileText), ms: durationMs }
+      : { version: migration.key, description: flywayDescription(migration.description), type: 'SQL', script: path.basename(migration.upPath), checksum: flywayChecksum(migration.up.fileText), ms: durationMs };
   return {
     tool: 'Flyway',
     table,
@@ -60,8 +55,8 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
       const rows = await session.query<{ installed_rank: number; version: string | null; description: string; type: string; script: string; checksum: number | null; success: boolean; installed_on: Date }>(
         `SELECT installed_rank, version, description, type, script, checksum, success, installed_on FROM ${table} ORDER BY installed_rank`,
       );
-      const applied = new Map<string, { appliedAt?: Date }>();
-      const repeatables = new Map<string, { checksum: number | null; appliedAt?: Date }>();
+      const applied = new Map<string, { appliedAt?: Date; checksum?: string; description?: string }>();
+      const repeatables = new Map<string, { checksum: number | null; description: string; appliedAt?: Date }>();
       // A row with success = false is what Flyway writes when a migration it could not run in a
       // transaction fails (on PostgreSQL, executeInTransaction=false or a statement such as CREATE INDEX
       // CONCURRENTLY): it may have run in part. Such a migration is not applied, and Flyway's validation
@@ -82,14 +77,15 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
         failed.delete(key);
         if (r.version === null) {
           // A repeatable script's run (Flyway records them without a version; the latest one counts).
-          if (r.type === 'SQL') repeatables.set(key, { checksum: r.checksum, appliedAt: r.installed_on });
+          if (r.type === 'SQL') repeatables.set(key, { checksum: r.checksum, description: r.description, appliedAt: r.installed_on });
           else if (r.type === 'DELETE') repeatables.delete(key);
           continue;
         }
         if (r.type === 'UNDO_SQL' || r.type === 'DELETE') applied.delete(r.version);
         // The baseline is not a migration: what is at or below it is "Below Baseline" (plan.ts computeStatus).
         else if (r.type === 'BASELINE') baseline = { version: r.version, description: r.description, installedRank: r.installed_rank, appliedAt: r.installed_on };
-        else applied.set(r.version, { appliedAt: r.installed_on });
+        // Its checksum and description as recorded: Flyway's validation compares them with the file (plan.ts flywayValidation).
+        else applied.set(r.version, { appliedAt: r.installed_on, checksum: String(r.checksum), description: r.description });
       }
       return { applied, repeatables, exists: true, ...(failed.size > 0 ? { failed } : {}), ...(baseline ? { baseline } : {}) };
     },
@@ -105,7 +101,7 @@ export function flywayTracker(tableName = 'flyway_schema_history'): Tracker {
     },
     recordDown(migration) {
       const down = migration.down!;
-      return insert({ version: migration.key, description: (migration.description ?? '').replace(/_/g, ' '), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
+      return insert({ version: migration.key, description: flywayDescription(migration.description), type: 'UNDO_SQL', script: path.basename(down.path), checksum: flywayChecksum(down.fileText), ms: 0 });
     },
   };
 }

@@ -9,9 +9,10 @@ export interface ToolState {
   /**
    * Applied migration keys (as the tool stores them), with the applied time when the table has one, and
    * for a tool that rolls back in the order it applied (goose: its table's id), that order; `checksum`:
-   * the tool's own checksum of it as stored (Liquibase's MD5SUM), for the applied-migration record.
+   * the tool's own checksum of it as stored (Liquibase's MD5SUM, for the applied-migration record;
+   * Flyway's CRC32, for its validation); `description`: as the tool stored it (Flyway's, for its validation).
    */
-  applied: Map<string, { appliedAt?: Date; order?: number; checksum?: string }>;
+  applied: Map<string, { appliedAt?: Date; order?: number; checksum?: string; description?: string }>;
   /** A migration the tool marked as half-applied (golang-migrate's dirty flag, a failed Flyway row). */
   dirty?: string;
   /**
@@ -20,8 +21,8 @@ export interface ToolState {
    * why `up` is refused with what to do.
    */
   failed?: Map<string, { note: string; refusal: string }>;
-  /** Flyway's repeatable scripts by file name: the checksum of their latest successful run. */
-  repeatables?: Map<string, { checksum: number | null; appliedAt?: Date }>;
+  /** Flyway's repeatable scripts by file name: the checksum and description of their latest successful run. */
+  repeatables?: Map<string, { checksum: number | null; description: string; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */
   exists: boolean;
   /**

@@ -323,11 +323,11 @@ async function runBatch(ctx: ApplyContext, step: Step, section: RunSection, resu
     const position = dbErrorInfo(error)?.position;
     let index = position !== undefined ? starts.findLastIndex((start) => start < position) : -1;
     // A cancelled batch (Ctrl-C) is not run again to find the statement: it is the one that was running.
-    if (index === -1 && !isCancelled(error)) index = await findFailingStatement(ctx, section);
+    if (index === -1 && !isCancelled(error, ctx.session)) index = await findFailingStatement(ctx, section);
     if (index === -1) {
       const message = error instanceof Error ? error.message : String(error);
       const failed: RunError = { ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false };
-      if (isCancelled(error)) Object.assign(failed, { interrupted: true, hint: 'The migration was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).' });
+      if (isCancelled(error, ctx.session)) Object.assign(failed, { interrupted: true, hint: 'The migration was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).' });
       throw new StatementFailed(failed);
     }
     // A syntax error stops PostgreSQL before it runs anything; otherwise the statements before ran (and were rolled back).
@@ -542,7 +542,7 @@ async function runAtomically(session: Session, commands: SqlCommand[]): Promise<
   try {
     await runAtomicallyOnce(session, commands);
   } catch (error) {
-    if (!isCancelled(error)) throw error;
+    if (!isCancelled(error, session)) throw error;
     await runAtomicallyOnce(session, commands);
   }
 }
@@ -610,13 +610,14 @@ function statementFailure(ctx: ApplyContext, section: RunSection, statement: Run
   const message = failure instanceof Error ? failure.message : String(failure);
   const runError = statementError(section, statement.index, info, message, ctx.redact);
   if (!info) runError.message = ctx.redact(message);
-  const hint = extraHint(info, statement, section);
+  const cancelled = isCancelled(failure, ctx.session);
+  const hint = extraHint(info, statement, section, cancelled);
   if (hint && !runError.hint) runError.hint = hint;
-  if (isCancelled(failure)) runError.interrupted = true;
+  if (cancelled) runError.interrupted = true;
   return new StatementFailed(runError);
 }
 
-function extraHint(info: PositionedError | undefined, statement: RunStatement, section: RunSection): string | undefined {
+function extraHint(info: PositionedError | undefined, statement: RunStatement, section: RunSection, cancelled: boolean): string | undefined {
   if (!info) return undefined;
   if (info.code === '25001' && concurrentOperation(statement.node)) {
     return `${concurrentOperation(statement.node)} cannot run inside a transaction: ${outsideTransactionHowTo(section, statement)}.`;
@@ -628,7 +629,7 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
     return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
-  if (isCancelled(info)) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
+  if (cancelled) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
   return undefined;
 }

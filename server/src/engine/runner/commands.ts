@@ -464,7 +464,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             } catch (error) {
               // Say which step failed: a role without CREATE on the schema otherwise reads "permission denied for schema public" and nothing more.
               const code = dbErrorInfo(error)?.code;
-              if (code === undefined || isCancelled(error)) throw error;
+              if (code === undefined || isCancelled(error, session)) throw error;
               result.error = { message: redact(`Cannot create the tracking tables (${tracker.tool === 'zdm' ? zdm.table : `${tracker.table} and ${zdm.table}`}) that record what is applied: ${(error as Error).message}. Nothing was run.`), code };
               seen = await readStatus(session, tracker, zdm, migrations).catch(() => undefined);
               return;
@@ -555,7 +555,8 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     );
   } catch (error) {
     if (error instanceof ConnectError) result.usageError = redact(error.message);
-    else if (options.signal?.aborted && isCancelled(error)) result.error = { message: 'Interrupted before any migration ran (while waiting for the migration lock, or reading the database): nothing changed.', code: '57014', interrupted: true };
+    // The abort listener sent the session's cancel: a 57014 now is that cancel, in whatever language it is told.
+    else if (options.signal?.aborted && isCancelled(error, { cancelRequested: true })) result.error = { message: 'Interrupted before any migration ran (while waiting for the migration lock, or reading the database): nothing changed.', code: '57014', interrupted: true };
     else if (error instanceof LockBusyError || error instanceof TrackingTableError) result.error = { message: redact(error.message) };
     else {
       result.error = { message: redact(error instanceof Error ? error.message : String(error)) };

@@ -192,7 +192,7 @@ export async function recordStep(ctx: ApplyContext, step: Step, options: StepOpt
     const rejected = direction === 'up' ? await ctx.beforeLogged?.(ctx, step) : undefined;
     if (rejected) {
       result.error = rejected;
-      await runAtomically(ctx.session, failedRecord(ctx, step)).catch(() => undefined);
+      await runAtomically(ctx.session, failedRecord(ctx, step, rejected)).catch(() => undefined);
       result.durationMs = performance.now() - started;
       ctx.emit({ type: 'migration-end', step: result });
       return result;
@@ -288,6 +288,10 @@ async function runAtomic(ctx: ApplyContext, step: Step, section: RunSection, res
     await session.queryText('ROLLBACK').catch(() => undefined);
     if (error instanceof StatementFailed) {
       result.error = error.runError;
+      // Rolled back, so nothing of it is recorded; but a tool that writes its row before the script
+      // runs (Prisma) leaves that row failed, and zdm leaves what the tool would.
+      const failed = step.direction === 'up' ? ctx.tracker.recordFailedTransaction?.(step.migration, error.runError) : undefined;
+      if (failed) await runAtomically(session, failed).catch(() => undefined);
       return;
     }
     throw error;
@@ -423,7 +427,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       // The number recorded is where a resumed run starts: the first statement of a block sent whole.
       // Passed over (Liquibase's failOnError:false): no record of it, so the next run starts it again from its first statement.
       const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message));
-      await runAtomically(ctx.session, [record, ...failedRecord(ctx, step)]).catch(() => undefined);
+      await runAtomically(ctx.session, [record, ...failedRecord(ctx, step, result.error)]).catch(() => undefined);
       return;
     }
     for (let k = i; k <= last; k++) {
@@ -447,7 +451,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     error.hint = 'End the transaction with COMMIT; at the end of the section (or remove the BEGIN).';
     result.error = { ...error, committed };
     const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message));
-    await runAtomically(ctx.session, [record, ...failedRecord(ctx, step)]).catch(() => undefined);
+    await runAtomically(ctx.session, [record, ...failedRecord(ctx, step, result.error)]).catch(() => undefined);
     return;
   }
   const rejected = direction === 'up' ? await ctx.afterUp?.(ctx, step) : undefined;
@@ -455,7 +459,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     // Undone by the hook (sqitch: the revert script after a failed verify): not applied, so no row of
     // progress either; the tool's failure record (sqitch's fail event) says what happened.
     result.error = rejected;
-    await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration), ...failedRecord(ctx, step)]).catch(() => undefined);
+    await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration), ...failedRecord(ctx, step, rejected)]).catch(() => undefined);
     return;
   }
   await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
@@ -563,9 +567,9 @@ async function runAtomicallyOnce(session: Session, commands: SqlCommand[]): Prom
   await session.queryText('COMMIT');
 }
 
-/** The tool's record of a failed up, when it keeps one (sqitch's `fail` event). */
-function failedRecord(ctx: ApplyContext, step: Step): SqlCommand[] {
-  return step.direction === 'up' ? ctx.tracker.recordFailed?.(step.migration) ?? [] : [];
+/** The tool's record of an up that failed part way, when it keeps one (sqitch's `fail` event, Flyway's and Prisma's failed rows). */
+function failedRecord(ctx: ApplyContext, step: Step, error: RunError): SqlCommand[] {
+  return step.direction === 'up' ? ctx.tracker.recordFailed?.(step.migration, error) ?? [] : [];
 }
 
 function bookkeeping(ctx: ApplyContext, step: Step, durationMs: number, options: StepOptions): SqlCommand[] {

@@ -187,9 +187,11 @@ function upFailed(row: ZdmRow | undefined): boolean {
   return row !== undefined && row.state !== 'applied' && row.direction === 'up';
 }
 
-/** What status adds when the tool's table records the failure too (Flyway's success = false row). */
+/** What status adds when the tool's table records the failure too (Flyway's success = false row, Prisma's unfinished row). */
 function failedRowNote(tool: ToolState, key: string): string {
-  return tool.failed?.has(key) ? ` (the Flyway history records it as failed too, success = false, as Flyway does: \`flyway migrate\` refuses until \`flyway repair\`; zdm up resumes it)` : '';
+  const failed = tool.failed?.get(key);
+  if (!failed) return '';
+  return failed.besideZdm ?? ` (the Flyway history records it as failed too, success = false, as Flyway does: \`flyway migrate\` refuses until \`flyway repair\`; zdm up resumes it)`;
 }
 
 /** Where an up sent statement by statement stopped, and what of it stays committed. */

@@ -339,6 +339,30 @@ describe('sections that cannot run in a transaction', () => {
     assert.deepEqual(await gooseVersions(db), ['20240101000000']);
   });
 
+  it('a rollback that failed part way is not resumed once a statement it committed has changed (same count): resuming would skip the new text', async () => {
+    const db = await pg.createDatabase('nontx_down_edited');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const upText = 'CREATE TABLE events (id int);\nCREATE TABLE archive (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);';
+    const project = createProject({ [file]: gooseFile(upText, 'DROP INDEX CONCURRENTLY events_id_idx;\nDROP TABLE no_such_table;\nDROP TABLE events;', { noTransaction: true }) });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    assert.equal((await rollback({ ...options, yes: true })).error?.committed, 1);
+    // Statement 1 now drops another table: resuming at statement 2 would never run it.
+    project.write(file, gooseFile(upText, 'DROP TABLE archive;\nDROP TABLE IF EXISTS no_such_table;\nDROP TABLE events;', { noTransaction: true }));
+    const refused = await rollback({ ...options, yes: true });
+    assert.equal(refused.ok, false);
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.error!.message, /an earlier rollback failed part way, and statement 1 was committed \(of 3\); statement 1 of the down section has changed since\. Resuming would skip the new text/);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table archive(id integer)', 'table events(id integer)']);
+
+    // Put back as it ran (only the failing statement fixed): resumed at statement 2.
+    project.write(file, gooseFile(upText, 'DROP INDEX CONCURRENTLY events_id_idx;\nDROP TABLE IF EXISTS no_such_table;\nDROP TABLE events;', { noTransaction: true }));
+    const resumed = await rollback({ ...options, yes: true });
+    assert.ok(resumed.ok, explain(resumed));
+    assert.equal(resumed.steps[0].resumedAt, 2);
+  });
+
   it("a section that ends inside its own BEGIN fails, rolled back, instead of being reported applied and lost with the session", async () => {
     const db = await pg.createDatabase('open_begin');
     const open = dbmateFile("SET lock_timeout = '5s';\nBEGIN;\nCREATE TABLE nicknames (id bigint PRIMARY KEY);", 'DROP TABLE nicknames;', { upTransaction: false });

@@ -13,7 +13,7 @@ import { ConnectError, dbErrorInfo, isCancelled, LockBusyError, postgresDuration
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
-import { downSectionOf, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
+import { downStatementHashes, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
 import { computeStatus, GOLANG_MIGRATE_SKIPPED, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
@@ -688,7 +688,7 @@ async function repeatableChecksums(session: Session, migrations: readonly Migrat
 /**
  * Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has
  * refused the plan when they changed), and likewise a rollback whose down section failed part way
- * (`changedCommitted` has refused it when the section's number of statements changed).
+ * (`changedCommitted` has refused it when the statements it committed changed).
  */
 function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: ReadonlySet<string>): { previous?: Migration; resumeAt?: number } {
   const status = statuses.find((s) => s.key === step.migration.key);
@@ -713,12 +713,18 @@ function changedCommitted(steps: readonly Step[], statuses: readonly MigrationSt
     const status = statuses.find((s) => s.key === step.migration.key);
     const failure = status?.failure;
     if (step.direction === 'down') {
-      // zdm keeps no hashes of the down's statements: its number of statements tells whether the place to resume still holds.
-      const total = downSectionOf(step.migration)?.statements.length;
-      if (!failure || failure.direction !== 'down' || failure.done === 0 || total === failure.total) continue;
+      if (!failure || failure.direction !== 'down' || failure.done === 0) continue;
+      const hashes = downStatementHashes(step.migration);
       const done = failure.done === 1 ? 'statement 1 was' : `statements 1-${failure.done} were`;
+      const way = `Put ${failure.done === 1 ? 'it' : 'them'} back as ${failure.done === 1 ? 'it' : 'they'} ran to resume at statement ${failure.done + 1}, or finish the rollback by hand and record it with zdm rollback --log-only.`;
+      if (hashes.length !== failure.total) {
+        problems.push(`${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); the down section has ${hashes.length} statements now, so zdm cannot tell which of them ran. ${way}`);
+        continue;
+      }
+      const changed = hashes.slice(0, failure.done).flatMap((h, i) => (failure.statements[i] === h ? [] : [i + 1]));
+      if (changed.length === 0) continue;
       problems.push(
-        `${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); the down section has ${total} statements now, so zdm cannot tell which of them ran. Put the statements before statement ${failure.done + 1} back as they ran to resume there, or finish the rollback by hand and record it with zdm rollback --log-only.`,
+        `${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); ${changed.length === 1 ? `statement ${changed[0]} of the down section has` : `statements ${changed.join(', ')} of the down section have`} changed since. Resuming would skip the new text; starting over would run again what is already undone. ${way}`,
       );
       continue;
     }

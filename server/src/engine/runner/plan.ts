@@ -29,7 +29,7 @@ export interface MigrationStatus {
   /** The tool's own checksum as it stored it (Liquibase's MD5SUM), when it keeps one. */
   toolChecksum?: string;
   /** Statements that ran before a failure, and which one failed (1-based), for a failed migration. */
-  failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
+  failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean; statements: string[] };
   /** What to tell the user beside the state. */
   note?: string;
   /** Why the tool refuses to migrate at all while this migration is in its table as it is (a failed Flyway row), and what to do: `up` is refused with it. */
@@ -209,6 +209,8 @@ function failureOf(row: ZdmRow): MigrationStatus['failure'] {
     total: row.statements_total,
     error: row.error ?? undefined,
     interrupted: row.state === 'running',
+    // The hashes of the statements the failed section ran (the up's, or the down's for a rollback).
+    statements: row.statements,
   };
 }
 

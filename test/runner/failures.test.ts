@@ -642,6 +642,34 @@ describe('a goose statement without its `;`', () => {
   });
 });
 
+describe("a section sent statement by statement that ran to its end but could not be recorded (the tool's table altered by hand)", () => {
+  it('is recorded as failed after its last statement: once the table is repaired, the next run records it without running any statement again', async () => {
+    const db = await pg.createDatabase('unrecorded');
+    const first = 'db/migrations/20240101000000_a.sql';
+    const project = createProject({ [first]: gooseFile('CREATE TABLE a (id int);', 'DROP TABLE a;') });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    // A column added by hand to goose's table, which its inserts (and zdm's) leave empty.
+    await pg.query("ALTER TABLE goose_db_version ADD COLUMN note text NOT NULL DEFAULT 'x'", [], db);
+    await pg.query('ALTER TABLE goose_db_version ALTER COLUMN note DROP DEFAULT', [], db);
+    project.write('db/migrations/20240102000000_b.sql', gooseFile('CREATE TABLE b (id int);\nCREATE TABLE c (id int);', 'DROP TABLE c;\nDROP TABLE b;', { noTransaction: true }));
+    const failed = await up(options);
+    assert.equal(failed.ok, false);
+    assert.match(failed.error!.message, /null value in column "note"/);
+    assert.deepEqual(failed.steps[0].statements.map((s) => [s.number, s.ok]), [[1, true], [2, true]]);
+    const st = await status(options);
+    assert.equal(st.status![1].state, 'failed');
+    assert.match(st.status![1].note ?? '', /all 2 of its statements were committed, but recording it failed/);
+
+    await pg.query('ALTER TABLE goose_db_version DROP COLUMN note', [], db);
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps[0].statements, [], 'no statement ran again');
+    assert.deepEqual(await gooseVersions(db), ['20240101000000', '20240102000000']);
+    assert.equal((await status(options)).status![1].state, 'applied');
+  });
+});
+
 describe('a section sent statement by statement, interrupted between statements (Ctrl-C)', () => {
   it('sends no further statement; recorded as failed where it stopped, or not at all when nothing of it ran (no Flyway failure row then)', async () => {
     const db = await pg.createDatabase('interrupted_between');

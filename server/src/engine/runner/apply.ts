@@ -462,7 +462,17 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration), ...failedRecord(ctx, step, rejected)]).catch(() => undefined);
     return;
   }
-  await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+  try {
+    await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+  } catch (error) {
+    if (isConnectionLost(error)) throw error;
+    // Every statement is committed; only recording it failed (the tool's table altered by hand, a
+    // privilege taken away). Left `running` at its last statement, the next run would send that one
+    // again: recorded as failed after the last one, it is recorded without sending any statement.
+    await runAtomically(ctx.session, [ctx.zdm.recordProgress(migration, total), ctx.zdm.recordFailed(migration, direction, null, ctx.redact(error instanceof Error ? error.message : String(error)))]).catch(() => undefined);
+    const again = direction === 'up' ? 'zdm up' : 'zdm rollback';
+    result.error = { ...plainError(error, ctx.redact), committed: total, hint: `All ${total} statements of the ${section.kind} section ran and were committed; recording that in the tracking tables failed. Repair what the error names, then run ${again} again: it records the migration without sending its statements again.` };
+  }
 }
 
 /**

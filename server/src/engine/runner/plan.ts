@@ -70,7 +70,10 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       }
       if (row && row.state !== 'applied' && row.direction === 'down') {
         status.failure = failureOf(row);
-        status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
+        status.note =
+          row.statements_done >= row.statements_total && row.statements_total > 0
+            ? `a rollback: ${unrecordedNote(row)}`
+            : `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
       }
     } else if (tool.failed?.has(m.key) && !upFailed(row)) {
       const failed = tool.failed.get(m.key)!;
@@ -96,7 +99,14 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
   for (const [key, info] of tool.applied) {
     if (onDisk.has(key)) continue;
     const row = zdmRows.get(key);
-    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, ...(info.order !== undefined ? { appliedOrder: info.order } : {}), note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+    out.push({
+      version: key,
+      key,
+      state: 'missing',
+      appliedAt: info.appliedAt ?? row?.applied_at,
+      ...(info.order !== undefined ? { appliedOrder: info.order } : {}),
+      note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk',
+    });
   }
   // A migration the tool recorded as failed whose file is gone still stops the tool: shown, and refused.
   for (const [key, failed] of tool.failed ?? []) {
@@ -196,9 +206,15 @@ function failedRowNote(tool: ToolState, key: string): string {
 
 /** Where an up sent statement by statement stopped, and what of it stays committed. */
 function upFailureNote(row: ZdmRow): string {
+  if (row.statements_done >= row.statements_total && row.statements_total > 0) return unrecordedNote(row);
   const at = row.failed_statement ?? row.statements_done + 1;
   const committed = row.statements_done === 0 ? 'none of its statements was committed' : row.statements_done === 1 ? 'the statement before it was committed' : 'the statements before it were committed';
   return `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${at} of ${row.statements_total}; ${committed}`;
+}
+
+/** A section sent statement by statement that ran to its end, whose recording failed (applyStep). */
+function unrecordedNote(row: ZdmRow): string {
+  return `all ${row.statements_total} of its statements were committed, but recording it failed${row.error ? ` (${row.error})` : ''}; the next run records it without sending them again`;
 }
 
 function failureOf(row: ZdmRow): MigrationStatus['failure'] {

@@ -47,7 +47,8 @@ export interface ZdmTable {
    * statement ran with, and a later resume compares against that.
    */
   recordResumed(migration: Migration, direction: 'up' | 'down', done: number, total: number): SqlCommand;
-  recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): SqlCommand;
+  /** `statementNumber`: the statement that failed (1-based); null when all ran and recording them failed. */
+  recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number | null, error: string): SqlCommand;
 }
 
 /** zdm_migrations in the schema of the tool's table (`audit.schema_migrations` -> `audit.zdm_migrations`). */

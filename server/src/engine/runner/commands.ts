@@ -14,7 +14,7 @@ import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embe
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
 import { downStatementHashes, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, GOLANG_MIGRATE_SKIPPED, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { computeStatus, GOLANG_MIGRATE_SKIPPED, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, renamedWarnings, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -108,6 +108,8 @@ export function up(options: UpOptions): Promise<RunResult> {
     if (late && !options.allowMissing && !(format === 'flyway' && flywaySettingsOf(project, options.env, options.host).outOfOrder)) plan.problems.push(outOfOrderProblem(late, format));
     const gone = plan.steps.length > 0 ? missingFileWarning(statuses, format) : undefined;
     if (gone) plan.warnings = [...(plan.warnings ?? []), gone];
+    const renamed = renamedWarnings(plan.steps, statuses, upTargetOf);
+    if (renamed.length > 0) plan.warnings = [...(plan.warnings ?? []), ...renamed];
     const skipped = statuses.filter((s) => s.note === GOLANG_MIGRATE_SKIPPED && s.migration);
     if (skipped.length > 0) plan.warnings = [...(plan.warnings ?? []), `${skipped.map((s) => s.migration!.name).join(', ')}: ${GOLANG_MIGRATE_SKIPPED}.`];
     return plan;

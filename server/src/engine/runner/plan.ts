@@ -105,6 +105,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       state: 'missing',
       appliedAt: info.appliedAt ?? row?.applied_at,
       ...(info.order !== undefined ? { appliedOrder: info.order } : {}),
+      ...(row?.state === 'applied' && row.direction === 'up' ? { recordedChecksum: row.checksum } : {}),
       note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk',
     });
   }
@@ -273,6 +274,24 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
     .filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0)
     .map((s): Step => ({ direction: 'up', migration: s.migration! }));
   return { steps, problems: [] };
+}
+
+/**
+ * Planned ups whose statements are those zdm applied from a file that is gone (the same checksum):
+ * most likely that file renamed, or given another version, after it was applied. The tool knows a
+ * migration by its version or name (a Prisma folder, a sqitch change), so it would run it a second
+ * time, and so would zdm: said before it runs, with the way to record it instead (`targetOf`: how
+ * `zdm up --to` names it).
+ */
+export function renamedWarnings(steps: readonly Step[], statuses: readonly MigrationStatus[], targetOf: (migration: Migration) => string = (m) => m.version): string[] {
+  const gone = new Map(statuses.flatMap((s) => (s.state === 'missing' && s.recordedChecksum ? [[s.recordedChecksum, s] as const] : [])));
+  return steps.flatMap((step) => {
+    const was = step.direction === 'up' && step.migration.up.statements.length > 0 ? gone.get(step.migration.checksum) : undefined;
+    if (!was) return [];
+    return [
+      `${step.migration.name} has the same statements as ${was.key}, which was applied${was.appliedAt ? ` on ${was.appliedAt.toISOString()}` : ''} and whose file is gone (${was.note}). If it is that migration renamed, it runs a second time now; record it as applied without running it instead (zdm up --log-only --to ${targetOf(step.migration)}), or give it its old name back.`,
+    ];
+  });
 }
 
 /** The plan of a command whose --to / --through names no migration: a usage error. */

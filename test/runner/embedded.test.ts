@@ -3,13 +3,23 @@
 // stop/start with its data, and `zdm db stop` stops it.
 
 import * as assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { embeddedServerState, stopEmbeddedServer } from '../../server/src/engine/runner/embedded';
 import { CLI } from '../helpers/paths';
 import { cleanupProjects, createProject, dbmateFile, type TestProject, zdm } from './helpers';
+
+/** Polls until `check` holds (never a fixed sleep). */
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('Timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const started: TestProject[] = [];
 after(async () => {
@@ -86,6 +96,37 @@ describe('the embedded PostgreSQL', () => {
     assert.match(run.out, /Starting the embedded PostgreSQL/);
     assert.equal(run.code, 1, run.out + run.err);
     assert.ok(embeddedServerState(project.root).running, 'the server keeps running after the run that started it');
+    assert.equal(zdm(project, 'db', 'stop').code, 0);
+  });
+
+  it('after its postmaster was killed with kill -9, the next command starts it again, also while the pid in postmaster.pid still answers (a zombie, another program)', async () => {
+    const project = createProject({ 'db/migrations/20240101000000_users.sql': dbmateFile('CREATE TABLE users (id int);', 'DROP TABLE users;') });
+    fs.chmodSync(project.root, 0o755);
+    started.push(project);
+    let run = zdm(project, 'up');
+    assert.equal(run.code, 0, run.out + run.err);
+    const dataDir = embeddedServerState(project.root).record!.dataDir;
+    const pidFile = path.join(dataDir, 'postmaster.pid');
+    // A process that keeps a zombie child (`sleep 0`, never waited for) and itself runs on: two pids
+    // that answer kill -0 without being the server, as the killed postmaster's pid may for a while (a
+    // zombie until its parent reaps it) or after a restart (another program's).
+    const holder = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 300'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number((await once(holder.stdout!, 'data'))[0].toString().trim());
+      await until(() => /^State:\s+Z/m.test(fs.readFileSync(`/proc/${zombie}/status`, 'utf8')));
+      for (const [what, pid] of [['a zombie', zombie], ['another program', holder.pid!]] as const) {
+        process.kill(embeddedServerState(project.root).running!.pid, 'SIGKILL');
+        // What the killed postmaster left (postmaster.pid, its shared memory), with its pid now the stand-in's.
+        const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+        fs.writeFileSync(pidFile, [String(pid), ...lines.slice(1)].join('\n'));
+        run = zdm(project, 'status');
+        assert.equal(run.code, 0, `${what}: ${run.out}${run.err}`);
+        assert.match(run.out, new RegExp(`The embedded PostgreSQL was not shut down cleanly \\(its postmaster\\.pid names process ${pid}, which is no longer its server\\); starting it again\\.`), what);
+        assert.match(run.out, /1 applied/, what);
+      }
+    } finally {
+      holder.kill('SIGKILL');
+    }
     assert.equal(zdm(project, 'db', 'stop').code, 0);
   });
 

@@ -339,6 +339,30 @@ describe('sections that cannot run in a transaction', () => {
     assert.deepEqual(await gooseVersions(db), ['20240101000000']);
   });
 
+  it('a rollback that failed part way is not resumed once a statement it committed has changed (same count): resuming would skip the new text', async () => {
+    const db = await pg.createDatabase('nontx_down_edited');
+    const file = 'db/migrations/20240101000000_events.sql';
+    const upText = 'CREATE TABLE events (id int);\nCREATE TABLE archive (id int);\nCREATE INDEX CONCURRENTLY events_id_idx ON events (id);';
+    const project = createProject({ [file]: gooseFile(upText, 'DROP INDEX CONCURRENTLY events_id_idx;\nDROP TABLE no_such_table;\nDROP TABLE events;', { noTransaction: true }) });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    assert.equal((await rollback({ ...options, yes: true })).error?.committed, 1);
+    // Statement 1 now drops another table: resuming at statement 2 would never run it.
+    project.write(file, gooseFile(upText, 'DROP TABLE archive;\nDROP TABLE IF EXISTS no_such_table;\nDROP TABLE events;', { noTransaction: true }));
+    const refused = await rollback({ ...options, yes: true });
+    assert.equal(refused.ok, false);
+    assert.deepEqual(refused.steps, []);
+    assert.match(refused.error!.message, /an earlier rollback failed part way, and statement 1 was committed \(of 3\); statement 1 of the down section has changed since\. Resuming would skip the new text/);
+    assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+    assert.deepEqual(await schemaOf(pg, db, { userOnly: true }), ['table archive(id integer)', 'table events(id integer)']);
+
+    // Put back as it ran (only the failing statement fixed): resumed at statement 2.
+    project.write(file, gooseFile(upText, 'DROP INDEX CONCURRENTLY events_id_idx;\nDROP TABLE IF EXISTS no_such_table;\nDROP TABLE events;', { noTransaction: true }));
+    const resumed = await rollback({ ...options, yes: true });
+    assert.ok(resumed.ok, explain(resumed));
+    assert.equal(resumed.steps[0].resumedAt, 2);
+  });
+
   it("a section that ends inside its own BEGIN fails, rolled back, instead of being reported applied and lost with the session", async () => {
     const db = await pg.createDatabase('open_begin');
     const open = dbmateFile("SET lock_timeout = '5s';\nBEGIN;\nCREATE TABLE nicknames (id bigint PRIMARY KEY);", 'DROP TABLE nicknames;', { upTransaction: false });
@@ -615,6 +639,34 @@ describe('a goose statement without its `;`', () => {
     project.write(file, gooseFile('CREATE TABLE a (id int);\nCREATE TABLE b (id int);', 'DROP TABLE b;\nDROP TABLE a;'));
     assert.ok((await up(options)).ok);
     assert.deepEqual(await gooseVersions(db), ['20240101000000']);
+  });
+});
+
+describe("a section sent statement by statement that ran to its end but could not be recorded (the tool's table altered by hand)", () => {
+  it('is recorded as failed after its last statement: once the table is repaired, the next run records it without running any statement again', async () => {
+    const db = await pg.createDatabase('unrecorded');
+    const first = 'db/migrations/20240101000000_a.sql';
+    const project = createProject({ [first]: gooseFile('CREATE TABLE a (id int);', 'DROP TABLE a;') });
+    const options = optionsFor(project, pg.url(db));
+    assert.ok((await up(options)).ok);
+    // A column added by hand to goose's table, which its inserts (and zdm's) leave empty.
+    await pg.query("ALTER TABLE goose_db_version ADD COLUMN note text NOT NULL DEFAULT 'x'", [], db);
+    await pg.query('ALTER TABLE goose_db_version ALTER COLUMN note DROP DEFAULT', [], db);
+    project.write('db/migrations/20240102000000_b.sql', gooseFile('CREATE TABLE b (id int);\nCREATE TABLE c (id int);', 'DROP TABLE c;\nDROP TABLE b;', { noTransaction: true }));
+    const failed = await up(options);
+    assert.equal(failed.ok, false);
+    assert.match(failed.error!.message, /null value in column "note"/);
+    assert.deepEqual(failed.steps[0].statements.map((s) => [s.number, s.ok]), [[1, true], [2, true]]);
+    const st = await status(options);
+    assert.equal(st.status![1].state, 'failed');
+    assert.match(st.status![1].note ?? '', /all 2 of its statements were committed, but recording it failed/);
+
+    await pg.query('ALTER TABLE goose_db_version DROP COLUMN note', [], db);
+    const again = await up(options);
+    assert.ok(again.ok, explain(again));
+    assert.deepEqual(again.steps[0].statements, [], 'no statement ran again');
+    assert.deepEqual(await gooseVersions(db), ['20240101000000', '20240102000000']);
+    assert.equal((await status(options)).status![1].state, 'applied');
   });
 });
 

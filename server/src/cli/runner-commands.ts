@@ -317,7 +317,7 @@ function createPrinter(io: CommandIO, options: { color: boolean; cwd: string }):
             break;
           }
           io.stdout(
-            `${event.direction === 'up' ? '↑' : '↓'} ${bold(migrationLabel(event, rel))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? `; resuming at statement ${event.resumeAt}` : ''})`)}\n`,
+            `${event.direction === 'up' ? '↑' : '↓'} ${bold(migrationLabel(event, rel))} ${dim(`(${event.mode === 'transaction' ? 'one transaction' : 'statements one at a time'}: ${event.modeReason}${event.resumeAt ? (event.resumeAt > event.statements ? '; its statements all ran before: recording it' : `; resuming at statement ${event.resumeAt}`) : ''})`)}\n`,
           );
           break;
         case 'statement':

@@ -192,7 +192,7 @@ export async function recordStep(ctx: ApplyContext, step: Step, options: StepOpt
     const rejected = direction === 'up' ? await ctx.beforeLogged?.(ctx, step) : undefined;
     if (rejected) {
       result.error = rejected;
-      await runAtomically(ctx.session, failedRecord(ctx, step)).catch(() => undefined);
+      await runAtomically(ctx.session, failedRecord(ctx, step, rejected)).catch(() => undefined);
       result.durationMs = performance.now() - started;
       ctx.emit({ type: 'migration-end', step: result });
       return result;
@@ -288,6 +288,10 @@ async function runAtomic(ctx: ApplyContext, step: Step, section: RunSection, res
     await session.queryText('ROLLBACK').catch(() => undefined);
     if (error instanceof StatementFailed) {
       result.error = error.runError;
+      // Rolled back, so nothing of it is recorded; but a tool that writes its row before the script
+      // runs (Prisma) leaves that row failed, and zdm leaves what the tool would.
+      const failed = step.direction === 'up' ? ctx.tracker.recordFailedTransaction?.(step.migration, error.runError) : undefined;
+      if (failed) await runAtomically(session, failed).catch(() => undefined);
       return;
     }
     throw error;
@@ -323,11 +327,11 @@ async function runBatch(ctx: ApplyContext, step: Step, section: RunSection, resu
     const position = dbErrorInfo(error)?.position;
     let index = position !== undefined ? starts.findLastIndex((start) => start < position) : -1;
     // A cancelled batch (Ctrl-C) is not run again to find the statement: it is the one that was running.
-    if (index === -1 && !isCancelled(error)) index = await findFailingStatement(ctx, section);
+    if (index === -1 && !isCancelled(error, ctx.session)) index = await findFailingStatement(ctx, section);
     if (index === -1) {
       const message = error instanceof Error ? error.message : String(error);
       const failed: RunError = { ...statementError(section, 0, dbErrorInfo(error), message, ctx.redact), statement: undefined, statementText: undefined, line: lineOfAnchor(section), column: 1, exact: false };
-      if (isCancelled(error)) Object.assign(failed, { interrupted: true, hint: 'The migration was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).' });
+      if (isCancelled(error, ctx.session)) Object.assign(failed, { interrupted: true, hint: 'The migration was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).' });
       throw new StatementFailed(failed);
     }
     // A syntax error stops PostgreSQL before it runs anything; otherwise the statements before ran (and were rolled back).
@@ -423,7 +427,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
       // The number recorded is where a resumed run starts: the first statement of a block sent whole.
       // Passed over (Liquibase's failOnError:false): no record of it, so the next run starts it again from its first statement.
       const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, i + 1, ctx.redact(error.runError.message));
-      await runAtomically(ctx.session, [record, ...failedRecord(ctx, step)]).catch(() => undefined);
+      await runAtomically(ctx.session, [record, ...failedRecord(ctx, step, result.error)]).catch(() => undefined);
       return;
     }
     for (let k = i; k <= last; k++) {
@@ -447,7 +451,7 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     error.hint = 'End the transaction with COMMIT; at the end of the section (or remove the BEGIN).';
     result.error = { ...error, committed };
     const record = passesOverFailure(step, result.error) ? ctx.zdm.recordRemoved(migration) : ctx.zdm.recordFailed(migration, direction, openedBy + 1, ctx.redact(error.message));
-    await runAtomically(ctx.session, [record, ...failedRecord(ctx, step)]).catch(() => undefined);
+    await runAtomically(ctx.session, [record, ...failedRecord(ctx, step, result.error)]).catch(() => undefined);
     return;
   }
   const rejected = direction === 'up' ? await ctx.afterUp?.(ctx, step) : undefined;
@@ -455,10 +459,20 @@ async function runOneByOne(ctx: ApplyContext, step: Step, section: RunSection, r
     // Undone by the hook (sqitch: the revert script after a failed verify): not applied, so no row of
     // progress either; the tool's failure record (sqitch's fail event) says what happened.
     result.error = rejected;
-    await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration), ...failedRecord(ctx, step)]).catch(() => undefined);
+    await runAtomically(ctx.session, [ctx.zdm.recordRemoved(migration), ...failedRecord(ctx, step, rejected)]).catch(() => undefined);
     return;
   }
-  await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+  try {
+    await runAtomically(ctx.session, bookkeeping(ctx, step, performance.now() - started, options));
+  } catch (error) {
+    if (isConnectionLost(error)) throw error;
+    // Every statement is committed; only recording it failed (the tool's table altered by hand, a
+    // privilege taken away). Left `running` at its last statement, the next run would send that one
+    // again: recorded as failed after the last one, it is recorded without sending any statement.
+    await runAtomically(ctx.session, [ctx.zdm.recordProgress(migration, total), ctx.zdm.recordFailed(migration, direction, null, ctx.redact(error instanceof Error ? error.message : String(error)))]).catch(() => undefined);
+    const again = direction === 'up' ? 'zdm up' : 'zdm rollback';
+    result.error = { ...plainError(error, ctx.redact), committed: total, hint: `All ${total} statements of the ${section.kind} section ran and were committed; recording that in the tracking tables failed. Repair what the error names, then run ${again} again: it records the migration without sending its statements again.` };
+  }
 }
 
 /**
@@ -542,7 +556,7 @@ async function runAtomically(session: Session, commands: SqlCommand[]): Promise<
   try {
     await runAtomicallyOnce(session, commands);
   } catch (error) {
-    if (!isCancelled(error)) throw error;
+    if (!isCancelled(error, session)) throw error;
     await runAtomicallyOnce(session, commands);
   }
 }
@@ -563,9 +577,9 @@ async function runAtomicallyOnce(session: Session, commands: SqlCommand[]): Prom
   await session.queryText('COMMIT');
 }
 
-/** The tool's record of a failed up, when it keeps one (sqitch's `fail` event). */
-function failedRecord(ctx: ApplyContext, step: Step): SqlCommand[] {
-  return step.direction === 'up' ? ctx.tracker.recordFailed?.(step.migration) ?? [] : [];
+/** The tool's record of an up that failed part way, when it keeps one (sqitch's `fail` event, Flyway's and Prisma's failed rows). */
+function failedRecord(ctx: ApplyContext, step: Step, error: RunError): SqlCommand[] {
+  return step.direction === 'up' ? ctx.tracker.recordFailed?.(step.migration, error) ?? [] : [];
 }
 
 function bookkeeping(ctx: ApplyContext, step: Step, durationMs: number, options: StepOptions): SqlCommand[] {
@@ -610,13 +624,14 @@ function statementFailure(ctx: ApplyContext, section: RunSection, statement: Run
   const message = failure instanceof Error ? failure.message : String(failure);
   const runError = statementError(section, statement.index, info, message, ctx.redact);
   if (!info) runError.message = ctx.redact(message);
-  const hint = extraHint(info, statement, section);
+  const cancelled = isCancelled(failure, ctx.session);
+  const hint = extraHint(info, statement, section, cancelled);
   if (hint && !runError.hint) runError.hint = hint;
-  if (isCancelled(failure)) runError.interrupted = true;
+  if (cancelled) runError.interrupted = true;
   return new StatementFailed(runError);
 }
 
-function extraHint(info: PositionedError | undefined, statement: RunStatement, section: RunSection): string | undefined {
+function extraHint(info: PositionedError | undefined, statement: RunStatement, section: RunSection, cancelled: boolean): string | undefined {
   if (!info) return undefined;
   if (info.code === '25001' && concurrentOperation(statement.node)) {
     return `${concurrentOperation(statement.node)} cannot run inside a transaction: ${outsideTransactionHowTo(section, statement)}.`;
@@ -628,7 +643,7 @@ function extraHint(info: PositionedError | undefined, statement: RunStatement, s
     return `A procedure or DO block that COMMITs must run outside a transaction block: ${outsideTransactionHowTo(section, statement)}.`;
   }
   if (info.code === '55P03') return 'lock_timeout expired while waiting for a lock: another session holds a conflicting lock. Retry, or raise "lockTimeout" in .zdm.json.';
-  if (isCancelled(info)) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
+  if (cancelled) return 'The statement was cancelled while it ran (Ctrl-C, the editor\'s Cancel, or pg_cancel_backend).';
   if (info.code === '57014') return 'statement_timeout cancelled the statement. Raise "statementTimeout" in .zdm.json for long migrations.';
   return undefined;
 }

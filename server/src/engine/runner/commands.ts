@@ -14,8 +14,8 @@ import { ConnectError, dbErrorInfo, isCancelled, LockBusyError, postgresDuration
 import { EmbeddedError, embeddedServerState, ensureEmbeddedServer } from './embedded';
 import { lineOf } from './errors';
 import type { RunEvent, RunResult, StatusEntry } from './events';
-import { downSectionOf, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
-import { computeStatus, flywayValidation, GOLANG_MIGRATE_SKIPPED, type FlywayValidation, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, type MigrationStatus, type Plan, type Step } from './plan';
+import { downSectionOf, downStatementHashes, loadMigrations, type LoadedMigrations, type Migration } from './migrations';
+import { computeStatus, flywayValidation, GOLANG_MIGRATE_SKIPPED, type FlywayValidation, liquibaseVersionOf, outOfOrder, planRollback, planUp, previousApplied, renamedWarnings, type MigrationStatus, type Plan, type Step } from './plan';
 import { parseRecord, recordKey, RECORD_FILE_NAME, RECORD_VERSION, serializeRecord, type AppliedChangeset, type AppliedRecord } from './record';
 import { destructiveConfirmation, destructiveDowns, remoteConfirmation } from './safety';
 import { ensureStateDir, writeFileAtomic } from './state';
@@ -114,6 +114,8 @@ export function up(options: UpOptions): Promise<RunResult> {
     if (late && !options.allowMissing) plan.problems.push(outOfOrderProblem(late));
     const gone = plan.steps.length > 0 && format === 'golang-migrate' ? missingCurrentVersion(statuses) : undefined;
     if (gone) plan.warnings = [...(plan.warnings ?? []), gone];
+    const renamed = renamedWarnings(plan.steps, statuses, upTargetOf);
+    if (renamed.length > 0) plan.warnings = [...(plan.warnings ?? []), ...renamed];
     const skipped = statuses.filter((s) => s.note === GOLANG_MIGRATE_SKIPPED && s.migration);
     if (skipped.length > 0) plan.warnings = [...(plan.warnings ?? []), `${skipped.map((s) => s.migration!.name).join(', ')}: ${GOLANG_MIGRATE_SKIPPED}.`];
     return plan;
@@ -511,7 +513,7 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
             } catch (error) {
               // Say which step failed: a role without CREATE on the schema otherwise reads "permission denied for schema public" and nothing more.
               const code = dbErrorInfo(error)?.code;
-              if (code === undefined || isCancelled(error)) throw error;
+              if (code === undefined || isCancelled(error, session)) throw error;
               result.error = { message: redact(`Cannot create the tracking tables (${tracker.tool === 'zdm' ? zdm.table : `${tracker.table} and ${zdm.table}`}) that record what is applied: ${(error as Error).message}. Nothing was run.`), code };
               seen = await readStatus(session, tracker, zdm, migrations, flyway).catch(() => undefined);
               return;
@@ -602,7 +604,8 @@ async function run(command: RunResult['command'], options: RunnerOptions, planne
     );
   } catch (error) {
     if (error instanceof ConnectError) result.usageError = redact(error.message);
-    else if (options.signal?.aborted && isCancelled(error)) result.error = { message: 'Interrupted before any migration ran (while waiting for the migration lock, or reading the database): nothing changed.', code: '57014', interrupted: true };
+    // The abort listener sent the session's cancel: a 57014 now is that cancel, in whatever language it is told.
+    else if (options.signal?.aborted && isCancelled(error, { cancelRequested: true })) result.error = { message: 'Interrupted before any migration ran (while waiting for the migration lock, or reading the database): nothing changed.', code: '57014', interrupted: true };
     else if (error instanceof LockBusyError || error instanceof TrackingTableError) result.error = { message: redact(error.message) };
     else {
       result.error = { message: redact(error instanceof Error ? error.message : String(error)) };
@@ -762,7 +765,7 @@ async function repeatableChecksums(session: Session, migrations: readonly Migrat
 /**
  * Resume an interrupted non-transactional up after the statements it committed (`changedCommitted` has
  * refused the plan when they changed), and likewise a rollback whose down section failed part way
- * (`changedCommitted` has refused it when the section's number of statements changed).
+ * (`changedCommitted` has refused it when the statements it committed changed).
  */
 function stepOptions(step: Step, statuses: readonly MigrationStatus[], removed: ReadonlySet<string>): { previous?: Migration; resumeAt?: number } {
   const status = statuses.find((s) => s.key === step.migration.key);
@@ -787,12 +790,18 @@ function changedCommitted(steps: readonly Step[], statuses: readonly MigrationSt
     const status = statuses.find((s) => s.key === step.migration.key);
     const failure = status?.failure;
     if (step.direction === 'down') {
-      // zdm keeps no hashes of the down's statements: its number of statements tells whether the place to resume still holds.
-      const total = downSectionOf(step.migration)?.statements.length;
-      if (!failure || failure.direction !== 'down' || failure.done === 0 || total === failure.total) continue;
+      if (!failure || failure.direction !== 'down' || failure.done === 0) continue;
+      const hashes = downStatementHashes(step.migration);
       const done = failure.done === 1 ? 'statement 1 was' : `statements 1-${failure.done} were`;
+      const way = `Put ${failure.done === 1 ? 'it' : 'them'} back as ${failure.done === 1 ? 'it' : 'they'} ran to resume at statement ${failure.done + 1}, or finish the rollback by hand and record it with zdm rollback --log-only.`;
+      if (hashes.length !== failure.total) {
+        problems.push(`${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); the down section has ${hashes.length} statements now, so zdm cannot tell which of them ran. ${way}`);
+        continue;
+      }
+      const changed = hashes.slice(0, failure.done).flatMap((h, i) => (failure.statements[i] === h ? [] : [i + 1]));
+      if (changed.length === 0) continue;
       problems.push(
-        `${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); the down section has ${total} statements now, so zdm cannot tell which of them ran. Put the statements before statement ${failure.done + 1} back as they ran to resume there, or finish the rollback by hand and record it with zdm rollback --log-only.`,
+        `${step.migration.name}: an earlier rollback failed part way, and ${done} committed (of ${failure.total}); ${changed.length === 1 ? `statement ${changed[0]} of the down section has` : `statements ${changed.join(', ')} of the down section have`} changed since. Resuming would skip the new text; starting over would run again what is already undone. ${way}`,
       );
       continue;
     }

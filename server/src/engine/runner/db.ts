@@ -51,6 +51,13 @@ export interface Session {
    * then fails with 57014 "canceling statement due to user request"; an idle session ignores it.
    */
   cancel(): Promise<void>;
+  /**
+   * True once cancel() was called. What fails with 57014 after it was cancelled on request, whatever the
+   * server's language (lc_messages): `isCancelled` reads this rather than the message's words. It stays
+   * true: a cancel sent as one statement ends may reach the server as the next one runs, and the run is
+   * stopping anyway.
+   */
+  readonly cancelRequested: boolean;
   /** Listens to the server's notices (NOTICE, INFO, WARNING) as they arrive; returns the unsubscribe. */
   onNotice(listener: (notice: { severity?: string; message: string }) => void): () => void;
   close(): Promise<void>;
@@ -149,6 +156,7 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   }
   const [info] = (await client.query("SELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version")).rows as { pid: number; version: number }[];
   let closed = false;
+  let cancelRequested = false;
   return {
     backendPid: info.pid,
     serverVersion: Math.floor(info.version / 10000),
@@ -174,7 +182,12 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       if (connection?.parsedStatements) connection.parsedStatements = {};
     },
     cancel() {
-      return closed ? Promise.resolve() : sendCancelRequest(client);
+      if (closed) return Promise.resolve();
+      cancelRequested = true;
+      return sendCancelRequest(client);
+    },
+    get cancelRequested() {
+      return cancelRequested;
     },
     onNotice(listener) {
       const handler = (n: { severity?: string; message?: string }) => listener({ severity: n.severity, message: n.message ?? '' });
@@ -379,10 +392,24 @@ export function dbErrorInfo(error: unknown): DbErrorInfo | undefined {
   return info;
 }
 
-/** True when the error is PostgreSQL cancelling a statement on request (Session.cancel, pg_cancel_backend), not a statement_timeout. */
-export function isCancelled(error: unknown): boolean {
+/**
+ * Why PostgreSQL cancelled a statement (SQLSTATE 57014, which a cancel on request and statement_timeout
+ * share), or undefined for any other error. `requested`: the session sent the cancel itself
+ * (Session.cancelRequested: Ctrl-C, the editor's Cancel), which decides it in any language. Otherwise
+ * only the message tells, and only in English ("due to user request": pg_cancel_backend from another
+ * session): under a translated lc_messages such a cancel reads as a timeout. The statement_timeout in
+ * force cannot settle it either: a SET in the failed statement's transaction was rolled back with it.
+ */
+export function cancelCause(error: unknown, requested: boolean): 'request' | 'timeout' | undefined {
   const e = error as { code?: string; message?: unknown } | undefined;
-  return e?.code === '57014' && typeof e.message === 'string' && /user request/i.test(e.message);
+  if (e?.code !== '57014') return undefined;
+  if (requested) return 'request';
+  return typeof e.message === 'string' && /user request/i.test(e.message) ? 'request' : 'timeout';
+}
+
+/** True when the error is PostgreSQL cancelling a statement on request (Session.cancel, pg_cancel_backend), not a statement_timeout. */
+export function isCancelled(error: unknown, session: Pick<Session, 'cancelRequested'>): boolean {
+  return cancelCause(error, session.cancelRequested) === 'request';
 }
 
 /** True when the error means the connection is gone (the server or the network went away). */

@@ -68,19 +68,44 @@ export function readPostmasterPid(dataDir: string): { pid: number; port: number;
   return { pid, port, status: (lines[7] ?? '').trim() };
 }
 
-/** The server running on a data folder, when its postmaster.pid names a live, ready process. */
+/** The server running on a data folder, when its postmaster.pid names a live, ready postmaster of that folder. */
 export function runningServer(dataDir: string): { pid: number; port: number } | undefined {
   const status = readPostmasterPid(dataDir);
-  if (!status || status.status !== 'ready' || !isAlive(status.pid)) return undefined;
+  if (!status || status.status !== 'ready' || !isPostmasterOf(status.pid, dataDir)) return undefined;
   return { pid: status.pid, port: status.port };
 }
 
+/**
+ * Whether `pid` is a live postmaster of `dataDir`. A postmaster killed with kill -9 leaves its
+ * postmaster.pid behind, and the pid in it may be a zombie for a while (or for good, under a container
+ * init that does not reap: kill -0 still succeeds) or, after a restart, another program's: where
+ * /proc tells (Linux), the process must not be a zombie and its command line must name the folder (a
+ * postmaster keeps its `-D` argument in it).
+ */
+export function isPostmasterOf(pid: number, dataDir: string): boolean {
+  if (!isAlive(pid)) return false;
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true;
+  }
+  return cmdline.split('\0').includes(dataDir);
+}
+
+/** Whether a process runs: kill -0 succeeds, and it is not a zombie (which kill -0 does not tell apart) where /proc says. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ...", comm possibly holding spaces and parentheses.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return true;
   }
 }
 

@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { quoteIdent, withClient } from './db';
 import { ensureStateDir, writeFileAtomic } from './state';
-import { EMBEDDED_RECORD_FILE, embeddedServerState, embeddedUrl, isAlive, readEmbeddedRecord, readPostmasterPid, runningServer, type EmbeddedRecord } from './embedded-state';
+import { EMBEDDED_RECORD_FILE, embeddedServerState, embeddedUrl, isAlive, isPostmasterOf, readEmbeddedRecord, readPostmasterPid, runningServer, type EmbeddedRecord } from './embedded-state';
 
 export { EMBEDDED_RECORD_FILE, embeddedServerState, embeddedUrl, readEmbeddedRecord, readPostmasterPid, stopEmbeddedServerSync, type EmbeddedRecord } from './embedded-state';
 
@@ -59,6 +59,14 @@ export async function ensureEmbeddedServer(projectRoot: string, options: Embedde
       options.log?.(`Initialising the embedded PostgreSQL in ${dataDir} ...`);
       fs.rmSync(dataDir, { recursive: true, force: true });
       await initDataDir(dataDir, { user: record.user, password: record.password });
+    }
+    // A postmaster killed (kill -9, a crash, a power cut) leaves its postmaster.pid behind. PostgreSQL
+    // removes it itself when that pid is gone, but refuses to start ("lock file "postmaster.pid" already
+    // exists") while the pid still answers kill -0: a zombie not yet reaped, or another program since.
+    const stale = readPostmasterPid(record.dataDir);
+    if (stale && !isPostmasterOf(stale.pid, record.dataDir)) {
+      options.log?.(`The embedded PostgreSQL was not shut down cleanly (its postmaster.pid names process ${stale.pid}, which is no longer its server); starting it again.`);
+      fs.rmSync(path.join(record.dataDir, 'postmaster.pid'), { force: true });
     }
     const port = record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort();
     record.port = port;

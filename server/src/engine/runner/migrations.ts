@@ -323,6 +323,15 @@ export function downSectionOf(migration: Migration): RunSection | undefined {
   };
 }
 
+/**
+ * The short hash of each statement of the section a rollback runs (as written, as `statementHashes` are
+ * the up's): zdm_migrations keeps them while a rollback sent statement by statement runs, so that a
+ * resumed rollback can tell whether the statements it skips are the ones that ran.
+ */
+export function downStatementHashes(migration: Migration): string[] {
+  return (downSectionOf(migration)?.statements ?? []).map((s) => statementHash(s.text));
+}
+
 /** The key the tool's tracking table stores for a migration. */
 export function trackingKey(doc: MigrationDocument): string {
   const version = doc.version ?? '';

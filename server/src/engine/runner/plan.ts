@@ -31,7 +31,7 @@ export interface MigrationStatus {
   /** The tool's own checksum as it stored it (Liquibase's MD5SUM), when it keeps one. */
   toolChecksum?: string;
   /** Statements that ran before a failure, and which one failed (1-based), for a failed migration. */
-  failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean };
+  failure?: { direction: 'up' | 'down'; statement?: number; done: number; total: number; error?: string; interrupted: boolean; statements: string[] };
   /** What to tell the user beside the state. */
   note?: string;
   /** Why the tool refuses to migrate at all while this migration is in its table as it is (a failed Flyway row), and what to do: `up` is refused with it. */
@@ -79,7 +79,10 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       }
       if (row && row.state !== 'applied' && row.direction === 'down') {
         status.failure = failureOf(row);
-        status.note = `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
+        status.note =
+          row.statements_done >= row.statements_total && row.statements_total > 0
+            ? `a rollback: ${unrecordedNote(row)}`
+            : `a rollback ${row.state === 'running' ? 'was interrupted' : 'failed'} at statement ${row.failed_statement ?? row.statements_done + 1} of ${row.statements_total}; the down section ran only partly`;
       }
     } else if (tool.failed?.has(m.key) && !upFailed(row)) {
       const failed = tool.failed.get(m.key)!;
@@ -109,7 +112,15 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
   for (const [key, info] of tool.applied) {
     if (onDisk.has(key)) continue;
     const row = zdmRows.get(key);
-    out.push({ version: key, key, state: 'missing', appliedAt: info.appliedAt ?? row?.applied_at, ...(info.order !== undefined ? { appliedOrder: info.order } : {}), note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk' });
+    out.push({
+      version: key,
+      key,
+      state: 'missing',
+      appliedAt: info.appliedAt ?? row?.applied_at,
+      ...(info.order !== undefined ? { appliedOrder: info.order } : {}),
+      ...(row?.state === 'applied' && row.direction === 'up' ? { recordedChecksum: row.checksum } : {}),
+      note: row ? `applied from ${row.file}, which is no longer on disk` : 'applied, but its file is not on disk',
+    });
   }
   // A Flyway repeatable script whose latest run is in the history but whose file is gone.
   for (const [script, ran] of tool.repeatables ?? []) {
@@ -226,16 +237,24 @@ function upFailed(row: ZdmRow | undefined): boolean {
   return row !== undefined && row.state !== 'applied' && row.direction === 'up';
 }
 
-/** What status adds when the tool's table records the failure too (Flyway's success = false row). */
+/** What status adds when the tool's table records the failure too (Flyway's success = false row, Prisma's unfinished row). */
 function failedRowNote(tool: ToolState, key: string): string {
-  return tool.failed?.has(key) ? ` (the Flyway history records it as failed too, success = false, as Flyway does: \`flyway migrate\` refuses until \`flyway repair\`; zdm up resumes it)` : '';
+  const failed = tool.failed?.get(key);
+  if (!failed) return '';
+  return failed.besideZdm ?? ` (the Flyway history records it as failed too, success = false, as Flyway does: \`flyway migrate\` refuses until \`flyway repair\`; zdm up resumes it)`;
 }
 
 /** Where an up sent statement by statement stopped, and what of it stays committed. */
 function upFailureNote(row: ZdmRow): string {
+  if (row.statements_done >= row.statements_total && row.statements_total > 0) return unrecordedNote(row);
   const at = row.failed_statement ?? row.statements_done + 1;
   const committed = row.statements_done === 0 ? 'none of its statements was committed' : row.statements_done === 1 ? 'the statement before it was committed' : 'the statements before it were committed';
   return `${row.state === 'running' ? 'interrupted' : 'failed'} at statement ${at} of ${row.statements_total}; ${committed}`;
+}
+
+/** A section sent statement by statement that ran to its end, whose recording failed (applyStep). */
+function unrecordedNote(row: ZdmRow): string {
+  return `all ${row.statements_total} of its statements were committed, but recording it failed${row.error ? ` (${row.error})` : ''}; the next run records it without sending them again`;
 }
 
 function failureOf(row: ZdmRow): MigrationStatus['failure'] {
@@ -246,6 +265,8 @@ function failureOf(row: ZdmRow): MigrationStatus['failure'] {
     total: row.statements_total,
     error: row.error ?? undefined,
     interrupted: row.state === 'running',
+    // The hashes of the statements the failed section ran (the up's, or the down's for a rollback).
+    statements: row.statements,
   };
 }
 
@@ -292,6 +313,24 @@ export function planUp(statuses: readonly MigrationStatus[], options: { to?: str
     .filter((s) => options.to === undefined || compareVersions(s.version, options.to) <= 0)
     .map((s): Step => ({ direction: 'up', migration: s.migration! }));
   return { steps, problems: [] };
+}
+
+/**
+ * Planned ups whose statements are those zdm applied from a file that is gone (the same checksum):
+ * most likely that file renamed, or given another version, after it was applied. The tool knows a
+ * migration by its version or name (a Prisma folder, a sqitch change), so it would run it a second
+ * time, and so would zdm: said before it runs, with the way to record it instead (`targetOf`: how
+ * `zdm up --to` names it).
+ */
+export function renamedWarnings(steps: readonly Step[], statuses: readonly MigrationStatus[], targetOf: (migration: Migration) => string = (m) => m.version): string[] {
+  const gone = new Map(statuses.flatMap((s) => (s.state === 'missing' && s.recordedChecksum ? [[s.recordedChecksum, s] as const] : [])));
+  return steps.flatMap((step) => {
+    const was = step.direction === 'up' && step.migration.up.statements.length > 0 ? gone.get(step.migration.checksum) : undefined;
+    if (!was) return [];
+    return [
+      `${step.migration.name} has the same statements as ${was.key}, which was applied${was.appliedAt ? ` on ${was.appliedAt.toISOString()}` : ''} and whose file is gone (${was.note}). If it is that migration renamed, it runs a second time now; record it as applied without running it instead (zdm up --log-only --to ${targetOf(step.migration)}), or give it its old name back.`,
+    ];
+  });
 }
 
 /** The plan of a command whose --to / --through names no migration: a usage error. */

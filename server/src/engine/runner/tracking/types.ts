@@ -3,6 +3,7 @@
 // dev database: what one applied, the other sees as applied.
 
 import type { Session, SqlCommand } from '../db';
+import type { RunError } from '../events';
 import type { Migration } from '../migrations';
 
 export interface ToolState {
@@ -17,10 +18,11 @@ export interface ToolState {
   dirty?: string;
   /**
    * Migrations the tool recorded as failed and refuses to go past until its table is repaired (a Flyway
-   * row with success = false), by key (a repeatable script's: its file name): what status says, and
-   * why `up` is refused with what to do.
+   * row with success = false, a Prisma row neither finished nor rolled back), by key (a repeatable
+   * script's: its file name): what status says, and why `up` is refused with what to do. `besideZdm`:
+   * what status adds when zdm's own record of the failure wins (it resumes where it stopped).
    */
-  failed?: Map<string, { note: string; refusal: string }>;
+  failed?: Map<string, { note: string; refusal: string; besideZdm?: string }>;
   /** Flyway's repeatable scripts by file name: the checksum and description of their latest successful run. */
   repeatables?: Map<string, { checksum: number | null; description: string; appliedAt?: Date }>;
   /** False when the table does not exist yet (nothing applied). */
@@ -58,8 +60,19 @@ export interface Tracker {
   recordLogged?(migration: Migration): SqlCommand[];
   /** Marks a migration as running before statements that cannot share its bookkeeping transaction. */
   markStarted?(migration: Migration): SqlCommand[];
-  /** The statements recording that `migration`'s up failed (sqitch's `fail` event); the migration is not recorded as applied. */
-  recordFailed?(migration: Migration): SqlCommand[];
+  /**
+   * The statements recording that `migration`'s up failed part way, sent statement by statement (sqitch's
+   * `fail` event, Flyway's success = false row, Prisma's unfinished row); the migration is not recorded as
+   * applied. `error` is what failed, as the run reports it.
+   */
+  recordFailed?(migration: Migration, error: RunError): SqlCommand[];
+  /**
+   * The statements recording that `migration`'s up failed in one transaction, rolled back, for a tool
+   * that records that too: Prisma writes its row before it sends the script, outside the script's
+   * transaction, and on failure leaves it unfinished with the error in `logs` (schema-engine
+   * apply_migrations: record_migration_started, then record_failed_step).
+   */
+  recordFailedTransaction?(migration: Migration, error: RunError): SqlCommand[];
   /** Takes the tool's own lock (Liquibase's databasechangeloglock) for a run that changes the database; throws LockBusyError when another process holds it. */
   lock?(session: Session): Promise<void>;
   /** Releases it (in `finally`). */

@@ -4,7 +4,7 @@
 // For plain SQL migrations (no tool of their own) it is the tracking table itself.
 
 import { quoteIdent, quoteQualified, splitQualified, type Session, type SqlCommand } from '../db';
-import type { Migration } from '../migrations';
+import { downStatementHashes, type Migration } from '../migrations';
 import { tableColumns, type Tracker } from './types';
 
 export interface ZdmRow {
@@ -12,6 +12,11 @@ export interface ZdmRow {
   file: string;
   format: string;
   checksum: string;
+  /**
+   * The short hash of each statement of the section the row is about: the up's, and while a rollback
+   * sent statement by statement runs or after it failed part way (direction 'down'), the down's, which
+   * a resumed rollback compares with the file.
+   */
   statements: string[];
   /** 'applied', 'running' (statements being sent one at a time) or 'failed'. */
   state: 'applied' | 'running' | 'failed';
@@ -37,12 +42,13 @@ export interface ZdmTable {
   recordRunning(migration: Migration, direction: 'up' | 'down', total: number): SqlCommand;
   recordProgress(migration: Migration, done: number): SqlCommand;
   /**
-   * A section resumed after `done` committed statements: running again. For an up, with the statements
-   * as they are now (the committed ones are unchanged, or the run was refused), so the record holds the
-   * text each statement ran with, and a later resume compares against that.
+   * A section resumed after `done` committed statements: running again, with the statements as they are
+   * now (the committed ones are unchanged, or the run was refused), so the record holds the text each
+   * statement ran with, and a later resume compares against that.
    */
   recordResumed(migration: Migration, direction: 'up' | 'down', done: number, total: number): SqlCommand;
-  recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number, error: string): SqlCommand;
+  /** `statementNumber`: the statement that failed (1-based); null when all ran and recording them failed. */
+  recordFailed(migration: Migration, direction: 'up' | 'down', statementNumber: number | null, error: string): SqlCommand;
 }
 
 /** zdm_migrations in the schema of the tool's table (`audit.schema_migrations` -> `audit.zdm_migrations`). */
@@ -95,15 +101,15 @@ export function zdmTable(toolTableName: string | undefined): ZdmTable {
          ON CONFLICT (version) DO UPDATE SET state = 'running', direction = EXCLUDED.direction, statements_total = EXCLUDED.statements_total,
            statements_done = 0, failed_statement = NULL, error = NULL,
            checksum = CASE WHEN EXCLUDED.direction = 'up' THEN EXCLUDED.checksum ELSE ${table}.checksum END,
-           statements = CASE WHEN EXCLUDED.direction = 'up' THEN EXCLUDED.statements ELSE ${table}.statements END`,
-        [m.key, m.name, m.format, m.checksum, m.statementHashes, direction, total],
+           statements = EXCLUDED.statements`,
+        [m.key, m.name, m.format, m.checksum, direction === 'up' ? m.statementHashes : downStatementHashes(m), direction, total],
       );
     },
     recordProgress(m, done) {
       return command(`UPDATE ${table} SET statements_done = $2 WHERE version = $1`, [m.key, done]);
     },
     recordResumed(m, direction, done, total) {
-      if (direction === 'down') return command(`UPDATE ${table} SET state = 'running', direction = 'down', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL WHERE version = $1`, [m.key, done, total]);
+      if (direction === 'down') return command(`UPDATE ${table} SET state = 'running', direction = 'down', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL, statements = $4 WHERE version = $1`, [m.key, done, total, downStatementHashes(m)]);
       return command(
         `UPDATE ${table} SET state = 'running', direction = 'up', statements_done = $2, statements_total = $3, failed_statement = NULL, error = NULL, checksum = $4, statements = $5 WHERE version = $1`,
         [m.key, done, total, m.checksum, m.statementHashes],

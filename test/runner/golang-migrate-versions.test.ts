@@ -58,6 +58,9 @@ describe('golang-migrate: a current version with no file, files zero-padded', ()
     const back = await rollback(options);
     assert.equal(back.ok, false);
     assert.deepEqual(back.steps, []);
+    // Not "run zdm up to finish it": with the file gone, up is refused too; golang-migrate's way out is named.
+    assert.match(back.error!.message, /its file is not on disk, so zdm up cannot finish it\. .*migrate force VERSION/s);
+    assert.doesNotMatch(back.error!.message, /run zdm up to finish it/);
     assert.deepEqual(await rowsOf(pg, db, 'schema_migrations'), ['{"version":"12","dirty":true}'], 'the dirty flag stays for golang-migrate to see');
   });
 });

@@ -489,9 +489,11 @@ export function planRollback(statuses: readonly MigrationStatus[], options: Roll
   const lowest = chosen.reduce<MigrationStatus | undefined>((low, s) => (!low || compareVersions(s.version, low.version) < 0 ? s : low), undefined);
   const partial = lowest ? statuses.find((s) => s.state === 'failed' && compareVersions(s.version, lowest.version) > 0) : undefined;
   if (partial) {
-    problems.push(
-      `Cannot roll back while ${partial.migration?.name ?? partial.version} is partly applied (${partial.note ?? 'failed'}): fix it and run zdm up to finish it, or undo what it committed by hand, before rolling back what came before it.`,
-    );
+    // With its file gone zdm up cannot finish it: the way out is the tool's (its refusal says which).
+    const how = partial.migration
+      ? 'fix it and run zdm up to finish it, or undo what it committed by hand, before rolling back what came before it.'
+      : `its file is not on disk, so zdm up cannot finish it. ${partial.refusal ?? 'Undo what it committed by hand and repair the tool\'s table before rolling back what came before it.'}`;
+    problems.push(`Cannot roll back while ${partial.migration?.name ?? partial.version} is partly applied (${partial.note ?? 'failed'}): ${how}`);
     return { steps: [], problems };
   }
   const steps: Step[] = [];

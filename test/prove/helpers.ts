@@ -1,6 +1,7 @@
 // Shared pieces of the proving tests: throwaway databases left on the server, waiting for a condition.
 
 import type { TestPostgres } from '../helpers/postgres';
+export { until } from '../helpers/wait';
 
 /** Databases on the test server whose name says they are zdm throwaways. */
 export async function throwawaysOn(pg: TestPostgres): Promise<string[]> {
@@ -8,16 +9,6 @@ export async function throwawaysOn(pg: TestPostgres): Promise<string[]> {
   return rows.map((r) => r.datname);
 }
 
-/** Polls `check` until it returns a value (never a fixed sleep). */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** The findings of a result, as `rule@line: message` lines (for readable assertion failures). */
 export function describeFindings(findings: readonly { rule: string; line: number; message: string }[]): string {

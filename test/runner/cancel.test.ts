@@ -9,6 +9,7 @@ import { status, up } from '../../server/src/engine/runner/commands';
 import { cancelCause } from '../../server/src/engine/runner/db';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, explain, gooseFile, optionsFor, schemaOf } from './helpers';
+import { until } from '../helpers/wait';
 
 const pg = usePostgres({ cleanup: cleanupProjects });
 
@@ -20,15 +21,6 @@ function translatedSleep(message: string): string {
   return `DO $$ BEGIN PERFORM pg_sleep((SELECT seconds FROM test_control)); EXCEPTION WHEN query_canceled THEN RAISE EXCEPTION '${message}' USING ERRCODE = '57014'; END $$;`;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('cancelCause', () => {
   it('a cancel the session sent is one on request in any language; otherwise only the English message says so', () => {

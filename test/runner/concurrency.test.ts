@@ -9,19 +9,10 @@ import { status, up } from '../../server/src/engine/runner/commands';
 import { CLI } from '../helpers/paths';
 import { usePostgres } from '../helpers/postgres';
 import { cleanupProjects, createProject, dbmateFile, explain, gooseFile, optionsFor, rowsOf } from './helpers';
+import { until } from '../helpers/wait';
 
 const pg = usePostgres({ cleanup: cleanupProjects });
 
-/** Polls until `check` returns a value (never a fixed sleep). */
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The migration sleeps as long as test_control says (set to 0 to let it through). */
 const SLEEP = 'SELECT pg_sleep(coalesce((SELECT seconds FROM test_control), 0));';

@@ -102,14 +102,15 @@ const LOCK_NAMESPACE = 0x7a646d;
 
 export function up(options: UpOptions): Promise<RunResult> {
   return run('up', options, (statuses, project, format) => {
-    const configured = options.to === undefined && format === 'flyway' ? flywayTarget(flywaySettingsOf(project, options.env, options.host)) : undefined;
+    const flyway = format === 'flyway' ? flywaySettingsOf(project, options.env, options.host) : undefined;
+    const configured = options.to === undefined && flyway ? flywayTarget(flyway) : undefined;
     if (configured?.problem) return { steps: [], problems: [configured.problem], usage: true };
     const to = targetVersion(statuses, project, format, options.to ?? configured?.version, options.cwd, 'zdm up --to');
     if (to.problem) return { steps: [], problems: [to.problem], usage: true };
     const plan = planUp(statuses, { to: to.version });
     if (to.warning) plan.warnings = [to.warning];
     if (configured?.version !== undefined) plan.warnings = [...(plan.warnings ?? []), configured.warning!];
-    if (format === 'flyway') flywayMigrateChecks(plan, statuses, flywaySettingsOf(project, options.env, options.host), options.allowMissing === true, to.version);
+    if (flyway) flywayMigrateChecks(plan, statuses, flyway, options.allowMissing === true, to.version);
     const late = format === 'goose' ? outOfOrder(plan.steps, statuses) : undefined;
     if (late && !options.allowMissing) plan.problems.push(outOfOrderProblem(late));
     const gone = plan.steps.length > 0 && format === 'golang-migrate' ? missingCurrentVersion(statuses) : undefined;

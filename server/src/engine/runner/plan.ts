@@ -98,10 +98,7 @@ export function computeStatus(migrations: readonly Migration[], tool: ToolState,
       status.state = 'below-baseline';
       status.note = baselineNote(tool.baseline, compareVersions(m.version, tool.baseline.version) === 0);
     } else if (tool.verdicts?.has(m.key)) status.note = tool.verdicts.get(m.key)!.note;
-    if (status.state === 'pending' && m.shouldExecute?.value === false) {
-      status.skipped = `shouldExecute=${m.shouldExecute.expression} in its script configuration file is false: Flyway does not run it and records nothing of it (it is Ignored), and neither does zdm`;
-      status.note = status.skipped;
-    }
+    skipIfNotExecuted(status, m);
     out.push(status);
   }
   // The baseline row itself, when no migration on disk has its version (it is not a migration: never rolled back).
@@ -174,11 +171,15 @@ function repeatableStatus(m: Migration, tool: ToolState, row: ZdmRow | undefined
   } else if (ran) {
     status.note = 'repeatable: changed since its last run, so it runs again after the versioned migrations';
   } else status.note = 'repeatable: runs after the versioned migrations';
-  if (status.state === 'pending' && m.shouldExecute?.value === false) {
-    status.skipped = `shouldExecute=${m.shouldExecute.expression} in its script configuration file is false: Flyway does not run it and records nothing of it (it is Ignored), and neither does zdm`;
-    status.note = status.skipped;
-  }
+  skipIfNotExecuted(status, m);
   return status;
+}
+
+/** A pending Flyway script whose script configuration file's shouldExecute is false: Flyway neither runs nor records it, nor does zdm. */
+function skipIfNotExecuted(status: MigrationStatus, m: Migration): void {
+  if (status.state !== 'pending' || m.shouldExecute?.value !== false) return;
+  status.skipped = `shouldExecute=${m.shouldExecute.expression} in its script configuration file is false: Flyway does not run it and records nothing of it (it is Ignored), and neither does zdm`;
+  status.note = status.skipped;
 }
 
 /** What status says of a migration below Flyway's baseline (`at`: at its very version). */
